@@ -1,0 +1,40 @@
+"""The checker's output type: what the SQL backend and the evaluator take as input.
+
+A :class:`CheckedAudience` exists only for an audience that checked without
+errors against one market: every name resolves in that market, every type fits,
+references are acyclic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from audiencelang import ast
+
+if TYPE_CHECKING:
+    from audiencelang.schema.config import Destination
+    from audiencelang.schema.market import Market
+
+
+@dataclass(frozen=True)
+class CheckedAudience:
+    """One audience, checked against one market.
+
+    ``audiences`` maps this audience's name and the name of every audience it
+    references (transitively) to its AST, so a backend can inline references
+    without going back to the project. ``destinations`` holds the config of each
+    destination the audience activates.
+    """
+
+    name: str
+    audience: ast.Audience
+    market: Market
+    file: str | None = None
+    audiences: Mapping[str, ast.Audience] = field(default_factory=dict)
+    destinations: Mapping[str, Destination] = field(default_factory=dict)
+
+    @property
+    def market_name(self) -> str:
+        return self.market.market
