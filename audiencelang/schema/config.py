@@ -1,0 +1,124 @@
+"""Project config models (spec §3): ``audiencelang.toml`` or ``[tool.audiencelang]``.
+
+Load them with :func:`audiencelang.schema.load_config`, which reports every
+problem as an ``E2xx`` diagnostic with a file and line.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, PrivateAttr, StrictInt, StrictStr
+from pydantic import Field as PydanticField
+from pydantic_core import PydanticCustomError
+
+from audiencelang.diagnostics import Span
+from audiencelang.schema.market import KeyPath, Name, _lookup
+
+__all__ = [
+    "DEFAULT_NAMING",
+    "Destination",
+    "LintConfig",
+    "MetadataField",
+    "ProjectConfig",
+    "RuleSeverity",
+]
+
+DEFAULT_NAMING = r"^[a-z]+(_[a-z0-9]+)*$"
+_SELECTOR_RE = re.compile(r"^(ALL|[A-Z]+[0-9]*)$")
+
+MetadataField = Literal["title", "owner", "description", "tags"]
+RuleSeverity = Literal["error", "warning", "info"]
+
+
+def _check_regex(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise PydanticCustomError(
+            "audiencelang_E211", "invalid regular expression '{pattern}': {why}", {"pattern": value, "why": str(exc)}
+        ) from None
+    return value
+
+
+def _check_selector(value: str) -> str:
+    if not _SELECTOR_RE.fullmatch(value):
+        raise PydanticCustomError(
+            "audiencelang_E207",
+            "invalid rule selector '{sel}': use a code (L001), a prefix (L0, L) or ALL",
+            {"sel": value},
+        )
+    return value
+
+
+Regex = Annotated[StrictStr, AfterValidator(_check_regex)]
+Selector = Annotated[StrictStr, AfterValidator(_check_selector)]
+
+
+def _default_require() -> list[MetadataField]:
+    return ["owner", "description"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, populate_by_name=True)
+
+
+class Destination(_Model):
+    """``[destinations.NAME]``: where an audience may be activated, and its policy."""
+
+    min_size: Annotated[StrictInt, PydanticField(ge=0)] = 0
+    """Members needed before anything is delivered (spec §5)."""
+    consent: list[Name] = PydanticField(default_factory=list)
+    """Consent purposes every member must have; the audience must ``require consent`` each."""
+    identifier: Name | None = None
+    """The trait delivered with each member (the ``identifier`` column)."""
+
+
+class LintConfig(_Model):
+    """``[lint]``: naming convention, required metadata, ruff-style rule selection."""
+
+    naming: Regex = DEFAULT_NAMING
+    """Regular expression every audience name must match (``re.fullmatch``)."""
+    require: list[MetadataField] = PydanticField(default_factory=lambda: _default_require())
+    """Metadata clauses every audience must have."""
+    select: list[Selector] | None = None
+    """Rule codes or prefixes to enable; ``None`` means the default rule set."""
+    ignore: list[Selector] = PydanticField(default_factory=list)
+    """Rule codes or prefixes to disable."""
+    per_file_ignores: dict[StrictStr, list[Selector]] = PydanticField(
+        default_factory=dict, alias="per-file-ignores"
+    )
+    """Glob (relative to the project root) → rule codes to disable in matching files."""
+    severity: dict[Selector, RuleSeverity] = PydanticField(default_factory=dict)
+    """Rule code or prefix → severity override."""
+
+
+class ProjectConfig(_Model):
+    """The whole project config (spec §3)."""
+
+    audiences: list[StrictStr] = PydanticField(default_factory=lambda: ["audiences"])
+    """Folders (searched recursively for ``*.aud``) or globs, relative to the project root."""
+    markets: list[StrictStr] = PydanticField(default_factory=lambda: ["markets"])
+    """Folders (searched recursively for ``*.yaml``/``*.yml``) or globs, relative to the root."""
+    destinations: dict[Name, Destination] = PydanticField(default_factory=dict)
+    lint: LintConfig = PydanticField(default_factory=LintConfig)
+
+    _source: str | None = PrivateAttr(default=None)
+    _key_spans: dict[KeyPath, Span] = PrivateAttr(default_factory=dict)
+
+    @property
+    def source(self) -> str | None:
+        """The config file this was loaded from, if any."""
+        return self._source
+
+    def span_of(self, path: KeyPath = ()) -> Span:
+        """The (line-level) span of a key, e.g. ``("destinations", "meta_ads", "min_size")``.
+
+        Falls back to the nearest present ancestor, then to the start of the config
+        (the ``[tool.audiencelang]`` header in a ``pyproject.toml``)."""
+        return _lookup(self._key_spans, path, self._source)
+
+    def _attach(self, source: str | None, keys: dict[KeyPath, Span]) -> None:
+        self._source = source
+        self._key_spans = keys

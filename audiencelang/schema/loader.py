@@ -1,0 +1,573 @@
+"""Loading market schemas (YAML) and the project config (TOML) with source locations.
+
+Every problem becomes an ``E2xx`` :class:`~audiencelang.diagnostics.Diagnostic`
+pointing at the file, line and column of the offending key; nothing raises.
+
+=====  ==========================================================
+code   meaning
+=====  ==========================================================
+E200   no project found (no ``audiencelang.toml`` / ``[tool.audiencelang]``)
+E201   file cannot be read (missing, unreadable, not UTF-8)
+E202   YAML or TOML syntax error
+E203   duplicate key in a mapping
+E204   empty file, or the document is not a mapping
+E205   unknown key
+E206   missing required key
+E207   wrong type or invalid value
+E208   invalid logical name (market, trait, event, property, purpose, destination)
+E209   inconsistent consent settings
+E210   two market files declare the same market name
+E211   invalid regular expression in ``[lint] naming``
+E212   invalid table or column name
+E213   a configured ``audiences`` / ``markets`` entry matches no file
+=====  ==========================================================
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import DuplicateKeyError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from audiencelang.diagnostics import Diagnostic, Span, did_you_mean, error
+from audiencelang.schema.config import ProjectConfig
+from audiencelang.schema.market import KeyPath, Market
+
+__all__ = ["load_config", "load_config_text", "load_market", "load_market_text", "read_text"]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+# --------------------------------------------------------------------------- text and spans
+
+
+class _Lines:
+    """Line start offsets of a text, to turn (line, column) into spans with offsets."""
+
+    def __init__(self, text: str, path: str | None) -> None:
+        self.text = text
+        self.path = path
+        self.starts = [0]
+        for i, ch in enumerate(text):
+            if ch == "\n":
+                self.starts.append(i + 1)
+
+    def span(self, line0: int, col0: int, length: int = 1) -> Span:
+        line0 = max(0, min(line0, len(self.starts) - 1))
+        start = min(self.starts[line0] + col0, len(self.text))
+        end = min(start + max(length, 0), len(self.text))
+        return Span(
+            path=self.path,
+            line=line0 + 1,
+            column=col0 + 1,
+            end_line=line0 + 1,
+            end_column=col0 + 1 + (end - start),
+            start=start,
+            end=end,
+        )
+
+    def token_length(self, line0: int, col0: int) -> int:
+        """Length of the scalar token at a position (quoted string, or up to , } ] # or EOL)."""
+        if line0 >= len(self.starts):
+            return 1
+        start = self.starts[line0] + col0
+        line_end = self.text.find("\n", start)
+        rest = self.text[start : line_end if line_end >= 0 else len(self.text)]
+        if not rest:
+            return 0
+        if rest[0] in "\"'":
+            close = rest.find(rest[0], 1)
+            return close + 1 if close > 0 else len(rest)
+        if rest[0] in "{[":
+            return 1
+        m = re.match(r"[^,}\]#]*", rest)
+        return len(m.group(0).rstrip()) if m else 1
+
+
+def read_text(path: Path, display: str) -> tuple[str | None, list[Diagnostic]]:
+    """Read a UTF-8 file (a leading BOM is dropped). Problems become E201."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None, [error("E201", f"file not found: {display}", Span(path=display))]
+    except OSError as exc:
+        return None, [error("E201", f"cannot read {display}: {exc.strerror or exc}", Span(path=display))]
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError as exc:
+        good = data[: exc.start].decode("utf-8", errors="replace")
+        lines = _Lines(good, display)
+        line0 = len(lines.starts) - 1
+        col0 = len(good) - lines.starts[line0]
+        return None, [
+            error(
+                "E201",
+                f"{display} is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
+                lines.span(line0, col0, 0),
+                "save the file as UTF-8",
+            )
+        ]
+
+
+# --------------------------------------------------------------------------- YAML
+
+
+def _yaml() -> YAML:
+    y = YAML(typ="rt")
+    y.allow_duplicate_keys = False
+    return y
+
+
+def _plain(node: object) -> object:
+    """ruamel round-trip objects → plain Python (floats become Decimal, for exactness)."""
+    if isinstance(node, Mapping):
+        return {_plain(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list | tuple) and not isinstance(node, str):
+        return [_plain(v) for v in node]
+    if isinstance(node, bool):
+        return bool(node)
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return Decimal(repr(float(node)))
+    if isinstance(node, str):
+        return str(node)
+    return node
+
+
+def _index_yaml(
+    node: object, lines: _Lines, prefix: KeyPath, keys: dict[KeyPath, Span], values: dict[KeyPath, Span]
+) -> None:
+    if isinstance(node, CommentedMap):
+        for k, v in node.items():
+            if not isinstance(k, str | int):
+                continue
+            path = (*prefix, k)
+            pos = node.lc.data.get(k)
+            if pos is not None:
+                kl, kc, vl, vc = pos
+                keys[path] = lines.span(kl, kc, len(str(k)))
+                length = lines.token_length(vl, vc) if not isinstance(v, CommentedMap | CommentedSeq) else 1
+                values[path] = lines.span(vl, vc, length)
+            _index_yaml(v, lines, path, keys, values)
+    elif isinstance(node, CommentedSeq):
+        for i, v in enumerate(node):
+            path = (*prefix, i)
+            pos = node.lc.data.get(i)
+            if pos is not None:
+                il, ic = pos[0], pos[1]
+                sp = lines.span(il, ic, lines.token_length(il, ic))
+                keys[path] = sp
+                values[path] = sp
+            _index_yaml(v, lines, path, keys, values)
+
+
+def load_market(path: Path | str, *, display: str | None = None) -> tuple[Market | None, list[Diagnostic]]:
+    """Load one market schema file.
+
+    Returns the market (``None`` when any error was found) and the diagnostics.
+    Spans name ``display`` (default: ``str(path)``) as their path.
+    """
+    p = Path(path)
+    shown = display if display is not None else str(path)
+    text, diags = read_text(p, shown)
+    if text is None:
+        return None, diags
+    return load_market_text(text, path=shown)
+
+
+def load_market_text(text: str, *, path: str | None = None) -> tuple[Market | None, list[Diagnostic]]:
+    """Load a market schema from YAML text (``path`` is used in spans only)."""
+    lines = _Lines(text, path)
+    try:
+        doc = _yaml().load(text)
+    except DuplicateKeyError as exc:
+        return None, [_yaml_error(exc, lines, "E203")]
+    except MarkedYAMLError as exc:
+        return None, [_yaml_error(exc, lines, "E202")]
+    except YAMLError as exc:
+        return None, [error("E202", f"YAML error: {exc}", lines.span(0, 0, 0))]
+    except RecursionError:
+        return None, [error("E202", "YAML document is nested too deeply", lines.span(0, 0, 0))]
+    if doc is None:
+        return None, [
+            error("E204", "the market file is empty; expected a mapping with 'market:', 'profiles:' ...", lines.span(0, 0, 0))
+        ]
+    if not isinstance(doc, CommentedMap):
+        return None, [
+            error(
+                "E204",
+                f"a market file must be a mapping (market:, profiles:, events:, consent:), not {_describe(_plain(doc))}",
+                lines.span(0, 0, 0),
+            )
+        ]
+    keys: dict[KeyPath, Span] = {(): lines.span(0, 0, 0)}
+    values: dict[KeyPath, Span] = {}
+    _index_yaml(doc, lines, (), keys, values)
+    data = _plain(doc)
+    market, diags = _validate(Market, data, keys, values, "market file")
+    if market is not None:
+        market._attach(path, keys, values)
+    return market, diags
+
+
+def _yaml_error(exc: MarkedYAMLError, lines: _Lines, code: str) -> Diagnostic:
+    mark = exc.problem_mark or exc.context_mark
+    line0, col0 = (mark.line, mark.column) if mark is not None else (0, 0)
+    problem = (exc.problem or exc.context or "invalid YAML").strip()
+    if code == "E203":
+        m = re.search(r'found duplicate key "(.*?)" with value', problem)
+        name = m.group(1) if m else "?"
+        first = exc.context_mark
+        where = f" (in the mapping starting on line {first.line + 1})" if first is not None else ""
+        return error(
+            code,
+            f"duplicate key '{name}'{where}",
+            lines.span(line0, col0, len(name)),
+            "each key may appear only once in a mapping; remove or rename one of them",
+        )
+    ctx = f" {exc.context.strip()}" if exc.context and exc.problem else ""
+    return error(code, f"YAML syntax error: {problem}{ctx}", lines.span(line0, col0, 1))
+
+
+# --------------------------------------------------------------------------- TOML
+
+
+_HEADER_RE = re.compile(r"^\s*\[(\[?)\s*([^\[\]]+?)\s*\]\]?\s*(#.*)?$")
+_KEY_RE = re.compile(r"""^(\s*)((?:[A-Za-z0-9_\-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_\-]+|"[^"]*"|'[^']*'))*)\s*=""")
+_INLINE_KEY_RE = re.compile(r"""([{,]\s*)([A-Za-z0-9_\-]+|"[^"]*")\s*=""")
+_TOML_POS_RE = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+def _split_dotted(key: str) -> tuple[str, ...]:
+    parts = re.findall(r"""[A-Za-z0-9_\-]+|"[^"]*"|'[^']*'""", key)
+    return tuple(p[1:-1] if p[:1] in "\"'" else p for p in parts)
+
+
+def _index_toml(text: str, lines: _Lines, prefix: tuple[str, ...]) -> dict[KeyPath, Span]:
+    """Key path → span, by scanning headers and ``key =`` lines (tomllib keeps no positions)."""
+    keys: dict[KeyPath, Span] = {}
+    table: tuple[str, ...] = ()
+    in_multiline: str | None = None
+
+    def record(full: tuple[str, ...], line0: int, col0: int, length: int) -> None:
+        if full[: len(prefix)] != prefix:
+            return
+        rel = full[len(prefix) :]
+        for n in range(len(rel) + 1):
+            keys.setdefault(rel[:n], lines.span(line0, col0, length))
+
+    for line0, line in enumerate(text.split("\n")):
+        if in_multiline is not None:
+            if line.count(in_multiline) % 2 == 1:
+                in_multiline = None
+            continue
+        header = _HEADER_RE.match(line)
+        if header:
+            table = _split_dotted(header.group(2))
+            col0 = line.index("[")
+            record(table, line0, col0, len(line.rstrip()) - col0)
+            continue
+        m = _KEY_RE.match(line)
+        if not m:
+            continue
+        col0 = len(m.group(1))
+        dotted = _split_dotted(m.group(2))
+        full = table + dotted
+        record(full, line0, col0, len(m.group(2)))
+        rest = line[m.end() :]
+        for quote in ('"""', "'''"):
+            if rest.count(quote) % 2 == 1:
+                in_multiline = quote
+        if "{" in rest:
+            offset = m.end()
+            for im in _INLINE_KEY_RE.finditer(rest):
+                inner = _split_dotted(im.group(2))
+                record(full + inner, line0, offset + im.start(2), len(im.group(2)))
+    return keys
+
+
+def load_config(path: Path | str, *, display: str | None = None) -> tuple[ProjectConfig | None, list[Diagnostic]]:
+    """Load ``audiencelang.toml``, or the ``[tool.audiencelang]`` table of a ``pyproject.toml``.
+
+    Returns the config (``None`` when any error was found) and the diagnostics.
+    An empty ``audiencelang.toml`` is a valid config with every default.
+    """
+    p = Path(path)
+    shown = display if display is not None else str(path)
+    text, diags = read_text(p, shown)
+    if text is None:
+        return None, diags
+    return load_config_text(text, path=shown, pyproject=p.name == "pyproject.toml")
+
+
+def load_config_text(
+    text: str, *, path: str | None = None, pyproject: bool = False
+) -> tuple[ProjectConfig | None, list[Diagnostic]]:
+    """Load a config from TOML text; with ``pyproject=True`` from its ``[tool.audiencelang]``."""
+    lines = _Lines(text, path)
+    try:
+        doc: dict[str, Any] = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = str(exc)
+        m = _TOML_POS_RE.search(msg)
+        line0, col0 = (int(m.group(1)) - 1, int(m.group(2)) - 1) if m else (0, 0)
+        msg = _TOML_POS_RE.sub("", msg).strip()
+        return None, [error("E202", f"TOML syntax error: {msg}", lines.span(line0, col0, 1))]
+    prefix: tuple[str, ...] = ("tool", "audiencelang") if pyproject else ()
+    keys = _index_toml(text, lines, prefix)
+    keys.setdefault((), lines.span(0, 0, 0))
+    data: object = doc
+    if pyproject:
+        tool = doc.get("tool")
+        data = tool.get("audiencelang") if isinstance(tool, dict) else None
+        if data is None:
+            return None, [error("E204", "pyproject.toml has no [tool.audiencelang] table", lines.span(0, 0, 0))]
+        if not isinstance(data, dict):
+            return None, [
+                error("E204", f"tool.audiencelang must be a table, not {_describe(data)}", keys[()])
+            ]
+    config, diags = _validate(ProjectConfig, data, keys, keys, "config")
+    if config is not None:
+        config._attach(path, keys)
+    return config, diags
+
+
+# --------------------------------------------------------------------------- pydantic errors → diagnostics
+
+
+_EXPECTED = {
+    "string_type": "a string",
+    "int_type": "an integer",
+    "int_from_float": "an integer",
+    "bool_type": "a boolean (true or false)",
+    "decimal_type": "a number",
+    "is_instance_of": "a number",
+    "finite_number": "a finite number",
+    "float_type": "a number",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+    "list_type": "a list",
+    "string_too_short": "a non-empty string",
+}
+
+_NOUNS = {
+    ("profiles", "traits"): "trait",
+    ("events",): "event",
+    ("consent", "purposes"): "purpose",
+    ("destinations",): "destination",
+}
+
+
+def _describe(value: object) -> str:
+    if value is None:
+        return "null (nothing)"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, int | Decimal | float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dt.datetime):
+        return f"the timestamp {value.isoformat()}"
+    if isinstance(value, dt.date):
+        return f"the date {value.isoformat()}"
+    return f"a {type(value).__name__}"
+
+
+def _dotted(path: KeyPath) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "the top level"
+
+
+def _data_path(data: object, loc: tuple[int | str, ...]) -> tuple[KeyPath, tuple[int | str, ...]]:
+    """Split a pydantic ``loc`` into the part present in the data and the rest."""
+    node = data
+    path: list[str | int] = []
+    for i, seg in enumerate(loc):
+        if isinstance(node, dict) and seg in node:
+            node = node[seg]
+            path.append(seg)
+            continue
+        if isinstance(node, list) and isinstance(seg, int) and 0 <= seg < len(node):
+            node = node[seg]
+            path.append(seg)
+            continue
+        if isinstance(node, dict) and isinstance(seg, str) and seg not in node and _is_field_like(seg):
+            return tuple(path), loc[i:]
+        # else: a union tag ('str', 'function-after[...]') or '[key]': skip
+    return tuple(path), ()
+
+
+def _is_field_like(seg: str) -> bool:
+    return bool(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_\-]*", seg)) and seg not in {"str", "int", "bool", "decimal"}
+
+
+def _unwrap(tp: object) -> list[object]:
+    origin = typing.get_origin(tp)
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(tp)[0])
+    if origin in (typing.Union, types.UnionType):
+        out: list[object] = []
+        for a in typing.get_args(tp):
+            out.extend(_unwrap(a))
+        return out
+    return [tp]
+
+
+def _model_at(model: type[BaseModel], path: KeyPath) -> type[BaseModel] | None:
+    """The model class describing the mapping at ``path`` (for listing its keys)."""
+    current: object = model
+    for seg in path:
+        nxt: object = None
+        for tp in _unwrap(current):
+            if isinstance(tp, type) and issubclass(tp, BaseModel) and isinstance(seg, str):
+                fld = tp.model_fields.get(seg) or next(
+                    (f for f in tp.model_fields.values() if f.alias == seg), None
+                )
+                if fld is not None:
+                    nxt = fld.annotation
+            elif typing.get_origin(tp) in (dict, list):
+                nxt = typing.get_args(tp)[-1]
+            if nxt is not None:
+                break
+        if nxt is None:
+            return None
+        current = nxt
+    for tp in _unwrap(current):
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            return tp
+    return None
+
+
+def _keys_of(model: type[BaseModel] | None) -> list[str]:
+    if model is None:
+        return []
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
+def _validate(
+    model: type[M], data: object, keys: dict[KeyPath, Span], values: dict[KeyPath, Span], what: str
+) -> tuple[M | None, list[Diagnostic]]:
+    try:
+        return model.model_validate(data), []
+    except ValidationError as exc:
+        return None, _map_errors(model, exc, data, keys, values, what)
+    except (RecursionError, ValueError, TypeError) as exc:  # defensive: never a traceback
+        return None, [error("E207", f"invalid {what}: {exc}", keys.get(()))]
+
+
+def _span_at(spans: dict[KeyPath, Span], path: KeyPath) -> Span | None:
+    for n in range(len(path), -1, -1):
+        if path[:n] in spans:
+            return spans[path[:n]]
+    return None
+
+
+def _map_errors(
+    model: type[BaseModel],
+    exc: ValidationError,
+    data: object,
+    keys: dict[KeyPath, Span],
+    values: dict[KeyPath, Span],
+    what: str,
+) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    type_errors: dict[KeyPath, list[dict[str, Any]]] = {}
+    seen: set[tuple[str, KeyPath, str]] = set()
+
+    def emit(code: str, path: KeyPath, message: str, *hints: str, value: bool = False) -> None:
+        if (code, path, message) in seen:
+            return
+        seen.add((code, path, message))
+        span = (values.get(path) if value else None) or _span_at(keys, path)
+        out.append(error(code, message, span, *hints))
+
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        etype: str = err["type"]
+        ctx = err.get("ctx") or {}
+        path, rest = _data_path(data, loc)
+        if etype.startswith("audiencelang_"):
+            extra = ctx.get("_loc")
+            if isinstance(extra, tuple):
+                path = path + tuple(extra)
+            code = etype.removeprefix("audiencelang_")
+            noun = _noun(path) if "[key]" in loc or path[-1:] == ("market",) else None
+            where = f"{noun} {path[-1]!r}" if noun else _dotted(path)
+            msg = str(err["msg"])
+            if code == "E208" and noun:
+                msg = msg.replace("invalid name", f"invalid {noun} name")
+                emit(code, path, msg)
+            else:
+                emit(code, path, f"{where}: {msg}")
+        elif etype == "missing":
+            key = str(rest[0]) if rest else str(loc[-1])
+            where = f"in {_dotted(path)}" if path else f"in the {what}"
+            emit("E206", path, f"missing required key '{key}' {where}")
+        elif etype == "extra_forbidden":
+            key = str(path[-1]) if path else "?"
+            parent = path[:-1]
+            allowed = _keys_of(_model_at(model, parent))
+            where = f"in {_dotted(parent)}" if parent else f"at the top level of the {what}"
+            hints = did_you_mean(key, allowed) if allowed else ()
+            emit("E205", path, f"unknown key '{key}' {where}", *hints)
+        elif "[key]" in loc and etype == "string_type":
+            emit("E208", path, f"{_dotted(path[:-1])}: key {_describe(path[-1])} is not a name")
+        else:
+            type_errors.setdefault(path, []).append(dict(err))
+
+    for path, errs in type_errors.items():
+        got = errs[0].get("input")
+        literal = next((e for e in errs if e["type"] == "literal_error"), None)
+        bound = next((e for e in errs if e["type"] in ("greater_than_equal", "greater_than")), None)
+        if literal is not None:
+            choices = re.findall(r"'([^']*)'", str((literal.get("ctx") or {}).get("expected", "")))
+            hints = did_you_mean(str(got), choices) if isinstance(got, str) else ()
+            expected = "one of " + ", ".join(choices)
+            emit("E207", path, f"{_dotted(path)}: expected {expected}, got {_describe(got)}", *hints, value=True)
+        elif bound is not None:
+            ctx = bound.get("ctx") or {}
+            limit = ctx.get("ge", ctx.get("gt"))
+            op = ">=" if "ge" in ctx else ">"
+            emit("E207", path, f"{_dotted(path)}: must be {op} {limit}, got {_describe(got)}", value=True)
+        else:
+            expected_list: list[str] = []
+            for e in errs:
+                desc = _EXPECTED.get(e["type"], str(e["msg"]).lower())
+                if desc not in expected_list:
+                    expected_list.append(desc)
+            if len(expected_list) > 1:
+                expected = ", ".join(expected_list[:-1]) + " or " + expected_list[-1]
+            else:
+                expected = expected_list[0]
+            emit("E207", path, f"{_dotted(path)}: expected {expected}, got {_describe(got)}", value=True)
+    return out
+
+
+def _noun(path: KeyPath) -> str | None:
+    if path == ("market",):
+        return "market"
+    parent = path[:-1]
+    if len(parent) == 3 and parent[0] == "events" and parent[2] == "properties":
+        return "property"
+    return _NOUNS.get(tuple(str(p) for p in parent))
