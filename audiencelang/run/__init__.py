@@ -1,0 +1,1 @@
+"""Running compiled audiences on databases, and the demo data generator."""

@@ -1,0 +1,771 @@
+"""Synthetic demo data: one DuckDB file holding every market's physical tables.
+
+``generate(db_path, project)`` reads the market schemas of a project (for the
+example project: ``examples/markets/*.yaml``), creates each market's tables with
+that market's own schema, table and column names and types, and fills them with
+seeded synthetic profiles, events and consent histories. Everything is produced
+by DuckDB SQL over ``range()`` with a keyed hash as the random source, so
+100,000 profiles and 2,000,000 events take seconds, and the same seed gives the
+same data on every machine.
+
+Values from the YAML files (table and column names, ``where`` values, consent
+statuses and purpose values) reach DuckDB only as quoted identifiers or bound
+parameters, never pasted into SQL text.
+
+Run it with ``audiencelang demo generate`` or ``python -m audiencelang.run.demo``.
+See docs/demo.md for what the data looks like.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import operator
+import os
+import tempfile
+import time
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+import duckdb
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+__all__ = [
+    "DEFAULT_AS_OF",
+    "DEFAULT_DB",
+    "DemoError",
+    "DemoStats",
+    "MarketStats",
+    "demo_cli",
+    "generate",
+    "load_market_specs",
+]
+
+DEFAULT_AS_OF = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+"""The fixed reference time the demo data is generated around."""
+
+DEFAULT_DB = Path("demo") / "demo.duckdb"
+
+EVENT_DAYS = 400
+"""Events fall in the ``EVENT_DAYS`` days before ``as_of`` (about 1% fall after it)."""
+SIGNUP_DAYS = 3 * 365
+CONSENT_DAYS = 3 * 365
+
+_DUCKDB_TYPES = {
+    "string": "VARCHAR",
+    "integer": "BIGINT",
+    "decimal": "DECIMAL(18, 2)",
+    "boolean": "BOOLEAN",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP",  # naive, holding UTC (spec §1.6)
+}
+
+# Share of a market's events per logical event name; other names get _OTHER_WEIGHT.
+_EVENT_WEIGHTS = {"page_view": 0.50, "session": 0.20, "add_to_cart": 0.15, "purchase": 0.08}
+_OTHER_WEIGHT = 0.10
+_NOISE_SHARE = 0.02
+"""Rows with an unmapped event type in tables shared through ``where`` filters."""
+
+
+class DemoError(ValueError):
+    """A project or market file the demo generator cannot use (message says why)."""
+
+
+@dataclass(frozen=True)
+class MarketStats:
+    market: str
+    profiles: int
+    events: dict[str, int]
+    """Rows per logical event name (noise rows not included)."""
+    tables: dict[str, int]
+    """Rows per physical table, schema-qualified as written in the YAML."""
+    consent_rows: int
+
+
+@dataclass(frozen=True)
+class DemoStats:
+    db_path: Path
+    as_of: dt.datetime
+    seed: int
+    markets: tuple[MarketStats, ...]
+    seconds: float = field(compare=False)
+
+    @property
+    def profiles(self) -> int:
+        return sum(m.profiles for m in self.markets)
+
+    @property
+    def events(self) -> int:
+        return sum(sum(m.events.values()) for m in self.markets)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    yaml = YAML(typ="safe", pure=True)
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, YAMLError) as exc:
+        raise DemoError(f"{path}: cannot read market schema: {exc}") from None
+    if not isinstance(data, dict):
+        raise DemoError(f"{path}: a market schema must be a mapping")
+    return data
+
+
+def _market_paths_of_project(root: Path) -> list[Path]:
+    patterns: list[str] = ["markets"]
+    config = root / "audiencelang.toml"
+    pyproject = root / "pyproject.toml"
+    try:
+        if config.is_file():
+            patterns = list(tomllib.loads(config.read_text("utf-8")).get("markets", patterns))
+        elif pyproject.is_file():
+            tool = tomllib.loads(pyproject.read_text("utf-8")).get("tool", {})
+            patterns = list(tool.get("audiencelang", {}).get("markets", patterns))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise DemoError(f"{root}: cannot read project config: {exc}") from None
+    paths: set[Path] = set()
+    for pattern in patterns:
+        if not isinstance(pattern, str):
+            raise DemoError(f"{root}: `markets` must be a list of strings")
+        target = root / pattern
+        if target.is_dir():
+            paths.update(p for p in target.iterdir() if p.suffix in {".yaml", ".yml"})
+        else:
+            paths.update(root.glob(pattern))
+    if not paths and not config.is_file():
+        paths.update(p for p in root.iterdir() if p.suffix in {".yaml", ".yml"})
+    return sorted(p for p in paths if p.is_file())
+
+
+def load_market_specs(
+    project: str | os.PathLike[str] | Mapping[str, Any] | Iterable[Any],
+) -> list[dict[str, Any]]:
+    """The raw market schemas (spec §2) of ``project``, sorted by market name.
+
+    ``project`` is a project folder (its ``audiencelang.toml`` says where the
+    markets are; without one, ``markets/`` or the folder's own ``*.yaml``), one
+    market YAML file, one market mapping, or an iterable of files/mappings.
+    """
+    items: list[Any]
+    if isinstance(project, Mapping):
+        items = [project]
+    elif isinstance(project, str | os.PathLike):
+        path = Path(project)
+        if path.is_dir():
+            items = list(_market_paths_of_project(path))
+        elif path.is_file():
+            items = [path]
+        else:
+            raise DemoError(f"{path}: no such project folder or market file")
+    else:
+        items = list(project)
+    specs: list[dict[str, Any]] = []
+    for item in items:
+        if isinstance(item, Mapping):
+            spec = dict(item)
+        elif isinstance(item, str | os.PathLike):
+            spec = _read_yaml(Path(item))
+        elif hasattr(item, "model_dump"):
+            spec = dict(item.model_dump(mode="json", by_alias=True))
+        else:
+            raise DemoError(f"not a market schema: {item!r}")
+        _validate(spec)
+        specs.append(spec)
+    if not specs:
+        raise DemoError(f"{project}: no market schemas found")
+    names = [s["market"] for s in specs]
+    if len(set(names)) != len(names):
+        raise DemoError(f"market names must be unique, got {names}")
+    return sorted(specs, key=lambda s: str(s["market"]))
+
+
+def _need(mapping: Any, key: str, where: str) -> Any:
+    if not isinstance(mapping, Mapping) or key not in mapping:
+        raise DemoError(f"{where}: missing `{key}`")
+    return mapping[key]
+
+
+def _validate(spec: Mapping[str, Any]) -> None:
+    market = str(_need(spec, "market", "market schema"))
+    profiles = _need(spec, "profiles", market)
+    for key in ("table", "id", "traits"):
+        _need(profiles, key, f"{market}: profiles")
+    for name, trait in dict(profiles["traits"] or {}).items():
+        _type_of(trait, f"{market}: trait {name}")
+    for name, event in dict(spec.get("events") or {}).items():
+        for key in ("table", "user", "time"):
+            _need(event, key, f"{market}: event {name}")
+        if event.get("where") is not None:
+            _need(event["where"], "column", f"{market}: event {name}: where")
+            _need(event["where"], "equals", f"{market}: event {name}: where")
+        for pname, prop in dict(event.get("properties") or {}).items():
+            _type_of(prop, f"{market}: property {name}.{pname}")
+    consent = spec.get("consent")
+    if consent is not None:
+        for key in ("table", "user", "purpose", "status", "time", "statuses", "purposes"):
+            _need(consent, key, f"{market}: consent")
+        for key in ("granted", "denied", "revoked"):
+            _need(consent["statuses"], key, f"{market}: consent.statuses")
+        for pname, purpose in dict(consent["purposes"] or {}).items():
+            _need(purpose, "value", f"{market}: consent purpose {pname}")
+
+
+def _type_of(column: Any, where: str) -> str:
+    _need(column, "column", where)
+    kind = str(_need(column, "type", where))
+    if kind not in _DUCKDB_TYPES:
+        raise DemoError(f"{where}: unknown type {kind!r} (one of {', '.join(_DUCKDB_TYPES)})")
+    return kind
+
+
+# --------------------------------------------------------------------------- SQL building
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _table_parts(name: str, where: str) -> tuple[str, ...]:
+    parts = tuple(str(name).split("."))
+    if not 1 <= len(parts) <= 2 or not all(parts):
+        raise DemoError(f"{where}: table {name!r} must be `table` or `schema.table`")
+    return parts
+
+
+def _qualified(name: str) -> str:
+    return ".".join(_ident(p) for p in _table_parts(name, name))
+
+
+class _Query:
+    """Collects named bind parameters while SQL text is assembled."""
+
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+        self.params: dict[str, Any] = {}
+
+    def bind(self, value: Any) -> str:
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return f"${name}"
+
+    def rnd(self, key: str, *salt: object) -> str:
+        """A uniform [0, 1) number keyed by the row expression ``key`` and a salt."""
+        digest = hashlib.sha256(repr((self.seed, *salt)).encode()).digest()
+        return f"rnd({key}, {int.from_bytes(digest[:7], 'big')})"
+
+    def pick(self, key: str, salt: tuple[object, ...], choices: Sequence[tuple[Any, float]]) -> str:
+        """One of ``choices`` (value, weight); a value of None gives NULL."""
+        total = sum(w for _, w in choices)
+        u = self.rnd(key, *salt)
+        parts, acc = [], 0.0
+        for value, weight in choices[:-1]:
+            acc += weight / total
+            parts.append(f"WHEN {u} < {acc!r} THEN {self._value(value)}")
+        return f"(CASE {' '.join(parts)} ELSE {self._value(choices[-1][0])} END)"
+
+    def _value(self, value: Any) -> str:
+        return "NULL" if value is None else self.bind(value)
+
+    def nullable(self, key: str, salt: tuple[object, ...], share: float, expr: str) -> str:
+        if share <= 0:
+            return expr
+        return f"(CASE WHEN {self.rnd(key, *salt, 'null')} < {share!r} THEN NULL ELSE {expr} END)"
+
+
+def _micros(days: float) -> int:
+    return round(days * 86_400_000_000)
+
+
+def _ago(q: _Query, u: str, days: float) -> str:
+    """``as_of`` minus ``u * days``."""
+    return f"(as_of() - to_microseconds(CAST({u} * {_micros(days)} AS BIGINT)))"
+
+
+_COUNTRIES: dict[str, list[tuple[str, float]]] = {
+    "de": [("DE", 80), ("AT", 10), ("CH", 7), ("NL", 2), ("PL", 1)],
+    "us": [("US", 90), ("CA", 6), ("MX", 4)],
+    "fr": [("FR", 82), ("BE", 7), ("CH", 5), ("LU", 3), ("DE", 3)],
+}
+_CITIES: dict[str, list[tuple[str, float]]] = {
+    "de": [
+        ("Berlin", 20), ("Hamburg", 12), ("München", 12), ("MÜNCHEN", 2), ("münchen", 2),
+        ("Köln", 8), ("Frankfurt am Main", 8), ("Stuttgart", 6), ("Düsseldorf", 5),
+        ("Wien", 8), ("Zürich", 6), ("Graz", 3), ("Basel", 3), ("Muenchen", 1),
+    ],
+    "us": [
+        ("New York", 20), ("Los Angeles", 14), ("Chicago", 10), ("Houston", 8),
+        ("Phoenix", 6), ("Philadelphia", 6), ("San Antonio", 5), ("San Diego", 5),
+        ("Dallas", 5), ("Toronto", 4), ("Munich", 1), ("O'Fallon", 1), ("Mexico City", 3),
+    ],
+    "fr": [
+        ("Paris", 25), ("Marseille", 10), ("Lyon", 10), ("Toulouse", 8), ("Nice", 6),
+        ("Nantes", 5), ("Strasbourg", 5), ("Bruxelles", 6), ("Genève", 4),
+        ("Luxembourg", 3), ("Saint-Étienne", 3), ("L'Haÿ-les-Roses", 1),
+    ],
+}
+_DOMAINS: dict[str, list[tuple[str, float]]] = {
+    "de": [("gmail.com", 30), ("web.de", 20), ("gmx.de", 20), ("t-online.de", 10),
+           ("outlook.com", 10), ("Example-Corp.com", 1), ("posteo.de", 9)],
+    "us": [("gmail.com", 45), ("yahoo.com", 15), ("outlook.com", 15), ("icloud.com", 15),
+           ("example-corp.com", 1), ("aol.com", 9)],
+    "fr": [("gmail.com", 35), ("orange.fr", 20), ("free.fr", 15), ("laposte.net", 10),
+           ("outlook.fr", 10), ("EXAMPLE-CORP.COM", 1), ("sfr.fr", 9)],
+}
+
+
+def _trait_expr(q: _Query, market: str, name: str, kind: str, i: str) -> str:
+    """The value of trait ``name`` for profile index ``i`` (a SQL expression)."""
+    salt = (market, "trait", name)
+    u = q.rnd(i, *salt)
+    if name == "country" and kind == "string":
+        choices = _COUNTRIES.get(market, [(market.upper(), 85), ("US", 10), ("DE", 5)])
+        return q.nullable(i, salt, 0.02, q.pick(i, salt, choices))
+    if name == "city" and kind == "string":
+        choices = _CITIES.get(market, _CITIES["de"])
+        return q.nullable(i, salt, 0.05, q.pick(i, salt, choices))
+    if name == "loyalty_tier" and kind == "string":
+        tiers = [(None, 45), ("bronze", 25), ("silver", 15), ("gold", 10), ("platinum", 5)]
+        return q.pick(i, salt, tiers)
+    if name == "email" and kind == "string":
+        return _email(q, market, i)
+    if name.endswith("sha256") and kind == "string":
+        email = _email(q, market, i)
+        return f"sha256(lower(trim({email})))"
+    if name == "is_employee" and kind == "boolean":
+        return q.pick(i, salt, [(True, 1), (None, 3), (False, 96)])
+    if name == "age" and kind == "integer":
+        return q.nullable(i, salt, 0.05, f"CAST(16 + floor(pow({u}, 1.4) * 70) AS BIGINT)")
+    if name == "lifetime_value" and kind == "decimal":
+        return q.nullable(i, salt, 0.03, f"CAST(round(pow({u}, 3) * 5000, 2) AS DECIMAL(18, 2))")
+    if name == "signup_date" and kind == "date":
+        return f"CAST({_ago(q, u, SIGNUP_DAYS)} AS DATE)"
+    return _generic(q, i, salt, kind, optional=True)
+
+
+def _email(q: _Query, market: str, i: str) -> str:
+    """An e-mail address: some upper case, some `+test`, 5% missing (same for both traits)."""
+    salt = (market, "email")
+    domain = q.pick(i, (*salt, "domain"), _DOMAINS.get(market, _DOMAINS["us"]))
+    local = (
+        f"(CASE WHEN {q.rnd(i, *salt, 'test')} < 0.01 "
+        f"THEN 'user' || {i} || '+test' ELSE 'user' || {i} END)"
+    )
+    address = f"({local} || '@' || {domain})"
+    cased = f"(CASE WHEN {q.rnd(i, *salt, 'case')} < 0.05 THEN upper({address}) ELSE {address} END)"
+    return q.nullable(i, salt, 0.05, cased)
+
+
+def _generic(q: _Query, key: str, salt: tuple[object, ...], kind: str, *, optional: bool) -> str:
+    u = q.rnd(key, *salt)
+    expr = {
+        "string": f"('value_' || CAST(floor({u} * 20) AS BIGINT))",
+        "integer": f"CAST(floor({u} * 100) AS BIGINT)",
+        "decimal": f"CAST(round({u} * 1000, 2) AS DECIMAL(18, 2))",
+        "boolean": f"({u} < 0.5)",
+        "date": f"CAST({_ago(q, u, SIGNUP_DAYS)} AS DATE)",
+        "timestamp": _ago(q, f"pow({u}, 2)", EVENT_DAYS),
+    }[kind]
+    return q.nullable(key, salt, 0.05 if optional else 0.0, expr)
+
+
+def _property_expr(q: _Query, market: str, event: str, name: str, kind: str, j: str) -> str:
+    salt = (market, "event", event, name)
+    u = q.rnd(j, *salt)
+    if name in {"revenue", "price"} and kind == "decimal":
+        return f"CAST(round(exp(1 + {u} * 6.2), 2) AS DECIMAL(18, 2))"
+    if name == "channel" and kind == "string":
+        return q.pick(j, salt, [("web", 55), ("app", 35), ("store", 10)])
+    if name == "coupon" and kind == "string":
+        return q.pick(j, salt, [
+            ("BLACKFRIDAY25", 8), ("blackfriday-2025", 4), ("SUMMER10", 8), ("50%_off", 5),
+            ("50X_off", 2), ("WELCOME", 3), (None, 70),
+        ])
+    if name == "category" and kind == "string":
+        return q.pick(j, salt, [("shoes", 30), ("bags", 20), ("electronics", 20),
+                                ("home", 20), ("beauty", 10)])
+    if name == "path" and kind == "string":
+        return q.pick(j, salt, [
+            ("/", 25), ("/sale", 10), ("/sale/shoes", 8), ("/sale/bags", 5), ("/SALE/winter", 2),
+            ("/products/1234", 20), ("/products/5678", 15), ("/checkout", 8), ("/account", 7),
+        ])
+    if name == "device" and kind == "string":
+        return q.pick(j, salt, [("mobile", 60), ("desktop", 32), ("tablet", 8)])
+    return _generic(q, j, salt, kind, optional=False)
+
+
+# --------------------------------------------------------------------------- generation
+
+
+class _Table:
+    """A physical table: its columns in first-use order, each with one DuckDB type."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.columns: dict[str, str] = {}
+
+    def add(self, column: str, duck_type: str, where: str) -> None:
+        column = str(column)
+        known = self.columns.setdefault(column, duck_type)
+        if known != duck_type:
+            raise DemoError(
+                f"{where}: column {self.name}.{column} used as {duck_type} and as {known}"
+            )
+
+
+def _id_type(spec: Mapping[str, Any]) -> str:
+    del spec  # ids are integers in every demo market
+    return "BIGINT"
+
+
+def _plan_tables(spec: Mapping[str, Any]) -> dict[str, _Table]:
+    market = str(spec["market"])
+    tables: dict[str, _Table] = {}
+
+    def table(name: str, where: str) -> _Table:
+        _table_parts(str(name), where)
+        return tables.setdefault(str(name), _Table(str(name)))
+
+    profiles = spec["profiles"]
+    t = table(profiles["table"], f"{market}: profiles")
+    t.add(profiles["id"], _id_type(spec), market)
+    for name, trait in dict(profiles["traits"] or {}).items():
+        t.add(trait["column"], _DUCKDB_TYPES[trait["type"]], f"{market}: trait {name}")
+    for name, event in dict(spec.get("events") or {}).items():
+        where = f"{market}: event {name}"
+        t = table(event["table"], where)
+        t.add(event["user"], _id_type(spec), where)
+        t.add(event["time"], "TIMESTAMP", where)
+        if event.get("where") is not None:
+            t.add(event["where"]["column"], "VARCHAR", where)
+        for pname, prop in dict(event.get("properties") or {}).items():
+            t.add(prop["column"], _DUCKDB_TYPES[prop["type"]], f"{where}.{pname}")
+    consent = spec.get("consent")
+    if consent is not None:
+        where = f"{market}: consent"
+        t = table(consent["table"], where)
+        t.add(consent["user"], _id_type(spec), where)
+        t.add(consent["purpose"], "VARCHAR", where)
+        t.add(consent["status"], "VARCHAR", where)
+        t.add(consent["time"], "TIMESTAMP", where)
+        if consent.get("confirmed"):
+            t.add(consent["confirmed"], "TIMESTAMP", where)
+    return tables
+
+
+def _run(con: duckdb.DuckDBPyConnection, q: _Query, sql: str) -> None:
+    con.execute(sql, q.params)
+    q.params = {}
+
+
+def _fill_profiles(
+    con: duckdb.DuckDBPyConnection, q: _Query, spec: Mapping[str, Any], n: int, base: int
+) -> None:
+    market = str(spec["market"])
+    profiles = spec["profiles"]
+    columns = {str(profiles["id"]): f"({base} + i)"}
+    for name, trait in dict(profiles["traits"] or {}).items():
+        columns.setdefault(str(trait["column"]), _trait_expr(q, market, name, trait["type"], "i"))
+    _insert(con, q, profiles["table"], columns, f"FROM range({n}) AS r(i)")
+
+
+def _insert(
+    con: duckdb.DuckDBPyConnection, q: _Query, table: str, columns: Mapping[str, str], source: str
+) -> None:
+    names = ", ".join(_ident(c) for c in columns)
+    exprs = ", ".join(columns.values())
+    _run(con, q, f"INSERT INTO {_qualified(table)} ({names}) SELECT {exprs} {source}")
+
+
+def _event_counts(events: Sequence[str], total: int) -> dict[str, int]:
+    weights = {e: _EVENT_WEIGHTS.get(e, _OTHER_WEIGHT) for e in events}
+    norm = sum(weights.values()) or 1.0
+    return {e: round(total * w / norm) for e, w in weights.items()}
+
+
+def _user_of(q: _Query, market: str, event: str, j: str, n: int, base: int) -> str:
+    """A profile id for event row ``j``: a few heavy users, a long tail of light ones."""
+    u = q.rnd(j, market, event, "user")
+    # pow(u, 2.2) piles rows onto small indexes; multiplying by a prime spreads them out.
+    return f"({base} + (CAST(floor(pow({u}, 2.2) * {n}) AS BIGINT) * 7919 + 17) % {n})"
+
+
+def _time_of(q: _Query, market: str, event: str, j: str) -> str:
+    """Mostly recent (density grows towards as_of); ~1% a few days after as_of."""
+    u = q.rnd(j, market, event, "time")
+    late = q.rnd(j, market, event, "late")
+    after = f"(as_of() + to_microseconds(CAST({late} * {_micros(10)} AS BIGINT)))"
+    return f"(CASE WHEN {late} < 0.01 THEN {after} ELSE {_ago(q, f'pow({u}, 1.5)', EVENT_DAYS)} END)"
+
+
+def _fill_events(
+    con: duckdb.DuckDBPyConnection,
+    q: _Query,
+    spec: Mapping[str, Any],
+    n: int,
+    base: int,
+    events_per_profile: int,
+) -> dict[str, int]:
+    market = str(spec["market"])
+    events = dict(spec.get("events") or {})
+    counts = _event_counts(sorted(events), n * events_per_profile)
+    for name in sorted(events):
+        event = events[name]
+        columns: dict[str, str] = {
+            str(event["user"]): _user_of(q, market, name, "j", n, base),
+            str(event["time"]): _time_of(q, market, name, "j"),
+        }
+        if event.get("where") is not None:
+            columns.setdefault(str(event["where"]["column"]), q.bind(str(event["where"]["equals"])))
+        for pname, prop in dict(event.get("properties") or {}).items():
+            expr = _property_expr(q, market, name, pname, prop["type"], "j")
+            columns.setdefault(str(prop["column"]), expr)
+        _insert(con, q, event["table"], columns, f"FROM range({counts[name]}) AS r(j)")
+    # Rows of event types no market maps, in every table shared through `where`.
+    shared: dict[tuple[str, str, str, str], set[str]] = {}
+    for event in events.values():
+        if event.get("where") is not None:
+            key = (str(event["table"]), str(event["user"]), str(event["time"]),
+                   str(event["where"]["column"]))
+            shared.setdefault(key, set()).add(str(event["where"]["equals"]))
+    for (table, user, when, column), used in sorted(shared.items()):
+        other = "other"
+        while other in used:
+            other += "_"
+        rows = round(n * events_per_profile * _NOISE_SHARE)
+        columns = {
+            user: _user_of(q, market, table, "j", n, base),
+            when: _time_of(q, market, table, "j"),
+            column: q.bind(other),
+        }
+        _insert(con, q, table, columns, f"FROM range({rows}) AS r(j)")
+    return counts
+
+
+def _fill_consent(
+    con: duckdb.DuckDBPyConnection, q: _Query, spec: Mapping[str, Any], n: int, base: int
+) -> None:
+    """0 to 3 changes per profile and purpose (plus one purpose no audience uses).
+
+    First change: granted 70% / denied 30%; later ones: granted, revoked or denied.
+    3% of second changes share the first change's timestamp (a tie). Granted rows
+    are confirmed (double opt-in) 75% of the time, 0 to 72 hours later.
+    """
+    consent = spec.get("consent")
+    if consent is None:
+        return
+    market = str(spec["market"])
+    statuses = consent["statuses"]
+    values = [str(p["value"]) for _, p in sorted(dict(consent["purposes"] or {}).items())]
+    unused = "analytics"
+    while unused in values:
+        unused += "_"
+    values.append(unused)
+    key = "((i * 16 + p) * 4 + s)"
+    salt = (market, "consent")
+    changes = q.pick("(i * 16 + p)", (*salt, "n"), [(0, 12), (1, 55), (2, 23), (3, 10)])
+    first = _ago(q, q.rnd("(i * 16 + p)", *salt, "t0"), CONSENT_DAYS)
+    step = q.rnd(key, *salt, "step")
+    tie = q.rnd("(i * 16 + p)", *salt, "tie")
+    when = (
+        f"(CASE WHEN s = 1 AND {tie} < 0.03 THEN {first} "
+        f"ELSE {first} + to_microseconds(CAST(s * {step} * {_micros(200)} AS BIGINT)) END)"
+    )
+    granted, denied, revoked = (q.bind(str(statuses[k])) for k in ("granted", "denied", "revoked"))
+    status = (
+        f"(CASE WHEN s = 0 THEN (CASE WHEN {q.rnd(key, *salt, 'st')} < 0.7 "
+        f"THEN {granted} ELSE {denied} END) "
+        f"WHEN s = 1 AND {tie} < 0.03 THEN {revoked} "
+        f"ELSE (CASE WHEN {q.rnd(key, *salt, 'st')} < 0.4 THEN {granted} "
+        f"WHEN {q.rnd(key, *salt, 'st')} < 0.75 THEN {revoked} ELSE {denied} END) END)"
+    )
+    purposes = q.bind(values)
+    inner = (
+        f"SELECT i, p, s, {when} AS t, {status} AS st, "
+        f"{q.rnd(key, *salt, 'conf')} AS uc, {changes} AS k "
+        f"FROM range({n}) AS a(i), range({len(values)}) AS b(p), range(3) AS c(s)"
+    )
+    columns = {
+        str(consent["user"]): f"({base} + i)",
+        str(consent["purpose"]): f"({purposes})[p + 1]",
+        str(consent["status"]): "st",
+        str(consent["time"]): "t",
+    }
+    if consent.get("confirmed"):
+        columns.setdefault(
+            str(consent["confirmed"]),
+            f"(CASE WHEN st = {granted} AND uc < 0.75 "
+            f"THEN t + to_microseconds(CAST(uc / 0.75 * {_micros(3)} AS BIGINT)) END)",
+        )
+    _insert(con, q, consent["table"], columns, f"FROM ({inner}) WHERE s < k")
+
+
+def generate(
+    db_path: str | os.PathLike[str],
+    project: str | os.PathLike[str] | Mapping[str, Any] | Iterable[Any],
+    *,
+    profiles: int = 100_000,
+    events_per_profile: int = 20,
+    seed: int = 0,
+    markets: Iterable[str] | None = None,
+    as_of: dt.datetime = DEFAULT_AS_OF,
+) -> DemoStats:
+    """Create ``db_path`` (a DuckDB file) holding synthetic data for every market.
+
+    ``profiles`` is the total over all markets, split evenly; each market gets
+    about ``profiles / len(markets) * events_per_profile`` event rows. ``markets``
+    restricts generation to those market names. Events fall in the 400 days
+    before ``as_of`` (~1% after it). The file is built under a temporary name
+    and renamed into place, so readers never see half a database; an existing
+    file is replaced. The same arguments give the same data.
+    """
+    started = time.perf_counter()
+    profiles = operator.index(profiles)
+    events_per_profile = operator.index(events_per_profile)
+    seed = operator.index(seed)
+    if profiles < 1 or events_per_profile < 0:
+        raise DemoError("profiles must be >= 1 and events per profile >= 0")
+    if as_of.tzinfo is None:
+        raise DemoError("as_of must carry a time zone (e.g. 2026-11-01T00:00:00Z)") from None
+    as_of_utc = as_of.astimezone(dt.UTC).replace(tzinfo=None)
+    specs = load_market_specs(project)
+    if markets is not None:
+        wanted = set(markets)
+        unknown = wanted - {str(s["market"]) for s in specs}
+        if unknown:
+            known = ", ".join(str(s["market"]) for s in specs)
+            raise DemoError(f"unknown market(s) {', '.join(sorted(unknown))}; known: {known}")
+        specs = [s for s in specs if str(s["market"]) in wanted]
+    target = Path(db_path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    tmp.unlink()  # DuckDB wants to create the file itself
+    results: list[MarketStats] = []
+    try:
+        con = duckdb.connect(str(tmp))
+        try:
+            q = _Query(seed)
+            con.execute("SET TimeZone = 'UTC'")
+            con.execute(
+                "CREATE TEMP MACRO rnd(k, s) AS "
+                "((hash(k, s) % 4294967291)::DOUBLE / 4294967291.0)"
+            )
+            con.execute(
+                "CREATE TEMP MACRO as_of() AS "
+                f"CAST('{as_of_utc.isoformat(sep=' ')}' AS TIMESTAMP)"
+            )
+            per_market = max(1, profiles // len(specs))
+            for index, spec in enumerate(specs):
+                results.append(_generate_market(con, q, spec, index, per_market,
+                                                events_per_profile))
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        os.replace(tmp, target)
+        Path(f"{target}.wal").unlink(missing_ok=True)
+    finally:
+        tmp.unlink(missing_ok=True)
+        Path(f"{tmp}.wal").unlink(missing_ok=True)
+    return DemoStats(
+        db_path=target, as_of=as_of.astimezone(dt.UTC), seed=seed, markets=tuple(results),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _generate_market(
+    con: duckdb.DuckDBPyConnection,
+    q: _Query,
+    spec: Mapping[str, Any],
+    index: int,
+    n: int,
+    events_per_profile: int,
+) -> MarketStats:
+    market = str(spec["market"])
+    base = (index + 1) * 10_000_000 if n < 10_000_000 else index * n + 1
+    tables = _plan_tables(spec)
+    for table in tables.values():
+        parts = _table_parts(table.name, market)
+        if len(parts) == 2:
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {_ident(parts[0])}")
+        cols = ", ".join(f"{_ident(c)} {t}" for c, t in table.columns.items())
+        con.execute(f"CREATE TABLE {_qualified(table.name)} ({cols})")
+    _fill_profiles(con, q, spec, n, base)
+    counts = _fill_events(con, q, spec, n, base, events_per_profile)
+    _fill_consent(con, q, spec, n, base)
+    rows: dict[str, int] = {}
+    for name in tables:
+        row = con.execute(f"SELECT count(*) FROM {_qualified(name)}").fetchone()
+        rows[name] = int(row[0]) if row else 0
+    consent = spec.get("consent")
+    consent_rows = rows.get(str(consent["table"]), 0) if consent else 0
+    return MarketStats(market=market, profiles=n, events=counts, tables=rows,
+                       consent_rows=consent_rows)
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def _parse_as_of(ctx: click.Context, param: click.Parameter, value: str) -> dt.datetime:
+    del ctx, param
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(f"not a timestamp: {value!r} (e.g. 2026-11-01T00:00:00Z)") from None
+    if parsed.tzinfo is None:
+        raise click.BadParameter("give an offset, e.g. 2026-11-01T00:00:00Z")
+    return parsed
+
+
+@click.group(name="demo")
+def demo_cli() -> None:
+    """Synthetic demo data for trying audiences on a real database."""
+
+
+@demo_cli.command(name="generate")
+@click.option("--db", "db", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_DB,
+              show_default=True, help="DuckDB file to create (replaced if it exists).")
+@click.option("--project", type=click.Path(exists=True, path_type=Path), default=Path("examples"),
+              show_default=True, help="Project folder (or one market YAML file).")
+@click.option("--profiles", type=click.IntRange(min=1), default=100_000, show_default=True,
+              help="Profiles in total, split evenly over the markets.")
+@click.option("--events-per-profile", type=click.IntRange(min=0), default=20, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--market", "markets", multiple=True, help="Only this market (repeatable).")
+@click.option("--as-of", "as_of", default="2026-11-01T00:00:00Z", show_default=True,
+              callback=_parse_as_of, help="Reference time the data is generated around.")
+def generate_command(
+    db: Path,
+    project: Path,
+    profiles: int,
+    events_per_profile: int,
+    seed: int,
+    markets: tuple[str, ...],
+    as_of: dt.datetime,
+) -> None:
+    """Create a DuckDB file with every market's tables, filled with synthetic data."""
+    try:
+        stats = generate(db, project, profiles=profiles, events_per_profile=events_per_profile,
+                         seed=seed, markets=markets or None, as_of=as_of)
+    except (DemoError, duckdb.Error, OSError) as exc:
+        click.echo(f"error[E900]: demo generate: {exc}", err=True)
+        raise SystemExit(2) from None
+    for m in stats.markets:
+        tables = ", ".join(f"{name} {rows:,}" for name, rows in m.tables.items())
+        click.echo(f"market {m.market}: {tables}")
+    click.echo(
+        f"wrote {stats.db_path}: {stats.profiles:,} profiles, {stats.events:,} events, "
+        f"as_of {stats.as_of.isoformat().replace('+00:00', 'Z')}, seed {stats.seed} "
+        f"({stats.seconds:.1f}s)"
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    demo_cli()
