@@ -94,6 +94,10 @@ def parse_cmd(file: Path, fmt: str) -> None:
 
 # --------------------------------------------------------------------------- demo (owner: demo)
 
+from audiencelang.run.demo import demo_cli  # noqa: E402  (click + duckdb only; cheap)
+
+main.add_command(demo_cli)
+
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -52,6 +52,33 @@ def _check_selector(value: str) -> str:
     return value
 
 
+def _glob_match(key: str, pattern: str) -> bool:
+    """Match a posix path against a glob where ``*`` stays in one folder and ``**`` spans folders.
+    A pattern without ``/`` also matches the file name alone (like ruff's per-file-ignores)."""
+    regex = ""
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            regex += "(?:.*/)?"
+            i += 3
+        elif pattern.startswith("**", i):
+            regex += ".*"
+            i += 2
+        elif pattern[i] == "*":
+            regex += "[^/]*"
+            i += 1
+        elif pattern[i] == "?":
+            regex += "[^/]"
+            i += 1
+        else:
+            regex += re.escape(pattern[i])
+            i += 1
+    rx = re.compile(regex)
+    if rx.fullmatch(key):
+        return True
+    return "/" not in pattern and rx.fullmatch(key.rsplit("/", 1)[-1]) is not None
+
+
 Regex = Annotated[StrictStr, AfterValidator(_check_regex)]
 Selector = Annotated[StrictStr, AfterValidator(_check_selector)]
 
@@ -93,6 +120,25 @@ class LintConfig(_Model):
     severity: dict[Selector, RuleSeverity] = PydanticField(default_factory=dict)
     """Rule code or prefix → severity override."""
 
+    def ignored_for(self, file_key: str) -> list[str]:
+        """The ``ignore`` selectors plus those of every ``per-file-ignores`` glob matching
+        ``file_key`` (a posix path relative to the project root; ``**`` spans folders)."""
+        out = list(self.ignore)
+        for pattern, codes in self.per_file_ignores.items():
+            if _glob_match(file_key, pattern):
+                out.extend(c for c in codes if c not in out)
+        return out
+
+    def severity_for(self, code: str) -> RuleSeverity | None:
+        """The configured severity for a rule code (longest matching prefix wins), if any."""
+        best: tuple[int, RuleSeverity] | None = None
+        for sel, sev in self.severity.items():
+            if sel == "ALL" or code.startswith(sel):
+                rank = -1 if sel == "ALL" else len(sel)
+                if best is None or rank > best[0]:
+                    best = (rank, sev)
+        return best[1] if best else None
+
 
 class ProjectConfig(_Model):
     """The whole project config (spec §3)."""
@@ -118,6 +164,10 @@ class ProjectConfig(_Model):
         Falls back to the nearest present ancestor, then to the start of the config
         (the ``[tool.audiencelang]`` header in a ``pyproject.toml``)."""
         return _lookup(self._key_spans, path, self._source)
+
+    def is_set(self, path: KeyPath) -> bool:
+        """True when the key at ``path`` is written in the loaded config file."""
+        return path in self._key_spans
 
     def _attach(self, source: str | None, keys: dict[KeyPath, Span]) -> None:
         self._source = source

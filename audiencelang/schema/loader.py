@@ -96,9 +96,15 @@ class _Lines:
         return len(m.group(0).rstrip()) if m else 1
 
 
+#: Largest market/config file read (bytes); bigger files are an E201.
+MAX_FILE_BYTES = 8 * 1024 * 1024
+
+
 def read_text(path: Path, display: str) -> tuple[str | None, list[Diagnostic]]:
     """Read a UTF-8 file (a leading BOM is dropped). Problems become E201."""
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return None, [error("E201", f"{display} is larger than {MAX_FILE_BYTES:,} bytes", Span(path=display))]
         data = path.read_bytes()
     except FileNotFoundError:
         return None, [error("E201", f"file not found: {display}", Span(path=display))]
