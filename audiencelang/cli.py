@@ -94,7 +94,7 @@ def parse_cmd(file: Path, fmt: str) -> None:
 
 # --------------------------------------------------------------------------- demo (owner: demo)
 
-from audiencelang.run.demo import demo_cli  # noqa: E402  (click + duckdb only; cheap)
+from audiencelang.run.demo import demo_cli  # noqa: E402  (imports duckdb only when run)
 
 main.add_command(demo_cli)
 

@@ -28,12 +28,12 @@ import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import duckdb
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
+
+if TYPE_CHECKING:  # duckdb and ruamel are imported where used: `audiencelang --version` stays fast
+    import duckdb
 
 __all__ = [
     "DEFAULT_AS_OF",
@@ -108,6 +108,9 @@ class DemoStats:
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
     yaml = YAML(typ="safe", pure=True)
     try:
         data = yaml.load(path.read_text(encoding="utf-8"))
@@ -625,6 +628,8 @@ def generate(
     and renamed into place, so readers never see half a database; an existing
     file is replaced. The same arguments give the same data.
     """
+    import duckdb
+
     started = time.perf_counter()
     profiles = operator.index(profiles)
     events_per_profile = operator.index(events_per_profile)
@@ -751,6 +756,8 @@ def generate_command(
     as_of: dt.datetime,
 ) -> None:
     """Create a DuckDB file with every market's tables, filled with synthetic data."""
+    import duckdb
+
     try:
         stats = generate(db, project, profiles=profiles, events_per_profile=events_per_profile,
                          seed=seed, markets=markets or None, as_of=as_of)
