@@ -88,7 +88,9 @@ def _default_require() -> list[MetadataField]:
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, populate_by_name=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", strict=True, populate_by_name=True, use_attribute_docstrings=True
+    )
 
 
 class Destination(_Model):

@@ -25,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic import Field as PydanticField
+from pydantic.json_schema import WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from audiencelang.diagnostics import Span
@@ -108,7 +109,9 @@ def _check_table(value: str) -> str:
     return value
 
 
-Name = Annotated[str, AfterValidator(_check_name)]
+Name = Annotated[
+    str, AfterValidator(_check_name), WithJsonSchema({"type": "string", "pattern": NAME_PATTERN})
+]
 """A logical name, validated against :data:`NAME_PATTERN`."""
 Column = Annotated[StrictStr, AfterValidator(_check_column)]
 """A physical column name, case-sensitive, as written."""
@@ -120,7 +123,7 @@ ConsentValue = Annotated[StrictStr, StringConstraints(min_length=1)]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, use_attribute_docstrings=True)
 
 
 class Field(_Model):
