@@ -501,11 +501,12 @@ def _map_errors(
     type_errors: dict[KeyPath, list[dict[str, Any]]] = {}
     seen: set[tuple[str, KeyPath, str]] = set()
 
-    def emit(code: str, path: KeyPath, message: str, *hints: str, value: bool = False) -> None:
+    def emit(code: str, path: KeyPath, message: str, *hints: str) -> None:
+        # problems point at the key (for a missing key: its parent); values are in `values`
         if (code, path, message) in seen:
             return
         seen.add((code, path, message))
-        span = (values.get(path) if value else None) or _span_at(keys, path)
+        span = _span_at(keys, path)
         out.append(error(code, message, span, *hints))
 
     for err in exc.errors():
@@ -550,12 +551,12 @@ def _map_errors(
             choices = re.findall(r"'([^']*)'", str((literal.get("ctx") or {}).get("expected", "")))
             hints = did_you_mean(str(got), choices) if isinstance(got, str) else ()
             expected = "one of " + ", ".join(choices)
-            emit("E207", path, f"{_dotted(path)}: expected {expected}, got {_describe(got)}", *hints, value=True)
+            emit("E207", path, f"{_dotted(path)}: expected {expected}, got {_describe(got)}", *hints)
         elif bound is not None:
             ctx = bound.get("ctx") or {}
             limit = ctx.get("ge", ctx.get("gt"))
             op = ">=" if "ge" in ctx else ">"
-            emit("E207", path, f"{_dotted(path)}: must be {op} {limit}, got {_describe(got)}", value=True)
+            emit("E207", path, f"{_dotted(path)}: must be {op} {limit}, got {_describe(got)}")
         else:
             expected_list: list[str] = []
             for e in errs:
@@ -566,7 +567,7 @@ def _map_errors(
                 expected = ", ".join(expected_list[:-1]) + " or " + expected_list[-1]
             else:
                 expected = expected_list[0]
-            emit("E207", path, f"{_dotted(path)}: expected {expected}, got {_describe(got)}", value=True)
+            emit("E207", path, f"{_dotted(path)}: expected {expected}, got {_describe(got)}")
     return out
 
 
