@@ -30,7 +30,7 @@ import re
 import tomllib
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
@@ -253,7 +253,7 @@ def _yaml_error(exc: MarkedYAMLError, lines: _Lines, code: str) -> Diagnostic:
 
 _HEADER_RE = re.compile(r"^\s*\[(\[?)\s*([^\[\]]+?)\s*\]\]?\s*(#.*)?$")
 _KEY_RE = re.compile(r"""^(\s*)((?:[A-Za-z0-9_\-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_\-]+|"[^"]*"|'[^']*'))*)\s*=""")
-_INLINE_KEY_RE = re.compile(r"""([{,]\s*)([A-Za-z0-9_\-]+|"[^"]*")\s*=""")
+_INLINE_KEY_RE = re.compile(r"""([{,]\s*)([A-Za-z0-9_\-]+|"[^"]*"|'[^']*')\s*=""")
 _TOML_POS_RE = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
@@ -298,11 +298,39 @@ def _index_toml(text: str, lines: _Lines, prefix: tuple[str, ...]) -> dict[KeyPa
             if rest.count(quote) % 2 == 1:
                 in_multiline = quote
         if "{" in rest:
-            offset = m.end()
-            for im in _INLINE_KEY_RE.finditer(rest):
-                inner = _split_dotted(im.group(2))
-                record(full + inner, line0, offset + im.start(2), len(im.group(2)))
+            _index_inline(rest, m.end(), full, line0, record)
     return keys
+
+
+def _index_inline(
+    rest: str, offset: int, base: tuple[str, ...], line0: int, record: Callable[[tuple[str, ...], int, int, int], None]
+) -> None:
+    """Record the keys of (nested) inline tables on one line: ``a = {b = {c = 1}}``."""
+    stack = [base]
+    i = 0
+    pending: tuple[str, ...] | None = None
+    while i < len(rest):
+        ch = rest[i]
+        if ch in "\"'":
+            close = rest.find(ch, i + 1)
+            i = close + 1 if close > 0 else len(rest)
+            continue
+        if ch == "{":
+            stack.append(pending if pending is not None else stack[-1])
+            pending = None
+        elif ch == "}" and len(stack) > 1:
+            stack.pop()
+        elif ch == "#":
+            break
+        if ch in "{,":
+            km = _INLINE_KEY_RE.match(rest, i)
+            if km:
+                inner = _split_dotted(km.group(2))
+                pending = stack[-1] + inner
+                record(pending, line0, offset + km.start(2), len(km.group(2)))
+                i = km.end()
+                continue
+        i += 1
 
 
 def load_config(path: Path | str, *, display: str | None = None) -> tuple[ProjectConfig | None, list[Diagnostic]]:
@@ -331,6 +359,16 @@ def load_config_text(
         m = _TOML_POS_RE.search(msg)
         line0, col0 = (int(m.group(1)) - 1, int(m.group(2)) - 1) if m else (0, 0)
         msg = _TOML_POS_RE.sub("", msg).strip()
+        if msg.startswith(("Cannot overwrite a value", "Cannot declare")):
+            # tomllib reports a repeated key or table at the end of its line: point at its start
+            here = text.split("\n")[line0] if line0 < len(text.split("\n")) else ""
+            col0 = len(here) - len(here.lstrip())
+            key = re.match(r"\[*\s*([^=\]]*?)\s*(=|\])", here.strip())
+            name = key.group(1) if key else here.strip()
+            return None, [
+                error("E203", f"duplicate key '{name}' (a key or table may be defined only once)",
+                      lines.span(line0, col0, max(len(name), 1)))
+            ]
         return None, [error("E202", f"TOML syntax error: {msg}", lines.span(line0, col0, 1))]
     prefix: tuple[str, ...] = ("tool", "audiencelang") if pyproject else ()
     keys = _index_toml(text, lines, prefix)
