@@ -88,6 +88,16 @@ def parse_cmd(file: Path, fmt: str) -> None:
 
 # --------------------------------------------------------------------------- schema (owner: schema)
 
+
+@main.command("schema")
+@click.argument("which", type=click.Choice(["market", "config"]))
+def schema_cmd(which: str) -> None:
+    """Print the JSON Schema of a market file or of the project config (for editors and CI)."""
+    from audiencelang.schema.jsonschema import config_json_schema, dumps, market_json_schema
+
+    click.echo(dumps(market_json_schema() if which == "market" else config_json_schema()), nl=False)
+
+
 # --------------------------------------------------------------------------- compile (owner: sql)
 
 # --------------------------------------------------------------------------- run (owner: run)

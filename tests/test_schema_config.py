@@ -191,3 +191,14 @@ def test_mangled_configs_never_raise(data: st.DataObject) -> None:
         assert (config is None) == any(d.is_error for d in diags)
         for d in diags:
             assert d.code.startswith("E2") and d.span is not None and d.span.path == "c.toml" and d.span.line >= 1
+
+
+@pytest.mark.parametrize("which", ["market", "config"])
+def test_cli_schema_command_prints_the_committed_schema(which: str) -> None:
+    from click.testing import CliRunner
+
+    from audiencelang.cli import main
+
+    result = CliRunner().invoke(main, ["schema", which])
+    assert result.exit_code == 0, result.output
+    assert result.output == (DOCS / f"{which}.schema.json").read_text(encoding="utf-8")
