@@ -1,0 +1,474 @@
+"""Database connections for ``audiencelang run``: DuckDB, SQLite and PostgreSQL.
+
+``connect(target)`` turns a path or URL into an :class:`Engine`. An engine knows
+its sqlglot dialect name, runs one statement at a time and hands the rows back
+in batches (``fetchmany``; PostgreSQL uses a server-side cursor), so a large
+member list never has to fit in memory twice.
+
+Targets (see docs/run.md):
+
+============================================  =====================================
+target                                        engine
+============================================  =====================================
+``None``                                      DuckDB file ``audiencelang.duckdb`` in the project root
+``path.duckdb``, ``path.db``, any other path  DuckDB, read-only (a SQLite file is recognised by its header)
+``duckdb:///relative/path``, ``duckdb:////abs/path``   DuckDB, read-only
+``path.sqlite``, ``path.sqlite3``,            SQLite (stdlib ``sqlite3``), read-only
+``sqlite:///relative/path``, ``sqlite:////abs/path``
+``postgresql://…``, ``postgres://…``          PostgreSQL via psycopg 3, read-only session
+============================================  =====================================
+
+Every problem (missing file, bad URL, refused connection, unsafe session, SQL
+error, missing table) is raised as :class:`RunError`, which carries one ``E6xx``
+:class:`~audiencelang.diagnostics.Diagnostic` with the database's own message on
+one line. Nothing here creates a database file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import re
+import sqlite3
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from audiencelang.diagnostics import AudienceLangError, Diagnostic, error
+
+if TYPE_CHECKING:
+    from audiencelang.schema.market import Market
+
+__all__ = [
+    "BATCH_SIZE",
+    "DEFAULT_DB_NAME",
+    "DuckDBEngine",
+    "Engine",
+    "PostgresEngine",
+    "Rows",
+    "RunError",
+    "SQLiteEngine",
+    "connect",
+]
+
+DEFAULT_DB_NAME = "audiencelang.duckdb"
+"""The database ``run`` uses when no ``--db`` is given: this file in the project root."""
+
+BATCH_SIZE = 10_000
+"""Rows fetched per round trip."""
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_SQLITE_SUFFIXES = (".sqlite", ".sqlite3")
+
+
+class RunError(AudienceLangError):
+    """A problem running on a database; carries E6xx diagnostics (never a traceback)."""
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__([diagnostic])
+
+    @property
+    def diagnostic(self) -> Diagnostic:
+        return self.diagnostics[0]
+
+
+def one_line(exc: BaseException | str) -> str:
+    """The first non-empty line of a database's error message, trimmed."""
+    text = str(exc)
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()
+    return type(exc).__name__ if isinstance(exc, BaseException) else "unknown error"
+
+
+def _where(audience: str | None, market: str | None) -> str:
+    if audience and market:
+        return f"{audience} (market {market}): "
+    if audience:
+        return f"{audience}: "
+    return ""
+
+
+class Rows:
+    """The result of one statement: ``columns`` and an iterator over row batches.
+
+    Iterate ``batches()`` once; errors raised while fetching become :class:`RunError`.
+    Close it (or use it as a context manager) to release the cursor.
+    """
+
+    def __init__(self, engine: Engine, cursor: Any, columns: list[str], context: tuple[str | None, str | None]) -> None:
+        self._engine = engine
+        self._cursor = cursor
+        self.columns = columns
+        self._context = context
+
+    def batches(self, size: int = BATCH_SIZE) -> Iterator[list[tuple[Any, ...]]]:
+        while True:
+            try:
+                batch = self._cursor.fetchmany(size)
+            except Exception as exc:
+                raise self._engine.translate(exc, *self._context) from None
+            if not batch:
+                return
+            yield [tuple(r) for r in batch]
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._cursor.close()
+
+    def __enter__(self) -> Rows:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class Engine:
+    """A connection to one database. Subclasses set ``dialect`` and ``kind``."""
+
+    dialect: str = ""
+    kind: str = ""
+
+    def __init__(self, target: str, connection: Any) -> None:
+        self.target = target
+        self.connection = connection
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.target!r})"
+
+    # -- to override
+
+    def _cursor(self) -> Any:
+        return self.connection.cursor()
+
+    def _is_missing_table(self, exc: BaseException) -> bool:
+        return False
+
+    def _now_sql(self) -> str:
+        return "SELECT CURRENT_TIMESTAMP"
+
+    def prepare(self, market: Market) -> None:
+        """Make the market's tables reachable (SQLite attaches schemas). Default: nothing."""
+
+    # -- shared
+
+    def translate(self, exc: BaseException, audience: str | None = None, market: str | None = None) -> RunError:
+        """A driver exception as an E605/E606 :class:`RunError`."""
+        where = _where(audience, market)
+        if self._is_missing_table(exc):
+            return RunError(error(
+                "E606", f"{where}table not found in {self.kind} database {self.target}: {one_line(exc)}",
+                None,
+                "the market schema's table names must exist in this database; for the demo data "
+                "run `audiencelang demo generate --db FILE` and pass `--db FILE`",
+                market=market, audience=audience,
+            ))
+        return RunError(error(
+            "E605", f"{where}the {self.kind} database reported an error: {one_line(exc)}",
+            None, market=market, audience=audience,
+        ))
+
+    def execute(self, sql: str, *, audience: str | None = None, market: str | None = None) -> Rows:
+        """Run one statement; the rows come back in batches from :meth:`Rows.batches`."""
+        cursor = self._cursor()
+        try:
+            cursor.execute(sql)
+            columns = [str(d[0]) for d in (cursor.description or ())]
+        except Exception as exc:
+            with contextlib.suppress(Exception):
+                cursor.close()
+            self._after_error()
+            raise self.translate(exc, audience, market) from None
+        return Rows(self, cursor, columns, (audience, market))
+
+    def fetch_all(self, sql: str, *, audience: str | None = None,
+                  market: str | None = None) -> tuple[list[str], list[tuple[Any, ...]]]:
+        with self.execute(sql, audience=audience, market=market) as rows:
+            out: list[tuple[Any, ...]] = []
+            for batch in rows.batches():
+                out.extend(batch)
+            return rows.columns, out
+
+    def _after_error(self) -> None:
+        """Reset the session after a failed statement (PostgreSQL aborts the transaction)."""
+
+    def now(self) -> dt.datetime:
+        """The database's current time as an aware UTC datetime (the client's clock if it cannot say)."""
+        try:
+            _, rows = self.fetch_all(self._now_sql())
+            value = rows[0][0]
+        except (RunError, IndexError):
+            value = None
+        return _as_utc(value)
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.connection.close()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _as_utc(value: object) -> dt.datetime:
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            value = None
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)  # every engine here reports UTC when naive
+        return value.astimezone(dt.UTC)
+    return dt.datetime.now(dt.UTC)
+
+
+# --------------------------------------------------------------------------- DuckDB
+
+
+class DuckDBEngine(Engine):
+    dialect = "duckdb"
+    kind = "DuckDB"
+
+    def _is_missing_table(self, exc: BaseException) -> bool:
+        import duckdb
+
+        return isinstance(exc, duckdb.CatalogException) and "does not exist" in str(exc)
+
+    def _now_sql(self) -> str:
+        # A TIMESTAMPTZ at the instant; the value is converted to UTC in Python.
+        return "SELECT CAST(get_current_timestamp() AS TIMESTAMPTZ)"
+
+
+def _open_duckdb(path: Path, shown: str) -> DuckDBEngine:
+    import duckdb
+
+    if str(path) != ":memory:":
+        _require_file(path, shown)
+    try:
+        con = duckdb.connect(str(path), read_only=str(path) != ":memory:")
+    except duckdb.Error as exc:
+        raise RunError(error("E602", f"cannot open DuckDB database {shown}: {one_line(exc)}")) from None
+    # Timestamps in our SQL never depend on the session time zone; UTC only makes
+    # values shown to people agree. It needs the ICU extension: skip it when absent.
+    with contextlib.suppress(duckdb.Error):
+        con.execute("SET TimeZone = 'UTC'")
+    return DuckDBEngine(shown, con)
+
+
+# --------------------------------------------------------------------------- SQLite
+
+
+class SQLiteEngine(Engine):
+    dialect = "sqlite"
+    kind = "SQLite"
+
+    def __init__(self, target: str, connection: Any, path: Path) -> None:
+        super().__init__(target, connection)
+        self.path = path
+
+    def _is_missing_table(self, exc: BaseException) -> bool:
+        return isinstance(exc, sqlite3.OperationalError) and str(exc).startswith("no such table")
+
+    def _now_sql(self) -> str:
+        return "SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+
+    def prepare(self, market: Market) -> None:
+        """SQLite has no schemas: a market table ``crm.kunden`` is read as table ``kunden``
+        of this same file, attached (read-only) under the name ``crm``."""
+        tables = [market.profiles.table, *(e.table for e in market.events.values())]
+        if market.consent is not None:
+            tables.append(market.consent.table)
+        wanted = sorted({t.split(".")[0] for t in tables if t.count(".") == 1})
+        cur = self.connection.cursor()
+        try:
+            attached = {str(r[1]) for r in cur.execute("PRAGMA database_list").fetchall()}
+            for schema in wanted:
+                if schema in attached or schema.lower() in {"main", "temp"}:
+                    continue
+                quoted = '"' + schema.replace('"', '""') + '"'  # an identifier, not a value
+                cur.execute(f"ATTACH DATABASE ? AS {quoted}", (_sqlite_uri(self.path),))
+        except sqlite3.Error as exc:
+            raise RunError(error(
+                "E602", f"cannot attach schemas of market {market.market} to SQLite database "
+                f"{self.target}: {one_line(exc)}", market=market.market)) from None
+        finally:
+            cur.close()
+
+
+def _sqlite_uri(path: Path) -> str:
+    return "file:" + urllib.parse.quote(str(path.absolute())) + "?mode=ro"
+
+
+def _open_sqlite(path: Path, shown: str) -> SQLiteEngine:
+    _require_file(path, shown)
+    try:
+        con = sqlite3.connect(_sqlite_uri(path), uri=True, isolation_level=None)
+        con.execute("SELECT count(*) FROM sqlite_master").fetchall()
+    except sqlite3.Error as exc:
+        raise RunError(error("E602", f"cannot open SQLite database {shown}: {one_line(exc)}")) from None
+    return SQLiteEngine(shown, con, path)
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+
+
+class PostgresEngine(Engine):
+    dialect = "postgres"
+    kind = "PostgreSQL"
+
+    def __init__(self, target: str, connection: Any) -> None:
+        super().__init__(target, connection)
+        self._cursors = 0
+
+    def _cursor(self) -> Any:
+        self._cursors += 1  # a named (server-side) cursor streams the rows in batches
+        return self.connection.cursor(name=f"audiencelang_run_{self._cursors}")
+
+    def _is_missing_table(self, exc: BaseException) -> bool:
+        import psycopg
+
+        return isinstance(exc, psycopg.errors.UndefinedTable | psycopg.errors.InvalidSchemaName)
+
+    def _after_error(self) -> None:
+        with contextlib.suppress(Exception):
+            self.connection.rollback()
+
+    def execute(self, sql: str, *, audience: str | None = None, market: str | None = None) -> Rows:
+        rows = super().execute(sql, audience=audience, market=market)
+        if not rows.columns:
+            # A named cursor only knows its columns after the first fetch on some servers.
+            rows.columns = [str(d[0]) for d in (rows._cursor.description or ())]
+        return rows
+
+    def now(self) -> dt.datetime:
+        try:
+            with self.connection.cursor() as cur:
+                cur.execute("SELECT CURRENT_TIMESTAMP")
+                row = cur.fetchone()
+            self.connection.rollback()
+        except Exception:
+            self._after_error()
+            row = None
+        return _as_utc(row[0] if row else None)
+
+
+def _redact(url: str) -> str:
+    """The URL without its password, for messages."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError:
+        return "<invalid URL>"
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(":" + parts.password + "@", ":***@", 1)
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+
+
+def _open_postgres(url: str) -> PostgresEngine:
+    shown = _redact(url)
+    try:
+        import psycopg
+    except ImportError:
+        raise RunError(error(
+            "E603", f"cannot connect to {shown}: the PostgreSQL driver psycopg is not installed",
+            None, "pip install 'psycopg[binary]>=3.2' (or audiencelang[engines])")) from None
+    try:
+        con = psycopg.connect(url, connect_timeout=10)
+    except (psycopg.Error, ValueError) as exc:
+        raise RunError(error("E602", f"cannot connect to PostgreSQL database {shown}: {one_line(exc)}")) from None
+    try:
+        with con.cursor() as cur:
+            # Our SQL holds string literals: `\` must never be an escape (pitfalls: injection).
+            cur.execute("SET standard_conforming_strings = on")
+            cur.execute("SHOW standard_conforming_strings")
+            row = cur.fetchone()
+            cur.execute("SET TIME ZONE 'UTC'")
+            cur.execute("SET default_transaction_read_only = on")
+        con.commit()
+    except psycopg.Error as exc:
+        con.close()
+        raise RunError(error(
+            "E604", f"cannot make the PostgreSQL session safe on {shown}: {one_line(exc)}",
+            None, "audiencelang needs standard_conforming_strings = on")) from None
+    if not row or str(row[0]).lower() != "on":
+        con.close()
+        raise RunError(error(
+            "E604", f"PostgreSQL database {shown} has standard_conforming_strings = "
+            f"{row[0] if row else 'unknown'} and it cannot be set on; refusing to run",
+            None, "with it off, a backslash in a string literal is an escape, which changes "
+            "what a compiled audience means"))
+    return PostgresEngine(shown, con)
+
+
+# --------------------------------------------------------------------------- connect
+
+
+def _require_file(path: Path, shown: str) -> None:
+    if not path.exists():
+        raise RunError(error(
+            "E601", f"database file not found: {shown}", None,
+            "pass --db PATH_OR_URL; create demo data with `audiencelang demo generate --db "
+            f"{shown}`" if path.suffix in {".duckdb", ".db"} else "pass --db PATH_OR_URL"))
+    if path.is_dir():
+        raise RunError(error("E601", f"database path is a folder, not a file: {shown}"))
+
+
+def _is_sqlite_file(path: Path) -> bool:
+    try:
+        with path.open("rb") as f:
+            return f.read(len(_SQLITE_MAGIC)) == _SQLITE_MAGIC
+    except OSError:
+        return False
+
+
+def _url_path(rest: str) -> Path:
+    """``sqlite:///rel.db`` → ``rel.db``; ``sqlite:////abs.db`` → ``/abs.db`` (SQLAlchemy style)."""
+    return Path(urllib.parse.unquote(rest.split("?", 1)[0]))
+
+
+def connect(target: str | Path | None, *, project_root: Path | str | None = None) -> Engine:
+    """Open the database named by ``target`` (a path or URL; see the module docs).
+
+    ``None`` means ``audiencelang.duckdb`` in ``project_root`` (default: the current
+    folder). Raises :class:`RunError` (E601 missing file, E602 cannot connect, E603
+    unsupported target, E604 unsafe session); never creates a file.
+    """
+    if target is None:
+        root = Path(project_root) if project_root is not None else Path()
+        path = root / DEFAULT_DB_NAME
+        return _open_duckdb(path, str(path))
+    text = str(target)
+    if not text.strip():
+        raise RunError(error("E603", "empty database target", None, "pass --db PATH_OR_URL"))
+    if "\x00" in text:
+        raise RunError(error("E603", "database target contains a NUL character"))
+    lower = text.lower()
+    if lower.startswith(("postgresql://", "postgres://")):
+        return _open_postgres(text)
+    for scheme, opener in (("duckdb:", _open_duckdb), ("sqlite:", _open_sqlite)):
+        if lower.startswith(scheme):
+            rest = text[len(scheme):]
+            if not rest.startswith("///") or len(rest) == 3:
+                raise RunError(error(
+                    "E603", f"malformed {scheme[:-1]} URL: {text}", None,
+                    f"use {scheme}///relative/path or {scheme}////absolute/path"))
+            path = _url_path(rest[3:])
+            if scheme == "duckdb:" and str(path) == ":memory:":
+                return _open_duckdb(path, text)
+            return opener(path, text)
+    other = re.match(r"([A-Za-z][A-Za-z0-9+.-]*)://", text)
+    if other:
+        scheme = other.group(1)
+        raise RunError(error(
+            "E603", f"unsupported database URL scheme '{scheme}': {_redact(text)}", None,
+            "supported: a DuckDB or SQLite file path, duckdb:///PATH, sqlite:///PATH, "
+            "postgresql://USER@HOST/DB"))
+    path = Path(text).expanduser()
+    if path.suffix.lower() in _SQLITE_SUFFIXES or (path.is_file() and _is_sqlite_file(path)):
+        return _open_sqlite(path, text)
+    return _open_duckdb(path, text)
+
