@@ -1,0 +1,342 @@
+"""Shared fixtures: real engines for tests (see docs/development.md).
+
+Engine fixtures, each giving a ``tests.engines.Engine`` with a fresh, empty
+namespace per test:
+
+* ``duckdb_engine``, ``sqlite_engine`` - in-process, always available.
+* ``postgres_engine`` (mark ``postgres``) - a database in a throw-away
+  PostgreSQL cluster started once per test session (per xdist worker) with
+  ``standard_conforming_strings=on``, on a private socket dir and a free port.
+  ``postgres_url`` gives the cluster's admin URL.
+* ``spark_engine`` (mark ``spark``) - one local ``local[1]`` SparkSession per
+  session, UTC session time zone.
+* ``clickhouse_engine`` (mark ``clickhouse``) - chdb, in-process ClickHouse.
+* ``engine`` - parametrised over all five.
+
+An engine whose software is missing makes its tests SKIP with the reason, unless
+``AUDIENCELANG_REQUIRE_ENGINES=1`` (set by ``.ci/run``), which turns the skip
+into a failure so CI never passes by skipping.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests import engines
+
+REQUIRE_ENGINES = os.environ.get("AUDIENCELANG_REQUIRE_ENGINES") == "1"
+REPO = Path(__file__).resolve().parent.parent
+
+
+def unavailable(reason: str) -> None:
+    """Skip (or, in CI, fail) because an engine cannot run here."""
+    if REQUIRE_ENGINES:
+        pytest.fail(f"{reason} (AUDIENCELANG_REQUIRE_ENGINES=1)", pytrace=False)
+    pytest.skip(reason)
+
+
+# --------------------------------------------------------------------------- DuckDB / SQLite
+
+
+@pytest.fixture
+def duckdb_engine() -> Iterator[engines.Engine]:
+    import duckdb
+
+    con = duckdb.connect(":memory:")
+    try:
+        yield engines.duckdb_engine(con)
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def sqlite_engine() -> Iterator[engines.Engine]:
+    con = sqlite3.connect(":memory:")
+    try:
+        yield engines.sqlite_engine(con)
+    finally:
+        con.close()
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+
+
+def _version_key(path: Path) -> tuple[int, ...]:
+    return tuple(int(x) for x in re.findall(r"\d+", path.parent.name)) or (0,)
+
+
+def find_pg_bindir() -> Path | None:
+    """Where ``initdb`` and ``pg_ctl`` live: $AUDIENCELANG_PG_BINDIR, pg_config,
+    Debian's /usr/lib/postgresql/N/bin (newest first), or $PATH."""
+    candidates: list[Path] = []
+    if os.environ.get("AUDIENCELANG_PG_BINDIR"):
+        candidates.append(Path(os.environ["AUDIENCELANG_PG_BINDIR"]))
+    candidates += sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=_version_key, reverse=True)
+    pg_config = shutil.which("pg_config")
+    if pg_config:
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True,
+                                 check=True, timeout=10).stdout.strip()
+            candidates.append(Path(out))
+    initdb = shutil.which("initdb")
+    if initdb:
+        candidates.append(Path(initdb).parent)
+    for c in candidates:
+        if (c / "initdb").is_file() and (c / "pg_ctl").is_file() and (c / "postgres").is_file():
+            return c
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class PostgresCluster:
+    bindir: Path
+    root: Path
+    port: int
+    as_user: list[str]
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def sockets(self) -> Path:
+        return self.root / "sockets"
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+
+    def run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*self.as_user, *args], capture_output=True, text=True,
+                              timeout=timeout, check=False)
+
+    def start(self) -> None:
+        options = " ".join([
+            f"-c port={self.port}",
+            "-c listen_addresses=127.0.0.1",
+            f"-c unix_socket_directories={self.sockets}",
+            "-c standard_conforming_strings=on",
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+            "-c max_connections=40",
+        ])
+        done = self.run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l",
+                        str(self.root / "server.log"), "-w", "-t", "60", "-o", options, "start")
+        if done.returncode != 0:
+            log = (self.root / "server.log")
+            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+            raise RuntimeError(f"pg_ctl start failed: {done.stdout}{done.stderr}\n{tail}")
+
+    def stop(self) -> None:
+        self.run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w",
+                 "stop", timeout=60)
+
+
+def _start_cluster(bindir: Path) -> PostgresCluster:
+    root = Path(tempfile.mkdtemp(prefix="audiencelang-pg-"))
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses to run as root: become the `postgres` user
+        import pwd
+
+        try:
+            pw = pwd.getpwnam("postgres")
+        except KeyError:
+            shutil.rmtree(root, ignore_errors=True)
+            unavailable("running as root and there is no `postgres` user to run initdb as")
+            raise
+        os.chown(root, pw.pw_uid, pw.pw_gid)
+        runuser = shutil.which("runuser")
+        as_user = [runuser, "-u", "postgres", "--"] if runuser else ["su", "postgres", "-s",
+                                                                       "/bin/sh", "-c"]
+        if not runuser:
+            raise RuntimeError("runuser not found (util-linux)")
+    cluster = PostgresCluster(bindir=bindir, root=root, port=0, as_user=as_user)
+    (root / "sockets").mkdir()
+    if as_user:
+        os.chown(root / "sockets", pw.pw_uid, pw.pw_gid)
+    init = cluster.run(str(bindir / "initdb"), "-D", str(cluster.data), "-U", "postgres",
+                       "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync")
+    if init.returncode != 0:
+        shutil.rmtree(root, ignore_errors=True)
+        raise RuntimeError(f"initdb failed: {init.stdout}{init.stderr}")
+    for attempt in range(3):  # the free port may be taken between probing and binding
+        cluster.port = _free_port()
+        try:
+            cluster.start()
+            return cluster
+        except RuntimeError:
+            if attempt == 2:
+                shutil.rmtree(root, ignore_errors=True)
+                raise
+    raise AssertionError("unreachable")
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    bindir = find_pg_bindir()
+    if bindir is None:
+        unavailable("PostgreSQL binaries (initdb, pg_ctl) not found; "
+                    "install `postgresql` or set AUDIENCELANG_PG_BINDIR")
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        unavailable("psycopg is not installed (pip install -e '.[engines]')")
+    assert bindir is not None
+    cluster = _start_cluster(bindir)
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+        shutil.rmtree(cluster.root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_cluster: PostgresCluster) -> str:
+    """Admin URL of the session's PostgreSQL cluster (database ``postgres``)."""
+    return postgres_cluster.url()
+
+
+@pytest.fixture
+def postgres_engine(postgres_cluster: PostgresCluster) -> Iterator[engines.Engine]:
+    """A fresh database per test; dropped afterwards."""
+    import psycopg
+    from psycopg import sql as pgsql
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_cluster.url(), autocommit=True) as admin:
+        admin.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name)))
+    conn = psycopg.connect(postgres_cluster.url(name))
+    try:
+        setting = conn.execute("SHOW standard_conforming_strings").fetchone()
+        assert setting == ("on",), setting
+        conn.commit()
+        yield engines.postgres_engine(conn)
+    finally:
+        conn.close()
+        with psycopg.connect(postgres_cluster.url(), autocommit=True) as admin:
+            admin.execute(pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                pgsql.Identifier(name)))
+
+
+# --------------------------------------------------------------------------- Spark
+
+
+@pytest.fixture(scope="session")
+def spark_session() -> Iterator[Any]:
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        unavailable("pyspark is not installed (pip install -e '.[engines]')")
+        raise
+    if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
+        unavailable("Java (>= 17) is needed by pyspark and was not found")
+    warehouse = Path(tempfile.mkdtemp(prefix="audiencelang-spark-"))
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    spark = (
+        SparkSession.builder.master("local[1]")
+        .appName("audiencelang-tests")
+        .config("spark.sql.shuffle.partitions", "1")
+        .config("spark.default.parallelism", "1")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.sql.warehouse.dir", str(warehouse / "warehouse"))
+        .config("spark.driver.extraJavaOptions",
+                f"-Dderby.system.home={warehouse} -Dlog4j2.level=ERROR")
+        .getOrCreate()
+    )
+    spark.sparkContext.setLogLevel("ERROR")
+    try:
+        yield spark
+    finally:
+        spark.stop()
+        shutil.rmtree(warehouse, ignore_errors=True)
+
+
+@pytest.fixture
+def spark_engine(spark_session: Any) -> Iterator[engines.Engine]:
+    """The session's Spark; tables and databases a test creates are dropped afterwards."""
+    before = {r[0] for r in spark_session.sql("SHOW DATABASES").collect()}
+    try:
+        yield engines.spark_engine(spark_session)
+    finally:
+        for (db,) in spark_session.sql("SHOW DATABASES").collect():
+            if db not in before:
+                spark_session.sql(f"DROP DATABASE IF EXISTS `{db}` CASCADE")
+        for row in spark_session.sql("SHOW TABLES IN default").collect():
+            spark_session.sql(f"DROP TABLE IF EXISTS default.`{row.tableName}`")
+
+
+# --------------------------------------------------------------------------- ClickHouse (chdb)
+
+
+@pytest.fixture(scope="session")
+def chdb_connection() -> Iterator[Any]:
+    try:
+        import chdb
+    except ImportError:
+        unavailable("chdb is not installed (pip install -e '.[engines]')")
+        raise
+    conn = chdb.connect(":memory:")
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def clickhouse_engine(chdb_connection: Any) -> Iterator[engines.Engine]:
+    """chdb keeps one connection per process; each test gets its own (then dropped) databases."""
+    def databases() -> set[str]:
+        return {r[0] for r in engines.chdb_query(chdb_connection, "SHOW DATABASES")}
+
+    before = databases()
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    chdb_connection.query(f"CREATE DATABASE {name}")
+    chdb_connection.query(f"USE {name}")
+    try:
+        yield engines.chdb_engine(chdb_connection)
+    finally:
+        chdb_connection.query("USE default")
+        for db in databases() - before:
+            chdb_connection.query(f"DROP DATABASE IF EXISTS `{db}`")
+
+
+# --------------------------------------------------------------------------- all engines
+
+ENGINE_PARAMS = [
+    pytest.param("duckdb", id="duckdb"),
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+    pytest.param("spark", id="spark", marks=pytest.mark.spark),
+    pytest.param("clickhouse", id="clickhouse", marks=pytest.mark.clickhouse),
+]
+
+
+@pytest.fixture(params=ENGINE_PARAMS)
+def engine(request: pytest.FixtureRequest) -> engines.Engine:
+    """Each engine in turn (marks let ``-m 'not spark'`` deselect the slow ones)."""
+    result: engines.Engine = request.getfixturevalue(f"{request.param}_engine")
+    return result
