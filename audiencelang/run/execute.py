@@ -1,0 +1,369 @@
+"""Running an audience on a database: size and gate status per destination, member files.
+
+::
+
+    from audiencelang.project import load_project
+    from audiencelang.run import connect, run_audience
+
+    project = load_project("examples")
+    with connect("demo/demo.duckdb") as engine:
+        result = run_audience(project, "cart_abandoners", "de", engine=engine)
+    result.size                    # members (no gate applies to the audience itself)
+    [(g.destination, g.minimum, g.status_text) for g in result.gates]
+
+One run executes **one** members statement (the audience compiled for the
+engine's dialect without a destination) and computes every destination's gate
+from its row count in Python: the effective minimum is
+``max(min size, destination.min_size)`` and the gate is ``delivered`` when the
+size reaches it, else ``held``. Consent needs no extra statement: the checker
+only lets an audience activate a destination whose purposes it requires, so the
+members are already consent-filtered for every destination it activates.
+
+Writing a destination's member file (``output=...`` with ``destination=X``)
+executes the statement compiled **for X** as well, and writes exactly its rows:
+the warehouse enforces the gate in that statement (spec §5), so a held gate
+gives a file with the header and no rows. When ``as_of`` is not given it is
+pinned once to the database's current time before anything runs, so both
+statements (and every audience of ``run_all``) see the same reference time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from audiencelang.diagnostics import Diagnostic, did_you_mean, error
+from audiencelang.run.engines import Engine, RunError
+from audiencelang.run.output import open_writer
+
+if TYPE_CHECKING:
+    from audiencelang.check.checked import CheckedAudience
+    from audiencelang.project import Project
+
+__all__ = [
+    "USAGE_CODES",
+    "Gate",
+    "RunResult",
+    "count_pairs",
+    "format_as_of",
+    "parse_as_of",
+    "run_all",
+    "run_audience",
+]
+
+USAGE_CODES = frozenset({"E609", "E610", "E611"})
+"""Codes that mean the command line named something that does not exist (exit 2)."""
+
+Status = Literal["ok", "failed", "not_run"]
+
+
+# --------------------------------------------------------------------------- as_of
+
+
+_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def parse_as_of(text: str) -> dt.datetime:
+    """Parse a reference time: ``2026-11-01T00:00:00Z``, ``2026-11-01T01:00:00+01:00``,
+    or a plain date ``2026-11-01`` (00:00 UTC). Returns an aware UTC datetime.
+
+    Raises ``ValueError`` with a message for the user; a timestamp without ``Z`` or
+    an offset is refused (it would be ambiguous)."""
+    raw = text.strip()
+    if _DATE_RE.fullmatch(raw):
+        try:
+            day = dt.date.fromisoformat(raw)
+        except ValueError:
+            raise ValueError(f"not a date: {text!r}") from None
+        return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+    if "T" not in raw.upper() or not re.match(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}", raw):
+        raise ValueError(f"not a timestamp: {text!r} (e.g. 2026-11-01T00:00:00Z or 2026-11-01)")
+    try:
+        parsed = dt.datetime.fromisoformat(raw[:-1] + "+00:00" if raw[-1:] in "Zz" else raw)
+    except ValueError:
+        raise ValueError(f"not a timestamp: {text!r} (e.g. 2026-11-01T00:00:00Z or 2026-11-01)") from None
+    if parsed.tzinfo is None:
+        raise ValueError(f"timestamp {text!r} has no time zone: add Z (UTC) or an offset such as +01:00")
+    return parsed.astimezone(dt.UTC)
+
+
+def format_as_of(value: dt.datetime) -> str:
+    """``2026-11-01T00:00:00Z`` (UTC, microseconds only when there are any)."""
+    v = value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    return v.isoformat().replace("+00:00", "Z")
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class Gate:
+    """A destination's gate for one run."""
+
+    destination: str
+    minimum: int
+    """``max(min size, destination min_size)``."""
+    size: int
+    """Members that would be delivered (the audience's size: consent is part of membership)."""
+
+    @property
+    def delivered(self) -> bool:
+        return self.size >= self.minimum
+
+    @property
+    def status(self) -> Literal["delivered", "held"]:
+        return "delivered" if self.delivered else "held"
+
+    @property
+    def status_text(self) -> str:
+        """``delivered`` or ``held: 734 < 1,000``."""
+        return "delivered" if self.delivered else f"held: {self.size:,} < {self.minimum:,}"
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What running one audience in one market gave.
+
+    ``status`` is ``ok`` (the statement ran), ``failed`` (a database error) or
+    ``not_run`` (the audience does not check or compile for this market, or the
+    command named something unknown); ``diagnostics`` say why."""
+
+    audience: str
+    market: str
+    status: Status
+    as_of: dt.datetime | None = None
+    size: int | None = None
+    min_size: int = 0
+    gates: tuple[Gate, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+    seconds: float = 0.0
+    sql: str | None = None
+    """The members statement that ran."""
+    members: tuple[Any, ...] | None = None
+    """Member ids (when ``collect_members=True``), in the order the database returned them."""
+    output: Path | None = None
+    output_rows: int | None = None
+    output_destination: str | None = None
+    columns: tuple[str, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    @property
+    def usage_error(self) -> bool:
+        return any(d.code in USAGE_CODES for d in self.diagnostics)
+
+    @property
+    def audience_status(self) -> str:
+        """The audience line of the report: ``ok``, or ``below min size: 734 < 1,000``."""
+        if self.size is None:
+            return self.status.replace("_", " ")
+        if self.size < self.min_size:
+            return f"below min size: {self.size:,} < {self.min_size:,}"
+        return "ok"
+
+    def gate(self, destination: str) -> Gate | None:
+        return next((g for g in self.gates if g.destination == destination), None)
+
+    def members_for(self, destination: str) -> tuple[Any, ...]:
+        """The members delivered to ``destination``: all of them when the gate is open,
+        none when it is held (needs ``collect_members=True``)."""
+        g = self.gate(destination)
+        if g is None:
+            raise KeyError(f"{self.audience} does not activate {destination}")
+        if self.members is None:
+            raise ValueError("run with collect_members=True to keep the members")
+        return self.members if g.delivered else ()
+
+
+def _min_size(checked: CheckedAudience) -> int:
+    lit = checked.audience.min_size
+    if lit is None:
+        return 0
+    return math.ceil(lit.value)
+
+
+def _error_result(audience: str, market: str, status: Status, diags: Iterable[Diagnostic],
+                  started: float, **kw: Any) -> RunResult:
+    return RunResult(audience=audience, market=market, status=status, diagnostics=tuple(diags),
+                     seconds=time.perf_counter() - started, **kw)
+
+
+def _lookup(project: Project, audience: str, market: str) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    audiences = project.audiences()
+    if audience not in audiences:
+        out.append(error("E610", f"unknown audience '{audience}'", None,
+                         *did_you_mean(audience, list(audiences)), audience=audience))
+    if market not in project.markets:
+        out.append(error("E611", f"unknown market '{market}'", None,
+                         *did_you_mean(market, list(project.markets)), market=market))
+    return out
+
+
+def _check(project: Project, audience: str, market: str) -> tuple[CheckedAudience | None, list[Diagnostic]]:
+    from audiencelang.check import check_audience
+
+    checked, diags = check_audience(project, audience, market)
+    return checked, list(diags)
+
+
+def _compile(checked: CheckedAudience, dialect: str, as_of: dt.datetime,
+             destination: str | None) -> tuple[str | None, list[Diagnostic]]:
+    from audiencelang.sql import compile_audience
+
+    result = compile_audience(checked, dialect, as_of=as_of, destination=destination, mode="members")
+    diags = list(result.diagnostics)
+    if result.query is None or any(d.is_error for d in diags):
+        return None, diags
+    return str(result.query.sql), diags
+
+
+def run_audience(
+    project: Project,
+    audience: str,
+    market: str,
+    *,
+    engine: Engine,
+    as_of: dt.datetime | None = None,
+    destinations: Sequence[str] | None = None,
+    output: str | Path | None = None,
+    output_destination: str | None = None,
+    collect_members: bool = False,
+) -> RunResult:
+    """Check, compile and run ``audience`` for ``market`` on ``engine``.
+
+    ``as_of``: the reference time (aware; default: the database's current time,
+    read once). ``destinations``: report gates for these only (default: every
+    destination the audience activates). ``output``: write members to this ``.csv``
+    or ``.parquet`` file, atomically; with ``output_destination`` the file holds
+    ``member_id, identifier`` from the statement compiled for that destination
+    (gated in SQL), else every member's ``member_id``.
+
+    Never raises for a user or database problem: see ``RunResult.status`` and
+    ``RunResult.diagnostics`` (E6xx codes, plus the checker's and compiler's).
+    """
+    started = time.perf_counter()
+    unknown = _lookup(project, audience, market)
+    if unknown:
+        return _error_result(audience, market, "not_run", unknown, started)
+    checked, diags = _check(project, audience, market)
+    if checked is None or any(d.is_error for d in diags):
+        return _error_result(audience, market, "not_run", diags, started)
+    min_size = _min_size(checked)
+    wanted = list(checked.destinations) if destinations is None else list(destinations)
+    for name in [*wanted, *([output_destination] if output_destination else [])]:
+        if name not in checked.destinations:
+            known = list(checked.destinations)
+            hint = did_you_mean(name, known) if known else (f"{audience} activates no destination",)
+            diags.append(error("E609", f"audience '{audience}' does not activate destination '{name}'",
+                               None, *hint, audience=audience, market=market))
+    if any(d.code == "E609" for d in diags):
+        return _error_result(audience, market, "not_run", diags, started)
+    try:
+        engine.prepare(checked.market)
+        if as_of is None:
+            as_of = engine.now()
+        as_of = as_of.astimezone(dt.UTC)
+    except RunError as exc:
+        return _error_result(audience, market, "failed", [*diags, *exc.diagnostics], started)
+
+    sql, found = _compile(checked, engine.dialect, as_of, None)
+    diags.extend(found)
+    if sql is None:
+        return _error_result(audience, market, "not_run", diags, started, as_of=as_of)
+    dest_sql: str | None = None
+    if output_destination is not None:
+        dest_sql, found = _compile(checked, engine.dialect, as_of, output_destination)
+        diags.extend(found)
+        if dest_sql is None:
+            return _error_result(audience, market, "not_run", diags, started, as_of=as_of)
+
+    size = 0
+    members: list[Any] | None = [] if collect_members else None
+    out_path = Path(output) if output is not None else None
+    written: int | None = None
+    try:
+        with engine.execute(sql, audience=audience, market=market) as rows:
+            columns = tuple(rows.columns)
+            writer = open_writer(out_path, ["member_id"]) if out_path is not None and dest_sql is None else None
+            try:
+                for batch in rows.batches():
+                    size += len(batch)
+                    if members is not None:
+                        members.extend(r[0] for r in batch)
+                    if writer is not None:
+                        writer.write([(r[0],) for r in batch])
+                if writer is not None:
+                    writer.commit()
+                    written = writer.rows
+            except BaseException:
+                if writer is not None:
+                    writer.abort()
+                raise
+        if dest_sql is not None and out_path is not None:
+            with engine.execute(dest_sql, audience=audience, market=market) as rows, \
+                    open_writer(out_path, ["member_id", "identifier"]) as dest_writer:
+                for batch in rows.batches():
+                    dest_writer.write([tuple(r[:2]) for r in batch])
+            written = dest_writer.rows
+    except RunError as exc:
+        return _error_result(audience, market, "failed", [*diags, *exc.diagnostics], started,
+                             as_of=as_of, sql=sql, min_size=min_size)
+    except OSError as exc:
+        diags.append(error("E608", f"cannot write members to {out_path}: {exc.strerror or exc}",
+                           None, audience=audience, market=market))
+        return _error_result(audience, market, "failed", diags, started, as_of=as_of, sql=sql,
+                             min_size=min_size, size=size)
+
+    gates = []
+    for name in wanted:
+        dest = checked.destinations[name]
+        gates.append(Gate(destination=name, minimum=max(min_size, int(dest.min_size)), size=size))
+    return RunResult(
+        audience=audience, market=market, status="ok", as_of=as_of, size=size, min_size=min_size,
+        gates=tuple(gates), diagnostics=tuple(diags), seconds=time.perf_counter() - started,
+        sql=sql, members=tuple(members) if members is not None else None,
+        output=out_path if written is not None else None, output_rows=written,
+        output_destination=output_destination, columns=columns,
+    )
+
+
+def run_all(
+    project: Project,
+    *,
+    engine: Engine,
+    markets: Sequence[str] | None = None,
+    audiences: Sequence[str] | None = None,
+    as_of: dt.datetime | None = None,
+    progress: Callable[[RunResult], None] | None = None,
+) -> list[RunResult]:
+    """Run every audience (or ``audiences``) in every market (or ``markets``), with one
+    reference time for all of them. ``progress`` is called after each run.
+
+    Returns one :class:`RunResult` per audience x market, sorted by audience then market."""
+    names = sorted(project.audiences()) if audiences is None else list(audiences)
+    market_names = sorted(project.markets) if markets is None else list(markets)
+    if as_of is None:
+        as_of = engine.now()
+    results: list[RunResult] = []
+    for name in names:
+        for market in market_names:
+            result = run_audience(project, name, market, engine=engine, as_of=as_of)
+            results.append(result)
+            if progress is not None:
+                progress(result)
+    return results
+
+
+def count_pairs(project: Project, markets: Sequence[str] | None = None) -> int:
+    """How many audience x market runs :func:`run_all` would do."""
+    return len(project.audiences()) * len(project.markets if markets is None else markets)
+

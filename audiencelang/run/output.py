@@ -1,0 +1,186 @@
+"""Member files written by ``audiencelang run --output FILE``: CSV or Parquet, atomically.
+
+The format is chosen by the file's extension (``.csv``, ``.parquet``); anything
+else is a usage error, reported before any query runs (:func:`output_format`).
+Rows are written to a temporary file in the target's folder, which replaces the
+target (``os.replace``) only when every row has been written: a failed run leaves
+neither a new file nor a partial one, and an existing file stays as it was.
+
+* CSV: the ``csv`` module, a header row, ``\\r\\n`` line ends (RFC 4180), UTF-8,
+  NULL as an empty field, timestamps in ISO 8601.
+* Parquet: the rows go through an in-memory DuckDB table and DuckDB writes the
+  file. Column types follow the values (integers ``BIGINT``, text ``VARCHAR``,
+  ...); a column with only NULLs in the first batch is ``VARCHAR``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as dt
+import os
+import tempfile
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+__all__ = ["FORMATS", "MemberWriter", "OutputFormat", "open_writer", "output_format"]
+
+OutputFormat = Literal["csv", "parquet"]
+FORMATS: dict[str, OutputFormat] = {".csv": "csv", ".parquet": "parquet"}
+
+
+def output_format(path: str | os.PathLike[str]) -> OutputFormat:
+    """The format for ``path`` by its extension; ``ValueError`` (with a message for the user)
+    when the extension is not one of ``.csv``, ``.parquet``."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        shown = suffix or "no extension"
+        raise ValueError(f"cannot write members to {os.fspath(path)}: unknown output format "
+                         f"({shown}); use a file ending in .csv or .parquet")
+    return FORMATS[suffix]
+
+
+def _csv_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC)
+            return value.isoformat().replace("+00:00", "Z")
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _duckdb_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "BOOLEAN"
+    if isinstance(value, int):
+        return "BIGINT" if -(2**63) <= value < 2**63 else "HUGEINT"
+    if isinstance(value, float):
+        return "DOUBLE"
+    if isinstance(value, Decimal):
+        return "DECIMAL(38, 10)"
+    if isinstance(value, dt.datetime):
+        return "TIMESTAMPTZ" if value.tzinfo is not None else "TIMESTAMP"
+    if isinstance(value, dt.date):
+        return "DATE"
+    if isinstance(value, bytes | bytearray | memoryview):
+        return "BLOB"
+    return "VARCHAR"
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class MemberWriter:
+    """Write rows to a temporary file; :meth:`commit` moves it into place, :meth:`abort`
+    deletes it. As a context manager it commits on success and aborts on an exception."""
+
+    def __init__(self, path: Path, columns: Sequence[str], fmt: OutputFormat) -> None:
+        self.path = path
+        self.columns = list(columns)
+        self.format = fmt
+        self.rows = 0
+        folder = path.parent if str(path.parent) else Path()
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        self._tmp = Path(tmp)
+        self._done = False
+        self._file: Any = None
+        self._csv: Any = None
+        self._con: Any = None
+        self._types: list[str] | None = None
+        if fmt == "csv":
+            self._file = os.fdopen(fd, "w", encoding="utf-8", newline="")
+            self._csv = csv.writer(self._file)
+            self._csv.writerow(self.columns)
+        else:
+            os.close(fd)
+            import duckdb
+
+            self._con = duckdb.connect(":memory:")
+
+    def write(self, batch: Sequence[Sequence[Any]]) -> None:
+        if not batch:
+            return
+        self.rows += len(batch)
+        if self._csv is not None:
+            self._csv.writerows([_csv_value(v) for v in row] for row in batch)
+            return
+        if self._types is None:
+            types = []
+            for i in range(len(self.columns)):
+                first = next((r[i] for r in batch if r[i] is not None), None)
+                types.append("VARCHAR" if first is None else _duckdb_type(first))
+            self._types = types
+            ddl = ", ".join(f"{_quote(c)} {t}" for c, t in zip(self.columns, types, strict=True))
+            self._con.execute(f"CREATE TABLE members ({ddl})")
+        lists: list[list[Any]] = [[] for _ in self.columns]
+        for row in batch:
+            for i, value in enumerate(row):
+                if value is not None and self._types[i] == "VARCHAR" and not isinstance(value, str):
+                    value = str(value)
+                lists[i].append(value)
+        params = ", ".join(f"unnest(${i + 1})" for i in range(len(self.columns)))
+        self._con.execute(f"INSERT INTO members SELECT {params}", lists)
+
+    def commit(self) -> None:
+        if self._done:
+            return
+        try:
+            if self._file is not None:
+                self._file.flush()
+                os.fsync(self._file.fileno())
+                self._file.close()
+            else:
+                if self._types is None:  # no rows at all: the columns still get a type
+                    ddl = ", ".join(f"{_quote(c)} VARCHAR" for c in self.columns)
+                    self._con.execute(f"CREATE TABLE members ({ddl})")
+                self._tmp.unlink(missing_ok=True)
+                self._con.table("members").write_parquet(str(self._tmp))
+                self._con.close()
+            with contextlib.suppress(OSError):  # mkstemp makes 0600; give the usual mode
+                self._tmp.chmod(0o666 & ~_umask())
+            os.replace(self._tmp, self.path)
+            self._done = True
+        except BaseException:
+            self.abort()
+            raise
+
+    def abort(self) -> None:
+        self._done = True
+        with contextlib.suppress(Exception):
+            if self._file is not None:
+                self._file.close()
+        with contextlib.suppress(Exception):
+            if self._con is not None:
+                self._con.close()
+        self._tmp.unlink(missing_ok=True)
+
+    def __enter__(self) -> MemberWriter:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.abort()
+
+
+def open_writer(path: str | os.PathLike[str], columns: Sequence[str]) -> MemberWriter:
+    """A :class:`MemberWriter` for ``path`` (format by extension; ``ValueError`` if unknown,
+    ``OSError`` if the folder cannot hold the temporary file)."""
+    target = Path(path)
+    return MemberWriter(target, columns, output_format(target))
