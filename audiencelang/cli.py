@@ -9,6 +9,7 @@ Each command lives in its own section below; keep sections independent.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -83,6 +84,141 @@ def parse_cmd(file: Path, fmt: str) -> None:
 
 
 # --------------------------------------------------------------------------- fmt (owner: formatter)
+
+
+def _fmt_targets(paths: tuple[str, ...]) -> list[str]:
+    """Files to format: explicit files as given, folders expanded to every ``*.aud`` below them
+    (sorted; folders whose name starts with '.' are skipped), ``-`` for stdin."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for raw in paths or (".",):
+        if raw == "-":
+            out.append(raw)
+            continue
+        p = Path(raw)
+        if not p.exists():
+            fail(f"{raw}: no such file or folder", "E901", "pass audience files or folders that hold them")
+        if p.is_dir():
+            found = sorted(
+                f for f in p.rglob("*.aud")
+                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts[:-1])
+            )
+            files = [str(f) for f in found]
+        else:
+            files = [raw]
+        for f in files:
+            if f not in seen:
+                seen.add(f)
+                out.append(f)
+    return out
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    import stat
+    import tempfile
+
+    mode = stat.S_IMODE(path.stat().st_mode)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+@main.command("fmt")
+@click.argument("paths", nargs=-1, type=str)
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 and list the files that would change.")
+@click.option("--diff", "show_diff", is_flag=True,
+              help="Write nothing; print a unified diff per file that would change (exit 1 if any).")
+def fmt_cmd(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
+    """Rewrite audience files in the canonical layout (default: every *.aud below '.').
+
+    '-' reads stdin and writes the result to stdout. A file that does not parse is
+    never rewritten: its diagnostics are printed and the exit code is 1.
+    """
+    import difflib
+
+    from audiencelang.report import render_text
+    from audiencelang.syntax.formatter import FormatError, format_str
+    from audiencelang.syntax.parser import MAX_FILE_BYTES
+
+    targets = _fmt_targets(paths)
+    changed: list[str] = []
+    failed = 0
+    unchanged = 0
+    for target in targets:
+        shown = "<stdin>" if target == "-" else target
+        if target == "-":
+            data = sys.stdin.buffer.read()
+        else:
+            try:
+                if Path(target).stat().st_size > MAX_FILE_BYTES:
+                    data = b"\0" * (MAX_FILE_BYTES + 1)  # parse_bytes reports E115 without decoding
+                else:
+                    data = Path(target).read_bytes()
+            except OSError as exc:
+                click.echo(f"error[E901]: cannot read {shown}: {exc.strerror or exc}", err=True)
+                failed += 1
+                continue
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+        try:
+            if text is None or "\0" in text or len(data) > MAX_FILE_BYTES:
+                from audiencelang.syntax.parser import parse_bytes
+
+                raise FormatError([d for d in parse_bytes(data, shown).diagnostics if d.is_error])
+            formatted = format_str(text, path=shown)
+        except FormatError as exc:
+            sources = {shown: text} if text is not None else None
+            click.echo(render_text(exc.diagnostics, sources=sources), err=True, nl=False)
+            failed += 1
+            if target == "-" and not (check or show_diff):
+                sys.stdout.buffer.write(data)  # a filter never loses its input
+            continue
+        new = formatted.encode("utf-8")
+        if new == data:
+            unchanged += 1
+            if target == "-" and not (check or show_diff):
+                sys.stdout.buffer.write(new)
+            continue
+        changed.append(shown)
+        if show_diff:
+            old_lines = text.replace("\ufeff", "", 1).splitlines(keepends=True)
+            new_lines = formatted.splitlines(keepends=True)
+            rel = not Path(shown).is_absolute() and target != "-"
+            diff = difflib.unified_diff(old_lines, new_lines, f"a/{shown}" if rel else shown,
+                                        f"b/{shown}" if rel else shown)
+            click.echo("".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+                               for line in diff), nl=False)
+        elif check:
+            click.echo(f"would reformat {shown}")
+        elif target == "-":
+            sys.stdout.buffer.write(new)
+        else:
+            _write_atomically(Path(target), new)
+            click.echo(f"reformatted {shown}", err=True)
+
+    def files(n: int) -> str:
+        return f"{n} file{'' if n == 1 else 's'}"
+
+    if targets != ["-"]:
+        verb = "would be reformatted" if (check or show_diff) else "reformatted"
+        summary = [f"{files(len(changed))} {verb}", f"{files(unchanged)} left unchanged"]
+        if failed:
+            summary.append(f"{files(failed)} could not be formatted")
+        click.echo(", ".join(summary), err=True)
+    if failed or ((check or show_diff) and changed):
+        sys.exit(EXIT_FINDINGS)
+
 
 # --------------------------------------------------------------------------- check, rule (owner: checker)
 

@@ -276,6 +276,7 @@ class _Clause:
     lines: list[str]  # single-line: one entry; include/exclude: one entry per top-level term
     ops: str = ""  # "and"/"or" for a breakable include/exclude
     slots: list[_Slot] = field(default_factory=list)
+    terms: list[ast.Node] = field(default_factory=list)  # include/exclude: the top-level terms
 
 
 def _span_region(span: Span | None) -> tuple[int, int]:
@@ -316,12 +317,12 @@ class _AudiencePrinter:
                 continue
             if isinstance(expr, ast.And | ast.Or) and len(expr.items) >= 2:
                 n = len(expr.items)
-                terms = [_item(expr, i, True) for i in range(n)]
+                texts = [_item(expr, i, True) for i in range(n)]
                 op = "and" if isinstance(expr, ast.And) else "or"
-                self._add(_Clause(1, order, key, terms, ops=op),
+                self._add(_Clause(1, order, key, texts, ops=op, terms=list(expr.items)),
                           [_span_region(item.span) for item in expr.items])
             else:
-                self._add(_Clause(1, order, key, [f"{key} {_expr(expr, last=True)}"]),
+                self._add(_Clause(1, order, key, [_expr(expr, last=True)], ops=" ", terms=[expr]),
                           [_span_region(expr.span)])
         for i, rc in enumerate(a.require_consent):
             purposes = ", ".join(p.value for p in rc.purposes)
@@ -355,11 +356,14 @@ class _AudiencePrinter:
         out.extend(before)
         out.append(_with_comment(f"audience {self.a.name.value} {{", trailing))
         group = -1
+        multi_line = False
         for clause in self.clauses:
-            if group != -1 and clause.group != group:
-                out.append("")
+            if group != -1 and (clause.group != group or multi_line):
+                out.append("")  # between groups, and after a clause printed over several lines
             group = clause.group
-            out.extend(self._clause_lines(clause))
+            lines = self._clause_lines(clause)
+            multi_line = sum(1 for line in lines if not line.lstrip().startswith("#")) > 1
+            out.extend(lines)
         dangling, trailing = self.brace.resolve()
         out.extend(INDENT + t for t in dangling)
         out.append(_with_comment("}", trailing))
@@ -373,6 +377,17 @@ class _AudiencePrinter:
             out.append(_with_comment(INDENT + clause.lines[0], trailing))
             return out
         joined = f"{INDENT}{clause.keyword} " + f" {clause.ops} ".join(clause.lines)
+        if clause.ops == " ":  # one condition: keyword and condition, or broken inside it
+            before, trailing = clause.slots[0].resolve()
+            out.extend(INDENT + t for t in before)
+            if len(joined) <= LINE_WIDTH or _parts(clause.terms[0], clause.lines[0]) is None:
+                out.append(_with_comment(joined, trailing))
+            else:
+                out.append(INDENT + clause.keyword)
+                block = _term_block(clause.terms[0], clause.lines[0], CONTINUATION)
+                block[-1] = _with_comment(block[-1], trailing)
+                out.extend(block)
+            return out
         resolved = [s.resolve() for s in clause.slots]
         must_break = len(joined) > LINE_WIDTH or any(
             (i > 0 and before) or (i < len(resolved) - 1 and trailing)
@@ -388,11 +403,59 @@ class _AudiencePrinter:
             if i == 0:
                 out.extend(INDENT + t for t in before)
                 out.append(INDENT + clause.keyword)
-                out.append(_with_comment(CONTINUATION + line, trailing))
+                block = _term_block(clause.terms[i], line, CONTINUATION)
             else:
                 out.extend(CONTINUATION + t for t in before)
-                out.append(_with_comment(f"{CONTINUATION}{clause.ops} {line}", trailing))
+                block = _term_block(clause.terms[i], line, f"{CONTINUATION}{clause.ops} ")
+            block[-1] = _with_comment(block[-1], trailing)
+            out.extend(block)
         return out
+
+
+def _parts(term: ast.Node, text: str) -> list[str] | None:
+    """A ``[not ...] performed EVENT`` term split before ``where``, its count and its window
+    (``text`` is the term as printed on one line), or ``None`` if it cannot be split."""
+    nots = 0
+    node = term
+    while isinstance(node, ast.Not):
+        nots += 1
+        node = node.operand
+    if not isinstance(node, ast.Performed):
+        return None
+    tail: list[str] = []
+    if node.where is not None:
+        tail.append("where " + _expr(node.where, last=True))
+    if node.count is not None:
+        tail.append(f"{node.count.op.replace('_', ' ')} {_plural(node.count.n, 'time')}")
+    if node.window is not None:
+        tail.append(_window(node.window))
+    if not tail:
+        return None
+    head = "not " * nots + f"performed {node.event.value}"
+    if text.startswith(f"{'not ' * nots}(") or text.startswith("("):
+        # parenthesised by the where rule (or as an and/or item): keep the parentheses
+        lead = text[: len(text) - len(text.lstrip("(not "))]
+        head = lead + f"performed {node.event.value}"
+        tail[-1] += ")" * (len(text) - len(text.rstrip(")")) - _closing_in(tail[-1]))
+    parts = [head, *tail]
+    if " ".join(parts) != text:  # never split in a way that changes the text
+        return None
+    return parts
+
+
+def _closing_in(part: str) -> int:
+    return len(part) - len(part.rstrip(")"))
+
+
+def _term_block(term: ast.Node, text: str, prefix: str) -> list[str]:
+    """The output lines of one top-level term: one line, or split when it is too long."""
+    if len(prefix) + len(text) <= LINE_WIDTH:
+        return [prefix + text]
+    parts = _parts(term, text)
+    if parts is None:
+        return [prefix + text]
+    sub = CONTINUATION + "  "
+    return [prefix + parts[0], *(sub + p for p in parts[1:])]
 
 
 def _with_comment(line: str, comment: str | None) -> str:
