@@ -1,0 +1,69 @@
+# Developer workflow. On a fresh machine:   make demo   then   make test
+# Everything runs from the project's own virtualenv (.venv), created by `make setup`.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+AUD    := $(BIN)/audiencelang
+DEMO_DB := demo/demo.duckdb
+# Audiences `make demo` runs on every market once `audiencelang run` exists.
+DEMO_AUDIENCES := cart_abandoners lapsed_high_value big_spenders newsletter_winback
+DEMO_MARKETS := de us fr
+
+.PHONY: setup demo test test-fast bench style lint typecheck fmt ci clean help
+
+help:
+	@echo "make setup   create $(VENV) and install audiencelang with dev + engine extras"
+	@echo "make demo    setup, generate $(DEMO_DB), check + fmt --check examples, run audiences"
+	@echo "make test    the full test suite (the same command CI runs)"
+	@echo "make style   ruff + mypy --strict"
+	@echo "make bench   benchmarks"
+	@echo "make ci      what CI runs (.ci/run), on this machine"
+
+$(BIN)/audiencelang: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev,engines]'
+	touch $@
+
+setup: $(BIN)/audiencelang
+
+demo: setup
+	$(AUD) demo generate --db $(DEMO_DB) --project examples
+	$(AUD) check examples
+	$(AUD) fmt --check examples
+	@if $(AUD) run --help >/dev/null 2>&1; then \
+	  for m in $(DEMO_MARKETS); do for a in $(DEMO_AUDIENCES); do \
+	    echo "== $$a @ $$m"; \
+	    $(AUD) run $$a --project examples --market $$m --db $(DEMO_DB) --as-of 2026-11-01T00:00:00Z || exit $$?; \
+	  done; done; \
+	else echo "(audiencelang run is not available yet: skipped running audiences)"; fi
+
+# The one test command: README and .ci/run use exactly this.
+test: setup
+	$(BIN)/pytest -q -n 2
+
+test-fast: setup
+	$(BIN)/pytest -q -n 2 -m 'not slow and not spark'
+
+bench: setup
+	@if [ -f bench/run.py ]; then $(PY) bench/run.py; \
+	else $(BIN)/pytest -q -m slow; fi
+
+lint: setup
+	$(BIN)/ruff check audiencelang tests
+
+typecheck: setup
+	$(BIN)/mypy --strict audiencelang
+
+style: lint typecheck
+
+fmt: setup
+	$(AUD) fmt --check examples
+
+ci:
+	bash .ci/run
+
+clean:
+	rm -rf demo .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info
