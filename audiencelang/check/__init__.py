@@ -1,5 +1,468 @@
-"""Checking: name resolution, types, policy and lint rules -> diagnostics."""
+"""Checking: name resolution, types, activation policy and lint rules -> diagnostics.
 
+Library API (nothing here prints, exits or reads the working directory)::
+
+    from audiencelang.project import load_project
+    from audiencelang.check import check_project, check_audience
+
+    report = check_project(load_project("path/to/project"))
+    report.diagnostics        # sorted, deterministic
+    checked, diags = check_audience(project, "cart_abandoners", "de")
+
+Every audience is checked against every market. Market-specific findings carry
+``Diagnostic.market``; when every checked market reports the same finding at the
+same place, it is reported once with ``market=None``.
+"""
+
+from __future__ import annotations
+
+import re
+import weakref
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from audiencelang import ast
 from audiencelang.check.checked import CheckedAudience
+from audiencelang.check.lint import (
+    AudienceFacts,
+    LintFilter,
+    Suppression,
+    audience_facts,
+    parse_suppressions,
+)
+from audiencelang.check.resolve import Finding, MarketIndex, check_in_market
+from audiencelang.check.rules import RULES, Rule, get_rule
+from audiencelang.diagnostics import Diagnostic, Severity, Span, did_you_mean, error
 
-__all__ = ["CheckedAudience"]
+if TYPE_CHECKING:
+    from audiencelang.project import Project
+
+__all__ = ["RULES", "CheckReport", "CheckedAudience", "Rule", "check_audience", "check_project", "get_rule"]
+
+_SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
+
+
+def _sort_key(d: Diagnostic) -> tuple[str, int, int, str, str, str]:
+    return (*d.sort_key(), d.message)
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """The result of :func:`check_project`.
+
+    ``diagnostics`` is sorted by file, line, column, market, code, message. ``files``
+    are the audience files reported on (keys relative to the project root),
+    ``audiences`` the ``(file key, audience name)`` pairs checked, ``markets`` the
+    markets checked against."""
+
+    diagnostics: tuple[Diagnostic, ...]
+    files: tuple[str, ...] = ()
+    audiences: tuple[tuple[str, str], ...] = ()
+    markets: tuple[str, ...] = ()
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for d in self.diagnostics if d.severity is severity)
+
+    @property
+    def errors(self) -> int:
+        return self.count(Severity.ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return self.count(Severity.WARNING)
+
+    @property
+    def infos(self) -> int:
+        return self.count(Severity.INFO)
+
+    def fails(self, fail_on: Severity | str = Severity.WARNING) -> bool:
+        """True when some diagnostic is at least as severe as ``fail_on``."""
+        level = _SEVERITY_RANK[Severity(fail_on)]
+        return any(_SEVERITY_RANK[d.severity] >= level for d in self.diagnostics)
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "errors": self.errors, "warnings": self.warnings, "infos": self.infos,
+            "files": len(self.files), "audiences": len(self.audiences), "markets": len(self.markets),
+        }
+
+
+@dataclass
+class _Def:
+    key: str
+    aud: ast.Audience
+    facts: AudienceFacts | None = None
+    own: list[Diagnostic] = field(default_factory=list)  # market-independent, before config
+
+
+class _Checker:
+    """Everything derived from one project, computed once and cached."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.config = project.config
+        self.lint = project.config.lint
+        self.indexes = {name: MarketIndex.of(m) for name, m in sorted(project.markets.items())}
+        self.dest_ident: dict[str, list[str | None]] = {
+            d: [c.identifier] for d, c in self.config.destinations.items()
+        }
+        try:
+            self.naming: re.Pattern[str] | None = re.compile(self.lint.naming)
+        except re.error:
+            self.naming = None
+        self.defs: dict[str, _Def] = {}
+        self.all: list[_Def] = []
+        self.by_file: dict[str, list[_Def]] = {}
+        for key, f in project.files.items():
+            for aud in f.audiences:
+                d = _Def(key, aud)
+                self.all.append(d)
+                self.by_file.setdefault(key, []).append(d)
+                first = self.defs.get(aud.name.value)
+                if first is None:
+                    self.defs[aud.name.value] = d
+                elif first.key != key:  # E112 covers duplicates inside one file
+                    s = first.aud.name.span
+                    d.own.append(error("E306", f"audience '{aud.name.value}' is already defined in {first.key}",
+                                       aud.name.span, f"first defined at {first.key}:{s.line}:{s.column}",
+                                       "audience names are unique across the project: rename one",
+                                       audience=aud.name.value))
+        self._analysed = False
+        self._market_cache: dict[tuple[int, str], list[Finding]] = {}
+        self._suppressions: dict[str, dict[int, list[Suppression]]] = {}
+
+    # ------------------------------------------------------------------ market-independent
+
+    def analyse(self) -> None:
+        """Walk every audience once (references are needed for cycles), then resolve references."""
+        if self._analysed:
+            return
+        self._analysed = True
+        for d in self.all:
+            d.facts = audience_facts(d.aud, self.lint, self.naming)
+            d.own.extend(d.facts.diagnostics)
+            self._activation(d)
+            for ref in d.facts.refs:
+                if ref.value not in self.defs:
+                    d.own.append(error("E305", f"unknown audience '{ref.value}'", ref.span,
+                                       *did_you_mean(ref.value, self.defs.keys() | set()),
+                                       audience=d.aud.name.value))
+        self._cycles()
+
+    def _activation(self, d: _Def) -> None:
+        required = set(d.aud.required_purposes)
+        name = d.aud.name.value
+        for act in d.aud.activate:
+            dest = self.config.destinations.get(act.destination.value)
+            if dest is None:
+                hints = did_you_mean(act.destination.value, self.config.destinations.keys() | set()) or (
+                    f"define it under [destinations.{act.destination.value}] in the project config",)
+                d.own.append(error("E402", f"unknown destination '{act.destination.value}'", act.destination.span,
+                                   *hints, audience=name))
+                continue
+            for p in dest.consent:
+                if p not in required:
+                    d.own.append(error(
+                        "E401",
+                        f"destination '{act.destination.value}' requires consent purpose '{p}', "
+                        f"but audience '{name}' does not 'require consent {p}'",
+                        act.span, f"add the line:  require consent {p}",
+                        "every member delivered to a destination must hold the purposes it requires (spec §4)",
+                        audience=name))
+
+    def _cycles(self) -> None:
+        graph: dict[str, list[str]] = {}
+        for n, d in self.defs.items():
+            assert d.facts is not None
+            graph[n] = [r.value for r in d.facts.refs if r.value in self.defs]
+        for scc in _sccs(graph):
+            members = set(scc)
+            if len(scc) == 1 and scc[0] not in graph[scc[0]]:
+                continue
+            for start in sorted(members):
+                path = _cycle_from(start, graph, members)
+                d = self.defs[start]
+                assert d.facts is not None
+                ref = next(r for r in d.facts.refs if r.value == path[1])
+                cycle = " -> ".join(path)
+                d.own.append(error("E307", f"audience '{start}' refers to itself through a cycle: {cycle}", ref.span,
+                                   "break the cycle: an audience cannot (indirectly) contain itself",
+                                   audience=start))
+
+    # ------------------------------------------------------------------ per market
+
+    def findings(self, d: _Def, market: str) -> list[Finding]:
+        k = (id(d.aud), market)
+        got = self._market_cache.get(k)
+        if got is None:
+            got = check_in_market(d.aud, self.indexes[market], self.dest_ident)
+            self._market_cache[k] = got
+        return got
+
+    def diagnostics_of(self, d: _Def, markets: Sequence[str]) -> list[Diagnostic]:
+        """Market-independent plus market-specific diagnostics of one audience (before config)."""
+        self.analyse()
+        out = list(d.own)
+        name = d.aud.name.value
+        groups: dict[tuple[str, Span | None, str], list[tuple[str, Finding]]] = {}
+        for m in markets:
+            for f in self.findings(d, m):
+                groups.setdefault((f.code, f.span, f.every), []).append((m, f))
+        for (_code, _span, _every), found in groups.items():
+            if len(markets) > 1 and len({m for m, _ in found}) == len(markets):
+                f = found[0][1]
+                out.append(Diagnostic(code=f.code, severity=f.severity, message=f.every, span=f.span,
+                                      hints=f.hints, audience=name))
+            else:
+                for m, f in found:
+                    out.append(Diagnostic(code=f.code, severity=f.severity, message=f.message, span=f.span,
+                                          hints=f.hints, market=m, audience=name))
+        return out
+
+    # ------------------------------------------------------------------ config and suppression
+
+    def suppressions(self, key: str) -> dict[int, list[Suppression]]:
+        got = self._suppressions.get(key)
+        if got is None:
+            f = self.project.files.get(key)
+            comments = f.comments if f is not None else ()
+            text: str | None = None
+            if any("audiencelang" in c.text for c in comments):
+                try:
+                    text = self.project.path_of(key).read_text(encoding="utf-8-sig")
+                except (OSError, UnicodeDecodeError):
+                    text = None
+            got = parse_suppressions(comments, text)
+            self._suppressions[key] = got
+        return got
+
+    def finish(self, key: str, diags: Iterable[Diagnostic], *, unused: bool, all_markets: bool) -> list[Diagnostic]:
+        """Apply ``[lint]`` selection, severities and suppression comments to a file's diagnostics;
+        with ``unused``, add L000 for suppressions that silenced nothing."""
+        flt = LintFilter.for_file(self.lint, key)
+        sup = self.suppressions(key)
+        for sups in sup.values():
+            for s in sups:
+                s.used.clear()
+        out: list[Diagnostic] = []
+        for d in diags:
+            if d.code.startswith("L"):
+                if not flt.enabled(d.code):
+                    continue
+                if d.span is not None:
+                    hit = next((s for s in sup.get(d.span.line, ()) if d.code in s.codes), None)
+                    if hit is not None:
+                        hit.used.add(d.code)
+                        continue
+                sev = flt.severity(d.code, d.severity)
+                if sev is not d.severity:
+                    d = d.model_copy(update={"severity": sev})
+            out.append(d)
+        if unused and flt.enabled("L000"):
+            for sups in sup.values():
+                for s in sups:
+                    for code in s.codes:
+                        if code in s.used:
+                            continue
+                        rule = RULES.get(code)
+                        if rule is None:
+                            msg = f"suppression names '{code}', which is not a rule code"
+                            hint = "run 'audiencelang rule --all' for the list of lint rules"
+                        elif not rule.is_lint:
+                            msg = f"'{code}' is an error and cannot be suppressed"
+                            hint = "fix the error; only lint rules (L-codes) can be suppressed"
+                        elif not flt.enabled(code) or (code == "L005" and not all_markets):
+                            continue
+                        else:
+                            where = f"line {s.target_line}"
+                            msg = f"unused suppression: no {code} ({rule.name}) finding on {where}"
+                            hint = "remove the code from the comment"
+                        out.append(Diagnostic(code="L000", severity=flt.severity("L000", Severity.WARNING),
+                                              message=msg, span=s.comment.span, hints=(hint,)))
+        return out
+
+
+def _sccs(graph: dict[str, list[str]]) -> list[list[str]]:
+    """Strongly connected components (iterative Tarjan), in a deterministic order."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on: set[str] = set()
+    stack: list[str] = []
+    out: list[list[str]] = []
+    counter = 0
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work: list[tuple[str, int]] = [(root, 0)]
+        while work:
+            v, i = work.pop()
+            if i == 0:
+                index[v] = low[v] = counter
+                counter += 1
+                stack.append(v)
+                on.add(v)
+            succ = graph[v]
+            if i < len(succ):
+                work.append((v, i + 1))
+                w = succ[i]
+                if w not in index:
+                    work.append((w, 0))
+                elif w in on:
+                    low[v] = min(low[v], index[w])
+                continue
+            if low[v] == index[v]:
+                comp = []
+                while True:
+                    w = stack.pop()
+                    on.discard(w)
+                    comp.append(w)
+                    if w == v:
+                        break
+                out.append(sorted(comp))
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[v])
+    return out
+
+
+def _cycle_from(start: str, graph: dict[str, list[str]], members: set[str]) -> list[str]:
+    """The shortest cycle ``start -> ... -> start`` inside one component (BFS)."""
+    prev: dict[str, str] = {}
+    queue = [start]
+    seen = {start}
+    while queue:
+        nxt: list[str] = []
+        for v in queue:
+            for w in graph[v]:
+                if w == start:
+                    path = [v]
+                    while path[-1] != start:
+                        path.append(prev[path[-1]])
+                    return [*reversed(path), start]
+                if w in members and w not in seen:
+                    seen.add(w)
+                    prev[w] = v
+                    nxt.append(w)
+        queue = nxt
+    return [start, start]  # unreachable for a real cycle
+
+
+_CHECKERS: weakref.WeakKeyDictionary[Project, _Checker] = weakref.WeakKeyDictionary()
+
+
+def _checker(project: Project) -> _Checker:
+    got = _CHECKERS.get(project)
+    if got is None:
+        got = _Checker(project)
+        _CHECKERS[project] = got
+    return got
+
+
+def _unknown_market(name: str, known: Iterable[str]) -> Diagnostic:
+    known_set = set(known)
+    hints = did_you_mean(name, known_set) or ("the project defines no market",)
+    return error("E910", f"unknown market '{name}'", None, *hints, market=name)
+
+
+def check_project(project: Project, *, paths: Iterable[str | Path] | None = None,
+                  markets: Iterable[str] | None = None) -> CheckReport:
+    """Check every audience of ``project`` (or those in ``paths``) against every market (or
+    ``markets``), lint them, and return the sorted diagnostics with the project's own loading
+    diagnostics (config, market files, syntax) for the reported files.
+
+    ``paths`` are file keys or paths (absolute, or relative to the project root); folders
+    select every audience file below them. Default: :attr:`Project.targets`."""
+    ch = _checker(project)
+    diags: list[Diagnostic] = []
+    if markets is None:
+        chosen = list(ch.indexes)
+    else:
+        chosen = []
+        for m in markets:
+            if m in ch.indexes:
+                if m not in chosen:
+                    chosen.append(m)
+            else:
+                diags.append(_unknown_market(m, ch.indexes))
+        chosen.sort()
+    all_markets = len(chosen) == len(ch.indexes)
+    targets = _select(project, paths)
+    target_set = set(targets)
+    for d in project.diagnostics:
+        p = d.span.path if d.span is not None else None
+        if p is not None and p.endswith(".aud") and p not in target_set:
+            continue
+        diags.append(d)
+    checked: list[tuple[str, str]] = []
+    for key in targets:
+        found: list[Diagnostic] = []
+        for entry in ch.by_file.get(key, ()):
+            checked.append((key, entry.aud.name.value))
+            found.extend(ch.diagnostics_of(entry, chosen))
+        diags.extend(ch.finish(key, found, unused=True, all_markets=all_markets))
+    diags.sort(key=_sort_key)
+    return CheckReport(tuple(diags), tuple(targets), tuple(checked), tuple(chosen))
+
+
+def _select(project: Project, paths: Iterable[str | Path] | None) -> list[str]:
+    if paths is None:
+        return sorted(project.targets)
+    keys = set(project.files) | set(project.targets)
+    out: set[str] = set()
+    for p in paths:
+        key = project.key_of(Path(p))
+        if key in (".", ""):
+            out |= keys
+            continue
+        prefix = key.rstrip("/") + "/"
+        out |= {k for k in keys if k == key or k.startswith(prefix)}
+    return sorted(out)
+
+
+def check_audience(project: Project, name: str, market: str) -> tuple[CheckedAudience | None, list[Diagnostic]]:
+    """Check one audience for one market, with every audience it references (transitively).
+
+    Returns the :class:`CheckedAudience` (``None`` when any of them has an error in that
+    market) and the diagnostics: those of the audience itself (errors, and lint findings
+    after ``[lint]`` config and suppression comments), plus the errors of the audiences it
+    references."""
+    ch = _checker(project)
+    if market not in ch.indexes:
+        return None, [_unknown_market(market, ch.indexes)]
+    root = ch.defs.get(name)
+    if root is None:
+        return None, [error("E305", f"unknown audience '{name}'", None,
+                            *did_you_mean(name, ch.defs.keys() | set()), market=market)]
+    ch.analyse()
+    order: list[_Def] = []
+    seen = {name}
+    stack = [root]
+    while stack:
+        d = stack.pop()
+        order.append(d)
+        assert d.facts is not None
+        for r in d.facts.refs:
+            if r.value in ch.defs and r.value not in seen:
+                seen.add(r.value)
+                stack.append(ch.defs[r.value])
+    out: list[Diagnostic] = []
+    for dep in order:
+        found = ch.finish(dep.key, ch.diagnostics_of(dep, [market]), unused=False, all_markets=False)
+        out.extend(found if dep is root else [x for x in found if x.is_error])
+    # a file that did not parse cleanly cannot compile
+    keys = {dep.key for dep in order}
+    out.extend(x for x in project.diagnostics if x.is_error and x.span is not None and x.span.path in keys)
+    out.sort(key=_sort_key)
+    if any(x.is_error for x in out):
+        return None, out
+    destinations = {
+        a.destination.value: ch.config.destinations[a.destination.value] for a in root.aud.activate
+    }
+    checked = CheckedAudience(
+        name=name, audience=root.aud, market=ch.indexes[market].market, file=root.key,
+        audiences={d.aud.name.value: d.aud for d in sorted(order, key=lambda x: x.aud.name.value)},
+        destinations=destinations,
+    )
+    return checked, out

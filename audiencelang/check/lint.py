@@ -1,0 +1,365 @@
+"""Market-independent checks of one audience, in one walk: lint rules L001-L004,
+L006-L008, the ``between`` order (E315), and the ``in audience`` references.
+
+The walk computes a structural key for every node bottom-up (the node without its
+spans), so duplicate and contradiction detection never re-walks a subtree.
+
+Also here: the lint configuration (``[lint] select/ignore/per-file-ignores/severity``)
+and the ``# audiencelang: ignore[CODE]`` suppression comments (L000).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from audiencelang import ast
+from audiencelang.diagnostics import Diagnostic, Severity, Span
+from audiencelang.schema.config import LintConfig
+
+__all__ = ["AudienceFacts", "LintFilter", "Suppression", "audience_facts", "parse_suppressions"]
+
+Key = tuple[object, ...]
+Lit = ast.StringLit | ast.NumberLit | ast.BoolLit | ast.DateLit | ast.TimestampLit
+
+
+@dataclass
+class AudienceFacts:
+    """What the market-independent walk found in one audience."""
+
+    refs: list[ast.Name] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def _lit_key(lit: Lit) -> Key:
+    return (lit.kind, lit.value)
+
+
+def _lit_text(lit: Lit) -> str:
+    if isinstance(lit, ast.TimestampLit):
+        return lit.value.isoformat()
+    if isinstance(lit, ast.BoolLit):
+        return "true" if lit.value else "false"
+    if isinstance(lit, ast.StringLit):
+        return '"' + lit.value + '"'
+    return str(lit.value)
+
+
+def _instant(lit: ast.DateLit | ast.TimestampLit) -> dt.datetime:
+    if isinstance(lit, ast.DateLit):
+        return dt.datetime(lit.value.year, lit.value.month, lit.value.day, tzinfo=dt.UTC)
+    return lit.value
+
+
+def _window_key(w: ast.Window | None) -> Key:
+    if w is None:
+        return ()
+    if isinstance(w, ast.LastWindow):
+        return ("last", w.amount, w.unit)
+    if isinstance(w, ast.BetweenWindow):
+        return ("between", _lit_key(w.start), _lit_key(w.end))
+    return ("since", _lit_key(w.start))
+
+
+@dataclass
+class _Range:
+    """A numeric interval collected from one condition of a conjunction."""
+
+    lo: Decimal | None
+    lo_incl: bool
+    hi: Decimal | None
+    hi_incl: bool
+    node: ast.Node
+    text: str
+
+
+class _Walker:
+    def __init__(self, aud: ast.Audience, facts: AudienceFacts) -> None:
+        self.aud = aud
+        self.facts = facts
+
+    def emit(self, code: str, severity: Severity, message: str, span: Span | None, *hints: str) -> None:
+        self.facts.diagnostics.append(Diagnostic(code=code, severity=severity, message=message, span=span,
+                                                 hints=hints, audience=self.aud.name.value))
+
+    # ------------------------------------------------------------------ keys
+
+    def target_key(self, t: ast.Target) -> Key:
+        if isinstance(t, ast.Name):
+            return ("f", t.value)
+        where = self.expr(t.where) if t.where is not None else ()
+        return ("agg", t.func, t.event.value, t.property.value if t.property else None, where, _window_key(t.window))
+
+    def expr(self, e: ast.Expr) -> Key:
+        """Check ``e`` and return its structural key."""
+        if isinstance(e, (ast.And, ast.Or)):
+            keys = [self.expr(i) for i in e.items]
+            self.duplicates(e, keys)
+            if isinstance(e, ast.And):
+                self.ranges(e, keys)
+            else:
+                self.null_or_not_null(e, keys)
+            return (e.kind, tuple(keys))
+        if isinstance(e, ast.Not):
+            if isinstance(e.operand, ast.Not):
+                self.emit("L008", Severity.INFO, "double negation: 'not not' cancels out", e.span,
+                          "write the condition without both 'not's")
+            return ("not", self.expr(e.operand))
+        if isinstance(e, ast.Performed):
+            where = self.expr(e.where) if e.where is not None else ()
+            count = (e.count.op, e.count.n) if e.count is not None else ("at_least", 1)
+            if e.count is not None and e.count.op == "at_least" and e.count.n <= 0:
+                self.emit("L003", Severity.WARNING,
+                          f"'performed {e.event.value} at least {e.count.n} times' is always true",
+                          e.count.span, "every profile performed it at least 0 times; did you mean 'at least 1 time'?")
+            return ("performed", e.event.value, where, count, _window_key(e.window))
+        if isinstance(e, ast.InAudience):
+            self.facts.refs.append(e.audience)
+            return ("in_audience", e.audience.value)
+        if isinstance(e, ast.HasConsent):
+            return ("has_consent", e.purpose.value)
+        tk = self.target_key(e.target)
+        if isinstance(e, ast.Compare):
+            self.count_compare(e)
+            return ("compare", tk, e.op, _lit_key(e.value))
+        if isinstance(e, ast.InList):
+            return ("in_list", tk, e.negated, tuple(_lit_key(v) for v in e.values))
+        if isinstance(e, ast.Between):
+            self.between_order(e)
+            return ("between", tk, _lit_key(e.low), _lit_key(e.high))
+        if isinstance(e, ast.StringMatch):
+            return ("match", tk, e.op, e.value.value, e.ignore_case)
+        if isinstance(e, ast.IsNull):
+            return ("is_null", tk, e.negated)
+        if isinstance(e, ast.InLast):
+            return ("in_last", tk, _window_key(e.window))
+        return ("time", tk, e.op, _lit_key(e.value))
+
+    # ------------------------------------------------------------------ rules
+
+    def duplicates(self, e: ast.And | ast.Or, keys: list[Key]) -> None:
+        seen: dict[Key, ast.Node] = {}
+        for item, k in zip(e.items, keys, strict=True):
+            first = seen.get(k)
+            if first is None:
+                seen[k] = item
+                continue
+            word = "and" if isinstance(e, ast.And) else "or"
+            self.emit("L006", Severity.WARNING, f"this condition repeats one earlier in the same '{word}'",
+                      item.span, f"first written at line {first.span.line}, column {first.span.column}; "
+                      "remove one, or change the value that was meant")
+
+    def null_or_not_null(self, e: ast.Or, keys: list[Key]) -> None:
+        nulls: dict[Key, set[bool]] = {}
+        for item in e.items:
+            if isinstance(item, ast.IsNull):
+                tk = self.target_key(item.target) if isinstance(item.target, ast.Name) else ("agg", id(item.target))
+                got = nulls.setdefault(tk, set())
+                got.add(item.negated)
+                if got == {True, False}:
+                    self.emit("L003", Severity.WARNING,
+                              "'X is null or X is not null' is always true", item.span,
+                              "remove both conditions")
+
+    def count_compare(self, c: ast.Compare) -> None:
+        t = c.target
+        if not (isinstance(t, ast.Aggregate) and t.func == "count" and isinstance(c.value, ast.NumberLit)):
+            return
+        v = c.value.value
+        text = f"{t.func}({t.event.value}{'.' + t.property.value if t.property else ''}) {c.op} {v}"
+        always = (c.op == ">=" and v <= 0) or (c.op == ">" and v < 0) or (c.op in ("!=",) and v < 0) \
+            or (c.op == "<=" and False)
+        never = (c.op == "<" and v <= 0) or (c.op == "<=" and v < 0) or (c.op == "=" and v < 0)
+        if always:
+            self.emit("L003", Severity.WARNING, f"'{text}' is always true: a count is never negative", c.span,
+                      "did you mean '>= 1' (at least once)?")
+        elif never:
+            self.emit("L004", Severity.WARNING, f"'{text}' is never true: a count is never negative", c.span,
+                      "to select profiles without such events use '= 0' or 'not performed ...'")
+
+    def between_order(self, c: ast.Between) -> None:
+        lo, hi = c.low, c.high
+        bad = False
+        if isinstance(lo, ast.NumberLit) and isinstance(hi, ast.NumberLit):
+            bad = lo.value > hi.value
+        elif isinstance(lo, (ast.DateLit, ast.TimestampLit)) and isinstance(hi, (ast.DateLit, ast.TimestampLit)):
+            bad = _instant(lo) > _instant(hi)
+        if bad:
+            self.emit("E315", Severity.ERROR,
+                      f"'between' bounds are reversed: {_lit_text(lo)} is greater than {_lit_text(hi)}", c.span,
+                      f"write 'between {_lit_text(hi)} and {_lit_text(lo)}' (both ends are included)")
+
+    def ranges(self, e: ast.And, keys: list[Key]) -> None:
+        groups: dict[object, list[_Range]] = {}
+        for item, k in zip(e.items, keys, strict=True):
+            r = _range_of(item)
+            if r is not None:
+                groups.setdefault(k[1], []).append(r)  # k[1]: the target's key
+        for rs in groups.values():
+            if len(rs) < 2:
+                continue
+            lo: _Range | None = None
+            hi: _Range | None = None
+            for r in rs:
+                if r.lo is not None and (lo is None or lo.lo is None or r.lo > lo.lo
+                                         or (r.lo == lo.lo and not r.lo_incl)):
+                    lo = r
+                if r.hi is not None and (hi is None or hi.hi is None or r.hi < hi.hi
+                                         or (r.hi == hi.hi and not r.hi_incl)):
+                    hi = r
+                if lo is not None and hi is not None and lo is not hi:
+                    assert lo.lo is not None and hi.hi is not None
+                    empty = lo.lo > hi.hi or (lo.lo == hi.hi and not (lo.lo_incl and hi.hi_incl))
+                    if empty:
+                        later = lo if lo.node.span.start >= hi.node.span.start else hi
+                        other = hi if later is lo else lo
+                        self.emit("L004", Severity.WARNING,
+                                  f"'{other.text}' and '{later.text}' cannot both hold: this 'and' is never true",
+                                  later.node.span, "check the numbers; to match either range use 'or'")
+                        return
+
+
+def _range_of(c: ast.Expr) -> _Range | None:
+    if isinstance(c, ast.Compare) and isinstance(c.value, ast.NumberLit) and c.op != "!=":
+        v = c.value.value
+        name = _target_text(c.target)
+        text = f"{name} {c.op} {v}"
+        if c.op == "=":
+            return _Range(v, True, v, True, c, text)
+        if c.op in (">", ">="):
+            return _Range(v, c.op == ">=", None, False, c, text)
+        return _Range(None, False, v, c.op == "<=", c, text)
+    if isinstance(c, ast.Between) and isinstance(c.low, ast.NumberLit) and isinstance(c.high, ast.NumberLit):
+        text = f"{_target_text(c.target)} between {c.low.value} and {c.high.value}"
+        return _Range(c.low.value, True, c.high.value, True, c, text)
+    return None
+
+
+def _target_text(t: ast.Target) -> str:
+    if isinstance(t, ast.Name):
+        return t.value
+    inner = t.event.value if t.property is None else f"{t.event.value}.{t.property.value}"
+    return f"{t.func}({inner})"
+
+
+def audience_facts(aud: ast.Audience, config: LintConfig, naming: re.Pattern[str] | None) -> AudienceFacts:
+    """One walk over ``aud``: references and every market-independent finding (before config)."""
+    facts = AudienceFacts()
+    w = _Walker(aud, facts)
+    name = aud.name.value
+    if naming is not None and not naming.fullmatch(name):
+        w.emit("L001", Severity.WARNING, f"audience name '{name}' does not match the naming pattern {naming.pattern}",
+               aud.name.span, "rename the audience (and its references), or change [lint] naming")
+    for meta in config.require:
+        present = aud.tags is not None if meta == "tags" else getattr(aud, meta) is not None
+        if not present:
+            w.emit("L002", Severity.WARNING, f"audience '{name}' has no {meta}", aud.name.span,
+                   _META_HINT[meta])
+    if aud.include is not None:
+        w.expr(aud.include)
+    if aud.exclude is not None:
+        w.expr(aud.exclude)
+    seen: set[str] = set()
+    for act in aud.activate:
+        d = act.destination.value
+        if d in seen:
+            w.emit("L007", Severity.WARNING, f"destination '{d}' is activated twice", act.span, "remove one 'activate'")
+        seen.add(d)
+    seen = set()
+    for rc in aud.require_consent:
+        for p in rc.purposes:
+            if p.value in seen:
+                w.emit("L007", Severity.WARNING, f"consent purpose '{p.value}' is required twice", p.span,
+                       "remove the repeated purpose")
+            seen.add(p.value)
+    seen = set()
+    for tag in aud.tags or ():
+        if tag.value in seen:
+            w.emit("L007", Severity.WARNING, f"tag \"{tag.value}\" is listed twice", tag.span, "remove the repeated tag")
+        seen.add(tag.value)
+    return facts
+
+
+_META_HINT = {
+    "owner": 'add a line like: owner "team@example.com"',
+    "description": 'add a line like: description "Who is in this audience, and why."',
+    "title": 'add a line like: title "A human-readable name"',
+    "tags": 'add a line like: tags ["retargeting"]',
+}
+
+
+# ---------------------------------------------------------------------- configuration
+
+
+def _rank(selector: str, code: str) -> int:
+    """How specifically ``selector`` matches ``code`` (-1: no match; ALL is 0)."""
+    if selector == "ALL":
+        return 0
+    return len(selector) if code.startswith(selector) else -1
+
+
+@dataclass
+class LintFilter:
+    """Rule selection and severities for one file (``[lint]`` plus ``per-file-ignores``).
+
+    Only lint rules (L-codes) are configurable: errors always count."""
+
+    select: tuple[str, ...]
+    ignore: tuple[str, ...]
+    config: LintConfig
+
+    @classmethod
+    def for_file(cls, config: LintConfig, file_key: str) -> LintFilter:
+        return cls(tuple(config.select) if config.select is not None else ("L",),
+                   tuple(config.ignored_for(file_key)), config)
+
+    def enabled(self, code: str) -> bool:
+        if not code.startswith("L"):
+            return True
+        sel = max((_rank(s, code) for s in self.select), default=-1)
+        if sel < 0:
+            return False
+        ign = max((_rank(s, code) for s in self.ignore), default=-1)
+        return sel > ign
+
+    def severity(self, code: str, default: Severity) -> Severity:
+        if not code.startswith("L"):
+            return default
+        got = self.config.severity_for(code)
+        return Severity(got) if got is not None else default
+
+
+# ---------------------------------------------------------------------- suppression comments
+
+_SUPPRESS_RE = re.compile(r"#\s*audiencelang\s*:\s*ignore\s*\[([^\]]*)\]")
+
+
+@dataclass
+class Suppression:
+    comment: ast.Comment
+    codes: tuple[str, ...]
+    target_line: int
+    used: set[str] = field(default_factory=set)
+
+
+def parse_suppressions(comments: Iterable[ast.Comment], text: str | None) -> dict[int, list[Suppression]]:
+    """Suppressions by the line they apply to: the comment's own line when it follows code,
+    the next line when the comment stands alone (``text`` is the file's source; without it
+    every comment is taken to follow code)."""
+    lines = text.splitlines() if text is not None else None
+    out: dict[int, list[Suppression]] = {}
+    for c in comments:
+        m = _SUPPRESS_RE.search(c.text)
+        if m is None:
+            continue
+        codes = tuple(x.strip().upper() for x in m.group(1).split(",") if x.strip())
+        line = c.span.line
+        alone = False
+        if lines is not None and 1 <= line <= len(lines):
+            alone = lines[line - 1][: c.span.column - 1].strip() == ""
+        target = line + 1 if alone else line
+        out.setdefault(target, []).append(Suppression(c, codes, target))
+    return out

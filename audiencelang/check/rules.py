@@ -1,0 +1,178 @@
+"""The registry of every code the checker emits: E3xx, E4xx and the L0xx lint rules.
+
+Each entry has a stable code, a kebab-case name, a default severity, a one-line
+summary, an explanation and a bad/good example. ``audiencelang rule CODE``, the
+SARIF rule table and ``docs/checks.md`` are built from (and tested against) this
+table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from audiencelang.diagnostics import Severity
+
+__all__ = ["RULES", "Rule", "docs_url", "get_rule", "lint_rules"]
+
+DOCS_BASE = "https://github.com/audiencelang/audiencelang/blob/main/docs/"
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+    explanation: str
+    bad: str
+    good: str
+
+    @property
+    def is_lint(self) -> bool:
+        return self.code.startswith("L")
+
+    @property
+    def doc_page(self) -> str:
+        return "checks.md" if self.is_lint else "errors.md"
+
+    @property
+    def help_uri(self) -> str:
+        return docs_url(self.code)
+
+
+def docs_url(code: str) -> str:
+    """The documentation anchor of a code: ``docs/checks.md#l003``, ``docs/errors.md#e301``."""
+    page = "checks.md" if code.startswith("L") else "errors.md"
+    return f"{DOCS_BASE}{page}#{code.lower()}"
+
+
+E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+_ALL: tuple[Rule, ...] = (
+    # ------------------------------------------------------------------ E3xx names and types
+    Rule("E301", "unknown-trait", E, "a trait the market does not define",
+         "A top-level field name must be a trait of the market's `profiles.traits`. The audience "
+         "does not compile for a market that lacks the trait; the message names the market.",
+         "include land = \"DE\"", "include country = \"DE\""),
+    Rule("E302", "unknown-event", E, "an event the market does not define",
+         "`performed E` and aggregates `f(E.p)` need an event E in the market's `events`.",
+         "include performed purchse", "include performed purchase"),
+    Rule("E303", "unknown-property", E, "an event property the event does not define",
+         "Inside `where` (and in `f(E.p)`) names are properties of the event E in that market. "
+         "A trait cannot be used inside `where`: close the filter with a window or parentheses.",
+         "include performed purchase where country = \"DE\"",
+         "include (performed purchase where channel = \"app\") and country = \"DE\""),
+    Rule("E304", "unknown-purpose", E, "`has consent P` with a purpose the market does not define",
+         "`has consent P` needs P in the market's `consent.purposes` (and the market needs a "
+         "consent block).",
+         "include has consent newsleter", "include has consent email_marketing"),
+    Rule("E305", "unknown-audience", E, "`in audience X` names no audience of the project",
+         "References are resolved across every audience file of the project.",
+         "include in audience existing_customer", "include in audience existing_customers"),
+    Rule("E306", "duplicate-audience", E, "two audiences of the project share a name",
+         "Audience names are unique across the whole project; the second definition is an error "
+         "(the first one is the one `in audience` refers to).",
+         "# a.aud and b.aud both define\naudience vip { include age > 1 }",
+         "audience vip { include age > 1 }\naudience vip_eu { include age > 1 }"),
+    Rule("E307", "reference-cycle", E, "audiences refer to each other in a cycle",
+         "`in audience` references must not form a cycle (membership would be undefined). The "
+         "message spells out the cycle, e.g. `a -> b -> a`.",
+         "audience a { include in audience b }\naudience b { include in audience a }",
+         "audience a { include in audience b }\naudience b { include age >= 18 }"),
+    Rule("E310", "type-mismatch", E, "a value of the wrong type for the trait, property or aggregate",
+         "Strings compare with strings, numbers with numbers (integer and decimal mix freely), "
+         "booleans with `true`/`false`, dates and timestamps with date or timestamp literals. "
+         "The same holds for every value of an `in [...]` list and both `between` bounds.",
+         "include age = \"18\"", "include age = 18"),
+    Rule("E311", "operator-not-allowed", E, "an operator the value's type does not support",
+         "Strings are not ordered (`<` on strings depends on the warehouse collation) and take "
+         "`= != in not in` and string matches; booleans take `=` and `!=` only; `in [...]` is for "
+         "strings and numbers; `between` for numbers, dates and timestamps.",
+         "include country > \"DE\"", "include country in [\"DE\", \"FR\"]"),
+    Rule("E312", "match-not-string", E, "`contains`/`starts with`/`ends with` on a non-string",
+         "String matches apply to string traits and properties only.",
+         "include age contains \"1\"", "include email contains \"@example.\""),
+    Rule("E313", "aggregate-type", E, "an aggregate function that does not apply to the property's type",
+         "`sum` and `avg` need a numeric property; `min` and `max` take numbers, dates and "
+         "timestamps; `count(E)` and `count(E.p)` take any event/property. `sum`, `avg`, `min` "
+         "and `max` need a property: `sum(purchase.revenue)`.",
+         "include sum(purchase.channel) > 3", "include sum(purchase.revenue) > 3"),
+    Rule("E314", "time-test-not-time", E, "`in last`, `before` or `after` on something that is not a date or timestamp",
+         "Time tests need a `date` or `timestamp` trait, property or aggregate (`min`/`max` of one).",
+         "include age in last 30 days", "include signup_date in last 30 days"),
+    Rule("E315", "between-order", E, "`between LOW and HIGH` with LOW greater than HIGH",
+         "`between` is inclusive on both ends and needs its bounds in order; reversed bounds "
+         "match nothing.",
+         "include age between 65 and 18", "include age between 18 and 65"),
+    # ------------------------------------------------------------------ E4xx consent and activation
+    Rule("E401", "activation-without-consent", E, "`activate D` without `require consent P` for a purpose D requires",
+         "A destination's `consent` list names purposes every delivered member must have "
+         "(spec §4). The audience must say so with `require consent P`.",
+         "audience a {\n  include age >= 18\n  activate meta_ads\n}",
+         "audience a {\n  include age >= 18\n  require consent ads_personalization\n  activate meta_ads\n}"),
+    Rule("E402", "unknown-destination", E, "`activate D` names no destination of the project config",
+         "Destinations are defined under `[destinations.NAME]` in `audiencelang.toml`.",
+         "activate meta", "activate meta_ads"),
+    Rule("E403", "identifier-missing", E, "a destination's `identifier` trait is missing in a market",
+         "A destination delivers its `identifier` trait with each member; every market the "
+         "audience compiles for must define that trait.",
+         "# market us has no trait email_sha256\nactivate meta_ads",
+         "# add email_sha256 to markets/us.yaml profiles.traits"),
+    Rule("E404", "purpose-not-in-market", E, "`require consent P` with a purpose the market does not define",
+         "Every required purpose must be defined in the market's `consent.purposes`; a market "
+         "without a consent block cannot check any purpose.",
+         "require consent newsleter", "require consent email_marketing"),
+    # ------------------------------------------------------------------ L0xx lint
+    Rule("L000", "unused-suppression", W, "an `# audiencelang: ignore[...]` comment that suppresses nothing",
+         "A suppression comment names codes; each one must silence a finding on its line (or on "
+         "the next line, for a comment alone on its line). Stale suppressions hide future "
+         "findings. Errors (E-codes) cannot be suppressed.",
+         "include age >= 18  # audiencelang: ignore[L003]", "include age >= 18"),
+    Rule("L001", "audience-naming", W, "an audience name that does not match `[lint] naming`",
+         "Audience names must match the project's naming pattern (`re.fullmatch`), by default "
+         "`^[a-z]+(_[a-z0-9]+)*$`: snake_case, no leading, trailing or double underscores.",
+         "audience _vip__eu { include age > 1 }", "audience vip_eu { include age > 1 }"),
+    Rule("L002", "missing-metadata", W, "an audience without a metadata clause listed in `[lint] require`",
+         "By default every audience needs an `owner` and a `description`, so the people who "
+         "receive an alert know whom to ask.",
+         "audience vip { include age > 1 }",
+         "audience vip {\n  owner \"crm@example.com\"\n  description \"Adults.\"\n  include age > 1\n}"),
+    Rule("L003", "always-true-condition", W, "a condition that holds for every profile",
+         "`performed E at least 0 times`, `count(E) >= 0`, `count(E) > -1` are always true: the "
+         "condition does nothing and is usually a typo for a larger number.",
+         "include performed purchase at least 0 times", "include performed purchase at least 1 time"),
+    Rule("L004", "contradictory-condition", W, "conditions on one value that cannot hold together (the audience part is always empty)",
+         "Inside one `and`, two comparisons of the same trait (or the same aggregate) whose "
+         "ranges do not overlap — `age > 50 and age < 30`, `age = 20 and age between 30 and 40` "
+         "— are never true together; so are `count(E) < 0` and `performed E at most 0 times and "
+         "performed E at least 1 time`-like pairs on counts.",
+         "include age > 50 and age < 30", "include age > 30 and age < 50"),
+    Rule("L005", "window-exceeds-retention", W, "a time window longer than the event table keeps history",
+         "When a market gives an event `retention_days`, a window `in last N` longer than that "
+         "sees only the retained days: the audience silently means less than it says. Reported "
+         "per market.",
+         "performed purchase in last 800 days   # retention_days: 730",
+         "performed purchase in last 730 days"),
+    Rule("L006", "duplicate-condition", W, "the same condition twice in one `and`/`or`",
+         "Repeating a condition in the same conjunction or disjunction changes nothing; it is "
+         "usually a copy-paste slip where another value was meant.",
+         "include age >= 18 and age >= 18", "include age >= 18 and age < 65"),
+    Rule("L007", "duplicate-clause-value", W, "the same destination, purpose or tag listed twice",
+         "`activate D` twice, `require consent P` twice or a repeated tag has no effect.",
+         "activate meta_ads\nactivate meta_ads", "activate meta_ads"),
+    Rule("L008", "double-negation", INFO, "`not not X`",
+         "Two `not`s cancel out; write the condition itself (info by default).",
+         "include not not performed purchase", "include performed purchase"),
+)
+
+RULES: dict[str, Rule] = {r.code: r for r in _ALL}
+_BY_NAME: dict[str, Rule] = {r.name: r for r in _ALL}
+
+
+def get_rule(code_or_name: str) -> Rule | None:
+    """A rule by code (``L003``, case-insensitive) or name (``always-true-condition``)."""
+    return RULES.get(code_or_name.upper()) or _BY_NAME.get(code_or_name.lower())
+
+
+def lint_rules() -> list[Rule]:
+    return [r for r in _ALL if r.is_lint]
