@@ -287,3 +287,25 @@ def test_committed_json_schema_accepts_the_spec_example() -> None:
     bad["profiles"]["traits"]["Bad Name"] = {"column": "x", "type": "string"}
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(bad, schema)
+
+
+def test_alias_bomb_is_refused_quickly() -> None:
+    text = "a: &a [x, x, x, x, x, x, x, x, x]\n"
+    for i in range(1, 9):
+        name, prev = chr(97 + i), chr(96 + i)
+        text += f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 9) + "]\n"
+    market, diags = load(text)
+    d = only(diags)
+    assert market is None and d.code == "E202" and "aliases" in d.message
+
+
+def test_anchors_and_merge_keys_work() -> None:
+    text = BASE + """events:
+  a: &shop {table: shop.orders, user: kunde, time: bestellt_am}
+  b:
+    <<: *shop
+    where: {column: kind, equals: refund}
+"""
+    market, diags = load(text)
+    assert diags == [] and market is not None
+    assert market.events["b"].table == "shop.orders" and market.events["b"].where is not None

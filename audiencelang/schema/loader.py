@@ -136,12 +136,31 @@ def _yaml() -> YAML:
     return y
 
 
-def _plain(node: object) -> object:
+#: Most nodes a market document may have once YAML aliases are expanded ("billion laughs").
+MAX_NODES = 200_000
+
+
+class _TooBig(Exception):
+    pass
+
+
+class _Budget:
+    def __init__(self, limit: int = MAX_NODES) -> None:
+        self.left = limit
+
+    def take(self) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise _TooBig
+
+
+def _plain(node: object, budget: _Budget) -> object:
     """ruamel round-trip objects → plain Python (floats become Decimal, for exactness)."""
+    budget.take()
     if isinstance(node, Mapping):
-        return {_plain(k): _plain(v) for k, v in node.items()}
+        return {_plain(k, budget): _plain(v, budget) for k, v in node.items()}
     if isinstance(node, list | tuple) and not isinstance(node, str):
-        return [_plain(v) for v in node]
+        return [_plain(v, budget) for v in node]
     if isinstance(node, bool):
         return bool(node)
     if isinstance(node, int):
@@ -154,8 +173,14 @@ def _plain(node: object) -> object:
 
 
 def _index_yaml(
-    node: object, lines: _Lines, prefix: KeyPath, keys: dict[KeyPath, Span], values: dict[KeyPath, Span]
+    node: object,
+    lines: _Lines,
+    prefix: KeyPath,
+    keys: dict[KeyPath, Span],
+    values: dict[KeyPath, Span],
+    budget: _Budget,
 ) -> None:
+    budget.take()
     if isinstance(node, CommentedMap):
         for k, v in node.items():
             if not isinstance(k, str | int):
@@ -167,7 +192,7 @@ def _index_yaml(
                 keys[path] = lines.span(kl, kc, len(str(k)))
                 length = lines.token_length(vl, vc) if not isinstance(v, CommentedMap | CommentedSeq) else 1
                 values[path] = lines.span(vl, vc, length)
-            _index_yaml(v, lines, path, keys, values)
+            _index_yaml(v, lines, path, keys, values, budget)
     elif isinstance(node, CommentedSeq):
         for i, v in enumerate(node):
             path = (*prefix, i)
@@ -177,7 +202,7 @@ def _index_yaml(
                 sp = lines.span(il, ic, lines.token_length(il, ic))
                 keys[path] = sp
                 values[path] = sp
-            _index_yaml(v, lines, path, keys, values)
+            _index_yaml(v, lines, path, keys, values, budget)
 
 
 def load_market(path: Path | str, *, display: str | None = None) -> tuple[Market | None, list[Diagnostic]]:
@@ -215,14 +240,21 @@ def load_market_text(text: str, *, path: str | None = None) -> tuple[Market | No
         return None, [
             error(
                 "E204",
-                f"a market file must be a mapping (market:, profiles:, events:, consent:), not {_describe(_plain(doc))}",
+                f"a market file must be a mapping (market:, profiles:, events:, consent:), not {_describe(doc)}",
                 lines.span(0, 0, 0),
             )
         ]
     keys: dict[KeyPath, Span] = {(): lines.span(0, 0, 0)}
     values: dict[KeyPath, Span] = {}
-    _index_yaml(doc, lines, (), keys, values)
-    data = _plain(doc)
+    try:
+        budget = _Budget()
+        _index_yaml(doc, lines, (), keys, values, budget)
+        data = _plain(doc, _Budget())
+    except (_TooBig, RecursionError):
+        return None, [
+            error("E202", f"the YAML document is too large once its aliases are expanded (over {MAX_NODES:,} nodes)",
+                  lines.span(0, 0, 0), "market files rarely need anchors (&) and aliases (*); expand them by hand")
+        ]
     market, diags = _validate(Market, data, keys, values, "market file")
     if market is not None:
         market._attach(path, keys, values)
@@ -354,6 +386,8 @@ def load_config_text(
     lines = _Lines(text, path)
     try:
         doc: dict[str, Any] = tomllib.loads(text)
+    except RecursionError:
+        return None, [error("E202", "TOML document is nested too deeply", lines.span(0, 0, 0))]
     except tomllib.TOMLDecodeError as exc:
         msg = str(exc)
         m = _TOML_POS_RE.search(msg)
