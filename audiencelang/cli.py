@@ -238,6 +238,41 @@ def schema_cmd(which: str) -> None:
 
 # --------------------------------------------------------------------------- run (owner: run)
 
+
+@main.command("run")
+@click.argument("audience", required=False)
+@click.option("--market", "-m", "market", metavar="M",
+              help="Market to run in (optional when the project has one market; with --all, "
+                   "limits the runs to M).")
+@click.option("--db", "db", metavar="PATH_OR_URL", envvar="AUDIENCELANG_DB",
+              help="DuckDB/SQLite file, duckdb:///PATH, sqlite:///PATH or postgresql://URL "
+                   "[default: audiencelang.duckdb in the project root; env AUDIENCELANG_DB].")
+@click.option("--as-of", "as_of", metavar="TS",
+              help="Reference time: 2026-11-01T00:00:00Z, an offset, or a date (00:00 UTC) "
+                   "[default: the database's current time, read once].")
+@click.option("--output", "-o", "output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write members to FILE.csv or FILE.parquet (atomically).")
+@click.option("--destination", "-d", "destination", metavar="X",
+              help="Report destination X only; with --output, write X's gated member file "
+                   "(member_id, identifier).")
+@click.option("--project", "project_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Project folder [default: found by walking up from the current folder].")
+@click.option("--all", "run_every", is_flag=True, help="Run every audience in every market (or in --market).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def run_cmd(audience: str | None, market: str | None, db: str | None, as_of: str | None,
+            output: Path | None, destination: str | None, project_dir: Path | None,
+            run_every: bool, fmt: str) -> None:
+    """Run AUDIENCE on a database: size and gate status per destination; write members.
+
+    Exit codes: 0 ran (a held gate is not an error), 1 the audience does not check or
+    compile, or the database reported an error, 2 usage error."""
+    from audiencelang.run.cli import run_command
+
+    sys.exit(run_command(audience=audience, market=market, db=db, as_of=as_of, output=output,
+                         destination=destination, project_dir=project_dir, run_every=run_every,
+                         fmt=fmt))
+
+
 # --------------------------------------------------------------------------- demo (owner: demo)
 
 from audiencelang.run.demo import demo_cli  # noqa: E402  (imports duckdb only when run)

@@ -1,0 +1,219 @@
+"""The body of ``audiencelang run`` (the click command in ``audiencelang/cli.py`` calls
+:func:`run_command`). Prints a table of size and gate status per destination.
+
+Exit codes: 0 ran (a held gate is not an error), 1 check/compile findings or a
+database error, 2 usage error (unknown audience, market or destination, bad
+``--as-of``, bad ``--output`` extension, no project).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from audiencelang.diagnostics import Diagnostic, Severity, did_you_mean, error
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+def _stderr_console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _print_diagnostics(diags: Sequence[Diagnostic]) -> None:
+    from audiencelang.report import render_text
+
+    shown = [d for d in diags if d.is_error or (d.severity is Severity.WARNING and not d.code.startswith("L"))]
+    out: list[str] = []
+    for d in sorted(shown, key=lambda d: d.sort_key()):
+        if d.span is not None:
+            out.append(render_text([d]))
+            continue
+        # Database and command-line problems have no source position: no "-->" line.
+        out.append(f"{d.severity.value}[{d.code}]: {d.message}\n")
+        out.extend(f"  = hint: {h}\n" for h in d.hints)
+    if out:
+        sys.stderr.write("".join(out))
+        sys.stderr.flush()
+
+
+def _usage(code: str, message: str, *hints: str) -> int:
+    _print_diagnostics([error(code, message, None, *hints)])
+    return EXIT_USAGE
+
+
+def _n(value: int | None) -> str:
+    return "-" if value is None else f"{value:,}"
+
+
+def _result_json(r: Any) -> dict[str, Any]:
+    from audiencelang.run.execute import format_as_of
+
+    return {
+        "audience": r.audience,
+        "market": r.market,
+        "status": r.status,
+        "as_of": format_as_of(r.as_of) if r.as_of else None,
+        "seconds": round(r.seconds, 3),
+        "size": r.size,
+        "min_size": r.min_size,
+        "audience_status": r.audience_status,
+        "destinations": [
+            {"destination": g.destination, "minimum": g.minimum, "size": g.size,
+             "status": g.status, "status_text": g.status_text}
+            for g in r.gates
+        ],
+        "output": str(r.output) if r.output else None,
+        "output_rows": r.output_rows,
+        "diagnostics": [d.model_dump(mode="json", exclude_none=True) for d in r.diagnostics
+                        if d.is_error or not d.code.startswith("L")],
+    }
+
+
+def _single_table(r: Any) -> Any:
+    from rich.table import Table
+
+    table = Table(box=None, show_edge=False, pad_edge=False, header_style="bold")
+    table.add_column("destination")
+    table.add_column("minimum", justify="right")
+    table.add_column("size", justify="right")
+    table.add_column("status")
+    table.add_row("(audience)", f"{r.min_size:,}", _n(r.size), r.audience_status)
+    for g in r.gates:
+        style = "green" if g.delivered else "yellow"
+        table.add_row(g.destination, f"{g.minimum:,}", _n(g.size), f"[{style}]{g.status_text}[/]")
+    return table
+
+
+def _summary_table(results: Sequence[Any]) -> Any:
+    from rich.table import Table
+
+    table = Table(box=None, show_edge=False, pad_edge=False, header_style="bold")
+    for name, justify in (("audience", "left"), ("market", "left"), ("size", "right"),
+                          ("min size", "right"), ("destinations", "left"), ("seconds", "right")):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for r in results:
+        if r.ok:
+            dests = ", ".join(f"{g.destination} {g.status_text}" for g in r.gates) or "-"
+            if r.size is not None and r.size < r.min_size:
+                dests = f"[yellow]{r.audience_status}[/]" + (f"; {dests}" if r.gates else "")
+        else:
+            codes = sorted({d.code for d in r.diagnostics if d.is_error})
+            label = "database error" if r.status == "failed" else "does not compile"
+            dests = f"[red]{label}[/] ({', '.join(codes)})"
+        table.add_row(r.audience, r.market, _n(r.size), f"{r.min_size:,}", dests, f"{r.seconds:.2f}")
+    return table
+
+
+def run_command(*, audience: str | None, market: str | None, db: str | None, as_of: str | None,
+                output: Path | None, destination: str | None, project_dir: Path | None,
+                run_every: bool, fmt: str) -> int:
+    """Run the command; returns the exit code. Never raises for a user problem."""
+    from rich.console import Console
+
+    from audiencelang.project import load_project
+    from audiencelang.run.engines import RunError, connect
+    from audiencelang.run.execute import format_as_of, parse_as_of, run_all, run_audience
+    from audiencelang.run.output import output_format
+
+    # -- arguments first: nothing is opened or run for a usage error
+    if run_every and audience:
+        return _usage("E614", "give an AUDIENCE or --all, not both")
+    if not run_every and not audience:
+        return _usage("E614", "missing AUDIENCE", "audiencelang run AUDIENCE --market M, or --all")
+    if run_every and (output or destination):
+        return _usage("E614", "--output and --destination need one AUDIENCE, not --all")
+    pinned: dt.datetime | None = None
+    if as_of is not None:
+        try:
+            pinned = parse_as_of(as_of)
+        except ValueError as exc:
+            return _usage("E612", f"invalid --as-of: {exc}")
+    if output is not None:
+        try:
+            output_format(output)
+        except ValueError as exc:
+            return _usage("E613", str(exc))
+
+    project = load_project(project_dir if project_dir is not None else Path.cwd())
+    if project.config_path is None:
+        _print_diagnostics([d for d in project.diagnostics if d.is_error])
+        return EXIT_USAGE
+    markets: list[str] | None = None
+    if market is not None:
+        if market not in project.markets:
+            known = list(project.markets)
+            return _usage("E611", f"unknown market '{market}'", *did_you_mean(market, known))
+        markets = [market]
+    elif not run_every:
+        if len(project.markets) == 1:
+            markets = list(project.markets)
+        else:
+            names = ", ".join(sorted(project.markets)) or "none"
+            return _usage("E611", "missing --market", f"markets of this project: {names}")
+    if audience is not None and audience not in project.audiences():
+        return _usage("E610", f"unknown audience '{audience}'",
+                      *did_you_mean(audience, list(project.audiences())))
+
+    try:
+        engine = connect(db, project_root=project.root)
+    except RunError as exc:
+        _print_diagnostics(exc.diagnostics)
+        return EXIT_FINDINGS
+    with engine:
+        if not run_every:
+            assert audience is not None and markets is not None
+            result = run_audience(project, audience, markets[0], engine=engine, as_of=pinned,
+                                  destinations=[destination] if destination else None,
+                                  output=output, output_destination=destination if output else None)
+            _print_diagnostics(result.diagnostics)
+            if fmt == "json":
+                sys.stdout.write(json.dumps(_result_json(result), indent=2, ensure_ascii=False) + "\n")
+            elif result.ok:
+                console = Console(highlight=False, soft_wrap=True)
+                assert result.as_of is not None
+                console.print(f"[bold]{result.audience}[/] · market {result.market} · as_of "
+                              f"{format_as_of(result.as_of)} · {result.seconds:.2f} s")
+                console.print(_single_table(result))
+                if result.output is not None:
+                    what = (f"{destination} members (gated in SQL)" if destination else "members")
+                    _stderr_console().print(f"wrote {result.output_rows:,} {what} to {result.output}")
+            if result.ok:
+                return EXIT_OK
+            return EXIT_USAGE if result.usage_error else EXIT_FINDINGS
+
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        from audiencelang.run.execute import count_pairs
+
+        err = _stderr_console()
+        started = time.perf_counter()
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      console=err, transient=True, disable=not err.is_terminal) as progress:
+            task = progress.add_task("running audiences", total=count_pairs(project, markets))
+
+            def advance(r: Any) -> None:
+                progress.update(task, advance=1, description=f"{r.audience} [{r.market}]")
+
+            results = run_all(project, engine=engine, markets=markets, as_of=pinned, progress=advance)
+        for r in results:
+            _print_diagnostics(r.diagnostics)
+        if fmt == "json":
+            sys.stdout.write(json.dumps([_result_json(r) for r in results], indent=2,
+                                        ensure_ascii=False) + "\n")
+        else:
+            console = Console(highlight=False, soft_wrap=True)
+            when = next((r.as_of for r in results if r.as_of is not None), pinned)
+            ran = sum(r.ok for r in results)
+            console.print(f"[bold]{ran} of {len(results)} runs[/] · as_of "
+                          f"{format_as_of(when) if when else '-'} · "
+                          f"{time.perf_counter() - started:.2f} s")
+            console.print(_summary_table(results))
+        return EXIT_OK if all(r.ok for r in results) else EXIT_FINDINGS
