@@ -1,0 +1,76 @@
+"""Shared pieces of the benchmark: paths, the reference time, timing statistics."""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+DATA = BENCH / "data"
+AUDIENCES = BENCH / "audiences"
+EXPERT = BENCH / "expert"
+EXAMPLES = REPO / "examples"
+VENV_BIN = REPO / ".venv" / "bin"
+
+#: The demo data's reference time (audiencelang.run.demo.DEFAULT_AS_OF); the expert SQL
+#: files are written for it.
+AS_OF = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+MARKET = "de"
+
+
+def summarize(samples: Sequence[float]) -> dict[str, Any]:
+    """Median, quartiles, min/max and the IQR of timing samples (seconds)."""
+    xs = sorted(samples)
+    n = len(xs)
+    if n == 0:
+        return {"n": 0}
+    if n >= 4:
+        q1, _, q3 = statistics.quantiles(xs, n=4, method="inclusive")
+    else:
+        q1, q3 = xs[0], xs[-1]
+    return {
+        "n": n,
+        "median": statistics.median(xs),
+        "q1": q1,
+        "q3": q3,
+        "iqr": q3 - q1,
+        "min": xs[0],
+        "max": xs[-1],
+        "samples": [round(x, 6) for x in samples],
+    }
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    t0 = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t0, out
+
+
+def repeat(fn: Callable[[], Any], runs: int, warmup: int = 0) -> dict[str, Any]:
+    for _ in range(warmup):
+        fn()
+    return summarize([timed(fn)[0] for _ in range(runs)])
+
+
+def interleaved(fns: dict[str, Callable[[], Any]], runs: int, warmup: int = 1) -> dict[str, dict[str, Any]]:
+    """Run each function ``runs`` times, interleaved: round i runs them in a rotated order
+    (ABC, BCA, CAB, ...), so drift in machine load hits every contender alike."""
+    names = list(fns)
+    for _ in range(warmup):
+        for name in names:
+            fns[name]()
+    samples: dict[str, list[float]] = {name: [] for name in names}
+    for i in range(runs):
+        k = i % len(names)
+        for name in names[k:] + names[:k]:
+            samples[name].append(timed(fns[name])[0])
+    return {name: summarize(s) for name, s in samples.items()}
+
+
+class NotReady(Exception):
+    """A part of audiencelang this benchmark needs has not landed yet (message says which)."""
