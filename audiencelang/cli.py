@@ -222,6 +222,130 @@ def fmt_cmd(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
 
 # --------------------------------------------------------------------------- check, rule (owner: checker)
 
+_CHECK_FORMATS = ["full", "concise", "json", "github", "sarif", "junit", "text"]
+_USAGE_CODES = frozenset({"E200", "E201", "E910"})
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    import tempfile
+
+    path = path.absolute()
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+@main.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--project", "project_dir", type=click.Path(path_type=Path),
+              help="Project folder (default: walk up from the first PATH, or the current folder).")
+@click.option("--output-format", "--format", "fmt", type=click.Choice(_CHECK_FORMATS), default="full",
+              show_default=True, help="full/text: source lines and hints; concise: one line each; json; "
+                                      "github: workflow annotations + full; sarif 2.1.0; junit XML.")
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report to FILE (atomically) instead of standard output.")
+@click.option("--fail-on", type=click.Choice(["error", "warning"]), default="warning", show_default=True,
+              help="Exit 1 when a finding of at least this severity is reported.")
+@click.option("--market", "markets", multiple=True, help="Check only this market (repeatable).")
+def check_cmd(paths: tuple[Path, ...], project_dir: Path | None, fmt: str, output: Path | None,
+              fail_on: str, markets: tuple[str, ...]) -> None:
+    """Parse, type-check every audience against every market, and lint.
+
+    PATHS restrict which audience files are reported (every file is still loaded so
+    references resolve). Exit 0 clean, 1 findings, 2 usage error."""
+    from audiencelang.check import CheckReport, check_project
+    from audiencelang.check.output import render
+    from audiencelang.project import load_project
+    from audiencelang.report import render_text
+
+    cwd = Path.cwd()
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        fail(f"{missing[0]}: no such file or folder", "E201")
+    if project_dir is not None and not project_dir.is_dir():
+        fail(f"--project {project_dir}: no such folder", "E201")
+    start = project_dir if project_dir is not None else (paths[0] if paths else cwd)
+    project = load_project(start.absolute(), paths=[p.absolute() for p in paths] if paths else None)
+    report = check_project(project, markets=list(markets) if markets else None)
+
+    def shown(path: str) -> str:
+        p = Path(path)
+        full = p if p.is_absolute() else project.root / p
+        try:
+            return os.path.relpath(full, cwd).replace(os.sep, "/")
+        except ValueError:
+            return full.as_posix()
+
+    diags = tuple(
+        d.model_copy(update={"span": d.span.with_path(shown(d.span.path))})
+        if d.span is not None and d.span.path else d
+        for d in report.diagnostics
+    )
+    usage = [d for d in diags if d.code in _USAGE_CODES]
+    if usage:
+        click.echo(render_text(usage), err=True, nl=False)
+        sys.exit(EXIT_USAGE)
+    report = CheckReport(diags, report.files, report.audiences, report.markets)
+    text = render(report, fmt)
+    if output is not None:
+        try:
+            _write_atomic(output, text)
+        except OSError as exc:
+            fail(f"cannot write {output}: {exc.strerror or exc}", "E902")
+    else:
+        click.echo(text, nl=False)
+    sys.exit(EXIT_FINDINGS if report.fails(fail_on) else EXIT_CLEAN)
+
+
+@main.command("rule")
+@click.argument("code", required=False)
+@click.option("--all", "show_all", is_flag=True, help="List every rule and error code.")
+@click.option("--output-format", "--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def rule_cmd(code: str | None, show_all: bool, fmt: str) -> None:
+    """Explain one rule (L003, E301, or its name), or list them all with --all."""
+    import json
+
+    from audiencelang.check.rules import RULES, get_rule
+    from audiencelang.diagnostics import did_you_mean
+
+    def as_json(r: Any) -> dict[str, str]:
+        return {"code": r.code, "name": r.name, "severity": r.severity.value, "summary": r.summary,
+                "explanation": r.explanation, "bad": r.bad, "good": r.good, "url": r.help_uri}
+
+    if show_all or code is None:
+        if code is not None:
+            fail("give a rule code or --all, not both", "E900")
+        if not show_all:
+            fail("which rule? give a code (e.g. L003) or --all", "E900", "audiencelang rule --all")
+        if fmt == "json":
+            click.echo(json.dumps([as_json(r) for r in RULES.values()], indent=2))
+            return
+        for r in RULES.values():
+            click.echo(f"{r.code}  {r.name:<28} {r.severity.value:<8} {r.summary}")
+        return
+    rule = get_rule(code)
+    if rule is None:
+        fail(f"unknown rule '{code}'", "E900",
+             (did_you_mean(code.upper(), list(RULES)) or ("run 'audiencelang rule --all'",))[0])
+    if fmt == "json":
+        click.echo(json.dumps(as_json(rule), indent=2))
+        return
+    indent = "    "
+    click.echo(f"{rule.code} {rule.name} (default severity: {rule.severity.value})\n")
+    click.echo(f"{rule.summary[0].upper()}{rule.summary[1:]}.\n")
+    click.echo(f"{rule.explanation}\n")
+    click.echo("Bad:\n" + "".join(f"{indent}{line}\n" for line in rule.bad.splitlines()))
+    click.echo("Good:\n" + "".join(f"{indent}{line}\n" for line in rule.good.splitlines()))
+    click.echo(f"Docs: {rule.help_uri}")
+
+
 # --------------------------------------------------------------------------- schema (owner: schema)
 
 
