@@ -356,16 +356,27 @@ class PostgresEngine(Engine):
         return _as_utc(row[0] if row else None)
 
 
+_PASSWORD_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^/@:]*):([^@/]*)@")
+
+
+def _password(url: str) -> str | None:
+    m = _PASSWORD_RE.match(url)
+    return urllib.parse.unquote(m.group(2)) if m and m.group(2) else None
+
+
 def _redact(url: str) -> str:
     """The URL without its password, for messages."""
-    try:
-        parts = urllib.parse.urlsplit(url)
-    except ValueError:
-        return "<invalid URL>"
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(":" + parts.password + "@", ":***@", 1)
-    return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+    return _PASSWORD_RE.sub(r"\1:***@", url, count=1)
+
+
+def _scrub(message: str, url: str) -> str:
+    """A driver message without the URL's password (drivers may echo the URL)."""
+    secret = _password(url)
+    m = _PASSWORD_RE.match(url)
+    for s in {secret, m.group(2) if m else None} - {None, ""}:
+        assert s is not None
+        message = message.replace(s, "***")
+    return message
 
 
 def _open_postgres(url: str) -> PostgresEngine:
@@ -379,7 +390,8 @@ def _open_postgres(url: str) -> PostgresEngine:
     try:
         con = psycopg.connect(url, connect_timeout=10)
     except (psycopg.Error, ValueError) as exc:
-        raise RunError(error("E602", f"cannot connect to PostgreSQL database {shown}: {one_line(exc)}")) from None
+        raise RunError(error("E602", f"cannot connect to PostgreSQL database {shown}: "
+                             f"{_scrub(one_line(exc), url)}")) from None
     try:
         with con.cursor() as cur:
             # Our SQL holds string literals: `\` must never be an escape (pitfalls: injection).
@@ -392,7 +404,7 @@ def _open_postgres(url: str) -> PostgresEngine:
     except psycopg.Error as exc:
         con.close()
         raise RunError(error(
-            "E604", f"cannot make the PostgreSQL session safe on {shown}: {one_line(exc)}",
+            "E604", f"cannot make the PostgreSQL session safe on {shown}: {_scrub(one_line(exc), url)}",
             None, "audiencelang needs standard_conforming_strings = on")) from None
     if not row or str(row[0]).lower() != "on":
         con.close()
