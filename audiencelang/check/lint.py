@@ -232,7 +232,8 @@ def _range_of(c: ast.Expr) -> _Range | None:
         if c.op in (">", ">="):
             return _Range(v, c.op == ">=", None, False, c, text)
         return _Range(None, False, v, c.op == "<=", c, text)
-    if isinstance(c, ast.Between) and isinstance(c.low, ast.NumberLit) and isinstance(c.high, ast.NumberLit):
+    if (isinstance(c, ast.Between) and isinstance(c.low, ast.NumberLit) and isinstance(c.high, ast.NumberLit)
+            and c.low.value <= c.high.value):  # reversed bounds are E315
         text = f"{_target_text(c.target)} between {c.low.value} and {c.high.value}"
         return _Range(c.low.value, True, c.high.value, True, c, text)
     return None
