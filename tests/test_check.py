@@ -40,7 +40,7 @@ def test_name_missing_in_one_market(tmp_path: Path, code: str, expr: str, needle
     text = aud(f"include {expr}")
     [d] = run(tmp_path, {"a.aud": text}).diagnostics
     assert d.code == code and d.market == "bb" and d.severity is Severity.ERROR
-    assert where(d) == pos(text, needle, 0 if needle != "sms" else 0)
+    assert where(d) == pos(text, needle)
     assert f"market 'bb' has no {name}" in d.message
     assert d.audience == "t"
 
