@@ -16,6 +16,7 @@ AUDIENCES = BENCH / "audiences"
 EXPERT = BENCH / "expert"
 EXAMPLES = REPO / "examples"
 VENV_BIN = REPO / ".venv" / "bin"
+DOCS_IMG = REPO / "docs" / "img"
 
 #: The demo data's reference time (audiencelang.run.demo.DEFAULT_AS_OF); the expert SQL
 #: files are written for it.

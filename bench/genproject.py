@@ -103,7 +103,7 @@ class _Gen:
             ],
             "page_view": [
                 lambda: f"path starts with {self.string(_PATHS)}",
-                lambda: f'path contains "sale" ignoring case',
+                lambda: 'path contains "sale" ignoring case',
                 lambda: f"path = {self.string(_PATHS)}",
             ],
             "session": [
