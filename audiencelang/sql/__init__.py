@@ -1,0 +1,229 @@
+"""Compiling a checked audience to one SQL statement per dialect.
+
+    from audiencelang.sql import compile_audience
+    result = compile_audience(checked, "duckdb", as_of=datetime(2026, 11, 1, tzinfo=UTC))
+    if result.query is not None:
+        print(result.query.sql)
+    for d in result.diagnostics: ...
+
+Pipeline: :func:`audiencelang.sql.lower.lower` (CheckedAudience -> :class:`Plan`),
+:func:`audiencelang.sql.build.build_statement` (Plan -> sqlglot tree), then the
+sqlglot generator with ``unsupported_level=RAISE`` and a per-dialect function
+allow-list. Problems are E5xx diagnostics, never exceptions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from sqlglot import exp
+from sqlglot.errors import ErrorLevel, SqlglotError
+
+from audiencelang.__about__ import __version__
+from audiencelang.diagnostics import Diagnostic, error
+from audiencelang.sql.build import BuildError, build_statement
+from audiencelang.sql.dialects import DIALECTS, DialectProfile
+from audiencelang.sql.lower import LoweringError, lower, to_utc_naive
+from audiencelang.sql.plan import Plan
+
+if TYPE_CHECKING:
+    from audiencelang.check.checked import CheckedAudience
+    from audiencelang.project import Project
+
+__all__ = [
+    "DIALECTS",
+    "CompileResult",
+    "CompiledQuery",
+    "Plan",
+    "compile",
+    "compile_audience",
+    "parse_as_of",
+]
+
+Mode = Literal["members", "size"]
+
+
+@dataclass(frozen=True)
+class CompiledQuery:
+    """One compiled statement and what it was compiled for.
+
+    ``columns``: the result columns (``("member_id",)``, ``("member_id", "identifier")``
+    with a destination, ``("size",)`` in size mode). ``min_size``: the gate enforced
+    in the statement (``None`` without a destination). ``as_of``: the fixed
+    reference time (UTC, aware), or ``None`` when the SQL uses the warehouse's
+    current time."""
+
+    sql: str
+    plan: Plan
+    dialect: str
+    audience: str
+    market: str
+    destination: str | None
+    min_size: int | None
+    as_of: dt.datetime | None
+    columns: tuple[str, ...]
+    mode: Mode = "members"
+
+
+@dataclass(frozen=True)
+class CompileResult:
+    query: CompiledQuery | None
+    diagnostics: tuple[Diagnostic, ...] = field(default_factory=tuple)
+
+    @property
+    def ok(self) -> bool:
+        return self.query is not None
+
+
+_FUNC_NAME_RE = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)")
+_func_names: dict[tuple[str, str, str], str] = {}
+
+
+def _rendered_name(node: exp.Func, dialect: str) -> str:
+    anon = node.name if isinstance(node, exp.Anonymous) else ""
+    key = (type(node).__name__, anon, dialect)
+    found = _func_names.get(key)
+    if found is None:
+        try:
+            text = node.sql(dialect=dialect)
+        except SqlglotError:
+            text = type(node).__name__
+        m = _FUNC_NAME_RE.match(text)
+        found = m.group(1) if m else type(node).__name__
+        _func_names[key] = found
+    return found
+
+
+def _check_functions(tree: exp.Expr, profile: DialectProfile) -> str | None:
+    """The first generated function not in the dialect's allow-list, if any."""
+    for node in tree.find_all(exp.Func):
+        if isinstance(node, (exp.Unary, exp.Binary, exp.Connector)):
+            continue  # operators (NOT, AND, ...), not functions
+        name = _rendered_name(node, profile.name)
+        if name not in profile.functions and name.upper() not in profile.functions:
+            return name
+    return None
+
+
+def header(plan: Plan, dialect: str) -> str:
+    parts = [
+        f"audience {plan.audience}",
+        f"market {plan.market}",
+        f"dialect {dialect}",
+        f"as_of {plan.as_of if plan.as_of is not None else 'warehouse current time (UTC)'}",
+    ]
+    if plan.output.destination is not None:
+        parts.append(f"destination {plan.output.destination} (min size {plan.output.min_size})")
+    if plan.output.mode == "size":
+        parts.append("size")
+    parts.append(f"audiencelang {__version__}")
+    return "-- " + " | ".join(parts) + "\n"
+
+
+def compile_audience(
+    checked: CheckedAudience,
+    dialect: str,
+    *,
+    as_of: dt.datetime | None = None,
+    destination: str | None = None,
+    mode: Mode = "members",
+) -> CompileResult:
+    """Compile one checked audience to one SQL statement for ``dialect``.
+
+    ``as_of``: the reference time (an aware datetime; a naive one is taken as UTC).
+    Without it, the statement uses the warehouse's current time (supported on
+    duckdb, postgres and sqlite; elsewhere E504 asks for ``as_of``).
+    ``destination``: one the audience activates; the result then has the columns
+    ``member_id, identifier`` and is empty unless the members reach the gate.
+    ``mode="size"``: one row, one column ``size`` (no gate).
+    """
+    span = checked.audience.span
+
+    def diag(code: str, message: str, *hints: str) -> CompileResult:
+        return CompileResult(None, (error(code, message, span, *hints,
+                                          market=checked.market.market, audience=checked.name),))
+
+    profile = DIALECTS.get(dialect)
+    if profile is None:
+        return diag("E500", f"unknown or unsupported dialect '{dialect}'",
+                    "supported dialects: " + ", ".join(sorted(DIALECTS)))
+    if mode not in ("members", "size"):
+        return diag("E900", f"unknown mode '{mode}'")
+    try:
+        plan = lower(checked, as_of=as_of, destination=destination, mode=mode)
+    except LoweringError as exc:
+        return CompileResult(None, (exc.diagnostic,))
+    try:
+        tree = build_statement(plan, profile)
+    except BuildError as exc:
+        return diag(exc.code, str(exc),
+                    *((exc.hint,) if exc.hint else ()))
+    bad = _check_functions(tree, profile)
+    if bad is not None:
+        return diag("E501", f"the SQL for this audience needs the function {bad}(), "
+                            f"which dialect '{dialect}' does not have")
+    try:
+        body = tree.sql(dialect=dialect, pretty=True, unsupported_level=ErrorLevel.RAISE)
+    except SqlglotError as exc:
+        return diag("E501", f"this audience cannot be written exactly in dialect '{dialect}': {exc}")
+    sql = header(plan, dialect) + body + "\n"
+    out = plan.output
+    if out.mode == "size":
+        columns: tuple[str, ...] = ("size",)
+    elif out.identifier is not None:
+        columns = ("member_id", "identifier")
+    else:
+        columns = ("member_id",)
+    as_of_aware = to_utc_naive(as_of).replace(tzinfo=dt.UTC) if as_of is not None else None
+    return CompileResult(CompiledQuery(
+        sql=sql, plan=plan, dialect=dialect, audience=checked.name, market=checked.market.market,
+        destination=destination, min_size=out.min_size, as_of=as_of_aware, columns=columns, mode=out.mode,
+    ))
+
+
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse_as_of(text: str) -> dt.datetime | None:
+    """``2026-11-01T00:00:00Z``, ``2026-11-01T00:00:00+01:00`` or ``2026-11-01`` (00:00 UTC)
+    -> an aware UTC datetime; ``None`` when the text is none of these. A timestamp
+    without offset is refused (ambiguous)."""
+    text = text.strip()
+    try:
+        if _DATE_RE.match(text):
+            d = dt.date.fromisoformat(text)
+            return dt.datetime(d.year, d.month, d.day, tzinfo=dt.UTC)
+        if "T" not in text and " " not in text:
+            return None
+        value = dt.datetime.fromisoformat(text.replace("z", "Z").replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if value.tzinfo is None:
+        return None
+    return value.astimezone(dt.UTC)
+
+
+def compile(
+    project: Project,
+    audience: str,
+    market: str,
+    dialect: str,
+    *,
+    as_of: dt.datetime | None = None,
+    destination: str | None = None,
+    mode: Mode = "members",
+) -> CompileResult:
+    """Check ``audience`` against ``market`` of ``project``, then compile it.
+
+    Check errors come back as diagnostics (and no query); warnings are kept next to
+    the compiled query."""
+    from audiencelang.check import check_audience
+
+    checked, diags = check_audience(project, audience, market)
+    if checked is None:
+        return CompileResult(None, tuple(diags))
+    result = compile_audience(checked, dialect, as_of=as_of, destination=destination, mode=mode)
+    return CompileResult(result.query, (*diags, *result.diagnostics))

@@ -1,0 +1,555 @@
+"""Plan -> sqlglot expression tree, by explicit node construction only.
+
+User values enter the tree only as ``exp.Literal.string``, ``exp.Literal.number``
+of a validated decimal, ``exp.Boolean`` and quoted ``exp.Identifier`` s. No
+string-parsing helper (``exp.condition``, ``.where(str)``, ``parse_one``...) is
+used anywhere in this module.
+
+Two-valued logic: every leaf test is made null-free where it is built
+(``col IS NOT NULL AND col OP literal``; aggregate columns are coalesced or
+guarded by their count), so ``NOT``/``AND``/``OR`` over leaves never see NULL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+
+from sqlglot import exp
+
+from audiencelang.sql import plan as P
+from audiencelang.sql.dialects import DialectProfile
+
+__all__ = ["build_statement", "param_name"]
+
+SRC = "src"
+PARAMS = "params"
+
+
+class BuildError(Exception):
+    """A plan the dialect cannot express exactly (reported as E501/E504/E505)."""
+
+    def __init__(self, code: str, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.hint = hint
+
+
+# ---------------------------------------------------------------------------- small builders
+
+
+def ident(name: str) -> exp.Identifier:
+    return exp.Identifier(this=name, quoted=True)
+
+
+def col(name: str, table: str | None = None) -> exp.Column:
+    if table is None:
+        return exp.Column(this=ident(name))
+    return exp.Column(this=ident(name), table=ident(table))
+
+
+def table_ref(parts: Sequence[str], alias: str | None = None) -> exp.Table:
+    args: dict[str, object] = {"this": ident(parts[-1])}
+    if len(parts) >= 2:
+        args["db"] = ident(parts[-2])
+    if len(parts) == 3:
+        args["catalog"] = ident(parts[0])
+    if alias is not None:
+        args["alias"] = exp.TableAlias(this=ident(alias))
+    return exp.Table(**args)
+
+
+def cte_ref(name: str) -> exp.Table:
+    return exp.Table(this=ident(name))
+
+
+def alias(e: exp.Expr, name: str) -> exp.Alias:
+    return exp.Alias(this=e, alias=ident(name))
+
+
+def num(n: int | str) -> exp.Expr:
+    text = str(n)
+    if text.startswith("-"):
+        return exp.Neg(this=exp.Literal.number(text[1:]))
+    return exp.Literal.number(text)
+
+
+def _wrap(e: exp.Expr) -> exp.Expr:
+    return exp.Paren(this=e) if isinstance(e, (exp.And, exp.Or)) else e
+
+
+def and_(items: Sequence[exp.Expr]) -> exp.Expr:
+    def w(e: exp.Expr) -> exp.Expr:
+        return exp.Paren(this=e) if isinstance(e, exp.Or) else e
+
+    out = w(items[0]) if len(items) > 1 else items[0]
+    for it in items[1:]:
+        out = exp.And(this=out, expression=w(it))
+    return out
+
+
+def or_(items: Sequence[exp.Expr]) -> exp.Expr:
+    out = _wrap(items[0]) if len(items) > 1 else items[0]
+    for it in items[1:]:
+        out = exp.Or(this=out, expression=_wrap(it))
+    return out
+
+
+def not_(e: exp.Expr) -> exp.Expr:
+    return exp.Not(this=exp.Paren(this=e) if isinstance(e, (exp.And, exp.Or, exp.Not)) else e)
+
+
+def is_null(e: exp.Expr) -> exp.Expr:
+    return exp.Is(this=e, expression=exp.Null())
+
+
+def not_null(e: exp.Expr) -> exp.Expr:
+    return exp.Not(this=is_null(e))
+
+
+def const(value: bool) -> exp.Expr:
+    return exp.EQ(this=exp.Literal.number("1"), expression=exp.Literal.number("1" if value else "0"))
+
+
+def case01(cond: exp.Expr) -> exp.Expr:
+    return exp.Case(ifs=[exp.If(this=cond, true=exp.Literal.number("1"))], default=exp.Literal.number("0"))
+
+
+_CMP: dict[str, type[exp.Binary]] = {
+    "=": exp.EQ, "!=": exp.NEQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE,
+}
+
+
+def param_name(seconds: int) -> str:
+    return "as_of" if seconds == 0 else f"as_of_minus_{seconds}s"
+
+
+def _parse_instant(text: str) -> dt.datetime:
+    return dt.datetime.strptime(text, "%Y-%m-%d %H:%M:%S.%f")
+
+
+# ---------------------------------------------------------------------------- the builder
+
+
+class Builder:
+    def __init__(self, plan: P.Plan, profile: DialectProfile) -> None:
+        self.plan = plan
+        self.d = profile
+        self.as_of_value = (
+            P.Value("as_of", "0")
+            if plan.as_of is None
+            else P.Value("instant", _parse_instant_iso(plan.as_of))
+        )
+
+    # ------------------------------------------------------------------ literals
+
+    def string(self, text: str) -> exp.Expr:
+        if self.d.strings == "chr_backslash" and "\\" in text:
+            # PostgreSQL: never rely on standard_conforming_strings for backslashes
+            parts = text.split("\\")
+            pieces: list[exp.Expr] = []
+            for i, part in enumerate(parts):
+                if i:
+                    pieces.append(exp.Chr(expressions=[exp.Literal.number("92")]))
+                if part:
+                    pieces.append(exp.Literal.string(part))
+            out = pieces[0]
+            for p in pieces[1:]:
+                out = exp.DPipe(this=out, expression=p, safe=True)
+            return exp.Paren(this=out) if len(pieces) > 1 else out
+        if self.d.strings == "national" and not text.isascii():
+            return exp.National(this=text)
+        return exp.Literal.string(text)
+
+    def instant(self, text: str) -> exp.Expr:
+        value = _parse_instant(text)
+        if self.d.name == "clickhouse" and not (1900 <= value.year <= 2299):
+            raise BuildError("E505", f"the time {text} is outside ClickHouse's DateTime64 range (1900-2299)")
+        to = self.d.instant_cast()
+        if to is None:  # SQLite: canonical ISO text, as Python's str(datetime) writes it
+            return exp.Literal.string(str(value))
+        return exp.Cast(this=exp.Literal.string(text), to=to)
+
+    def date(self, text: str) -> exp.Expr:
+        if self.d.name == "clickhouse" and not ("1900" <= text[:4] <= "2299"):
+            raise BuildError("E505", f"the date {text} is outside ClickHouse's Date32 range (1900-2299)")
+        to = self.d.date_cast()
+        if to is None:
+            return exp.Literal.string(text)
+        return exp.Cast(this=exp.Literal.string(text), to=to)
+
+    def value(self, v: P.Value, scope: str | None) -> exp.Expr:
+        if v.kind == "string":
+            return self.string(v.text)
+        if v.kind == "number":
+            return num(v.text)
+        if v.kind == "boolean":
+            return exp.Boolean(this=v.text == "true")
+        if v.kind == "date":
+            return self.date(v.text)
+        if v.kind == "instant":
+            return self.instant(v.text)
+        return col(param_name(int(v.text)), scope)
+
+    # ------------------------------------------------------------------ strings
+
+    def exact(self, e: exp.Expr) -> exp.Expr:
+        if self.d.exact == "binary":
+            return exp.Cast(this=e, to=exp.DataType(this=exp.DataType.Type.BINARY))
+        if self.d.exact == "collate":
+            return exp.Collate(this=e, expression=exp.Var(this="Latin1_General_100_BIN2"))
+        return e
+
+    def lower(self, e: exp.Expr) -> exp.Expr:
+        if self.d.lower is not None:
+            return exp.Anonymous(this=self.d.lower, expressions=[e])
+        return exp.Lower(this=e)
+
+    def substring(self, e: exp.Expr, start: exp.Expr, length: int) -> exp.Expr:
+        if self.d.substr is not None:
+            return exp.Anonymous(this=self.d.substr, expressions=[e, start, num(length)])
+        return exp.Substring(this=e, start=start, length=num(length))
+
+    def match(self, field: Callable[[], exp.Expr], op: str, needle: str, ignore_case: bool) -> exp.Expr:
+        def subject() -> exp.Expr:
+            return self.lower(field()) if ignore_case else field()
+
+        if self.d.matches == "clickhouse":
+            fn = {"contains": None, "starts_with": "startsWith", "ends_with": "endsWith"}[op]
+            if fn is None:
+                return exp.GT(this=exp.StrPosition(this=subject(), substr=self.string(needle)),
+                              expression=num(0))
+            return exp.Anonymous(this=fn, expressions=[subject(), self.string(needle)])
+        n = len(needle)
+        if op == "contains":
+            return exp.GT(this=exp.StrPosition(this=self.exact(subject()), substr=self.string(needle)),
+                          expression=num(0))
+        if op == "starts_with":
+            return exp.EQ(this=self.exact(self.substring(subject(), num(1), n)), expression=self.string(needle))
+        length = exp.Length(this=subject())
+        start: exp.Expr = exp.Length(this=subject())
+        if n > 1:
+            start = exp.Sub(this=start, expression=num(n - 1))
+        return and_([
+            exp.GTE(this=length, expression=num(n)),
+            exp.EQ(this=self.exact(self.substring(subject(), start, n)), expression=self.string(needle)),
+        ])
+
+    # ------------------------------------------------------------------ conditions
+
+    def field(self, f: P.FieldRef, scope: str | None) -> exp.Expr:
+        return col(f.column, scope)
+
+    def time_operand(self, f: P.FieldRef, scope: str | None, values: Sequence[P.Value]) -> exp.Expr:
+        """The field as compared with ``values``: a date field meets a params bound as
+        its 00:00 instant (only in plans without a fixed as_of)."""
+        e = self.field(f, scope)
+        if f.type == "date" and any(v.kind == "as_of" for v in values):
+            if self.d.instant_type is None:  # SQLite text
+                return exp.DPipe(this=e, expression=exp.Literal.string(" 00:00:00"), safe=True)
+            return exp.Cast(this=e, to=self.d.instant_cast())
+        return e
+
+    def test(self, t: P.Test, scope: str | None, param_scope: str | None, negated: bool) -> exp.Expr:
+        """One leaf. Where it counts an odd number of NOTs deep, a null field must make it
+        false *before* negation, so it is guarded with ``IS NOT NULL``; elsewhere a NULL
+        already acts as false (WHERE, CASE WHEN, AND/OR without NOT)."""
+        f = t.field
+
+        def guarded(e: exp.Expr) -> exp.Expr:
+            return and_([not_null(fe()), e]) if negated else e
+
+        def fe() -> exp.Expr:
+            return self.field(f, scope)
+
+        if t.op == "is_null":
+            return is_null(fe())
+        if t.op == "is_not_null":
+            return not_null(fe())
+        if t.op in ("contains", "starts_with", "ends_with"):
+            return guarded(self.match(fe, t.op, t.values[0].text, t.ignore_case))
+        is_string = f.type == "string"
+        if t.op in ("in", "not_in"):
+            left = self.exact(fe()) if is_string else fe()
+            inn = exp.In(this=left, expressions=[self.value(v, param_scope) for v in t.values])
+            return guarded(inn if t.op == "in" else exp.Not(this=inn))
+        left = self.time_operand(f, scope, t.values)
+        if is_string:
+            left = self.exact(left)
+        cmp = _CMP[t.op](this=left, expression=self.value(t.values[0], param_scope))
+        return guarded(cmp)
+
+    def agg_test(self, t: P.AggTest) -> exp.Expr:
+        c = col(t.column)
+        if t.func in ("count", "sum"):
+            if t.op == "is_null":
+                return const(False)
+            if t.op == "is_not_null":
+                return const(True)
+            assert t.value is not None
+            return _CMP[t.op](this=c, expression=self.value(t.value, None))
+        assert t.count is not None
+        has = exp.GT(this=col(t.count), expression=num(0))
+        if t.op == "is_null":
+            return exp.EQ(this=col(t.count), expression=num(0))
+        if t.op == "is_not_null":
+            return has
+        assert t.value is not None
+        if t.func == "avg":
+            rhs: exp.Expr = exp.Mul(this=self.value(t.value, None), expression=col(t.count))
+            return and_([has, _CMP[t.op](this=c, expression=rhs)])
+        left = self.time_operand(P.FieldRef(t.column, t.type), None, (t.value,))
+        return and_([has, _CMP[t.op](this=left, expression=self.value(t.value, None))])
+
+    def consent_holds(self, purpose: str) -> exp.Expr:
+        assert self.plan.consent is not None
+        p = next(x for x in self.plan.consent.purposes if x.name == purpose)
+        refused_ok = exp.EQ(this=col(p.refused_column), expression=num(0))
+        if p.mode == "opt_out":
+            return refused_ok
+        return and_([exp.EQ(this=col(p.granted_column), expression=num(1)), refused_ok])
+
+    def cond(self, c: P.Cond, scope: str | None, param_scope: str | None,
+             negated: bool = False) -> exp.Expr:
+        """A condition, used where only TRUE selects (WHERE, CASE WHEN): see :meth:`test`."""
+        if isinstance(c, P.Test):
+            return self.test(c, scope, param_scope, negated)
+        if isinstance(c, P.AggTest):
+            return self.agg_test(c)
+        if isinstance(c, P.ConsentHolds):
+            return self.consent_holds(c.purpose)
+        if isinstance(c, P.InAudience):
+            return exp.EQ(this=col(c.column), expression=num(1))
+        if isinstance(c, P.Const):
+            return const(c.value)
+        if isinstance(c, P.Not):
+            return not_(self.cond(c.operand, scope, param_scope, not negated))
+        if isinstance(c, P.And):
+            return and_([self.cond(x, scope, param_scope, negated) for x in c.items])
+        return or_([self.cond(x, scope, param_scope, negated) for x in c.items])
+
+    # ------------------------------------------------------------------ CTEs
+
+    def params_cte(self) -> exp.Expr:
+        if self.d.now == "none":
+            raise BuildError(
+                "E504",
+                f"dialect '{self.d.name}' has no current-time expression audiencelang trusts to be UTC "
+                "in every session",
+                "compile with an explicit reference time: --as-of 2026-11-01T00:00:00Z",
+            )
+        now_col = col("as_of", "now")
+        items: list[exp.Expr] = [alias(col("as_of", "now"), "as_of")]
+        for s in self.plan.bounds:
+            if s == 0:
+                continue
+            if self.d.now == "sqlite":
+                b: exp.Expr = exp.Anonymous(
+                    this="DATETIME", expressions=[col("as_of", "now"), exp.Literal.string(f"-{s} seconds")])
+            else:
+                b = exp.Sub(this=col("as_of", "now"),
+                            expression=exp.Interval(this=exp.Literal.string(str(s)), unit=exp.Var(this="SECOND")))
+            items.append(alias(b, param_name(s)))
+        del now_col
+        if self.d.now == "sqlite":
+            now: exp.Expr = exp.Anonymous(this="DATETIME", expressions=[exp.Literal.string("now")])
+        else:
+            now = exp.AtTimeZone(this=exp.CurrentTimestamp(), zone=exp.Literal.string("UTC"))
+        inner = exp.Select(expressions=[alias(now, "as_of")])
+        return exp.Select(
+            expressions=items,
+            **{"from_": exp.From(this=exp.Subquery(this=inner, alias=exp.TableAlias(this=ident("now"))))},
+        )
+
+    def _from(self, source: exp.Expr, joins: list[exp.Join] | None = None) -> dict[str, object]:
+        args: dict[str, object] = {"from_": exp.From(this=source)}
+        if joins:
+            args["joins"] = joins
+        return args
+
+    def _params_join(self) -> list[exp.Join]:
+        if self.plan.as_of is not None:
+            return []
+        return [exp.Join(this=cte_ref(PARAMS), kind="CROSS")]
+
+    def profiles_cte(self) -> exp.Select:
+        pr = self.plan.profiles
+        items: list[exp.Expr] = [alias(col(pr.id, SRC), "member_id")]
+        items += [alias(col(t.column, SRC), t.alias) for t in pr.traits]
+        return exp.Select(expressions=items, where=exp.Where(this=not_null(col(pr.id, SRC))),
+                          **self._from(table_ref(pr.table, SRC)))
+
+    def upto_as_of(self, column: str, scope: str) -> exp.Expr:
+        pscope = None if self.plan.as_of is not None else PARAMS
+        return exp.LTE(this=col(column, scope), expression=self.value(self.as_of_value, pscope))
+
+    def scan_cte(self, s: P.Scan) -> exp.Select:
+        pscope = PARAMS
+        items: list[exp.Expr] = [alias(col(s.user, SRC), "member_id")]
+        for a in s.aggregates:
+            always = isinstance(a.condition, P.Const) and a.condition.value
+            cond = None if always else self.cond(a.condition, SRC, pscope)
+            if a.column is None:
+                arg: exp.Expr = exp.Star() if cond is None else exp.Case(
+                    ifs=[exp.If(this=cond, true=num(1))])
+            else:
+                value = col(a.column.column, SRC)
+                arg = value if cond is None else exp.Case(ifs=[exp.If(this=cond, true=value)])
+            fn = {"count": exp.Count, "sum": exp.Sum, "min": exp.Min, "max": exp.Max}[a.func]
+            items.append(alias(fn(this=arg), a.name))
+        where = [not_null(col(s.user, SRC)), not_null(col(s.time, SRC)), self.upto_as_of(s.time, SRC)]
+        if s.prune is not None:
+            where.append(self.cond(s.prune, SRC, pscope))
+        return exp.Select(
+            expressions=items,
+            where=exp.Where(this=and_(where)),
+            group=exp.Group(expressions=[col(s.user, SRC)]),
+            **self._from(table_ref(s.table, SRC), self._params_join()),
+        )
+
+    def consent_ctes(self, c: P.ConsentScan) -> list[tuple[str, exp.Expr]]:
+        pscope = PARAMS
+
+        def s(text: str) -> exp.Expr:
+            return self.string(text)
+
+        rows_items: list[exp.Expr] = [
+            alias(col(c.user, SRC), "member_id"),
+            alias(col(c.purpose, SRC), "purpose"),
+            alias(col(c.status, SRC), "status"),
+            alias(col(c.time, SRC), "changed_at"),
+        ]
+        if c.confirmed is not None:
+            rows_items.append(alias(col(c.confirmed, SRC), "confirmed_at"))
+        rows_items.append(alias(
+            exp.Window(this=exp.Max(this=col(c.time, SRC)),
+                       partition_by=[col(c.user, SRC), col(c.purpose, SRC)]),
+            "latest_at",
+        ))
+        values = [p.value for p in c.purposes]
+        where = [
+            not_null(col(c.user, SRC)),
+            not_null(col(c.time, SRC)),
+            self.upto_as_of(c.time, SRC),
+            exp.In(this=self.exact(col(c.purpose, SRC)), expressions=[s(v) for v in values]),
+            exp.In(this=self.exact(col(c.status, SRC)), expressions=[s(c.granted), s(c.denied), s(c.revoked)]),
+        ]
+        rows = exp.Select(expressions=rows_items, where=exp.Where(this=and_(where)),
+                          **self._from(table_ref(c.table, SRC), self._params_join()))
+
+        scope = "consent_rows"
+        items: list[exp.Expr] = [alias(col("member_id", scope), "member_id")]
+        for p in c.purposes:
+            is_p = exp.EQ(this=self.exact(col("purpose", scope)), expression=s(p.value))
+            granted: list[exp.Expr] = [
+                is_p, exp.EQ(this=self.exact(col("status", scope)), expression=s(c.granted))]
+            if p.mode == "opt_in" and p.max_age_days is not None:
+                if self.plan.as_of is not None:
+                    bound = _parse_instant(self.as_of_value.text) - dt.timedelta(days=p.max_age_days)
+                    bv = P.Value("instant", bound.strftime("%Y-%m-%d %H:%M:%S.") + f"{bound.microsecond:06d}")
+                else:
+                    bv = P.Value("as_of", str(p.max_age_days * 86400))
+                granted.append(exp.GTE(this=col("changed_at", scope), expression=self.value(bv, pscope)))
+            if p.mode == "opt_in" and p.double_opt_in:
+                granted.append(not_null(col("confirmed_at", scope)))
+                granted.append(exp.LTE(this=col("confirmed_at", scope),
+                                       expression=self.value(self.as_of_value, pscope)))
+            refused = [is_p, exp.In(this=self.exact(col("status", scope)), expressions=[s(c.denied), s(c.revoked)])]
+            items.append(alias(exp.Max(this=case01(and_(granted))), p.granted_column))
+            items.append(alias(exp.Max(this=case01(and_(refused))), p.refused_column))
+        latest = exp.EQ(this=col("changed_at", scope), expression=col("latest_at", scope))
+        consent = exp.Select(
+            expressions=items,
+            where=exp.Where(this=latest),
+            group=exp.Group(expressions=[col("member_id", scope)]),
+            **self._from(cte_ref(scope), self._params_join()),
+        )
+        return [("consent_rows", rows), ("consent", consent)]
+
+    def facts_cte(self) -> exp.Select:
+        pr = "profiles"
+        items: list[exp.Expr] = [col("member_id", pr)]
+        items += [col(t.alias, pr) for t in self.plan.profiles.traits]
+        joins: list[exp.Join] = []
+        for s in self.plan.scans:
+            for a in s.aggregates:
+                if a.func in ("count", "sum"):
+                    items.append(alias(exp.Coalesce(this=col(a.name, s.name), expressions=[num(0)]), a.name))
+                else:
+                    items.append(col(a.name, s.name))
+            joins.append(exp.Join(
+                this=cte_ref(s.name), side="LEFT",
+                on=exp.EQ(this=col("member_id", s.name), expression=col("member_id", pr)),
+            ))
+        if self.plan.consent is not None:
+            for p in self.plan.consent.purposes:
+                for name in (p.granted_column, p.refused_column):
+                    items.append(alias(exp.Coalesce(this=col(name, "consent"), expressions=[num(0)]), name))
+            joins.append(exp.Join(
+                this=cte_ref("consent"), side="LEFT",
+                on=exp.EQ(this=col("member_id", "consent"), expression=col("member_id", pr)),
+            ))
+        if self.plan.as_of is None:
+            items += [col(param_name(s), PARAMS) for s in self.plan.bounds]
+            joins += self._params_join()
+        return exp.Select(expressions=items, **self._from(cte_ref(pr), joins))
+
+    def build(self) -> exp.Select:
+        ctes: list[tuple[str, exp.Expr]] = []
+        if self.plan.as_of is None:
+            ctes.append((PARAMS, self.params_cte()))
+        ctes.append(("profiles", self.profiles_cte()))
+        for s in self.plan.scans:
+            ctes.append((s.name, self.scan_cte(s)))
+        if self.plan.consent is not None:
+            ctes.extend(self.consent_ctes(self.plan.consent))
+        ctes.append(("facts", self.facts_cte()))
+        prev = "facts"
+        for sub in self.plan.audiences:
+            name = "aud_" + sub.name
+            ctes.append((name, exp.Select(
+                expressions=[exp.Column(this=exp.Star(), table=ident(prev)),
+                             alias(case01(self.cond(sub.membership, None, None)), sub.column)],
+                **self._from(cte_ref(prev)),
+            )))
+            prev = name
+        out = self.plan.output
+        member_items: list[exp.Expr] = [col("member_id")]
+        if out.identifier is not None:
+            member_items.append(alias(col(out.identifier), "identifier"))
+        ctes.append(("members", exp.Select(
+            expressions=member_items,
+            where=exp.Where(this=self.cond(self.plan.membership, None, None)),
+            **self._from(cte_ref(prev)),
+        )))
+        final_cols = ["member_id"] + (["identifier"] if out.identifier is not None else [])
+        if out.mode == "size":
+            final = exp.Select(expressions=[alias(exp.Count(this=exp.Star()), "size")],
+                               **self._from(cte_ref("members")))
+        elif out.min_size:
+            ctes.append(("gated", exp.Select(
+                expressions=[*(col(c) for c in final_cols),
+                             alias(exp.Window(this=exp.Count(this=exp.Star())), "member_count")],
+                **self._from(cte_ref("members")),
+            )))
+            final = exp.Select(
+                expressions=[col(c) for c in final_cols],
+                where=exp.Where(this=exp.GTE(this=col("member_count"), expression=num(out.min_size))),
+                **self._from(cte_ref("gated")),
+            )
+        else:
+            final = exp.Select(expressions=[col(c) for c in final_cols], **self._from(cte_ref("members")))
+        final.set("with_", exp.With(expressions=[
+            exp.CTE(this=body, alias=exp.TableAlias(this=ident(name))) for name, body in ctes
+        ]))
+        return final
+
+
+def _parse_instant_iso(text: str) -> str:
+    value = dt.datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(dt.UTC).replace(tzinfo=None)
+    return value.strftime("%Y-%m-%d %H:%M:%S.") + f"{value.microsecond:06d}"
+
+
+def build_statement(plan: P.Plan, profile: DialectProfile) -> exp.Select:
+    """The whole statement for ``plan`` on ``profile``'s dialect. Raises :class:`BuildError`."""
+    return Builder(plan, profile).build()

@@ -1,0 +1,87 @@
+"""What differs per target dialect: literal types, string functions, exactness, allow-lists.
+
+Every choice here is a fact about the target warehouse, written down once:
+
+- ``instant_type`` / ``date_type``: the type of time literals, matching the column
+  type the project expects (naive UTC timestamps; BigQuery: ``TIMESTAMP``;
+  ClickHouse: ``DateTime64(6, 'UTC')``/``Date32``; SQLite: ISO text, no cast).
+- ``exact``: how a string comparison is made case- and pad-sensitive where the
+  default collation is not (MySQL: compare as ``BINARY``; T-SQL: a ``_BIN2`` collation).
+- ``functions``: the functions the generated SQL may call on that dialect; a
+  generated function outside the list is an E501 diagnostic, never emitted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlglot import exp
+
+__all__ = ["DIALECTS", "DialectProfile", "get_profile"]
+
+from sqlglot.expressions.datatypes import DType as _T
+
+
+def _dt(kind: _T, *params: exp.Expr) -> exp.DataType:
+    return exp.DataType(this=kind, expressions=[exp.DataTypeParam(this=p) for p in params] or None)
+
+
+@dataclass(frozen=True)
+class DialectProfile:
+    name: str
+    instant_type: exp.DataType | None  # None: plain ISO text literal (SQLite)
+    date_type: exp.DataType | None
+    now: Literal["at_time_zone", "sqlite", "none"]  # how params computes the current UTC time
+    exact: Literal["none", "binary", "collate"] = "none"
+    strings: Literal["plain", "chr_backslash", "national"] = "plain"
+    matches: Literal["generic", "clickhouse"] = "generic"
+    lower: str | None = None  # function name replacing LOWER (ClickHouse: lowerUTF8)
+    substr: str | None = None  # function name replacing SUBSTRING
+    functions: frozenset[str] = frozenset()
+
+    def instant_cast(self) -> exp.DataType | None:
+        return self.instant_type.copy() if self.instant_type is not None else None
+
+    def date_cast(self) -> exp.DataType | None:
+        return self.date_type.copy() if self.date_type is not None else None
+
+
+_COMMON = frozenset({"COUNT", "SUM", "MIN", "MAX", "COALESCE", "CAST", "CASE", "LOWER", "LENGTH", "SUBSTRING"})
+
+
+def _fns(*extra: str) -> frozenset[str]:
+    return _COMMON | frozenset(extra)
+
+
+_TS = _dt(_T.TIMESTAMP)
+_DATE = _dt(_T.DATE)
+
+DIALECTS: dict[str, DialectProfile] = {
+    p.name: p
+    for p in (
+        DialectProfile("duckdb", _TS, _DATE, "at_time_zone", functions=_fns("STRPOS", "CURRENT_TIMESTAMP")),
+        DialectProfile("postgres", _TS, _DATE, "at_time_zone", strings="chr_backslash",
+                       functions=_fns("POSITION", "CHR", "CURRENT_TIMESTAMP")),
+        DialectProfile("sqlite", None, None, "sqlite", substr="SUBSTR",
+                       functions=_fns("INSTR", "SUBSTR", "DATETIME", "IIF") - {"SUBSTRING", "CAST"}),
+        DialectProfile("snowflake", _dt(_T.TIMESTAMPNTZ), _DATE, "none", functions=_fns("CHARINDEX", "IFF")),
+        DialectProfile("bigquery", _dt(_T.TIMESTAMPTZ), _DATE, "none", functions=_fns("INSTR", "IF")),
+        DialectProfile("redshift", _TS, _DATE, "none", functions=_fns("POSITION")),
+        DialectProfile("databricks", _dt(_T.TIMESTAMPNTZ), _DATE, "none", functions=_fns("LOCATE", "IF")),
+        DialectProfile("spark", _dt(_T.TIMESTAMPNTZ), _DATE, "none", functions=_fns("LOCATE", "IF")),
+        DialectProfile("trino", _dt(_T.TIMESTAMP, exp.Literal.number(6)), _DATE, "none",
+                       substr="SUBSTR", functions=_fns("STRPOS", "SUBSTR", "IF") - {"SUBSTRING"}),
+        DialectProfile("clickhouse", _dt(_T.DATETIME64, exp.Literal.number(6), exp.Literal.string("UTC")),
+                       _dt(_T.DATE32), "none", matches="clickhouse", lower="lowerUTF8",
+                       functions=_fns("POSITION", "startsWith", "endsWith", "lowerUTF8")),
+        DialectProfile("mysql", _dt(_T.DATETIME, exp.Literal.number(6)), _DATE, "none", exact="binary",
+                       functions=_fns("LOCATE", "CHAR_LENGTH", "IF")),
+        DialectProfile("tsql", _dt(_T.DATETIME2, exp.Literal.number(7)), _DATE, "none", exact="collate",
+                       strings="national", functions=_fns("CHARINDEX", "LEN", "IIF")),
+    )
+}
+
+
+def get_profile(dialect: str) -> DialectProfile | None:
+    return DIALECTS.get(dialect)

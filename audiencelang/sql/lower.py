@@ -1,0 +1,589 @@
+"""Lowering: a :class:`CheckedAudience` (+ as_of, destination, mode) -> :class:`Plan`.
+
+Everything that can be decided in Python is decided here: time bounds (when
+``as_of`` is given), the comparison of date columns with instants, the
+lower-casing of ``ignoring case`` literals, the de-duplication of aggregates
+and their grouping into one scan per event table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Literal
+
+from audiencelang import ast
+from audiencelang.diagnostics import Diagnostic, Span, error
+from audiencelang.sql import plan as P
+
+if TYPE_CHECKING:
+    from audiencelang.check.checked import CheckedAudience
+    from audiencelang.schema.market import Event, Market
+
+__all__ = ["LoweringError", "format_instant", "lower"]
+
+UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400}
+_DAY = dt.timedelta(days=1)
+_NUMBER_RE = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
+_SLUG_RE = re.compile(r"[^a-z0-9]+")
+_ScanKey = tuple[tuple[str, ...], str, str]  # (table parts, user column, time column)
+
+
+class LoweringError(Exception):
+    """Carries diagnostics out of the lowering (caught by :func:`compile_audience`)."""
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+
+
+def format_instant(value: dt.datetime) -> str:
+    """A naive UTC datetime as ``YYYY-MM-DD HH:MM:SS.ffffff``."""
+    return value.strftime("%Y-%m-%d %H:%M:%S.") + f"{value.microsecond:06d}"
+
+
+def to_utc_naive(value: dt.datetime) -> dt.datetime:
+    """Aware -> the same instant as naive UTC; naive -> taken as UTC already."""
+    if value.tzinfo is None:
+        return value
+    return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def format_number(value: Decimal | int) -> str:
+    text = format(Decimal(value), "f")
+    if not _NUMBER_RE.match(text):
+        raise ValueError(f"not a finite number: {value!r}")
+    return text
+
+
+def _midnight(d: dt.date) -> dt.datetime:
+    return dt.datetime(d.year, d.month, d.day)
+
+
+def _slug(text: str, limit: int = 40) -> str:
+    s = _SLUG_RE.sub("_", text.lower()).strip("_")
+    return (s or "x")[:limit].rstrip("_") or "x"
+
+
+class _Lowerer:
+    def __init__(self, checked: CheckedAudience, as_of: dt.datetime | None) -> None:
+        self.checked = checked
+        self.market: Market = checked.market
+        self.as_of = as_of
+        self.span: Span | None = checked.audience.span
+        self.traits: dict[str, P.Trait] = {}
+        self.aggs: dict[tuple[object, ...], str] = {}
+        self.scan_order: list[_ScanKey] = []
+        self.scan_aggs: dict[_ScanKey, list[P.Aggregate]] = {}
+        self.scan_filters: dict[_ScanKey, list[P.Cond | None]] = {}
+        self.scan_lower: dict[_ScanKey, list[P.Value | None]] = {}
+        self.bounds: set[int] = set()
+        self.purposes: dict[str, P.ConsentPurpose] = {}
+        self.subs: dict[str, P.SubAudience] = {}
+        self.visiting: set[str] = set()
+        self.counter = 0
+
+    # ------------------------------------------------------------------ errors
+
+    def fail(self, message: str, span: Span | None = None, code: str = "E505", *hints: str) -> LoweringError:
+        return LoweringError(
+            error(code, message, span or self.span, *hints,
+                  market=self.market.market, audience=self.checked.name)
+        )
+
+    # ------------------------------------------------------------------ values
+
+    def string(self, lit: ast.StringLit | str, span: Span | None = None) -> P.Value:
+        text = lit.value if isinstance(lit, ast.StringLit) else lit
+        if "\x00" in text:
+            raise self.fail("a string contains the NUL character, which no warehouse stores",
+                            span or (lit.span if isinstance(lit, ast.StringLit) else None))
+        return P.Value("string", text)
+
+    def number(self, value: Decimal | int, span: Span | None = None) -> P.Value:
+        try:
+            return P.Value("number", format_number(value))
+        except (ValueError, InvalidOperation):
+            raise self.fail(f"the number {value!r} cannot be written in SQL", span) from None
+
+    def instant(self, value: dt.datetime, span: Span | None = None) -> P.Value:
+        if not (1 <= value.year <= 9999):
+            raise self.fail("a time is out of the range SQL can represent", span)
+        return P.Value("instant", format_instant(value))
+
+    def relative(self, seconds: int, span: Span | None = None) -> P.Value:
+        """``as_of - seconds``: a literal when as_of is known, else a params bound."""
+        if self.as_of is None:
+            self.bounds.add(seconds)
+            return P.Value("as_of", str(seconds))
+        try:
+            return self.instant(self.as_of - dt.timedelta(seconds=seconds), span)
+        except OverflowError:
+            raise self.fail("a time window reaches before the year 1", span) from None
+
+    def literal(self, lit: ast.Literal_) -> P.Value:
+        if isinstance(lit, ast.StringLit):
+            return self.string(lit)
+        if isinstance(lit, ast.NumberLit):
+            return self.number(lit.value, lit.span)
+        if isinstance(lit, ast.BoolLit):
+            return P.Value("boolean", "true" if lit.value else "false")
+        if isinstance(lit, ast.DateLit):
+            return P.Value("date", lit.value.isoformat())
+        return self.instant(to_utc_naive(lit.value), lit.span)
+
+    def day_after(self, d: dt.date, span: Span) -> dt.date:
+        try:
+            return d + _DAY
+        except OverflowError:
+            raise self.fail("a date is out of the range SQL can represent", span) from None
+
+    # ------------------------------------------------------------------ time tests
+
+    def time_cmp(self, field: P.FieldRef, op: P.CmpOp, value: P.Value) -> P.Cond:
+        """``field OP value`` for a date/timestamp field and a date/instant/as_of value,
+        with a date standing for 00:00 UTC of its day."""
+        if field.type == "timestamp" and value.kind == "date":
+            value = P.Value("instant", format_instant(_midnight(dt.date.fromisoformat(value.text))))
+        if field.type == "date" and value.kind == "instant":
+            inst = dt.datetime.strptime(value.text, "%Y-%m-%d %H:%M:%S.%f")
+            floor = inst.date()
+            exact = inst == _midnight(floor)
+            ceil = floor if exact else self.day_after(floor, self.span or Span())
+
+            def d(x: dt.date) -> P.Value:
+                return P.Value("date", x.isoformat())
+
+            if op == ">=":
+                return P.Test(field, ">=", (d(ceil),))
+            if op == ">":
+                return P.Test(field, ">", (d(floor),))
+            if op == "<=":
+                return P.Test(field, "<=", (d(floor),))
+            if op == "<":
+                return P.Test(field, "<", (d(ceil),))
+            if op == "=":
+                return P.Test(field, "=", (d(floor),)) if exact else P.Const(False)
+            return P.Test(field, "!=", (d(floor),)) if exact else P.Test(field, "is_not_null")
+        return P.Test(field, op, (value,))
+
+    def cmp(self, field: P.FieldRef, op: P.CmpOp, lit: ast.Literal_) -> P.Cond:
+        value = self.literal(lit)
+        if field.type in ("date", "timestamp"):
+            return self.time_cmp(field, op, value)
+        return P.Test(field, op, (value,))
+
+    def before_after(self, field: P.FieldRef, op: Literal["before", "after"], lit: ast.DateLit | ast.TimestampLit) -> P.Cond:
+        if isinstance(lit, ast.DateLit):
+            if op == "before":
+                return self.time_cmp(field, "<", P.Value("date", lit.value.isoformat()))
+            nxt = self.day_after(lit.value, lit.span)
+            return self.time_cmp(field, ">=", P.Value("date", nxt.isoformat()))
+        value = self.literal(lit)
+        return self.time_cmp(field, "<" if op == "before" else ">", value)
+
+    def between_time(self, field: P.FieldRef, low: ast.Literal_, high: ast.Literal_) -> P.Cond:
+        lo = self.time_cmp(field, ">=", self.literal(low))
+        if isinstance(high, ast.DateLit):
+            nxt = self.day_after(high.value, high.span)
+            hi = self.time_cmp(field, "<", P.Value("date", nxt.isoformat()))
+        else:
+            hi = self.time_cmp(field, "<=", self.literal(high))
+        return P.And((lo, hi))
+
+    def last(self, field: P.FieldRef, window: ast.LastWindow) -> P.Cond:
+        seconds = window.amount * UNIT_SECONDS[window.unit]
+        return P.And((
+            self.time_cmp(field, ">=", self.relative(seconds, window.span)),
+            self.time_cmp(field, "<=", self.relative(0, window.span)),
+        ))
+
+    # ------------------------------------------------------------------ field tests
+
+    def field_test(self, node: ast.Node, field: P.FieldRef) -> P.Cond:
+        if isinstance(node, ast.Compare):
+            return self.cmp(field, node.op, node.value)
+        if isinstance(node, ast.InList):
+            if field.type in ("date", "timestamp"):
+                items = tuple(self.cmp(field, "=", v) for v in node.values)
+                anyof: P.Cond = P.Or(items)
+                if node.negated:
+                    return P.And((P.Test(field, "is_not_null"), P.Not(anyof)))
+                return anyof
+            values = tuple(self.literal(v) for v in node.values)
+            return P.Test(field, "not_in" if node.negated else "in", values)
+        if isinstance(node, ast.Between):
+            if field.type in ("date", "timestamp"):
+                return self.between_time(field, node.low, node.high)
+            return P.And((P.Test(field, ">=", (self.literal(node.low),)),
+                          P.Test(field, "<=", (self.literal(node.high),))))
+        if isinstance(node, ast.StringMatch):
+            text = node.value.value
+            if text == "":
+                raise self.fail("the string to match must not be empty", node.value.span)
+            if node.ignore_case:
+                text = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+            return P.Test(field, node.op, (self.string(text, node.value.span),), node.ignore_case)
+        if isinstance(node, ast.IsNull):
+            return P.Test(field, "is_not_null" if node.negated else "is_null")
+        if isinstance(node, ast.InLast):
+            return self.last(field, node.window)
+        if isinstance(node, ast.TimeCompare):
+            return self.before_after(field, node.op, node.value)
+        raise self.fail(f"unexpected condition {type(node).__name__}", node.span, "E506")
+
+    # ------------------------------------------------------------------ profile side
+
+    def trait(self, name: ast.Name) -> P.FieldRef:
+        known = self.traits.get(name.value)
+        if known is None:
+            f = self.market.profiles.traits.get(name.value)
+            if f is None:
+                raise self.fail(f"market '{self.market.market}' has no trait '{name.value}'", name.span, "E506")
+            known = P.Trait(name.value, f.column, "t_" + name.value, f.type)
+            self.traits[name.value] = known
+        return P.FieldRef(known.alias, known.type)
+
+    def event(self, name: ast.Name) -> Event:
+        ev = self.market.events.get(name.value)
+        if ev is None:
+            raise self.fail(f"market '{self.market.market}' has no event '{name.value}'", name.span, "E506")
+        return ev
+
+    def prop(self, ev: Event, event_name: str, name: ast.Name) -> P.FieldRef:
+        f = ev.properties.get(name.value)
+        if f is None:
+            raise self.fail(f"event '{event_name}' has no property '{name.value}' in market "
+                            f"'{self.market.market}'", name.span, "E506")
+        return P.FieldRef(f.column, f.type)
+
+    def event_expr(self, expr: ast.Expr, ev: Event, event_name: str) -> P.Cond:
+        """A ``where`` filter over an event's properties."""
+        if isinstance(expr, ast.And):
+            return P.And(tuple(self.event_expr(e, ev, event_name) for e in expr.items))
+        if isinstance(expr, ast.Or):
+            return P.Or(tuple(self.event_expr(e, ev, event_name) for e in expr.items))
+        if isinstance(expr, ast.Not):
+            return P.Not(self.event_expr(expr.operand, ev, event_name))
+        target = getattr(expr, "target", None)
+        if not isinstance(target, ast.Name):
+            raise self.fail("only property conditions may appear in an event's 'where'", expr.span, "E506")
+        return self.field_test(expr, self.prop(ev, event_name, target))
+
+    # ------------------------------------------------------------------ aggregates
+
+    def occurrence(self, event_name: ast.Name, where: ast.Expr | None,
+                   window: ast.Window | None) -> tuple[Event, P.Cond, P.Cond | None, P.Value | None]:
+        """(event, condition per row, the event's own filter, the window's lower bound)."""
+        ev = self.event(event_name)
+        time = P.FieldRef(ev.time, "timestamp")
+        parts: list[P.Cond] = []
+        own: P.Cond | None = None
+        if ev.where is not None:
+            eq = ev.where.equals
+            if isinstance(eq, bool):
+                value, ftype = P.Value("boolean", "true" if eq else "false"), "boolean"
+            elif isinstance(eq, (int, Decimal)):
+                value, ftype = self.number(eq), "decimal"
+            else:
+                value, ftype = self.string(eq), "string"
+            own = P.Test(P.FieldRef(ev.where.column, ftype), "=", (value,))  # type: ignore[arg-type]
+            parts.append(own)
+        if where is not None:
+            parts.append(self.event_expr(where, ev, event_name.value))
+        lower: P.Value | None = None
+        if isinstance(window, ast.LastWindow):
+            lower = self.relative(window.amount * UNIT_SECONDS[window.unit], window.span)
+            parts.append(P.Test(time, ">=", (lower,)))
+        elif isinstance(window, ast.SinceWindow):
+            lower = self.literal(window.start)
+            if lower.kind == "date":
+                lower = self.instant(_midnight(dt.date.fromisoformat(lower.text)))
+            parts.append(P.Test(time, ">=", (lower,)))
+        elif isinstance(window, ast.BetweenWindow):
+            cond = self.between_time(time, window.start, window.end)
+            assert isinstance(cond, P.And)
+            first = cond.items[0]
+            lower = first.values[0] if isinstance(first, P.Test) else None
+            parts.extend(cond.items)
+        condition: P.Cond = P.Const(True) if not parts else parts[0] if len(parts) == 1 else P.And(tuple(parts))
+        return ev, condition, own, lower
+
+    def aggregate(self, func: Literal["count", "sum", "min", "max"], event_name: ast.Name,
+                  column: P.FieldRef | None, condition: P.Cond, ev: Event, own: P.Cond | None,
+                  lower: P.Value | None, label: str) -> str:
+        table = (ev.table_parts, ev.user, ev.time)
+        key = (table, func, column, condition)
+        found = self.aggs.get(key)
+        if found is not None:
+            return found
+        if table not in self.scan_aggs:
+            self.scan_order.append(table)
+            self.scan_aggs[table] = []
+            self.scan_filters[table] = []
+            self.scan_lower[table] = []
+        self.counter += 1
+        name = f"{label[:40]}_{self.counter}"
+        self.aggs[key] = name
+        self.scan_aggs[table].append(P.Aggregate(name, func, column, condition))
+        self.scan_filters[table].append(own)
+        self.scan_lower[table].append(lower)
+        return name
+
+    def performed(self, node: ast.Performed) -> P.Cond:
+        ev, condition, own, lower = self.occurrence(node.event, node.where, node.window)
+        col = self.aggregate("count", node.event, None, condition, ev, own, lower, f"n_{node.event.value}")
+        count = node.count
+        op: P.CmpOp = ">="
+        n = 1
+        if count is not None:
+            op = {"at_least": ">=", "at_most": "<=", "exactly": "="}[count.op]  # type: ignore[assignment]
+            n = count.n
+        return P.AggTest("count", col, op, self.number(n), "integer")
+
+    def agg_tests(self, node: ast.Node, agg: ast.Aggregate) -> P.Cond:
+        ev, condition, own, lower = self.occurrence(agg.event, agg.where, agg.window)
+        e = agg.event.value
+        prop = self.prop(ev, e, agg.property) if agg.property is not None else None
+        pname = agg.property.value if agg.property is not None else ""
+        count_col: str | None = None
+        if agg.func == "count":
+            label = f"n_{e}" + (f"_{pname}" if prop is not None else "")
+            column = self.aggregate("count", agg.event, prop, condition, ev, own, lower, label)
+            vtype: P.FieldType = "integer"
+        else:
+            if prop is None:
+                raise self.fail(f"{agg.func}() needs a property", agg.span, "E506")
+            if agg.func in ("avg", "sum"):
+                column = self.aggregate("sum", agg.event, prop, condition, ev, own, lower, f"sum_{e}_{pname}")
+            else:
+                mm: Literal["min", "max"] = "min" if agg.func == "min" else "max"
+                column = self.aggregate(mm, agg.event, prop, condition, ev, own, lower, f"{mm}_{e}_{pname}")
+            if agg.func in ("avg", "min", "max"):
+                count_col = self.aggregate("count", agg.event, prop, condition, ev, own, lower,
+                                           f"n_{e}_{pname}")
+            vtype = "decimal" if agg.func == "avg" else prop.type
+        func = agg.func
+
+        def test(op: str, value: P.Value | None) -> P.Cond:
+            return P.AggTest(func, column, op, value, vtype, count_col)  # type: ignore[arg-type]
+
+        def tcmp(op: P.CmpOp, value: P.Value) -> P.Cond:
+            if vtype in ("date", "timestamp"):
+                # convert like a field test, then wrap as an aggregate test
+                conv = self.time_cmp(P.FieldRef(column, vtype), op, value)
+                return _as_agg(conv, func, column, vtype, count_col)
+            return test(op, value)
+
+        if isinstance(node, ast.Compare):
+            return tcmp(node.op, self.literal(node.value))
+        if isinstance(node, ast.Between):
+            if vtype in ("date", "timestamp"):
+                return _as_agg(self.between_time(P.FieldRef(column, vtype), node.low, node.high),
+                               func, column, vtype, count_col)
+            return P.And((tcmp(">=", self.literal(node.low)), tcmp("<=", self.literal(node.high))))
+        if isinstance(node, ast.TimeCompare):
+            return _as_agg(self.before_after(P.FieldRef(column, vtype), node.op, node.value),
+                           func, column, vtype, count_col)
+        if isinstance(node, ast.InLast):
+            return _as_agg(self.last(P.FieldRef(column, vtype), node.window), func, column, vtype, count_col)
+        if isinstance(node, ast.InList):
+            anyof = P.Or(tuple(tcmp("=", self.literal(v)) for v in node.values))
+            if node.negated:
+                return P.And((test("is_not_null", None), P.Not(anyof)))
+            return anyof
+        if isinstance(node, ast.IsNull):
+            return test("is_not_null" if node.negated else "is_null", None)
+        raise self.fail(f"this test is not supported on {agg.func}()", node.span, "E506")
+
+    # ------------------------------------------------------------------ expressions
+
+    def consent(self, name: ast.Name) -> P.Cond:
+        purpose = name.value
+        if purpose not in self.purposes:
+            c = self.market.consent
+            if c is None or purpose not in c.purposes:
+                raise self.fail(f"market '{self.market.market}' has no consent purpose '{purpose}'",
+                                name.span, "E506")
+            p = c.purposes[purpose]
+            self.purposes[purpose] = P.ConsentPurpose(
+                purpose, p.value, p.mode, p.max_age_days, p.double_opt_in,
+                f"c_{purpose}_granted", f"c_{purpose}_refused",
+            )
+            if p.mode == "opt_in" and p.max_age_days is not None:
+                self.relative(p.max_age_days * 86400)
+            self.relative(0)
+        return P.ConsentHolds(purpose)
+
+    def expr(self, e: ast.Expr) -> P.Cond:
+        if isinstance(e, ast.And):
+            return P.And(tuple(self.expr(x) for x in e.items))
+        if isinstance(e, ast.Or):
+            return P.Or(tuple(self.expr(x) for x in e.items))
+        if isinstance(e, ast.Not):
+            return P.Not(self.expr(e.operand))
+        if isinstance(e, ast.Performed):
+            return self.performed(e)
+        if isinstance(e, ast.HasConsent):
+            return self.consent(e.purpose)
+        if isinstance(e, ast.InAudience):
+            return self.reference(e.audience)
+        target = getattr(e, "target", None)
+        if isinstance(target, ast.Aggregate):
+            return self.agg_tests(e, target)
+        if isinstance(target, ast.Name):
+            return self.field_test(e, self.trait(target))
+        raise self.fail(f"unexpected condition {type(e).__name__}", e.span, "E506")
+
+    def membership(self, aud: ast.Audience) -> P.Cond:
+        if aud.include is None:
+            raise self.fail(f"audience '{aud.name.value}' has no include clause", aud.span, "E506")
+        parts: list[P.Cond] = [self.expr(aud.include)]
+        if aud.exclude is not None:
+            parts.append(P.Not(self.expr(aud.exclude)))
+        for rc in aud.require_consent:
+            for p in rc.purposes:
+                c = self.consent(p)
+                if c not in parts:
+                    parts.append(c)
+        return parts[0] if len(parts) == 1 else P.And(tuple(parts))
+
+    def reference(self, name: ast.Name) -> P.Cond:
+        target = name.value
+        column = "in_" + target
+        if target in self.subs:
+            return P.InAudience(target, column)
+        if target in self.visiting:
+            raise self.fail(f"audience '{target}' refers to itself", name.span, "E506")
+        aud = self.checked.audiences.get(target)
+        if aud is None:
+            raise self.fail(f"unknown audience '{target}'", name.span, "E506")
+        self.visiting.add(target)
+        formula = self.membership(aud)
+        self.visiting.discard(target)
+        self.subs[target] = P.SubAudience(target, column, formula)
+        return P.InAudience(target, column)
+
+    # ------------------------------------------------------------------ assembly
+
+    def scans(self) -> tuple[P.Scan, ...]:
+        out: list[P.Scan] = []
+        used: set[str] = set()
+        for key in self.scan_order:
+            table, user, time = key
+            base = "events_" + _slug("_".join(table))
+            name, i = base, 2
+            while name in used:
+                name, i = f"{base}_{i}", i + 1
+            used.add(name)
+            out.append(P.Scan(name, table, user, time, self.prune(key, time), tuple(self.scan_aggs[key])))
+        return tuple(out)
+
+    def prune(self, table: _ScanKey, time: str) -> P.Cond | None:
+        parts: list[P.Cond] = []
+        lowers = self.scan_lower[table]
+        if lowers and all(v is not None for v in lowers):
+            vals = [v for v in lowers if v is not None]
+            kinds = {v.kind for v in vals}
+            widest: P.Value | None = None
+            if kinds == {"instant"}:
+                widest = min(vals, key=lambda v: v.text)
+            elif kinds == {"as_of"}:
+                widest = max(vals, key=lambda v: int(v.text))
+            if widest is not None:
+                parts.append(P.Test(P.FieldRef(time, "timestamp"), ">=", (widest,)))
+        filters = self.scan_filters[table]
+        if filters and all(f is not None for f in filters):
+            distinct: list[P.Cond] = []
+            for f in filters:
+                if f is not None and f not in distinct:
+                    distinct.append(f)
+            parts.append(distinct[0] if len(distinct) == 1 else P.Or(tuple(distinct)))
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else P.And(tuple(parts))
+
+    def consent_scan(self) -> P.ConsentScan | None:
+        if not self.purposes:
+            return None
+        c = self.market.consent
+        assert c is not None
+        return P.ConsentScan(
+            c.table_parts, c.user, c.purpose, c.status, c.time, c.confirmed,
+            c.statuses.granted, c.statuses.denied, c.statuses.revoked,
+            tuple(self.purposes[k] for k in self.purposes),
+        )
+
+
+def _as_agg(cond: P.Cond, func: str, column: str, vtype: P.FieldType, count_col: str | None) -> P.Cond:
+    """Turn tests on ``FieldRef(column)`` produced by the time helpers into AggTests."""
+    if isinstance(cond, P.Test):
+        value = cond.values[0] if cond.values else None
+        return P.AggTest(func, column, cond.op, value, vtype, count_col)  # type: ignore[arg-type]
+    if isinstance(cond, P.And):
+        return P.And(tuple(_as_agg(c, func, column, vtype, count_col) for c in cond.items))
+    if isinstance(cond, P.Or):
+        return P.Or(tuple(_as_agg(c, func, column, vtype, count_col) for c in cond.items))
+    if isinstance(cond, P.Not):
+        return P.Not(_as_agg(cond.operand, func, column, vtype, count_col))
+    return cond
+
+
+def lower(
+    checked: CheckedAudience,
+    *,
+    as_of: dt.datetime | None = None,
+    destination: str | None = None,
+    mode: Literal["members", "size"] = "members",
+) -> P.Plan:
+    """Lower a checked audience to a :class:`Plan`. Raises :class:`LoweringError`."""
+    as_of_utc = to_utc_naive(as_of) if as_of is not None else None
+    lw = _Lowerer(checked, as_of_utc)
+    aud = checked.audience
+    membership = lw.membership(aud)
+
+    identifier: str | None = None
+    min_size: int | None = None
+    if destination is not None:
+        dest = checked.destinations.get(destination)
+        if dest is None or destination not in {a.destination.value for a in aud.activate}:
+            activated = sorted(a.destination.value for a in aud.activate)
+            raise lw.fail(
+                f"audience '{checked.name}' does not activate destination '{destination}'",
+                aud.name.span, "E502",
+                ("it activates: " + ", ".join(activated)) if activated
+                else f"add 'activate {destination}' to the audience",
+            )
+        if dest.identifier is None:
+            raise lw.fail(f"destination '{destination}' has no 'identifier' trait in the project config",
+                          aud.name.span, "E503",
+                          f"set identifier = \"...\" under [destinations.{destination}]")
+        if dest.identifier not in checked.market.profiles.traits:
+            raise lw.fail(
+                f"the identifier trait '{dest.identifier}' of destination '{destination}' is not a trait "
+                f"of market '{checked.market.market}'", aud.name.span, "E503")
+        identifier = lw.trait(ast.Name(value=dest.identifier, span=aud.name.span)).column
+        own = int(aud.min_size.value) if aud.min_size is not None else 0
+        min_size = max(own, dest.min_size)
+
+    if as_of_utc is not None and not (1 <= as_of_utc.year <= 9999):
+        raise lw.fail("as_of is out of range")
+    as_of_text = None
+    if as_of_utc is not None:
+        as_of_text = as_of_utc.isoformat(timespec="microseconds" if as_of_utc.microsecond else "seconds") + "Z"
+    if as_of_utc is None:
+        lw.bounds.add(0)
+    return P.Plan(
+        audience=checked.name,
+        market=checked.market.market,
+        as_of=as_of_text,
+        bounds=tuple(sorted(lw.bounds)),
+        profiles=P.Profiles(checked.market.profiles.table_parts, checked.market.profiles.id,
+                            tuple(lw.traits[k] for k in lw.traits)),
+        scans=lw.scans(),
+        consent=lw.consent_scan(),
+        audiences=tuple(lw.subs[k] for k in lw.subs),
+        membership=membership,
+        output=P.Output(mode, destination, identifier, min_size),
+    )

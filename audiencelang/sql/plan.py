@@ -1,0 +1,244 @@
+"""The dialect-neutral query plan an audience is lowered to before SQL.
+
+A plan is plain frozen dataclasses: hashable (aggregates are de-duplicated by
+equality), deterministic (tuples only, never sets or dicts), serialisable with
+:meth:`Plan.to_dict` (what ``audiencelang compile --explain`` prints).
+
+Shape of a plan (one statement)::
+
+    params?     one row: as_of and every relative bound (only without a fixed as_of)
+    profiles    one scan of the profile table: id + the traits used
+    scans[]     one grouped pass per event table: conditional aggregates
+    consent?    one pass over the consent table: per purpose, "granted at latest" / "refused"
+    facts       profiles LEFT JOIN every scan and consent: one row per profile
+    audiences[] referenced audiences, in dependency order: one 0/1 column each
+    membership  include AND NOT exclude AND required consents, over facts columns
+    output      members | size, gate (destination minimum)
+
+Conditions (:data:`Cond`) are two-valued trees over :class:`Test` leaves (a
+column compared with typed :class:`Value` s), aggregate tests, consent and
+audience flags.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Literal, Union
+
+ValueKind = Literal["string", "number", "boolean", "date", "instant", "as_of"]
+FieldType = Literal["string", "integer", "decimal", "boolean", "date", "timestamp"]
+TestOp = Literal[
+    "=", "!=", "<", "<=", ">", ">=", "in", "not_in",
+    "contains", "starts_with", "ends_with", "is_null", "is_not_null",
+]
+CmpOp = Literal["=", "!=", "<", "<=", ">", ">="]
+
+
+@dataclass(frozen=True)
+class Value:
+    """A typed literal, in canonical text form.
+
+    ``string``: the text; ``number``: a plain decimal (``-12.50``); ``boolean``:
+    ``true``/``false``; ``date``: ``YYYY-MM-DD``; ``instant``: a UTC instant
+    ``YYYY-MM-DD HH:MM:SS.ffffff``; ``as_of``: the reference time minus this many
+    seconds (``0`` is ``as_of`` itself) — only in plans compiled without ``as_of``.
+    """
+
+    kind: ValueKind
+    text: str
+
+
+@dataclass(frozen=True)
+class FieldRef:
+    """A column and its logical type. In a scan it is a physical column of the event
+    table; in ``membership``/``audiences`` it is a column of ``facts``."""
+
+    column: str
+    type: FieldType
+
+
+@dataclass(frozen=True)
+class Test:
+    """``field OP values`` — two-valued: false when the field is null (except ``is_null``)."""
+
+    field: FieldRef
+    op: TestOp
+    values: tuple[Value, ...] = ()
+    ignore_case: bool = False
+
+
+@dataclass(frozen=True)
+class AggTest:
+    """A test on a per-profile aggregate column of ``facts``.
+
+    ``func`` ``count``/``sum``: ``column OP value`` (the column is 0 without events).
+    ``avg``: ``column`` is the sum, ``count`` the number of non-null values;
+    true iff ``count > 0 AND sum OP value * count``. ``min``/``max``: true iff
+    ``count > 0 AND column OP value``. ``type`` is the type of the aggregated values.
+    """
+
+    func: Literal["count", "sum", "avg", "min", "max"]
+    column: str
+    op: Literal["=", "!=", "<", "<=", ">", ">=", "is_null", "is_not_null"]
+    value: Value | None
+    type: FieldType
+    count: str | None = None
+
+
+@dataclass(frozen=True)
+class ConsentHolds:
+    """``has consent P`` / ``require consent P``: see :class:`ConsentPurpose`."""
+
+    purpose: str
+
+
+@dataclass(frozen=True)
+class InAudience:
+    """Membership of a referenced audience (a 0/1 column of ``facts``' chain)."""
+
+    audience: str
+    column: str
+
+
+@dataclass(frozen=True)
+class Const:
+    value: bool
+
+
+@dataclass(frozen=True)
+class Not:
+    operand: Cond
+
+
+@dataclass(frozen=True)
+class And:
+    items: tuple[Cond, ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    items: tuple[Cond, ...]
+
+
+Cond = Union[Test, AggTest, ConsentHolds, InAudience, Const, Not, And, Or]  # noqa: UP007 (forward refs)
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """One conditional aggregate of a scan: ``func(CASE WHEN condition THEN column END)``.
+
+    ``column`` ``None`` counts rows. ``condition`` is over the event table's columns."""
+
+    name: str
+    func: Literal["count", "sum", "min", "max"]
+    column: FieldRef | None
+    condition: Cond
+
+
+@dataclass(frozen=True)
+class Scan:
+    """One grouped pass over an event table (``GROUP BY user``).
+
+    Rows count only with a non-null user, a non-null time ``<= as_of`` and ``prune``
+    (the widest lower time bound and the union of the events' ``where`` filters).
+    ``coalesce`` lists the aggregate columns that read as 0 for profiles without rows."""
+
+    name: str
+    table: tuple[str, ...]
+    user: str
+    time: str
+    prune: Cond | None
+    aggregates: tuple[Aggregate, ...]
+
+
+@dataclass(frozen=True)
+class ConsentPurpose:
+    name: str
+    value: str
+    mode: Literal["opt_in", "opt_out"]
+    max_age_days: int | None
+    double_opt_in: bool
+    granted_column: str
+    refused_column: str
+
+
+@dataclass(frozen=True)
+class ConsentScan:
+    """One pass over the consent table: latest row(s) per user and purpose at ``as_of``."""
+
+    table: tuple[str, ...]
+    user: str
+    purpose: str
+    status: str
+    time: str
+    confirmed: str | None
+    granted: str
+    denied: str
+    revoked: str
+    purposes: tuple[ConsentPurpose, ...]
+
+
+@dataclass(frozen=True)
+class Trait:
+    name: str
+    column: str  # physical column
+    alias: str  # column of ``profiles``/``facts``
+    type: FieldType
+
+
+@dataclass(frozen=True)
+class Profiles:
+    table: tuple[str, ...]
+    id: str
+    traits: tuple[Trait, ...]
+
+
+@dataclass(frozen=True)
+class SubAudience:
+    """A referenced audience: its membership formula, computed once as column ``column``."""
+
+    name: str
+    column: str
+    membership: Cond
+
+
+@dataclass(frozen=True)
+class Output:
+    mode: Literal["members", "size"]
+    destination: str | None
+    identifier: str | None  # facts column of the identifier trait
+    min_size: int | None  # effective gate (None: no destination)
+
+
+@dataclass(frozen=True)
+class Plan:
+    audience: str
+    market: str
+    as_of: str | None  # ISO 8601 UTC (``...Z``) or None: the warehouse's current time
+    bounds: tuple[int, ...]  # seconds before as_of used as relative bounds (params CTE)
+    profiles: Profiles
+    scans: tuple[Scan, ...]
+    consent: ConsentScan | None
+    audiences: tuple[SubAudience, ...]
+    membership: Cond
+    output: Output
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict; every condition node carries ``"node": <class name>``."""
+        out = _to_jsonable(self)
+        assert isinstance(out, dict)
+        return out
+
+
+def _to_jsonable(obj: object) -> object:
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        d: dict[str, Any] = {}
+        if isinstance(obj, (Test, AggTest, ConsentHolds, InAudience, Const, Not, And, Or)):
+            d["node"] = type(obj).__name__
+        for f in dataclasses.fields(obj):
+            d[f.name] = _to_jsonable(getattr(obj, f.name))
+        return d
+    if isinstance(obj, tuple):
+        return [_to_jsonable(x) for x in obj]
+    return obj
