@@ -374,10 +374,13 @@ class _Builder:
             data = str(node.data)
             for child in node.children:
                 if isinstance(child, Tree):
-                    kids.append(results.pop(id(child)))
+                    kid = results.pop(id(child))
                     cd = depth.pop(id(child), 0)
                     if data in ("and_", "or_") and str(child.data) == data:
                         cd -= 1  # flattened into this node: no extra level
+                    elif isinstance(kid, _Chain):
+                        kid = kid.node()
+                    kids.append(kid)
                     d = max(d, cd)
                 else:
                     kids.append(child)
@@ -482,19 +485,28 @@ class _Builder:
 
     # -- boolean structure -------------------------------------------------------
 
-    def _flat(self, cls: type[ast.And] | type[ast.Or], tree: Tree[Token], kids: list[Any]) -> ast.Node:
-        items: list[Any] = []
+    def _flat(self, cls: type[ast.And] | type[ast.Or], tree: Tree[Token], kids: list[Any]) -> _Chain:
+        # A chain of n terms arrives as n-1 nested binary trees: extend one list in place
+        # (linear) and build the AST node once, when something else consumes the chain.
+        items: list[Any] | None = None
         for k in kids:
-            if isinstance(k, cls):
-                items.extend(k.items)
+            if isinstance(k, _Chain) and k.cls is cls:
+                if items is None:
+                    items = k.items
+                else:
+                    items.extend(k.items)
+            elif isinstance(k, cls):
+                items = [*(items or []), *k.items]
+            elif items is None:
+                items = [k]
             else:
                 items.append(k)
-        return cls(span=self.span(tree), items=tuple(items))
+        return _Chain(cls, items or [], self.span(tree))
 
-    def r_and_(self, tree: Tree[Token], kids: list[Any]) -> ast.Node:
+    def r_and_(self, tree: Tree[Token], kids: list[Any]) -> _Chain:
         return self._flat(ast.And, tree, kids)
 
-    def r_or_(self, tree: Tree[Token], kids: list[Any]) -> ast.Node:
+    def r_or_(self, tree: Tree[Token], kids: list[Any]) -> _Chain:
         return self._flat(ast.Or, tree, kids)
 
     def r_not_(self, tree: Tree[Token], kids: list[Any]) -> ast.Not:
@@ -795,3 +807,15 @@ class _Builder:
 @dataclass(frozen=True)
 class _Where:
     expr: Any
+
+
+@dataclass
+class _Chain:
+    """An ``and``/``or`` chain being flattened (see ``_Builder._flat``)."""
+
+    cls: type[ast.And] | type[ast.Or]
+    items: list[Any]
+    span: Span
+
+    def node(self) -> ast.And | ast.Or:
+        return self.cls(span=self.span, items=tuple(self.items))
