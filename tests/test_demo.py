@@ -191,5 +191,5 @@ def test_cli_demo_generate(tmp_path: Path) -> None:
 def test_full_size_demo_is_fast(tmp_path: Path) -> None:
     started = time.perf_counter()
     stats = generate(tmp_path / "big.duckdb", EXAMPLES)
-    assert stats.profiles >= 99_990 and stats.events >= 1_990_000
+    assert stats.profiles == 100_000 and stats.events >= 1_990_000
     assert time.perf_counter() - started < 60

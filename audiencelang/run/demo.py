@@ -621,7 +621,8 @@ def generate(
 ) -> DemoStats:
     """Create ``db_path`` (a DuckDB file) holding synthetic data for every market.
 
-    ``profiles`` is the total over all markets, split evenly; each market gets
+    ``profiles`` is the total over all markets, split evenly (the first markets
+    get the remainder); each market gets
     about ``profiles / len(markets) * events_per_profile`` event rows. ``markets``
     restricts generation to those market names. Events fall in the 400 days
     before ``as_of`` (~1% after it). The file is built under a temporary name
@@ -667,10 +668,10 @@ def generate(
                 "CREATE TEMP MACRO as_of() AS "
                 f"CAST('{as_of_utc.isoformat(sep=' ')}' AS TIMESTAMP)"
             )
-            per_market = max(1, profiles // len(specs))
+            share, extra = divmod(profiles, len(specs))
             for index, spec in enumerate(specs):
-                results.append(_generate_market(con, q, spec, index, per_market,
-                                                events_per_profile))
+                n = max(1, share + (1 if index < extra else 0))
+                results.append(_generate_market(con, q, spec, index, n, events_per_profile))
             con.execute("CHECKPOINT")
         finally:
             con.close()
@@ -694,7 +695,7 @@ def _generate_market(
     events_per_profile: int,
 ) -> MarketStats:
     market = str(spec["market"])
-    base = (index + 1) * 10_000_000 if n < 10_000_000 else index * n + 1
+    base = (index + 1) * 10_000_000 if n < 10_000_000 else index * 10**12
     tables = _plan_tables(spec)
     for table in tables.values():
         parts = _table_parts(table.name, market)
