@@ -219,10 +219,10 @@ def test_cli_table(project: Project, demo_db: Path) -> None:
     size = len(reference(project, demo_db, "cart_abandoners", "de"))
     rows = table_rows(result.stdout)
     assert list(rows) == ["(audience)", "meta_ads", "newsletter"]
-    assert rows["(audience)"][:2] == ["1,000", f"{size:,}"]
-    assert rows["meta_ads"][:2] == ["1,000", f"{size:,}"]
-    assert rows["newsletter"][:2] == ["1,000", f"{size:,}"]  # max(min size 1000, 0)
-    held = f"held: {size:,} < 1,000"
+    assert rows["(audience)"][:2] == ["1000", f"{size:,}"]
+    assert rows["meta_ads"][:2] == ["1000", f"{size:,}"]
+    assert rows["newsletter"][:2] == ["1000", f"{size:,}"]  # max(min size 1000, 0)
+    held = f"held: {size} < 1000"
     assert rows["meta_ads"][2] == ("delivered" if size >= 1000 else held)
 
 
@@ -387,7 +387,7 @@ def test_failed_run_leaves_no_file_and_keeps_the_old_one(tmp_path: Path) -> None
 @pytest.mark.parametrize(("args", "code", "exit_code"), [
     (["nope", "-m", "m"], "E610", 2),
     (["adult", "-m", "m"], "E610", 2),
-    (["adults", "-m", "mm"], "E611", 2),
+    (["adults", "-m", "mm"], "E910", 2),
     (["adults", "--as-of", "yesterday"], "E612", 2),
     (["adults", "--as-of", "2026-11-01T00:00:00"], "E612", 2),
     (["adults", "--as-of", "2026-02-30"], "E612", 2),
@@ -410,7 +410,7 @@ def test_error_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list
     assert result.stderr.startswith(f"error[{code}]: "), result.stderr
     assert result.stdout == ""
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p"]  # nothing created
-    if code in {"E610", "E611"}:
+    if code in {"E610", "E910"}:
         assert "= hint:" in result.stderr
 
 

@@ -49,6 +49,25 @@ def _usage(code: str, message: str, *hints: str) -> int:
     return EXIT_USAGE
 
 
+def _emit(*items: Any) -> None:
+    """Print rich renderables to stdout: terminal width and colours on a terminal; no
+    wrapping, no colours and no trailing spaces when piped (for grep, diff, CI logs)."""
+    import io
+    import shutil
+
+    from rich.console import Console
+
+    tty = sys.stdout.isatty()
+    buf = io.StringIO()
+    width = shutil.get_terminal_size().columns if tty else 10_000
+    console = Console(file=buf, width=width, force_terminal=tty, no_color=not tty,
+                      highlight=False, soft_wrap=False)
+    for item in items:
+        console.print(item)
+    sys.stdout.write("".join(line.rstrip() + "\n" for line in buf.getvalue().splitlines()))
+    sys.stdout.flush()
+
+
 def _n(value: int | None) -> str:
     return "-" if value is None else f"{value:,}"
 
@@ -85,10 +104,11 @@ def _single_table(r: Any) -> Any:
     table.add_column("minimum", justify="right")
     table.add_column("size", justify="right")
     table.add_column("status")
-    table.add_row("(audience)", f"{r.min_size:,}", _n(r.size), r.audience_status)
+    style = "green" if r.audience_status == "ok" else "yellow"
+    table.add_row("(audience)", str(r.min_size), _n(r.size), f"[{style}]{r.audience_status}[/]")
     for g in r.gates:
         style = "green" if g.delivered else "yellow"
-        table.add_row(g.destination, f"{g.minimum:,}", _n(g.size), f"[{style}]{g.status_text}[/]")
+        table.add_row(g.destination, str(g.minimum), _n(g.size), f"[{style}]{g.status_text}[/]")
     return table
 
 
@@ -97,7 +117,7 @@ def _summary_table(results: Sequence[Any]) -> Any:
 
     table = Table(box=None, show_edge=False, pad_edge=False, header_style="bold")
     for name, justify in (("audience", "left"), ("market", "left"), ("size", "right"),
-                          ("min size", "right"), ("destinations", "left"), ("seconds", "right")):
+                          ("min size", "right"), ("seconds", "right"), ("status", "left")):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for r in results:
         if r.ok:
@@ -108,7 +128,7 @@ def _summary_table(results: Sequence[Any]) -> Any:
             codes = sorted({d.code for d in r.diagnostics if d.is_error})
             label = "database error" if r.status == "failed" else "does not compile"
             dests = f"[red]{label}[/] ({', '.join(codes)})"
-        table.add_row(r.audience, r.market, _n(r.size), f"{r.min_size:,}", dests, f"{r.seconds:.2f}")
+        table.add_row(r.audience, r.market, _n(r.size), str(r.min_size), f"{r.seconds:.2f}", dests)
     return table
 
 
@@ -116,8 +136,6 @@ def run_command(*, audience: str | None, market: str | None, db: str | None, as_
                 output: Path | None, destination: str | None, project_dir: Path | None,
                 run_every: bool, fmt: str) -> int:
     """Run the command; returns the exit code. Never raises for a user problem."""
-    from rich.console import Console
-
     from audiencelang.project import load_project
     from audiencelang.run.engines import RunError, connect
     from audiencelang.run.execute import format_as_of, parse_as_of, run_all, run_audience
@@ -150,14 +168,14 @@ def run_command(*, audience: str | None, market: str | None, db: str | None, as_
     if market is not None:
         if market not in project.markets:
             known = list(project.markets)
-            return _usage("E611", f"unknown market '{market}'", *did_you_mean(market, known))
+            return _usage("E910", f"unknown market '{market}'", *did_you_mean(market, known))
         markets = [market]
     elif not run_every:
         if len(project.markets) == 1:
             markets = list(project.markets)
         else:
             names = ", ".join(sorted(project.markets)) or "none"
-            return _usage("E611", "missing --market", f"markets of this project: {names}")
+            return _usage("E910", "missing --market", f"markets of this project: {names}")
     if audience is not None and audience not in project.audiences():
         return _usage("E610", f"unknown audience '{audience}'",
                       *did_you_mean(audience, list(project.audiences())))
@@ -177,11 +195,9 @@ def run_command(*, audience: str | None, market: str | None, db: str | None, as_
             if fmt == "json":
                 sys.stdout.write(json.dumps(_result_json(result), indent=2, ensure_ascii=False) + "\n")
             elif result.ok:
-                console = Console(highlight=False, soft_wrap=True)
                 assert result.as_of is not None
-                console.print(f"[bold]{result.audience}[/] · market {result.market} · as_of "
-                              f"{format_as_of(result.as_of)} · {result.seconds:.2f} s")
-                console.print(_single_table(result))
+                _emit(f"[bold]{result.audience}[/] · market {result.market} · as_of "
+                      f"{format_as_of(result.as_of)} · {result.seconds:.2f} s", _single_table(result))
                 if result.output is not None:
                     what = (f"{destination} members (gated in SQL)" if destination else "members")
                     _stderr_console().print(f"wrote {result.output_rows:,} {what} to {result.output}")
@@ -209,11 +225,8 @@ def run_command(*, audience: str | None, market: str | None, db: str | None, as_
             sys.stdout.write(json.dumps([_result_json(r) for r in results], indent=2,
                                         ensure_ascii=False) + "\n")
         else:
-            console = Console(highlight=False, soft_wrap=True)
             when = next((r.as_of for r in results if r.as_of is not None), pinned)
             ran = sum(r.ok for r in results)
-            console.print(f"[bold]{ran} of {len(results)} runs[/] · as_of "
-                          f"{format_as_of(when) if when else '-'} · "
-                          f"{time.perf_counter() - started:.2f} s")
-            console.print(_summary_table(results))
+            _emit(f"[bold]{ran} of {len(results)} runs[/] · as_of {format_as_of(when) if when else '-'}"
+                  f" · {time.perf_counter() - started:.2f} s", _summary_table(results))
         return EXIT_OK if all(r.ok for r in results) else EXIT_FINDINGS

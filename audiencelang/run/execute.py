@@ -57,7 +57,7 @@ __all__ = [
     "run_audience",
 ]
 
-USAGE_CODES = frozenset({"E609", "E610", "E611"})
+USAGE_CODES = frozenset({"E609", "E610", "E910"})
 """Codes that mean the command line named something that does not exist (exit 2)."""
 
 Status = Literal["ok", "failed", "not_run"]
@@ -122,8 +122,8 @@ class Gate:
 
     @property
     def status_text(self) -> str:
-        """``delivered`` or ``held: 734 < 1,000``."""
-        return "delivered" if self.delivered else f"held: {self.size:,} < {self.minimum:,}"
+        """``delivered`` or ``held: 734 < 1000``."""
+        return "delivered" if self.delivered else f"held: {self.size} < {self.minimum}"
 
 
 @dataclass(frozen=True)
@@ -162,11 +162,11 @@ class RunResult:
 
     @property
     def audience_status(self) -> str:
-        """The audience line of the report: ``ok``, or ``below min size: 734 < 1,000``."""
+        """The audience line of the report: ``ok``, or ``below min size: 734 < 1000``."""
         if self.size is None:
             return self.status.replace("_", " ")
         if self.size < self.min_size:
-            return f"below min size: {self.size:,} < {self.min_size:,}"
+            return f"below min size: {self.size} < {self.min_size}"
         return "ok"
 
     def gate(self, destination: str) -> Gate | None:
@@ -203,7 +203,7 @@ def _lookup(project: Project, audience: str, market: str) -> list[Diagnostic]:
         out.append(error("E610", f"unknown audience '{audience}'", None,
                          *did_you_mean(audience, list(audiences)), audience=audience))
     if market not in project.markets:
-        out.append(error("E611", f"unknown market '{market}'", None,
+        out.append(error("E910", f"unknown market '{market}'", None,
                          *did_you_mean(market, list(project.markets)), market=market))
     return out
 
