@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -64,9 +64,9 @@ class TimestampLit(Node):
 
 
 Literal_ = Annotated[
-    Union[StringLit, NumberLit, BoolLit, DateLit, TimestampLit], Field(discriminator="kind")
+    StringLit | NumberLit | BoolLit | DateLit | TimestampLit, Field(discriminator="kind")
 ]
-TimeLit = Annotated[Union[DateLit, TimestampLit], Field(discriminator="kind")]
+TimeLit = Annotated[DateLit | TimestampLit, Field(discriminator="kind")]
 
 
 class Name(Node):
@@ -104,7 +104,7 @@ class SinceWindow(Node):
     start: TimeLit
 
 
-Window = Annotated[Union[LastWindow, BetweenWindow, SinceWindow], Field(discriminator="kind")]
+Window = Annotated[LastWindow | BetweenWindow | SinceWindow, Field(discriminator="kind")]
 
 
 # --------------------------------------------------------------------------- targets
@@ -126,7 +126,7 @@ class Aggregate(Node):
 
 
 # A field is a trait (top level) or an event property (inside ``where``).
-Target = Annotated[Union[Name, Aggregate], Field(discriminator="kind")]
+Target = Annotated[Name | Aggregate, Field(discriminator="kind")]
 
 
 # --------------------------------------------------------------------------- conditions
@@ -248,15 +248,13 @@ class Or(Node):
     items: tuple[Expr, ...]
 
 
-Condition = Union[
-    Compare, InList, Between, StringMatch, IsNull, InLast, TimeCompare,
-    Performed, InAudience, HasConsent,
-]
+Condition = (
+    Compare | InList | Between | StringMatch | IsNull | InLast | TimeCompare
+    | Performed | InAudience | HasConsent
+)
 Expr = Annotated[
-    Union[
-        Compare, InList, Between, StringMatch, IsNull, InLast, TimeCompare,
-        Performed, InAudience, HasConsent, Not, And, Or,
-    ],
+    Compare | InList | Between | StringMatch | IsNull | InLast | TimeCompare
+    | Performed | InAudience | HasConsent | Not | And | Or,
     Field(discriminator="kind"),
 ]
 

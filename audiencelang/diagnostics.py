@@ -20,12 +20,12 @@ E9xx    usage and internal errors
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"
@@ -78,11 +78,11 @@ class Diagnostic(BaseModel):
 
 
 def error(code: str, message: str, span: Span | None = None, *hints: str, **kw: str | None) -> Diagnostic:
-    return Diagnostic(code=code, severity=Severity.ERROR, message=message, span=span, hints=tuple(hints), **kw)  # type: ignore[arg-type]
+    return Diagnostic(code=code, severity=Severity.ERROR, message=message, span=span, hints=tuple(hints), **kw)
 
 
 def warning(code: str, message: str, span: Span | None = None, *hints: str, **kw: str | None) -> Diagnostic:
-    return Diagnostic(code=code, severity=Severity.WARNING, message=message, span=span, hints=tuple(hints), **kw)  # type: ignore[arg-type]
+    return Diagnostic(code=code, severity=Severity.WARNING, message=message, span=span, hints=tuple(hints), **kw)
 
 
 def nearest(name: str, known: list[str] | tuple[str, ...] | set[str], n: int = 3) -> list[str]:

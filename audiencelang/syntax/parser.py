@@ -264,7 +264,7 @@ def _expected_words(expected: set[str]) -> str:
             word = f"'{name.lower()}'" if name.isalpha() else name
         parts.append(word)
     if len(parts) > 6:
-        parts = parts[:6] + ["..."]
+        parts = [*parts[:6], "..."]
     if len(parts) <= 1:
         return parts[0] if parts else "something else"
     return ", ".join(parts[:-1]) + " or " + parts[-1]
@@ -272,7 +272,7 @@ def _expected_words(expected: set[str]) -> str:
 
 def _syntax_diagnostic(exc: UnexpectedInput, text: str, path: str | None) -> Diagnostic:
     if isinstance(exc, UnexpectedCharacters):
-        pos = exc.pos_in_stream
+        pos = exc.pos_in_stream or 0
         ch = text[pos] if pos < len(text) else ""
         span = _offset_span(text, pos, path)
         if ch == '"':
@@ -297,17 +297,17 @@ def _syntax_diagnostic(exc: UnexpectedInput, text: str, path: str | None) -> Dia
         return error("E102", f"unexpected end of file; expected {_expected_words(set(exc.expected))}", span)
     if isinstance(exc, UnexpectedToken):
         tok = exc.token
-        expected = set(exc.accepts or exc.expected)
+        expected_set: set[str] = set(exc.accepts or exc.expected)
         if tok.type == "$END":
             span = _offset_span(text, len(text), path, 0)
-            return error("E102", f"unexpected end of file; expected {_expected_words(expected)}", span,
-                         *(("is a '}' missing?",) if "RBRACE" in expected else ()))
+            return error("E102", f"unexpected end of file; expected {_expected_words(expected_set)}", span,
+                         *(("is a '}' missing?",) if "RBRACE" in expected_set else ()))
         span = _token_span(tok, path)
         prev = _previous_word(text, tok.start_pos or 0)
         after = f" after '{prev}'" if prev else ""
-        words = _expected_words(expected)
+        words = _expected_words(expected_set)
         hints: tuple[str, ...] = ()
-        if str(tok) in {"and", "or"} and "NAME" in expected:
+        if str(tok) in {"and", "or"} and "NAME" in expected_set:
             hints = ("a condition is missing before it",)
         if str(tok) == "where" and prev and prev not in {"performed"}:
             hints = ("`where` filters an event: performed EVENT where PROPERTY = VALUE",)
@@ -529,7 +529,7 @@ class _Builder:
 
     def r_t_compare(self, tree: Tree[Token], kids: list[Any]) -> Callable[[Any, Span], ast.Node]:
         op, value = str(kids[0]), self.value(kids[1])
-        return lambda target, span: ast.Compare(span=span, target=target, op=op, value=value)  # type: ignore[arg-type]
+        return lambda target, span: ast.Compare(span=span, target=target, op=op, value=value)
 
     def r_t_in(self, tree: Tree[Token], kids: list[Any]) -> Callable[[Any, Span], ast.Node]:
         values = kids[0]
@@ -557,7 +557,7 @@ class _Builder:
             self.err("E118", f"'{str(kids[0]).split()[0]}' needs a non-empty string: an empty one matches everything",
                      value.span)
         ignore_case = len(kids) > 2 and kids[2] is not None
-        return lambda target, span: ast.StringMatch(span=span, target=target, op=op, value=value,  # type: ignore[arg-type]
+        return lambda target, span: ast.StringMatch(span=span, target=target, op=op, value=value,
                                                     ignore_case=ignore_case)
 
     def r_ignoring(self, tree: Tree[Token], kids: list[Any]) -> bool:
@@ -607,7 +607,7 @@ class _Builder:
     def r_count(self, tree: Tree[Token], kids: list[Any]) -> ast.Count:
         op = "_".join(str(kids[0]).split())
         n = self.whole(kids[1], "a count", minimum=0, maximum=MAX_COUNT)
-        return ast.Count(span=self.span(tree), op=op, n=n)  # type: ignore[arg-type]
+        return ast.Count(span=self.span(tree), op=op, n=n)
 
     def r_last(self, tree: Tree[Token], kids: list[Any]) -> ast.LastWindow:
         unit_tok = kids[1]
@@ -619,7 +619,7 @@ class _Builder:
             self.err("E111", f"unknown time unit '{unit_tok}'", self.span(unit_tok), hint)
             unit = "day"
         amount = self.whole(kids[0], "a window", minimum=1, maximum=MAX_WINDOW[unit], unit=unit)
-        return ast.LastWindow(span=self.span(tree), amount=amount, unit=unit)  # type: ignore[arg-type]
+        return ast.LastWindow(span=self.span(tree), amount=amount, unit=unit)
 
     def r_between_window(self, tree: Tree[Token], kids: list[Any]) -> ast.BetweenWindow:
         start, end = self.time_value(kids[0]), self.time_value(kids[1])
@@ -657,7 +657,7 @@ class _Builder:
                     else (self._expr_span_end(where.expr) if where is not None
                           else self._close_paren_span(prop_tok or event_tok)))
         agg_span = _join(agg_span, end_span)
-        agg = ast.Aggregate(span=agg_span, func=str(func_tok), event=event, property=prop,  # type: ignore[arg-type]
+        agg = ast.Aggregate(span=agg_span, func=str(func_tok), event=event, property=prop,
                             where=where.expr if where is not None else None, window=window)
         return make(agg, self.span(tree))  # type: ignore[no-any-return]
 
