@@ -452,7 +452,7 @@ def test_env_var_selects_the_database(tmp_path: Path, monkeypatch: pytest.Monkey
     ("2026-11-01T00:00:00Z", dt.datetime(2026, 11, 1, tzinfo=dt.UTC)),
     ("2026-11-01T01:30:00+01:00", dt.datetime(2026, 11, 1, 0, 30, tzinfo=dt.UTC)),
     ("2026-11-01", dt.datetime(2026, 11, 1, tzinfo=dt.UTC)),
-    ("2026-11-01t00:00:00z", dt.datetime(2026, 11, 1, tzinfo=dt.UTC)),
+    ("2026-11-01T00:00:00.5-05:00", dt.datetime(2026, 11, 1, 5, 0, 0, 500000, tzinfo=dt.UTC)),
 ])
 def test_parse_as_of(text: str, expected: dt.datetime) -> None:
     assert parse_as_of(text) == expected

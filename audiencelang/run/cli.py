@@ -175,7 +175,7 @@ def run_command(*, audience: str | None, market: str | None, db: str | None, as_
             markets = list(project.markets)
         else:
             names = ", ".join(sorted(project.markets)) or "none"
-            return _usage("E910", "missing --market", f"markets of this project: {names}")
+            return _usage("E614", "missing --market", f"markets of this project: {names}")
     if audience is not None and audience not in project.audiences():
         return _usage("E610", f"unknown audience '{audience}'",
                       *did_you_mean(audience, list(project.audiences())))

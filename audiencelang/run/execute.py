@@ -66,31 +66,22 @@ Status = Literal["ok", "failed", "not_run"]
 # --------------------------------------------------------------------------- as_of
 
 
-_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
 def parse_as_of(text: str) -> dt.datetime:
     """Parse a reference time: ``2026-11-01T00:00:00Z``, ``2026-11-01T01:00:00+01:00``,
     or a plain date ``2026-11-01`` (00:00 UTC). Returns an aware UTC datetime.
 
-    Raises ``ValueError`` with a message for the user; a timestamp without ``Z`` or
-    an offset is refused (it would be ambiguous)."""
-    raw = text.strip()
-    if _DATE_RE.fullmatch(raw):
-        try:
-            day = dt.date.fromisoformat(raw)
-        except ValueError:
-            raise ValueError(f"not a date: {text!r}") from None
-        return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
-    if "T" not in raw.upper() or not re.match(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}", raw):
-        raise ValueError(f"not a timestamp: {text!r} (e.g. 2026-11-01T00:00:00Z or 2026-11-01)")
-    try:
-        parsed = dt.datetime.fromisoformat(raw[:-1] + "+00:00" if raw[-1:] in "Zz" else raw)
-    except ValueError:
-        raise ValueError(f"not a timestamp: {text!r} (e.g. 2026-11-01T00:00:00Z or 2026-11-01)") from None
-    if parsed.tzinfo is None:
-        raise ValueError(f"timestamp {text!r} has no time zone: add Z (UTC) or an offset such as +01:00")
-    return parsed.astimezone(dt.UTC)
+    The same forms as ``compile --as-of`` (it uses :func:`audiencelang.sql.parse_as_of`),
+    but raises ``ValueError`` with a message for the user instead of returning ``None``.
+    A timestamp without ``Z`` or an offset is refused (it would be ambiguous)."""
+    from audiencelang.sql import parse_as_of as parse
+
+    value = parse(text)
+    if value is None:
+        hint = ("add Z (UTC) or an offset such as +01:00"
+                if re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*", text)
+                else "e.g. 2026-11-01T00:00:00Z, 2026-11-01T01:00:00+01:00 or 2026-11-01")
+        raise ValueError(f"not a timestamp with a time zone or a date: {text!r} ({hint})")
+    return value
 
 
 def format_as_of(value: dt.datetime) -> str:
