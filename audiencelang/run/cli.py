@@ -121,9 +121,10 @@ def _summary_table(results: Sequence[Any]) -> Any:
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for r in results:
         if r.ok:
-            dests = ", ".join(f"{g.destination} {g.status_text}" for g in r.gates) or "-"
-            if r.size is not None and r.size < r.min_size:
-                dests = f"[yellow]{r.audience_status}[/]" + (f"; {dests}" if r.gates else "")
+            style = "green" if r.audience_status == "ok" else "yellow"
+            dests = f"[{style}]{r.audience_status}[/]"
+            if r.gates:
+                dests += "; " + ", ".join(f"{g.destination} {g.status_text}" for g in r.gates)
         else:
             codes = sorted({d.code for d in r.diagnostics if d.is_error})
             label = "database error" if r.status == "failed" else "does not compile"
