@@ -203,6 +203,9 @@ class Builder:
     def lower(self, e: exp.Expr) -> exp.Expr:
         if self.d.lower is not None:
             return exp.Anonymous(this=self.d.lower, expressions=[e])
+        if self.d.lower_collation is not None:
+            # LOWER folds per the collation's ctype; a C/POSIX database would fold ASCII only
+            e = exp.Collate(this=e, expression=ident(self.d.lower_collation))
         return exp.Lower(this=e)
 
     def substring(self, e: exp.Expr, start: exp.Expr, length: int) -> exp.Expr:
@@ -297,6 +300,8 @@ class Builder:
         assert t.value is not None
         if t.func == "avg":
             rhs: exp.Expr = exp.Mul(this=self.value(t.value, None), expression=col(t.count))
+            if self.d.round_sums is not None:
+                rhs = exp.Round(this=rhs, decimals=num(self.d.round_sums))
             return and_([has, _CMP[t.op](this=c, expression=rhs)])
         left = self.time_operand(P.FieldRef(t.column, t.type), None, (t.value,))
         return and_([has, _CMP[t.op](this=left, expression=self.value(t.value, None))])
@@ -468,15 +473,19 @@ class Builder:
 
     def facts_cte(self) -> exp.Select:
         pr = "profiles"
-        items: list[exp.Expr] = [col("member_id", pr)]
-        items += [col(t.alias, pr) for t in self.plan.profiles.traits]
+        # every column aliased: ClickHouse names an unaliased "t"."c" of a join "t.c"
+        items: list[exp.Expr] = [alias(col("member_id", pr), "member_id")]
+        items += [alias(col(t.alias, pr), t.alias) for t in self.plan.profiles.traits]
         joins: list[exp.Join] = []
         for s in self.plan.scans:
             for a in s.aggregates:
                 if a.func in ("count", "sum"):
-                    items.append(alias(exp.Coalesce(this=col(a.name, s.name), expressions=[num(0)]), a.name))
+                    value: exp.Expr = exp.Coalesce(this=col(a.name, s.name), expressions=[num(0)])
+                    if a.func == "sum" and self.d.round_sums is not None:
+                        value = exp.Round(this=value, decimals=num(self.d.round_sums))
+                    items.append(alias(value, a.name))
                 else:
-                    items.append(col(a.name, s.name))
+                    items.append(alias(col(a.name, s.name), a.name))
             joins.append(exp.Join(
                 this=cte_ref(s.name), side="LEFT",
                 on=exp.EQ(this=col("member_id", s.name), expression=col("member_id", pr)),
@@ -490,7 +499,7 @@ class Builder:
                 on=exp.EQ(this=col("member_id", "consent"), expression=col("member_id", pr)),
             ))
         if self.plan.as_of is None:
-            items += [col(param_name(s), PARAMS) for s in self.plan.bounds]
+            items += [alias(col(param_name(s), PARAMS), param_name(s)) for s in self.plan.bounds]
             joins += self._params_join()
         return exp.Select(expressions=items, **self._from(cte_ref(pr), joins))
 

@@ -37,7 +37,9 @@ class DialectProfile:
     strings: Literal["plain", "chr_backslash", "national"] = "plain"
     matches: Literal["generic", "clickhouse"] = "generic"
     lower: str | None = None  # function name replacing LOWER (ClickHouse: lowerUTF8)
+    lower_collation: str | None = None  # collation making LOWER fold all of Unicode (PostgreSQL)
     substr: str | None = None  # function name replacing SUBSTRING
+    round_sums: int | None = None  # decimals are binary floats (SQLite): round sums before comparing
     functions: frozenset[str] = frozenset()
 
     def instant_cast(self) -> exp.DataType | None:
@@ -62,9 +64,10 @@ DIALECTS: dict[str, DialectProfile] = {
     for p in (
         DialectProfile("duckdb", _TS, _DATE, "at_time_zone", functions=_fns("STRPOS", "CURRENT_TIMESTAMP")),
         DialectProfile("postgres", _TS, _DATE, "at_time_zone", strings="chr_backslash",
+                       lower_collation="und-x-icu",
                        functions=_fns("POSITION", "CHR", "CURRENT_TIMESTAMP")),
-        DialectProfile("sqlite", None, None, "sqlite", substr="SUBSTR",
-                       functions=_fns("INSTR", "SUBSTR", "DATETIME", "IIF") - {"SUBSTRING", "CAST"}),
+        DialectProfile("sqlite", None, None, "sqlite", substr="SUBSTR", round_sums=9,
+                       functions=_fns("INSTR", "SUBSTR", "DATETIME", "IIF", "ROUND") - {"SUBSTRING", "CAST"}),
         DialectProfile("snowflake", _dt(_T.TIMESTAMPNTZ), _DATE, "none", functions=_fns("CHARINDEX", "IFF")),
         DialectProfile("bigquery", _dt(_T.TIMESTAMPTZ), _DATE, "none", functions=_fns("INSTR", "IF")),
         DialectProfile("redshift", _TS, _DATE, "none", functions=_fns("POSITION")),
