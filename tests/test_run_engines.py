@@ -233,6 +233,8 @@ def test_postgres_session_is_safe_and_streams(pg_db: str) -> None:
         assert engine.fetch_all("SELECT current_setting('TimeZone')")[1] == [("UTC",)]
         # backslash is an ordinary character in a string literal
         assert engine.fetch_all("SELECT 'a\\' AS s")[1] == [("a\\",)]
+        # percent signs are not placeholders: compiled SQL is sent as written
+        assert engine.fetch_all("SELECT '50%_off', '%s', '%(x)s'")[1] == [("50%_off", "%s", "%(x)s")]
         with engine.execute("SELECT id FROM crm.kunden ORDER BY id") as rows:
             assert rows.columns == ["id"]
             sizes = [len(b) for b in rows.batches(size=10_000)]
