@@ -125,7 +125,7 @@ def param_name(seconds: int) -> str:
 
 
 def _parse_instant(text: str) -> dt.datetime:
-    return dt.datetime.strptime(text, "%Y-%m-%d %H:%M:%S.%f")
+    return dt.datetime.fromisoformat(text)
 
 
 # ---------------------------------------------------------------------------- the builder

@@ -147,7 +147,7 @@ class _Lowerer:
         if field.type == "timestamp" and value.kind == "date":
             value = P.Value("instant", format_instant(_midnight(dt.date.fromisoformat(value.text))))
         if field.type == "date" and value.kind == "instant":
-            inst = dt.datetime.strptime(value.text, "%Y-%m-%d %H:%M:%S.%f")
+            inst = dt.datetime.fromisoformat(value.text)
             floor = inst.date()
             exact = inst == _midnight(floor)
             ceil = floor if exact else self.day_after(floor, self.span or Span())

@@ -1,0 +1,143 @@
+-- audience big_spenders | market fr | dialect bigquery | as_of 2026-11-01T00:00:00Z | audiencelang 0.1.0
+WITH `profiles` AS (
+  SELECT
+    `src`.`client_id` AS `member_id`,
+    `src`.`niveau_fidelite` AS `t_loyalty_tier`,
+    `src`.`est_salarie` AS `t_is_employee`
+  FROM `crm`.`clients` AS `src`
+  WHERE
+    NOT `src`.`client_id` IS NULL
+), `events_suivi_evenements` AS (
+  SELECT
+    `src`.`client_id` AS `member_id`,
+    SUM(
+      CASE
+        WHEN `src`.`type_evenement` = 'achat'
+        AND `src`.`horodatage` >= CAST('2026-08-03 00:00:00.000000' AS TIMESTAMP)
+        THEN `src`.`montant`
+      END
+    ) AS `sum_purchase_revenue_1`,
+    MAX(CASE WHEN `src`.`type_evenement` = 'achat' THEN `src`.`montant` END) AS `max_purchase_revenue_2`,
+    COUNT(CASE WHEN `src`.`type_evenement` = 'achat' THEN `src`.`montant` END) AS `n_purchase_revenue_3`,
+    SUM(
+      CASE
+        WHEN `src`.`type_evenement` = 'achat' AND `src`.`canal` = 'web'
+        THEN `src`.`montant`
+      END
+    ) AS `sum_purchase_revenue_4`,
+    COUNT(
+      CASE
+        WHEN `src`.`type_evenement` = 'achat' AND `src`.`canal` = 'web'
+        THEN `src`.`montant`
+      END
+    ) AS `n_purchase_revenue_5`,
+    MIN(
+      CASE
+        WHEN `src`.`type_evenement` = 'achat'
+        AND `src`.`horodatage` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+        THEN `src`.`montant`
+      END
+    ) AS `min_purchase_revenue_6`,
+    COUNT(
+      CASE
+        WHEN `src`.`type_evenement` = 'achat'
+        AND `src`.`horodatage` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+        THEN `src`.`montant`
+      END
+    ) AS `n_purchase_revenue_7`,
+    COUNT(CASE WHEN `src`.`type_evenement` = 'achat' THEN 1 END) AS `n_purchase_8`
+  FROM `suivi`.`evenements` AS `src`
+  WHERE
+    NOT `src`.`client_id` IS NULL
+    AND NOT `src`.`horodatage` IS NULL
+    AND `src`.`horodatage` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND `src`.`type_evenement` = 'achat'
+  GROUP BY
+    `src`.`client_id`
+), `consent_rows` AS (
+  SELECT
+    `src`.`client_id` AS `member_id`,
+    `src`.`finalite` AS `purpose`,
+    `src`.`statut` AS `status`,
+    `src`.`modifie_le` AS `changed_at`,
+    `src`.`confirme_le` AS `confirmed_at`,
+    MAX(`src`.`modifie_le`) OVER (PARTITION BY `src`.`client_id`, `src`.`finalite`) AS `latest_at`
+  FROM `rgpd`.`consentements` AS `src`
+  WHERE
+    NOT `src`.`client_id` IS NULL
+    AND NOT `src`.`modifie_le` IS NULL
+    AND `src`.`modifie_le` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND `src`.`finalite` IN ('publicite_ciblee')
+    AND `src`.`statut` IN ('accepte', 'refuse', 'retire')
+), `consent` AS (
+  SELECT
+    `consent_rows`.`member_id` AS `member_id`,
+    MAX(
+      CASE
+        WHEN `consent_rows`.`purpose` = 'publicite_ciblee'
+        AND `consent_rows`.`status` = 'accepte'
+        AND `consent_rows`.`changed_at` >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+        THEN 1
+        ELSE 0
+      END
+    ) AS `c_ads_personalization_granted`,
+    MAX(
+      CASE
+        WHEN `consent_rows`.`purpose` = 'publicite_ciblee'
+        AND `consent_rows`.`status` IN ('refuse', 'retire')
+        THEN 1
+        ELSE 0
+      END
+    ) AS `c_ads_personalization_refused`
+  FROM `consent_rows`
+  WHERE
+    `consent_rows`.`changed_at` = `consent_rows`.`latest_at`
+  GROUP BY
+    `consent_rows`.`member_id`
+), `facts` AS (
+  SELECT
+    `profiles`.`member_id` AS `member_id`,
+    `profiles`.`t_loyalty_tier` AS `t_loyalty_tier`,
+    `profiles`.`t_is_employee` AS `t_is_employee`,
+    COALESCE(`events_suivi_evenements`.`sum_purchase_revenue_1`, 0) AS `sum_purchase_revenue_1`,
+    `events_suivi_evenements`.`max_purchase_revenue_2` AS `max_purchase_revenue_2`,
+    COALESCE(`events_suivi_evenements`.`n_purchase_revenue_3`, 0) AS `n_purchase_revenue_3`,
+    COALESCE(`events_suivi_evenements`.`sum_purchase_revenue_4`, 0) AS `sum_purchase_revenue_4`,
+    COALESCE(`events_suivi_evenements`.`n_purchase_revenue_5`, 0) AS `n_purchase_revenue_5`,
+    `events_suivi_evenements`.`min_purchase_revenue_6` AS `min_purchase_revenue_6`,
+    COALESCE(`events_suivi_evenements`.`n_purchase_revenue_7`, 0) AS `n_purchase_revenue_7`,
+    COALESCE(`events_suivi_evenements`.`n_purchase_8`, 0) AS `n_purchase_8`,
+    COALESCE(`consent`.`c_ads_personalization_granted`, 0) AS `c_ads_personalization_granted`,
+    COALESCE(`consent`.`c_ads_personalization_refused`, 0) AS `c_ads_personalization_refused`
+  FROM `profiles`
+  LEFT JOIN `events_suivi_evenements`
+    ON `events_suivi_evenements`.`member_id` = `profiles`.`member_id`
+  LEFT JOIN `consent`
+    ON `consent`.`member_id` = `profiles`.`member_id`
+), `members` AS (
+  SELECT
+    `member_id`
+  FROM `facts`
+  WHERE
+    (
+      `sum_purchase_revenue_1` >= 500
+      OR (
+        `n_purchase_revenue_3` > 0 AND `max_purchase_revenue_2` > 1000
+      )
+    )
+    AND `n_purchase_revenue_5` > 0
+    AND `sum_purchase_revenue_4` > 40 * `n_purchase_revenue_5`
+    AND `n_purchase_revenue_7` > 0
+    AND `min_purchase_revenue_6` >= 10
+    AND `n_purchase_8` >= 2
+    AND `n_purchase_8` <= 50
+    AND `t_loyalty_tier` IN ('gold', 'platinum')
+    AND NOT (
+      NOT `t_is_employee` IS NULL AND `t_is_employee` = TRUE
+    )
+    AND `c_ads_personalization_granted` = 1
+    AND `c_ads_personalization_refused` = 0
+)
+SELECT
+  `member_id`
+FROM `members`

@@ -1,0 +1,120 @@
+-- audience holiday_shoppers | market de | dialect bigquery | as_of 2026-11-01T00:00:00Z | audiencelang 0.1.0
+WITH `profiles` AS (
+  SELECT
+    `src`.`kunden_id` AS `member_id`,
+    `src`.`angemeldet_am` AS `t_signup_date`,
+    `src`.`alter` AS `t_age`,
+    `src`.`land` AS `t_country`
+  FROM `crm`.`kunden` AS `src`
+  WHERE
+    NOT `src`.`kunden_id` IS NULL
+), `events_shop_bestellungen` AS (
+  SELECT
+    `src`.`kunde` AS `member_id`,
+    COUNT(
+      CASE
+        WHEN (
+          INSTR(LOWER(`src`.`gutschein`), 'blackfriday') > 0
+          OR `src`.`gutschein` = '50%_off'
+        )
+        AND `src`.`bestellt_am` >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP)
+        AND `src`.`bestellt_am` < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
+        THEN 1
+      END
+    ) AS `n_purchase_1`,
+    COUNT(
+      CASE
+        WHEN `src`.`umsatz` < 5
+        AND `src`.`kanal` <> 'store'
+        AND `src`.`bestellt_am` >= CAST('2026-09-30 23:00:00.000000' AS TIMESTAMP)
+        THEN 1
+      END
+    ) AS `n_purchase_2`
+  FROM `shop`.`bestellungen` AS `src`
+  WHERE
+    NOT `src`.`kunde` IS NULL
+    AND NOT `src`.`bestellt_am` IS NULL
+    AND `src`.`bestellt_am` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND `src`.`bestellt_am` >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP)
+  GROUP BY
+    `src`.`kunde`
+), `consent_rows` AS (
+  SELECT
+    `src`.`kunden_id` AS `member_id`,
+    `src`.`zweck` AS `purpose`,
+    `src`.`status` AS `status`,
+    `src`.`geaendert_am` AS `changed_at`,
+    `src`.`bestaetigt_am` AS `confirmed_at`,
+    MAX(`src`.`geaendert_am`) OVER (PARTITION BY `src`.`kunden_id`, `src`.`zweck`) AS `latest_at`
+  FROM `legal`.`einwilligungen` AS `src`
+  WHERE
+    NOT `src`.`kunden_id` IS NULL
+    AND NOT `src`.`geaendert_am` IS NULL
+    AND `src`.`geaendert_am` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND `src`.`zweck` IN ('werbung')
+    AND `src`.`status` IN ('erteilt', 'abgelehnt', 'widerrufen')
+), `consent` AS (
+  SELECT
+    `consent_rows`.`member_id` AS `member_id`,
+    MAX(
+      CASE
+        WHEN `consent_rows`.`purpose` = 'werbung'
+        AND `consent_rows`.`status` = 'erteilt'
+        AND `consent_rows`.`changed_at` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+        THEN 1
+        ELSE 0
+      END
+    ) AS `c_ads_personalization_granted`,
+    MAX(
+      CASE
+        WHEN `consent_rows`.`purpose` = 'werbung'
+        AND `consent_rows`.`status` IN ('abgelehnt', 'widerrufen')
+        THEN 1
+        ELSE 0
+      END
+    ) AS `c_ads_personalization_refused`
+  FROM `consent_rows`
+  WHERE
+    `consent_rows`.`changed_at` = `consent_rows`.`latest_at`
+  GROUP BY
+    `consent_rows`.`member_id`
+), `facts` AS (
+  SELECT
+    `profiles`.`member_id` AS `member_id`,
+    `profiles`.`t_signup_date` AS `t_signup_date`,
+    `profiles`.`t_age` AS `t_age`,
+    `profiles`.`t_country` AS `t_country`,
+    COALESCE(`events_shop_bestellungen`.`n_purchase_1`, 0) AS `n_purchase_1`,
+    COALESCE(`events_shop_bestellungen`.`n_purchase_2`, 0) AS `n_purchase_2`,
+    COALESCE(`consent`.`c_ads_personalization_granted`, 0) AS `c_ads_personalization_granted`,
+    COALESCE(`consent`.`c_ads_personalization_refused`, 0) AS `c_ads_personalization_refused`
+  FROM `profiles`
+  LEFT JOIN `events_shop_bestellungen`
+    ON `events_shop_bestellungen`.`member_id` = `profiles`.`member_id`
+  LEFT JOIN `consent`
+    ON `consent`.`member_id` = `profiles`.`member_id`
+), `members` AS (
+  SELECT
+    `member_id`
+  FROM `facts`
+  WHERE
+    `n_purchase_1` >= 1
+    AND `t_signup_date` < CAST('2025-11-01' AS DATE)
+    AND (
+      (
+        `t_age` >= 25 AND `t_age` <= 54
+      ) OR `t_age` IS NULL
+    )
+    AND NOT (
+      (
+        NOT `t_country` IS NULL
+        AND NOT `t_country` IN ('DE', 'AT', 'CH', 'US', 'CA', 'FR', 'BE', 'LU')
+      )
+      OR `n_purchase_2` >= 1
+    )
+    AND `c_ads_personalization_granted` = 1
+    AND `c_ads_personalization_refused` = 0
+)
+SELECT
+  `member_id`
+FROM `members`

@@ -1,0 +1,180 @@
+-- audience munich_early_adopters | market de | dialect clickhouse | as_of 2026-11-01T00:00:00Z | audiencelang 0.1.0
+WITH "profiles" AS (
+  SELECT
+    "src"."kunden_id" AS "member_id",
+    "src"."ort" AS "t_city",
+    "src"."angemeldet_am" AS "t_signup_date"
+  FROM "crm"."kunden" AS "src"
+  WHERE
+    NOT (
+      "src"."kunden_id" IS NULL
+    )
+), "events_web_ereignisse" AS (
+  SELECT
+    "src"."kunden_id" AS "member_id",
+    MIN(CASE WHEN "src"."ereignis" = 'sitzung' THEN "src"."zeitpunkt" END) AS "min_session_started_at_1",
+    COUNT(CASE WHEN "src"."ereignis" = 'sitzung' THEN "src"."zeitpunkt" END) AS "n_session_started_at_2",
+    COUNT(
+      CASE
+        WHEN "src"."ereignis" = 'sitzung'
+        AND "src"."zeitpunkt" >= CAST('2026-09-01 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
+        THEN 1
+      END
+    ) AS "n_session_3",
+    COUNT(
+      CASE
+        WHEN "src"."ereignis" = 'warenkorb'
+        AND "src"."kategorie" = 'shoes'
+        AND "src"."preis" <= 200
+        AND "src"."zeitpunkt" >= CAST('2026-09-02 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
+        THEN 1
+      END
+    ) AS "n_add_to_cart_4"
+  FROM "web"."ereignisse" AS "src"
+  WHERE
+    NOT (
+      "src"."kunden_id" IS NULL
+    )
+    AND NOT (
+      "src"."zeitpunkt" IS NULL
+    )
+    AND "src"."zeitpunkt" <= CAST('2026-11-01 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
+    AND (
+      "src"."ereignis" = 'sitzung' OR "src"."ereignis" = 'warenkorb'
+    )
+  GROUP BY
+    "src"."kunden_id"
+), "events_shop_bestellungen" AS (
+  SELECT
+    "src"."kunde" AS "member_id",
+    COUNT(
+      CASE
+        WHEN "src"."bestellt_am" >= CAST('2026-10-31 12:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
+        THEN 1
+      END
+    ) AS "n_purchase_5"
+  FROM "shop"."bestellungen" AS "src"
+  WHERE
+    NOT (
+      "src"."kunde" IS NULL
+    )
+    AND NOT (
+      "src"."bestellt_am" IS NULL
+    )
+    AND "src"."bestellt_am" <= CAST('2026-11-01 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
+    AND "src"."bestellt_am" >= CAST('2026-10-31 12:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
+  GROUP BY
+    "src"."kunde"
+), "consent_rows" AS (
+  SELECT
+    "src"."kunden_id" AS "member_id",
+    "src"."zweck" AS "purpose",
+    "src"."status" AS "status",
+    "src"."geaendert_am" AS "changed_at",
+    "src"."bestaetigt_am" AS "confirmed_at",
+    MAX("src"."geaendert_am") OVER (PARTITION BY "src"."kunden_id", "src"."zweck") AS "latest_at"
+  FROM "legal"."einwilligungen" AS "src"
+  WHERE
+    NOT (
+      "src"."kunden_id" IS NULL
+    )
+    AND NOT (
+      "src"."geaendert_am" IS NULL
+    )
+    AND "src"."geaendert_am" <= CAST('2026-11-01 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
+    AND "src"."zweck" IN ('werbung', 'newsletter')
+    AND "src"."status" IN ('erteilt', 'abgelehnt', 'widerrufen')
+), "consent" AS (
+  SELECT
+    "consent_rows"."member_id" AS "member_id",
+    MAX(
+      CASE
+        WHEN "consent_rows"."purpose" = 'werbung'
+        AND "consent_rows"."status" = 'erteilt'
+        AND "consent_rows"."changed_at" >= CAST('2025-11-01 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
+        THEN 1
+        ELSE 0
+      END
+    ) AS "c_ads_personalization_granted",
+    MAX(
+      CASE
+        WHEN "consent_rows"."purpose" = 'werbung'
+        AND "consent_rows"."status" IN ('abgelehnt', 'widerrufen')
+        THEN 1
+        ELSE 0
+      END
+    ) AS "c_ads_personalization_refused",
+    MAX(
+      CASE
+        WHEN "consent_rows"."purpose" = 'newsletter'
+        AND "consent_rows"."status" = 'erteilt'
+        AND NOT (
+          "consent_rows"."confirmed_at" IS NULL
+        )
+        AND "consent_rows"."confirmed_at" <= CAST('2026-11-01 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
+        THEN 1
+        ELSE 0
+      END
+    ) AS "c_email_marketing_granted",
+    MAX(
+      CASE
+        WHEN "consent_rows"."purpose" = 'newsletter'
+        AND "consent_rows"."status" IN ('abgelehnt', 'widerrufen')
+        THEN 1
+        ELSE 0
+      END
+    ) AS "c_email_marketing_refused"
+  FROM "consent_rows"
+  WHERE
+    "consent_rows"."changed_at" = "consent_rows"."latest_at"
+  GROUP BY
+    "consent_rows"."member_id"
+), "facts" AS (
+  SELECT
+    "profiles"."member_id" AS "member_id",
+    "profiles"."t_city" AS "t_city",
+    "profiles"."t_signup_date" AS "t_signup_date",
+    "events_web_ereignisse"."min_session_started_at_1" AS "min_session_started_at_1",
+    COALESCE("events_web_ereignisse"."n_session_started_at_2", 0) AS "n_session_started_at_2",
+    COALESCE("events_web_ereignisse"."n_session_3", 0) AS "n_session_3",
+    COALESCE("events_web_ereignisse"."n_add_to_cart_4", 0) AS "n_add_to_cart_4",
+    COALESCE("events_shop_bestellungen"."n_purchase_5", 0) AS "n_purchase_5",
+    COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
+    COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused",
+    COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
+    COALESCE("consent"."c_email_marketing_refused", 0) AS "c_email_marketing_refused"
+  FROM "profiles"
+  LEFT JOIN "events_web_ereignisse"
+    ON "events_web_ereignisse"."member_id" = "profiles"."member_id"
+  LEFT JOIN "events_shop_bestellungen"
+    ON "events_shop_bestellungen"."member_id" = "profiles"."member_id"
+  LEFT JOIN "consent"
+    ON "consent"."member_id" = "profiles"."member_id"
+), "members" AS (
+  SELECT
+    "member_id"
+  FROM "facts"
+  WHERE
+    startsWith(lowerUTF8("t_city"), 'mün')
+    AND "t_signup_date" < CAST('2025-01-01' AS Nullable(Date32))
+    AND "n_session_started_at_2" > 0
+    AND "min_session_started_at_1" < CAST('2026-01-01 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
+    AND "n_session_3" >= 1
+    AND "n_add_to_cart_4" >= 1
+    AND NOT (
+      (
+        NOT (
+          "t_signup_date" IS NULL
+        )
+        AND "t_signup_date" >= CAST('2026-10-02' AS Nullable(Date32))
+      )
+      OR "n_purchase_5" >= 1
+    )
+    AND "c_ads_personalization_granted" = 1
+    AND "c_ads_personalization_refused" = 0
+    AND "c_email_marketing_granted" = 1
+    AND "c_email_marketing_refused" = 0
+)
+SELECT
+  "member_id"
+FROM "members"

@@ -1,0 +1,60 @@
+-- audience new_signups | market us | dialect clickhouse | as_of 2026-11-01T00:00:00Z | audiencelang 0.1.0
+WITH "profiles" AS (
+  SELECT
+    "src"."user_id" AS "member_id",
+    "src"."created_on" AS "t_signup_date",
+    "src"."age_years" AS "t_age",
+    "src"."employee_flag" AS "t_is_employee"
+  FROM "analytics"."users" AS "src"
+  WHERE
+    NOT (
+      "src"."user_id" IS NULL
+    )
+), "events_events_orders" AS (
+  SELECT
+    "src"."customer_id" AS "member_id",
+    COUNT(*) AS "n_purchase_1"
+  FROM "events"."orders" AS "src"
+  WHERE
+    NOT (
+      "src"."customer_id" IS NULL
+    )
+    AND NOT (
+      "src"."ordered_at" IS NULL
+    )
+    AND "src"."ordered_at" <= CAST('2026-11-01 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
+  GROUP BY
+    "src"."customer_id"
+), "facts" AS (
+  SELECT
+    "profiles"."member_id" AS "member_id",
+    "profiles"."t_signup_date" AS "t_signup_date",
+    "profiles"."t_age" AS "t_age",
+    "profiles"."t_is_employee" AS "t_is_employee",
+    COALESCE("events_events_orders"."n_purchase_1", 0) AS "n_purchase_1"
+  FROM "profiles"
+  LEFT JOIN "events_events_orders"
+    ON "events_events_orders"."member_id" = "profiles"."member_id"
+), "aud_existing_customers" AS (
+  SELECT
+    "facts".*,
+    CASE WHEN "n_purchase_1" >= 1 THEN 1 ELSE 0 END AS "in_existing_customers"
+  FROM "facts"
+), "members" AS (
+  SELECT
+    "member_id"
+  FROM "aud_existing_customers"
+  WHERE
+    "t_signup_date" >= CAST('2026-10-02' AS Nullable(Date32))
+    AND "t_signup_date" <= CAST('2026-11-01' AS Nullable(Date32))
+    AND "t_age" >= 18
+    AND NOT "in_existing_customers" = 1
+    AND NOT (
+      NOT (
+        "t_is_employee" IS NULL
+      ) AND "t_is_employee" = TRUE
+    )
+)
+SELECT
+  "member_id"
+FROM "members"

@@ -1,0 +1,124 @@
+-- audience newsletter_winback | market fr | dialect databricks | as_of 2026-11-01T00:00:00Z | audiencelang 0.1.0
+WITH `profiles` AS (
+  SELECT
+    `src`.`client_id` AS `member_id`,
+    `src`.`courriel` AS `t_email`,
+    `src`.`niveau_fidelite` AS `t_loyalty_tier`,
+    `src`.`est_salarie` AS `t_is_employee`
+  FROM `crm`.`clients` AS `src`
+  WHERE
+    NOT `src`.`client_id` IS NULL
+), `events_suivi_evenements` AS (
+  SELECT
+    `src`.`client_id` AS `member_id`,
+    COUNT(
+      CASE
+        WHEN `src`.`type_evenement` = 'achat'
+        AND `src`.`horodatage` >= CAST('2026-06-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+        THEN 1
+      END
+    ) AS `n_purchase_1`,
+    COUNT(
+      CASE
+        WHEN `src`.`type_evenement` = 'vue_page'
+        AND `src`.`horodatage` >= CAST('2026-10-31 23:30:00.000000' AS TIMESTAMP_NTZ)
+        THEN 1
+      END
+    ) AS `n_page_view_2`
+  FROM `suivi`.`evenements` AS `src`
+  WHERE
+    NOT `src`.`client_id` IS NULL
+    AND NOT `src`.`horodatage` IS NULL
+    AND `src`.`horodatage` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`horodatage` >= CAST('2026-06-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND (
+      `src`.`type_evenement` = 'achat' OR `src`.`type_evenement` = 'vue_page'
+    )
+  GROUP BY
+    `src`.`client_id`
+), `consent_rows` AS (
+  SELECT
+    `src`.`client_id` AS `member_id`,
+    `src`.`finalite` AS `purpose`,
+    `src`.`statut` AS `status`,
+    `src`.`modifie_le` AS `changed_at`,
+    `src`.`confirme_le` AS `confirmed_at`,
+    MAX(`src`.`modifie_le`) OVER (PARTITION BY `src`.`client_id`, `src`.`finalite`) AS `latest_at`
+  FROM `rgpd`.`consentements` AS `src`
+  WHERE
+    NOT `src`.`client_id` IS NULL
+    AND NOT `src`.`modifie_le` IS NULL
+    AND `src`.`modifie_le` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`finalite` IN ('lettre_info')
+    AND `src`.`statut` IN ('accepte', 'refuse', 'retire')
+), `consent` AS (
+  SELECT
+    `consent_rows`.`member_id` AS `member_id`,
+    MAX(
+      CASE
+        WHEN `consent_rows`.`purpose` = 'lettre_info'
+        AND `consent_rows`.`status` = 'accepte'
+        AND NOT `consent_rows`.`confirmed_at` IS NULL
+        AND `consent_rows`.`confirmed_at` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+        THEN 1
+        ELSE 0
+      END
+    ) AS `c_email_marketing_granted`,
+    MAX(
+      CASE
+        WHEN `consent_rows`.`purpose` = 'lettre_info'
+        AND `consent_rows`.`status` IN ('refuse', 'retire')
+        THEN 1
+        ELSE 0
+      END
+    ) AS `c_email_marketing_refused`
+  FROM `consent_rows`
+  WHERE
+    `consent_rows`.`changed_at` = `consent_rows`.`latest_at`
+  GROUP BY
+    `consent_rows`.`member_id`
+), `facts` AS (
+  SELECT
+    `profiles`.`member_id` AS `member_id`,
+    `profiles`.`t_email` AS `t_email`,
+    `profiles`.`t_loyalty_tier` AS `t_loyalty_tier`,
+    `profiles`.`t_is_employee` AS `t_is_employee`,
+    COALESCE(`events_suivi_evenements`.`n_purchase_1`, 0) AS `n_purchase_1`,
+    COALESCE(`events_suivi_evenements`.`n_page_view_2`, 0) AS `n_page_view_2`,
+    COALESCE(`consent`.`c_email_marketing_granted`, 0) AS `c_email_marketing_granted`,
+    COALESCE(`consent`.`c_email_marketing_refused`, 0) AS `c_email_marketing_refused`
+  FROM `profiles`
+  LEFT JOIN `events_suivi_evenements`
+    ON `events_suivi_evenements`.`member_id` = `profiles`.`member_id`
+  LEFT JOIN `consent`
+    ON `consent`.`member_id` = `profiles`.`member_id`
+), `members` AS (
+  SELECT
+    `member_id`
+  FROM `facts`
+  WHERE
+    `c_email_marketing_granted` = 1
+    AND `c_email_marketing_refused` = 0
+    AND NOT `t_email` IS NULL
+    AND `t_loyalty_tier` IS NULL
+    AND NOT `n_purchase_1` >= 1
+    AND NOT (
+      (
+        NOT `t_email` IS NULL
+        AND LENGTH(LOWER(`t_email`)) >= 17
+        AND SUBSTRING(LOWER(`t_email`), LENGTH(LOWER(`t_email`)) - 16, 17) = '@example-corp.com'
+      )
+      OR (
+        NOT `t_email` IS NULL AND LOCATE('+test', LOWER(`t_email`)) > 0
+      )
+      OR (
+        NOT `t_is_employee` IS NULL AND `t_is_employee` <> FALSE
+      )
+      OR `n_page_view_2` >= 1
+    )
+    AND `c_email_marketing_granted` = 1
+    AND `c_email_marketing_refused` = 0
+)
+SELECT
+  `member_id`
+FROM `members`

@@ -1,0 +1,128 @@
+-- audience newsletter_winback | market us | dialect databricks | as_of 2026-11-01T00:00:00Z | audiencelang 0.1.0
+WITH `profiles` AS (
+  SELECT
+    `src`.`user_id` AS `member_id`,
+    `src`.`email_address` AS `t_email`,
+    `src`.`rewards_tier` AS `t_loyalty_tier`,
+    `src`.`employee_flag` AS `t_is_employee`
+  FROM `analytics`.`users` AS `src`
+  WHERE
+    NOT `src`.`user_id` IS NULL
+), `events_events_orders` AS (
+  SELECT
+    `src`.`customer_id` AS `member_id`,
+    COUNT(
+      CASE
+        WHEN `src`.`ordered_at` >= CAST('2026-06-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+        THEN 1
+      END
+    ) AS `n_purchase_1`
+  FROM `events`.`orders` AS `src`
+  WHERE
+    NOT `src`.`customer_id` IS NULL
+    AND NOT `src`.`ordered_at` IS NULL
+    AND `src`.`ordered_at` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`ordered_at` >= CAST('2026-06-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+  GROUP BY
+    `src`.`customer_id`
+), `events_events_pageviews` AS (
+  SELECT
+    `src`.`user_id` AS `member_id`,
+    COUNT(
+      CASE
+        WHEN `src`.`viewed_at` >= CAST('2026-10-31 23:30:00.000000' AS TIMESTAMP_NTZ)
+        THEN 1
+      END
+    ) AS `n_page_view_2`
+  FROM `events`.`pageviews` AS `src`
+  WHERE
+    NOT `src`.`user_id` IS NULL
+    AND NOT `src`.`viewed_at` IS NULL
+    AND `src`.`viewed_at` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`viewed_at` >= CAST('2026-10-31 23:30:00.000000' AS TIMESTAMP_NTZ)
+  GROUP BY
+    `src`.`user_id`
+), `consent_rows` AS (
+  SELECT
+    `src`.`user_id` AS `member_id`,
+    `src`.`purpose_code` AS `purpose`,
+    `src`.`state` AS `status`,
+    `src`.`changed_at` AS `changed_at`,
+    MAX(`src`.`changed_at`) OVER (PARTITION BY `src`.`user_id`, `src`.`purpose_code`) AS `latest_at`
+  FROM `privacy`.`consent_log` AS `src`
+  WHERE
+    NOT `src`.`user_id` IS NULL
+    AND NOT `src`.`changed_at` IS NULL
+    AND `src`.`changed_at` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`purpose_code` IN ('email')
+    AND `src`.`state` IN ('opt_in', 'opt_out', 'withdrawn')
+), `consent` AS (
+  SELECT
+    `consent_rows`.`member_id` AS `member_id`,
+    MAX(
+      CASE
+        WHEN `consent_rows`.`purpose` = 'email' AND `consent_rows`.`status` = 'opt_in'
+        THEN 1
+        ELSE 0
+      END
+    ) AS `c_email_marketing_granted`,
+    MAX(
+      CASE
+        WHEN `consent_rows`.`purpose` = 'email'
+        AND `consent_rows`.`status` IN ('opt_out', 'withdrawn')
+        THEN 1
+        ELSE 0
+      END
+    ) AS `c_email_marketing_refused`
+  FROM `consent_rows`
+  WHERE
+    `consent_rows`.`changed_at` = `consent_rows`.`latest_at`
+  GROUP BY
+    `consent_rows`.`member_id`
+), `facts` AS (
+  SELECT
+    `profiles`.`member_id` AS `member_id`,
+    `profiles`.`t_email` AS `t_email`,
+    `profiles`.`t_loyalty_tier` AS `t_loyalty_tier`,
+    `profiles`.`t_is_employee` AS `t_is_employee`,
+    COALESCE(`events_events_orders`.`n_purchase_1`, 0) AS `n_purchase_1`,
+    COALESCE(`events_events_pageviews`.`n_page_view_2`, 0) AS `n_page_view_2`,
+    COALESCE(`consent`.`c_email_marketing_granted`, 0) AS `c_email_marketing_granted`,
+    COALESCE(`consent`.`c_email_marketing_refused`, 0) AS `c_email_marketing_refused`
+  FROM `profiles`
+  LEFT JOIN `events_events_orders`
+    ON `events_events_orders`.`member_id` = `profiles`.`member_id`
+  LEFT JOIN `events_events_pageviews`
+    ON `events_events_pageviews`.`member_id` = `profiles`.`member_id`
+  LEFT JOIN `consent`
+    ON `consent`.`member_id` = `profiles`.`member_id`
+), `members` AS (
+  SELECT
+    `member_id`
+  FROM `facts`
+  WHERE
+    `c_email_marketing_granted` = 1
+    AND `c_email_marketing_refused` = 0
+    AND NOT `t_email` IS NULL
+    AND `t_loyalty_tier` IS NULL
+    AND NOT `n_purchase_1` >= 1
+    AND NOT (
+      (
+        NOT `t_email` IS NULL
+        AND LENGTH(LOWER(`t_email`)) >= 17
+        AND SUBSTRING(LOWER(`t_email`), LENGTH(LOWER(`t_email`)) - 16, 17) = '@example-corp.com'
+      )
+      OR (
+        NOT `t_email` IS NULL AND LOCATE('+test', LOWER(`t_email`)) > 0
+      )
+      OR (
+        NOT `t_is_employee` IS NULL AND `t_is_employee` <> FALSE
+      )
+      OR `n_page_view_2` >= 1
+    )
+    AND `c_email_marketing_granted` = 1
+    AND `c_email_marketing_refused` = 0
+)
+SELECT
+  `member_id`
+FROM `members`

@@ -1,0 +1,35 @@
+-- audience existing_customers | market de | dialect mysql | as_of 2026-11-01T00:00:00Z | audiencelang 0.1.0
+WITH `profiles` AS (
+  SELECT
+    `src`.`kunden_id` AS `member_id`
+  FROM `crm`.`kunden` AS `src`
+  WHERE
+    NOT `src`.`kunden_id` IS NULL
+), `events_shop_bestellungen` AS (
+  SELECT
+    `src`.`kunde` AS `member_id`,
+    COUNT(*) AS `n_purchase_1`
+  FROM `shop`.`bestellungen` AS `src`
+  WHERE
+    NOT `src`.`kunde` IS NULL
+    AND NOT `src`.`bestellt_am` IS NULL
+    AND `src`.`bestellt_am` <= CAST('2026-11-01 00:00:00.000000' AS DATETIME(6))
+  GROUP BY
+    `src`.`kunde`
+), `facts` AS (
+  SELECT
+    `profiles`.`member_id` AS `member_id`,
+    COALESCE(`events_shop_bestellungen`.`n_purchase_1`, 0) AS `n_purchase_1`
+  FROM `profiles`
+  LEFT JOIN `events_shop_bestellungen`
+    ON `events_shop_bestellungen`.`member_id` = `profiles`.`member_id`
+), `members` AS (
+  SELECT
+    `member_id`
+  FROM `facts`
+  WHERE
+    `n_purchase_1` >= 1
+)
+SELECT
+  `member_id`
+FROM `members`

@@ -1,0 +1,143 @@
+-- audience cart_abandoners | market de | dialect postgres | as_of 2026-11-01T00:00:00Z | audiencelang 0.1.0
+WITH "profiles" AS (
+  SELECT
+    "src"."kunden_id" AS "member_id",
+    "src"."land" AS "t_country"
+  FROM "crm"."kunden" AS "src"
+  WHERE
+    NOT "src"."kunden_id" IS NULL
+), "events_web_ereignisse" AS (
+  SELECT
+    "src"."kunden_id" AS "member_id",
+    COUNT(
+      CASE
+        WHEN "src"."ereignis" = 'warenkorb'
+        AND "src"."zeitpunkt" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)
+        THEN 1
+      END
+    ) AS "n_add_to_cart_1"
+  FROM "web"."ereignisse" AS "src"
+  WHERE
+    NOT "src"."kunden_id" IS NULL
+    AND NOT "src"."zeitpunkt" IS NULL
+    AND "src"."zeitpunkt" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."zeitpunkt" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."ereignis" = 'warenkorb'
+  GROUP BY
+    "src"."kunden_id"
+), "events_shop_bestellungen" AS (
+  SELECT
+    "src"."kunde" AS "member_id",
+    COUNT(
+      CASE
+        WHEN "src"."bestellt_am" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)
+        THEN 1
+      END
+    ) AS "n_purchase_2",
+    COUNT(*) AS "n_purchase_3"
+  FROM "shop"."bestellungen" AS "src"
+  WHERE
+    NOT "src"."kunde" IS NULL
+    AND NOT "src"."bestellt_am" IS NULL
+    AND "src"."bestellt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+  GROUP BY
+    "src"."kunde"
+), "consent_rows" AS (
+  SELECT
+    "src"."kunden_id" AS "member_id",
+    "src"."zweck" AS "purpose",
+    "src"."status" AS "status",
+    "src"."geaendert_am" AS "changed_at",
+    "src"."bestaetigt_am" AS "confirmed_at",
+    MAX("src"."geaendert_am") OVER (PARTITION BY "src"."kunden_id", "src"."zweck") AS "latest_at"
+  FROM "legal"."einwilligungen" AS "src"
+  WHERE
+    NOT "src"."kunden_id" IS NULL
+    AND NOT "src"."geaendert_am" IS NULL
+    AND "src"."geaendert_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."zweck" IN ('werbung', 'newsletter')
+    AND "src"."status" IN ('erteilt', 'abgelehnt', 'widerrufen')
+), "consent" AS (
+  SELECT
+    "consent_rows"."member_id" AS "member_id",
+    MAX(
+      CASE
+        WHEN "consent_rows"."purpose" = 'werbung'
+        AND "consent_rows"."status" = 'erteilt'
+        AND "consent_rows"."changed_at" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+        THEN 1
+        ELSE 0
+      END
+    ) AS "c_ads_personalization_granted",
+    MAX(
+      CASE
+        WHEN "consent_rows"."purpose" = 'werbung'
+        AND "consent_rows"."status" IN ('abgelehnt', 'widerrufen')
+        THEN 1
+        ELSE 0
+      END
+    ) AS "c_ads_personalization_refused",
+    MAX(
+      CASE
+        WHEN "consent_rows"."purpose" = 'newsletter'
+        AND "consent_rows"."status" = 'erteilt'
+        AND NOT "consent_rows"."confirmed_at" IS NULL
+        AND "consent_rows"."confirmed_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+        THEN 1
+        ELSE 0
+      END
+    ) AS "c_email_marketing_granted",
+    MAX(
+      CASE
+        WHEN "consent_rows"."purpose" = 'newsletter'
+        AND "consent_rows"."status" IN ('abgelehnt', 'widerrufen')
+        THEN 1
+        ELSE 0
+      END
+    ) AS "c_email_marketing_refused"
+  FROM "consent_rows"
+  WHERE
+    "consent_rows"."changed_at" = "consent_rows"."latest_at"
+  GROUP BY
+    "consent_rows"."member_id"
+), "facts" AS (
+  SELECT
+    "profiles"."member_id" AS "member_id",
+    "profiles"."t_country" AS "t_country",
+    COALESCE("events_web_ereignisse"."n_add_to_cart_1", 0) AS "n_add_to_cart_1",
+    COALESCE("events_shop_bestellungen"."n_purchase_2", 0) AS "n_purchase_2",
+    COALESCE("events_shop_bestellungen"."n_purchase_3", 0) AS "n_purchase_3",
+    COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
+    COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused",
+    COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
+    COALESCE("consent"."c_email_marketing_refused", 0) AS "c_email_marketing_refused"
+  FROM "profiles"
+  LEFT JOIN "events_web_ereignisse"
+    ON "events_web_ereignisse"."member_id" = "profiles"."member_id"
+  LEFT JOIN "events_shop_bestellungen"
+    ON "events_shop_bestellungen"."member_id" = "profiles"."member_id"
+  LEFT JOIN "consent"
+    ON "consent"."member_id" = "profiles"."member_id"
+), "aud_existing_customers" AS (
+  SELECT
+    "facts".*,
+    CASE WHEN "n_purchase_3" >= 1 THEN 1 ELSE 0 END AS "in_existing_customers"
+  FROM "facts"
+), "members" AS (
+  SELECT
+    "member_id"
+  FROM "aud_existing_customers"
+  WHERE
+    "n_add_to_cart_1" >= 1
+    AND "t_country" IN ('DE', 'AT', 'CH')
+    AND NOT (
+      "n_purchase_2" >= 1 OR "in_existing_customers" = 1
+    )
+    AND "c_ads_personalization_granted" = 1
+    AND "c_ads_personalization_refused" = 0
+    AND "c_email_marketing_granted" = 1
+    AND "c_email_marketing_refused" = 0
+)
+SELECT
+  "member_id"
+FROM "members"

@@ -1,0 +1,135 @@
+-- audience newsletter_winback | market de | dialect postgres | as_of 2026-11-01T00:00:00Z | audiencelang 0.1.0
+WITH "profiles" AS (
+  SELECT
+    "src"."kunden_id" AS "member_id",
+    "src"."email" AS "t_email",
+    "src"."treuestufe" AS "t_loyalty_tier",
+    "src"."ist_mitarbeiter" AS "t_is_employee"
+  FROM "crm"."kunden" AS "src"
+  WHERE
+    NOT "src"."kunden_id" IS NULL
+), "events_shop_bestellungen" AS (
+  SELECT
+    "src"."kunde" AS "member_id",
+    COUNT(
+      CASE
+        WHEN "src"."bestellt_am" >= CAST('2026-06-01 00:00:00.000000' AS TIMESTAMP)
+        THEN 1
+      END
+    ) AS "n_purchase_1"
+  FROM "shop"."bestellungen" AS "src"
+  WHERE
+    NOT "src"."kunde" IS NULL
+    AND NOT "src"."bestellt_am" IS NULL
+    AND "src"."bestellt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."bestellt_am" >= CAST('2026-06-01 00:00:00.000000' AS TIMESTAMP)
+  GROUP BY
+    "src"."kunde"
+), "events_web_ereignisse" AS (
+  SELECT
+    "src"."kunden_id" AS "member_id",
+    COUNT(
+      CASE
+        WHEN "src"."ereignis" = 'seitenaufruf'
+        AND "src"."zeitpunkt" >= CAST('2026-10-31 23:30:00.000000' AS TIMESTAMP)
+        THEN 1
+      END
+    ) AS "n_page_view_2"
+  FROM "web"."ereignisse" AS "src"
+  WHERE
+    NOT "src"."kunden_id" IS NULL
+    AND NOT "src"."zeitpunkt" IS NULL
+    AND "src"."zeitpunkt" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."zeitpunkt" >= CAST('2026-10-31 23:30:00.000000' AS TIMESTAMP)
+    AND "src"."ereignis" = 'seitenaufruf'
+  GROUP BY
+    "src"."kunden_id"
+), "consent_rows" AS (
+  SELECT
+    "src"."kunden_id" AS "member_id",
+    "src"."zweck" AS "purpose",
+    "src"."status" AS "status",
+    "src"."geaendert_am" AS "changed_at",
+    "src"."bestaetigt_am" AS "confirmed_at",
+    MAX("src"."geaendert_am") OVER (PARTITION BY "src"."kunden_id", "src"."zweck") AS "latest_at"
+  FROM "legal"."einwilligungen" AS "src"
+  WHERE
+    NOT "src"."kunden_id" IS NULL
+    AND NOT "src"."geaendert_am" IS NULL
+    AND "src"."geaendert_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."zweck" IN ('newsletter')
+    AND "src"."status" IN ('erteilt', 'abgelehnt', 'widerrufen')
+), "consent" AS (
+  SELECT
+    "consent_rows"."member_id" AS "member_id",
+    MAX(
+      CASE
+        WHEN "consent_rows"."purpose" = 'newsletter'
+        AND "consent_rows"."status" = 'erteilt'
+        AND NOT "consent_rows"."confirmed_at" IS NULL
+        AND "consent_rows"."confirmed_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+        THEN 1
+        ELSE 0
+      END
+    ) AS "c_email_marketing_granted",
+    MAX(
+      CASE
+        WHEN "consent_rows"."purpose" = 'newsletter'
+        AND "consent_rows"."status" IN ('abgelehnt', 'widerrufen')
+        THEN 1
+        ELSE 0
+      END
+    ) AS "c_email_marketing_refused"
+  FROM "consent_rows"
+  WHERE
+    "consent_rows"."changed_at" = "consent_rows"."latest_at"
+  GROUP BY
+    "consent_rows"."member_id"
+), "facts" AS (
+  SELECT
+    "profiles"."member_id" AS "member_id",
+    "profiles"."t_email" AS "t_email",
+    "profiles"."t_loyalty_tier" AS "t_loyalty_tier",
+    "profiles"."t_is_employee" AS "t_is_employee",
+    COALESCE("events_shop_bestellungen"."n_purchase_1", 0) AS "n_purchase_1",
+    COALESCE("events_web_ereignisse"."n_page_view_2", 0) AS "n_page_view_2",
+    COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
+    COALESCE("consent"."c_email_marketing_refused", 0) AS "c_email_marketing_refused"
+  FROM "profiles"
+  LEFT JOIN "events_shop_bestellungen"
+    ON "events_shop_bestellungen"."member_id" = "profiles"."member_id"
+  LEFT JOIN "events_web_ereignisse"
+    ON "events_web_ereignisse"."member_id" = "profiles"."member_id"
+  LEFT JOIN "consent"
+    ON "consent"."member_id" = "profiles"."member_id"
+), "members" AS (
+  SELECT
+    "member_id"
+  FROM "facts"
+  WHERE
+    "c_email_marketing_granted" = 1
+    AND "c_email_marketing_refused" = 0
+    AND NOT "t_email" IS NULL
+    AND "t_loyalty_tier" IS NULL
+    AND NOT "n_purchase_1" >= 1
+    AND NOT (
+      (
+        NOT "t_email" IS NULL
+        AND LENGTH(LOWER("t_email" COLLATE "und-x-icu")) >= 17
+        AND SUBSTRING(LOWER("t_email" COLLATE "und-x-icu") FROM LENGTH(LOWER("t_email" COLLATE "und-x-icu")) - 16 FOR 17) = '@example-corp.com'
+      )
+      OR (
+        NOT "t_email" IS NULL
+        AND POSITION('+test' IN LOWER("t_email" COLLATE "und-x-icu")) > 0
+      )
+      OR (
+        NOT "t_is_employee" IS NULL AND "t_is_employee" <> FALSE
+      )
+      OR "n_page_view_2" >= 1
+    )
+    AND "c_email_marketing_granted" = 1
+    AND "c_email_marketing_refused" = 0
+)
+SELECT
+  "member_id"
+FROM "members"

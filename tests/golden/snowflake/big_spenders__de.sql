@@ -1,0 +1,129 @@
+-- audience big_spenders | market de | dialect snowflake | as_of 2026-11-01T00:00:00Z | audiencelang 0.1.0
+WITH "profiles" AS (
+  SELECT
+    "src"."kunden_id" AS "member_id",
+    "src"."treuestufe" AS "t_loyalty_tier",
+    "src"."ist_mitarbeiter" AS "t_is_employee"
+  FROM "crm"."kunden" AS "src"
+  WHERE
+    NOT "src"."kunden_id" IS NULL
+), "events_shop_bestellungen" AS (
+  SELECT
+    "src"."kunde" AS "member_id",
+    SUM(
+      CASE
+        WHEN "src"."bestellt_am" >= CAST('2026-08-03 00:00:00.000000' AS TIMESTAMPNTZ)
+        THEN "src"."umsatz"
+      END
+    ) AS "sum_purchase_revenue_1",
+    MAX("src"."umsatz") AS "max_purchase_revenue_2",
+    COUNT("src"."umsatz") AS "n_purchase_revenue_3",
+    SUM(CASE WHEN "src"."kanal" = 'web' THEN "src"."umsatz" END) AS "sum_purchase_revenue_4",
+    COUNT(CASE WHEN "src"."kanal" = 'web' THEN "src"."umsatz" END) AS "n_purchase_revenue_5",
+    MIN(
+      CASE
+        WHEN "src"."bestellt_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMPNTZ)
+        THEN "src"."umsatz"
+      END
+    ) AS "min_purchase_revenue_6",
+    COUNT(
+      CASE
+        WHEN "src"."bestellt_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMPNTZ)
+        THEN "src"."umsatz"
+      END
+    ) AS "n_purchase_revenue_7",
+    COUNT(*) AS "n_purchase_8"
+  FROM "shop"."bestellungen" AS "src"
+  WHERE
+    NOT "src"."kunde" IS NULL
+    AND NOT "src"."bestellt_am" IS NULL
+    AND "src"."bestellt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMPNTZ)
+  GROUP BY
+    "src"."kunde"
+), "consent_rows" AS (
+  SELECT
+    "src"."kunden_id" AS "member_id",
+    "src"."zweck" AS "purpose",
+    "src"."status" AS "status",
+    "src"."geaendert_am" AS "changed_at",
+    "src"."bestaetigt_am" AS "confirmed_at",
+    MAX("src"."geaendert_am") OVER (PARTITION BY "src"."kunden_id", "src"."zweck") AS "latest_at"
+  FROM "legal"."einwilligungen" AS "src"
+  WHERE
+    NOT "src"."kunden_id" IS NULL
+    AND NOT "src"."geaendert_am" IS NULL
+    AND "src"."geaendert_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMPNTZ)
+    AND "src"."zweck" IN ('werbung')
+    AND "src"."status" IN ('erteilt', 'abgelehnt', 'widerrufen')
+), "consent" AS (
+  SELECT
+    "consent_rows"."member_id" AS "member_id",
+    MAX(
+      CASE
+        WHEN "consent_rows"."purpose" = 'werbung'
+        AND "consent_rows"."status" = 'erteilt'
+        AND "consent_rows"."changed_at" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMPNTZ)
+        THEN 1
+        ELSE 0
+      END
+    ) AS "c_ads_personalization_granted",
+    MAX(
+      CASE
+        WHEN "consent_rows"."purpose" = 'werbung'
+        AND "consent_rows"."status" IN ('abgelehnt', 'widerrufen')
+        THEN 1
+        ELSE 0
+      END
+    ) AS "c_ads_personalization_refused"
+  FROM "consent_rows"
+  WHERE
+    "consent_rows"."changed_at" = "consent_rows"."latest_at"
+  GROUP BY
+    "consent_rows"."member_id"
+), "facts" AS (
+  SELECT
+    "profiles"."member_id" AS "member_id",
+    "profiles"."t_loyalty_tier" AS "t_loyalty_tier",
+    "profiles"."t_is_employee" AS "t_is_employee",
+    COALESCE("events_shop_bestellungen"."sum_purchase_revenue_1", 0) AS "sum_purchase_revenue_1",
+    "events_shop_bestellungen"."max_purchase_revenue_2" AS "max_purchase_revenue_2",
+    COALESCE("events_shop_bestellungen"."n_purchase_revenue_3", 0) AS "n_purchase_revenue_3",
+    COALESCE("events_shop_bestellungen"."sum_purchase_revenue_4", 0) AS "sum_purchase_revenue_4",
+    COALESCE("events_shop_bestellungen"."n_purchase_revenue_5", 0) AS "n_purchase_revenue_5",
+    "events_shop_bestellungen"."min_purchase_revenue_6" AS "min_purchase_revenue_6",
+    COALESCE("events_shop_bestellungen"."n_purchase_revenue_7", 0) AS "n_purchase_revenue_7",
+    COALESCE("events_shop_bestellungen"."n_purchase_8", 0) AS "n_purchase_8",
+    COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
+    COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused"
+  FROM "profiles"
+  LEFT JOIN "events_shop_bestellungen"
+    ON "events_shop_bestellungen"."member_id" = "profiles"."member_id"
+  LEFT JOIN "consent"
+    ON "consent"."member_id" = "profiles"."member_id"
+), "members" AS (
+  SELECT
+    "member_id"
+  FROM "facts"
+  WHERE
+    (
+      "sum_purchase_revenue_1" >= 500
+      OR (
+        "n_purchase_revenue_3" > 0 AND "max_purchase_revenue_2" > 1000
+      )
+    )
+    AND "n_purchase_revenue_5" > 0
+    AND "sum_purchase_revenue_4" > 40 * "n_purchase_revenue_5"
+    AND "n_purchase_revenue_7" > 0
+    AND "min_purchase_revenue_6" >= 10
+    AND "n_purchase_8" >= 2
+    AND "n_purchase_8" <= 50
+    AND "t_loyalty_tier" IN ('gold', 'platinum')
+    AND NOT (
+      NOT "t_is_employee" IS NULL AND "t_is_employee" = TRUE
+    )
+    AND "c_ads_personalization_granted" = 1
+    AND "c_ads_personalization_refused" = 0
+)
+SELECT
+  "member_id"
+FROM "members"

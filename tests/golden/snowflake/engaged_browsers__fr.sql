@@ -1,0 +1,141 @@
+-- audience engaged_browsers | market fr | dialect snowflake | as_of 2026-11-01T00:00:00Z | audiencelang 0.1.0
+WITH "profiles" AS (
+  SELECT
+    "src"."client_id" AS "member_id"
+  FROM "crm"."clients" AS "src"
+  WHERE
+    NOT "src"."client_id" IS NULL
+), "events_suivi_evenements" AS (
+  SELECT
+    "src"."client_id" AS "member_id",
+    COUNT(
+      CASE
+        WHEN "src"."type_evenement" = 'vue_page'
+        AND "src"."horodatage" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMPNTZ)
+        THEN 1
+      END
+    ) AS "n_page_view_1",
+    COUNT(
+      CASE
+        WHEN "src"."type_evenement" = 'session'
+        AND "src"."horodatage" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMPNTZ)
+        THEN 1
+      END
+    ) AS "n_session_2",
+    COUNT(
+      CASE
+        WHEN "src"."type_evenement" = 'vue_page'
+        AND SUBSTRING("src"."chemin", 1, 5) = '/sale'
+        AND "src"."horodatage" >= CAST('2026-10-18 00:00:00.000000' AS TIMESTAMPNTZ)
+        THEN 1
+      END
+    ) AS "n_page_view_3",
+    COUNT(
+      CASE
+        WHEN "src"."type_evenement" = 'ajout_panier'
+        AND "src"."horodatage" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMPNTZ)
+        THEN 1
+      END
+    ) AS "n_add_to_cart_4",
+    COUNT(
+      CASE
+        WHEN "src"."type_evenement" = 'achat'
+        AND "src"."horodatage" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMPNTZ)
+        THEN 1
+      END
+    ) AS "n_purchase_5",
+    COUNT(
+      CASE
+        WHEN "src"."type_evenement" = 'ajout_panier'
+        AND "src"."horodatage" >= CAST('2026-10-30 00:00:00.000000' AS TIMESTAMPNTZ)
+        THEN 1
+      END
+    ) AS "n_add_to_cart_6"
+  FROM "suivi"."evenements" AS "src"
+  WHERE
+    NOT "src"."client_id" IS NULL
+    AND NOT "src"."horodatage" IS NULL
+    AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMPNTZ)
+    AND "src"."horodatage" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMPNTZ)
+    AND (
+      "src"."type_evenement" = 'vue_page'
+      OR "src"."type_evenement" = 'session'
+      OR "src"."type_evenement" = 'ajout_panier'
+      OR "src"."type_evenement" = 'achat'
+    )
+  GROUP BY
+    "src"."client_id"
+), "consent_rows" AS (
+  SELECT
+    "src"."client_id" AS "member_id",
+    "src"."finalite" AS "purpose",
+    "src"."statut" AS "status",
+    "src"."modifie_le" AS "changed_at",
+    "src"."confirme_le" AS "confirmed_at",
+    MAX("src"."modifie_le") OVER (PARTITION BY "src"."client_id", "src"."finalite") AS "latest_at"
+  FROM "rgpd"."consentements" AS "src"
+  WHERE
+    NOT "src"."client_id" IS NULL
+    AND NOT "src"."modifie_le" IS NULL
+    AND "src"."modifie_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMPNTZ)
+    AND "src"."finalite" IN ('publicite_ciblee')
+    AND "src"."statut" IN ('accepte', 'refuse', 'retire')
+), "consent" AS (
+  SELECT
+    "consent_rows"."member_id" AS "member_id",
+    MAX(
+      CASE
+        WHEN "consent_rows"."purpose" = 'publicite_ciblee'
+        AND "consent_rows"."status" = 'accepte'
+        AND "consent_rows"."changed_at" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMPNTZ)
+        THEN 1
+        ELSE 0
+      END
+    ) AS "c_ads_personalization_granted",
+    MAX(
+      CASE
+        WHEN "consent_rows"."purpose" = 'publicite_ciblee'
+        AND "consent_rows"."status" IN ('refuse', 'retire')
+        THEN 1
+        ELSE 0
+      END
+    ) AS "c_ads_personalization_refused"
+  FROM "consent_rows"
+  WHERE
+    "consent_rows"."changed_at" = "consent_rows"."latest_at"
+  GROUP BY
+    "consent_rows"."member_id"
+), "facts" AS (
+  SELECT
+    "profiles"."member_id" AS "member_id",
+    COALESCE("events_suivi_evenements"."n_page_view_1", 0) AS "n_page_view_1",
+    COALESCE("events_suivi_evenements"."n_session_2", 0) AS "n_session_2",
+    COALESCE("events_suivi_evenements"."n_page_view_3", 0) AS "n_page_view_3",
+    COALESCE("events_suivi_evenements"."n_add_to_cart_4", 0) AS "n_add_to_cart_4",
+    COALESCE("events_suivi_evenements"."n_purchase_5", 0) AS "n_purchase_5",
+    COALESCE("events_suivi_evenements"."n_add_to_cart_6", 0) AS "n_add_to_cart_6",
+    COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
+    COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused"
+  FROM "profiles"
+  LEFT JOIN "events_suivi_evenements"
+    ON "events_suivi_evenements"."member_id" = "profiles"."member_id"
+  LEFT JOIN "consent"
+    ON "consent"."member_id" = "profiles"."member_id"
+), "members" AS (
+  SELECT
+    "member_id"
+  FROM "facts"
+  WHERE
+    "n_page_view_1" >= 5
+    AND "n_session_2" >= 5
+    AND "n_page_view_3" >= 3
+    AND "n_add_to_cart_4" <= 2
+    AND NOT (
+      "n_purchase_5" >= 1 OR "n_add_to_cart_6" >= 5
+    )
+    AND "c_ads_personalization_granted" = 1
+    AND "c_ads_personalization_refused" = 0
+)
+SELECT
+  "member_id"
+FROM "members"

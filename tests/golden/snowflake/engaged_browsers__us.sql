@@ -1,0 +1,164 @@
+-- audience engaged_browsers | market us | dialect snowflake | as_of 2026-11-01T00:00:00Z | audiencelang 0.1.0
+WITH "profiles" AS (
+  SELECT
+    "src"."user_id" AS "member_id"
+  FROM "analytics"."users" AS "src"
+  WHERE
+    NOT "src"."user_id" IS NULL
+), "events_events_pageviews" AS (
+  SELECT
+    "src"."user_id" AS "member_id",
+    COUNT(
+      CASE
+        WHEN "src"."viewed_at" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMPNTZ)
+        THEN 1
+      END
+    ) AS "n_page_view_1",
+    COUNT(
+      CASE
+        WHEN SUBSTRING("src"."url_path", 1, 5) = '/sale'
+        AND "src"."viewed_at" >= CAST('2026-10-18 00:00:00.000000' AS TIMESTAMPNTZ)
+        THEN 1
+      END
+    ) AS "n_page_view_3"
+  FROM "events"."pageviews" AS "src"
+  WHERE
+    NOT "src"."user_id" IS NULL
+    AND NOT "src"."viewed_at" IS NULL
+    AND "src"."viewed_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMPNTZ)
+    AND "src"."viewed_at" >= CAST('2026-10-18 00:00:00.000000' AS TIMESTAMPNTZ)
+  GROUP BY
+    "src"."user_id"
+), "events_events_sessions" AS (
+  SELECT
+    "src"."user_id" AS "member_id",
+    COUNT(
+      CASE
+        WHEN "src"."session_start" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMPNTZ)
+        THEN 1
+      END
+    ) AS "n_session_2"
+  FROM "events"."sessions" AS "src"
+  WHERE
+    NOT "src"."user_id" IS NULL
+    AND NOT "src"."session_start" IS NULL
+    AND "src"."session_start" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMPNTZ)
+    AND "src"."session_start" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMPNTZ)
+  GROUP BY
+    "src"."user_id"
+), "events_events_cart_adds" AS (
+  SELECT
+    "src"."user_id" AS "member_id",
+    COUNT(
+      CASE
+        WHEN "src"."added_at" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMPNTZ)
+        THEN 1
+      END
+    ) AS "n_add_to_cart_4",
+    COUNT(
+      CASE
+        WHEN "src"."added_at" >= CAST('2026-10-30 00:00:00.000000' AS TIMESTAMPNTZ)
+        THEN 1
+      END
+    ) AS "n_add_to_cart_6"
+  FROM "events"."cart_adds" AS "src"
+  WHERE
+    NOT "src"."user_id" IS NULL
+    AND NOT "src"."added_at" IS NULL
+    AND "src"."added_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMPNTZ)
+    AND "src"."added_at" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMPNTZ)
+  GROUP BY
+    "src"."user_id"
+), "events_events_orders" AS (
+  SELECT
+    "src"."customer_id" AS "member_id",
+    COUNT(
+      CASE
+        WHEN "src"."ordered_at" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMPNTZ)
+        THEN 1
+      END
+    ) AS "n_purchase_5"
+  FROM "events"."orders" AS "src"
+  WHERE
+    NOT "src"."customer_id" IS NULL
+    AND NOT "src"."ordered_at" IS NULL
+    AND "src"."ordered_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMPNTZ)
+    AND "src"."ordered_at" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMPNTZ)
+  GROUP BY
+    "src"."customer_id"
+), "consent_rows" AS (
+  SELECT
+    "src"."user_id" AS "member_id",
+    "src"."purpose_code" AS "purpose",
+    "src"."state" AS "status",
+    "src"."changed_at" AS "changed_at",
+    MAX("src"."changed_at") OVER (PARTITION BY "src"."user_id", "src"."purpose_code") AS "latest_at"
+  FROM "privacy"."consent_log" AS "src"
+  WHERE
+    NOT "src"."user_id" IS NULL
+    AND NOT "src"."changed_at" IS NULL
+    AND "src"."changed_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMPNTZ)
+    AND "src"."purpose_code" IN ('targeted_ads')
+    AND "src"."state" IN ('opt_in', 'opt_out', 'withdrawn')
+), "consent" AS (
+  SELECT
+    "consent_rows"."member_id" AS "member_id",
+    MAX(
+      CASE
+        WHEN "consent_rows"."purpose" = 'targeted_ads' AND "consent_rows"."status" = 'opt_in'
+        THEN 1
+        ELSE 0
+      END
+    ) AS "c_ads_personalization_granted",
+    MAX(
+      CASE
+        WHEN "consent_rows"."purpose" = 'targeted_ads'
+        AND "consent_rows"."status" IN ('opt_out', 'withdrawn')
+        THEN 1
+        ELSE 0
+      END
+    ) AS "c_ads_personalization_refused"
+  FROM "consent_rows"
+  WHERE
+    "consent_rows"."changed_at" = "consent_rows"."latest_at"
+  GROUP BY
+    "consent_rows"."member_id"
+), "facts" AS (
+  SELECT
+    "profiles"."member_id" AS "member_id",
+    COALESCE("events_events_pageviews"."n_page_view_1", 0) AS "n_page_view_1",
+    COALESCE("events_events_pageviews"."n_page_view_3", 0) AS "n_page_view_3",
+    COALESCE("events_events_sessions"."n_session_2", 0) AS "n_session_2",
+    COALESCE("events_events_cart_adds"."n_add_to_cart_4", 0) AS "n_add_to_cart_4",
+    COALESCE("events_events_cart_adds"."n_add_to_cart_6", 0) AS "n_add_to_cart_6",
+    COALESCE("events_events_orders"."n_purchase_5", 0) AS "n_purchase_5",
+    COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
+    COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused"
+  FROM "profiles"
+  LEFT JOIN "events_events_pageviews"
+    ON "events_events_pageviews"."member_id" = "profiles"."member_id"
+  LEFT JOIN "events_events_sessions"
+    ON "events_events_sessions"."member_id" = "profiles"."member_id"
+  LEFT JOIN "events_events_cart_adds"
+    ON "events_events_cart_adds"."member_id" = "profiles"."member_id"
+  LEFT JOIN "events_events_orders"
+    ON "events_events_orders"."member_id" = "profiles"."member_id"
+  LEFT JOIN "consent"
+    ON "consent"."member_id" = "profiles"."member_id"
+), "members" AS (
+  SELECT
+    "member_id"
+  FROM "facts"
+  WHERE
+    "n_page_view_1" >= 5
+    AND "n_session_2" >= 5
+    AND "n_page_view_3" >= 3
+    AND "n_add_to_cart_4" <= 2
+    AND NOT (
+      "n_purchase_5" >= 1 OR "n_add_to_cart_6" >= 5
+    )
+    AND "c_ads_personalization_refused" = 0
+)
+SELECT
+  "member_id"
+FROM "members"

@@ -1,0 +1,151 @@
+-- audience munich_early_adopters | market fr | dialect snowflake | as_of 2026-11-01T00:00:00Z | audiencelang 0.1.0
+WITH "profiles" AS (
+  SELECT
+    "src"."client_id" AS "member_id",
+    "src"."ville" AS "t_city",
+    "src"."date_inscription" AS "t_signup_date"
+  FROM "crm"."clients" AS "src"
+  WHERE
+    NOT "src"."client_id" IS NULL
+), "events_suivi_evenements" AS (
+  SELECT
+    "src"."client_id" AS "member_id",
+    MIN(CASE WHEN "src"."type_evenement" = 'session' THEN "src"."horodatage" END) AS "min_session_started_at_1",
+    COUNT(CASE WHEN "src"."type_evenement" = 'session' THEN "src"."horodatage" END) AS "n_session_started_at_2",
+    COUNT(
+      CASE
+        WHEN "src"."type_evenement" = 'session'
+        AND "src"."horodatage" >= CAST('2026-09-01 00:00:00.000000' AS TIMESTAMPNTZ)
+        THEN 1
+      END
+    ) AS "n_session_3",
+    COUNT(
+      CASE
+        WHEN "src"."type_evenement" = 'ajout_panier'
+        AND "src"."categorie" = 'shoes'
+        AND "src"."prix" <= 200
+        AND "src"."horodatage" >= CAST('2026-09-02 00:00:00.000000' AS TIMESTAMPNTZ)
+        THEN 1
+      END
+    ) AS "n_add_to_cart_4",
+    COUNT(
+      CASE
+        WHEN "src"."type_evenement" = 'achat'
+        AND "src"."horodatage" >= CAST('2026-10-31 12:00:00.000000' AS TIMESTAMPNTZ)
+        THEN 1
+      END
+    ) AS "n_purchase_5"
+  FROM "suivi"."evenements" AS "src"
+  WHERE
+    NOT "src"."client_id" IS NULL
+    AND NOT "src"."horodatage" IS NULL
+    AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMPNTZ)
+    AND (
+      "src"."type_evenement" = 'session'
+      OR "src"."type_evenement" = 'ajout_panier'
+      OR "src"."type_evenement" = 'achat'
+    )
+  GROUP BY
+    "src"."client_id"
+), "consent_rows" AS (
+  SELECT
+    "src"."client_id" AS "member_id",
+    "src"."finalite" AS "purpose",
+    "src"."statut" AS "status",
+    "src"."modifie_le" AS "changed_at",
+    "src"."confirme_le" AS "confirmed_at",
+    MAX("src"."modifie_le") OVER (PARTITION BY "src"."client_id", "src"."finalite") AS "latest_at"
+  FROM "rgpd"."consentements" AS "src"
+  WHERE
+    NOT "src"."client_id" IS NULL
+    AND NOT "src"."modifie_le" IS NULL
+    AND "src"."modifie_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMPNTZ)
+    AND "src"."finalite" IN ('publicite_ciblee', 'lettre_info')
+    AND "src"."statut" IN ('accepte', 'refuse', 'retire')
+), "consent" AS (
+  SELECT
+    "consent_rows"."member_id" AS "member_id",
+    MAX(
+      CASE
+        WHEN "consent_rows"."purpose" = 'publicite_ciblee'
+        AND "consent_rows"."status" = 'accepte'
+        AND "consent_rows"."changed_at" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMPNTZ)
+        THEN 1
+        ELSE 0
+      END
+    ) AS "c_ads_personalization_granted",
+    MAX(
+      CASE
+        WHEN "consent_rows"."purpose" = 'publicite_ciblee'
+        AND "consent_rows"."status" IN ('refuse', 'retire')
+        THEN 1
+        ELSE 0
+      END
+    ) AS "c_ads_personalization_refused",
+    MAX(
+      CASE
+        WHEN "consent_rows"."purpose" = 'lettre_info'
+        AND "consent_rows"."status" = 'accepte'
+        AND NOT "consent_rows"."confirmed_at" IS NULL
+        AND "consent_rows"."confirmed_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMPNTZ)
+        THEN 1
+        ELSE 0
+      END
+    ) AS "c_email_marketing_granted",
+    MAX(
+      CASE
+        WHEN "consent_rows"."purpose" = 'lettre_info'
+        AND "consent_rows"."status" IN ('refuse', 'retire')
+        THEN 1
+        ELSE 0
+      END
+    ) AS "c_email_marketing_refused"
+  FROM "consent_rows"
+  WHERE
+    "consent_rows"."changed_at" = "consent_rows"."latest_at"
+  GROUP BY
+    "consent_rows"."member_id"
+), "facts" AS (
+  SELECT
+    "profiles"."member_id" AS "member_id",
+    "profiles"."t_city" AS "t_city",
+    "profiles"."t_signup_date" AS "t_signup_date",
+    "events_suivi_evenements"."min_session_started_at_1" AS "min_session_started_at_1",
+    COALESCE("events_suivi_evenements"."n_session_started_at_2", 0) AS "n_session_started_at_2",
+    COALESCE("events_suivi_evenements"."n_session_3", 0) AS "n_session_3",
+    COALESCE("events_suivi_evenements"."n_add_to_cart_4", 0) AS "n_add_to_cart_4",
+    COALESCE("events_suivi_evenements"."n_purchase_5", 0) AS "n_purchase_5",
+    COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
+    COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused",
+    COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
+    COALESCE("consent"."c_email_marketing_refused", 0) AS "c_email_marketing_refused"
+  FROM "profiles"
+  LEFT JOIN "events_suivi_evenements"
+    ON "events_suivi_evenements"."member_id" = "profiles"."member_id"
+  LEFT JOIN "consent"
+    ON "consent"."member_id" = "profiles"."member_id"
+), "members" AS (
+  SELECT
+    "member_id"
+  FROM "facts"
+  WHERE
+    SUBSTRING(LOWER("t_city"), 1, 3) = 'mün'
+    AND "t_signup_date" < CAST('2025-01-01' AS DATE)
+    AND "n_session_started_at_2" > 0
+    AND "min_session_started_at_1" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMPNTZ)
+    AND "n_session_3" >= 1
+    AND "n_add_to_cart_4" >= 1
+    AND NOT (
+      (
+        NOT "t_signup_date" IS NULL AND "t_signup_date" >= CAST('2026-10-02' AS DATE)
+      )
+      OR "n_purchase_5" >= 1
+    )
+    AND "c_ads_personalization_granted" = 1
+    AND "c_ads_personalization_refused" = 0
+    AND "c_email_marketing_granted" = 1
+    AND "c_email_marketing_refused" = 0
+)
+SELECT
+  "member_id"
+FROM "members"

@@ -1,0 +1,162 @@
+-- audience munich_early_adopters | market us | dialect snowflake | as_of 2026-11-01T00:00:00Z | audiencelang 0.1.0
+WITH "profiles" AS (
+  SELECT
+    "src"."user_id" AS "member_id",
+    "src"."city_name" AS "t_city",
+    "src"."created_on" AS "t_signup_date"
+  FROM "analytics"."users" AS "src"
+  WHERE
+    NOT "src"."user_id" IS NULL
+), "events_events_sessions" AS (
+  SELECT
+    "src"."user_id" AS "member_id",
+    MIN("src"."session_start") AS "min_session_started_at_1",
+    COUNT("src"."session_start") AS "n_session_started_at_2",
+    COUNT(
+      CASE
+        WHEN "src"."session_start" >= CAST('2026-09-01 00:00:00.000000' AS TIMESTAMPNTZ)
+        THEN 1
+      END
+    ) AS "n_session_3"
+  FROM "events"."sessions" AS "src"
+  WHERE
+    NOT "src"."user_id" IS NULL
+    AND NOT "src"."session_start" IS NULL
+    AND "src"."session_start" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMPNTZ)
+  GROUP BY
+    "src"."user_id"
+), "events_events_cart_adds" AS (
+  SELECT
+    "src"."user_id" AS "member_id",
+    COUNT(
+      CASE
+        WHEN "src"."product_category" = 'shoes'
+        AND "src"."unit_price" <= 200
+        AND "src"."added_at" >= CAST('2026-09-02 00:00:00.000000' AS TIMESTAMPNTZ)
+        THEN 1
+      END
+    ) AS "n_add_to_cart_4"
+  FROM "events"."cart_adds" AS "src"
+  WHERE
+    NOT "src"."user_id" IS NULL
+    AND NOT "src"."added_at" IS NULL
+    AND "src"."added_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMPNTZ)
+    AND "src"."added_at" >= CAST('2026-09-02 00:00:00.000000' AS TIMESTAMPNTZ)
+  GROUP BY
+    "src"."user_id"
+), "events_events_orders" AS (
+  SELECT
+    "src"."customer_id" AS "member_id",
+    COUNT(
+      CASE
+        WHEN "src"."ordered_at" >= CAST('2026-10-31 12:00:00.000000' AS TIMESTAMPNTZ)
+        THEN 1
+      END
+    ) AS "n_purchase_5"
+  FROM "events"."orders" AS "src"
+  WHERE
+    NOT "src"."customer_id" IS NULL
+    AND NOT "src"."ordered_at" IS NULL
+    AND "src"."ordered_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMPNTZ)
+    AND "src"."ordered_at" >= CAST('2026-10-31 12:00:00.000000' AS TIMESTAMPNTZ)
+  GROUP BY
+    "src"."customer_id"
+), "consent_rows" AS (
+  SELECT
+    "src"."user_id" AS "member_id",
+    "src"."purpose_code" AS "purpose",
+    "src"."state" AS "status",
+    "src"."changed_at" AS "changed_at",
+    MAX("src"."changed_at") OVER (PARTITION BY "src"."user_id", "src"."purpose_code") AS "latest_at"
+  FROM "privacy"."consent_log" AS "src"
+  WHERE
+    NOT "src"."user_id" IS NULL
+    AND NOT "src"."changed_at" IS NULL
+    AND "src"."changed_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMPNTZ)
+    AND "src"."purpose_code" IN ('targeted_ads', 'email')
+    AND "src"."state" IN ('opt_in', 'opt_out', 'withdrawn')
+), "consent" AS (
+  SELECT
+    "consent_rows"."member_id" AS "member_id",
+    MAX(
+      CASE
+        WHEN "consent_rows"."purpose" = 'targeted_ads' AND "consent_rows"."status" = 'opt_in'
+        THEN 1
+        ELSE 0
+      END
+    ) AS "c_ads_personalization_granted",
+    MAX(
+      CASE
+        WHEN "consent_rows"."purpose" = 'targeted_ads'
+        AND "consent_rows"."status" IN ('opt_out', 'withdrawn')
+        THEN 1
+        ELSE 0
+      END
+    ) AS "c_ads_personalization_refused",
+    MAX(
+      CASE
+        WHEN "consent_rows"."purpose" = 'email' AND "consent_rows"."status" = 'opt_in'
+        THEN 1
+        ELSE 0
+      END
+    ) AS "c_email_marketing_granted",
+    MAX(
+      CASE
+        WHEN "consent_rows"."purpose" = 'email'
+        AND "consent_rows"."status" IN ('opt_out', 'withdrawn')
+        THEN 1
+        ELSE 0
+      END
+    ) AS "c_email_marketing_refused"
+  FROM "consent_rows"
+  WHERE
+    "consent_rows"."changed_at" = "consent_rows"."latest_at"
+  GROUP BY
+    "consent_rows"."member_id"
+), "facts" AS (
+  SELECT
+    "profiles"."member_id" AS "member_id",
+    "profiles"."t_city" AS "t_city",
+    "profiles"."t_signup_date" AS "t_signup_date",
+    "events_events_sessions"."min_session_started_at_1" AS "min_session_started_at_1",
+    COALESCE("events_events_sessions"."n_session_started_at_2", 0) AS "n_session_started_at_2",
+    COALESCE("events_events_sessions"."n_session_3", 0) AS "n_session_3",
+    COALESCE("events_events_cart_adds"."n_add_to_cart_4", 0) AS "n_add_to_cart_4",
+    COALESCE("events_events_orders"."n_purchase_5", 0) AS "n_purchase_5",
+    COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
+    COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused",
+    COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
+    COALESCE("consent"."c_email_marketing_refused", 0) AS "c_email_marketing_refused"
+  FROM "profiles"
+  LEFT JOIN "events_events_sessions"
+    ON "events_events_sessions"."member_id" = "profiles"."member_id"
+  LEFT JOIN "events_events_cart_adds"
+    ON "events_events_cart_adds"."member_id" = "profiles"."member_id"
+  LEFT JOIN "events_events_orders"
+    ON "events_events_orders"."member_id" = "profiles"."member_id"
+  LEFT JOIN "consent"
+    ON "consent"."member_id" = "profiles"."member_id"
+), "members" AS (
+  SELECT
+    "member_id"
+  FROM "facts"
+  WHERE
+    SUBSTRING(LOWER("t_city"), 1, 3) = 'mün'
+    AND "t_signup_date" < CAST('2025-01-01' AS DATE)
+    AND "n_session_started_at_2" > 0
+    AND "min_session_started_at_1" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMPNTZ)
+    AND "n_session_3" >= 1
+    AND "n_add_to_cart_4" >= 1
+    AND NOT (
+      (
+        NOT "t_signup_date" IS NULL AND "t_signup_date" >= CAST('2026-10-02' AS DATE)
+      )
+      OR "n_purchase_5" >= 1
+    )
+    AND "c_ads_personalization_refused" = 0
+    AND "c_email_marketing_granted" = 1
+    AND "c_email_marketing_refused" = 0
+)
+SELECT
+  "member_id"
+FROM "members"

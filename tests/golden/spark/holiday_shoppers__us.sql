@@ -1,0 +1,116 @@
+-- audience holiday_shoppers | market us | dialect spark | as_of 2026-11-01T00:00:00Z | audiencelang 0.1.0
+WITH `profiles` AS (
+  SELECT
+    `src`.`user_id` AS `member_id`,
+    `src`.`created_on` AS `t_signup_date`,
+    `src`.`age_years` AS `t_age`,
+    `src`.`country_code` AS `t_country`
+  FROM `analytics`.`users` AS `src`
+  WHERE
+    NOT `src`.`user_id` IS NULL
+), `events_events_orders` AS (
+  SELECT
+    `src`.`customer_id` AS `member_id`,
+    COUNT(
+      CASE
+        WHEN (
+          LOCATE('blackfriday', LOWER(`src`.`promo_code`)) > 0
+          OR `src`.`promo_code` = '50%_off'
+        )
+        AND `src`.`ordered_at` >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`ordered_at` < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+        THEN 1
+      END
+    ) AS `n_purchase_1`,
+    COUNT(
+      CASE
+        WHEN `src`.`order_total` < 5
+        AND `src`.`sales_channel` <> 'store'
+        AND `src`.`ordered_at` >= CAST('2026-09-30 23:00:00.000000' AS TIMESTAMP_NTZ)
+        THEN 1
+      END
+    ) AS `n_purchase_2`
+  FROM `events`.`orders` AS `src`
+  WHERE
+    NOT `src`.`customer_id` IS NULL
+    AND NOT `src`.`ordered_at` IS NULL
+    AND `src`.`ordered_at` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`ordered_at` >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP_NTZ)
+  GROUP BY
+    `src`.`customer_id`
+), `consent_rows` AS (
+  SELECT
+    `src`.`user_id` AS `member_id`,
+    `src`.`purpose_code` AS `purpose`,
+    `src`.`state` AS `status`,
+    `src`.`changed_at` AS `changed_at`,
+    MAX(`src`.`changed_at`) OVER (PARTITION BY `src`.`user_id`, `src`.`purpose_code`) AS `latest_at`
+  FROM `privacy`.`consent_log` AS `src`
+  WHERE
+    NOT `src`.`user_id` IS NULL
+    AND NOT `src`.`changed_at` IS NULL
+    AND `src`.`changed_at` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`purpose_code` IN ('targeted_ads')
+    AND `src`.`state` IN ('opt_in', 'opt_out', 'withdrawn')
+), `consent` AS (
+  SELECT
+    `consent_rows`.`member_id` AS `member_id`,
+    MAX(
+      CASE
+        WHEN `consent_rows`.`purpose` = 'targeted_ads' AND `consent_rows`.`status` = 'opt_in'
+        THEN 1
+        ELSE 0
+      END
+    ) AS `c_ads_personalization_granted`,
+    MAX(
+      CASE
+        WHEN `consent_rows`.`purpose` = 'targeted_ads'
+        AND `consent_rows`.`status` IN ('opt_out', 'withdrawn')
+        THEN 1
+        ELSE 0
+      END
+    ) AS `c_ads_personalization_refused`
+  FROM `consent_rows`
+  WHERE
+    `consent_rows`.`changed_at` = `consent_rows`.`latest_at`
+  GROUP BY
+    `consent_rows`.`member_id`
+), `facts` AS (
+  SELECT
+    `profiles`.`member_id` AS `member_id`,
+    `profiles`.`t_signup_date` AS `t_signup_date`,
+    `profiles`.`t_age` AS `t_age`,
+    `profiles`.`t_country` AS `t_country`,
+    COALESCE(`events_events_orders`.`n_purchase_1`, 0) AS `n_purchase_1`,
+    COALESCE(`events_events_orders`.`n_purchase_2`, 0) AS `n_purchase_2`,
+    COALESCE(`consent`.`c_ads_personalization_granted`, 0) AS `c_ads_personalization_granted`,
+    COALESCE(`consent`.`c_ads_personalization_refused`, 0) AS `c_ads_personalization_refused`
+  FROM `profiles`
+  LEFT JOIN `events_events_orders`
+    ON `events_events_orders`.`member_id` = `profiles`.`member_id`
+  LEFT JOIN `consent`
+    ON `consent`.`member_id` = `profiles`.`member_id`
+), `members` AS (
+  SELECT
+    `member_id`
+  FROM `facts`
+  WHERE
+    `n_purchase_1` >= 1
+    AND `t_signup_date` < CAST('2025-11-01' AS DATE)
+    AND (
+      (
+        `t_age` >= 25 AND `t_age` <= 54
+      ) OR `t_age` IS NULL
+    )
+    AND NOT (
+      (
+        NOT `t_country` IS NULL
+        AND NOT `t_country` IN ('DE', 'AT', 'CH', 'US', 'CA', 'FR', 'BE', 'LU')
+      )
+      OR `n_purchase_2` >= 1
+    )
+    AND `c_ads_personalization_refused` = 0
+)
+SELECT
+  `member_id`
+FROM `members`

@@ -1,0 +1,136 @@
+-- audience big_spenders | market us | dialect tsql | as_of 2026-11-01T00:00:00Z | audiencelang 0.1.0
+WITH [profiles] AS (
+  SELECT
+    [src].[user_id] AS [member_id],
+    [src].[rewards_tier] AS [t_loyalty_tier],
+    [src].[employee_flag] AS [t_is_employee]
+  FROM [analytics].[users] AS [src]
+  WHERE
+    NOT [src].[user_id] IS NULL
+), [events_events_orders] AS (
+  SELECT
+    [src].[customer_id] AS [member_id],
+    SUM(
+      CASE
+        WHEN [src].[ordered_at] >= CAST('2026-08-03 00:00:00.000000' AS DATETIME2(7))
+        THEN [src].[order_total]
+      END
+    ) AS [sum_purchase_revenue_1],
+    MAX([src].[order_total]) AS [max_purchase_revenue_2],
+    COUNT([src].[order_total]) AS [n_purchase_revenue_3],
+    SUM(
+      CASE
+        WHEN [src].[sales_channel] COLLATE Latin1_General_100_BIN2 = 'web'
+        THEN [src].[order_total]
+      END
+    ) AS [sum_purchase_revenue_4],
+    COUNT(
+      CASE
+        WHEN [src].[sales_channel] COLLATE Latin1_General_100_BIN2 = 'web'
+        THEN [src].[order_total]
+      END
+    ) AS [n_purchase_revenue_5],
+    MIN(
+      CASE
+        WHEN [src].[ordered_at] >= CAST('2025-11-01 00:00:00.000000' AS DATETIME2(7))
+        THEN [src].[order_total]
+      END
+    ) AS [min_purchase_revenue_6],
+    COUNT(
+      CASE
+        WHEN [src].[ordered_at] >= CAST('2025-11-01 00:00:00.000000' AS DATETIME2(7))
+        THEN [src].[order_total]
+      END
+    ) AS [n_purchase_revenue_7],
+    COUNT(*) AS [n_purchase_8]
+  FROM [events].[orders] AS [src]
+  WHERE
+    NOT [src].[customer_id] IS NULL
+    AND NOT [src].[ordered_at] IS NULL
+    AND [src].[ordered_at] <= CAST('2026-11-01 00:00:00.000000' AS DATETIME2(7))
+  GROUP BY
+    [src].[customer_id]
+), [consent_rows] AS (
+  SELECT
+    [src].[user_id] AS [member_id],
+    [src].[purpose_code] AS [purpose],
+    [src].[state] AS [status],
+    [src].[changed_at] AS [changed_at],
+    MAX([src].[changed_at]) OVER (PARTITION BY [src].[user_id], [src].[purpose_code]) AS [latest_at]
+  FROM [privacy].[consent_log] AS [src]
+  WHERE
+    NOT [src].[user_id] IS NULL
+    AND NOT [src].[changed_at] IS NULL
+    AND [src].[changed_at] <= CAST('2026-11-01 00:00:00.000000' AS DATETIME2(7))
+    AND [src].[purpose_code] COLLATE Latin1_General_100_BIN2 IN ('targeted_ads')
+    AND [src].[state] COLLATE Latin1_General_100_BIN2 IN ('opt_in', 'opt_out', 'withdrawn')
+), [consent] AS (
+  SELECT
+    [consent_rows].[member_id] AS [member_id],
+    MAX(
+      CASE
+        WHEN [consent_rows].[purpose] COLLATE Latin1_General_100_BIN2 = 'targeted_ads'
+        AND [consent_rows].[status] COLLATE Latin1_General_100_BIN2 = 'opt_in'
+        THEN 1
+        ELSE 0
+      END
+    ) AS [c_ads_personalization_granted],
+    MAX(
+      CASE
+        WHEN [consent_rows].[purpose] COLLATE Latin1_General_100_BIN2 = 'targeted_ads'
+        AND [consent_rows].[status] COLLATE Latin1_General_100_BIN2 IN ('opt_out', 'withdrawn')
+        THEN 1
+        ELSE 0
+      END
+    ) AS [c_ads_personalization_refused]
+  FROM [consent_rows]
+  WHERE
+    [consent_rows].[changed_at] = [consent_rows].[latest_at]
+  GROUP BY
+    [consent_rows].[member_id]
+), [facts] AS (
+  SELECT
+    [profiles].[member_id] AS [member_id],
+    [profiles].[t_loyalty_tier] AS [t_loyalty_tier],
+    [profiles].[t_is_employee] AS [t_is_employee],
+    COALESCE([events_events_orders].[sum_purchase_revenue_1], 0) AS [sum_purchase_revenue_1],
+    [events_events_orders].[max_purchase_revenue_2] AS [max_purchase_revenue_2],
+    COALESCE([events_events_orders].[n_purchase_revenue_3], 0) AS [n_purchase_revenue_3],
+    COALESCE([events_events_orders].[sum_purchase_revenue_4], 0) AS [sum_purchase_revenue_4],
+    COALESCE([events_events_orders].[n_purchase_revenue_5], 0) AS [n_purchase_revenue_5],
+    [events_events_orders].[min_purchase_revenue_6] AS [min_purchase_revenue_6],
+    COALESCE([events_events_orders].[n_purchase_revenue_7], 0) AS [n_purchase_revenue_7],
+    COALESCE([events_events_orders].[n_purchase_8], 0) AS [n_purchase_8],
+    COALESCE([consent].[c_ads_personalization_granted], 0) AS [c_ads_personalization_granted],
+    COALESCE([consent].[c_ads_personalization_refused], 0) AS [c_ads_personalization_refused]
+  FROM [profiles]
+  LEFT JOIN [events_events_orders]
+    ON [events_events_orders].[member_id] = [profiles].[member_id]
+  LEFT JOIN [consent]
+    ON [consent].[member_id] = [profiles].[member_id]
+), [members] AS (
+  SELECT
+    [member_id] AS [member_id]
+  FROM [facts]
+  WHERE
+    (
+      [sum_purchase_revenue_1] >= 500
+      OR (
+        [n_purchase_revenue_3] > 0 AND [max_purchase_revenue_2] > 1000
+      )
+    )
+    AND [n_purchase_revenue_5] > 0
+    AND [sum_purchase_revenue_4] > 40 * [n_purchase_revenue_5]
+    AND [n_purchase_revenue_7] > 0
+    AND [min_purchase_revenue_6] >= 10
+    AND [n_purchase_8] >= 2
+    AND [n_purchase_8] <= 50
+    AND [t_loyalty_tier] COLLATE Latin1_General_100_BIN2 IN ('gold', 'platinum')
+    AND NOT (
+      NOT [t_is_employee] IS NULL AND [t_is_employee] = 1
+    )
+    AND [c_ads_personalization_refused] = 0
+)
+SELECT
+  [member_id]
+FROM [members]

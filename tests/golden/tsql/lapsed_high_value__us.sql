@@ -1,0 +1,110 @@
+-- audience lapsed_high_value | market us | dialect tsql | as_of 2026-11-01T00:00:00Z | audiencelang 0.1.0
+WITH [profiles] AS (
+  SELECT
+    [src].[user_id] AS [member_id],
+    [src].[ltv_usd] AS [t_lifetime_value],
+    [src].[employee_flag] AS [t_is_employee],
+    [src].[last_login_ts] AS [t_last_login_at]
+  FROM [analytics].[users] AS [src]
+  WHERE
+    NOT [src].[user_id] IS NULL
+), [events_events_orders] AS (
+  SELECT
+    [src].[customer_id] AS [member_id],
+    COUNT(
+      CASE
+        WHEN [src].[ordered_at] >= CAST('2025-11-01 00:00:00.000000' AS DATETIME2(7))
+        THEN 1
+      END
+    ) AS [n_purchase_1],
+    COUNT(
+      CASE
+        WHEN [src].[ordered_at] >= CAST('2026-08-03 00:00:00.000000' AS DATETIME2(7))
+        THEN 1
+      END
+    ) AS [n_purchase_2]
+  FROM [events].[orders] AS [src]
+  WHERE
+    NOT [src].[customer_id] IS NULL
+    AND NOT [src].[ordered_at] IS NULL
+    AND [src].[ordered_at] <= CAST('2026-11-01 00:00:00.000000' AS DATETIME2(7))
+    AND [src].[ordered_at] >= CAST('2025-11-01 00:00:00.000000' AS DATETIME2(7))
+  GROUP BY
+    [src].[customer_id]
+), [consent_rows] AS (
+  SELECT
+    [src].[user_id] AS [member_id],
+    [src].[purpose_code] AS [purpose],
+    [src].[state] AS [status],
+    [src].[changed_at] AS [changed_at],
+    MAX([src].[changed_at]) OVER (PARTITION BY [src].[user_id], [src].[purpose_code]) AS [latest_at]
+  FROM [privacy].[consent_log] AS [src]
+  WHERE
+    NOT [src].[user_id] IS NULL
+    AND NOT [src].[changed_at] IS NULL
+    AND [src].[changed_at] <= CAST('2026-11-01 00:00:00.000000' AS DATETIME2(7))
+    AND [src].[purpose_code] COLLATE Latin1_General_100_BIN2 IN ('targeted_ads')
+    AND [src].[state] COLLATE Latin1_General_100_BIN2 IN ('opt_in', 'opt_out', 'withdrawn')
+), [consent] AS (
+  SELECT
+    [consent_rows].[member_id] AS [member_id],
+    MAX(
+      CASE
+        WHEN [consent_rows].[purpose] COLLATE Latin1_General_100_BIN2 = 'targeted_ads'
+        AND [consent_rows].[status] COLLATE Latin1_General_100_BIN2 = 'opt_in'
+        THEN 1
+        ELSE 0
+      END
+    ) AS [c_ads_personalization_granted],
+    MAX(
+      CASE
+        WHEN [consent_rows].[purpose] COLLATE Latin1_General_100_BIN2 = 'targeted_ads'
+        AND [consent_rows].[status] COLLATE Latin1_General_100_BIN2 IN ('opt_out', 'withdrawn')
+        THEN 1
+        ELSE 0
+      END
+    ) AS [c_ads_personalization_refused]
+  FROM [consent_rows]
+  WHERE
+    [consent_rows].[changed_at] = [consent_rows].[latest_at]
+  GROUP BY
+    [consent_rows].[member_id]
+), [facts] AS (
+  SELECT
+    [profiles].[member_id] AS [member_id],
+    [profiles].[t_lifetime_value] AS [t_lifetime_value],
+    [profiles].[t_is_employee] AS [t_is_employee],
+    [profiles].[t_last_login_at] AS [t_last_login_at],
+    COALESCE([events_events_orders].[n_purchase_1], 0) AS [n_purchase_1],
+    COALESCE([events_events_orders].[n_purchase_2], 0) AS [n_purchase_2],
+    COALESCE([consent].[c_ads_personalization_granted], 0) AS [c_ads_personalization_granted],
+    COALESCE([consent].[c_ads_personalization_refused], 0) AS [c_ads_personalization_refused]
+  FROM [profiles]
+  LEFT JOIN [events_events_orders]
+    ON [events_events_orders].[member_id] = [profiles].[member_id]
+  LEFT JOIN [consent]
+    ON [consent].[member_id] = [profiles].[member_id]
+), [members] AS (
+  SELECT
+    [member_id] AS [member_id]
+  FROM [facts]
+  WHERE
+    [t_lifetime_value] >= 500
+    AND [n_purchase_1] >= 3
+    AND NOT [n_purchase_2] >= 1
+    AND NOT (
+      (
+        NOT [t_is_employee] IS NULL AND [t_is_employee] = 1
+      )
+      OR (
+        NOT [t_last_login_at] IS NULL
+        AND [t_last_login_at] >= CAST('2026-10-18 00:00:00.000000' AS DATETIME2(7))
+        AND NOT [t_last_login_at] IS NULL
+        AND [t_last_login_at] <= CAST('2026-11-01 00:00:00.000000' AS DATETIME2(7))
+      )
+    )
+    AND [c_ads_personalization_refused] = 0
+)
+SELECT
+  [member_id]
+FROM [members]
