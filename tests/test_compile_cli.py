@@ -1,0 +1,148 @@
+"""``audiencelang compile`` (spec §6) end to end through the click entry point."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+import sqlglot
+from click.testing import CliRunner
+
+from audiencelang.cli import main
+from audiencelang.project import load_project
+from audiencelang.sql import compile, parse_as_of
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "examples"
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_prints_one_statement_equal_to_the_library_output() -> None:
+    code, out, err = run("compile", "cart_abandoners", "--market", "de", "--dialect", "postgres",
+                         "--as-of", "2026-11-01T00:00:00Z", "--project", str(EXAMPLES))
+    assert code == 0, err
+    assert len(sqlglot.parse(out, read="postgres")) == 1
+    lib = compile(load_project(EXAMPLES), "cart_abandoners", "de", "postgres",
+                  as_of=parse_as_of("2026-11-01T00:00:00Z"))
+    assert lib.query is not None and out == lib.query.sql
+
+
+def test_as_of_forms_name_the_same_instant() -> None:
+    outs = set()
+    for ts in ("2026-11-01T00:00:00Z", "2026-11-01T01:00:00+01:00", "2026-11-01", "2026-10-31T19:00:00-05:00"):
+        code, out, err = run("compile", "lapsed_high_value", "--market", "us", "--dialect", "duckdb",
+                             "--as-of", ts, "--project", str(EXAMPLES))
+        assert code == 0, err
+        outs.add(out)
+    assert len(outs) == 1
+
+
+def test_destination_size_and_explain() -> None:
+    base = ["--market", "de", "--dialect", "duckdb", "--as-of", "2026-11-01", "--project", str(EXAMPLES)]
+    code, out, _ = run("compile", "cart_abandoners", *base, "--destination", "meta_ads")
+    assert code == 0 and '"identifier"' in out and ">= 1000" in out
+    code, out, _ = run("compile", "cart_abandoners", *base, "--size")
+    assert code == 0 and out.rstrip().endswith('FROM "members"') and 'AS "size"' in out
+    code, out, _ = run("compile", "cart_abandoners", *base, "--explain")
+    plan = json.loads(out)
+    assert plan["audience"] == "cart_abandoners" and plan["as_of"] == "2026-11-01T00:00:00Z"
+    assert [s["table"] for s in plan["scans"]] == [["web", "ereignisse"], ["shop", "bestellungen"]]
+
+
+def test_compiled_sql_runs_on_the_demo_shaped_schema(tmp_path: Path) -> None:
+    """The statement runs on DuckDB tables with the example market's own names (no data)."""
+    code, out, err = run("compile", "munich_early_adopters", "--market", "de", "--dialect", "duckdb",
+                         "--project", str(EXAMPLES))  # no --as-of: the warehouse clock
+    assert code == 0, err
+    con = duckdb.connect()
+    for ddl in (
+        "CREATE SCHEMA crm", "CREATE SCHEMA web", "CREATE SCHEMA shop", "CREATE SCHEMA legal",
+        'CREATE TABLE crm.kunden (kunden_id BIGINT, ort VARCHAR, angemeldet_am DATE, email_hash VARCHAR)',
+        'CREATE TABLE web.ereignisse (kunden_id BIGINT, zeitpunkt TIMESTAMP, ereignis VARCHAR, preis DECIMAL(18,2), '
+        'kategorie VARCHAR, geraet VARCHAR, pfad VARCHAR)',
+        'CREATE TABLE shop.bestellungen (kunde BIGINT, bestellt_am TIMESTAMP, umsatz DECIMAL(18,2))',
+        'CREATE TABLE legal.einwilligungen (kunden_id BIGINT, zweck VARCHAR, status VARCHAR, '
+        'geaendert_am TIMESTAMP, bestaetigt_am TIMESTAMP)',
+        "INSERT INTO crm.kunden VALUES (1, 'MÜNCHEN', DATE '2020-01-01', 'h')",
+    ):
+        con.execute(ddl)
+    assert con.execute(out).fetchall() == []  # no sessions, no consent: nobody
+
+
+@pytest.mark.parametrize(("args", "code_", "needle"), [
+    (["--dialect", "oracle9"], 2, "E500"),
+    (["--dialect", "duckdb", "--as-of", "yesterday"], 2, "E903"),
+    (["--dialect", "duckdb", "--as-of", "2026-11-01T00:00:00"], 2, "E903"),  # no time zone
+    (["--dialect", "duckdb", "--market", "xx"], 2, "E910"),
+    (["--dialect", "snowflake"], 2, "E504"),
+    (["--dialect", "duckdb", "--destination", "tiktok_ads"], 2, "E502"),
+])
+def test_usage_errors_exit_2_without_traceback(args: list[str], code_: int, needle: str) -> None:
+    full = ["compile", "cart_abandoners", "--market", "de", *args, "--project", str(EXAMPLES)]
+    if "--market" in args:
+        full = ["compile", "cart_abandoners", *args, "--project", str(EXAMPLES)]
+    code, out, err = run(*full)
+    assert code == code_ and out == ""
+    assert needle in err and "Traceback" not in err
+
+
+def test_unknown_audience_and_missing_arguments() -> None:
+    code, _, err = run("compile", "cart_abandoner", "--market", "de", "--dialect", "duckdb", "--project", str(EXAMPLES))
+    assert code == 2 and "did you mean 'cart_abandoners'" in err
+    code, _, err = run("compile", "--market", "de", "--dialect", "duckdb", "--project", str(EXAMPLES))
+    assert code == 2 and "which audience" in err
+
+
+def _copy_examples(tmp_path: Path) -> Path:
+    root = tmp_path / "proj"
+    shutil.copytree(EXAMPLES, root)
+    return root
+
+
+def test_check_errors_exit_1(tmp_path: Path) -> None:
+    root = _copy_examples(tmp_path)
+    (root / "audiences" / "broken.aud").write_text("audience broken { include colour = \"red\" }\n")
+    code, out, err = run("compile", "broken", "--market", "de", "--dialect", "duckdb", "--project", str(root))
+    assert code == 1 and out == "" and "colour" in err
+
+
+def test_all_writes_every_statement_atomically(tmp_path: Path) -> None:
+    root = _copy_examples(tmp_path)
+    out_dir = tmp_path / "sql"
+    code, _, err = run("compile", "--all", "--out", str(out_dir), "--dialect", "trino",
+                       "--as-of", "2026-11-01", "--project", str(root))
+    assert code == 0, err
+    files = sorted(p.name for p in out_dir.iterdir())
+    project = load_project(root)
+    expected = []
+    for name, (_key, aud) in project.audiences().items():
+        for m in project.markets:
+            expected.append(f"{name}__{m}.sql")
+            expected += [f"{name}__{m}__{a.destination.value}.sql" for a in aud.activate]
+    assert files == sorted(expected)
+    for f in out_dir.iterdir():
+        assert len(sqlglot.parse(f.read_text(), read="trino")) == 1
+    before = {p.name: p.read_text() for p in out_dir.iterdir()}
+
+    # a failing run leaves the previous folder exactly as it was, and no temporary folder behind
+    (root / "audiences" / "broken.aud").write_text("audience broken { include colour = \"red\" }\n")
+    code, _, err = run("compile", "--all", "--out", str(out_dir), "--dialect", "trino",
+                       "--as-of", "2026-11-01", "--project", str(root))
+    assert code == 1 and "nothing written" in err
+    assert {p.name: p.read_text() for p in out_dir.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["proj", "sql"]
+
+    # a successful run replaces the folder (stale files disappear)
+    (root / "audiences" / "broken.aud").unlink()
+    (out_dir / "stale.sql").write_text("-- old")
+    code, _, err = run("compile", "--all", "--out", str(out_dir), "--dialect", "duckdb", "--project", str(root))
+    assert code == 0, err
+    assert "stale.sql" not in {p.name for p in out_dir.iterdir()}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["proj", "sql"]
