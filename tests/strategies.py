@@ -34,11 +34,7 @@ from audiencelang import ast
 from audiencelang.syntax.parser import MAX_WINDOW
 
 #: Every keyword of the grammar (never generated as a name).
-KEYWORDS = frozenset("""
-audience title owner description tags include exclude require consent min size activate
-or and not in has between contains starts ends with ignoring case is null last before after
-performed where at least most exactly time times since count sum avg max true false
-""".split())
+KEYWORDS = frozenset(["audience", "title", "owner", "description", "tags", "include", "exclude", "require", "consent", "min", "size", "activate", "or", "and", "not", "in", "has", "between", "contains", "starts", "ends", "with", "ignoring", "case", "is", "null", "last", "before", "after", "performed", "where", "at", "least", "most", "exactly", "time", "times", "since", "count", "sum", "avg", "max", "true", "false"])
 
 #: Names that share a prefix with a keyword: ordinary names (spec §1).
 TRICKY_NAMES = (

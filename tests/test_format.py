@@ -10,7 +10,13 @@ from hypothesis import HealthCheck, given, settings
 
 from audiencelang import ast
 from audiencelang.syntax import parse
-from audiencelang.syntax.formatter import LINE_WIDTH, FormatError, format_expr, format_file, format_str
+from audiencelang.syntax.formatter import (
+    LINE_WIDTH,
+    FormatError,
+    format_expr,
+    format_file,
+    format_str,
+)
 from tests import strategies as S
 
 
@@ -95,7 +101,7 @@ def test_short_expression_stays_on_one_line_up_to_the_limit() -> None:
     out = check(f"audience t {{ include {name} = 1 and b = 2 }}")
     assert f"  include {name} = 1 and b = 2" in out.splitlines()
     out = check(f"audience t {{ include {name}y = 1 and b = 2 }}")
-    assert f"    and b = 2" in out.splitlines()
+    assert "    and b = 2" in out.splitlines()
 
 
 def test_long_performed_term_is_split_before_where_count_and_window() -> None:
