@@ -268,3 +268,20 @@ def test_header_digest_is_stable() -> None:
     assert first.query.sql.splitlines()[0] == (
         "-- audience existing_customers | market de | dialect duckdb | as_of 2026-11-01T00:00:00Z | "
         "audiencelang 0.1.0")
+
+
+def test_fractional_literals_stay_exact_on_bigquery() -> None:
+    """BigQuery reads 19.99 as FLOAT64: fractional literals are cast to NUMERIC there, nowhere else."""
+    market, _ = load_market_text(HOSTILE_MARKET)
+    assert market is not None
+    result = parse("audience a { include n > 19.99 or n between -1.5 and 2 }")
+    assert result.file is not None
+    aud = result.file.audiences[0]
+    checked = CheckedAudience(name="a", audience=aud, market=market, audiences={"a": aud})
+    bq = compile_audience(checked, "bigquery", as_of=AS_OF).query
+    assert bq is not None
+    tree = sqlglot.parse_one(bq.sql, read="bigquery")
+    numerics = {c.this.this for c in tree.find_all(exp.Cast) if c.to.is_type(exp.DataType.Type.DECIMAL)}
+    assert numerics == {"19.99", "-1.5"}
+    duck = compile_audience(checked, "duckdb", as_of=AS_OF).query
+    assert duck is not None and "19.99" in duck.sql and "NUMERIC" not in duck.sql and "DECIMAL" not in duck.sql

@@ -182,6 +182,9 @@ class Builder:
         if v.kind == "string":
             return self.string(v.text)
         if v.kind == "number":
+            if self.d.exact_decimals and "." in v.text:
+                # BigQuery reads 19.99 as FLOAT64; NUMERIC keeps the comparison exact
+                return exp.Cast(this=exp.Literal.string(v.text), to=exp.DataType(this=exp.DataType.Type.DECIMAL))
             return num(v.text)
         if v.kind == "boolean":
             return exp.Boolean(this=v.text == "true")

@@ -39,6 +39,7 @@ class DialectProfile:
     lower: str | None = None  # function name replacing LOWER (ClickHouse: lowerUTF8)
     lower_collation: str | None = None  # collation making LOWER fold all of Unicode (PostgreSQL)
     substr: str | None = None  # function name replacing SUBSTRING
+    exact_decimals: bool = False  # fractional literals are floats unless cast (BigQuery)
     round_sums: int | None = None  # decimals are binary floats (SQLite): round sums before comparing
     functions: frozenset[str] = frozenset()
 
@@ -69,7 +70,7 @@ DIALECTS: dict[str, DialectProfile] = {
         DialectProfile("sqlite", None, None, "sqlite", substr="SUBSTR", round_sums=9,
                        functions=_fns("INSTR", "SUBSTR", "DATETIME", "IIF", "ROUND") - {"SUBSTRING", "CAST"}),
         DialectProfile("snowflake", _dt(_T.TIMESTAMPNTZ), _DATE, "none", functions=_fns("CHARINDEX", "IFF")),
-        DialectProfile("bigquery", _dt(_T.TIMESTAMPTZ), _DATE, "none", functions=_fns("INSTR", "IF")),
+        DialectProfile("bigquery", _dt(_T.TIMESTAMPTZ), _DATE, "none", exact_decimals=True, functions=_fns("INSTR", "IF")),
         DialectProfile("redshift", _TS, _DATE, "none", functions=_fns("POSITION")),
         DialectProfile("databricks", _dt(_T.TIMESTAMPNTZ), _DATE, "none", functions=_fns("LOCATE", "IF")),
         DialectProfile("spark", _dt(_T.TIMESTAMPNTZ), _DATE, "none", functions=_fns("LOCATE", "IF")),
