@@ -11,12 +11,14 @@ audience text, market, rows, SQL and both member sets. Reproduce with
 from __future__ import annotations
 
 import sqlite3
+from decimal import Decimal
 from typing import Any
 
 import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from audiencelang import ast
 from tests import engines
 from tests.datagen import Scenario, check_scenario, scenarios
 
@@ -80,3 +82,41 @@ def test_duckdb_in_a_far_east_session_time_zone(seed: Any) -> None:
 
     run()
     assert sum(compared) >= 64
+
+
+def test_duckdb_gates_match_the_evaluator() -> None:
+    """Compiled for a destination, the statement returns (member_id, identifier) rows only when
+    their number reaches max(min size, destination min_size); tested at min-1, min and min+1."""
+    from audiencelang.check.checked import CheckedAudience
+    from audiencelang.eval import evaluate, members_for_destination
+    from audiencelang.schema.config import Destination
+    from tests.datagen import compile_sql
+
+    compared = []
+
+    @settings(SETTINGS, max_examples=10)
+    @given(scenarios(n_audiences=3))
+    def run(scn: Scenario) -> None:
+        con = duckdb.connect(":memory:")
+        try:
+            eng = engines.duckdb_engine(con)
+            scn.load(eng)
+            for aud in scn.audiences:
+                n = len(evaluate(scn.checked(aud), scn.data, as_of=scn.as_of))
+                for own, dest_min in ((None, n), (n + 1, 0), (max(n - 1, 0), n + 1), (n, n)):
+                    a = aud.model_copy(update={
+                        "min_size": ast.NumberLit(value=Decimal(own)) if own is not None else None,
+                        "activate": (ast.Activate(destination=ast.Name(value="dest")),)})
+                    dest = Destination(min_size=dest_min, identifier="t_string")
+                    checked = CheckedAudience(a.name.value, a, scn.market, None, {**scn.refs, a.name.value: a},
+                                              {"dest": dest})
+                    sql = compile_sql(checked, "duckdb", scn.as_of, destination="dest")
+                    got = sorted(eng.query(sql), key=lambda r: repr(r[0]))
+                    expected = members_for_destination(checked, scn.data, "dest", as_of=scn.as_of)
+                    assert got == expected, scn.reproducer(a, sql, "duckdb", got, expected)
+                    compared.append(1)
+        finally:
+            con.close()
+
+    run()
+    assert sum(compared) >= 120
