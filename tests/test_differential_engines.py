@@ -16,9 +16,19 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from audiencelang.eval import evaluate
 from tests import engines
 from tests.datagen import Scenario, check_scenario, scenarios
-from tests.test_injection import BACKSLASH_MEGABYTE, KINDS, checked_for, compile_sql, run_corpus_on
+from tests.test_injection import (
+    AS_OF,
+    BACKSLASH_MEGABYTE,
+    CORPUS,
+    KINDS,
+    checked_for,
+    compile_sql,
+    injection_data,
+    run_corpus_on,
+)
 
 SETTINGS = settings(max_examples=25, deadline=None, print_blob=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
@@ -131,9 +141,6 @@ def test_postgres_injection_corpus_in_both_string_modes(pg: Any) -> None:
     "'stack depth limit exceeded'; a balanced concatenation tree or an E'...' literal would not"))
 def test_postgres_a_megabyte_of_backslashes(pg: Any) -> None:
     """70,000 backslashes become 70,000 CHR(92) concatenations: PostgreSQL must still run it."""
-    from audiencelang.eval import evaluate
-    from tests.test_injection import AS_OF, injection_data
-
     columns, data = injection_data()
     data["select.order"].append({"user": 10_000, "my col": BACKSLASH_MEGABYTE})
     eng = engines.postgres_engine(pg)
@@ -179,3 +186,38 @@ def test_clickhouse_matches_the_evaluator(clickhouse_engine: engines.Engine, see
 
     run()
     assert sum(compared) >= 200
+
+
+@pytest.mark.postgres
+def test_runner_session_is_safe_on_a_hostile_database(pg: Any, postgres_cluster: Any) -> None:
+    """A database whose defaults are `standard_conforming_strings = off` and UTC+14: the runner's
+    connection (audiencelang.run.engines.connect) turns both back and the corpus still matches."""
+    import psycopg
+
+    from audiencelang.run.engines import connect
+
+    dbname = pg.info.dbname
+    with psycopg.connect(postgres_cluster.url(), autocommit=True) as admin:
+        admin.execute(f'ALTER DATABASE "{dbname}" SET standard_conforming_strings = off')
+        admin.execute(f"ALTER DATABASE \"{dbname}\" SET TimeZone = 'Pacific/Kiritimati'")
+    columns, data = injection_data()
+    loader = psycopg.connect(postgres_cluster.url(dbname))
+    try:
+        eng = engines.postgres_engine(loader)
+        for table, cols in columns.items():
+            eng.load(table, cols, data[table])
+    finally:
+        loader.close()
+    runner = connect(postgres_cluster.url(dbname))
+    try:
+        _, now = runner.fetch_all("SELECT current_setting('standard_conforming_strings'), "
+                                  "current_setting('TimeZone')")
+        assert now == [("on", "UTC")]
+        for value in CORPUS:
+            for kind in KINDS:
+                checked = checked_for(KINDS[kind][0](value))
+                sql = compile_sql(checked, "postgres", AS_OF)
+                got = {r[0] for r in runner.fetch_all(sql)[1]}
+                assert got == evaluate(checked, data, as_of=AS_OF), (kind, value, sql)
+    finally:
+        runner.close()
