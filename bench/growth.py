@@ -51,7 +51,7 @@ def _project(folder: Path, k: int) -> None:
 
 def run(quick: bool, con: Any | None, *, data_label: str, plot_path: Path) -> dict[str, Any]:
     sizes = [1, 2, 4, 8, 16, 32, 64]
-    runs = 3 if quick else 5
+    runs = 3
     out: dict[str, Any] = {"sizes": sizes, "runs": runs, "example": audience(4), "rows": {}}
     with tempfile.TemporaryDirectory(prefix="audiencelang-growth-") as tmpname:
         folders = {k: Path(tmpname) / f"growth_{k}" for k in sizes}
