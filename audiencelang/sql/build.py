@@ -120,6 +120,9 @@ _CMP: dict[str, type[exp.Binary]] = {
 }
 
 
+_PLACEHOLDERS = "¤§¶¦" + "".join(chr(c) for c in range(0xE000, 0xF900))
+
+
 def param_name(seconds: int) -> str:
     return "as_of" if seconds == 0 else f"as_of_minus_{seconds}s"
 
@@ -145,18 +148,13 @@ class Builder:
 
     def string(self, text: str) -> exp.Expr:
         if self.d.strings == "chr_backslash" and "\\" in text:
-            # PostgreSQL: never rely on standard_conforming_strings for backslashes
-            parts = text.split("\\")
-            pieces: list[exp.Expr] = []
-            for i, part in enumerate(parts):
-                if i:
-                    pieces.append(exp.Chr(expressions=[exp.Literal.number("92")]))
-                if part:
-                    pieces.append(exp.Literal.string(part))
-            out = pieces[0]
-            for p in pieces[1:]:
-                out = exp.DPipe(this=out, expression=p, safe=True)
-            return exp.Paren(this=out) if len(pieces) > 1 else out
+            # PostgreSQL: a backslash's meaning depends on standard_conforming_strings. Write it
+            # as a placeholder character absent from the text, replaced by CHR(92): one flat call
+            # however many backslashes (a chain of || overflows PostgreSQL's stack).
+            ph = next(c for c in _PLACEHOLDERS if c not in text)
+            return exp.Replace(this=exp.Literal.string(text.replace("\\", ph)),
+                               expression=exp.Literal.string(ph),
+                               replacement=exp.Anonymous(this="CHR", expressions=[exp.Literal.number("92")]))
         if self.d.strings == "national" and not text.isascii():
             return exp.National(this=text)
         return exp.Literal.string(text)

@@ -66,7 +66,7 @@ DIALECTS: dict[str, DialectProfile] = {
         DialectProfile("duckdb", _TS, _DATE, "at_time_zone", functions=_fns("STRPOS", "CURRENT_TIMESTAMP")),
         DialectProfile("postgres", _TS, _DATE, "at_time_zone", strings="chr_backslash",
                        lower_collation="und-x-icu",
-                       functions=_fns("POSITION", "CHR", "CURRENT_TIMESTAMP")),
+                       functions=_fns("POSITION", "CHR", "REPLACE", "CURRENT_TIMESTAMP")),
         DialectProfile("sqlite", None, None, "sqlite", substr="SUBSTR", round_sums=9,
                        functions=_fns("INSTR", "SUBSTR", "DATETIME", "IIF", "ROUND") - {"SUBSTRING", "CAST"}),
         DialectProfile("snowflake", _dt(_T.TIMESTAMPNTZ), _DATE, "none", functions=_fns("CHARINDEX", "IFF")),
