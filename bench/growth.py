@@ -127,7 +127,6 @@ def plot(result: dict[str, Any], data_label: str, path: Path) -> str | None:
     else:
         ax1.text(0.5, 0.5, "not measured yet\n(SQL backend missing)", ha="center", va="center",
                  transform=ax1.transAxes)
-    ax1.set_xscale("log", base=2)
     ax1.set_xlabel("event conditions in the audience")
     ax1.set_ylabel("DuckDB runtime (s)")
     ax1.set_title(f"SQL runtime ({data_label})")

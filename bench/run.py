@@ -22,6 +22,7 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import time
@@ -140,6 +141,17 @@ def _spread(s: dict[str, Any] | None, scale: float = 1.0, spec: str = ".3f") -> 
             f"[{format(s['q1'] * scale, spec)}-{format(s['q3'] * scale, spec)}]")
 
 
+def _note(row: dict[str, Any]) -> str:
+    err = row.get("error", "")
+    if err:
+        code = re.search(r"code='([EWL]\d+)'", err)
+        msg = re.search(r"message='([^']*)'", err)
+        if code and msg:
+            return f"{code.group(1)}: {msg.group(1)}"
+        return err[:80]
+    return "" if row.get("parse_ok", True) else "parse failed"
+
+
 def _load(x: Any) -> str:
     return "/".join(f"{v:.1f}" for v in x) if x else "n/a"
 
@@ -223,7 +235,7 @@ def render(results: dict[str, Any]) -> str:
             for r in s["rows"]:
                 rows.append([shape, _f(r["n"], "d"), _f(r.get("parse"), ".4f"),
                              _f(r.get("check"), ".4f"), _f(r.get("compile"), ".4f"),
-                             r.get("error", "") or ("parse failed" if not r.get("parse_ok") else "")])
+                             _note(r)])
             e = s["exponents"]
             rows.append([shape, "k =", _f(e.get("parse"), ".2f"), _f(e.get("check"), ".2f"),
                          _f(e.get("compile"), ".2f"), ""])
@@ -305,7 +317,17 @@ def main(argv: list[str] | None = None) -> int:
                     help=f"one section ({', '.join(SECTIONS)}) or one SQL case (e.g. cart_abandoners)")
     ap.add_argument("--out", type=Path, help="results file (default: bench/results.json; "
                                              "bench/data/results-quick.json with --quick)")
+    ap.add_argument("--render", action="store_true",
+                    help="only print the table of an existing results file (and refresh docs/performance.md)")
     args = ap.parse_args(argv)
+    if args.render:
+        path = args.out or BENCH / "results.json"
+        results = json.loads(path.read_text())
+        report = render(results)
+        print(report)
+        if results.get("mode") == "full" and update_doc(report, results):
+            print(f"updated {DOC.relative_to(REPO)}")
+        return 0
     out_path = args.out or (DATA / "results-quick.json" if args.quick else BENCH / "results.json")
 
     sections, only_case = SECTIONS, None
