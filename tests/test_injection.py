@@ -144,6 +144,12 @@ def _fold(node: exp.Expression) -> str | None:
         return str(node.this)
     if isinstance(node, exp.Paren):
         return _fold(node.this)
+    if isinstance(node, exp.Replace):  # REPLACE('a<ph>b', '<ph>', CHR(92)): PostgreSQL backslashes
+        parts3 = [_fold(node.this), _fold(node.expression), _fold(node.args["replacement"])]
+        if all(p is not None for p in parts3):
+            text, old, new = (p or "" for p in parts3)
+            return text.replace(old, new)
+        return None
     if isinstance(node, exp.National):
         return str(node.this)
     if isinstance(node, exp.Chr | exp.Anonymous) or type(node).__name__ in ("Chr", "Char"):
