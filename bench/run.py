@@ -283,6 +283,11 @@ def render(results: dict[str, Any]) -> str:
         out.append(f"\n## Cost growth\nnot measured yet: {g.get('reason')}")
     took = {k: round(v.get("section_seconds", 0), 1) for k, v in sec.items()}
     out.append(f"\nsection wall times (s): {took}")
+    for k, v in sec.items():
+        la = v.get("load_average")
+        if la:
+            out.append(f"  {k}: finished {v.get('finished_at')}, commit {la.get('git_commit')}, "
+                       f"load average {_load(la.get('start'))} -> {_load(la.get('end'))}")
     return "\n".join(out)
 
 
@@ -354,8 +359,12 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     for name in sections:
         print(f"[bench] {name} ...", file=sys.stderr, flush=True)
+        load0 = os.getloadavg() if hasattr(os, "getloadavg") else None
         results["sections"][name] = run_section(name, args.quick, only_case)
         results["sections"][name]["finished_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        results["sections"][name]["load_average"] = {
+            "start": load0, "end": os.getloadavg() if hasattr(os, "getloadavg") else None,
+            "git_commit": results["machine"]["git_commit"]}
     results["wall_seconds"] = time.perf_counter() - started
     results["machine"]["load_average_at_end"] = os.getloadavg() if hasattr(os, "getloadavg") else None
     results["finished_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
