@@ -83,6 +83,7 @@ def build_parser(strict: bool = False) -> Lark:
         maybe_placeholders=True,
         strict=strict,
         cache=False if strict else _cache_file(),
+        cache_grammar=not strict and bool(_cache_file()),
     )
 
 
