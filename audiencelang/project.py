@@ -252,16 +252,16 @@ class Project:
 
     @cached_property
     def _loaded_files(self) -> tuple[dict[str, ast.File], list[Diagnostic]]:
-        from audiencelang.syntax import parse_file
+        from audiencelang.syntax import parse_files
 
         files: dict[str, ast.File] = {}
         diags: list[Diagnostic] = []
         paths, empty = self._audience_files
         diags.extend(self._unmatched("audiences", empty, ProjectConfig().audiences))
         diags.extend(self._explicit[1])
-        for f in paths:
-            key = self.key_of(f)
-            result = parse_file(f, display_path=key)
+        keys = [self.key_of(f) for f in paths]
+        results = parse_files(list(zip(paths, keys, strict=True)))
+        for key, result in zip(keys, results, strict=True):
             diags.extend(result.diagnostics)
             if result.file is not None:
                 files[key] = result.file
