@@ -120,3 +120,19 @@ def test_duckdb_gates_match_the_evaluator() -> None:
 
     run()
     assert sum(compared) >= 120
+
+
+def test_generated_audiences_pass_the_checker() -> None:
+    """The differential builds CheckedAudience directly; the checker must agree they are valid
+    (so a mismatch is never explained away by an audience the product would have refused)."""
+    from audiencelang.check.resolve import MarketIndex, check_in_market
+
+    @settings(SETTINGS, max_examples=15)
+    @given(scenarios())
+    def run(scn: Scenario) -> None:
+        idx = MarketIndex.of(scn.market)
+        for aud in [*scn.refs.values(), *scn.audiences]:
+            errors = [f for f in check_in_market(aud, idx, {}) if f.severity.value == "error"]
+            assert not errors, [(f.code, f.message) for f in errors]
+
+    run()
