@@ -235,6 +235,31 @@ def test_function_allow_list_blocks_functions_a_dialect_lacks(project: Project, 
     assert res.diagnostics[-1].code == "E501" and "STRPOS" in res.diagnostics[-1].message
 
 
+@pytest.mark.parametrize("dialect", sorted(DIALECTS))
+def test_functions_recorded_while_building_are_exactly_those_in_the_tree(project: Project, dialect: str) -> None:
+    """The allow-list is checked on the functions recorded while building (no tree walk):
+    every function node of the finished statement must have been recorded."""
+    from audiencelang.check import check_audience
+    from audiencelang.sql.build import build_with_functions
+    from audiencelang.sql.lower import lower
+
+    def key(n: exp.Expr) -> tuple[str, str]:
+        return (type(n).__name__, n.name if isinstance(n, exp.Anonymous) else "")
+
+    def walked(tree: exp.Expr) -> set[tuple[str, str]]:
+        return {key(n) for n in tree.walk() if isinstance(n, exp.Func)
+                and not isinstance(n, (exp.Unary, exp.Binary, exp.Connector))}
+
+    for a, m in _cases(project):
+        checked, _ = check_audience(project, a, m)
+        assert checked is not None
+        for as_of in (AS_OF, None):
+            if as_of is None and DIALECTS[dialect].now == "none":
+                continue
+            tree, functions = build_with_functions(lower(checked, as_of=as_of), DIALECTS[dialect])
+            assert {key(f) for f in functions} == walked(tree), (a, m, dialect)
+
+
 def test_gate_uses_the_larger_minimum(project: Project) -> None:
     small = compile(project, "big_spenders", "us", "duckdb", as_of=AS_OF, destination="meta_ads")
     assert small.query is not None and small.query.min_size == 1000  # max(100, 1000)

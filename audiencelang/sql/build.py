@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from sqlglot import exp
 
 from audiencelang.sql import plan as P
 from audiencelang.sql.dialects import DialectProfile
 
-__all__ = ["build_statement", "param_name"]
+__all__ = ["build_statement", "build_with_functions", "param_name"]
+
+_F = TypeVar("_F", bound=exp.Func)
 
 SRC = "src"
 PARAMS = "params"
@@ -111,10 +114,6 @@ def const(value: bool) -> exp.Expr:
     return exp.EQ(this=exp.Literal.number("1"), expression=exp.Literal.number("1" if value else "0"))
 
 
-def case01(cond: exp.Expr) -> exp.Expr:
-    return exp.Case(ifs=[exp.If(this=cond, true=exp.Literal.number("1"))], default=exp.Literal.number("0"))
-
-
 _CMP: dict[str, type[exp.Binary]] = {
     "=": exp.EQ, "!=": exp.NEQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE,
 }
@@ -138,11 +137,28 @@ class Builder:
     def __init__(self, plan: P.Plan, profile: DialectProfile) -> None:
         self.plan = plan
         self.d = profile
+        # (node class, Anonymous name) -> first node made: the functions the statement calls
+        self.functions: dict[tuple[str, str], exp.Func] = {}
         self.as_of_value = (
             P.Value("as_of", "0")
             if plan.as_of is None
             else P.Value("instant", _parse_instant_iso(plan.as_of))
         )
+
+    # ------------------------------------------------------------------ functions
+
+    def f(self, cls: type[_F], **args: Any) -> _F:
+        """A function node, recorded for the dialect's allow-list check (every function
+        node of the statement is made here, so the finished tree need not be walked)."""
+        node = cls(**args)
+        key = (cls.__name__, node.name if isinstance(node, exp.Anonymous) else "")
+        if key not in self.functions:
+            self.functions[key] = node
+        return node
+
+    def case01(self, cond: exp.Expr) -> exp.Expr:
+        return self.f(exp.Case, ifs=[self.f(exp.If, this=cond, true=exp.Literal.number("1"))],
+                      default=exp.Literal.number("0"))
 
     # ------------------------------------------------------------------ literals
 
@@ -152,9 +168,9 @@ class Builder:
             # as a placeholder character absent from the text, replaced by CHR(92): one flat call
             # however many backslashes (a chain of || overflows PostgreSQL's stack).
             ph = next(c for c in _PLACEHOLDERS if c not in text)
-            return exp.Replace(this=exp.Literal.string(text.replace("\\", ph)),
+            return self.f(exp.Replace, this=exp.Literal.string(text.replace("\\", ph)),
                                expression=exp.Literal.string(ph),
-                               replacement=exp.Anonymous(this="CHR", expressions=[exp.Literal.number("92")]))
+                               replacement=self.f(exp.Anonymous, this="CHR", expressions=[exp.Literal.number("92")]))
         if self.d.strings == "national" and not text.isascii():
             return exp.National(this=text)
         return exp.Literal.string(text)
@@ -166,7 +182,7 @@ class Builder:
         to = self.d.instant_cast()
         if to is None:  # SQLite: canonical ISO text, as Python's str(datetime) writes it
             return exp.Literal.string(str(value))
-        return exp.Cast(this=exp.Literal.string(text), to=to)
+        return self.f(exp.Cast, this=exp.Literal.string(text), to=to)
 
     def date(self, text: str) -> exp.Expr:
         if self.d.name == "clickhouse" and not ("1900" <= text[:4] <= "2299"):
@@ -174,7 +190,7 @@ class Builder:
         to = self.d.date_cast()
         if to is None:
             return exp.Literal.string(text)
-        return exp.Cast(this=exp.Literal.string(text), to=to)
+        return self.f(exp.Cast, this=exp.Literal.string(text), to=to)
 
     def value(self, v: P.Value, scope: str | None) -> exp.Expr:
         if v.kind == "string":
@@ -182,7 +198,7 @@ class Builder:
         if v.kind == "number":
             if self.d.exact_decimals and "." in v.text:
                 # BigQuery reads 19.99 as FLOAT64; NUMERIC keeps the comparison exact
-                return exp.Cast(this=exp.Literal.string(v.text), to=exp.DataType(this=exp.DataType.Type.DECIMAL))
+                return self.f(exp.Cast, this=exp.Literal.string(v.text), to=exp.DataType(this=exp.DataType.Type.DECIMAL))
             return num(v.text)
         if v.kind == "boolean":
             return exp.Boolean(this=v.text == "true")
@@ -196,23 +212,23 @@ class Builder:
 
     def exact(self, e: exp.Expr) -> exp.Expr:
         if self.d.exact == "binary":
-            return exp.Cast(this=e, to=exp.DataType(this=exp.DataType.Type.BINARY))
+            return self.f(exp.Cast, this=e, to=exp.DataType(this=exp.DataType.Type.BINARY))
         if self.d.exact == "collate":
             return exp.Collate(this=e, expression=exp.Var(this="Latin1_General_100_BIN2"))
         return e
 
     def lower(self, e: exp.Expr) -> exp.Expr:
         if self.d.lower is not None:
-            return exp.Anonymous(this=self.d.lower, expressions=[e])
+            return self.f(exp.Anonymous, this=self.d.lower, expressions=[e])
         if self.d.lower_collation is not None:
             # LOWER folds per the collation's ctype; a C/POSIX database would fold ASCII only
             e = exp.Collate(this=e, expression=ident(self.d.lower_collation))
-        return exp.Lower(this=e)
+        return self.f(exp.Lower, this=e)
 
     def substring(self, e: exp.Expr, start: exp.Expr, length: int) -> exp.Expr:
         if self.d.substr is not None:
-            return exp.Anonymous(this=self.d.substr, expressions=[e, start, num(length)])
-        return exp.Substring(this=e, start=start, length=num(length))
+            return self.f(exp.Anonymous, this=self.d.substr, expressions=[e, start, num(length)])
+        return self.f(exp.Substring, this=e, start=start, length=num(length))
 
     def match(self, field: Callable[[], exp.Expr], op: str, needle: str, ignore_case: bool) -> exp.Expr:
         def subject() -> exp.Expr:
@@ -221,17 +237,17 @@ class Builder:
         if self.d.matches == "clickhouse":
             fn = {"contains": None, "starts_with": "startsWith", "ends_with": "endsWith"}[op]
             if fn is None:
-                return exp.GT(this=exp.StrPosition(this=subject(), substr=self.string(needle)),
+                return exp.GT(this=self.f(exp.StrPosition, this=subject(), substr=self.string(needle)),
                               expression=num(0))
-            return exp.Anonymous(this=fn, expressions=[subject(), self.string(needle)])
+            return self.f(exp.Anonymous, this=fn, expressions=[subject(), self.string(needle)])
         n = len(needle)
         if op == "contains":
-            return exp.GT(this=exp.StrPosition(this=self.exact(subject()), substr=self.string(needle)),
+            return exp.GT(this=self.f(exp.StrPosition, this=self.exact(subject()), substr=self.string(needle)),
                           expression=num(0))
         if op == "starts_with":
             return exp.EQ(this=self.exact(self.substring(subject(), num(1), n)), expression=self.string(needle))
-        length = exp.Length(this=subject())
-        start: exp.Expr = exp.Length(this=subject())
+        length = self.f(exp.Length, this=subject())
+        start: exp.Expr = self.f(exp.Length, this=subject())
         if n > 1:
             start = exp.Sub(this=start, expression=num(n - 1))
         return and_([
@@ -251,7 +267,7 @@ class Builder:
         if f.type == "date" and any(v.kind == "as_of" for v in values):
             if self.d.instant_type is None:  # SQLite text
                 return exp.DPipe(this=e, expression=exp.Literal.string(" 00:00:00"), safe=True)
-            return exp.Cast(this=e, to=self.d.instant_cast())
+            return self.f(exp.Cast, this=e, to=self.d.instant_cast())
         return e
 
     def test(self, t: P.Test, scope: str | None, param_scope: str | None, negated: bool) -> exp.Expr:
@@ -302,7 +318,7 @@ class Builder:
         if t.func == "avg":
             rhs: exp.Expr = exp.Mul(this=self.value(t.value, None), expression=col(t.count))
             if self.d.round_sums is not None:
-                rhs = exp.Round(this=rhs, decimals=num(self.d.round_sums))
+                rhs = self.f(exp.Round, this=rhs, decimals=num(self.d.round_sums))
             return and_([has, _CMP[t.op](this=c, expression=rhs)])
         left = self.time_operand(P.FieldRef(t.column, t.type), None, (t.value,))
         return and_([has, _CMP[t.op](this=left, expression=self.value(t.value, None))])
@@ -350,7 +366,7 @@ class Builder:
             if s == 0:
                 continue
             if self.d.now == "sqlite":
-                b: exp.Expr = exp.Anonymous(
+                b: exp.Expr = self.f(exp.Anonymous,
                     this="DATETIME", expressions=[col("as_of", "now"), exp.Literal.string(f"-{s} seconds")])
             else:
                 b = exp.Sub(this=col("as_of", "now"),
@@ -358,9 +374,9 @@ class Builder:
             items.append(alias(b, param_name(s)))
         del now_col
         if self.d.now == "sqlite":
-            now: exp.Expr = exp.Anonymous(this="DATETIME", expressions=[exp.Literal.string("now")])
+            now: exp.Expr = self.f(exp.Anonymous, this="DATETIME", expressions=[exp.Literal.string("now")])
         else:
-            now = exp.AtTimeZone(this=exp.CurrentTimestamp(), zone=exp.Literal.string("UTC"))
+            now = exp.AtTimeZone(this=self.f(exp.CurrentTimestamp), zone=exp.Literal.string("UTC"))
         inner = exp.Select(expressions=[alias(now, "as_of")])
         return exp.Select(
             expressions=items,
@@ -396,13 +412,13 @@ class Builder:
             always = isinstance(a.condition, P.Const) and a.condition.value
             cond = None if always else self.cond(a.condition, SRC, pscope)
             if a.column is None:
-                arg: exp.Expr = exp.Star() if cond is None else exp.Case(
-                    ifs=[exp.If(this=cond, true=num(1))])
+                arg: exp.Expr = exp.Star() if cond is None else self.f(exp.Case,
+                    ifs=[self.f(exp.If, this=cond, true=num(1))])
             else:
                 value = col(a.column.column, SRC)
-                arg = value if cond is None else exp.Case(ifs=[exp.If(this=cond, true=value)])
+                arg = value if cond is None else self.f(exp.Case, ifs=[self.f(exp.If, this=cond, true=value)])
             fn = {"count": exp.Count, "sum": exp.Sum, "min": exp.Min, "max": exp.Max}[a.func]
-            items.append(alias(fn(this=arg), a.name))
+            items.append(alias(self.f(fn, this=arg), a.name))
         where = [not_null(col(s.user, SRC)), not_null(col(s.time, SRC)), self.upto_as_of(s.time, SRC)]
         if s.prune is not None:
             where.append(self.cond(s.prune, SRC, pscope))
@@ -428,7 +444,7 @@ class Builder:
         if c.confirmed is not None:
             rows_items.append(alias(col(c.confirmed, SRC), "confirmed_at"))
         rows_items.append(alias(
-            exp.Window(this=exp.Max(this=col(c.time, SRC)),
+            exp.Window(this=self.f(exp.Max, this=col(c.time, SRC)),
                        partition_by=[col(c.user, SRC), col(c.purpose, SRC)]),
             "latest_at",
         ))
@@ -461,8 +477,8 @@ class Builder:
                 granted.append(exp.LTE(this=col("confirmed_at", scope),
                                        expression=self.value(self.as_of_value, pscope)))
             refused = [is_p, exp.In(this=self.exact(col("status", scope)), expressions=[s(c.denied), s(c.revoked)])]
-            items.append(alias(exp.Max(this=case01(and_(granted))), p.granted_column))
-            items.append(alias(exp.Max(this=case01(and_(refused))), p.refused_column))
+            items.append(alias(self.f(exp.Max, this=self.case01(and_(granted))), p.granted_column))
+            items.append(alias(self.f(exp.Max, this=self.case01(and_(refused))), p.refused_column))
         latest = exp.EQ(this=col("changed_at", scope), expression=col("latest_at", scope))
         consent = exp.Select(
             expressions=items,
@@ -481,9 +497,9 @@ class Builder:
         for s in self.plan.scans:
             for a in s.aggregates:
                 if a.func in ("count", "sum"):
-                    value: exp.Expr = exp.Coalesce(this=col(a.name, s.name), expressions=[num(0)])
+                    value: exp.Expr = self.f(exp.Coalesce, this=col(a.name, s.name), expressions=[num(0)])
                     if a.func == "sum" and self.d.round_sums is not None:
-                        value = exp.Round(this=value, decimals=num(self.d.round_sums))
+                        value = self.f(exp.Round, this=value, decimals=num(self.d.round_sums))
                     items.append(alias(value, a.name))
                 else:
                     items.append(alias(col(a.name, s.name), a.name))
@@ -494,7 +510,7 @@ class Builder:
         if self.plan.consent is not None:
             for p in self.plan.consent.purposes:
                 for name in (p.granted_column, p.refused_column):
-                    items.append(alias(exp.Coalesce(this=col(name, "consent"), expressions=[num(0)]), name))
+                    items.append(alias(self.f(exp.Coalesce, this=col(name, "consent"), expressions=[num(0)]), name))
             joins.append(exp.Join(
                 this=cte_ref("consent"), side="LEFT",
                 on=exp.EQ(this=col("member_id", "consent"), expression=col("member_id", pr)),
@@ -519,7 +535,7 @@ class Builder:
             name = "aud_" + sub.name
             ctes.append((name, exp.Select(
                 expressions=[exp.Column(this=exp.Star(), table=ident(prev)),
-                             alias(case01(self.cond(sub.membership, None, None)), sub.column)],
+                             alias(self.case01(self.cond(sub.membership, None, None)), sub.column)],
                 **self._from(cte_ref(prev)),
             )))
             prev = name
@@ -534,12 +550,12 @@ class Builder:
         )))
         final_cols = ["member_id"] + (["identifier"] if out.identifier is not None else [])
         if out.mode == "size":
-            final = exp.Select(expressions=[alias(exp.Count(this=exp.Star()), "size")],
+            final = exp.Select(expressions=[alias(self.f(exp.Count, this=exp.Star()), "size")],
                                **self._from(cte_ref("members")))
         elif out.min_size:
             ctes.append(("gated", exp.Select(
                 expressions=[*(col(c) for c in final_cols),
-                             alias(exp.Window(this=exp.Count(this=exp.Star())), "member_count")],
+                             alias(exp.Window(this=self.f(exp.Count, this=exp.Star())), "member_count")],
                 **self._from(cte_ref("members")),
             )))
             final = exp.Select(
@@ -563,3 +579,11 @@ def _parse_instant_iso(text: str) -> str:
 def build_statement(plan: P.Plan, profile: DialectProfile) -> exp.Select:
     """The whole statement for ``plan`` on ``profile``'s dialect. Raises :class:`BuildError`."""
     return Builder(plan, profile).build()
+
+
+def build_with_functions(plan: P.Plan, profile: DialectProfile) -> tuple[exp.Select, list[exp.Func]]:
+    """The statement and one node of every distinct function it calls, in the order first
+    made (for the allow-list check). Raises :class:`BuildError`."""
+    b = Builder(plan, profile)
+    tree = b.build()
+    return tree, list(b.functions.values())
