@@ -469,14 +469,34 @@ def check_audience(project: Project, name: str, market: str) -> tuple[CheckedAud
     keys = {dep.key for dep in order}
     out.extend(x for x in project.diagnostics if x.is_error and x.span is not None and x.span.path in keys)
     out.sort(key=_sort_key)
-    if any(x.is_error for x in out):
+    blocked = _blocked_destinations(root.aud, out)
+    blocking = {id(x) for found in blocked.values() for x in found}
+    if any(x.is_error and id(x) not in blocking for x in out):
         return None, out
     destinations = {
-        a.destination.value: ch.config.destinations[a.destination.value] for a in root.aud.activate
+        a.destination.value: ch.config.destinations[a.destination.value]
+        for a in root.aud.activate if a.destination.value not in blocked
     }
     checked = CheckedAudience(
         name=name, audience=root.aud, market=ch.indexes[market].market, file=root.key,
         audiences={d.aud.name.value: d.aud for d in sorted(order, key=lambda x: x.aud.name.value)},
-        destinations=destinations,
+        destinations=destinations, blocked=blocked,
     )
     return checked, out
+
+
+#: Errors about one ``activate D`` clause: they forbid delivering to D, nothing else.
+ACTIVATION_CODES = frozenset({"E401", "E402", "E403"})
+
+
+def _blocked_destinations(aud: ast.Audience, found: list[Diagnostic]) -> dict[str, tuple[Diagnostic, ...]]:
+    blocked: dict[str, list[Diagnostic]] = {}
+    for x in found:
+        if not x.is_error or x.code not in ACTIVATION_CODES or x.span is None:
+            continue
+        for a in aud.activate:
+            s = a.span
+            if s.path == x.span.path and s.start <= x.span.start and x.span.end <= s.end:
+                blocked.setdefault(a.destination.value, []).append(x)
+                break
+    return {k: tuple(v) for k, v in sorted(blocked.items())}

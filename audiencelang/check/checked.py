@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from audiencelang import ast
 
 if TYPE_CHECKING:
+    from audiencelang.diagnostics import Diagnostic
     from audiencelang.schema.config import Destination
     from audiencelang.schema.market import Market
 
@@ -25,7 +26,10 @@ class CheckedAudience:
     ``audiences`` maps this audience's name and the name of every audience it
     references (transitively) to its AST, so a backend can inline references
     without going back to the project. ``destinations`` holds the config of each
-    destination the audience activates.
+    destination the audience activates. ``blocked`` holds, per destination, the
+    activation errors (E401-E403) that forbid delivering to it in this market: such
+    an error blocks that destination only, not the audience (it still compiles for
+    analysis and for its other destinations).
     """
 
     name: str
@@ -34,6 +38,7 @@ class CheckedAudience:
     file: str | None = None
     audiences: Mapping[str, ast.Audience] = field(default_factory=dict)
     destinations: Mapping[str, Destination] = field(default_factory=dict)
+    blocked: Mapping[str, tuple[Diagnostic, ...]] = field(default_factory=dict)
 
     @property
     def market_name(self) -> str:

@@ -736,10 +736,12 @@ def demo_cli() -> None:
 
 
 @demo_cli.command(name="generate")
-@click.option("--db", "db", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_DB,
-              show_default=True, help="DuckDB file to create (replaced if it exists).")
-@click.option("--project", type=click.Path(exists=True, path_type=Path), default=Path("examples"),
-              show_default=True, help="Project folder (or one market YAML file).")
+@click.option("--db", "db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="DuckDB file to create (replaced if it exists) [default: audiencelang.duckdb in the "
+                   "project root, where `audiencelang run` looks for it].")
+@click.option("--project", type=click.Path(exists=True, path_type=Path), default=None,
+              help="Project folder (or one market YAML file) [default: found by walking up from the "
+                   "current folder].")
 @click.option("--profiles", type=click.IntRange(min=1), default=100_000, show_default=True,
               help="Profiles in total, split evenly over the markets.")
 @click.option("--events-per-profile", type=click.IntRange(min=0), default=20, show_default=True)
@@ -748,8 +750,8 @@ def demo_cli() -> None:
 @click.option("--as-of", "as_of", default="2026-11-01T00:00:00Z", show_default=True,
               callback=_parse_as_of, help="Reference time the data is generated around.")
 def generate_command(
-    db: Path,
-    project: Path,
+    db: Path | None,
+    project: Path | None,
     profiles: int,
     events_per_profile: int,
     seed: int,
@@ -759,6 +761,18 @@ def generate_command(
     """Create a DuckDB file with every market's tables, filled with synthetic data."""
     import duckdb
 
+    from audiencelang.project import find_project_root
+
+    if project is None:
+        project = find_project_root(Path.cwd())
+        if project is None:
+            click.echo("error[E200]: no audiencelang project here (no audiencelang.toml, and no "
+                       "[tool.audiencelang] in pyproject.toml, in this folder or above)", err=True)
+            click.echo("  = hint: run it inside a project, or pass --project DIR (e.g. --project examples)",
+                       err=True)
+            raise SystemExit(2)
+    if db is None:
+        db = (project if project.is_dir() else Path.cwd()) / "audiencelang.duckdb"
     try:
         stats = generate(db, project, profiles=profiles, events_per_profile=events_per_profile,
                          seed=seed, markets=markets or None, as_of=as_of)

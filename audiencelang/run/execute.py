@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from audiencelang.diagnostics import Diagnostic, did_you_mean, error
+from audiencelang.diagnostics import Diagnostic, Severity, did_you_mean, error
 from audiencelang.run.engines import Engine, RunError
 from audiencelang.run.output import open_writer
 
@@ -246,8 +246,21 @@ def run_audience(
     if unknown:
         return _error_result(audience, market, "not_run", unknown, started)
     checked, diags = _check(project, audience, market)
-    if checked is None or any(d.is_error for d in diags):
+    blocking = {id(x) for found in checked.blocked.values() for x in found} if checked else set()
+    if checked is None or any(d.is_error and id(d) not in blocking for d in diags):
         return _error_result(audience, market, "not_run", diags, started)
+    # A destination blocked by an activation error (E401-E403) is reported, not run;
+    # the audience and its other destinations still run.
+    diags = [d for d in diags if id(d) not in blocking]
+    for name in [*(destinations or []), *([output_destination] if output_destination else [])]:
+        if name in checked.blocked:
+            return _error_result(audience, market, "not_run", list(checked.blocked[name]), started)
+    blocked_notes = [
+        d.model_copy(update={"severity": Severity.WARNING,
+                             "message": f"destination '{name}' is not delivered: {d.message}"})
+        for name, found in checked.blocked.items() for d in found
+    ]
+    diags.extend(blocked_notes)
     min_size = _min_size(checked)
     wanted = list(checked.destinations) if destinations is None else list(destinations)
     for name in [*wanted, *([output_destination] if output_destination else [])]:
