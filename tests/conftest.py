@@ -340,3 +340,26 @@ def engine(request: pytest.FixtureRequest) -> engines.Engine:
     """Each engine in turn (marks let ``-m 'not spark'`` deselect the slow ones)."""
     result: engines.Engine = request.getfixturevalue(f"{request.param}_engine")
     return result
+
+
+# ----------------------------------------------------------------- hypothesis seed
+# Every run uses one printed seed, so any generated failure can be replayed exactly:
+#   pytest --hypothesis-seed=SEED tests/test_differential.py
+# (set AUDIENCELANG_HYPOTHESIS_SEED or pass --hypothesis-seed to choose it).
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("hypothesis_seed", default=None) is None:
+        import random
+
+        seed = os.environ.get("AUDIENCELANG_HYPOTHESIS_SEED") or str(random.SystemRandom().randrange(2**32))
+        os.environ["AUDIENCELANG_HYPOTHESIS_SEED"] = seed  # xdist workers inherit it
+        config.option.hypothesis_seed = int(seed)
+        from hypothesis import core
+
+        core.global_force_seed = int(seed)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return (f"hypothesis seed: {config.getoption('hypothesis_seed')} "
+            f"(replay with --hypothesis-seed={config.getoption('hypothesis_seed')})")
