@@ -259,7 +259,10 @@ def test_hostile_identifiers_are_quoted_and_kept(dialect: str) -> None:
                                          where=ast.IsNull(target=_name("p"))),
                     op=">", value=ast.NumberLit(value=Decimal(0))),
     ))
-    sql = compile_sql(checked_for(expr, consent=True), dialect, AS_OF)
+    # double opt-in, so the consent's confirmed column ("end") is read too (the SQL reads it only then)
+    doc = MARKET.model_dump(mode="json")
+    doc["consent"]["purposes"]["ads"]["double_opt_in"] = True
+    sql = compile_sql(checked_for(expr, Market.model_validate(doc, strict=False), consent=True), dialect, AS_OF)
     seen = quoted_identifiers_ok(sql, dialect)
     assert seen >= {"select", "order", "user", "my col", 'we"ird', "Abc", "group", "from", "it's", "a`b",
                     "[br]", "member_id", "params", "Mixed Case", "desc", "table", "end"}, seen

@@ -430,63 +430,78 @@ class Builder:
         )
 
     def consent_ctes(self, c: P.ConsentScan) -> list[tuple[str, exp.Expr]]:
+        """One grouped pass over the consent table, no window: per user and purpose the
+        latest time (``MAX``), the latest refused time and the latest granted (and, for
+        double opt-in, confirmed) time. Refused iff the latest refused time is the latest
+        time (a refusal wins a tie); granted iff the latest granted time is. An opt-in
+        purpose with ``max_age_days`` only reads rows inside that age: an older latest
+        row never grants, so dropping older rows gives the same answer."""
         pscope = PARAMS
 
         def s(text: str) -> exp.Expr:
             return self.string(text)
 
-        rows_items: list[exp.Expr] = [
-            alias(col(c.user, SRC), "member_id"),
-            alias(col(c.purpose, SRC), "purpose"),
-            alias(col(c.status, SRC), "status"),
-            alias(col(c.time, SRC), "changed_at"),
-        ]
-        if c.confirmed is not None:
-            rows_items.append(alias(col(c.confirmed, SRC), "confirmed_at"))
-        rows_items.append(alias(
-            exp.Window(this=self.f(exp.Max, this=col(c.time, SRC)),
-                       partition_by=[col(c.user, SRC), col(c.purpose, SRC)]),
-            "latest_at",
-        ))
-        values = [p.value for p in c.purposes]
-        where = [
-            not_null(col(c.user, SRC)),
-            not_null(col(c.time, SRC)),
-            self.upto_as_of(c.time, SRC),
-            exp.In(this=self.exact(col(c.purpose, SRC)), expressions=[s(v) for v in values]),
-            exp.In(this=self.exact(col(c.status, SRC)), expressions=[s(c.granted), s(c.denied), s(c.revoked)]),
-        ]
-        rows = exp.Select(expressions=rows_items, where=exp.Where(this=and_(where)),
-                          **self._from(table_ref(c.table, SRC), self._params_join()))
+        def t() -> exp.Expr:
+            return col(c.time, SRC)
 
-        scope = "consent_rows"
-        items: list[exp.Expr] = [alias(col("member_id", scope), "member_id")]
-        for p in c.purposes:
-            is_p = exp.EQ(this=self.exact(col("purpose", scope)), expression=s(p.value))
-            granted: list[exp.Expr] = [
-                is_p, exp.EQ(this=self.exact(col("status", scope)), expression=s(c.granted))]
+        def latest(cond: exp.Expr) -> exp.Expr:
+            return self.f(exp.Max, this=self.f(exp.Case, ifs=[self.f(exp.If, this=cond, true=t())]))
+
+        def flag(cond: exp.Expr, latest_of_p: exp.Expr) -> exp.Expr:
+            return self.case01(exp.EQ(this=latest(cond), expression=latest_of_p))
+
+        def status_in(*values: str) -> exp.Expr:
+            if len(values) == 1:
+                return exp.EQ(this=self.exact(col(c.status, SRC)), expression=s(values[0]))
+            return exp.In(this=self.exact(col(c.status, SRC)), expressions=[s(v) for v in values])
+
+        def of_purpose(p: P.ConsentPurpose) -> list[exp.Expr]:
+            out: list[exp.Expr] = [exp.EQ(this=self.exact(col(c.purpose, SRC)), expression=s(p.value))]
             if p.mode == "opt_in" and p.max_age_days is not None:
                 if self.plan.as_of is not None:
                     bound = _parse_instant(self.as_of_value.text) - dt.timedelta(days=p.max_age_days)
                     bv = P.Value("instant", bound.strftime("%Y-%m-%d %H:%M:%S.") + f"{bound.microsecond:06d}")
                 else:
                     bv = P.Value("as_of", str(p.max_age_days * 86400))
-                granted.append(exp.GTE(this=col("changed_at", scope), expression=self.value(bv, pscope)))
-            if p.mode == "opt_in" and p.double_opt_in:
-                granted.append(not_null(col("confirmed_at", scope)))
-                granted.append(exp.LTE(this=col("confirmed_at", scope),
-                                       expression=self.value(self.as_of_value, pscope)))
-            refused = [is_p, exp.In(this=self.exact(col("status", scope)), expressions=[s(c.denied), s(c.revoked)])]
-            items.append(alias(self.f(exp.Max, this=self.case01(and_(granted))), p.granted_column))
-            items.append(alias(self.f(exp.Max, this=self.case01(and_(refused))), p.refused_column))
-        latest = exp.EQ(this=col("changed_at", scope), expression=col("latest_at", scope))
+                out.append(exp.GTE(this=t(), expression=self.value(bv, pscope)))
+            return out
+
+        items: list[exp.Expr] = [alias(col(c.user, SRC), "member_id")]
+        for p in c.purposes:
+            latest_of_p = latest(and_(of_purpose(p)))
+            if p.mode == "opt_in":
+                granted = [*of_purpose(p), status_in(c.granted)]
+                if p.double_opt_in:
+                    assert c.confirmed is not None  # the market schema requires it for double opt-in
+                    granted.append(not_null(col(c.confirmed, SRC)))
+                    granted.append(exp.LTE(this=col(c.confirmed, SRC),
+                                           expression=self.value(self.as_of_value, pscope)))
+                items.append(alias(flag(and_(granted), latest_of_p), p.granted_column))
+                latest_of_p = latest(and_(of_purpose(p)))
+            else:  # opt-out ignores max age and double opt-in: only a refusal counts
+                items.append(alias(exp.Literal.number("0"), p.granted_column))
+            refused = [*of_purpose(p), status_in(c.denied, c.revoked)]
+            items.append(alias(flag(and_(refused), latest_of_p), p.refused_column))
+
+        pruned = any(p.mode == "opt_in" and p.max_age_days is not None for p in c.purposes)
+        if pruned:
+            which: exp.Expr = or_([and_(of_purpose(p)) for p in c.purposes])
+        else:
+            which = exp.In(this=self.exact(col(c.purpose, SRC)), expressions=[s(p.value) for p in c.purposes])
+        where = [
+            not_null(col(c.user, SRC)),
+            not_null(t()),
+            self.upto_as_of(c.time, SRC),
+            which,
+            status_in(c.granted, c.denied, c.revoked),
+        ]
         consent = exp.Select(
             expressions=items,
-            where=exp.Where(this=latest),
-            group=exp.Group(expressions=[col("member_id", scope)]),
-            **self._from(cte_ref(scope), self._params_join()),
+            where=exp.Where(this=and_(where)),
+            group=exp.Group(expressions=[col(c.user, SRC)]),
+            **self._from(table_ref(c.table, SRC), self._params_join()),
         )
-        return [("consent_rows", rows), ("consent", consent)]
+        return [("consent", consent)]
 
     def facts_cte(self) -> exp.Select:
         pr = "profiles"

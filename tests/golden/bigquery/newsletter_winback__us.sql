@@ -42,13 +42,29 @@ WITH `profiles` AS (
     AND `src`.`viewed_at` >= CAST('2026-10-31 23:30:00.000000' AS TIMESTAMP)
   GROUP BY
     `src`.`user_id`
-), `consent_rows` AS (
+), `consent` AS (
   SELECT
     `src`.`user_id` AS `member_id`,
-    `src`.`purpose_code` AS `purpose`,
-    `src`.`state` AS `status`,
-    `src`.`changed_at` AS `changed_at`,
-    MAX(`src`.`changed_at`) OVER (PARTITION BY `src`.`user_id`, `src`.`purpose_code`) AS `latest_at`
+    CASE
+      WHEN MAX(
+        CASE
+          WHEN `src`.`purpose_code` = 'email' AND `src`.`state` = 'opt_in'
+          THEN `src`.`changed_at`
+        END
+      ) = MAX(CASE WHEN `src`.`purpose_code` = 'email' THEN `src`.`changed_at` END)
+      THEN 1
+      ELSE 0
+    END AS `c_email_marketing_granted`,
+    CASE
+      WHEN MAX(
+        CASE
+          WHEN `src`.`purpose_code` = 'email' AND `src`.`state` IN ('opt_out', 'withdrawn')
+          THEN `src`.`changed_at`
+        END
+      ) = MAX(CASE WHEN `src`.`purpose_code` = 'email' THEN `src`.`changed_at` END)
+      THEN 1
+      ELSE 0
+    END AS `c_email_marketing_refused`
   FROM `privacy`.`consent_log` AS `src`
   WHERE
     NOT `src`.`user_id` IS NULL
@@ -56,29 +72,8 @@ WITH `profiles` AS (
     AND `src`.`changed_at` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
     AND `src`.`purpose_code` IN ('email')
     AND `src`.`state` IN ('opt_in', 'opt_out', 'withdrawn')
-), `consent` AS (
-  SELECT
-    `consent_rows`.`member_id` AS `member_id`,
-    MAX(
-      CASE
-        WHEN `consent_rows`.`purpose` = 'email' AND `consent_rows`.`status` = 'opt_in'
-        THEN 1
-        ELSE 0
-      END
-    ) AS `c_email_marketing_granted`,
-    MAX(
-      CASE
-        WHEN `consent_rows`.`purpose` = 'email'
-        AND `consent_rows`.`status` IN ('opt_out', 'withdrawn')
-        THEN 1
-        ELSE 0
-      END
-    ) AS `c_email_marketing_refused`
-  FROM `consent_rows`
-  WHERE
-    `consent_rows`.`changed_at` = `consent_rows`.`latest_at`
   GROUP BY
-    `consent_rows`.`member_id`
+    `src`.`user_id`
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,

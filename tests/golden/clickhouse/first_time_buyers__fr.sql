@@ -30,14 +30,34 @@ WITH "profiles" AS (
     AND "src"."type_evenement" = 'achat'
   GROUP BY
     "src"."client_id"
-), "consent_rows" AS (
+), "consent" AS (
   SELECT
     "src"."client_id" AS "member_id",
-    "src"."finalite" AS "purpose",
-    "src"."statut" AS "status",
-    "src"."modifie_le" AS "changed_at",
-    "src"."confirme_le" AS "confirmed_at",
-    MAX("src"."modifie_le") OVER (PARTITION BY "src"."client_id", "src"."finalite") AS "latest_at"
+    CASE
+      WHEN MAX(
+        CASE
+          WHEN "src"."finalite" = 'lettre_info'
+          AND "src"."statut" = 'accepte'
+          AND NOT (
+            "src"."confirme_le" IS NULL
+          )
+          AND "src"."confirme_le" <= CAST('2026-11-01 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
+          THEN "src"."modifie_le"
+        END
+      ) = MAX(CASE WHEN "src"."finalite" = 'lettre_info' THEN "src"."modifie_le" END)
+      THEN 1
+      ELSE 0
+    END AS "c_email_marketing_granted",
+    CASE
+      WHEN MAX(
+        CASE
+          WHEN "src"."finalite" = 'lettre_info' AND "src"."statut" IN ('refuse', 'retire')
+          THEN "src"."modifie_le"
+        END
+      ) = MAX(CASE WHEN "src"."finalite" = 'lettre_info' THEN "src"."modifie_le" END)
+      THEN 1
+      ELSE 0
+    END AS "c_email_marketing_refused"
   FROM "rgpd"."consentements" AS "src"
   WHERE
     NOT (
@@ -49,34 +69,8 @@ WITH "profiles" AS (
     AND "src"."modifie_le" <= CAST('2026-11-01 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
     AND "src"."finalite" IN ('lettre_info')
     AND "src"."statut" IN ('accepte', 'refuse', 'retire')
-), "consent" AS (
-  SELECT
-    "consent_rows"."member_id" AS "member_id",
-    MAX(
-      CASE
-        WHEN "consent_rows"."purpose" = 'lettre_info'
-        AND "consent_rows"."status" = 'accepte'
-        AND NOT (
-          "consent_rows"."confirmed_at" IS NULL
-        )
-        AND "consent_rows"."confirmed_at" <= CAST('2026-11-01 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
-        THEN 1
-        ELSE 0
-      END
-    ) AS "c_email_marketing_granted",
-    MAX(
-      CASE
-        WHEN "consent_rows"."purpose" = 'lettre_info'
-        AND "consent_rows"."status" IN ('refuse', 'retire')
-        THEN 1
-        ELSE 0
-      END
-    ) AS "c_email_marketing_refused"
-  FROM "consent_rows"
-  WHERE
-    "consent_rows"."changed_at" = "consent_rows"."latest_at"
   GROUP BY
-    "consent_rows"."member_id"
+    "src"."client_id"
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",

@@ -35,64 +35,94 @@ WITH `profiles` AS (
     )
   GROUP BY
     `src`.`client_id`
-), `consent_rows` AS (
+), `consent` AS (
   SELECT
     `src`.`client_id` AS `member_id`,
-    `src`.`finalite` AS `purpose`,
-    `src`.`statut` AS `status`,
-    `src`.`modifie_le` AS `changed_at`,
-    `src`.`confirme_le` AS `confirmed_at`,
-    MAX(`src`.`modifie_le`) OVER (PARTITION BY `src`.`client_id`, `src`.`finalite`) AS `latest_at`
+    CASE
+      WHEN MAX(
+        CASE
+          WHEN CAST(`src`.`finalite` AS BINARY) = 'publicite_ciblee'
+          AND `src`.`modifie_le` >= CAST('2025-10-02 00:00:00.000000' AS DATETIME(6))
+          AND CAST(`src`.`statut` AS BINARY) = 'accepte'
+          THEN `src`.`modifie_le`
+        END
+      ) = MAX(
+        CASE
+          WHEN CAST(`src`.`finalite` AS BINARY) = 'publicite_ciblee'
+          AND `src`.`modifie_le` >= CAST('2025-10-02 00:00:00.000000' AS DATETIME(6))
+          THEN `src`.`modifie_le`
+        END
+      )
+      THEN 1
+      ELSE 0
+    END AS `c_ads_personalization_granted`,
+    CASE
+      WHEN MAX(
+        CASE
+          WHEN CAST(`src`.`finalite` AS BINARY) = 'publicite_ciblee'
+          AND `src`.`modifie_le` >= CAST('2025-10-02 00:00:00.000000' AS DATETIME(6))
+          AND CAST(`src`.`statut` AS BINARY) IN ('refuse', 'retire')
+          THEN `src`.`modifie_le`
+        END
+      ) = MAX(
+        CASE
+          WHEN CAST(`src`.`finalite` AS BINARY) = 'publicite_ciblee'
+          AND `src`.`modifie_le` >= CAST('2025-10-02 00:00:00.000000' AS DATETIME(6))
+          THEN `src`.`modifie_le`
+        END
+      )
+      THEN 1
+      ELSE 0
+    END AS `c_ads_personalization_refused`,
+    CASE
+      WHEN MAX(
+        CASE
+          WHEN CAST(`src`.`finalite` AS BINARY) = 'lettre_info'
+          AND CAST(`src`.`statut` AS BINARY) = 'accepte'
+          AND NOT `src`.`confirme_le` IS NULL
+          AND `src`.`confirme_le` <= CAST('2026-11-01 00:00:00.000000' AS DATETIME(6))
+          THEN `src`.`modifie_le`
+        END
+      ) = MAX(
+        CASE
+          WHEN CAST(`src`.`finalite` AS BINARY) = 'lettre_info'
+          THEN `src`.`modifie_le`
+        END
+      )
+      THEN 1
+      ELSE 0
+    END AS `c_email_marketing_granted`,
+    CASE
+      WHEN MAX(
+        CASE
+          WHEN CAST(`src`.`finalite` AS BINARY) = 'lettre_info'
+          AND CAST(`src`.`statut` AS BINARY) IN ('refuse', 'retire')
+          THEN `src`.`modifie_le`
+        END
+      ) = MAX(
+        CASE
+          WHEN CAST(`src`.`finalite` AS BINARY) = 'lettre_info'
+          THEN `src`.`modifie_le`
+        END
+      )
+      THEN 1
+      ELSE 0
+    END AS `c_email_marketing_refused`
   FROM `rgpd`.`consentements` AS `src`
   WHERE
     NOT `src`.`client_id` IS NULL
     AND NOT `src`.`modifie_le` IS NULL
     AND `src`.`modifie_le` <= CAST('2026-11-01 00:00:00.000000' AS DATETIME(6))
-    AND CAST(`src`.`finalite` AS BINARY) IN ('publicite_ciblee', 'lettre_info')
+    AND (
+      (
+        CAST(`src`.`finalite` AS BINARY) = 'publicite_ciblee'
+        AND `src`.`modifie_le` >= CAST('2025-10-02 00:00:00.000000' AS DATETIME(6))
+      )
+      OR CAST(`src`.`finalite` AS BINARY) = 'lettre_info'
+    )
     AND CAST(`src`.`statut` AS BINARY) IN ('accepte', 'refuse', 'retire')
-), `consent` AS (
-  SELECT
-    `consent_rows`.`member_id` AS `member_id`,
-    MAX(
-      CASE
-        WHEN CAST(`consent_rows`.`purpose` AS BINARY) = 'publicite_ciblee'
-        AND CAST(`consent_rows`.`status` AS BINARY) = 'accepte'
-        AND `consent_rows`.`changed_at` >= CAST('2025-10-02 00:00:00.000000' AS DATETIME(6))
-        THEN 1
-        ELSE 0
-      END
-    ) AS `c_ads_personalization_granted`,
-    MAX(
-      CASE
-        WHEN CAST(`consent_rows`.`purpose` AS BINARY) = 'publicite_ciblee'
-        AND CAST(`consent_rows`.`status` AS BINARY) IN ('refuse', 'retire')
-        THEN 1
-        ELSE 0
-      END
-    ) AS `c_ads_personalization_refused`,
-    MAX(
-      CASE
-        WHEN CAST(`consent_rows`.`purpose` AS BINARY) = 'lettre_info'
-        AND CAST(`consent_rows`.`status` AS BINARY) = 'accepte'
-        AND NOT `consent_rows`.`confirmed_at` IS NULL
-        AND `consent_rows`.`confirmed_at` <= CAST('2026-11-01 00:00:00.000000' AS DATETIME(6))
-        THEN 1
-        ELSE 0
-      END
-    ) AS `c_email_marketing_granted`,
-    MAX(
-      CASE
-        WHEN CAST(`consent_rows`.`purpose` AS BINARY) = 'lettre_info'
-        AND CAST(`consent_rows`.`status` AS BINARY) IN ('refuse', 'retire')
-        THEN 1
-        ELSE 0
-      END
-    ) AS `c_email_marketing_refused`
-  FROM `consent_rows`
-  WHERE
-    `consent_rows`.`changed_at` = `consent_rows`.`latest_at`
   GROUP BY
-    `consent_rows`.`member_id`
+    `src`.`client_id`
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,

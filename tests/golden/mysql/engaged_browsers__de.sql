@@ -74,46 +74,55 @@ WITH `profiles` AS (
     AND `src`.`bestellt_am` >= CAST('2026-10-02 00:00:00.000000' AS DATETIME(6))
   GROUP BY
     `src`.`kunde`
-), `consent_rows` AS (
+), `consent` AS (
   SELECT
     `src`.`kunden_id` AS `member_id`,
-    `src`.`zweck` AS `purpose`,
-    `src`.`status` AS `status`,
-    `src`.`geaendert_am` AS `changed_at`,
-    `src`.`bestaetigt_am` AS `confirmed_at`,
-    MAX(`src`.`geaendert_am`) OVER (PARTITION BY `src`.`kunden_id`, `src`.`zweck`) AS `latest_at`
+    CASE
+      WHEN MAX(
+        CASE
+          WHEN CAST(`src`.`zweck` AS BINARY) = 'werbung'
+          AND `src`.`geaendert_am` >= CAST('2025-11-01 00:00:00.000000' AS DATETIME(6))
+          AND CAST(`src`.`status` AS BINARY) = 'erteilt'
+          THEN `src`.`geaendert_am`
+        END
+      ) = MAX(
+        CASE
+          WHEN CAST(`src`.`zweck` AS BINARY) = 'werbung'
+          AND `src`.`geaendert_am` >= CAST('2025-11-01 00:00:00.000000' AS DATETIME(6))
+          THEN `src`.`geaendert_am`
+        END
+      )
+      THEN 1
+      ELSE 0
+    END AS `c_ads_personalization_granted`,
+    CASE
+      WHEN MAX(
+        CASE
+          WHEN CAST(`src`.`zweck` AS BINARY) = 'werbung'
+          AND `src`.`geaendert_am` >= CAST('2025-11-01 00:00:00.000000' AS DATETIME(6))
+          AND CAST(`src`.`status` AS BINARY) IN ('abgelehnt', 'widerrufen')
+          THEN `src`.`geaendert_am`
+        END
+      ) = MAX(
+        CASE
+          WHEN CAST(`src`.`zweck` AS BINARY) = 'werbung'
+          AND `src`.`geaendert_am` >= CAST('2025-11-01 00:00:00.000000' AS DATETIME(6))
+          THEN `src`.`geaendert_am`
+        END
+      )
+      THEN 1
+      ELSE 0
+    END AS `c_ads_personalization_refused`
   FROM `legal`.`einwilligungen` AS `src`
   WHERE
     NOT `src`.`kunden_id` IS NULL
     AND NOT `src`.`geaendert_am` IS NULL
     AND `src`.`geaendert_am` <= CAST('2026-11-01 00:00:00.000000' AS DATETIME(6))
-    AND CAST(`src`.`zweck` AS BINARY) IN ('werbung')
+    AND CAST(`src`.`zweck` AS BINARY) = 'werbung'
+    AND `src`.`geaendert_am` >= CAST('2025-11-01 00:00:00.000000' AS DATETIME(6))
     AND CAST(`src`.`status` AS BINARY) IN ('erteilt', 'abgelehnt', 'widerrufen')
-), `consent` AS (
-  SELECT
-    `consent_rows`.`member_id` AS `member_id`,
-    MAX(
-      CASE
-        WHEN CAST(`consent_rows`.`purpose` AS BINARY) = 'werbung'
-        AND CAST(`consent_rows`.`status` AS BINARY) = 'erteilt'
-        AND `consent_rows`.`changed_at` >= CAST('2025-11-01 00:00:00.000000' AS DATETIME(6))
-        THEN 1
-        ELSE 0
-      END
-    ) AS `c_ads_personalization_granted`,
-    MAX(
-      CASE
-        WHEN CAST(`consent_rows`.`purpose` AS BINARY) = 'werbung'
-        AND CAST(`consent_rows`.`status` AS BINARY) IN ('abgelehnt', 'widerrufen')
-        THEN 1
-        ELSE 0
-      END
-    ) AS `c_ads_personalization_refused`
-  FROM `consent_rows`
-  WHERE
-    `consent_rows`.`changed_at` = `consent_rows`.`latest_at`
   GROUP BY
-    `consent_rows`.`member_id`
+    `src`.`kunden_id`
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,

@@ -42,64 +42,83 @@ WITH "profiles" AS (
     AND "src"."bestellt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
   GROUP BY
     "src"."kunde"
-), "consent_rows" AS (
+), "consent" AS (
   SELECT
     "src"."kunden_id" AS "member_id",
-    "src"."zweck" AS "purpose",
-    "src"."status" AS "status",
-    "src"."geaendert_am" AS "changed_at",
-    "src"."bestaetigt_am" AS "confirmed_at",
-    MAX("src"."geaendert_am") OVER (PARTITION BY "src"."kunden_id", "src"."zweck") AS "latest_at"
+    CASE
+      WHEN MAX(
+        CASE
+          WHEN "src"."zweck" = 'werbung'
+          AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."status" = 'erteilt'
+          THEN "src"."geaendert_am"
+        END
+      ) = MAX(
+        CASE
+          WHEN "src"."zweck" = 'werbung'
+          AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+          THEN "src"."geaendert_am"
+        END
+      )
+      THEN 1
+      ELSE 0
+    END AS "c_ads_personalization_granted",
+    CASE
+      WHEN MAX(
+        CASE
+          WHEN "src"."zweck" = 'werbung'
+          AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."status" IN ('abgelehnt', 'widerrufen')
+          THEN "src"."geaendert_am"
+        END
+      ) = MAX(
+        CASE
+          WHEN "src"."zweck" = 'werbung'
+          AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+          THEN "src"."geaendert_am"
+        END
+      )
+      THEN 1
+      ELSE 0
+    END AS "c_ads_personalization_refused",
+    CASE
+      WHEN MAX(
+        CASE
+          WHEN "src"."zweck" = 'newsletter'
+          AND "src"."status" = 'erteilt'
+          AND NOT "src"."bestaetigt_am" IS NULL
+          AND "src"."bestaetigt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+          THEN "src"."geaendert_am"
+        END
+      ) = MAX(CASE WHEN "src"."zweck" = 'newsletter' THEN "src"."geaendert_am" END)
+      THEN 1
+      ELSE 0
+    END AS "c_email_marketing_granted",
+    CASE
+      WHEN MAX(
+        CASE
+          WHEN "src"."zweck" = 'newsletter' AND "src"."status" IN ('abgelehnt', 'widerrufen')
+          THEN "src"."geaendert_am"
+        END
+      ) = MAX(CASE WHEN "src"."zweck" = 'newsletter' THEN "src"."geaendert_am" END)
+      THEN 1
+      ELSE 0
+    END AS "c_email_marketing_refused"
   FROM "legal"."einwilligungen" AS "src"
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
     AND "src"."geaendert_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."zweck" IN ('werbung', 'newsletter')
+    AND (
+      (
+        "src"."zweck" = 'werbung'
+        AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+      )
+      OR "src"."zweck" = 'newsletter'
+    )
     AND "src"."status" IN ('erteilt', 'abgelehnt', 'widerrufen')
-), "consent" AS (
-  SELECT
-    "consent_rows"."member_id" AS "member_id",
-    MAX(
-      CASE
-        WHEN "consent_rows"."purpose" = 'werbung'
-        AND "consent_rows"."status" = 'erteilt'
-        AND "consent_rows"."changed_at" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-        ELSE 0
-      END
-    ) AS "c_ads_personalization_granted",
-    MAX(
-      CASE
-        WHEN "consent_rows"."purpose" = 'werbung'
-        AND "consent_rows"."status" IN ('abgelehnt', 'widerrufen')
-        THEN 1
-        ELSE 0
-      END
-    ) AS "c_ads_personalization_refused",
-    MAX(
-      CASE
-        WHEN "consent_rows"."purpose" = 'newsletter'
-        AND "consent_rows"."status" = 'erteilt'
-        AND NOT "consent_rows"."confirmed_at" IS NULL
-        AND "consent_rows"."confirmed_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-        ELSE 0
-      END
-    ) AS "c_email_marketing_granted",
-    MAX(
-      CASE
-        WHEN "consent_rows"."purpose" = 'newsletter'
-        AND "consent_rows"."status" IN ('abgelehnt', 'widerrufen')
-        THEN 1
-        ELSE 0
-      END
-    ) AS "c_email_marketing_refused"
-  FROM "consent_rows"
-  WHERE
-    "consent_rows"."changed_at" = "consent_rows"."latest_at"
   GROUP BY
-    "consent_rows"."member_id"
+    "src"."kunden_id"
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",

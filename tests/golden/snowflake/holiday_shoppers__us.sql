@@ -38,13 +38,21 @@ WITH "profiles" AS (
     AND "src"."ordered_at" >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMPNTZ)
   GROUP BY
     "src"."customer_id"
-), "consent_rows" AS (
+), "consent" AS (
   SELECT
     "src"."user_id" AS "member_id",
-    "src"."purpose_code" AS "purpose",
-    "src"."state" AS "status",
-    "src"."changed_at" AS "changed_at",
-    MAX("src"."changed_at") OVER (PARTITION BY "src"."user_id", "src"."purpose_code") AS "latest_at"
+    0 AS "c_ads_personalization_granted",
+    CASE
+      WHEN MAX(
+        CASE
+          WHEN "src"."purpose_code" = 'targeted_ads'
+          AND "src"."state" IN ('opt_out', 'withdrawn')
+          THEN "src"."changed_at"
+        END
+      ) = MAX(CASE WHEN "src"."purpose_code" = 'targeted_ads' THEN "src"."changed_at" END)
+      THEN 1
+      ELSE 0
+    END AS "c_ads_personalization_refused"
   FROM "privacy"."consent_log" AS "src"
   WHERE
     NOT "src"."user_id" IS NULL
@@ -52,29 +60,8 @@ WITH "profiles" AS (
     AND "src"."changed_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMPNTZ)
     AND "src"."purpose_code" IN ('targeted_ads')
     AND "src"."state" IN ('opt_in', 'opt_out', 'withdrawn')
-), "consent" AS (
-  SELECT
-    "consent_rows"."member_id" AS "member_id",
-    MAX(
-      CASE
-        WHEN "consent_rows"."purpose" = 'targeted_ads' AND "consent_rows"."status" = 'opt_in'
-        THEN 1
-        ELSE 0
-      END
-    ) AS "c_ads_personalization_granted",
-    MAX(
-      CASE
-        WHEN "consent_rows"."purpose" = 'targeted_ads'
-        AND "consent_rows"."status" IN ('opt_out', 'withdrawn')
-        THEN 1
-        ELSE 0
-      END
-    ) AS "c_ads_personalization_refused"
-  FROM "consent_rows"
-  WHERE
-    "consent_rows"."changed_at" = "consent_rows"."latest_at"
   GROUP BY
-    "consent_rows"."member_id"
+    "src"."user_id"
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",

@@ -33,64 +33,83 @@ WITH "profiles" AS (
     )
   GROUP BY
     "src"."client_id"
-), "consent_rows" AS (
+), "consent" AS (
   SELECT
     "src"."client_id" AS "member_id",
-    "src"."finalite" AS "purpose",
-    "src"."statut" AS "status",
-    "src"."modifie_le" AS "changed_at",
-    "src"."confirme_le" AS "confirmed_at",
-    MAX("src"."modifie_le") OVER (PARTITION BY "src"."client_id", "src"."finalite") AS "latest_at"
+    CASE
+      WHEN MAX(
+        CASE
+          WHEN "src"."finalite" = 'publicite_ciblee'
+          AND "src"."modifie_le" >= '2025-10-02 00:00:00'
+          AND "src"."statut" = 'accepte'
+          THEN "src"."modifie_le"
+        END
+      ) = MAX(
+        CASE
+          WHEN "src"."finalite" = 'publicite_ciblee'
+          AND "src"."modifie_le" >= '2025-10-02 00:00:00'
+          THEN "src"."modifie_le"
+        END
+      )
+      THEN 1
+      ELSE 0
+    END AS "c_ads_personalization_granted",
+    CASE
+      WHEN MAX(
+        CASE
+          WHEN "src"."finalite" = 'publicite_ciblee'
+          AND "src"."modifie_le" >= '2025-10-02 00:00:00'
+          AND "src"."statut" IN ('refuse', 'retire')
+          THEN "src"."modifie_le"
+        END
+      ) = MAX(
+        CASE
+          WHEN "src"."finalite" = 'publicite_ciblee'
+          AND "src"."modifie_le" >= '2025-10-02 00:00:00'
+          THEN "src"."modifie_le"
+        END
+      )
+      THEN 1
+      ELSE 0
+    END AS "c_ads_personalization_refused",
+    CASE
+      WHEN MAX(
+        CASE
+          WHEN "src"."finalite" = 'lettre_info'
+          AND "src"."statut" = 'accepte'
+          AND NOT "src"."confirme_le" IS NULL
+          AND "src"."confirme_le" <= '2026-11-01 00:00:00'
+          THEN "src"."modifie_le"
+        END
+      ) = MAX(CASE WHEN "src"."finalite" = 'lettre_info' THEN "src"."modifie_le" END)
+      THEN 1
+      ELSE 0
+    END AS "c_email_marketing_granted",
+    CASE
+      WHEN MAX(
+        CASE
+          WHEN "src"."finalite" = 'lettre_info' AND "src"."statut" IN ('refuse', 'retire')
+          THEN "src"."modifie_le"
+        END
+      ) = MAX(CASE WHEN "src"."finalite" = 'lettre_info' THEN "src"."modifie_le" END)
+      THEN 1
+      ELSE 0
+    END AS "c_email_marketing_refused"
   FROM "rgpd"."consentements" AS "src"
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."modifie_le" IS NULL
     AND "src"."modifie_le" <= '2026-11-01 00:00:00'
-    AND "src"."finalite" IN ('publicite_ciblee', 'lettre_info')
+    AND (
+      (
+        "src"."finalite" = 'publicite_ciblee'
+        AND "src"."modifie_le" >= '2025-10-02 00:00:00'
+      )
+      OR "src"."finalite" = 'lettre_info'
+    )
     AND "src"."statut" IN ('accepte', 'refuse', 'retire')
-), "consent" AS (
-  SELECT
-    "consent_rows"."member_id" AS "member_id",
-    MAX(
-      CASE
-        WHEN "consent_rows"."purpose" = 'publicite_ciblee'
-        AND "consent_rows"."status" = 'accepte'
-        AND "consent_rows"."changed_at" >= '2025-10-02 00:00:00'
-        THEN 1
-        ELSE 0
-      END
-    ) AS "c_ads_personalization_granted",
-    MAX(
-      CASE
-        WHEN "consent_rows"."purpose" = 'publicite_ciblee'
-        AND "consent_rows"."status" IN ('refuse', 'retire')
-        THEN 1
-        ELSE 0
-      END
-    ) AS "c_ads_personalization_refused",
-    MAX(
-      CASE
-        WHEN "consent_rows"."purpose" = 'lettre_info'
-        AND "consent_rows"."status" = 'accepte'
-        AND NOT "consent_rows"."confirmed_at" IS NULL
-        AND "consent_rows"."confirmed_at" <= '2026-11-01 00:00:00'
-        THEN 1
-        ELSE 0
-      END
-    ) AS "c_email_marketing_granted",
-    MAX(
-      CASE
-        WHEN "consent_rows"."purpose" = 'lettre_info'
-        AND "consent_rows"."status" IN ('refuse', 'retire')
-        THEN 1
-        ELSE 0
-      END
-    ) AS "c_email_marketing_refused"
-  FROM "consent_rows"
-  WHERE
-    "consent_rows"."changed_at" = "consent_rows"."latest_at"
   GROUP BY
-    "consent_rows"."member_id"
+    "src"."client_id"
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",

@@ -44,14 +44,32 @@ WITH "profiles" AS (
     AND "src"."ereignis" = 'seitenaufruf'
   GROUP BY
     "src"."kunden_id"
-), "consent_rows" AS (
+), "consent" AS (
   SELECT
     "src"."kunden_id" AS "member_id",
-    "src"."zweck" AS "purpose",
-    "src"."status" AS "status",
-    "src"."geaendert_am" AS "changed_at",
-    "src"."bestaetigt_am" AS "confirmed_at",
-    MAX("src"."geaendert_am") OVER (PARTITION BY "src"."kunden_id", "src"."zweck") AS "latest_at"
+    CASE
+      WHEN MAX(
+        CASE
+          WHEN "src"."zweck" = 'newsletter'
+          AND "src"."status" = 'erteilt'
+          AND NOT "src"."bestaetigt_am" IS NULL
+          AND "src"."bestaetigt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP(6))
+          THEN "src"."geaendert_am"
+        END
+      ) = MAX(CASE WHEN "src"."zweck" = 'newsletter' THEN "src"."geaendert_am" END)
+      THEN 1
+      ELSE 0
+    END AS "c_email_marketing_granted",
+    CASE
+      WHEN MAX(
+        CASE
+          WHEN "src"."zweck" = 'newsletter' AND "src"."status" IN ('abgelehnt', 'widerrufen')
+          THEN "src"."geaendert_am"
+        END
+      ) = MAX(CASE WHEN "src"."zweck" = 'newsletter' THEN "src"."geaendert_am" END)
+      THEN 1
+      ELSE 0
+    END AS "c_email_marketing_refused"
   FROM "legal"."einwilligungen" AS "src"
   WHERE
     NOT "src"."kunden_id" IS NULL
@@ -59,32 +77,8 @@ WITH "profiles" AS (
     AND "src"."geaendert_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP(6))
     AND "src"."zweck" IN ('newsletter')
     AND "src"."status" IN ('erteilt', 'abgelehnt', 'widerrufen')
-), "consent" AS (
-  SELECT
-    "consent_rows"."member_id" AS "member_id",
-    MAX(
-      CASE
-        WHEN "consent_rows"."purpose" = 'newsletter'
-        AND "consent_rows"."status" = 'erteilt'
-        AND NOT "consent_rows"."confirmed_at" IS NULL
-        AND "consent_rows"."confirmed_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP(6))
-        THEN 1
-        ELSE 0
-      END
-    ) AS "c_email_marketing_granted",
-    MAX(
-      CASE
-        WHEN "consent_rows"."purpose" = 'newsletter'
-        AND "consent_rows"."status" IN ('abgelehnt', 'widerrufen')
-        THEN 1
-        ELSE 0
-      END
-    ) AS "c_email_marketing_refused"
-  FROM "consent_rows"
-  WHERE
-    "consent_rows"."changed_at" = "consent_rows"."latest_at"
   GROUP BY
-    "consent_rows"."member_id"
+    "src"."kunden_id"
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
