@@ -13,7 +13,9 @@ guarded by their count), so ``NOT``/``AND``/``OR`` over leaves never see NULL.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from sqlglot import exp
@@ -139,11 +141,52 @@ class Builder:
         self.d = profile
         # (node class, Anonymous name) -> first node made: the functions the statement calls
         self.functions: dict[tuple[str, str], exp.Func] = {}
+        self._analyse_membership()
         self.as_of_value = (
             P.Value("as_of", "0")
             if plan.as_of is None
             else P.Value("instant", _parse_instant_iso(plan.as_of))
         )
+
+    # ------------------------------------------------------------------ join plan
+
+    def _analyse_membership(self) -> None:
+        """What the top-level conjuncts of membership let the statement skip, exactly:
+
+        - ``required_scans``: event scans a member must have a row in (a conjunct that is
+          false for a profile without rows: ``count >= 1``, ``sum > 0``, any ``avg``/``min``/
+          ``max`` test): joined with INNER JOIN instead of LEFT JOIN;
+        - ``consent_required``: an opt-in purpose is required (false without consent rows);
+        - ``pushed``: trait tests applied inside ``profiles`` (so the joins start from the
+          profiles that pass them) and removed from ``members``; ``rest`` is what remains.
+
+        Conditions under ``not``, inside ``or`` or true without rows (``at most``,
+        ``exactly 0``, opt-out consent) keep their LEFT JOIN."""
+        conjuncts = _conjuncts(self.plan.membership)
+        scan_of = {a.name: s.name for s in self.plan.scans for a in s.aggregates}
+        purposes = {p.name: p for p in self.plan.consent.purposes} if self.plan.consent else {}
+        self.required_scans: set[str] = set()
+        self.consent_required = False
+        self.pushed: list[P.Test] = []
+        traits = {t.alias for t in self.plan.profiles.traits}
+        rest: list[P.Cond] = []
+        for c in conjuncts:
+            if isinstance(c, P.AggTest) and _false_without_rows(c) and c.column in scan_of:
+                self.required_scans.add(scan_of[c.column])
+            elif isinstance(c, P.ConsentHolds) and c.purpose in purposes and purposes[c.purpose].mode == "opt_in":
+                self.consent_required = True
+            elif (isinstance(c, P.Test) and c.field.column in traits
+                  and all(v.kind != "as_of" for v in c.values)):
+                self.pushed.append(c)
+                continue
+            rest.append(c)
+        if not rest:
+            rest.append(P.Const(True))
+        self.rest: P.Cond = rest[0] if len(rest) == 1 else P.And(tuple(rest))
+
+    @staticmethod
+    def _join_kind(inner: bool) -> dict[str, str]:
+        return {"kind": "INNER"} if inner else {"side": "LEFT"}
 
     # ------------------------------------------------------------------ functions
 
@@ -398,7 +441,12 @@ class Builder:
         pr = self.plan.profiles
         items: list[exp.Expr] = [alias(col(pr.id, SRC), "member_id")]
         items += [alias(col(t.column, SRC), t.alias) for t in pr.traits]
-        return exp.Select(expressions=items, where=exp.Where(this=not_null(col(pr.id, SRC))),
+        physical = {t.alias: t.column for t in pr.traits}
+        where = [not_null(col(pr.id, SRC))]
+        for t in self.pushed:
+            where.append(self.test(P.Test(P.FieldRef(physical[t.field.column], t.field.type), t.op, t.values,
+                                          t.ignore_case), SRC, None, False))
+        return exp.Select(expressions=items, where=exp.Where(this=and_(where)),
                           **self._from(table_ref(pr.table, SRC)))
 
     def upto_as_of(self, column: str, scope: str) -> exp.Expr:
@@ -408,8 +456,16 @@ class Builder:
     def scan_cte(self, s: P.Scan) -> exp.Select:
         pscope = PARAMS
         items: list[exp.Expr] = [alias(col(s.user, SRC), "member_id")]
+        conditions = {a.condition for a in s.aggregates}
+        # one condition shared by every aggregate: filter the rows by it (WHERE) instead of a
+        # CASE per aggregate, so only the rows that count are grouped. Exact: a profile left
+        # without rows reads 0 for count/sum (COALESCE) and no value for avg/min/max (guarded
+        # by a count of the same rows, also 0)
+        only = next(iter(conditions)) if len(conditions) == 1 else None
+        if isinstance(only, P.Const):
+            only = None
         for a in s.aggregates:
-            always = isinstance(a.condition, P.Const) and a.condition.value
+            always = only is not None or (isinstance(a.condition, P.Const) and a.condition.value)
             cond = None if always else self.cond(a.condition, SRC, pscope)
             if a.column is None:
                 arg: exp.Expr = exp.Star() if cond is None else self.f(exp.Case,
@@ -420,7 +476,9 @@ class Builder:
             fn = {"count": exp.Count, "sum": exp.Sum, "min": exp.Min, "max": exp.Max}[a.func]
             items.append(alias(self.f(fn, this=arg), a.name))
         where = [not_null(col(s.user, SRC)), not_null(col(s.time, SRC)), self.upto_as_of(s.time, SRC)]
-        if s.prune is not None:
+        if only is not None:  # implies prune (prune is the union of what every aggregate reads)
+            where.append(self.cond(only, SRC, pscope))
+        elif s.prune is not None:
             where.append(self.cond(s.prune, SRC, pscope))
         return exp.Select(
             expressions=items,
@@ -519,7 +577,7 @@ class Builder:
                 else:
                     items.append(alias(col(a.name, s.name), a.name))
             joins.append(exp.Join(
-                this=cte_ref(s.name), side="LEFT",
+                this=cte_ref(s.name), **self._join_kind(s.name in self.required_scans),
                 on=exp.EQ(this=col("member_id", s.name), expression=col("member_id", pr)),
             ))
         if self.plan.consent is not None:
@@ -527,7 +585,7 @@ class Builder:
                 for name in (p.granted_column, p.refused_column):
                     items.append(alias(self.f(exp.Coalesce, this=col(name, "consent"), expressions=[num(0)]), name))
             joins.append(exp.Join(
-                this=cte_ref("consent"), side="LEFT",
+                this=cte_ref("consent"), **self._join_kind(self.consent_required),
                 on=exp.EQ(this=col("member_id", "consent"), expression=col("member_id", pr)),
             ))
         if self.plan.as_of is None:
@@ -560,7 +618,7 @@ class Builder:
             member_items.append(alias(col(out.identifier), "identifier"))
         ctes.append(("members", exp.Select(
             expressions=member_items,
-            where=exp.Where(this=self.cond(self.plan.membership, None, None)),
+            where=exp.Where(this=self.cond(self.rest, None, None)),
             **self._from(cte_ref(prev)),
         )))
         final_cols = ["member_id"] + (["identifier"] if out.identifier is not None else [])
@@ -584,6 +642,27 @@ class Builder:
             exp.CTE(this=body, alias=exp.TableAlias(this=ident(name))) for name, body in ctes
         ]))
         return final
+
+
+def _conjuncts(c: P.Cond) -> list[P.Cond]:
+    if isinstance(c, P.And):
+        return [x for item in c.items for x in _conjuncts(item)]
+    return [c]
+
+
+def _false_without_rows(t: P.AggTest) -> bool:
+    """Whether the test is false for a profile without rows in its scan (count and sum
+    read 0 there; avg, min and max have no value, so every test but ``is null`` is false)."""
+    if t.func in ("avg", "min", "max"):
+        return t.op != "is_null"
+    if t.op not in _ZERO_CMP or t.value is None or t.value.kind != "number":
+        return False
+    return not _ZERO_CMP[t.op](Decimal(0), Decimal(t.value.text))
+
+
+_ZERO_CMP: dict[str, Callable[[Decimal, Decimal], bool]] = {
+    "=": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+}
 
 
 def _parse_instant_iso(text: str) -> str:

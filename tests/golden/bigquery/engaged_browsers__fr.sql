@@ -126,9 +126,9 @@ WITH `profiles` AS (
     COALESCE(`consent`.`c_ads_personalization_granted`, 0) AS `c_ads_personalization_granted`,
     COALESCE(`consent`.`c_ads_personalization_refused`, 0) AS `c_ads_personalization_refused`
   FROM `profiles`
-  LEFT JOIN `events_suivi_evenements`
+  INNER JOIN `events_suivi_evenements`
     ON `events_suivi_evenements`.`member_id` = `profiles`.`member_id`
-  LEFT JOIN `consent`
+  INNER JOIN `consent`
     ON `consent`.`member_id` = `profiles`.`member_id`
 ), `members` AS (
   SELECT

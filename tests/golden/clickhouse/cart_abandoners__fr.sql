@@ -7,7 +7,7 @@ WITH "profiles" AS (
   WHERE
     NOT (
       "src"."client_id" IS NULL
-    )
+    ) AND "src"."pays" IN ('DE', 'AT', 'CH')
 ), "events_suivi_evenements" AS (
   SELECT
     "src"."client_id" AS "member_id",
@@ -135,9 +135,9 @@ WITH "profiles" AS (
     COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
     COALESCE("consent"."c_email_marketing_refused", 0) AS "c_email_marketing_refused"
   FROM "profiles"
-  LEFT JOIN "events_suivi_evenements"
+  INNER JOIN "events_suivi_evenements"
     ON "events_suivi_evenements"."member_id" = "profiles"."member_id"
-  LEFT JOIN "consent"
+  INNER JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
 ), "aud_existing_customers" AS (
   SELECT
@@ -150,7 +150,6 @@ WITH "profiles" AS (
   FROM "aud_existing_customers"
   WHERE
     "n_add_to_cart_1" >= 1
-    AND "t_country" IN ('DE', 'AT', 'CH')
     AND NOT (
       "n_purchase_2" >= 1 OR "in_existing_customers" = 1
     )

@@ -10,10 +10,13 @@ WITH "profiles" AS (
     NOT (
       "src"."client_id" IS NULL
     )
+    AND "src"."date_inscription" >= CAST('2026-10-02' AS Nullable(Date32))
+    AND "src"."date_inscription" <= CAST('2026-11-01' AS Nullable(Date32))
+    AND "src"."age" >= 18
 ), "events_suivi_evenements" AS (
   SELECT
     "src"."client_id" AS "member_id",
-    COUNT(CASE WHEN "src"."type_evenement" = 'achat' THEN 1 END) AS "n_purchase_1"
+    COUNT(*) AS "n_purchase_1"
   FROM "suivi"."evenements" AS "src"
   WHERE
     NOT (
@@ -46,10 +49,7 @@ WITH "profiles" AS (
     "member_id"
   FROM "aud_existing_customers"
   WHERE
-    "t_signup_date" >= CAST('2026-10-02' AS Nullable(Date32))
-    AND "t_signup_date" <= CAST('2026-11-01' AS Nullable(Date32))
-    AND "t_age" >= 18
-    AND NOT "in_existing_customers" = 1
+    NOT "in_existing_customers" = 1
     AND NOT (
       NOT (
         "t_is_employee" IS NULL

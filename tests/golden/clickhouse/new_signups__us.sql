@@ -10,6 +10,9 @@ WITH "profiles" AS (
     NOT (
       "src"."user_id" IS NULL
     )
+    AND "src"."created_on" >= CAST('2026-10-02' AS Nullable(Date32))
+    AND "src"."created_on" <= CAST('2026-11-01' AS Nullable(Date32))
+    AND "src"."age_years" >= 18
 ), "events_events_orders" AS (
   SELECT
     "src"."customer_id" AS "member_id",
@@ -45,10 +48,7 @@ WITH "profiles" AS (
     "member_id"
   FROM "aud_existing_customers"
   WHERE
-    "t_signup_date" >= CAST('2026-10-02' AS Nullable(Date32))
-    AND "t_signup_date" <= CAST('2026-11-01' AS Nullable(Date32))
-    AND "t_age" >= 18
-    AND NOT "in_existing_customers" = 1
+    NOT "in_existing_customers" = 1
     AND NOT (
       NOT (
         "t_is_employee" IS NULL

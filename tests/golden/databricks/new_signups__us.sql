@@ -8,6 +8,9 @@ WITH `profiles` AS (
   FROM `analytics`.`users` AS `src`
   WHERE
     NOT `src`.`user_id` IS NULL
+    AND `src`.`created_on` >= CAST('2026-10-02' AS DATE)
+    AND `src`.`created_on` <= CAST('2026-11-01' AS DATE)
+    AND `src`.`age_years` >= 18
 ), `events_events_orders` AS (
   SELECT
     `src`.`customer_id` AS `member_id`,
@@ -39,10 +42,7 @@ WITH `profiles` AS (
     `member_id`
   FROM `aud_existing_customers`
   WHERE
-    `t_signup_date` >= CAST('2026-10-02' AS DATE)
-    AND `t_signup_date` <= CAST('2026-11-01' AS DATE)
-    AND `t_age` >= 18
-    AND NOT `in_existing_customers` = 1
+    NOT `in_existing_customers` = 1
     AND NOT (
       NOT `t_is_employee` IS NULL AND `t_is_employee` = TRUE
     )

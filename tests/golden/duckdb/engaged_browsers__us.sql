@@ -32,12 +32,7 @@ WITH "profiles" AS (
 ), "events_events_sessions" AS (
   SELECT
     "src"."user_id" AS "member_id",
-    COUNT(
-      CASE
-        WHEN "src"."session_start" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS "n_session_2"
+    COUNT(*) AS "n_session_2"
   FROM "events"."sessions" AS "src"
   WHERE
     NOT "src"."user_id" IS NULL
@@ -72,12 +67,7 @@ WITH "profiles" AS (
 ), "events_events_orders" AS (
   SELECT
     "src"."customer_id" AS "member_id",
-    COUNT(
-      CASE
-        WHEN "src"."ordered_at" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS "n_purchase_5"
+    COUNT(*) AS "n_purchase_5"
   FROM "events"."orders" AS "src"
   WHERE
     NOT "src"."customer_id" IS NULL
@@ -122,9 +112,9 @@ WITH "profiles" AS (
     COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
     COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused"
   FROM "profiles"
-  LEFT JOIN "events_events_pageviews"
+  INNER JOIN "events_events_pageviews"
     ON "events_events_pageviews"."member_id" = "profiles"."member_id"
-  LEFT JOIN "events_events_sessions"
+  INNER JOIN "events_events_sessions"
     ON "events_events_sessions"."member_id" = "profiles"."member_id"
   LEFT JOIN "events_events_cart_adds"
     ON "events_events_cart_adds"."member_id" = "profiles"."member_id"

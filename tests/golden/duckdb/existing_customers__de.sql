@@ -21,7 +21,7 @@ WITH "profiles" AS (
     "profiles"."member_id" AS "member_id",
     COALESCE("events_shop_bestellungen"."n_purchase_1", 0) AS "n_purchase_1"
   FROM "profiles"
-  LEFT JOIN "events_shop_bestellungen"
+  INNER JOIN "events_shop_bestellungen"
     ON "events_shop_bestellungen"."member_id" = "profiles"."member_id"
 ), "members" AS (
   SELECT

@@ -8,15 +8,12 @@ WITH "profiles" AS (
   FROM "analytics"."users" AS "src"
   WHERE
     NOT "src"."user_id" IS NULL
+    AND NOT "src"."email_address" IS NULL
+    AND "src"."rewards_tier" IS NULL
 ), "events_events_orders" AS (
   SELECT
     "src"."customer_id" AS "member_id",
-    COUNT(
-      CASE
-        WHEN "src"."ordered_at" >= CAST('2026-06-01 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS "n_purchase_1"
+    COUNT(*) AS "n_purchase_1"
   FROM "events"."orders" AS "src"
   WHERE
     NOT "src"."customer_id" IS NULL
@@ -28,12 +25,7 @@ WITH "profiles" AS (
 ), "events_events_pageviews" AS (
   SELECT
     "src"."user_id" AS "member_id",
-    COUNT(
-      CASE
-        WHEN "src"."viewed_at" >= CAST('2026-10-31 23:30:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS "n_page_view_2"
+    COUNT(*) AS "n_page_view_2"
   FROM "events"."pageviews" AS "src"
   WHERE
     NOT "src"."user_id" IS NULL
@@ -89,7 +81,7 @@ WITH "profiles" AS (
     ON "events_events_orders"."member_id" = "profiles"."member_id"
   LEFT JOIN "events_events_pageviews"
     ON "events_events_pageviews"."member_id" = "profiles"."member_id"
-  LEFT JOIN "consent"
+  INNER JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
 ), "members" AS (
   SELECT
@@ -98,8 +90,6 @@ WITH "profiles" AS (
   WHERE
     "c_email_marketing_granted" = 1
     AND "c_email_marketing_refused" = 0
-    AND NOT "t_email" IS NULL
-    AND "t_loyalty_tier" IS NULL
     AND NOT "n_purchase_1" >= 1
     AND NOT (
       (

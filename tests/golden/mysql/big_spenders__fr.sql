@@ -7,6 +7,7 @@ WITH `profiles` AS (
   FROM `crm`.`clients` AS `src`
   WHERE
     NOT `src`.`client_id` IS NULL
+    AND CAST(`src`.`niveau_fidelite` AS BINARY) IN ('gold', 'platinum')
 ), `events_suivi_evenements` AS (
   SELECT
     `src`.`client_id` AS `member_id`,
@@ -125,9 +126,9 @@ WITH `profiles` AS (
     COALESCE(`consent`.`c_ads_personalization_granted`, 0) AS `c_ads_personalization_granted`,
     COALESCE(`consent`.`c_ads_personalization_refused`, 0) AS `c_ads_personalization_refused`
   FROM `profiles`
-  LEFT JOIN `events_suivi_evenements`
+  INNER JOIN `events_suivi_evenements`
     ON `events_suivi_evenements`.`member_id` = `profiles`.`member_id`
-  LEFT JOIN `consent`
+  INNER JOIN `consent`
     ON `consent`.`member_id` = `profiles`.`member_id`
 ), `members` AS (
   SELECT
@@ -146,7 +147,6 @@ WITH `profiles` AS (
     AND `min_purchase_revenue_6` >= 10
     AND `n_purchase_8` >= 2
     AND `n_purchase_8` <= 50
-    AND CAST(`t_loyalty_tier` AS BINARY) IN ('gold', 'platinum')
     AND NOT (
       NOT `t_is_employee` IS NULL AND `t_is_employee` = TRUE
     )

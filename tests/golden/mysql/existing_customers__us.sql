@@ -21,7 +21,7 @@ WITH `profiles` AS (
     `profiles`.`member_id` AS `member_id`,
     COALESCE(`events_events_orders`.`n_purchase_1`, 0) AS `n_purchase_1`
   FROM `profiles`
-  LEFT JOIN `events_events_orders`
+  INNER JOIN `events_events_orders`
     ON `events_events_orders`.`member_id` = `profiles`.`member_id`
 ), `members` AS (
   SELECT

@@ -6,7 +6,7 @@ WITH "profiles" AS (
     "src"."est_salarie" AS "t_is_employee"
   FROM "crm"."clients" AS "src"
   WHERE
-    NOT "src"."client_id" IS NULL
+    NOT "src"."client_id" IS NULL AND "src"."niveau_fidelite" IN ('gold', 'platinum')
 ), "events_suivi_evenements" AS (
   SELECT
     "src"."client_id" AS "member_id",
@@ -119,9 +119,9 @@ WITH "profiles" AS (
     COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
     COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused"
   FROM "profiles"
-  LEFT JOIN "events_suivi_evenements"
+  INNER JOIN "events_suivi_evenements"
     ON "events_suivi_evenements"."member_id" = "profiles"."member_id"
-  LEFT JOIN "consent"
+  INNER JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
 ), "members" AS (
   SELECT
@@ -140,7 +140,6 @@ WITH "profiles" AS (
     AND "min_purchase_revenue_6" >= 10
     AND "n_purchase_8" >= 2
     AND "n_purchase_8" <= 50
-    AND "t_loyalty_tier" IN ('gold', 'platinum')
     AND NOT (
       NOT "t_is_employee" IS NULL AND "t_is_employee" = TRUE
     )

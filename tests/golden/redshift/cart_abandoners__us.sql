@@ -5,16 +5,11 @@ WITH "profiles" AS (
     "src"."country_code" AS "t_country"
   FROM "analytics"."users" AS "src"
   WHERE
-    NOT "src"."user_id" IS NULL
+    NOT "src"."user_id" IS NULL AND "src"."country_code" IN ('DE', 'AT', 'CH')
 ), "events_events_cart_adds" AS (
   SELECT
     "src"."user_id" AS "member_id",
-    COUNT(
-      CASE
-        WHEN "src"."added_at" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS "n_add_to_cart_1"
+    COUNT(*) AS "n_add_to_cart_1"
   FROM "events"."cart_adds" AS "src"
   WHERE
     NOT "src"."user_id" IS NULL
@@ -96,11 +91,11 @@ WITH "profiles" AS (
     COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
     COALESCE("consent"."c_email_marketing_refused", 0) AS "c_email_marketing_refused"
   FROM "profiles"
-  LEFT JOIN "events_events_cart_adds"
+  INNER JOIN "events_events_cart_adds"
     ON "events_events_cart_adds"."member_id" = "profiles"."member_id"
   LEFT JOIN "events_events_orders"
     ON "events_events_orders"."member_id" = "profiles"."member_id"
-  LEFT JOIN "consent"
+  INNER JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
 ), "aud_existing_customers" AS (
   SELECT
@@ -113,7 +108,6 @@ WITH "profiles" AS (
   FROM "aud_existing_customers"
   WHERE
     "n_add_to_cart_1" >= 1
-    AND "t_country" IN ('DE', 'AT', 'CH')
     AND NOT (
       "n_purchase_2" >= 1 OR "in_existing_customers" = 1
     )

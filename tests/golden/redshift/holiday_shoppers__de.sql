@@ -8,6 +8,7 @@ WITH "profiles" AS (
   FROM "crm"."kunden" AS "src"
   WHERE
     NOT "src"."kunden_id" IS NULL
+    AND "src"."angemeldet_am" < CAST('2025-11-01' AS DATE)
 ), "events_shop_bestellungen" AS (
   SELECT
     "src"."kunde" AS "member_id",
@@ -98,9 +99,9 @@ WITH "profiles" AS (
     COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
     COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused"
   FROM "profiles"
-  LEFT JOIN "events_shop_bestellungen"
+  INNER JOIN "events_shop_bestellungen"
     ON "events_shop_bestellungen"."member_id" = "profiles"."member_id"
-  LEFT JOIN "consent"
+  INNER JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
 ), "members" AS (
   SELECT
@@ -108,7 +109,6 @@ WITH "profiles" AS (
   FROM "facts"
   WHERE
     "n_purchase_1" >= 1
-    AND "t_signup_date" < CAST('2025-11-01' AS DATE)
     AND (
       (
         "t_age" >= 25 AND "t_age" <= 54

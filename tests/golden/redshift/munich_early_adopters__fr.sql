@@ -7,6 +7,8 @@ WITH "profiles" AS (
   FROM "crm"."clients" AS "src"
   WHERE
     NOT "src"."client_id" IS NULL
+    AND SUBSTRING(LOWER("src"."ville") FROM 1 FOR 3) = 'mün'
+    AND "src"."date_inscription" < CAST('2025-01-01' AS DATE)
 ), "events_suivi_evenements" AS (
   SELECT
     "src"."client_id" AS "member_id",
@@ -139,18 +141,16 @@ WITH "profiles" AS (
     COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
     COALESCE("consent"."c_email_marketing_refused", 0) AS "c_email_marketing_refused"
   FROM "profiles"
-  LEFT JOIN "events_suivi_evenements"
+  INNER JOIN "events_suivi_evenements"
     ON "events_suivi_evenements"."member_id" = "profiles"."member_id"
-  LEFT JOIN "consent"
+  INNER JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
 ), "members" AS (
   SELECT
     "member_id"
   FROM "facts"
   WHERE
-    SUBSTRING(LOWER("t_city") FROM 1 FOR 3) = 'mün'
-    AND "t_signup_date" < CAST('2025-01-01' AS DATE)
-    AND "n_session_started_at_2" > 0
+    "n_session_started_at_2" > 0
     AND "min_session_started_at_1" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
     AND "n_session_3" >= 1
     AND "n_add_to_cart_4" >= 1

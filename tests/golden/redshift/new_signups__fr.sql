@@ -8,10 +8,13 @@ WITH "profiles" AS (
   FROM "crm"."clients" AS "src"
   WHERE
     NOT "src"."client_id" IS NULL
+    AND "src"."date_inscription" >= CAST('2026-10-02' AS DATE)
+    AND "src"."date_inscription" <= CAST('2026-11-01' AS DATE)
+    AND "src"."age" >= 18
 ), "events_suivi_evenements" AS (
   SELECT
     "src"."client_id" AS "member_id",
-    COUNT(CASE WHEN "src"."type_evenement" = 'achat' THEN 1 END) AS "n_purchase_1"
+    COUNT(*) AS "n_purchase_1"
   FROM "suivi"."evenements" AS "src"
   WHERE
     NOT "src"."client_id" IS NULL
@@ -40,10 +43,7 @@ WITH "profiles" AS (
     "member_id"
   FROM "aud_existing_customers"
   WHERE
-    "t_signup_date" >= CAST('2026-10-02' AS DATE)
-    AND "t_signup_date" <= CAST('2026-11-01' AS DATE)
-    AND "t_age" >= 18
-    AND NOT "in_existing_customers" = 1
+    NOT "in_existing_customers" = 1
     AND NOT (
       NOT "t_is_employee" IS NULL AND "t_is_employee" = TRUE
     )

@@ -5,24 +5,18 @@ WITH "profiles" AS (
     "src"."land" AS "t_country"
   FROM "crm"."kunden" AS "src"
   WHERE
-    NOT "src"."kunden_id" IS NULL
+    NOT "src"."kunden_id" IS NULL AND "src"."land" IN ('DE', 'AT', 'CH')
 ), "events_web_ereignisse" AS (
   SELECT
     "src"."kunden_id" AS "member_id",
-    COUNT(
-      CASE
-        WHEN "src"."ereignis" = 'warenkorb'
-        AND "src"."zeitpunkt" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMPNTZ)
-        THEN 1
-      END
-    ) AS "n_add_to_cart_1"
+    COUNT(*) AS "n_add_to_cart_1"
   FROM "web"."ereignisse" AS "src"
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."zeitpunkt" IS NULL
     AND "src"."zeitpunkt" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMPNTZ)
-    AND "src"."zeitpunkt" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMPNTZ)
     AND "src"."ereignis" = 'warenkorb'
+    AND "src"."zeitpunkt" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMPNTZ)
   GROUP BY
     "src"."kunden_id"
 ), "events_shop_bestellungen" AS (
@@ -131,11 +125,11 @@ WITH "profiles" AS (
     COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
     COALESCE("consent"."c_email_marketing_refused", 0) AS "c_email_marketing_refused"
   FROM "profiles"
-  LEFT JOIN "events_web_ereignisse"
+  INNER JOIN "events_web_ereignisse"
     ON "events_web_ereignisse"."member_id" = "profiles"."member_id"
   LEFT JOIN "events_shop_bestellungen"
     ON "events_shop_bestellungen"."member_id" = "profiles"."member_id"
-  LEFT JOIN "consent"
+  INNER JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
 ), "aud_existing_customers" AS (
   SELECT
@@ -148,7 +142,6 @@ WITH "profiles" AS (
   FROM "aud_existing_customers"
   WHERE
     "n_add_to_cart_1" >= 1
-    AND "t_country" IN ('DE', 'AT', 'CH')
     AND NOT (
       "n_purchase_2" >= 1 OR "in_existing_customers" = 1
     )

@@ -6,7 +6,7 @@ WITH `profiles` AS (
     `src`.`ist_mitarbeiter` AS `t_is_employee`
   FROM `crm`.`kunden` AS `src`
   WHERE
-    NOT `src`.`kunden_id` IS NULL
+    NOT `src`.`kunden_id` IS NULL AND `src`.`treuestufe` IN ('gold', 'platinum')
 ), `events_shop_bestellungen` AS (
   SELECT
     `src`.`kunde` AS `member_id`,
@@ -105,9 +105,9 @@ WITH `profiles` AS (
     COALESCE(`consent`.`c_ads_personalization_granted`, 0) AS `c_ads_personalization_granted`,
     COALESCE(`consent`.`c_ads_personalization_refused`, 0) AS `c_ads_personalization_refused`
   FROM `profiles`
-  LEFT JOIN `events_shop_bestellungen`
+  INNER JOIN `events_shop_bestellungen`
     ON `events_shop_bestellungen`.`member_id` = `profiles`.`member_id`
-  LEFT JOIN `consent`
+  INNER JOIN `consent`
     ON `consent`.`member_id` = `profiles`.`member_id`
 ), `members` AS (
   SELECT
@@ -126,7 +126,6 @@ WITH `profiles` AS (
     AND `min_purchase_revenue_6` >= 10
     AND `n_purchase_8` >= 2
     AND `n_purchase_8` <= 50
-    AND `t_loyalty_tier` IN ('gold', 'platinum')
     AND NOT (
       NOT `t_is_employee` IS NULL AND `t_is_employee` = TRUE
     )

@@ -65,9 +65,9 @@ WITH `profiles` AS (
     COALESCE(`consent`.`c_email_marketing_granted`, 0) AS `c_email_marketing_granted`,
     COALESCE(`consent`.`c_email_marketing_refused`, 0) AS `c_email_marketing_refused`
   FROM `profiles`
-  LEFT JOIN `events_shop_bestellungen`
+  INNER JOIN `events_shop_bestellungen`
     ON `events_shop_bestellungen`.`member_id` = `profiles`.`member_id`
-  LEFT JOIN `consent`
+  INNER JOIN `consent`
     ON `consent`.`member_id` = `profiles`.`member_id`
 ), `members` AS (
   SELECT

@@ -7,7 +7,7 @@ WITH "profiles" AS (
     "src"."last_login_ts" AS "t_last_login_at"
   FROM "analytics"."users" AS "src"
   WHERE
-    NOT "src"."user_id" IS NULL
+    NOT "src"."user_id" IS NULL AND "src"."ltv_usd" >= 500
 ), "events_events_orders" AS (
   SELECT
     "src"."customer_id" AS "member_id",
@@ -56,7 +56,7 @@ WITH "profiles" AS (
     COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
     COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused"
   FROM "profiles"
-  LEFT JOIN "events_events_orders"
+  INNER JOIN "events_events_orders"
     ON "events_events_orders"."member_id" = "profiles"."member_id"
   LEFT JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
@@ -65,8 +65,7 @@ WITH "profiles" AS (
     "member_id"
   FROM "facts"
   WHERE
-    "t_lifetime_value" >= 500
-    AND "n_purchase_1" >= 3
+    "n_purchase_1" >= 3
     AND NOT "n_purchase_2" >= 1
     AND NOT (
       (

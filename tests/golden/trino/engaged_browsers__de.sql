@@ -60,12 +60,7 @@ WITH "profiles" AS (
 ), "events_shop_bestellungen" AS (
   SELECT
     "src"."kunde" AS "member_id",
-    COUNT(
-      CASE
-        WHEN "src"."bestellt_am" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP(6))
-        THEN 1
-      END
-    ) AS "n_purchase_5"
+    COUNT(*) AS "n_purchase_5"
   FROM "shop"."bestellungen" AS "src"
   WHERE
     NOT "src"."kunde" IS NULL
@@ -135,11 +130,11 @@ WITH "profiles" AS (
     COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
     COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused"
   FROM "profiles"
-  LEFT JOIN "events_web_ereignisse"
+  INNER JOIN "events_web_ereignisse"
     ON "events_web_ereignisse"."member_id" = "profiles"."member_id"
   LEFT JOIN "events_shop_bestellungen"
     ON "events_shop_bestellungen"."member_id" = "profiles"."member_id"
-  LEFT JOIN "consent"
+  INNER JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
 ), "members" AS (
   SELECT

@@ -7,6 +7,7 @@ WITH [profiles] AS (
   FROM [crm].[kunden] AS [src]
   WHERE
     NOT [src].[kunden_id] IS NULL
+    AND [src].[treuestufe] COLLATE Latin1_General_100_BIN2 IN ('gold', 'platinum')
 ), [events_shop_bestellungen] AS (
   SELECT
     [src].[kunde] AS [member_id],
@@ -115,9 +116,9 @@ WITH [profiles] AS (
     COALESCE([consent].[c_ads_personalization_granted], 0) AS [c_ads_personalization_granted],
     COALESCE([consent].[c_ads_personalization_refused], 0) AS [c_ads_personalization_refused]
   FROM [profiles]
-  LEFT JOIN [events_shop_bestellungen]
+  INNER JOIN [events_shop_bestellungen]
     ON [events_shop_bestellungen].[member_id] = [profiles].[member_id]
-  LEFT JOIN [consent]
+  INNER JOIN [consent]
     ON [consent].[member_id] = [profiles].[member_id]
 ), [members] AS (
   SELECT
@@ -136,7 +137,6 @@ WITH [profiles] AS (
     AND [min_purchase_revenue_6] >= 10
     AND [n_purchase_8] >= 2
     AND [n_purchase_8] <= 50
-    AND [t_loyalty_tier] COLLATE Latin1_General_100_BIN2 IN ('gold', 'platinum')
     AND NOT (
       NOT [t_is_employee] IS NULL AND [t_is_employee] = 1
     )

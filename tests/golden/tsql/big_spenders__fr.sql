@@ -7,6 +7,7 @@ WITH [profiles] AS (
   FROM [crm].[clients] AS [src]
   WHERE
     NOT [src].[client_id] IS NULL
+    AND [src].[niveau_fidelite] COLLATE Latin1_General_100_BIN2 IN ('gold', 'platinum')
 ), [events_suivi_evenements] AS (
   SELECT
     [src].[client_id] AS [member_id],
@@ -136,9 +137,9 @@ WITH [profiles] AS (
     COALESCE([consent].[c_ads_personalization_granted], 0) AS [c_ads_personalization_granted],
     COALESCE([consent].[c_ads_personalization_refused], 0) AS [c_ads_personalization_refused]
   FROM [profiles]
-  LEFT JOIN [events_suivi_evenements]
+  INNER JOIN [events_suivi_evenements]
     ON [events_suivi_evenements].[member_id] = [profiles].[member_id]
-  LEFT JOIN [consent]
+  INNER JOIN [consent]
     ON [consent].[member_id] = [profiles].[member_id]
 ), [members] AS (
   SELECT
@@ -157,7 +158,6 @@ WITH [profiles] AS (
     AND [min_purchase_revenue_6] >= 10
     AND [n_purchase_8] >= 2
     AND [n_purchase_8] <= 50
-    AND [t_loyalty_tier] COLLATE Latin1_General_100_BIN2 IN ('gold', 'platinum')
     AND NOT (
       NOT [t_is_employee] IS NULL AND [t_is_employee] = 1
     )

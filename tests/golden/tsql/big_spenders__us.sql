@@ -7,6 +7,7 @@ WITH [profiles] AS (
   FROM [analytics].[users] AS [src]
   WHERE
     NOT [src].[user_id] IS NULL
+    AND [src].[rewards_tier] COLLATE Latin1_General_100_BIN2 IN ('gold', 'platinum')
 ), [events_events_orders] AS (
   SELECT
     [src].[customer_id] AS [member_id],
@@ -95,7 +96,7 @@ WITH [profiles] AS (
     COALESCE([consent].[c_ads_personalization_granted], 0) AS [c_ads_personalization_granted],
     COALESCE([consent].[c_ads_personalization_refused], 0) AS [c_ads_personalization_refused]
   FROM [profiles]
-  LEFT JOIN [events_events_orders]
+  INNER JOIN [events_events_orders]
     ON [events_events_orders].[member_id] = [profiles].[member_id]
   LEFT JOIN [consent]
     ON [consent].[member_id] = [profiles].[member_id]
@@ -116,7 +117,6 @@ WITH [profiles] AS (
     AND [min_purchase_revenue_6] >= 10
     AND [n_purchase_8] >= 2
     AND [n_purchase_8] <= 50
-    AND [t_loyalty_tier] COLLATE Latin1_General_100_BIN2 IN ('gold', 'platinum')
     AND NOT (
       NOT [t_is_employee] IS NULL AND [t_is_employee] = 1
     )

@@ -8,12 +8,7 @@ WITH [profiles] AS (
 ), [events_suivi_evenements] AS (
   SELECT
     [src].[client_id] AS [member_id],
-    COUNT(
-      CASE
-        WHEN [src].[type_evenement] COLLATE Latin1_General_100_BIN2 = 'achat'
-        THEN 1
-      END
-    ) AS [n_purchase_1]
+    COUNT(*) AS [n_purchase_1]
   FROM [suivi].[evenements] AS [src]
   WHERE
     NOT [src].[client_id] IS NULL
@@ -27,7 +22,7 @@ WITH [profiles] AS (
     [profiles].[member_id] AS [member_id],
     COALESCE([events_suivi_evenements].[n_purchase_1], 0) AS [n_purchase_1]
   FROM [profiles]
-  LEFT JOIN [events_suivi_evenements]
+  INNER JOIN [events_suivi_evenements]
     ON [events_suivi_evenements].[member_id] = [profiles].[member_id]
 ), [members] AS (
   SELECT

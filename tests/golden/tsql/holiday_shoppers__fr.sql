@@ -8,6 +8,7 @@ WITH [profiles] AS (
   FROM [crm].[clients] AS [src]
   WHERE
     NOT [src].[client_id] IS NULL
+    AND [src].[date_inscription] < CAST('2025-11-01' AS DATE)
 ), [events_suivi_evenements] AS (
   SELECT
     [src].[client_id] AS [member_id],
@@ -101,9 +102,9 @@ WITH [profiles] AS (
     COALESCE([consent].[c_ads_personalization_granted], 0) AS [c_ads_personalization_granted],
     COALESCE([consent].[c_ads_personalization_refused], 0) AS [c_ads_personalization_refused]
   FROM [profiles]
-  LEFT JOIN [events_suivi_evenements]
+  INNER JOIN [events_suivi_evenements]
     ON [events_suivi_evenements].[member_id] = [profiles].[member_id]
-  LEFT JOIN [consent]
+  INNER JOIN [consent]
     ON [consent].[member_id] = [profiles].[member_id]
 ), [members] AS (
   SELECT
@@ -111,7 +112,6 @@ WITH [profiles] AS (
   FROM [facts]
   WHERE
     [n_purchase_1] >= 1
-    AND [t_signup_date] < CAST('2025-11-01' AS DATE)
     AND (
       (
         [t_age] >= 25 AND [t_age] <= 54

@@ -7,6 +7,8 @@ WITH [profiles] AS (
   FROM [crm].[kunden] AS [src]
   WHERE
     NOT [src].[kunden_id] IS NULL
+    AND SUBSTRING(LOWER([src].[ort]), 1, 3) COLLATE Latin1_General_100_BIN2 = N'mün'
+    AND [src].[angemeldet_am] < CAST('2025-01-01' AS DATE)
 ), [events_web_ereignisse] AS (
   SELECT
     [src].[kunden_id] AS [member_id],
@@ -52,12 +54,7 @@ WITH [profiles] AS (
 ), [events_shop_bestellungen] AS (
   SELECT
     [src].[kunde] AS [member_id],
-    COUNT(
-      CASE
-        WHEN [src].[bestellt_am] >= CAST('2026-10-31 12:00:00.000000' AS DATETIME2(7))
-        THEN 1
-      END
-    ) AS [n_purchase_5]
+    COUNT(*) AS [n_purchase_5]
   FROM [shop].[bestellungen] AS [src]
   WHERE
     NOT [src].[kunde] IS NULL
@@ -169,20 +166,18 @@ WITH [profiles] AS (
     COALESCE([consent].[c_email_marketing_granted], 0) AS [c_email_marketing_granted],
     COALESCE([consent].[c_email_marketing_refused], 0) AS [c_email_marketing_refused]
   FROM [profiles]
-  LEFT JOIN [events_web_ereignisse]
+  INNER JOIN [events_web_ereignisse]
     ON [events_web_ereignisse].[member_id] = [profiles].[member_id]
   LEFT JOIN [events_shop_bestellungen]
     ON [events_shop_bestellungen].[member_id] = [profiles].[member_id]
-  LEFT JOIN [consent]
+  INNER JOIN [consent]
     ON [consent].[member_id] = [profiles].[member_id]
 ), [members] AS (
   SELECT
     [member_id] AS [member_id]
   FROM [facts]
   WHERE
-    SUBSTRING(LOWER([t_city]), 1, 3) COLLATE Latin1_General_100_BIN2 = N'mün'
-    AND [t_signup_date] < CAST('2025-01-01' AS DATE)
-    AND [n_session_started_at_2] > 0
+    [n_session_started_at_2] > 0
     AND [min_session_started_at_1] < CAST('2026-01-01 00:00:00.000000' AS DATETIME2(7))
     AND [n_session_3] >= 1
     AND [n_add_to_cart_4] >= 1

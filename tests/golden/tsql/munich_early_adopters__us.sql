@@ -7,6 +7,8 @@ WITH [profiles] AS (
   FROM [analytics].[users] AS [src]
   WHERE
     NOT [src].[user_id] IS NULL
+    AND SUBSTRING(LOWER([src].[city_name]), 1, 3) COLLATE Latin1_General_100_BIN2 = N'mün'
+    AND [src].[created_on] < CAST('2025-01-01' AS DATE)
 ), [events_events_sessions] AS (
   SELECT
     [src].[user_id] AS [member_id],
@@ -28,31 +30,21 @@ WITH [profiles] AS (
 ), [events_events_cart_adds] AS (
   SELECT
     [src].[user_id] AS [member_id],
-    COUNT(
-      CASE
-        WHEN [src].[product_category] COLLATE Latin1_General_100_BIN2 = 'shoes'
-        AND [src].[unit_price] <= 200
-        AND [src].[added_at] >= CAST('2026-09-02 00:00:00.000000' AS DATETIME2(7))
-        THEN 1
-      END
-    ) AS [n_add_to_cart_4]
+    COUNT(*) AS [n_add_to_cart_4]
   FROM [events].[cart_adds] AS [src]
   WHERE
     NOT [src].[user_id] IS NULL
     AND NOT [src].[added_at] IS NULL
     AND [src].[added_at] <= CAST('2026-11-01 00:00:00.000000' AS DATETIME2(7))
+    AND [src].[product_category] COLLATE Latin1_General_100_BIN2 = 'shoes'
+    AND [src].[unit_price] <= 200
     AND [src].[added_at] >= CAST('2026-09-02 00:00:00.000000' AS DATETIME2(7))
   GROUP BY
     [src].[user_id]
 ), [events_events_orders] AS (
   SELECT
     [src].[customer_id] AS [member_id],
-    COUNT(
-      CASE
-        WHEN [src].[ordered_at] >= CAST('2026-10-31 12:00:00.000000' AS DATETIME2(7))
-        THEN 1
-      END
-    ) AS [n_purchase_5]
+    COUNT(*) AS [n_purchase_5]
   FROM [events].[orders] AS [src]
   WHERE
     NOT [src].[customer_id] IS NULL
@@ -137,22 +129,20 @@ WITH [profiles] AS (
     COALESCE([consent].[c_email_marketing_granted], 0) AS [c_email_marketing_granted],
     COALESCE([consent].[c_email_marketing_refused], 0) AS [c_email_marketing_refused]
   FROM [profiles]
-  LEFT JOIN [events_events_sessions]
+  INNER JOIN [events_events_sessions]
     ON [events_events_sessions].[member_id] = [profiles].[member_id]
-  LEFT JOIN [events_events_cart_adds]
+  INNER JOIN [events_events_cart_adds]
     ON [events_events_cart_adds].[member_id] = [profiles].[member_id]
   LEFT JOIN [events_events_orders]
     ON [events_events_orders].[member_id] = [profiles].[member_id]
-  LEFT JOIN [consent]
+  INNER JOIN [consent]
     ON [consent].[member_id] = [profiles].[member_id]
 ), [members] AS (
   SELECT
     [member_id] AS [member_id]
   FROM [facts]
   WHERE
-    SUBSTRING(LOWER([t_city]), 1, 3) COLLATE Latin1_General_100_BIN2 = N'mün'
-    AND [t_signup_date] < CAST('2025-01-01' AS DATE)
-    AND [n_session_started_at_2] > 0
+    [n_session_started_at_2] > 0
     AND [min_session_started_at_1] < CAST('2026-01-01 00:00:00.000000' AS DATETIME2(7))
     AND [n_session_3] >= 1
     AND [n_add_to_cart_4] >= 1

@@ -8,15 +8,12 @@ WITH [profiles] AS (
   FROM [crm].[kunden] AS [src]
   WHERE
     NOT [src].[kunden_id] IS NULL
+    AND NOT [src].[email] IS NULL
+    AND [src].[treuestufe] IS NULL
 ), [events_shop_bestellungen] AS (
   SELECT
     [src].[kunde] AS [member_id],
-    COUNT(
-      CASE
-        WHEN [src].[bestellt_am] >= CAST('2026-06-01 00:00:00.000000' AS DATETIME2(7))
-        THEN 1
-      END
-    ) AS [n_purchase_1]
+    COUNT(*) AS [n_purchase_1]
   FROM [shop].[bestellungen] AS [src]
   WHERE
     NOT [src].[kunde] IS NULL
@@ -28,20 +25,14 @@ WITH [profiles] AS (
 ), [events_web_ereignisse] AS (
   SELECT
     [src].[kunden_id] AS [member_id],
-    COUNT(
-      CASE
-        WHEN [src].[ereignis] COLLATE Latin1_General_100_BIN2 = 'seitenaufruf'
-        AND [src].[zeitpunkt] >= CAST('2026-10-31 23:30:00.000000' AS DATETIME2(7))
-        THEN 1
-      END
-    ) AS [n_page_view_2]
+    COUNT(*) AS [n_page_view_2]
   FROM [web].[ereignisse] AS [src]
   WHERE
     NOT [src].[kunden_id] IS NULL
     AND NOT [src].[zeitpunkt] IS NULL
     AND [src].[zeitpunkt] <= CAST('2026-11-01 00:00:00.000000' AS DATETIME2(7))
-    AND [src].[zeitpunkt] >= CAST('2026-10-31 23:30:00.000000' AS DATETIME2(7))
     AND [src].[ereignis] COLLATE Latin1_General_100_BIN2 = 'seitenaufruf'
+    AND [src].[zeitpunkt] >= CAST('2026-10-31 23:30:00.000000' AS DATETIME2(7))
   GROUP BY
     [src].[kunden_id]
 ), [consent] AS (
@@ -105,7 +96,7 @@ WITH [profiles] AS (
     ON [events_shop_bestellungen].[member_id] = [profiles].[member_id]
   LEFT JOIN [events_web_ereignisse]
     ON [events_web_ereignisse].[member_id] = [profiles].[member_id]
-  LEFT JOIN [consent]
+  INNER JOIN [consent]
     ON [consent].[member_id] = [profiles].[member_id]
 ), [members] AS (
   SELECT
@@ -114,8 +105,6 @@ WITH [profiles] AS (
   WHERE
     [c_email_marketing_granted] = 1
     AND [c_email_marketing_refused] = 0
-    AND NOT [t_email] IS NULL
-    AND [t_loyalty_tier] IS NULL
     AND NOT [n_purchase_1] >= 1
     AND NOT (
       (
