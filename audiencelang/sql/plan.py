@@ -9,8 +9,9 @@ Shape of a plan (one statement)::
     params?     one row: as_of and every relative bound (only without a fixed as_of)
     profiles    one scan of the profile table: id + the traits used
     scans[]     one grouped pass per event table: conditional aggregates
-    consent?    one pass over the consent table: per purpose, "granted at latest" / "refused"
-    facts       profiles LEFT JOIN every scan and consent: one row per profile
+    consent?    one grouped pass over the consent table: per purpose, "granted at latest" / "refused"
+    facts       profiles joined with every scan and consent (INNER where membership needs rows,
+                LEFT otherwise): one row per profile that can still be a member
     audiences[] referenced audiences, in dependency order: one 0/1 column each
     membership  include AND NOT exclude AND required consents, over facts columns
     output      members | size, gate (destination minimum)
