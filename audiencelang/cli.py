@@ -67,7 +67,8 @@ def fail(message: str, code: str = "E900", hint: str | None = None) -> NoReturn:
 @main.command("parse")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True,
-              help="json: the typed AST with spans (for tools that embed audiencelang).")
+              help="json: the typed AST with spans (for tools that embed audiencelang); "
+                   "text: an indented outline for people.")
 def parse_cmd(file: Path, fmt: str) -> None:
     """Parse FILE and print its AST (or its syntax diagnostics)."""
     import json
@@ -85,7 +86,43 @@ def parse_cmd(file: Path, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(result.file.model_dump(mode="json"), indent=2, ensure_ascii=False))
     else:
-        click.echo(result.file.model_dump_json(indent=2))
+        click.echo(_outline(result.file), nl=False)
+
+
+def _outline(file: Any) -> str:
+    """An indented outline of the AST: one node per line with its kind, key values and place."""
+    from pydantic import BaseModel
+
+    from audiencelang import ast
+
+    lines: list[str] = []
+    stack: list[tuple[str, object, int]] = [("", file, 0)]
+    while stack:
+        label, node, depth = stack.pop()
+        pad = "  " * depth
+        if isinstance(node, tuple):
+            for i, item in reversed(list(enumerate(node))):
+                stack.append((f"{label}[{i}]", item, depth))
+            continue
+        if not isinstance(node, ast.Node):
+            continue
+        scalars = []
+        children: list[tuple[str, object, int]] = []
+        for name in type(node).model_fields:
+            if name in ("span", "kind", "tags_span", "comments"):
+                continue
+            value = getattr(node, name)
+            if isinstance(value, BaseModel | tuple):
+                if value != ():
+                    children.append((name, value, depth + 1))
+            elif value is not None and value is not False:
+                scalars.append(f"{name}={value}" if isinstance(value, str | int | float) else f"{name}={value!s}")
+        where = f"{node.span.line}:{node.span.column}"
+        head = f"{label}: " if label else ""
+        kind = getattr(node, "kind", type(node).__name__)
+        lines.append(f"{pad}{head}{kind} {' '.join(scalars)}".rstrip() + f"  @{where}")
+        stack.extend(reversed(children))
+    return "\n".join(lines) + "\n"
 
 
 # --------------------------------------------------------------------------- fmt (owner: formatter)

@@ -161,6 +161,11 @@ class Project:
         self._config_diagnostics = list(config_diagnostics or [])
         self._paths = list(paths) if paths is not None else None
 
+    @property
+    def config_failed(self) -> bool:
+        """True when the config file has errors and the defaults stand in for it."""
+        return any(d.is_error for d in self._config_diagnostics)
+
     def __repr__(self) -> str:
         return f"Project(root={str(self.root)!r}, config_path={str(self.config_path) if self.config_path else None!r})"
 

@@ -57,8 +57,9 @@ def render_text(diagnostics: Iterable[Diagnostic], sources: Mapping[str, str] | 
     for d in diagnostics:
         market = f" [market {d.market}]" if d.market else ""
         out.append(f"{d.severity.value}[{d.code}]{market}: {d.message}\n")
-        out.append(f"  --> {location(d)}\n")
         s = d.span
+        if s is not None:  # usage and project-wide findings have no place to point at
+            out.append(f"  --> {location(d)}\n")
         if s is not None:
             src = _source_line(s.path, s.line, sources, cache)
             if src is not None:

@@ -104,6 +104,7 @@ class _Checker:
     def __init__(self, project: Project) -> None:
         self.project = project
         self.config = project.config
+        self.config_broken = project.config_failed
         self.lint = project.config.lint
         self.indexes = {name: MarketIndex.of(m) for name, m in sorted(project.markets.items())}
         self.dest_ident: dict[str, list[str | None]] = {
@@ -153,6 +154,8 @@ class _Checker:
         self._cycles()
 
     def _activation(self, d: _Def) -> None:
+        if self.config_broken:
+            return  # destinations are unknown, not wrong: the config's own error says why
         required = set(d.aud.required_purposes)
         name = d.aud.name.value
         for act in d.aud.activate:

@@ -217,8 +217,9 @@ def render_junit(report: CheckReport) -> str:
 def _summary_line(report: CheckReport) -> str:
     n = len(report.diagnostics)
     if n == 0:
-        return (f"All checks passed ({len(report.audiences)} audiences in {len(report.files)} files, "
-                f"{len(report.markets)} markets).\n")
+        a, f, m = len(report.audiences), len(report.files), len(report.markets)
+        return (f"All checks passed ({a} audience{'s' * (a != 1)} in {f} file{'s' * (f != 1)}, "
+                f"{m} market{'s' * (m != 1)}).\n")
     parts = [f"{report.errors} error{'s' * (report.errors != 1)}",
              f"{report.warnings} warning{'s' * (report.warnings != 1)}"]
     if report.infos:

@@ -105,7 +105,9 @@ class Gate:
 
     @property
     def delivered(self) -> bool:
-        return self.size >= self.minimum
+        # An empty member list is never "delivered", whatever the minimum: a sync
+        # that pushes zero members usually means "remove everyone".
+        return self.size >= self.minimum and self.size > 0
 
     @property
     def status(self) -> Literal["delivered", "held"]:
@@ -113,8 +115,10 @@ class Gate:
 
     @property
     def status_text(self) -> str:
-        """``delivered`` or ``held: 734 < 1000``."""
-        return "delivered" if self.delivered else f"held: {self.size} < {self.minimum}"
+        """``delivered``, ``held: 734 < 1000`` or ``held: empty``."""
+        if self.delivered:
+            return "delivered"
+        return "held: empty" if self.size == 0 else f"held: {self.size} < {self.minimum}"
 
 
 @dataclass(frozen=True)
