@@ -45,6 +45,7 @@ from audiencelang import ast
 from audiencelang.check.checked import CheckedAudience
 from audiencelang.eval import evaluate
 from audiencelang.schema.loader import load_market
+from audiencelang.schema.market import Market
 from audiencelang.syntax import parse
 from tests import engines
 from tests.datagen import (
@@ -193,17 +194,18 @@ def now_scenarios(draw: st.DrawFn, now0: dt.datetime, n_audiences: int = 8, no_t
     assert consent is not None
     statuses = [consent.statuses.granted, consent.statuses.denied, consent.statuses.revoked]
     purposes = [p.value for p in consent.purposes.values()]
-    crows = []
+    assert consent.confirmed is not None
+    crows: list[dict[str, Any]] = []
     for _ in range(draw(st.integers(2 * n, 6 * n))):
-        t = draw(st.one_of(instants(now0), instants(now0), st.just(None)))
+        at: dt.datetime | None = draw(st.one_of(instants(now0), instants(now0), st.just(None)))
         crows.append({
             consent.user: draw(st.sampled_from(ids)),
             consent.purpose: draw(st.sampled_from(purposes)),
             consent.status: draw(st.sampled_from([*statuses, consent.statuses.granted, "maybe"])),
-            consent.time: t,
-            consent.confirmed: draw(st.one_of(st.just(None), st.just(t), instants(now0))),
+            consent.time: at,
+            consent.confirmed: draw(st.one_of(st.just(None), st.just(at), instants(now0))),
         })
-        if t is not None and draw(st.integers(0, 4)) == 0:  # a tie at the same instant
+        if at is not None and draw(st.integers(0, 4)) == 0:  # a tie at the same instant
             crows.append({**crows[-1], consent.status: draw(st.sampled_from(statuses))})
     data[consent.table] = crows
 
@@ -230,7 +232,7 @@ def clock_audiences(draw: st.DrawFn, scn: Scenario, name: str) -> ast.Audience:
 
     def window() -> ast.LastWindow:
         n, unit = draw(st.sampled_from(CLOCK_WINDOWS))
-        return ast.LastWindow(amount=n, unit=unit)  # type: ignore[arg-type]
+        return ast.LastWindow(amount=n, unit=unit)
 
     def leaf() -> ast.Expr:
         kind = draw(st.sampled_from(["trait", "performed", "count", "where", "consent", "consent"]))
@@ -464,6 +466,7 @@ def test_postgres_clock_in_a_far_east_session_time_zone(pg: Any, seed: Any) -> N
 
 DE_MARKET, _diags = load_market(Path(__file__).resolve().parents[1] / "examples" / "markets" / "de.yaml")
 assert DE_MARKET is not None, _diags
+DE: Market = DE_MARKET
 DE_COLUMNS: dict[str, dict[str, str]] = {
     "crm.kunden": {"kunden_id": "integer", "land": "string", "angemeldet_am": "date", "letzter_login": "timestamp"},
     "web.ereignisse": {"kunden_id": "integer", "ereignis": "string", "zeitpunkt": "timestamp", "geraet": "string"},
@@ -598,7 +601,7 @@ def test_hand_written_audiences_at_the_warehouse_clock(engine_name: str, session
         res = parse(f"audience a {{ {_render(text, now0)} }}")
         assert res.ok and res.file is not None, res.diagnostics
         aud = res.file.audiences[0]
-        checked = CheckedAudience("a", aud, DE_MARKET, None, {"a": aud}, {})
+        checked = CheckedAudience("a", aud, DE, None, {"a": aud}, {})
         got = compare_at_now(eng, checked, data, now0)  # == the evaluator at the statement's time
         assert got == expected, f"{text}: {sorted(got)} != {sorted(expected)}"
 
@@ -619,8 +622,6 @@ TRUE_MARKET = {
     "TRUE as the column named `true` when the table has one (not only without as_of)"))
 def test_sqlite_boolean_literal_next_to_a_column_named_true(sqlite_engine: engines.Engine) -> None:
     """``vip = true`` must select the VIP whatever the table's other columns are called."""
-    from audiencelang.schema.market import Market
-
     market = Market.model_validate(TRUE_MARKET, strict=False)
     now0 = now_minute()
     sqlite_engine.load("people", {"id": "integer", "vip": "boolean", "true": "date"}, [
