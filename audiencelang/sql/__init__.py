@@ -152,8 +152,8 @@ def compile_audience(
     """Compile one checked audience to one SQL statement for ``dialect``.
 
     ``as_of``: the reference time (an aware datetime; a naive one is taken as UTC).
-    Without it, the statement uses the warehouse's current time (supported on
-    duckdb, postgres and sqlite; elsewhere E504 asks for ``as_of``).
+    Without it, the statement reads the warehouse's current UTC time once, in a
+    ``params`` CTE (every dialect; the expression per dialect: ``audiencelang.sql.clock``).
     ``destination``: one the audience activates; the result then has the columns
     ``member_id, identifier`` and is empty unless the members reach the gate.
     ``mode="size"``: one row, one column ``size`` (no gate).

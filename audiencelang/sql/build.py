@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from sqlglot import exp
 
 from audiencelang.sql import plan as P
+from audiencelang.sql.clock import minus_seconds, now_expr
 from audiencelang.sql.dialects import DialectProfile
 
 __all__ = ["build_statement", "build_with_functions", "param_name"]
@@ -32,7 +33,7 @@ PARAMS = "params"
 
 
 class BuildError(Exception):
-    """A plan the dialect cannot express exactly (reported as E501/E504/E505)."""
+    """A plan the dialect cannot express exactly (reported as E501/E505)."""
 
     def __init__(self, code: str, message: str, hint: str | None = None) -> None:
         super().__init__(message)
@@ -396,30 +397,14 @@ class Builder:
     # ------------------------------------------------------------------ CTEs
 
     def params_cte(self) -> exp.Expr:
-        if self.d.now == "none":
-            raise BuildError(
-                "E504",
-                f"dialect '{self.d.name}' has no current-time expression audiencelang trusts to be UTC "
-                "in every session",
-                "compile with an explicit reference time: --as-of 2026-11-01T00:00:00Z",
-            )
-        now_col = col("as_of", "now")
+        """One row: the warehouse's current UTC time and each bound derived from it
+        (see :mod:`audiencelang.sql.clock` for the expression per dialect)."""
         items: list[exp.Expr] = [alias(col("as_of", "now"), "as_of")]
         for s in self.plan.bounds:
             if s == 0:
                 continue
-            if self.d.now == "sqlite":
-                b: exp.Expr = self.f(exp.Anonymous,
-                    this="DATETIME", expressions=[col("as_of", "now"), exp.Literal.string(f"-{s} seconds")])
-            else:
-                b = exp.Sub(this=col("as_of", "now"),
-                            expression=exp.Interval(this=exp.Literal.string(str(s)), unit=exp.Var(this="SECOND")))
-            items.append(alias(b, param_name(s)))
-        del now_col
-        if self.d.now == "sqlite":
-            now: exp.Expr = self.f(exp.Anonymous, this="DATETIME", expressions=[exp.Literal.string("now")])
-        else:
-            now = exp.AtTimeZone(this=self.f(exp.CurrentTimestamp), zone=exp.Literal.string("UTC"))
+            items.append(alias(minus_seconds(self.d, col("as_of", "now"), s, self.f), param_name(s)))
+        now = now_expr(self.d, self.f)
         inner = exp.Select(expressions=[alias(now, "as_of")])
         return exp.Select(
             expressions=items,

@@ -32,7 +32,8 @@ class DialectProfile:
     name: str
     instant_type: exp.DataType | None  # None: plain ISO text literal (SQLite)
     date_type: exp.DataType | None
-    now: Literal["at_time_zone", "sqlite", "none"]  # how params computes the current UTC time
+    now: Literal["at_time_zone", "sqlite", "sysdate", "current_timestamp", "epoch_micros", "cast_at_time_zone",
+                 "now64", "utc_timestamp", "sysutcdatetime"]  # the current UTC time: see clock.py
     exact: Literal["none", "binary", "collate"] = "none"
     strings: Literal["plain", "chr_backslash", "national"] = "plain"
     matches: Literal["generic", "clickhouse"] = "generic"
@@ -69,20 +70,25 @@ DIALECTS: dict[str, DialectProfile] = {
                        functions=_fns("POSITION", "CHR", "REPLACE", "CURRENT_TIMESTAMP")),
         DialectProfile("sqlite", None, None, "sqlite", substr="SUBSTR", round_sums=9,
                        functions=_fns("INSTR", "SUBSTR", "DATETIME", "IIF", "ROUND") - {"SUBSTRING", "CAST"}),
-        DialectProfile("snowflake", _dt(_T.TIMESTAMPNTZ), _DATE, "none", functions=_fns("CHARINDEX", "IFF")),
-        DialectProfile("bigquery", _dt(_T.TIMESTAMPTZ), _DATE, "none", exact_decimals=True, functions=_fns("INSTR", "IF")),
-        DialectProfile("redshift", _TS, _DATE, "none", functions=_fns("POSITION")),
-        DialectProfile("databricks", _dt(_T.TIMESTAMPNTZ), _DATE, "none", functions=_fns("LOCATE", "IF")),
-        DialectProfile("spark", _dt(_T.TIMESTAMPNTZ), _DATE, "none", functions=_fns("LOCATE", "IF")),
-        DialectProfile("trino", _dt(_T.TIMESTAMP, exp.Literal.number(6)), _DATE, "none",
-                       substr="SUBSTR", functions=_fns("STRPOS", "SUBSTR", "IF") - {"SUBSTRING"}),
+        DialectProfile("snowflake", _dt(_T.TIMESTAMPNTZ), _DATE, "sysdate",
+                       functions=_fns("CHARINDEX", "IFF", "SYSDATE")),
+        DialectProfile("bigquery", _dt(_T.TIMESTAMPTZ), _DATE, "current_timestamp", exact_decimals=True,
+                       functions=_fns("INSTR", "IF", "CURRENT_TIMESTAMP", "TIMESTAMP_SUB")),
+        DialectProfile("redshift", _TS, _DATE, "sysdate", functions=_fns("POSITION", "SYSDATE")),
+        DialectProfile("databricks", _dt(_T.TIMESTAMPNTZ), _DATE, "epoch_micros",
+                       functions=_fns("LOCATE", "IF", "DATE_ADD", "UNIX_MICROS", "CURRENT_TIMESTAMP")),
+        DialectProfile("spark", _dt(_T.TIMESTAMPNTZ), _DATE, "epoch_micros",
+                       functions=_fns("LOCATE", "IF", "DATE_ADD", "UNIX_MICROS", "CURRENT_TIMESTAMP")),
+        DialectProfile("trino", _dt(_T.TIMESTAMP, exp.Literal.number(6)), _DATE, "cast_at_time_zone",
+                       substr="SUBSTR",
+                       functions=_fns("STRPOS", "SUBSTR", "IF", "CURRENT_TIMESTAMP", "AT_TIMEZONE") - {"SUBSTRING"}),
         DialectProfile("clickhouse", _dt(_T.DATETIME64, exp.Literal.number(6), exp.Literal.string("UTC")),
-                       _dt(_T.DATE32), "none", matches="clickhouse", lower="lowerUTF8",
-                       functions=_fns("POSITION", "startsWith", "endsWith", "lowerUTF8")),
-        DialectProfile("mysql", _dt(_T.DATETIME, exp.Literal.number(6)), _DATE, "none", exact="binary",
-                       functions=_fns("LOCATE", "CHAR_LENGTH", "IF")),
-        DialectProfile("tsql", _dt(_T.DATETIME2, exp.Literal.number(7)), _DATE, "none", exact="collate",
-                       strings="national", functions=_fns("CHARINDEX", "LEN", "IIF")),
+                       _dt(_T.DATE32), "now64", matches="clickhouse", lower="lowerUTF8",
+                       functions=_fns("POSITION", "startsWith", "endsWith", "lowerUTF8", "now64")),
+        DialectProfile("mysql", _dt(_T.DATETIME, exp.Literal.number(6)), _DATE, "utc_timestamp", exact="binary",
+                       functions=_fns("LOCATE", "CHAR_LENGTH", "IF", "UTC_TIMESTAMP")),
+        DialectProfile("tsql", _dt(_T.DATETIME2, exp.Literal.number(7)), _DATE, "sysutcdatetime", exact="collate",
+                       strings="national", functions=_fns("CHARINDEX", "LEN", "IIF", "SYSUTCDATETIME", "DATEADD")),
     )
 }
 
