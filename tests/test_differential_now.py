@@ -433,8 +433,7 @@ def test_duckdb_at_the_warehouse_clock_matches_the_evaluator(seed: Any) -> None:
 
 
 def test_sqlite_at_the_warehouse_clock_matches_the_evaluator(seed: Any) -> None:
-    """Markets without a column named ``true``/``false``: that case is the known bug below."""
-    assert_meaningful(_generated(_Lite, seed, EXAMPLES, ascii_case=True, no_true_column=True),
+    assert_meaningful(_generated(_Lite, seed, EXAMPLES, ascii_case=True),
                       PER_EXAMPLE * EXAMPLES)
 
 
@@ -617,9 +616,6 @@ TRUE_MARKET = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "audiencelang/sql emits the boolean literal as a bare TRUE/FALSE on SQLite; SQLite reads a bare "
-    "TRUE as the column named `true` when the table has one (not only without as_of)"))
 def test_sqlite_boolean_literal_next_to_a_column_named_true(sqlite_engine: engines.Engine) -> None:
     """``vip = true`` must select the VIP whatever the table's other columns are called."""
     market = Market.model_validate(TRUE_MARKET, strict=False)

@@ -245,6 +245,10 @@ class Builder:
                 return self.f(exp.Cast, this=exp.Literal.string(v.text), to=exp.DataType(this=exp.DataType.Type.DECIMAL))
             return num(v.text)
         if v.kind == "boolean":
+            if self.d.name == "sqlite":
+                # SQLite reads a bare TRUE as a column named "true" when the table has one;
+                # its booleans are the integers 1 and 0 anyway.
+                return num("1" if v.text == "true" else "0")
             return exp.Boolean(this=v.text == "true")
         if v.kind == "date":
             return self.date(v.text)

@@ -138,7 +138,7 @@ WITH "profiles" AS (
     AND "n_purchase_8" >= 2
     AND "n_purchase_8" <= 50
     AND NOT (
-      NOT "t_is_employee" IS NULL AND "t_is_employee" = TRUE
+      NOT "t_is_employee" IS NULL AND "t_is_employee" = 1
     )
     AND "c_ads_personalization_granted" = 1
     AND "c_ads_personalization_refused" = 0

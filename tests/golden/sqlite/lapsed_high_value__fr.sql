@@ -105,7 +105,7 @@ WITH "profiles" AS (
     AND NOT "n_purchase_2" >= 1
     AND NOT (
       (
-        NOT "t_is_employee" IS NULL AND "t_is_employee" = TRUE
+        NOT "t_is_employee" IS NULL AND "t_is_employee" = 1
       )
       OR (
         NOT "t_last_login_at" IS NULL

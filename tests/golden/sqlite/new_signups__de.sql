@@ -44,7 +44,7 @@ WITH "profiles" AS (
   WHERE
     NOT "in_existing_customers" = 1
     AND NOT (
-      NOT "t_is_employee" IS NULL AND "t_is_employee" = TRUE
+      NOT "t_is_employee" IS NULL AND "t_is_employee" = 1
     )
 )
 SELECT

@@ -105,7 +105,7 @@ WITH "profiles" AS (
         NOT "t_email" IS NULL AND INSTR(LOWER("t_email"), '+test') > 0
       )
       OR (
-        NOT "t_is_employee" IS NULL AND "t_is_employee" <> FALSE
+        NOT "t_is_employee" IS NULL AND "t_is_employee" <> 0
       )
       OR "n_page_view_2" >= 1
     )
