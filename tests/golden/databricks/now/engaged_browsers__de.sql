@@ -1,0 +1,182 @@
+-- audience engaged_browsers | market de | dialect databricks | as_of warehouse current time (UTC) | audiencelang 0.1.0
+WITH `params` AS (
+  SELECT
+    `now`.`as_of` AS `as_of`,
+    `now`.`as_of` - INTERVAL 172800 SECOND AS `as_of_minus_172800s`,
+    `now`.`as_of` - INTERVAL 604800 SECOND AS `as_of_minus_604800s`,
+    `now`.`as_of` - INTERVAL 1209600 SECOND AS `as_of_minus_1209600s`,
+    `now`.`as_of` - INTERVAL 2592000 SECOND AS `as_of_minus_2592000s`,
+    `now`.`as_of` - INTERVAL 31536000 SECOND AS `as_of_minus_31536000s`
+  FROM (
+    SELECT
+      DATE_ADD(
+        MICROSECOND,
+        UNIX_MICROS(CURRENT_TIMESTAMP()),
+        CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ)
+      ) AS `as_of`
+  ) AS `now`
+), `profiles` AS (
+  SELECT
+    `src`.`kunden_id` AS `member_id`
+  FROM `crm`.`kunden` AS `src`
+  WHERE
+    NOT `src`.`kunden_id` IS NULL
+), `events_web_ereignisse` AS (
+  SELECT
+    `src`.`kunden_id` AS `member_id`,
+    COUNT(
+      CASE
+        WHEN `src`.`ereignis` = 'seitenaufruf'
+        AND `src`.`zeitpunkt` >= `params`.`as_of_minus_604800s`
+        THEN 1
+      END
+    ) AS `n_page_view_1`,
+    COUNT(
+      CASE
+        WHEN `src`.`ereignis` = 'sitzung'
+        AND `src`.`zeitpunkt` >= `params`.`as_of_minus_2592000s`
+        THEN 1
+      END
+    ) AS `n_session_2`,
+    COUNT(
+      CASE
+        WHEN `src`.`ereignis` = 'seitenaufruf'
+        AND SUBSTRING(`src`.`pfad`, 1, 5) = '/sale'
+        AND `src`.`zeitpunkt` >= `params`.`as_of_minus_1209600s`
+        THEN 1
+      END
+    ) AS `n_page_view_3`,
+    COUNT(
+      CASE
+        WHEN `src`.`ereignis` = 'warenkorb'
+        AND `src`.`zeitpunkt` >= `params`.`as_of_minus_2592000s`
+        THEN 1
+      END
+    ) AS `n_add_to_cart_4`,
+    COUNT(
+      CASE
+        WHEN `src`.`ereignis` = 'warenkorb'
+        AND `src`.`zeitpunkt` >= `params`.`as_of_minus_172800s`
+        THEN 1
+      END
+    ) AS `n_add_to_cart_6`
+  FROM `web`.`ereignisse` AS `src`
+  CROSS JOIN `params`
+  WHERE
+    NOT `src`.`kunden_id` IS NULL
+    AND NOT `src`.`zeitpunkt` IS NULL
+    AND `src`.`zeitpunkt` <= `params`.`as_of`
+    AND `src`.`zeitpunkt` >= `params`.`as_of_minus_2592000s`
+    AND (
+      `src`.`ereignis` = 'seitenaufruf'
+      OR `src`.`ereignis` = 'sitzung'
+      OR `src`.`ereignis` = 'warenkorb'
+    )
+  GROUP BY
+    `src`.`kunden_id`
+), `events_shop_bestellungen` AS (
+  SELECT
+    `src`.`kunde` AS `member_id`,
+    COUNT(*) AS `n_purchase_5`
+  FROM `shop`.`bestellungen` AS `src`
+  CROSS JOIN `params`
+  WHERE
+    NOT `src`.`kunde` IS NULL
+    AND NOT `src`.`bestellt_am` IS NULL
+    AND `src`.`bestellt_am` <= `params`.`as_of`
+    AND `src`.`bestellt_am` >= `params`.`as_of_minus_2592000s`
+  GROUP BY
+    `src`.`kunde`
+), `consent` AS (
+  SELECT
+    `src`.`kunden_id` AS `member_id`,
+    CASE
+      WHEN MAX(
+        CASE
+          WHEN `src`.`zweck` = 'werbung'
+          AND `src`.`geaendert_am` >= `params`.`as_of_minus_31536000s`
+          AND `src`.`status` = 'erteilt'
+          THEN `src`.`geaendert_am`
+        END
+      ) = MAX(
+        CASE
+          WHEN `src`.`zweck` = 'werbung'
+          AND `src`.`geaendert_am` >= `params`.`as_of_minus_31536000s`
+          THEN `src`.`geaendert_am`
+        END
+      )
+      THEN 1
+      ELSE 0
+    END AS `c_ads_personalization_granted`,
+    CASE
+      WHEN MAX(
+        CASE
+          WHEN `src`.`zweck` = 'werbung'
+          AND `src`.`geaendert_am` >= `params`.`as_of_minus_31536000s`
+          AND `src`.`status` IN ('abgelehnt', 'widerrufen')
+          THEN `src`.`geaendert_am`
+        END
+      ) = MAX(
+        CASE
+          WHEN `src`.`zweck` = 'werbung'
+          AND `src`.`geaendert_am` >= `params`.`as_of_minus_31536000s`
+          THEN `src`.`geaendert_am`
+        END
+      )
+      THEN 1
+      ELSE 0
+    END AS `c_ads_personalization_refused`
+  FROM `legal`.`einwilligungen` AS `src`
+  CROSS JOIN `params`
+  WHERE
+    NOT `src`.`kunden_id` IS NULL
+    AND NOT `src`.`geaendert_am` IS NULL
+    AND `src`.`geaendert_am` <= `params`.`as_of`
+    AND `src`.`zweck` = 'werbung'
+    AND `src`.`geaendert_am` >= `params`.`as_of_minus_31536000s`
+    AND `src`.`status` IN ('erteilt', 'abgelehnt', 'widerrufen')
+  GROUP BY
+    `src`.`kunden_id`
+), `facts` AS (
+  SELECT
+    `profiles`.`member_id` AS `member_id`,
+    COALESCE(`events_web_ereignisse`.`n_page_view_1`, 0) AS `n_page_view_1`,
+    COALESCE(`events_web_ereignisse`.`n_session_2`, 0) AS `n_session_2`,
+    COALESCE(`events_web_ereignisse`.`n_page_view_3`, 0) AS `n_page_view_3`,
+    COALESCE(`events_web_ereignisse`.`n_add_to_cart_4`, 0) AS `n_add_to_cart_4`,
+    COALESCE(`events_web_ereignisse`.`n_add_to_cart_6`, 0) AS `n_add_to_cart_6`,
+    COALESCE(`events_shop_bestellungen`.`n_purchase_5`, 0) AS `n_purchase_5`,
+    COALESCE(`consent`.`c_ads_personalization_granted`, 0) AS `c_ads_personalization_granted`,
+    COALESCE(`consent`.`c_ads_personalization_refused`, 0) AS `c_ads_personalization_refused`,
+    `params`.`as_of` AS `as_of`,
+    `params`.`as_of_minus_172800s` AS `as_of_minus_172800s`,
+    `params`.`as_of_minus_604800s` AS `as_of_minus_604800s`,
+    `params`.`as_of_minus_1209600s` AS `as_of_minus_1209600s`,
+    `params`.`as_of_minus_2592000s` AS `as_of_minus_2592000s`,
+    `params`.`as_of_minus_31536000s` AS `as_of_minus_31536000s`
+  FROM `profiles`
+  INNER JOIN `events_web_ereignisse`
+    ON `events_web_ereignisse`.`member_id` = `profiles`.`member_id`
+  LEFT JOIN `events_shop_bestellungen`
+    ON `events_shop_bestellungen`.`member_id` = `profiles`.`member_id`
+  INNER JOIN `consent`
+    ON `consent`.`member_id` = `profiles`.`member_id`
+  CROSS JOIN `params`
+), `members` AS (
+  SELECT
+    `member_id`
+  FROM `facts`
+  WHERE
+    `n_page_view_1` >= 5
+    AND `n_session_2` >= 5
+    AND `n_page_view_3` >= 3
+    AND `n_add_to_cart_4` <= 2
+    AND NOT (
+      `n_purchase_5` >= 1 OR `n_add_to_cart_6` >= 5
+    )
+    AND `c_ads_personalization_granted` = 1
+    AND `c_ads_personalization_refused` = 0
+)
+SELECT
+  `member_id`
+FROM `members`

@@ -1,0 +1,152 @@
+-- audience big_spenders | market de | dialect redshift | as_of warehouse current time (UTC) | audiencelang 0.1.0
+WITH "params" AS (
+  SELECT
+    "now"."as_of" AS "as_of",
+    "now"."as_of" - INTERVAL '7776000 SECOND' AS "as_of_minus_7776000s",
+    "now"."as_of" - INTERVAL '31536000 SECOND' AS "as_of_minus_31536000s"
+  FROM (
+    SELECT
+      SYSDATE AS "as_of"
+  ) AS "now"
+), "profiles" AS (
+  SELECT
+    "src"."kunden_id" AS "member_id",
+    "src"."treuestufe" AS "t_loyalty_tier",
+    "src"."ist_mitarbeiter" AS "t_is_employee"
+  FROM "crm"."kunden" AS "src"
+  WHERE
+    NOT "src"."kunden_id" IS NULL AND "src"."treuestufe" IN ('gold', 'platinum')
+), "events_shop_bestellungen" AS (
+  SELECT
+    "src"."kunde" AS "member_id",
+    SUM(
+      CASE
+        WHEN "src"."bestellt_am" >= "params"."as_of_minus_7776000s"
+        THEN "src"."umsatz"
+      END
+    ) AS "sum_purchase_revenue_1",
+    MAX("src"."umsatz") AS "max_purchase_revenue_2",
+    COUNT("src"."umsatz") AS "n_purchase_revenue_3",
+    SUM(CASE WHEN "src"."kanal" = 'web' THEN "src"."umsatz" END) AS "sum_purchase_revenue_4",
+    COUNT(CASE WHEN "src"."kanal" = 'web' THEN "src"."umsatz" END) AS "n_purchase_revenue_5",
+    MIN(
+      CASE
+        WHEN "src"."bestellt_am" >= "params"."as_of_minus_31536000s"
+        THEN "src"."umsatz"
+      END
+    ) AS "min_purchase_revenue_6",
+    COUNT(
+      CASE
+        WHEN "src"."bestellt_am" >= "params"."as_of_minus_31536000s"
+        THEN "src"."umsatz"
+      END
+    ) AS "n_purchase_revenue_7",
+    COUNT(*) AS "n_purchase_8"
+  FROM "shop"."bestellungen" AS "src"
+  CROSS JOIN "params"
+  WHERE
+    NOT "src"."kunde" IS NULL
+    AND NOT "src"."bestellt_am" IS NULL
+    AND "src"."bestellt_am" <= "params"."as_of"
+  GROUP BY
+    "src"."kunde"
+), "consent" AS (
+  SELECT
+    "src"."kunden_id" AS "member_id",
+    CASE
+      WHEN MAX(
+        CASE
+          WHEN "src"."zweck" = 'werbung'
+          AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+          AND "src"."status" = 'erteilt'
+          THEN "src"."geaendert_am"
+        END
+      ) = MAX(
+        CASE
+          WHEN "src"."zweck" = 'werbung'
+          AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+          THEN "src"."geaendert_am"
+        END
+      )
+      THEN 1
+      ELSE 0
+    END AS "c_ads_personalization_granted",
+    CASE
+      WHEN MAX(
+        CASE
+          WHEN "src"."zweck" = 'werbung'
+          AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+          AND "src"."status" IN ('abgelehnt', 'widerrufen')
+          THEN "src"."geaendert_am"
+        END
+      ) = MAX(
+        CASE
+          WHEN "src"."zweck" = 'werbung'
+          AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+          THEN "src"."geaendert_am"
+        END
+      )
+      THEN 1
+      ELSE 0
+    END AS "c_ads_personalization_refused"
+  FROM "legal"."einwilligungen" AS "src"
+  CROSS JOIN "params"
+  WHERE
+    NOT "src"."kunden_id" IS NULL
+    AND NOT "src"."geaendert_am" IS NULL
+    AND "src"."geaendert_am" <= "params"."as_of"
+    AND "src"."zweck" = 'werbung'
+    AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+    AND "src"."status" IN ('erteilt', 'abgelehnt', 'widerrufen')
+  GROUP BY
+    "src"."kunden_id"
+), "facts" AS (
+  SELECT
+    "profiles"."member_id" AS "member_id",
+    "profiles"."t_loyalty_tier" AS "t_loyalty_tier",
+    "profiles"."t_is_employee" AS "t_is_employee",
+    COALESCE("events_shop_bestellungen"."sum_purchase_revenue_1", 0) AS "sum_purchase_revenue_1",
+    "events_shop_bestellungen"."max_purchase_revenue_2" AS "max_purchase_revenue_2",
+    COALESCE("events_shop_bestellungen"."n_purchase_revenue_3", 0) AS "n_purchase_revenue_3",
+    COALESCE("events_shop_bestellungen"."sum_purchase_revenue_4", 0) AS "sum_purchase_revenue_4",
+    COALESCE("events_shop_bestellungen"."n_purchase_revenue_5", 0) AS "n_purchase_revenue_5",
+    "events_shop_bestellungen"."min_purchase_revenue_6" AS "min_purchase_revenue_6",
+    COALESCE("events_shop_bestellungen"."n_purchase_revenue_7", 0) AS "n_purchase_revenue_7",
+    COALESCE("events_shop_bestellungen"."n_purchase_8", 0) AS "n_purchase_8",
+    COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
+    COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused",
+    "params"."as_of" AS "as_of",
+    "params"."as_of_minus_7776000s" AS "as_of_minus_7776000s",
+    "params"."as_of_minus_31536000s" AS "as_of_minus_31536000s"
+  FROM "profiles"
+  INNER JOIN "events_shop_bestellungen"
+    ON "events_shop_bestellungen"."member_id" = "profiles"."member_id"
+  INNER JOIN "consent"
+    ON "consent"."member_id" = "profiles"."member_id"
+  CROSS JOIN "params"
+), "members" AS (
+  SELECT
+    "member_id"
+  FROM "facts"
+  WHERE
+    (
+      "sum_purchase_revenue_1" >= 500
+      OR (
+        "n_purchase_revenue_3" > 0 AND "max_purchase_revenue_2" > 1000
+      )
+    )
+    AND "n_purchase_revenue_5" > 0
+    AND "sum_purchase_revenue_4" > 40 * "n_purchase_revenue_5"
+    AND "n_purchase_revenue_7" > 0
+    AND "min_purchase_revenue_6" >= 10
+    AND "n_purchase_8" >= 2
+    AND "n_purchase_8" <= 50
+    AND NOT (
+      NOT "t_is_employee" IS NULL AND "t_is_employee" = TRUE
+    )
+    AND "c_ads_personalization_granted" = 1
+    AND "c_ads_personalization_refused" = 0
+)
+SELECT
+  "member_id"
+FROM "members"
