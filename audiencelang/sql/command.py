@@ -18,15 +18,20 @@ from typing import TYPE_CHECKING, Literal
 
 import click
 
-from audiencelang.diagnostics import Diagnostic, did_you_mean, error
+from audiencelang.diagnostics import Diagnostic, did_you_mean, error, nearest
 
 if TYPE_CHECKING:
     from audiencelang.project import Project
 
-__all__ = ["CompileOptions", "compile_command"]
+__all__ = ["MARKER", "CompileOptions", "compile_command"]
 Mode = Literal["members", "size"]
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+# written into every folder `compile --all --out DIR` creates: only such a folder (or an
+# empty one) is ever replaced, so a mistyped --out cannot delete a project
+MARKER = ".audiencelang-compiled"
+_MARKER_TEXT = ("This folder is written by `audiencelang compile --all --out`; the next run replaces it "
+                "whole.\nDelete this file to stop audiencelang from ever replacing the folder.\n")
 # a check finding about the request itself, not the audience: a usage error
 _USAGE_CODES = {"E500", "E502", "E910"}
 
@@ -62,9 +67,10 @@ def compile_command(opts: CompileOptions) -> int:
     from audiencelang.sql import DIALECTS, compile, parse_as_of
 
     if opts.dialect not in DIALECTS:
-        hints = did_you_mean(opts.dialect, list(DIALECTS))
-        return _usage(f"unknown dialect '{opts.dialect}'", "E500", *hints,
-                      "supported: " + ", ".join(sorted(DIALECTS)))
+        close = nearest(opts.dialect, list(DIALECTS))
+        hint = ("did you mean " + ", ".join(f"'{c}'" for c in close) + "?" if close
+                else "supported: " + ", ".join(sorted(DIALECTS)))
+        return _usage(f"unknown dialect '{opts.dialect}'", "E500", hint)
     as_of = None
     if opts.as_of is not None:
         as_of = parse_as_of(opts.as_of)
@@ -74,14 +80,12 @@ def compile_command(opts: CompileOptions) -> int:
     if opts.all:
         if opts.out is None:
             return _usage("--all needs --out DIR", "E900")
-        if opts.audience or opts.market or opts.destination or opts.explain:
-            return _usage("--all compiles every audience for every market and destination: "
-                          "give no AUDIENCE, --market, --destination or --explain with it", "E900")
+        if opts.audience or opts.destination or opts.explain:
+            return _usage("--all compiles every audience (for every market, or --market M) and destination: "
+                          "give no AUDIENCE, --destination or --explain with it", "E900")
     else:
         if not opts.audience:
             return _usage("which audience? give AUDIENCE (or --all --out DIR)", "E900")
-        if not opts.market:
-            return _usage("which market? give --market M", "E900")
         if opts.out is not None:
             return _usage("--out goes with --all", "E900")
 
@@ -95,15 +99,20 @@ def compile_command(opts: CompileOptions) -> int:
         return EXIT_FINDINGS
     mode: Mode = "size" if opts.size else "members"
 
+    market = opts.market
+    if market is not None and market not in project.markets:
+        return _usage(f"unknown market '{market}'", "E910", *did_you_mean(market, list(project.markets)))
     if not opts.all:
-        assert opts.audience is not None and opts.market is not None
-        if opts.market not in project.markets:
-            return _usage(f"unknown market '{opts.market}'", "E910",
-                          *did_you_mean(opts.market, list(project.markets)))
+        assert opts.audience is not None
+        if market is None:  # like `run`: optional when the project has exactly one market
+            if len(project.markets) != 1:
+                names = ", ".join(sorted(project.markets)) or "none"
+                return _usage("which market? give --market M", "E900", f"markets of this project: {names}")
+            market = next(iter(project.markets))
         if opts.audience not in project.audiences():
-            return _usage(f"unknown audience '{opts.audience}'", "E305",
+            return _usage(f"unknown audience '{opts.audience}'", "E610",
                           *did_you_mean(opts.audience, list(project.audiences())))
-        res = compile(project, opts.audience, opts.market, opts.dialect, as_of=as_of,
+        res = compile(project, opts.audience, market, opts.dialect, as_of=as_of,
                       destination=opts.destination, mode=mode)
         _report(res.diagnostics)
         if res.query is None:
@@ -116,17 +125,46 @@ def compile_command(opts: CompileOptions) -> int:
             click.echo(res.query.sql, nl=False)
         return EXIT_CLEAN
     assert opts.out is not None
-    return _compile_all(project, opts.dialect, as_of, mode, opts.out)
+    refusal = _refuse_out(project, opts.out)
+    if refusal is not None:
+        return _usage(*refusal)
+    return _compile_all(project, opts.dialect, as_of, mode, opts.out, [market] if market else None)
 
 
-def _compile_all(project: Project, dialect: str, as_of: dt.datetime | None, mode: Mode, out: Path) -> int:
+def _inside(path: Path, folder: Path) -> bool:
+    """``path`` is ``folder`` or below it (both absolute, symbolic links resolved)."""
+    return path == folder or folder in path.parents
+
+
+def _refuse_out(project: Project, out: Path) -> tuple[str, str, str] | None:
+    """Why ``--out`` must not be replaced, if it must not: it holds (or is) the project
+    config or an audience/market source, or it is a non-empty folder that an earlier
+    ``compile --all`` did not write (no :data:`MARKER`)."""
+    target = out.resolve()
+    sources = [project.config_path, *(project.path_of(k) for k in project.files),
+               *(project.path_of(k) for k in project.market_files.values())]
+    sources += [project.root / e for e in (*project.config.audiences, *project.config.markets)
+                if not any(ch in e for ch in "*?[")]
+    for src in sources:
+        if src is not None and _inside(src.resolve(), target):
+            return (f"refusing to replace {out}: it holds the project's own files ({src.resolve()})", "E904",
+                    "--all --out replaces the whole folder: give it a folder of its own, e.g. --out build/sql")
+    if target.is_dir() and not (target / MARKER).is_file() and any(target.iterdir()):
+        return (f"refusing to replace {out}: the folder is not empty and was not written by "
+                f"`audiencelang compile --all` (no {MARKER} file in it)", "E904",
+                "--all --out replaces the whole folder: give an empty or new folder, e.g. --out build/sql")
+    return None
+
+
+def _compile_all(project: Project, dialect: str, as_of: dt.datetime | None, mode: Mode, out: Path,
+                 markets: list[str] | None = None) -> int:
     from audiencelang.sql import compile
 
     files: dict[str, str] = {}
     failed: list[Diagnostic] = []
     for name in sorted(project.audiences()):
         _key, aud = project.audiences()[name]
-        for market in sorted(project.markets):
+        for market in markets if markets is not None else sorted(project.markets):
             targets: list[str | None] = [None, *sorted({a.destination.value for a in aud.activate})]
             for dest in targets:
                 res = compile(project, name, market, dialect, as_of=as_of, destination=dest, mode=mode)
@@ -147,6 +185,7 @@ def _compile_all(project: Project, dialect: str, as_of: dt.datetime | None, mode
         try:
             for fname, text in files.items():
                 (tmp / fname).write_text(text, encoding="utf-8")
+            (tmp / MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
             if out.exists():
                 if not out.is_dir():
                     raise NotADirectoryError(f"{out} exists and is not a folder")
