@@ -404,6 +404,27 @@ def test_double_opt_in_and_opt_out(engine: Engine) -> None:
     assert members_again(engine, aud("age is null", "require consent track, plain"), data) == {6}
 
 
+def test_consent_before_1970_and_one_microsecond_apart(engine: Engine) -> None:
+    """Consent compares whole timestamps (DuckDB packs them with the state into one integer:
+    negative epochs and microseconds must order the same way)."""
+    old = dt.datetime(1969, 7, 20, 20, 17, 40, 5)
+    rows = [
+        _consent(1, "plain", "yes", old),                                     # granted before 1970
+        _consent(2, "plain", "yes", old), _consent(2, "plain", "no", old),     # tie before 1970: refused
+        _consent(3, "plain", "no", old), _consent(3, "plain", "yes", old + US),  # grant 1 us later
+        _consent(4, "plain", "yes", old), _consent(4, "plain", "no", old + US),  # refusal 1 us later
+        _consent(1, "mail", "yes", old, old), _consent(1, "mail", "yes", old, None),  # tie: one confirmed
+        _consent(2, "mail", "yes", old, None),                                # not confirmed
+        _consent(3, "mail", "no", old), _consent(3, "mail", "yes", old, old),   # tie: refusal wins
+        _consent(1, "track", "no", old), _consent(1, "track", "yes", old + US),
+        _consent(2, "track", "yes", old), _consent(2, "track", "withdrawn", old),
+    ]
+    data = {"crm.people": people(1, 2, 3, 4), "legal.consent": rows}
+    assert members(engine, aud("has consent plain"), data) == {1, 3}
+    assert members_again(engine, aud("has consent mail"), data) == {1}
+    assert members_again(engine, aud("has consent track"), data) == {1, 3, 4}
+
+
 # --------------------------------------------------------------------------- references, gates, size
 
 

@@ -513,8 +513,45 @@ class Builder:
                 out.append(exp.GTE(this=t(), expression=self.value(bv, pscope)))
             return out
 
+        def packed(p: P.ConsentPurpose) -> exp.Expr:
+            """MAX(epoch_us(time) * 2^k + state): the latest time's strongest state in the low
+            bits (1 bit: refused 1, granted 0; double opt-in, 2 bits: refused 2, granted and
+            confirmed 1, granted 0), so a refusal wins a tie, then a confirmed grant."""
+            assert self.d.epoch_us is not None
+            refused = status_in(c.denied, c.revoked)
+            doi = p.mode == "opt_in" and p.double_opt_in
+            if doi:
+                assert c.confirmed is not None  # the market schema requires it for double opt-in
+                state: exp.Expr = self.f(exp.Case, ifs=[
+                    self.f(exp.If, this=refused, true=num(2)),
+                    self.f(exp.If, this=and_([
+                        not_null(col(c.confirmed, SRC)),
+                        exp.LTE(this=col(c.confirmed, SRC), expression=self.value(self.as_of_value, pscope)),
+                    ]), true=num(1)),
+                ], default=num(0))
+            else:
+                state = self.case01(refused)
+            key = exp.Add(this=exp.Mul(this=self.f(exp.Anonymous, this=self.d.epoch_us, expressions=[t()]),
+                                       expression=num(4 if doi else 2)),
+                          expression=state)
+            return self.f(exp.Max, this=self.f(exp.Case, ifs=[
+                self.f(exp.If, this=and_(of_purpose(p)), true=key)]))
+
+        def low_bits(p: P.ConsentPurpose, value: int) -> exp.Expr:
+            # & (not %): the low bits stay right for negative epochs (before 1970)
+            mask = 3 if p.mode == "opt_in" and p.double_opt_in else 1
+            return self.case01(exp.EQ(this=exp.Paren(this=exp.BitwiseAnd(this=packed(p), expression=num(mask))),
+                                      expression=num(value)))
+
         items: list[exp.Expr] = [alias(col(c.user, SRC), "member_id")]
         for p in c.purposes:
+            if self.d.epoch_us is not None:
+                doi = p.mode == "opt_in" and p.double_opt_in
+                granted_col: exp.Expr = (low_bits(p, 1 if doi else 0) if p.mode == "opt_in"
+                                         else exp.Literal.number("0"))
+                items.append(alias(granted_col, p.granted_column))
+                items.append(alias(low_bits(p, 2 if doi else 1), p.refused_column))
+                continue
             latest_of_p = latest(and_(of_purpose(p)))
             if p.mode == "opt_in":
                 granted = [*of_purpose(p), status_in(c.granted)]

@@ -42,6 +42,9 @@ class DialectProfile:
     substr: str | None = None  # function name replacing SUBSTRING
     exact_decimals: bool = False  # fractional literals are floats unless cast (BigQuery)
     round_sums: int | None = None  # decimals are binary floats (SQLite): round sums before comparing
+    # integer microseconds since the epoch of a timestamp: consent packs (time, state) into one
+    # integer per purpose and takes one MAX of it; None: the portable form (three MAX per purpose)
+    epoch_us: str | None = None
     functions: frozenset[str] = frozenset()
 
     def instant_cast(self) -> exp.DataType | None:
@@ -64,7 +67,8 @@ _DATE = _dt(_T.DATE)
 DIALECTS: dict[str, DialectProfile] = {
     p.name: p
     for p in (
-        DialectProfile("duckdb", _TS, _DATE, "at_time_zone", functions=_fns("STRPOS", "CURRENT_TIMESTAMP")),
+        DialectProfile("duckdb", _TS, _DATE, "at_time_zone", epoch_us="EPOCH_US",
+                       functions=_fns("STRPOS", "CURRENT_TIMESTAMP", "EPOCH_US")),
         DialectProfile("postgres", _TS, _DATE, "at_time_zone", strings="chr_backslash",
                        lower_collation="und-x-icu",
                        functions=_fns("POSITION", "CHR", "REPLACE", "CURRENT_TIMESTAMP")),

@@ -26,22 +26,26 @@ WITH "profiles" AS (
   SELECT
     "src"."user_id" AS "member_id",
     CASE
-      WHEN MAX(
-        CASE
-          WHEN "src"."purpose_code" = 'email' AND "src"."state" = 'opt_in'
-          THEN "src"."changed_at"
-        END
-      ) = MAX(CASE WHEN "src"."purpose_code" = 'email' THEN "src"."changed_at" END)
+      WHEN (
+        MAX(
+          CASE
+            WHEN "src"."purpose_code" = 'email'
+            THEN EPOCH_US("src"."changed_at") * 2 + CASE WHEN "src"."state" IN ('opt_out', 'withdrawn') THEN 1 ELSE 0 END
+          END
+        ) & 1
+      ) = 0
       THEN 1
       ELSE 0
     END AS "c_email_marketing_granted",
     CASE
-      WHEN MAX(
-        CASE
-          WHEN "src"."purpose_code" = 'email' AND "src"."state" IN ('opt_out', 'withdrawn')
-          THEN "src"."changed_at"
-        END
-      ) = MAX(CASE WHEN "src"."purpose_code" = 'email' THEN "src"."changed_at" END)
+      WHEN (
+        MAX(
+          CASE
+            WHEN "src"."purpose_code" = 'email'
+            THEN EPOCH_US("src"."changed_at") * 2 + CASE WHEN "src"."state" IN ('opt_out', 'withdrawn') THEN 1 ELSE 0 END
+          END
+        ) & 1
+      ) = 1
       THEN 1
       ELSE 0
     END AS "c_email_marketing_refused"

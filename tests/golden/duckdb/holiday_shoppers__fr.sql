@@ -46,38 +46,28 @@ WITH "profiles" AS (
   SELECT
     "src"."client_id" AS "member_id",
     CASE
-      WHEN MAX(
-        CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
-          AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
-          AND "src"."statut" = 'accepte'
-          THEN "src"."modifie_le"
-        END
-      ) = MAX(
-        CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
-          AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
-          THEN "src"."modifie_le"
-        END
-      )
+      WHEN (
+        MAX(
+          CASE
+            WHEN "src"."finalite" = 'publicite_ciblee'
+            AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+            THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" IN ('refuse', 'retire') THEN 1 ELSE 0 END
+          END
+        ) & 1
+      ) = 0
       THEN 1
       ELSE 0
     END AS "c_ads_personalization_granted",
     CASE
-      WHEN MAX(
-        CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
-          AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
-          AND "src"."statut" IN ('refuse', 'retire')
-          THEN "src"."modifie_le"
-        END
-      ) = MAX(
-        CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
-          AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
-          THEN "src"."modifie_le"
-        END
-      )
+      WHEN (
+        MAX(
+          CASE
+            WHEN "src"."finalite" = 'publicite_ciblee'
+            AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+            THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" IN ('refuse', 'retire') THEN 1 ELSE 0 END
+          END
+        ) & 1
+      ) = 1
       THEN 1
       ELSE 0
     END AS "c_ads_personalization_refused"

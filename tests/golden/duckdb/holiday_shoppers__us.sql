@@ -43,13 +43,14 @@ WITH "profiles" AS (
     "src"."user_id" AS "member_id",
     0 AS "c_ads_personalization_granted",
     CASE
-      WHEN MAX(
-        CASE
-          WHEN "src"."purpose_code" = 'targeted_ads'
-          AND "src"."state" IN ('opt_out', 'withdrawn')
-          THEN "src"."changed_at"
-        END
-      ) = MAX(CASE WHEN "src"."purpose_code" = 'targeted_ads' THEN "src"."changed_at" END)
+      WHEN (
+        MAX(
+          CASE
+            WHEN "src"."purpose_code" = 'targeted_ads'
+            THEN EPOCH_US("src"."changed_at") * 2 + CASE WHEN "src"."state" IN ('opt_out', 'withdrawn') THEN 1 ELSE 0 END
+          END
+        ) & 1
+      ) = 1
       THEN 1
       ELSE 0
     END AS "c_ads_personalization_refused"
