@@ -405,20 +405,22 @@ def schema_cmd(which: str) -> None:
 
 @main.command("compile")
 @click.argument("audience", required=False)
-@click.option("--market", "-m", metavar="M", help="Market to compile for.")
+@click.option("--market", "-m", metavar="M",
+              help="Market to compile for (optional when the project has one market; with --all: only M).")
 @click.option("--dialect", "-d", metavar="D", required=True,
               help="Target dialect: duckdb, postgres, sqlite, snowflake, bigquery, redshift, databricks, "
                    "spark, trino, clickhouse, mysql, tsql.")
 @click.option("--as-of", "as_of", metavar="TS",
               help="Reference time: 2026-11-01T00:00:00Z, an offset like +01:00, or a date (00:00 UTC). "
-                   "Default: the warehouse's current time (duckdb, postgres, sqlite).")
+                   "Default: the warehouse's current UTC time.")
 @click.option("--destination", metavar="X", help="Deliver to X: adds the identifier column and X's gate.")
 @click.option("--project", "project_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Project folder (default: found by walking up from the current folder).")
 @click.option("--size", is_flag=True, help="Return one row with the member count (column 'size').")
 @click.option("--explain", is_flag=True, help="Print the query plan (JSON) instead of the SQL.")
 @click.option("--all", "all_", is_flag=True, help="Compile every audience x market (x destination) into --out.")
-@click.option("--out", type=click.Path(path_type=Path), help="Folder written by --all (replaced atomically).")
+@click.option("--out", type=click.Path(path_type=Path), help="Folder written by --all (replaced atomically; only a new or empty folder, or "
+                   "one an earlier --all wrote).")
 def compile_cmd(audience: str | None, market: str | None, dialect: str, as_of: str | None,
                 destination: str | None, project_dir: Path | None, size: bool, explain: bool,
                 all_: bool, out: Path | None) -> None:
