@@ -50,7 +50,7 @@ TAME_NAMES = ["order", "select", "user", "Abc", "group", "from", "table", "where
 STRINGS = [
     "", "DE", "de", "De", "AT", "x' OR 1=1 --", "x\\' OR 1=1 --", "a\\", "\\", "50%_off", "50x_off",
     "%", "_", "Müller", "MÜLLER", "straße", "中文", "😀", "it's", 'say "hi"', "ÄÖÜ", "äöü",
-    "*/", "$$", "tab\there", "line\nbreak", "‘curly’", "\u202eevil", " ", "DE ",
+    "*/", "$$", "tab\there", "line\nbreak", "\u2018curly\u2019", "\u202eevil", " ", "DE ",
 ]
 NEEDLES = [s for s in STRINGS if s] + ["e", "E", "ü", "Ü", "'", "\"", "--", "x'"]
 INTEGERS = [-1, 0, 1, 2, 3, 18, 100, 10**12]
