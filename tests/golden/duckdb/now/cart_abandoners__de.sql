@@ -46,61 +46,64 @@ WITH "params" AS (
   SELECT
     "src"."kunden_id" AS "member_id",
     CASE
-      WHEN MAX(
-        CASE
-          WHEN "src"."zweck" = 'werbung'
-          AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
-          AND "src"."status" = 'erteilt'
-          THEN "src"."geaendert_am"
-        END
-      ) = MAX(
-        CASE
-          WHEN "src"."zweck" = 'werbung'
-          AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
-          THEN "src"."geaendert_am"
-        END
-      )
+      WHEN (
+        MAX(
+          CASE
+            WHEN "src"."zweck" = 'werbung'
+            AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE WHEN "src"."status" IN ('abgelehnt', 'widerrufen') THEN 1 ELSE 0 END
+          END
+        ) & 1
+      ) = 0
       THEN 1
       ELSE 0
     END AS "c_ads_personalization_granted",
     CASE
-      WHEN MAX(
-        CASE
-          WHEN "src"."zweck" = 'werbung'
-          AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
-          AND "src"."status" IN ('abgelehnt', 'widerrufen')
-          THEN "src"."geaendert_am"
-        END
-      ) = MAX(
-        CASE
-          WHEN "src"."zweck" = 'werbung'
-          AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
-          THEN "src"."geaendert_am"
-        END
-      )
+      WHEN (
+        MAX(
+          CASE
+            WHEN "src"."zweck" = 'werbung'
+            AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE WHEN "src"."status" IN ('abgelehnt', 'widerrufen') THEN 1 ELSE 0 END
+          END
+        ) & 1
+      ) = 1
       THEN 1
       ELSE 0
     END AS "c_ads_personalization_refused",
     CASE
-      WHEN MAX(
-        CASE
-          WHEN "src"."zweck" = 'newsletter'
-          AND "src"."status" = 'erteilt'
-          AND NOT "src"."bestaetigt_am" IS NULL
-          AND "src"."bestaetigt_am" <= "params"."as_of"
-          THEN "src"."geaendert_am"
-        END
-      ) = MAX(CASE WHEN "src"."zweck" = 'newsletter' THEN "src"."geaendert_am" END)
+      WHEN (
+        MAX(
+          CASE
+            WHEN "src"."zweck" = 'newsletter'
+            THEN EPOCH_US("src"."geaendert_am") * 4 + CASE
+              WHEN "src"."status" IN ('abgelehnt', 'widerrufen')
+              THEN 2
+              WHEN NOT "src"."bestaetigt_am" IS NULL AND "src"."bestaetigt_am" <= "params"."as_of"
+              THEN 1
+              ELSE 0
+            END
+          END
+        ) & 3
+      ) = 1
       THEN 1
       ELSE 0
     END AS "c_email_marketing_granted",
     CASE
-      WHEN MAX(
-        CASE
-          WHEN "src"."zweck" = 'newsletter' AND "src"."status" IN ('abgelehnt', 'widerrufen')
-          THEN "src"."geaendert_am"
-        END
-      ) = MAX(CASE WHEN "src"."zweck" = 'newsletter' THEN "src"."geaendert_am" END)
+      WHEN (
+        MAX(
+          CASE
+            WHEN "src"."zweck" = 'newsletter'
+            THEN EPOCH_US("src"."geaendert_am") * 4 + CASE
+              WHEN "src"."status" IN ('abgelehnt', 'widerrufen')
+              THEN 2
+              WHEN NOT "src"."bestaetigt_am" IS NULL AND "src"."bestaetigt_am" <= "params"."as_of"
+              THEN 1
+              ELSE 0
+            END
+          END
+        ) & 3
+      ) = 2
       THEN 1
       ELSE 0
     END AS "c_email_marketing_refused"

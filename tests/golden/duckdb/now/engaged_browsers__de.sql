@@ -87,38 +87,28 @@ WITH "params" AS (
   SELECT
     "src"."kunden_id" AS "member_id",
     CASE
-      WHEN MAX(
-        CASE
-          WHEN "src"."zweck" = 'werbung'
-          AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
-          AND "src"."status" = 'erteilt'
-          THEN "src"."geaendert_am"
-        END
-      ) = MAX(
-        CASE
-          WHEN "src"."zweck" = 'werbung'
-          AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
-          THEN "src"."geaendert_am"
-        END
-      )
+      WHEN (
+        MAX(
+          CASE
+            WHEN "src"."zweck" = 'werbung'
+            AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE WHEN "src"."status" IN ('abgelehnt', 'widerrufen') THEN 1 ELSE 0 END
+          END
+        ) & 1
+      ) = 0
       THEN 1
       ELSE 0
     END AS "c_ads_personalization_granted",
     CASE
-      WHEN MAX(
-        CASE
-          WHEN "src"."zweck" = 'werbung'
-          AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
-          AND "src"."status" IN ('abgelehnt', 'widerrufen')
-          THEN "src"."geaendert_am"
-        END
-      ) = MAX(
-        CASE
-          WHEN "src"."zweck" = 'werbung'
-          AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
-          THEN "src"."geaendert_am"
-        END
-      )
+      WHEN (
+        MAX(
+          CASE
+            WHEN "src"."zweck" = 'werbung'
+            AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE WHEN "src"."status" IN ('abgelehnt', 'widerrufen') THEN 1 ELSE 0 END
+          END
+        ) & 1
+      ) = 1
       THEN 1
       ELSE 0
     END AS "c_ads_personalization_refused"

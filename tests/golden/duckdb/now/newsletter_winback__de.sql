@@ -49,25 +49,38 @@ WITH "params" AS (
   SELECT
     "src"."kunden_id" AS "member_id",
     CASE
-      WHEN MAX(
-        CASE
-          WHEN "src"."zweck" = 'newsletter'
-          AND "src"."status" = 'erteilt'
-          AND NOT "src"."bestaetigt_am" IS NULL
-          AND "src"."bestaetigt_am" <= "params"."as_of"
-          THEN "src"."geaendert_am"
-        END
-      ) = MAX(CASE WHEN "src"."zweck" = 'newsletter' THEN "src"."geaendert_am" END)
+      WHEN (
+        MAX(
+          CASE
+            WHEN "src"."zweck" = 'newsletter'
+            THEN EPOCH_US("src"."geaendert_am") * 4 + CASE
+              WHEN "src"."status" IN ('abgelehnt', 'widerrufen')
+              THEN 2
+              WHEN NOT "src"."bestaetigt_am" IS NULL AND "src"."bestaetigt_am" <= "params"."as_of"
+              THEN 1
+              ELSE 0
+            END
+          END
+        ) & 3
+      ) = 1
       THEN 1
       ELSE 0
     END AS "c_email_marketing_granted",
     CASE
-      WHEN MAX(
-        CASE
-          WHEN "src"."zweck" = 'newsletter' AND "src"."status" IN ('abgelehnt', 'widerrufen')
-          THEN "src"."geaendert_am"
-        END
-      ) = MAX(CASE WHEN "src"."zweck" = 'newsletter' THEN "src"."geaendert_am" END)
+      WHEN (
+        MAX(
+          CASE
+            WHEN "src"."zweck" = 'newsletter'
+            THEN EPOCH_US("src"."geaendert_am") * 4 + CASE
+              WHEN "src"."status" IN ('abgelehnt', 'widerrufen')
+              THEN 2
+              WHEN NOT "src"."bestaetigt_am" IS NULL AND "src"."bestaetigt_am" <= "params"."as_of"
+              THEN 1
+              ELSE 0
+            END
+          END
+        ) & 3
+      ) = 2
       THEN 1
       ELSE 0
     END AS "c_email_marketing_refused"
