@@ -53,6 +53,38 @@ def main() -> None:
     gc.set_threshold(100_000, 50, 100)
 
 
+#: Set by commands whose only effects are printed output and files they have
+#: already closed: :func:`entry` then ends the process without the interpreter's
+#: teardown, which frees every AST node one by one (~3 s after checking 5,000 files).
+_FAST_EXIT = False
+
+
+def _fast_exit() -> None:
+    global _FAST_EXIT
+    _FAST_EXIT = True
+
+
+def entry() -> None:
+    """The console script: :func:`main`, then a quick exit where it is safe."""
+    try:
+        main()
+        code: object = 0
+    except SystemExit as exc:
+        code = exc.code
+    if not _FAST_EXIT:
+        sys.exit(code)  # type: ignore[arg-type]
+    if isinstance(code, str):
+        print(code, file=sys.stderr)
+        code = 1
+    status = code if isinstance(code, int) else (0 if code is None else 1)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        status = status or 1
+    os._exit(status)
+
+
 def fail(message: str, code: str = "E900", hint: str | None = None) -> NoReturn:
     """Print a usage/internal error and exit 2."""
     click.echo(f"error[{code}]: {message}", err=True)
@@ -185,6 +217,7 @@ def fmt_cmd(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
     '-' reads stdin and writes the result to stdout. A file that does not parse is
     never rewritten: its diagnostics are printed and the exit code is 1.
     """
+    _fast_exit()
     import difflib
 
     from audiencelang.report import render_text
@@ -301,6 +334,7 @@ def check_cmd(paths: tuple[Path, ...], project_dir: Path | None, fmt: str, outpu
 
     PATHS restrict which audience files are reported (every file is still loaded so
     references resolve). Exit 0 clean, 1 findings, 2 usage error."""
+    _fast_exit()
     from audiencelang.check import CheckReport, check_project
     from audiencelang.check.output import render
     from audiencelang.project import load_project
@@ -425,6 +459,7 @@ def compile_cmd(audience: str | None, market: str | None, dialect: str, as_of: s
                 destination: str | None, project_dir: Path | None, size: bool, explain: bool,
                 all_: bool, out: Path | None) -> None:
     """Print one SQL statement for AUDIENCE in market M and dialect D (spec §6)."""
+    _fast_exit()
     from audiencelang.sql.command import CompileOptions, compile_command
 
     sys.exit(compile_command(CompileOptions(
@@ -478,4 +513,4 @@ main.add_command(demo_cli)
 
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    entry()

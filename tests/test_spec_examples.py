@@ -116,3 +116,16 @@ def test_fmt_is_idempotent_on_the_spec_file(spec_project: Path, tmp_path: Path) 
     assert "# audiences/cart_abandoners.aud" in once  # comments kept
     assert _cli("fmt", "--check", str(f), cwd=tmp_path).returncode == 0
     assert f.read_text(encoding="utf-8") == once
+
+
+def test_console_script_exit_codes_and_complete_output(tmp_path: Path) -> None:
+    """The console script ends `check` without interpreter teardown: output is still whole."""
+    examples = REPO / "examples"
+    clean = _cli("check", "--format", "json", cwd=examples)
+    assert clean.returncode == 0 and clean.stdout.rstrip().endswith("}")
+    bad = tmp_path / "bad.aud"
+    bad.write_text("audience x { include }\n", encoding="utf-8")
+    found = _cli("check", "--project", str(examples), str(bad), cwd=tmp_path)
+    assert found.returncode == 1 and "E101" in found.stdout
+    usage = _cli("check", "--output-format", "nope", cwd=examples)
+    assert usage.returncode == 2
