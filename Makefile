@@ -48,8 +48,8 @@ test-fast: setup
 	$(BIN)/pytest -q -n 2 -m 'not slow and not spark'
 
 bench: setup
-	@if [ -f bench/run.py ]; then $(PY) bench/run.py; \
-	else $(BIN)/pytest -q -m slow; fi
+	$(PY) -m pip install -q -e '.[dev,engines,bench]'
+	$(PY) bench/run.py
 
 lint: setup
 	$(BIN)/ruff check audiencelang tests
