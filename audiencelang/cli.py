@@ -408,6 +408,13 @@ def rule_cmd(code: str | None, show_all: bool, fmt: str) -> None:
         return
     rule = get_rule(code)
     if rule is None:
+        family = _code_family(code)
+        if family is not None:  # a diagnostic of another pass: say where it comes from and where it is explained
+            from audiencelang.check.rules import docs_url
+
+            click.echo(f"{code.upper()}: {family}. Not a configurable rule; explained with an example at\n"
+                       f"{docs_url(code.upper())}  (docs/errors.md in the source tree)")
+            return
         fail(f"unknown rule '{code}'", "E900",
              (did_you_mean(code.upper(), list(RULES)) or ("run 'audiencelang rule --all'",))[0])
     if fmt == "json":
@@ -420,6 +427,25 @@ def rule_cmd(code: str | None, show_all: bool, fmt: str) -> None:
     click.echo("Bad:\n" + "".join(f"{indent}{line}\n" for line in rule.bad.splitlines()))
     click.echo("Good:\n" + "".join(f"{indent}{line}\n" for line in rule.good.splitlines()))
     click.echo(f"Docs: {rule.help_uri}")
+
+
+_FAMILIES = {
+    "E1": "a syntax error in an audience file (audiencelang.syntax)",
+    "W1": "a syntax warning in an audience file (audiencelang.syntax)",
+    "E2": "a problem in a market schema or the project config (audiencelang.schema)",
+    "E5": "a problem writing the audience as SQL (audiencelang.sql)",
+    "E6": "a problem running on a database (audiencelang.run)",
+    "E9": "a usage or internal error",
+}
+
+
+def _code_family(code: str) -> str | None:
+    import re
+
+    c = code.upper()
+    if not re.fullmatch(r"[EW]\d{3}", c):
+        return None
+    return _FAMILIES.get(c[:2])
 
 
 # --------------------------------------------------------------------------- schema (owner: schema)
