@@ -164,9 +164,15 @@ class Engine:
                 "run `audiencelang demo generate --db FILE` and pass `--db FILE`",
                 market=market, audience=audience,
             ))
+        message = one_line(exc)
+        hints: tuple[str, ...] = ()
+        if "src" in message or "column" in message.lower():
+            hints = ("in the compiled SQL, \"src\" is the market table being read: check that every "
+                     "column the market schema names for it exists in this database "
+                     "(`audiencelang compile AUDIENCE --market M --dialect D` shows the statement)",)
         return RunError(error(
-            "E605", f"{where}the {self.kind} database reported an error: {one_line(exc)}",
-            None, market=market, audience=audience,
+            "E605", f"{where}the {self.kind} database reported an error: {message}",
+            None, *hints, market=market, audience=audience,
         ))
 
     def execute(self, sql: str, *, audience: str | None = None, market: str | None = None) -> Rows:
