@@ -197,7 +197,9 @@ class _Walker:
         for item, k in zip(e.items, keys, strict=True):
             r = _range_of(item)
             if r is not None:
-                groups.setdefault(k[1], []).append(r)  # k[1]: the target's key
+                # a comparison groups by its target; `performed` by event, filter and window
+                group = ("performed", k[1], k[2], k[4]) if isinstance(item, ast.Performed) else k[1]
+                groups.setdefault(group, []).append(r)
         for rs in groups.values():
             if len(rs) < 2:
                 continue
@@ -223,6 +225,15 @@ class _Walker:
 
 
 def _range_of(c: ast.Expr) -> _Range | None:
+    if isinstance(c, ast.Performed):  # the number of matching events, n >= 0
+        op, n = (c.count.op, Decimal(c.count.n)) if c.count is not None else ("at_least", Decimal(1))
+        text = f"performed {c.event.value} " + (
+            f"{op.replace('_', ' ')} {n} time{'s' * (n != 1)}" if c.count is not None else "(at least 1 time)")
+        if op == "at_least":
+            return _Range(n, True, None, False, c, text)
+        if op == "at_most":
+            return _Range(None, False, n, True, c, text)
+        return _Range(n, True, n, True, c, text)
     if isinstance(c, ast.Compare) and isinstance(c.value, ast.NumberLit) and c.op != "!=":
         v = c.value.value
         name = _target_text(c.target)

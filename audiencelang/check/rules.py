@@ -144,8 +144,8 @@ _ALL: tuple[Rule, ...] = (
     Rule("L004", "contradictory-condition", W, "conditions on one value that cannot hold together (the audience part is always empty)",
          "Inside one `and`, two comparisons of the same trait (or the same aggregate) whose "
          "ranges do not overlap — `age > 50 and age < 30`, `age = 20 and age between 30 and 40` "
-         "— are never true together; so are `count(E) < 0` and `performed E at most 0 times and "
-         "performed E at least 1 time`-like pairs on counts.",
+         "— are never true together. The same holds for counts: `count(E) < 0` never holds, and "
+         "neither does `performed E at most 0 times and performed E at least 1 time`.",
          "include age > 50 and age < 30", "include age > 30 and age < 50"),
     Rule("L005", "window-exceeds-retention", W, "a time window longer than the event table keeps history",
          "When a market gives an event `retention_days`, a window `in last N` longer than that "
