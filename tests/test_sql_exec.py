@@ -498,3 +498,38 @@ def test_without_as_of_the_warehouse_clock_is_used(engine: Engine) -> None:
     res = compile_audience(checked_from(text), engine.dialect)
     assert res.query is not None, res.diagnostics
     assert {int(r[0]) for r in engine.query(res.query.sql)} == {1}
+
+
+# --------------------------------------------------------------------------- DuckDB join shapes
+
+
+def test_trait_window_with_never_performed_and_performed_without_count(engine: Engine) -> None:
+    """The shape DuckDB gets (a scan limited to the profiles of a trait window) gives the
+    same members as everywhere else."""
+    recent, old = AS_OF.date() - 10 * DAY, AS_OF.date() - 400 * DAY
+    data = {
+        "crm.people": [{"id": 1, "signup": recent, "age": 30}, {"id": 2, "signup": recent, "age": 30},
+                       {"id": 3, "signup": old, "age": 30}, {"id": 4, "signup": recent, "age": 30, "staff": True},
+                       {"id": 5, "signup": recent, "age": 12}, {"id": 6, "signup": recent, "age": 40},
+                       {"id": 7, "age": 30}],
+        "ev.events": [ev(2, AS_OF - DAY), ev(2, AS_OF - 2 * DAY), ev(6, AS_OF + US), ev(9, AS_OF - DAY),
+                      ev(1, AS_OF - DAY, kind="view"), ev(6, AS_OF - 3 * DAY, kind="view"),
+                      ev(6, AS_OF - 4 * DAY, kind="view")],
+    }
+    never = aud("signup in last 60 days and age >= 18 and not performed buy", "exclude staff = true")
+    assert members(engine, never, data) == {1, 6}
+    assert members_again(engine, aud("signup in last 60 days and performed view in last 7 days"), data) == {1, 6}
+    assert members_again(engine, aud("signup in last 60 days and performed buy at most 1 time"),
+                         data) == {1, 4, 5, 6}
+
+
+def test_scan_limited_to_trait_window_profiles_on_duckdb_only() -> None:
+    never = checked_from(aud("signup in last 60 days and not performed buy"))
+    required = checked_from(aud("signup in last 60 days and performed buy"))
+    loose = checked_from(aud("age >= 18 and not performed buy"))
+    for dialect in ("duckdb", "postgres", "spark", "clickhouse", "sqlite"):
+        a, b, c = (compile_audience(x, dialect, as_of=AS_OF).query for x in (never, required, loose))
+        assert a is not None and b is not None and c is not None
+        assert ('"uid" IN (' in a.sql) == (dialect == "duckdb"), dialect
+        assert '"uid" IN (' not in b.sql  # INNER JOIN: already limited by the join
+        assert '"uid" IN (' not in c.sql  # no window on a trait: the scan is not limited

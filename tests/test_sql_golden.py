@@ -87,10 +87,15 @@ def test_every_statement_parses_back_as_one_statement_with_each_table_read_once(
             assert len(names) == len(set(names)), f"{a}/{m}/{dialect}: a table is read twice: {names}"
             ctes = [c.alias for c in tree.find_all(exp.CTE)]
             assert len(ctes) == len(set(ctes))
-            # every CTE is used exactly once (engines that inline CTEs then evaluate each once)
+            # every CTE is used exactly once (engines that inline CTEs then evaluate each once);
+            # DuckDB, which does not inline a CTE read twice, may also read `profiles` in a
+            # scan's semi-join (docs/sql.md)
             refs = [t.name for t in tree.find_all(exp.Table) if t.args.get("db") is None]
             for c in ctes:
-                assert refs.count(c) == (1 if c != "params" else refs.count(c)), (c, refs)
+                if c == "params" or (c == "profiles" and dialect == "duckdb"):
+                    assert refs.count(c) >= 1, (c, refs)
+                    continue
+                assert refs.count(c) == 1, (c, refs)
             assert res.query.sql.startswith(f"-- audience {a} | market {m} | dialect {dialect} | as_of ")
 
 

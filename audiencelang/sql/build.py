@@ -438,6 +438,31 @@ class Builder:
         return exp.Select(expressions=items, where=exp.Where(this=and_(where)),
                           **self._from(table_ref(pr.table, SRC)))
 
+    def of_profiles(self, s: P.Scan) -> list[exp.Expr]:
+        """``user IN (SELECT member_id FROM profiles)``: a hash semi-join that keeps only the
+        rows of profiles passing the top-level trait tests, before grouping. Only where the
+        dialect reads a CTE twice cheaply (DuckDB), only for a scan joined with LEFT JOIN (an
+        INNER JOIN already limits the rows), and only when ``profiles`` is bounded on both sides
+        of a date/timestamp trait (``signup_date in last 60 days``, ``between``): such a window
+        keeps a small share of the profiles; a loose filter (``country in [...]``) made the
+        probe cost more than it saved. Exact: a scan's rows only ever reach the statement
+        through the join with ``profiles`` on that id."""
+        if not (self.d.semi_join_scans and s.name not in self.required_scans and self._window_on_trait()):
+            return []
+        sub = exp.Select(expressions=[col("member_id")], **self._from(cte_ref("profiles")))
+        return [exp.In(this=col(s.user, SRC), query=exp.Subquery(this=sub))]
+
+    def _window_on_trait(self) -> bool:
+        lower: set[str] = set()
+        upper: set[str] = set()
+        for t in self.pushed:
+            if t.field.type in ("date", "timestamp"):
+                if t.op in (">", ">=", "="):
+                    lower.add(t.field.column)
+                if t.op in ("<", "<=", "="):
+                    upper.add(t.field.column)
+        return bool(lower & upper)
+
     def upto_as_of(self, column: str, scope: str) -> exp.Expr:
         pscope = None if self.plan.as_of is not None else PARAMS
         return exp.LTE(this=col(column, scope), expression=self.value(self.as_of_value, pscope))
@@ -469,6 +494,7 @@ class Builder:
             where.append(self.cond(only, SRC, pscope))
         elif s.prune is not None:
             where.append(self.cond(s.prune, SRC, pscope))
+        where += self.of_profiles(s)
         return exp.Select(
             expressions=items,
             where=exp.Where(this=and_(where)),

@@ -20,6 +20,11 @@ WITH "profiles" AS (
     NOT "src"."kunde" IS NULL
     AND NOT "src"."bestellt_am" IS NULL
     AND "src"."bestellt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."kunde" IN (
+      SELECT
+        "member_id"
+      FROM "profiles"
+    )
   GROUP BY
     "src"."kunde"
 ), "facts" AS (

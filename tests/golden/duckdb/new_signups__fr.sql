@@ -21,6 +21,11 @@ WITH "profiles" AS (
     AND NOT "src"."horodatage" IS NULL
     AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
     AND "src"."type_evenement" = 'achat'
+    AND "src"."client_id" IN (
+      SELECT
+        "member_id"
+      FROM "profiles"
+    )
   GROUP BY
     "src"."client_id"
 ), "facts" AS (

@@ -20,6 +20,11 @@ WITH "profiles" AS (
     NOT "src"."customer_id" IS NULL
     AND NOT "src"."ordered_at" IS NULL
     AND "src"."ordered_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."customer_id" IN (
+      SELECT
+        "member_id"
+      FROM "profiles"
+    )
   GROUP BY
     "src"."customer_id"
 ), "facts" AS (
