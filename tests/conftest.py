@@ -216,8 +216,8 @@ def postgres_url(postgres_cluster: PostgresCluster) -> str:
 
 
 @pytest.fixture
-def postgres_engine(postgres_cluster: PostgresCluster) -> Iterator[engines.Engine]:
-    """A fresh database per test; dropped afterwards."""
+def pg_connection(postgres_cluster: PostgresCluster) -> Iterator[Any]:
+    """A raw psycopg connection to a fresh database with the cluster's defaults; dropped afterwards."""
     import psycopg
     from psycopg import sql as pgsql
 
@@ -226,15 +226,21 @@ def postgres_engine(postgres_cluster: PostgresCluster) -> Iterator[engines.Engin
         admin.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name)))
     conn = psycopg.connect(postgres_cluster.url(name))
     try:
-        setting = conn.execute("SHOW standard_conforming_strings").fetchone()
-        assert setting == ("on",), setting
-        conn.commit()
-        yield engines.postgres_engine(conn)
+        yield conn
     finally:
         conn.close()
         with psycopg.connect(postgres_cluster.url(), autocommit=True) as admin:
             admin.execute(pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
                 pgsql.Identifier(name)))
+
+
+@pytest.fixture
+def postgres_engine(pg_connection: Any) -> engines.Engine:
+    """A fresh database per test, as an engine; dropped afterwards."""
+    setting = pg_connection.execute("SHOW standard_conforming_strings").fetchone()
+    assert setting == ("on",), setting
+    pg_connection.commit()
+    return engines.postgres_engine(pg_connection)
 
 
 # --------------------------------------------------------------------------- Spark

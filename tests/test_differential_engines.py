@@ -9,8 +9,6 @@ audiences run against it (3 examples, 210 audiences). ClickHouse: 25 x 8.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -44,22 +42,10 @@ def seed(request: pytest.FixtureRequest) -> Any:
 
 
 @pytest.fixture
-def pg(postgres_cluster: Any) -> Iterator[Any]:
+def pg(pg_connection: Any) -> Any:
     """A fresh database with the cluster's defaults: ``--locale=C``, whose plain ``LOWER()``
     folds ASCII only. The compiled SQL must fold all of Unicode anyway (semantics.md)."""
-    import psycopg
-    from psycopg import sql as pgsql
-
-    name = f"d_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(postgres_cluster.url(), autocommit=True) as admin:
-        admin.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name)))
-    conn = psycopg.connect(postgres_cluster.url(name))
-    try:
-        yield conn
-    finally:
-        conn.close()
-        with psycopg.connect(postgres_cluster.url(), autocommit=True) as admin:
-            admin.execute(pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(pgsql.Identifier(name)))
+    return pg_connection
 
 
 def _pg_reset(conn: Any) -> None:

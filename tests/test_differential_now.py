@@ -30,13 +30,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sqlite3
-import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import hypothesis
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -330,6 +330,10 @@ def run_scenario(scn: Scenario, engine: engines.Engine, tally: Tally, *, seed: o
             tally.clock_sensitive += 1
 
 
+def _meaningful(tally: Tally) -> bool:
+    return tally.clock_sensitive >= tally.audiences // 6 and tally.non_empty >= tally.audiences // 5
+
+
 def assert_meaningful(tally: Tally, at_least: int) -> None:
     assert tally.audiences >= at_least, tally.audiences
     # the clock must decide a good share of them, and some must have members
@@ -355,6 +359,13 @@ def _generated(make_engine: Any, seed: Any, examples: int, *, ascii_case: bool =
             run_scenario(scn, eng, tally, seed=seed, ascii_case=ascii_case)
 
     run()
+    # A small run can draw too few audiences the clock decides (about 1 seed in 25 did):
+    # rather than pass a weak run or fail a correct one, draw more, reproducibly from the
+    # run's seed, until assert_meaningful's shares hold (it still asserts them).
+    for extra in range(1, 4):
+        if _meaningful(tally):
+            break
+        hypothesis.seed(int(seed or 0) * 31 + extra)(run)()
     return tally
 
 
@@ -409,20 +420,9 @@ def _pg_reset(conn: Any) -> None:
 
 
 @pytest.fixture
-def pg(postgres_cluster: Any) -> Iterator[Any]:
-    import psycopg
-    from psycopg import sql as pgsql
-
-    name = f"n_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(postgres_cluster.url(), autocommit=True) as admin:
-        admin.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name)))
-    conn = psycopg.connect(postgres_cluster.url(name))
-    try:
-        yield conn
-    finally:
-        conn.close()
-        with psycopg.connect(postgres_cluster.url(), autocommit=True) as admin:
-            admin.execute(pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(pgsql.Identifier(name)))
+def pg(pg_connection: Any) -> Any:
+    """A fresh database with the cluster's defaults (tests/conftest.py)."""
+    return pg_connection
 
 
 # --------------------------------------------------------------------------- generated

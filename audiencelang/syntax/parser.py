@@ -76,6 +76,7 @@ def build_parser(strict: bool = False) -> Lark:
 
     ``strict=True`` (used by a test) also rejects grammar conflicts and regex
     collisions; it always analyses the grammar afresh."""
+    cache = False if strict else _cache_file()
     return Lark(
         _grammar_text(),
         parser="lalr",
@@ -83,8 +84,8 @@ def build_parser(strict: bool = False) -> Lark:
         propagate_positions=True,
         maybe_placeholders=True,
         strict=strict,
-        cache=False if strict else _cache_file(),
-        cache_grammar=not strict and bool(_cache_file()),
+        cache=cache,
+        cache_grammar=bool(cache),
     )
 
 
