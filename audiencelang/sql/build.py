@@ -241,13 +241,8 @@ class Builder:
             return self.string(v.text)
         if v.kind == "number":
             if self.d.exact_decimals and "." in v.text:
-                # BigQuery reads 19.99 as FLOAT64; NUMERIC keeps the comparison exact. ClickHouse
-                # converts a float in `IN (19.99)` to the column's Decimal by truncation (19.98):
-                # a Decimal(38, 9) literal (numbers have at most 9 decimals, E107) is exact.
-                params = ([exp.DataTypeParam(this=num("38")), exp.DataTypeParam(this=num("9"))]
-                          if self.d.name == "clickhouse" else [])
-                to = exp.DataType(this=exp.DataType.Type.DECIMAL, expressions=params)
-                return self.f(exp.Cast, this=exp.Literal.string(v.text), to=to)
+                # BigQuery reads 19.99 as FLOAT64; NUMERIC keeps the comparison exact
+                return self.f(exp.Cast, this=exp.Literal.string(v.text), to=exp.DataType(this=exp.DataType.Type.DECIMAL))
             return num(v.text)
         if v.kind == "boolean":
             if self.d.name == "sqlite":

@@ -40,7 +40,7 @@ class DialectProfile:
     lower: str | None = None  # function name replacing LOWER (ClickHouse: lowerUTF8)
     lower_collation: str | None = None  # collation making LOWER fold all of Unicode (PostgreSQL)
     substr: str | None = None  # function name replacing SUBSTRING
-    exact_decimals: bool = False  # fractional literals are floats unless cast (BigQuery, ClickHouse)
+    exact_decimals: bool = False  # fractional literals are floats unless cast (BigQuery)
     round_sums: int | None = None  # decimals are binary floats (SQLite): round sums before comparing
     # integer microseconds since the epoch of a timestamp: consent packs (time, state) into one
     # integer per purpose and takes one MAX of it; None: the portable form (three MAX per purpose)
@@ -91,7 +91,7 @@ DIALECTS: dict[str, DialectProfile] = {
                        substr="SUBSTR",
                        functions=_fns("STRPOS", "SUBSTR", "IF", "CURRENT_TIMESTAMP", "AT_TIMEZONE") - {"SUBSTRING"}),
         DialectProfile("clickhouse", _dt(_T.DATETIME64, exp.Literal.number(6), exp.Literal.string("UTC")),
-                       _dt(_T.DATE32), "now64", matches="clickhouse", lower="lowerUTF8", exact_decimals=True,
+                       _dt(_T.DATE32), "now64", matches="clickhouse", lower="lowerUTF8",
                        functions=_fns("POSITION", "startsWith", "endsWith", "lowerUTF8", "now64")),
         DialectProfile("mysql", _dt(_T.DATETIME, exp.Literal.number(6)), _DATE, "utc_timestamp", exact="binary",
                        functions=_fns("LOCATE", "CHAR_LENGTH", "IF", "UTC_TIMESTAMP")),
