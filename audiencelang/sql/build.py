@@ -338,8 +338,17 @@ class Builder:
             return guarded(self.match(fe, t.op, t.values[0].text, t.ignore_case))
         is_string = f.type == "string"
         if t.op in ("in", "not_in"):
-            left = self.exact(fe()) if is_string else fe()
-            inn = exp.In(this=left, expressions=[self.value(v, param_scope) for v in t.values])
+            if self.d.name == "clickhouse" and f.type == "decimal":
+                # ClickHouse converts the floats of `IN (19.99)` to the column's Decimal by
+                # truncation (19.98); `=` compares exactly, so spell the list as `=` ... OR.
+                eqs: list[exp.Expr] = [exp.EQ(this=fe(), expression=self.value(v, param_scope)) for v in t.values]
+                node = eqs[0]
+                for eq in eqs[1:]:
+                    node = exp.Or(this=node, expression=eq)
+                inn: exp.Expr = exp.Paren(this=node)
+            else:
+                left = self.exact(fe()) if is_string else fe()
+                inn = exp.In(this=left, expressions=[self.value(v, param_scope) for v in t.values])
             return guarded(inn if t.op == "in" else exp.Not(this=inn))
         left = self.time_operand(f, scope, t.values)
         if is_string:
