@@ -11,6 +11,7 @@ when unavailable).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -533,3 +534,60 @@ def test_scan_limited_to_trait_window_profiles_on_duckdb_only() -> None:
         assert ('"uid" IN (' in a.sql) == (dialect == "duckdb"), dialect
         assert '"uid" IN (' not in b.sql  # INNER JOIN: already limited by the join
         assert '"uid" IN (' not in c.sql  # no window on a trait: the scan is not limited
+
+
+def test_existence_tests_filtered_scans_and_empty_min_max(engine: Engine) -> None:
+    """The shapes DuckDB gets for selective audiences (an ``IN`` semi-join for a top-level
+    ``performed``, one scan per row filter, ``FILTER`` aggregates, min/max tested by null)
+    select the same members as the one-pass shape elsewhere."""
+    d = AS_OF - DAY
+    data = {
+        "crm.people": [{"id": 1, "city": "Köln"}, {"id": 2, "city": "Köln"}, {"id": 3, "city": "Bonn"},
+                       {"id": 4, "city": "Köln"}, {"id": 5, "city": "Köln"}, {"id": 6}],
+        "ev.events": [ev(1, d, "view", path="/sale/1"), ev(2, d, "view", path="/home"),
+                      ev(3, d, "view", path="/sale/2"), ev(4, AS_OF - 30 * DAY, "view", path="/sale/3"),
+                      ev(5, d, "view", path="/sale/4"), ev(5, d, "view", path="/sale/5"),
+                      ev(5, d, amount=Decimal("900"), channel="web"), ev(1, d, amount=Decimal("20"))],
+        "ev.orders": [{"customer": 2, "ordered_at": d, "total": Decimal("5")}],
+    }
+    sale = 'performed view where path starts with "/sale" in last 7 days'
+    assert members(engine, aud(f'city = "Köln" and {sale}'), data) == {1, 5}
+    # the same scan read twice (no semi-join): at least once and not twice
+    assert members_again(engine, aud(f'city = "Köln" and {sale} and not ({sale} at least 2 times)'),
+                         data) == {1}
+    # two row filters on one event table, and one unfiltered + one filtered on another
+    two = aud(f'{sale} and not (performed view where path = "/home" in last 7 days) '
+              'and count(order) = 0 and (count(order) where total > 1 = 0)')
+    assert members_again(engine, two, data) == {1, 3, 5}
+    # max over no values: the test is false, its negation true
+    assert members_again(engine, aud('city = "Köln" and not max(buy.amount) > 100'), data) == {1, 2, 4}
+    assert members_again(engine, aud("not max(buy.amount) > 0 and not min(buy.amount) < 1000"),
+                         data) == {2, 3, 4, 6}
+    assert members_again(engine, aud("min(buy.amount) where channel = \"web\" >= 900"), data) == {5}
+
+
+def test_decimal_in_list_is_exact(engine: Engine) -> None:
+    """``ltv in [19.99]`` finds 19.99 (ClickHouse truncated the float literals of IN to the
+    column's Decimal; a decimal list is written as ``=`` ... ``OR`` there)."""
+    data = {"crm.people": [{"id": 1, "ltv": Decimal("19.99")}, {"id": 2, "ltv": Decimal("19.98")},
+                           {"id": 3, "ltv": Decimal("0.1")}, {"id": 4, "ltv": Decimal("20")}, {"id": 5}]}
+    assert members(engine, aud("ltv in [19.99, 0.1, 7]"), data) == {1, 3}
+    assert members_again(engine, aud("ltv not in [19.99, 0.1, 7]"), data) == {2, 4}
+
+
+def test_duckdb_plan_shapes() -> None:
+    """Which shape each dialect gets (docs/sql.md, "scan strategy")."""
+    semi = checked_from(aud('city = "Köln" and performed view in last 7 days'))
+    loose = checked_from(aud("signup before 2026-01-01 and performed view in last 7 days"))
+    split = checked_from(aud('(performed view where path = "/a") and (performed view where path = "/b")'))
+    whole = checked_from(aud("performed order and count(order) where total > 5 >= 1"))
+    for dialect in ("duckdb", "postgres", "spark", "clickhouse", "sqlite", "bigquery"):
+        res = [compile_audience(x, dialect, as_of=AS_OF).query for x in (semi, loose, split, whole)]
+        assert all(r is not None for r in res)
+        a, b, c, w = (re.sub(r'[`"]', "", r.sql) for r in res if r is not None)
+        duck = dialect == "duckdb"
+        assert ("profiles.member_id IN (" in a) == duck, dialect
+        assert "profiles.member_id IN (" not in b  # 1/3 of the profiles: a grouped scan
+        assert c.count("FROM ev.events") == (2 if duck else 1), dialect
+        assert w.count("FROM ev.orders") == 1, dialect  # read whole anyway: one pass
+        assert ("FILTER(WHERE" in w) == duck, dialect

@@ -195,7 +195,7 @@ def _compile_audience(
     if mode not in ("members", "size"):
         return diag("E900", f"unknown mode '{mode}'")
     try:
-        plan = lower(checked, as_of=as_of, destination=destination, mode=mode)
+        plan = lower(checked, as_of=as_of, destination=destination, mode=mode, split=profile.split_scans)
     except LoweringError as exc:
         return CompileResult(None, (exc.diagnostic,))
     try:

@@ -181,6 +181,18 @@ class Builder:
                 self.pushed.append(c)
                 continue
             rest.append(c)
+        self.semi_scans: dict[str, P.Scan] = {}
+        if self.d.semi_join_exists and _selectivity(self.pushed) <= SEMI_JOIN_SELECTIVITY:
+            uses = _agg_uses(self.plan)
+            scans = {s.name: s for s in self.plan.scans}
+            for c in list(rest):
+                if not (isinstance(c, P.AggTest) and c.column in scan_of and _is_exists(c)):
+                    continue
+                s = scans[scan_of[c.column]]
+                if len(s.aggregates) == 1 and uses.get(c.column, 0) == 1:
+                    self.semi_scans[s.name] = s
+                    self.required_scans.discard(s.name)
+                    rest.remove(c)
         if not rest:
             rest.append(P.Const(True))
         self.rest: P.Cond = rest[0] if len(rest) == 1 else P.And(tuple(rest))
@@ -365,14 +377,19 @@ class Builder:
                 return const(True)
             assert t.value is not None
             return _CMP[t.op](this=c, expression=self.value(t.value, None))
-        assert t.count is not None
-        has = exp.GT(this=col(t.count), expression=num(0))
-        if t.op == "is_null":
-            return exp.EQ(this=col(t.count), expression=num(0))
+        if t.count is None:  # min/max: null exactly when there is no value
+            has: exp.Expr = not_null(col(t.column))
+            if t.op == "is_null":
+                return is_null(col(t.column))
+        else:
+            has = exp.GT(this=col(t.count), expression=num(0))
+            if t.op == "is_null":
+                return exp.EQ(this=col(t.count), expression=num(0))
         if t.op == "is_not_null":
             return has
         assert t.value is not None
         if t.func == "avg":
+            assert t.count is not None
             rhs: exp.Expr = exp.Mul(this=self.value(t.value, None), expression=col(t.count))
             if self.d.round_sums is not None:
                 rhs = self.f(exp.Round, this=rhs, decimals=num(self.d.round_sums))
@@ -476,6 +493,21 @@ class Builder:
         pscope = None if self.plan.as_of is not None else PARAMS
         return exp.LTE(this=col(column, scope), expression=self.value(self.as_of_value, pscope))
 
+    def scan_where(self, s: P.Scan, shared: list[P.Cond]) -> list[exp.Expr]:
+        where = [not_null(col(s.user, SRC)), not_null(col(s.time, SRC)), self.upto_as_of(s.time, SRC)]
+        return where + [self.cond(c, SRC, PARAMS) for c in shared]
+
+    def semi_join(self, s: P.Scan) -> exp.Expr:
+        """``profiles.member_id IN (SELECT user FROM events WHERE ...)`` for a scan read by one
+        top-level ``count >= 1``: no grouping, and the engine can filter the event rows by the
+        (selective) profiles while it reads them."""
+        (a,) = s.aggregates
+        shared = list(dict.fromkeys(_conjuncts(a.condition) + (_conjuncts(s.prune) if s.prune else [])))
+        shared = [c for c in shared if not (isinstance(c, P.Const) and c.value)]
+        sub = exp.Select(expressions=[col(s.user, SRC)], where=exp.Where(this=and_(self.scan_where(s, shared))),
+                         **self._from(table_ref(s.table, SRC), self._params_join()))
+        return exp.In(this=col("member_id", "profiles"), query=exp.Subquery(this=sub))
+
     def scan_cte(self, s: P.Scan) -> exp.Select:
         pscope = PARAMS
         items: list[exp.Expr] = [alias(col(s.user, SRC), "member_id")]
@@ -487,22 +519,34 @@ class Builder:
         only = next(iter(conditions)) if len(conditions) == 1 else None
         if isinstance(only, P.Const):
             only = None
+        # what every row satisfies: the shared condition, then what of prune it does not
+        # already say (one pass per table: nothing, prune is the union of what the aggregates
+        # read; split scans: the row filter, the aggregates hold only windows)
+        shared = _conjuncts(only) if only is not None else []
+        shared += [c for c in (_conjuncts(s.prune) if s.prune is not None else []) if c not in shared]
         for a in s.aggregates:
-            always = only is not None or (isinstance(a.condition, P.Const) and a.condition.value)
+            # an aggregate whose condition every row satisfies needs no CASE (split scans: the
+            # widest window is the scan's lower bound)
+            always = (only is not None or (isinstance(a.condition, P.Const) and a.condition.value)
+                      or all(c in shared for c in _conjuncts(a.condition)))
             cond = None if always else self.cond(a.condition, SRC, pscope)
+            fn = {"count": exp.Count, "sum": exp.Sum, "min": exp.Min, "max": exp.Max}[a.func]
+            if cond is not None and self.d.filter_aggregates:
+                # AGG(column) FILTER (WHERE cond): the engine sees the column itself (DuckDB
+                # keeps its statistics: an overflow-free SUM) and evaluates a filter shared by
+                # several aggregates once
+                target: exp.Expr = exp.Star() if a.column is None else col(a.column.column, SRC)
+                items.append(alias(exp.Filter(this=self.f(fn, this=target),
+                                              expression=exp.Where(this=cond)), a.name))
+                continue
             if a.column is None:
                 arg: exp.Expr = exp.Star() if cond is None else self.f(exp.Case,
                     ifs=[self.f(exp.If, this=cond, true=num(1))])
             else:
                 value = col(a.column.column, SRC)
                 arg = value if cond is None else self.f(exp.Case, ifs=[self.f(exp.If, this=cond, true=value)])
-            fn = {"count": exp.Count, "sum": exp.Sum, "min": exp.Min, "max": exp.Max}[a.func]
             items.append(alias(self.f(fn, this=arg), a.name))
-        where = [not_null(col(s.user, SRC)), not_null(col(s.time, SRC)), self.upto_as_of(s.time, SRC)]
-        if only is not None:  # implies prune (prune is the union of what every aggregate reads)
-            where.append(self.cond(only, SRC, pscope))
-        elif s.prune is not None:
-            where.append(self.cond(s.prune, SRC, pscope))
+        where = self.scan_where(s, shared)
         where += self.of_profiles(s)
         return exp.Select(
             expressions=items,
@@ -628,7 +672,11 @@ class Builder:
         items: list[exp.Expr] = [alias(col("member_id", pr), "member_id")]
         items += [alias(col(t.alias, pr), t.alias) for t in self.plan.profiles.traits]
         joins: list[exp.Join] = []
+        semi: list[exp.Expr] = []
         for s in self.plan.scans:
+            if s.name in self.semi_scans:
+                semi.append(self.semi_join(s))
+                continue
             for a in s.aggregates:
                 if a.func in ("count", "sum"):
                     value: exp.Expr = self.f(exp.Coalesce, this=col(a.name, s.name), expressions=[num(0)])
@@ -652,7 +700,8 @@ class Builder:
         if self.plan.as_of is None:
             items += [alias(col(param_name(s), PARAMS), param_name(s)) for s in self.plan.bounds]
             joins += self._params_join()
-        return exp.Select(expressions=items, **self._from(cte_ref(pr), joins))
+        where = {"where": exp.Where(this=and_(semi))} if semi else {}
+        return exp.Select(expressions=items, **where, **self._from(cte_ref(pr), joins))
 
     def build(self) -> exp.Select:
         ctes: list[tuple[str, exp.Expr]] = []
@@ -660,7 +709,8 @@ class Builder:
             ctes.append((PARAMS, self.params_cte()))
         ctes.append(("profiles", self.profiles_cte()))
         for s in self.plan.scans:
-            ctes.append((s.name, self.scan_cte(s)))
+            if s.name not in self.semi_scans:
+                ctes.append((s.name, self.scan_cte(s)))
         if self.plan.consent is not None:
             ctes.extend(self.consent_ctes(self.plan.consent))
         ctes.append(("facts", self.facts_cte()))
@@ -709,6 +759,66 @@ def _conjuncts(c: P.Cond) -> list[P.Cond]:
     if isinstance(c, P.And):
         return [x for item in c.items for x in _conjuncts(item)]
     return [c]
+
+
+#: Use a semi-join for an existence test only when the top-level trait tests are estimated
+#: to keep at most this share of the profiles (see :func:`_selectivity`).
+SEMI_JOIN_SELECTIVITY = 0.05
+
+
+def _selectivity(tests: Sequence[P.Test]) -> float:
+    """The share of profiles the pushed trait tests keep, estimated without statistics the
+    way System R and PostgreSQL's planner do by default: equality and string matches 0.005,
+    an open range 1/3, a range bounded on both sides 0.005, negations their complement;
+    tests multiply (independence)."""
+    est = 1.0
+    lower: set[str] = set()
+    upper: set[str] = set()
+    for t in tests:
+        if t.op in ("<", "<="):
+            upper.add(t.field.column)
+        elif t.op in (">", ">="):
+            lower.add(t.field.column)
+        else:
+            est *= _OP_SELECTIVITY.get(t.op, 1.0) if t.op != "in" else min(1.0, 0.005 * len(t.values))
+    for column in lower | upper:
+        est *= 0.005 if column in lower and column in upper else 1 / 3
+    return est
+
+
+_OP_SELECTIVITY = {
+    "=": 0.005, "starts_with": 0.005, "ends_with": 0.005, "contains": 0.005, "is_null": 0.005,
+    "!=": 0.995, "not_in": 0.995, "is_not_null": 0.995,
+}
+
+
+def _is_exists(t: P.AggTest) -> bool:
+    """``count >= 1`` / ``count > 0``: the profile has a row."""
+    if t.func != "count" or t.value is None or t.value.kind != "number":
+        return False
+    v = Decimal(t.value.text)
+    return (t.op == ">=" and v == 1) or (t.op == ">" and v == 0)
+
+
+def _agg_uses(plan: P.Plan) -> dict[str, int]:
+    """How many aggregate tests read each facts column (membership and referenced audiences)."""
+    out: dict[str, int] = {}
+
+    def walk(c: P.Cond) -> None:
+        if isinstance(c, P.AggTest):
+            for name in (c.column, c.count):
+                if name is not None:
+                    out[name] = out.get(name, 0) + 1
+        elif isinstance(c, (P.And, P.Or)):
+            for x in c.items:
+                walk(x)
+        elif isinstance(c, P.Not):
+            walk(c.operand)
+
+    walk(plan.membership)
+    for sub in plan.audiences:
+        walk(sub.membership)
+    return out
 
 
 def _false_without_rows(t: P.AggTest) -> bool:

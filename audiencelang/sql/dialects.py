@@ -49,6 +49,15 @@ class DialectProfile:
     # (``user IN (SELECT member_id FROM profiles)``, a hash semi-join) when top-level trait
     # tests filter it. Reads ``profiles`` twice, so only where CTEs are not inlined (DuckDB)
     semi_join_scans: bool = False
+    # one grouped scan per distinct row filter instead of one per event table (see
+    # audiencelang.sql.lower.lower): only where scans are cheap column reads (DuckDB)
+    split_scans: bool = False
+    # conditional aggregates as ``AGG(x) FILTER (WHERE c)`` instead of ``AGG(CASE WHEN c THEN x END)``
+    filter_aggregates: bool = False
+    # an event scan read only by one top-level ``performed X`` (``count >= 1``) becomes
+    # ``member_id IN (SELECT user ...)`` when the top-level trait tests look selective: the
+    # engine filters the event rows by the profiles while reading them (DuckDB's join filters)
+    semi_join_exists: bool = False
     functions: frozenset[str] = frozenset()
 
     def instant_cast(self) -> exp.DataType | None:
@@ -72,6 +81,8 @@ DIALECTS: dict[str, DialectProfile] = {
     p.name: p
     for p in (
         DialectProfile("duckdb", _TS, _DATE, "at_time_zone", epoch_us="EPOCH_US", semi_join_scans=True,
+                       split_scans=True,
+                       filter_aggregates=True, semi_join_exists=True,
                        functions=_fns("STRPOS", "CURRENT_TIMESTAMP", "EPOCH_US")),
         DialectProfile("postgres", _TS, _DATE, "at_time_zone", strings="chr_backslash",
                        lower_collation="und-x-icu",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Literal
 
@@ -27,7 +28,9 @@ UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400}
 _DAY = dt.timedelta(days=1)
 _NUMBER_RE = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 _SLUG_RE = re.compile(r"[^a-z0-9]+")
-_ScanKey = tuple[tuple[str, ...], str, str]  # (table parts, user column, time column)
+# (table parts, user column, time column, row filter): the row filter is ``None`` in the
+# one-pass-per-table strategy, else the filter the scan's rows share (see ``lower``'s ``split``)
+_ScanKey = tuple[tuple[str, ...], str, str, "P.Cond | None"]
 
 
 class LoweringError(Exception):
@@ -67,8 +70,11 @@ def _slug(text: str, limit: int = 40) -> str:
 
 
 class _Lowerer:
-    def __init__(self, checked: CheckedAudience, as_of: dt.datetime | None) -> None:
+    def __init__(self, checked: CheckedAudience, as_of: dt.datetime | None, split: bool = False,
+                 one_pass: frozenset[tuple[str, ...]] = frozenset()) -> None:
         self.checked = checked
+        self.split = split
+        self.one_pass = one_pass  # tables read in one pass although ``split``
         self.market: Market = checked.market
         self.as_of = as_of
         self.span: Span | None = checked.audience.span
@@ -78,6 +84,7 @@ class _Lowerer:
         self.scan_aggs: dict[_ScanKey, list[P.Aggregate]] = {}
         self.scan_filters: dict[_ScanKey, list[P.Cond | None]] = {}
         self.scan_lower: dict[_ScanKey, list[P.Value | None]] = {}
+        self.scan_hint: dict[_ScanKey, str] = {}
         self.bounds: set[int] = set()
         self.purposes: dict[str, P.ConsentPurpose] = {}
         self.subs: dict[str, P.SubAudience] = {}
@@ -274,8 +281,8 @@ class _Lowerer:
     # ------------------------------------------------------------------ aggregates
 
     def occurrence(self, event_name: ast.Name, where: ast.Expr | None,
-                   window: ast.Window | None) -> tuple[Event, P.Cond, P.Cond | None, P.Value | None]:
-        """(event, condition per row, the event's own filter, the window's lower bound)."""
+                   window: ast.Window | None) -> tuple[Event, _Occ, P.Cond | None, P.Value | None]:
+        """(event, the row filter and the window, the event's own filter, the window's lower bound)."""
         ev = self.event(event_name)
         time = P.FieldRef(ev.time, "timestamp")
         parts: list[P.Cond] = []
@@ -292,6 +299,7 @@ class _Lowerer:
             parts.append(own)
         if where is not None:
             parts.append(self.event_expr(where, ev, event_name.value))
+        n_row = len(parts)
         lower: P.Value | None = None
         if isinstance(window, ast.LastWindow):
             lower = self.relative(window.amount * UNIT_SECONDS[window.unit], window.span)
@@ -307,13 +315,21 @@ class _Lowerer:
             first = cond.items[0]
             lower = first.values[0] if isinstance(first, P.Test) else None
             parts.extend(cond.items)
-        condition: P.Cond = P.Const(True) if not parts else parts[0] if len(parts) == 1 else P.And(tuple(parts))
-        return ev, condition, own, lower
+        return ev, _Occ(tuple(parts[:n_row]), tuple(parts[n_row:])), own, lower
 
     def aggregate(self, func: Literal["count", "sum", "min", "max"], event_name: ast.Name,
-                  column: P.FieldRef | None, condition: P.Cond, ev: Event, own: P.Cond | None,
+                  column: P.FieldRef | None, occ: _Occ, ev: Event, own: P.Cond | None,
                   lower: P.Value | None, label: str) -> str:
-        table = (ev.table_parts, ev.user, ev.time)
+        if self.split and ev.table_parts not in self.one_pass:
+            # one scan per (table, row filter): the scan's WHERE holds the filter, each
+            # aggregate only its window
+            table: _ScanKey = (ev.table_parts, ev.user, ev.time, occ.row)
+            condition = occ.window if occ.window is not None else P.Const(True)
+            shared = occ.row
+        else:
+            table = (ev.table_parts, ev.user, ev.time, None)
+            condition = _all(occ.row_parts + occ.window_parts) or P.Const(True)
+            shared = own
         key = (table, func, column, condition)
         found = self.aggs.get(key)
         if found is not None:
@@ -323,17 +339,18 @@ class _Lowerer:
             self.scan_aggs[table] = []
             self.scan_filters[table] = []
             self.scan_lower[table] = []
+            self.scan_hint[table] = event_name.value
         self.counter += 1
         name = f"{label[:40]}_{self.counter}"
         self.aggs[key] = name
         self.scan_aggs[table].append(P.Aggregate(name, func, column, condition))
-        self.scan_filters[table].append(own)
+        self.scan_filters[table].append(shared)
         self.scan_lower[table].append(lower)
         return name
 
     def performed(self, node: ast.Performed) -> P.Cond:
-        ev, condition, own, lower = self.occurrence(node.event, node.where, node.window)
-        col = self.aggregate("count", node.event, None, condition, ev, own, lower, f"n_{node.event.value}")
+        ev, occ, own, lower = self.occurrence(node.event, node.where, node.window)
+        col = self.aggregate("count", node.event, None, occ, ev, own, lower, f"n_{node.event.value}")
         count = node.count
         op: P.CmpOp = ">="
         n = 1
@@ -343,7 +360,7 @@ class _Lowerer:
         return P.AggTest("count", col, op, self.number(n), "integer")
 
     def agg_tests(self, node: ast.Node, agg: ast.Aggregate) -> P.Cond:
-        ev, condition, own, lower = self.occurrence(agg.event, agg.where, agg.window)
+        ev, condition, own, lower = self.occurrence(agg.event, agg.where, agg.window)  # condition: _Occ
         e = agg.event.value
         prop = self.prop(ev, e, agg.property) if agg.property is not None else None
         pname = agg.property.value if agg.property is not None else ""
@@ -360,7 +377,7 @@ class _Lowerer:
             else:
                 mm: Literal["min", "max"] = "min" if agg.func == "min" else "max"
                 column = self.aggregate(mm, agg.event, prop, condition, ev, own, lower, f"{mm}_{e}_{pname}")
-            if agg.func in ("avg", "min", "max"):
+            if agg.func == "avg":  # min/max: the value itself is null without values
                 count_col = self.aggregate("count", agg.event, prop, condition, ev, own, lower,
                                            f"n_{e}_{pname}")
             vtype = "decimal" if agg.func == "avg" else prop.type
@@ -471,8 +488,8 @@ class _Lowerer:
         out: list[P.Scan] = []
         used: set[str] = set()
         for key in self.scan_order:
-            table, user, time = key
-            base = "events_" + _slug("_".join(table))
+            table, user, time, _ = key
+            base = "events_" + _slug("_".join(table)) if not self.split else "ev_" + _slug(self.scan_hint[key])
             name, i = base, 2
             while name in used:
                 name, i = f"{base}_{i}", i + 1
@@ -481,6 +498,9 @@ class _Lowerer:
         return tuple(out)
 
     def prune(self, table: _ScanKey, time: str) -> P.Cond | None:
+        """What every row of the scan satisfies: the widest lower time bound (when every
+        aggregate has one) and the union of the filters (one-pass: the events' own filters;
+        split: the shared row filter)."""
         parts: list[P.Cond] = []
         lowers = self.scan_lower[table]
         if lowers and all(v is not None for v in lowers):
@@ -516,6 +536,27 @@ class _Lowerer:
         )
 
 
+@dataclass(frozen=True)
+class _Occ:
+    """An occurrence's row filter (own ``where`` of the event + the condition's ``where``)
+    and its time window, each ``None`` when absent."""
+
+    row_parts: tuple[P.Cond, ...]
+    window_parts: tuple[P.Cond, ...]
+
+    @property
+    def row(self) -> P.Cond | None:
+        return _all(self.row_parts)
+
+    @property
+    def window(self) -> P.Cond | None:
+        return _all(self.window_parts)
+
+
+def _all(parts: tuple[P.Cond, ...]) -> P.Cond | None:
+    return None if not parts else parts[0] if len(parts) == 1 else P.And(parts)
+
+
 def _as_agg(cond: P.Cond, func: str, column: str, vtype: P.FieldType, count_col: str | None) -> P.Cond:
     """Turn tests on ``FieldRef(column)`` produced by the time helpers into AggTests."""
     if isinstance(cond, P.Test):
@@ -536,12 +577,27 @@ def lower(
     as_of: dt.datetime | None = None,
     destination: str | None = None,
     mode: Literal["members", "size"] = "members",
+    split: bool = False,
 ) -> P.Plan:
-    """Lower a checked audience to a :class:`Plan`. Raises :class:`LoweringError`."""
+    """Lower a checked audience to a :class:`Plan`. Raises :class:`LoweringError`.
+
+    ``split``: the scan strategy. ``False``: one grouped pass per event table, every
+    condition a conditional aggregate of it (least reading: right for row stores and for
+    warehouses billed by bytes read). ``True``: one grouped pass per distinct row filter
+    (event + ``where``), the filter in the scan's ``WHERE`` and only the windows as
+    conditional aggregates: each pass groups only the rows it counts, which a columnar
+    engine that prunes cheaply (DuckDB) runs several times faster, see docs/performance.md."""
     as_of_utc = to_utc_naive(as_of) if as_of is not None else None
-    lw = _Lowerer(checked, as_of_utc)
+    lw = _Lowerer(checked, as_of_utc, split)
     aud = checked.audience
     membership = lw.membership(aud)
+    if split:
+        # a table that has a scan without a row filter is read whole anyway: its other
+        # filters become conditional aggregates of that one pass (no second scan and join)
+        whole = frozenset(key[0] for key in lw.scan_order if key[3] is None)
+        if any(key[0] in whole and key[3] is not None for key in lw.scan_order):
+            lw = _Lowerer(checked, as_of_utc, split, whole)
+            membership = lw.membership(aud)
 
     identifier: str | None = None
     min_size: int | None = None

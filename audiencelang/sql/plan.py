@@ -76,7 +76,7 @@ class AggTest:
     ``func`` ``count``/``sum``: ``column OP value`` (the column is 0 without events).
     ``avg``: ``column`` is the sum, ``count`` the number of non-null values;
     true iff ``count > 0 AND sum OP value * count``. ``min``/``max``: true iff
-    ``count > 0 AND column OP value``. ``type`` is the type of the aggregated values.
+    ``column IS NOT NULL AND column OP value`` (``count`` is ``None``). ``type`` is the type of the aggregated values.
     """
 
     func: Literal["count", "sum", "avg", "min", "max"]

@@ -13,12 +13,7 @@ WITH "profiles" AS (
 ), "events_events_orders" AS (
   SELECT
     "src"."customer_id" AS "member_id",
-    COUNT(
-      CASE
-        WHEN "src"."ordered_at" >= CAST('2025-11-01 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
-        THEN 1
-      END
-    ) AS "n_purchase_1",
+    COUNT(*) AS "n_purchase_1",
     COUNT(
       CASE
         WHEN "src"."ordered_at" >= CAST('2026-08-03 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))

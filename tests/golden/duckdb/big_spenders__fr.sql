@@ -7,51 +7,35 @@ WITH "profiles" AS (
   FROM "crm"."clients" AS "src"
   WHERE
     NOT "src"."client_id" IS NULL AND "src"."niveau_fidelite" IN ('gold', 'platinum')
-), "events_suivi_evenements" AS (
+), "ev_purchase" AS (
   SELECT
     "src"."client_id" AS "member_id",
-    SUM(
-      CASE
-        WHEN "src"."type_evenement" = 'achat'
-        AND "src"."horodatage" >= CAST('2026-08-03 00:00:00.000000' AS TIMESTAMP)
-        THEN "src"."montant"
-      END
-    ) AS "sum_purchase_revenue_1",
-    MAX(CASE WHEN "src"."type_evenement" = 'achat' THEN "src"."montant" END) AS "max_purchase_revenue_2",
-    COUNT(CASE WHEN "src"."type_evenement" = 'achat' THEN "src"."montant" END) AS "n_purchase_revenue_3",
-    SUM(
-      CASE
-        WHEN "src"."type_evenement" = 'achat' AND "src"."canal" = 'web'
-        THEN "src"."montant"
-      END
-    ) AS "sum_purchase_revenue_4",
-    COUNT(
-      CASE
-        WHEN "src"."type_evenement" = 'achat' AND "src"."canal" = 'web'
-        THEN "src"."montant"
-      END
-    ) AS "n_purchase_revenue_5",
-    MIN(
-      CASE
-        WHEN "src"."type_evenement" = 'achat'
-        AND "src"."horodatage" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
-        THEN "src"."montant"
-      END
-    ) AS "min_purchase_revenue_6",
-    COUNT(
-      CASE
-        WHEN "src"."type_evenement" = 'achat'
-        AND "src"."horodatage" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
-        THEN "src"."montant"
-      END
-    ) AS "n_purchase_revenue_7",
-    COUNT(CASE WHEN "src"."type_evenement" = 'achat' THEN 1 END) AS "n_purchase_8"
+    SUM("src"."montant") FILTER(WHERE
+      "src"."horodatage" >= CAST('2026-08-03 00:00:00.000000' AS TIMESTAMP)) AS "sum_purchase_revenue_1",
+    MAX("src"."montant") AS "max_purchase_revenue_2",
+    MIN("src"."montant") FILTER(WHERE
+      "src"."horodatage" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)) AS "min_purchase_revenue_5",
+    COUNT(*) AS "n_purchase_6"
   FROM "suivi"."evenements" AS "src"
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."horodatage" IS NULL
     AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
     AND "src"."type_evenement" = 'achat'
+  GROUP BY
+    "src"."client_id"
+), "ev_purchase_2" AS (
+  SELECT
+    "src"."client_id" AS "member_id",
+    SUM("src"."montant") AS "sum_purchase_revenue_3",
+    COUNT("src"."montant") AS "n_purchase_revenue_4"
+  FROM "suivi"."evenements" AS "src"
+  WHERE
+    NOT "src"."client_id" IS NULL
+    AND NOT "src"."horodatage" IS NULL
+    AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."type_evenement" = 'achat'
+    AND "src"."canal" = 'web'
   GROUP BY
     "src"."client_id"
 ), "consent" AS (
@@ -98,19 +82,19 @@ WITH "profiles" AS (
     "profiles"."member_id" AS "member_id",
     "profiles"."t_loyalty_tier" AS "t_loyalty_tier",
     "profiles"."t_is_employee" AS "t_is_employee",
-    COALESCE("events_suivi_evenements"."sum_purchase_revenue_1", 0) AS "sum_purchase_revenue_1",
-    "events_suivi_evenements"."max_purchase_revenue_2" AS "max_purchase_revenue_2",
-    COALESCE("events_suivi_evenements"."n_purchase_revenue_3", 0) AS "n_purchase_revenue_3",
-    COALESCE("events_suivi_evenements"."sum_purchase_revenue_4", 0) AS "sum_purchase_revenue_4",
-    COALESCE("events_suivi_evenements"."n_purchase_revenue_5", 0) AS "n_purchase_revenue_5",
-    "events_suivi_evenements"."min_purchase_revenue_6" AS "min_purchase_revenue_6",
-    COALESCE("events_suivi_evenements"."n_purchase_revenue_7", 0) AS "n_purchase_revenue_7",
-    COALESCE("events_suivi_evenements"."n_purchase_8", 0) AS "n_purchase_8",
+    COALESCE("ev_purchase"."sum_purchase_revenue_1", 0) AS "sum_purchase_revenue_1",
+    "ev_purchase"."max_purchase_revenue_2" AS "max_purchase_revenue_2",
+    "ev_purchase"."min_purchase_revenue_5" AS "min_purchase_revenue_5",
+    COALESCE("ev_purchase"."n_purchase_6", 0) AS "n_purchase_6",
+    COALESCE("ev_purchase_2"."sum_purchase_revenue_3", 0) AS "sum_purchase_revenue_3",
+    COALESCE("ev_purchase_2"."n_purchase_revenue_4", 0) AS "n_purchase_revenue_4",
     COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
     COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused"
   FROM "profiles"
-  INNER JOIN "events_suivi_evenements"
-    ON "events_suivi_evenements"."member_id" = "profiles"."member_id"
+  INNER JOIN "ev_purchase"
+    ON "ev_purchase"."member_id" = "profiles"."member_id"
+  INNER JOIN "ev_purchase_2"
+    ON "ev_purchase_2"."member_id" = "profiles"."member_id"
   INNER JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
 ), "members" AS (
@@ -121,15 +105,15 @@ WITH "profiles" AS (
     (
       "sum_purchase_revenue_1" >= 500
       OR (
-        "n_purchase_revenue_3" > 0 AND "max_purchase_revenue_2" > 1000
+        NOT "max_purchase_revenue_2" IS NULL AND "max_purchase_revenue_2" > 1000
       )
     )
-    AND "n_purchase_revenue_5" > 0
-    AND "sum_purchase_revenue_4" > 40 * "n_purchase_revenue_5"
-    AND "n_purchase_revenue_7" > 0
-    AND "min_purchase_revenue_6" >= 10
-    AND "n_purchase_8" >= 2
-    AND "n_purchase_8" <= 50
+    AND "n_purchase_revenue_4" > 0
+    AND "sum_purchase_revenue_3" > 40 * "n_purchase_revenue_4"
+    AND NOT "min_purchase_revenue_5" IS NULL
+    AND "min_purchase_revenue_5" >= 10
+    AND "n_purchase_6" >= 2
+    AND "n_purchase_6" <= 50
     AND NOT (
       NOT "t_is_employee" IS NULL AND "t_is_employee" = TRUE
     )

@@ -6,28 +6,11 @@ WITH "profiles" AS (
   FROM "crm"."kunden" AS "src"
   WHERE
     NOT "src"."kunden_id" IS NULL AND "src"."land" IN ('DE', 'AT', 'CH')
-), "events_web_ereignisse" AS (
-  SELECT
-    "src"."kunden_id" AS "member_id",
-    COUNT(*) AS "n_add_to_cart_1"
-  FROM "web"."ereignisse" AS "src"
-  WHERE
-    NOT "src"."kunden_id" IS NULL
-    AND NOT "src"."zeitpunkt" IS NULL
-    AND "src"."zeitpunkt" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."ereignis" = 'warenkorb'
-    AND "src"."zeitpunkt" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)
-  GROUP BY
-    "src"."kunden_id"
-), "events_shop_bestellungen" AS (
+), "ev_purchase" AS (
   SELECT
     "src"."kunde" AS "member_id",
-    COUNT(
-      CASE
-        WHEN "src"."bestellt_am" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS "n_purchase_2",
+    COUNT(*) FILTER(WHERE
+      "src"."bestellt_am" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)) AS "n_purchase_2",
     COUNT(*) AS "n_purchase_3"
   FROM "shop"."bestellungen" AS "src"
   WHERE
@@ -122,20 +105,29 @@ WITH "profiles" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
     "profiles"."t_country" AS "t_country",
-    COALESCE("events_web_ereignisse"."n_add_to_cart_1", 0) AS "n_add_to_cart_1",
-    COALESCE("events_shop_bestellungen"."n_purchase_2", 0) AS "n_purchase_2",
-    COALESCE("events_shop_bestellungen"."n_purchase_3", 0) AS "n_purchase_3",
+    COALESCE("ev_purchase"."n_purchase_2", 0) AS "n_purchase_2",
+    COALESCE("ev_purchase"."n_purchase_3", 0) AS "n_purchase_3",
     COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
     COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused",
     COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
     COALESCE("consent"."c_email_marketing_refused", 0) AS "c_email_marketing_refused"
   FROM "profiles"
-  INNER JOIN "events_web_ereignisse"
-    ON "events_web_ereignisse"."member_id" = "profiles"."member_id"
-  LEFT JOIN "events_shop_bestellungen"
-    ON "events_shop_bestellungen"."member_id" = "profiles"."member_id"
+  LEFT JOIN "ev_purchase"
+    ON "ev_purchase"."member_id" = "profiles"."member_id"
   INNER JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
+  WHERE
+    "profiles"."member_id" IN (
+      SELECT
+        "src"."kunden_id"
+      FROM "web"."ereignisse" AS "src"
+      WHERE
+        NOT "src"."kunden_id" IS NULL
+        AND NOT "src"."zeitpunkt" IS NULL
+        AND "src"."zeitpunkt" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."zeitpunkt" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."ereignis" = 'warenkorb'
+    )
 ), "aud_existing_customers" AS (
   SELECT
     "facts".*,
@@ -146,8 +138,7 @@ WITH "profiles" AS (
     "member_id"
   FROM "aud_existing_customers"
   WHERE
-    "n_add_to_cart_1" >= 1
-    AND NOT (
+    NOT (
       "n_purchase_2" >= 1 OR "in_existing_customers" = 1
     )
     AND "c_ads_personalization_granted" = 1

@@ -6,32 +6,18 @@ WITH "profiles" AS (
   FROM "crm"."clients" AS "src"
   WHERE
     NOT "src"."client_id" IS NULL AND "src"."pays" IN ('DE', 'AT', 'CH')
-), "events_suivi_evenements" AS (
+), "ev_purchase" AS (
   SELECT
     "src"."client_id" AS "member_id",
-    COUNT(
-      CASE
-        WHEN "src"."type_evenement" = 'ajout_panier'
-        AND "src"."horodatage" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS "n_add_to_cart_1",
-    COUNT(
-      CASE
-        WHEN "src"."type_evenement" = 'achat'
-        AND "src"."horodatage" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS "n_purchase_2",
-    COUNT(CASE WHEN "src"."type_evenement" = 'achat' THEN 1 END) AS "n_purchase_3"
+    COUNT(*) FILTER(WHERE
+      "src"."horodatage" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)) AS "n_purchase_2",
+    COUNT(*) AS "n_purchase_3"
   FROM "suivi"."evenements" AS "src"
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."horodatage" IS NULL
     AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND (
-      "src"."type_evenement" = 'ajout_panier' OR "src"."type_evenement" = 'achat'
-    )
+    AND "src"."type_evenement" = 'achat'
   GROUP BY
     "src"."client_id"
 ), "consent" AS (
@@ -120,18 +106,29 @@ WITH "profiles" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
     "profiles"."t_country" AS "t_country",
-    COALESCE("events_suivi_evenements"."n_add_to_cart_1", 0) AS "n_add_to_cart_1",
-    COALESCE("events_suivi_evenements"."n_purchase_2", 0) AS "n_purchase_2",
-    COALESCE("events_suivi_evenements"."n_purchase_3", 0) AS "n_purchase_3",
+    COALESCE("ev_purchase"."n_purchase_2", 0) AS "n_purchase_2",
+    COALESCE("ev_purchase"."n_purchase_3", 0) AS "n_purchase_3",
     COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
     COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused",
     COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
     COALESCE("consent"."c_email_marketing_refused", 0) AS "c_email_marketing_refused"
   FROM "profiles"
-  INNER JOIN "events_suivi_evenements"
-    ON "events_suivi_evenements"."member_id" = "profiles"."member_id"
+  LEFT JOIN "ev_purchase"
+    ON "ev_purchase"."member_id" = "profiles"."member_id"
   INNER JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
+  WHERE
+    "profiles"."member_id" IN (
+      SELECT
+        "src"."client_id"
+      FROM "suivi"."evenements" AS "src"
+      WHERE
+        NOT "src"."client_id" IS NULL
+        AND NOT "src"."horodatage" IS NULL
+        AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."horodatage" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."type_evenement" = 'ajout_panier'
+    )
 ), "aud_existing_customers" AS (
   SELECT
     "facts".*,
@@ -142,8 +139,7 @@ WITH "profiles" AS (
     "member_id"
   FROM "aud_existing_customers"
   WHERE
-    "n_add_to_cart_1" >= 1
-    AND NOT (
+    NOT (
       "n_purchase_2" >= 1 OR "in_existing_customers" = 1
     )
     AND "c_ads_personalization_granted" = 1

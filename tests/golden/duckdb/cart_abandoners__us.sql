@@ -6,27 +6,11 @@ WITH "profiles" AS (
   FROM "analytics"."users" AS "src"
   WHERE
     NOT "src"."user_id" IS NULL AND "src"."country_code" IN ('DE', 'AT', 'CH')
-), "events_events_cart_adds" AS (
-  SELECT
-    "src"."user_id" AS "member_id",
-    COUNT(*) AS "n_add_to_cart_1"
-  FROM "events"."cart_adds" AS "src"
-  WHERE
-    NOT "src"."user_id" IS NULL
-    AND NOT "src"."added_at" IS NULL
-    AND "src"."added_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."added_at" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)
-  GROUP BY
-    "src"."user_id"
-), "events_events_orders" AS (
+), "ev_purchase" AS (
   SELECT
     "src"."customer_id" AS "member_id",
-    COUNT(
-      CASE
-        WHEN "src"."ordered_at" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS "n_purchase_2",
+    COUNT(*) FILTER(WHERE
+      "src"."ordered_at" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)) AS "n_purchase_2",
     COUNT(*) AS "n_purchase_3"
   FROM "events"."orders" AS "src"
   WHERE
@@ -88,20 +72,28 @@ WITH "profiles" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
     "profiles"."t_country" AS "t_country",
-    COALESCE("events_events_cart_adds"."n_add_to_cart_1", 0) AS "n_add_to_cart_1",
-    COALESCE("events_events_orders"."n_purchase_2", 0) AS "n_purchase_2",
-    COALESCE("events_events_orders"."n_purchase_3", 0) AS "n_purchase_3",
+    COALESCE("ev_purchase"."n_purchase_2", 0) AS "n_purchase_2",
+    COALESCE("ev_purchase"."n_purchase_3", 0) AS "n_purchase_3",
     COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
     COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused",
     COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
     COALESCE("consent"."c_email_marketing_refused", 0) AS "c_email_marketing_refused"
   FROM "profiles"
-  INNER JOIN "events_events_cart_adds"
-    ON "events_events_cart_adds"."member_id" = "profiles"."member_id"
-  LEFT JOIN "events_events_orders"
-    ON "events_events_orders"."member_id" = "profiles"."member_id"
+  LEFT JOIN "ev_purchase"
+    ON "ev_purchase"."member_id" = "profiles"."member_id"
   INNER JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
+  WHERE
+    "profiles"."member_id" IN (
+      SELECT
+        "src"."user_id"
+      FROM "events"."cart_adds" AS "src"
+      WHERE
+        NOT "src"."user_id" IS NULL
+        AND NOT "src"."added_at" IS NULL
+        AND "src"."added_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."added_at" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)
+    )
 ), "aud_existing_customers" AS (
   SELECT
     "facts".*,
@@ -112,8 +104,7 @@ WITH "profiles" AS (
     "member_id"
   FROM "aud_existing_customers"
   WHERE
-    "n_add_to_cart_1" >= 1
-    AND NOT (
+    NOT (
       "n_purchase_2" >= 1 OR "in_existing_customers" = 1
     )
     AND "c_ads_personalization_refused" = 0

@@ -5,59 +5,62 @@ WITH "profiles" AS (
   FROM "crm"."kunden" AS "src"
   WHERE
     NOT "src"."kunden_id" IS NULL
-), "events_web_ereignisse" AS (
+), "ev_page_view" AS (
   SELECT
     "src"."kunden_id" AS "member_id",
-    COUNT(
-      CASE
-        WHEN "src"."ereignis" = 'seitenaufruf'
-        AND "src"."zeitpunkt" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS "n_page_view_1",
-    COUNT(
-      CASE
-        WHEN "src"."ereignis" = 'sitzung'
-        AND "src"."zeitpunkt" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS "n_session_2",
-    COUNT(
-      CASE
-        WHEN "src"."ereignis" = 'seitenaufruf'
-        AND SUBSTRING("src"."pfad", 1, 5) = '/sale'
-        AND "src"."zeitpunkt" >= CAST('2026-10-18 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS "n_page_view_3",
-    COUNT(
-      CASE
-        WHEN "src"."ereignis" = 'warenkorb'
-        AND "src"."zeitpunkt" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS "n_add_to_cart_4",
-    COUNT(
-      CASE
-        WHEN "src"."ereignis" = 'warenkorb'
-        AND "src"."zeitpunkt" >= CAST('2026-10-30 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS "n_add_to_cart_6"
+    COUNT(*) AS "n_page_view_1"
+  FROM "web"."ereignisse" AS "src"
+  WHERE
+    NOT "src"."kunden_id" IS NULL
+    AND NOT "src"."zeitpunkt" IS NULL
+    AND "src"."zeitpunkt" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."zeitpunkt" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."ereignis" = 'seitenaufruf'
+  GROUP BY
+    "src"."kunden_id"
+), "ev_session" AS (
+  SELECT
+    "src"."kunden_id" AS "member_id",
+    COUNT(*) AS "n_session_2"
   FROM "web"."ereignisse" AS "src"
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."zeitpunkt" IS NULL
     AND "src"."zeitpunkt" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
     AND "src"."zeitpunkt" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
-    AND (
-      "src"."ereignis" = 'seitenaufruf'
-      OR "src"."ereignis" = 'sitzung'
-      OR "src"."ereignis" = 'warenkorb'
-    )
+    AND "src"."ereignis" = 'sitzung'
   GROUP BY
     "src"."kunden_id"
-), "events_shop_bestellungen" AS (
+), "ev_page_view_2" AS (
+  SELECT
+    "src"."kunden_id" AS "member_id",
+    COUNT(*) AS "n_page_view_3"
+  FROM "web"."ereignisse" AS "src"
+  WHERE
+    NOT "src"."kunden_id" IS NULL
+    AND NOT "src"."zeitpunkt" IS NULL
+    AND "src"."zeitpunkt" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."zeitpunkt" >= CAST('2026-10-18 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."ereignis" = 'seitenaufruf'
+    AND SUBSTRING("src"."pfad", 1, 5) = '/sale'
+  GROUP BY
+    "src"."kunden_id"
+), "ev_add_to_cart" AS (
+  SELECT
+    "src"."kunden_id" AS "member_id",
+    COUNT(*) AS "n_add_to_cart_4",
+    COUNT(*) FILTER(WHERE
+      "src"."zeitpunkt" >= CAST('2026-10-30 00:00:00.000000' AS TIMESTAMP)) AS "n_add_to_cart_6"
+  FROM "web"."ereignisse" AS "src"
+  WHERE
+    NOT "src"."kunden_id" IS NULL
+    AND NOT "src"."zeitpunkt" IS NULL
+    AND "src"."zeitpunkt" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."zeitpunkt" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."ereignis" = 'warenkorb'
+  GROUP BY
+    "src"."kunden_id"
+), "ev_purchase" AS (
   SELECT
     "src"."kunde" AS "member_id",
     COUNT(*) AS "n_purchase_5"
@@ -111,19 +114,25 @@ WITH "profiles" AS (
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
-    COALESCE("events_web_ereignisse"."n_page_view_1", 0) AS "n_page_view_1",
-    COALESCE("events_web_ereignisse"."n_session_2", 0) AS "n_session_2",
-    COALESCE("events_web_ereignisse"."n_page_view_3", 0) AS "n_page_view_3",
-    COALESCE("events_web_ereignisse"."n_add_to_cart_4", 0) AS "n_add_to_cart_4",
-    COALESCE("events_web_ereignisse"."n_add_to_cart_6", 0) AS "n_add_to_cart_6",
-    COALESCE("events_shop_bestellungen"."n_purchase_5", 0) AS "n_purchase_5",
+    COALESCE("ev_page_view"."n_page_view_1", 0) AS "n_page_view_1",
+    COALESCE("ev_session"."n_session_2", 0) AS "n_session_2",
+    COALESCE("ev_page_view_2"."n_page_view_3", 0) AS "n_page_view_3",
+    COALESCE("ev_add_to_cart"."n_add_to_cart_4", 0) AS "n_add_to_cart_4",
+    COALESCE("ev_add_to_cart"."n_add_to_cart_6", 0) AS "n_add_to_cart_6",
+    COALESCE("ev_purchase"."n_purchase_5", 0) AS "n_purchase_5",
     COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
     COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused"
   FROM "profiles"
-  INNER JOIN "events_web_ereignisse"
-    ON "events_web_ereignisse"."member_id" = "profiles"."member_id"
-  LEFT JOIN "events_shop_bestellungen"
-    ON "events_shop_bestellungen"."member_id" = "profiles"."member_id"
+  INNER JOIN "ev_page_view"
+    ON "ev_page_view"."member_id" = "profiles"."member_id"
+  INNER JOIN "ev_session"
+    ON "ev_session"."member_id" = "profiles"."member_id"
+  INNER JOIN "ev_page_view_2"
+    ON "ev_page_view_2"."member_id" = "profiles"."member_id"
+  LEFT JOIN "ev_add_to_cart"
+    ON "ev_add_to_cart"."member_id" = "profiles"."member_id"
+  LEFT JOIN "ev_purchase"
+    ON "ev_purchase"."member_id" = "profiles"."member_id"
   INNER JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
 ), "members" AS (

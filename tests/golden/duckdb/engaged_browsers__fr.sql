@@ -5,64 +5,72 @@ WITH "profiles" AS (
   FROM "crm"."clients" AS "src"
   WHERE
     NOT "src"."client_id" IS NULL
-), "events_suivi_evenements" AS (
+), "ev_page_view" AS (
   SELECT
     "src"."client_id" AS "member_id",
-    COUNT(
-      CASE
-        WHEN "src"."type_evenement" = 'vue_page'
-        AND "src"."horodatage" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS "n_page_view_1",
-    COUNT(
-      CASE
-        WHEN "src"."type_evenement" = 'session'
-        AND "src"."horodatage" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS "n_session_2",
-    COUNT(
-      CASE
-        WHEN "src"."type_evenement" = 'vue_page'
-        AND SUBSTRING("src"."chemin", 1, 5) = '/sale'
-        AND "src"."horodatage" >= CAST('2026-10-18 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS "n_page_view_3",
-    COUNT(
-      CASE
-        WHEN "src"."type_evenement" = 'ajout_panier'
-        AND "src"."horodatage" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS "n_add_to_cart_4",
-    COUNT(
-      CASE
-        WHEN "src"."type_evenement" = 'achat'
-        AND "src"."horodatage" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS "n_purchase_5",
-    COUNT(
-      CASE
-        WHEN "src"."type_evenement" = 'ajout_panier'
-        AND "src"."horodatage" >= CAST('2026-10-30 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS "n_add_to_cart_6"
+    COUNT(*) AS "n_page_view_1"
+  FROM "suivi"."evenements" AS "src"
+  WHERE
+    NOT "src"."client_id" IS NULL
+    AND NOT "src"."horodatage" IS NULL
+    AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."horodatage" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."type_evenement" = 'vue_page'
+  GROUP BY
+    "src"."client_id"
+), "ev_session" AS (
+  SELECT
+    "src"."client_id" AS "member_id",
+    COUNT(*) AS "n_session_2"
   FROM "suivi"."evenements" AS "src"
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."horodatage" IS NULL
     AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
     AND "src"."horodatage" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
-    AND (
-      "src"."type_evenement" = 'vue_page'
-      OR "src"."type_evenement" = 'session'
-      OR "src"."type_evenement" = 'ajout_panier'
-      OR "src"."type_evenement" = 'achat'
-    )
+    AND "src"."type_evenement" = 'session'
+  GROUP BY
+    "src"."client_id"
+), "ev_page_view_2" AS (
+  SELECT
+    "src"."client_id" AS "member_id",
+    COUNT(*) AS "n_page_view_3"
+  FROM "suivi"."evenements" AS "src"
+  WHERE
+    NOT "src"."client_id" IS NULL
+    AND NOT "src"."horodatage" IS NULL
+    AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."horodatage" >= CAST('2026-10-18 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."type_evenement" = 'vue_page'
+    AND SUBSTRING("src"."chemin", 1, 5) = '/sale'
+  GROUP BY
+    "src"."client_id"
+), "ev_add_to_cart" AS (
+  SELECT
+    "src"."client_id" AS "member_id",
+    COUNT(*) AS "n_add_to_cart_4",
+    COUNT(*) FILTER(WHERE
+      "src"."horodatage" >= CAST('2026-10-30 00:00:00.000000' AS TIMESTAMP)) AS "n_add_to_cart_6"
+  FROM "suivi"."evenements" AS "src"
+  WHERE
+    NOT "src"."client_id" IS NULL
+    AND NOT "src"."horodatage" IS NULL
+    AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."horodatage" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."type_evenement" = 'ajout_panier'
+  GROUP BY
+    "src"."client_id"
+), "ev_purchase" AS (
+  SELECT
+    "src"."client_id" AS "member_id",
+    COUNT(*) AS "n_purchase_5"
+  FROM "suivi"."evenements" AS "src"
+  WHERE
+    NOT "src"."client_id" IS NULL
+    AND NOT "src"."horodatage" IS NULL
+    AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."horodatage" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."type_evenement" = 'achat'
   GROUP BY
     "src"."client_id"
 ), "consent" AS (
@@ -107,17 +115,25 @@ WITH "profiles" AS (
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
-    COALESCE("events_suivi_evenements"."n_page_view_1", 0) AS "n_page_view_1",
-    COALESCE("events_suivi_evenements"."n_session_2", 0) AS "n_session_2",
-    COALESCE("events_suivi_evenements"."n_page_view_3", 0) AS "n_page_view_3",
-    COALESCE("events_suivi_evenements"."n_add_to_cart_4", 0) AS "n_add_to_cart_4",
-    COALESCE("events_suivi_evenements"."n_purchase_5", 0) AS "n_purchase_5",
-    COALESCE("events_suivi_evenements"."n_add_to_cart_6", 0) AS "n_add_to_cart_6",
+    COALESCE("ev_page_view"."n_page_view_1", 0) AS "n_page_view_1",
+    COALESCE("ev_session"."n_session_2", 0) AS "n_session_2",
+    COALESCE("ev_page_view_2"."n_page_view_3", 0) AS "n_page_view_3",
+    COALESCE("ev_add_to_cart"."n_add_to_cart_4", 0) AS "n_add_to_cart_4",
+    COALESCE("ev_add_to_cart"."n_add_to_cart_6", 0) AS "n_add_to_cart_6",
+    COALESCE("ev_purchase"."n_purchase_5", 0) AS "n_purchase_5",
     COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
     COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused"
   FROM "profiles"
-  INNER JOIN "events_suivi_evenements"
-    ON "events_suivi_evenements"."member_id" = "profiles"."member_id"
+  INNER JOIN "ev_page_view"
+    ON "ev_page_view"."member_id" = "profiles"."member_id"
+  INNER JOIN "ev_session"
+    ON "ev_session"."member_id" = "profiles"."member_id"
+  INNER JOIN "ev_page_view_2"
+    ON "ev_page_view_2"."member_id" = "profiles"."member_id"
+  LEFT JOIN "ev_add_to_cart"
+    ON "ev_add_to_cart"."member_id" = "profiles"."member_id"
+  LEFT JOIN "ev_purchase"
+    ON "ev_purchase"."member_id" = "profiles"."member_id"
   INNER JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
 ), "members" AS (

@@ -5,22 +5,14 @@ WITH "profiles" AS (
   FROM "analytics"."users" AS "src"
   WHERE
     NOT "src"."user_id" IS NULL
-), "events_events_pageviews" AS (
+), "ev_page_view" AS (
   SELECT
     "src"."user_id" AS "member_id",
-    COUNT(
-      CASE
-        WHEN "src"."viewed_at" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS "n_page_view_1",
-    COUNT(
-      CASE
-        WHEN SUBSTRING("src"."url_path", 1, 5) = '/sale'
-        AND "src"."viewed_at" >= CAST('2026-10-18 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS "n_page_view_3"
+    COUNT(*) FILTER(WHERE
+      "src"."viewed_at" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)) AS "n_page_view_1",
+    COUNT(*) FILTER(WHERE
+      SUBSTRING("src"."url_path", 1, 5) = '/sale'
+      AND "src"."viewed_at" >= CAST('2026-10-18 00:00:00.000000' AS TIMESTAMP)) AS "n_page_view_3"
   FROM "events"."pageviews" AS "src"
   WHERE
     NOT "src"."user_id" IS NULL
@@ -29,7 +21,7 @@ WITH "profiles" AS (
     AND "src"."viewed_at" >= CAST('2026-10-18 00:00:00.000000' AS TIMESTAMP)
   GROUP BY
     "src"."user_id"
-), "events_events_sessions" AS (
+), "ev_session" AS (
   SELECT
     "src"."user_id" AS "member_id",
     COUNT(*) AS "n_session_2"
@@ -41,21 +33,12 @@ WITH "profiles" AS (
     AND "src"."session_start" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
   GROUP BY
     "src"."user_id"
-), "events_events_cart_adds" AS (
+), "ev_add_to_cart" AS (
   SELECT
     "src"."user_id" AS "member_id",
-    COUNT(
-      CASE
-        WHEN "src"."added_at" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS "n_add_to_cart_4",
-    COUNT(
-      CASE
-        WHEN "src"."added_at" >= CAST('2026-10-30 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS "n_add_to_cart_6"
+    COUNT(*) AS "n_add_to_cart_4",
+    COUNT(*) FILTER(WHERE
+      "src"."added_at" >= CAST('2026-10-30 00:00:00.000000' AS TIMESTAMP)) AS "n_add_to_cart_6"
   FROM "events"."cart_adds" AS "src"
   WHERE
     NOT "src"."user_id" IS NULL
@@ -64,7 +47,7 @@ WITH "profiles" AS (
     AND "src"."added_at" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
   GROUP BY
     "src"."user_id"
-), "events_events_orders" AS (
+), "ev_purchase" AS (
   SELECT
     "src"."customer_id" AS "member_id",
     COUNT(*) AS "n_purchase_5"
@@ -104,23 +87,23 @@ WITH "profiles" AS (
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
-    COALESCE("events_events_pageviews"."n_page_view_1", 0) AS "n_page_view_1",
-    COALESCE("events_events_pageviews"."n_page_view_3", 0) AS "n_page_view_3",
-    COALESCE("events_events_sessions"."n_session_2", 0) AS "n_session_2",
-    COALESCE("events_events_cart_adds"."n_add_to_cart_4", 0) AS "n_add_to_cart_4",
-    COALESCE("events_events_cart_adds"."n_add_to_cart_6", 0) AS "n_add_to_cart_6",
-    COALESCE("events_events_orders"."n_purchase_5", 0) AS "n_purchase_5",
+    COALESCE("ev_page_view"."n_page_view_1", 0) AS "n_page_view_1",
+    COALESCE("ev_page_view"."n_page_view_3", 0) AS "n_page_view_3",
+    COALESCE("ev_session"."n_session_2", 0) AS "n_session_2",
+    COALESCE("ev_add_to_cart"."n_add_to_cart_4", 0) AS "n_add_to_cart_4",
+    COALESCE("ev_add_to_cart"."n_add_to_cart_6", 0) AS "n_add_to_cart_6",
+    COALESCE("ev_purchase"."n_purchase_5", 0) AS "n_purchase_5",
     COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
     COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused"
   FROM "profiles"
-  INNER JOIN "events_events_pageviews"
-    ON "events_events_pageviews"."member_id" = "profiles"."member_id"
-  INNER JOIN "events_events_sessions"
-    ON "events_events_sessions"."member_id" = "profiles"."member_id"
-  LEFT JOIN "events_events_cart_adds"
-    ON "events_events_cart_adds"."member_id" = "profiles"."member_id"
-  LEFT JOIN "events_events_orders"
-    ON "events_events_orders"."member_id" = "profiles"."member_id"
+  INNER JOIN "ev_page_view"
+    ON "ev_page_view"."member_id" = "profiles"."member_id"
+  INNER JOIN "ev_session"
+    ON "ev_session"."member_id" = "profiles"."member_id"
+  LEFT JOIN "ev_add_to_cart"
+    ON "ev_add_to_cart"."member_id" = "profiles"."member_id"
+  LEFT JOIN "ev_purchase"
+    ON "ev_purchase"."member_id" = "profiles"."member_id"
   LEFT JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
 ), "members" AS (

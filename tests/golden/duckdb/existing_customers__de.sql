@@ -5,7 +5,7 @@ WITH "profiles" AS (
   FROM "crm"."kunden" AS "src"
   WHERE
     NOT "src"."kunden_id" IS NULL
-), "events_shop_bestellungen" AS (
+), "ev_purchase" AS (
   SELECT
     "src"."kunde" AS "member_id",
     COUNT(*) AS "n_purchase_1"
@@ -19,10 +19,10 @@ WITH "profiles" AS (
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
-    COALESCE("events_shop_bestellungen"."n_purchase_1", 0) AS "n_purchase_1"
+    COALESCE("ev_purchase"."n_purchase_1", 0) AS "n_purchase_1"
   FROM "profiles"
-  INNER JOIN "events_shop_bestellungen"
-    ON "events_shop_bestellungen"."member_id" = "profiles"."member_id"
+  INNER JOIN "ev_purchase"
+    ON "ev_purchase"."member_id" = "profiles"."member_id"
 ), "members" AS (
   SELECT
     "member_id"

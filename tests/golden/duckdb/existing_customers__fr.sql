@@ -5,7 +5,7 @@ WITH "profiles" AS (
   FROM "crm"."clients" AS "src"
   WHERE
     NOT "src"."client_id" IS NULL
-), "events_suivi_evenements" AS (
+), "ev_purchase" AS (
   SELECT
     "src"."client_id" AS "member_id",
     COUNT(*) AS "n_purchase_1"
@@ -20,10 +20,10 @@ WITH "profiles" AS (
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
-    COALESCE("events_suivi_evenements"."n_purchase_1", 0) AS "n_purchase_1"
+    COALESCE("ev_purchase"."n_purchase_1", 0) AS "n_purchase_1"
   FROM "profiles"
-  INNER JOIN "events_suivi_evenements"
-    ON "events_suivi_evenements"."member_id" = "profiles"."member_id"
+  INNER JOIN "ev_purchase"
+    ON "ev_purchase"."member_id" = "profiles"."member_id"
 ), "members" AS (
   SELECT
     "member_id"

@@ -5,7 +5,7 @@ WITH "profiles" AS (
   FROM "analytics"."users" AS "src"
   WHERE
     NOT "src"."user_id" IS NULL
-), "events_events_orders" AS (
+), "ev_purchase" AS (
   SELECT
     "src"."customer_id" AS "member_id",
     COUNT(*) AS "n_purchase_1"
@@ -19,10 +19,10 @@ WITH "profiles" AS (
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
-    COALESCE("events_events_orders"."n_purchase_1", 0) AS "n_purchase_1"
+    COALESCE("ev_purchase"."n_purchase_1", 0) AS "n_purchase_1"
   FROM "profiles"
-  INNER JOIN "events_events_orders"
-    ON "events_events_orders"."member_id" = "profiles"."member_id"
+  INNER JOIN "ev_purchase"
+    ON "ev_purchase"."member_id" = "profiles"."member_id"
 ), "members" AS (
   SELECT
     "member_id"

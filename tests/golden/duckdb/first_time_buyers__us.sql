@@ -5,16 +5,12 @@ WITH "profiles" AS (
   FROM "analytics"."users" AS "src"
   WHERE
     NOT "src"."user_id" IS NULL
-), "events_events_orders" AS (
+), "ev_purchase" AS (
   SELECT
     "src"."customer_id" AS "member_id",
     COUNT(*) AS "n_purchase_1",
-    COUNT(
-      CASE
-        WHEN "src"."ordered_at" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS "n_purchase_2"
+    COUNT(*) FILTER(WHERE
+      "src"."ordered_at" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)) AS "n_purchase_2"
   FROM "events"."orders" AS "src"
   WHERE
     NOT "src"."customer_id" IS NULL
@@ -61,13 +57,13 @@ WITH "profiles" AS (
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
-    COALESCE("events_events_orders"."n_purchase_1", 0) AS "n_purchase_1",
-    COALESCE("events_events_orders"."n_purchase_2", 0) AS "n_purchase_2",
+    COALESCE("ev_purchase"."n_purchase_1", 0) AS "n_purchase_1",
+    COALESCE("ev_purchase"."n_purchase_2", 0) AS "n_purchase_2",
     COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
     COALESCE("consent"."c_email_marketing_refused", 0) AS "c_email_marketing_refused"
   FROM "profiles"
-  INNER JOIN "events_events_orders"
-    ON "events_events_orders"."member_id" = "profiles"."member_id"
+  INNER JOIN "ev_purchase"
+    ON "ev_purchase"."member_id" = "profiles"."member_id"
   INNER JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
 ), "members" AS (

@@ -9,37 +9,37 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."client_id" IS NULL
     AND "src"."date_inscription" < CAST('2025-11-01' AS DATE)
-), "events_suivi_evenements" AS (
+), "ev_purchase" AS (
   SELECT
     "src"."client_id" AS "member_id",
-    COUNT(
-      CASE
-        WHEN "src"."type_evenement" = 'achat'
-        AND (
-          STRPOS(LOWER("src"."code_promo"), 'blackfriday') > 0
-          OR "src"."code_promo" = '50%_off'
-        )
-        AND "src"."horodatage" >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP)
-        AND "src"."horodatage" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS "n_purchase_1",
-    COUNT(
-      CASE
-        WHEN "src"."type_evenement" = 'achat'
-        AND "src"."montant" < 5
-        AND "src"."canal" <> 'store'
-        AND "src"."horodatage" >= CAST('2026-09-30 23:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS "n_purchase_2"
+    COUNT(*) AS "n_purchase_1"
   FROM "suivi"."evenements" AS "src"
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."horodatage" IS NULL
     AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
     AND "src"."horodatage" >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."horodatage" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
     AND "src"."type_evenement" = 'achat'
+    AND (
+      STRPOS(LOWER("src"."code_promo"), 'blackfriday') > 0
+      OR "src"."code_promo" = '50%_off'
+    )
+  GROUP BY
+    "src"."client_id"
+), "ev_purchase_2" AS (
+  SELECT
+    "src"."client_id" AS "member_id",
+    COUNT(*) AS "n_purchase_2"
+  FROM "suivi"."evenements" AS "src"
+  WHERE
+    NOT "src"."client_id" IS NULL
+    AND NOT "src"."horodatage" IS NULL
+    AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."horodatage" >= CAST('2026-09-30 23:00:00.000000' AS TIMESTAMP)
+    AND "src"."type_evenement" = 'achat'
+    AND "src"."montant" < 5
+    AND "src"."canal" <> 'store'
   GROUP BY
     "src"."client_id"
 ), "consent" AS (
@@ -87,13 +87,15 @@ WITH "profiles" AS (
     "profiles"."t_signup_date" AS "t_signup_date",
     "profiles"."t_age" AS "t_age",
     "profiles"."t_country" AS "t_country",
-    COALESCE("events_suivi_evenements"."n_purchase_1", 0) AS "n_purchase_1",
-    COALESCE("events_suivi_evenements"."n_purchase_2", 0) AS "n_purchase_2",
+    COALESCE("ev_purchase"."n_purchase_1", 0) AS "n_purchase_1",
+    COALESCE("ev_purchase_2"."n_purchase_2", 0) AS "n_purchase_2",
     COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
     COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused"
   FROM "profiles"
-  INNER JOIN "events_suivi_evenements"
-    ON "events_suivi_evenements"."member_id" = "profiles"."member_id"
+  INNER JOIN "ev_purchase"
+    ON "ev_purchase"."member_id" = "profiles"."member_id"
+  LEFT JOIN "ev_purchase_2"
+    ON "ev_purchase_2"."member_id" = "profiles"."member_id"
   INNER JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
 ), "members" AS (

@@ -8,34 +8,35 @@ WITH "profiles" AS (
   FROM "analytics"."users" AS "src"
   WHERE
     NOT "src"."user_id" IS NULL AND "src"."created_on" < CAST('2025-11-01' AS DATE)
-), "events_events_orders" AS (
+), "ev_purchase" AS (
   SELECT
     "src"."customer_id" AS "member_id",
-    COUNT(
-      CASE
-        WHEN (
-          STRPOS(LOWER("src"."promo_code"), 'blackfriday') > 0
-          OR "src"."promo_code" = '50%_off'
-        )
-        AND "src"."ordered_at" >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP)
-        AND "src"."ordered_at" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS "n_purchase_1",
-    COUNT(
-      CASE
-        WHEN "src"."order_total" < 5
-        AND "src"."sales_channel" <> 'store'
-        AND "src"."ordered_at" >= CAST('2026-09-30 23:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS "n_purchase_2"
+    COUNT(*) AS "n_purchase_1"
   FROM "events"."orders" AS "src"
   WHERE
     NOT "src"."customer_id" IS NULL
     AND NOT "src"."ordered_at" IS NULL
     AND "src"."ordered_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
     AND "src"."ordered_at" >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."ordered_at" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
+    AND (
+      STRPOS(LOWER("src"."promo_code"), 'blackfriday') > 0
+      OR "src"."promo_code" = '50%_off'
+    )
+  GROUP BY
+    "src"."customer_id"
+), "ev_purchase_2" AS (
+  SELECT
+    "src"."customer_id" AS "member_id",
+    COUNT(*) AS "n_purchase_2"
+  FROM "events"."orders" AS "src"
+  WHERE
+    NOT "src"."customer_id" IS NULL
+    AND NOT "src"."ordered_at" IS NULL
+    AND "src"."ordered_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."ordered_at" >= CAST('2026-09-30 23:00:00.000000' AS TIMESTAMP)
+    AND "src"."order_total" < 5
+    AND "src"."sales_channel" <> 'store'
   GROUP BY
     "src"."customer_id"
 ), "consent" AS (
@@ -69,13 +70,15 @@ WITH "profiles" AS (
     "profiles"."t_signup_date" AS "t_signup_date",
     "profiles"."t_age" AS "t_age",
     "profiles"."t_country" AS "t_country",
-    COALESCE("events_events_orders"."n_purchase_1", 0) AS "n_purchase_1",
-    COALESCE("events_events_orders"."n_purchase_2", 0) AS "n_purchase_2",
+    COALESCE("ev_purchase"."n_purchase_1", 0) AS "n_purchase_1",
+    COALESCE("ev_purchase_2"."n_purchase_2", 0) AS "n_purchase_2",
     COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
     COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused"
   FROM "profiles"
-  INNER JOIN "events_events_orders"
-    ON "events_events_orders"."member_id" = "profiles"."member_id"
+  INNER JOIN "ev_purchase"
+    ON "ev_purchase"."member_id" = "profiles"."member_id"
+  LEFT JOIN "ev_purchase_2"
+    ON "ev_purchase_2"."member_id" = "profiles"."member_id"
   LEFT JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
 ), "members" AS (

@@ -8,21 +8,12 @@ WITH "profiles" AS (
   FROM "crm"."kunden" AS "src"
   WHERE
     NOT "src"."kunden_id" IS NULL AND "src"."clv" >= 500
-), "events_shop_bestellungen" AS (
+), "ev_purchase" AS (
   SELECT
     "src"."kunde" AS "member_id",
-    COUNT(
-      CASE
-        WHEN "src"."bestellt_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS "n_purchase_1",
-    COUNT(
-      CASE
-        WHEN "src"."bestellt_am" >= CAST('2026-08-03 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS "n_purchase_2"
+    COUNT(*) AS "n_purchase_1",
+    COUNT(*) FILTER(WHERE
+      "src"."bestellt_am" >= CAST('2026-08-03 00:00:00.000000' AS TIMESTAMP)) AS "n_purchase_2"
   FROM "shop"."bestellungen" AS "src"
   WHERE
     NOT "src"."kunde" IS NULL
@@ -76,13 +67,13 @@ WITH "profiles" AS (
     "profiles"."t_lifetime_value" AS "t_lifetime_value",
     "profiles"."t_is_employee" AS "t_is_employee",
     "profiles"."t_last_login_at" AS "t_last_login_at",
-    COALESCE("events_shop_bestellungen"."n_purchase_1", 0) AS "n_purchase_1",
-    COALESCE("events_shop_bestellungen"."n_purchase_2", 0) AS "n_purchase_2",
+    COALESCE("ev_purchase"."n_purchase_1", 0) AS "n_purchase_1",
+    COALESCE("ev_purchase"."n_purchase_2", 0) AS "n_purchase_2",
     COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
     COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused"
   FROM "profiles"
-  INNER JOIN "events_shop_bestellungen"
-    ON "events_shop_bestellungen"."member_id" = "profiles"."member_id"
+  INNER JOIN "ev_purchase"
+    ON "ev_purchase"."member_id" = "profiles"."member_id"
   INNER JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
 ), "members" AS (

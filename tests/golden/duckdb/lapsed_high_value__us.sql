@@ -8,21 +8,12 @@ WITH "profiles" AS (
   FROM "analytics"."users" AS "src"
   WHERE
     NOT "src"."user_id" IS NULL AND "src"."ltv_usd" >= 500
-), "events_events_orders" AS (
+), "ev_purchase" AS (
   SELECT
     "src"."customer_id" AS "member_id",
-    COUNT(
-      CASE
-        WHEN "src"."ordered_at" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS "n_purchase_1",
-    COUNT(
-      CASE
-        WHEN "src"."ordered_at" >= CAST('2026-08-03 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS "n_purchase_2"
+    COUNT(*) AS "n_purchase_1",
+    COUNT(*) FILTER(WHERE
+      "src"."ordered_at" >= CAST('2026-08-03 00:00:00.000000' AS TIMESTAMP)) AS "n_purchase_2"
   FROM "events"."orders" AS "src"
   WHERE
     NOT "src"."customer_id" IS NULL
@@ -62,13 +53,13 @@ WITH "profiles" AS (
     "profiles"."t_lifetime_value" AS "t_lifetime_value",
     "profiles"."t_is_employee" AS "t_is_employee",
     "profiles"."t_last_login_at" AS "t_last_login_at",
-    COALESCE("events_events_orders"."n_purchase_1", 0) AS "n_purchase_1",
-    COALESCE("events_events_orders"."n_purchase_2", 0) AS "n_purchase_2",
+    COALESCE("ev_purchase"."n_purchase_1", 0) AS "n_purchase_1",
+    COALESCE("ev_purchase"."n_purchase_2", 0) AS "n_purchase_2",
     COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
     COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused"
   FROM "profiles"
-  INNER JOIN "events_events_orders"
-    ON "events_events_orders"."member_id" = "profiles"."member_id"
+  INNER JOIN "ev_purchase"
+    ON "ev_purchase"."member_id" = "profiles"."member_id"
   LEFT JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
 ), "members" AS (

@@ -9,41 +9,24 @@ WITH "profiles" AS (
     NOT "src"."kunden_id" IS NULL
     AND SUBSTRING(LOWER("src"."ort"), 1, 3) = 'mün'
     AND "src"."angemeldet_am" < CAST('2025-01-01' AS DATE)
-), "events_web_ereignisse" AS (
+), "ev_session" AS (
   SELECT
     "src"."kunden_id" AS "member_id",
-    MIN(CASE WHEN "src"."ereignis" = 'sitzung' THEN "src"."zeitpunkt" END) AS "min_session_started_at_1",
-    COUNT(CASE WHEN "src"."ereignis" = 'sitzung' THEN "src"."zeitpunkt" END) AS "n_session_started_at_2",
-    COUNT(
-      CASE
-        WHEN "src"."ereignis" = 'sitzung'
-        AND "src"."zeitpunkt" >= CAST('2026-09-01 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS "n_session_3",
-    COUNT(
-      CASE
-        WHEN "src"."ereignis" = 'warenkorb'
-        AND "src"."kategorie" = 'shoes'
-        AND "src"."preis" <= 200
-        AND "src"."zeitpunkt" >= CAST('2026-09-02 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS "n_add_to_cart_4"
+    MIN("src"."zeitpunkt") AS "min_session_started_at_1",
+    COUNT(*) FILTER(WHERE
+      "src"."zeitpunkt" >= CAST('2026-09-01 00:00:00.000000' AS TIMESTAMP)) AS "n_session_2"
   FROM "web"."ereignisse" AS "src"
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."zeitpunkt" IS NULL
     AND "src"."zeitpunkt" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND (
-      "src"."ereignis" = 'sitzung' OR "src"."ereignis" = 'warenkorb'
-    )
+    AND "src"."ereignis" = 'sitzung'
   GROUP BY
     "src"."kunden_id"
-), "events_shop_bestellungen" AS (
+), "ev_purchase" AS (
   SELECT
     "src"."kunde" AS "member_id",
-    COUNT(*) AS "n_purchase_5"
+    COUNT(*) AS "n_purchase_4"
   FROM "shop"."bestellungen" AS "src"
   WHERE
     NOT "src"."kunde" IS NULL
@@ -139,36 +122,47 @@ WITH "profiles" AS (
     "profiles"."member_id" AS "member_id",
     "profiles"."t_city" AS "t_city",
     "profiles"."t_signup_date" AS "t_signup_date",
-    "events_web_ereignisse"."min_session_started_at_1" AS "min_session_started_at_1",
-    COALESCE("events_web_ereignisse"."n_session_started_at_2", 0) AS "n_session_started_at_2",
-    COALESCE("events_web_ereignisse"."n_session_3", 0) AS "n_session_3",
-    COALESCE("events_web_ereignisse"."n_add_to_cart_4", 0) AS "n_add_to_cart_4",
-    COALESCE("events_shop_bestellungen"."n_purchase_5", 0) AS "n_purchase_5",
+    "ev_session"."min_session_started_at_1" AS "min_session_started_at_1",
+    COALESCE("ev_session"."n_session_2", 0) AS "n_session_2",
+    COALESCE("ev_purchase"."n_purchase_4", 0) AS "n_purchase_4",
     COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
     COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused",
     COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
     COALESCE("consent"."c_email_marketing_refused", 0) AS "c_email_marketing_refused"
   FROM "profiles"
-  INNER JOIN "events_web_ereignisse"
-    ON "events_web_ereignisse"."member_id" = "profiles"."member_id"
-  LEFT JOIN "events_shop_bestellungen"
-    ON "events_shop_bestellungen"."member_id" = "profiles"."member_id"
+  INNER JOIN "ev_session"
+    ON "ev_session"."member_id" = "profiles"."member_id"
+  LEFT JOIN "ev_purchase"
+    ON "ev_purchase"."member_id" = "profiles"."member_id"
   INNER JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
+  WHERE
+    "profiles"."member_id" IN (
+      SELECT
+        "src"."kunden_id"
+      FROM "web"."ereignisse" AS "src"
+      WHERE
+        NOT "src"."kunden_id" IS NULL
+        AND NOT "src"."zeitpunkt" IS NULL
+        AND "src"."zeitpunkt" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."zeitpunkt" >= CAST('2026-09-02 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."ereignis" = 'warenkorb'
+        AND "src"."kategorie" = 'shoes'
+        AND "src"."preis" <= 200
+    )
 ), "members" AS (
   SELECT
     "member_id"
   FROM "facts"
   WHERE
-    "n_session_started_at_2" > 0
+    NOT "min_session_started_at_1" IS NULL
     AND "min_session_started_at_1" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
-    AND "n_session_3" >= 1
-    AND "n_add_to_cart_4" >= 1
+    AND "n_session_2" >= 1
     AND NOT (
       (
         NOT "t_signup_date" IS NULL AND "t_signup_date" >= CAST('2026-10-02' AS DATE)
       )
-      OR "n_purchase_5" >= 1
+      OR "n_purchase_4" >= 1
     )
     AND "c_ads_personalization_granted" = 1
     AND "c_ads_personalization_refused" = 0

@@ -9,44 +9,31 @@ WITH "profiles" AS (
     NOT "src"."client_id" IS NULL
     AND SUBSTRING(LOWER("src"."ville"), 1, 3) = 'mün'
     AND "src"."date_inscription" < CAST('2025-01-01' AS DATE)
-), "events_suivi_evenements" AS (
+), "ev_session" AS (
   SELECT
     "src"."client_id" AS "member_id",
-    MIN(CASE WHEN "src"."type_evenement" = 'session' THEN "src"."horodatage" END) AS "min_session_started_at_1",
-    COUNT(CASE WHEN "src"."type_evenement" = 'session' THEN "src"."horodatage" END) AS "n_session_started_at_2",
-    COUNT(
-      CASE
-        WHEN "src"."type_evenement" = 'session'
-        AND "src"."horodatage" >= CAST('2026-09-01 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS "n_session_3",
-    COUNT(
-      CASE
-        WHEN "src"."type_evenement" = 'ajout_panier'
-        AND "src"."categorie" = 'shoes'
-        AND "src"."prix" <= 200
-        AND "src"."horodatage" >= CAST('2026-09-02 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS "n_add_to_cart_4",
-    COUNT(
-      CASE
-        WHEN "src"."type_evenement" = 'achat'
-        AND "src"."horodatage" >= CAST('2026-10-31 12:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS "n_purchase_5"
+    MIN("src"."horodatage") AS "min_session_started_at_1",
+    COUNT(*) FILTER(WHERE
+      "src"."horodatage" >= CAST('2026-09-01 00:00:00.000000' AS TIMESTAMP)) AS "n_session_2"
   FROM "suivi"."evenements" AS "src"
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."horodatage" IS NULL
     AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND (
-      "src"."type_evenement" = 'session'
-      OR "src"."type_evenement" = 'ajout_panier'
-      OR "src"."type_evenement" = 'achat'
-    )
+    AND "src"."type_evenement" = 'session'
+  GROUP BY
+    "src"."client_id"
+), "ev_purchase" AS (
+  SELECT
+    "src"."client_id" AS "member_id",
+    COUNT(*) AS "n_purchase_4"
+  FROM "suivi"."evenements" AS "src"
+  WHERE
+    NOT "src"."client_id" IS NULL
+    AND NOT "src"."horodatage" IS NULL
+    AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."horodatage" >= CAST('2026-10-31 12:00:00.000000' AS TIMESTAMP)
+    AND "src"."type_evenement" = 'achat'
   GROUP BY
     "src"."client_id"
 ), "consent" AS (
@@ -136,34 +123,47 @@ WITH "profiles" AS (
     "profiles"."member_id" AS "member_id",
     "profiles"."t_city" AS "t_city",
     "profiles"."t_signup_date" AS "t_signup_date",
-    "events_suivi_evenements"."min_session_started_at_1" AS "min_session_started_at_1",
-    COALESCE("events_suivi_evenements"."n_session_started_at_2", 0) AS "n_session_started_at_2",
-    COALESCE("events_suivi_evenements"."n_session_3", 0) AS "n_session_3",
-    COALESCE("events_suivi_evenements"."n_add_to_cart_4", 0) AS "n_add_to_cart_4",
-    COALESCE("events_suivi_evenements"."n_purchase_5", 0) AS "n_purchase_5",
+    "ev_session"."min_session_started_at_1" AS "min_session_started_at_1",
+    COALESCE("ev_session"."n_session_2", 0) AS "n_session_2",
+    COALESCE("ev_purchase"."n_purchase_4", 0) AS "n_purchase_4",
     COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
     COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused",
     COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
     COALESCE("consent"."c_email_marketing_refused", 0) AS "c_email_marketing_refused"
   FROM "profiles"
-  INNER JOIN "events_suivi_evenements"
-    ON "events_suivi_evenements"."member_id" = "profiles"."member_id"
+  INNER JOIN "ev_session"
+    ON "ev_session"."member_id" = "profiles"."member_id"
+  LEFT JOIN "ev_purchase"
+    ON "ev_purchase"."member_id" = "profiles"."member_id"
   INNER JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
+  WHERE
+    "profiles"."member_id" IN (
+      SELECT
+        "src"."client_id"
+      FROM "suivi"."evenements" AS "src"
+      WHERE
+        NOT "src"."client_id" IS NULL
+        AND NOT "src"."horodatage" IS NULL
+        AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."horodatage" >= CAST('2026-09-02 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."type_evenement" = 'ajout_panier'
+        AND "src"."categorie" = 'shoes'
+        AND "src"."prix" <= 200
+    )
 ), "members" AS (
   SELECT
     "member_id"
   FROM "facts"
   WHERE
-    "n_session_started_at_2" > 0
+    NOT "min_session_started_at_1" IS NULL
     AND "min_session_started_at_1" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
-    AND "n_session_3" >= 1
-    AND "n_add_to_cart_4" >= 1
+    AND "n_session_2" >= 1
     AND NOT (
       (
         NOT "t_signup_date" IS NULL AND "t_signup_date" >= CAST('2026-10-02' AS DATE)
       )
-      OR "n_purchase_5" >= 1
+      OR "n_purchase_4" >= 1
     )
     AND "c_ads_personalization_granted" = 1
     AND "c_ads_personalization_refused" = 0

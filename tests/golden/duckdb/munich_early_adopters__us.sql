@@ -9,17 +9,12 @@ WITH "profiles" AS (
     NOT "src"."user_id" IS NULL
     AND SUBSTRING(LOWER("src"."city_name"), 1, 3) = 'mün'
     AND "src"."created_on" < CAST('2025-01-01' AS DATE)
-), "events_events_sessions" AS (
+), "ev_session" AS (
   SELECT
     "src"."user_id" AS "member_id",
     MIN("src"."session_start") AS "min_session_started_at_1",
-    COUNT("src"."session_start") AS "n_session_started_at_2",
-    COUNT(
-      CASE
-        WHEN "src"."session_start" >= CAST('2026-09-01 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS "n_session_3"
+    COUNT(*) FILTER(WHERE
+      "src"."session_start" >= CAST('2026-09-01 00:00:00.000000' AS TIMESTAMP)) AS "n_session_2"
   FROM "events"."sessions" AS "src"
   WHERE
     NOT "src"."user_id" IS NULL
@@ -27,24 +22,10 @@ WITH "profiles" AS (
     AND "src"."session_start" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
   GROUP BY
     "src"."user_id"
-), "events_events_cart_adds" AS (
-  SELECT
-    "src"."user_id" AS "member_id",
-    COUNT(*) AS "n_add_to_cart_4"
-  FROM "events"."cart_adds" AS "src"
-  WHERE
-    NOT "src"."user_id" IS NULL
-    AND NOT "src"."added_at" IS NULL
-    AND "src"."added_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."product_category" = 'shoes'
-    AND "src"."unit_price" <= 200
-    AND "src"."added_at" >= CAST('2026-09-02 00:00:00.000000' AS TIMESTAMP)
-  GROUP BY
-    "src"."user_id"
-), "events_events_orders" AS (
+), "ev_purchase" AS (
   SELECT
     "src"."customer_id" AS "member_id",
-    COUNT(*) AS "n_purchase_5"
+    COUNT(*) AS "n_purchase_4"
   FROM "events"."orders" AS "src"
   WHERE
     NOT "src"."customer_id" IS NULL
@@ -107,38 +88,46 @@ WITH "profiles" AS (
     "profiles"."member_id" AS "member_id",
     "profiles"."t_city" AS "t_city",
     "profiles"."t_signup_date" AS "t_signup_date",
-    "events_events_sessions"."min_session_started_at_1" AS "min_session_started_at_1",
-    COALESCE("events_events_sessions"."n_session_started_at_2", 0) AS "n_session_started_at_2",
-    COALESCE("events_events_sessions"."n_session_3", 0) AS "n_session_3",
-    COALESCE("events_events_cart_adds"."n_add_to_cart_4", 0) AS "n_add_to_cart_4",
-    COALESCE("events_events_orders"."n_purchase_5", 0) AS "n_purchase_5",
+    "ev_session"."min_session_started_at_1" AS "min_session_started_at_1",
+    COALESCE("ev_session"."n_session_2", 0) AS "n_session_2",
+    COALESCE("ev_purchase"."n_purchase_4", 0) AS "n_purchase_4",
     COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
     COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused",
     COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
     COALESCE("consent"."c_email_marketing_refused", 0) AS "c_email_marketing_refused"
   FROM "profiles"
-  INNER JOIN "events_events_sessions"
-    ON "events_events_sessions"."member_id" = "profiles"."member_id"
-  INNER JOIN "events_events_cart_adds"
-    ON "events_events_cart_adds"."member_id" = "profiles"."member_id"
-  LEFT JOIN "events_events_orders"
-    ON "events_events_orders"."member_id" = "profiles"."member_id"
+  INNER JOIN "ev_session"
+    ON "ev_session"."member_id" = "profiles"."member_id"
+  LEFT JOIN "ev_purchase"
+    ON "ev_purchase"."member_id" = "profiles"."member_id"
   INNER JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
+  WHERE
+    "profiles"."member_id" IN (
+      SELECT
+        "src"."user_id"
+      FROM "events"."cart_adds" AS "src"
+      WHERE
+        NOT "src"."user_id" IS NULL
+        AND NOT "src"."added_at" IS NULL
+        AND "src"."added_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."added_at" >= CAST('2026-09-02 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."product_category" = 'shoes'
+        AND "src"."unit_price" <= 200
+    )
 ), "members" AS (
   SELECT
     "member_id"
   FROM "facts"
   WHERE
-    "n_session_started_at_2" > 0
+    NOT "min_session_started_at_1" IS NULL
     AND "min_session_started_at_1" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
-    AND "n_session_3" >= 1
-    AND "n_add_to_cart_4" >= 1
+    AND "n_session_2" >= 1
     AND NOT (
       (
         NOT "t_signup_date" IS NULL AND "t_signup_date" >= CAST('2026-10-02' AS DATE)
       )
-      OR "n_purchase_5" >= 1
+      OR "n_purchase_4" >= 1
     )
     AND "c_ads_personalization_refused" = 0
     AND "c_email_marketing_granted" = 1

@@ -11,7 +11,7 @@ WITH "profiles" AS (
     AND "src"."created_on" >= CAST('2026-10-02' AS DATE)
     AND "src"."created_on" <= CAST('2026-11-01' AS DATE)
     AND "src"."age_years" >= 18
-), "events_events_orders" AS (
+), "ev_purchase" AS (
   SELECT
     "src"."customer_id" AS "member_id",
     COUNT(*) AS "n_purchase_1"
@@ -33,10 +33,10 @@ WITH "profiles" AS (
     "profiles"."t_signup_date" AS "t_signup_date",
     "profiles"."t_age" AS "t_age",
     "profiles"."t_is_employee" AS "t_is_employee",
-    COALESCE("events_events_orders"."n_purchase_1", 0) AS "n_purchase_1"
+    COALESCE("ev_purchase"."n_purchase_1", 0) AS "n_purchase_1"
   FROM "profiles"
-  LEFT JOIN "events_events_orders"
-    ON "events_events_orders"."member_id" = "profiles"."member_id"
+  LEFT JOIN "ev_purchase"
+    ON "ev_purchase"."member_id" = "profiles"."member_id"
 ), "aud_existing_customers" AS (
   SELECT
     "facts".*,

@@ -10,32 +10,30 @@ WITH "profiles" AS (
     NOT "src"."client_id" IS NULL
     AND NOT "src"."courriel" IS NULL
     AND "src"."niveau_fidelite" IS NULL
-), "events_suivi_evenements" AS (
+), "ev_purchase" AS (
   SELECT
     "src"."client_id" AS "member_id",
-    COUNT(
-      CASE
-        WHEN "src"."type_evenement" = 'achat'
-        AND "src"."horodatage" >= CAST('2026-06-01 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS "n_purchase_1",
-    COUNT(
-      CASE
-        WHEN "src"."type_evenement" = 'vue_page'
-        AND "src"."horodatage" >= CAST('2026-10-31 23:30:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS "n_page_view_2"
+    COUNT(*) AS "n_purchase_1"
   FROM "suivi"."evenements" AS "src"
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."horodatage" IS NULL
     AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
     AND "src"."horodatage" >= CAST('2026-06-01 00:00:00.000000' AS TIMESTAMP)
-    AND (
-      "src"."type_evenement" = 'achat' OR "src"."type_evenement" = 'vue_page'
-    )
+    AND "src"."type_evenement" = 'achat'
+  GROUP BY
+    "src"."client_id"
+), "ev_page_view" AS (
+  SELECT
+    "src"."client_id" AS "member_id",
+    COUNT(*) AS "n_page_view_2"
+  FROM "suivi"."evenements" AS "src"
+  WHERE
+    NOT "src"."client_id" IS NULL
+    AND NOT "src"."horodatage" IS NULL
+    AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."horodatage" >= CAST('2026-10-31 23:30:00.000000' AS TIMESTAMP)
+    AND "src"."type_evenement" = 'vue_page'
   GROUP BY
     "src"."client_id"
 ), "consent" AS (
@@ -94,13 +92,15 @@ WITH "profiles" AS (
     "profiles"."t_email" AS "t_email",
     "profiles"."t_loyalty_tier" AS "t_loyalty_tier",
     "profiles"."t_is_employee" AS "t_is_employee",
-    COALESCE("events_suivi_evenements"."n_purchase_1", 0) AS "n_purchase_1",
-    COALESCE("events_suivi_evenements"."n_page_view_2", 0) AS "n_page_view_2",
+    COALESCE("ev_purchase"."n_purchase_1", 0) AS "n_purchase_1",
+    COALESCE("ev_page_view"."n_page_view_2", 0) AS "n_page_view_2",
     COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
     COALESCE("consent"."c_email_marketing_refused", 0) AS "c_email_marketing_refused"
   FROM "profiles"
-  LEFT JOIN "events_suivi_evenements"
-    ON "events_suivi_evenements"."member_id" = "profiles"."member_id"
+  LEFT JOIN "ev_purchase"
+    ON "ev_purchase"."member_id" = "profiles"."member_id"
+  LEFT JOIN "ev_page_view"
+    ON "ev_page_view"."member_id" = "profiles"."member_id"
   INNER JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
 ), "members" AS (

@@ -10,7 +10,7 @@ WITH "profiles" AS (
     NOT "src"."user_id" IS NULL
     AND NOT "src"."email_address" IS NULL
     AND "src"."rewards_tier" IS NULL
-), "events_events_orders" AS (
+), "ev_purchase" AS (
   SELECT
     "src"."customer_id" AS "member_id",
     COUNT(*) AS "n_purchase_1"
@@ -22,7 +22,7 @@ WITH "profiles" AS (
     AND "src"."ordered_at" >= CAST('2026-06-01 00:00:00.000000' AS TIMESTAMP)
   GROUP BY
     "src"."customer_id"
-), "events_events_pageviews" AS (
+), "ev_page_view" AS (
   SELECT
     "src"."user_id" AS "member_id",
     COUNT(*) AS "n_page_view_2"
@@ -76,15 +76,15 @@ WITH "profiles" AS (
     "profiles"."t_email" AS "t_email",
     "profiles"."t_loyalty_tier" AS "t_loyalty_tier",
     "profiles"."t_is_employee" AS "t_is_employee",
-    COALESCE("events_events_orders"."n_purchase_1", 0) AS "n_purchase_1",
-    COALESCE("events_events_pageviews"."n_page_view_2", 0) AS "n_page_view_2",
+    COALESCE("ev_purchase"."n_purchase_1", 0) AS "n_purchase_1",
+    COALESCE("ev_page_view"."n_page_view_2", 0) AS "n_page_view_2",
     COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
     COALESCE("consent"."c_email_marketing_refused", 0) AS "c_email_marketing_refused"
   FROM "profiles"
-  LEFT JOIN "events_events_orders"
-    ON "events_events_orders"."member_id" = "profiles"."member_id"
-  LEFT JOIN "events_events_pageviews"
-    ON "events_events_pageviews"."member_id" = "profiles"."member_id"
+  LEFT JOIN "ev_purchase"
+    ON "ev_purchase"."member_id" = "profiles"."member_id"
+  LEFT JOIN "ev_page_view"
+    ON "ev_page_view"."member_id" = "profiles"."member_id"
   INNER JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
 ), "members" AS (

@@ -44,12 +44,7 @@ WITH "profiles" AS (
 ), "events_events_cart_adds" AS (
   SELECT
     "src"."user_id" AS "member_id",
-    COUNT(
-      CASE
-        WHEN "src"."added_at" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS "n_add_to_cart_4",
+    COUNT(*) AS "n_add_to_cart_4",
     COUNT(
       CASE
         WHEN "src"."added_at" >= CAST('2026-10-30 00:00:00.000000' AS TIMESTAMP)

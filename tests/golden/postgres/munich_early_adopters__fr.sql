@@ -13,14 +13,13 @@ WITH "profiles" AS (
   SELECT
     "src"."client_id" AS "member_id",
     MIN(CASE WHEN "src"."type_evenement" = 'session' THEN "src"."horodatage" END) AS "min_session_started_at_1",
-    COUNT(CASE WHEN "src"."type_evenement" = 'session' THEN "src"."horodatage" END) AS "n_session_started_at_2",
     COUNT(
       CASE
         WHEN "src"."type_evenement" = 'session'
         AND "src"."horodatage" >= CAST('2026-09-01 00:00:00.000000' AS TIMESTAMP)
         THEN 1
       END
-    ) AS "n_session_3",
+    ) AS "n_session_2",
     COUNT(
       CASE
         WHEN "src"."type_evenement" = 'ajout_panier'
@@ -29,14 +28,14 @@ WITH "profiles" AS (
         AND "src"."horodatage" >= CAST('2026-09-02 00:00:00.000000' AS TIMESTAMP)
         THEN 1
       END
-    ) AS "n_add_to_cart_4",
+    ) AS "n_add_to_cart_3",
     COUNT(
       CASE
         WHEN "src"."type_evenement" = 'achat'
         AND "src"."horodatage" >= CAST('2026-10-31 12:00:00.000000' AS TIMESTAMP)
         THEN 1
       END
-    ) AS "n_purchase_5"
+    ) AS "n_purchase_4"
   FROM "suivi"."evenements" AS "src"
   WHERE
     NOT "src"."client_id" IS NULL
@@ -132,10 +131,9 @@ WITH "profiles" AS (
     "profiles"."t_city" AS "t_city",
     "profiles"."t_signup_date" AS "t_signup_date",
     "events_suivi_evenements"."min_session_started_at_1" AS "min_session_started_at_1",
-    COALESCE("events_suivi_evenements"."n_session_started_at_2", 0) AS "n_session_started_at_2",
-    COALESCE("events_suivi_evenements"."n_session_3", 0) AS "n_session_3",
-    COALESCE("events_suivi_evenements"."n_add_to_cart_4", 0) AS "n_add_to_cart_4",
-    COALESCE("events_suivi_evenements"."n_purchase_5", 0) AS "n_purchase_5",
+    COALESCE("events_suivi_evenements"."n_session_2", 0) AS "n_session_2",
+    COALESCE("events_suivi_evenements"."n_add_to_cart_3", 0) AS "n_add_to_cart_3",
+    COALESCE("events_suivi_evenements"."n_purchase_4", 0) AS "n_purchase_4",
     COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
     COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused",
     COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
@@ -150,15 +148,15 @@ WITH "profiles" AS (
     "member_id"
   FROM "facts"
   WHERE
-    "n_session_started_at_2" > 0
+    NOT "min_session_started_at_1" IS NULL
     AND "min_session_started_at_1" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
-    AND "n_session_3" >= 1
-    AND "n_add_to_cart_4" >= 1
+    AND "n_session_2" >= 1
+    AND "n_add_to_cart_3" >= 1
     AND NOT (
       (
         NOT "t_signup_date" IS NULL AND "t_signup_date" >= CAST('2026-10-02' AS DATE)
       )
-      OR "n_purchase_5" >= 1
+      OR "n_purchase_4" >= 1
     )
     AND "c_ads_personalization_granted" = 1
     AND "c_ads_personalization_refused" = 0

@@ -11,13 +11,7 @@ WITH `profiles` AS (
 ), `events_suivi_evenements` AS (
   SELECT
     `src`.`client_id` AS `member_id`,
-    COUNT(
-      CASE
-        WHEN `src`.`type_evenement` = 'achat'
-        AND `src`.`horodatage` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
-        THEN 1
-      END
-    ) AS `n_purchase_1`,
+    COUNT(*) AS `n_purchase_1`,
     COUNT(
       CASE
         WHEN `src`.`type_evenement` = 'achat'

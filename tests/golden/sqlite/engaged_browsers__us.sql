@@ -39,7 +39,7 @@ WITH "profiles" AS (
 ), "events_events_cart_adds" AS (
   SELECT
     "src"."user_id" AS "member_id",
-    COUNT(CASE WHEN "src"."added_at" >= '2026-10-02 00:00:00' THEN 1 END) AS "n_add_to_cart_4",
+    COUNT(*) AS "n_add_to_cart_4",
     COUNT(CASE WHEN "src"."added_at" >= '2026-10-30 00:00:00' THEN 1 END) AS "n_add_to_cart_6"
   FROM "events"."cart_adds" AS "src"
   WHERE

@@ -11,7 +11,7 @@ WITH "profiles" AS (
 ), "events_shop_bestellungen" AS (
   SELECT
     "src"."kunde" AS "member_id",
-    COUNT(CASE WHEN "src"."bestellt_am" >= '2025-11-01 00:00:00' THEN 1 END) AS "n_purchase_1",
+    COUNT(*) AS "n_purchase_1",
     COUNT(CASE WHEN "src"."bestellt_am" >= '2026-08-03 00:00:00' THEN 1 END) AS "n_purchase_2"
   FROM "shop"."bestellungen" AS "src"
   WHERE

@@ -11,7 +11,7 @@ WITH "profiles" AS (
 ), "events_events_orders" AS (
   SELECT
     "src"."customer_id" AS "member_id",
-    COUNT(CASE WHEN "src"."ordered_at" >= '2025-11-01 00:00:00' THEN 1 END) AS "n_purchase_1",
+    COUNT(*) AS "n_purchase_1",
     COUNT(CASE WHEN "src"."ordered_at" >= '2026-08-03 00:00:00' THEN 1 END) AS "n_purchase_2"
   FROM "events"."orders" AS "src"
   WHERE

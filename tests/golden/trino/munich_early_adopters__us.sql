@@ -13,13 +13,12 @@ WITH "profiles" AS (
   SELECT
     "src"."user_id" AS "member_id",
     MIN("src"."session_start") AS "min_session_started_at_1",
-    COUNT("src"."session_start") AS "n_session_started_at_2",
     COUNT(
       CASE
         WHEN "src"."session_start" >= CAST('2026-09-01 00:00:00.000000' AS TIMESTAMP(6))
         THEN 1
       END
-    ) AS "n_session_3"
+    ) AS "n_session_2"
   FROM "events"."sessions" AS "src"
   WHERE
     NOT "src"."user_id" IS NULL
@@ -30,7 +29,7 @@ WITH "profiles" AS (
 ), "events_events_cart_adds" AS (
   SELECT
     "src"."user_id" AS "member_id",
-    COUNT(*) AS "n_add_to_cart_4"
+    COUNT(*) AS "n_add_to_cart_3"
   FROM "events"."cart_adds" AS "src"
   WHERE
     NOT "src"."user_id" IS NULL
@@ -44,7 +43,7 @@ WITH "profiles" AS (
 ), "events_events_orders" AS (
   SELECT
     "src"."customer_id" AS "member_id",
-    COUNT(*) AS "n_purchase_5"
+    COUNT(*) AS "n_purchase_4"
   FROM "events"."orders" AS "src"
   WHERE
     NOT "src"."customer_id" IS NULL
@@ -103,10 +102,9 @@ WITH "profiles" AS (
     "profiles"."t_city" AS "t_city",
     "profiles"."t_signup_date" AS "t_signup_date",
     "events_events_sessions"."min_session_started_at_1" AS "min_session_started_at_1",
-    COALESCE("events_events_sessions"."n_session_started_at_2", 0) AS "n_session_started_at_2",
-    COALESCE("events_events_sessions"."n_session_3", 0) AS "n_session_3",
-    COALESCE("events_events_cart_adds"."n_add_to_cart_4", 0) AS "n_add_to_cart_4",
-    COALESCE("events_events_orders"."n_purchase_5", 0) AS "n_purchase_5",
+    COALESCE("events_events_sessions"."n_session_2", 0) AS "n_session_2",
+    COALESCE("events_events_cart_adds"."n_add_to_cart_3", 0) AS "n_add_to_cart_3",
+    COALESCE("events_events_orders"."n_purchase_4", 0) AS "n_purchase_4",
     COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
     COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused",
     COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
@@ -125,15 +123,15 @@ WITH "profiles" AS (
     "member_id"
   FROM "facts"
   WHERE
-    "n_session_started_at_2" > 0
+    NOT "min_session_started_at_1" IS NULL
     AND "min_session_started_at_1" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP(6))
-    AND "n_session_3" >= 1
-    AND "n_add_to_cart_4" >= 1
+    AND "n_session_2" >= 1
+    AND "n_add_to_cart_3" >= 1
     AND NOT (
       (
         NOT "t_signup_date" IS NULL AND "t_signup_date" >= CAST('2026-10-02' AS DATE)
       )
-      OR "n_purchase_5" >= 1
+      OR "n_purchase_4" >= 1
     )
     AND "c_ads_personalization_refused" = 0
     AND "c_email_marketing_granted" = 1

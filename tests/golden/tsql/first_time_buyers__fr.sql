@@ -8,12 +8,7 @@ WITH [profiles] AS (
 ), [events_suivi_evenements] AS (
   SELECT
     [src].[client_id] AS [member_id],
-    COUNT(
-      CASE
-        WHEN [src].[type_evenement] COLLATE Latin1_General_100_BIN2 = 'achat'
-        THEN 1
-      END
-    ) AS [n_purchase_1],
+    COUNT(*) AS [n_purchase_1],
     COUNT(
       CASE
         WHEN [src].[type_evenement] COLLATE Latin1_General_100_BIN2 = 'achat'

@@ -26,22 +26,15 @@ WITH `params` AS (
       END
     ) AS `sum_purchase_revenue_1`,
     MAX(`src`.`umsatz`) AS `max_purchase_revenue_2`,
-    COUNT(`src`.`umsatz`) AS `n_purchase_revenue_3`,
-    SUM(CASE WHEN `src`.`kanal` = 'web' THEN `src`.`umsatz` END) AS `sum_purchase_revenue_4`,
-    COUNT(CASE WHEN `src`.`kanal` = 'web' THEN `src`.`umsatz` END) AS `n_purchase_revenue_5`,
+    SUM(CASE WHEN `src`.`kanal` = 'web' THEN `src`.`umsatz` END) AS `sum_purchase_revenue_3`,
+    COUNT(CASE WHEN `src`.`kanal` = 'web' THEN `src`.`umsatz` END) AS `n_purchase_revenue_4`,
     MIN(
       CASE
         WHEN `src`.`bestellt_am` >= `params`.`as_of_minus_31536000s`
         THEN `src`.`umsatz`
       END
-    ) AS `min_purchase_revenue_6`,
-    COUNT(
-      CASE
-        WHEN `src`.`bestellt_am` >= `params`.`as_of_minus_31536000s`
-        THEN `src`.`umsatz`
-      END
-    ) AS `n_purchase_revenue_7`,
-    COUNT(*) AS `n_purchase_8`
+    ) AS `min_purchase_revenue_5`,
+    COUNT(*) AS `n_purchase_6`
   FROM `shop`.`bestellungen` AS `src`
   CROSS JOIN `params`
   WHERE
@@ -107,12 +100,10 @@ WITH `params` AS (
     `profiles`.`t_is_employee` AS `t_is_employee`,
     COALESCE(`events_shop_bestellungen`.`sum_purchase_revenue_1`, 0) AS `sum_purchase_revenue_1`,
     `events_shop_bestellungen`.`max_purchase_revenue_2` AS `max_purchase_revenue_2`,
-    COALESCE(`events_shop_bestellungen`.`n_purchase_revenue_3`, 0) AS `n_purchase_revenue_3`,
-    COALESCE(`events_shop_bestellungen`.`sum_purchase_revenue_4`, 0) AS `sum_purchase_revenue_4`,
-    COALESCE(`events_shop_bestellungen`.`n_purchase_revenue_5`, 0) AS `n_purchase_revenue_5`,
-    `events_shop_bestellungen`.`min_purchase_revenue_6` AS `min_purchase_revenue_6`,
-    COALESCE(`events_shop_bestellungen`.`n_purchase_revenue_7`, 0) AS `n_purchase_revenue_7`,
-    COALESCE(`events_shop_bestellungen`.`n_purchase_8`, 0) AS `n_purchase_8`,
+    COALESCE(`events_shop_bestellungen`.`sum_purchase_revenue_3`, 0) AS `sum_purchase_revenue_3`,
+    COALESCE(`events_shop_bestellungen`.`n_purchase_revenue_4`, 0) AS `n_purchase_revenue_4`,
+    `events_shop_bestellungen`.`min_purchase_revenue_5` AS `min_purchase_revenue_5`,
+    COALESCE(`events_shop_bestellungen`.`n_purchase_6`, 0) AS `n_purchase_6`,
     COALESCE(`consent`.`c_ads_personalization_granted`, 0) AS `c_ads_personalization_granted`,
     COALESCE(`consent`.`c_ads_personalization_refused`, 0) AS `c_ads_personalization_refused`,
     `params`.`as_of` AS `as_of`,
@@ -132,15 +123,15 @@ WITH `params` AS (
     (
       `sum_purchase_revenue_1` >= 500
       OR (
-        `n_purchase_revenue_3` > 0 AND `max_purchase_revenue_2` > 1000
+        NOT `max_purchase_revenue_2` IS NULL AND `max_purchase_revenue_2` > 1000
       )
     )
-    AND `n_purchase_revenue_5` > 0
-    AND `sum_purchase_revenue_4` > 40 * `n_purchase_revenue_5`
-    AND `n_purchase_revenue_7` > 0
-    AND `min_purchase_revenue_6` >= 10
-    AND `n_purchase_8` >= 2
-    AND `n_purchase_8` <= 50
+    AND `n_purchase_revenue_4` > 0
+    AND `sum_purchase_revenue_3` > 40 * `n_purchase_revenue_4`
+    AND NOT `min_purchase_revenue_5` IS NULL
+    AND `min_purchase_revenue_5` >= 10
+    AND `n_purchase_6` >= 2
+    AND `n_purchase_6` <= 50
     AND NOT (
       NOT `t_is_employee` IS NULL AND `t_is_employee` = TRUE
     )

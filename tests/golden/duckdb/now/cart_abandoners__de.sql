@@ -15,24 +15,11 @@ WITH "params" AS (
   FROM "crm"."kunden" AS "src"
   WHERE
     NOT "src"."kunden_id" IS NULL AND "src"."land" IN ('DE', 'AT', 'CH')
-), "events_web_ereignisse" AS (
-  SELECT
-    "src"."kunden_id" AS "member_id",
-    COUNT(*) AS "n_add_to_cart_1"
-  FROM "web"."ereignisse" AS "src"
-  CROSS JOIN "params"
-  WHERE
-    NOT "src"."kunden_id" IS NULL
-    AND NOT "src"."zeitpunkt" IS NULL
-    AND "src"."zeitpunkt" <= "params"."as_of"
-    AND "src"."ereignis" = 'warenkorb'
-    AND "src"."zeitpunkt" >= "params"."as_of_minus_604800s"
-  GROUP BY
-    "src"."kunden_id"
-), "events_shop_bestellungen" AS (
+), "ev_purchase" AS (
   SELECT
     "src"."kunde" AS "member_id",
-    COUNT(CASE WHEN "src"."bestellt_am" >= "params"."as_of_minus_604800s" THEN 1 END) AS "n_purchase_2",
+    COUNT(*) FILTER(WHERE
+      "src"."bestellt_am" >= "params"."as_of_minus_604800s") AS "n_purchase_2",
     COUNT(*) AS "n_purchase_3"
   FROM "shop"."bestellungen" AS "src"
   CROSS JOIN "params"
@@ -127,9 +114,8 @@ WITH "params" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
     "profiles"."t_country" AS "t_country",
-    COALESCE("events_web_ereignisse"."n_add_to_cart_1", 0) AS "n_add_to_cart_1",
-    COALESCE("events_shop_bestellungen"."n_purchase_2", 0) AS "n_purchase_2",
-    COALESCE("events_shop_bestellungen"."n_purchase_3", 0) AS "n_purchase_3",
+    COALESCE("ev_purchase"."n_purchase_2", 0) AS "n_purchase_2",
+    COALESCE("ev_purchase"."n_purchase_3", 0) AS "n_purchase_3",
     COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
     COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused",
     COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
@@ -138,13 +124,24 @@ WITH "params" AS (
     "params"."as_of_minus_604800s" AS "as_of_minus_604800s",
     "params"."as_of_minus_31536000s" AS "as_of_minus_31536000s"
   FROM "profiles"
-  INNER JOIN "events_web_ereignisse"
-    ON "events_web_ereignisse"."member_id" = "profiles"."member_id"
-  LEFT JOIN "events_shop_bestellungen"
-    ON "events_shop_bestellungen"."member_id" = "profiles"."member_id"
+  LEFT JOIN "ev_purchase"
+    ON "ev_purchase"."member_id" = "profiles"."member_id"
   INNER JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
   CROSS JOIN "params"
+  WHERE
+    "profiles"."member_id" IN (
+      SELECT
+        "src"."kunden_id"
+      FROM "web"."ereignisse" AS "src"
+      CROSS JOIN "params"
+      WHERE
+        NOT "src"."kunden_id" IS NULL
+        AND NOT "src"."zeitpunkt" IS NULL
+        AND "src"."zeitpunkt" <= "params"."as_of"
+        AND "src"."zeitpunkt" >= "params"."as_of_minus_604800s"
+        AND "src"."ereignis" = 'warenkorb'
+    )
 ), "aud_existing_customers" AS (
   SELECT
     "facts".*,
@@ -155,8 +152,7 @@ WITH "params" AS (
     "member_id"
   FROM "aud_existing_customers"
   WHERE
-    "n_add_to_cart_1" >= 1
-    AND NOT (
+    NOT (
       "n_purchase_2" >= 1 OR "in_existing_customers" = 1
     )
     AND "c_ads_personalization_granted" = 1

@@ -17,45 +17,24 @@ WITH "params" AS (
   FROM "crm"."kunden" AS "src"
   WHERE
     NOT "src"."kunden_id" IS NULL
-), "events_web_ereignisse" AS (
+), "ev_page_view" AS (
   SELECT
     "src"."kunden_id" AS "member_id",
-    COUNT(
-      CASE
-        WHEN "src"."ereignis" = 'seitenaufruf'
-        AND "src"."zeitpunkt" >= "params"."as_of_minus_604800s"
-        THEN 1
-      END
-    ) AS "n_page_view_1",
-    COUNT(
-      CASE
-        WHEN "src"."ereignis" = 'sitzung'
-        AND "src"."zeitpunkt" >= "params"."as_of_minus_2592000s"
-        THEN 1
-      END
-    ) AS "n_session_2",
-    COUNT(
-      CASE
-        WHEN "src"."ereignis" = 'seitenaufruf'
-        AND SUBSTRING("src"."pfad", 1, 5) = '/sale'
-        AND "src"."zeitpunkt" >= "params"."as_of_minus_1209600s"
-        THEN 1
-      END
-    ) AS "n_page_view_3",
-    COUNT(
-      CASE
-        WHEN "src"."ereignis" = 'warenkorb'
-        AND "src"."zeitpunkt" >= "params"."as_of_minus_2592000s"
-        THEN 1
-      END
-    ) AS "n_add_to_cart_4",
-    COUNT(
-      CASE
-        WHEN "src"."ereignis" = 'warenkorb'
-        AND "src"."zeitpunkt" >= "params"."as_of_minus_172800s"
-        THEN 1
-      END
-    ) AS "n_add_to_cart_6"
+    COUNT(*) AS "n_page_view_1"
+  FROM "web"."ereignisse" AS "src"
+  CROSS JOIN "params"
+  WHERE
+    NOT "src"."kunden_id" IS NULL
+    AND NOT "src"."zeitpunkt" IS NULL
+    AND "src"."zeitpunkt" <= "params"."as_of"
+    AND "src"."zeitpunkt" >= "params"."as_of_minus_604800s"
+    AND "src"."ereignis" = 'seitenaufruf'
+  GROUP BY
+    "src"."kunden_id"
+), "ev_session" AS (
+  SELECT
+    "src"."kunden_id" AS "member_id",
+    COUNT(*) AS "n_session_2"
   FROM "web"."ereignisse" AS "src"
   CROSS JOIN "params"
   WHERE
@@ -63,14 +42,41 @@ WITH "params" AS (
     AND NOT "src"."zeitpunkt" IS NULL
     AND "src"."zeitpunkt" <= "params"."as_of"
     AND "src"."zeitpunkt" >= "params"."as_of_minus_2592000s"
-    AND (
-      "src"."ereignis" = 'seitenaufruf'
-      OR "src"."ereignis" = 'sitzung'
-      OR "src"."ereignis" = 'warenkorb'
-    )
+    AND "src"."ereignis" = 'sitzung'
   GROUP BY
     "src"."kunden_id"
-), "events_shop_bestellungen" AS (
+), "ev_page_view_2" AS (
+  SELECT
+    "src"."kunden_id" AS "member_id",
+    COUNT(*) AS "n_page_view_3"
+  FROM "web"."ereignisse" AS "src"
+  CROSS JOIN "params"
+  WHERE
+    NOT "src"."kunden_id" IS NULL
+    AND NOT "src"."zeitpunkt" IS NULL
+    AND "src"."zeitpunkt" <= "params"."as_of"
+    AND "src"."zeitpunkt" >= "params"."as_of_minus_1209600s"
+    AND "src"."ereignis" = 'seitenaufruf'
+    AND SUBSTRING("src"."pfad", 1, 5) = '/sale'
+  GROUP BY
+    "src"."kunden_id"
+), "ev_add_to_cart" AS (
+  SELECT
+    "src"."kunden_id" AS "member_id",
+    COUNT(*) AS "n_add_to_cart_4",
+    COUNT(*) FILTER(WHERE
+      "src"."zeitpunkt" >= "params"."as_of_minus_172800s") AS "n_add_to_cart_6"
+  FROM "web"."ereignisse" AS "src"
+  CROSS JOIN "params"
+  WHERE
+    NOT "src"."kunden_id" IS NULL
+    AND NOT "src"."zeitpunkt" IS NULL
+    AND "src"."zeitpunkt" <= "params"."as_of"
+    AND "src"."zeitpunkt" >= "params"."as_of_minus_2592000s"
+    AND "src"."ereignis" = 'warenkorb'
+  GROUP BY
+    "src"."kunden_id"
+), "ev_purchase" AS (
   SELECT
     "src"."kunde" AS "member_id",
     COUNT(*) AS "n_purchase_5"
@@ -126,12 +132,12 @@ WITH "params" AS (
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
-    COALESCE("events_web_ereignisse"."n_page_view_1", 0) AS "n_page_view_1",
-    COALESCE("events_web_ereignisse"."n_session_2", 0) AS "n_session_2",
-    COALESCE("events_web_ereignisse"."n_page_view_3", 0) AS "n_page_view_3",
-    COALESCE("events_web_ereignisse"."n_add_to_cart_4", 0) AS "n_add_to_cart_4",
-    COALESCE("events_web_ereignisse"."n_add_to_cart_6", 0) AS "n_add_to_cart_6",
-    COALESCE("events_shop_bestellungen"."n_purchase_5", 0) AS "n_purchase_5",
+    COALESCE("ev_page_view"."n_page_view_1", 0) AS "n_page_view_1",
+    COALESCE("ev_session"."n_session_2", 0) AS "n_session_2",
+    COALESCE("ev_page_view_2"."n_page_view_3", 0) AS "n_page_view_3",
+    COALESCE("ev_add_to_cart"."n_add_to_cart_4", 0) AS "n_add_to_cart_4",
+    COALESCE("ev_add_to_cart"."n_add_to_cart_6", 0) AS "n_add_to_cart_6",
+    COALESCE("ev_purchase"."n_purchase_5", 0) AS "n_purchase_5",
     COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
     COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused",
     "params"."as_of" AS "as_of",
@@ -141,10 +147,16 @@ WITH "params" AS (
     "params"."as_of_minus_2592000s" AS "as_of_minus_2592000s",
     "params"."as_of_minus_31536000s" AS "as_of_minus_31536000s"
   FROM "profiles"
-  INNER JOIN "events_web_ereignisse"
-    ON "events_web_ereignisse"."member_id" = "profiles"."member_id"
-  LEFT JOIN "events_shop_bestellungen"
-    ON "events_shop_bestellungen"."member_id" = "profiles"."member_id"
+  INNER JOIN "ev_page_view"
+    ON "ev_page_view"."member_id" = "profiles"."member_id"
+  INNER JOIN "ev_session"
+    ON "ev_session"."member_id" = "profiles"."member_id"
+  INNER JOIN "ev_page_view_2"
+    ON "ev_page_view_2"."member_id" = "profiles"."member_id"
+  LEFT JOIN "ev_add_to_cart"
+    ON "ev_add_to_cart"."member_id" = "profiles"."member_id"
+  LEFT JOIN "ev_purchase"
+    ON "ev_purchase"."member_id" = "profiles"."member_id"
   INNER JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
   CROSS JOIN "params"

@@ -13,11 +13,12 @@ WITH "params" AS (
   FROM "crm"."kunden" AS "src"
   WHERE
     NOT "src"."kunden_id" IS NULL
-), "events_shop_bestellungen" AS (
+), "ev_purchase" AS (
   SELECT
     "src"."kunde" AS "member_id",
     COUNT(*) AS "n_purchase_1",
-    COUNT(CASE WHEN "src"."bestellt_am" >= "params"."as_of_minus_2592000s" THEN 1 END) AS "n_purchase_2"
+    COUNT(*) FILTER(WHERE
+      "src"."bestellt_am" >= "params"."as_of_minus_2592000s") AS "n_purchase_2"
   FROM "shop"."bestellungen" AS "src"
   CROSS JOIN "params"
   WHERE
@@ -78,15 +79,15 @@ WITH "params" AS (
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
-    COALESCE("events_shop_bestellungen"."n_purchase_1", 0) AS "n_purchase_1",
-    COALESCE("events_shop_bestellungen"."n_purchase_2", 0) AS "n_purchase_2",
+    COALESCE("ev_purchase"."n_purchase_1", 0) AS "n_purchase_1",
+    COALESCE("ev_purchase"."n_purchase_2", 0) AS "n_purchase_2",
     COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
     COALESCE("consent"."c_email_marketing_refused", 0) AS "c_email_marketing_refused",
     "params"."as_of" AS "as_of",
     "params"."as_of_minus_2592000s" AS "as_of_minus_2592000s"
   FROM "profiles"
-  INNER JOIN "events_shop_bestellungen"
-    ON "events_shop_bestellungen"."member_id" = "profiles"."member_id"
+  INNER JOIN "ev_purchase"
+    ON "ev_purchase"."member_id" = "profiles"."member_id"
   INNER JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
   CROSS JOIN "params"

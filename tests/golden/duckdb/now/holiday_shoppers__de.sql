@@ -17,28 +17,10 @@ WITH "params" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND "src"."angemeldet_am" < CAST('2025-11-01' AS DATE)
-), "events_shop_bestellungen" AS (
+), "ev_purchase" AS (
   SELECT
     "src"."kunde" AS "member_id",
-    COUNT(
-      CASE
-        WHEN (
-          STRPOS(LOWER("src"."gutschein"), 'blackfriday') > 0
-          OR "src"."gutschein" = '50%_off'
-        )
-        AND "src"."bestellt_am" >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP)
-        AND "src"."bestellt_am" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS "n_purchase_1",
-    COUNT(
-      CASE
-        WHEN "src"."umsatz" < 5
-        AND "src"."kanal" <> 'store'
-        AND "src"."bestellt_am" >= CAST('2026-09-30 23:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS "n_purchase_2"
+    COUNT(*) AS "n_purchase_1"
   FROM "shop"."bestellungen" AS "src"
   CROSS JOIN "params"
   WHERE
@@ -46,6 +28,26 @@ WITH "params" AS (
     AND NOT "src"."bestellt_am" IS NULL
     AND "src"."bestellt_am" <= "params"."as_of"
     AND "src"."bestellt_am" >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."bestellt_am" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
+    AND (
+      STRPOS(LOWER("src"."gutschein"), 'blackfriday') > 0
+      OR "src"."gutschein" = '50%_off'
+    )
+  GROUP BY
+    "src"."kunde"
+), "ev_purchase_2" AS (
+  SELECT
+    "src"."kunde" AS "member_id",
+    COUNT(*) AS "n_purchase_2"
+  FROM "shop"."bestellungen" AS "src"
+  CROSS JOIN "params"
+  WHERE
+    NOT "src"."kunde" IS NULL
+    AND NOT "src"."bestellt_am" IS NULL
+    AND "src"."bestellt_am" <= "params"."as_of"
+    AND "src"."bestellt_am" >= CAST('2026-09-30 23:00:00.000000' AS TIMESTAMP)
+    AND "src"."umsatz" < 5
+    AND "src"."kanal" <> 'store'
   GROUP BY
     "src"."kunde"
 ), "consent" AS (
@@ -94,15 +96,17 @@ WITH "params" AS (
     "profiles"."t_signup_date" AS "t_signup_date",
     "profiles"."t_age" AS "t_age",
     "profiles"."t_country" AS "t_country",
-    COALESCE("events_shop_bestellungen"."n_purchase_1", 0) AS "n_purchase_1",
-    COALESCE("events_shop_bestellungen"."n_purchase_2", 0) AS "n_purchase_2",
+    COALESCE("ev_purchase"."n_purchase_1", 0) AS "n_purchase_1",
+    COALESCE("ev_purchase_2"."n_purchase_2", 0) AS "n_purchase_2",
     COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
     COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused",
     "params"."as_of" AS "as_of",
     "params"."as_of_minus_31536000s" AS "as_of_minus_31536000s"
   FROM "profiles"
-  INNER JOIN "events_shop_bestellungen"
-    ON "events_shop_bestellungen"."member_id" = "profiles"."member_id"
+  INNER JOIN "ev_purchase"
+    ON "ev_purchase"."member_id" = "profiles"."member_id"
+  LEFT JOIN "ev_purchase_2"
+    ON "ev_purchase_2"."member_id" = "profiles"."member_id"
   INNER JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
   CROSS JOIN "params"

@@ -18,11 +18,12 @@ WITH "params" AS (
   FROM "crm"."kunden" AS "src"
   WHERE
     NOT "src"."kunden_id" IS NULL AND "src"."clv" >= 500
-), "events_shop_bestellungen" AS (
+), "ev_purchase" AS (
   SELECT
     "src"."kunde" AS "member_id",
-    COUNT(CASE WHEN "src"."bestellt_am" >= "params"."as_of_minus_31536000s" THEN 1 END) AS "n_purchase_1",
-    COUNT(CASE WHEN "src"."bestellt_am" >= "params"."as_of_minus_7776000s" THEN 1 END) AS "n_purchase_2"
+    COUNT(*) AS "n_purchase_1",
+    COUNT(*) FILTER(WHERE
+      "src"."bestellt_am" >= "params"."as_of_minus_7776000s") AS "n_purchase_2"
   FROM "shop"."bestellungen" AS "src"
   CROSS JOIN "params"
   WHERE
@@ -78,8 +79,8 @@ WITH "params" AS (
     "profiles"."t_lifetime_value" AS "t_lifetime_value",
     "profiles"."t_is_employee" AS "t_is_employee",
     "profiles"."t_last_login_at" AS "t_last_login_at",
-    COALESCE("events_shop_bestellungen"."n_purchase_1", 0) AS "n_purchase_1",
-    COALESCE("events_shop_bestellungen"."n_purchase_2", 0) AS "n_purchase_2",
+    COALESCE("ev_purchase"."n_purchase_1", 0) AS "n_purchase_1",
+    COALESCE("ev_purchase"."n_purchase_2", 0) AS "n_purchase_2",
     COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
     COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused",
     "params"."as_of" AS "as_of",
@@ -87,8 +88,8 @@ WITH "params" AS (
     "params"."as_of_minus_7776000s" AS "as_of_minus_7776000s",
     "params"."as_of_minus_31536000s" AS "as_of_minus_31536000s"
   FROM "profiles"
-  INNER JOIN "events_shop_bestellungen"
-    ON "events_shop_bestellungen"."member_id" = "profiles"."member_id"
+  INNER JOIN "ev_purchase"
+    ON "ev_purchase"."member_id" = "profiles"."member_id"
   INNER JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
   CROSS JOIN "params"

@@ -16,7 +16,7 @@ WITH "params" AS (
   FROM "crm"."kunden" AS "src"
   WHERE
     NOT "src"."kunden_id" IS NULL AND "src"."alter" >= 18
-), "events_shop_bestellungen" AS (
+), "ev_purchase" AS (
   SELECT
     "src"."kunde" AS "member_id",
     COUNT(*) AS "n_purchase_1"
@@ -34,12 +34,12 @@ WITH "params" AS (
     "profiles"."t_signup_date" AS "t_signup_date",
     "profiles"."t_age" AS "t_age",
     "profiles"."t_is_employee" AS "t_is_employee",
-    COALESCE("events_shop_bestellungen"."n_purchase_1", 0) AS "n_purchase_1",
+    COALESCE("ev_purchase"."n_purchase_1", 0) AS "n_purchase_1",
     "params"."as_of" AS "as_of",
     "params"."as_of_minus_2592000s" AS "as_of_minus_2592000s"
   FROM "profiles"
-  LEFT JOIN "events_shop_bestellungen"
-    ON "events_shop_bestellungen"."member_id" = "profiles"."member_id"
+  LEFT JOIN "ev_purchase"
+    ON "ev_purchase"."member_id" = "profiles"."member_id"
   CROSS JOIN "params"
 ), "aud_existing_customers" AS (
   SELECT

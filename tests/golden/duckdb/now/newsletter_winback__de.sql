@@ -18,7 +18,7 @@ WITH "params" AS (
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."email" IS NULL
     AND "src"."treuestufe" IS NULL
-), "events_shop_bestellungen" AS (
+), "ev_purchase" AS (
   SELECT
     "src"."kunde" AS "member_id",
     COUNT(*) AS "n_purchase_1"
@@ -31,7 +31,7 @@ WITH "params" AS (
     AND "src"."bestellt_am" >= CAST('2026-06-01 00:00:00.000000' AS TIMESTAMP)
   GROUP BY
     "src"."kunde"
-), "events_web_ereignisse" AS (
+), "ev_page_view" AS (
   SELECT
     "src"."kunden_id" AS "member_id",
     COUNT(*) AS "n_page_view_2"
@@ -41,8 +41,8 @@ WITH "params" AS (
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."zeitpunkt" IS NULL
     AND "src"."zeitpunkt" <= "params"."as_of"
-    AND "src"."ereignis" = 'seitenaufruf'
     AND "src"."zeitpunkt" >= "params"."as_of_minus_1800s"
+    AND "src"."ereignis" = 'seitenaufruf'
   GROUP BY
     "src"."kunden_id"
 ), "consent" AS (
@@ -100,17 +100,17 @@ WITH "params" AS (
     "profiles"."t_email" AS "t_email",
     "profiles"."t_loyalty_tier" AS "t_loyalty_tier",
     "profiles"."t_is_employee" AS "t_is_employee",
-    COALESCE("events_shop_bestellungen"."n_purchase_1", 0) AS "n_purchase_1",
-    COALESCE("events_web_ereignisse"."n_page_view_2", 0) AS "n_page_view_2",
+    COALESCE("ev_purchase"."n_purchase_1", 0) AS "n_purchase_1",
+    COALESCE("ev_page_view"."n_page_view_2", 0) AS "n_page_view_2",
     COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
     COALESCE("consent"."c_email_marketing_refused", 0) AS "c_email_marketing_refused",
     "params"."as_of" AS "as_of",
     "params"."as_of_minus_1800s" AS "as_of_minus_1800s"
   FROM "profiles"
-  LEFT JOIN "events_shop_bestellungen"
-    ON "events_shop_bestellungen"."member_id" = "profiles"."member_id"
-  LEFT JOIN "events_web_ereignisse"
-    ON "events_web_ereignisse"."member_id" = "profiles"."member_id"
+  LEFT JOIN "ev_purchase"
+    ON "ev_purchase"."member_id" = "profiles"."member_id"
+  LEFT JOIN "ev_page_view"
+    ON "ev_page_view"."member_id" = "profiles"."member_id"
   INNER JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
   CROSS JOIN "params"

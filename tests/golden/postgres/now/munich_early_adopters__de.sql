@@ -23,14 +23,13 @@ WITH "params" AS (
   SELECT
     "src"."kunden_id" AS "member_id",
     MIN(CASE WHEN "src"."ereignis" = 'sitzung' THEN "src"."zeitpunkt" END) AS "min_session_started_at_1",
-    COUNT(CASE WHEN "src"."ereignis" = 'sitzung' THEN "src"."zeitpunkt" END) AS "n_session_started_at_2",
     COUNT(
       CASE
         WHEN "src"."ereignis" = 'sitzung'
         AND "src"."zeitpunkt" >= CAST('2026-09-01 00:00:00.000000' AS TIMESTAMP)
         THEN 1
       END
-    ) AS "n_session_3",
+    ) AS "n_session_2",
     COUNT(
       CASE
         WHEN "src"."ereignis" = 'warenkorb'
@@ -39,7 +38,7 @@ WITH "params" AS (
         AND "src"."zeitpunkt" >= "params"."as_of_minus_5184000s"
         THEN 1
       END
-    ) AS "n_add_to_cart_4"
+    ) AS "n_add_to_cart_3"
   FROM "web"."ereignisse" AS "src"
   CROSS JOIN "params"
   WHERE
@@ -54,7 +53,7 @@ WITH "params" AS (
 ), "events_shop_bestellungen" AS (
   SELECT
     "src"."kunde" AS "member_id",
-    COUNT(*) AS "n_purchase_5"
+    COUNT(*) AS "n_purchase_4"
   FROM "shop"."bestellungen" AS "src"
   CROSS JOIN "params"
   WHERE
@@ -148,10 +147,9 @@ WITH "params" AS (
     "profiles"."t_city" AS "t_city",
     "profiles"."t_signup_date" AS "t_signup_date",
     "events_web_ereignisse"."min_session_started_at_1" AS "min_session_started_at_1",
-    COALESCE("events_web_ereignisse"."n_session_started_at_2", 0) AS "n_session_started_at_2",
-    COALESCE("events_web_ereignisse"."n_session_3", 0) AS "n_session_3",
-    COALESCE("events_web_ereignisse"."n_add_to_cart_4", 0) AS "n_add_to_cart_4",
-    COALESCE("events_shop_bestellungen"."n_purchase_5", 0) AS "n_purchase_5",
+    COALESCE("events_web_ereignisse"."n_session_2", 0) AS "n_session_2",
+    COALESCE("events_web_ereignisse"."n_add_to_cart_3", 0) AS "n_add_to_cart_3",
+    COALESCE("events_shop_bestellungen"."n_purchase_4", 0) AS "n_purchase_4",
     COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
     COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused",
     COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
@@ -173,15 +171,15 @@ WITH "params" AS (
     "member_id"
   FROM "facts"
   WHERE
-    "n_session_started_at_2" > 0
+    NOT "min_session_started_at_1" IS NULL
     AND "min_session_started_at_1" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
-    AND "n_session_3" >= 1
-    AND "n_add_to_cart_4" >= 1
+    AND "n_session_2" >= 1
+    AND "n_add_to_cart_3" >= 1
     AND NOT (
       (
         NOT "t_signup_date" IS NULL AND "t_signup_date" >= CAST('2026-10-02' AS DATE)
       )
-      OR "n_purchase_5" >= 1
+      OR "n_purchase_4" >= 1
     )
     AND "c_ads_personalization_granted" = 1
     AND "c_ads_personalization_refused" = 0

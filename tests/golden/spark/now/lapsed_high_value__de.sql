@@ -25,7 +25,7 @@ WITH `params` AS (
 ), `events_shop_bestellungen` AS (
   SELECT
     `src`.`kunde` AS `member_id`,
-    COUNT(CASE WHEN `src`.`bestellt_am` >= `params`.`as_of_minus_31536000s` THEN 1 END) AS `n_purchase_1`,
+    COUNT(*) AS `n_purchase_1`,
     COUNT(CASE WHEN `src`.`bestellt_am` >= `params`.`as_of_minus_7776000s` THEN 1 END) AS `n_purchase_2`
   FROM `shop`.`bestellungen` AS `src`
   CROSS JOIN `params`
