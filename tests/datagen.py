@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -483,6 +484,13 @@ def member_ids(rows: list[tuple[Any, ...]]) -> set[Any]:
     return {r[0] for r in rows}
 
 
+#: How often each plan shape DuckDB gets (docs/sql.md, "scan strategy") was compared, so a
+#: differential test can show it exercised them (counted per process).
+SHAPE_MARKERS = {"packed": '"packed" AS (', "semi_join": '"profiles"."member_id" IN (',
+                 "filter_aggregate": "FILTER(WHERE", "packed_inverted": "THEN 0 ELSE"}
+SHAPES: Counter[str] = Counter()
+
+
 def check_scenario(scn: Scenario, engine: Any, *, seed: object = None, ascii_case: bool = False,
                    session_sql: Sequence[str] = ()) -> int:
     """Load ``scn`` into ``engine`` and compare every audience's SQL result with the
@@ -497,6 +505,7 @@ def check_scenario(scn: Scenario, engine: Any, *, seed: object = None, ascii_cas
         checked = scn.checked(aud)
         expected = evaluate(checked, scn.data, as_of=scn.as_of, ascii_case_folding=ascii_case)
         sql = compile_sql(checked, engine.dialect, scn.as_of)
+        SHAPES.update(name for name, marker in SHAPE_MARKERS.items() if marker in sql)
         try:
             got = member_ids(engine.query(sql))
         except Exception as exc:  # the engine rejected our SQL: also a reproducible failure

@@ -591,3 +591,19 @@ def test_duckdb_plan_shapes() -> None:
         assert c.count("FROM ev.events") == (2 if duck else 1), dialect
         assert w.count("FROM ev.orders") == 1, dialect  # read whole anyway: one pass
         assert ("FILTER(WHERE" in w) == duck, dialect
+
+
+def test_many_conditions_span_several_bit_words(engine: Engine) -> None:
+    """70 scans of one table (DuckDB packs their tests into two 62-bit words), with tests
+    that hold without rows (``at most``) stored negated."""
+    if engine.name in ("spark", "clickhouse"):
+        pytest.skip("70 joins: covered on the fast engines")
+    d = AS_OF - DAY
+    views = [ev(i, d, "view", path=f"/p{i}") for i in range(70)] + [ev(1, d, "view", path="/p1")]
+    data = {"crm.people": people(*range(70), 100), "ev.events": views}
+    anyof = " or ".join(f'(performed view where path = "/p{i}")' for i in range(70))
+    text = aud(f'({anyof}) and (performed view where path = "/p7" at most 0 times) '
+               'and (performed view where path = "/p1" at most 1 time)')
+    assert members(engine, text, data) == set(range(70)) - {1, 7}
+    res = compile_audience(checked_from(text), "duckdb", as_of=AS_OF)
+    assert res.query is not None and '"packed_1"' in res.query.sql and "THEN 0 ELSE" in res.query.sql

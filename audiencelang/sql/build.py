@@ -196,6 +196,35 @@ class Builder:
         if not rest:
             rest.append(P.Const(True))
         self.rest: P.Cond = rest[0] if len(rest) == 1 else P.And(tuple(rest))
+        self._plan_packing(scan_of)
+
+    def _plan_packing(self, scan_of: dict[str, str]) -> None:
+        """``packed``: the LEFT-joined scans whose tests are packed into bit words (dialects
+        with ``packed_facts``, when two or more scans would be LEFT-joined): each such scan
+        evaluates its own aggregate tests per user into bits, one ``UNION ALL`` + ``BIT_OR``
+        by user gathers them, and ``facts`` joins that once instead of every scan. A bit
+        holds the test (or, for a test that is true for a profile without rows, its
+        negation), so a profile missing from a scan reads 0 and each test keeps its value."""
+        self.packed: list[P.Scan] = []
+        self.atoms: dict[P.AggTest, tuple[int, int, bool]] = {}  # test -> (word, mask, inverted)
+        self.words = 0
+        if not self.d.packed_facts:
+            return
+        left = [s for s in self.plan.scans if s.name not in self.required_scans and s.name not in self.semi_scans]
+        if len(left) < 2:
+            return
+        tests = _agg_tests(self.plan)
+        word, bit = 0, 0
+        for s in left:
+            for t in tests:
+                if scan_of.get(t.column) != s.name:
+                    continue
+                if bit == _WORD_BITS:
+                    word, bit = word + 1, 0
+                self.atoms[t] = (word, 1 << bit, _without_rows(t))
+                bit += 1
+        self.packed = left
+        self.words = word + 1
 
     @staticmethod
     def _join_kind(inner: bool) -> dict[str, str]:
@@ -411,6 +440,11 @@ class Builder:
         if isinstance(c, P.Test):
             return self.test(c, scope, param_scope, negated)
         if isinstance(c, P.AggTest):
+            atom = self.atoms.get(c)
+            if atom is not None:
+                word, mask, inverted = atom
+                bits = exp.Paren(this=exp.BitwiseAnd(this=col(_word(word)), expression=num(mask)))
+                return (exp.EQ if inverted else exp.NEQ)(this=bits, expression=num(0))
             return self.agg_test(c)
         if isinstance(c, P.ConsentHolds):
             return self.consent_holds(c.purpose)
@@ -421,8 +455,42 @@ class Builder:
         if isinstance(c, P.Not):
             return not_(self.cond(c.operand, scope, param_scope, not negated))
         if isinstance(c, P.And):
-            return and_([self.cond(x, scope, param_scope, negated) for x in c.items])
-        return or_([self.cond(x, scope, param_scope, negated) for x in c.items])
+            return and_(self.items(c.items, True, scope, param_scope, negated))
+        return or_(self.items(c.items, False, scope, param_scope, negated))
+
+    def items(self, items: tuple[P.Cond, ...], conj: bool, scope: str | None, param_scope: str | None,
+              negated: bool) -> list[exp.Expr]:
+        """The operands of an ``and`` (``conj``) / ``or``; packed tests of one word and
+        polarity become one mask test: ``(w & M) = M`` (all set), ``(w & M) <> 0`` (any set),
+        ``(w & M) = 0`` (all clear), ``(w & M) <> M`` (any clear)."""
+        groups: dict[tuple[int, bool], int] = {}
+        for x in items:
+            atom = self.atoms.get(x) if isinstance(x, P.AggTest) else None
+            if atom is not None:
+                groups[(atom[0], atom[2])] = groups.get((atom[0], atom[2]), 0) | atom[1]
+        out: list[exp.Expr] = []
+        done: set[tuple[int, bool]] = set()
+        for x in items:
+            atom = self.atoms.get(x) if isinstance(x, P.AggTest) else None
+            if atom is None:
+                out.append(self.cond(x, scope, param_scope, negated))
+                continue
+            key = (atom[0], atom[2])
+            if key in done:
+                continue
+            done.add(key)
+            mask = groups[key]
+            if mask == atom[1]:
+                out.append(self.cond(x, scope, param_scope, negated))
+                continue
+            bits = exp.Paren(this=exp.BitwiseAnd(this=col(_word(atom[0])), expression=num(mask)))
+            inverted = atom[2]
+            # all hold: every bit set (or clear, inverted); any holds: some bit set (clear)
+            if conj:
+                out.append(exp.EQ(this=bits, expression=num(0 if inverted else mask)))
+            else:
+                out.append(exp.NEQ(this=bits, expression=num(mask if inverted else 0)))
+        return out
 
     # ------------------------------------------------------------------ CTEs
 
@@ -666,6 +734,49 @@ class Builder:
         )
         return [("consent", consent)]
 
+    def scan_facts(self, s: P.Scan) -> list[exp.Expr]:
+        """The scan's aggregate columns as ``facts`` reads them (count/sum 0 without rows)."""
+        items: list[exp.Expr] = []
+        for a in s.aggregates:
+            if a.func in ("count", "sum"):
+                value: exp.Expr = self.f(exp.Coalesce, this=col(a.name, s.name), expressions=[num(0)])
+                if a.func == "sum" and self.d.round_sums is not None:
+                    value = self.f(exp.Round, this=value, decimals=num(self.d.round_sums))
+                items.append(alias(value, a.name))
+            else:
+                items.append(alias(col(a.name, s.name), a.name))
+        return items
+
+    def packed_cte(self) -> exp.Select:
+        """``SELECT member_id, BIT_OR(w0) ... FROM (one SELECT per packed scan UNION ALL ...)
+        GROUP BY member_id``: every packed test as one bit (see :meth:`_plan_packing`)."""
+        parts: list[exp.Select] = []
+        for s in self.packed:
+            inner_items = [alias(col("member_id", s.name), "member_id"), *self.scan_facts(s)]
+            if self.plan.as_of is None:
+                inner_items += [alias(col(param_name(b), PARAMS), param_name(b)) for b in self.plan.bounds]
+            inner = exp.Select(expressions=inner_items, **self._from(cte_ref(s.name), self._params_join()))
+            words: list[exp.Expr] = [num(0)] * self.words
+            for t, (word, mask, inverted) in self.atoms.items():
+                if not any(a.name == t.column for a in s.aggregates):
+                    continue
+                hit, miss = (num(0), num(mask)) if inverted else (num(mask), num(0))
+                case = self.f(exp.Case, ifs=[self.f(exp.If, this=self.agg_test(t), true=hit)], default=miss)
+                words[word] = case if words[word] == num(0) else exp.Add(this=words[word], expression=case)
+            parts.append(exp.Select(
+                expressions=[col("member_id"), *(alias(w, _word(i)) for i, w in enumerate(words))],
+                **self._from(exp.Subquery(this=inner, alias=exp.TableAlias(this=ident("scan")))),
+            ))
+        union: exp.Expr = parts[0]
+        for part in parts[1:]:
+            union = exp.Union(this=union, expression=part, distinct=False)
+        return exp.Select(
+            expressions=[col("member_id"),
+                         *(alias(self.f(exp.BitwiseOrAgg, this=col(_word(i))), _word(i)) for i in range(self.words))],
+            group=exp.Group(expressions=[col("member_id")]),
+            **self._from(exp.Subquery(this=union, alias=exp.TableAlias(this=ident("bits")))),
+        )
+
     def facts_cte(self) -> exp.Select:
         pr = "profiles"
         # every column aliased: ClickHouse names an unaliased "t"."c" of a join "t.c"
@@ -677,17 +788,19 @@ class Builder:
             if s.name in self.semi_scans:
                 semi.append(self.semi_join(s))
                 continue
-            for a in s.aggregates:
-                if a.func in ("count", "sum"):
-                    value: exp.Expr = self.f(exp.Coalesce, this=col(a.name, s.name), expressions=[num(0)])
-                    if a.func == "sum" and self.d.round_sums is not None:
-                        value = self.f(exp.Round, this=value, decimals=num(self.d.round_sums))
-                    items.append(alias(value, a.name))
-                else:
-                    items.append(alias(col(a.name, s.name), a.name))
+            if s in self.packed:
+                continue
+            items += self.scan_facts(s)
             joins.append(exp.Join(
                 this=cte_ref(s.name), **self._join_kind(s.name in self.required_scans),
                 on=exp.EQ(this=col("member_id", s.name), expression=col("member_id", pr)),
+            ))
+        if self.packed:
+            items += [alias(self.f(exp.Coalesce, this=col(_word(i), PACKED), expressions=[num(0)]), _word(i))
+                      for i in range(self.words)]
+            joins.append(exp.Join(
+                this=cte_ref(PACKED), side="LEFT",
+                on=exp.EQ(this=col("member_id", PACKED), expression=col("member_id", pr)),
             ))
         if self.plan.consent is not None:
             for p in self.plan.consent.purposes:
@@ -711,6 +824,8 @@ class Builder:
         for s in self.plan.scans:
             if s.name not in self.semi_scans:
                 ctes.append((s.name, self.scan_cte(s)))
+        if self.packed:
+            ctes.append((PACKED, self.packed_cte()))
         if self.plan.consent is not None:
             ctes.extend(self.consent_ctes(self.plan.consent))
         ctes.append(("facts", self.facts_cte()))
@@ -790,6 +905,44 @@ _OP_SELECTIVITY = {
     "=": 0.005, "starts_with": 0.005, "ends_with": 0.005, "contains": 0.005, "is_null": 0.005,
     "!=": 0.995, "not_in": 0.995, "is_not_null": 0.995,
 }
+
+
+PACKED = "packed"
+_WORD_BITS = 62  # bits per BIGINT word (the sign bit stays clear)
+
+
+def _word(i: int) -> str:
+    return f"packed_{i}"
+
+
+def _agg_tests(plan: P.Plan) -> list[P.AggTest]:
+    """Every distinct aggregate test of the statement, in order of appearance."""
+    out: dict[P.AggTest, None] = {}
+
+    def walk(c: P.Cond) -> None:
+        if isinstance(c, P.AggTest):
+            out.setdefault(c)
+        elif isinstance(c, (P.And, P.Or)):
+            for x in c.items:
+                walk(x)
+        elif isinstance(c, P.Not):
+            walk(c.operand)
+
+    for sub in plan.audiences:
+        walk(sub.membership)
+    walk(plan.membership)
+    return list(out)
+
+
+def _without_rows(t: P.AggTest) -> bool:
+    """The test's value for a profile without rows in its scan (count/sum read 0; avg, min
+    and max have no value)."""
+    if t.func in ("avg", "min", "max"):
+        return t.op == "is_null"
+    if t.op in ("is_null", "is_not_null"):
+        return t.op == "is_not_null"
+    assert t.value is not None and t.value.kind == "number", t
+    return _ZERO_CMP[t.op](Decimal(0), Decimal(t.value.text))
 
 
 def _is_exists(t: P.AggTest) -> bool:

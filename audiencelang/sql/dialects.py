@@ -58,6 +58,9 @@ class DialectProfile:
     # ``member_id IN (SELECT user ...)`` when the top-level trait tests look selective: the
     # engine filters the event rows by the profiles while reading them (DuckDB's join filters)
     semi_join_exists: bool = False
+    # the tests of LEFT-joined scans packed into BIGINT bit words gathered by one BIT_OR
+    # (one join instead of one per scan): see Builder._plan_packing
+    packed_facts: bool = False
     functions: frozenset[str] = frozenset()
 
     def instant_cast(self) -> exp.DataType | None:
@@ -82,8 +85,8 @@ DIALECTS: dict[str, DialectProfile] = {
     for p in (
         DialectProfile("duckdb", _TS, _DATE, "at_time_zone", epoch_us="EPOCH_US", semi_join_scans=True,
                        split_scans=True,
-                       filter_aggregates=True, semi_join_exists=True,
-                       functions=_fns("STRPOS", "CURRENT_TIMESTAMP", "EPOCH_US")),
+                       filter_aggregates=True, semi_join_exists=True, packed_facts=True,
+                       functions=_fns("STRPOS", "CURRENT_TIMESTAMP", "EPOCH_US", "BIT_OR")),
         DialectProfile("postgres", _TS, _DATE, "at_time_zone", strings="chr_backslash",
                        lower_collation="und-x-icu",
                        functions=_fns("POSITION", "CHR", "REPLACE", "CURRENT_TIMESTAMP")),

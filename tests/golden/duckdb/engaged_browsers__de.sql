@@ -72,6 +72,34 @@ WITH "profiles" AS (
     AND "src"."bestellt_am" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
   GROUP BY
     "src"."kunde"
+), "packed" AS (
+  SELECT
+    "member_id",
+    BIT_OR("packed_0") AS "packed_0"
+  FROM (
+    SELECT
+      "member_id",
+      CASE WHEN "n_add_to_cart_4" <= 2 THEN 0 ELSE 1 END + CASE WHEN "n_add_to_cart_6" >= 5 THEN 2 ELSE 0 END AS "packed_0"
+    FROM (
+      SELECT
+        "ev_add_to_cart"."member_id" AS "member_id",
+        COALESCE("ev_add_to_cart"."n_add_to_cart_4", 0) AS "n_add_to_cart_4",
+        COALESCE("ev_add_to_cart"."n_add_to_cart_6", 0) AS "n_add_to_cart_6"
+      FROM "ev_add_to_cart"
+    ) AS "scan"
+    UNION ALL
+    SELECT
+      "member_id",
+      CASE WHEN "n_purchase_5" >= 1 THEN 4 ELSE 0 END AS "packed_0"
+    FROM (
+      SELECT
+        "ev_purchase"."member_id" AS "member_id",
+        COALESCE("ev_purchase"."n_purchase_5", 0) AS "n_purchase_5"
+      FROM "ev_purchase"
+    ) AS "scan"
+  ) AS "bits"
+  GROUP BY
+    "member_id"
 ), "consent" AS (
   SELECT
     "src"."kunden_id" AS "member_id",
@@ -117,9 +145,7 @@ WITH "profiles" AS (
     COALESCE("ev_page_view"."n_page_view_1", 0) AS "n_page_view_1",
     COALESCE("ev_session"."n_session_2", 0) AS "n_session_2",
     COALESCE("ev_page_view_2"."n_page_view_3", 0) AS "n_page_view_3",
-    COALESCE("ev_add_to_cart"."n_add_to_cart_4", 0) AS "n_add_to_cart_4",
-    COALESCE("ev_add_to_cart"."n_add_to_cart_6", 0) AS "n_add_to_cart_6",
-    COALESCE("ev_purchase"."n_purchase_5", 0) AS "n_purchase_5",
+    COALESCE("packed"."packed_0", 0) AS "packed_0",
     COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
     COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused"
   FROM "profiles"
@@ -129,10 +155,8 @@ WITH "profiles" AS (
     ON "ev_session"."member_id" = "profiles"."member_id"
   INNER JOIN "ev_page_view_2"
     ON "ev_page_view_2"."member_id" = "profiles"."member_id"
-  LEFT JOIN "ev_add_to_cart"
-    ON "ev_add_to_cart"."member_id" = "profiles"."member_id"
-  LEFT JOIN "ev_purchase"
-    ON "ev_purchase"."member_id" = "profiles"."member_id"
+  LEFT JOIN "packed"
+    ON "packed"."member_id" = "profiles"."member_id"
   INNER JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
 ), "members" AS (
@@ -143,10 +167,12 @@ WITH "profiles" AS (
     "n_page_view_1" >= 5
     AND "n_session_2" >= 5
     AND "n_page_view_3" >= 3
-    AND "n_add_to_cart_4" <= 2
+    AND (
+      "packed_0" & 1
+    ) = 0
     AND NOT (
-      "n_purchase_5" >= 1 OR "n_add_to_cart_6" >= 5
-    )
+      "packed_0" & 6
+    ) <> 0
     AND "c_ads_personalization_granted" = 1
     AND "c_ads_personalization_refused" = 0
 )

@@ -36,6 +36,33 @@ WITH "profiles" AS (
     AND "src"."type_evenement" = 'vue_page'
   GROUP BY
     "src"."client_id"
+), "packed" AS (
+  SELECT
+    "member_id",
+    BIT_OR("packed_0") AS "packed_0"
+  FROM (
+    SELECT
+      "member_id",
+      CASE WHEN "n_purchase_1" >= 1 THEN 1 ELSE 0 END AS "packed_0"
+    FROM (
+      SELECT
+        "ev_purchase"."member_id" AS "member_id",
+        COALESCE("ev_purchase"."n_purchase_1", 0) AS "n_purchase_1"
+      FROM "ev_purchase"
+    ) AS "scan"
+    UNION ALL
+    SELECT
+      "member_id",
+      CASE WHEN "n_page_view_2" >= 1 THEN 2 ELSE 0 END AS "packed_0"
+    FROM (
+      SELECT
+        "ev_page_view"."member_id" AS "member_id",
+        COALESCE("ev_page_view"."n_page_view_2", 0) AS "n_page_view_2"
+      FROM "ev_page_view"
+    ) AS "scan"
+  ) AS "bits"
+  GROUP BY
+    "member_id"
 ), "consent" AS (
   SELECT
     "src"."client_id" AS "member_id",
@@ -92,15 +119,12 @@ WITH "profiles" AS (
     "profiles"."t_email" AS "t_email",
     "profiles"."t_loyalty_tier" AS "t_loyalty_tier",
     "profiles"."t_is_employee" AS "t_is_employee",
-    COALESCE("ev_purchase"."n_purchase_1", 0) AS "n_purchase_1",
-    COALESCE("ev_page_view"."n_page_view_2", 0) AS "n_page_view_2",
+    COALESCE("packed"."packed_0", 0) AS "packed_0",
     COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
     COALESCE("consent"."c_email_marketing_refused", 0) AS "c_email_marketing_refused"
   FROM "profiles"
-  LEFT JOIN "ev_purchase"
-    ON "ev_purchase"."member_id" = "profiles"."member_id"
-  LEFT JOIN "ev_page_view"
-    ON "ev_page_view"."member_id" = "profiles"."member_id"
+  LEFT JOIN "packed"
+    ON "packed"."member_id" = "profiles"."member_id"
   INNER JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
 ), "members" AS (
@@ -110,7 +134,9 @@ WITH "profiles" AS (
   WHERE
     "c_email_marketing_granted" = 1
     AND "c_email_marketing_refused" = 0
-    AND NOT "n_purchase_1" >= 1
+    AND NOT (
+      "packed_0" & 1
+    ) <> 0
     AND NOT (
       (
         NOT "t_email" IS NULL
@@ -123,7 +149,9 @@ WITH "profiles" AS (
       OR (
         NOT "t_is_employee" IS NULL AND "t_is_employee" <> FALSE
       )
-      OR "n_page_view_2" >= 1
+      OR (
+        "packed_0" & 2
+      ) <> 0
     )
     AND "c_email_marketing_granted" = 1
     AND "c_email_marketing_refused" = 0
