@@ -5,6 +5,7 @@ windows). Good SQL reads the table about once whatever the number of conditions
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import tempfile
 from pathlib import Path
@@ -28,6 +29,24 @@ def condition(i: int) -> str:
     if kind == 1:
         return f'performed add_to_cart where category = "{_CATS[i % 5]}"{count} in last {days} days'
     return f'performed session where device = "{_DEVICES[i % 3]}"{count} in last {days} days'
+
+
+def widest_days(k: int) -> int:
+    return max(7 * (1 + i % 8) for i in range(k))
+
+
+def floor_sql(k: int, per_user: bool) -> str:
+    """The scan floor of ``k`` conditions (as in the sql section): ``count(*)`` of the rows
+    of ``web.ereignisse`` inside the widest window; ``per_user``: ``count(DISTINCT user)``
+    there, one hash aggregate by user (the least work of any per-profile answer)."""
+    lower = AS_OF - dt.timedelta(days=widest_days(k))
+    what = "count(DISTINCT kunden_id)" if per_user else "count(*)"
+    return (f"SELECT {what} FROM web.ereignisse WHERE zeitpunkt >= TIMESTAMP '{_naive(lower)}' "
+            f"AND zeitpunkt <= TIMESTAMP '{_naive(AS_OF)}'")
+
+
+def _naive(t: dt.datetime) -> str:
+    return t.astimezone(dt.UTC).replace(tzinfo=None).isoformat(sep=" ")
 
 
 def audience(k: int) -> str:
@@ -86,6 +105,7 @@ def run(quick: bool, con: Any | None, *, data_label: str, plot_path: Path) -> di
         # SQL side: interleaved over sizes (round-robin), one warm-up round
         if sql and con is not None:
             samples: dict[int, list[float]] = {k: [] for k in sizes}
+            floors: dict[tuple[int, bool], list[float]] = {(k, u): [] for k in sizes for u in (False, True)}
             members: dict[int, int] = {}
             for r in range(runs + 1):
                 order = sizes if r % 2 == 0 else list(reversed(sizes))
@@ -94,7 +114,14 @@ def run(quick: bool, con: Any | None, *, data_label: str, plot_path: Path) -> di
                     members[k] = len(next(iter(res.values())))
                     if r:
                         samples[k].append(t)
+                    for u in (False, True):
+                        t, _ = timed(lambda k=k, u=u: con.execute(floor_sql(k, u)).fetchall())
+                        if r:
+                            floors[(k, u)].append(t)
             for k in sizes:
+                out["rows"][str(k)]["floor"] = summarize(floors[(k, False)])
+                out["rows"][str(k)]["user_floor"] = summarize(floors[(k, True)])
+                out["rows"][str(k)]["widest_days"] = widest_days(k)
                 out["rows"][str(k)]["sql"] = summarize(samples[k])
                 out["rows"][str(k)]["members"] = members[k]
                 out["rows"][str(k)]["sql_chars"] = len(sql[k])
@@ -122,6 +149,11 @@ def plot(result: dict[str, Any], data_label: str, path: Path) -> str | None:
         hi = [r["sql"]["max"] for r in rows]
         ax1.plot(sizes, sql, "o-", label="generated SQL (median)")
         ax1.fill_between(sizes, lo, hi, alpha=0.2, label="min-max")
+        for key, label, style in (("user_floor", "user floor (count distinct user)", "s--"),
+                                  ("floor", "scan floor (count(*))", "^:")):
+            ys = [r.get(key, {}).get("median") for r in rows]
+            if all(v is not None for v in ys):
+                ax1.plot(sizes, ys, style, label=label)
         ax1.set_ylim(bottom=0)
         ax1.legend()
     else:

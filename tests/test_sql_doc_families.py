@@ -16,7 +16,7 @@ HEADER = re.compile(r"^-- audience gmail_buyers \| market de \| dialect (\w+) ")
 def test_dialect_family_examples_are_what_compile_prints() -> None:
     blocks = re.findall(r"```sql\n(.*?)```", (REPO / "docs" / "sql.md").read_text(encoding="utf-8"), re.S)
     shown = {m.group(1): b for b in blocks if (m := HEADER.match(b))}
-    assert set(shown) == {"postgres", "bigquery", "spark", "clickhouse", "tsql"}
+    assert set(shown) == {"duckdb", "postgres", "bigquery", "spark", "clickhouse", "tsql"}
     project = load_project(REPO / "tests" / "fixtures" / "sqldoc")
     as_of = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
     for dialect, text in shown.items():

@@ -842,9 +842,10 @@ class Builder:
         member_items: list[exp.Expr] = [col("member_id")]
         if out.identifier is not None:
             member_items.append(alias(col(out.identifier), "identifier"))
+        everyone = isinstance(self.rest, P.Const) and self.rest.value  # all said in joins and profiles
         ctes.append(("members", exp.Select(
             expressions=member_items,
-            where=exp.Where(this=self.cond(self.rest, None, None)),
+            **({} if everyone else {"where": exp.Where(this=self.cond(self.rest, None, None))}),
             **self._from(cte_ref(prev)),
         )))
         final_cols = ["member_id"] + (["identifier"] if out.identifier is not None else [])
