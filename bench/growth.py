@@ -31,6 +31,33 @@ def condition(i: int) -> str:
     return f'performed session where device = "{_DEVICES[i % 3]}"{count} in last {days} days'
 
 
+def _filter_sql(i: int) -> str:
+    """Condition ``i``'s row filter on the physical table (market de), for counting rows."""
+    kind = i % 3
+    if kind == 0:
+        return f"ereignis = 'seitenaufruf' AND starts_with(pfad, '{_PATHS[i % 5]}')"
+    if kind == 1:
+        return f"ereignis = 'warenkorb' AND kategorie = '{_CATS[i % 5]}'"
+    return f"ereignis = 'sitzung' AND geraet = '{_DEVICES[i % 3]}'"
+
+
+def rows_read_sql(k: int) -> str:
+    """Rows the conditions read: per distinct row filter, the rows inside its widest window,
+    summed (a row matching two filters counts twice), and the rows of their union."""
+    widest: dict[str, int] = {}
+    for i in range(k):
+        f = _filter_sql(i)
+        widest[f] = max(widest.get(f, 0), 7 * (1 + i % 8))
+
+    def rows(f: str, days: int) -> str:
+        lower = _naive(AS_OF - dt.timedelta(days=days))
+        return f"(zeitpunkt >= TIMESTAMP '{lower}' AND zeitpunkt <= TIMESTAMP '{_naive(AS_OF)}' AND {f})"
+
+    summed = " + ".join(f"count(*) FILTER (WHERE {rows(f, d)})" for f, d in widest.items())
+    union = " OR ".join(rows(f, d) for f, d in widest.items())
+    return f"SELECT {summed}, count(*) FILTER (WHERE {union}), {len(widest)} FROM web.ereignisse"
+
+
 def widest_days(k: int) -> int:
     return max(7 * (1 + i % 8) for i in range(k))
 
@@ -119,6 +146,8 @@ def run(quick: bool, con: Any | None, *, data_label: str, plot_path: Path) -> di
                         if r:
                             floors[(k, u)].append(t)
             for k in sizes:
+                summed, union, filters = con.execute(rows_read_sql(k)).fetchone()
+                out["rows"][str(k)].update(rows_read=int(summed), rows_union=int(union), row_filters=int(filters))
                 out["rows"][str(k)]["floor"] = summarize(floors[(k, False)])
                 out["rows"][str(k)]["user_floor"] = summarize(floors[(k, True)])
                 out["rows"][str(k)]["widest_days"] = widest_days(k)

@@ -276,13 +276,19 @@ def render(results: dict[str, Any]) -> str:
             sql_m = (r.get("sql") or {}).get("median")
             fl = (r.get("floor") or {}).get("median")
             ufl = (r.get("user_floor") or {}).get("median")
+            read = r.get("rows_read")
             rows.append([str(k), _spread(r.get("sql")), _f(r.get("members"), ",d"),
+                         _f(r.get("row_filters"), "d"),
+                         _f(read / 1e6 if read else None, ".2f"),
+                         _f(r["rows_union"] / 1e6 if r.get("rows_union") else None, ".2f"),
+                         _f(sql_m / read * 1e9 if sql_m and read else None, ".0f"),
                          _f(r.get("widest_days"), "d"), _f(fl, ".3f"), _f(ufl, ".3f"),
                          _f(sql_m / fl if sql_m and fl else None, ".1f"),
                          _f(sql_m / ufl if sql_m and ufl else None, ".2f"),
                          _f(r["parse_s"] * 1000, ".2f"), _f(r["check_s"] * 1000, ".2f"),
                          _f(r["compile_s"] * 1000 if r.get("compile_s") is not None else None, ".2f")])
-        out.append(_table(rows, ["conditions", "SQL s", "members", "widest window d", "floor s",
+        out.append(_table(rows, ["conditions", "SQL s", "members", "row filters", "rows read M",
+                                 "rows union M", "ns/row read", "widest window d", "floor s",
                                  "user floor s", "ours/floor", "ours/user-floor", "parse ms", "check ms",
                                  "compile ms"]))
         if g.get("plot"):
