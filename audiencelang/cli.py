@@ -368,6 +368,9 @@ def check_cmd(paths: tuple[Path, ...], project_dir: Path | None, fmt: str, outpu
         click.echo(render_text(usage), err=True, nl=False)
         sys.exit(EXIT_USAGE)
     report = CheckReport(diags, report.files, report.audiences, report.markets)
+    if not report.files:  # like ruff: say so (stderr), but it is not a finding
+        where = ", ".join(str(p) for p in paths) if paths else f"the project's audience folders ({project.root})"
+        click.echo(f"warning: no .aud files found under {where}", err=True)
     text = render(report, fmt)
     if output is not None:
         try:

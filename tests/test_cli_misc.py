@@ -31,3 +31,14 @@ def test_parse_text_is_an_outline_not_json() -> None:
     assert any(line.strip().startswith("name: name value=cart_abandoners") for line in lines)
     assert any("window: last amount=7 unit=day" in line for line in lines)
     assert not r.output.lstrip().startswith("{")
+
+
+def test_check_without_audience_files_warns_on_stderr(tmp_path: Path) -> None:
+    (tmp_path / "audiencelang.toml").write_text("")
+    (tmp_path / "empty").mkdir()
+    r = CliRunner().invoke(main, ["check", str(tmp_path / "empty")])
+    assert r.exit_code == 0
+    assert "warning: no .aud files found under" in r.stderr and "empty" in r.stderr
+    assert "warning" not in r.stdout  # the report itself stays clean (and parseable with --format json)
+    j = CliRunner().invoke(main, ["check", str(tmp_path / "empty"), "--format", "json"])
+    assert j.exit_code == 0 and j.stdout.lstrip().startswith("{")
