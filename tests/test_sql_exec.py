@@ -579,6 +579,7 @@ def test_duckdb_plan_shapes() -> None:
     """Which shape each dialect gets (docs/sql.md, "scan strategy")."""
     semi = checked_from(aud('city = "Köln" and performed view in last 7 days'))
     loose = checked_from(aud("signup before 2026-01-01 and performed view in last 7 days"))
+    flag = checked_from(aud("staff = false and performed view in last 7 days"))
     split = checked_from(aud('(performed view where path = "/a") and (performed view where path = "/b")'))
     whole = checked_from(aud("performed order and count(order) where total > 5 >= 1"))
     for dialect in ("duckdb", "postgres", "spark", "clickhouse", "sqlite", "bigquery"):
@@ -588,6 +589,8 @@ def test_duckdb_plan_shapes() -> None:
         duck = dialect == "duckdb"
         assert ("profiles.member_id IN (" in a) == duck, dialect
         assert "profiles.member_id IN (" not in b  # 1/3 of the profiles: a grouped scan
+        flag_sql = compile_audience(flag, dialect, as_of=AS_OF).query
+        assert flag_sql is not None and '"profiles"."member_id" IN (' not in flag_sql.sql  # a boolean: 1/2
         assert c.count("FROM ev.events") == (2 if duck else 1), dialect
         assert w.count("FROM ev.orders") == 1, dialect  # read whole anyway: one pass
         assert ("FILTER(WHERE" in w) == duck, dialect

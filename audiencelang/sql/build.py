@@ -885,13 +885,15 @@ SEMI_JOIN_SELECTIVITY = 0.05
 def _selectivity(tests: Sequence[P.Test]) -> float:
     """The share of profiles the pushed trait tests keep, estimated without statistics the
     way System R and PostgreSQL's planner do by default: equality and string matches 0.005,
-    an open range 1/3, a range bounded on both sides 0.005, negations their complement;
-    tests multiply (independence)."""
+    an open range 1/3, a range bounded on both sides 0.005, negations their complement, a
+    boolean equal to a value 1/2; tests multiply (independence)."""
     est = 1.0
     lower: set[str] = set()
     upper: set[str] = set()
     for t in tests:
-        if t.op in ("<", "<="):
+        if t.field.type == "boolean" and t.op in ("=", "in"):  # two values: never selective
+            est *= 0.5
+        elif t.op in ("<", "<="):
             upper.add(t.field.column)
         elif t.op in (">", ">="):
             lower.add(t.field.column)
