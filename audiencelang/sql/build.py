@@ -570,9 +570,13 @@ class Builder:
         top-level ``count >= 1``: no grouping, and the engine can filter the event rows by the
         (selective) profiles while it reads them."""
         (a,) = s.aggregates
+        assert a.func == "count"  # _is_exists admits count tests only
         shared = list(dict.fromkeys(_conjuncts(a.condition) + (_conjuncts(s.prune) if s.prune else [])))
         shared = [c for c in shared if not (isinstance(c, P.Const) and c.value)]
-        sub = exp.Select(expressions=[col(s.user, SRC)], where=exp.Where(this=and_(self.scan_where(s, shared))),
+        where = self.scan_where(s, shared)
+        if a.column is not None:  # count(E.p) counts the rows whose p is not null
+            where.append(not_null(col(a.column.column, SRC)))
+        sub = exp.Select(expressions=[col(s.user, SRC)], where=exp.Where(this=and_(where)),
                          **self._from(table_ref(s.table, SRC), self._params_join()))
         return exp.In(this=col("member_id", "profiles"), query=exp.Subquery(this=sub))
 
@@ -756,6 +760,8 @@ class Builder:
             if self.plan.as_of is None:
                 inner_items += [alias(col(param_name(b), PARAMS), param_name(b)) for b in self.plan.bounds]
             inner = exp.Select(expressions=inner_items, **self._from(cte_ref(s.name), self._params_join()))
+            # a word is a sum of CASEs of distinct powers of two (bits are assigned in increasing
+            # order, so the bits below 2^31 alone fit an INTEGER; larger literals are BIGINT)
             words: list[exp.Expr] = [num(0)] * self.words
             for t, (word, mask, inverted) in self.atoms.items():
                 if not any(a.name == t.column for a in s.aggregates):
