@@ -11,7 +11,9 @@ namespace per test:
 * ``spark_engine`` (mark ``spark``) - one local ``local[1]`` SparkSession per
   session, UTC session time zone.
 * ``clickhouse_engine`` (mark ``clickhouse``) - chdb, in-process ClickHouse.
-* ``engine`` - parametrised over all five.
+* ``mysql_engine`` (mark ``mysql``) - a throw-away MariaDB 10.11 server (Debian's
+  ``mariadb-server``) per session, private socket, ``utf8mb4``; runs dialect ``mysql``.
+* ``engine`` - parametrised over all six.
 
 An engine whose software is missing makes its tests SKIP with the reason, unless
 ``AUDIENCELANG_REQUIRE_ENGINES=1`` (set by ``.ci/run``), which turns the skip
@@ -243,6 +245,118 @@ def postgres_engine(pg_connection: Any) -> engines.Engine:
     return engines.postgres_engine(pg_connection)
 
 
+# --------------------------------------------------------------------------- MySQL (MariaDB)
+
+
+@dataclass
+class MariaDBServer:
+    root: Path
+    process: subprocess.Popen[bytes]
+
+    @property
+    def socket(self) -> str:
+        return str(self.root / "mysqld.sock")
+
+    def connect(self, database: str | None = None) -> Any:
+        import pymysql
+
+        return pymysql.connect(unix_socket=self.socket, user="root", database=database,
+                               charset="utf8mb4", autocommit=True)
+
+
+def _find_mariadb() -> tuple[str, str] | None:
+    server = shutil.which("mariadbd") or shutil.which("mariadbd", path="/usr/sbin:/usr/local/sbin")
+    install = shutil.which("mariadb-install-db")
+    return (server, install) if server and install else None
+
+
+@pytest.fixture(scope="session")
+def mariadb_server() -> Iterator[MariaDBServer]:
+    """A throw-away MariaDB server (Debian's ``mariadb-server`` binaries) on a private socket,
+    no TCP, UTF-8 (``utf8mb4``) with the default case-insensitive collation, started once per
+    test session (per xdist worker). It runs the SQL of dialect ``mysql``."""
+    found = _find_mariadb()
+    if found is None:
+        unavailable("MariaDB binaries (mariadbd, mariadb-install-db) not found; install `mariadb-server`")
+    try:
+        import pymysql  # noqa: F401
+    except ImportError:
+        unavailable("pymysql is not installed (pip install -e '.[engines]')")
+    assert found is not None
+    server, install = found
+    root = Path(tempfile.mkdtemp(prefix="audiencelang-mariadb-"))
+    user = ["--user=root"] if os.geteuid() == 0 else []
+    init = subprocess.run([install, "--no-defaults", f"--datadir={root / 'data'}", *user,
+                           "--auth-root-authentication-method=socket", "--skip-test-db"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    if init.returncode != 0:
+        shutil.rmtree(root, ignore_errors=True)
+        raise RuntimeError(f"mariadb-install-db failed: {init.stdout}{init.stderr}")
+    log = root / "server.log"
+    proc = subprocess.Popen([server, "--no-defaults", f"--datadir={root / 'data'}", *user,
+                             f"--socket={root / 'mysqld.sock'}", "--skip-networking",
+                             "--character-set-server=utf8mb4", "--collation-server=utf8mb4_general_ci",
+                             "--innodb-buffer-pool-size=32M", "--innodb-flush-log-at-trx-commit=0",
+                             f"--pid-file={root / 'mysqld.pid'}", f"--log-error={log}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    srv = MariaDBServer(root, proc)
+    import time
+
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            srv.connect().close()
+            break
+        except Exception:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+                shutil.rmtree(root, ignore_errors=True)
+                raise RuntimeError(f"mariadbd did not start: {tail}") from None
+            time.sleep(0.1)
+    try:
+        yield srv
+    finally:
+        proc.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=30)
+        if proc.poll() is None:
+            proc.kill()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+_MYSQL_SYSTEM = {"information_schema", "mysql", "performance_schema", "sys"}
+
+
+def mysql_reset(conn: Any) -> None:
+    """Drop every database a test created (tables of ``db.table`` live in database ``db``),
+    then make an empty ``main`` the current database (for unqualified table names)."""
+    with conn.cursor() as cur:
+        cur.execute("SHOW DATABASES")
+        for (name,) in cur.fetchall():
+            if name not in _MYSQL_SYSTEM:
+                cur.execute("DROP DATABASE `" + name.replace("`", "``") + "`")
+        cur.execute("CREATE DATABASE main")
+        cur.execute("USE main")
+
+
+@pytest.fixture
+def mysql_connection(mariadb_server: MariaDBServer) -> Iterator[Any]:
+    conn = mariadb_server.connect()
+    mysql_reset(conn)
+    try:
+        yield conn
+    finally:
+        mysql_reset(conn)
+        conn.close()
+
+
+@pytest.fixture
+def mysql_engine(mysql_connection: Any) -> engines.Engine:
+    """Empty databases per test (MariaDB 10.11 for dialect ``mysql``)."""
+    return engines.mysql_engine(mysql_connection)
+
+
 # --------------------------------------------------------------------------- Spark
 
 
@@ -327,7 +441,7 @@ def clickhouse_engine(chdb_connection: Any) -> Iterator[engines.Engine]:
     finally:
         chdb_connection.query("USE default")
         for db in databases() - before:
-            chdb_connection.query(f"DROP DATABASE IF EXISTS `{db}`")
+            chdb_connection.query(f"DROP DATABASE IF EXISTS {engines._bq(db)}")  # names may hold a backtick
 
 
 # --------------------------------------------------------------------------- all engines
@@ -338,6 +452,7 @@ ENGINE_PARAMS = [
     pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
     pytest.param("spark", id="spark", marks=pytest.mark.spark),
     pytest.param("clickhouse", id="clickhouse", marks=pytest.mark.clickhouse),
+    pytest.param("mysql", id="mysql", marks=pytest.mark.mysql),
 ]
 
 

@@ -10,16 +10,16 @@ and the compiler's quoting share a bug.
 
 Physical types per engine (timestamps always hold UTC):
 
-=========  =========  ========  ==============  =======  ======  ======================
-logical    DuckDB     SQLite    PostgreSQL      Spark    ClickHouse (chdb, Nullable)
-=========  =========  ========  ==============  =======  ======  ======================
-string     VARCHAR    TEXT      TEXT            STRING   String
-integer    BIGINT     INTEGER   BIGINT          BIGINT   Int64
-decimal    DEC(18,2)  NUMERIC   NUMERIC(18,2)   DEC(18,2) Decimal(18, 2)
-boolean    BOOLEAN    INTEGER   BOOLEAN         BOOLEAN  Bool
-date       DATE       TEXT      DATE            DATE     Date32
-timestamp  TIMESTAMP  TEXT      TIMESTAMP       TIMESTAMP DateTime64(6, 'UTC')
-=========  =========  ========  ==============  =======  ======  ======================
+=========  =========  ========  ==============  =========  ===============================  ===========
+logical    DuckDB     SQLite    PostgreSQL      Spark      ClickHouse (chdb, Nullable)      MariaDB
+=========  =========  ========  ==============  =========  ===============================  ===========
+string     VARCHAR    TEXT      TEXT            STRING     String                           TEXT
+integer    BIGINT     INTEGER   BIGINT          BIGINT     Int64                            BIGINT
+decimal    DEC(18,2)  NUMERIC   NUMERIC(18,2)   DEC(18,2)  Decimal(18, 2)                   DEC(18,2)
+boolean    BOOLEAN    INTEGER   BOOLEAN         BOOLEAN    Bool                             BOOLEAN
+date       DATE       TEXT      DATE            DATE       Date32                           DATE
+timestamp  TIMESTAMP  TEXT      TIMESTAMP       TIMESTAMP  DateTime64(6, 'UTC')             DATETIME(6)
+=========  =========  ========  ==============  =========  ===============================  ===========
 
 SQLite stores dates as ``YYYY-MM-DD`` and timestamps as ``YYYY-MM-DD HH:MM:SS``
 (``.ffffff`` appended only when there are microseconds), which is the format of
@@ -52,6 +52,8 @@ SQLITE_TYPES = {"string": "TEXT", "integer": "INTEGER", "decimal": "NUMERIC",
                 "boolean": "INTEGER", "date": "TEXT", "timestamp": "TEXT"}
 POSTGRES_TYPES = {"string": "TEXT", "integer": "BIGINT", "decimal": "NUMERIC(18, 2)",
                   "boolean": "BOOLEAN", "date": "DATE", "timestamp": "TIMESTAMP"}
+MYSQL_TYPES = {"string": "TEXT", "integer": "BIGINT", "decimal": "DECIMAL(18, 2)",
+               "boolean": "BOOLEAN", "date": "DATE", "timestamp": "DATETIME(6)"}
 CLICKHOUSE_TYPES = {"string": "String", "integer": "Int64", "decimal": "Decimal(18, 2)",
                     "boolean": "Bool", "date": "Date32", "timestamp": "DateTime64(6, 'UTC')"}
 
@@ -225,6 +227,36 @@ def postgres_query(conn: Any, sql: str) -> list[tuple[Any, ...]]:
     return result
 
 
+# --------------------------------------------------------------------------- MySQL (MariaDB)
+
+
+def mysql_load(conn: Any, table: str, columns: Columns, rows: Iterable[Row]) -> None:
+    """Create ``table`` (a database for ``db.table``) and insert ``rows`` with bound parameters."""
+    _check_columns(columns)
+    parts = _split(table)
+    name = ".".join(_bq(p) for p in parts)
+    with conn.cursor() as cur:
+        if len(parts) == 2:
+            cur.execute(f"CREATE DATABASE IF NOT EXISTS {_bq(parts[0])}")
+        ddl = ", ".join(f"{_bq(c)} {MYSQL_TYPES[k]}" for c, k in columns.items())
+        cur.execute(f"CREATE TABLE {name} ({ddl})")
+        data = [
+            [utc_naive(v) if k == "timestamp" and v is not None else v
+             for v, k in zip(_values(columns, r), columns.values(), strict=True)]
+            for r in rows
+        ]
+        if data:
+            marks = ", ".join("%s" for _ in columns)
+            cur.executemany(f"INSERT INTO {name} VALUES ({marks})", data)
+    conn.commit()
+
+
+def mysql_query(conn: Any, sql: str) -> list[tuple[Any, ...]]:
+    with conn.cursor() as cur:
+        cur.execute(sql)  # no parameters: pymysql does not interpret % in the text
+        return [tuple(r) for r in cur.fetchall()] if cur.description else []
+
+
 # --------------------------------------------------------------------------- Spark
 
 
@@ -326,6 +358,10 @@ def sqlite_engine(con: sqlite3.Connection) -> Engine:
 
 def postgres_engine(conn: Any) -> Engine:
     return Engine("postgres", "postgres", conn, postgres_load, postgres_query)
+
+
+def mysql_engine(conn: Any) -> Engine:
+    return Engine("mysql", "mysql", conn, mysql_load, mysql_query)
 
 
 def spark_engine(spark: Any) -> Engine:

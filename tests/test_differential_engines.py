@@ -1,4 +1,5 @@
-"""Differential tests on PostgreSQL, Spark and ClickHouse (chdb), and hostile sessions.
+"""Differential tests on PostgreSQL, Spark, ClickHouse (chdb) and MariaDB (dialect mysql),
+and hostile sessions.
 
 Same generator and oracle as tests/test_differential.py. PostgreSQL: 25 examples x
 8 audiences; also a session in UTC+14 and a session with
@@ -166,6 +167,47 @@ def test_clickhouse_matches_the_evaluator(clickhouse_engine: engines.Engine, see
 
     run()
     assert sum(compared) >= 200
+
+
+# --------------------------------------------------------------------------- MySQL (on MariaDB)
+
+
+def _mysql_run(conn: Any, seed: Any, session: list[str], examples: int) -> int:
+    from tests.conftest import mysql_reset
+
+    compared: list[int] = []
+
+    @settings(SETTINGS, max_examples=examples)
+    @given(scenarios())
+    def run(scn: Scenario) -> None:
+        mysql_reset(conn)
+        with conn.cursor() as cur:
+            for stmt in session:
+                cur.execute(stmt)
+        compared.append(check_scenario(scn, engines.mysql_engine(conn), seed=seed))
+
+    run()
+    return sum(compared)
+
+
+@pytest.mark.mysql
+def test_mysql_dialect_matches_the_evaluator_on_mariadb(mysql_connection: Any, seed: Any) -> None:
+    """Dialect ``mysql`` on MariaDB 10.11 (utf8mb4, case-insensitive default collation)."""
+    assert _mysql_run(mysql_connection, seed, [], 25) >= 200
+
+
+@pytest.mark.mysql
+def test_mysql_in_a_far_east_session_time_zone(mysql_connection: Any, seed: Any) -> None:
+    """DATETIME columns and UTC_TIMESTAMP() do not move with the session time zone."""
+    assert _mysql_run(mysql_connection, seed, ["SET time_zone = '+13:00'"], 8) >= 64
+    with mysql_connection.cursor() as cur:
+        cur.execute("SELECT @@session.time_zone")
+        assert cur.fetchone() == ("+13:00",)
+
+
+@pytest.mark.mysql
+def test_mysql_injection_corpus(mysql_engine: engines.Engine) -> None:
+    assert run_corpus_on(mysql_engine) > 0
 
 
 @pytest.mark.postgres

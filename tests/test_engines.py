@@ -47,7 +47,7 @@ def expected() -> list[tuple[object, ...]]:
 
 def test_round_trip_typed_rows(engine: engines.Engine) -> None:
     engine.load("crm.people", COLUMNS, ROWS)
-    cols = ", ".join(f'"{c}"' if engine.name != "spark" and engine.name != "clickhouse"
+    cols = ", ".join(f'"{c}"' if engine.name not in ("spark", "clickhouse", "mysql")
                      else f"`{c}`" for c in COLUMNS)
     got = engine.query(f"SELECT {cols} FROM crm.people ORDER BY 1")
     assert engines.normalise_rows(got, list(COLUMNS.values())) == expected()
@@ -68,7 +68,7 @@ def test_strings_are_bound_not_rendered(engine: engines.Engine) -> None:
     """Quotes, backslashes and LIKE wildcards arrive verbatim (length proves no escaping)."""
     engine.load("t", {"id": "integer", "name": "string"},
                 [{"id": r["id"], "name": r["name"]} for r in ROWS[:2]])
-    length = "char_length" if engine.name in {"postgres", "duckdb"} else "length"
+    length = "char_length" if engine.name in {"postgres", "duckdb", "mysql"} else "length"
     if engine.name == "clickhouse":
         length = "lengthUTF8"
     got = engine.query(f"SELECT id, {length}(name) FROM t ORDER BY id")

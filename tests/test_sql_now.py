@@ -235,3 +235,17 @@ def test_clickhouse_reads_the_utc_clock_whatever_the_session_time_zone(far_east_
     for table, columns in TABLES.items():
         far_east_clickhouse.load(table, columns, data.get(table, ()))
     check_at_the_warehouse_clock(far_east_clickhouse, data, now0)
+
+
+@pytest.mark.mysql
+def test_mysql_reads_the_utc_clock_whatever_the_session_time_zone(mysql_engine: Engine) -> None:
+    """Dialect mysql on MariaDB: ``UTC_TIMESTAMP(6)`` in a UTC+13 session (MariaDB's limit)."""
+    with mysql_engine.handle.cursor() as cur:
+        cur.execute("SET time_zone = '+13:00'")
+        cur.execute("SELECT TIMESTAMPDIFF(MINUTE, UTC_TIMESTAMP(), NOW())")
+        assert cur.fetchone() == (13 * 60,)
+    now0 = _now_minute()
+    data = dataset(now0)
+    for table, columns in TABLES.items():
+        mysql_engine.load(table, columns, data.get(table, ()))
+    check_at_the_warehouse_clock(mysql_engine, data, now0)
