@@ -738,10 +738,13 @@ class Builder:
         )
         return [("consent", consent)]
 
-    def scan_facts(self, s: P.Scan) -> list[exp.Expr]:
-        """The scan's aggregate columns as ``facts`` reads them (count/sum 0 without rows)."""
+    def scan_facts(self, s: P.Scan, only: set[str] | None = None) -> list[exp.Expr]:
+        """The scan's aggregate columns as ``facts`` reads them (count/sum 0 without rows);
+        ``only``: just these columns."""
         items: list[exp.Expr] = []
         for a in s.aggregates:
+            if only is not None and a.name not in only:
+                continue
             if a.func in ("count", "sum"):
                 value: exp.Expr = self.f(exp.Coalesce, this=col(a.name, s.name), expressions=[num(0)])
                 if a.func == "sum" and self.d.round_sums is not None:
@@ -756,7 +759,8 @@ class Builder:
         GROUP BY member_id``: every packed test as one bit (see :meth:`_plan_packing`)."""
         parts: list[exp.Select] = []
         for s in self.packed:
-            inner_items = [alias(col("member_id", s.name), "member_id"), *self.scan_facts(s)]
+            read = {n for t in self.atoms for n in (t.column, t.count) if n is not None}
+            inner_items = [alias(col("member_id", s.name), "member_id"), *self.scan_facts(s, read)]
             if self.plan.as_of is None:
                 inner_items += [alias(col(param_name(b), PARAMS), param_name(b)) for b in self.plan.bounds]
             inner = exp.Select(expressions=inner_items, **self._from(cte_ref(s.name), self._params_join()))
