@@ -303,8 +303,22 @@ def scenarios(draw: st.DrawFn, identifiers: str = "hostile", n_audiences: int = 
 
     scn = Scenario(market, columns, data, as_of)
     scn.refs["ref_0"] = draw(audiences(scn, "ref_0", allow_refs=False))
-    scn.audiences = [draw(audiences(scn, f"a_{i}")) for i in range(n_audiences)]
+    scn.audiences = [_informative(draw, scn, f"a_{i}") for i in range(n_audiences)]
     return scn
+
+
+def _informative(draw: st.DrawFn, scn: Scenario, name: str, tries: int = 4) -> ast.Audience:
+    """An audience that selects some but not all profiles when one of ``tries`` draws does
+    (an empty or full member set compares little: most wrong SQL returns the same)."""
+    from audiencelang.eval import evaluate
+
+    profiles = {r.get(scn.market.profiles.id) for r in scn.data[scn.market.profiles.table]} - {None}
+    for attempt in range(tries):
+        aud = draw(audiences(scn, name))
+        got = evaluate(scn.checked(aud), scn.data, as_of=scn.as_of)
+        if attempt == tries - 1 or 0 < len(got) < len(profiles):
+            return aud
+    raise AssertionError("unreachable")
 
 
 # --------------------------------------------------------------------------- audiences
