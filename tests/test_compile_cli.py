@@ -55,6 +55,19 @@ def test_destination_size_and_explain() -> None:
     plan = json.loads(out)
     assert plan["audience"] == "cart_abandoners" and plan["as_of"] == "2026-11-01T00:00:00Z"
     assert [s["table"] for s in plan["scans"]] == [["web", "ereignisse"], ["shop", "bestellungen"]]
+    # how this dialect reads the scans: DuckDB splits, packs, joins once
+    assert plan["strategy"]["scans"] == "one per row filter"
+    assert plan["strategy"]["semi_join"] == ["ev_add_to_cart"]  # `country in [3 values]`: selective
+    assert plan["strategy"]["profiles_filtered_by"] == ["country"]
+    code, out, _ = run("compile", "frequency_capped", "--market", "de", "--dialect", "postgres",
+                       "--as-of", "2026-11-01", "--project", str(REPO / "bench"), "--explain")
+    strategy = json.loads(out)["strategy"]
+    assert code == 0 and strategy["scans"] == "one per event table" and strategy["packed"]["words"] == 0
+    code, out, _ = run("compile", "frequency_capped", "--market", "de", "--dialect", "duckdb",
+                       "--as-of", "2026-11-01", "--project", str(REPO / "bench"), "--explain")
+    strategy = json.loads(out)["strategy"]
+    assert strategy["packed"] == {"scans": ["ev_add_to_cart", "ev_purchase"], "tests": 3, "words": 1}
+    assert strategy["inner_join"] == ["ev_page_view", "ev_session"] and strategy["left_join"] == []
 
 
 def test_compiled_sql_runs_on_the_demo_shaped_schema(tmp_path: Path) -> None:

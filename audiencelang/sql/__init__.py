@@ -17,14 +17,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel, SqlglotError
 
 from audiencelang.__about__ import __version__
 from audiencelang.diagnostics import Diagnostic, error
-from audiencelang.sql.build import BuildError, build_with_functions
+from audiencelang.sql.build import BuildError, build_explained
 from audiencelang.sql.dialects import DIALECTS, DialectProfile
 from audiencelang.sql.lower import LoweringError, lower, to_utc_naive
 from audiencelang.sql.plan import Plan
@@ -66,6 +66,8 @@ class CompiledQuery:
     as_of: dt.datetime | None
     columns: tuple[str, ...]
     mode: Mode = "members"
+    #: how the statement reads and joins the plan's scans for this dialect (``--explain``)
+    strategy: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -199,7 +201,7 @@ def _compile_audience(
     except LoweringError as exc:
         return CompileResult(None, (exc.diagnostic,))
     try:
-        tree, functions = build_with_functions(plan, profile)
+        tree, functions, strategy = build_explained(plan, profile)
     except BuildError as exc:
         return diag(exc.code, str(exc),
                     *((exc.hint,) if exc.hint else ()))
@@ -224,6 +226,7 @@ def _compile_audience(
     return CompileResult(CompiledQuery(
         sql=sql, plan=plan, dialect=dialect, audience=checked.name, market=checked.market.market,
         destination=destination, min_size=out.min_size, as_of=as_of_aware, columns=columns, mode=out.mode,
+        strategy=strategy,
     ))
 
 

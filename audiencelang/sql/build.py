@@ -24,7 +24,7 @@ from audiencelang.sql import plan as P
 from audiencelang.sql.clock import minus_seconds, now_expr
 from audiencelang.sql.dialects import DialectProfile
 
-__all__ = ["build_statement", "build_with_functions", "param_name"]
+__all__ = ["build_explained", "build_statement", "build_with_functions", "param_name"]
 
 _F = TypeVar("_F", bound=exp.Func)
 
@@ -225,6 +225,23 @@ class Builder:
                 bit += 1
         self.packed = left
         self.words = word + 1
+
+    def strategy(self) -> dict[str, Any]:
+        """How the statement reads and joins the plan's scans (``compile --explain``):
+        ``scans`` ``"one per event table"`` or ``"one per row filter"`` (the lowering's
+        choice), then per strategy the scan names; ``packed`` with the number of tests and
+        bit words; the traits whose top-level tests filter ``profiles`` before any join."""
+        return {
+            "scans": "one per row filter" if self.d.split_scans else "one per event table",
+            "inner_join": [s.name for s in self.plan.scans if s.name in self.required_scans],
+            "semi_join": [s.name for s in self.plan.scans if s.name in self.semi_scans],
+            "left_join": [s.name for s in self.plan.scans
+                          if s.name not in self.required_scans and s.name not in self.semi_scans
+                          and s not in self.packed],
+            "packed": {"scans": [s.name for s in self.packed], "tests": len(self.atoms), "words": self.words},
+            "filter_aggregates": self.d.filter_aggregates,
+            "profiles_filtered_by": sorted({t.field.column.removeprefix("t_") for t in self.pushed}),
+        }
 
     @staticmethod
     def _join_kind(inner: bool) -> dict[str, str]:
@@ -1010,6 +1027,13 @@ def _parse_instant_iso(text: str) -> str:
 def build_statement(plan: P.Plan, profile: DialectProfile) -> exp.Select:
     """The whole statement for ``plan`` on ``profile``'s dialect. Raises :class:`BuildError`."""
     return Builder(plan, profile).build()
+
+
+def build_explained(plan: P.Plan, profile: DialectProfile) -> tuple[exp.Select, list[exp.Func], dict[str, Any]]:
+    """:func:`build_with_functions` plus the builder's strategy (:meth:`Builder.strategy`)."""
+    b = Builder(plan, profile)
+    tree = b.build()
+    return tree, list(b.functions.values()), b.strategy()
 
 
 def build_with_functions(plan: P.Plan, profile: DialectProfile) -> tuple[exp.Select, list[exp.Func]]:

@@ -120,7 +120,8 @@ def compile_command(opts: CompileOptions) -> int:
                 return EXIT_USAGE
             return EXIT_FINDINGS
         if opts.explain:
-            click.echo(json.dumps(res.query.plan.to_dict(), indent=2, ensure_ascii=False))
+            explained = {**res.query.plan.to_dict(), "strategy": res.query.strategy}
+            click.echo(json.dumps(explained, indent=2, ensure_ascii=False))
         else:
             click.echo(res.query.sql, nl=False)
         return EXIT_CLEAN
