@@ -7,7 +7,7 @@
     for d in result.diagnostics: ...
 
 Pipeline: :func:`audiencelang.sql.lower.lower` (CheckedAudience -> :class:`Plan`),
-:func:`audiencelang.sql.build.build_with_functions` (Plan -> sqlglot tree), then the
+:func:`audiencelang.sql.build.build_explained` (Plan -> sqlglot tree), then the
 sqlglot generator with ``unsupported_level=RAISE`` and a per-dialect function
 allow-list. Problems are E5xx diagnostics, never exceptions.
 """

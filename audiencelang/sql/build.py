@@ -6,14 +6,16 @@ string-parsing helper (``exp.condition``, ``.where(str)``, ``parse_one``...) is
 used anywhere in this module.
 
 Two-valued logic: every leaf test is made null-free where it is built
-(``col IS NOT NULL AND col OP literal``; aggregate columns are coalesced or
-guarded by their count), so ``NOT``/``AND``/``OR`` over leaves never see NULL.
+(``col IS NOT NULL AND col OP literal``; counts and sums are coalesced, an average
+is guarded by its count, a minimum or maximum by its own null, packed tests are
+bits), so ``NOT``/``AND``/``OR`` over leaves never see NULL.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import operator
+from collections import Counter
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -172,7 +174,7 @@ class Builder:
         traits = {t.alias for t in self.plan.profiles.traits}
         rest: list[P.Cond] = []
         for c in conjuncts:
-            if isinstance(c, P.AggTest) and _false_without_rows(c) and c.column in scan_of:
+            if isinstance(c, P.AggTest) and not _without_rows(c) and c.column in scan_of:
                 self.required_scans.add(scan_of[c.column])
             elif isinstance(c, P.ConsentHolds) and c.purpose in purposes and purposes[c.purpose].mode == "opt_in":
                 self.consent_required = True
@@ -183,7 +185,7 @@ class Builder:
             rest.append(c)
         self.semi_scans: dict[str, P.Scan] = {}
         if self.d.semi_join_exists and _selectivity(self.pushed) <= SEMI_JOIN_SELECTIVITY:
-            uses = _agg_uses(self.plan)
+            uses = Counter(n for t in _agg_tests(self.plan) for n in (t.column, t.count) if n is not None)
             scans = {s.name: s for s in self.plan.scans}
             for c in list(rest):
                 if not (isinstance(c, P.AggTest) and c.column in scan_of and _is_exists(c)):
@@ -213,7 +215,7 @@ class Builder:
         left = [s for s in self.plan.scans if s.name not in self.required_scans and s.name not in self.semi_scans]
         if len(left) < 2:
             return
-        tests = _agg_tests(self.plan)
+        tests = list(dict.fromkeys(_agg_tests(self.plan)))  # distinct, in order of appearance
         word, bit = 0, 0
         for s in left:
             for t in tests:
@@ -460,8 +462,7 @@ class Builder:
             atom = self.atoms.get(c)
             if atom is not None:
                 word, mask, inverted = atom
-                bits = exp.Paren(this=exp.BitwiseAnd(this=col(_word(word)), expression=num(mask)))
-                return (exp.EQ if inverted else exp.NEQ)(this=bits, expression=num(0))
+                return (exp.EQ if inverted else exp.NEQ)(this=_bits(word, mask), expression=num(0))
             return self.agg_test(c)
         if isinstance(c, P.ConsentHolds):
             return self.consent_holds(c.purpose)
@@ -500,7 +501,7 @@ class Builder:
             if mask == atom[1]:
                 out.append(self.cond(x, scope, param_scope, negated))
                 continue
-            bits = exp.Paren(this=exp.BitwiseAnd(this=col(_word(atom[0])), expression=num(mask)))
+            bits = _bits(atom[0], mask)
             inverted = atom[2]
             # all hold: every bit set (or clear, inverted); any holds: some bit set (clear)
             if conj:
@@ -603,8 +604,8 @@ class Builder:
         conditions = {a.condition for a in s.aggregates}
         # one condition shared by every aggregate: filter the rows by it (WHERE) instead of a
         # CASE per aggregate, so only the rows that count are grouped. Exact: a profile left
-        # without rows reads 0 for count/sum (COALESCE) and no value for avg/min/max (guarded
-        # by a count of the same rows, also 0)
+        # without rows reads 0 for count/sum (COALESCE) and no value for avg (guarded by a
+        # count of the same rows, also 0) or min/max (NULL)
         only = next(iter(conditions)) if len(conditions) == 1 else None
         if isinstance(only, P.Const):
             only = None
@@ -945,28 +946,31 @@ def _word(i: int) -> str:
     return f"packed_{i}"
 
 
+def _bits(word: int, mask: int) -> exp.Expr:
+    """``(packed_<word> & mask)``."""
+    return exp.Paren(this=exp.BitwiseAnd(this=col(_word(word)), expression=num(mask)))
+
+
 def _agg_tests(plan: P.Plan) -> list[P.AggTest]:
-    """Every distinct aggregate test of the statement, in order of appearance."""
-    out: dict[P.AggTest, None] = {}
-
-    def walk(c: P.Cond) -> None:
+    """Every aggregate test of the statement, each time it appears: the referenced
+    audiences' formulas first (in the order they are computed), then membership."""
+    out: list[P.AggTest] = []
+    stack: list[P.Cond] = [plan.membership, *reversed([sub.membership for sub in plan.audiences])]
+    while stack:
+        c = stack.pop()
         if isinstance(c, P.AggTest):
-            out.setdefault(c)
+            out.append(c)
         elif isinstance(c, (P.And, P.Or)):
-            for x in c.items:
-                walk(x)
+            stack.extend(reversed(c.items))
         elif isinstance(c, P.Not):
-            walk(c.operand)
-
-    for sub in plan.audiences:
-        walk(sub.membership)
-    walk(plan.membership)
-    return list(out)
+            stack.append(c.operand)
+    return out
 
 
 def _without_rows(t: P.AggTest) -> bool:
     """The test's value for a profile without rows in its scan (count/sum read 0; avg, min
-    and max have no value)."""
+    and max have no value, so every test of theirs but ``is null`` is false). A test false
+    there lets the scan be INNER-joined; one true there is packed negated."""
     if t.func in ("avg", "min", "max"):
         return t.op == "is_null"
     if t.op in ("is_null", "is_not_null"):
@@ -981,37 +985,6 @@ def _is_exists(t: P.AggTest) -> bool:
         return False
     v = Decimal(t.value.text)
     return (t.op == ">=" and v == 1) or (t.op == ">" and v == 0)
-
-
-def _agg_uses(plan: P.Plan) -> dict[str, int]:
-    """How many aggregate tests read each facts column (membership and referenced audiences)."""
-    out: dict[str, int] = {}
-
-    def walk(c: P.Cond) -> None:
-        if isinstance(c, P.AggTest):
-            for name in (c.column, c.count):
-                if name is not None:
-                    out[name] = out.get(name, 0) + 1
-        elif isinstance(c, (P.And, P.Or)):
-            for x in c.items:
-                walk(x)
-        elif isinstance(c, P.Not):
-            walk(c.operand)
-
-    walk(plan.membership)
-    for sub in plan.audiences:
-        walk(sub.membership)
-    return out
-
-
-def _false_without_rows(t: P.AggTest) -> bool:
-    """Whether the test is false for a profile without rows in its scan (count and sum
-    read 0 there; avg, min and max have no value, so every test but ``is null`` is false)."""
-    if t.func in ("avg", "min", "max"):
-        return t.op != "is_null"
-    if t.op not in _ZERO_CMP or t.value is None or t.value.kind != "number":
-        return False
-    return not _ZERO_CMP[t.op](Decimal(0), Decimal(t.value.text))
 
 
 _ZERO_CMP: dict[str, Callable[[Decimal, Decimal], bool]] = {

@@ -360,25 +360,25 @@ class _Lowerer:
         return P.AggTest("count", col, op, self.number(n), "integer")
 
     def agg_tests(self, node: ast.Node, agg: ast.Aggregate) -> P.Cond:
-        ev, condition, own, lower = self.occurrence(agg.event, agg.where, agg.window)  # condition: _Occ
+        ev, occ, own, lower = self.occurrence(agg.event, agg.where, agg.window)
         e = agg.event.value
         prop = self.prop(ev, e, agg.property) if agg.property is not None else None
         pname = agg.property.value if agg.property is not None else ""
         count_col: str | None = None
         if agg.func == "count":
             label = f"n_{e}" + (f"_{pname}" if prop is not None else "")
-            column = self.aggregate("count", agg.event, prop, condition, ev, own, lower, label)
+            column = self.aggregate("count", agg.event, prop, occ, ev, own, lower, label)
             vtype: P.FieldType = "integer"
         else:
             if prop is None:
                 raise self.fail(f"{agg.func}() needs a property", agg.span, "E506")
             if agg.func in ("avg", "sum"):
-                column = self.aggregate("sum", agg.event, prop, condition, ev, own, lower, f"sum_{e}_{pname}")
+                column = self.aggregate("sum", agg.event, prop, occ, ev, own, lower, f"sum_{e}_{pname}")
             else:
                 mm: Literal["min", "max"] = "min" if agg.func == "min" else "max"
-                column = self.aggregate(mm, agg.event, prop, condition, ev, own, lower, f"{mm}_{e}_{pname}")
+                column = self.aggregate(mm, agg.event, prop, occ, ev, own, lower, f"{mm}_{e}_{pname}")
             if agg.func == "avg":  # min/max: the value itself is null without values
-                count_col = self.aggregate("count", agg.event, prop, condition, ev, own, lower,
+                count_col = self.aggregate("count", agg.event, prop, occ, ev, own, lower,
                                            f"n_{e}_{pname}")
             vtype = "decimal" if agg.func == "avg" else prop.type
         func = agg.func
