@@ -10,6 +10,7 @@ audiences run against it (3 examples, 210 audiences). ClickHouse: 25 x 8.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -65,20 +66,26 @@ def _pg_ascii_only(conn: Any) -> bool:
     return not row[0]
 
 
-def _pg_run(conn: Any, seed: Any, session: list[str], examples: int) -> int:
+def _run_generated(engine: engines.Engine, reset: Callable[[Any], None], session: list[str], seed: Any,
+                   examples: int) -> int:
+    """``examples`` generated scenarios on ``engine``, each on an emptied database (``reset``)
+    after the ``session`` statements; returns the number of audiences compared."""
     compared: list[int] = []
 
     @settings(SETTINGS, max_examples=examples)
     @given(scenarios())
     def run(scn: Scenario) -> None:
-        _pg_reset(conn)
+        reset(engine.handle)
         for stmt in session:
-            conn.execute(stmt)
-        conn.commit()
-        compared.append(check_scenario(scn, engines.postgres_engine(conn), seed=seed))
+            engine.query(stmt)
+        compared.append(check_scenario(scn, engine, seed=seed))
 
     run()
     return sum(compared)
+
+
+def _pg_run(conn: Any, seed: Any, session: list[str], examples: int) -> int:
+    return _run_generated(engines.postgres_engine(conn), _pg_reset, session, seed, examples)
 
 
 @pytest.mark.postgres
@@ -175,19 +182,7 @@ def test_clickhouse_matches_the_evaluator(clickhouse_engine: engines.Engine, see
 def _mysql_run(conn: Any, seed: Any, session: list[str], examples: int) -> int:
     from tests.conftest import mysql_reset
 
-    compared: list[int] = []
-
-    @settings(SETTINGS, max_examples=examples)
-    @given(scenarios())
-    def run(scn: Scenario) -> None:
-        mysql_reset(conn)
-        with conn.cursor() as cur:
-            for stmt in session:
-                cur.execute(stmt)
-        compared.append(check_scenario(scn, engines.mysql_engine(conn), seed=seed))
-
-    run()
-    return sum(compared)
+    return _run_generated(engines.mysql_engine(conn), mysql_reset, session, seed, examples)
 
 
 @pytest.mark.mysql
