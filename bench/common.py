@@ -24,6 +24,19 @@ AS_OF = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 MARKET = "de"
 
 
+def naive(t: dt.datetime) -> str:
+    """An instant as the naive UTC text of a DuckDB ``TIMESTAMP`` literal."""
+    return t.astimezone(dt.UTC).replace(tzinfo=None).isoformat(sep=" ")
+
+
+def in_window(column: str, days: int | None) -> str:
+    """``column`` inside the last ``days`` days up to AS_OF (``None``: all rows up to AS_OF)."""
+    cond = f"{column} <= TIMESTAMP '{naive(AS_OF)}'"
+    if days is None:
+        return cond
+    return f"{column} >= TIMESTAMP '{naive(AS_OF - dt.timedelta(days=days))}' AND {cond}"
+
+
 def summarize(samples: Sequence[float]) -> dict[str, Any]:
     """Median, quartiles, min/max and the IQR of timing samples (seconds)."""
     xs = sorted(samples)

@@ -5,14 +5,14 @@ windows). Good SQL reads the table about once whatever the number of conditions
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from bench import api
-from bench.common import AS_OF, EXAMPLES, MARKET, REPO, NotReady, summarize, timed
+from bench.common import AS_OF, EXAMPLES, MARKET, REPO, NotReady, in_window, summarize, timed
+from bench.sqlbench import floor_sql_of
 
 _PATHS = ["/sale", "/products/", "/checkout", "/account", "/"]
 _CATS = ["shoes", "electronics", "home", "bags", "beauty"]
@@ -50,8 +50,7 @@ def rows_read_sql(k: int) -> str:
         widest[f] = max(widest.get(f, 0), 7 * (1 + i % 8))
 
     def rows(f: str, days: int) -> str:
-        lower = _naive(AS_OF - dt.timedelta(days=days))
-        return f"(zeitpunkt >= TIMESTAMP '{lower}' AND zeitpunkt <= TIMESTAMP '{_naive(AS_OF)}' AND {f})"
+        return f"({in_window('zeitpunkt', days)} AND {f})"
 
     summed = " + ".join(f"count(*) FILTER (WHERE {rows(f, d)})" for f, d in widest.items())
     union = " OR ".join(rows(f, d) for f, d in widest.items())
@@ -63,17 +62,9 @@ def widest_days(k: int) -> int:
 
 
 def floor_sql(k: int, per_user: bool) -> str:
-    """The scan floor of ``k`` conditions (as in the sql section): ``count(*)`` of the rows
-    of ``web.ereignisse`` inside the widest window; ``per_user``: ``count(DISTINCT user)``
-    there, one hash aggregate by user (the least work of any per-profile answer)."""
-    lower = AS_OF - dt.timedelta(days=widest_days(k))
-    what = "count(DISTINCT kunden_id)" if per_user else "count(*)"
-    return (f"SELECT {what} FROM web.ereignisse WHERE zeitpunkt >= TIMESTAMP '{_naive(lower)}' "
-            f"AND zeitpunkt <= TIMESTAMP '{_naive(AS_OF)}'")
-
-
-def _naive(t: dt.datetime) -> str:
-    return t.astimezone(dt.UTC).replace(tzinfo=None).isoformat(sep=" ")
+    """The scan floor of ``k`` conditions, as in the sql section: ``web.ereignisse`` inside
+    the widest window."""
+    return floor_sql_of([("web.ereignisse", "zeitpunkt", widest_days(k))], per_user)
 
 
 def audience(k: int) -> str:

@@ -14,13 +14,24 @@ Timings include fetching the result (one BIGINT column, as numpy) into Python.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from bench import api
-from bench.common import AS_OF, BENCH, DATA, EXAMPLES, EXPERT, MARKET, NotReady, interleaved, timed
+from bench.common import (
+    AS_OF,
+    BENCH,
+    DATA,
+    EXAMPLES,
+    EXPERT,
+    MARKET,
+    NotReady,
+    in_window,
+    interleaved,
+    timed,
+)
 
 #: (table, time column, widest window in days or None for all history) per case.
 FLOORS: dict[str, list[tuple[str, str, int | None]]] = {
@@ -50,26 +61,21 @@ WHAT = {
 }
 
 
-def _naive(t: dt.datetime) -> str:
-    return t.astimezone(dt.UTC).replace(tzinfo=None).isoformat(sep=" ")
-
-
 _USER = {"web.ereignisse": "kunden_id", "shop.bestellungen": "kunde"}
 
 
 def floor_sql(name: str, per_user: bool = False) -> str:
+    """The scan floor of audience ``name``: see :func:`floor_sql_of`."""
+    return floor_sql_of(FLOORS[name], per_user)
+
+
+def floor_sql_of(reads: Sequence[tuple[str, str, int | None]], per_user: bool = False) -> str:
     """The scan floor: ``count(*)`` of the rows inside the widest window of every event
-    table the audience reads. With ``per_user``: the number of distinct users there (the
-    least work any per-profile answer needs: one hash aggregate per table)."""
-    parts = []
-    for table, col, days in FLOORS[name]:
-        cond = f"{col} <= TIMESTAMP '{_naive(AS_OF)}'"
-        if days is not None:
-            cond = f"{col} >= TIMESTAMP '{_naive(AS_OF - dt.timedelta(days=days))}' AND {cond}"
-        if per_user:
-            parts.append(f"(SELECT count(DISTINCT {_USER[table]}) FROM {table} WHERE {cond})")
-        else:
-            parts.append(f"(SELECT count(*) FROM {table} WHERE {cond})")
+    table read (``(table, time column, days or None)``). With ``per_user``: the number of
+    distinct users there (the least work any per-profile answer needs: one hash aggregate
+    per table)."""
+    what = {table: f"count(DISTINCT {_USER[table]})" if per_user else "count(*)" for table, _, _ in reads}
+    parts = [f"(SELECT {what[table]} FROM {table} WHERE {in_window(col, days)})" for table, col, days in reads]
     return "SELECT " + " + ".join(parts) + " AS n"
 
 
