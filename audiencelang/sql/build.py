@@ -305,9 +305,7 @@ class Builder:
                 return self.f(exp.Cast, this=exp.Literal.string(v.text), to=exp.DataType(this=exp.DataType.Type.DECIMAL))
             return num(v.text)
         if v.kind == "boolean":
-            if self.d.name == "sqlite":
-                # SQLite reads a bare TRUE as a column named "true" when the table has one;
-                # its booleans are the integers 1 and 0 anyway.
+            if self.d.integer_booleans:
                 return num("1" if v.text == "true" else "0")
             return exp.Boolean(this=v.text == "true")
         if v.kind == "date":
@@ -398,9 +396,7 @@ class Builder:
             return guarded(self.match(fe, t.op, t.values[0].text, t.ignore_case))
         is_string = f.type == "string"
         if t.op in ("in", "not_in"):
-            if self.d.name == "clickhouse" and f.type == "decimal":
-                # ClickHouse converts the floats of `IN (19.99)` to the column's Decimal by
-                # truncation (19.98); `=` compares exactly, so spell the list as `=` ... OR.
+            if self.d.decimal_in_as_equalities and f.type == "decimal":
                 eqs: list[exp.Expr] = [exp.EQ(this=fe(), expression=self.value(v, param_scope)) for v in t.values]
                 node = eqs[0]
                 for eq in eqs[1:]:

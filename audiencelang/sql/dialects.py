@@ -42,6 +42,11 @@ class DialectProfile:
     substr: str | None = None  # function name replacing SUBSTRING
     exact_decimals: bool = False  # fractional literals are floats unless cast (BigQuery)
     round_sums: int | None = None  # decimals are binary floats (SQLite): round sums before comparing
+    # booleans written as 1/0: SQLite reads a bare TRUE as a column named "true" when one exists
+    integer_booleans: bool = False
+    # a decimal `in [...]` written as `= ... OR ...`: ClickHouse truncates the float literals of
+    # `IN (19.99)` to the column's Decimal, while `=` compares exactly
+    decimal_in_as_equalities: bool = False
     # integer microseconds since the epoch of a timestamp: consent packs (time, state) into one
     # integer per purpose and takes one MAX of it; None: the portable form (three MAX per purpose)
     epoch_us: str | None = None
@@ -90,7 +95,7 @@ DIALECTS: dict[str, DialectProfile] = {
         DialectProfile("postgres", _TS, _DATE, "at_time_zone", strings="chr_backslash",
                        lower_collation="und-x-icu",
                        functions=_fns("POSITION", "CHR", "REPLACE", "CURRENT_TIMESTAMP")),
-        DialectProfile("sqlite", None, None, "sqlite", substr="SUBSTR", round_sums=9,
+        DialectProfile("sqlite", None, None, "sqlite", substr="SUBSTR", round_sums=9, integer_booleans=True,
                        functions=_fns("INSTR", "SUBSTR", "DATETIME", "IIF", "ROUND") - {"SUBSTRING", "CAST"}),
         DialectProfile("snowflake", _dt(_T.TIMESTAMPNTZ), _DATE, "sysdate",
                        functions=_fns("CHARINDEX", "IFF", "SYSDATE")),
@@ -106,6 +111,7 @@ DIALECTS: dict[str, DialectProfile] = {
                        functions=_fns("STRPOS", "SUBSTR", "IF", "CURRENT_TIMESTAMP", "AT_TIMEZONE") - {"SUBSTRING"}),
         DialectProfile("clickhouse", _dt(_T.DATETIME64, exp.Literal.number(6), exp.Literal.string("UTC")),
                        _dt(_T.DATE32), "now64", matches="clickhouse", lower="lowerUTF8",
+                       decimal_in_as_equalities=True,
                        functions=_fns("POSITION", "startsWith", "endsWith", "lowerUTF8", "now64")),
         DialectProfile("mysql", _dt(_T.DATETIME, exp.Literal.number(6)), _DATE, "utc_timestamp", exact="binary",
                        functions=_fns("LOCATE", "CHAR_LENGTH", "IF", "UTC_TIMESTAMP")),
