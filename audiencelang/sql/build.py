@@ -772,8 +772,8 @@ class Builder:
         """``SELECT member_id, BIT_OR(w0) ... FROM (one SELECT per packed scan UNION ALL ...)
         GROUP BY member_id``: every packed test as one bit (see :meth:`_plan_packing`)."""
         parts: list[exp.Select] = []
+        read = {n for t in self.atoms for n in (t.column, t.count) if n is not None}
         for s in self.packed:
-            read = {n for t in self.atoms for n in (t.column, t.count) if n is not None}
             inner_items = [alias(col("member_id", s.name), "member_id"), *self.scan_facts(s, read)]
             if self.plan.as_of is None:
                 inner_items += [alias(col(param_name(b), PARAMS), param_name(b)) for b in self.plan.bounds]
