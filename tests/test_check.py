@@ -217,7 +217,7 @@ def test_check_audience_fails_when_a_reference_fails_in_that_market(tmp_path: Pa
 def test_check_audience_unknown_names(tmp_path: Path) -> None:
     project = make_project(tmp_path, {"a.aud": aud("include age > 1", "a")})
     none, [d] = check_audience(project, "aa_", "aa")
-    assert none is None and d.code == "E305"
+    assert none is None and d.code == "E610"
     none, [d] = check_audience(project, "a", "cc")
     assert none is None and d.code == "E910"
 

@@ -229,7 +229,7 @@ def test_unknown_dialect_and_destination_and_missing_as_of(project: Project) -> 
         res = compile(project, "cart_abandoners", "de", dialect)
         assert res.query is not None and not res.diagnostics, (dialect, res.diagnostics)
     res = compile(project, "no_such_audience", "de", "duckdb", as_of=AS_OF)
-    assert res.query is None and res.diagnostics[0].code == "E305"
+    assert res.query is None and res.diagnostics[0].code == "E610"
 
 
 def test_clickhouse_out_of_range_date_is_a_diagnostic() -> None:

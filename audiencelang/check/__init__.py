@@ -444,13 +444,14 @@ def check_audience(project: Project, name: str, market: str) -> tuple[CheckedAud
     Returns the :class:`CheckedAudience` (``None`` when any of them has an error in that
     market) and the diagnostics: those of the audience itself (errors, and lint findings
     after ``[lint]`` config and suppression comments), plus the errors of the audiences it
-    references."""
+    references. An unknown ``name`` is E610 and an unknown ``market`` E910, the codes the
+    ``run`` and ``compile`` commands report for them."""
     ch = _checker(project)
     if market not in ch.indexes:
         return None, [_unknown_market(market, ch.indexes)]
     root = ch.defs.get(name)
     if root is None:
-        return None, [error("E305", f"unknown audience '{name}'", None,
+        return None, [error("E610", f"unknown audience '{name}'", None,
                             *did_you_mean(name, ch.defs.keys() | set()), market=market)]
     ch.analyse()
     order: list[_Def] = []
