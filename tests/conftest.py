@@ -217,23 +217,41 @@ def postgres_url(postgres_cluster: PostgresCluster) -> str:
     return postgres_cluster.url()
 
 
-@pytest.fixture
-def pg_connection(postgres_cluster: PostgresCluster) -> Iterator[Any]:
-    """A raw psycopg connection to a fresh database with the cluster's defaults; dropped afterwards."""
+@contextlib.contextmanager
+def _fresh_pg_database(cluster: PostgresCluster, prefix: str, options: str = "") -> Iterator[Any]:
+    """A raw psycopg connection to a new database ``CREATE DATABASE name {options}``; the
+    database is dropped afterwards."""
     import psycopg
     from psycopg import sql as pgsql
 
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(postgres_cluster.url(), autocommit=True) as admin:
-        admin.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name)))
-    conn = psycopg.connect(postgres_cluster.url(name))
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(cluster.url(), autocommit=True) as admin:
+        admin.execute(pgsql.SQL("CREATE DATABASE {} " + options).format(pgsql.Identifier(name)))
+    conn = psycopg.connect(cluster.url(name))
     try:
         yield conn
     finally:
         conn.close()
-        with psycopg.connect(postgres_cluster.url(), autocommit=True) as admin:
+        with psycopg.connect(cluster.url(), autocommit=True) as admin:
             admin.execute(pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
                 pgsql.Identifier(name)))
+
+
+@pytest.fixture
+def pg_connection(postgres_cluster: PostgresCluster) -> Iterator[Any]:
+    """A raw psycopg connection to a fresh database with the cluster's defaults; dropped afterwards."""
+    with _fresh_pg_database(postgres_cluster, "t") as conn:
+        yield conn
+
+
+@pytest.fixture
+def pg_icu_connection(postgres_cluster: PostgresCluster) -> Iterator[Any]:
+    """A raw psycopg connection to a fresh database whose default collation is ICU's root
+    locale (``und``), so plain ``LOWER()`` folds all of Unicode as Redshift's does; dropped
+    afterwards. For running dialect ``redshift`` (tests/test_differential_engines.py)."""
+    with _fresh_pg_database(postgres_cluster, "t_icu", "TEMPLATE template0 ENCODING 'UTF8' "
+                            "LOCALE_PROVIDER icu ICU_LOCALE 'und' LOCALE 'C'") as conn:
+        yield conn
 
 
 @pytest.fixture

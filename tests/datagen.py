@@ -505,11 +505,24 @@ SHAPE_MARKERS = {"packed": '"packed" AS (', "semi_join": '"profiles"."member_id"
 SHAPES: Counter[str] = Counter()
 
 
+#: Audiences of another dialect held to the evaluator on an engine of a sibling dialect by
+#: ``check_scenario(also=...)``: ``(dialect, "same SQL")`` when its SQL equals the engine
+#: dialect's but for the header line (so the one run covers both), ``(dialect, "ran")`` when it
+#: differs and was run itself (counted per process).
+ALSO: Counter[tuple[str, str]] = Counter()
+
+
+def _body(sql: str) -> str:
+    """``sql`` without its first line (the header comment naming the dialect)."""
+    return sql.split("\n", 1)[1]
+
+
 def check_scenario(scn: Scenario, engine: Any, *, seed: object = None, ascii_case: bool = False,
-                   session_sql: Sequence[str] = ()) -> int:
+                   session_sql: Sequence[str] = (), also: Sequence[str] = ()) -> int:
     """Load ``scn`` into ``engine`` and compare every audience's SQL result with the
     evaluator. Raises ``AssertionError`` with a full reproducer on the first mismatch.
-    Returns the number of audiences compared."""
+    Returns the number of audiences compared. ``also``: sibling dialects whose SQL the
+    engine runs too (``databricks`` on Spark); see ``ALSO``."""
     from audiencelang.eval import evaluate
 
     scn.load(engine)
@@ -520,10 +533,19 @@ def check_scenario(scn: Scenario, engine: Any, *, seed: object = None, ascii_cas
         expected = evaluate(checked, scn.data, as_of=scn.as_of, ascii_case_folding=ascii_case)
         sql = compile_sql(checked, engine.dialect, scn.as_of)
         SHAPES.update(name for name, marker in SHAPE_MARKERS.items() if marker in sql)
-        try:
-            got = member_ids(engine.query(sql))
-        except Exception as exc:  # the engine rejected our SQL: also a reproducible failure
-            raise AssertionError(scn.reproducer(aud, sql, engine.name, {f"ERROR {exc}"}, expected, seed)) from exc
-        if got != expected:
-            raise AssertionError(scn.reproducer(aud, sql, engine.name, got, expected, seed))
+        runs = [(engine.name, sql)]
+        for dialect in also:
+            other = compile_sql(checked, dialect, scn.as_of)
+            if _body(other) == _body(sql):
+                ALSO[(dialect, "same SQL")] += 1
+            else:
+                ALSO[(dialect, "ran")] += 1
+                runs.append((f"{engine.name} (dialect {dialect})", other))
+        for name, text in runs:
+            try:
+                got = member_ids(engine.query(text))
+            except Exception as exc:  # the engine rejected our SQL: also a reproducible failure
+                raise AssertionError(scn.reproducer(aud, text, name, {f"ERROR {exc}"}, expected, seed)) from exc
+            if got != expected:
+                raise AssertionError(scn.reproducer(aud, text, name, got, expected, seed))
     return len(scn.audiences)
