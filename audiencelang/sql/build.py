@@ -162,6 +162,7 @@ class Builder:
         - ``consent_required``: an opt-in purpose is required (false without consent rows);
         - ``pushed``: trait tests applied inside ``profiles`` (so the joins start from the
           profiles that pass them) and removed from ``members``; ``rest`` is what remains.
+          None with ``fence_joins`` (every test after the joins).
 
         Conditions under ``not``, inside ``or`` or true without rows (``at most``,
         ``exactly 0``, opt-out consent) keep their LEFT JOIN."""
@@ -178,7 +179,7 @@ class Builder:
                 self.required_scans.add(scan_of[c.column])
             elif isinstance(c, P.ConsentHolds) and c.purpose in purposes and purposes[c.purpose].mode == "opt_in":
                 self.consent_required = True
-            elif (isinstance(c, P.Test) and c.field.column in traits
+            elif (not self.d.fence_joins and isinstance(c, P.Test) and c.field.column in traits
                   and all(v.kind != "as_of" for v in c.values)):
                 self.pushed.append(c)
                 continue
@@ -838,7 +839,8 @@ class Builder:
             items += [alias(col(param_name(s), PARAMS), param_name(s)) for s in self.plan.bounds]
             joins += self._params_join()
         where = {"where": exp.Where(this=and_(semi))} if semi else {}
-        return exp.Select(expressions=items, **where, **self._from(cte_ref(pr), joins))
+        fence = {"offset": exp.Offset(expression=num(0))} if self.d.fence_joins else {}
+        return exp.Select(expressions=items, **where, **self._from(cte_ref(pr), joins), **fence)
 
     def build(self) -> exp.Select:
         ctes: list[tuple[str, exp.Expr]] = []

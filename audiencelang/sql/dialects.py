@@ -66,6 +66,12 @@ class DialectProfile:
     # the tests of LEFT-joined scans packed into BIGINT bit words gathered by one BIT_OR
     # (one join instead of one per scan): see Builder._plan_packing
     packed_facts: bool = False
+    # every membership test applied after all joins: trait tests stay out of ``profiles`` and
+    # ``facts`` ends in ``OFFSET 0``, through which PostgreSQL pushes no filter. Its planner
+    # estimates a filtered aggregate or a string test at a row or two, then joins with nested
+    # loops that rescan an event aggregate per profile (minutes on 100k profiles); unfiltered,
+    # every input of a join is estimated from its GROUP BY and hashed (docs/sql.md)
+    fence_joins: bool = False
     functions: frozenset[str] = frozenset()
 
     def instant_cast(self) -> exp.DataType | None:
@@ -93,7 +99,7 @@ DIALECTS: dict[str, DialectProfile] = {
                        filter_aggregates=True, semi_join_exists=True, packed_facts=True,
                        functions=_fns("STRPOS", "CURRENT_TIMESTAMP", "EPOCH_US", "BIT_OR")),
         DialectProfile("postgres", _TS, _DATE, "at_time_zone", strings="chr_backslash",
-                       lower_collation="und-x-icu",
+                       lower_collation="und-x-icu", fence_joins=True,
                        functions=_fns("POSITION", "CHR", "REPLACE", "CURRENT_TIMESTAMP")),
         DialectProfile("sqlite", None, None, "sqlite", substr="SUBSTR", round_sums=9, integer_booleans=True,
                        functions=_fns("INSTR", "SUBSTR", "DATETIME", "IIF", "ROUND") - {"SUBSTRING", "CAST"}),

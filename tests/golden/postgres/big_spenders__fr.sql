@@ -6,7 +6,7 @@ WITH "profiles" AS (
     "src"."est_salarie" AS "t_is_employee"
   FROM "crm"."clients" AS "src"
   WHERE
-    NOT "src"."client_id" IS NULL AND "src"."niveau_fidelite" IN ('gold', 'platinum')
+    NOT "src"."client_id" IS NULL
 ), "events_suivi_evenements" AS (
   SELECT
     "src"."client_id" AS "member_id",
@@ -113,6 +113,7 @@ WITH "profiles" AS (
     ON "events_suivi_evenements"."member_id" = "profiles"."member_id"
   INNER JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
+  OFFSET 0
 ), "members" AS (
   SELECT
     "member_id"
@@ -130,6 +131,7 @@ WITH "profiles" AS (
     AND "min_purchase_revenue_5" >= 10
     AND "n_purchase_6" >= 2
     AND "n_purchase_6" <= 50
+    AND "t_loyalty_tier" IN ('gold', 'platinum')
     AND NOT (
       NOT "t_is_employee" IS NULL AND "t_is_employee" = TRUE
     )

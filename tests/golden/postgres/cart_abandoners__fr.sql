@@ -5,7 +5,7 @@ WITH "profiles" AS (
     "src"."pays" AS "t_country"
   FROM "crm"."clients" AS "src"
   WHERE
-    NOT "src"."client_id" IS NULL AND "src"."pays" IN ('DE', 'AT', 'CH')
+    NOT "src"."client_id" IS NULL
 ), "events_suivi_evenements" AS (
   SELECT
     "src"."client_id" AS "member_id",
@@ -127,6 +127,7 @@ WITH "profiles" AS (
     ON "events_suivi_evenements"."member_id" = "profiles"."member_id"
   INNER JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
+  OFFSET 0
 ), "aud_existing_customers" AS (
   SELECT
     "facts".*,
@@ -138,6 +139,7 @@ WITH "profiles" AS (
   FROM "aud_existing_customers"
   WHERE
     "n_add_to_cart_1" >= 1
+    AND "t_country" IN ('DE', 'AT', 'CH')
     AND NOT (
       "n_purchase_2" >= 1 OR "in_existing_customers" = 1
     )

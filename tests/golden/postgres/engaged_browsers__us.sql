@@ -117,6 +117,7 @@ WITH "profiles" AS (
     ON "events_events_orders"."member_id" = "profiles"."member_id"
   LEFT JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
+  OFFSET 0
 ), "members" AS (
   SELECT
     "member_id"

@@ -23,6 +23,7 @@ WITH "profiles" AS (
   FROM "profiles"
   INNER JOIN "events_shop_bestellungen"
     ON "events_shop_bestellungen"."member_id" = "profiles"."member_id"
+  OFFSET 0
 ), "members" AS (
   SELECT
     "member_id"

@@ -24,6 +24,7 @@ WITH "profiles" AS (
   FROM "profiles"
   INNER JOIN "events_suivi_evenements"
     ON "events_suivi_evenements"."member_id" = "profiles"."member_id"
+  OFFSET 0
 ), "members" AS (
   SELECT
     "member_id"

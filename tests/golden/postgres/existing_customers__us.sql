@@ -23,6 +23,7 @@ WITH "profiles" AS (
   FROM "profiles"
   INNER JOIN "events_events_orders"
     ON "events_events_orders"."member_id" = "profiles"."member_id"
+  OFFSET 0
 ), "members" AS (
   SELECT
     "member_id"

@@ -69,6 +69,7 @@ WITH "profiles" AS (
     ON "events_shop_bestellungen"."member_id" = "profiles"."member_id"
   INNER JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
+  OFFSET 0
 ), "members" AS (
   SELECT
     "member_id"

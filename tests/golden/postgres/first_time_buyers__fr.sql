@@ -71,6 +71,7 @@ WITH "profiles" AS (
     ON "events_suivi_evenements"."member_id" = "profiles"."member_id"
   INNER JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
+  OFFSET 0
 ), "members" AS (
   SELECT
     "member_id"

@@ -8,7 +8,6 @@ WITH "profiles" AS (
   FROM "crm"."kunden" AS "src"
   WHERE
     NOT "src"."kunden_id" IS NULL
-    AND "src"."angemeldet_am" < CAST('2025-11-01' AS DATE)
 ), "events_shop_bestellungen" AS (
   SELECT
     "src"."kunde" AS "member_id",
@@ -103,12 +102,14 @@ WITH "profiles" AS (
     ON "events_shop_bestellungen"."member_id" = "profiles"."member_id"
   INNER JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
+  OFFSET 0
 ), "members" AS (
   SELECT
     "member_id"
   FROM "facts"
   WHERE
     "n_purchase_1" >= 1
+    AND "t_signup_date" < CAST('2025-11-01' AS DATE)
     AND (
       (
         "t_age" >= 25 AND "t_age" <= 54

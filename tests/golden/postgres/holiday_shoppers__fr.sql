@@ -8,7 +8,6 @@ WITH "profiles" AS (
   FROM "crm"."clients" AS "src"
   WHERE
     NOT "src"."client_id" IS NULL
-    AND "src"."date_inscription" < CAST('2025-11-01' AS DATE)
 ), "events_suivi_evenements" AS (
   SELECT
     "src"."client_id" AS "member_id",
@@ -106,12 +105,14 @@ WITH "profiles" AS (
     ON "events_suivi_evenements"."member_id" = "profiles"."member_id"
   INNER JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
+  OFFSET 0
 ), "members" AS (
   SELECT
     "member_id"
   FROM "facts"
   WHERE
     "n_purchase_1" >= 1
+    AND "t_signup_date" < CAST('2025-11-01' AS DATE)
     AND (
       (
         "t_age" >= 25 AND "t_age" <= 54

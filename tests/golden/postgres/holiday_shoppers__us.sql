@@ -7,7 +7,7 @@ WITH "profiles" AS (
     "src"."country_code" AS "t_country"
   FROM "analytics"."users" AS "src"
   WHERE
-    NOT "src"."user_id" IS NULL AND "src"."created_on" < CAST('2025-11-01' AS DATE)
+    NOT "src"."user_id" IS NULL
 ), "events_events_orders" AS (
   SELECT
     "src"."customer_id" AS "member_id",
@@ -77,12 +77,14 @@ WITH "profiles" AS (
     ON "events_events_orders"."member_id" = "profiles"."member_id"
   LEFT JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
+  OFFSET 0
 ), "members" AS (
   SELECT
     "member_id"
   FROM "facts"
   WHERE
     "n_purchase_1" >= 1
+    AND "t_signup_date" < CAST('2025-11-01' AS DATE)
     AND (
       (
         "t_age" >= 25 AND "t_age" <= 54

@@ -7,7 +7,7 @@ WITH "profiles" AS (
     "src"."letzter_login" AS "t_last_login_at"
   FROM "crm"."kunden" AS "src"
   WHERE
-    NOT "src"."kunden_id" IS NULL AND "src"."clv" >= 500
+    NOT "src"."kunden_id" IS NULL
 ), "events_shop_bestellungen" AS (
   SELECT
     "src"."kunde" AS "member_id",
@@ -90,12 +90,14 @@ WITH "profiles" AS (
     ON "events_shop_bestellungen"."member_id" = "profiles"."member_id"
   INNER JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
+  OFFSET 0
 ), "members" AS (
   SELECT
     "member_id"
   FROM "facts"
   WHERE
-    "n_purchase_1" >= 3
+    "t_lifetime_value" >= 500
+    AND "n_purchase_1" >= 3
     AND NOT "n_purchase_2" >= 1
     AND NOT (
       (

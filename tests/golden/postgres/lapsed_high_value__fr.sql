@@ -7,7 +7,7 @@ WITH "profiles" AS (
     "src"."derniere_connexion" AS "t_last_login_at"
   FROM "crm"."clients" AS "src"
   WHERE
-    NOT "src"."client_id" IS NULL AND "src"."valeur_vie" >= 500
+    NOT "src"."client_id" IS NULL
 ), "events_suivi_evenements" AS (
   SELECT
     "src"."client_id" AS "member_id",
@@ -92,12 +92,14 @@ WITH "profiles" AS (
     ON "events_suivi_evenements"."member_id" = "profiles"."member_id"
   INNER JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
+  OFFSET 0
 ), "members" AS (
   SELECT
     "member_id"
   FROM "facts"
   WHERE
-    "n_purchase_1" >= 3
+    "t_lifetime_value" >= 500
+    AND "n_purchase_1" >= 3
     AND NOT "n_purchase_2" >= 1
     AND NOT (
       (

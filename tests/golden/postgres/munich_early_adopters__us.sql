@@ -7,8 +7,6 @@ WITH "profiles" AS (
   FROM "analytics"."users" AS "src"
   WHERE
     NOT "src"."user_id" IS NULL
-    AND SUBSTRING(LOWER("src"."city_name" COLLATE "und-x-icu") FROM 1 FOR 3) = 'mün'
-    AND "src"."created_on" < CAST('2025-01-01' AS DATE)
 ), "events_events_sessions" AS (
   SELECT
     "src"."user_id" AS "member_id",
@@ -118,12 +116,15 @@ WITH "profiles" AS (
     ON "events_events_orders"."member_id" = "profiles"."member_id"
   INNER JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
+  OFFSET 0
 ), "members" AS (
   SELECT
     "member_id"
   FROM "facts"
   WHERE
-    NOT "min_session_started_at_1" IS NULL
+    SUBSTRING(LOWER("t_city" COLLATE "und-x-icu") FROM 1 FOR 3) = 'mün'
+    AND "t_signup_date" < CAST('2025-01-01' AS DATE)
+    AND NOT "min_session_started_at_1" IS NULL
     AND "min_session_started_at_1" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
     AND "n_session_2" >= 1
     AND "n_add_to_cart_3" >= 1

@@ -8,9 +8,6 @@ WITH "profiles" AS (
   FROM "crm"."clients" AS "src"
   WHERE
     NOT "src"."client_id" IS NULL
-    AND "src"."date_inscription" >= CAST('2026-10-02' AS DATE)
-    AND "src"."date_inscription" <= CAST('2026-11-01' AS DATE)
-    AND "src"."age" >= 18
 ), "events_suivi_evenements" AS (
   SELECT
     "src"."client_id" AS "member_id",
@@ -33,6 +30,7 @@ WITH "profiles" AS (
   FROM "profiles"
   LEFT JOIN "events_suivi_evenements"
     ON "events_suivi_evenements"."member_id" = "profiles"."member_id"
+  OFFSET 0
 ), "aud_existing_customers" AS (
   SELECT
     "facts".*,
@@ -43,7 +41,10 @@ WITH "profiles" AS (
     "member_id"
   FROM "aud_existing_customers"
   WHERE
-    NOT "in_existing_customers" = 1
+    "t_signup_date" >= CAST('2026-10-02' AS DATE)
+    AND "t_signup_date" <= CAST('2026-11-01' AS DATE)
+    AND "t_age" >= 18
+    AND NOT "in_existing_customers" = 1
     AND NOT (
       NOT "t_is_employee" IS NULL AND "t_is_employee" = TRUE
     )
