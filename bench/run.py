@@ -10,6 +10,7 @@ Sections:
   compiler  parse / check / compile throughput, CLI cold start, input shapes
   sql       generated SQL vs expert SQL vs scan floor on DuckDB (1M profiles, 20M events)
   growth    1..64 event conditions: SQL runtime and compile time (docs/img/cost_growth.png)
+  postgres  the benchmark audiences on a throw-away PostgreSQL (100k profiles): plans and times
 
 Parts of audiencelang that have not landed are reported as "not measured yet".
 See docs/performance.md.
@@ -35,7 +36,7 @@ if __package__ in (None, ""):  # `python bench/run.py`: make `bench` importable
 
 from bench.common import BENCH, DATA, DOCS_IMG, REPO, NotReady
 
-SECTIONS = ["verify", "compiler", "sql", "growth"]
+SECTIONS = ["verify", "compiler", "sql", "growth", "postgres"]
 
 
 # --------------------------------------------------------------------------- machine
@@ -112,6 +113,11 @@ def run_section(name: str, quick: bool, only_case: str | None) -> dict[str, Any]
             plot_path = (DATA / "cost_growth_quick.png") if quick else (DOCS_IMG / "cost_growth.png")
             res = growth.run(quick, con, data_label=label, plot_path=plot_path)
             con.close()
+        elif name == "postgres":
+            from bench import pgbench, sqlbench
+
+            db, _info = sqlbench.ensure_db(100_000, 20)
+            res = pgbench.run(quick, db)
         else:
             raise SystemExit(f"unknown section {name!r}; one of {', '.join(SECTIONS)}")
         res = {"status": "measured", **res}
@@ -295,6 +301,22 @@ def render(results: dict[str, Any]) -> str:
             out.append(f"plot: {g['plot']}")
     elif g:
         out.append(f"\n## Cost growth\nnot measured yet: {g.get('reason')}")
+    p = sec.get("postgres")
+    if p and p.get("status") == "measured":
+        out.append(f"\n## PostgreSQL {p['server']} (100,000 profiles, 2M events; s; "
+                   f"'> {p['timeout_s']}' = cut off there)")
+        rows = []
+        for name, cs in p["cases"].items():
+            def cut(x: float | None) -> str:
+                return f"> {p['timeout_s']}" if x is None else f"{x:.3f}"
+            rows.append([name, _f(cs["members"], ",d"), _spread(cs.get("current")),
+                         cut(cs["pushed_s"]), cut(cs["pushed_nestloop_off_s"]),
+                         "yes" if cs["nested_loop_in_current_plan"] else "no", _f(cs["same_as_duckdb"])])
+        out.append(_table(rows, ["audience", "members", "current s", "tests pushed s",
+                                 "pushed, nestloop off s", "nested loop now", "same as DuckDB"]))
+        out.append(f"data load: {p['load_seconds']:.1f} s")
+    elif p:
+        out.append(f"\n## PostgreSQL\nnot measured yet: {p.get('reason')}")
     took = {k: round(v.get("section_seconds", 0), 1) for k, v in sec.items()}
     out.append(f"\nsection wall times (s): {took}")
     for k, v in sec.items():

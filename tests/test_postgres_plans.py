@@ -23,13 +23,12 @@ import pytest
 from audiencelang.project import load_project
 from audiencelang.run.demo import generate
 from audiencelang.sql import compile
+from tests.pgcluster import copy_duckdb_into
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
 BENCH = REPO / "bench"
 AS_OF = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
-PG_TYPES = {"BIGINT": "BIGINT", "VARCHAR": "TEXT", "DECIMAL(18,2)": "NUMERIC(18, 2)", "DATE": "DATE",
-            "BOOLEAN": "BOOLEAN", "TIMESTAMP": "TIMESTAMP"}
 
 pytestmark = pytest.mark.postgres
 
@@ -40,30 +39,6 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     path = tmp_path_factory.mktemp("pgplans") / "demo.duckdb"
     generate(path, EXAMPLES, profiles=20_000, events_per_profile=20, seed=7, markets=["de"], as_of=AS_OF)
     yield path
-
-
-def _copy_into(pg: Any, db: Path) -> None:
-    """Every table of the DuckDB file ``db`` into PostgreSQL (COPY), then ANALYZE."""
-    from psycopg import sql as pgsql
-
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        for schema, table in con.execute("SELECT schema_name, table_name FROM duckdb_tables()").fetchall():
-            cols = con.execute(f'DESCRIBE "{schema}"."{table}"').fetchall()
-            ident = pgsql.Identifier(schema, table)
-            pg.execute(pgsql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(pgsql.Identifier(schema)))
-            pg.execute(pgsql.SQL("CREATE TABLE {} ({})").format(ident, pgsql.SQL(", ").join(
-                pgsql.SQL("{} {}").format(pgsql.Identifier(c[0]), pgsql.SQL(PG_TYPES[c[1]])) for c in cols)))
-            rows = con.execute(f'SELECT * FROM "{schema}"."{table}"').fetchall()
-            with pg.cursor() as cur, cur.copy(pgsql.SQL("COPY {} FROM STDIN").format(ident)) as copy:
-                for row in rows:
-                    copy.write_row(row)
-    finally:
-        con.close()
-    pg.commit()
-    pg.autocommit = True
-    pg.execute("ANALYZE")
-    pg.autocommit = False
 
 
 def _audiences(root: Path) -> list[str]:
@@ -77,8 +52,9 @@ def _sql(root: Path, name: str, dialect: str) -> str:
 
 
 @pytest.mark.parametrize("root", [EXAMPLES, BENCH], ids=["examples", "bench"])
-def test_postgres_hashes_every_join_and_agrees_with_duckdb(pg_connection: Any, demo: Path, root: Path) -> None:
-    _copy_into(pg_connection, demo)
+def test_postgres_hashes_every_join_and_agrees_with_duckdb(pg_connection: Any, demo: Path, root: Path,
+                                                           tmp_path: Path) -> None:
+    copy_duckdb_into(pg_connection, demo, tmp_path)
     con = duckdb.connect(str(demo), read_only=True)
     nonempty = 0
     try:
