@@ -158,6 +158,7 @@ WITH "params" AS (
   INNER JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
   CROSS JOIN "params"
+  OFFSET 0
 ), "members" AS (
   SELECT
     "member_id"

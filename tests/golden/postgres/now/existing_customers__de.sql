@@ -33,6 +33,7 @@ WITH "params" AS (
   INNER JOIN "events_shop_bestellungen"
     ON "events_shop_bestellungen"."member_id" = "profiles"."member_id"
   CROSS JOIN "params"
+  OFFSET 0
 ), "members" AS (
   SELECT
     "member_id"

@@ -16,7 +16,6 @@ WITH "params" AS (
   FROM "crm"."kunden" AS "src"
   WHERE
     NOT "src"."kunden_id" IS NULL
-    AND "src"."angemeldet_am" < CAST('2025-11-01' AS DATE)
 ), "events_shop_bestellungen" AS (
   SELECT
     "src"."kunde" AS "member_id",
@@ -116,12 +115,14 @@ WITH "params" AS (
   INNER JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
   CROSS JOIN "params"
+  OFFSET 0
 ), "members" AS (
   SELECT
     "member_id"
   FROM "facts"
   WHERE
     "n_purchase_1" >= 1
+    AND "t_signup_date" < CAST('2025-11-01' AS DATE)
     AND (
       (
         "t_age" >= 25 AND "t_age" <= 54

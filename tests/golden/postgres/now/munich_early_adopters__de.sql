@@ -17,8 +17,6 @@ WITH "params" AS (
   FROM "crm"."kunden" AS "src"
   WHERE
     NOT "src"."kunden_id" IS NULL
-    AND SUBSTRING(LOWER("src"."ort" COLLATE "und-x-icu") FROM 1 FOR 3) = 'mün'
-    AND "src"."angemeldet_am" < CAST('2025-01-01' AS DATE)
 ), "events_web_ereignisse" AS (
   SELECT
     "src"."kunden_id" AS "member_id",
@@ -166,12 +164,15 @@ WITH "params" AS (
   INNER JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
   CROSS JOIN "params"
+  OFFSET 0
 ), "members" AS (
   SELECT
     "member_id"
   FROM "facts"
   WHERE
-    NOT "min_session_started_at_1" IS NULL
+    SUBSTRING(LOWER("t_city" COLLATE "und-x-icu") FROM 1 FOR 3) = 'mün'
+    AND "t_signup_date" < CAST('2025-01-01' AS DATE)
+    AND NOT "min_session_started_at_1" IS NULL
     AND "min_session_started_at_1" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
     AND "n_session_2" >= 1
     AND "n_add_to_cart_3" >= 1

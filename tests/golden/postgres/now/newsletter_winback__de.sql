@@ -16,8 +16,6 @@ WITH "params" AS (
   FROM "crm"."kunden" AS "src"
   WHERE
     NOT "src"."kunden_id" IS NULL
-    AND NOT "src"."email" IS NULL
-    AND "src"."treuestufe" IS NULL
 ), "events_shop_bestellungen" AS (
   SELECT
     "src"."kunde" AS "member_id",
@@ -101,6 +99,7 @@ WITH "params" AS (
   INNER JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
   CROSS JOIN "params"
+  OFFSET 0
 ), "members" AS (
   SELECT
     "member_id"
@@ -108,6 +107,8 @@ WITH "params" AS (
   WHERE
     "c_email_marketing_granted" = 1
     AND "c_email_marketing_refused" = 0
+    AND NOT "t_email" IS NULL
+    AND "t_loyalty_tier" IS NULL
     AND NOT "n_purchase_1" >= 1
     AND NOT (
       (
