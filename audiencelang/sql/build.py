@@ -176,9 +176,10 @@ class Builder:
         rest: list[P.Cond] = []
         for c in conjuncts:
             if isinstance(c, P.AggTest) and not _without_rows(c) and c.column in scan_of:
-                self.required_scans.add(scan_of[c.column])
+                if self.d.inner_joins:
+                    self.required_scans.add(scan_of[c.column])
             elif isinstance(c, P.ConsentHolds) and c.purpose in purposes and purposes[c.purpose].mode == "opt_in":
-                self.consent_required = True
+                self.consent_required = self.d.inner_joins
             elif (not self.d.fence_joins and isinstance(c, P.Test) and c.field.column in traits
                   and all(v.kind != "as_of" for v in c.values)):
                 self.pushed.append(c)

@@ -70,8 +70,15 @@ class DialectProfile:
     # ``facts`` ends in ``OFFSET 0``, through which PostgreSQL pushes no filter. Its planner
     # estimates a filtered aggregate or a string test at a row or two, then joins with nested
     # loops that rescan an event aggregate per profile (minutes on 100k profiles); unfiltered,
-    # every input of a join is estimated from its GROUP BY and hashed (docs/sql.md)
+    # every input of a join is estimated from its GROUP BY and hashed (docs/sql.md). SQLite
+    # too: a null-rejecting test (``NOT min IS NULL``) turned its LEFT JOINs back into inner
+    # joins, which it then reordered (see ``inner_joins``)
     fence_joins: bool = False
+    # a scan a member needs rows of is joined with INNER JOIN (fewer rows to join); False:
+    # every join is a LEFT JOIN from ``profiles``, which SQLite's planner keeps as the outer
+    # loop, probing each aggregate through an automatic index (with INNER JOINs it chose to
+    # loop over one aggregate and scan another for each row: minutes on 100k profiles)
+    inner_joins: bool = True
     functions: frozenset[str] = frozenset()
 
     def instant_cast(self) -> exp.DataType | None:
@@ -102,6 +109,7 @@ DIALECTS: dict[str, DialectProfile] = {
                        lower_collation="und-x-icu", fence_joins=True,
                        functions=_fns("POSITION", "CHR", "REPLACE", "CURRENT_TIMESTAMP")),
         DialectProfile("sqlite", None, None, "sqlite", substr="SUBSTR", round_sums=9, integer_booleans=True,
+                       inner_joins=False, fence_joins=True,
                        functions=_fns("INSTR", "SUBSTR", "DATETIME", "IIF", "ROUND") - {"SUBSTRING", "CAST"}),
         DialectProfile("snowflake", _dt(_T.TIMESTAMPNTZ), _DATE, "sysdate",
                        functions=_fns("CHARINDEX", "IFF", "SYSDATE")),

@@ -6,7 +6,7 @@ WITH "profiles" AS (
     "src"."ist_mitarbeiter" AS "t_is_employee"
   FROM "crm"."kunden" AS "src"
   WHERE
-    NOT "src"."kunden_id" IS NULL AND "src"."treuestufe" IN ('gold', 'platinum')
+    NOT "src"."kunden_id" IS NULL
 ), "events_shop_bestellungen" AS (
   SELECT
     "src"."kunde" AS "member_id",
@@ -84,10 +84,12 @@ WITH "profiles" AS (
     COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
     COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused"
   FROM "profiles"
-  INNER JOIN "events_shop_bestellungen"
+  LEFT JOIN "events_shop_bestellungen"
     ON "events_shop_bestellungen"."member_id" = "profiles"."member_id"
-  INNER JOIN "consent"
+  LEFT JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
+  LIMIT -1
+  OFFSET 0
 ), "members" AS (
   SELECT
     "member_id"
@@ -105,6 +107,7 @@ WITH "profiles" AS (
     AND "min_purchase_revenue_5" >= 10
     AND "n_purchase_6" >= 2
     AND "n_purchase_6" <= 50
+    AND "t_loyalty_tier" IN ('gold', 'platinum')
     AND NOT (
       NOT "t_is_employee" IS NULL AND "t_is_employee" = 1
     )

@@ -6,7 +6,7 @@ WITH "profiles" AS (
     "src"."est_salarie" AS "t_is_employee"
   FROM "crm"."clients" AS "src"
   WHERE
-    NOT "src"."client_id" IS NULL AND "src"."niveau_fidelite" IN ('gold', 'platinum')
+    NOT "src"."client_id" IS NULL
 ), "events_suivi_evenements" AS (
   SELECT
     "src"."client_id" AS "member_id",
@@ -107,10 +107,12 @@ WITH "profiles" AS (
     COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
     COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused"
   FROM "profiles"
-  INNER JOIN "events_suivi_evenements"
+  LEFT JOIN "events_suivi_evenements"
     ON "events_suivi_evenements"."member_id" = "profiles"."member_id"
-  INNER JOIN "consent"
+  LEFT JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
+  LIMIT -1
+  OFFSET 0
 ), "members" AS (
   SELECT
     "member_id"
@@ -128,6 +130,7 @@ WITH "profiles" AS (
     AND "min_purchase_revenue_5" >= 10
     AND "n_purchase_6" >= 2
     AND "n_purchase_6" <= 50
+    AND "t_loyalty_tier" IN ('gold', 'platinum')
     AND NOT (
       NOT "t_is_employee" IS NULL AND "t_is_employee" = 1
     )

@@ -6,7 +6,7 @@ WITH "profiles" AS (
     "src"."employee_flag" AS "t_is_employee"
   FROM "analytics"."users" AS "src"
   WHERE
-    NOT "src"."user_id" IS NULL AND "src"."rewards_tier" IN ('gold', 'platinum')
+    NOT "src"."user_id" IS NULL
 ), "events_events_orders" AS (
   SELECT
     "src"."customer_id" AS "member_id",
@@ -65,10 +65,12 @@ WITH "profiles" AS (
     COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
     COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused"
   FROM "profiles"
-  INNER JOIN "events_events_orders"
+  LEFT JOIN "events_events_orders"
     ON "events_events_orders"."member_id" = "profiles"."member_id"
   LEFT JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
+  LIMIT -1
+  OFFSET 0
 ), "members" AS (
   SELECT
     "member_id"
@@ -86,6 +88,7 @@ WITH "profiles" AS (
     AND "min_purchase_revenue_5" >= 10
     AND "n_purchase_6" >= 2
     AND "n_purchase_6" <= 50
+    AND "t_loyalty_tier" IN ('gold', 'platinum')
     AND NOT (
       NOT "t_is_employee" IS NULL AND "t_is_employee" = 1
     )

@@ -5,7 +5,7 @@ WITH "profiles" AS (
     "src"."land" AS "t_country"
   FROM "crm"."kunden" AS "src"
   WHERE
-    NOT "src"."kunden_id" IS NULL AND "src"."land" IN ('DE', 'AT', 'CH')
+    NOT "src"."kunden_id" IS NULL
 ), "events_web_ereignisse" AS (
   SELECT
     "src"."kunden_id" AS "member_id",
@@ -117,12 +117,14 @@ WITH "profiles" AS (
     COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
     COALESCE("consent"."c_email_marketing_refused", 0) AS "c_email_marketing_refused"
   FROM "profiles"
-  INNER JOIN "events_web_ereignisse"
+  LEFT JOIN "events_web_ereignisse"
     ON "events_web_ereignisse"."member_id" = "profiles"."member_id"
   LEFT JOIN "events_shop_bestellungen"
     ON "events_shop_bestellungen"."member_id" = "profiles"."member_id"
-  INNER JOIN "consent"
+  LEFT JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
+  LIMIT -1
+  OFFSET 0
 ), "aud_existing_customers" AS (
   SELECT
     "facts".*,
@@ -134,6 +136,7 @@ WITH "profiles" AS (
   FROM "aud_existing_customers"
   WHERE
     "n_add_to_cart_1" >= 1
+    AND "t_country" IN ('DE', 'AT', 'CH')
     AND NOT (
       "n_purchase_2" >= 1 OR "in_existing_customers" = 1
     )

@@ -5,7 +5,7 @@ WITH "profiles" AS (
     "src"."pays" AS "t_country"
   FROM "crm"."clients" AS "src"
   WHERE
-    NOT "src"."client_id" IS NULL AND "src"."pays" IN ('DE', 'AT', 'CH')
+    NOT "src"."client_id" IS NULL
 ), "events_suivi_evenements" AS (
   SELECT
     "src"."client_id" AS "member_id",
@@ -122,10 +122,12 @@ WITH "profiles" AS (
     COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
     COALESCE("consent"."c_email_marketing_refused", 0) AS "c_email_marketing_refused"
   FROM "profiles"
-  INNER JOIN "events_suivi_evenements"
+  LEFT JOIN "events_suivi_evenements"
     ON "events_suivi_evenements"."member_id" = "profiles"."member_id"
-  INNER JOIN "consent"
+  LEFT JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
+  LIMIT -1
+  OFFSET 0
 ), "aud_existing_customers" AS (
   SELECT
     "facts".*,
@@ -137,6 +139,7 @@ WITH "profiles" AS (
   FROM "aud_existing_customers"
   WHERE
     "n_add_to_cart_1" >= 1
+    AND "t_country" IN ('DE', 'AT', 'CH')
     AND NOT (
       "n_purchase_2" >= 1 OR "in_existing_customers" = 1
     )

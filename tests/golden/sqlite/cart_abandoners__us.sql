@@ -5,7 +5,7 @@ WITH "profiles" AS (
     "src"."country_code" AS "t_country"
   FROM "analytics"."users" AS "src"
   WHERE
-    NOT "src"."user_id" IS NULL AND "src"."country_code" IN ('DE', 'AT', 'CH')
+    NOT "src"."user_id" IS NULL
 ), "events_events_cart_adds" AS (
   SELECT
     "src"."user_id" AS "member_id",
@@ -86,12 +86,14 @@ WITH "profiles" AS (
     COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
     COALESCE("consent"."c_email_marketing_refused", 0) AS "c_email_marketing_refused"
   FROM "profiles"
-  INNER JOIN "events_events_cart_adds"
+  LEFT JOIN "events_events_cart_adds"
     ON "events_events_cart_adds"."member_id" = "profiles"."member_id"
   LEFT JOIN "events_events_orders"
     ON "events_events_orders"."member_id" = "profiles"."member_id"
-  INNER JOIN "consent"
+  LEFT JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
+  LIMIT -1
+  OFFSET 0
 ), "aud_existing_customers" AS (
   SELECT
     "facts".*,
@@ -103,6 +105,7 @@ WITH "profiles" AS (
   FROM "aud_existing_customers"
   WHERE
     "n_add_to_cart_1" >= 1
+    AND "t_country" IN ('DE', 'AT', 'CH')
     AND NOT (
       "n_purchase_2" >= 1 OR "in_existing_customers" = 1
     )

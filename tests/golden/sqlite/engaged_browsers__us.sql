@@ -97,9 +97,9 @@ WITH "profiles" AS (
     COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
     COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused"
   FROM "profiles"
-  INNER JOIN "events_events_pageviews"
+  LEFT JOIN "events_events_pageviews"
     ON "events_events_pageviews"."member_id" = "profiles"."member_id"
-  INNER JOIN "events_events_sessions"
+  LEFT JOIN "events_events_sessions"
     ON "events_events_sessions"."member_id" = "profiles"."member_id"
   LEFT JOIN "events_events_cart_adds"
     ON "events_events_cart_adds"."member_id" = "profiles"."member_id"
@@ -107,6 +107,8 @@ WITH "profiles" AS (
     ON "events_events_orders"."member_id" = "profiles"."member_id"
   LEFT JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
+  LIMIT -1
+  OFFSET 0
 ), "members" AS (
   SELECT
     "member_id"

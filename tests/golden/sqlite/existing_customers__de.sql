@@ -21,8 +21,10 @@ WITH "profiles" AS (
     "profiles"."member_id" AS "member_id",
     COALESCE("events_shop_bestellungen"."n_purchase_1", 0) AS "n_purchase_1"
   FROM "profiles"
-  INNER JOIN "events_shop_bestellungen"
+  LEFT JOIN "events_shop_bestellungen"
     ON "events_shop_bestellungen"."member_id" = "profiles"."member_id"
+  LIMIT -1
+  OFFSET 0
 ), "members" AS (
   SELECT
     "member_id"

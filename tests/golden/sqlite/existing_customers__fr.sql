@@ -22,8 +22,10 @@ WITH "profiles" AS (
     "profiles"."member_id" AS "member_id",
     COALESCE("events_suivi_evenements"."n_purchase_1", 0) AS "n_purchase_1"
   FROM "profiles"
-  INNER JOIN "events_suivi_evenements"
+  LEFT JOIN "events_suivi_evenements"
     ON "events_suivi_evenements"."member_id" = "profiles"."member_id"
+  LIMIT -1
+  OFFSET 0
 ), "members" AS (
   SELECT
     "member_id"

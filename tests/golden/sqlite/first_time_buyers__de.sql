@@ -60,10 +60,12 @@ WITH "profiles" AS (
     COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
     COALESCE("consent"."c_email_marketing_refused", 0) AS "c_email_marketing_refused"
   FROM "profiles"
-  INNER JOIN "events_shop_bestellungen"
+  LEFT JOIN "events_shop_bestellungen"
     ON "events_shop_bestellungen"."member_id" = "profiles"."member_id"
-  INNER JOIN "consent"
+  LEFT JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
+  LIMIT -1
+  OFFSET 0
 ), "members" AS (
   SELECT
     "member_id"

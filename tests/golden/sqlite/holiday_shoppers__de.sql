@@ -7,7 +7,7 @@ WITH "profiles" AS (
     "src"."land" AS "t_country"
   FROM "crm"."kunden" AS "src"
   WHERE
-    NOT "src"."kunden_id" IS NULL AND "src"."angemeldet_am" < '2025-11-01'
+    NOT "src"."kunden_id" IS NULL
 ), "events_shop_bestellungen" AS (
   SELECT
     "src"."kunde" AS "member_id",
@@ -96,16 +96,19 @@ WITH "profiles" AS (
     COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
     COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused"
   FROM "profiles"
-  INNER JOIN "events_shop_bestellungen"
+  LEFT JOIN "events_shop_bestellungen"
     ON "events_shop_bestellungen"."member_id" = "profiles"."member_id"
-  INNER JOIN "consent"
+  LEFT JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
+  LIMIT -1
+  OFFSET 0
 ), "members" AS (
   SELECT
     "member_id"
   FROM "facts"
   WHERE
     "n_purchase_1" >= 1
+    AND "t_signup_date" < '2025-11-01'
     AND (
       (
         "t_age" >= 25 AND "t_age" <= 54

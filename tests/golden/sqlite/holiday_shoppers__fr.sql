@@ -7,7 +7,7 @@ WITH "profiles" AS (
     "src"."pays" AS "t_country"
   FROM "crm"."clients" AS "src"
   WHERE
-    NOT "src"."client_id" IS NULL AND "src"."date_inscription" < '2025-11-01'
+    NOT "src"."client_id" IS NULL
 ), "events_suivi_evenements" AS (
   SELECT
     "src"."client_id" AS "member_id",
@@ -101,16 +101,19 @@ WITH "profiles" AS (
     COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
     COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused"
   FROM "profiles"
-  INNER JOIN "events_suivi_evenements"
+  LEFT JOIN "events_suivi_evenements"
     ON "events_suivi_evenements"."member_id" = "profiles"."member_id"
-  INNER JOIN "consent"
+  LEFT JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
+  LIMIT -1
+  OFFSET 0
 ), "members" AS (
   SELECT
     "member_id"
   FROM "facts"
   WHERE
     "n_purchase_1" >= 1
+    AND "t_signup_date" < '2025-11-01'
     AND (
       (
         "t_age" >= 25 AND "t_age" <= 54

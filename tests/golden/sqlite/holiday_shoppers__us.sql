@@ -7,7 +7,7 @@ WITH "profiles" AS (
     "src"."country_code" AS "t_country"
   FROM "analytics"."users" AS "src"
   WHERE
-    NOT "src"."user_id" IS NULL AND "src"."created_on" < '2025-11-01'
+    NOT "src"."user_id" IS NULL
 ), "events_events_orders" AS (
   SELECT
     "src"."customer_id" AS "member_id",
@@ -73,16 +73,19 @@ WITH "profiles" AS (
     COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
     COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused"
   FROM "profiles"
-  INNER JOIN "events_events_orders"
+  LEFT JOIN "events_events_orders"
     ON "events_events_orders"."member_id" = "profiles"."member_id"
   LEFT JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
+  LIMIT -1
+  OFFSET 0
 ), "members" AS (
   SELECT
     "member_id"
   FROM "facts"
   WHERE
     "n_purchase_1" >= 1
+    AND "t_signup_date" < '2025-11-01'
     AND (
       (
         "t_age" >= 25 AND "t_age" <= 54

@@ -7,7 +7,7 @@ WITH "profiles" AS (
     "src"."last_login_ts" AS "t_last_login_at"
   FROM "analytics"."users" AS "src"
   WHERE
-    NOT "src"."user_id" IS NULL AND "src"."ltv_usd" >= 500
+    NOT "src"."user_id" IS NULL
 ), "events_events_orders" AS (
   SELECT
     "src"."customer_id" AS "member_id",
@@ -56,16 +56,19 @@ WITH "profiles" AS (
     COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
     COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused"
   FROM "profiles"
-  INNER JOIN "events_events_orders"
+  LEFT JOIN "events_events_orders"
     ON "events_events_orders"."member_id" = "profiles"."member_id"
   LEFT JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
+  LIMIT -1
+  OFFSET 0
 ), "members" AS (
   SELECT
     "member_id"
   FROM "facts"
   WHERE
-    "n_purchase_1" >= 3
+    "t_lifetime_value" >= 500
+    AND "n_purchase_1" >= 3
     AND NOT "n_purchase_2" >= 1
     AND NOT (
       (

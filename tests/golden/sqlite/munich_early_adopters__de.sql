@@ -7,8 +7,6 @@ WITH "profiles" AS (
   FROM "crm"."kunden" AS "src"
   WHERE
     NOT "src"."kunden_id" IS NULL
-    AND SUBSTR(LOWER("src"."ort"), 1, 3) = 'mün'
-    AND "src"."angemeldet_am" < '2025-01-01'
 ), "events_web_ereignisse" AS (
   SELECT
     "src"."kunden_id" AS "member_id",
@@ -138,18 +136,22 @@ WITH "profiles" AS (
     COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
     COALESCE("consent"."c_email_marketing_refused", 0) AS "c_email_marketing_refused"
   FROM "profiles"
-  INNER JOIN "events_web_ereignisse"
+  LEFT JOIN "events_web_ereignisse"
     ON "events_web_ereignisse"."member_id" = "profiles"."member_id"
   LEFT JOIN "events_shop_bestellungen"
     ON "events_shop_bestellungen"."member_id" = "profiles"."member_id"
-  INNER JOIN "consent"
+  LEFT JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
+  LIMIT -1
+  OFFSET 0
 ), "members" AS (
   SELECT
     "member_id"
   FROM "facts"
   WHERE
-    NOT "min_session_started_at_1" IS NULL
+    SUBSTR(LOWER("t_city"), 1, 3) = 'mün'
+    AND "t_signup_date" < '2025-01-01'
+    AND NOT "min_session_started_at_1" IS NULL
     AND "min_session_started_at_1" < '2026-01-01 00:00:00'
     AND "n_session_2" >= 1
     AND "n_add_to_cart_3" >= 1

@@ -7,8 +7,6 @@ WITH "profiles" AS (
   FROM "crm"."clients" AS "src"
   WHERE
     NOT "src"."client_id" IS NULL
-    AND SUBSTR(LOWER("src"."ville"), 1, 3) = 'mün'
-    AND "src"."date_inscription" < '2025-01-01'
 ), "events_suivi_evenements" AS (
   SELECT
     "src"."client_id" AS "member_id",
@@ -138,16 +136,20 @@ WITH "profiles" AS (
     COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
     COALESCE("consent"."c_email_marketing_refused", 0) AS "c_email_marketing_refused"
   FROM "profiles"
-  INNER JOIN "events_suivi_evenements"
+  LEFT JOIN "events_suivi_evenements"
     ON "events_suivi_evenements"."member_id" = "profiles"."member_id"
-  INNER JOIN "consent"
+  LEFT JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
+  LIMIT -1
+  OFFSET 0
 ), "members" AS (
   SELECT
     "member_id"
   FROM "facts"
   WHERE
-    NOT "min_session_started_at_1" IS NULL
+    SUBSTR(LOWER("t_city"), 1, 3) = 'mün'
+    AND "t_signup_date" < '2025-01-01'
+    AND NOT "min_session_started_at_1" IS NULL
     AND "min_session_started_at_1" < '2026-01-01 00:00:00'
     AND "n_session_2" >= 1
     AND "n_add_to_cart_3" >= 1

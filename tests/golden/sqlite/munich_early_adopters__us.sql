@@ -7,8 +7,6 @@ WITH "profiles" AS (
   FROM "analytics"."users" AS "src"
   WHERE
     NOT "src"."user_id" IS NULL
-    AND SUBSTR(LOWER("src"."city_name"), 1, 3) = 'mün'
-    AND "src"."created_on" < '2025-01-01'
 ), "events_events_sessions" AS (
   SELECT
     "src"."user_id" AS "member_id",
@@ -105,20 +103,24 @@ WITH "profiles" AS (
     COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
     COALESCE("consent"."c_email_marketing_refused", 0) AS "c_email_marketing_refused"
   FROM "profiles"
-  INNER JOIN "events_events_sessions"
+  LEFT JOIN "events_events_sessions"
     ON "events_events_sessions"."member_id" = "profiles"."member_id"
-  INNER JOIN "events_events_cart_adds"
+  LEFT JOIN "events_events_cart_adds"
     ON "events_events_cart_adds"."member_id" = "profiles"."member_id"
   LEFT JOIN "events_events_orders"
     ON "events_events_orders"."member_id" = "profiles"."member_id"
-  INNER JOIN "consent"
+  LEFT JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
+  LIMIT -1
+  OFFSET 0
 ), "members" AS (
   SELECT
     "member_id"
   FROM "facts"
   WHERE
-    NOT "min_session_started_at_1" IS NULL
+    SUBSTR(LOWER("t_city"), 1, 3) = 'mün'
+    AND "t_signup_date" < '2025-01-01'
+    AND NOT "min_session_started_at_1" IS NULL
     AND "min_session_started_at_1" < '2026-01-01 00:00:00'
     AND "n_session_2" >= 1
     AND "n_add_to_cart_3" >= 1

@@ -8,9 +8,6 @@ WITH "profiles" AS (
   FROM "crm"."kunden" AS "src"
   WHERE
     NOT "src"."kunden_id" IS NULL
-    AND "src"."angemeldet_am" >= '2026-10-02'
-    AND "src"."angemeldet_am" <= '2026-11-01'
-    AND "src"."alter" >= 18
 ), "events_shop_bestellungen" AS (
   SELECT
     "src"."kunde" AS "member_id",
@@ -32,6 +29,8 @@ WITH "profiles" AS (
   FROM "profiles"
   LEFT JOIN "events_shop_bestellungen"
     ON "events_shop_bestellungen"."member_id" = "profiles"."member_id"
+  LIMIT -1
+  OFFSET 0
 ), "aud_existing_customers" AS (
   SELECT
     "facts".*,
@@ -42,7 +41,10 @@ WITH "profiles" AS (
     "member_id"
   FROM "aud_existing_customers"
   WHERE
-    NOT "in_existing_customers" = 1
+    "t_signup_date" >= '2026-10-02'
+    AND "t_signup_date" <= '2026-11-01'
+    AND "t_age" >= 18
+    AND NOT "in_existing_customers" = 1
     AND NOT (
       NOT "t_is_employee" IS NULL AND "t_is_employee" = 1
     )

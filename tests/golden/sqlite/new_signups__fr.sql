@@ -8,9 +8,6 @@ WITH "profiles" AS (
   FROM "crm"."clients" AS "src"
   WHERE
     NOT "src"."client_id" IS NULL
-    AND "src"."date_inscription" >= '2026-10-02'
-    AND "src"."date_inscription" <= '2026-11-01'
-    AND "src"."age" >= 18
 ), "events_suivi_evenements" AS (
   SELECT
     "src"."client_id" AS "member_id",
@@ -33,6 +30,8 @@ WITH "profiles" AS (
   FROM "profiles"
   LEFT JOIN "events_suivi_evenements"
     ON "events_suivi_evenements"."member_id" = "profiles"."member_id"
+  LIMIT -1
+  OFFSET 0
 ), "aud_existing_customers" AS (
   SELECT
     "facts".*,
@@ -43,7 +42,10 @@ WITH "profiles" AS (
     "member_id"
   FROM "aud_existing_customers"
   WHERE
-    NOT "in_existing_customers" = 1
+    "t_signup_date" >= '2026-10-02'
+    AND "t_signup_date" <= '2026-11-01'
+    AND "t_age" >= 18
+    AND NOT "in_existing_customers" = 1
     AND NOT (
       NOT "t_is_employee" IS NULL AND "t_is_employee" = 1
     )

@@ -8,9 +8,6 @@ WITH "profiles" AS (
   FROM "analytics"."users" AS "src"
   WHERE
     NOT "src"."user_id" IS NULL
-    AND "src"."created_on" >= '2026-10-02'
-    AND "src"."created_on" <= '2026-11-01'
-    AND "src"."age_years" >= 18
 ), "events_events_orders" AS (
   SELECT
     "src"."customer_id" AS "member_id",
@@ -32,6 +29,8 @@ WITH "profiles" AS (
   FROM "profiles"
   LEFT JOIN "events_events_orders"
     ON "events_events_orders"."member_id" = "profiles"."member_id"
+  LIMIT -1
+  OFFSET 0
 ), "aud_existing_customers" AS (
   SELECT
     "facts".*,
@@ -42,7 +41,10 @@ WITH "profiles" AS (
     "member_id"
   FROM "aud_existing_customers"
   WHERE
-    NOT "in_existing_customers" = 1
+    "t_signup_date" >= '2026-10-02'
+    AND "t_signup_date" <= '2026-11-01'
+    AND "t_age" >= 18
+    AND NOT "in_existing_customers" = 1
     AND NOT (
       NOT "t_is_employee" IS NULL AND "t_is_employee" = 1
     )

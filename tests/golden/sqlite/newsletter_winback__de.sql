@@ -8,8 +8,6 @@ WITH "profiles" AS (
   FROM "crm"."kunden" AS "src"
   WHERE
     NOT "src"."kunden_id" IS NULL
-    AND NOT "src"."email" IS NULL
-    AND "src"."treuestufe" IS NULL
 ), "events_shop_bestellungen" AS (
   SELECT
     "src"."kunde" AS "member_id",
@@ -85,8 +83,10 @@ WITH "profiles" AS (
     ON "events_shop_bestellungen"."member_id" = "profiles"."member_id"
   LEFT JOIN "events_web_ereignisse"
     ON "events_web_ereignisse"."member_id" = "profiles"."member_id"
-  INNER JOIN "consent"
+  LEFT JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
+  LIMIT -1
+  OFFSET 0
 ), "members" AS (
   SELECT
     "member_id"
@@ -94,6 +94,8 @@ WITH "profiles" AS (
   WHERE
     "c_email_marketing_granted" = 1
     AND "c_email_marketing_refused" = 0
+    AND NOT "t_email" IS NULL
+    AND "t_loyalty_tier" IS NULL
     AND NOT "n_purchase_1" >= 1
     AND NOT (
       (

@@ -8,8 +8,6 @@ WITH "profiles" AS (
   FROM "crm"."clients" AS "src"
   WHERE
     NOT "src"."client_id" IS NULL
-    AND NOT "src"."courriel" IS NULL
-    AND "src"."niveau_fidelite" IS NULL
 ), "events_suivi_evenements" AS (
   SELECT
     "src"."client_id" AS "member_id",
@@ -85,8 +83,10 @@ WITH "profiles" AS (
   FROM "profiles"
   LEFT JOIN "events_suivi_evenements"
     ON "events_suivi_evenements"."member_id" = "profiles"."member_id"
-  INNER JOIN "consent"
+  LEFT JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
+  LIMIT -1
+  OFFSET 0
 ), "members" AS (
   SELECT
     "member_id"
@@ -94,6 +94,8 @@ WITH "profiles" AS (
   WHERE
     "c_email_marketing_granted" = 1
     AND "c_email_marketing_refused" = 0
+    AND NOT "t_email" IS NULL
+    AND "t_loyalty_tier" IS NULL
     AND NOT "n_purchase_1" >= 1
     AND NOT (
       (

@@ -8,8 +8,6 @@ WITH "profiles" AS (
   FROM "analytics"."users" AS "src"
   WHERE
     NOT "src"."user_id" IS NULL
-    AND NOT "src"."email_address" IS NULL
-    AND "src"."rewards_tier" IS NULL
 ), "events_events_orders" AS (
   SELECT
     "src"."customer_id" AS "member_id",
@@ -81,8 +79,10 @@ WITH "profiles" AS (
     ON "events_events_orders"."member_id" = "profiles"."member_id"
   LEFT JOIN "events_events_pageviews"
     ON "events_events_pageviews"."member_id" = "profiles"."member_id"
-  INNER JOIN "consent"
+  LEFT JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
+  LIMIT -1
+  OFFSET 0
 ), "members" AS (
   SELECT
     "member_id"
@@ -90,6 +90,8 @@ WITH "profiles" AS (
   WHERE
     "c_email_marketing_granted" = 1
     AND "c_email_marketing_refused" = 0
+    AND NOT "t_email" IS NULL
+    AND "t_loyalty_tier" IS NULL
     AND NOT "n_purchase_1" >= 1
     AND NOT (
       (

@@ -15,7 +15,7 @@ WITH "params" AS (
     "src"."ist_mitarbeiter" AS "t_is_employee"
   FROM "crm"."kunden" AS "src"
   WHERE
-    NOT "src"."kunden_id" IS NULL AND "src"."treuestufe" IN ('gold', 'platinum')
+    NOT "src"."kunden_id" IS NULL
 ), "events_shop_bestellungen" AS (
   SELECT
     "src"."kunde" AS "member_id",
@@ -110,11 +110,13 @@ WITH "params" AS (
     "params"."as_of_minus_7776000s" AS "as_of_minus_7776000s",
     "params"."as_of_minus_31536000s" AS "as_of_minus_31536000s"
   FROM "profiles"
-  INNER JOIN "events_shop_bestellungen"
+  LEFT JOIN "events_shop_bestellungen"
     ON "events_shop_bestellungen"."member_id" = "profiles"."member_id"
-  INNER JOIN "consent"
+  LEFT JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
   CROSS JOIN "params"
+  LIMIT -1
+  OFFSET 0
 ), "members" AS (
   SELECT
     "member_id"
@@ -132,6 +134,7 @@ WITH "params" AS (
     AND "min_purchase_revenue_5" >= 10
     AND "n_purchase_6" >= 2
     AND "n_purchase_6" <= 50
+    AND "t_loyalty_tier" IN ('gold', 'platinum')
     AND NOT (
       NOT "t_is_employee" IS NULL AND "t_is_employee" = 1
     )

@@ -14,7 +14,7 @@ WITH "params" AS (
     "src"."land" AS "t_country"
   FROM "crm"."kunden" AS "src"
   WHERE
-    NOT "src"."kunden_id" IS NULL AND "src"."land" IN ('DE', 'AT', 'CH')
+    NOT "src"."kunden_id" IS NULL
 ), "events_web_ereignisse" AS (
   SELECT
     "src"."kunden_id" AS "member_id",
@@ -135,13 +135,15 @@ WITH "params" AS (
     "params"."as_of_minus_604800s" AS "as_of_minus_604800s",
     "params"."as_of_minus_31536000s" AS "as_of_minus_31536000s"
   FROM "profiles"
-  INNER JOIN "events_web_ereignisse"
+  LEFT JOIN "events_web_ereignisse"
     ON "events_web_ereignisse"."member_id" = "profiles"."member_id"
   LEFT JOIN "events_shop_bestellungen"
     ON "events_shop_bestellungen"."member_id" = "profiles"."member_id"
-  INNER JOIN "consent"
+  LEFT JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
   CROSS JOIN "params"
+  LIMIT -1
+  OFFSET 0
 ), "aud_existing_customers" AS (
   SELECT
     "facts".*,
@@ -153,6 +155,7 @@ WITH "params" AS (
   FROM "aud_existing_customers"
   WHERE
     "n_add_to_cart_1" >= 1
+    AND "t_country" IN ('DE', 'AT', 'CH')
     AND NOT (
       "n_purchase_2" >= 1 OR "in_existing_customers" = 1
     )

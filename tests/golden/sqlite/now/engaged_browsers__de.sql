@@ -151,13 +151,15 @@ WITH "params" AS (
     "params"."as_of_minus_2592000s" AS "as_of_minus_2592000s",
     "params"."as_of_minus_31536000s" AS "as_of_minus_31536000s"
   FROM "profiles"
-  INNER JOIN "events_web_ereignisse"
+  LEFT JOIN "events_web_ereignisse"
     ON "events_web_ereignisse"."member_id" = "profiles"."member_id"
   LEFT JOIN "events_shop_bestellungen"
     ON "events_shop_bestellungen"."member_id" = "profiles"."member_id"
-  INNER JOIN "consent"
+  LEFT JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
   CROSS JOIN "params"
+  LIMIT -1
+  OFFSET 0
 ), "members" AS (
   SELECT
     "member_id"

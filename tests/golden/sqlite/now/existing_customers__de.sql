@@ -30,9 +30,11 @@ WITH "params" AS (
     COALESCE("events_shop_bestellungen"."n_purchase_1", 0) AS "n_purchase_1",
     "params"."as_of" AS "as_of"
   FROM "profiles"
-  INNER JOIN "events_shop_bestellungen"
+  LEFT JOIN "events_shop_bestellungen"
     ON "events_shop_bestellungen"."member_id" = "profiles"."member_id"
   CROSS JOIN "params"
+  LIMIT -1
+  OFFSET 0
 ), "members" AS (
   SELECT
     "member_id"

@@ -72,11 +72,13 @@ WITH "params" AS (
     "params"."as_of" AS "as_of",
     "params"."as_of_minus_2592000s" AS "as_of_minus_2592000s"
   FROM "profiles"
-  INNER JOIN "events_shop_bestellungen"
+  LEFT JOIN "events_shop_bestellungen"
     ON "events_shop_bestellungen"."member_id" = "profiles"."member_id"
-  INNER JOIN "consent"
+  LEFT JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
   CROSS JOIN "params"
+  LIMIT -1
+  OFFSET 0
 ), "members" AS (
   SELECT
     "member_id"

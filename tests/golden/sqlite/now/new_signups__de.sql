@@ -15,7 +15,7 @@ WITH "params" AS (
     "src"."ist_mitarbeiter" AS "t_is_employee"
   FROM "crm"."kunden" AS "src"
   WHERE
-    NOT "src"."kunden_id" IS NULL AND "src"."alter" >= 18
+    NOT "src"."kunden_id" IS NULL
 ), "events_shop_bestellungen" AS (
   SELECT
     "src"."kunde" AS "member_id",
@@ -41,6 +41,8 @@ WITH "params" AS (
   LEFT JOIN "events_shop_bestellungen"
     ON "events_shop_bestellungen"."member_id" = "profiles"."member_id"
   CROSS JOIN "params"
+  LIMIT -1
+  OFFSET 0
 ), "aud_existing_customers" AS (
   SELECT
     "facts".*,
@@ -53,6 +55,7 @@ WITH "params" AS (
   WHERE
     "t_signup_date" || ' 00:00:00' >= "as_of_minus_2592000s"
     AND "t_signup_date" || ' 00:00:00' <= "as_of"
+    AND "t_age" >= 18
     AND NOT "in_existing_customers" = 1
     AND NOT (
       NOT "t_is_employee" IS NULL AND "t_is_employee" = 1

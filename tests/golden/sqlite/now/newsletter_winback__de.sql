@@ -16,8 +16,6 @@ WITH "params" AS (
   FROM "crm"."kunden" AS "src"
   WHERE
     NOT "src"."kunden_id" IS NULL
-    AND NOT "src"."email" IS NULL
-    AND "src"."treuestufe" IS NULL
 ), "events_shop_bestellungen" AS (
   SELECT
     "src"."kunde" AS "member_id",
@@ -98,9 +96,11 @@ WITH "params" AS (
     ON "events_shop_bestellungen"."member_id" = "profiles"."member_id"
   LEFT JOIN "events_web_ereignisse"
     ON "events_web_ereignisse"."member_id" = "profiles"."member_id"
-  INNER JOIN "consent"
+  LEFT JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
   CROSS JOIN "params"
+  LIMIT -1
+  OFFSET 0
 ), "members" AS (
   SELECT
     "member_id"
@@ -108,6 +108,8 @@ WITH "params" AS (
   WHERE
     "c_email_marketing_granted" = 1
     AND "c_email_marketing_refused" = 0
+    AND NOT "t_email" IS NULL
+    AND "t_loyalty_tier" IS NULL
     AND NOT "n_purchase_1" >= 1
     AND NOT (
       (
