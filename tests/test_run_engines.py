@@ -231,6 +231,8 @@ def test_postgres_session_is_safe_and_streams(pg_db: str) -> None:
         assert isinstance(engine, PostgresEngine) and engine.dialect == "postgres"
         assert engine.fetch_all("SELECT current_setting('standard_conforming_strings')")[1] == [("on",)]
         assert engine.fetch_all("SELECT current_setting('TimeZone')")[1] == [("UTC",)]
+        # no nested loops over aggregates, whatever PostgreSQL estimates (docs/run.md)
+        assert engine.fetch_all("SELECT current_setting('enable_nestloop')")[1] == [("off",)]
         # backslash is an ordinary character in a string literal
         assert engine.fetch_all("SELECT 'a\\' AS s")[1] == [("a\\",)]
         # percent signs are not placeholders: compiled SQL is sent as written

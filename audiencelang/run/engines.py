@@ -406,6 +406,10 @@ def _open_postgres(url: str) -> PostgresEngine:
             row = cur.fetchone()
             cur.execute("SET TIME ZONE 'UTC'")
             cur.execute("SET default_transaction_read_only = on")
+            # The compiled SQL joins per-user aggregates, never raw rows by index; a nested loop
+            # over them is only ever chosen from a too-small row estimate, and then reads an
+            # aggregate once per profile (docs/sql.md, "PostgreSQL: every test after the joins")
+            cur.execute("SET enable_nestloop = off")
         con.commit()
     except psycopg.Error as exc:
         con.close()
