@@ -16,7 +16,6 @@ same place, it is reported once with ``market=None``.
 
 from __future__ import annotations
 
-import gc
 import re
 import weakref
 from collections.abc import Iterable, Sequence
@@ -36,6 +35,7 @@ from audiencelang.check.lint import (
 from audiencelang.check.resolve import Finding, MarketIndex, check_in_market
 from audiencelang.check.rules import RULES, Rule, get_rule
 from audiencelang.diagnostics import Diagnostic, Severity, Span, did_you_mean, error
+from audiencelang.gcpause import paused_gc
 
 if TYPE_CHECKING:
     from audiencelang.project import Project
@@ -380,13 +380,8 @@ def check_project(project: Project, *, paths: Iterable[str | Path] | None = None
     select every audience file below them. Default: :attr:`Project.targets`."""
     # The walk allocates many small objects but no garbage cycles; with a large project
     # loaded, generational collections would rescan every AST node again and again.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_gc():
         return _check_project(project, paths, markets)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _check_project(project: Project, paths: Iterable[str | Path] | None,

@@ -24,6 +24,7 @@ from sqlglot.errors import ErrorLevel, SqlglotError
 
 from audiencelang.__about__ import __version__
 from audiencelang.diagnostics import Diagnostic, error
+from audiencelang.gcpause import paused_gc
 from audiencelang.sql.build import BuildError, build_explained
 from audiencelang.sql.dialects import DIALECTS, DialectProfile
 from audiencelang.sql.lower import LoweringError, lower, to_utc_naive
@@ -161,7 +162,8 @@ def compile_audience(
     ``mode="size"``: one row, one column ``size`` (no gate).
     """
     try:
-        return _compile_audience(checked, dialect, as_of=as_of, destination=destination, mode=mode)
+        with paused_gc():  # linear in the audience's size (audiencelang.gcpause)
+            return _compile_audience(checked, dialect, as_of=as_of, destination=destination, mode=mode)
     except RecursionError:
         return CompileResult(None, (error(
             "E501", "this audience is nested too deeply to be written as SQL", checked.audience.span,

@@ -1,0 +1,29 @@
+"""Pausing Python's cyclic garbage collector around one large pass.
+
+Checking a project or compiling a large audience allocates many small objects that stay
+alive until the pass ends. With the collector on, each generational collection rescans
+all of them, so a pass over twice the input did more than twice the work (a 1,600-reference
+audience compiled in 0.24 s instead of 0.07 s). Cycles made during the pass (sqlglot's
+parent links) are collected later, after the pass, as usual.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+__all__ = ["paused_gc"]
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Disable the cyclic collector for the ``with`` block; enable it again after, unless it
+    was already disabled when the block began (a caller's own choice stays as it was)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
