@@ -303,11 +303,11 @@ def run(quick: bool) -> dict[str, Any]:
             "or_chain": [250, 500] if quick else [1000, 2000, 4000, 8000],
             "nesting": [max(1, depth // 4), depth] if quick else
                        sorted({max(1, depth // 8), max(1, depth // 4), max(1, depth // 2), depth}),
-            "references": [50, 100] if quick else [100, 200, 400, 800],
+            "references": [50, 100] if quick else [200, 400, 800, 1600],
             "ref_chain": [25, 50] if quick else [50, 100, 200, 400],
         }
         for shape, ss in shape_sizes.items():
-            shapes[shape] = measure_shape(shape, ss, tmp, 1 if quick else 3)
+            shapes[shape] = measure_shape(shape, ss, tmp, 1 if quick else 5)
         shapes["nesting"]["max_levels_accepted"] = depth
         results["shapes"] = shapes
     return results
