@@ -63,11 +63,19 @@ def test_destination_size_and_explain() -> None:
                        "--as-of", "2026-11-01", "--project", str(REPO / "bench"), "--explain")
     strategy = json.loads(out)["strategy"]
     assert code == 0 and strategy["scans"] == "one per event table" and strategy["packed"]["words"] == 0
+    assert strategy["tests_after_joins"] is True and strategy["profiles_filtered_by"] == []
+    assert strategy["inner_join"] == ["events_web_ereignisse"]
+    code, out, _ = run("compile", "frequency_capped", "--market", "de", "--dialect", "sqlite",
+                       "--as-of", "2026-11-01", "--project", str(REPO / "bench"), "--explain")
+    strategy = json.loads(out)["strategy"]
+    assert strategy["inner_join"] == [] and strategy["left_join"] == ["events_web_ereignisse",
+                                                                      "events_shop_bestellungen"]
     code, out, _ = run("compile", "frequency_capped", "--market", "de", "--dialect", "duckdb",
                        "--as-of", "2026-11-01", "--project", str(REPO / "bench"), "--explain")
     strategy = json.loads(out)["strategy"]
     assert strategy["packed"] == {"scans": ["ev_add_to_cart", "ev_purchase"], "tests": 3, "words": 1}
     assert strategy["inner_join"] == ["ev_page_view", "ev_session"] and strategy["left_join"] == []
+    assert strategy["tests_after_joins"] is False
 
 
 def test_compiled_sql_runs_on_the_demo_shaped_schema(tmp_path: Path) -> None:

@@ -234,7 +234,8 @@ class Builder:
         """How the statement reads and joins the plan's scans (``compile --explain``):
         ``scans`` ``"one per event table"`` or ``"one per row filter"`` (the lowering's
         choice), then per strategy the scan names; ``packed`` with the number of tests and
-        bit words; the traits whose top-level tests filter ``profiles`` before any join."""
+        bit words; the traits whose top-level tests filter ``profiles`` before any join;
+        whether every test waits until after the joins (``fence_joins``)."""
         return {
             "scans": "one per row filter" if self.d.split_scans else "one per event table",
             "inner_join": [s.name for s in self.plan.scans if s.name in self.required_scans],
@@ -245,6 +246,7 @@ class Builder:
             "packed": {"scans": [s.name for s in self.packed], "tests": len(self.atoms), "words": self.words},
             "filter_aggregates": self.d.filter_aggregates,
             "profiles_filtered_by": sorted({t.field.column.removeprefix("t_") for t in self.pushed}),
+            "tests_after_joins": self.d.fence_joins,
         }
 
     @staticmethod
