@@ -19,7 +19,11 @@ __all__ = ["paused_gc"]
 @contextmanager
 def paused_gc() -> Iterator[None]:
     """Disable the cyclic collector for the ``with`` block; enable it again after, unless it
-    was already disabled when the block began (a caller's own choice stays as it was)."""
+    was already disabled when the block began (a caller's own choice stays as it was).
+
+    The switch is process-wide: other threads run without the collector meanwhile, and the
+    first block to begin switches it back on when it ends (it is never left off by these
+    blocks alone; it can be if another thread's code calls ``gc.disable()`` on its way out)."""
     enabled = gc.isenabled()
     gc.disable()
     try:

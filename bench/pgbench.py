@@ -33,15 +33,9 @@ TIMEOUT_S = 30
 
 def run(quick: bool, db: Path) -> dict[str, Any]:
     try:
-        import psycopg
+        import psycopg  # noqa: F401  (only: is it installed)
 
-        from audiencelang.sql import dialects
-        from tests.pgcluster import (
-            ClusterUnavailable,
-            copy_duckdb_into,
-            find_pg_bindir,
-            start_cluster,
-        )
+        from tests.pgcluster import ClusterUnavailable, find_pg_bindir, start_cluster
     except ImportError as exc:
         raise NotReady(f"psycopg or the test helpers are missing ({exc})") from None
     bindir = find_pg_bindir()
@@ -51,6 +45,21 @@ def run(quick: bool, db: Path) -> dict[str, Any]:
         cluster = start_cluster(bindir)
     except ClusterUnavailable as exc:
         raise NotReady(str(exc)) from None
+    scratch = Path(tempfile.mkdtemp(prefix="audiencelang-pgbench-"))
+    try:
+        return _measure(quick, db, cluster, scratch)
+    finally:
+        cluster.stop()
+        shutil.rmtree(cluster.root, ignore_errors=True)
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _measure(quick: bool, db: Path, cluster: Any, scratch: Path) -> dict[str, Any]:
+    import psycopg
+
+    from audiencelang.sql import dialects
+    from tests.pgcluster import copy_duckdb_into
+
     project = api.load_project(BENCH)
     names = sorted(p.stem for p in (BENCH / "audiences").glob("*.aud"))
     checked = {n: api.check_audience(project, n, MARKET) for n in names}
@@ -68,46 +77,40 @@ def run(quick: bool, db: Path) -> dict[str, Any]:
                 for n, c in checked.items()}
     duck.close()
     out: dict[str, Any] = {"timeout_s": TIMEOUT_S, "cases": {}}
-    scratch = Path(tempfile.mkdtemp(prefix="audiencelang-pgbench-"))
-    try:
-        with psycopg.connect(cluster.url(), autocommit=True) as admin:
-            admin.execute("CREATE DATABASE bench")
-        with psycopg.connect(cluster.url("bench")) as pg:
-            t0 = time.perf_counter()
-            copy_duckdb_into(pg, db, scratch)
-            out["load_seconds"] = time.perf_counter() - t0
-            pg.autocommit = True
-            out["server"] = pg.execute("SHOW server_version").fetchone()[0]
+    with psycopg.connect(cluster.url(), autocommit=True) as admin:
+        admin.execute("CREATE DATABASE bench")
+    with psycopg.connect(cluster.url("bench")) as pg:
+        t0 = time.perf_counter()
+        copy_duckdb_into(pg, db, scratch)
+        out["load_seconds"] = time.perf_counter() - t0
+        pg.autocommit = True
+        out["server"] = pg.execute("SHOW server_version").fetchone()[0]
 
-            def timed(sql: str, nestloop: bool = True) -> tuple[float | None, set[Any]]:
-                pg.execute(f"SET enable_nestloop = {'on' if nestloop else 'off'}")
-                pg.execute(f"SET statement_timeout = '{TIMEOUT_S}s'")
-                t = time.perf_counter()
-                try:
-                    rows = pg.execute(sql.encode()).fetchall()
-                except psycopg.errors.QueryCanceled:
-                    return None, set()
-                return time.perf_counter() - t, {r[0] for r in rows}
+        def timed(sql: str, nestloop: bool = True) -> tuple[float | None, set[Any]]:
+            pg.execute(f"SET enable_nestloop = {'on' if nestloop else 'off'}")
+            pg.execute(f"SET statement_timeout = '{TIMEOUT_S}s'")
+            t = time.perf_counter()
+            try:
+                rows = pg.execute(sql.encode()).fetchall()
+            except psycopg.errors.QueryCanceled:
+                return None, set()
+            return time.perf_counter() - t, {r[0] for r in rows}
 
-            runs = 1 if quick else 3
-            for n in names:
-                plan = "\n".join(r[0] for r in pg.execute(b"EXPLAIN " + current[n].encode()).fetchall())
-                samples: list[float] = []
-                members: set[Any] = set()
-                for _ in range(runs + 1):  # the first is a warm-up
-                    t, members = timed(current[n])
-                    if t is not None:
-                        samples.append(t)
-                before, _ = timed(pushed[n])
-                before_nl_off, _ = timed(pushed[n], nestloop=False)
-                out["cases"][n] = {
-                    "members": len(members), "same_as_duckdb": members == expected[n],
-                    "current": summarize(samples[1:]) if len(samples) > 1 else None,
-                    "pushed_s": before, "pushed_nestloop_off_s": before_nl_off,
-                    "nested_loop_in_current_plan": "Nested Loop" in plan,
-                }
-    finally:
-        cluster.stop()
-        shutil.rmtree(cluster.root, ignore_errors=True)
-        shutil.rmtree(scratch, ignore_errors=True)
+        runs = 1 if quick else 3
+        for n in names:
+            plan = "\n".join(r[0] for r in pg.execute(b"EXPLAIN " + current[n].encode()).fetchall())
+            samples: list[float] = []
+            members: set[Any] = set()
+            for i in range(runs + 1):  # the first is a warm-up
+                t, members = timed(current[n])
+                if t is not None and i:
+                    samples.append(t)
+            before, _ = timed(pushed[n])
+            before_nl_off, _ = timed(pushed[n], nestloop=False)
+            out["cases"][n] = {
+                "members": len(members), "same_as_duckdb": members == expected[n],
+                "current": summarize(samples) if samples else None,
+                "pushed_s": before, "pushed_nestloop_off_s": before_nl_off,
+                "nested_loop_in_current_plan": "Nested Loop" in plan,
+            }
     return out

@@ -35,14 +35,24 @@ def test_a_callers_disabled_collector_stays_disabled() -> None:
         gc.enable()
 
 
-def test_compile_leaves_the_collector_as_it_found_it() -> None:
+def test_compile_runs_with_the_collector_paused_and_restores_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``compile_audience`` builds the statement with the collector off (linear time on large
+    audiences, docs/performance.md) and leaves it on afterwards, also when compiling fails."""
     from pathlib import Path
 
+    import audiencelang.sql as sql
     from audiencelang.project import load_project
-    from audiencelang.sql import compile
 
+    seen: list[bool] = []
+    inner = sql._compile_audience
+
+    def observed(*args: object, **kw: object) -> object:
+        seen.append(gc.isenabled())
+        return inner(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sql, "_compile_audience", observed)
     project = load_project(Path(__file__).resolve().parent.parent / "examples")
-    assert compile(project, "cart_abandoners", "de", "duckdb").query is not None
-    assert gc.isenabled()
-    assert compile(project, "no_such", "de", "duckdb").query is None
+    assert sql.compile(project, "cart_abandoners", "de", "duckdb").query is not None
+    assert seen == [False] and gc.isenabled()
+    assert sql.compile(project, "cart_abandoners", "de", "no_such_dialect").query is None
     assert gc.isenabled()

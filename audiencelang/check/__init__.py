@@ -447,7 +447,7 @@ def check_audience(project: Project, name: str, market: str) -> tuple[CheckedAud
     root = ch.defs.get(name)
     if root is None:
         return None, [error("E610", f"unknown audience '{name}'", None,
-                            *did_you_mean(name, ch.defs.keys() | set()), market=market)]
+                            *did_you_mean(name, ch.defs.keys() | set()), market=market, audience=name)]
     ch.analyse()
     order: list[_Def] = []
     seen = {name}

@@ -406,10 +406,6 @@ def _open_postgres(url: str) -> PostgresEngine:
             row = cur.fetchone()
             cur.execute("SET TIME ZONE 'UTC'")
             cur.execute("SET default_transaction_read_only = on")
-            # The compiled SQL joins per-user aggregates, never raw rows by index; a nested loop
-            # over them is only ever chosen from a too-small row estimate, and then reads an
-            # aggregate once per profile (docs/sql.md, "PostgreSQL: every test after the joins")
-            cur.execute("SET enable_nestloop = off")
         con.commit()
     except psycopg.Error as exc:
         con.close()
@@ -423,6 +419,16 @@ def _open_postgres(url: str) -> PostgresEngine:
             f"{row[0] if row else 'unknown'} and it cannot be set on; refusing to run",
             None, "with it off, a backslash in a string literal is an escape, which changes "
             "what a compiled audience means"))
+    try:
+        # The compiled SQL joins per-user aggregates, never raw rows by index; a nested loop
+        # over them is only ever chosen from a too-small row estimate, and then reads an
+        # aggregate once per profile (docs/run.md). A speed setting, not a safety one: a
+        # server that does not know it runs the statements as they are.
+        with con.cursor() as cur:
+            cur.execute("SET enable_nestloop = off")
+        con.commit()
+    except psycopg.Error:
+        con.rollback()
     return PostgresEngine(shown, con)
 
 

@@ -162,7 +162,7 @@ class Builder:
         - ``consent_required``: an opt-in purpose is required (false without consent rows);
         - ``pushed``: trait tests applied inside ``profiles`` (so the joins start from the
           profiles that pass them) and removed from ``members``; ``rest`` is what remains.
-          None with ``fence_joins`` (every test after the joins).
+          Empty with ``fence_joins`` (every test after the joins).
 
         Conditions under ``not``, inside ``or`` or true without rows (``at most``,
         ``exactly 0``, opt-out consent) keep their LEFT JOIN."""
