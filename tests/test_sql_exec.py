@@ -596,6 +596,30 @@ def test_duckdb_plan_shapes() -> None:
         assert ("FILTER(WHERE" in w) == duck, dialect
 
 
+def test_duckdb_finds_a_table_read_whole_before_lowering(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A table one condition reads without a filter and another with one is read in one pass
+    on DuckDB; that is decided from the audience before lowering, so it is lowered once."""
+    import importlib
+
+    lowering = importlib.import_module("audiencelang.sql.lower")
+    made: list[int] = []
+    init = lowering._Lowerer.__init__
+
+    def counted(self: Any, *args: Any, **kw: Any) -> None:
+        made.append(1)
+        init(self, *args, **kw)
+
+    monkeypatch.setattr(lowering._Lowerer, "__init__", counted)
+    whole = checked_from(aud('performed order and count(order) where total > 5 >= 1 and '
+                             '(performed view where path = "/a") and performed view'))
+    res = compile_audience(whole, "duckdb", as_of=AS_OF).query
+    assert res is not None and len(made) == 1
+    sql = re.sub(r'[`"]', "", res.sql)
+    # orders: read whole by `performed order`, one pass; events: `view` always filters by
+    # its kind, so each of its two row filters keeps its own scan
+    assert sql.count("FROM ev.orders") == 1 and sql.count("FROM ev.events") == 2
+
+
 def test_many_conditions_span_several_bit_words(engine: Engine) -> None:
     """70 scans of one table (DuckDB packs their tests into two 62-bit words), with tests
     that hold without rows (``at most``) stored negated."""

@@ -571,6 +571,21 @@ def _as_agg(cond: P.Cond, func: str, column: str, vtype: P.FieldType, count_col:
     return cond
 
 
+def _read_whole(checked: CheckedAudience) -> frozenset[tuple[str, ...]]:
+    """The event tables that one condition reads without a row filter (an event with no
+    ``where:`` in the market, a condition with no ``where``) and another with one, in the
+    audience and every audience it references: read in one pass with ``split``."""
+    plain: set[tuple[str, ...]] = set()
+    filtered: set[tuple[str, ...]] = set()
+    events = checked.market.events
+    for aud in {checked.name: checked.audience, **checked.audiences}.values():
+        for node in ast.walk(aud):
+            if isinstance(node, (ast.Performed, ast.Aggregate)) and node.event.value in events:
+                ev = events[node.event.value]
+                (plain if node.where is None and ev.where is None else filtered).add(ev.table_parts)
+    return frozenset(plain & filtered)
+
+
 def lower(
     checked: CheckedAudience,
     *,
@@ -588,15 +603,16 @@ def lower(
     conditional aggregates: each pass groups only the rows it counts, which a columnar
     engine that prunes cheaply (DuckDB) runs several times faster, see docs/performance.md."""
     as_of_utc = to_utc_naive(as_of) if as_of is not None else None
-    lw = _Lowerer(checked, as_of_utc, split)
+    lw = _Lowerer(checked, as_of_utc, split, _read_whole(checked) if split else frozenset())
     aud = checked.audience
     membership = lw.membership(aud)
     if split:
         # a table that has a scan without a row filter is read whole anyway: its other
-        # filters become conditional aggregates of that one pass (no second scan and join)
+        # filters become conditional aggregates of that one pass (no second scan and join).
+        # _read_whole finds such tables from the AST; should it ever miss one, lower again
         whole = frozenset(key[0] for key in lw.scan_order if key[3] is None)
         if any(key[0] in whole and key[3] is not None for key in lw.scan_order):
-            lw = _Lowerer(checked, as_of_utc, split, whole)
+            lw = _Lowerer(checked, as_of_utc, split, whole | lw.one_pass)
             membership = lw.membership(aud)
 
     identifier: str | None = None
