@@ -31,6 +31,16 @@ def condition(i: int) -> str:
     return f'performed session where device = "{_DEVICES[i % 3]}"{count} in last {days} days'
 
 
+def same_filter_condition(j: int) -> str:
+    """Condition ``j`` of the control series: one row filter (sale-page views) and one widest
+    window (56 days, condition 0) at every size, so the rows read stay the same; windows and
+    counts vary (at most 8 distinct windows)."""
+    times = 1 + j % 3
+    days = 7 * (8 - j % 8)
+    count = f" at least {times} {'time' if times == 1 else 'times'}"
+    return f'performed page_view where path starts with "/sale"{count} in last {days} days'
+
+
 def _filter_sql(i: int) -> str:
     """Condition ``i``'s row filter on the physical table (market de), for counting rows."""
     kind = i % 3
@@ -67,14 +77,15 @@ def floor_sql(k: int, per_user: bool) -> str:
     return floor_sql_of([("web.ereignisse", "zeitpunkt", widest_days(k))], per_user)
 
 
-def audience(k: int) -> str:
+def audience(k: int, same_filter: bool = False) -> str:
     """k conditions: pairs joined with ``and``, the pairs joined with ``or``."""
-    conds = [condition(i) for i in range(k)]
+    conds = [same_filter_condition(i) if same_filter else condition(i) for i in range(k)]
     if k == 1:
         expr = conds[0]
     else:
         expr = "\n  or ".join(f"({conds[i]}\n      and {conds[i + 1]})" for i in range(0, k, 2))
-    return f"audience growth_{k} {{\n  include\n  {expr}\n}}\n"
+    name = f"same_filter_{k}" if same_filter else f"growth_{k}"
+    return f"audience {name} {{\n  include\n  {expr}\n}}\n"
 
 
 def _project(folder: Path, k: int) -> None:
@@ -83,7 +94,8 @@ def _project(folder: Path, k: int) -> None:
     (folder / "markets").mkdir()
     shutil.copyfile(EXAMPLES / "markets" / "de.yaml", folder / "markets" / "de.yaml")
     (folder / "audiencelang.toml").write_text('audiences = ["audiences"]\nmarkets = ["markets"]\n')
-    (folder / "audiences" / f"growth_{k}.aud").write_text(audience(k), encoding="utf-8")
+    (folder / "audiences" / f"growth_{k}.aud").write_text(audience(k) + "\n" + audience(k, True),
+                                                           encoding="utf-8")
 
 
 def run(quick: bool, con: Any | None, *, data_label: str, plot_path: Path) -> dict[str, Any]:
@@ -120,9 +132,16 @@ def run(quick: bool, con: Any | None, *, data_label: str, plot_path: Path) -> di
                 "compile_s": summarize(comp_t[k][1:])["median"] if comp_t[k] else None,
             }
         out["compile_status"] = "measured" if compile_status is None else f"not measured yet: {compile_status}"
+        # the control series: same rows read at every size (one row filter, one widest window)
+        same_sql: dict[int, str] = {}
+        if compile_status is None:
+            for k in sizes:
+                checked = api.check_audience(api.load_project(folders[k]), f"same_filter_{k}", MARKET)
+                same_sql[k] = api.compile_sql(checked, "duckdb", AS_OF)
         # SQL side: interleaved over sizes (round-robin), one warm-up round
         if sql and con is not None:
             samples: dict[int, list[float]] = {k: [] for k in sizes}
+            same: dict[int, list[float]] = {k: [] for k in sizes}
             floors: dict[tuple[int, bool], list[float]] = {(k, u): [] for k in sizes for u in (False, True)}
             members: dict[int, int] = {}
             for r in range(runs + 1):
@@ -136,6 +155,9 @@ def run(quick: bool, con: Any | None, *, data_label: str, plot_path: Path) -> di
                         t, _ = timed(lambda k=k, u=u: con.execute(floor_sql(k, u)).fetchall())
                         if r:
                             floors[(k, u)].append(t)
+                    t, _ = timed(lambda k=k: con.execute(same_sql[k]).fetchall())
+                    if r:
+                        same[k].append(t)
             for k in sizes:
                 summed, union, filters = con.execute(rows_read_sql(k)).fetchone()
                 out["rows"][str(k)].update(rows_read=int(summed), rows_union=int(union), row_filters=int(filters))
@@ -145,6 +167,7 @@ def run(quick: bool, con: Any | None, *, data_label: str, plot_path: Path) -> di
                 out["rows"][str(k)]["sql"] = summarize(samples[k])
                 out["rows"][str(k)]["members"] = members[k]
                 out["rows"][str(k)]["sql_chars"] = len(sql[k])
+                out["rows"][str(k)]["same_filter_sql"] = summarize(same[k])
             out["sql_status"] = "measured"
         else:
             out["sql_status"] = "not measured yet: " + (compile_status or "no database")
@@ -169,6 +192,9 @@ def plot(result: dict[str, Any], data_label: str, path: Path) -> str | None:
         hi = [r["sql"]["max"] for r in rows]
         ax1.plot(sizes, sql, "o-", label="generated SQL (median)")
         ax1.fill_between(sizes, lo, hi, alpha=0.2, label="min-max")
+        ys = [r.get("same_filter_sql", {}).get("median") for r in rows]
+        if all(v is not None for v in ys):
+            ax1.plot(sizes, ys, "d-.", label="control: one row filter, rows read constant")
         for key, label, style in (("user_floor", "user floor (count distinct user)", "s--"),
                                   ("floor", "scan floor (count(*))", "^:")):
             ys = [r.get(key, {}).get("median") for r in rows]

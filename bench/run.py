@@ -297,6 +297,10 @@ def render(results: dict[str, Any]) -> str:
                                  "rows union M", "ns/row read", "widest window d", "floor s",
                                  "user floor s", "ours/floor", "ours/user-floor", "parse ms", "check ms",
                                  "compile ms"]))
+        ctl = [(k, g["rows"][str(k)].get("same_filter_sql")) for k in g["sizes"]]
+        if all(v for _, v in ctl):
+            out.append("control series (one row filter, one widest window: the rows read are the same at "
+                       "every size), SQL s: " + ", ".join(f"{k}: {_spread(v)}" for k, v in ctl))
         if g.get("plot"):
             out.append(f"plot: {g['plot']}")
     elif g:
