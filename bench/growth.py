@@ -19,11 +19,14 @@ _CATS = ["shoes", "electronics", "home", "bags", "beauty"]
 _DEVICES = ["mobile", "desktop", "tablet"]
 
 
+def _at_least(times: int) -> str:
+    return f" at least {times} {'time' if times == 1 else 'times'}"
+
+
 def condition(i: int) -> str:
     kind = i % 3
-    times = 1 + (i // 3) % 3
     days = 7 * (1 + i % 8)
-    count = f" at least {times} {'time' if times == 1 else 'times'}"
+    count = _at_least(1 + (i // 3) % 3)
     if kind == 0:
         return f'performed page_view where path starts with "{_PATHS[i % 5]}"{count} in last {days} days'
     if kind == 1:
@@ -35,10 +38,7 @@ def same_filter_condition(j: int) -> str:
     """Condition ``j`` of the control series: one row filter (sale-page views) and one widest
     window (56 days, condition 0) at every size, so the rows read stay the same; windows and
     counts vary (at most 8 distinct windows)."""
-    times = 1 + j % 3
-    days = 7 * (8 - j % 8)
-    count = f" at least {times} {'time' if times == 1 else 'times'}"
-    return f'performed page_view where path starts with "/sale"{count} in last {days} days'
+    return f'performed page_view where path starts with "/sale"{_at_least(1 + j % 3)} in last {7 * (8 - j % 8)} days'
 
 
 def _filter_sql(i: int) -> str:

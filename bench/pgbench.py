@@ -77,9 +77,7 @@ def _measure(quick: bool, db: Path, cluster: Any, scratch: Path) -> dict[str, An
                 for n, c in checked.items()}
     duck.close()
     out: dict[str, Any] = {"timeout_s": TIMEOUT_S, "cases": {}}
-    with psycopg.connect(cluster.url(), autocommit=True) as admin:
-        admin.execute("CREATE DATABASE bench")
-    with psycopg.connect(cluster.url("bench")) as pg:
+    with cluster.database("bench") as name, psycopg.connect(cluster.url(name)) as pg:
         t0 = time.perf_counter()
         copy_duckdb_into(pg, db, scratch)
         out["load_seconds"] = time.perf_counter() - t0

@@ -108,22 +108,11 @@ def postgres_url(postgres_cluster: PostgresCluster) -> str:
 
 @contextlib.contextmanager
 def _fresh_pg_database(cluster: PostgresCluster, prefix: str, options: str = "") -> Iterator[Any]:
-    """A raw psycopg connection to a new database ``CREATE DATABASE name {options}``; the
-    database is dropped afterwards."""
+    """A raw psycopg connection to a new database of ``cluster`` (``PostgresCluster.database``)."""
     import psycopg
-    from psycopg import sql as pgsql
 
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(cluster.url(), autocommit=True) as admin:
-        admin.execute(pgsql.SQL("CREATE DATABASE {} " + options).format(pgsql.Identifier(name)))
-    conn = psycopg.connect(cluster.url(name))
-    try:
+    with cluster.database(prefix, options) as name, psycopg.connect(cluster.url(name)) as conn:
         yield conn
-    finally:
-        conn.close()
-        with psycopg.connect(cluster.url(), autocommit=True) as admin:
-            admin.execute(pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                pgsql.Identifier(name)))
 
 
 @pytest.fixture

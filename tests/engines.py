@@ -125,6 +125,45 @@ def _values(columns: Columns, row: Row) -> list[Any]:
     return [row.get(c) for c in columns]
 
 
+def _utc_rows(columns: Columns, rows: Iterable[Row]) -> list[list[Any]]:
+    """``rows`` as value lists in column order, timestamps as naive UTC (for engines whose
+    drivers bind Python datetimes: DuckDB, PostgreSQL, MariaDB)."""
+    return [[utc_naive(v) if k == "timestamp" and v is not None else v
+             for v, k in zip(_values(columns, r), columns.values(), strict=True)]
+            for r in rows]
+
+
+#: DuckDB column types of the demo data (audiencelang.run.demo) -> logical types
+DUCKDB_LOGICAL = {"BIGINT": "integer", "VARCHAR": "string", "DECIMAL(18,2)": "decimal", "DATE": "date",
+                  "BOOLEAN": "boolean", "TIMESTAMP": "timestamp"}
+
+
+def duckdb_tables(con: Any) -> list[tuple[str, dict[str, str]]]:
+    """Every table of a DuckDB connection as ``("schema.table", {column: logical type})``."""
+    out = []
+    for schema, table in con.execute("SELECT schema_name, table_name FROM duckdb_tables() "
+                                     "ORDER BY schema_name, table_name").fetchall():
+        cols = con.execute(f"DESCRIBE {_dq(schema)}.{_dq(table)}").fetchall()
+        out.append((f"{schema}.{table}", {c[0]: DUCKDB_LOGICAL[c[1]] for c in cols}))
+    return out
+
+
+def load_duckdb_file(engine: Engine, path: Any) -> None:
+    """Copy every table of the DuckDB file ``path`` (demo data, say) into ``engine`` through
+    its own loader."""
+    import duckdb
+
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        for table, columns in duckdb_tables(con):
+            schema, name = table.split(".")
+            cur = con.execute(f"SELECT * FROM {_dq(schema)}.{_dq(name)}")
+            names = [d[0] for d in cur.description]
+            engine.load(table, columns, (dict(zip(names, r, strict=True)) for r in cur.fetchall()))
+    finally:
+        con.close()
+
+
 # --------------------------------------------------------------------------- DuckDB
 
 
@@ -137,11 +176,7 @@ def duckdb_load(con: Any, table: str, columns: Columns, rows: Iterable[Row]) -> 
     name = ".".join(_dq(p) for p in parts)
     ddl = ", ".join(f"{_dq(c)} {DUCKDB_TYPES[k]}" for c, k in columns.items())
     con.execute(f"CREATE TABLE {name} ({ddl})")
-    data = [
-        [utc_naive(v) if k == "timestamp" and v is not None else v
-         for v, k in zip(_values(columns, r), columns.values(), strict=True)]
-        for r in rows
-    ]
+    data = _utc_rows(columns, rows)
     if data:
         marks = ", ".join("?" for _ in columns)
         con.executemany(f"INSERT INTO {name} VALUES ({marks})", data)
@@ -211,11 +246,8 @@ def postgres_load(conn: Any, table: str, columns: Columns, rows: Iterable[Row]) 
         cur.execute(pgsql.SQL("CREATE TABLE {} ({})").format(ident, ddl))
         cols = pgsql.SQL(", ").join(pgsql.Identifier(c) for c in columns)
         with cur.copy(pgsql.SQL("COPY {} ({}) FROM STDIN").format(ident, cols)) as copy:
-            for r in rows:
-                copy.write_row([
-                    utc_naive(v) if k == "timestamp" and v is not None else v
-                    for v, k in zip(_values(columns, r), columns.values(), strict=True)
-                ])
+            for values in _utc_rows(columns, rows):
+                copy.write_row(values)
     conn.commit()
 
 
@@ -240,11 +272,7 @@ def mysql_load(conn: Any, table: str, columns: Columns, rows: Iterable[Row]) -> 
             cur.execute(f"CREATE DATABASE IF NOT EXISTS {_bq(parts[0])}")
         ddl = ", ".join(f"{_bq(c)} {MYSQL_TYPES[k]}" for c, k in columns.items())
         cur.execute(f"CREATE TABLE {name} ({ddl})")
-        data = [
-            [utc_naive(v) if k == "timestamp" and v is not None else v
-             for v, k in zip(_values(columns, r), columns.values(), strict=True)]
-            for r in rows
-        ]
+        data = _utc_rows(columns, rows)
         if data:
             marks = ", ".join("%s" for _ in columns)
             cur.executemany(f"INSERT INTO {name} VALUES ({marks})", data)

@@ -29,6 +29,7 @@ import pytest
 from audiencelang.project import load_project
 from audiencelang.run.demo import generate
 from audiencelang.sql import compile
+from tests import engines
 from tests.pgcluster import copy_duckdb_into
 
 REPO = Path(__file__).resolve().parent.parent
@@ -77,36 +78,12 @@ def test_postgres_hashes_every_join_and_agrees_with_duckdb(pg_connection: Any, d
     assert nonempty >= 4  # the comparison is not between empty sets
 
 
-def _sqlite_copy(db: Path, folder: Path) -> sqlite3.Connection:
-    """The DuckDB file ``db`` as SQLite databases, one file per schema attached under the
-    schema's name, in the formats the sqlite dialect reads (docs/sql.md): ISO text times,
-    0/1 booleans, decimals as text with NUMERIC affinity."""
-    kinds = {"BIGINT": "INTEGER", "VARCHAR": "TEXT", "DECIMAL(18,2)": "NUMERIC", "DATE": "TEXT",
-             "BOOLEAN": "INTEGER", "TIMESTAMP": "TEXT"}
-    lite = sqlite3.connect(folder / "main.sqlite")
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        for schema, table in con.execute("SELECT schema_name, table_name FROM duckdb_tables()").fetchall():
-            if schema not in {r[1] for r in lite.execute("PRAGMA database_list")}:
-                lite.execute("ATTACH ? AS " + f'"{schema}"', (str(folder / f"{schema}.sqlite"),))
-            cols = con.execute(f'DESCRIBE "{schema}"."{table}"').fetchall()
-            lite.execute(f'CREATE TABLE "{schema}"."{table}" ('
-                         + ", ".join(f'"{c[0]}" {kinds[c[1]]}' for c in cols) + ")")
-
-            def as_text(name: str, kind: str) -> str:
-                if kind == "TIMESTAMP":
-                    return f"strftime(\"{name}\", '%Y-%m-%d %H:%M:%S.%f')"
-                if kind == "BOOLEAN":
-                    return f'CAST("{name}" AS INTEGER)'
-                return f'CAST("{name}" AS VARCHAR)' if kind in ("DATE", "DECIMAL(18,2)") else f'"{name}"'
-
-            rows = con.execute(f'SELECT {", ".join(as_text(c[0], c[1]) for c in cols)} '
-                               f'FROM "{schema}"."{table}"').fetchall()
-            lite.executemany(f'INSERT INTO "{schema}"."{table}" VALUES ({", ".join("?" * len(cols))})', rows)
-        lite.commit()
-        lite.execute("ANALYZE")
-    finally:
-        con.close()
+def _sqlite_copy(db: Path) -> sqlite3.Connection:
+    """The DuckDB file ``db`` in an in-memory SQLite database (one attached database per
+    schema), in the formats the sqlite dialect reads (tests/engines.py), then ``ANALYZE``."""
+    lite = sqlite3.connect(":memory:")
+    engines.load_duckdb_file(engines.sqlite_engine(lite), db)
+    lite.execute("ANALYZE")
     return lite
 
 
@@ -118,8 +95,8 @@ def _folds_non_ascii(root: Path, name: str) -> bool:
 
 
 @pytest.mark.parametrize("root", [EXAMPLES, BENCH], ids=["examples", "bench"])
-def test_sqlite_probes_every_aggregate_and_agrees_with_duckdb(demo: Path, root: Path, tmp_path: Path) -> None:
-    lite = _sqlite_copy(demo, tmp_path)
+def test_sqlite_probes_every_aggregate_and_agrees_with_duckdb(demo: Path, root: Path) -> None:
+    lite = _sqlite_copy(demo)
     con = duckdb.connect(str(demo), read_only=True)
     ascii_only = 0
     try:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -210,19 +209,14 @@ def test_sqlite_read_only_and_schemas_attached(tmp_path: Path) -> None:
 @pytest.fixture
 def pg_db(postgres_cluster: Any) -> Any:
     import psycopg
-    from psycopg import sql as pgsql
 
-    name = f"run_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(postgres_cluster.url(), autocommit=True) as admin:
-        admin.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name)))
-    with psycopg.connect(postgres_cluster.url(name)) as conn:
-        conn.execute("CREATE SCHEMA crm")
-        conn.execute("CREATE TABLE crm.kunden (id BIGINT, name TEXT)")
-        conn.execute("INSERT INTO crm.kunden SELECT i, 'n' || i FROM generate_series(0, 24999) AS i")
-        conn.commit()
-    yield postgres_cluster.url(name)
-    with psycopg.connect(postgres_cluster.url(), autocommit=True) as admin:
-        admin.execute(pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(pgsql.Identifier(name)))
+    with postgres_cluster.database("run") as name:
+        with psycopg.connect(postgres_cluster.url(name)) as conn:
+            conn.execute("CREATE SCHEMA crm")
+            conn.execute("CREATE TABLE crm.kunden (id BIGINT, name TEXT)")
+            conn.execute("INSERT INTO crm.kunden SELECT i, 'n' || i FROM generate_series(0, 24999) AS i")
+            conn.commit()
+        yield postgres_cluster.url(name)
 
 
 @pytest.mark.postgres
