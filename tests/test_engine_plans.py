@@ -17,6 +17,7 @@ audiences compiled for DuckDB on the same data.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -26,7 +27,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from audiencelang.project import load_project
+from audiencelang.project import Project, load_project
 from audiencelang.run.demo import generate
 from audiencelang.sql import compile
 from tests import engines
@@ -46,12 +47,17 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     yield path
 
 
+@functools.cache
+def _project(root: Path) -> Project:
+    return load_project(root)
+
+
 def _audiences(root: Path) -> list[str]:
-    return sorted(load_project(root).audiences())
+    return sorted(_project(root).audiences())
 
 
 def _sql(root: Path, name: str, dialect: str) -> str:
-    res = compile(load_project(root), name, "de", dialect, as_of=AS_OF)
+    res = compile(_project(root), name, "de", dialect, as_of=AS_OF)
     assert res.query is not None, res.diagnostics
     return res.query.sql
 
@@ -89,7 +95,7 @@ def _sqlite_copy(db: Path) -> sqlite3.Connection:
 
 def _folds_non_ascii(root: Path, name: str) -> bool:
     """The file of audience ``name`` has an ``ignoring case`` test and non-ASCII text."""
-    key, _ = load_project(root).audiences()[name]
+    key, _ = _project(root).audiences()[name]
     text = (root / key).read_text(encoding="utf-8")
     return "ignoring case" in text and not text.isascii()
 
