@@ -233,15 +233,17 @@ def fmt_cmd(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
         if target == "-":
             data = sys.stdin.buffer.read()
         else:
+            from audiencelang.files import FileProblem, read_bounded
+
             try:
-                if Path(target).stat().st_size > MAX_FILE_BYTES:
+                data = read_bounded(target, MAX_FILE_BYTES)
+            except FileProblem as exc:
+                if exc.too_large:
                     data = b"\0" * (MAX_FILE_BYTES + 1)  # parse_bytes reports E115 without decoding
                 else:
-                    data = Path(target).read_bytes()
-            except OSError as exc:
-                click.echo(f"error[E901]: cannot read {shown}: {exc.strerror or exc}", err=True)
-                failed += 1
-                continue
+                    click.echo(f"error[E901]: cannot read {shown}: {exc.reason}", err=True)
+                    failed += 1
+                    continue
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
@@ -298,7 +300,9 @@ def fmt_cmd(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
 # --------------------------------------------------------------------------- check, rule (owner: checker)
 
 _CHECK_FORMATS = ["full", "concise", "json", "github", "sarif", "junit", "text"]
-_USAGE_CODES = frozenset({"E200", "E201", "E910"})
+#: Codes that stop `check` before any report (exit 2). An unreadable market or config file
+#: (E201) is a finding at that file instead: the report is still written (issue 12.4).
+_USAGE_CODES = frozenset({"E200", "E910"})
 
 
 def _write_atomic(path: Path, text: str) -> None:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from audiencelang import ast
 from audiencelang.diagnostics import Diagnostic, Span, error
+from audiencelang.files import FileProblem, read_bounded
 from audiencelang.schema.config import ProjectConfig
 from audiencelang.schema.loader import load_config, load_market
 from audiencelang.schema.market import Market
@@ -46,9 +47,11 @@ _GLOB_CHARS = frozenset("*?[")
 
 def _pyproject_has_tool(path: Path) -> bool:
     """True when a pyproject.toml has a ``[tool.audiencelang]`` table (or a sub-table of it)."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError):
+    from audiencelang.schema.loader import MAX_FILE_BYTES
+
+    try:  # bounded: a huge pyproject.toml in a parent folder is not read whole (nor parsed)
+        text = read_bounded(path, MAX_FILE_BYTES).decode("utf-8-sig")
+    except (FileProblem, UnicodeDecodeError):
         return False
     if _TOOL_HEADER_RE.search(text):
         return True  # also when the file has a syntax error: loading will report it
@@ -198,7 +201,7 @@ class Project:
                 for f in a.rglob("*"):
                     if f.suffix in AUDIENCE_SUFFIXES and f.is_file() and not _hidden(f, a):
                         found.setdefault(self.key_of(f), f)
-            elif a.is_file():
+            elif a.exists():  # a file, or a FIFO/device: reading refuses those without blocking (E901)
                 found.setdefault(self.key_of(a), a)
             else:
                 diags.append(error("E201", f"file not found: {p}", Span(path=str(p))))
