@@ -156,3 +156,34 @@ def test_an_unreadable_market_or_config_is_a_finding_and_the_report_is_written(
     results = sarif["runs"][0]["results"]
     assert any(r["ruleId"] == "E201" and r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == where
                for r in results)
+
+
+@pytest.mark.parametrize("setting", ['select = ["L999"]', 'select = ["X9"]', 'ignore = ["E3"]',
+                                     'severity = {L9 = "error"}'])
+def test_an_unknown_rule_selector_is_e207_not_every_rule_switched_off(tmp_path: Path, setting: str) -> None:
+    """Issue 12.7: `select = ["L999"]` was accepted and silently switched every lint rule off."""
+    root = project(tmp_path)
+    cfg = root / "audiencelang.toml"
+    cfg.write_text(cfg.read_text().replace("[lint]\n", f"[lint]\n{setting}\n", 1))
+    (root / "audiences" / "Bad.aud").write_text('audience BadName { include age > 3 }\n')
+    code, out, err = check(root, "--format", "json")
+    assert code == 1, err
+    found = findings(out)
+    lint_line = cfg.read_text().splitlines().index("[lint]") + 2
+    bad = [f for f in found if f[1] == "audiencelang.toml"]
+    assert [f[:3] for f in bad] == [("E207", "audiencelang.toml", lint_line)]
+    assert "no lint rule code starts with it" in bad[0][4]
+
+
+def test_the_default_naming_pattern_takes_digits_after_the_first_letter(tmp_path: Path) -> None:
+    """Issue 12.14: b2b_leads, q4_promo and top100_customers were L001 under the default pattern."""
+    (tmp_path / "audiencelang.toml").write_text("")
+    (tmp_path / "markets").mkdir()
+    shutil.copy(EXAMPLES / "markets" / "de.yaml", tmp_path / "markets" / "de.yaml")
+    (tmp_path / "audiences").mkdir()
+    names = ["b2b_leads", "q4_promo", "top100_customers", "last_30_days", "_vip", "vip__eu", "vip_"]
+    (tmp_path / "audiences" / "names.aud").write_text("".join(
+        f'audience {n} {{\n  owner "a@b.c"\n  description "d"\n  include age > 3\n}}\n' for n in names))
+    code, out, err = check(tmp_path, "--format", "json")
+    flagged = sorted(d["audience"] for d in json.loads(out)["diagnostics"] if d["code"] == "L001")
+    assert flagged == sorted(["_vip", "vip__eu", "vip_"]), out + err
