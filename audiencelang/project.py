@@ -108,14 +108,17 @@ def _hidden(path: Path, base: Path) -> bool:
 def _expand(root: Path, entries: Iterable[str], suffixes: tuple[str, ...]) -> tuple[list[Path], list[str]]:
     """Files named by config entries (folders searched recursively, files, or globs).
 
-    Returns the files (deduplicated, sorted by key) and the entries that matched nothing.
-    Files and folders whose name starts with ``.`` below an entry are skipped."""
+    Returns the files (deduplicated, sorted by key) and the entries that match nothing on
+    disk. An existing folder matches even when empty (a new project), and an entry whose
+    files another entry already found still matches. Files and folders whose name starts
+    with ``.`` below an entry are skipped."""
     found: dict[str, Path] = {}
     empty: list[str] = []
     for entry in entries:
-        before = len(found)
+        matched = False
         target = root / entry
         if not any(c in _GLOB_CHARS for c in entry):
+            matched = target.is_dir() or target.is_file()
             if target.is_dir():
                 for f in target.rglob("*"):
                     if f.suffix in suffixes and f.is_file() and not _hidden(f, target):
@@ -131,12 +134,14 @@ def _expand(root: Path, entries: Iterable[str], suffixes: tuple[str, ...]) -> tu
                 rel = entry
             for f in base.glob(rel):
                 if f.is_file() and not _hidden(f, base):
+                    matched = True
                     found.setdefault(_key(f, root), f)
                 elif f.is_dir() and not _hidden(f, base):
+                    matched = True
                     for g in f.rglob("*"):
                         if g.suffix in suffixes and g.is_file() and not _hidden(g, f):
                             found.setdefault(_key(g, root), g)
-        if len(found) == before:
+        if not matched:
             empty.append(entry)
     return [found[k] for k in sorted(found)], empty
 

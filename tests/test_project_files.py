@@ -187,3 +187,22 @@ def test_the_default_naming_pattern_takes_digits_after_the_first_letter(tmp_path
     code, out, err = check(tmp_path, "--format", "json")
     flagged = sorted(d["audience"] for d in json.loads(out)["diagnostics"] if d["code"] == "L001")
     assert flagged == sorted(["_vip", "vip__eu", "vip_"]), out + err
+
+
+def test_an_entry_covered_by_another_and_an_empty_audiences_folder_are_not_e213(tmp_path: Path) -> None:
+    """Issue 12.12: E213 'matches no file' for an entry whose file another entry had found, and
+    for the empty audiences/ folder of a new project (exit 1)."""
+    (tmp_path / "audiencelang.toml").write_text('audiences = ["audiences"]\n')
+    (tmp_path / "audiences").mkdir()
+    code, out, err = check(tmp_path)
+    assert code == 0, out + err
+    assert "warning: no .aud files found under the project's audience folders" in err and "E213" not in out
+    (tmp_path / "audiences" / "a.aud").write_text('audience a {\n  owner "o"\n  description "d"\n  include age > 3\n}\n')
+    (tmp_path / "markets").mkdir()
+    shutil.copy(EXAMPLES / "markets" / "de.yaml", tmp_path / "markets" / "de.yaml")
+    (tmp_path / "audiencelang.toml").write_text(
+        'audiences = ["audiences", "audiences/a.aud", "audiences/*.aud", "nowhere"]\n'
+        'markets = ["markets", "markets/de.yaml"]\n')
+    code, out, err = check(tmp_path, "--format", "json")
+    assert code == 1
+    assert [(f[0], f[4]) for f in findings(out)] == [("E213", "audiences entry 'nowhere' matches no file")]
