@@ -301,6 +301,11 @@ class Project:
         return self._loaded_markets[0]
 
     @property
+    def market_file_keys(self) -> tuple[str, ...]:
+        """Keys of every market file the config names, loaded or not (no file is read)."""
+        return tuple(self.key_of(f) for f in self._market_files[0])
+
+    @property
     def market_files(self) -> dict[str, str]:
         """Market name → file key of the file that defines it."""
         return self._loaded_markets[1]

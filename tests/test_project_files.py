@@ -206,3 +206,30 @@ def test_an_entry_covered_by_another_and_an_empty_audiences_folder_are_not_e213(
     code, out, err = check(tmp_path, "--format", "json")
     assert code == 1
     assert [(f[0], f[4]) for f in findings(out)] == [("E213", "audiences entry 'nowhere' matches no file")]
+
+
+def test_check_routes_market_and_config_paths_and_skips_other_files(tmp_path: Path) -> None:
+    """Issue 12.11: `git diff --name-only | xargs audiencelang check` passed market files and the
+    config to the audience parser (nonsense E101s)."""
+    root = project(tmp_path)
+    (root / "README.md").write_text("# notes\n")
+    (root / ".github").mkdir()
+    (root / ".github" / "ci.yml").write_text("on: push\n")
+    code, out, err = check(root, "--format", "json", "markets/de.yaml")
+    doc = json.loads(out)
+    assert code == 0 and doc["diagnostics"] == [], out + err
+    assert doc["summary"]["market_names"] == ["de"] and doc["summary"]["audiences"] == 10
+    code, out, err = check(root, "--format", "json", "audiencelang.toml")
+    doc = json.loads(out)
+    assert code == 0 and doc["diagnostics"] == [] and doc["summary"]["audiences"] == 10, out + err
+    assert doc["summary"]["market_names"] == ["de", "fr", "us"]
+    code, out, err = check(root, "--format", "json", "README.md", ".github/ci.yml", "audiences/cart_abandoners.aud")
+    assert code == 0 and json.loads(out)["summary"]["files"] == 1, out + err
+    assert "note: skipping README.md: not an audience (.aud), market or config file" in err
+    assert "note: skipping .github/ci.yml: not one of the project's market files" in err
+    # a broken market file given: its own finding, at its place
+    de = root / "markets" / "de.yaml"
+    de.write_text(de.read_text().replace("  id: kunden_id\n", "  id: kunden_id\n  idd: x\n", 1))
+    code, out, err = check(root, "--format", "json", "markets/de.yaml")
+    assert code == 1 and [f[:3] for f in findings(out)] == [("E205", "markets/de.yaml", 7)], out + err
+    assert "E101" not in out
