@@ -7,6 +7,7 @@ Machine formats (json, github, sarif, junit) live beside this in
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+
 from audiencelang.diagnostics import Diagnostic
 from audiencelang.files import FileProblem, read_bounded
 

@@ -55,7 +55,7 @@ def test_a_missing_column_names_the_market_table_and_the_trait(tmp_path: Path) -
     con = duckdb.connect(str(root / "audiencelang.duckdb"))
     con.execute("ALTER TABLE people RENAME COLUMN age TO alter")
     con.close()
-    code, out, err = invoke("run", "adults", "--project", root)
+    code, _out, err = invoke("run", "adults", "--project", root)
     assert code == 1
     assert "table people has no column 'age' (trait age)" in err, err
     assert "--> markets/m.yaml:" in err or "markets/m.yaml:" in err

@@ -185,6 +185,7 @@ def test_the_default_naming_pattern_takes_digits_after_the_first_letter(tmp_path
     (tmp_path / "audiences" / "names.aud").write_text("".join(
         f'audience {n} {{\n  owner "a@b.c"\n  description "d"\n  include age > 3\n}}\n' for n in names))
     code, out, err = check(tmp_path, "--format", "json")
+    assert code == 1  # the three names that still break the pattern
     flagged = sorted(d["audience"] for d in json.loads(out)["diagnostics"] if d["code"] == "L001")
     assert flagged == sorted(["_vip", "vip__eu", "vip_"]), out + err
 

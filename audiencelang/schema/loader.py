@@ -479,7 +479,7 @@ def load_config_text(
 
 
 def _long_toml_number(text: str, lines: _Lines) -> Diagnostic:
-    m = re.search(r"[0-9][0-9_]{%d,}" % MAX_DIGITS, text)
+    m = re.search(rf"[0-9][0-9_]{{{MAX_DIGITS},}}", text)
     line0 = text.count("\n", 0, m.start()) if m else 0
     col0 = m.start() - (text.rfind("\n", 0, m.start()) + 1) if m else 0
     n = len(m.group(0)) if m else 0

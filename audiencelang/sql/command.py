@@ -197,10 +197,10 @@ def _compile_all(project: Project, dialect: str, as_of: dt.datetime | None, mode
     parent = out.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        mode = _folder_mode(out)
+        folder_mode = _folder_mode(out)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
         try:
-            os.chmod(tmp, mode)  # mkdtemp makes 0700: the folder should look like any other one
+            os.chmod(tmp, folder_mode)  # mkdtemp makes 0700: the folder should look like any other one
             for fname, text in files.items():
                 (tmp / fname).write_text(text, encoding="utf-8")
             (tmp / MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
