@@ -122,6 +122,8 @@ def test_devices_and_fifos_are_refused_without_reading_or_blocking(tmp_path: Pat
     os.mkfifo(fifo)
     r = _cli("parse", "/dev/zero", cwd=root)
     assert r.returncode == 1 and "error[E901]: cannot read /dev/zero: it is a character device" in r.stderr
+    r = _cli("fmt", "--check", "/dev/zero", cwd=root)
+    assert r.returncode == 1 and "error[E901]: cannot read /dev/zero: it is a character device" in r.stderr
     r = _cli("check", "audiences/pipe.aud", "--format", "concise", cwd=root)
     assert r.returncode == 1, r.stderr
     assert "audiences/pipe.aud" in r.stdout and "named pipe (FIFO), not a regular file" in r.stdout
