@@ -233,15 +233,17 @@ def fmt_cmd(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
         if target == "-":
             data = sys.stdin.buffer.read()
         else:
+            from audiencelang.files import FileProblem, read_bounded
+
             try:
-                if Path(target).stat().st_size > MAX_FILE_BYTES:
+                data = read_bounded(target, MAX_FILE_BYTES)
+            except FileProblem as exc:
+                if exc.too_large:
                     data = b"\0" * (MAX_FILE_BYTES + 1)  # parse_bytes reports E115 without decoding
                 else:
-                    data = Path(target).read_bytes()
-            except OSError as exc:
-                click.echo(f"error[E901]: cannot read {shown}: {exc.strerror or exc}", err=True)
-                failed += 1
-                continue
+                    click.echo(f"error[E901]: cannot read {shown}: {exc.reason}", err=True)
+                    failed += 1
+                    continue
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
@@ -298,7 +300,9 @@ def fmt_cmd(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
 # --------------------------------------------------------------------------- check, rule (owner: checker)
 
 _CHECK_FORMATS = ["full", "concise", "json", "github", "sarif", "junit", "text"]
-_USAGE_CODES = frozenset({"E200", "E201", "E910"})
+#: Codes that stop `check` before any report (exit 2). An unreadable market or config file
+#: (E201) is a finding at that file instead: the report is still written (issue 12.4).
+_USAGE_CODES = frozenset({"E200", "E910"})
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -327,16 +331,19 @@ def _write_atomic(path: Path, text: str) -> None:
               help="Write the report to FILE (atomically) instead of standard output.")
 @click.option("--fail-on", type=click.Choice(["error", "warning"]), default="warning", show_default=True,
               help="Exit 1 when a finding of at least this severity is reported.")
-@click.option("--market", "markets", multiple=True, help="Check only this market (repeatable).")
+@click.option("--market", "-m", "markets", multiple=True, help="Check only this market (repeatable).")
 def check_cmd(paths: tuple[Path, ...], project_dir: Path | None, fmt: str, output: Path | None,
               fail_on: str, markets: tuple[str, ...]) -> None:
     """Parse, type-check every audience against every market, and lint.
 
     PATHS restrict which audience files are reported (every file is still loaded so
-    references resolve). Exit 0 clean, 1 findings, 2 usage error."""
+    references resolve). A market file among them is checked with every audience against
+    its market, the config with every audience; other files are skipped with a note.
+    Exit 0 clean, 1 findings, 2 usage error."""
     _fast_exit()
     from audiencelang.check import CheckReport, check_project
     from audiencelang.check.output import render
+    from audiencelang.check.paths import is_audience_path, route_paths
     from audiencelang.project import load_project
     from audiencelang.report import render_text
 
@@ -347,8 +354,19 @@ def check_cmd(paths: tuple[Path, ...], project_dir: Path | None, fmt: str, outpu
     if project_dir is not None and not project_dir.is_dir():
         fail(f"--project {project_dir}: no such folder", "E201")
     start = project_dir if project_dir is not None else (paths[0] if paths else cwd)
-    project = load_project(start.absolute(), paths=[p.absolute() for p in paths] if paths else None)
-    report = check_project(project, markets=list(markets) if markets else None)
+    audience_paths = [p.absolute() for p in paths if is_audience_path(p)]
+    project = load_project(start.absolute(), paths=audience_paths or None)
+    routed = route_paths(project, [p for p in paths if not is_audience_path(p)])
+    for skipped, why in routed.skipped:
+        click.echo(f"note: skipping {skipped}: {why}", err=True)
+    select: list[str] | None = None  # the project's targets: the audience PATHS, or every file
+    if routed.whole_project:
+        select = ["."]
+    elif paths and not audience_paths:
+        select = []  # every PATH was skipped
+    chosen = list(markets) or (routed.markets(project) if routed.market_files and not audience_paths
+                               and not routed.config else [])
+    report = check_project(project, paths=select, markets=chosen or None)
 
     def shown(path: str) -> str:
         p = Path(path)
@@ -368,7 +386,7 @@ def check_cmd(paths: tuple[Path, ...], project_dir: Path | None, fmt: str, outpu
         click.echo(render_text(usage), err=True, nl=False)
         sys.exit(EXIT_USAGE)
     report = CheckReport(diags, report.files, report.audiences, report.markets)
-    if not report.files:  # like ruff: say so (stderr), but it is not a finding
+    if not report.files and (audience_paths or not paths):  # like ruff: say so (stderr), not a finding
         where = ", ".join(str(p) for p in paths) if paths else f"the project's audience folders ({project.root})"
         click.echo(f"warning: no .aud files found under {where}", err=True)
     text = render(report, fmt)

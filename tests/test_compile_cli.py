@@ -134,6 +134,24 @@ def test_check_errors_exit_1(tmp_path: Path) -> None:
     assert code == 1 and out == "" and "colour" in err
 
 
+def test_a_date_before_the_year_1000_checks_and_compiles_on_every_dialect(tmp_path: Path) -> None:
+    """Issue 12.1: 'since 0001-01-01' checked clean, then compile failed with an internal E506."""
+    root = _copy_examples(tmp_path)
+    (root / "audiences" / "early.aud").write_text(
+        'audience early_buyers {\n  owner "a@b.c"\n  description "d"\n'
+        "  include performed purchase since 0001-01-01 and signup_date after 0999-12-31\n}\n")
+    code, out, err = run("check", str(root / "audiences" / "early.aud"))
+    assert code == 0, out + err
+    for dialect in DIALECTS:
+        code, out, err = run("compile", "early_buyers", "-m", "de", "-d", dialect, "--as-of", "2026-11-01",
+                             "--project", str(root))
+        if dialect == "clickhouse":  # Date32/DateTime64 start in 1900: a located E505, not a crash
+            assert code == 1 and "error[E505]" in err and "outside ClickHouse's" in err and "early.aud:" in err
+            continue
+        assert code == 0, (dialect, err)
+        assert "0001-01-01" in out and "1000-01-01" in out and "E506" not in err
+
+
 def test_all_writes_every_statement_atomically(tmp_path: Path) -> None:
     root = _copy_examples(tmp_path)
     out_dir = tmp_path / "sql"

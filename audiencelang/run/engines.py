@@ -130,6 +130,9 @@ class Engine:
     dialect: str = ""
     kind: str = ""
 
+    #: True when no ``--db`` was given: the default file, where `demo generate` writes.
+    default_db = False
+
     def __init__(self, target: str, connection: Any) -> None:
         self.target = target
         self.connection = connection
@@ -160,8 +163,10 @@ class Engine:
             return RunError(error(
                 "E606", f"{where}table not found in {self.kind} database {self.target}: {one_line(exc)}",
                 None,
-                "the market schema's table names must exist in this database; for the demo data "
-                "run `audiencelang demo generate --db FILE` and pass `--db FILE`",
+                *(("the market schema's table names must exist in this database; for the demo data "
+                   "run `audiencelang demo generate` in the project folder",) if self.default_db else
+                  ("the market schema's table names must exist in this database: check --db and the "
+                   "`table:` entries of the market file",)),
                 market=market, audience=audience,
             ))
         message = one_line(exc)
@@ -468,7 +473,9 @@ def connect(target: str | Path | None, *, project_root: Path | str | None = None
     if target is None:
         root = Path(project_root) if project_root is not None else Path()
         path = root / DEFAULT_DB_NAME
-        return _open_duckdb(path, str(path))
+        engine = _open_duckdb(path, str(path))
+        engine.default_db = True
+        return engine
     text = str(target)
     if not text.strip():
         raise RunError(error("E603", "empty database target", None, "pass --db PATH_OR_URL"))

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from audiencelang.diagnostics import Diagnostic, Severity, did_you_mean, error
+from audiencelang.run.columns import explain_missing_column
 from audiencelang.run.engines import Engine, RunError
 from audiencelang.run.output import open_writer
 
@@ -323,7 +324,8 @@ def run_audience(
                     dest_writer.write([tuple(r[:2]) for r in batch])
             written = dest_writer.rows
     except RunError as exc:
-        return _error_result(audience, market, "failed", [*diags, *exc.diagnostics], started,
+        said = [explain_missing_column(d, checked.market) for d in exc.diagnostics]  # not the alias "src"
+        return _error_result(audience, market, "failed", [*diags, *said], started,
                              as_of=as_of, sql=sql, min_size=min_size)
     except OSError as exc:
         diags.append(error("E608", f"cannot write members to {out_path}: {exc.strerror or exc}",

@@ -25,6 +25,7 @@ from sqlglot import exp
 from audiencelang.sql import plan as P
 from audiencelang.sql.clock import minus_seconds, now_expr
 from audiencelang.sql.dialects import DialectProfile
+from audiencelang.sql.lower import format_instant
 
 __all__ = ["build_explained", "build_statement", "build_with_functions", "param_name"]
 
@@ -676,7 +677,7 @@ class Builder:
             if p.mode == "opt_in" and p.max_age_days is not None:
                 if self.plan.as_of is not None:
                     bound = _parse_instant(self.as_of_value.text) - dt.timedelta(days=p.max_age_days)
-                    bv = P.Value("instant", bound.strftime("%Y-%m-%d %H:%M:%S.") + f"{bound.microsecond:06d}")
+                    bv = P.Value("instant", format_instant(bound))
                 else:
                     bv = P.Value("as_of", str(p.max_age_days * 86400))
                 out.append(exp.GTE(this=t(), expression=self.value(bv, pscope)))
@@ -995,7 +996,7 @@ _ZERO_CMP: dict[str, Callable[[Decimal, Decimal], bool]] = {
 
 def _parse_instant_iso(text: str) -> str:
     value = dt.datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(dt.UTC).replace(tzinfo=None)
-    return value.strftime("%Y-%m-%d %H:%M:%S.") + f"{value.microsecond:06d}"
+    return format_instant(value)
 
 
 def build_statement(plan: P.Plan, profile: DialectProfile) -> exp.Select:
