@@ -10,36 +10,36 @@ WITH "profiles" AS (
     "src"."kunden_id" AS "member_id",
     COUNT(
       CASE
-        WHEN "src"."ereignis" = 'seitenaufruf'
+        WHEN "src"."ereignis" COLLATE "C" = 'seitenaufruf'
         AND "src"."zeitpunkt" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)
         THEN 1
       END
     ) AS "n_page_view_1",
     COUNT(
       CASE
-        WHEN "src"."ereignis" = 'sitzung'
+        WHEN "src"."ereignis" COLLATE "C" = 'sitzung'
         AND "src"."zeitpunkt" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
         THEN 1
       END
     ) AS "n_session_2",
     COUNT(
       CASE
-        WHEN "src"."ereignis" = 'seitenaufruf'
-        AND SUBSTRING("src"."pfad" FROM 1 FOR 5) = '/sale'
+        WHEN "src"."ereignis" COLLATE "C" = 'seitenaufruf'
+        AND SUBSTRING("src"."pfad" FROM 1 FOR 5) COLLATE "C" = '/sale'
         AND "src"."zeitpunkt" >= CAST('2026-10-18 00:00:00.000000' AS TIMESTAMP)
         THEN 1
       END
     ) AS "n_page_view_3",
     COUNT(
       CASE
-        WHEN "src"."ereignis" = 'warenkorb'
+        WHEN "src"."ereignis" COLLATE "C" = 'warenkorb'
         AND "src"."zeitpunkt" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
         THEN 1
       END
     ) AS "n_add_to_cart_4",
     COUNT(
       CASE
-        WHEN "src"."ereignis" = 'warenkorb'
+        WHEN "src"."ereignis" COLLATE "C" = 'warenkorb'
         AND "src"."zeitpunkt" >= CAST('2026-10-30 00:00:00.000000' AS TIMESTAMP)
         THEN 1
       END
@@ -51,9 +51,9 @@ WITH "profiles" AS (
     AND "src"."zeitpunkt" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
     AND "src"."zeitpunkt" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
     AND (
-      "src"."ereignis" = 'seitenaufruf'
-      OR "src"."ereignis" = 'sitzung'
-      OR "src"."ereignis" = 'warenkorb'
+      "src"."ereignis" COLLATE "C" = 'seitenaufruf'
+      OR "src"."ereignis" COLLATE "C" = 'sitzung'
+      OR "src"."ereignis" COLLATE "C" = 'warenkorb'
     )
   GROUP BY
     "src"."kunden_id"
@@ -75,14 +75,14 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN "src"."zweck" COLLATE "C" = 'werbung'
           AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
-          AND "src"."status" = 'erteilt'
+          AND "src"."status" COLLATE "C" = 'erteilt'
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN "src"."zweck" COLLATE "C" = 'werbung'
           AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
           THEN "src"."geaendert_am"
         END
@@ -93,14 +93,14 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN "src"."zweck" COLLATE "C" = 'werbung'
           AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
-          AND "src"."status" IN ('abgelehnt', 'widerrufen')
+          AND "src"."status" COLLATE "C" IN ('abgelehnt', 'widerrufen')
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN "src"."zweck" COLLATE "C" = 'werbung'
           AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
           THEN "src"."geaendert_am"
         END
@@ -113,9 +113,9 @@ WITH "profiles" AS (
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
     AND "src"."geaendert_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."zweck" = 'werbung'
+    AND "src"."zweck" COLLATE "C" = 'werbung'
     AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."status" IN ('erteilt', 'abgelehnt', 'widerrufen')
+    AND "src"."status" COLLATE "C" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
 ), "facts" AS (

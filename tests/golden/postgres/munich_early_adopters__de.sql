@@ -10,18 +10,18 @@ WITH "profiles" AS (
 ), "events_web_ereignisse" AS (
   SELECT
     "src"."kunden_id" AS "member_id",
-    MIN(CASE WHEN "src"."ereignis" = 'sitzung' THEN "src"."zeitpunkt" END) AS "min_session_started_at_1",
+    MIN(CASE WHEN "src"."ereignis" COLLATE "C" = 'sitzung' THEN "src"."zeitpunkt" END) AS "min_session_started_at_1",
     COUNT(
       CASE
-        WHEN "src"."ereignis" = 'sitzung'
+        WHEN "src"."ereignis" COLLATE "C" = 'sitzung'
         AND "src"."zeitpunkt" >= CAST('2026-09-01 00:00:00.000000' AS TIMESTAMP)
         THEN 1
       END
     ) AS "n_session_2",
     COUNT(
       CASE
-        WHEN "src"."ereignis" = 'warenkorb'
-        AND "src"."kategorie" = 'shoes'
+        WHEN "src"."ereignis" COLLATE "C" = 'warenkorb'
+        AND "src"."kategorie" COLLATE "C" = 'shoes'
         AND "src"."preis" <= 200
         AND "src"."zeitpunkt" >= CAST('2026-09-02 00:00:00.000000' AS TIMESTAMP)
         THEN 1
@@ -33,7 +33,8 @@ WITH "profiles" AS (
     AND NOT "src"."zeitpunkt" IS NULL
     AND "src"."zeitpunkt" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
     AND (
-      "src"."ereignis" = 'sitzung' OR "src"."ereignis" = 'warenkorb'
+      "src"."ereignis" COLLATE "C" = 'sitzung'
+      OR "src"."ereignis" COLLATE "C" = 'warenkorb'
     )
   GROUP BY
     "src"."kunden_id"
@@ -55,14 +56,14 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN "src"."zweck" COLLATE "C" = 'werbung'
           AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
-          AND "src"."status" = 'erteilt'
+          AND "src"."status" COLLATE "C" = 'erteilt'
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN "src"."zweck" COLLATE "C" = 'werbung'
           AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
           THEN "src"."geaendert_am"
         END
@@ -73,14 +74,14 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN "src"."zweck" COLLATE "C" = 'werbung'
           AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
-          AND "src"."status" IN ('abgelehnt', 'widerrufen')
+          AND "src"."status" COLLATE "C" IN ('abgelehnt', 'widerrufen')
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN "src"."zweck" COLLATE "C" = 'werbung'
           AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
           THEN "src"."geaendert_am"
         END
@@ -91,23 +92,24 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'newsletter'
-          AND "src"."status" = 'erteilt'
+          WHEN "src"."zweck" COLLATE "C" = 'newsletter'
+          AND "src"."status" COLLATE "C" = 'erteilt'
           AND NOT "src"."bestaetigt_am" IS NULL
           AND "src"."bestaetigt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
           THEN "src"."geaendert_am"
         END
-      ) = MAX(CASE WHEN "src"."zweck" = 'newsletter' THEN "src"."geaendert_am" END)
+      ) = MAX(CASE WHEN "src"."zweck" COLLATE "C" = 'newsletter' THEN "src"."geaendert_am" END)
       THEN 1
       ELSE 0
     END AS "c_email_marketing_granted",
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'newsletter' AND "src"."status" IN ('abgelehnt', 'widerrufen')
+          WHEN "src"."zweck" COLLATE "C" = 'newsletter'
+          AND "src"."status" COLLATE "C" IN ('abgelehnt', 'widerrufen')
           THEN "src"."geaendert_am"
         END
-      ) = MAX(CASE WHEN "src"."zweck" = 'newsletter' THEN "src"."geaendert_am" END)
+      ) = MAX(CASE WHEN "src"."zweck" COLLATE "C" = 'newsletter' THEN "src"."geaendert_am" END)
       THEN 1
       ELSE 0
     END AS "c_email_marketing_refused"
@@ -118,12 +120,12 @@ WITH "profiles" AS (
     AND "src"."geaendert_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
     AND (
       (
-        "src"."zweck" = 'werbung'
+        "src"."zweck" COLLATE "C" = 'werbung'
         AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
       )
-      OR "src"."zweck" = 'newsletter'
+      OR "src"."zweck" COLLATE "C" = 'newsletter'
     )
-    AND "src"."status" IN ('erteilt', 'abgelehnt', 'widerrufen')
+    AND "src"."status" COLLATE "C" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
 ), "facts" AS (
@@ -152,7 +154,7 @@ WITH "profiles" AS (
     "member_id"
   FROM "facts"
   WHERE
-    SUBSTRING(LOWER("t_city" COLLATE "und-x-icu") FROM 1 FOR 3) = 'mün'
+    SUBSTRING(LOWER("t_city" COLLATE "und-x-icu") FROM 1 FOR 3) COLLATE "C" = 'mün'
     AND "t_signup_date" < CAST('2025-01-01' AS DATE)
     AND NOT "min_session_started_at_1" IS NULL
     AND "min_session_started_at_1" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
