@@ -18,8 +18,7 @@ on a column's collation (docs/sql.md, "What the SQL assumes of the session").
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlglot import exp
 
@@ -27,7 +26,14 @@ from audiencelang.sql.dialects import DialectProfile
 
 __all__ = ["decimal", "exact", "string", "substitution_free"]
 
-Fn = Callable[..., Any]  # Builder.f: builds a function node and records it for the allow-list
+_F = TypeVar("_F", bound=exp.Func)
+
+
+class Fn(Protocol):
+    """``Builder.f``: builds a function node and records it for the dialect's allow-list."""
+
+    def __call__(self, cls: type[_F], **args: Any) -> _F: ...
+
 
 # PostgreSQL: a placeholder for the backslash, one absent from the text
 _PLACEHOLDERS = "¤§¶¦" + "".join(chr(c) for c in range(0xE000, 0xF900))
