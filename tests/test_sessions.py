@@ -264,7 +264,8 @@ def test_postgres_nondeterministic_columns_compare_exactly(ci_postgres: engines.
 
 DECIMALS = Market.model_validate({
     "market": "d",
-    "profiles": {"table": "people", "id": "id", "traits": {"ltv": {"column": "ltv", "type": "decimal"}}},
+    "profiles": {"table": "people", "id": "id", "traits": {"ltv": {"column": "ltv", "type": "decimal"},
+                                                         "n": {"column": "n", "type": "integer"}}},
     "events": {"buy": {"table": "buys", "user": "id", "time": "at",
                        "properties": {"amount": {"column": "amount", "type": "decimal"}}}},
 }, strict=False)
@@ -289,18 +290,20 @@ def _decimal_audiences() -> list[ast.Expr]:
         ast.InList(target=ltv, values=(n("1234567890123456.79"),), negated=True),
         ast.Compare(target=total, op=">=", value=n("1234567890123456.79")),
         ast.Compare(target=total, op="=", value=n("0.3")),
+        ast.InList(target=ast.Name(value="n"), values=(n("100.5"), n("2"))),  # an integer column
+        ast.Compare(target=ast.Name(value="n"), op=">", value=n("1.5")),
     ]
 
 
 @pytest.mark.clickhouse
 def test_clickhouse_decimals_compare_exactly(clickhouse_engine: engines.Engine) -> None:
     """Before: `ltv = 1234567890123456.78` also matched `...56.77` (a Float64 literal)."""
-    people = [{"id": i, "ltv": v} for i, v in enumerate(LTV, start=1)]
+    people = [{"id": i, "ltv": v, "n": i} for i, v in enumerate(LTV, start=1)]
     when = AS_OF - dt.timedelta(days=1)
     buys = [{"id": 1, "at": when, "amount": LTV[0]}, {"id": 1, "at": when, "amount": Decimal("0.01")},
             *({"id": 4, "at": when, "amount": Decimal("0.10")} for _ in range(3))]
     data: dict[str, list[dict[str, Any]]] = {"people": people, "buys": buys}
-    clickhouse_engine.load("people", {"id": "integer", "ltv": "decimal"}, people)
+    clickhouse_engine.load("people", {"id": "integer", "ltv": "decimal", "n": "integer"}, people)
     clickhouse_engine.load("buys", {"id": "integer", "at": "timestamp", "amount": "decimal"}, buys)
     for expr in _decimal_audiences():
         checked = checked_for(expr, DECIMALS)

@@ -384,7 +384,9 @@ class Builder:
             return guarded(self.match(fe, t.op, t.values[0].text, t.ignore_case))
         is_string = f.type == "string"
         if t.op in ("in", "not_in"):
-            if self.d.decimal_in_as_equalities and f.type == "decimal":
+            fractional = any(v.kind == "number" and "." in v.text for v in t.values)
+            # ClickHouse: IN refuses a Decimal literal for an integer column (TYPE_MISMATCH)
+            if self.d.decimal_in_as_equalities and (f.type == "decimal" or fractional):
                 eqs: list[exp.Expr] = [exp.EQ(this=fe(), expression=self.value(v, param_scope)) for v in t.values]
                 node = eqs[0]
                 for eq in eqs[1:]:

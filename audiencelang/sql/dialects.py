@@ -49,8 +49,9 @@ class DialectProfile:
     round_sums: int | None = None  # decimals are binary floats (SQLite): round sums before comparing
     # booleans written as 1/0: SQLite reads a bare TRUE as a column named "true" when one exists
     integer_booleans: bool = False
-    # a decimal `in [...]` written as `= ... OR ...`: ClickHouse truncates the float literals of
-    # `IN (19.99)` to the column's Decimal, while `=` compares exactly
+    # a decimal `in [...]`, or one with a fractional value, written as `= ... OR ...`: ClickHouse
+    # compares decimals in `IN (...)` inexactly and refuses a Decimal in the IN list of an
+    # integer column (TYPE_MISMATCH), while `=` compares exactly
     decimal_in_as_equalities: bool = False
     # integer microseconds since the epoch of a timestamp: consent packs (time, state) into one
     # integer per purpose and takes one MAX of it; None: the portable form (three MAX per purpose)
