@@ -152,6 +152,15 @@ def _postgres_ci(conn: Any, table: str, columns: dict[str, str], rows: Any) -> N
     conn.commit()
 
 
+def _postgres_citext(conn: Any, table: str, columns: dict[str, str], rows: Any) -> None:
+    """``citext`` (contrib): case-insensitive under every collation, `COLLATE "C"` included."""
+    engines.postgres_load(conn, table, columns, rows)
+    conn.execute("CREATE EXTENSION IF NOT EXISTS citext")
+    for c in _strings(columns):
+        conn.execute(f"ALTER TABLE {_table(table)} ALTER COLUMN {_q(c)} TYPE citext")
+    conn.commit()
+
+
 def _collated(engine: engines.Engine, load: Callable[..., None]) -> engines.Engine:
     return engines.Engine(engine.name + " (case-insensitive columns)", engine.dialect, engine.handle, load,
                           engine._query)
@@ -226,6 +235,17 @@ def ci_postgres(pg_connection: Any) -> engines.Engine:
     return _collated(engines.postgres_engine(pg_connection), _postgres_ci)
 
 
+@pytest.fixture
+def citext_postgres(pg_connection: Any) -> engines.Engine:
+    try:
+        pg_connection.execute("CREATE EXTENSION IF NOT EXISTS citext")
+        pg_connection.commit()
+    except Exception:
+        pg_connection.rollback()
+        pytest.skip("the citext extension (postgresql-contrib) is not installed")
+    return _collated(engines.postgres_engine(pg_connection), _postgres_citext)
+
+
 def test_duckdb_nocase_columns_hold_market_values_exactly(nocase_duckdb: engines.Engine) -> None:
     """Before: consent rows for purpose `ADS` or with status `G` granted `ads`; event rows of
     kind `K` counted for `where: equals k`."""
@@ -258,6 +278,18 @@ def test_postgres_nondeterministic_columns_compare_exactly(ci_postgres: engines.
     """Before: `=`/`IN` matched other cases, and every `contains` failed with
     "nondeterministic collations are not supported for substring searches"."""
     assert run_corpus_on(ci_postgres) == len(CORPUS) * len(KINDS)
+
+
+@pytest.mark.postgres
+def test_postgres_citext_columns_hold_market_values_exactly(citext_postgres: engines.Engine) -> None:
+    """Before: `x COLLATE "C" = 'g'` on a citext column still matched `G` (citext's own `=`)."""
+    _assert_case_insensitive(citext_postgres)
+    _run_market_values(citext_postgres)
+
+
+@pytest.mark.postgres
+def test_postgres_citext_columns_compare_exactly(citext_postgres: engines.Engine) -> None:
+    assert run_corpus_on(citext_postgres) == len(CORPUS) * len(KINDS)
 
 
 # --------------------------------------------------------------------------- ClickHouse decimals

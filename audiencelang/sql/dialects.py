@@ -39,6 +39,9 @@ class DialectProfile:
                  "now64", "utc_timestamp", "sysutcdatetime"]  # the current UTC time: see clock.py
     exact: Literal["none", "binary", "collate", "collation"] = "none"
     collation: str | None = None  # exact == "collation": the byte-order collation's name
+    # exact == "collation": cast to TEXT first (PostgreSQL: a citext column compares
+    # case-insensitively under any collation; as TEXT, COLLATE "C" applies)
+    collation_as_text: bool = False
     strings: Literal["plain", "chr_backslash", "national", "hex"] = "plain"
     matches: Literal["generic", "clickhouse"] = "generic"
     lower: str | None = None  # function name replacing LOWER (ClickHouse: lowerUTF8)
@@ -113,7 +116,7 @@ DIALECTS: dict[str, DialectProfile] = {
                        filter_aggregates=True, semi_join_exists=True, packed_facts=True,
                        functions=_fns("STRPOS", "CURRENT_TIMESTAMP", "EPOCH_US", "BIT_OR")),
         DialectProfile("postgres", _TS, _DATE, "at_time_zone", strings="chr_backslash",
-                       exact="collation", collation="C",
+                       exact="collation", collation="C", collation_as_text=True,
                        lower_collation="und-x-icu", fence_joins=True,
                        functions=_fns("POSITION", "CHR", "REPLACE", "CURRENT_TIMESTAMP")),
         DialectProfile("sqlite", None, None, "sqlite", exact="collation", collation="BINARY", substr="SUBSTR", round_sums=9, integer_booleans=True,

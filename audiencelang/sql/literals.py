@@ -10,7 +10,8 @@ on a column's collation (docs/sql.md, "What the SQL assumes of the session").
 - :func:`exact` makes a string comparison exact (case-, accent- and pad-sensitive) whatever
   the column's collation: MySQL compares as ``BINARY``; T-SQL, PostgreSQL, DuckDB and SQLite
   name their byte-order collation (a ``COLLATE NOCASE`` column or a nondeterministic ICU
-  collation would otherwise make ``country = 'DE'`` match ``de``).
+  collation would otherwise make ``country = 'DE'`` match ``de``); PostgreSQL casts to
+  ``TEXT`` first, since a ``citext`` column ignores case under every collation.
 - :func:`decimal` writes a fractional number as an exact decimal where a bare ``19.99`` would
   be a binary float (BigQuery ``NUMERIC``; ClickHouse ``Decimal(38, scale)``).
 - :func:`substitution_free` refuses, for Spark and Databricks, a physical name holding ``${``.
@@ -82,6 +83,8 @@ def exact(e: exp.Expr, d: DialectProfile, f: Fn, *, searched: bool = False) -> e
         return exp.Collate(this=e, expression=exp.Var(this="Latin1_General_100_BIN2"))
     if d.exact == "collation":
         assert d.collation is not None
+        if d.collation_as_text:
+            e = f(exp.Cast, this=e, to=exp.DataType(this=exp.DataType.Type.TEXT))
         collated = exp.Collate(this=e, expression=exp.Identifier(this=d.collation, quoted=True))
         # PostgreSQL's POSITION(x IN y COLLATE "C") is a syntax error: parenthesise there
         return exp.Paren(this=collated) if searched else collated

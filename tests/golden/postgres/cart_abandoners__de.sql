@@ -15,7 +15,7 @@ WITH "profiles" AS (
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."zeitpunkt" IS NULL
     AND "src"."zeitpunkt" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."ereignis" COLLATE "C" = 'warenkorb'
+    AND CAST("src"."ereignis" AS TEXT) COLLATE "C" = 'warenkorb'
     AND "src"."zeitpunkt" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)
   GROUP BY
     "src"."kunden_id"
@@ -42,14 +42,14 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" COLLATE "C" = 'werbung'
+          WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
           AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
-          AND "src"."status" COLLATE "C" = 'erteilt'
+          AND CAST("src"."status" AS TEXT) COLLATE "C" = 'erteilt'
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
-          WHEN "src"."zweck" COLLATE "C" = 'werbung'
+          WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
           AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
           THEN "src"."geaendert_am"
         END
@@ -60,14 +60,14 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" COLLATE "C" = 'werbung'
+          WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
           AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
-          AND "src"."status" COLLATE "C" IN ('abgelehnt', 'widerrufen')
+          AND CAST("src"."status" AS TEXT) COLLATE "C" IN ('abgelehnt', 'widerrufen')
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
-          WHEN "src"."zweck" COLLATE "C" = 'werbung'
+          WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
           AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
           THEN "src"."geaendert_am"
         END
@@ -78,24 +78,34 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" COLLATE "C" = 'newsletter'
-          AND "src"."status" COLLATE "C" = 'erteilt'
+          WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'newsletter'
+          AND CAST("src"."status" AS TEXT) COLLATE "C" = 'erteilt'
           AND NOT "src"."bestaetigt_am" IS NULL
           AND "src"."bestaetigt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
           THEN "src"."geaendert_am"
         END
-      ) = MAX(CASE WHEN "src"."zweck" COLLATE "C" = 'newsletter' THEN "src"."geaendert_am" END)
+      ) = MAX(
+        CASE
+          WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'newsletter'
+          THEN "src"."geaendert_am"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_email_marketing_granted",
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" COLLATE "C" = 'newsletter'
-          AND "src"."status" COLLATE "C" IN ('abgelehnt', 'widerrufen')
+          WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'newsletter'
+          AND CAST("src"."status" AS TEXT) COLLATE "C" IN ('abgelehnt', 'widerrufen')
           THEN "src"."geaendert_am"
         END
-      ) = MAX(CASE WHEN "src"."zweck" COLLATE "C" = 'newsletter' THEN "src"."geaendert_am" END)
+      ) = MAX(
+        CASE
+          WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'newsletter'
+          THEN "src"."geaendert_am"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_email_marketing_refused"
@@ -106,12 +116,12 @@ WITH "profiles" AS (
     AND "src"."geaendert_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
     AND (
       (
-        "src"."zweck" COLLATE "C" = 'werbung'
+        CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
         AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
       )
-      OR "src"."zweck" COLLATE "C" = 'newsletter'
+      OR CAST("src"."zweck" AS TEXT) COLLATE "C" = 'newsletter'
     )
-    AND "src"."status" COLLATE "C" IN ('erteilt', 'abgelehnt', 'widerrufen')
+    AND CAST("src"."status" AS TEXT) COLLATE "C" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
 ), "facts" AS (
@@ -144,7 +154,7 @@ WITH "profiles" AS (
   FROM "aud_existing_customers"
   WHERE
     "n_add_to_cart_1" >= 1
-    AND "t_country" COLLATE "C" IN ('DE', 'AT', 'CH')
+    AND CAST("t_country" AS TEXT) COLLATE "C" IN ('DE', 'AT', 'CH')
     AND NOT (
       "n_purchase_2" >= 1 OR "in_existing_customers" = 1
     )
