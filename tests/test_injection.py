@@ -75,6 +75,7 @@ CORPUS = [
     "$${env:HOME}",
     "a${x}b",
     "${",
+    "{{ name }}",  # a Databricks SQL editor parameter, replaced inside literals too
 ]
 HARMLESS = "harmless"
 

@@ -38,7 +38,7 @@ from tests.test_injection import (
 )
 
 EVIL = "x' OR '1'='1"
-SUBSTITUTED = [v for v in CORPUS if "$" in v]
+SUBSTITUTED = [v for v in CORPUS if "$" in v or "{" in v]
 # what escapedStringLiterals reads differently: backslashes, quotes, control characters
 ESCAPED = [v for v in CORPUS if "\\" in v or "'" in v or not v.isprintable()]
 

@@ -4,7 +4,7 @@ on a column's collation (docs/sql.md, "What the SQL assumes of the session").
 - :func:`string` writes a string value as SQL the dialect reads back byte for byte under
   every session setting it has: PostgreSQL spells a backslash ``CHR(92)`` (whatever
   ``standard_conforming_strings``); Spark and Databricks get a value holding anything but
-  printable characters other than ``'``, ``\\`` and ``$`` as ``CAST(X'<UTF-8 hex>' AS STRING)``,
+  printable characters other than ``'``, ``\\``, ``$`` and ``{`` as ``CAST(X'<UTF-8 hex>' AS STRING)``,
   so neither variable substitution (``${env:X}``, on by default) nor
   ``spark.sql.parser.escapedStringLiterals`` can change it; T-SQL non-ASCII text is ``N'...'``.
 - :func:`exact` makes a string comparison exact (case-, accent- and pad-sensitive) whatever
@@ -39,9 +39,10 @@ class Fn(Protocol):
 # PostgreSQL: a placeholder for the backslash, one absent from the text
 _PLACEHOLDERS = "¤§¶¦" + "".join(chr(c) for c in range(0xE000, 0xF900))
 # Spark: characters a plain '...' literal may hold. `'` and `\` are read differently with
-# spark.sql.parser.escapedStringLiterals; `$` could start a `${...}` substitution; sqlglot
+# spark.sql.parser.escapedStringLiterals; `$` could start a `${...}` substitution, `{` a
+# Databricks SQL editor parameter (`'{{ name }}'` is replaced inside literals too); sqlglot
 # writes control characters as backslash escapes (str.isprintable() is False for them)
-_SPARK_UNSAFE = frozenset("'\\$")
+_SPARK_UNSAFE = frozenset("'\\${")
 _MAX_DECIMAL_SCALE = 38
 
 
