@@ -91,7 +91,7 @@ def test_spark_escaped_string_literals_change_nothing(spark_engine: engines.Engi
 
 
 def test_spark_refuses_a_physical_name_spark_would_substitute() -> None:
-    """A physical name from the market file holding `${`: E507 for spark and databricks
+    """A physical name from the market file holding `${`: E508 for spark and databricks
     (Spark would rewrite it, inside backquotes too), compiled as written elsewhere."""
     doc = MARKET.model_dump(mode="json")
     doc["profiles"]["traits"]["s"]["column"] = "col${system:user.home}"
@@ -101,7 +101,7 @@ def test_spark_refuses_a_physical_name_spark_would_substitute() -> None:
         res = compile_audience(checked, dialect, as_of=AS_OF)
         assert res.query is None
         [d] = res.diagnostics
-        assert d.code == "E507" and "`col${system:user.home}`" in d.message and "market 'm'" in d.message, d
+        assert d.code == "E508" and "`col${system:user.home}`" in d.message and "market 'm'" in d.message, d
     assert compile_audience(checked, "duckdb", as_of=AS_OF).query is not None
     doc["profiles"]["traits"]["s"]["column"] = "price$ {x}"  # a `$` alone is harmless
     checked = checked_for(KINDS["eq"][0]("x"), Market.model_validate(doc, strict=False))

@@ -210,7 +210,7 @@ def _compile_audience(
                     *((exc.hint,) if exc.hint else ()))
     refused = substitution_free(tree, profile, checked.market.market)
     if refused is not None:
-        return diag("E507", refused, "rename the table or column in the warehouse (and in the market file), "
+        return diag("E508", refused, "rename the table or column in the warehouse (and in the market file), "
                                      "or compile for another dialect")
     bad = _unlisted_function(functions, profile)
     if bad is not None:
