@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 from sqlglot import exp
 
+from audiencelang.sql import literals
 from audiencelang.sql import plan as P
 from audiencelang.sql.clock import minus_seconds, now_expr
 from audiencelang.sql.dialects import DialectProfile
@@ -123,9 +124,6 @@ def const(value: bool) -> exp.Expr:
 _CMP: dict[str, type[exp.Binary]] = {
     "=": exp.EQ, "!=": exp.NEQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE,
 }
-
-
-_PLACEHOLDERS = "¤§¶¦" + "".join(chr(c) for c in range(0xE000, 0xF900))
 
 
 def param_name(seconds: int) -> str:
@@ -272,17 +270,7 @@ class Builder:
     # ------------------------------------------------------------------ literals
 
     def string(self, text: str) -> exp.Expr:
-        if self.d.strings == "chr_backslash" and "\\" in text:
-            # PostgreSQL: a backslash's meaning depends on standard_conforming_strings. Write it
-            # as a placeholder character absent from the text, replaced by CHR(92): one flat call
-            # however many backslashes (a chain of || overflows PostgreSQL's stack).
-            ph = next(c for c in _PLACEHOLDERS if c not in text)
-            return self.f(exp.Replace, this=exp.Literal.string(text.replace("\\", ph)),
-                               expression=exp.Literal.string(ph),
-                               replacement=self.f(exp.Anonymous, this="CHR", expressions=[exp.Literal.number("92")]))
-        if self.d.strings == "national" and not text.isascii():
-            return exp.National(this=text)
-        return exp.Literal.string(text)
+        return literals.string(text, self.d, self.f)
 
     def instant(self, text: str) -> exp.Expr:
         value = _parse_instant(text)
@@ -305,10 +293,9 @@ class Builder:
         if v.kind == "string":
             return self.string(v.text)
         if v.kind == "number":
-            if self.d.exact_decimals and "." in v.text:
-                # BigQuery reads 19.99 as FLOAT64; NUMERIC keeps the comparison exact
-                return self.f(exp.Cast, this=exp.Literal.string(v.text), to=exp.DataType(this=exp.DataType.Type.DECIMAL))
-            return num(v.text)
+            # BigQuery and ClickHouse read 19.99 as a float; a decimal keeps the comparison exact
+            exact_decimal = literals.decimal(v.text, self.d, self.f)
+            return exact_decimal if exact_decimal is not None else num(v.text)
         if v.kind == "boolean":
             if self.d.integer_booleans:
                 return num("1" if v.text == "true" else "0")
@@ -321,12 +308,8 @@ class Builder:
 
     # ------------------------------------------------------------------ strings
 
-    def exact(self, e: exp.Expr) -> exp.Expr:
-        if self.d.exact == "binary":
-            return self.f(exp.Cast, this=e, to=exp.DataType(this=exp.DataType.Type.BINARY))
-        if self.d.exact == "collate":
-            return exp.Collate(this=e, expression=exp.Var(this="Latin1_General_100_BIN2"))
-        return e
+    def exact(self, e: exp.Expr, *, searched: bool = False) -> exp.Expr:
+        return literals.exact(e, self.d, self.f, searched=searched)
 
     def lower(self, e: exp.Expr) -> exp.Expr:
         if self.d.lower is not None:
@@ -353,7 +336,8 @@ class Builder:
             return self.f(exp.Anonymous, this=fn, expressions=[subject(), self.string(needle)])
         n = len(needle)
         if op == "contains":
-            return exp.GT(this=self.f(exp.StrPosition, this=self.exact(subject()), substr=self.string(needle)),
+            return exp.GT(this=self.f(exp.StrPosition, this=self.exact(subject(), searched=True),
+                                      substr=self.string(needle)),
                           expression=num(0))
         if op == "starts_with":
             return exp.EQ(this=self.exact(self.substring(subject(), num(1), n)), expression=self.string(needle))
@@ -401,7 +385,9 @@ class Builder:
             return guarded(self.match(fe, t.op, t.values[0].text, t.ignore_case))
         is_string = f.type == "string"
         if t.op in ("in", "not_in"):
-            if self.d.decimal_in_as_equalities and f.type == "decimal":
+            fractional = any(v.kind == "number" and "." in v.text for v in t.values)
+            # ClickHouse: IN refuses a Decimal literal for an integer column (TYPE_MISMATCH)
+            if self.d.decimal_in_as_equalities and (f.type == "decimal" or fractional):
                 eqs: list[exp.Expr] = [exp.EQ(this=fe(), expression=self.value(v, param_scope)) for v in t.values]
                 node = eqs[0]
                 for eq in eqs[1:]:
