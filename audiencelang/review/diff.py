@@ -18,7 +18,7 @@ from typing import Any, Literal
 from audiencelang import ast
 from audiencelang.project import Project
 from audiencelang.review import words
-from audiencelang.review.meaning import expr_key, membership_key
+from audiencelang.review.meaning import expr_key, membership_key, plain
 
 __all__ = ["AudienceDiff", "Change", "MarketChange", "ProjectDiff", "diff_projects"]
 
@@ -152,7 +152,7 @@ def expr_changes(section: str, old: ast.Node | None, new: ast.Node | None) -> li
         return [f"{section} {words.code(new)} added"]
     if new is None:
         return [f"{section} {words.code(old)} removed"]
-    if ast.strip_spans(old) == ast.strip_spans(new):
+    if plain(old) == plain(new):
         return []
     if expr_key(old) == expr_key(new):
         return [f"conditions of {section} reordered or regrouped (same meaning)"]
@@ -245,7 +245,7 @@ def audience_changes(old: ast.Audience, new: ast.Audience) -> list[Change]:
     known = {"span", "kind", "name", "title", "owner", "description", "tags", "tags_span", "include",
              "exclude", "require_consent", "min_size", "activate"}
     for f in sorted(set(type(old).model_fields) | set(type(new).model_fields)):
-        if f not in known and ast.strip_spans(getattr(old, f, None)) != ast.strip_spans(getattr(new, f, None)):
+        if f not in known and plain(getattr(old, f, None)) != plain(getattr(new, f, None)):
             out.append(Change(f, f"{f.replace('_', ' ')} changed"))
     return out
 
@@ -432,7 +432,7 @@ def diff_projects(old: Project | None, new: Project | None, *, base: str = "base
         else:
             d = AudienceDiff(n, "changed", B[n][0], old_file=A[n][0])
             oa, na = A[n][1], B[n][1]
-            if ast.strip_spans(oa) == ast.strip_spans(na):
+            if plain(oa) == plain(na):
                 assert old is not None and new is not None
                 if _source(old, A[n][0], oa) == _source(new, B[n][0], na):
                     d.status = "formatting"  # a placeholder: dropped below unless affected
@@ -469,7 +469,7 @@ def diff_projects(old: Project | None, new: Project | None, *, base: str = "base
 
     def mark(name: str, section: str, text: str) -> None:
         d = diffs.get(name)
-        if d is None:
+        if d is None or d.status in ("added", "removed"):
             return
         d.changes.append(Change(section, text))
         if d.status == "formatting":

@@ -94,13 +94,14 @@ def impact_statement(before: exp.Expression | None, after: exp.Expression | None
 
 
 def _gate(checked: Any, dest: str, size: int) -> tuple[int, str] | None:
+    """The gate of ``dest`` for ``size`` members, as ``run`` reports it."""
+    from audiencelang.run.execute import Gate
+
     if checked is None or dest not in checked.destinations:
         return None
     lit = checked.audience.min_size
     minimum = max(math.ceil(lit.value) if lit is not None else 0, int(checked.destinations[dest].min_size))
-    if size >= minimum and size > 0:
-        return minimum, "delivered"
-    return minimum, "held: empty" if size == 0 else f"held: {size:,} < {minimum:,}"
+    return minimum, Gate(destination=dest, minimum=minimum, size=size).status_text
 
 
 def _one(engine: Engine, old: Project | None, new: Project | None, d: AudienceDiff, market: str,

@@ -12,7 +12,7 @@ import json
 
 from audiencelang import ast
 
-__all__ = ["expr_key", "membership_key"]
+__all__ = ["expr_key", "membership_key", "plain"]
 
 
 def expr_key(e: ast.Node | None) -> str:
@@ -48,6 +48,16 @@ def _norm(e: object) -> object:
     if isinstance(e, tuple | list):
         return [_norm(x) for x in e]
     return ast.strip_spans(e) if hasattr(e, "model_dump") else e
+
+
+def plain(e: object) -> object:
+    """A node as nested dicts and lists without spans, field by field (no pydantic
+    serialisation, so node kinds the AST unions do not list yet work too)."""
+    if isinstance(e, ast.Node):
+        return {k: plain(getattr(e, k)) for k in type(e).model_fields if k not in ("span", "tags_span", "path")}
+    if isinstance(e, tuple | list):
+        return [plain(x) for x in e]
+    return e
 
 
 def membership_key(aud: ast.Audience) -> str:

@@ -90,6 +90,13 @@ def _added_removed_lines(a: AudienceDiff) -> list[str]:
     return out
 
 
+def _body(a: AudienceDiff) -> list[str]:
+    body = [ch.text for ch in a.changes]
+    if a.status in ("added", "removed"):
+        body = _added_removed_lines(a) + body
+    return body
+
+
 def text(diff: ProjectDiff) -> str:
     c = diff.counts()
     lines = [f"audiencelang diff {diff.base} → {diff.head}"
@@ -98,9 +105,7 @@ def text(diff: ProjectDiff) -> str:
     for a in diff.audiences:
         lines.append("")
         lines.append(_headline(a))
-        body = [ch.text for ch in a.changes]
-        if a.status in ("added", "removed"):
-            body = _added_removed_lines(a) + body
+        body = _body(a)
         lines.extend(f"  - {t}" for t in body)
         for i in a.impact:
             lines.extend(f"    {x}" for x in _impact_lines(i))
@@ -157,17 +162,16 @@ def markdown(diff: ProjectDiff) -> str:
         out.append("|---|---|---|" + ("---|" if has_impact else ""))
         for a in diff.audiences:
             name = f"`{a.name}`" if a.old_name is None else f"`{a.old_name}` → `{a.name}`"
-            first = a.changes[0].text if a.changes else ""
-            more = f" (+{len(a.changes) - 1} more)" if len(a.changes) > 1 else ""
+            body = _body(a)
+            first = body[0] if body else ""
+            more = f" (+{len(body) - 1} more)" if len(body) > 1 else ""
             row = f"| {name} | {_STATUS_WORD[a.status]} | {_md(first)}{more} |"
             if has_impact:
                 row += f" {_members_cell(a)} |"
             out.append(row)
         out.append("")
     for a in diff.audiences:
-        body = [ch.text for ch in a.changes]
-        if a.status in ("added", "removed"):
-            body = _added_removed_lines(a) + body
+        body = _body(a)
         if not body and not a.impact:
             continue
         name = a.name if a.old_name is None else f"{a.old_name} → {a.name}"

@@ -43,6 +43,16 @@ def text(node: ast.Node) -> str:
         return f"<{getattr(node, 'kind', type(node).__name__)}>"
 
 
+def target_text(t: ast.Node) -> str:
+    """A trait name or an aggregate as written (``country``, ``sum(purchase.revenue) in last 90 days``)."""
+    from audiencelang.syntax.formatter import _target
+
+    try:
+        return _target(t)
+    except (TypeError, KeyError, AttributeError):
+        return f"<{getattr(t, 'kind', type(t).__name__)}>"
+
+
 def code(node: ast.Node) -> str:
     """:func:`text` in backticks (Markdown code and readable as plain text)."""
     return f"`{text(node)}`"
@@ -96,7 +106,9 @@ def subject(e: ast.Node) -> tuple[object, ...]:
 
 
 def _same(a: object, b: object) -> bool:
-    return bool(ast.strip_spans(a) == ast.strip_spans(b))
+    from audiencelang.review.meaning import plain
+
+    return plain(a) == plain(b)
 
 
 # --------------------------------------------------------------------------- changes
@@ -143,7 +155,13 @@ def _performed_changes(old: ast.Performed, new: ast.Performed, negated: bool) ->
     if f:
         out.append(f)
     if not _same(old.count, new.count):
-        out.append(f"count of {label} changed from {_count_words(old.count)} to {_count_words(new.count)}")
+        how = "changed"
+        a = old.count or ast.Count(op="at_least", n=1)
+        b = new.count or ast.Count(op="at_least", n=1)
+        if a.op == b.op and a.op != "exactly":
+            more = b.n > a.n if a.op == "at_most" else b.n < a.n  # more profiles qualify
+            how = "widened" if more else "narrowed"
+        out.append(f"count of {label} {how} from {_count_words(old.count)} to {_count_words(new.count)}")
     w = _window_change(label, old.window, new.window)
     if w:
         out.append(w)
@@ -184,8 +202,7 @@ def condition_change(old: ast.Node, new: ast.Node) -> list[str]:
             parts.append("removed " + ", ".join(removed))
         if not parts:
             parts.append("values reordered")
-        label = f"`{'not ' if negated else ''}{text(new.target) if isinstance(new.target, ast.Name) else text(new)}"
-        label += f" {'not in' if new.negated else 'in'} [...]`"
+        label = f"`{'not ' if negated else ''}{target_text(new.target)} {'not in' if new.negated else 'in'} [...]`"
         return [f"list of {label}: {'; '.join(parts)}"]
     if isinstance(old, ast.Compare) and isinstance(new, ast.Compare) and old.op == new.op \
             and _same(old.target, new.target):
