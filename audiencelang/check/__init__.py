@@ -158,7 +158,7 @@ class _Checker:
                                        *did_you_mean(ref.value, self.defs.keys() | set()),
                                        audience=d.aud.name.value))
         self._cycles()
-        found = audience_findings([(d.key, d.aud, [r.value for r in d.facts.refs if d.facts is not None])
+        found = audience_findings([(d.key, d.aud, [r.value for r in d.facts.refs] if d.facts is not None else [])
                                    for d in self.all])
         for d in self.all:
             d.own.extend(found.get(id(d.aud), ()))

@@ -24,7 +24,7 @@ _LIT = (ast.StringLit, ast.NumberLit, ast.BoolLit, ast.DateLit, ast.TimestampLit
 
 
 def _key(lit: ast.Node) -> object:
-    return (lit.kind, getattr(lit, "value", None))
+    return (getattr(lit, "kind", None), getattr(lit, "value", None))
 
 
 @dataclass
@@ -81,7 +81,7 @@ def _include_facts(include: ast.Node | None) -> dict[str, _Allowed]:
     out: dict[str, _Allowed] = {}
     for c in _conjuncts(include):
         t = _trait(c)
-        if t is None or isinstance(c, ast.IsNull) and c.negated is False:
+        if t is None or (isinstance(c, ast.IsNull) and c.negated is False):
             continue
         a = out.setdefault(t, _Allowed())
         if isinstance(c, ast.Compare) and c.op == "=" and isinstance(c.value, _LIT):

@@ -442,10 +442,8 @@ def diff_projects(old: Project | None, new: Project | None, *, base: str = "base
                     d.changes = [Change("formatting", "formatting or comments only (same AST)")]
             else:
                 d.changes = audience_changes(oa, na)
-                if not any(c.section in ("include", "exclude", "consent") for c in d.changes):
-                    if not any(c.section in ("gate", "activation") for c in d.changes) and d.changes and all(
-                            c.text.endswith("(same meaning)") or c.section == "metadata" for c in d.changes):
-                        d.status = "formatting"
+                if d.changes and all(c.text.endswith("(same meaning)") for c in d.changes):
+                    d.status = "formatting"  # and/or items reordered: the same members
         diffs[n] = d
 
     # markets

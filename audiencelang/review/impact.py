@@ -35,7 +35,7 @@ def _tree(project: Project | None, name: str, market: str, dialect: str,
     from audiencelang.sql.build import BuildError, build_explained
     from audiencelang.sql.dialects import DIALECTS
 
-    checked, diags = check_audience(project, name, market)
+    checked, _ = check_audience(project, name, market)
     if checked is None:
         return None, None, None
     result = compile_audience(checked, dialect, as_of=as_of)

@@ -145,7 +145,7 @@ def _members_cell(a: AudienceDiff) -> str:
         if i.error is not None:
             parts.append(f"{i.market}: error")
         else:
-            parts.append(f"{i.market}: {_num(i.before)} → {_num(i.after)} (+{i.entered:,}/−{i.left:,})")
+            parts.append(f"{i.market}: {_num(i.before)} → {_num(i.after)} (+{i.entered:,}/-{i.left:,})")
     return "<br>".join(parts)
 
 
@@ -186,7 +186,7 @@ def markdown(diff: ProjectDiff) -> str:
                 if i.error is not None:
                     out.append(f"| {i.market} | | | | | error: {_md(i.error)} |")
                     continue
-                gates = "<br>".join(f"{g['destination']}: {g['before'] or '—'} → {g['after'] or '—'}"
+                gates = "<br>".join(_md(f"{g['destination']}: {g['before'] or '—'} → {g['after'] or '—'}")
                                     for g in i.gates)
                 out.append(f"| {i.market} | {_num(i.before)} | {_num(i.after)} | {i.entered:,} | {i.left:,} "
                            f"| {gates} |")

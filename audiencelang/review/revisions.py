@@ -17,7 +17,13 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from audiencelang.project import CONFIG_FILE, PYPROJECT_FILE, Project, find_project_root, load_project
+from audiencelang.project import (
+    CONFIG_FILE,
+    PYPROJECT_FILE,
+    Project,
+    find_project_root,
+    load_project,
+)
 
 __all__ = ["GitError", "Version", "open_version", "repository_of"]
 

@@ -232,7 +232,7 @@ def describe(e: ast.Node) -> str:
         return f"not ({describe(e.operand)})" if isinstance(e.operand, ast.And | ast.Or) else \
             f"not {describe(e.operand)}"
     if isinstance(e, ast.Performed):
-        s = f"did {e.event.value}"
+        s = f"performed {e.event.value}"
         if e.where is not None:
             s += f" (where {text(e.where)})"
         if e.count is not None:
