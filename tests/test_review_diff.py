@@ -275,3 +275,48 @@ def test_member_impact_on_postgres_agrees_with_run(history: History, demo_db: Pa
             copy_duckdb_into(conn, demo_db, tmp_path)
             conn.commit()
         _hold_impact_to_run(history, url)
+
+
+def test_project_in_a_subfolder_and_a_revision_without_it(tmp_path: Path) -> None:
+    """The project need not be at the repository's top; a revision before it existed is empty."""
+    from tests.review_history import _commit, _git
+
+    repo = tmp_path / "mono"
+    repo.mkdir()
+    (repo / "README.md").write_text("other things\n")
+    _git(repo, "init", "-q", "-b", "main")
+    _commit(repo, "before the project")
+    proj = repo / "teams" / "crm"
+    (proj / "audiences").mkdir(parents=True)
+    (proj / "markets").mkdir()
+    (proj / "audiencelang.toml").write_text("")
+    (proj / "audiences" / "a.aud").write_text("audience a { include performed purchase in last 7 days }\n")
+    _commit(repo, "the project")
+    (proj / "audiences" / "a.aud").write_text("audience a { include performed purchase in last 30 days }\n")
+    run = CliRunner().invoke(main, ["diff", "--project", str(proj), "--format", "json"])
+    assert run.exit_code == 0, run.output
+    doc = json.loads(run.stdout)
+    assert _changes(doc) == {"a": ["window of `performed purchase` widened from 7 to 30 days"]}
+    run = CliRunner().invoke(main, ["diff", "HEAD~1", "HEAD", "--project", str(proj), "--format", "json"])
+    doc = json.loads(run.stdout)
+    assert [(a["name"], a["status"], a["file"]) for a in doc["audiences"]] == [("a", "added", "audiences/a.aud")]
+
+
+def test_links_in_a_revision_are_not_followed(tmp_path: Path) -> None:
+    """A committed symbolic link (to a file outside the project) is not extracted."""
+    from tests.review_history import _commit, _git
+
+    repo = tmp_path / "r"
+    (repo / "audiences").mkdir(parents=True)
+    (repo / "markets").mkdir()
+    (repo / "audiencelang.toml").write_text("")
+    (repo / "audiences" / "a.aud").write_text("audience a { include age > 1 }\n")
+    secret = tmp_path / "secret.aud"
+    secret.write_text("audience leaked { include age > 2 }\n")
+    _git(repo, "init", "-q", "-b", "main")
+    _commit(repo, "one")
+    (repo / "audiences" / "link.aud").symlink_to(secret)
+    _commit(repo, "a link")
+    run = CliRunner().invoke(main, ["diff", "HEAD~1", "HEAD", "--project", str(repo), "--format", "json"])
+    assert run.exit_code == 0, run.output
+    assert json.loads(run.stdout)["audiences"] == []

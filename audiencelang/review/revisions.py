@@ -8,7 +8,6 @@ it is on disk.
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 import subprocess
@@ -101,6 +100,43 @@ class Version:
         self.close()
 
 
+#: members are vetted by :func:`_safe`; say so where tarfile has extraction filters (3.11.4+)
+_TRUSTED: dict[str, str] = {"filter": "fully_trusted"} if hasattr(tarfile, "fully_trusted_filter") else {}
+
+
+def _safe(member: tarfile.TarInfo, dest: Path) -> tarfile.TarInfo | None:
+    """Regular files and folders inside ``dest`` only (what ``filter="data"`` allows, and
+    stricter: no links at all; a project needs none)."""
+    if not (member.isfile() or member.isdir()):
+        return None
+    target = (dest / member.name).resolve()
+    if member.name.startswith("/") or not target.is_relative_to(dest.resolve()):
+        return None
+    return member
+
+
+def _extract(top: Path, args: list[str], dest: Path) -> None:
+    """Stream ``git archive`` into ``dest``; nothing when the path did not exist at that
+    revision (git: pathspec did not match)."""
+    exe = shutil.which("git")
+    if exe is None:
+        raise GitError("E920", "git is not installed (diff reads the revisions through git)")
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+    with subprocess.Popen([exe, *args], cwd=top, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                          env=env) as proc:
+        assert proc.stdout is not None
+        try:
+            with tarfile.open(fileobj=proc.stdout, mode="r|") as tar:
+                for member in tar:
+                    ok = _safe(member, dest)
+                    if ok is not None:
+                        tar.extract(ok, dest, set_attrs=False, **_TRUSTED)
+        except tarfile.ReadError:
+            pass  # no archive: the project folder did not exist at that revision
+        proc.stdout.close()
+        proc.wait()
+
+
 def open_version(project_root: Path, rev: str | None, repo: Repository | None = None) -> Version:
     """The project at ``rev`` (``None``: the working tree). Raises :class:`GitError`."""
     if rev is None:
@@ -112,12 +148,8 @@ def open_version(project_root: Path, rev: str | None, repo: Repository | None = 
         args = ["archive", "--format=tar", commit]
         if repo.prefix:
             args += ["--", repo.prefix]
-        got = _git(repo.top, *args)
+        _extract(repo.top, args, Path(tmp.name))
         root = Path(tmp.name) / repo.prefix if repo.prefix else Path(tmp.name)
-        if got.returncode == 0:
-            with tarfile.open(fileobj=io.BytesIO(got.stdout)) as tar:
-                tar.extractall(tmp.name, filter="data")
-        # else: the project folder did not exist at that revision (git: pathspec did not match)
         if not ((root / CONFIG_FILE).is_file() or (root / PYPROJECT_FILE).is_file()) \
                 or find_project_root(root) != root.absolute():
             tmp.cleanup()
