@@ -15,6 +15,7 @@ import tarfile
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from audiencelang.project import (
     CONFIG_FILE,
@@ -101,7 +102,7 @@ class Version:
 
 
 #: members are vetted by :func:`_safe`; say so where tarfile has extraction filters (3.11.4+)
-_TRUSTED: dict[str, str] = {"filter": "fully_trusted"} if hasattr(tarfile, "fully_trusted_filter") else {}
+_TRUSTED: dict[str, Any] = {"filter": "fully_trusted"} if hasattr(tarfile, "fully_trusted_filter") else {}
 
 
 def _safe(member: tarfile.TarInfo, dest: Path) -> tarfile.TarInfo | None:
