@@ -320,3 +320,26 @@ def test_links_in_a_revision_are_not_followed(tmp_path: Path) -> None:
     run = CliRunner().invoke(main, ["diff", "HEAD~1", "HEAD", "--project", str(repo), "--format", "json"])
     assert run.exit_code == 0, run.output
     assert json.loads(run.stdout)["audiences"] == []
+
+
+# --------------------------------------------------------------------------- properties
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from tests import strategies as S  # noqa: E402
+
+
+@settings(max_examples=150, deadline=None)
+@given(S.audiences(st.just("a")), S.audiences(st.just("a")))
+def test_any_two_audiences_compare_without_error(old: Any, new: Any) -> None:
+    """Changes in words for any pair of audiences: no error, nothing for an equal pair, and
+    something for a pair whose AST differs."""
+    from audiencelang.review.diff import audience_changes
+    from audiencelang.review.meaning import plain
+
+    assert audience_changes(old, old) == []
+    got = audience_changes(old, new)
+    assert (got == []) == (plain(old) == plain(new))
+    assert all(c.text for c in got)
+    words.audience_meaning(new)
