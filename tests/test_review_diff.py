@@ -88,10 +88,15 @@ def test_diff_defaults_to_head_against_the_working_tree(history: History) -> Non
     assert st.stdout == " M audiences/engaged_browsers.aud\n"
 
 
-def test_diff_markdown_is_golden(history: History) -> None:
-    r = _diff(history, "v1", "v2", "--format", "markdown")
+@pytest.mark.parametrize(("args", "golden"), [
+    (("v1", "v2"), "diff_v1_v2.md"),
+    ((), "diff_head_working_tree.md"),
+    (("v2", "v2"), "diff_no_changes.md"),
+])
+def test_diff_markdown_is_golden(history: History, args: tuple[str, ...], golden: str) -> None:
+    r = _diff(history, *args, "--format", "markdown")
     assert r.exit_code == 0
-    path = GOLDEN / "diff_v1_v2.md"
+    path = GOLDEN / golden
     if UPDATE:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(r.stdout, encoding="utf-8")

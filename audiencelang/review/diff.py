@@ -247,7 +247,7 @@ def audience_changes(old: ast.Audience, new: ast.Audience) -> list[Change]:
     for f in sorted(set(type(old).model_fields) | set(type(new).model_fields)):
         if f not in known and plain(getattr(old, f, None)) != plain(getattr(new, f, None)):
             out.append(Change(f, f"{f.replace('_', ' ')} changed"))
-    if not out and plain(old) != plain(new):
+    if not out and plain(old.model_copy(update={"name": new.name})) != plain(new):
         # e.g. `require consent a, a`, an `activate` written twice, an empty `tags []`
         out.append(Change("formatting", "clauses written differently (same meaning)"))
     return out
