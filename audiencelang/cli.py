@@ -552,6 +552,49 @@ def run_cmd(audience: str | None, market: str | None, db: str | None, as_of: str
                          fmt=fmt))
 
 
+# --------------------------------------------------------------------------- diff, graph (owner: review)
+
+
+@main.command("diff")
+@click.argument("base", required=False)
+@click.argument("head", required=False)
+@click.option("--project", "project_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Project folder [default: found by walking up from the current folder].")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
+              show_default=True, help="markdown: a pull-request comment; json: stable, with a version field.")
+@click.option("--db", "db", metavar="PATH_OR_URL",
+              help="Count members before and after on this database (as `run --db`).")
+@click.option("--as-of", "as_of", metavar="TS", help="Reference time of the member counts (with --db).")
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report to FILE (atomically) instead of standard output.")
+def diff_cmd(base: str | None, head: str | None, project_dir: Path | None, fmt: str, db: str | None,
+             as_of: str | None, output: Path | None) -> None:
+    """What changed between git revisions BASE and HEAD, audience by audience, in words.
+
+    Default: BASE is HEAD, HEAD the working tree. Exit 0 reported, 1 a member count
+    failed (--db), 2 usage error."""
+    from audiencelang.review.command import diff_command
+
+    sys.exit(diff_command(base, head, project_dir=project_dir, fmt=fmt, db=db, as_of=as_of, output=output))
+
+
+@main.command("graph")
+@click.option("--project", "project_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Project folder [default: found by walking up from the current folder].")
+@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot", "json"]), default="mermaid",
+              show_default=True)
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the graph to FILE (atomically) instead of standard output.")
+def graph_cmd(project_dir: Path | None, fmt: str, output: Path | None) -> None:
+    """Audiences, the audiences they reference and the destinations they feed.
+
+    Exit 0, 1 when references form a cycle (E307; the graph is still printed, the
+    cycle marked), 2 usage error."""
+    from audiencelang.review.command import graph_command
+
+    sys.exit(graph_command(project_dir=project_dir, fmt=fmt, output=output))
+
+
 # --------------------------------------------------------------------------- demo (owner: demo)
 
 from audiencelang.run.demo import demo_cli  # noqa: E402  (imports duckdb only when run)

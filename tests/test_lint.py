@@ -59,7 +59,7 @@ def test_naming_and_metadata(tmp_path: Path) -> None:
 
 def test_naming_pattern_and_require_from_config(tmp_path: Path) -> None:
     cfg = '[lint]\nnaming = "^aud_[a-z]+$"\nrequire = ["title"]\n'
-    r = run(tmp_path, {"a.aud": "audience aud_ok { include age > 1 }\naudience nope { title \"x\" include age > 1 }\n"}, cfg)
+    r = run(tmp_path, {"a.aud": "audience aud_ok { include age > 1 }\naudience nope { title \"x\" include age > 2 }\n"}, cfg)
     assert [(d.code, d.audience) for d in r.diagnostics] == [("L002", "aud_ok"), ("L001", "nope")]
 
 
@@ -116,7 +116,7 @@ def test_select_ignore_and_severity(tmp_path: Path) -> None:
 
 
 def test_per_file_ignores(tmp_path: Path) -> None:
-    files = {"legacy/old.aud": "audience old { include age > 1 }\n", "new.aud": "audience new { include age > 1 }\n"}
+    files = {"legacy/old.aud": "audience old { include age > 1 }\n", "new.aud": "audience new { include age > 2 }\n"}
     cfg = '[lint.per-file-ignores]\n"audiences/legacy/**" = ["L002"]\n'
     r = run(tmp_path, files, cfg)
     assert {(d.code, d.span.path) for d in r.diagnostics if d.span} == {("L002", "audiences/new.aud")}

@@ -32,6 +32,7 @@ from audiencelang.check.lint import (
     audience_facts,
     parse_suppressions,
 )
+from audiencelang.check.project_rules import audience_findings, unused_destinations
 from audiencelang.check.resolve import Finding, MarketIndex, check_in_market
 from audiencelang.check.rules import RULES, Rule, get_rule
 from audiencelang.diagnostics import Diagnostic, Severity, Span, did_you_mean, error
@@ -114,6 +115,11 @@ class _Checker:
             self.naming: re.Pattern[str] | None = re.compile(self.lint.naming)
         except re.error:
             self.naming = None
+        try:
+            self.owner_re: re.Pattern[str] | None = (
+                re.compile(self.lint.owner_pattern) if self.lint.owner_pattern is not None else None)
+        except re.error:
+            self.owner_re = None
         self.defs: dict[str, _Def] = {}
         self.all: list[_Def] = []
         self.by_file: dict[str, list[_Def]] = {}
@@ -143,7 +149,7 @@ class _Checker:
             return
         self._analysed = True
         for d in self.all:
-            d.facts = audience_facts(d.aud, self.lint, self.naming)
+            d.facts = audience_facts(d.aud, self.lint, self.naming, self.owner_re)
             d.own.extend(d.facts.diagnostics)
             self._activation(d)
             for ref in d.facts.refs:
@@ -152,6 +158,10 @@ class _Checker:
                                        *did_you_mean(ref.value, self.defs.keys() | set()),
                                        audience=d.aud.name.value))
         self._cycles()
+        found = audience_findings([(d.key, d.aud, [r.value for r in d.facts.refs] if d.facts is not None else [])
+                                   for d in self.all])
+        for d in self.all:
+            d.own.extend(found.get(id(d.aud), ()))
 
     def _activation(self, d: _Def) -> None:
         if self.config_broken:
@@ -417,6 +427,11 @@ def _check_project(project: Project, paths: Iterable[str | Path] | None,
             checked.append((key, entry.aud.name.value))
             found.extend(ch.diagnostics_of(entry, chosen))
         diags.extend(ch.finish(key, found, unused=True, all_markets=all_markets))
+    # project-level findings of the config: when the whole project is reported on
+    if project.config_path is not None and not ch.config_broken and target_set >= set(ch.by_file):
+        config_key = project.key_of(project.config_path)
+        unused = unused_destinations(ch.config, (d.aud for d in ch.all))
+        diags.extend(ch.finish(config_key, unused, unused=False, all_markets=all_markets))
     diags.sort(key=_sort_key)
     return CheckReport(tuple(diags), tuple(targets), tuple(checked), tuple(chosen))
 

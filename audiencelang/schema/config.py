@@ -131,6 +131,10 @@ class LintConfig(_Model):
     """Glob (relative to the project root) → rule codes to disable in matching files."""
     severity: dict[Selector, RuleSeverity] = PydanticField(default_factory=dict)
     """Rule code or prefix → severity override."""
+    owners: list[StrictStr] | None = None
+    """The owners an audience may name (L014); ``None``: any."""
+    owner_pattern: Regex | None = PydanticField(default=None, alias="owner-pattern")
+    """Regular expression every ``owner`` must match (``re.fullmatch``, L014)."""
 
     def ignored_for(self, file_key: str) -> list[str]:
         """The ``ignore`` selectors plus those of every ``per-file-ignores`` glob matching
