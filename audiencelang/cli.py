@@ -371,7 +371,7 @@ def check_cmd(paths: tuple[Path, ...], project_dir: Path | None, fmt: str, outpu
     if not report.files:  # like ruff: say so (stderr), but it is not a finding
         where = ", ".join(str(p) for p in paths) if paths else f"the project's audience folders ({project.root})"
         click.echo(f"warning: no .aud files found under {where}", err=True)
-    text = render(report, fmt)
+    text = render(report, fmt, fail_on)
     if output is not None:
         try:
             _write_atomic(output, text)
