@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -178,12 +179,17 @@ def _compile_all(project: Project, dialect: str, as_of: dt.datetime | None, mode
         _report(failed)
         click.echo(f"nothing written: {len(failed)} problem(s)", err=True)
         return EXIT_FINDINGS
+    shown = out
     out = out.absolute()
+    if out.is_symlink():  # write into the link's target; the link stays a link
+        out = out.resolve()
     parent = out.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
         try:
+            if out.is_dir():  # the replaced folder keeps its permissions
+                os.chmod(tmp, stat.S_IMODE(out.stat().st_mode))
             for fname, text in files.items():
                 (tmp / fname).write_text(text, encoding="utf-8")
             (tmp / MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
@@ -206,6 +212,6 @@ def _compile_all(project: Project, dialect: str, as_of: dt.datetime | None, mode
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
     except OSError as exc:
-        return _usage(f"cannot write {out}: {exc.strerror or exc}", "E902")
-    click.echo(f"wrote {len(files)} statement(s) for dialect {dialect} to {out}", err=True)
+        return _usage(f"cannot write {shown}: {exc.strerror or exc}", "E902")
+    click.echo(f"wrote {len(files)} statement(s) for dialect {dialect} to {shown}", err=True)
     return EXIT_CLEAN
