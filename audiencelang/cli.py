@@ -191,6 +191,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
     import stat
     import tempfile
 
+    path = Path(os.path.realpath(path))  # through a symbolic link: the link stays, its target changes
     mode = stat.S_IMODE(path.stat().st_mode)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -221,7 +222,7 @@ def fmt_cmd(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
     import difflib
 
     from audiencelang.report import render_text
-    from audiencelang.syntax.formatter import FormatError, format_str
+    from audiencelang.syntax.formatter import FormatError, format_source
     from audiencelang.syntax.parser import MAX_FILE_BYTES
 
     targets = _fmt_targets(paths)
@@ -251,7 +252,7 @@ def fmt_cmd(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
                 from audiencelang.syntax.parser import parse_bytes
 
                 raise FormatError([d for d in parse_bytes(data, shown).diagnostics if d.is_error])
-            formatted = format_str(text, path=shown)
+            formatted = format_source(text, path=shown)
         except FormatError as exc:
             sources = {shown: text} if text is not None else None
             click.echo(render_text(exc.diagnostics, sources=sources), err=True, nl=False)
@@ -267,7 +268,7 @@ def fmt_cmd(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
             continue
         changed.append(shown)
         if show_diff:
-            old_lines = text.replace("\ufeff", "", 1).splitlines(keepends=True)
+            old_lines = text.splitlines(keepends=True)
             new_lines = formatted.splitlines(keepends=True)
             rel = not Path(shown).is_absolute() and target != "-"
             diff = difflib.unified_diff(old_lines, new_lines, f"a/{shown}" if rel else shown,

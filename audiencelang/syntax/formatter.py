@@ -32,7 +32,8 @@ LINE_WIDTH = 88
 INDENT = "  "
 CONTINUATION = "    "
 
-__all__ = ["LINE_WIDTH", "FormatError", "format_expr", "format_file", "format_str", "quote"]
+__all__ = ["LINE_WIDTH", "FormatError", "format_expr", "format_file", "format_source", "format_str", "line_ending",
+           "quote"]
 
 
 class FormatError(AudienceLangError):
@@ -534,3 +535,19 @@ def format_str(text: str, path: str | None = None) -> str:
     if result.file is None or errors:
         raise FormatError(errors or result.diagnostics)
     return format_file(result.file, result.comments)
+
+
+def line_ending(text: str) -> str:
+    """The line ending of ``text``: that of its first line (``\r\n`` or ``\n``), ``\n`` when
+    it has a single line (like ruff's ``line-ending = "auto"``)."""
+    i = text.find("\n")
+    return "\r\n" if i > 0 and text[i - 1] == "\r" else "\n"
+
+
+def format_source(text: str, path: str | None = None) -> str:
+    """:func:`format_str`, keeping what the canonical layout does not decide: the file's line
+    ending (:func:`line_ending`) and its byte-order mark. What ``audiencelang fmt`` writes."""
+    formatted = format_str(text, path=path)
+    if line_ending(text) == "\r\n":
+        formatted = formatted.replace("\n", "\r\n")
+    return "\ufeff" + formatted if text.startswith("\ufeff") else formatted
