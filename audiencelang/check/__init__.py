@@ -133,7 +133,7 @@ class _Checker:
                                        audience=aud.name.value))
         self._analysed = False
         self._market_cache: dict[tuple[int, str], list[Finding]] = {}
-        self._suppressions: dict[str, dict[int, list[Suppression]]] = {}
+        self._suppressions: dict[str, list[Suppression]] = {}
 
     # ------------------------------------------------------------------ market-independent
 
@@ -227,18 +227,11 @@ class _Checker:
 
     # ------------------------------------------------------------------ config and suppression
 
-    def suppressions(self, key: str) -> dict[int, list[Suppression]]:
+    def suppressions(self, key: str) -> list[Suppression]:
         got = self._suppressions.get(key)
         if got is None:
             f = self.project.files.get(key)
-            comments = f.comments if f is not None else ()
-            text: str | None = None
-            if any("audiencelang" in c.text for c in comments):
-                try:
-                    text = self.project.path_of(key).read_text(encoding="utf-8-sig")
-                except (OSError, UnicodeDecodeError):
-                    text = None
-            got = parse_suppressions(comments, text)
+            got = parse_suppressions(f) if f is not None else []
             self._suppressions[key] = got
         return got
 
@@ -247,44 +240,41 @@ class _Checker:
         with ``unused``, add L000 for suppressions that silenced nothing."""
         flt = LintFilter.for_file(self.lint, key)
         sup = self.suppressions(key)
-        for sups in sup.values():
-            for s in sups:
-                s.used.clear()
+        for s in sup:
+            s.used.clear()
         out: list[Diagnostic] = []
         for d in diags:
             if d.code.startswith("L"):
                 if not flt.enabled(d.code):
                     continue
-                if d.span is not None:
-                    hit = next((s for s in sup.get(d.span.line, ()) if d.code in s.codes), None)
-                    if hit is not None:
-                        hit.used.add(d.code)
-                        continue
+                hits = [s for s in sup if s.covers(d)]
+                if hits:
+                    for s in hits:
+                        s.used.add(d.code)
+                    continue
                 sev = flt.severity(d.code, d.severity)
                 if sev is not d.severity:
                     d = d.model_copy(update={"severity": sev})
             out.append(d)
         if unused and flt.enabled("L000"):
-            for sups in sup.values():
-                for s in sups:
-                    for code in s.codes:
-                        if code in s.used:
-                            continue
-                        rule = RULES.get(code)
-                        if rule is None:
-                            msg = f"suppression names '{code}', which is not a rule code"
-                            hint = "run 'audiencelang rule --all' for the list of lint rules"
-                        elif not rule.is_lint:
-                            msg = f"'{code}' is an error and cannot be suppressed"
-                            hint = "fix the error; only lint rules (L-codes) can be suppressed"
-                        elif not flt.enabled(code) or (code == "L005" and not all_markets):
-                            continue
-                        else:
-                            where = f"line {s.target_line}"
-                            msg = f"unused suppression: no {code} ({rule.name}) finding on {where}"
-                            hint = "remove the code from the comment"
-                        out.append(Diagnostic(code="L000", severity=flt.severity("L000", Severity.WARNING),
-                                              message=msg, span=s.comment.span, hints=(hint,)))
+            for s in sup:
+                for code in s.codes:
+                    if code in s.used:
+                        continue
+                    rule = RULES.get(code)
+                    if rule is None:
+                        msg = f"suppression names '{code}', which is not a rule code"
+                        hint = "run 'audiencelang rule --all' for the list of lint rules"
+                    elif not rule.is_lint:
+                        msg = f"'{code}' is an error and cannot be suppressed"
+                        hint = "fix the error; only lint rules (L-codes) can be suppressed"
+                    elif not flt.enabled(code) or (code == "L005" and not all_markets):
+                        continue
+                    else:
+                        msg = f"unused suppression: no {code} ({rule.name}) finding in {s.where}"
+                        hint = "remove the code from the comment"
+                    out.append(Diagnostic(code="L000", severity=flt.severity("L000", Severity.WARNING),
+                                          message=msg, span=s.comment.span, hints=(hint,)))
         return out
 
 

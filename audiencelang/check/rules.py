@@ -124,8 +124,8 @@ _ALL: tuple[Rule, ...] = (
          "require consent newsleter", "require consent email_marketing"),
     # ------------------------------------------------------------------ L0xx lint
     Rule("L000", "unused-suppression", W, "an `# audiencelang: ignore[...]` comment that suppresses nothing",
-         "A suppression comment names codes; each one must silence a finding on its line (or on "
-         "the next line, for a comment alone on its line). Stale suppressions hide future "
+         "A suppression comment names codes; each one must silence a finding in the clause (or "
+         "audience) the comment belongs to. Stale suppressions hide future "
          "findings. Errors (E-codes) cannot be suppressed.",
          "include age >= 18  # audiencelang: ignore[L003]", "include age >= 18"),
     Rule("L001", "audience-naming", W, "an audience name that does not match `[lint] naming`",
