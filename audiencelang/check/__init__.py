@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from audiencelang import ast
 from audiencelang.check.checked import CheckedAudience
+from audiencelang.check.dependents import with_dependents
 from audiencelang.check.lint import (
     AudienceFacts,
     LintFilter,
@@ -367,7 +368,10 @@ def check_project(project: Project, *, paths: Iterable[str | Path] | None = None
     diagnostics (config, market files, syntax) for the reported files.
 
     ``paths`` are file keys or paths (absolute, or relative to the project root); folders
-    select every audience file below them. Default: :attr:`Project.targets`."""
+    select every audience file below them. Default: :attr:`Project.targets`. The files of
+    audiences that the selected files can break are checked too
+    (:func:`audiencelang.check.dependents.with_dependents`): for every file it reports, the
+    report holds exactly what a check of the whole project reports."""
     # The walk allocates many small objects but no garbage cycles; with a large project
     # loaded, generational collections would rescan every AST node again and again.
     with paused_gc():
@@ -391,6 +395,11 @@ def _check_project(project: Project, paths: Iterable[str | Path] | None,
         chosen.sort()
     all_markets = len(chosen) == len(ch.indexes)
     targets = _select(project, paths)
+    if len(targets) < len(project.files):  # what a change to these files can break elsewhere
+        ch.analyse()
+        suspects = {d.aud.name.value for d in ch.all if any(x.code in _CROSS_FILE for x in d.own)}
+        targets = with_dependents(targets, [(d.key, d.aud, d.facts.refs if d.facts else ()) for d in ch.all],
+                                  ch.defs, suspects)
     target_set = set(targets)
     for d in project.diagnostics:
         p = d.span.path if d.span is not None else None
@@ -406,6 +415,10 @@ def _check_project(project: Project, paths: Iterable[str | Path] | None,
         diags.extend(ch.finish(key, found, unused=True, all_markets=all_markets))
     diags.sort(key=_sort_key)
     return CheckReport(tuple(diags), tuple(targets), tuple(checked), tuple(chosen))
+
+
+#: Errors a change in another file can cause: a duplicate name, a cycle through references.
+_CROSS_FILE = frozenset({"E306", "E307"})
 
 
 def _select(project: Project, paths: Iterable[str | Path] | None) -> list[str]:
