@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 
 __all__ = ["RULES", "CheckReport", "CheckedAudience", "Rule", "check_audience", "check_project", "get_rule"]
 
+#: How many levels of ``in audience`` references an audience may stand on (E308).
+MAX_REFERENCE_DEPTH = 100
 _SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
 
 
@@ -153,6 +155,7 @@ class _Checker:
                                        *did_you_mean(ref.value, self.defs.keys() | set()),
                                        audience=d.aud.name.value))
         self._cycles()
+        self._depths()
 
     def _activation(self, d: _Def) -> None:
         if self.config_broken:
@@ -195,6 +198,40 @@ class _Checker:
                 d.own.append(error("E307", f"audience '{start}' refers to itself through a cycle: {cycle}", ref.span,
                                    "break the cycle: an audience cannot (indirectly) contain itself",
                                    audience=start))
+
+    def _depths(self) -> None:
+        """E308 for every audience that stands on more than MAX_REFERENCE_DEPTH levels of
+        ``in audience`` references (iteratively: chains are as long as a project makes them)."""
+        depth: dict[str, int] = {}
+        for root in self.defs:
+            stack = [root]
+            on_stack = {root}
+            while stack:
+                n = stack[-1]
+                facts = self.defs[n].facts
+                assert facts is not None
+                refs = [r.value for r in facts.refs if r.value in self.defs]
+                todo = [r for r in dict.fromkeys(refs) if r not in depth and r not in on_stack]
+                if todo:
+                    stack.extend(todo)
+                    on_stack.update(todo)
+                    continue
+                # a reference back onto the stack is a cycle (E307): it counts as 0 here
+                depth[n] = 1 + max((depth.get(r, -1) for r in refs), default=-1)
+                stack.pop()
+                on_stack.discard(n)
+        for n, d in self.defs.items():
+            if depth[n] > MAX_REFERENCE_DEPTH:
+                assert d.facts is not None
+                deepest = max((r for r in d.facts.refs if r.value in depth), key=lambda r: depth[r.value])
+                d.own.append(error(
+                    "E308", f"audience '{n}' stands on {depth[n]} levels of 'in audience' references; "
+                            f"the limit is {MAX_REFERENCE_DEPTH}",
+                    deepest.span,
+                    "every level is one more step of the compiled SQL statement, which grows with the "
+                    "square of the depth",
+                    "refer to audiences that are not built on long chains: write the conditions of "
+                    "some levels into one audience", audience=n))
 
     # ------------------------------------------------------------------ per market
 
@@ -418,7 +455,7 @@ def _check_project(project: Project, paths: Iterable[str | Path] | None,
 
 
 #: Errors a change in another file can cause: a duplicate name, a cycle through references.
-_CROSS_FILE = frozenset({"E306", "E307"})
+_CROSS_FILE = frozenset({"E306", "E307", "E308"})
 
 
 def _select(project: Project, paths: Iterable[str | Path] | None) -> list[str]:

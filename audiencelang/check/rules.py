@@ -79,6 +79,13 @@ _ALL: tuple[Rule, ...] = (
          "message spells out the cycle, e.g. `a -> b -> a`.",
          "audience a { include in audience b }\naudience b { include in audience a }",
          "audience a { include in audience b }\naudience b { include age >= 18 }"),
+    Rule("E308", "reference-chain-too-deep", E, "an `in audience` chain deeper than 100 levels",
+         "Every level of an `in audience` chain is one more step of the compiled SQL statement "
+         "(a CTE that carries the levels below it), so the statement grows with the square of the "
+         "depth: an audience may stand on at most 100 levels of references. Refer to audiences "
+         "that are not built on long chains: write the conditions of some levels into one audience.",
+         "# a1 refers to a0, a2 to a1, ... a150 to a149\naudience a150 { include in audience a149 }",
+         "audience a150 { include in audience a100 and age > 18 }"),
     Rule("E310", "type-mismatch", E, "a value of the wrong type for the trait, property or aggregate",
          "Strings compare with strings, numbers with numbers (integer and decimal mix freely), "
          "booleans with `true`/`false`, dates and timestamps with date or timestamp literals. "
