@@ -163,3 +163,25 @@ def test_every_lint_rule_is_documented() -> None:
     for r in RULES.values():
         if not r.is_lint:
             assert f"### {r.code}" in errors
+
+
+def test_the_suppression_example_in_checks_md_checks_clean(tmp_path: Path) -> None:
+    """docs/checks.md's example: every code it names silences a finding (no L000), before and
+    after fmt."""
+    import re
+    import shutil
+
+    from audiencelang.check import check_project
+    from audiencelang.project import load_project
+
+    doc = (Path(__file__).parent.parent / "docs" / "checks.md").read_text()
+    section = doc[doc.index("## Suppression comments"):]
+    example = re.search(r"```\n(audience .*?)```", section, re.S)
+    assert example is not None
+    root = tmp_path / "p"
+    shutil.copytree(Path(__file__).parent.parent / "examples", root)
+    target = root / "audiences" / "suppressed.aud"
+    for text in (example.group(1), format_str(example.group(1))):
+        target.write_text(text)
+        report = check_project(load_project(root))
+        assert report.diagnostics == (), [d.message for d in report.diagnostics]
