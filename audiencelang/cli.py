@@ -334,7 +334,8 @@ def check_cmd(paths: tuple[Path, ...], project_dir: Path | None, fmt: str, outpu
     """Parse, type-check every audience against every market, and lint.
 
     PATHS restrict which audience files are reported (every file is still loaded so
-    references resolve). Exit 0 clean, 1 findings, 2 usage error."""
+    references resolve), with the files a change to them can break (audiences that refer
+    to theirs). Exit 0 clean, 1 findings, 2 usage error."""
     _fast_exit()
     from audiencelang.check import CheckReport, check_project
     from audiencelang.check.output import render
