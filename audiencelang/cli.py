@@ -191,6 +191,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
     import stat
     import tempfile
 
+    path = Path(os.path.realpath(path))  # through a symbolic link: the link stays, its target changes
     mode = stat.S_IMODE(path.stat().st_mode)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -221,7 +222,7 @@ def fmt_cmd(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
     import difflib
 
     from audiencelang.report import render_text
-    from audiencelang.syntax.formatter import FormatError, format_str
+    from audiencelang.syntax.formatter import FormatError, format_source
     from audiencelang.syntax.parser import MAX_FILE_BYTES
 
     targets = _fmt_targets(paths)
@@ -253,7 +254,7 @@ def fmt_cmd(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
                 from audiencelang.syntax.parser import parse_bytes
 
                 raise FormatError([d for d in parse_bytes(data, shown).diagnostics if d.is_error])
-            formatted = format_str(text, path=shown)
+            formatted = format_source(text, path=shown)
         except FormatError as exc:
             sources = {shown: text} if text is not None else None
             click.echo(render_text(exc.diagnostics, sources=sources), err=True, nl=False)
@@ -269,7 +270,7 @@ def fmt_cmd(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
             continue
         changed.append(shown)
         if show_diff:
-            old_lines = text.replace("\ufeff", "", 1).splitlines(keepends=True)
+            old_lines = text.splitlines(keepends=True)
             new_lines = formatted.splitlines(keepends=True)
             rel = not Path(shown).is_absolute() and target != "-"
             diff = difflib.unified_diff(old_lines, new_lines, f"a/{shown}" if rel else shown,
@@ -337,8 +338,9 @@ def check_cmd(paths: tuple[Path, ...], project_dir: Path | None, fmt: str, outpu
     """Parse, type-check every audience against every market, and lint.
 
     PATHS restrict which audience files are reported (every file is still loaded so
-    references resolve). A market file among them is checked with every audience against
-    its market, the config with every audience; other files are skipped with a note.
+    references resolve), with the files a change to them can break (audiences that refer
+    to theirs). A market file among them is checked with every audience against its
+    market, the config with every audience; other files are skipped with a note.
     Exit 0 clean, 1 findings, 2 usage error."""
     _fast_exit()
     from audiencelang.check import CheckReport, check_project
@@ -389,7 +391,7 @@ def check_cmd(paths: tuple[Path, ...], project_dir: Path | None, fmt: str, outpu
     if not report.files and (audience_paths or not paths):  # like ruff: say so (stderr), not a finding
         where = ", ".join(str(p) for p in paths) if paths else f"the project's audience folders ({project.root})"
         click.echo(f"warning: no .aud files found under {where}", err=True)
-    text = render(report, fmt)
+    text = render(report, fmt, fail_on)
     if output is not None:
         try:
             _write_atomic(output, text)

@@ -188,6 +188,28 @@ def test_all_writes_every_statement_atomically(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["proj", "sql"]
 
 
+def test_all_out_writes_through_a_symlink_and_keeps_folder_permissions(tmp_path: Path) -> None:
+    """--out LINK (a link to an empty folder): the statements land in the link's target and
+    the link stays; an existing folder keeps its permissions across runs."""
+    root = _copy_examples(tmp_path)
+    target = tmp_path / "real"
+    target.mkdir()
+    target.chmod(0o755)
+    link = tmp_path / "link"
+    link.symlink_to(target, target_is_directory=True)
+    for _ in range(2):  # an empty folder, then one with the marker
+        code, _, err = run("compile", "--all", "--out", str(link), "--dialect", "duckdb", "--project", str(root))
+        assert code == 0, err
+        assert link.is_symlink() and link.resolve() == target.resolve()
+        assert (target / MARKER).is_file() and any(target.glob("*.sql"))
+        assert target.stat().st_mode & 0o777 == 0o755
+    target.chmod(0o750)
+    code, _, err = run("compile", "--all", "--out", str(target), "--dialect", "duckdb", "--project", str(root))
+    assert code == 0, err
+    assert target.stat().st_mode & 0o777 == 0o750
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "proj", "real"]
+
+
 # --------------------------------------------------------------------------- --out never deletes what it did not write
 
 

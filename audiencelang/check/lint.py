@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -20,6 +19,7 @@ from audiencelang import ast
 from audiencelang.check.exclusion import dead_exclusions
 from audiencelang.diagnostics import Diagnostic, Severity, Span, did_you_mean
 from audiencelang.schema.config import LintConfig
+from audiencelang.syntax.formatter import CommentScope
 
 __all__ = ["AudienceFacts", "LintFilter", "Suppression", "audience_facts", "parse_suppressions"]
 
@@ -385,27 +385,43 @@ _SUPPRESS_RE = re.compile(r"#\s*audiencelang\s*:\s*ignore\s*\[([^\]]*)\]")
 
 @dataclass
 class Suppression:
+    """One ``# audiencelang: ignore[...]`` comment and what it covers: the clause or the
+    audience it belongs to (``scope``, by the formatter's attachment rule)."""
+
     comment: ast.Comment
     codes: tuple[str, ...]
-    target_line: int
+    scope: CommentScope
     used: set[str] = field(default_factory=set)
 
+    def covers(self, d: Diagnostic) -> bool:
+        return d.span is not None and d.code in self.codes and self.scope.covers(d.span.start)
 
-def parse_suppressions(comments: Iterable[ast.Comment], text: str | None) -> dict[int, list[Suppression]]:
-    """Suppressions by the line they apply to: the comment's own line when it follows code,
-    the next line when the comment stands alone (``text`` is the file's source; without it
-    every comment is taken to follow code)."""
-    lines = text.splitlines() if text is not None else None
-    out: dict[int, list[Suppression]] = {}
-    for c in comments:
-        m = _SUPPRESS_RE.search(c.text)
+    @property
+    def where(self) -> str:
+        """The scope in words, for L000."""
+        s = self.scope
+        if s.audience is None:
+            return "after the last audience (a suppression there covers nothing)"
+        if s.clause is None:
+            return f"audience '{s.audience}'"
+        return f"the '{s.clause}' clause of audience '{s.audience}'"
+
+
+def parse_suppressions(file: ast.File) -> list[Suppression]:
+    """The suppression comments of ``file``. Each covers the clause it belongs to (a comment
+    after code: the clause of that code; a comment on its own line: the clause that follows
+    it) or, for the audience's first line, its closing brace, or the comments before the
+    audience, the whole audience -- exactly what :func:`audiencelang.syntax.formatter.format_file`
+    keeps the comment with, so formatting never changes what a suppression covers."""
+    if not any(_SUPPRESS_RE.search(c.text) for c in file.comments):
+        return []
+    from audiencelang.syntax.formatter import comment_scopes
+
+    out: list[Suppression] = []
+    for scope in comment_scopes(file):
+        m = _SUPPRESS_RE.search(scope.comment.text)
         if m is None:
             continue
         codes = tuple(x.strip().upper() for x in m.group(1).split(",") if x.strip())
-        line = c.span.line
-        alone = False
-        if lines is not None and 1 <= line <= len(lines):
-            alone = lines[line - 1][: c.span.column - 1].strip() == ""
-        target = line + 1 if alone else line
-        out.setdefault(target, []).append(Suppression(c, codes, target))
+        out.append(Suppression(scope.comment, codes, scope))
     return out

@@ -81,6 +81,13 @@ _ALL: tuple[Rule, ...] = (
          "message spells out the cycle, e.g. `a -> b -> a`.",
          "audience a { include in audience b }\naudience b { include in audience a }",
          "audience a { include in audience b }\naudience b { include age >= 18 }"),
+    Rule("E308", "reference-chain-too-deep", E, "an `in audience` chain deeper than 100 levels",
+         "Every level of an `in audience` chain is one more step of the compiled SQL statement "
+         "(a CTE that carries the levels below it), so the statement grows with the square of the "
+         "depth: an audience may stand on at most 100 levels of references. Refer to audiences "
+         "that are not built on long chains: write the conditions of some levels into one audience.",
+         "# a1 refers to a0, a2 to a1, ... a150 to a149\naudience a150 { include in audience a149 }",
+         "audience a150 { include in audience a100 and age > 18 }"),
     Rule("E310", "type-mismatch", E, "a value of the wrong type for the trait, property or aggregate",
          "Strings compare with strings, numbers with numbers (integer and decimal mix freely), "
          "booleans with `true`/`false`, dates and timestamps with date or timestamp literals. "
@@ -126,8 +133,8 @@ _ALL: tuple[Rule, ...] = (
          "require consent newsleter", "require consent email_marketing"),
     # ------------------------------------------------------------------ L0xx lint
     Rule("L000", "unused-suppression", W, "an `# audiencelang: ignore[...]` comment that suppresses nothing",
-         "A suppression comment names codes; each one must silence a finding on its line (or on "
-         "the next line, for a comment alone on its line). Stale suppressions hide future "
+         "A suppression comment names codes; each one must silence a finding in the clause (or "
+         "audience) the comment belongs to. Stale suppressions hide future "
          "findings. Errors (E-codes) cannot be suppressed.",
          "include age >= 18  # audiencelang: ignore[L003]", "include age >= 18"),
     Rule("L001", "audience-naming", W, "an audience name that does not match `[lint] naming`",

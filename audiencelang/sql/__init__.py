@@ -168,7 +168,7 @@ def compile_audience(
     except RecursionError:
         return CompileResult(None, (error(
             "E501", "this audience is nested too deeply to be written as SQL", checked.audience.span,
-            "split it into smaller audiences joined with 'in audience'",
+            "write its conditions with less nesting (fewer parentheses and 'not's inside each other)",
             market=checked.market.market, audience=checked.name),))
     except Exception as exc:  # a bug must come back as a diagnostic, not a traceback
         return CompileResult(None, (error(

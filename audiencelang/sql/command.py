@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,7 +161,6 @@ def _refuse_out(project: Project, out: Path) -> tuple[str, str, str] | None:
 def _folder_mode(out: Path) -> int:
     """The mode of the folder ``--all`` writes: that of the folder it replaces, else what
     ``mkdir`` gives under the process umask."""
-    import stat
 
     try:
         if out.is_dir():
@@ -193,7 +193,10 @@ def _compile_all(project: Project, dialect: str, as_of: dt.datetime | None, mode
         _report(failed)
         click.echo(f"nothing written: {len(failed)} problem(s)", err=True)
         return EXIT_FINDINGS
+    shown = out
     out = out.absolute()
+    if out.is_symlink():  # write into the link's target; the link stays a link
+        out = out.resolve()
     parent = out.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -223,6 +226,6 @@ def _compile_all(project: Project, dialect: str, as_of: dt.datetime | None, mode
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
     except OSError as exc:
-        return _usage(f"cannot write {out}: {exc.strerror or exc}", "E902")
-    click.echo(f"wrote {len(files)} statement(s) for dialect {dialect} to {out}", err=True)
+        return _usage(f"cannot write {shown}: {exc.strerror or exc}", "E902")
+    click.echo(f"wrote {len(files)} statement(s) for dialect {dialect} to {shown}", err=True)
     return EXIT_CLEAN
