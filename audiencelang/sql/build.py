@@ -868,13 +868,17 @@ class Builder:
             )))
             prev = name
         out = self.plan.output
+        # One row per member id, also when profile ids repeat (docs/semantics.md): an id is a
+        # member when any of its rows qualifies, with the smallest identifier of those rows; so
+        # the gate's COUNT(*) counts people, not rows
         member_items: list[exp.Expr] = [col("member_id")]
         if out.identifier is not None:
-            member_items.append(alias(col(out.identifier), "identifier"))
+            member_items.append(alias(self.f(exp.Min, this=col(out.identifier)), "identifier"))
         everyone = isinstance(self.rest, P.Const) and self.rest.value  # all said in joins and profiles
         ctes.append(("members", exp.Select(
             expressions=member_items,
             **({} if everyone else {"where": exp.Where(this=self.cond(self.rest, None, None))}),
+            group=exp.Group(expressions=[col("member_id")]),
             **self._from(cte_ref(prev)),
         )))
         final_cols = ["member_id"] + (["identifier"] if out.identifier is not None else [])

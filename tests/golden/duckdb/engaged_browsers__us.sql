@@ -145,6 +145,8 @@ WITH "profiles" AS (
       "packed_0" & 6
     ) <> 0
     AND "c_ads_personalization_refused" = 0
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"
