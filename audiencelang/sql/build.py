@@ -25,6 +25,7 @@ from sqlglot import exp
 from audiencelang.sql import plan as P
 from audiencelang.sql.clock import minus_seconds, now_expr
 from audiencelang.sql.dialects import DialectProfile
+from audiencelang.sql.instants import zoned_text
 
 __all__ = ["build_explained", "build_statement", "build_with_functions", "param_name"]
 
@@ -290,6 +291,8 @@ class Builder:
         to = self.d.instant_cast()
         if to is None:  # SQLite: canonical ISO text, as Python's str(datetime) writes it
             return exp.Literal.string(str(value))
+        if self.d.zoned_literals:  # takes the column's type: exact for TIMESTAMP and TIMESTAMPTZ
+            return exp.Literal.string(zoned_text(value))
         return self.f(exp.Cast, this=exp.Literal.string(text), to=to)
 
     def date(self, text: str) -> exp.Expr:

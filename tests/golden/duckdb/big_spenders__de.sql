@@ -11,20 +11,20 @@ WITH "profiles" AS (
   SELECT
     "src"."kunde" AS "member_id",
     SUM("src"."umsatz") FILTER(WHERE
-      "src"."bestellt_am" >= CAST('2026-08-03 00:00:00.000000' AS TIMESTAMP)) AS "sum_purchase_revenue_1",
+      "src"."bestellt_am" >= '2026-08-03 00:00:00.000000+00:00') AS "sum_purchase_revenue_1",
     MAX("src"."umsatz") AS "max_purchase_revenue_2",
     SUM("src"."umsatz") FILTER(WHERE
       "src"."kanal" = 'web') AS "sum_purchase_revenue_3",
     COUNT("src"."umsatz") FILTER(WHERE
       "src"."kanal" = 'web') AS "n_purchase_revenue_4",
     MIN("src"."umsatz") FILTER(WHERE
-      "src"."bestellt_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)) AS "min_purchase_revenue_5",
+      "src"."bestellt_am" >= '2025-11-01 00:00:00.000000+00:00') AS "min_purchase_revenue_5",
     COUNT(*) AS "n_purchase_6"
   FROM "shop"."bestellungen" AS "src"
   WHERE
     NOT "src"."kunde" IS NULL
     AND NOT "src"."bestellt_am" IS NULL
-    AND "src"."bestellt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."bestellt_am" <= '2026-11-01 00:00:00.000000+00:00'
   GROUP BY
     "src"."kunde"
 ), "consent" AS (
@@ -35,7 +35,7 @@ WITH "profiles" AS (
         MAX(
           CASE
             WHEN "src"."zweck" = 'werbung'
-            AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+            AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
             THEN EPOCH_US("src"."geaendert_am") * 2 + CASE WHEN "src"."status" IN ('abgelehnt', 'widerrufen') THEN 1 ELSE 0 END
           END
         ) & 1
@@ -48,7 +48,7 @@ WITH "profiles" AS (
         MAX(
           CASE
             WHEN "src"."zweck" = 'werbung'
-            AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+            AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
             THEN EPOCH_US("src"."geaendert_am") * 2 + CASE WHEN "src"."status" IN ('abgelehnt', 'widerrufen') THEN 1 ELSE 0 END
           END
         ) & 1
@@ -60,9 +60,9 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
-    AND "src"."geaendert_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."geaendert_am" <= '2026-11-01 00:00:00.000000+00:00'
     AND "src"."zweck" = 'werbung'
-    AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
     AND "src"."status" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"

@@ -11,20 +11,20 @@ WITH "profiles" AS (
   SELECT
     "src"."customer_id" AS "member_id",
     SUM("src"."order_total") FILTER(WHERE
-      "src"."ordered_at" >= CAST('2026-08-03 00:00:00.000000' AS TIMESTAMP)) AS "sum_purchase_revenue_1",
+      "src"."ordered_at" >= '2026-08-03 00:00:00.000000+00:00') AS "sum_purchase_revenue_1",
     MAX("src"."order_total") AS "max_purchase_revenue_2",
     SUM("src"."order_total") FILTER(WHERE
       "src"."sales_channel" = 'web') AS "sum_purchase_revenue_3",
     COUNT("src"."order_total") FILTER(WHERE
       "src"."sales_channel" = 'web') AS "n_purchase_revenue_4",
     MIN("src"."order_total") FILTER(WHERE
-      "src"."ordered_at" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)) AS "min_purchase_revenue_5",
+      "src"."ordered_at" >= '2025-11-01 00:00:00.000000+00:00') AS "min_purchase_revenue_5",
     COUNT(*) AS "n_purchase_6"
   FROM "events"."orders" AS "src"
   WHERE
     NOT "src"."customer_id" IS NULL
     AND NOT "src"."ordered_at" IS NULL
-    AND "src"."ordered_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."ordered_at" <= '2026-11-01 00:00:00.000000+00:00'
   GROUP BY
     "src"."customer_id"
 ), "consent" AS (
@@ -47,7 +47,7 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."user_id" IS NULL
     AND NOT "src"."changed_at" IS NULL
-    AND "src"."changed_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."changed_at" <= '2026-11-01 00:00:00.000000+00:00'
     AND "src"."purpose_code" IN ('targeted_ads')
     AND "src"."state" IN ('opt_in', 'opt_out', 'withdrawn')
   GROUP BY

@@ -10,13 +10,13 @@ WITH "profiles" AS (
   SELECT
     "src"."kunde" AS "member_id",
     COUNT(*) FILTER(WHERE
-      "src"."bestellt_am" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)) AS "n_purchase_2",
+      "src"."bestellt_am" >= '2026-10-25 00:00:00.000000+00:00') AS "n_purchase_2",
     COUNT(*) AS "n_purchase_3"
   FROM "shop"."bestellungen" AS "src"
   WHERE
     NOT "src"."kunde" IS NULL
     AND NOT "src"."bestellt_am" IS NULL
-    AND "src"."bestellt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."bestellt_am" <= '2026-11-01 00:00:00.000000+00:00'
   GROUP BY
     "src"."kunde"
 ), "consent" AS (
@@ -27,7 +27,7 @@ WITH "profiles" AS (
         MAX(
           CASE
             WHEN "src"."zweck" = 'werbung'
-            AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+            AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
             THEN EPOCH_US("src"."geaendert_am") * 2 + CASE WHEN "src"."status" IN ('abgelehnt', 'widerrufen') THEN 1 ELSE 0 END
           END
         ) & 1
@@ -40,7 +40,7 @@ WITH "profiles" AS (
         MAX(
           CASE
             WHEN "src"."zweck" = 'werbung'
-            AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+            AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
             THEN EPOCH_US("src"."geaendert_am") * 2 + CASE WHEN "src"."status" IN ('abgelehnt', 'widerrufen') THEN 1 ELSE 0 END
           END
         ) & 1
@@ -57,7 +57,7 @@ WITH "profiles" AS (
               WHEN "src"."status" IN ('abgelehnt', 'widerrufen')
               THEN 2
               WHEN NOT "src"."bestaetigt_am" IS NULL
-              AND "src"."bestaetigt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+              AND "src"."bestaetigt_am" <= '2026-11-01 00:00:00.000000+00:00'
               THEN 1
               ELSE 0
             END
@@ -76,7 +76,7 @@ WITH "profiles" AS (
               WHEN "src"."status" IN ('abgelehnt', 'widerrufen')
               THEN 2
               WHEN NOT "src"."bestaetigt_am" IS NULL
-              AND "src"."bestaetigt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+              AND "src"."bestaetigt_am" <= '2026-11-01 00:00:00.000000+00:00'
               THEN 1
               ELSE 0
             END
@@ -90,11 +90,11 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
-    AND "src"."geaendert_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."geaendert_am" <= '2026-11-01 00:00:00.000000+00:00'
     AND (
       (
         "src"."zweck" = 'werbung'
-        AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
       )
       OR "src"."zweck" = 'newsletter'
     )
@@ -124,8 +124,8 @@ WITH "profiles" AS (
       WHERE
         NOT "src"."kunden_id" IS NULL
         AND NOT "src"."zeitpunkt" IS NULL
-        AND "src"."zeitpunkt" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-        AND "src"."zeitpunkt" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."zeitpunkt" <= '2026-11-01 00:00:00.000000+00:00'
+        AND "src"."zeitpunkt" >= '2026-10-25 00:00:00.000000+00:00'
         AND "src"."ereignis" = 'warenkorb'
     )
 ), "aud_existing_customers" AS (

@@ -10,13 +10,13 @@ WITH "profiles" AS (
   SELECT
     "src"."client_id" AS "member_id",
     COUNT(*) FILTER(WHERE
-      "src"."horodatage" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)) AS "n_purchase_2",
+      "src"."horodatage" >= '2026-10-25 00:00:00.000000+00:00') AS "n_purchase_2",
     COUNT(*) AS "n_purchase_3"
   FROM "suivi"."evenements" AS "src"
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."horodatage" IS NULL
-    AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."horodatage" <= '2026-11-01 00:00:00.000000+00:00'
     AND "src"."type_evenement" = 'achat'
   GROUP BY
     "src"."client_id"
@@ -28,7 +28,7 @@ WITH "profiles" AS (
         MAX(
           CASE
             WHEN "src"."finalite" = 'publicite_ciblee'
-            AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+            AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
             THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" IN ('refuse', 'retire') THEN 1 ELSE 0 END
           END
         ) & 1
@@ -41,7 +41,7 @@ WITH "profiles" AS (
         MAX(
           CASE
             WHEN "src"."finalite" = 'publicite_ciblee'
-            AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+            AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
             THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" IN ('refuse', 'retire') THEN 1 ELSE 0 END
           END
         ) & 1
@@ -58,7 +58,7 @@ WITH "profiles" AS (
               WHEN "src"."statut" IN ('refuse', 'retire')
               THEN 2
               WHEN NOT "src"."confirme_le" IS NULL
-              AND "src"."confirme_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+              AND "src"."confirme_le" <= '2026-11-01 00:00:00.000000+00:00'
               THEN 1
               ELSE 0
             END
@@ -77,7 +77,7 @@ WITH "profiles" AS (
               WHEN "src"."statut" IN ('refuse', 'retire')
               THEN 2
               WHEN NOT "src"."confirme_le" IS NULL
-              AND "src"."confirme_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+              AND "src"."confirme_le" <= '2026-11-01 00:00:00.000000+00:00'
               THEN 1
               ELSE 0
             END
@@ -91,11 +91,11 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."modifie_le" IS NULL
-    AND "src"."modifie_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."modifie_le" <= '2026-11-01 00:00:00.000000+00:00'
     AND (
       (
         "src"."finalite" = 'publicite_ciblee'
-        AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
       )
       OR "src"."finalite" = 'lettre_info'
     )
@@ -125,8 +125,8 @@ WITH "profiles" AS (
       WHERE
         NOT "src"."client_id" IS NULL
         AND NOT "src"."horodatage" IS NULL
-        AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-        AND "src"."horodatage" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."horodatage" <= '2026-11-01 00:00:00.000000+00:00'
+        AND "src"."horodatage" >= '2026-10-25 00:00:00.000000+00:00'
         AND "src"."type_evenement" = 'ajout_panier'
     )
 ), "aud_existing_customers" AS (

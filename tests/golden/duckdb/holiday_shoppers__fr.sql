@@ -17,9 +17,9 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."horodatage" IS NULL
-    AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."horodatage" >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."horodatage" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."horodatage" <= '2026-11-01 00:00:00.000000+00:00'
+    AND "src"."horodatage" >= '2025-11-24 00:00:00.000000+00:00'
+    AND "src"."horodatage" < '2026-01-01 00:00:00.000000+00:00'
     AND "src"."type_evenement" = 'achat'
     AND (
       STRPOS(LOWER("src"."code_promo"), 'blackfriday') > 0
@@ -35,8 +35,8 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."horodatage" IS NULL
-    AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."horodatage" >= CAST('2026-09-30 23:00:00.000000' AS TIMESTAMP)
+    AND "src"."horodatage" <= '2026-11-01 00:00:00.000000+00:00'
+    AND "src"."horodatage" >= '2026-09-30 23:00:00.000000+00:00'
     AND "src"."type_evenement" = 'achat'
     AND "src"."montant" < 5
     AND "src"."canal" <> 'store'
@@ -50,7 +50,7 @@ WITH "profiles" AS (
         MAX(
           CASE
             WHEN "src"."finalite" = 'publicite_ciblee'
-            AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+            AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
             THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" IN ('refuse', 'retire') THEN 1 ELSE 0 END
           END
         ) & 1
@@ -63,7 +63,7 @@ WITH "profiles" AS (
         MAX(
           CASE
             WHEN "src"."finalite" = 'publicite_ciblee'
-            AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+            AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
             THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" IN ('refuse', 'retire') THEN 1 ELSE 0 END
           END
         ) & 1
@@ -75,9 +75,9 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."modifie_le" IS NULL
-    AND "src"."modifie_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."modifie_le" <= '2026-11-01 00:00:00.000000+00:00'
     AND "src"."finalite" = 'publicite_ciblee'
-    AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
     AND "src"."statut" IN ('accepte', 'refuse', 'retire')
   GROUP BY
     "src"."client_id"

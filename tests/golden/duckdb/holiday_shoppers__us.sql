@@ -16,9 +16,9 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."customer_id" IS NULL
     AND NOT "src"."ordered_at" IS NULL
-    AND "src"."ordered_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."ordered_at" >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."ordered_at" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."ordered_at" <= '2026-11-01 00:00:00.000000+00:00'
+    AND "src"."ordered_at" >= '2025-11-24 00:00:00.000000+00:00'
+    AND "src"."ordered_at" < '2026-01-01 00:00:00.000000+00:00'
     AND (
       STRPOS(LOWER("src"."promo_code"), 'blackfriday') > 0
       OR "src"."promo_code" = '50%_off'
@@ -33,8 +33,8 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."customer_id" IS NULL
     AND NOT "src"."ordered_at" IS NULL
-    AND "src"."ordered_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."ordered_at" >= CAST('2026-09-30 23:00:00.000000' AS TIMESTAMP)
+    AND "src"."ordered_at" <= '2026-11-01 00:00:00.000000+00:00'
+    AND "src"."ordered_at" >= '2026-09-30 23:00:00.000000+00:00'
     AND "src"."order_total" < 5
     AND "src"."sales_channel" <> 'store'
   GROUP BY
@@ -59,7 +59,7 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."user_id" IS NULL
     AND NOT "src"."changed_at" IS NULL
-    AND "src"."changed_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."changed_at" <= '2026-11-01 00:00:00.000000+00:00'
     AND "src"."purpose_code" IN ('targeted_ads')
     AND "src"."state" IN ('opt_in', 'opt_out', 'withdrawn')
   GROUP BY

@@ -18,8 +18,8 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."horodatage" IS NULL
-    AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."horodatage" >= CAST('2026-06-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."horodatage" <= '2026-11-01 00:00:00.000000+00:00'
+    AND "src"."horodatage" >= '2026-06-01 00:00:00.000000+00:00'
     AND "src"."type_evenement" = 'achat'
   GROUP BY
     "src"."client_id"
@@ -31,8 +31,8 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."horodatage" IS NULL
-    AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."horodatage" >= CAST('2026-10-31 23:30:00.000000' AS TIMESTAMP)
+    AND "src"."horodatage" <= '2026-11-01 00:00:00.000000+00:00'
+    AND "src"."horodatage" >= '2026-10-31 23:30:00.000000+00:00'
     AND "src"."type_evenement" = 'vue_page'
   GROUP BY
     "src"."client_id"
@@ -75,7 +75,7 @@ WITH "profiles" AS (
               WHEN "src"."statut" IN ('refuse', 'retire')
               THEN 2
               WHEN NOT "src"."confirme_le" IS NULL
-              AND "src"."confirme_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+              AND "src"."confirme_le" <= '2026-11-01 00:00:00.000000+00:00'
               THEN 1
               ELSE 0
             END
@@ -94,7 +94,7 @@ WITH "profiles" AS (
               WHEN "src"."statut" IN ('refuse', 'retire')
               THEN 2
               WHEN NOT "src"."confirme_le" IS NULL
-              AND "src"."confirme_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+              AND "src"."confirme_le" <= '2026-11-01 00:00:00.000000+00:00'
               THEN 1
               ELSE 0
             END
@@ -108,7 +108,7 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."modifie_le" IS NULL
-    AND "src"."modifie_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."modifie_le" <= '2026-11-01 00:00:00.000000+00:00'
     AND "src"."finalite" IN ('lettre_info')
     AND "src"."statut" IN ('accepte', 'refuse', 'retire')
   GROUP BY

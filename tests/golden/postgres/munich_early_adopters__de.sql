@@ -14,7 +14,7 @@ WITH "profiles" AS (
     COUNT(
       CASE
         WHEN "src"."ereignis" = 'sitzung'
-        AND "src"."zeitpunkt" >= CAST('2026-09-01 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."zeitpunkt" >= '2026-09-01 00:00:00.000000+00:00'
         THEN 1
       END
     ) AS "n_session_2",
@@ -23,7 +23,7 @@ WITH "profiles" AS (
         WHEN "src"."ereignis" = 'warenkorb'
         AND "src"."kategorie" = 'shoes'
         AND "src"."preis" <= 200
-        AND "src"."zeitpunkt" >= CAST('2026-09-02 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."zeitpunkt" >= '2026-09-02 00:00:00.000000+00:00'
         THEN 1
       END
     ) AS "n_add_to_cart_3"
@@ -31,7 +31,7 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."zeitpunkt" IS NULL
-    AND "src"."zeitpunkt" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."zeitpunkt" <= '2026-11-01 00:00:00.000000+00:00'
     AND (
       "src"."ereignis" = 'sitzung' OR "src"."ereignis" = 'warenkorb'
     )
@@ -45,8 +45,8 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."kunde" IS NULL
     AND NOT "src"."bestellt_am" IS NULL
-    AND "src"."bestellt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."bestellt_am" >= CAST('2026-10-31 12:00:00.000000' AS TIMESTAMP)
+    AND "src"."bestellt_am" <= '2026-11-01 00:00:00.000000+00:00'
+    AND "src"."bestellt_am" >= '2026-10-31 12:00:00.000000+00:00'
   GROUP BY
     "src"."kunde"
 ), "consent" AS (
@@ -56,14 +56,14 @@ WITH "profiles" AS (
       WHEN MAX(
         CASE
           WHEN "src"."zweck" = 'werbung'
-          AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
           AND "src"."status" = 'erteilt'
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
           WHEN "src"."zweck" = 'werbung'
-          AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
           THEN "src"."geaendert_am"
         END
       )
@@ -74,14 +74,14 @@ WITH "profiles" AS (
       WHEN MAX(
         CASE
           WHEN "src"."zweck" = 'werbung'
-          AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
           AND "src"."status" IN ('abgelehnt', 'widerrufen')
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
           WHEN "src"."zweck" = 'werbung'
-          AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
           THEN "src"."geaendert_am"
         END
       )
@@ -94,7 +94,7 @@ WITH "profiles" AS (
           WHEN "src"."zweck" = 'newsletter'
           AND "src"."status" = 'erteilt'
           AND NOT "src"."bestaetigt_am" IS NULL
-          AND "src"."bestaetigt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."bestaetigt_am" <= '2026-11-01 00:00:00.000000+00:00'
           THEN "src"."geaendert_am"
         END
       ) = MAX(CASE WHEN "src"."zweck" = 'newsletter' THEN "src"."geaendert_am" END)
@@ -115,11 +115,11 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
-    AND "src"."geaendert_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."geaendert_am" <= '2026-11-01 00:00:00.000000+00:00'
     AND (
       (
         "src"."zweck" = 'werbung'
-        AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
       )
       OR "src"."zweck" = 'newsletter'
     )
@@ -155,7 +155,7 @@ WITH "profiles" AS (
     SUBSTRING(LOWER("t_city" COLLATE "und-x-icu") FROM 1 FOR 3) = 'mün'
     AND "t_signup_date" < CAST('2025-01-01' AS DATE)
     AND NOT "min_session_started_at_1" IS NULL
-    AND "min_session_started_at_1" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
+    AND "min_session_started_at_1" < '2026-01-01 00:00:00.000000+00:00'
     AND "n_session_2" >= 1
     AND "n_add_to_cart_3" >= 1
     AND NOT (

@@ -14,7 +14,7 @@ WITH "profiles" AS (
     COUNT(
       CASE
         WHEN "src"."type_evenement" = 'session'
-        AND "src"."horodatage" >= CAST('2026-09-01 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."horodatage" >= '2026-09-01 00:00:00.000000+00:00'
         THEN 1
       END
     ) AS "n_session_2",
@@ -23,14 +23,14 @@ WITH "profiles" AS (
         WHEN "src"."type_evenement" = 'ajout_panier'
         AND "src"."categorie" = 'shoes'
         AND "src"."prix" <= 200
-        AND "src"."horodatage" >= CAST('2026-09-02 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."horodatage" >= '2026-09-02 00:00:00.000000+00:00'
         THEN 1
       END
     ) AS "n_add_to_cart_3",
     COUNT(
       CASE
         WHEN "src"."type_evenement" = 'achat'
-        AND "src"."horodatage" >= CAST('2026-10-31 12:00:00.000000' AS TIMESTAMP)
+        AND "src"."horodatage" >= '2026-10-31 12:00:00.000000+00:00'
         THEN 1
       END
     ) AS "n_purchase_4"
@@ -38,7 +38,7 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."horodatage" IS NULL
-    AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."horodatage" <= '2026-11-01 00:00:00.000000+00:00'
     AND (
       "src"."type_evenement" = 'session'
       OR "src"."type_evenement" = 'ajout_panier'
@@ -53,14 +53,14 @@ WITH "profiles" AS (
       WHEN MAX(
         CASE
           WHEN "src"."finalite" = 'publicite_ciblee'
-          AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
           AND "src"."statut" = 'accepte'
           THEN "src"."modifie_le"
         END
       ) = MAX(
         CASE
           WHEN "src"."finalite" = 'publicite_ciblee'
-          AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
           THEN "src"."modifie_le"
         END
       )
@@ -71,14 +71,14 @@ WITH "profiles" AS (
       WHEN MAX(
         CASE
           WHEN "src"."finalite" = 'publicite_ciblee'
-          AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
           AND "src"."statut" IN ('refuse', 'retire')
           THEN "src"."modifie_le"
         END
       ) = MAX(
         CASE
           WHEN "src"."finalite" = 'publicite_ciblee'
-          AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
           THEN "src"."modifie_le"
         END
       )
@@ -91,7 +91,7 @@ WITH "profiles" AS (
           WHEN "src"."finalite" = 'lettre_info'
           AND "src"."statut" = 'accepte'
           AND NOT "src"."confirme_le" IS NULL
-          AND "src"."confirme_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."confirme_le" <= '2026-11-01 00:00:00.000000+00:00'
           THEN "src"."modifie_le"
         END
       ) = MAX(CASE WHEN "src"."finalite" = 'lettre_info' THEN "src"."modifie_le" END)
@@ -112,11 +112,11 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."modifie_le" IS NULL
-    AND "src"."modifie_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."modifie_le" <= '2026-11-01 00:00:00.000000+00:00'
     AND (
       (
         "src"."finalite" = 'publicite_ciblee'
-        AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
       )
       OR "src"."finalite" = 'lettre_info'
     )
@@ -150,7 +150,7 @@ WITH "profiles" AS (
     SUBSTRING(LOWER("t_city" COLLATE "und-x-icu") FROM 1 FOR 3) = 'mün'
     AND "t_signup_date" < CAST('2025-01-01' AS DATE)
     AND NOT "min_session_started_at_1" IS NULL
-    AND "min_session_started_at_1" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
+    AND "min_session_started_at_1" < '2026-01-01 00:00:00.000000+00:00'
     AND "n_session_2" >= 1
     AND "n_add_to_cart_3" >= 1
     AND NOT (

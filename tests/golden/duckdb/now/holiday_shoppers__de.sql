@@ -27,8 +27,8 @@ WITH "params" AS (
     NOT "src"."kunde" IS NULL
     AND NOT "src"."bestellt_am" IS NULL
     AND "src"."bestellt_am" <= "params"."as_of"
-    AND "src"."bestellt_am" >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."bestellt_am" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."bestellt_am" >= '2025-11-24 00:00:00.000000+00:00'
+    AND "src"."bestellt_am" < '2026-01-01 00:00:00.000000+00:00'
     AND (
       STRPOS(LOWER("src"."gutschein"), 'blackfriday') > 0
       OR "src"."gutschein" = '50%_off'
@@ -45,7 +45,7 @@ WITH "params" AS (
     NOT "src"."kunde" IS NULL
     AND NOT "src"."bestellt_am" IS NULL
     AND "src"."bestellt_am" <= "params"."as_of"
-    AND "src"."bestellt_am" >= CAST('2026-09-30 23:00:00.000000' AS TIMESTAMP)
+    AND "src"."bestellt_am" >= '2026-09-30 23:00:00.000000+00:00'
     AND "src"."umsatz" < 5
     AND "src"."kanal" <> 'store'
   GROUP BY

@@ -25,8 +25,8 @@ WITH "params" AS (
           POSITION('blackfriday' IN LOWER("src"."gutschein" COLLATE "und-x-icu")) > 0
           OR "src"."gutschein" = '50%_off'
         )
-        AND "src"."bestellt_am" >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP)
-        AND "src"."bestellt_am" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."bestellt_am" >= '2025-11-24 00:00:00.000000+00:00'
+        AND "src"."bestellt_am" < '2026-01-01 00:00:00.000000+00:00'
         THEN 1
       END
     ) AS "n_purchase_1",
@@ -34,7 +34,7 @@ WITH "params" AS (
       CASE
         WHEN "src"."umsatz" < 5
         AND "src"."kanal" <> 'store'
-        AND "src"."bestellt_am" >= CAST('2026-09-30 23:00:00.000000' AS TIMESTAMP)
+        AND "src"."bestellt_am" >= '2026-09-30 23:00:00.000000+00:00'
         THEN 1
       END
     ) AS "n_purchase_2"
@@ -44,7 +44,7 @@ WITH "params" AS (
     NOT "src"."kunde" IS NULL
     AND NOT "src"."bestellt_am" IS NULL
     AND "src"."bestellt_am" <= "params"."as_of"
-    AND "src"."bestellt_am" >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."bestellt_am" >= '2025-11-24 00:00:00.000000+00:00'
   GROUP BY
     "src"."kunde"
 ), "consent" AS (
