@@ -352,12 +352,32 @@ def _sqlite_ok(declared: str, c: exp.Expr, affinity: str) -> exp.Expr:
     return typeof_in("text" if affinity == "string" else "integer")  # id
 
 
+_VALUES: weakref.WeakKeyDictionary[Engine, dict[tuple[tuple[str, ...], str, str], str | None]] = (
+    weakref.WeakKeyDictionary())
+
+
 def _sqlite_value_checks(engine: Engine, market: Market, table: tuple[str, ...],
                          cols: list[Column]) -> list[Diagnostic]:
-    """One pass over ``table``: per column, the storage class of one value that does not
-    hold its declared type (NULL when every value does)."""
-    if not cols:
-        return []
+    """One pass over ``table`` for the columns not checked yet on this connection: per column,
+    the storage class of one value that does not hold its declared type (NULL when every
+    value does)."""
+    known = _VALUES.setdefault(engine, {})
+    todo = [c for c in cols if (table, c.column, c.declared) not in known]
+    if todo:
+        for col, found in zip(todo, _sqlite_scan(engine, market, table, todo), strict=True):
+            known[(table, col.column, col.declared)] = found
+    types = _types_of(engine, table) or {}
+    out = []
+    for col in cols:
+        found = known.get((table, col.column, col.declared))
+        if found is not None:
+            out.append(_refuse(engine, market, col, f"{types.get(col.column) or 'untyped'} holding {found} values",
+                               f"SQLite keeps what was inserted; a {col.declared if col.declared != 'id' else 'id'} "
+                               f"must be stored as {_SQLITE_VALUES[col.declared]}"))
+    return out
+
+
+def _sqlite_scan(engine: Engine, market: Market, table: tuple[str, ...], cols: list[Column]) -> list[str | None]:
     types = _types_of(engine, table) or {}
     items = []
     for i, col in enumerate(cols):
@@ -373,11 +393,6 @@ def _sqlite_value_checks(engine: Engine, market: Market, table: tuple[str, ...],
     try:
         _, rows = engine.fetch_all(sql, market=market.market)
     except RunError:
-        return []  # the statement itself reports what is wrong with the table
-    out = []
-    for col, found in zip(cols, rows[0] if rows else (), strict=False):
-        if found is not None:
-            out.append(_refuse(engine, market, col, f"{types.get(col.column) or 'untyped'} holding {found} values",
-                               f"SQLite keeps what was inserted; a {col.declared if col.declared != 'id' else 'id'} "
-                               f"must be stored as {_SQLITE_VALUES[col.declared]}"))
-    return out
+        return [None] * len(cols)  # the statement itself reports what is wrong with the table
+    values = list(rows[0]) if rows else [None] * len(cols)
+    return [None if v is None else str(v) for v in values]
