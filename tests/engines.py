@@ -35,6 +35,7 @@ values come back as text/0-1/floats).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -52,6 +53,10 @@ SQLITE_TYPES = {"string": "TEXT", "integer": "INTEGER", "decimal": "NUMERIC",
                 "boolean": "INTEGER", "date": "TEXT", "timestamp": "TEXT"}
 POSTGRES_TYPES = {"string": "TEXT", "integer": "BIGINT", "decimal": "NUMERIC(18, 2)",
                   "boolean": "BOOLEAN", "date": "DATE", "timestamp": "TIMESTAMP"}
+#: timestamps stored as instants (``zoned=True`` engines): the compiled SQL must not
+#: depend on the session time zone for these either (docs/sql.md, "Time columns")
+DUCKDB_ZONED_TYPES = {**DUCKDB_TYPES, "timestamp": "TIMESTAMPTZ"}
+POSTGRES_ZONED_TYPES = {**POSTGRES_TYPES, "timestamp": "TIMESTAMPTZ"}
 MYSQL_TYPES = {"string": "TEXT", "integer": "BIGINT", "decimal": "DECIMAL(18, 2)",
                "boolean": "BOOLEAN", "date": "DATE", "timestamp": "DATETIME(6)"}
 CLICKHOUSE_TYPES = {"string": "String", "integer": "Int64", "decimal": "Decimal(18, 2)",
@@ -125,10 +130,12 @@ def _values(columns: Columns, row: Row) -> list[Any]:
     return [row.get(c) for c in columns]
 
 
-def _utc_rows(columns: Columns, rows: Iterable[Row]) -> list[list[Any]]:
+def _utc_rows(columns: Columns, rows: Iterable[Row], aware: bool = False) -> list[list[Any]]:
     """``rows`` as value lists in column order, timestamps as naive UTC (for engines whose
-    drivers bind Python datetimes: DuckDB, PostgreSQL, MariaDB)."""
-    return [[utc_naive(v) if k == "timestamp" and v is not None else v
+    drivers bind Python datetimes: DuckDB, PostgreSQL, MariaDB); ``aware``: as aware UTC
+    datetimes (for TIMESTAMPTZ columns, whatever the session time zone)."""
+    conv = utc_aware if aware else utc_naive
+    return [[conv(v) if k == "timestamp" and v is not None else v
              for v, k in zip(_values(columns, r), columns.values(), strict=True)]
             for r in rows]
 
@@ -167,16 +174,17 @@ def load_duckdb_file(engine: Engine, path: Any) -> None:
 # --------------------------------------------------------------------------- DuckDB
 
 
-def duckdb_load(con: Any, table: str, columns: Columns, rows: Iterable[Row]) -> None:
+def duckdb_load(con: Any, table: str, columns: Columns, rows: Iterable[Row],
+                types: Mapping[str, str] = DUCKDB_TYPES) -> None:
     """Create ``table`` in a DuckDB connection and insert ``rows`` with bound parameters."""
     _check_columns(columns)
     parts = _split(table)
     if len(parts) == 2:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {_dq(parts[0])}")
     name = ".".join(_dq(p) for p in parts)
-    ddl = ", ".join(f"{_dq(c)} {DUCKDB_TYPES[k]}" for c, k in columns.items())
+    ddl = ", ".join(f"{_dq(c)} {types[k]}" for c, k in columns.items())
     con.execute(f"CREATE TABLE {name} ({ddl})")
-    data = _utc_rows(columns, rows)
+    data = _utc_rows(columns, rows, aware=types is not DUCKDB_TYPES)
     if data:
         marks = ", ".join("?" for _ in columns)
         con.executemany(f"INSERT INTO {name} VALUES ({marks})", data)
@@ -189,11 +197,11 @@ def duckdb_query(con: Any, sql: str) -> list[tuple[Any, ...]]:
 # --------------------------------------------------------------------------- SQLite
 
 
-def _sqlite_value(value: Any, kind: str) -> Any:
+def _sqlite_value(value: Any, kind: str, text: Callable[[dt.datetime], str] = str) -> Any:
     if value is None:
         return None
     if kind == "timestamp":
-        return str(utc_naive(value))  # 'YYYY-MM-DD HH:MM:SS[.ffffff]'
+        return text(utc_naive(value))  # str: 'YYYY-MM-DD HH:MM:SS[.ffffff]'
     if kind == "date":
         return value.isoformat()
     if kind == "decimal":
@@ -203,8 +211,10 @@ def _sqlite_value(value: Any, kind: str) -> Any:
     return value
 
 
-def sqlite_load(con: sqlite3.Connection, table: str, columns: Columns, rows: Iterable[Row]) -> None:
-    """Create ``table``; for ``schema.table`` an in-memory database is attached as ``schema``."""
+def sqlite_load(con: sqlite3.Connection, table: str, columns: Columns, rows: Iterable[Row],
+                text: Callable[[dt.datetime], str] = str) -> None:
+    """Create ``table``; for ``schema.table`` an in-memory database is attached as ``schema``.
+    ``text`` writes a (naive UTC) timestamp as text (default ``str``)."""
     _check_columns(columns)
     parts = _split(table)
     if len(parts) == 2 and parts[0] not in {r[1] for r in con.execute("PRAGMA database_list")}:
@@ -215,7 +225,7 @@ def sqlite_load(con: sqlite3.Connection, table: str, columns: Columns, rows: Ite
     marks = ", ".join("?" for _ in columns)
     con.executemany(
         f"INSERT INTO {name} VALUES ({marks})",
-        [[_sqlite_value(v, k) for v, k in zip(_values(columns, r), columns.values(), strict=True)]
+        [[_sqlite_value(v, k, text) for v, k in zip(_values(columns, r), columns.values(), strict=True)]
          for r in rows],
     )
     con.commit()
@@ -228,7 +238,8 @@ def sqlite_query(con: sqlite3.Connection, sql: str) -> list[tuple[Any, ...]]:
 # --------------------------------------------------------------------------- PostgreSQL
 
 
-def postgres_load(conn: Any, table: str, columns: Columns, rows: Iterable[Row]) -> None:
+def postgres_load(conn: Any, table: str, columns: Columns, rows: Iterable[Row],
+                  types: Mapping[str, str] = POSTGRES_TYPES) -> None:
     """Create ``table`` in a psycopg connection and fill it with COPY (binary-safe)."""
     from psycopg import sql as pgsql
 
@@ -240,13 +251,13 @@ def postgres_load(conn: Any, table: str, columns: Columns, rows: Iterable[Row]) 
             cur.execute(pgsql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
                 pgsql.Identifier(parts[0])))
         ddl = pgsql.SQL(", ").join(
-            pgsql.SQL("{} {}").format(pgsql.Identifier(c), pgsql.SQL(POSTGRES_TYPES[k]))
+            pgsql.SQL("{} {}").format(pgsql.Identifier(c), pgsql.SQL(types[k]))
             for c, k in columns.items()
         )
         cur.execute(pgsql.SQL("CREATE TABLE {} ({})").format(ident, ddl))
         cols = pgsql.SQL(", ").join(pgsql.Identifier(c) for c in columns)
         with cur.copy(pgsql.SQL("COPY {} ({}) FROM STDIN").format(ident, cols)) as copy:
-            for values in _utc_rows(columns, rows):
+            for values in _utc_rows(columns, rows, aware=types is not POSTGRES_TYPES):
                 copy.write_row(values)
     conn.commit()
 
@@ -376,15 +387,24 @@ class Engine:
         return self._query(self.handle, sql)
 
 
-def duckdb_engine(con: Any) -> Engine:
+def duckdb_engine(con: Any, *, zoned: bool = False) -> Engine:
+    """``zoned``: timestamps in ``TIMESTAMPTZ`` columns."""
+    if zoned:
+        return Engine("duckdb", "duckdb", con, functools.partial(duckdb_load, types=DUCKDB_ZONED_TYPES),
+                      duckdb_query)
     return Engine("duckdb", "duckdb", con, duckdb_load, duckdb_query)
 
 
-def sqlite_engine(con: sqlite3.Connection) -> Engine:
-    return Engine("sqlite", "sqlite", con, sqlite_load, sqlite_query)
+def sqlite_engine(con: sqlite3.Connection, *, text: Callable[[dt.datetime], str] = str) -> Engine:
+    """``text``: how timestamps are written (default ``str``: ``YYYY-MM-DD HH:MM:SS[.ffffff]``)."""
+    return Engine("sqlite", "sqlite", con, functools.partial(sqlite_load, text=text), sqlite_query)
 
 
-def postgres_engine(conn: Any) -> Engine:
+def postgres_engine(conn: Any, *, zoned: bool = False) -> Engine:
+    """``zoned``: timestamps in ``timestamptz`` columns."""
+    if zoned:
+        return Engine("postgres", "postgres", conn, functools.partial(postgres_load, types=POSTGRES_ZONED_TYPES),
+                      postgres_query)
     return Engine("postgres", "postgres", conn, postgres_load, postgres_query)
 
 

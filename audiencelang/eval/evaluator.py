@@ -11,7 +11,7 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from audiencelang import ast
 from audiencelang.eval.text import render_expr
@@ -185,7 +185,9 @@ class _Evaluator:
         self.ascii_case = ascii_case
         self._events_by_user: dict[str, dict[MemberId, list[Row]]] = {}
         self._consent_by_user: dict[MemberId, list[Row]] | None = None
-        self._membership: dict[tuple[str, MemberId], bool] = {}
+        # per profile *row* (the SQL's unit too): with a repeated id (docs/semantics.md) each
+        # row is evaluated on its own, and the id is a member when any of its rows is
+        self._membership: dict[tuple[str, int], bool] = {}
 
     # ------------------------------------------------------------------ profiles
 
@@ -204,7 +206,7 @@ class _Evaluator:
         pid = self.profile_id(profile)
         if pid is None:  # "A profile whose id is null is never a member of anything."
             return False
-        key = (name, pid)
+        key = (name, id(profile))
         if key not in self._membership:
             aud = self._audience(name)
             result = self._truth(aud.include, profile) if aud.include is not None else False
@@ -603,17 +605,20 @@ def members_for_destination(
     except KeyError:
         raise EvaluationError(f"audience '{checked.name}' does not activate '{destination}'") from None
     ev = _Evaluator(checked, data, _check_as_of(as_of), ascii_case_folding)
-    members = [p for p in ev.profiles() if ev.is_member(checked.name, p)]
+    # one row per member id: a repeated id (docs/semantics.md) is one member, delivered with
+    # the smallest non-null identifier of its qualifying rows, and the gate counts ids
+    idents: dict[MemberId, list[Any]] = {}
+    for p in ev.profiles():
+        if ev.is_member(checked.name, p):
+            values = idents.setdefault(ev.profile_id(p), [])
+            if dest.identifier is not None:
+                value = p.get(ev._trait(dest.identifier).column)
+                if value is not None:
+                    values.append(value)
     own = int(checked.audience.min_size.value) if checked.audience.min_size is not None else 0
-    if len(members) < max(own, dest.min_size):
+    if len(idents) < max(own, dest.min_size):
         return []
-    rows: list[tuple[MemberId, object]] = []
-    for p in members:
-        ident: object = None
-        if dest.identifier is not None:
-            f = ev._trait(dest.identifier)
-            ident = p.get(f.column)
-        rows.append((ev.profile_id(p), ident))
+    rows = [(pid, min(values) if values else None) for pid, values in idents.items()]
     return sorted(rows, key=lambda r: repr(r[0]))
 
 

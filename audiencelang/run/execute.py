@@ -39,13 +39,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from audiencelang.diagnostics import Diagnostic, Severity, did_you_mean, error
-from audiencelang.run.columns import explain_missing_column
+from audiencelang.run.columns import check_columns, columns_read
+from audiencelang.run.missing_column import explain_missing_column
 from audiencelang.run.engines import Engine, RunError
 from audiencelang.run.output import LOGICAL_TYPES, duckdb_type, open_writer, output_format
 
 if TYPE_CHECKING:
     from audiencelang.check.checked import CheckedAudience
     from audiencelang.project import Project
+    from audiencelang.sql import CompiledQuery
 
 __all__ = [
     "USAGE_CODES",
@@ -212,14 +214,14 @@ def _check(project: Project, audience: str, market: str) -> tuple[CheckedAudienc
 
 
 def _compile(checked: CheckedAudience, dialect: str, as_of: dt.datetime,
-             destination: str | None) -> tuple[str | None, list[Diagnostic]]:
+             destination: str | None) -> tuple[CompiledQuery | None, list[Diagnostic]]:
     from audiencelang.sql import compile_audience
 
     result = compile_audience(checked, dialect, as_of=as_of, destination=destination, mode="members")
     diags = list(result.diagnostics)
     if result.query is None or any(d.is_error for d in diags):
         return None, diags
-    return str(result.query.sql), diags
+    return result.query, diags
 
 
 def _profile_id_type(engine: Engine, checked: CheckedAudience, audience: str, market: str) -> str | None:
@@ -313,16 +315,26 @@ def run_audience(
     except RunError as exc:
         return _error_result(audience, market, "failed", [*diags, *exc.diagnostics], started)
 
-    sql, found = _compile(checked, engine.dialect, as_of, None)
+    query, found = _compile(checked, engine.dialect, as_of, None)
     diags.extend(found)
-    if sql is None:
+    if query is None:
         return _error_result(audience, market, "not_run", diags, started, as_of=as_of)
+    sql = query.sql
     dest_sql: str | None = None
     if output_destination is not None:
-        dest_sql, found = _compile(checked, engine.dialect, as_of, output_destination)
+        dest_query, found = _compile(checked, engine.dialect, as_of, output_destination)
         diags.extend(found)
-        if dest_sql is None:
+        if dest_query is None:
             return _error_result(audience, market, "not_run", diags, started, as_of=as_of)
+        dest_sql = dest_query.sql
+    # the physical column types must hold the market schema's types (docs/run.md, "Column types")
+    try:
+        mismatched = check_columns(engine, checked.market, columns_read(query.plan, checked.market))
+    except RunError as exc:
+        mismatched = list(exc.diagnostics)
+    if mismatched:
+        return _error_result(audience, market, "failed", [*diags, *mismatched], started,
+                             as_of=as_of, sql=sql, min_size=min_size)
 
     size = 0
     members: list[Any] | None = [] if collect_members else None

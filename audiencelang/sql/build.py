@@ -26,6 +26,7 @@ from audiencelang.sql import literals
 from audiencelang.sql import plan as P
 from audiencelang.sql.clock import minus_seconds, now_expr
 from audiencelang.sql.dialects import DialectProfile
+from audiencelang.sql.instants import zoned_text
 from audiencelang.sql.lower import format_instant
 
 __all__ = ["build_explained", "build_statement", "build_with_functions", "param_name"]
@@ -279,6 +280,8 @@ class Builder:
         to = self.d.instant_cast()
         if to is None:  # SQLite: canonical ISO text, as Python's str(datetime) writes it
             return exp.Literal.string(str(value))
+        if self.d.zoned_literals:  # takes the column's type: exact for TIMESTAMP and TIMESTAMPTZ
+            return exp.Literal.string(zoned_text(value))
         return self.f(exp.Cast, this=exp.Literal.string(text), to=to)
 
     def date(self, text: str) -> exp.Expr:
@@ -855,13 +858,17 @@ class Builder:
             )))
             prev = name
         out = self.plan.output
+        # One row per member id, also when profile ids repeat (docs/semantics.md): an id is a
+        # member when any of its rows qualifies, with the smallest identifier of those rows; so
+        # the gate's COUNT(*) counts people, not rows
         member_items: list[exp.Expr] = [col("member_id")]
         if out.identifier is not None:
-            member_items.append(alias(col(out.identifier), "identifier"))
+            member_items.append(alias(self.f(exp.Min, this=col(out.identifier)), "identifier"))
         everyone = isinstance(self.rest, P.Const) and self.rest.value  # all said in joins and profiles
         ctes.append(("members", exp.Select(
             expressions=member_items,
             **({} if everyone else {"where": exp.Where(this=self.cond(self.rest, None, None))}),
+            group=exp.Group(expressions=[col("member_id")]),
             **self._from(cte_ref(prev)),
         )))
         final_cols = ["member_id"] + (["identifier"] if out.identifier is not None else [])

@@ -88,6 +88,9 @@ class DialectProfile:
     # loop, probing each aggregate through an automatic index (with INNER JOINs it chose to
     # loop over one aggregate and scan another for each row: minutes on 100k profiles)
     inner_joins: bool = True
+    # time literals as untyped strings with ``+00:00``, which take the compared column's type:
+    # exact for TIMESTAMP and TIMESTAMPTZ columns in any session time zone (sql/instants.py)
+    zoned_literals: bool = False
     functions: frozenset[str] = frozenset()
 
     def instant_cast(self) -> exp.DataType | None:
@@ -111,13 +114,13 @@ DIALECTS: dict[str, DialectProfile] = {
     p.name: p
     for p in (
         DialectProfile("duckdb", _TS, _DATE, "at_time_zone", exact="collation", collation="binary",
-                       epoch_us="EPOCH_US", semi_join_scans=True,
+                       epoch_us="EPOCH_US", semi_join_scans=True, zoned_literals=True,
                        split_scans=True,
                        filter_aggregates=True, semi_join_exists=True, packed_facts=True,
                        functions=_fns("STRPOS", "CURRENT_TIMESTAMP", "EPOCH_US", "BIT_OR")),
         DialectProfile("postgres", _TS, _DATE, "at_time_zone", strings="chr_backslash",
                        exact="collation", collation="C", collation_as_text=True,
-                       lower_collation="und-x-icu", fence_joins=True,
+                       lower_collation="und-x-icu", fence_joins=True, zoned_literals=True,
                        functions=_fns("POSITION", "CHR", "REPLACE", "CURRENT_TIMESTAMP")),
         DialectProfile("sqlite", None, None, "sqlite", exact="collation", collation="BINARY", substr="SUBSTR", round_sums=9, integer_booleans=True,
                        inner_joins=False, fence_joins=True,

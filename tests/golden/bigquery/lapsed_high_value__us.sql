@@ -84,6 +84,8 @@ WITH `profiles` AS (
       )
     )
     AND `c_ads_personalization_refused` = 0
+  GROUP BY
+    `member_id`
 )
 SELECT
   `member_id`

@@ -113,6 +113,8 @@ WITH "profiles" AS (
       ) AND "t_is_employee" = TRUE
     )
     AND "c_ads_personalization_refused" = 0
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"

@@ -96,6 +96,8 @@ WITH `profiles` AS (
       NOT `t_is_employee` IS NULL AND `t_is_employee` = TRUE
     )
     AND `c_ads_personalization_refused` = 0
+  GROUP BY
+    `member_id`
 )
 SELECT
   `member_id`

@@ -12,20 +12,20 @@ WITH "profiles" AS (
   SELECT
     "src"."kunde" AS "member_id",
     SUM("src"."umsatz") FILTER(WHERE
-      "src"."bestellt_am" >= CAST('2026-08-03 00:00:00.000000' AS TIMESTAMP)) AS "sum_purchase_revenue_1",
+      "src"."bestellt_am" >= '2026-08-03 00:00:00.000000+00:00') AS "sum_purchase_revenue_1",
     MAX("src"."umsatz") AS "max_purchase_revenue_2",
     SUM("src"."umsatz") FILTER(WHERE
       "src"."kanal" COLLATE "binary" = 'web') AS "sum_purchase_revenue_3",
     COUNT("src"."umsatz") FILTER(WHERE
       "src"."kanal" COLLATE "binary" = 'web') AS "n_purchase_revenue_4",
     MIN("src"."umsatz") FILTER(WHERE
-      "src"."bestellt_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)) AS "min_purchase_revenue_5",
+      "src"."bestellt_am" >= '2025-11-01 00:00:00.000000+00:00') AS "min_purchase_revenue_5",
     COUNT(*) AS "n_purchase_6"
   FROM "shop"."bestellungen" AS "src"
   WHERE
     NOT "src"."kunde" IS NULL
     AND NOT "src"."bestellt_am" IS NULL
-    AND "src"."bestellt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."bestellt_am" <= '2026-11-01 00:00:00.000000+00:00'
   GROUP BY
     "src"."kunde"
 ), "consent" AS (
@@ -36,7 +36,7 @@ WITH "profiles" AS (
         MAX(
           CASE
             WHEN "src"."zweck" COLLATE "binary" = 'werbung'
-            AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+            AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
             THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
               WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 1
@@ -53,7 +53,7 @@ WITH "profiles" AS (
         MAX(
           CASE
             WHEN "src"."zweck" COLLATE "binary" = 'werbung'
-            AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+            AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
             THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
               WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 1
@@ -69,9 +69,9 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
-    AND "src"."geaendert_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."geaendert_am" <= '2026-11-01 00:00:00.000000+00:00'
     AND "src"."zweck" COLLATE "binary" = 'werbung'
-    AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
     AND "src"."status" COLLATE "binary" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
@@ -115,6 +115,8 @@ WITH "profiles" AS (
     )
     AND "c_ads_personalization_granted" = 1
     AND "c_ads_personalization_refused" = 0
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"

@@ -12,16 +12,16 @@ WITH "profiles" AS (
   SELECT
     "src"."client_id" AS "member_id",
     SUM("src"."montant") FILTER(WHERE
-      "src"."horodatage" >= CAST('2026-08-03 00:00:00.000000' AS TIMESTAMP)) AS "sum_purchase_revenue_1",
+      "src"."horodatage" >= '2026-08-03 00:00:00.000000+00:00') AS "sum_purchase_revenue_1",
     MAX("src"."montant") AS "max_purchase_revenue_2",
     MIN("src"."montant") FILTER(WHERE
-      "src"."horodatage" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)) AS "min_purchase_revenue_5",
+      "src"."horodatage" >= '2025-11-01 00:00:00.000000+00:00') AS "min_purchase_revenue_5",
     COUNT(*) AS "n_purchase_6"
   FROM "suivi"."evenements" AS "src"
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."horodatage" IS NULL
-    AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."horodatage" <= '2026-11-01 00:00:00.000000+00:00'
     AND "src"."type_evenement" COLLATE "binary" = 'achat'
   GROUP BY
     "src"."client_id"
@@ -34,7 +34,7 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."horodatage" IS NULL
-    AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."horodatage" <= '2026-11-01 00:00:00.000000+00:00'
     AND "src"."type_evenement" COLLATE "binary" = 'achat'
     AND "src"."canal" COLLATE "binary" = 'web'
   GROUP BY
@@ -47,7 +47,7 @@ WITH "profiles" AS (
         MAX(
           CASE
             WHEN "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
-            AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+            AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
             THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire') THEN 1 ELSE 0 END
           END
         ) & 1
@@ -60,7 +60,7 @@ WITH "profiles" AS (
         MAX(
           CASE
             WHEN "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
-            AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+            AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
             THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire') THEN 1 ELSE 0 END
           END
         ) & 1
@@ -72,9 +72,9 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."modifie_le" IS NULL
-    AND "src"."modifie_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."modifie_le" <= '2026-11-01 00:00:00.000000+00:00'
     AND "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
-    AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
     AND "src"."statut" COLLATE "binary" IN ('accepte', 'refuse', 'retire')
   GROUP BY
     "src"."client_id"
@@ -120,6 +120,8 @@ WITH "profiles" AS (
     )
     AND "c_ads_personalization_granted" = 1
     AND "c_ads_personalization_refused" = 0
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"

@@ -12,20 +12,20 @@ WITH "profiles" AS (
   SELECT
     "src"."customer_id" AS "member_id",
     SUM("src"."order_total") FILTER(WHERE
-      "src"."ordered_at" >= CAST('2026-08-03 00:00:00.000000' AS TIMESTAMP)) AS "sum_purchase_revenue_1",
+      "src"."ordered_at" >= '2026-08-03 00:00:00.000000+00:00') AS "sum_purchase_revenue_1",
     MAX("src"."order_total") AS "max_purchase_revenue_2",
     SUM("src"."order_total") FILTER(WHERE
       "src"."sales_channel" COLLATE "binary" = 'web') AS "sum_purchase_revenue_3",
     COUNT("src"."order_total") FILTER(WHERE
       "src"."sales_channel" COLLATE "binary" = 'web') AS "n_purchase_revenue_4",
     MIN("src"."order_total") FILTER(WHERE
-      "src"."ordered_at" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)) AS "min_purchase_revenue_5",
+      "src"."ordered_at" >= '2025-11-01 00:00:00.000000+00:00') AS "min_purchase_revenue_5",
     COUNT(*) AS "n_purchase_6"
   FROM "events"."orders" AS "src"
   WHERE
     NOT "src"."customer_id" IS NULL
     AND NOT "src"."ordered_at" IS NULL
-    AND "src"."ordered_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."ordered_at" <= '2026-11-01 00:00:00.000000+00:00'
   GROUP BY
     "src"."customer_id"
 ), "consent" AS (
@@ -52,7 +52,7 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."user_id" IS NULL
     AND NOT "src"."changed_at" IS NULL
-    AND "src"."changed_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."changed_at" <= '2026-11-01 00:00:00.000000+00:00'
     AND "src"."purpose_code" COLLATE "binary" IN ('targeted_ads')
     AND "src"."state" COLLATE "binary" IN ('opt_in', 'opt_out', 'withdrawn')
   GROUP BY
@@ -96,6 +96,8 @@ WITH "profiles" AS (
       NOT "t_is_employee" IS NULL AND "t_is_employee" = TRUE
     )
     AND "c_ads_personalization_refused" = 0
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"

@@ -11,13 +11,13 @@ WITH "profiles" AS (
   SELECT
     "src"."kunde" AS "member_id",
     COUNT(*) FILTER(WHERE
-      "src"."bestellt_am" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)) AS "n_purchase_2",
+      "src"."bestellt_am" >= '2026-10-25 00:00:00.000000+00:00') AS "n_purchase_2",
     COUNT(*) AS "n_purchase_3"
   FROM "shop"."bestellungen" AS "src"
   WHERE
     NOT "src"."kunde" IS NULL
     AND NOT "src"."bestellt_am" IS NULL
-    AND "src"."bestellt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."bestellt_am" <= '2026-11-01 00:00:00.000000+00:00'
   GROUP BY
     "src"."kunde"
 ), "consent" AS (
@@ -28,7 +28,7 @@ WITH "profiles" AS (
         MAX(
           CASE
             WHEN "src"."zweck" COLLATE "binary" = 'werbung'
-            AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+            AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
             THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
               WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 1
@@ -45,7 +45,7 @@ WITH "profiles" AS (
         MAX(
           CASE
             WHEN "src"."zweck" COLLATE "binary" = 'werbung'
-            AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+            AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
             THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
               WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 1
@@ -66,7 +66,7 @@ WITH "profiles" AS (
               WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 2
               WHEN NOT "src"."bestaetigt_am" IS NULL
-              AND "src"."bestaetigt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+              AND "src"."bestaetigt_am" <= '2026-11-01 00:00:00.000000+00:00'
               THEN 1
               ELSE 0
             END
@@ -85,7 +85,7 @@ WITH "profiles" AS (
               WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 2
               WHEN NOT "src"."bestaetigt_am" IS NULL
-              AND "src"."bestaetigt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+              AND "src"."bestaetigt_am" <= '2026-11-01 00:00:00.000000+00:00'
               THEN 1
               ELSE 0
             END
@@ -99,11 +99,11 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
-    AND "src"."geaendert_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."geaendert_am" <= '2026-11-01 00:00:00.000000+00:00'
     AND (
       (
         "src"."zweck" COLLATE "binary" = 'werbung'
-        AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
       )
       OR "src"."zweck" COLLATE "binary" = 'newsletter'
     )
@@ -133,8 +133,8 @@ WITH "profiles" AS (
       WHERE
         NOT "src"."kunden_id" IS NULL
         AND NOT "src"."zeitpunkt" IS NULL
-        AND "src"."zeitpunkt" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-        AND "src"."zeitpunkt" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."zeitpunkt" <= '2026-11-01 00:00:00.000000+00:00'
+        AND "src"."zeitpunkt" >= '2026-10-25 00:00:00.000000+00:00'
         AND "src"."ereignis" COLLATE "binary" = 'warenkorb'
     )
 ), "aud_existing_customers" AS (
@@ -154,6 +154,8 @@ WITH "profiles" AS (
     AND "c_ads_personalization_refused" = 0
     AND "c_email_marketing_granted" = 1
     AND "c_email_marketing_refused" = 0
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"

@@ -11,13 +11,13 @@ WITH "profiles" AS (
   SELECT
     "src"."client_id" AS "member_id",
     COUNT(*) FILTER(WHERE
-      "src"."horodatage" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)) AS "n_purchase_2",
+      "src"."horodatage" >= '2026-10-25 00:00:00.000000+00:00') AS "n_purchase_2",
     COUNT(*) AS "n_purchase_3"
   FROM "suivi"."evenements" AS "src"
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."horodatage" IS NULL
-    AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."horodatage" <= '2026-11-01 00:00:00.000000+00:00'
     AND "src"."type_evenement" COLLATE "binary" = 'achat'
   GROUP BY
     "src"."client_id"
@@ -29,7 +29,7 @@ WITH "profiles" AS (
         MAX(
           CASE
             WHEN "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
-            AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+            AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
             THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire') THEN 1 ELSE 0 END
           END
         ) & 1
@@ -42,7 +42,7 @@ WITH "profiles" AS (
         MAX(
           CASE
             WHEN "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
-            AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+            AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
             THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire') THEN 1 ELSE 0 END
           END
         ) & 1
@@ -59,7 +59,7 @@ WITH "profiles" AS (
               WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire')
               THEN 2
               WHEN NOT "src"."confirme_le" IS NULL
-              AND "src"."confirme_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+              AND "src"."confirme_le" <= '2026-11-01 00:00:00.000000+00:00'
               THEN 1
               ELSE 0
             END
@@ -78,7 +78,7 @@ WITH "profiles" AS (
               WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire')
               THEN 2
               WHEN NOT "src"."confirme_le" IS NULL
-              AND "src"."confirme_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+              AND "src"."confirme_le" <= '2026-11-01 00:00:00.000000+00:00'
               THEN 1
               ELSE 0
             END
@@ -92,11 +92,11 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."modifie_le" IS NULL
-    AND "src"."modifie_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."modifie_le" <= '2026-11-01 00:00:00.000000+00:00'
     AND (
       (
         "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
-        AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
       )
       OR "src"."finalite" COLLATE "binary" = 'lettre_info'
     )
@@ -126,8 +126,8 @@ WITH "profiles" AS (
       WHERE
         NOT "src"."client_id" IS NULL
         AND NOT "src"."horodatage" IS NULL
-        AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-        AND "src"."horodatage" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."horodatage" <= '2026-11-01 00:00:00.000000+00:00'
+        AND "src"."horodatage" >= '2026-10-25 00:00:00.000000+00:00'
         AND "src"."type_evenement" COLLATE "binary" = 'ajout_panier'
     )
 ), "aud_existing_customers" AS (
@@ -147,6 +147,8 @@ WITH "profiles" AS (
     AND "c_ads_personalization_refused" = 0
     AND "c_email_marketing_granted" = 1
     AND "c_email_marketing_refused" = 0
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"

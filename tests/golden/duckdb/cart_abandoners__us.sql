@@ -11,13 +11,13 @@ WITH "profiles" AS (
   SELECT
     "src"."customer_id" AS "member_id",
     COUNT(*) FILTER(WHERE
-      "src"."ordered_at" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)) AS "n_purchase_2",
+      "src"."ordered_at" >= '2026-10-25 00:00:00.000000+00:00') AS "n_purchase_2",
     COUNT(*) AS "n_purchase_3"
   FROM "events"."orders" AS "src"
   WHERE
     NOT "src"."customer_id" IS NULL
     AND NOT "src"."ordered_at" IS NULL
-    AND "src"."ordered_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."ordered_at" <= '2026-11-01 00:00:00.000000+00:00'
   GROUP BY
     "src"."customer_id"
 ), "consent" AS (
@@ -76,7 +76,7 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."user_id" IS NULL
     AND NOT "src"."changed_at" IS NULL
-    AND "src"."changed_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."changed_at" <= '2026-11-01 00:00:00.000000+00:00'
     AND "src"."purpose_code" COLLATE "binary" IN ('targeted_ads', 'email')
     AND "src"."state" COLLATE "binary" IN ('opt_in', 'opt_out', 'withdrawn')
   GROUP BY
@@ -104,8 +104,8 @@ WITH "profiles" AS (
       WHERE
         NOT "src"."user_id" IS NULL
         AND NOT "src"."added_at" IS NULL
-        AND "src"."added_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-        AND "src"."added_at" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."added_at" <= '2026-11-01 00:00:00.000000+00:00'
+        AND "src"."added_at" >= '2026-10-25 00:00:00.000000+00:00'
     )
 ), "aud_existing_customers" AS (
   SELECT
@@ -123,6 +123,8 @@ WITH "profiles" AS (
     AND "c_ads_personalization_refused" = 0
     AND "c_email_marketing_granted" = 1
     AND "c_email_marketing_refused" = 0
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"

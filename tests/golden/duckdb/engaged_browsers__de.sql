@@ -13,8 +13,8 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."zeitpunkt" IS NULL
-    AND "src"."zeitpunkt" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."zeitpunkt" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."zeitpunkt" <= '2026-11-01 00:00:00.000000+00:00'
+    AND "src"."zeitpunkt" >= '2026-10-25 00:00:00.000000+00:00'
     AND "src"."ereignis" COLLATE "binary" = 'seitenaufruf'
   GROUP BY
     "src"."kunden_id"
@@ -26,8 +26,8 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."zeitpunkt" IS NULL
-    AND "src"."zeitpunkt" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."zeitpunkt" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."zeitpunkt" <= '2026-11-01 00:00:00.000000+00:00'
+    AND "src"."zeitpunkt" >= '2026-10-02 00:00:00.000000+00:00'
     AND "src"."ereignis" COLLATE "binary" = 'sitzung'
   GROUP BY
     "src"."kunden_id"
@@ -39,8 +39,8 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."zeitpunkt" IS NULL
-    AND "src"."zeitpunkt" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."zeitpunkt" >= CAST('2026-10-18 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."zeitpunkt" <= '2026-11-01 00:00:00.000000+00:00'
+    AND "src"."zeitpunkt" >= '2026-10-18 00:00:00.000000+00:00'
     AND "src"."ereignis" COLLATE "binary" = 'seitenaufruf'
     AND SUBSTRING("src"."pfad", 1, 5) COLLATE "binary" = '/sale'
   GROUP BY
@@ -50,13 +50,13 @@ WITH "profiles" AS (
     "src"."kunden_id" AS "member_id",
     COUNT(*) AS "n_add_to_cart_4",
     COUNT(*) FILTER(WHERE
-      "src"."zeitpunkt" >= CAST('2026-10-30 00:00:00.000000' AS TIMESTAMP)) AS "n_add_to_cart_6"
+      "src"."zeitpunkt" >= '2026-10-30 00:00:00.000000+00:00') AS "n_add_to_cart_6"
   FROM "web"."ereignisse" AS "src"
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."zeitpunkt" IS NULL
-    AND "src"."zeitpunkt" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."zeitpunkt" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."zeitpunkt" <= '2026-11-01 00:00:00.000000+00:00'
+    AND "src"."zeitpunkt" >= '2026-10-02 00:00:00.000000+00:00'
     AND "src"."ereignis" COLLATE "binary" = 'warenkorb'
   GROUP BY
     "src"."kunden_id"
@@ -68,8 +68,8 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."kunde" IS NULL
     AND NOT "src"."bestellt_am" IS NULL
-    AND "src"."bestellt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."bestellt_am" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."bestellt_am" <= '2026-11-01 00:00:00.000000+00:00'
+    AND "src"."bestellt_am" >= '2026-10-02 00:00:00.000000+00:00'
   GROUP BY
     "src"."kunde"
 ), "packed" AS (
@@ -108,7 +108,7 @@ WITH "profiles" AS (
         MAX(
           CASE
             WHEN "src"."zweck" COLLATE "binary" = 'werbung'
-            AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+            AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
             THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
               WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 1
@@ -125,7 +125,7 @@ WITH "profiles" AS (
         MAX(
           CASE
             WHEN "src"."zweck" COLLATE "binary" = 'werbung'
-            AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+            AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
             THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
               WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 1
@@ -141,9 +141,9 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
-    AND "src"."geaendert_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."geaendert_am" <= '2026-11-01 00:00:00.000000+00:00'
     AND "src"."zweck" COLLATE "binary" = 'werbung'
-    AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
     AND "src"."status" COLLATE "binary" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
@@ -183,6 +183,8 @@ WITH "profiles" AS (
     ) <> 0
     AND "c_ads_personalization_granted" = 1
     AND "c_ads_personalization_refused" = 0
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"

@@ -13,8 +13,8 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."horodatage" IS NULL
-    AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."horodatage" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."horodatage" <= '2026-11-01 00:00:00.000000+00:00'
+    AND "src"."horodatage" >= '2026-10-25 00:00:00.000000+00:00'
     AND "src"."type_evenement" COLLATE "binary" = 'vue_page'
   GROUP BY
     "src"."client_id"
@@ -26,8 +26,8 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."horodatage" IS NULL
-    AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."horodatage" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."horodatage" <= '2026-11-01 00:00:00.000000+00:00'
+    AND "src"."horodatage" >= '2026-10-02 00:00:00.000000+00:00'
     AND "src"."type_evenement" COLLATE "binary" = 'session'
   GROUP BY
     "src"."client_id"
@@ -39,8 +39,8 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."horodatage" IS NULL
-    AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."horodatage" >= CAST('2026-10-18 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."horodatage" <= '2026-11-01 00:00:00.000000+00:00'
+    AND "src"."horodatage" >= '2026-10-18 00:00:00.000000+00:00'
     AND "src"."type_evenement" COLLATE "binary" = 'vue_page'
     AND SUBSTRING("src"."chemin", 1, 5) COLLATE "binary" = '/sale'
   GROUP BY
@@ -50,13 +50,13 @@ WITH "profiles" AS (
     "src"."client_id" AS "member_id",
     COUNT(*) AS "n_add_to_cart_4",
     COUNT(*) FILTER(WHERE
-      "src"."horodatage" >= CAST('2026-10-30 00:00:00.000000' AS TIMESTAMP)) AS "n_add_to_cart_6"
+      "src"."horodatage" >= '2026-10-30 00:00:00.000000+00:00') AS "n_add_to_cart_6"
   FROM "suivi"."evenements" AS "src"
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."horodatage" IS NULL
-    AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."horodatage" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."horodatage" <= '2026-11-01 00:00:00.000000+00:00'
+    AND "src"."horodatage" >= '2026-10-02 00:00:00.000000+00:00'
     AND "src"."type_evenement" COLLATE "binary" = 'ajout_panier'
   GROUP BY
     "src"."client_id"
@@ -68,8 +68,8 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."horodatage" IS NULL
-    AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."horodatage" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."horodatage" <= '2026-11-01 00:00:00.000000+00:00'
+    AND "src"."horodatage" >= '2026-10-02 00:00:00.000000+00:00'
     AND "src"."type_evenement" COLLATE "binary" = 'achat'
   GROUP BY
     "src"."client_id"
@@ -109,7 +109,7 @@ WITH "profiles" AS (
         MAX(
           CASE
             WHEN "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
-            AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+            AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
             THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire') THEN 1 ELSE 0 END
           END
         ) & 1
@@ -122,7 +122,7 @@ WITH "profiles" AS (
         MAX(
           CASE
             WHEN "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
-            AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+            AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
             THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire') THEN 1 ELSE 0 END
           END
         ) & 1
@@ -134,9 +134,9 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."modifie_le" IS NULL
-    AND "src"."modifie_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."modifie_le" <= '2026-11-01 00:00:00.000000+00:00'
     AND "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
-    AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
     AND "src"."statut" COLLATE "binary" IN ('accepte', 'refuse', 'retire')
   GROUP BY
     "src"."client_id"
@@ -176,6 +176,8 @@ WITH "profiles" AS (
     ) <> 0
     AND "c_ads_personalization_granted" = 1
     AND "c_ads_personalization_refused" = 0
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"

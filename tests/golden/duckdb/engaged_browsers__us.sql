@@ -9,16 +9,16 @@ WITH "profiles" AS (
   SELECT
     "src"."user_id" AS "member_id",
     COUNT(*) FILTER(WHERE
-      "src"."viewed_at" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)) AS "n_page_view_1",
+      "src"."viewed_at" >= '2026-10-25 00:00:00.000000+00:00') AS "n_page_view_1",
     COUNT(*) FILTER(WHERE
       SUBSTRING("src"."url_path", 1, 5) COLLATE "binary" = '/sale'
-      AND "src"."viewed_at" >= CAST('2026-10-18 00:00:00.000000' AS TIMESTAMP)) AS "n_page_view_3"
+      AND "src"."viewed_at" >= '2026-10-18 00:00:00.000000+00:00') AS "n_page_view_3"
   FROM "events"."pageviews" AS "src"
   WHERE
     NOT "src"."user_id" IS NULL
     AND NOT "src"."viewed_at" IS NULL
-    AND "src"."viewed_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."viewed_at" >= CAST('2026-10-18 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."viewed_at" <= '2026-11-01 00:00:00.000000+00:00'
+    AND "src"."viewed_at" >= '2026-10-18 00:00:00.000000+00:00'
   GROUP BY
     "src"."user_id"
 ), "ev_session" AS (
@@ -29,8 +29,8 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."user_id" IS NULL
     AND NOT "src"."session_start" IS NULL
-    AND "src"."session_start" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."session_start" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."session_start" <= '2026-11-01 00:00:00.000000+00:00'
+    AND "src"."session_start" >= '2026-10-02 00:00:00.000000+00:00'
   GROUP BY
     "src"."user_id"
 ), "ev_add_to_cart" AS (
@@ -38,13 +38,13 @@ WITH "profiles" AS (
     "src"."user_id" AS "member_id",
     COUNT(*) AS "n_add_to_cart_4",
     COUNT(*) FILTER(WHERE
-      "src"."added_at" >= CAST('2026-10-30 00:00:00.000000' AS TIMESTAMP)) AS "n_add_to_cart_6"
+      "src"."added_at" >= '2026-10-30 00:00:00.000000+00:00') AS "n_add_to_cart_6"
   FROM "events"."cart_adds" AS "src"
   WHERE
     NOT "src"."user_id" IS NULL
     AND NOT "src"."added_at" IS NULL
-    AND "src"."added_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."added_at" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."added_at" <= '2026-11-01 00:00:00.000000+00:00'
+    AND "src"."added_at" >= '2026-10-02 00:00:00.000000+00:00'
   GROUP BY
     "src"."user_id"
 ), "ev_purchase" AS (
@@ -55,8 +55,8 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."customer_id" IS NULL
     AND NOT "src"."ordered_at" IS NULL
-    AND "src"."ordered_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."ordered_at" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."ordered_at" <= '2026-11-01 00:00:00.000000+00:00'
+    AND "src"."ordered_at" >= '2026-10-02 00:00:00.000000+00:00'
   GROUP BY
     "src"."customer_id"
 ), "packed" AS (
@@ -111,7 +111,7 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."user_id" IS NULL
     AND NOT "src"."changed_at" IS NULL
-    AND "src"."changed_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."changed_at" <= '2026-11-01 00:00:00.000000+00:00'
     AND "src"."purpose_code" COLLATE "binary" IN ('targeted_ads')
     AND "src"."state" COLLATE "binary" IN ('opt_in', 'opt_out', 'withdrawn')
   GROUP BY
@@ -149,6 +149,8 @@ WITH "profiles" AS (
       "packed_0" & 6
     ) <> 0
     AND "c_ads_personalization_refused" = 0
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"

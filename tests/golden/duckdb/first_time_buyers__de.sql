@@ -10,12 +10,12 @@ WITH "profiles" AS (
     "src"."kunde" AS "member_id",
     COUNT(*) AS "n_purchase_1",
     COUNT(*) FILTER(WHERE
-      "src"."bestellt_am" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)) AS "n_purchase_2"
+      "src"."bestellt_am" >= '2026-10-02 00:00:00.000000+00:00') AS "n_purchase_2"
   FROM "shop"."bestellungen" AS "src"
   WHERE
     NOT "src"."kunde" IS NULL
     AND NOT "src"."bestellt_am" IS NULL
-    AND "src"."bestellt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."bestellt_am" <= '2026-11-01 00:00:00.000000+00:00'
   GROUP BY
     "src"."kunde"
 ), "consent" AS (
@@ -30,7 +30,7 @@ WITH "profiles" AS (
               WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 2
               WHEN NOT "src"."bestaetigt_am" IS NULL
-              AND "src"."bestaetigt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+              AND "src"."bestaetigt_am" <= '2026-11-01 00:00:00.000000+00:00'
               THEN 1
               ELSE 0
             END
@@ -49,7 +49,7 @@ WITH "profiles" AS (
               WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 2
               WHEN NOT "src"."bestaetigt_am" IS NULL
-              AND "src"."bestaetigt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+              AND "src"."bestaetigt_am" <= '2026-11-01 00:00:00.000000+00:00'
               THEN 1
               ELSE 0
             END
@@ -63,7 +63,7 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
-    AND "src"."geaendert_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."geaendert_am" <= '2026-11-01 00:00:00.000000+00:00'
     AND "src"."zweck" COLLATE "binary" IN ('newsletter')
     AND "src"."status" COLLATE "binary" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
@@ -89,6 +89,8 @@ WITH "profiles" AS (
     AND "n_purchase_2" >= 1
     AND "c_email_marketing_granted" = 1
     AND "c_email_marketing_refused" = 0
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"

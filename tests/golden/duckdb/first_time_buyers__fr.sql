@@ -10,12 +10,12 @@ WITH "profiles" AS (
     "src"."client_id" AS "member_id",
     COUNT(*) AS "n_purchase_1",
     COUNT(*) FILTER(WHERE
-      "src"."horodatage" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)) AS "n_purchase_2"
+      "src"."horodatage" >= '2026-10-02 00:00:00.000000+00:00') AS "n_purchase_2"
   FROM "suivi"."evenements" AS "src"
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."horodatage" IS NULL
-    AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."horodatage" <= '2026-11-01 00:00:00.000000+00:00'
     AND "src"."type_evenement" COLLATE "binary" = 'achat'
   GROUP BY
     "src"."client_id"
@@ -31,7 +31,7 @@ WITH "profiles" AS (
               WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire')
               THEN 2
               WHEN NOT "src"."confirme_le" IS NULL
-              AND "src"."confirme_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+              AND "src"."confirme_le" <= '2026-11-01 00:00:00.000000+00:00'
               THEN 1
               ELSE 0
             END
@@ -50,7 +50,7 @@ WITH "profiles" AS (
               WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire')
               THEN 2
               WHEN NOT "src"."confirme_le" IS NULL
-              AND "src"."confirme_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+              AND "src"."confirme_le" <= '2026-11-01 00:00:00.000000+00:00'
               THEN 1
               ELSE 0
             END
@@ -64,7 +64,7 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."modifie_le" IS NULL
-    AND "src"."modifie_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."modifie_le" <= '2026-11-01 00:00:00.000000+00:00'
     AND "src"."finalite" COLLATE "binary" IN ('lettre_info')
     AND "src"."statut" COLLATE "binary" IN ('accepte', 'refuse', 'retire')
   GROUP BY
@@ -90,6 +90,8 @@ WITH "profiles" AS (
     AND "n_purchase_2" >= 1
     AND "c_email_marketing_granted" = 1
     AND "c_email_marketing_refused" = 0
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"

@@ -17,9 +17,9 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."kunde" IS NULL
     AND NOT "src"."bestellt_am" IS NULL
-    AND "src"."bestellt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."bestellt_am" >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."bestellt_am" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."bestellt_am" <= '2026-11-01 00:00:00.000000+00:00'
+    AND "src"."bestellt_am" >= '2025-11-24 00:00:00.000000+00:00'
+    AND "src"."bestellt_am" < '2026-01-01 00:00:00.000000+00:00'
     AND (
       STRPOS((
         LOWER("src"."gutschein") COLLATE "binary"
@@ -36,8 +36,8 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."kunde" IS NULL
     AND NOT "src"."bestellt_am" IS NULL
-    AND "src"."bestellt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."bestellt_am" >= CAST('2026-09-30 23:00:00.000000' AS TIMESTAMP)
+    AND "src"."bestellt_am" <= '2026-11-01 00:00:00.000000+00:00'
+    AND "src"."bestellt_am" >= '2026-09-30 23:00:00.000000+00:00'
     AND "src"."umsatz" < 5
     AND "src"."kanal" COLLATE "binary" <> 'store'
   GROUP BY
@@ -50,7 +50,7 @@ WITH "profiles" AS (
         MAX(
           CASE
             WHEN "src"."zweck" COLLATE "binary" = 'werbung'
-            AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+            AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
             THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
               WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 1
@@ -67,7 +67,7 @@ WITH "profiles" AS (
         MAX(
           CASE
             WHEN "src"."zweck" COLLATE "binary" = 'werbung'
-            AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+            AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
             THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
               WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 1
@@ -83,9 +83,9 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
-    AND "src"."geaendert_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."geaendert_am" <= '2026-11-01 00:00:00.000000+00:00'
     AND "src"."zweck" COLLATE "binary" = 'werbung'
-    AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
     AND "src"."status" COLLATE "binary" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
@@ -126,6 +126,8 @@ WITH "profiles" AS (
     )
     AND "c_ads_personalization_granted" = 1
     AND "c_ads_personalization_refused" = 0
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"

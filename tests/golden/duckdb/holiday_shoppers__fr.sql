@@ -17,9 +17,9 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."horodatage" IS NULL
-    AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."horodatage" >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."horodatage" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."horodatage" <= '2026-11-01 00:00:00.000000+00:00'
+    AND "src"."horodatage" >= '2025-11-24 00:00:00.000000+00:00'
+    AND "src"."horodatage" < '2026-01-01 00:00:00.000000+00:00'
     AND "src"."type_evenement" COLLATE "binary" = 'achat'
     AND (
       STRPOS((
@@ -37,8 +37,8 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."horodatage" IS NULL
-    AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."horodatage" >= CAST('2026-09-30 23:00:00.000000' AS TIMESTAMP)
+    AND "src"."horodatage" <= '2026-11-01 00:00:00.000000+00:00'
+    AND "src"."horodatage" >= '2026-09-30 23:00:00.000000+00:00'
     AND "src"."type_evenement" COLLATE "binary" = 'achat'
     AND "src"."montant" < 5
     AND "src"."canal" COLLATE "binary" <> 'store'
@@ -52,7 +52,7 @@ WITH "profiles" AS (
         MAX(
           CASE
             WHEN "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
-            AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+            AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
             THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire') THEN 1 ELSE 0 END
           END
         ) & 1
@@ -65,7 +65,7 @@ WITH "profiles" AS (
         MAX(
           CASE
             WHEN "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
-            AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+            AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
             THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire') THEN 1 ELSE 0 END
           END
         ) & 1
@@ -77,9 +77,9 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."modifie_le" IS NULL
-    AND "src"."modifie_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."modifie_le" <= '2026-11-01 00:00:00.000000+00:00'
     AND "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
-    AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
     AND "src"."statut" COLLATE "binary" IN ('accepte', 'refuse', 'retire')
   GROUP BY
     "src"."client_id"
@@ -120,6 +120,8 @@ WITH "profiles" AS (
     )
     AND "c_ads_personalization_granted" = 1
     AND "c_ads_personalization_refused" = 0
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"

@@ -16,9 +16,9 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."customer_id" IS NULL
     AND NOT "src"."ordered_at" IS NULL
-    AND "src"."ordered_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."ordered_at" >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."ordered_at" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."ordered_at" <= '2026-11-01 00:00:00.000000+00:00'
+    AND "src"."ordered_at" >= '2025-11-24 00:00:00.000000+00:00'
+    AND "src"."ordered_at" < '2026-01-01 00:00:00.000000+00:00'
     AND (
       STRPOS((
         LOWER("src"."promo_code") COLLATE "binary"
@@ -35,8 +35,8 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."customer_id" IS NULL
     AND NOT "src"."ordered_at" IS NULL
-    AND "src"."ordered_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."ordered_at" >= CAST('2026-09-30 23:00:00.000000' AS TIMESTAMP)
+    AND "src"."ordered_at" <= '2026-11-01 00:00:00.000000+00:00'
+    AND "src"."ordered_at" >= '2026-09-30 23:00:00.000000+00:00'
     AND "src"."order_total" < 5
     AND "src"."sales_channel" COLLATE "binary" <> 'store'
   GROUP BY
@@ -65,7 +65,7 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."user_id" IS NULL
     AND NOT "src"."changed_at" IS NULL
-    AND "src"."changed_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."changed_at" <= '2026-11-01 00:00:00.000000+00:00'
     AND "src"."purpose_code" COLLATE "binary" IN ('targeted_ads')
     AND "src"."state" COLLATE "binary" IN ('opt_in', 'opt_out', 'withdrawn')
   GROUP BY
@@ -106,6 +106,8 @@ WITH "profiles" AS (
       OR "n_purchase_2" >= 1
     )
     AND "c_ads_personalization_refused" = 0
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"

@@ -13,13 +13,13 @@ WITH "profiles" AS (
     "src"."kunde" AS "member_id",
     COUNT(*) AS "n_purchase_1",
     COUNT(*) FILTER(WHERE
-      "src"."bestellt_am" >= CAST('2026-08-03 00:00:00.000000' AS TIMESTAMP)) AS "n_purchase_2"
+      "src"."bestellt_am" >= '2026-08-03 00:00:00.000000+00:00') AS "n_purchase_2"
   FROM "shop"."bestellungen" AS "src"
   WHERE
     NOT "src"."kunde" IS NULL
     AND NOT "src"."bestellt_am" IS NULL
-    AND "src"."bestellt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."bestellt_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."bestellt_am" <= '2026-11-01 00:00:00.000000+00:00'
+    AND "src"."bestellt_am" >= '2025-11-01 00:00:00.000000+00:00'
   GROUP BY
     "src"."kunde"
 ), "consent" AS (
@@ -30,7 +30,7 @@ WITH "profiles" AS (
         MAX(
           CASE
             WHEN "src"."zweck" COLLATE "binary" = 'werbung'
-            AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+            AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
             THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
               WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 1
@@ -47,7 +47,7 @@ WITH "profiles" AS (
         MAX(
           CASE
             WHEN "src"."zweck" COLLATE "binary" = 'werbung'
-            AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+            AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
             THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
               WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 1
@@ -63,9 +63,9 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
-    AND "src"."geaendert_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."geaendert_am" <= '2026-11-01 00:00:00.000000+00:00'
     AND "src"."zweck" COLLATE "binary" = 'werbung'
-    AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
     AND "src"."status" COLLATE "binary" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
@@ -97,13 +97,15 @@ WITH "profiles" AS (
       )
       OR (
         NOT "t_last_login_at" IS NULL
-        AND "t_last_login_at" >= CAST('2026-10-18 00:00:00.000000' AS TIMESTAMP)
+        AND "t_last_login_at" >= '2026-10-18 00:00:00.000000+00:00'
         AND NOT "t_last_login_at" IS NULL
-        AND "t_last_login_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+        AND "t_last_login_at" <= '2026-11-01 00:00:00.000000+00:00'
       )
     )
     AND "c_ads_personalization_granted" = 1
     AND "c_ads_personalization_refused" = 0
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"

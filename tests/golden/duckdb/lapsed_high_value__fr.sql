@@ -13,13 +13,13 @@ WITH "profiles" AS (
     "src"."client_id" AS "member_id",
     COUNT(*) AS "n_purchase_1",
     COUNT(*) FILTER(WHERE
-      "src"."horodatage" >= CAST('2026-08-03 00:00:00.000000' AS TIMESTAMP)) AS "n_purchase_2"
+      "src"."horodatage" >= '2026-08-03 00:00:00.000000+00:00') AS "n_purchase_2"
   FROM "suivi"."evenements" AS "src"
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."horodatage" IS NULL
-    AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."horodatage" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."horodatage" <= '2026-11-01 00:00:00.000000+00:00'
+    AND "src"."horodatage" >= '2025-11-01 00:00:00.000000+00:00'
     AND "src"."type_evenement" COLLATE "binary" = 'achat'
   GROUP BY
     "src"."client_id"
@@ -31,7 +31,7 @@ WITH "profiles" AS (
         MAX(
           CASE
             WHEN "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
-            AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+            AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
             THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire') THEN 1 ELSE 0 END
           END
         ) & 1
@@ -44,7 +44,7 @@ WITH "profiles" AS (
         MAX(
           CASE
             WHEN "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
-            AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+            AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
             THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire') THEN 1 ELSE 0 END
           END
         ) & 1
@@ -56,9 +56,9 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."modifie_le" IS NULL
-    AND "src"."modifie_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."modifie_le" <= '2026-11-01 00:00:00.000000+00:00'
     AND "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
-    AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
     AND "src"."statut" COLLATE "binary" IN ('accepte', 'refuse', 'retire')
   GROUP BY
     "src"."client_id"
@@ -90,13 +90,15 @@ WITH "profiles" AS (
       )
       OR (
         NOT "t_last_login_at" IS NULL
-        AND "t_last_login_at" >= CAST('2026-10-18 00:00:00.000000' AS TIMESTAMP)
+        AND "t_last_login_at" >= '2026-10-18 00:00:00.000000+00:00'
         AND NOT "t_last_login_at" IS NULL
-        AND "t_last_login_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+        AND "t_last_login_at" <= '2026-11-01 00:00:00.000000+00:00'
       )
     )
     AND "c_ads_personalization_granted" = 1
     AND "c_ads_personalization_refused" = 0
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"

@@ -14,12 +14,12 @@ WITH "profiles" AS (
     "src"."kunden_id" AS "member_id",
     MIN("src"."zeitpunkt") AS "min_session_started_at_1",
     COUNT(*) FILTER(WHERE
-      "src"."zeitpunkt" >= CAST('2026-09-01 00:00:00.000000' AS TIMESTAMP)) AS "n_session_2"
+      "src"."zeitpunkt" >= '2026-09-01 00:00:00.000000+00:00') AS "n_session_2"
   FROM "web"."ereignisse" AS "src"
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."zeitpunkt" IS NULL
-    AND "src"."zeitpunkt" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."zeitpunkt" <= '2026-11-01 00:00:00.000000+00:00'
     AND "src"."ereignis" COLLATE "binary" = 'sitzung'
   GROUP BY
     "src"."kunden_id"
@@ -31,8 +31,8 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."kunde" IS NULL
     AND NOT "src"."bestellt_am" IS NULL
-    AND "src"."bestellt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."bestellt_am" >= CAST('2026-10-31 12:00:00.000000' AS TIMESTAMP)
+    AND "src"."bestellt_am" <= '2026-11-01 00:00:00.000000+00:00'
+    AND "src"."bestellt_am" >= '2026-10-31 12:00:00.000000+00:00'
   GROUP BY
     "src"."kunde"
 ), "consent" AS (
@@ -43,7 +43,7 @@ WITH "profiles" AS (
         MAX(
           CASE
             WHEN "src"."zweck" COLLATE "binary" = 'werbung'
-            AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+            AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
             THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
               WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 1
@@ -60,7 +60,7 @@ WITH "profiles" AS (
         MAX(
           CASE
             WHEN "src"."zweck" COLLATE "binary" = 'werbung'
-            AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+            AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
             THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
               WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 1
@@ -81,7 +81,7 @@ WITH "profiles" AS (
               WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 2
               WHEN NOT "src"."bestaetigt_am" IS NULL
-              AND "src"."bestaetigt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+              AND "src"."bestaetigt_am" <= '2026-11-01 00:00:00.000000+00:00'
               THEN 1
               ELSE 0
             END
@@ -100,7 +100,7 @@ WITH "profiles" AS (
               WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 2
               WHEN NOT "src"."bestaetigt_am" IS NULL
-              AND "src"."bestaetigt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+              AND "src"."bestaetigt_am" <= '2026-11-01 00:00:00.000000+00:00'
               THEN 1
               ELSE 0
             END
@@ -114,11 +114,11 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
-    AND "src"."geaendert_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."geaendert_am" <= '2026-11-01 00:00:00.000000+00:00'
     AND (
       (
         "src"."zweck" COLLATE "binary" = 'werbung'
-        AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
       )
       OR "src"."zweck" COLLATE "binary" = 'newsletter'
     )
@@ -152,8 +152,8 @@ WITH "profiles" AS (
       WHERE
         NOT "src"."kunden_id" IS NULL
         AND NOT "src"."zeitpunkt" IS NULL
-        AND "src"."zeitpunkt" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-        AND "src"."zeitpunkt" >= CAST('2026-09-02 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."zeitpunkt" <= '2026-11-01 00:00:00.000000+00:00'
+        AND "src"."zeitpunkt" >= '2026-09-02 00:00:00.000000+00:00'
         AND "src"."ereignis" COLLATE "binary" = 'warenkorb'
         AND "src"."kategorie" COLLATE "binary" = 'shoes'
         AND "src"."preis" <= 200
@@ -164,7 +164,7 @@ WITH "profiles" AS (
   FROM "facts"
   WHERE
     NOT "min_session_started_at_1" IS NULL
-    AND "min_session_started_at_1" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
+    AND "min_session_started_at_1" < '2026-01-01 00:00:00.000000+00:00'
     AND "n_session_2" >= 1
     AND NOT (
       (
@@ -176,6 +176,8 @@ WITH "profiles" AS (
     AND "c_ads_personalization_refused" = 0
     AND "c_email_marketing_granted" = 1
     AND "c_email_marketing_refused" = 0
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"

@@ -14,12 +14,12 @@ WITH "profiles" AS (
     "src"."client_id" AS "member_id",
     MIN("src"."horodatage") AS "min_session_started_at_1",
     COUNT(*) FILTER(WHERE
-      "src"."horodatage" >= CAST('2026-09-01 00:00:00.000000' AS TIMESTAMP)) AS "n_session_2"
+      "src"."horodatage" >= '2026-09-01 00:00:00.000000+00:00') AS "n_session_2"
   FROM "suivi"."evenements" AS "src"
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."horodatage" IS NULL
-    AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."horodatage" <= '2026-11-01 00:00:00.000000+00:00'
     AND "src"."type_evenement" COLLATE "binary" = 'session'
   GROUP BY
     "src"."client_id"
@@ -31,8 +31,8 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."horodatage" IS NULL
-    AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."horodatage" >= CAST('2026-10-31 12:00:00.000000' AS TIMESTAMP)
+    AND "src"."horodatage" <= '2026-11-01 00:00:00.000000+00:00'
+    AND "src"."horodatage" >= '2026-10-31 12:00:00.000000+00:00'
     AND "src"."type_evenement" COLLATE "binary" = 'achat'
   GROUP BY
     "src"."client_id"
@@ -44,7 +44,7 @@ WITH "profiles" AS (
         MAX(
           CASE
             WHEN "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
-            AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+            AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
             THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire') THEN 1 ELSE 0 END
           END
         ) & 1
@@ -57,7 +57,7 @@ WITH "profiles" AS (
         MAX(
           CASE
             WHEN "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
-            AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+            AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
             THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire') THEN 1 ELSE 0 END
           END
         ) & 1
@@ -74,7 +74,7 @@ WITH "profiles" AS (
               WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire')
               THEN 2
               WHEN NOT "src"."confirme_le" IS NULL
-              AND "src"."confirme_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+              AND "src"."confirme_le" <= '2026-11-01 00:00:00.000000+00:00'
               THEN 1
               ELSE 0
             END
@@ -93,7 +93,7 @@ WITH "profiles" AS (
               WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire')
               THEN 2
               WHEN NOT "src"."confirme_le" IS NULL
-              AND "src"."confirme_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+              AND "src"."confirme_le" <= '2026-11-01 00:00:00.000000+00:00'
               THEN 1
               ELSE 0
             END
@@ -107,11 +107,11 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."modifie_le" IS NULL
-    AND "src"."modifie_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."modifie_le" <= '2026-11-01 00:00:00.000000+00:00'
     AND (
       (
         "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
-        AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
       )
       OR "src"."finalite" COLLATE "binary" = 'lettre_info'
     )
@@ -145,8 +145,8 @@ WITH "profiles" AS (
       WHERE
         NOT "src"."client_id" IS NULL
         AND NOT "src"."horodatage" IS NULL
-        AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-        AND "src"."horodatage" >= CAST('2026-09-02 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."horodatage" <= '2026-11-01 00:00:00.000000+00:00'
+        AND "src"."horodatage" >= '2026-09-02 00:00:00.000000+00:00'
         AND "src"."type_evenement" COLLATE "binary" = 'ajout_panier'
         AND "src"."categorie" COLLATE "binary" = 'shoes'
         AND "src"."prix" <= 200
@@ -157,7 +157,7 @@ WITH "profiles" AS (
   FROM "facts"
   WHERE
     NOT "min_session_started_at_1" IS NULL
-    AND "min_session_started_at_1" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
+    AND "min_session_started_at_1" < '2026-01-01 00:00:00.000000+00:00'
     AND "n_session_2" >= 1
     AND NOT (
       (
@@ -169,6 +169,8 @@ WITH "profiles" AS (
     AND "c_ads_personalization_refused" = 0
     AND "c_email_marketing_granted" = 1
     AND "c_email_marketing_refused" = 0
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"

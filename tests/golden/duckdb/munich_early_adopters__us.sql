@@ -14,12 +14,12 @@ WITH "profiles" AS (
     "src"."user_id" AS "member_id",
     MIN("src"."session_start") AS "min_session_started_at_1",
     COUNT(*) FILTER(WHERE
-      "src"."session_start" >= CAST('2026-09-01 00:00:00.000000' AS TIMESTAMP)) AS "n_session_2"
+      "src"."session_start" >= '2026-09-01 00:00:00.000000+00:00') AS "n_session_2"
   FROM "events"."sessions" AS "src"
   WHERE
     NOT "src"."user_id" IS NULL
     AND NOT "src"."session_start" IS NULL
-    AND "src"."session_start" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."session_start" <= '2026-11-01 00:00:00.000000+00:00'
   GROUP BY
     "src"."user_id"
 ), "ev_purchase" AS (
@@ -30,8 +30,8 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."customer_id" IS NULL
     AND NOT "src"."ordered_at" IS NULL
-    AND "src"."ordered_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."ordered_at" >= CAST('2026-10-31 12:00:00.000000' AS TIMESTAMP)
+    AND "src"."ordered_at" <= '2026-11-01 00:00:00.000000+00:00'
+    AND "src"."ordered_at" >= '2026-10-31 12:00:00.000000+00:00'
   GROUP BY
     "src"."customer_id"
 ), "consent" AS (
@@ -90,7 +90,7 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."user_id" IS NULL
     AND NOT "src"."changed_at" IS NULL
-    AND "src"."changed_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."changed_at" <= '2026-11-01 00:00:00.000000+00:00'
     AND "src"."purpose_code" COLLATE "binary" IN ('targeted_ads', 'email')
     AND "src"."state" COLLATE "binary" IN ('opt_in', 'opt_out', 'withdrawn')
   GROUP BY
@@ -122,8 +122,8 @@ WITH "profiles" AS (
       WHERE
         NOT "src"."user_id" IS NULL
         AND NOT "src"."added_at" IS NULL
-        AND "src"."added_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-        AND "src"."added_at" >= CAST('2026-09-02 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."added_at" <= '2026-11-01 00:00:00.000000+00:00'
+        AND "src"."added_at" >= '2026-09-02 00:00:00.000000+00:00'
         AND "src"."product_category" COLLATE "binary" = 'shoes'
         AND "src"."unit_price" <= 200
     )
@@ -133,7 +133,7 @@ WITH "profiles" AS (
   FROM "facts"
   WHERE
     NOT "min_session_started_at_1" IS NULL
-    AND "min_session_started_at_1" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
+    AND "min_session_started_at_1" < '2026-01-01 00:00:00.000000+00:00'
     AND "n_session_2" >= 1
     AND NOT (
       (
@@ -144,6 +144,8 @@ WITH "profiles" AS (
     AND "c_ads_personalization_refused" = 0
     AND "c_email_marketing_granted" = 1
     AND "c_email_marketing_refused" = 0
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"

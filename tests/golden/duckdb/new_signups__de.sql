@@ -19,7 +19,7 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."kunde" IS NULL
     AND NOT "src"."bestellt_am" IS NULL
-    AND "src"."bestellt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."bestellt_am" <= '2026-11-01 00:00:00.000000+00:00'
     AND "src"."kunde" IN (
       SELECT
         "member_id"
@@ -51,6 +51,8 @@ WITH "profiles" AS (
     AND NOT (
       NOT "t_is_employee" IS NULL AND "t_is_employee" = TRUE
     )
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"

@@ -19,7 +19,7 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."customer_id" IS NULL
     AND NOT "src"."ordered_at" IS NULL
-    AND "src"."ordered_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."ordered_at" <= '2026-11-01 00:00:00.000000+00:00'
     AND "src"."customer_id" IN (
       SELECT
         "member_id"
@@ -51,6 +51,8 @@ WITH "profiles" AS (
     AND NOT (
       NOT "t_is_employee" IS NULL AND "t_is_employee" = TRUE
     )
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"

@@ -18,8 +18,8 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."customer_id" IS NULL
     AND NOT "src"."ordered_at" IS NULL
-    AND "src"."ordered_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."ordered_at" >= CAST('2026-06-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."ordered_at" <= '2026-11-01 00:00:00.000000+00:00'
+    AND "src"."ordered_at" >= '2026-06-01 00:00:00.000000+00:00'
   GROUP BY
     "src"."customer_id"
 ), "ev_page_view" AS (
@@ -30,8 +30,8 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."user_id" IS NULL
     AND NOT "src"."viewed_at" IS NULL
-    AND "src"."viewed_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."viewed_at" >= CAST('2026-10-31 23:30:00.000000' AS TIMESTAMP)
+    AND "src"."viewed_at" <= '2026-11-01 00:00:00.000000+00:00'
+    AND "src"."viewed_at" >= '2026-10-31 23:30:00.000000+00:00'
   GROUP BY
     "src"."user_id"
 ), "packed" AS (
@@ -100,7 +100,7 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."user_id" IS NULL
     AND NOT "src"."changed_at" IS NULL
-    AND "src"."changed_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."changed_at" <= '2026-11-01 00:00:00.000000+00:00'
     AND "src"."purpose_code" COLLATE "binary" IN ('email')
     AND "src"."state" COLLATE "binary" IN ('opt_in', 'opt_out', 'withdrawn')
   GROUP BY
@@ -150,6 +150,8 @@ WITH "profiles" AS (
     )
     AND "c_email_marketing_granted" = 1
     AND "c_email_marketing_refused" = 0
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"

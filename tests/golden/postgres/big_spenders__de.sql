@@ -12,7 +12,7 @@ WITH "profiles" AS (
     "src"."kunde" AS "member_id",
     SUM(
       CASE
-        WHEN "src"."bestellt_am" >= CAST('2026-08-03 00:00:00.000000' AS TIMESTAMP)
+        WHEN "src"."bestellt_am" >= '2026-08-03 00:00:00.000000+00:00'
         THEN "src"."umsatz"
       END
     ) AS "sum_purchase_revenue_1",
@@ -25,7 +25,7 @@ WITH "profiles" AS (
     ) AS "n_purchase_revenue_4",
     MIN(
       CASE
-        WHEN "src"."bestellt_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+        WHEN "src"."bestellt_am" >= '2025-11-01 00:00:00.000000+00:00'
         THEN "src"."umsatz"
       END
     ) AS "min_purchase_revenue_5",
@@ -34,7 +34,7 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."kunde" IS NULL
     AND NOT "src"."bestellt_am" IS NULL
-    AND "src"."bestellt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."bestellt_am" <= '2026-11-01 00:00:00.000000+00:00'
   GROUP BY
     "src"."kunde"
 ), "consent" AS (
@@ -44,14 +44,14 @@ WITH "profiles" AS (
       WHEN MAX(
         CASE
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-          AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
           AND CAST("src"."status" AS TEXT) COLLATE "C" = 'erteilt'
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-          AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
           THEN "src"."geaendert_am"
         END
       )
@@ -62,14 +62,14 @@ WITH "profiles" AS (
       WHEN MAX(
         CASE
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-          AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
           AND CAST("src"."status" AS TEXT) COLLATE "C" IN ('abgelehnt', 'widerrufen')
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-          AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
           THEN "src"."geaendert_am"
         END
       )
@@ -80,9 +80,9 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
-    AND "src"."geaendert_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."geaendert_am" <= '2026-11-01 00:00:00.000000+00:00'
     AND CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-    AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
     AND CAST("src"."status" AS TEXT) COLLATE "C" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
@@ -128,6 +128,8 @@ WITH "profiles" AS (
     )
     AND "c_ads_personalization_granted" = 1
     AND "c_ads_personalization_refused" = 0
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"

@@ -13,7 +13,7 @@ WITH "profiles" AS (
     SUM(
       CASE
         WHEN CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'achat'
-        AND "src"."horodatage" >= CAST('2026-08-03 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."horodatage" >= '2026-08-03 00:00:00.000000+00:00'
         THEN "src"."montant"
       END
     ) AS "sum_purchase_revenue_1",
@@ -35,7 +35,7 @@ WITH "profiles" AS (
     MIN(
       CASE
         WHEN CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'achat'
-        AND "src"."horodatage" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."horodatage" >= '2025-11-01 00:00:00.000000+00:00'
         THEN "src"."montant"
       END
     ) AS "min_purchase_revenue_5",
@@ -44,7 +44,7 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."horodatage" IS NULL
-    AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."horodatage" <= '2026-11-01 00:00:00.000000+00:00'
     AND CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'achat'
   GROUP BY
     "src"."client_id"
@@ -55,14 +55,14 @@ WITH "profiles" AS (
       WHEN MAX(
         CASE
           WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
-          AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
           AND CAST("src"."statut" AS TEXT) COLLATE "C" = 'accepte'
           THEN "src"."modifie_le"
         END
       ) = MAX(
         CASE
           WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
-          AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
           THEN "src"."modifie_le"
         END
       )
@@ -73,14 +73,14 @@ WITH "profiles" AS (
       WHEN MAX(
         CASE
           WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
-          AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
           AND CAST("src"."statut" AS TEXT) COLLATE "C" IN ('refuse', 'retire')
           THEN "src"."modifie_le"
         END
       ) = MAX(
         CASE
           WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
-          AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
           THEN "src"."modifie_le"
         END
       )
@@ -91,9 +91,9 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."modifie_le" IS NULL
-    AND "src"."modifie_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."modifie_le" <= '2026-11-01 00:00:00.000000+00:00'
     AND CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
-    AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
     AND CAST("src"."statut" AS TEXT) COLLATE "C" IN ('accepte', 'refuse', 'retire')
   GROUP BY
     "src"."client_id"
@@ -139,6 +139,8 @@ WITH "profiles" AS (
     )
     AND "c_ads_personalization_granted" = 1
     AND "c_ads_personalization_refused" = 0
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"

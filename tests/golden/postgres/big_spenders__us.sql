@@ -12,7 +12,7 @@ WITH "profiles" AS (
     "src"."customer_id" AS "member_id",
     SUM(
       CASE
-        WHEN "src"."ordered_at" >= CAST('2026-08-03 00:00:00.000000' AS TIMESTAMP)
+        WHEN "src"."ordered_at" >= '2026-08-03 00:00:00.000000+00:00'
         THEN "src"."order_total"
       END
     ) AS "sum_purchase_revenue_1",
@@ -31,7 +31,7 @@ WITH "profiles" AS (
     ) AS "n_purchase_revenue_4",
     MIN(
       CASE
-        WHEN "src"."ordered_at" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+        WHEN "src"."ordered_at" >= '2025-11-01 00:00:00.000000+00:00'
         THEN "src"."order_total"
       END
     ) AS "min_purchase_revenue_5",
@@ -40,7 +40,7 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."customer_id" IS NULL
     AND NOT "src"."ordered_at" IS NULL
-    AND "src"."ordered_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."ordered_at" <= '2026-11-01 00:00:00.000000+00:00'
   GROUP BY
     "src"."customer_id"
 ), "consent" AS (
@@ -67,7 +67,7 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."user_id" IS NULL
     AND NOT "src"."changed_at" IS NULL
-    AND "src"."changed_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."changed_at" <= '2026-11-01 00:00:00.000000+00:00'
     AND CAST("src"."purpose_code" AS TEXT) COLLATE "C" IN ('targeted_ads')
     AND CAST("src"."state" AS TEXT) COLLATE "C" IN ('opt_in', 'opt_out', 'withdrawn')
   GROUP BY
@@ -113,6 +113,8 @@ WITH "profiles" AS (
       NOT "t_is_employee" IS NULL AND "t_is_employee" = TRUE
     )
     AND "c_ads_personalization_refused" = 0
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"

@@ -14,26 +14,21 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."zeitpunkt" IS NULL
-    AND "src"."zeitpunkt" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."zeitpunkt" <= '2026-11-01 00:00:00.000000+00:00'
     AND CAST("src"."ereignis" AS TEXT) COLLATE "C" = 'warenkorb'
-    AND "src"."zeitpunkt" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."zeitpunkt" >= '2026-10-25 00:00:00.000000+00:00'
   GROUP BY
     "src"."kunden_id"
 ), "events_shop_bestellungen" AS (
   SELECT
     "src"."kunde" AS "member_id",
-    COUNT(
-      CASE
-        WHEN "src"."bestellt_am" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS "n_purchase_2",
+    COUNT(CASE WHEN "src"."bestellt_am" >= '2026-10-25 00:00:00.000000+00:00' THEN 1 END) AS "n_purchase_2",
     COUNT(*) AS "n_purchase_3"
   FROM "shop"."bestellungen" AS "src"
   WHERE
     NOT "src"."kunde" IS NULL
     AND NOT "src"."bestellt_am" IS NULL
-    AND "src"."bestellt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."bestellt_am" <= '2026-11-01 00:00:00.000000+00:00'
   GROUP BY
     "src"."kunde"
 ), "consent" AS (
@@ -43,14 +38,14 @@ WITH "profiles" AS (
       WHEN MAX(
         CASE
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-          AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
           AND CAST("src"."status" AS TEXT) COLLATE "C" = 'erteilt'
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-          AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
           THEN "src"."geaendert_am"
         END
       )
@@ -61,14 +56,14 @@ WITH "profiles" AS (
       WHEN MAX(
         CASE
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-          AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
           AND CAST("src"."status" AS TEXT) COLLATE "C" IN ('abgelehnt', 'widerrufen')
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-          AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
           THEN "src"."geaendert_am"
         END
       )
@@ -81,7 +76,7 @@ WITH "profiles" AS (
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'newsletter'
           AND CAST("src"."status" AS TEXT) COLLATE "C" = 'erteilt'
           AND NOT "src"."bestaetigt_am" IS NULL
-          AND "src"."bestaetigt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."bestaetigt_am" <= '2026-11-01 00:00:00.000000+00:00'
           THEN "src"."geaendert_am"
         END
       ) = MAX(
@@ -113,11 +108,11 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
-    AND "src"."geaendert_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."geaendert_am" <= '2026-11-01 00:00:00.000000+00:00'
     AND (
       (
         CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-        AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
       )
       OR CAST("src"."zweck" AS TEXT) COLLATE "C" = 'newsletter'
     )
@@ -162,6 +157,8 @@ WITH "profiles" AS (
     AND "c_ads_personalization_refused" = 0
     AND "c_email_marketing_granted" = 1
     AND "c_email_marketing_refused" = 0
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"

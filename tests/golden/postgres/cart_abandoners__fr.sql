@@ -12,14 +12,14 @@ WITH "profiles" AS (
     COUNT(
       CASE
         WHEN CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'ajout_panier'
-        AND "src"."horodatage" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."horodatage" >= '2026-10-25 00:00:00.000000+00:00'
         THEN 1
       END
     ) AS "n_add_to_cart_1",
     COUNT(
       CASE
         WHEN CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'achat'
-        AND "src"."horodatage" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."horodatage" >= '2026-10-25 00:00:00.000000+00:00'
         THEN 1
       END
     ) AS "n_purchase_2",
@@ -28,7 +28,7 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."horodatage" IS NULL
-    AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."horodatage" <= '2026-11-01 00:00:00.000000+00:00'
     AND (
       CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'ajout_panier'
       OR CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'achat'
@@ -42,14 +42,14 @@ WITH "profiles" AS (
       WHEN MAX(
         CASE
           WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
-          AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
           AND CAST("src"."statut" AS TEXT) COLLATE "C" = 'accepte'
           THEN "src"."modifie_le"
         END
       ) = MAX(
         CASE
           WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
-          AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
           THEN "src"."modifie_le"
         END
       )
@@ -60,14 +60,14 @@ WITH "profiles" AS (
       WHEN MAX(
         CASE
           WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
-          AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
           AND CAST("src"."statut" AS TEXT) COLLATE "C" IN ('refuse', 'retire')
           THEN "src"."modifie_le"
         END
       ) = MAX(
         CASE
           WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
-          AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
           THEN "src"."modifie_le"
         END
       )
@@ -80,7 +80,7 @@ WITH "profiles" AS (
           WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'lettre_info'
           AND CAST("src"."statut" AS TEXT) COLLATE "C" = 'accepte'
           AND NOT "src"."confirme_le" IS NULL
-          AND "src"."confirme_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."confirme_le" <= '2026-11-01 00:00:00.000000+00:00'
           THEN "src"."modifie_le"
         END
       ) = MAX(
@@ -112,11 +112,11 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."modifie_le" IS NULL
-    AND "src"."modifie_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."modifie_le" <= '2026-11-01 00:00:00.000000+00:00'
     AND (
       (
         CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
-        AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
       )
       OR CAST("src"."finalite" AS TEXT) COLLATE "C" = 'lettre_info'
     )
@@ -159,6 +159,8 @@ WITH "profiles" AS (
     AND "c_ads_personalization_refused" = 0
     AND "c_email_marketing_granted" = 1
     AND "c_email_marketing_refused" = 0
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"

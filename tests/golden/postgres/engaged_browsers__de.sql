@@ -11,14 +11,14 @@ WITH "profiles" AS (
     COUNT(
       CASE
         WHEN CAST("src"."ereignis" AS TEXT) COLLATE "C" = 'seitenaufruf'
-        AND "src"."zeitpunkt" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."zeitpunkt" >= '2026-10-25 00:00:00.000000+00:00'
         THEN 1
       END
     ) AS "n_page_view_1",
     COUNT(
       CASE
         WHEN CAST("src"."ereignis" AS TEXT) COLLATE "C" = 'sitzung'
-        AND "src"."zeitpunkt" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."zeitpunkt" >= '2026-10-02 00:00:00.000000+00:00'
         THEN 1
       END
     ) AS "n_session_2",
@@ -26,21 +26,21 @@ WITH "profiles" AS (
       CASE
         WHEN CAST("src"."ereignis" AS TEXT) COLLATE "C" = 'seitenaufruf'
         AND CAST(SUBSTRING("src"."pfad" FROM 1 FOR 5) AS TEXT) COLLATE "C" = '/sale'
-        AND "src"."zeitpunkt" >= CAST('2026-10-18 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."zeitpunkt" >= '2026-10-18 00:00:00.000000+00:00'
         THEN 1
       END
     ) AS "n_page_view_3",
     COUNT(
       CASE
         WHEN CAST("src"."ereignis" AS TEXT) COLLATE "C" = 'warenkorb'
-        AND "src"."zeitpunkt" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."zeitpunkt" >= '2026-10-02 00:00:00.000000+00:00'
         THEN 1
       END
     ) AS "n_add_to_cart_4",
     COUNT(
       CASE
         WHEN CAST("src"."ereignis" AS TEXT) COLLATE "C" = 'warenkorb'
-        AND "src"."zeitpunkt" >= CAST('2026-10-30 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."zeitpunkt" >= '2026-10-30 00:00:00.000000+00:00'
         THEN 1
       END
     ) AS "n_add_to_cart_6"
@@ -48,8 +48,8 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."zeitpunkt" IS NULL
-    AND "src"."zeitpunkt" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."zeitpunkt" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."zeitpunkt" <= '2026-11-01 00:00:00.000000+00:00'
+    AND "src"."zeitpunkt" >= '2026-10-02 00:00:00.000000+00:00'
     AND (
       CAST("src"."ereignis" AS TEXT) COLLATE "C" = 'seitenaufruf'
       OR CAST("src"."ereignis" AS TEXT) COLLATE "C" = 'sitzung'
@@ -65,8 +65,8 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."kunde" IS NULL
     AND NOT "src"."bestellt_am" IS NULL
-    AND "src"."bestellt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."bestellt_am" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."bestellt_am" <= '2026-11-01 00:00:00.000000+00:00'
+    AND "src"."bestellt_am" >= '2026-10-02 00:00:00.000000+00:00'
   GROUP BY
     "src"."kunde"
 ), "consent" AS (
@@ -76,14 +76,14 @@ WITH "profiles" AS (
       WHEN MAX(
         CASE
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-          AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
           AND CAST("src"."status" AS TEXT) COLLATE "C" = 'erteilt'
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-          AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
           THEN "src"."geaendert_am"
         END
       )
@@ -94,14 +94,14 @@ WITH "profiles" AS (
       WHEN MAX(
         CASE
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-          AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
           AND CAST("src"."status" AS TEXT) COLLATE "C" IN ('abgelehnt', 'widerrufen')
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-          AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
           THEN "src"."geaendert_am"
         END
       )
@@ -112,9 +112,9 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
-    AND "src"."geaendert_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."geaendert_am" <= '2026-11-01 00:00:00.000000+00:00'
     AND CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-    AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
     AND CAST("src"."status" AS TEXT) COLLATE "C" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
@@ -151,6 +151,8 @@ WITH "profiles" AS (
     )
     AND "c_ads_personalization_granted" = 1
     AND "c_ads_personalization_refused" = 0
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"

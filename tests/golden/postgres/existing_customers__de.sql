@@ -13,7 +13,7 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."kunde" IS NULL
     AND NOT "src"."bestellt_am" IS NULL
-    AND "src"."bestellt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."bestellt_am" <= '2026-11-01 00:00:00.000000+00:00'
   GROUP BY
     "src"."kunde"
 ), "facts" AS (
@@ -30,6 +30,8 @@ WITH "profiles" AS (
   FROM "facts"
   WHERE
     "n_purchase_1" >= 1
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"

@@ -13,7 +13,7 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."horodatage" IS NULL
-    AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."horodatage" <= '2026-11-01 00:00:00.000000+00:00'
     AND CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'achat'
   GROUP BY
     "src"."client_id"
@@ -31,6 +31,8 @@ WITH "profiles" AS (
   FROM "facts"
   WHERE
     "n_purchase_1" >= 1
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"

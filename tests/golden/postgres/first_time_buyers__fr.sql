@@ -12,7 +12,7 @@ WITH "profiles" AS (
     COUNT(
       CASE
         WHEN CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'achat'
-        AND "src"."horodatage" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."horodatage" >= '2026-10-02 00:00:00.000000+00:00'
         THEN 1
       END
     ) AS "n_purchase_2"
@@ -20,7 +20,7 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."horodatage" IS NULL
-    AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."horodatage" <= '2026-11-01 00:00:00.000000+00:00'
     AND CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'achat'
   GROUP BY
     "src"."client_id"
@@ -33,7 +33,7 @@ WITH "profiles" AS (
           WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'lettre_info'
           AND CAST("src"."statut" AS TEXT) COLLATE "C" = 'accepte'
           AND NOT "src"."confirme_le" IS NULL
-          AND "src"."confirme_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."confirme_le" <= '2026-11-01 00:00:00.000000+00:00'
           THEN "src"."modifie_le"
         END
       ) = MAX(
@@ -65,7 +65,7 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."modifie_le" IS NULL
-    AND "src"."modifie_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."modifie_le" <= '2026-11-01 00:00:00.000000+00:00'
     AND CAST("src"."finalite" AS TEXT) COLLATE "C" IN ('lettre_info')
     AND CAST("src"."statut" AS TEXT) COLLATE "C" IN ('accepte', 'refuse', 'retire')
   GROUP BY
@@ -92,6 +92,8 @@ WITH "profiles" AS (
     AND "n_purchase_2" >= 1
     AND "c_email_marketing_granted" = 1
     AND "c_email_marketing_refused" = 0
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"

@@ -21,8 +21,8 @@ WITH "profiles" AS (
           ) > 0
           OR CAST("src"."gutschein" AS TEXT) COLLATE "C" = '50%_off'
         )
-        AND "src"."bestellt_am" >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP)
-        AND "src"."bestellt_am" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."bestellt_am" >= '2025-11-24 00:00:00.000000+00:00'
+        AND "src"."bestellt_am" < '2026-01-01 00:00:00.000000+00:00'
         THEN 1
       END
     ) AS "n_purchase_1",
@@ -30,7 +30,7 @@ WITH "profiles" AS (
       CASE
         WHEN "src"."umsatz" < 5
         AND CAST("src"."kanal" AS TEXT) COLLATE "C" <> 'store'
-        AND "src"."bestellt_am" >= CAST('2026-09-30 23:00:00.000000' AS TIMESTAMP)
+        AND "src"."bestellt_am" >= '2026-09-30 23:00:00.000000+00:00'
         THEN 1
       END
     ) AS "n_purchase_2"
@@ -38,8 +38,8 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."kunde" IS NULL
     AND NOT "src"."bestellt_am" IS NULL
-    AND "src"."bestellt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."bestellt_am" >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."bestellt_am" <= '2026-11-01 00:00:00.000000+00:00'
+    AND "src"."bestellt_am" >= '2025-11-24 00:00:00.000000+00:00'
   GROUP BY
     "src"."kunde"
 ), "consent" AS (
@@ -49,14 +49,14 @@ WITH "profiles" AS (
       WHEN MAX(
         CASE
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-          AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
           AND CAST("src"."status" AS TEXT) COLLATE "C" = 'erteilt'
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-          AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
           THEN "src"."geaendert_am"
         END
       )
@@ -67,14 +67,14 @@ WITH "profiles" AS (
       WHEN MAX(
         CASE
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-          AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
           AND CAST("src"."status" AS TEXT) COLLATE "C" IN ('abgelehnt', 'widerrufen')
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-          AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
           THEN "src"."geaendert_am"
         END
       )
@@ -85,9 +85,9 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
-    AND "src"."geaendert_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."geaendert_am" <= '2026-11-01 00:00:00.000000+00:00'
     AND CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-    AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
     AND CAST("src"."status" AS TEXT) COLLATE "C" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
@@ -128,6 +128,8 @@ WITH "profiles" AS (
     )
     AND "c_ads_personalization_granted" = 1
     AND "c_ads_personalization_refused" = 0
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"

@@ -22,8 +22,8 @@ WITH "profiles" AS (
           ) > 0
           OR CAST("src"."code_promo" AS TEXT) COLLATE "C" = '50%_off'
         )
-        AND "src"."horodatage" >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP)
-        AND "src"."horodatage" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."horodatage" >= '2025-11-24 00:00:00.000000+00:00'
+        AND "src"."horodatage" < '2026-01-01 00:00:00.000000+00:00'
         THEN 1
       END
     ) AS "n_purchase_1",
@@ -32,7 +32,7 @@ WITH "profiles" AS (
         WHEN CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'achat'
         AND "src"."montant" < 5
         AND CAST("src"."canal" AS TEXT) COLLATE "C" <> 'store'
-        AND "src"."horodatage" >= CAST('2026-09-30 23:00:00.000000' AS TIMESTAMP)
+        AND "src"."horodatage" >= '2026-09-30 23:00:00.000000+00:00'
         THEN 1
       END
     ) AS "n_purchase_2"
@@ -40,8 +40,8 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."horodatage" IS NULL
-    AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."horodatage" >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."horodatage" <= '2026-11-01 00:00:00.000000+00:00'
+    AND "src"."horodatage" >= '2025-11-24 00:00:00.000000+00:00'
     AND CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'achat'
   GROUP BY
     "src"."client_id"
@@ -52,14 +52,14 @@ WITH "profiles" AS (
       WHEN MAX(
         CASE
           WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
-          AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
           AND CAST("src"."statut" AS TEXT) COLLATE "C" = 'accepte'
           THEN "src"."modifie_le"
         END
       ) = MAX(
         CASE
           WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
-          AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
           THEN "src"."modifie_le"
         END
       )
@@ -70,14 +70,14 @@ WITH "profiles" AS (
       WHEN MAX(
         CASE
           WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
-          AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
           AND CAST("src"."statut" AS TEXT) COLLATE "C" IN ('refuse', 'retire')
           THEN "src"."modifie_le"
         END
       ) = MAX(
         CASE
           WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
-          AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
           THEN "src"."modifie_le"
         END
       )
@@ -88,9 +88,9 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."modifie_le" IS NULL
-    AND "src"."modifie_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."modifie_le" <= '2026-11-01 00:00:00.000000+00:00'
     AND CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
-    AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
     AND CAST("src"."statut" AS TEXT) COLLATE "C" IN ('accepte', 'refuse', 'retire')
   GROUP BY
     "src"."client_id"
@@ -131,6 +131,8 @@ WITH "profiles" AS (
     )
     AND "c_ads_personalization_granted" = 1
     AND "c_ads_personalization_refused" = 0
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"

@@ -21,8 +21,8 @@ WITH "profiles" AS (
           ) > 0
           OR CAST("src"."promo_code" AS TEXT) COLLATE "C" = '50%_off'
         )
-        AND "src"."ordered_at" >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP)
-        AND "src"."ordered_at" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."ordered_at" >= '2025-11-24 00:00:00.000000+00:00'
+        AND "src"."ordered_at" < '2026-01-01 00:00:00.000000+00:00'
         THEN 1
       END
     ) AS "n_purchase_1",
@@ -30,7 +30,7 @@ WITH "profiles" AS (
       CASE
         WHEN "src"."order_total" < 5
         AND CAST("src"."sales_channel" AS TEXT) COLLATE "C" <> 'store'
-        AND "src"."ordered_at" >= CAST('2026-09-30 23:00:00.000000' AS TIMESTAMP)
+        AND "src"."ordered_at" >= '2026-09-30 23:00:00.000000+00:00'
         THEN 1
       END
     ) AS "n_purchase_2"
@@ -38,8 +38,8 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."customer_id" IS NULL
     AND NOT "src"."ordered_at" IS NULL
-    AND "src"."ordered_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."ordered_at" >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."ordered_at" <= '2026-11-01 00:00:00.000000+00:00'
+    AND "src"."ordered_at" >= '2025-11-24 00:00:00.000000+00:00'
   GROUP BY
     "src"."customer_id"
 ), "consent" AS (
@@ -66,7 +66,7 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."user_id" IS NULL
     AND NOT "src"."changed_at" IS NULL
-    AND "src"."changed_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."changed_at" <= '2026-11-01 00:00:00.000000+00:00'
     AND CAST("src"."purpose_code" AS TEXT) COLLATE "C" IN ('targeted_ads')
     AND CAST("src"."state" AS TEXT) COLLATE "C" IN ('opt_in', 'opt_out', 'withdrawn')
   GROUP BY
@@ -107,6 +107,8 @@ WITH "profiles" AS (
       OR "n_purchase_2" >= 1
     )
     AND "c_ads_personalization_refused" = 0
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"

@@ -19,7 +19,7 @@ WITH "profiles" AS (
     COUNT(
       CASE
         WHEN CAST("src"."ereignis" AS TEXT) COLLATE "C" = 'sitzung'
-        AND "src"."zeitpunkt" >= CAST('2026-09-01 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."zeitpunkt" >= '2026-09-01 00:00:00.000000+00:00'
         THEN 1
       END
     ) AS "n_session_2",
@@ -28,7 +28,7 @@ WITH "profiles" AS (
         WHEN CAST("src"."ereignis" AS TEXT) COLLATE "C" = 'warenkorb'
         AND CAST("src"."kategorie" AS TEXT) COLLATE "C" = 'shoes'
         AND "src"."preis" <= 200
-        AND "src"."zeitpunkt" >= CAST('2026-09-02 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."zeitpunkt" >= '2026-09-02 00:00:00.000000+00:00'
         THEN 1
       END
     ) AS "n_add_to_cart_3"
@@ -36,7 +36,7 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."zeitpunkt" IS NULL
-    AND "src"."zeitpunkt" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."zeitpunkt" <= '2026-11-01 00:00:00.000000+00:00'
     AND (
       CAST("src"."ereignis" AS TEXT) COLLATE "C" = 'sitzung'
       OR CAST("src"."ereignis" AS TEXT) COLLATE "C" = 'warenkorb'
@@ -51,8 +51,8 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."kunde" IS NULL
     AND NOT "src"."bestellt_am" IS NULL
-    AND "src"."bestellt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."bestellt_am" >= CAST('2026-10-31 12:00:00.000000' AS TIMESTAMP)
+    AND "src"."bestellt_am" <= '2026-11-01 00:00:00.000000+00:00'
+    AND "src"."bestellt_am" >= '2026-10-31 12:00:00.000000+00:00'
   GROUP BY
     "src"."kunde"
 ), "consent" AS (
@@ -62,14 +62,14 @@ WITH "profiles" AS (
       WHEN MAX(
         CASE
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-          AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
           AND CAST("src"."status" AS TEXT) COLLATE "C" = 'erteilt'
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-          AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
           THEN "src"."geaendert_am"
         END
       )
@@ -80,14 +80,14 @@ WITH "profiles" AS (
       WHEN MAX(
         CASE
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-          AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
           AND CAST("src"."status" AS TEXT) COLLATE "C" IN ('abgelehnt', 'widerrufen')
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-          AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
           THEN "src"."geaendert_am"
         END
       )
@@ -100,7 +100,7 @@ WITH "profiles" AS (
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'newsletter'
           AND CAST("src"."status" AS TEXT) COLLATE "C" = 'erteilt'
           AND NOT "src"."bestaetigt_am" IS NULL
-          AND "src"."bestaetigt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."bestaetigt_am" <= '2026-11-01 00:00:00.000000+00:00'
           THEN "src"."geaendert_am"
         END
       ) = MAX(
@@ -132,11 +132,11 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
-    AND "src"."geaendert_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."geaendert_am" <= '2026-11-01 00:00:00.000000+00:00'
     AND (
       (
         CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-        AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
       )
       OR CAST("src"."zweck" AS TEXT) COLLATE "C" = 'newsletter'
     )
@@ -172,7 +172,7 @@ WITH "profiles" AS (
     CAST(SUBSTRING(LOWER("t_city" COLLATE "und-x-icu") FROM 1 FOR 3) AS TEXT) COLLATE "C" = 'mün'
     AND "t_signup_date" < CAST('2025-01-01' AS DATE)
     AND NOT "min_session_started_at_1" IS NULL
-    AND "min_session_started_at_1" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
+    AND "min_session_started_at_1" < '2026-01-01 00:00:00.000000+00:00'
     AND "n_session_2" >= 1
     AND "n_add_to_cart_3" >= 1
     AND NOT (
@@ -185,6 +185,8 @@ WITH "profiles" AS (
     AND "c_ads_personalization_refused" = 0
     AND "c_email_marketing_granted" = 1
     AND "c_email_marketing_refused" = 0
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"

@@ -19,7 +19,7 @@ WITH "profiles" AS (
     COUNT(
       CASE
         WHEN CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'session'
-        AND "src"."horodatage" >= CAST('2026-09-01 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."horodatage" >= '2026-09-01 00:00:00.000000+00:00'
         THEN 1
       END
     ) AS "n_session_2",
@@ -28,14 +28,14 @@ WITH "profiles" AS (
         WHEN CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'ajout_panier'
         AND CAST("src"."categorie" AS TEXT) COLLATE "C" = 'shoes'
         AND "src"."prix" <= 200
-        AND "src"."horodatage" >= CAST('2026-09-02 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."horodatage" >= '2026-09-02 00:00:00.000000+00:00'
         THEN 1
       END
     ) AS "n_add_to_cart_3",
     COUNT(
       CASE
         WHEN CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'achat'
-        AND "src"."horodatage" >= CAST('2026-10-31 12:00:00.000000' AS TIMESTAMP)
+        AND "src"."horodatage" >= '2026-10-31 12:00:00.000000+00:00'
         THEN 1
       END
     ) AS "n_purchase_4"
@@ -43,7 +43,7 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."horodatage" IS NULL
-    AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."horodatage" <= '2026-11-01 00:00:00.000000+00:00'
     AND (
       CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'session'
       OR CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'ajout_panier'
@@ -58,14 +58,14 @@ WITH "profiles" AS (
       WHEN MAX(
         CASE
           WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
-          AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
           AND CAST("src"."statut" AS TEXT) COLLATE "C" = 'accepte'
           THEN "src"."modifie_le"
         END
       ) = MAX(
         CASE
           WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
-          AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
           THEN "src"."modifie_le"
         END
       )
@@ -76,14 +76,14 @@ WITH "profiles" AS (
       WHEN MAX(
         CASE
           WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
-          AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
           AND CAST("src"."statut" AS TEXT) COLLATE "C" IN ('refuse', 'retire')
           THEN "src"."modifie_le"
         END
       ) = MAX(
         CASE
           WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
-          AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
           THEN "src"."modifie_le"
         END
       )
@@ -96,7 +96,7 @@ WITH "profiles" AS (
           WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'lettre_info'
           AND CAST("src"."statut" AS TEXT) COLLATE "C" = 'accepte'
           AND NOT "src"."confirme_le" IS NULL
-          AND "src"."confirme_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."confirme_le" <= '2026-11-01 00:00:00.000000+00:00'
           THEN "src"."modifie_le"
         END
       ) = MAX(
@@ -128,11 +128,11 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."modifie_le" IS NULL
-    AND "src"."modifie_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."modifie_le" <= '2026-11-01 00:00:00.000000+00:00'
     AND (
       (
         CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
-        AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
       )
       OR CAST("src"."finalite" AS TEXT) COLLATE "C" = 'lettre_info'
     )
@@ -166,7 +166,7 @@ WITH "profiles" AS (
     CAST(SUBSTRING(LOWER("t_city" COLLATE "und-x-icu") FROM 1 FOR 3) AS TEXT) COLLATE "C" = 'mün'
     AND "t_signup_date" < CAST('2025-01-01' AS DATE)
     AND NOT "min_session_started_at_1" IS NULL
-    AND "min_session_started_at_1" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
+    AND "min_session_started_at_1" < '2026-01-01 00:00:00.000000+00:00'
     AND "n_session_2" >= 1
     AND "n_add_to_cart_3" >= 1
     AND NOT (
@@ -179,6 +179,8 @@ WITH "profiles" AS (
     AND "c_ads_personalization_refused" = 0
     AND "c_email_marketing_granted" = 1
     AND "c_email_marketing_refused" = 0
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"

@@ -11,17 +11,12 @@ WITH "profiles" AS (
   SELECT
     "src"."user_id" AS "member_id",
     MIN("src"."session_start") AS "min_session_started_at_1",
-    COUNT(
-      CASE
-        WHEN "src"."session_start" >= CAST('2026-09-01 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS "n_session_2"
+    COUNT(CASE WHEN "src"."session_start" >= '2026-09-01 00:00:00.000000+00:00' THEN 1 END) AS "n_session_2"
   FROM "events"."sessions" AS "src"
   WHERE
     NOT "src"."user_id" IS NULL
     AND NOT "src"."session_start" IS NULL
-    AND "src"."session_start" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."session_start" <= '2026-11-01 00:00:00.000000+00:00'
   GROUP BY
     "src"."user_id"
 ), "events_events_cart_adds" AS (
@@ -32,10 +27,10 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."user_id" IS NULL
     AND NOT "src"."added_at" IS NULL
-    AND "src"."added_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."added_at" <= '2026-11-01 00:00:00.000000+00:00'
     AND CAST("src"."product_category" AS TEXT) COLLATE "C" = 'shoes'
     AND "src"."unit_price" <= 200
-    AND "src"."added_at" >= CAST('2026-09-02 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."added_at" >= '2026-09-02 00:00:00.000000+00:00'
   GROUP BY
     "src"."user_id"
 ), "events_events_orders" AS (
@@ -46,8 +41,8 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."customer_id" IS NULL
     AND NOT "src"."ordered_at" IS NULL
-    AND "src"."ordered_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."ordered_at" >= CAST('2026-10-31 12:00:00.000000' AS TIMESTAMP)
+    AND "src"."ordered_at" <= '2026-11-01 00:00:00.000000+00:00'
+    AND "src"."ordered_at" >= '2026-10-31 12:00:00.000000+00:00'
   GROUP BY
     "src"."customer_id"
 ), "consent" AS (
@@ -106,7 +101,7 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."user_id" IS NULL
     AND NOT "src"."changed_at" IS NULL
-    AND "src"."changed_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."changed_at" <= '2026-11-01 00:00:00.000000+00:00'
     AND CAST("src"."purpose_code" AS TEXT) COLLATE "C" IN ('targeted_ads', 'email')
     AND CAST("src"."state" AS TEXT) COLLATE "C" IN ('opt_in', 'opt_out', 'withdrawn')
   GROUP BY
@@ -142,7 +137,7 @@ WITH "profiles" AS (
     CAST(SUBSTRING(LOWER("t_city" COLLATE "und-x-icu") FROM 1 FOR 3) AS TEXT) COLLATE "C" = 'mün'
     AND "t_signup_date" < CAST('2025-01-01' AS DATE)
     AND NOT "min_session_started_at_1" IS NULL
-    AND "min_session_started_at_1" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
+    AND "min_session_started_at_1" < '2026-01-01 00:00:00.000000+00:00'
     AND "n_session_2" >= 1
     AND "n_add_to_cart_3" >= 1
     AND NOT (
@@ -154,6 +149,8 @@ WITH "profiles" AS (
     AND "c_ads_personalization_refused" = 0
     AND "c_email_marketing_granted" = 1
     AND "c_email_marketing_refused" = 0
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"

@@ -16,8 +16,8 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."kunde" IS NULL
     AND NOT "src"."bestellt_am" IS NULL
-    AND "src"."bestellt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."bestellt_am" >= CAST('2026-06-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."bestellt_am" <= '2026-11-01 00:00:00.000000+00:00'
+    AND "src"."bestellt_am" >= '2026-06-01 00:00:00.000000+00:00'
   GROUP BY
     "src"."kunde"
 ), "events_web_ereignisse" AS (
@@ -28,9 +28,9 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."zeitpunkt" IS NULL
-    AND "src"."zeitpunkt" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."zeitpunkt" <= '2026-11-01 00:00:00.000000+00:00'
     AND CAST("src"."ereignis" AS TEXT) COLLATE "C" = 'seitenaufruf'
-    AND "src"."zeitpunkt" >= CAST('2026-10-31 23:30:00.000000' AS TIMESTAMP)
+    AND "src"."zeitpunkt" >= '2026-10-31 23:30:00.000000+00:00'
   GROUP BY
     "src"."kunden_id"
 ), "consent" AS (
@@ -42,7 +42,7 @@ WITH "profiles" AS (
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'newsletter'
           AND CAST("src"."status" AS TEXT) COLLATE "C" = 'erteilt'
           AND NOT "src"."bestaetigt_am" IS NULL
-          AND "src"."bestaetigt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."bestaetigt_am" <= '2026-11-01 00:00:00.000000+00:00'
           THEN "src"."geaendert_am"
         END
       ) = MAX(
@@ -74,7 +74,7 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
-    AND "src"."geaendert_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."geaendert_am" <= '2026-11-01 00:00:00.000000+00:00'
     AND CAST("src"."zweck" AS TEXT) COLLATE "C" IN ('newsletter')
     AND CAST("src"."status" AS TEXT) COLLATE "C" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
@@ -126,6 +126,8 @@ WITH "profiles" AS (
     )
     AND "c_email_marketing_granted" = 1
     AND "c_email_marketing_refused" = 0
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"

@@ -14,14 +14,14 @@ WITH "profiles" AS (
     COUNT(
       CASE
         WHEN CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'achat'
-        AND "src"."horodatage" >= CAST('2026-06-01 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."horodatage" >= '2026-06-01 00:00:00.000000+00:00'
         THEN 1
       END
     ) AS "n_purchase_1",
     COUNT(
       CASE
         WHEN CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'vue_page'
-        AND "src"."horodatage" >= CAST('2026-10-31 23:30:00.000000' AS TIMESTAMP)
+        AND "src"."horodatage" >= '2026-10-31 23:30:00.000000+00:00'
         THEN 1
       END
     ) AS "n_page_view_2"
@@ -29,8 +29,8 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."horodatage" IS NULL
-    AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."horodatage" >= CAST('2026-06-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."horodatage" <= '2026-11-01 00:00:00.000000+00:00'
+    AND "src"."horodatage" >= '2026-06-01 00:00:00.000000+00:00'
     AND (
       CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'achat'
       OR CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'vue_page'
@@ -46,7 +46,7 @@ WITH "profiles" AS (
           WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'lettre_info'
           AND CAST("src"."statut" AS TEXT) COLLATE "C" = 'accepte'
           AND NOT "src"."confirme_le" IS NULL
-          AND "src"."confirme_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."confirme_le" <= '2026-11-01 00:00:00.000000+00:00'
           THEN "src"."modifie_le"
         END
       ) = MAX(
@@ -78,7 +78,7 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."modifie_le" IS NULL
-    AND "src"."modifie_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."modifie_le" <= '2026-11-01 00:00:00.000000+00:00'
     AND CAST("src"."finalite" AS TEXT) COLLATE "C" IN ('lettre_info')
     AND CAST("src"."statut" AS TEXT) COLLATE "C" IN ('accepte', 'refuse', 'retire')
   GROUP BY
@@ -128,6 +128,8 @@ WITH "profiles" AS (
     )
     AND "c_email_marketing_granted" = 1
     AND "c_email_marketing_refused" = 0
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"

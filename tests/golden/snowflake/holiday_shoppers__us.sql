@@ -96,6 +96,8 @@ WITH "profiles" AS (
       OR "n_purchase_2" >= 1
     )
     AND "c_ads_personalization_refused" = 0
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"

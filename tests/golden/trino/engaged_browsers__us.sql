@@ -130,6 +130,8 @@ WITH "profiles" AS (
       "n_purchase_5" >= 1 OR "n_add_to_cart_6" >= 5
     )
     AND "c_ads_personalization_refused" = 0
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"

@@ -112,6 +112,8 @@ WITH [profiles] AS (
       NOT [t_is_employee] IS NULL AND [t_is_employee] = 1
     )
     AND [c_ads_personalization_refused] = 0
+  GROUP BY
+    [member_id]
 )
 SELECT
   [member_id]

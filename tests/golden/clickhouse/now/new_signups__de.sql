@@ -65,6 +65,8 @@ WITH "params" AS (
         "t_is_employee" IS NULL
       ) AND "t_is_employee" = TRUE
     )
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"

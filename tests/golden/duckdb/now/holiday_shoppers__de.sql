@@ -27,8 +27,8 @@ WITH "params" AS (
     NOT "src"."kunde" IS NULL
     AND NOT "src"."bestellt_am" IS NULL
     AND "src"."bestellt_am" <= "params"."as_of"
-    AND "src"."bestellt_am" >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."bestellt_am" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."bestellt_am" >= '2025-11-24 00:00:00.000000+00:00'
+    AND "src"."bestellt_am" < '2026-01-01 00:00:00.000000+00:00'
     AND (
       STRPOS((
         LOWER("src"."gutschein") COLLATE "binary"
@@ -47,7 +47,7 @@ WITH "params" AS (
     NOT "src"."kunde" IS NULL
     AND NOT "src"."bestellt_am" IS NULL
     AND "src"."bestellt_am" <= "params"."as_of"
-    AND "src"."bestellt_am" >= CAST('2026-09-30 23:00:00.000000' AS TIMESTAMP)
+    AND "src"."bestellt_am" >= '2026-09-30 23:00:00.000000+00:00'
     AND "src"."umsatz" < 5
     AND "src"."kanal" COLLATE "binary" <> 'store'
   GROUP BY
@@ -140,6 +140,8 @@ WITH "params" AS (
     )
     AND "c_ads_personalization_granted" = 1
     AND "c_ads_personalization_refused" = 0
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"

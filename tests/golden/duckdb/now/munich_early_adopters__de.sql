@@ -24,7 +24,7 @@ WITH "params" AS (
     "src"."kunden_id" AS "member_id",
     MIN("src"."zeitpunkt") AS "min_session_started_at_1",
     COUNT(*) FILTER(WHERE
-      "src"."zeitpunkt" >= CAST('2026-09-01 00:00:00.000000' AS TIMESTAMP)) AS "n_session_2"
+      "src"."zeitpunkt" >= '2026-09-01 00:00:00.000000+00:00') AS "n_session_2"
   FROM "web"."ereignisse" AS "src"
   CROSS JOIN "params"
   WHERE
@@ -181,7 +181,7 @@ WITH "params" AS (
   FROM "facts"
   WHERE
     NOT "min_session_started_at_1" IS NULL
-    AND "min_session_started_at_1" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
+    AND "min_session_started_at_1" < '2026-01-01 00:00:00.000000+00:00'
     AND "n_session_2" >= 1
     AND NOT (
       (
@@ -193,6 +193,8 @@ WITH "params" AS (
     AND "c_ads_personalization_refused" = 0
     AND "c_email_marketing_granted" = 1
     AND "c_email_marketing_refused" = 0
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"

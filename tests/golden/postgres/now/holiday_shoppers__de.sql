@@ -29,8 +29,8 @@ WITH "params" AS (
           ) > 0
           OR CAST("src"."gutschein" AS TEXT) COLLATE "C" = '50%_off'
         )
-        AND "src"."bestellt_am" >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP)
-        AND "src"."bestellt_am" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."bestellt_am" >= '2025-11-24 00:00:00.000000+00:00'
+        AND "src"."bestellt_am" < '2026-01-01 00:00:00.000000+00:00'
         THEN 1
       END
     ) AS "n_purchase_1",
@@ -38,7 +38,7 @@ WITH "params" AS (
       CASE
         WHEN "src"."umsatz" < 5
         AND CAST("src"."kanal" AS TEXT) COLLATE "C" <> 'store'
-        AND "src"."bestellt_am" >= CAST('2026-09-30 23:00:00.000000' AS TIMESTAMP)
+        AND "src"."bestellt_am" >= '2026-09-30 23:00:00.000000+00:00'
         THEN 1
       END
     ) AS "n_purchase_2"
@@ -48,7 +48,7 @@ WITH "params" AS (
     NOT "src"."kunde" IS NULL
     AND NOT "src"."bestellt_am" IS NULL
     AND "src"."bestellt_am" <= "params"."as_of"
-    AND "src"."bestellt_am" >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."bestellt_am" >= '2025-11-24 00:00:00.000000+00:00'
   GROUP BY
     "src"."kunde"
 ), "consent" AS (
@@ -141,6 +141,8 @@ WITH "params" AS (
     )
     AND "c_ads_personalization_granted" = 1
     AND "c_ads_personalization_refused" = 0
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"

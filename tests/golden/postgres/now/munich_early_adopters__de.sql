@@ -29,7 +29,7 @@ WITH "params" AS (
     COUNT(
       CASE
         WHEN CAST("src"."ereignis" AS TEXT) COLLATE "C" = 'sitzung'
-        AND "src"."zeitpunkt" >= CAST('2026-09-01 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."zeitpunkt" >= '2026-09-01 00:00:00.000000+00:00'
         THEN 1
       END
     ) AS "n_session_2",
@@ -190,7 +190,7 @@ WITH "params" AS (
     CAST(SUBSTRING(LOWER("t_city" COLLATE "und-x-icu") FROM 1 FOR 3) AS TEXT) COLLATE "C" = 'mün'
     AND "t_signup_date" < CAST('2025-01-01' AS DATE)
     AND NOT "min_session_started_at_1" IS NULL
-    AND "min_session_started_at_1" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
+    AND "min_session_started_at_1" < '2026-01-01 00:00:00.000000+00:00'
     AND "n_session_2" >= 1
     AND "n_add_to_cart_3" >= 1
     AND NOT (
@@ -203,6 +203,8 @@ WITH "params" AS (
     AND "c_ads_personalization_refused" = 0
     AND "c_email_marketing_granted" = 1
     AND "c_email_marketing_refused" = 0
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"

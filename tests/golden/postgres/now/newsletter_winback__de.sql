@@ -26,7 +26,7 @@ WITH "params" AS (
     NOT "src"."kunde" IS NULL
     AND NOT "src"."bestellt_am" IS NULL
     AND "src"."bestellt_am" <= "params"."as_of"
-    AND "src"."bestellt_am" >= CAST('2026-06-01 00:00:00.000000' AS TIMESTAMP)
+    AND "src"."bestellt_am" >= '2026-06-01 00:00:00.000000+00:00'
   GROUP BY
     "src"."kunde"
 ), "events_web_ereignisse" AS (
@@ -140,6 +140,8 @@ WITH "params" AS (
     )
     AND "c_email_marketing_granted" = 1
     AND "c_email_marketing_refused" = 0
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"

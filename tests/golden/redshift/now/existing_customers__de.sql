@@ -39,6 +39,8 @@ WITH "params" AS (
   FROM "facts"
   WHERE
     "n_purchase_1" >= 1
+  GROUP BY
+    "member_id"
 )
 SELECT
   "member_id"
