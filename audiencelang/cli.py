@@ -623,6 +623,21 @@ def explain_cmd(audience: str, market: str | None, profile: str, db: str | None,
                              project_dir=project_dir, fmt=fmt))
 
 
+@main.command("docs")
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True,
+              help="Folder to write (replaced whole; only a new or empty folder, or one an earlier `docs` wrote).")
+@click.option("--project", "project_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Project folder [default: found by walking up from the current folder].")
+def docs_cmd(out: Path, project_dir: Path | None) -> None:
+    """Write a static, searchable HTML catalogue of the project's audiences to DIR.
+
+    Open DIR/index.html in a browser (file://, no server). Exit 0 written, 2 usage
+    error (E904 a folder it must not replace, E902 cannot write)."""
+    from audiencelang.review.command import docs_command
+
+    sys.exit(docs_command(project_dir=project_dir, out=out))
+
+
 # --------------------------------------------------------------------------- demo (owner: demo)
 
 from audiencelang.run.demo import demo_cli  # noqa: E402  (imports duckdb only when run)

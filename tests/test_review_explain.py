@@ -168,7 +168,7 @@ def test_explain_unknown_audience_and_unreachable_db(tmp_path: Path) -> None:
 def test_statements_bind_the_id_and_read_only_the_market_columns() -> None:
     project = load_project(EXAMPLES)
     stmts = profile_statements(project.markets["de"])
-    assert [t for t, _ in stmts][0] == "crm.kunden"
+    assert stmts[0][0] == "crm.kunden"
     for _, s in stmts:
         sql = s.sql(dialect="postgres")
         assert "%s" in sql and "*" not in sql

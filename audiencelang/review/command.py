@@ -174,3 +174,25 @@ def explain_command(audience: str, *, market: str | None, profile: str, db: str 
     else:
         sys.stdout.write(render_text(result))
     return EXIT_OK
+
+
+def docs_command(*, project_dir: Path | None, out: Path) -> int:
+    """``audiencelang docs --out DIR``: exit 0 written, 2 usage (no project, E904 a folder it
+    must not replace, E902 the file system refused)."""
+    from audiencelang.project import load_project
+    from audiencelang.review.catalogue import OutputRefused, build_catalogue, write_catalogue
+
+    root = _project_root(project_dir)
+    if root is None:
+        return _usage("E200", f"no audiencelang project found from {(project_dir or Path.cwd()).absolute()}",
+                      "run docs inside a project (a folder with audiencelang.toml, or below one)")
+    project = load_project(root)
+    files = build_catalogue(project)
+    try:
+        write_catalogue(project, files, out)
+    except OutputRefused as exc:
+        return _usage("E904", str(exc), exc.hint)
+    except OSError as exc:
+        return _usage("E902", f"cannot write {out}: {exc.strerror or exc}")
+    sys.stderr.write(f"wrote a catalogue of {len(files) - 1} audience(s) to {out} (open {out / 'index.html'})\n")
+    return EXIT_OK

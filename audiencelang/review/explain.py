@@ -189,7 +189,7 @@ def read_profile(engine: Engine, market: Market, profile: str, *,
     for n, (table, stmt) in enumerate(statements):
         sql = stmt.sql(dialect=engine.dialect)
         params: tuple[object, ...] = (profile,) if n == 0 else (pid,) * len(keys[table])
-        names, rows = engine.fetch_all(sql, audience=audience, market=market.market, params=params)
+        _, rows = engine.fetch_all(sql, audience=audience, market=market.market, params=params)
         typed = types.get(table, {})
         fix = _sqlite_value if engine.dialect == "sqlite" else (lambda v, k: v)
         data[table] = [{c: fix(v, typed.get(c)) for c, v in zip(cols[table], r, strict=True)} for r in rows]
