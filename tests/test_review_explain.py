@@ -24,7 +24,7 @@ from audiencelang.run.execute import run_audience
 EXAMPLES = Path(__file__).parents[1] / "examples"
 SCHEMA = Path(__file__).parents[1] / "docs" / "schemas" / "explain.schema.json"
 AS_OF = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
-PROFILES_PER_MARKET = 90
+PROFILES_PER_MARKET = 60
 
 
 @pytest.fixture(scope="module")
