@@ -597,6 +597,49 @@ def graph_cmd(project_dir: Path | None, fmt: str, output: Path | None) -> None:
     sys.exit(graph_command(project_dir=project_dir, fmt=fmt, output=output))
 
 
+@main.command("explain")
+@click.argument("audience")
+@click.option("--market", "-m", "market", metavar="M",
+              help="Market (optional when the project has one market).")
+@click.option("--profile", "-p", "profile", metavar="ID", required=True,
+              help="The profile id, as the warehouse prints it (compared as text with the id column).")
+@click.option("--db", "db", metavar="PATH_OR_URL", envvar="AUDIENCELANG_DB",
+              help="DuckDB/SQLite file or postgresql://URL, as `run --db` "
+                   "[default: audiencelang.duckdb in the project root; env AUDIENCELANG_DB].")
+@click.option("--as-of", "as_of", metavar="TS",
+              help="Reference time [default: the database's current time].")
+@click.option("--project", "project_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Project folder [default: found by walking up from the current folder].")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: stable, with a version field (docs/schemas/explain.schema.json).")
+def explain_cmd(audience: str, market: str | None, profile: str, db: str | None, as_of: str | None,
+                project_dir: Path | None, fmt: str) -> None:
+    """Why profile ID is in or out of AUDIENCE: every condition with its value, read from the warehouse.
+
+    Reads only that profile's rows (bound parameters, one statement per table). Exit 0
+    explained (member or not), 1 no such profile (E640), the audience does not check, or
+    a database error, 2 usage error."""
+    from audiencelang.review.command import explain_command
+
+    sys.exit(explain_command(audience, market=market, profile=profile, db=db, as_of=as_of,
+                             project_dir=project_dir, fmt=fmt))
+
+
+@main.command("docs")
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True,
+              help="Folder to write (replaced whole; only a new or empty folder, or one an earlier `docs` wrote).")
+@click.option("--project", "project_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Project folder [default: found by walking up from the current folder].")
+def docs_cmd(out: Path, project_dir: Path | None) -> None:
+    """Write a static, searchable HTML catalogue of the project's audiences to DIR.
+
+    Open DIR/index.html in a browser (file://, no server). Exit 0 written, 2 usage
+    error (E904 a folder it must not replace, E902 cannot write)."""
+    from audiencelang.review.command import docs_command
+
+    sys.exit(docs_command(project_dir=project_dir, out=out))
+
+
 # --------------------------------------------------------------------------- demo (owner: demo)
 
 from audiencelang.run.demo import demo_cli  # noqa: E402  (imports duckdb only when run)

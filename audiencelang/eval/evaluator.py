@@ -268,7 +268,7 @@ class _Evaluator:
             f = self._trait(target.value)
             value = self.field_value(self.market.profiles.table, profile, f)
             kind = f.type
-            described = f"{target.value} = {value!r}" if value is not None else f"{target.value} is null"
+            described = f"{target.value} = {_show(value)}" if value is not None else f"{target.value} is null"
         holds = self.test(e, value, kind)
         return ExplanationNode(text, holds, described if explain else None)
 

@@ -118,3 +118,81 @@ def graph_command(*, project_dir: Path | None, fmt: str, output: Path | None) ->
         sys.stderr.write(f"error[E307]: audiences refer to each other in a cycle: {' -> '.join(c)}\n")
     written = _write(render_graph(graph, fmt), output)
     return written or (EXIT_FINDINGS if graph.cycles else EXIT_OK)
+
+
+def explain_command(audience: str, *, market: str | None, profile: str, db: str | None, as_of: str | None,
+                    project_dir: Path | None, fmt: str) -> int:
+    """``audiencelang explain``: exit 0 explained (member or not), 1 the audience does not
+    check in the market, no such profile (E640), a value that does not fit the market
+    schema (E641) or a database error (E6xx), 2 usage."""
+    import json
+
+    from audiencelang.check import check_audience
+    from audiencelang.diagnostics import did_you_mean
+    from audiencelang.project import load_project
+    from audiencelang.review.explain import ExplainError, as_json, explain_profile, render_text
+    from audiencelang.run.engines import RunError, connect
+    from audiencelang.run.execute import parse_as_of
+
+    pinned = None
+    if as_of is not None:
+        try:
+            pinned = parse_as_of(as_of)
+        except ValueError as exc:
+            return _usage("E903", f"invalid --as-of: {exc}")
+    root = _project_root(project_dir)
+    if root is None:
+        return _usage("E200", f"no audiencelang project found from {(project_dir or Path.cwd()).absolute()}",
+                      "run explain inside a project (a folder with audiencelang.toml, or below one)")
+    project = load_project(root)
+    if market is None:
+        if len(project.markets) != 1:
+            return _usage("E910", "which market? give --market M",
+                          f"markets of this project: {', '.join(sorted(project.markets)) or 'none'}")
+        market = next(iter(project.markets))
+    elif market not in project.markets:
+        return _usage("E910", f"unknown market '{market}'", *did_you_mean(market, list(project.markets))[:1])
+    if audience not in project.audiences():
+        return _usage("E610", f"unknown audience '{audience}'",
+                      *did_you_mean(audience, list(project.audiences()))[:1])
+    checked, diags = check_audience(project, audience, market)
+    if checked is None:
+        from audiencelang.report import render_text as render_diags
+
+        sys.stderr.write(render_diags([d for d in diags if d.is_error]))
+        return EXIT_FINDINGS
+    try:
+        with connect(db, project_root=root) as engine:
+            when = pinned if pinned is not None else engine.now()
+            result = explain_profile(checked, engine, profile, when)
+    except (RunError, ExplainError) as exc:
+        d = exc.diagnostic
+        sys.stderr.write(f"error[{d.code}]: {d.message}\n" + "".join(f"  = hint: {h}\n" for h in d.hints))
+        return EXIT_FINDINGS
+    if fmt == "json":
+        sys.stdout.write(json.dumps(as_json(result), indent=2, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(render_text(result))
+    return EXIT_OK
+
+
+def docs_command(*, project_dir: Path | None, out: Path) -> int:
+    """``audiencelang docs --out DIR``: exit 0 written, 2 usage (no project, E904 a folder it
+    must not replace, E902 the file system refused)."""
+    from audiencelang.project import load_project
+    from audiencelang.review.catalogue import OutputRefused, build_catalogue, write_catalogue
+
+    root = _project_root(project_dir)
+    if root is None:
+        return _usage("E200", f"no audiencelang project found from {(project_dir or Path.cwd()).absolute()}",
+                      "run docs inside a project (a folder with audiencelang.toml, or below one)")
+    project = load_project(root)
+    files = build_catalogue(project)
+    try:
+        write_catalogue(project, files, out)
+    except OutputRefused as exc:
+        return _usage("E904", str(exc), exc.hint)
+    except OSError as exc:
+        return _usage("E902", f"cannot write {out}: {exc.strerror or exc}")
+    sys.stderr.write(f"wrote a catalogue of {len(files) - 1} audience(s) to {out} (open {out / 'index.html'})\n")
+    return EXIT_OK

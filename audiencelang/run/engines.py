@@ -33,7 +33,7 @@ import datetime as dt
 import re
 import sqlite3
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -182,11 +182,16 @@ class Engine:
             None, *hints, market=market, audience=audience,
         ))
 
-    def execute(self, sql: str, *, audience: str | None = None, market: str | None = None) -> Rows:
-        """Run one statement; the rows come back in batches from :meth:`Rows.batches`."""
+    def execute(self, sql: str, *, audience: str | None = None, market: str | None = None,
+                params: Sequence[object] = ()) -> Rows:
+        """Run one statement; the rows come back in batches from :meth:`Rows.batches`.
+        ``params`` are bound to the statement's placeholders (``?``, ``%s`` for PostgreSQL)."""
         cursor = self._cursor()
         try:
-            cursor.execute(sql)
+            if params:
+                cursor.execute(sql, tuple(params))
+            else:
+                cursor.execute(sql)
             columns = [str(d[0]) for d in (cursor.description or ())]
         except Exception as exc:
             with contextlib.suppress(Exception):
@@ -195,9 +200,9 @@ class Engine:
             raise self.translate(exc, audience, market) from None
         return Rows(self, cursor, columns, (audience, market))
 
-    def fetch_all(self, sql: str, *, audience: str | None = None,
-                  market: str | None = None) -> tuple[list[str], list[tuple[Any, ...]]]:
-        with self.execute(sql, audience=audience, market=market) as rows:
+    def fetch_all(self, sql: str, *, audience: str | None = None, market: str | None = None,
+                  params: Sequence[object] = ()) -> tuple[list[str], list[tuple[Any, ...]]]:
+        with self.execute(sql, audience=audience, market=market, params=params) as rows:
             out: list[tuple[Any, ...]] = []
             for batch in rows.batches():
                 out.extend(batch)
@@ -350,8 +355,9 @@ class PostgresEngine(Engine):
         with contextlib.suppress(Exception):
             self.connection.rollback()
 
-    def execute(self, sql: str, *, audience: str | None = None, market: str | None = None) -> Rows:
-        rows = super().execute(sql, audience=audience, market=market)
+    def execute(self, sql: str, *, audience: str | None = None, market: str | None = None,
+                params: Sequence[object] = ()) -> Rows:
+        rows = super().execute(sql, audience=audience, market=market, params=params)
         if not rows.columns:
             # A named cursor only knows its columns after the first fetch on some servers.
             rows.columns = [str(d[0]) for d in (rows._cursor.description or ())]

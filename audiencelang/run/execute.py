@@ -40,8 +40,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from audiencelang.diagnostics import Diagnostic, Severity, did_you_mean, error
 from audiencelang.run.columns import check_columns, columns_read
-from audiencelang.run.missing_column import explain_missing_column
 from audiencelang.run.engines import Engine, RunError
+from audiencelang.run.missing_column import explain_missing_column
 from audiencelang.run.output import LOGICAL_TYPES, duckdb_type, open_writer, output_format
 
 if TYPE_CHECKING:
