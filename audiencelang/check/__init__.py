@@ -234,10 +234,7 @@ class _Checker:
             comments = f.comments if f is not None else ()
             text: str | None = None
             if any("audiencelang" in c.text for c in comments):
-                try:
-                    text = self.project.path_of(key).read_text(encoding="utf-8-sig")
-                except (OSError, UnicodeDecodeError):
-                    text = None
+                text = self.project.read_text(key)
             got = parse_suppressions(comments, text)
             self._suppressions[key] = got
         return got
