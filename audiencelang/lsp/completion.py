@@ -73,7 +73,12 @@ def _clause_start(toks: list[Tok]) -> int | None:
     return None
 
 
-def _names(index: ProjectIndex, role: Role, event: str | None, current: str | None) -> list[types.CompletionItem]:
+#: Most audience names offered at once (a project may have thousands).
+MAX_ITEMS = 200
+
+
+def _names(index: ProjectIndex, role: Role, event: str | None, current: str | None,
+           partial: str) -> list[types.CompletionItem]:
     entries: dict[str, catalog.Entry] = {}
     if role is Role.TRAIT:
         entries = catalog.traits(index.markets)
@@ -94,9 +99,10 @@ def _names(index: ProjectIndex, role: Role, event: str | None, current: str | No
             out.append(types.CompletionItem(label=name, kind=_KIND[role], sort_text=f"0{name}",
                                             detail=f"destination · min size {dest.min_size:,} · {consent}"))
     elif role is Role.AUDIENCE_REF:
-        for name in index.audience_names():
-            if name == current:
-                continue
+        names = [n for n in index.audience_names() if n != current]
+        if len(names) > MAX_ITEMS:  # a big project: the closest names; the client asks again as you type
+            names = [n for n in names if n.startswith(partial)] or [n for n in names if partial in n]
+        for name in names[:MAX_ITEMS]:
             found = index.audience(name)
             title = ""
             if found is not None and found[1] is not None and found[1].title is not None:
@@ -110,7 +116,9 @@ def _names(index: ProjectIndex, role: Role, event: str | None, current: str | No
 
 
 def complete(index: ProjectIndex, text: str, offset: int) -> list[types.CompletionItem]:
-    """Completion items at ``offset`` (a code-point offset into ``text``)."""
+    """Completion items at ``offset`` (a code-point offset into ``text``). Audience names are
+    capped at :data:`MAX_ITEMS` (those starting with the word typed so far first): the list
+    is then incomplete (:func:`is_incomplete`) and the client asks again as the user types."""
     toks = tokenize(text[:offset])
     last = toks[-1] if toks else None
     closed_string = last is not None and last.kind == "string" and len(last.text) >= 2 and last.text.endswith('"')
@@ -118,8 +126,9 @@ def complete(index: ProjectIndex, text: str, offset: int) -> list[types.Completi
             and not closed_string:
         return []  # inside a comment, string or number
     cut = offset
+    partial = ""
     if toks and toks[-1].kind == "word" and toks[-1].end == offset:
-        cut = toks[-1].start
+        cut, partial = toks[-1].start, toks[-1].text
         toks = toks[:-1]
     probe = Tok("word", "x", cut, cut)
     classify([*toks, probe])
@@ -136,7 +145,7 @@ def complete(index: ProjectIndex, text: str, offset: int) -> list[types.Completi
             break
     items: list[types.CompletionItem] = []
     if accepted is None or "NAME" in accepted:
-        items += _names(index, probe.role, probe.event, current)
+        items += _names(index, probe.role, probe.event, current, partial)
     if accepted is not None:
         phrases = keyword_phrases()
         seen: set[str] = set()
@@ -148,3 +157,8 @@ def complete(index: ProjectIndex, text: str, offset: int) -> list[types.Completi
                         items.append(types.CompletionItem(label=label, kind=types.CompletionItemKind.Keyword,
                                                           detail="keyword", sort_text=f"1{label}"))
     return items
+
+
+def is_incomplete(index: ProjectIndex) -> bool:
+    """Whether audience completion may have been cut at :data:`MAX_ITEMS`."""
+    return len(index.defined_in) > MAX_ITEMS
