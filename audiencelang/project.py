@@ -329,6 +329,11 @@ class Project:
                 out.setdefault(aud.name.value, (key, aud))
         return out
 
+    def audience_names(self) -> set[str]:
+        """Every audience name the project defines (the candidates of 'did you mean' hints;
+        the language server checks part of a project but knows every name)."""
+        return set(self._audiences)
+
     def audiences(self) -> dict[str, tuple[str, ast.Audience]]:
         """Audience name → (file key, node), in file order. On a duplicate name the first
         one (by file key, then position) is kept; reporting duplicates is the checker's job."""

@@ -24,8 +24,8 @@ except ImportError:  # pragma: no cover - the dev extra brings it
     if os.environ.get("AUDIENCELANG_REQUIRE_ENGINES"):
         raise
     pytest.skip("pytest-lsp (dev extra) and pygls (lsp extra) are not installed", allow_module_level=True)
-from lsprotocol import types  # noqa: E402
-from pytest_lsp import ClientServerConfig, LanguageClient  # noqa: E402
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"

@@ -101,6 +101,9 @@ class _View(Project):
         self.__dict__["_loaded_files"] = (files, syntax)
         self.__dict__["targets"] = tuple(sorted(set(targets)))
 
+    def audience_names(self) -> set[str]:
+        return set(self._index.defined_in)
+
     def read_text(self, key: str) -> str | None:
         state = self._index.files.get(key)
         return state.text if state is not None else super().read_text(key)
@@ -256,16 +259,30 @@ class ProjectIndex:
             self._load_markets()
 
     def affected(self, key: str, before: FileState | None) -> set[str]:
-        """Files whose diagnostics an edit of ``key`` can change."""
+        """Files whose diagnostics an edit of ``key`` can change.
+
+        Another file's findings depend on this one only through names: which audiences
+        exist (E305 in files referring to them), where a duplicate is first defined (E306)
+        and reference cycles (E307). So an edit that keeps the file's audience names and
+        references re-checks the file alone; otherwise the files referring to an added or
+        removed name, the other definers of its names, and the files on cycles through it."""
         state = self.files.get(key)
-        names = {n for n, _ in state.defs} if state is not None else set()
-        if before is not None:
-            names |= {n for n, _ in before.defs}
+        new_defs = {n for n, _ in state.defs} if state is not None else set()
+        old_defs = {n for n, _ in before.defs} if before is not None else set()
+        new_refs = {n for n, _ in state.refs} if state is not None else set()
+        old_refs = {n for n, _ in before.refs} if before is not None else set()
         out = {key} if state is not None else set()
-        for n in names:
+        changed = new_defs ^ old_defs
+        if (state is None or state.file is None) != (before is None or before.file is None):
+            changed = new_defs | old_defs  # a file that stops (or starts) parsing defines nothing (again)
+        for n in changed:
             out |= self.referenced_from.get(n, set())
             out |= self.defined_in.get(n, set())
-        out |= self._cycle_files(names, before)
+        for n in new_defs | old_defs:
+            if len(self.defined_in.get(n, ())) > 1:  # E306 names where the first one is
+                out |= self.defined_in[n]
+        if changed or new_refs != old_refs:
+            out |= self._cycle_files(new_defs | old_defs, before)
         return out
 
     def _refs_of(self, name: str) -> set[str]:
@@ -276,21 +293,22 @@ class ProjectIndex:
 
     def _cycle_files(self, names: set[str], before: FileState | None) -> set[str]:
         """Files of audiences on a reference cycle through ``names`` (now, or before the edit:
-        a broken cycle must lose its errors)."""
+        a broken cycle must lose its errors). A cycle member is reachable from the references
+        of ``names`` (old or new) and reaches ``names``."""
         if not names:
             return set()
-        # forward: audiences reachable from `names`; backward: audiences that reach them
-        old_refs = {n for n, _ in before.refs} if before is not None else set()
-        fwd: set[str] = set()
-        todo = list(names) + list(old_refs)
+        start: set[str] = set()
+        for n in names:
+            start |= self._refs_of(n)
+        if before is not None:
+            start |= {n for n, _ in before.refs}
+        fwd = set(start)
+        todo = list(start)
         while todo:
-            n = todo.pop()
-            for r in self._refs_of(n):
+            for r in self._refs_of(todo.pop()):
                 if r not in fwd:
                     fwd.add(r)
                     todo.append(r)
-        if not fwd & names and not old_refs:
-            return set()
         back: set[str] = set()
         todo = list(names)
         while todo:
@@ -301,6 +319,8 @@ class ProjectIndex:
                         back.add(d)
                         todo.append(d)
         on_cycle = fwd & back
+        if on_cycle:
+            on_cycle |= names & fwd
         return {k for n in on_cycle for k in self.defined_in.get(n, ())}
 
     # ------------------------------------------------------------------ checking
