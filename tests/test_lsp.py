@@ -170,7 +170,12 @@ async def test_completion_by_context(client: LanguageClient, project: Path) -> N
     assert traits["age"].detail == "trait · integer · de, fr, us"
     assert traits["loyalty_tier"].detail == "trait · string · de, us · missing in fr"
     assert {"performed", "not", "has consent", "in audience", "count"} <= set(traits)  # keywords that fit
-    assert "include" not in traits and "title" not in traits
+    assert "include" not in traits and "title" not in traits and "in" not in traits  # and only those
+    after_trait = await _complete(client, uri, text, "include age ")
+    assert {"in", "not in", "between", "is null", "starts with"} <= set(after_trait)
+    assert "in audience" not in after_trait and "age" not in after_trait
+    after_event = await _complete(client, uri, text, "include performed purchase ")
+    assert {"at least", "exactly", "where", "in last", "and"} <= set(after_event)
     events = await _complete(client, uri, text, "exclude performed ")
     assert set(events) == {"add_to_cart", "page_view", "purchase", "session"}
     props = await _complete(client, uri, text, "purchase where ")
@@ -187,6 +192,7 @@ async def test_completion_by_context(client: LanguageClient, project: Path) -> N
     assert {"days", "weeks"} <= set(await _complete(client, uri, text, "in last 3 "))
     clause = await _complete(client, uri, text, "in last 3 days\n  ")
     assert {"include", "exclude", "require consent", "activate", "min size", "title"} <= set(clause)
+    assert "min" not in clause and "require" not in clause
 
 
 async def test_completion_and_hover_in_a_file_with_syntax_errors(client: LanguageClient, project: Path) -> None:

@@ -11,7 +11,11 @@ out rather than guessed.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+from lark import Token
 from lark.exceptions import LarkError
+from lark.parsers.lalr_interactive_parser import InteractiveParser
 from lsprotocol import types
 
 from audiencelang.syntax import build_parser
@@ -33,20 +37,53 @@ _KIND = {
     Role.UNIT: types.CompletionItemKind.Unit,
 }
 
-#: Keywords that only make sense followed by another: offered as the phrase.
+#: Keywords offered with the words that follow them; each phrase is offered only where the
+#: grammar accepts all of its words (``in audience`` in an expression, not after a trait).
 _PHRASES = {"in": ["in", "in audience", "in last"], "has": ["has consent"], "require": ["require consent"],
-            "min": ["min", "min size"], "is": ["is null", "is not null"], "ignoring": ["ignoring case"]}
+            "min": ["min", "min size"], "is": ["is null", "is not null"], "ignoring": ["ignoring case"],
+            "not": ["not", "not in"]}
 
 
-def _accepted(text: str) -> set[str] | None:
-    """Terminals Lark accepts after ``text`` (``None`` when ``text`` does not parse)."""
+def _parser_at(text: str) -> InteractiveParser | None:
+    """Lark's interactive parser after ``text`` (``None`` when ``text`` does not parse)."""
     try:
-        ip = build_parser().parse_interactive(text)
+        ip: InteractiveParser = build_parser().parse_interactive(text)
         ip.exhaust_lexer()
-        accepts: set[str] = ip.accepts()  # type: ignore[no-untyped-call]
-        return accepts
+        return ip
     except LarkError:
         return None
+
+
+def _accepts(ip: InteractiveParser) -> set[str]:
+    got: set[str] = ip.accepts()  # type: ignore[no-untyped-call]
+    return got
+
+
+@lru_cache(maxsize=1)
+def _terminal_of_word() -> dict[str, str]:
+    return {words[0]: term for term, words in keyword_phrases().items() if len(words) == 1}
+
+
+def _phrase_fits(ip: InteractiveParser, term: str, label: str, alternatives: list[str]) -> bool:
+    """Whether the grammar accepts ``label``, a phrase of :data:`_PHRASES` whose first word is
+    the accepted terminal ``term``: every further word in turn; a bare keyword only when
+    something other than the next words of its ``alternatives`` may follow it."""
+    words = label.split()
+    terminals = _terminal_of_word()
+    ip = ip.copy()  # type: ignore[no-untyped-call]
+    try:
+        ip.feed_token(Token(term, words[0]))
+        for w in words[1:]:
+            nxt = terminals.get(w)
+            if nxt is None or nxt not in _accepts(ip):
+                return False
+            ip.feed_token(Token(nxt, w))
+        if len(words) == 1:
+            followers = {terminals.get(a.split()[1]) for a in alternatives if len(a.split()) > 1}
+            return bool(_accepts(ip) - followers)
+    except LarkError:
+        return False
+    return True
 
 
 def _block_start(toks: list[Tok]) -> int:
@@ -132,11 +169,12 @@ def complete(index: ProjectIndex, text: str, offset: int) -> list[types.Completi
         toks = toks[:-1]
     probe = Tok("word", "x", cut, cut)
     classify([*toks, probe])
-    accepted = _accepted(text[_block_start(toks):cut])
-    if accepted is None:  # an error earlier in the block: try from the clause the cursor is in
+    ip = _parser_at(text[_block_start(toks):cut])
+    if ip is None:  # an error earlier in the block: try from the clause the cursor is in
         clause = _clause_start(toks)
         if clause is not None:
-            accepted = _accepted("audience _ {\n" + text[clause:cut])
+            ip = _parser_at("audience _ {\n" + text[clause:cut])
+    accepted = _accepts(ip) if ip is not None else None
     current = None
     words = [t for t in toks if t.kind == "word"]
     for i in range(len(words) - 1, 0, -1):
@@ -146,13 +184,14 @@ def complete(index: ProjectIndex, text: str, offset: int) -> list[types.Completi
     items: list[types.CompletionItem] = []
     if accepted is None or "NAME" in accepted:
         items += _names(index, probe.role, probe.event, current, partial)
-    if accepted is not None:
+    if ip is not None and accepted is not None:
         phrases = keyword_phrases()
         seen: set[str] = set()
         for term in sorted(accepted):
             for word in phrases.get(term, []):
-                for label in _PHRASES.get(word, [word]):
-                    if label not in seen:
+                alternatives = _PHRASES.get(word)
+                for label in alternatives or [word]:
+                    if label not in seen and (alternatives is None or _phrase_fits(ip, term, label, alternatives)):
                         seen.add(label)
                         items.append(types.CompletionItem(label=label, kind=types.CompletionItemKind.Keyword,
                                                           detail="keyword", sort_text=f"1{label}"))

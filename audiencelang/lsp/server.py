@@ -193,7 +193,7 @@ def _initialize(ls: AudienceServer, params: types.InitializeParams) -> None:
 def _initialized(ls: AudienceServer, params: types.InitializedParams) -> None:
     root = ls.workspace.root_path
     if root:  # load the workspace's project now, not on the first keystroke
-        ls.index_for(Path(root) / CONFIG_FILE)
+        ls.index_for(Path(root))
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
