@@ -46,6 +46,7 @@ class AudienceServer(LanguageServer):
         self.published: dict[str, bool] = {}  # uri -> has findings
         self.problem_uris: dict[ProjectIndex, set[str]] = {}
         self.timer: asyncio.TimerHandle | None = None
+        self.shown: set[tuple[ProjectIndex, Diagnostic]] = set()
 
     # ------------------------------------------------------------------ projects
 
@@ -84,6 +85,9 @@ class AudienceServer(LanguageServer):
             path = d.span.path if d.span is not None else None
             target = index.project.path_of(path) if path else None
             if target is None or not target.is_file():
+                if (index, d) in self.shown:
+                    continue  # said once; market edits republish the problems on every keystroke
+                self.shown.add((index, d))
                 self.window_show_message(types.ShowMessageParams(
                     type=types.MessageType.Warning if not d.is_error else types.MessageType.Error,
                     message=f"audiencelang: {d.code} {d.message}" + "".join(f" ({h})" for h in d.hints)))
