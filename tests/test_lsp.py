@@ -351,3 +351,21 @@ async def test_an_unreadable_project_is_reported_and_the_server_keeps_running(
     await _diagnostics(broken_client, uri2, lambda ds: bool(ds))
     items = await _complete(broken_client, uri2, "audience b {\n  title \n}\n", "title ")
     assert items == {}  # a string goes there: nothing to offer, and no error either
+
+
+async def test_files_changed_on_disk_are_read_again(client: LanguageClient, project: Path) -> None:
+    user = project / "audiences" / "watch_user.aud"
+    user.write_text('audience watch_user {\n  title "W"\n  owner "me@example.com"\n  description "D"\n'
+                    '  include in audience watch_base\n}\n')
+    uri = _open(client, user)
+    await _diagnostics(client, uri, lambda ds: [d.code for d in ds] == ["E305"])
+    base = project / "audiences" / "watch_base.aud"  # written by another program, never opened
+    base.write_text('audience watch_base {\n  title "B"\n  owner "me@example.com"\n  description "D"\n'
+                    '  include age > 30\n}\n')
+    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
+        types.FileEvent(uri=base.as_uri(), type=types.FileChangeType.Created)]))
+    await _diagnostics(client, uri, lambda ds: not ds)
+    base.unlink()
+    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
+        types.FileEvent(uri=base.as_uri(), type=types.FileChangeType.Deleted)]))
+    await _diagnostics(client, uri, lambda ds: [d.code for d in ds] == ["E305"])

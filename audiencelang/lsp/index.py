@@ -249,6 +249,21 @@ class ProjectIndex:
                 return self.affected(key, before) - {key}
             return self.set_text(key, text)
 
+    def disk_changed(self, key: str) -> set[str]:
+        """An audience file changed on disk (created, changed, deleted: a `git pull`). Open
+        files keep their editor text. Returns the file keys to re-check."""
+        with self.lock:
+            state = self.files.get(key)
+            if state is not None and state.text is not None:
+                return set()
+            before = self._forget(key)
+            text = self.project.read_text(key)
+            if text is None:
+                return self.affected(key, before) - {key}
+            result = parse(text, path=key)
+            self._store(FileState(key, None, result.file, list(result.diagnostics)))
+            return self.affected(key, before)
+
     def set_market_text(self, key: str, text: str | None) -> None:
         """Take new (unsaved) text for a market file (``None``: back to the disk's)."""
         with self.lock:

@@ -6,7 +6,9 @@ Wiring only: each protocol request is answered by one module of this package
 by walking up from the opened file (as the CLI does) and loaded once. Edits of
 audience files are re-checked after a short pause (``debounce_ms``, 50 by
 default, an ``initializationOptions`` key); edits of market files take effect
-as they are typed; the project config is reloaded when it is saved.
+as they are typed; the project config is reloaded when it is saved; files
+changed on disk by other programs are read again when the client reports them
+(``workspace/didChangeWatchedFiles``, registered when the client allows).
 """
 
 from __future__ import annotations
@@ -198,6 +200,33 @@ def _initialized(ls: AudienceServer, params: types.InitializedParams) -> None:
     root = ls.workspace.root_path
     if root:  # load the workspace's project now, not on the first keystroke
         ls.index_for(Path(root))
+    watched = ls.client_capabilities.workspace and ls.client_capabilities.workspace.did_change_watched_files
+    if watched and watched.dynamic_registration:
+        ls.client_register_capability(types.RegistrationParams(registrations=[types.Registration(
+            id="audiencelang-files", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+            register_options=types.DidChangeWatchedFilesRegistrationOptions(watchers=[
+                types.FileSystemWatcher(glob_pattern=g)
+                for g in ("**/*.aud", "**/*.yaml", "**/*.yml", f"**/{CONFIG_FILE}", f"**/{PYPROJECT_FILE}")]))]))
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+def _watched(ls: AudienceServer, params: types.DidChangeWatchedFilesParams) -> None:
+    """Files changed on disk (another program, a `git pull`): audience files are re-read,
+    market files and the config reload the project."""
+    open_uris = set(ls.workspace.text_documents)
+    for change in params.changes:
+        where = ls.located(change.uri)
+        if where is None:
+            continue
+        index, key = where
+        if Path(key).name in (CONFIG_FILE, PYPROJECT_FILE) or (
+                key.endswith((".yaml", ".yml")) and change.uri not in open_uris):
+            index.load()
+            ls.publish_problems(index)
+            ls.recheck_published.add(index)
+            ls.schedule(index, set())
+        elif index.is_audience_file(key):
+            ls.schedule(index, index.disk_changed(key))
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
