@@ -57,7 +57,7 @@ def index() -> ProjectIndex:
 _PIECES = st.sampled_from([
     "audience", "a", "{", "}", "include", "exclude", "performed", "purchase", "where", "channel", "=",
     '"x"', '"unterminated', "and", "or", "not", "(", ")", "in", "audience", "last", "7", "days", "count",
-    "sum", ".", "revenue", "consent", "require", ",", "activate", "meta_ads", "#", "\n", " ", "é", "𝔸",
+    "sum", ".", "revenue", "consent", "require", ",", "activate", "meta_ads", "#", "\n", " ", "\u00e9", "\U0001d538",  # outside ASCII; the second outside the BMP (UTF-16 pairs)
     "2026-01-01", "at", "least", "times", "between", "min", "size", "title", "-", "[", "]",
 ])
 
