@@ -71,3 +71,21 @@ def test_no_text_or_position_breaks_the_features(index: ProjectIndex, pieces: li
     hover.hover(index, text, offset)
     data = tokens.semantic_tokens(text).data
     assert len(data) % 5 == 0 and all(x >= 0 for x in data)
+
+
+def test_positions_count_utf16_units_as_the_protocol_does(index: ProjectIndex) -> None:
+    from lsprotocol import types
+
+    from audiencelang.lsp.convert import offset_at, position_at, to_lsp
+
+    text = 'audience a {\n  title "\U0001d538\u00e9"\n  include country = "\U0001d538" and countri = "x"\n}\n'
+    for o in range(len(text) + 1):
+        assert offset_at(text, position_at(text, o)) == o
+    key = "audiences/utf16.aud"
+    index.set_text(key, text)
+    (d,) = [x for x in index.check([key])[key] if x.code == "E301"]
+    got = to_lsp(d, text).range
+    line = text.split("\n")[2]
+    col16 = len(line[: line.index("countri")].encode("utf-16-le")) // 2
+    assert got.start == types.Position(line=2, character=col16) and col16 == line.index("countri") + 1
+    assert got.end.character - got.start.character == len("countri")
