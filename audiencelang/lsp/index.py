@@ -360,7 +360,7 @@ class ProjectIndex:
                 for n, _ in self.files[k].refs:
                     need |= self.defined_in.get(n, set())
             view = _View(self, need, targets)
-            report = check_project(view, paths=sorted(targets))
+            report = check_project(view)  # the view's targets: the files to report on
             out: dict[str, list[Diagnostic]] = {k: [] for k in targets}
             for d in report.diagnostics:
                 p = d.span.path if d.span is not None else None
