@@ -24,7 +24,7 @@ help:
 $(BIN)/audiencelang: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev,engines]'
+	$(PY) -m pip install -q -e '.[dev,engines,lsp]'
 	touch $@
 
 setup: $(BIN)/audiencelang
@@ -48,7 +48,7 @@ test-fast: setup
 	$(BIN)/pytest -q -n 2 -m 'not slow and not spark'
 
 bench: setup
-	$(PY) -m pip install -q -e '.[dev,engines,bench]'
+	$(PY) -m pip install -q -e '.[dev,engines,lsp,bench]'
 	$(PY) bench/run.py
 
 lint: setup

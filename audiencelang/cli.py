@@ -402,6 +402,22 @@ def check_cmd(paths: tuple[Path, ...], project_dir: Path | None, fmt: str, outpu
     sys.exit(EXIT_FINDINGS if report.fails(fail_on) else EXIT_CLEAN)
 
 
+@main.command("lsp")
+@click.option("--stdio", is_flag=True, help="Talk over stdin/stdout (the default; editors may pass it).")
+def lsp_cmd(stdio: bool) -> None:
+    """Run the language server for editors (over stdio): diagnostics as you type,
+    completion, hover, go to definition, references, rename, formatting, quick fixes.
+    Needs the 'lsp' extra. Setup per editor: docs/editors.md."""
+    try:
+        from audiencelang.lsp.server import serve
+    except ImportError as exc:
+        if (exc.name or "").split(".")[0] not in ("pygls", "lsprotocol", "cattrs", "attrs"):
+            raise
+        fail(f"the language server needs the 'lsp' extra ({exc.name} is not installed)", "E922",
+             "pip install 'audiencelang[lsp]'")
+    serve()
+
+
 @main.command("rule")
 @click.argument("code", required=False)
 @click.option("--all", "show_all", is_flag=True, help="List every rule and error code.")

@@ -188,6 +188,19 @@ class Project:
         """The filesystem path of a file key."""
         return self.root / key
 
+    def read_text(self, key: str) -> str | None:
+        """The current text of a file of the project (``None`` when it cannot be read).
+
+        Editors override this (and :meth:`load_market_file`) to serve unsaved text."""
+        try:
+            return self.path_of(key).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def load_market_file(self, path: Path, key: str) -> tuple[Market | None, list[Diagnostic]]:
+        """Load one market file (a hook: the language server loads unsaved text instead)."""
+        return load_market(path, display=key)
+
     @cached_property
     def _market_files(self) -> tuple[list[Path], list[str]]:
         return _expand(self.root, self.config.markets, MARKET_SUFFIXES)
@@ -244,7 +257,7 @@ class Project:
         diags.extend(self._unmatched("markets", empty, ProjectConfig().markets))
         for f in files:
             key = self.key_of(f)
-            market, found = load_market(f, display=key)
+            market, found = self.load_market_file(f, key)
             diags.extend(found)
             if market is None:
                 continue
@@ -328,6 +341,11 @@ class Project:
             for aud in file.audiences:
                 out.setdefault(aud.name.value, (key, aud))
         return out
+
+    def audience_names(self) -> set[str]:
+        """Every audience name the project defines (the candidates of 'did you mean' hints;
+        the language server checks part of a project but knows every name)."""
+        return set(self._audiences)
 
     def audiences(self) -> dict[str, tuple[str, ast.Audience]]:
         """Audience name → (file key, node), in file order. On a duplicate name the first

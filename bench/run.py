@@ -36,7 +36,7 @@ if __package__ in (None, ""):  # `python bench/run.py`: make `bench` importable
 
 from bench.common import BENCH, DATA, DOCS_IMG, REPO, NotReady
 
-SECTIONS = ["verify", "compiler", "sql", "growth", "postgres"]
+SECTIONS = ["verify", "compiler", "sql", "growth", "postgres", "lsp"]
 
 
 # --------------------------------------------------------------------------- machine
@@ -118,6 +118,10 @@ def run_section(name: str, quick: bool, only_case: str | None) -> dict[str, Any]
 
             db, _info = sqlbench.ensure_db(100_000, 20)
             res = pgbench.run(quick, db)
+        elif name == "lsp":
+            from bench import lsp
+
+            res = lsp.run(1000 if quick else 5000, 10 if quick else 30)
         else:
             raise SystemExit(f"unknown section {name!r}; one of {', '.join(SECTIONS)}")
         res = {"status": "measured", **res}
@@ -321,6 +325,12 @@ def render(results: dict[str, Any]) -> str:
         out.append(f"data load: {p['load_seconds']:.1f} s")
     elif p:
         out.append(f"\n## PostgreSQL\nnot measured yet: {p.get('reason')}")
+    ls = sec.get("lsp")
+    if ls and ls.get("status") == "measured":
+        from bench import lsp
+
+        out.append("\n## Language server latency (bench/lsp.py)")
+        out.append(lsp.render(ls))
     took = {k: round(v.get("section_seconds", 0), 1) for k, v in sec.items()}
     out.append(f"\nsection wall times (s): {took}")
     for k, v in sec.items():

@@ -151,14 +151,17 @@ class _Checker:
         if self._analysed:
             return
         self._analysed = True
+        unknown: dict[str, tuple[str, ...]] = {}
         for d in self.all:
             d.facts = audience_facts(d.aud, self.lint, self.naming, self.owner_re)
             d.own.extend(d.facts.diagnostics)
             self._activation(d)
             for ref in d.facts.refs:
                 if ref.value not in self.defs:
-                    d.own.append(error("E305", f"unknown audience '{ref.value}'", ref.span,
-                                       *did_you_mean(ref.value, self.defs.keys() | set()),
+                    hints = unknown.get(ref.value)
+                    if hints is None:  # once per name: many files may refer to one missing audience
+                        hints = unknown[ref.value] = did_you_mean(ref.value, self.project.audience_names())
+                    d.own.append(error("E305", f"unknown audience '{ref.value}'", ref.span, *hints,
                                        audience=d.aud.name.value))
         self._cycles()
         found = audience_findings([(d.key, d.aud, [r.value for r in d.facts.refs] if d.facts is not None else [])
