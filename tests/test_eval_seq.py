@@ -319,7 +319,7 @@ def test_explain_names_the_occurrences_that_formed_a_sequence() -> None:
     e = explain(include("performed add_to_cart then purchase within 1 hour"), data, 1, AS_OF)
     assert e.member
     seq = e.include
-    assert seq.detail == "formed by 2024-06-12T12:00:00Z, then 2024-06-12T12:20:00Z"
+    assert seq.detail == "formed by add_to_cart at 2024-06-12T12:00:00Z, then purchase at 2024-06-12T12:20:00Z"
     assert [(k.text, k.holds, k.detail) for k in seq.children] == [
         ("add_to_cart", True, "at 2024-06-12T12:00:00Z"),
         ("then purchase within 1 hour", True, "at 2024-06-12T12:20:00Z"),
@@ -334,11 +334,11 @@ def test_explain_shows_the_wait_of_an_absent_step() -> None:
     wait = e.include.children[-1]
     assert (wait.text, wait.holds) == ("then not purchase within 1 day", True)
     assert wait.detail == "none from 2024-06-12T12:00:00Z to 2024-06-13T12:00:00Z"
-    assert e.include.detail == ("wait started by the occurrence at 2024-06-12T12:00:00Z passed "
-                                "with nothing following")
+    assert e.include.detail == ("add_to_cart at 2024-06-12T12:00:00Z, then no purchase "
+                                "up to 2024-06-13T12:00:00Z")
     data["shop.bestellungen"] = [buy(1, T0 + H)]
     e = explain(include(ABANDON), data, 1, AS_OF)
-    assert not e.member
+    assert not e.member and e.include.detail == "not formed"
     assert e.include.children[-1].detail == "purchase at 2024-06-12T13:00:00Z follows 2024-06-12T12:00:00Z"
     e = explain(include(ABANDON), data, 1, T0 + H - US)  # the wait is not over yet
     assert e.include.children[-1].detail == "the wait after 2024-06-12T12:00:00Z ends at 2024-06-13T12:00:00Z, after as_of"
@@ -367,3 +367,15 @@ def test_explain_first_last_and_edge_values() -> None:
 def test_forms_the_checker_rejects_are_evaluation_errors(expr: str) -> None:
     with pytest.raises(EvaluationError):
         run(expr, 1, [cart(1, T0)])
+
+
+def test_explain_says_which_step_did_not_follow() -> None:
+    data: dict[str, Any] = {"crm.kunden": [person(1)], "web.ereignisse": [cart(1, T0)],
+                            "shop.bestellungen": [buy(1, T0 - H)]}
+    e = explain(include("performed add_to_cart then purchase"), data, 1, AS_OF)
+    assert not e.member and e.include.detail == "not formed"
+    assert [(k.holds, k.detail) for k in e.include.children] == [
+        (True, "at 2024-06-12T12:00:00Z"), (False, "no occurrence that follows the step before in time")]
+    data["shop.bestellungen"] = []
+    e = explain(include("performed add_to_cart then purchase"), data, 1, AS_OF)
+    assert e.include.children[-1].detail == "no occurrence"

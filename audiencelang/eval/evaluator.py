@@ -457,12 +457,13 @@ class _Evaluator:
             else:
                 why = f"none from {start} to {_when(m.wait_end)}"
             kids.append(ExplanationNode(format_step(last), m.holds, why))
-        if m.holds:
-            detail = "formed by " + ", then ".join(_when(t) for t in m.chain)
-            if last.absent:
-                detail = f"wait started by the occurrence at {_when(m.chain[-1])} passed with nothing following"
+        formed = ", then ".join(f"{s.event.value} at {_when(t)}" for s, t in zip(positive, m.chain, strict=False))
+        if not m.holds:
+            detail = "not formed"
+        elif last.absent and m.wait_end is not None:
+            detail = f"{formed}, then no {last.event.value} up to {_when(m.wait_end)}"
         else:
-            detail = "no such sequence"
+            detail = f"formed by {formed}"
         return ExplanationNode(text, m.holds, detail, tuple(kids))
 
     def first_last(self, e: ast.FirstLastPerformed, profile: Row, text: str, explain: bool) -> ExplanationNode:
