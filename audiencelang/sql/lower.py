@@ -612,7 +612,7 @@ def _refuse_not_yet_compiled(checked: CheckedAudience) -> None:
             if form is not None:
                 raise LoweringError(error(
                     "E507", f"{form} cannot be compiled to SQL yet", node.span,
-                    "the reference evaluator (audiencelang explain / audiencelang.eval) already "
+                    "check accepts it and the reference evaluator (audiencelang.eval) already "
                     "computes it; SQL for it is coming",
                     market=checked.market.market, audience=checked.name))
 
