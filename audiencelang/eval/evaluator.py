@@ -431,6 +431,8 @@ class _Evaluator:
             if last.within is None:
                 raise EvaluationError("an absent step needs 'within'")
             wait = unit_delta(last.within)
+            if wait is None:  # pragma: no cover - the parser bounds durations to 100 years
+                raise EvaluationError("a 'within' is too long")
             # the absent step looks past the window: every occurrence up to as_of
             absent = [t for t, _ in self._timed(last.event.value, last.where, None, pid)]
             m = match_sequence(times, within, self.as_of, absent, wait)
