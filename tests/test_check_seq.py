@@ -147,3 +147,62 @@ def test_rule_examples_give_their_code(tmp_path: Path, code: str) -> None:
     good = rule.good.removeprefix("include ").replace("add_to_cart", "purchase").replace("page_view", "purchase")
     assert code in [c for c, *_ in diags(tmp_path / "bad", bad)]
     assert diags(tmp_path / "good", good) == []
+
+
+SPEC_MARKET = """\
+market: shop
+profiles:
+  table: crm.people
+  id: person_id
+  traits:
+    signup_date: {column: signup_date, type: date}
+events:
+  view_item:            {table: web.events, user: person_id, time: ts, where: {column: kind, equals: "view"},
+                         properties: {category: {column: category, type: string}}}
+  add_to_cart:          {table: web.events, user: person_id, time: ts, where: {column: kind, equals: "cart"}}
+  purchase:             {table: shop.orders, user: person_id, time: ordered_at,
+                         properties: {channel: {column: channel, type: string}}}
+  app_open:             {table: app.opens, user: person_id, time: ts}
+  subscription_changed: {table: billing.changes, user: person_id, time: changed_at,
+                         properties: {plan: {column: plan, type: string}}}
+"""
+
+
+def test_the_spec_examples_check_clean_and_evaluate(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from audiencelang.check import check_audience, check_project
+    from audiencelang.eval import evaluate
+    from audiencelang.project import load_project
+    from tests.test_parse_seq import spec_examples
+
+    (tmp_path / "markets").mkdir()
+    (tmp_path / "markets" / "shop.yaml").write_text(SPEC_MARKET)
+    (tmp_path / "audiencelang.toml").write_text('audiences = ["audiences"]\nmarkets = ["markets"]\n')
+    (tmp_path / "audiences").mkdir()
+    lines = spec_examples()
+    text = "".join(f'audience spec_{i} {{\n  {META_LINES}\n  include {line}\n}}\n' for i, line in enumerate(lines))
+    (tmp_path / "audiences" / "spec.aud").write_text(text)
+    project = load_project(tmp_path)
+    assert check_project(project).diagnostics == ()
+    as_of = dt.datetime(2024, 6, 15, tzinfo=dt.UTC)
+    t = as_of - dt.timedelta(days=2)
+    data = {
+        "crm.people": [{"person_id": 1, "signup_date": dt.date(2020, 1, 1)}],
+        "web.events": [{"person_id": 1, "kind": "view", "ts": t, "category": "shoes"},
+                       {"person_id": 1, "kind": "cart", "ts": t + dt.timedelta(minutes=10)}],
+        "shop.orders": [{"person_id": 1, "ordered_at": t + dt.timedelta(minutes=20), "channel": "app"}],
+        "app.opens": [{"person_id": 1, "ts": t - dt.timedelta(days=d)} for d in range(5)],
+        "billing.changes": [{"person_id": 1, "changed_at": t, "plan": "pro"}],
+    }
+    got = []
+    for i in range(len(lines)):
+        checked, diags = check_audience(project, f"spec_{i}", "shop")
+        assert checked is not None, diags
+        got.append(bool(evaluate(checked, data, as_of=as_of)))
+    # sequence, 3-step funnel, abandonment (bought 10 min later), first purchase recent, last not lapsed,
+    # no purchase older than a year, signed up 4 years ago, 5 distinct days, plan pro, first channel app
+    assert got == [True, True, False, True, False, False, True, True, True, True]
+
+
+META_LINES = 'owner "t@example.com"\n  description "spec §8"'
