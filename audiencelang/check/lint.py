@@ -61,7 +61,13 @@ def _window_key(w: ast.Window | None) -> Key:
         return ("last", w.amount, w.unit)
     if isinstance(w, ast.BetweenWindow):
         return ("between", _lit_key(w.start), _lit_key(w.end))
+    if isinstance(w, ast.AgoWindow):
+        return ("ago", w.amount, w.unit)
     return ("since", _lit_key(w.start))
+
+
+def _count_key(c: ast.Count | None) -> Key:
+    return (c.op, c.n, c.distinct_days) if c is not None else ("at_least", 1, False)
 
 
 @dataclass
@@ -110,12 +116,27 @@ class _Walker:
             return ("not", self.expr(e.operand))
         if isinstance(e, ast.Performed):
             where = self.expr(e.where) if e.where is not None else ()
-            count = (e.count.op, e.count.n) if e.count is not None else ("at_least", 1)
             if e.count is not None and e.count.op == "at_least" and e.count.n <= 0:
-                self.emit("L003", Severity.WARNING,
-                          f"'performed {e.event.value} at least {e.count.n} times' is always true",
-                          e.count.span, "every profile performed it at least 0 times; did you mean 'at least 1 time'?")
-            return ("performed", e.event.value, where, count, _window_key(e.window))
+                if e.count.distinct_days:
+                    self.emit("L003", Severity.WARNING,
+                              f"'performed {e.event.value} on at least {e.count.n} distinct days' is always true",
+                              e.count.span, "every profile performed it on at least 0 days; "
+                              "did you mean 'on at least 1 distinct day'?")
+                else:
+                    self.emit("L003", Severity.WARNING,
+                              f"'performed {e.event.value} at least {e.count.n} times' is always true",
+                              e.count.span, "every profile performed it at least 0 times; did you mean 'at least 1 time'?")
+            return ("performed", e.event.value, where, _count_key(e.count), _window_key(e.window))
+        if isinstance(e, ast.Sequence):
+            steps = tuple(
+                (s.event.value, self.expr(s.where) if s.where is not None else (),
+                 (s.within.amount, s.within.unit) if s.within is not None else (), s.absent)
+                for s in e.steps)
+            return ("sequence", steps, _count_key(e.count) if e.count is not None else (), _window_key(e.window))
+        if isinstance(e, ast.FirstLastPerformed):
+            where = self.expr(e.where) if e.where is not None else ()
+            return ("first_last", e.which, e.event.value, where,
+                    _count_key(e.count) if e.count is not None else (), _window_key(e.window))
         if isinstance(e, ast.InAudience):
             self.facts.refs.append(e.audience)
             return ("in_audience", e.audience.value)
@@ -136,6 +157,8 @@ class _Walker:
             return ("is_null", tk, e.negated)
         if isinstance(e, ast.InLast):
             return ("in_last", tk, _window_key(e.window))
+        if isinstance(e, ast.MoreThanAgo):
+            return ("more_than_ago", tk, _window_key(e.window))
         return ("time", tk, e.op, _lit_key(e.value))
 
     # ------------------------------------------------------------------ rules
@@ -197,8 +220,10 @@ class _Walker:
         for item, k in zip(e.items, keys, strict=True):
             r = _range_of(item)
             if r is not None:
-                # a comparison groups by its target; `performed` by event, filter and window
-                group = ("performed", k[1], k[2], k[4]) if isinstance(item, ast.Performed) else k[1]
+                # a comparison groups by its target; `performed` by event, filter, window and
+                # what it counts (occurrences or distinct days)
+                group = (("performed", k[1], k[2], k[4], _count_key(item.count)[2])
+                         if isinstance(item, ast.Performed) else k[1])
                 groups.setdefault(group, []).append(r)
         for rs in groups.values():
             if len(rs) < 2:
@@ -227,8 +252,13 @@ class _Walker:
 def _range_of(c: ast.Expr) -> _Range | None:
     if isinstance(c, ast.Performed):  # the number of matching events, n >= 0
         op, n = (c.count.op, Decimal(c.count.n)) if c.count is not None else ("at_least", Decimal(1))
-        text = f"performed {c.event.value} " + (
-            f"{op.replace('_', ' ')} {n} time{'s' * (n != 1)}" if c.count is not None else "(at least 1 time)")
+        if c.count is not None and c.count.distinct_days:
+            what = f"on {op.replace('_', ' ')} {n} distinct day{'s' * (n != 1)}"
+        elif c.count is not None:
+            what = f"{op.replace('_', ' ')} {n} time{'s' * (n != 1)}"
+        else:
+            what = "(at least 1 time)"
+        text = f"performed {c.event.value} {what}"
         if op == "at_least":
             return _Range(n, True, None, False, c, text)
         if op == "at_most":

@@ -38,7 +38,7 @@ _WANTED = {
     "date": "a date (2024-01-31) or timestamp", "timestamp": "a date or timestamp (2024-01-31T12:00:00Z)",
 }
 _ORDER_OPS = frozenset({"<", "<=", ">", ">="})
-_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400}
+_UNIT_SECONDS = ast.UNIT_SECONDS
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = ["LoweringError", "format_instant", "lower"]
 
-UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400}
+UNIT_SECONDS = ast.UNIT_SECONDS
 _DAY = dt.timedelta(days=1)
 _NUMBER_RE = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 _SLUG_RE = re.compile(r"[^a-z0-9]+")
@@ -586,6 +586,37 @@ def _read_whole(checked: CheckedAudience) -> frozenset[tuple[str, ...]]:
     return frozenset(plain & filtered)
 
 
+def _not_yet_compiled(node: ast.Node) -> str | None:
+    """The spec §8 form ``node`` is, if the SQL lowering does not handle it yet."""
+    if isinstance(node, ast.Sequence):
+        return "a sequence (performed ... then ...)"
+    if isinstance(node, ast.FirstLastPerformed):
+        return f"'{node.which} performed'"
+    if isinstance(node, ast.AgoWindow):
+        return "the window 'more than N UNIT ago'"
+    if isinstance(node, ast.Count) and node.distinct_days:
+        return "a count of distinct days"
+    if isinstance(node, ast.Aggregate) and node.func in ("first", "last"):
+        return f"the aggregate {node.func}()"
+    return None
+
+
+def _refuse_not_yet_compiled(checked: CheckedAudience) -> None:
+    """E507 for the first spec §8 form in the audience or an audience it references.
+
+    Temporary: the SQL for these forms is being written (issue 13); this guard goes
+    when it lands."""
+    for name in sorted(checked.audiences):
+        for node in ast.walk(checked.audiences[name]):
+            form = _not_yet_compiled(node)
+            if form is not None:
+                raise LoweringError(error(
+                    "E507", f"{form} cannot be compiled to SQL yet", node.span,
+                    "the reference evaluator (audiencelang explain / audiencelang.eval) already "
+                    "computes it; SQL for it is coming",
+                    market=checked.market.market, audience=checked.name))
+
+
 def lower(
     checked: CheckedAudience,
     *,
@@ -602,6 +633,7 @@ def lower(
     (event + ``where``), the filter in the scan's ``WHERE`` and only the windows as
     conditional aggregates: each pass groups only the rows it counts, which a columnar
     engine that prunes cheaply (DuckDB) runs several times faster, see docs/performance.md."""
+    _refuse_not_yet_compiled(checked)
     as_of_utc = to_utc_naive(as_of) if as_of is not None else None
     lw = _Lowerer(checked, as_of_utc, split, _read_whole(checked) if split else frozenset())
     aud = checked.audience
