@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from sqlglot import exp
 
 from audiencelang.sql import plan as P
+from audiencelang.sql.build_seq import sequence_cte
 from audiencelang.sql.clock import minus_seconds, now_expr
 from audiencelang.sql.dialects import DialectProfile
 from audiencelang.sql.physical import Decisions, conjuncts_of, decide
@@ -331,6 +332,10 @@ class Builder:
 
     def agg_test(self, t: P.AggTest) -> exp.Expr:
         c = col(t.column)
+        if t.func in ("first", "last"):
+            # an earliest (latest) selected time, and no failing occurrence at it (plan.AggTest)
+            assert t.count is not None
+            return and_([not_null(c), or_([is_null(col(t.count)), exp.NEQ(this=col(t.count), expression=col(t.column))])])
         if t.func in ("count", "sum"):
             if t.op == "is_null":
                 return const(False)
@@ -482,10 +487,11 @@ class Builder:
         where = [not_null(col(s.user, SRC)), not_null(col(s.time, SRC)), self.upto_as_of(s.time, SRC)]
         return where + [self.cond(c, SRC, PARAMS) for c in shared]
 
-    def semi_join(self, s: P.Scan) -> exp.Expr:
+    def semi_join(self, s: P.Scan | P.SequenceScan) -> exp.Expr:
         """``profiles.member_id IN (SELECT user FROM events WHERE ...)`` for a scan read by one
         top-level ``count >= 1``: no grouping, and the engine can filter the event rows by the
         (selective) profiles while it reads them."""
+        assert isinstance(s, P.Scan)  # physical.decide makes semi-joins of event scans only
         (a,) = s.aggregates
         assert a.func == "count"  # _is_exists admits count tests only
         shared = list(dict.fromkeys(conjuncts_of(a.condition) + (conjuncts_of(s.prune) if s.prune else [])))
@@ -497,7 +503,19 @@ class Builder:
                          **self._from(table_ref(s.table, SRC), self._params_join()))
         return exp.In(this=col("member_id", "profiles"), query=exp.Subquery(this=sub))
 
-    def scan_cte(self, s: P.Scan) -> exp.Select:
+    def day(self, e: exp.Expr, zone: str | None = None) -> exp.Expr:
+        """The calendar day of time ``e``, as a value only compared with other days: in UTC
+        (``zone`` ``None``; a market's time zone is for the local-time issue). SQLite's text
+        timestamps: the date part (``YYYY-MM-DD``); elsewhere a cast to the date type."""
+        assert zone is None, "calendar days in a market's time zone are not implemented"
+        to = self.d.date_cast()
+        if to is None:
+            return self.substring(e, num(1), 10)
+        return self.f(exp.Cast, this=e, to=to)
+
+    def scan_cte(self, s: P.Scan | P.SequenceScan) -> exp.Select:
+        if isinstance(s, P.SequenceScan):
+            return sequence_cte(self, s)
         pscope = PARAMS
         items: list[exp.Expr] = [alias(col(s.user, SRC), "member_id")]
         conditions = {a.condition for a in s.aggregates}
@@ -519,7 +537,18 @@ class Builder:
             always = (only is not None or (isinstance(a.condition, P.Const) and a.condition.value)
                       or all(c in shared for c in conjuncts_of(a.condition)))
             cond = None if always else self.cond(a.condition, SRC, pscope)
-            fn = {"count": exp.Count, "sum": exp.Sum, "min": exp.Min, "max": exp.Max}[a.func]
+            fn = {"count": exp.Count, "sum": exp.Sum, "min": exp.Min, "max": exp.Max,
+                  "count_days": exp.Count}[a.func]
+            if a.func == "count_days":  # COUNT(DISTINCT day [FILTER | CASE]) of the time column
+                assert a.column is not None
+                day = self.day(col(a.column.column, SRC))
+                if cond is not None and not self.dec.filter_clause:
+                    day = self.f(exp.Case, ifs=[self.f(exp.If, this=cond, true=day)])
+                agg: exp.Expr = self.f(exp.Count, this=exp.Distinct(expressions=[day]))
+                if cond is not None and self.dec.filter_clause:
+                    agg = exp.Filter(this=agg, expression=exp.Where(this=cond))
+                items.append(alias(agg, a.name))
+                continue
             if cond is not None and self.dec.filter_clause:
                 # AGG(column) FILTER (WHERE cond): the engine sees the column itself (DuckDB
                 # keeps its statistics: an overflow-free SUM) and evaluates a filter shared by
@@ -655,7 +684,7 @@ class Builder:
         )
         return [("consent", consent)]
 
-    def scan_facts(self, s: P.Scan, only: set[str] | None = None) -> list[exp.Expr]:
+    def scan_facts(self, s: P.Scan | P.SequenceScan, only: set[str] | None = None) -> list[exp.Expr]:
         """The scan's aggregate columns as ``facts`` reads them (count/sum 0 without rows);
         ``only``: just these columns."""
         items: list[exp.Expr] = []

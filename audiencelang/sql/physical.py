@@ -142,7 +142,10 @@ def decide(plan: P.Plan, profile: DialectProfile) -> Decisions:
             if not (isinstance(c, P.AggTest) and c.column in scan_of and _is_exists(c)):
                 continue
             s = scans[scan_of[c.column]]
-            if len(s.aggregates) == 1 and uses.get(c.column, 0) == 1:
+            # only a plain row count of an event scan is a semi-join (not a sequence's count
+            # of completions, not a count of distinct days)
+            if (isinstance(s, P.Scan) and len(s.aggregates) == 1 and s.aggregates[0].func == "count"
+                    and uses.get(c.column, 0) == 1):
                 if s.name not in semi:
                     semi.append(s.name)
                 inner.discard(s.name)
@@ -152,7 +155,7 @@ def decide(plan: P.Plan, profile: DialectProfile) -> Decisions:
     packed, atoms, words = _packing(plan, d, scan_of, inner, semi)
     profile_filtered = frozenset(
         s.name for s in plan.scans
-        if d.semi_join_scans and s.name not in inner and _window_on_trait(pushed)
+        if isinstance(s, P.Scan) and d.semi_join_scans and s.name not in inner and _window_on_trait(pushed)
     )
     return Decisions(
         split=split_scans(d),
@@ -268,6 +271,8 @@ def without_rows(t: P.AggTest) -> bool:
     """The test's value for a profile without rows in its scan (count/sum read 0; avg, min
     and max have no value, so every test of theirs but ``is null`` is false). A test false
     there lets the scan be INNER-joined; one true there is packed negated."""
+    if t.func in ("first", "last"):
+        return False
     if t.func in ("avg", "min", "max"):
         return t.op == "is_null"
     if t.op in ("is_null", "is_not_null"):
