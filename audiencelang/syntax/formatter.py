@@ -32,7 +32,7 @@ LINE_WIDTH = 88
 INDENT = "  "
 CONTINUATION = "    "
 
-__all__ = ["LINE_WIDTH", "FormatError", "format_expr", "format_file", "format_str", "quote"]
+__all__ = ["LINE_WIDTH", "FormatError", "format_expr", "format_file", "format_step", "format_str", "quote"]
 
 
 class FormatError(AudienceLangError):
@@ -120,6 +120,18 @@ def _count(c: ast.Count) -> str:
     return f"{op} {_plural(c.n, 'time')}"
 
 
+def format_step(step: ast.Step, *, first: bool = False) -> str:
+    """One step of a sequence as written: ``then [not] E [where F] [within D]``; the
+    first step without ``then`` (``E [where F]``)."""
+    words = [] if first else ["then", *(["not"] if step.absent else [])]
+    words.append(step.event.value)
+    if step.where is not None:
+        words.append("where " + _expr(step.where, last=True))
+    if step.within is not None:
+        words.append(f"within {_plural(step.within.amount, step.within.unit)}")
+    return " ".join(words)
+
+
 def _event_parts(e: ast.Node) -> list[str] | None:
     """An event condition (``performed``, a sequence, ``first``/``last performed``) in the
     pieces a long line may be broken between: head, ``where``, steps, count, window."""
@@ -135,13 +147,7 @@ def _event_parts(e: ast.Node) -> list[str] | None:
         parts = [f"performed {first.event.value}"]
         if first.where is not None:
             parts.append("where " + _expr(first.where, last=True))
-        for step in e.steps[1:]:
-            words = ["then", *(["not"] if step.absent else []), step.event.value]
-            if step.where is not None:
-                words.append("where " + _expr(step.where, last=True))
-            if step.within is not None:
-                words.append(f"within {_plural(step.within.amount, step.within.unit)}")
-            parts.append(" ".join(words))
+        parts.extend(format_step(step) for step in e.steps[1:])
     else:
         return None
     if e.count is not None:
