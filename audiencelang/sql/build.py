@@ -691,7 +691,7 @@ class Builder:
         for a in s.aggregates:
             if only is not None and a.name not in only:
                 continue
-            if a.func in ("count", "sum"):
+            if a.func in ("count", "sum", "count_days"):
                 value: exp.Expr = self.f(exp.Coalesce, this=col(a.name, s.name), expressions=[num(0)])
                 if a.func == "sum" and self.d.round_sums is not None:
                     value = self.f(exp.Round, this=value, decimals=num(self.d.round_sums))

@@ -130,8 +130,10 @@ class _Seq:
         return exp.Window(
             this=agg,
             partition_by=[_col("member_id")],
-            order=exp.Order(expressions=[exp.Ordered(this=_col("t"), desc=descending),
-                                         exp.Ordered(this=self.step_of(), desc=True)]),
+            # neither column is ever null: the null order given is the one sqlglot takes as
+            # every dialect's default (nulls small), so no dialect needs it translated
+            order=exp.Order(expressions=[exp.Ordered(this=_col("t"), desc=descending, nulls_first=not descending),
+                                         exp.Ordered(this=self.step_of(), desc=True, nulls_first=False)]),
             spec=exp.WindowSpec(kind="ROWS", start="UNBOUNDED", start_side="PRECEDING", end="CURRENT ROW"),
         )
 
