@@ -78,7 +78,11 @@ class Name(Node):
 
 # --------------------------------------------------------------------------- time
 
-TimeUnit = Literal["minute", "hour", "day", "week"]
+#: Exact durations: a month is 30 days, a year 365 days (spec §8).
+TimeUnit = Literal["minute", "hour", "day", "week", "month", "year"]
+#: The exact length of each unit, in seconds (the one table every layer uses).
+UNIT_SECONDS: dict[str, int] = {"minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400,
+                                "month": 30 * 86400, "year": 365 * 86400}
 
 
 class LastWindow(Node):
@@ -104,18 +108,36 @@ class SinceWindow(Node):
     start: TimeLit
 
 
-Window = Annotated[LastWindow | BetweenWindow | SinceWindow, Field(discriminator="kind")]
+class AgoWindow(Node):
+    """``more than N UNIT ago``: ``t < as_of - N*UNIT`` (strictly; spec §8)."""
+
+    kind: Literal["ago"] = "ago"
+    amount: int
+    unit: TimeUnit
+
+
+Window = Annotated[LastWindow | BetweenWindow | SinceWindow | AgoWindow, Field(discriminator="kind")]
+
+
+class Duration(Node):
+    """``N UNIT`` after ``within`` in a sequence step (an exact duration)."""
+
+    kind: Literal["duration"] = "duration"
+    amount: int
+    unit: TimeUnit
 
 
 # --------------------------------------------------------------------------- targets
 
-AggFunc = Literal["count", "sum", "avg", "min", "max"]
+AggFunc = Literal["count", "sum", "avg", "min", "max", "first", "last"]
 
 
 class Aggregate(Node):
     """``func(event.property) [where EXPR] [WINDOW]`` — a value computed per profile.
 
-    ``property`` is ``None`` only for ``count(event)``."""
+    ``property`` is ``None`` only for ``count(event)`` (elsewhere the checker reports it).
+    ``first``/``last`` (spec §8) are the property of the earliest/latest selected
+    occurrences: a test on them holds when it holds for every occurrence at that time."""
 
     kind: Literal["aggregate"] = "aggregate"
     func: AggFunc
@@ -188,6 +210,14 @@ class InLast(Node):
     window: LastWindow
 
 
+class MoreThanAgo(Node):
+    """``target more than N UNIT ago`` for a date or timestamp target (spec §8)."""
+
+    kind: Literal["more_than_ago"] = "more_than_ago"
+    target: Target
+    window: AgoWindow
+
+
 class TimeCompare(Node):
     """``target before D`` (strictly before the start of D) or ``target after D``
     (at or after the start of the next day; for a timestamp literal: strictly after)."""
@@ -202,17 +232,59 @@ CountOp = Literal["at_least", "at_most", "exactly"]
 
 
 class Count(Node):
-    """``at least|at most|exactly N time(s)``."""
+    """``at least|at most|exactly N time(s)``, or with ``distinct_days``
+    ``on at least|at most|exactly N distinct day(s)`` (spec §8: the number of
+    different calendar days holding at least one passing occurrence)."""
 
     kind: Literal["count"] = "count"
     op: CountOp
     n: int
+    distinct_days: bool = False
 
 
 class Performed(Node):
     """``performed EVENT [where EXPR] [COUNT] [WINDOW]``."""
 
     kind: Literal["performed"] = "performed"
+    event: Name
+    where: Expr | None = None
+    count: Count | None = None
+    window: Window | None = None
+
+
+class Step(Node):
+    """One step of a :class:`Sequence`: ``EVENT [where EXPR] [within DURATION]``;
+    ``absent`` for ``not EVENT ...`` (the spec allows it only as the last step, with
+    ``within``; the checker reports other uses). The first step never has ``within``
+    (the grammar has no place for it)."""
+
+    kind: Literal["step"] = "step"
+    event: Name
+    where: Expr | None = None
+    within: Duration | None = None
+    absent: bool = False
+
+
+class Sequence(Node):
+    """``performed S1 then S2 [within D2] ... [WINDOW]`` (spec §8), two or more steps.
+
+    ``count`` is only kept so the checker can say that count clauses do not apply
+    to sequences; a checked sequence never has one."""
+
+    kind: Literal["sequence"] = "sequence"
+    steps: tuple[Step, ...]
+    count: Count | None = None
+    window: Window | None = None
+
+
+class FirstLastPerformed(Node):
+    """``first performed EVENT [where EXPR] [WINDOW]`` / ``last performed ...`` (spec §8):
+    the profile's earliest (latest) passing occurrence up to ``as_of`` lies in WINDOW.
+
+    ``count`` is only kept so the checker can say that count clauses do not apply."""
+
+    kind: Literal["first_last_performed"] = "first_last_performed"
+    which: Literal["first", "last"]
     event: Name
     where: Expr | None = None
     count: Count | None = None
@@ -249,12 +321,12 @@ class Or(Node):
 
 
 Condition = (
-    Compare | InList | Between | StringMatch | IsNull | InLast | TimeCompare
-    | Performed | InAudience | HasConsent
+    Compare | InList | Between | StringMatch | IsNull | InLast | MoreThanAgo | TimeCompare
+    | Performed | Sequence | FirstLastPerformed | InAudience | HasConsent
 )
 Expr = Annotated[
-    Compare | InList | Between | StringMatch | IsNull | InLast | TimeCompare
-    | Performed | InAudience | HasConsent | Not | And | Or,
+    Compare | InList | Between | StringMatch | IsNull | InLast | MoreThanAgo | TimeCompare
+    | Performed | Sequence | FirstLastPerformed | InAudience | HasConsent | Not | And | Or,
     Field(discriminator="kind"),
 ]
 
@@ -315,8 +387,8 @@ class File(Node):
     comments: tuple[Comment, ...] = ()
 
 
-for _model in (Aggregate, Compare, InList, Between, StringMatch, IsNull, InLast, TimeCompare,
-               Performed, Not, And, Or, Audience, File):
+for _model in (Aggregate, Compare, InList, Between, StringMatch, IsNull, InLast, MoreThanAgo, TimeCompare,
+               Performed, Step, Sequence, FirstLastPerformed, Not, And, Or, Audience, File):
     _model.model_rebuild()
 
 

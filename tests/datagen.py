@@ -307,14 +307,16 @@ def scenarios(draw: st.DrawFn, identifiers: str = "hostile", n_audiences: int = 
     return scn
 
 
-def _informative(draw: st.DrawFn, scn: Scenario, name: str, tries: int = 4) -> ast.Audience:
+def _informative(draw: st.DrawFn, scn: Scenario, name: str, tries: int = 4, audiences: Any = None) -> ast.Audience:
     """An audience that selects some but not all profiles when one of ``tries`` draws does
-    (an empty or full member set compares little: most wrong SQL returns the same)."""
+    (an empty or full member set compares little: most wrong SQL returns the same).
+    ``audiences``: the strategy of audiences (default: :func:`audiences`)."""
     from audiencelang.eval import evaluate
 
+    make = audiences if audiences is not None else _audiences
     profiles = {r.get(scn.market.profiles.id) for r in scn.data[scn.market.profiles.table]} - {None}
     for attempt in range(tries):
-        aud = draw(audiences(scn, name))
+        aud = draw(make(scn, name))
         got = evaluate(scn.checked(aud), scn.data, as_of=scn.as_of)
         if attempt == tries - 1 or 0 < len(got) < len(profiles):
             return aud
@@ -476,6 +478,9 @@ def audiences(draw: st.DrawFn, scn: Scenario, name: str, allow_refs: bool = True
         ps = draw(st.lists(st.sampled_from(sorted(scn.market.consent.purposes)), min_size=1, max_size=2, unique=True))
         require = (ast.RequireConsent(purposes=tuple(ast.Name(value=p) for p in ps)),)
     return ast.Audience(name=ast.Name(value=name), include=include, exclude=exclude, require_consent=require)
+
+
+_audiences = audiences
 
 
 # --------------------------------------------------------------------------- running a scenario on an engine

@@ -11,9 +11,10 @@ Public strategies (each factory is cached: call it freely, it builds the strateg
 
 * ``names()`` -- names, often sharing a prefix with a keyword (``country``, ``inbox`` ...)
 * ``strings()``, ``numbers()``, ``dates()``, ``timestamps()``, ``literals()``, ``time_literals()``
-* ``windows()``, ``last_windows()``, ``counts()``
+* ``windows()``, ``last_windows()``, ``ago_windows()``, ``durations()``, ``counts()``
 * ``property_conditions()``, ``where_exprs()`` -- what may stand after ``where``
-* ``trait_conditions()``, ``performed()``, ``aggregate_conditions()``, ``conditions()``
+* ``trait_conditions()``, ``performed()``, ``sequences()``, ``first_last_performed()``,
+  ``aggregate_conditions()``, ``conditions()``
 * ``exprs()`` -- any ``include``/``exclude`` expression (``st.recursive`` over every construct)
 * ``audiences()``, ``files()``
 * ``canonical_texts()`` -- formatted source text of a random file
@@ -35,13 +36,15 @@ from audiencelang import ast
 from audiencelang.syntax.parser import MAX_WINDOW
 
 #: Every keyword of the grammar (never generated as a name).
-KEYWORDS = frozenset(["audience", "title", "owner", "description", "tags", "include", "exclude", "require", "consent", "min", "size", "activate", "or", "and", "not", "in", "has", "between", "contains", "starts", "ends", "with", "ignoring", "case", "is", "null", "last", "before", "after", "performed", "where", "at", "least", "most", "exactly", "time", "times", "since", "count", "sum", "avg", "max", "true", "false"])
+KEYWORDS = frozenset(["audience", "title", "owner", "description", "tags", "include", "exclude", "require", "consent", "min", "size", "activate", "or", "and", "not", "in", "has", "between", "contains", "starts", "ends", "with", "ignoring", "case", "is", "null", "last", "before", "after", "performed", "where", "at", "least", "most", "exactly", "time", "times", "since", "count", "sum", "avg", "max", "true", "false",
+                      "then", "within", "more", "than", "ago", "on", "distinct", "first"])
 
 #: Names that share a prefix with a keyword: ordinary names (spec §1).
 TRICKY_NAMES = (
     "country", "counter", "minimum", "country_code", "performed_at", "inbox", "notes", "order",
     "andrew", "island", "between_x", "since_when", "has_x", "is_employee", "min_age", "sum_x",
     "where_x", "nothing", "ish", "orders", "timestamp", "lastly", "_",
+    "thence", "within_x", "moreover", "agora", "online", "distinctive", "firstly", "last_seen",
 )
 
 UTC = dt.UTC
@@ -120,13 +123,32 @@ def literals() -> st.SearchStrategy[Any]:
 # --------------------------------------------------------------------------- time
 
 
+UNITS = ("minute", "hour", "day", "week", "month", "year")
+
+
+def _amount_unit(cls: Any) -> st.SearchStrategy[Any]:
+    def build(unit: str, data: st.DataObject) -> Any:
+        amount = data.draw(st.one_of(st.integers(1, 30), st.integers(1, MAX_WINDOW[unit])))
+        return cls(amount=amount, unit=unit)
+
+    return st.builds(build, st.sampled_from(UNITS), st.data())
+
+
 @cache
 def last_windows() -> st.SearchStrategy[ast.LastWindow]:
-    def build(unit: str, data: st.DataObject) -> ast.LastWindow:
-        amount = data.draw(st.one_of(st.integers(1, 30), st.integers(1, MAX_WINDOW[unit])))
-        return ast.LastWindow(amount=amount, unit=unit)  # type: ignore[arg-type]
+    return _amount_unit(ast.LastWindow)
 
-    return st.builds(build, st.sampled_from(("minute", "hour", "day", "week")), st.data())
+
+@cache
+def ago_windows() -> st.SearchStrategy[ast.AgoWindow]:
+    """``more than N UNIT ago`` (spec §8)."""
+    return _amount_unit(ast.AgoWindow)
+
+
+@cache
+def durations() -> st.SearchStrategy[ast.Duration]:
+    """``within N UNIT`` of a sequence step."""
+    return _amount_unit(ast.Duration)
 
 
 def _instant(lit: Any) -> dt.datetime:
@@ -145,14 +167,15 @@ def windows() -> st.SearchStrategy[Any]:
         last_windows(),
         st.builds(_between, time_literals(), time_literals()),
         time_literals().map(lambda v: ast.SinceWindow(start=v)),
+        ago_windows(),
     )
 
 
 @cache
 def counts() -> st.SearchStrategy[ast.Count]:
-    return st.builds(lambda op, n: ast.Count(op=op, n=n),
+    return st.builds(lambda op, n, days: ast.Count(op=op, n=n, distinct_days=days),
                      st.sampled_from(("at_least", "at_most", "exactly")),
-                     st.one_of(st.integers(0, 5), st.integers(0, 1_000_000_000)))
+                     st.one_of(st.integers(0, 5), st.integers(0, 1_000_000_000)), st.booleans())
 
 
 # --------------------------------------------------------------------------- conditions
@@ -171,6 +194,7 @@ def _field_tests(target: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
                   string_lits(min_size=1), st.booleans()),
         st.builds(lambda t, neg: ast.IsNull(target=t, negated=neg), target, st.booleans()),
         st.builds(lambda t, w: ast.InLast(target=t, window=w), target, last_windows()),
+        st.builds(lambda t, w: ast.MoreThanAgo(target=t, window=w), target, ago_windows()),
         st.builds(lambda t, op, v: ast.TimeCompare(target=t, op=op, value=v),
                   target, st.sampled_from(("before", "after")), time_literals()),
     )
@@ -226,12 +250,39 @@ def performed() -> st.SearchStrategy[ast.Performed]:
 
 
 @cache
-def aggregates() -> st.SearchStrategy[ast.Aggregate]:
+def steps() -> st.SearchStrategy[ast.Step]:
+    """A ``then`` step of a sequence: maybe absent, maybe filtered, maybe with ``within``
+    (the grammar accepts every combination; the checker judges them)."""
+    return st.builds(lambda e, w, d, absent: ast.Step(event=e, where=w, within=d, absent=absent),
+                     name_nodes(), st.none() | where_exprs(), st.none() | durations(), st.booleans())
+
+
+@cache
+def sequences() -> st.SearchStrategy[ast.Sequence]:
+    """``performed S1 then S2 ... [COUNT] [WINDOW]`` (spec §8), 2-4 steps."""
+    first = st.builds(lambda e, w: ast.Step(event=e, where=w), name_nodes(), st.none() | where_exprs())
+    return st.builds(
+        lambda f, rest, c, win: ast.Sequence(steps=(f, *rest), count=c, window=win),
+        first, st.lists(steps(), min_size=1, max_size=3), st.none() | counts(), st.none() | windows(),
+    )
+
+
+@cache
+def first_last_performed() -> st.SearchStrategy[ast.FirstLastPerformed]:
+    return st.builds(
+        lambda which, e, w, c, win: ast.FirstLastPerformed(which=which, event=e, where=w, count=c, window=win),
+        st.sampled_from(("first", "last")), name_nodes(), st.none() | where_exprs(),
+        st.none() | counts(), st.none() | windows(),
+    )
+
+
+@cache
+def aggregates(funcs: tuple[str, ...] = ("count", "sum", "avg", "min", "max")) -> st.SearchStrategy[ast.Aggregate]:
     def build(func: str, event: ast.Name, prop: ast.Name, where: Any, window: Any) -> ast.Aggregate:
         return ast.Aggregate(func=func, event=event, property=None if func == "count" else prop,  # type: ignore[arg-type]
                              where=where, window=window)
 
-    return st.builds(build, st.sampled_from(("count", "sum", "avg", "min", "max")), name_nodes(),
+    return st.builds(build, st.sampled_from(funcs), name_nodes(),
                      name_nodes(), st.none() | where_exprs(), st.none() | windows())
 
 
@@ -239,11 +290,19 @@ def aggregates() -> st.SearchStrategy[ast.Aggregate]:
 def aggregate_conditions() -> st.SearchStrategy[Any]:
     ops = st.sampled_from(("=", "!=", "<", "<=", ">", ">="))
     agg = aggregates()
+    edge = aggregates(("first", "last"))
     return st.one_of(
-        st.builds(lambda t, op, v: ast.Compare(target=t, op=op, value=v), agg, ops, literals()),
-        st.builds(lambda t, lo, hi: ast.Between(target=t, low=lo, high=hi), agg, literals(), literals()),
+        st.builds(lambda t, op, v: ast.Compare(target=t, op=op, value=v), agg | edge, ops, literals()),
+        st.builds(lambda t, lo, hi: ast.Between(target=t, low=lo, high=hi), agg | edge, literals(), literals()),
         st.builds(lambda t, op, v: ast.TimeCompare(target=t, op=op, value=v),
-                  agg, st.sampled_from(("before", "after")), time_literals()),
+                  agg | edge, st.sampled_from(("before", "after")), time_literals()),
+        # first()/last() also take the string tests (spec §8)
+        st.builds(lambda t, vs, neg: ast.InList(target=t, values=tuple(vs), negated=neg),
+                  edge, st.lists(literals(), min_size=1, max_size=3), st.booleans()),
+        st.builds(lambda t, op, v, ic: ast.StringMatch(target=t, op=op, value=v, ignore_case=ic),
+                  edge, st.sampled_from(("contains", "starts_with", "ends_with")),
+                  string_lits(min_size=1), st.booleans()),
+        st.builds(lambda t, neg: ast.IsNull(target=t, negated=neg), edge, st.booleans()),
     )
 
 
@@ -252,6 +311,8 @@ def conditions() -> st.SearchStrategy[Any]:
     return st.one_of(
         trait_conditions(),
         performed(),
+        sequences(),
+        first_last_performed(),
         aggregate_conditions(),
         name_nodes().map(lambda n: ast.InAudience(audience=n)),
         name_nodes().map(lambda n: ast.HasConsent(purpose=n)),

@@ -35,7 +35,26 @@ CASES = [
     ("E110", A + "performed p in last 1.5 days\n}", 2, 31, "whole number"),
     ("E110", A + "performed p in last 0 days\n}", 2, 31, "at least 1"),
     ("E110", A + "a = 1\n  min size 1.5\n}", 3, 12, "whole number"),
-    ("E111", A + "performed p in last 3 months\n}", 2, 33, "months"),
+    ("E111", A + "performed p in last 3 fortnights\n}", 2, 33, "fortnights"),
+    # spec §8 forms
+    ("E101", A + "performed p then\n}", 3, 1, "a name"),
+    ("E101", A + "performed p then not\n}", 3, 1, "a name"),
+    ("E101", A + "performed p then q within\n}", 3, 1, "a number"),
+    ("E101", A + "performed p more than 3 days\n}", 3, 1, "'ago'"),
+    ("E101", A + "performed p on at least 3 days\n}", 2, 37, "'distinct'"),
+    ("E101", A + "first performed\n}", 3, 1, "a name"),
+    ("E101", A + "first purchase\n}", 2, 17, "purchase"),
+    ("E101", A + "first performed p then q\n}", 2, 29, "'then'"),
+    ("E101", A + "sum(p.r) in [1, 2]\n}", 2, 23, "'['"),
+    ("E107", A + "performed p more than 101 years ago\n}", 2, 33, "out of range"),
+    ("E107", A + "performed p then q within 1000000000 minutes\n}", 2, 37, "out of range"),
+    ("E110", A + "performed p then q within 0 days\n}", 2, 37, "at least 1"),
+    ("E110", A + "performed p on at least -2 distinct days\n}", 2, 35, "negative"),
+    ("E111", A + "performed p then q within 2 fortnights\n}", 2, 39, "fortnights"),
+    ("E111", A + "performed p on at least 3 distinct weeks\n}", 2, 46, "distinct weeks"),
+    ("E111", A + "signup more than 2 decades ago\n}", 2, 30, "decades"),
+    ("E117", A + "last(p.x) in []\n}", 2, 24, "empty list"),
+    ("E118", A + 'first(p.x) where y = 1 ends with ""\n}', 2, 44, "non-empty"),
     ("E112", A + "a = 1\n}\naudience a {\n  include a = 1\n}", 4, 10, "twice"),
     ("E116", A + "not " * 101 + "a = 1\n}", 2, 15, "nested"),
     ("E117", A + "a in []\n}", 2, 16, "empty list"),
@@ -88,9 +107,12 @@ def test_every_code_the_parser_emits_is_covered() -> None:
 
 
 def test_hints_name_the_fix() -> None:
-    d = parse(A + "performed p in last 3 months\n}").diagnostics[0]
-    assert any("30 days" in h for h in d.hints)
+    d = parse(A + "performed p in last 3 moths\n}").diagnostics[0]
+    assert any("months (30 days)" in h for h in d.hints)
     d = parse(A + "d before 2024-01-01T12:00:00\n}").diagnostics[0]
     assert any("2024-01-01T12:00:00Z" in h for h in d.hints)
+    for bad in ("first performed p then q", "performed p within 1 day", "performed p in last 2 days then q"):
+        d = parse(A + bad + "\n}").diagnostics[0]
+        assert d.code == "E101" and any("performed A then B within 1 day" in h for h in d.hints), bad
     d = parse(A + "Country = 1\n}").diagnostics[0]
     assert d.hints == ("write 'country'",)

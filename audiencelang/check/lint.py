@@ -1,5 +1,6 @@
 """Market-independent checks of one audience, in one walk: lint rules L001-L004,
-L006-L008, L011, L012 (audiencelang.check.exclusion), L014, the ``between`` order (E315), and the ``in audience`` references.
+L006-L008, L011, L012 (audiencelang.check.exclusion), L014, the ``between`` order (E315),
+the shape of spec §8 forms (E316-E319), and the ``in audience`` references.
 
 The walk computes a structural key for every node bottom-up (the node without its
 spans), so duplicate and contradiction detection never re-walks a subtree.
@@ -62,7 +63,13 @@ def _window_key(w: ast.Window | None) -> Key:
         return ("last", w.amount, w.unit)
     if isinstance(w, ast.BetweenWindow):
         return ("between", _lit_key(w.start), _lit_key(w.end))
+    if isinstance(w, ast.AgoWindow):
+        return ("ago", w.amount, w.unit)
     return ("since", _lit_key(w.start))
+
+
+def _count_key(c: ast.Count | None) -> Key:
+    return (c.op, c.n, c.distinct_days) if c is not None else ("at_least", 1, False)
 
 
 @dataclass
@@ -120,12 +127,32 @@ class _Walker:
             return ("not", self.expr(e.operand))
         if isinstance(e, ast.Performed):
             where = self.expr(e.where) if e.where is not None else ()
-            count = (e.count.op, e.count.n) if e.count is not None else ("at_least", 1)
             if e.count is not None and e.count.op == "at_least" and e.count.n <= 0:
-                self.emit("L003", Severity.WARNING,
-                          f"'performed {e.event.value} at least {e.count.n} times' is always true",
-                          e.count.span, "every profile performed it at least 0 times; did you mean 'at least 1 time'?")
-            return ("performed", e.event.value, where, count, _window_key(e.window))
+                if e.count.distinct_days:
+                    self.emit("L003", Severity.WARNING,
+                              f"'performed {e.event.value} on at least {e.count.n} distinct days' is always true",
+                              e.count.span, "every profile performed it on at least 0 days; "
+                              "did you mean 'on at least 1 distinct day'?")
+                else:
+                    self.emit("L003", Severity.WARNING,
+                              f"'performed {e.event.value} at least {e.count.n} times' is always true",
+                              e.count.span, "every profile performed it at least 0 times; did you mean 'at least 1 time'?")
+            return ("performed", e.event.value, where, _count_key(e.count), _window_key(e.window))
+        if isinstance(e, ast.Sequence):
+            self.sequence_shape(e)
+            steps = tuple(
+                (s.event.value, self.expr(s.where) if s.where is not None else (),
+                 (s.within.amount, s.within.unit) if s.within is not None else (), s.absent)
+                for s in e.steps)
+            return ("sequence", steps, _count_key(e.count) if e.count is not None else (), _window_key(e.window))
+        if isinstance(e, ast.FirstLastPerformed):
+            if e.count is not None:
+                self.emit("E316", Severity.ERROR, f"a count clause does not apply to '{e.which} performed'",
+                          e.count.span, f"'{e.which} performed {e.event.value}' is about one occurrence, the "
+                          f"{e.which} one; to count, write 'performed {e.event.value} {_count_text(e.count)}'")
+            where = self.expr(e.where) if e.where is not None else ()
+            return ("first_last", e.which, e.event.value, where,
+                    _count_key(e.count) if e.count is not None else (), _window_key(e.window))
         if isinstance(e, ast.InAudience):
             self.facts.refs.append(e.audience)
             return ("in_audience", e.audience.value)
@@ -146,9 +173,42 @@ class _Walker:
             return ("is_null", tk, e.negated)
         if isinstance(e, ast.InLast):
             return ("in_last", tk, _window_key(e.window))
+        if isinstance(e, ast.MoreThanAgo):
+            return ("more_than_ago", tk, _window_key(e.window))
         return ("time", tk, e.op, _lit_key(e.value))
 
     # ------------------------------------------------------------------ rules
+
+    def sequence_shape(self, e: ast.Sequence) -> None:
+        """What spec §8 forbids or leaves meaningless in a sequence (E316-E319)."""
+        if e.count is not None:
+            self.emit("E316", Severity.ERROR, "a count clause does not apply to a sequence", e.count.span,
+                      "a sequence holds once its steps happened in order; to count one event, "
+                      f"write 'performed {e.steps[0].event.value} {_count_text(e.count)}' as its own condition")
+        for step in e.steps[1:-1]:
+            if step.absent:
+                self.emit("E317", Severity.ERROR,
+                          f"'then not {step.event.value}' can only be the last step of a sequence", step.span,
+                          "an absent step ends the sequence: move it last, or test its absence as a "
+                          "separate condition")
+        last = e.steps[-1]
+        if last.absent and last.within is None:
+            self.emit("E318", Severity.ERROR,
+                      f"'then not {last.event.value}' needs 'within': how long must it stay absent?", last.span,
+                      f"write e.g. 'then not {last.event.value} within 1 day'")
+        length = _window_length(e.window)
+        if length is None:
+            return
+        for step in e.steps[1:]:
+            if step.absent or step.within is None:
+                continue  # an absent step looks past the window (spec §8)
+            within = dt.timedelta(seconds=step.within.amount * ast.UNIT_SECONDS[step.within.unit])
+            if within > length:
+                w = f"within {step.within.amount} {step.within.unit}{'s' * (step.within.amount != 1)}"
+                self.emit("E319", Severity.ERROR,
+                          f"'{w}' is longer than the sequence's window: every step lies in the window, "
+                          "so the limit means nothing", step.within.span,
+                          "shorten the 'within', widen the window, or drop one of them")
 
     def duplicates(self, e: ast.And | ast.Or, keys: list[Key]) -> None:
         seen: dict[Key, ast.Node] = {}
@@ -207,8 +267,10 @@ class _Walker:
         for item, k in zip(e.items, keys, strict=True):
             r = _range_of(item)
             if r is not None:
-                # a comparison groups by its target; `performed` by event, filter and window
-                group = ("performed", k[1], k[2], k[4]) if isinstance(item, ast.Performed) else k[1]
+                # a comparison groups by its target; `performed` by event, filter, window and
+                # what it counts (occurrences or distinct days)
+                group = (("performed", k[1], k[2], k[4], _count_key(item.count)[2])
+                         if isinstance(item, ast.Performed) else k[1])
                 groups.setdefault(group, []).append(r)
         for rs in groups.values():
             if len(rs) < 2:
@@ -234,11 +296,33 @@ class _Walker:
                         return
 
 
+def _count_text(c: ast.Count) -> str:
+    op = c.op.replace("_", " ")
+    if c.distinct_days:
+        return f"on {op} {c.n} distinct day{'s' * (c.n != 1)}"
+    return f"{op} {c.n} time{'s' * (c.n != 1)}"
+
+
+def _window_length(w: ast.Window | None) -> dt.timedelta | None:
+    """How long a window with fixed bounds is (``None``: unbounded or moving with ``as_of``)."""
+    if isinstance(w, ast.LastWindow):
+        return dt.timedelta(seconds=w.amount * ast.UNIT_SECONDS[w.unit])
+    if isinstance(w, ast.BetweenWindow):
+        length = _instant(w.end) - _instant(w.start)
+        return length + dt.timedelta(days=1) if isinstance(w.end, ast.DateLit) else length
+    return None
+
+
 def _range_of(c: ast.Expr) -> _Range | None:
     if isinstance(c, ast.Performed):  # the number of matching events, n >= 0
         op, n = (c.count.op, Decimal(c.count.n)) if c.count is not None else ("at_least", Decimal(1))
-        text = f"performed {c.event.value} " + (
-            f"{op.replace('_', ' ')} {n} time{'s' * (n != 1)}" if c.count is not None else "(at least 1 time)")
+        if c.count is not None and c.count.distinct_days:
+            what = f"on {op.replace('_', ' ')} {n} distinct day{'s' * (n != 1)}"
+        elif c.count is not None:
+            what = f"{op.replace('_', ' ')} {n} time{'s' * (n != 1)}"
+        else:
+            what = "(at least 1 time)"
+        text = f"performed {c.event.value} {what}"
         if op == "at_least":
             return _Range(n, True, None, False, c, text)
         if op == "at_most":

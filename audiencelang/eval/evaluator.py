@@ -14,6 +14,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from audiencelang import ast
+from audiencelang.eval.over_time import calendar_days, match_sequence
 from audiencelang.eval.text import render_expr
 from audiencelang.eval.values import (
     DatasetError,
@@ -27,6 +28,7 @@ from audiencelang.eval.values import (
     unit_delta,
 )
 from audiencelang.schema.market import Event, Field, Market
+from audiencelang.syntax.formatter import format_step
 
 if TYPE_CHECKING:
     from audiencelang.check.checked import CheckedAudience
@@ -163,10 +165,16 @@ def _same_kind(v: Value, w: Value) -> bool:
     return any(isinstance(v, k) and isinstance(w, k) for k in kinds)
 
 
-def _window_bounds(w: ast.LastWindow | ast.BetweenWindow | ast.SinceWindow, as_of: dt.datetime) -> _Bounds:
+#: No instant lies before this one: the upper bound of `more than N UNIT ago` reaching before year 1.
+_NEVER = dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
+def _window_bounds(w: ast.Window, as_of: dt.datetime) -> _Bounds:
     """Windows of "Events" / trait `in last` (all also capped at ``as_of`` by the caller)."""
     if isinstance(w, ast.LastWindow):
         return (minus(as_of, unit_delta(w)), True, as_of, True)
+    if isinstance(w, ast.AgoWindow):  # t < as_of - N*UNIT, strictly (spec §8)
+        return (None, False, minus(as_of, unit_delta(w)) or _NEVER, False)
     if isinstance(w, ast.BetweenWindow):
         lo = to_instant(w.start.value)
         if isinstance(w.end, ast.DateLit):
@@ -178,6 +186,8 @@ def _window_bounds(w: ast.LastWindow | ast.BetweenWindow | ast.SinceWindow, as_o
 class _Evaluator:
     def __init__(self, checked: CheckedAudience, data: Dataset, as_of: dt.datetime, ascii_case: bool) -> None:
         self.market: Market = checked.market
+        #: the zone whose calendar days `distinct days` counts (UTC until markets name one, spec §9)
+        self.zone: dt.tzinfo = dt.UTC
         self.audiences: dict[str, ast.Audience] = dict(checked.audiences)
         self.audiences.setdefault(checked.name, checked.audience)
         self.data = data
@@ -245,10 +255,19 @@ class _Evaluator:
             kid = self.node(e.operand, profile, explain=explain)
             return ExplanationNode(text, not kid.holds, None, (kid,))
         if isinstance(e, ast.Performed):
-            n = len(self._occurrences(e.event.value, e.where, e.window, self.profile_id(profile)))
+            timed = self._timed(e.event.value, e.where, e.window, self.profile_id(profile))
             count = e.count or ast.Count(op="at_least", n=1)  # no count clause = at least 1 time
+            n = len(timed)
+            detail = f"{n} occurrence{'' if n == 1 else 's'}"
+            if count.distinct_days:  # §8: calendar days holding at least one occurrence
+                n = len(calendar_days((t for t, _ in timed), self.zone))
+                detail = f"on {n} distinct day{'' if n == 1 else 's'} ({detail})"
             holds = {"at_least": n >= count.n, "at_most": n <= count.n, "exactly": n == count.n}[count.op]
-            return ExplanationNode(text, holds, f"{n} occurrence{'' if n == 1 else 's'}" if explain else None)
+            return ExplanationNode(text, holds, detail if explain else None)
+        if isinstance(e, ast.Sequence):
+            return self.sequence(e, profile, text, explain)
+        if isinstance(e, ast.FirstLastPerformed):
+            return self.first_last(e, profile, text, explain)
         if isinstance(e, ast.InAudience):
             name = e.audience.value
             holds = self.is_member(name, profile)
@@ -257,10 +276,16 @@ class _Evaluator:
         if isinstance(e, ast.HasConsent):
             pid = self.profile_id(profile)
             holds = pid is not None and self.consent(e.purpose.value, pid)
-            detail = self.consent_detail(e.purpose.value, pid) if explain and pid is not None else None
-            return ExplanationNode(text, holds, detail)
+            consent_detail = self.consent_detail(e.purpose.value, pid) if explain and pid is not None else None
+            return ExplanationNode(text, holds, consent_detail)
         # A field test: a trait of the profile, or an aggregate over its events.
         target = e.target
+        if isinstance(target, ast.Aggregate) and target.func in ("first", "last"):
+            values, described = self._edge_values(target, self.profile_id(profile))
+            kind = self._aggregate_kind(target)
+            # §8: at least one occurrence at that time, and the test holds for every one
+            holds = bool(values) and all(self.test(e, v, kind) for v in values)
+            return ExplanationNode(text, holds, described if explain else None)
         if isinstance(target, ast.Aggregate):
             value, described = self._aggregate(target, self.profile_id(profile))
             kind = self._aggregate_kind(target)
@@ -311,7 +336,7 @@ class _Evaluator:
             if e.op == "starts_with":
                 return hay.startswith(needle)
             return hay.endswith(needle)
-        if isinstance(e, ast.InLast):
+        if isinstance(e, ast.InLast | ast.MoreThanAgo):
             t = self._instant(value, kind)
             return _in_bounds(t, _window_bounds(e.window, self.as_of))
         if isinstance(e, ast.TimeCompare):
@@ -355,18 +380,20 @@ class _Evaluator:
             self._events_by_user[name] = grouped
         return self._events_by_user[name].get(pid, [])
 
-    def _occurrences(
-        self, name: str, where: ast.Expr | None, window: ast.LastWindow | ast.BetweenWindow | ast.SinceWindow | None,
-        pid: MemberId,
-    ) -> list[Row]:
+    def _occurrences(self, name: str, where: ast.Expr | None, window: ast.Window | None, pid: MemberId) -> list[Row]:
+        return [row for _, row in self._timed(name, where, window, pid)]
+
+    def _timed(
+        self, name: str, where: ast.Expr | None, window: ast.Window | None, pid: MemberId,
+    ) -> list[tuple[dt.datetime, Row]]:
         """"Events": rows of the event's table for this user, restricted by the event's
         ``where: {column, equals}``, with a non-null time ``<= as_of``, passing the
-        property filter and the window."""
+        property filter and the window; each with its time, in time order."""
         if pid is None:
             return []
         ev = self._event(name)
         bounds = _window_bounds(window, self.as_of) if window is not None else None
-        out: list[Row] = []
+        out: list[tuple[dt.datetime, Row]] = []
         for row in self._rows_of_user(name, pid):
             if ev.where is not None and not _equals(row.get(ev.where.column), ev.where.equals):
                 continue
@@ -382,8 +409,93 @@ class _Evaluator:
                 continue
             if where is not None and not self._filter(where, ev, row):
                 continue
-            out.append(row)
+            out.append((t, row))
+        out.sort(key=lambda x: x[0])
         return out
+
+    # ------------------------------------------------------------------ behaviour over time (§8)
+
+    def sequence(self, e: ast.Sequence, profile: Row, text: str, explain: bool) -> ExplanationNode:
+        """"Sequences": e1 < e2 < ... (strictly), each inside the window, gaps within their
+        ``within``; an absent last step: nothing in [t(e(k-1)), t(e(k-1)) + Dk], wait passed."""
+        if len(e.steps) < 2 or e.count is not None:
+            raise EvaluationError("a sequence has two or more steps and no count clause")
+        if any(s.absent for s in e.steps[:-1]):
+            raise EvaluationError("only the last step of a sequence may be 'not'")
+        pid = self.profile_id(profile)
+        last = e.steps[-1]
+        positive = e.steps[:-1] if last.absent else e.steps
+        times = [[t for t, _ in self._timed(s.event.value, s.where, e.window, pid)] for s in positive]
+        within = [unit_delta(s.within) if s.within is not None else None for s in positive]
+        if any(s.within is not None and d is None for s, d in zip(positive, within, strict=True)):
+            raise EvaluationError("a 'within' is too long")  # pragma: no cover - the parser bounds it
+        if last.absent:
+            if last.within is None:
+                raise EvaluationError("an absent step needs 'within'")
+            wait = unit_delta(last.within)
+            if wait is None:  # pragma: no cover - the parser bounds durations to 100 years
+                raise EvaluationError("a 'within' is too long")
+            # the absent step looks past the window: every occurrence up to as_of
+            absent = [t for t, _ in self._timed(last.event.value, last.where, None, pid)]
+            m = match_sequence(times, within, self.as_of, absent, wait)
+        else:
+            m = match_sequence(times, within, self.as_of)
+        if not explain:
+            return ExplanationNode(text, m.holds)
+        kids: list[ExplanationNode] = []
+        for i, s in enumerate(positive):
+            step_text = format_step(s, first=i == 0)
+            if i < len(m.chain):
+                kids.append(ExplanationNode(step_text, True, f"at {_when(m.chain[i])}"))
+            else:
+                why = "no occurrence" if not times[i] else "no occurrence that follows the step before in time"
+                kids.append(ExplanationNode(step_text, False, why))
+                break
+        if last.absent and len(m.chain) == len(positive):
+            start = _when(m.chain[-1])
+            if m.cancelled_by is not None:
+                why = f"{last.event.value} at {_when(m.cancelled_by)} follows {start}"
+            elif m.wait_end is None or m.wait_end > self.as_of:
+                end = _when(m.wait_end) if m.wait_end is not None else "never"
+                why = f"the wait after {start} ends at {end}, after as_of"
+            else:
+                why = f"none from {start} to {_when(m.wait_end)}"
+            kids.append(ExplanationNode(format_step(last), m.holds, why))
+        formed = ", then ".join(f"{s.event.value} at {_when(t)}" for s, t in zip(positive, m.chain, strict=False))
+        if not m.holds:
+            detail = "not formed"
+        elif last.absent and m.wait_end is not None:
+            detail = f"{formed}, then no {last.event.value} up to {_when(m.wait_end)}"
+        else:
+            detail = f"formed by {formed}"
+        return ExplanationNode(text, m.holds, detail, tuple(kids))
+
+    def first_last(self, e: ast.FirstLastPerformed, profile: Row, text: str, explain: bool) -> ExplanationNode:
+        """"First and last": the earliest (latest) passing occurrence over all history up to
+        ``as_of``, then the window; no window means ``performed E [where F]``."""
+        if e.count is not None:
+            raise EvaluationError(f"'{e.which} performed' takes no count clause")
+        timed = self._timed(e.event.value, e.where, None, self.profile_id(profile))
+        if not timed:
+            return ExplanationNode(text, False, "no occurrence" if explain else None)
+        t = timed[0][0] if e.which == "first" else timed[-1][0]
+        holds = e.window is None or _in_bounds(t, _window_bounds(e.window, self.as_of))
+        return ExplanationNode(text, holds, f"{e.which} at {_when(t)}" if explain else None)
+
+    def _edge_values(self, a: ast.Aggregate, pid: MemberId) -> tuple[list[Value | None], str]:
+        """``first(E.p)``/``last(E.p)``: the property of every selected occurrence (by ``where``
+        and window) at the earliest (latest) time; empty when none is selected."""
+        if a.property is None:
+            raise EvaluationError(f"{a.func}() needs an event property")
+        timed = self._timed(a.event.value, a.where, a.window, pid)
+        if not timed:
+            return [], f"{a.func}: no occurrence"
+        edge = timed[0][0] if a.func == "first" else timed[-1][0]
+        ev = self._event(a.event.value)
+        f = self._property(ev, a.property.value)
+        values = [self.field_value(ev.table, row, f) for t, row in timed if t == edge]
+        shown = ", ".join("null" if v is None else _show(v) for v in values)
+        return values, f"{a.func} at {_when(edge)}: {a.property.value} = {shown}"
 
     def _filter(self, e: ast.Expr, ev: Event, row: Row) -> bool:
         """A ``where`` filter on one occurrence: same rules as trait tests, on properties."""
@@ -558,6 +670,10 @@ def _equals(value: object, expected: object) -> bool:
     if isinstance(value, int | Decimal | float) and isinstance(expected, int | Decimal):
         return Fraction(value) == Fraction(expected)
     return False
+
+
+def _when(t: dt.datetime) -> str:
+    return t.isoformat().replace("+00:00", "Z")
 
 
 def _show(v: Value) -> str:

@@ -101,10 +101,10 @@ def literal_value(lit: ast.StringLit | ast.NumberLit | ast.BoolLit | ast.DateLit
     return to_instant(lit.value)
 
 
-def unit_delta(window: ast.LastWindow) -> dt.timedelta | None:
+def unit_delta(window: ast.LastWindow | ast.AgoWindow | ast.Duration) -> dt.timedelta | None:
     """``N * UNIT`` as a timedelta, or ``None`` when it is too large for Python's timedelta
     (the window then reaches back before year 1 and its lower bound is no bound)."""
-    seconds = {"minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400}[window.unit]
+    seconds = ast.UNIT_SECONDS[window.unit]
     try:
         return dt.timedelta(seconds=seconds * window.amount)
     except OverflowError:

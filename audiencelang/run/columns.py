@@ -76,9 +76,12 @@ def columns_read(plan: Plan, market: Market) -> list[Column]:
     out.append(Column(pr.table, pr.id, "id", "profile id"))
     out += [Column(pr.table, t.column, t.type, f"trait {t.name}") for t in pr.traits]
     for s in plan.scans:
-        out.append(Column(s.table, s.user, "id", "event user"))
-        out.append(Column(s.table, s.time, "timestamp", "event time"))
-        out += [Column(s.table, f.column, f.type, "event property or filter") for f in _fields(s, P.FieldRef)]
+        steps = s.steps if isinstance(s, P.SequenceScan) else (s,)
+        for step in steps:
+            out.append(Column(step.table, step.user, "id", "event user"))
+            out.append(Column(step.table, step.time, "timestamp", "event time"))
+            out += [Column(step.table, f.column, f.type, "event property or filter")
+                    for f in _fields(step, P.FieldRef)]
     c = plan.consent
     if c is not None:
         out.append(Column(c.table, c.user, "id", "consent user"))

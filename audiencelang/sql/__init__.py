@@ -7,7 +7,8 @@
     for d in result.diagnostics: ...
 
 Pipeline: :func:`audiencelang.sql.lower.lower` (CheckedAudience -> :class:`Plan`),
-:func:`audiencelang.sql.build.build_explained` (Plan -> sqlglot tree), then the
+:func:`audiencelang.sql.physical.decide` (Plan + dialect -> the strategy's decisions),
+:func:`audiencelang.sql.build.build_explained` (Plan + decisions -> sqlglot tree), then the
 sqlglot generator with ``unsupported_level=RAISE`` and a per-dialect function
 allow-list. Problems are E5xx diagnostics, never exceptions.
 """
@@ -29,6 +30,7 @@ from audiencelang.sql.build import BuildError, build_explained
 from audiencelang.sql.dialects import DIALECTS, DialectProfile
 from audiencelang.sql.literals import substitution_free
 from audiencelang.sql.lower import LoweringError, lower, to_utc_naive
+from audiencelang.sql.physical import decide, split_scans
 from audiencelang.sql.plan import Plan
 
 if TYPE_CHECKING:
@@ -200,11 +202,12 @@ def _compile_audience(
     if mode not in ("members", "size"):
         return diag("E900", f"unknown mode '{mode}'")
     try:
-        plan = lower(checked, as_of=as_of, destination=destination, mode=mode, split=profile.split_scans)
+        plan = lower(checked, as_of=as_of, destination=destination, mode=mode, split=split_scans(profile))
     except LoweringError as exc:
         return CompileResult(None, (exc.diagnostic,))
     try:
-        tree, functions, strategy = build_explained(plan, profile)
+        decisions = decide(plan, profile)
+        tree, functions, strategy = build_explained(plan, profile, decisions)
     except BuildError as exc:
         return diag(exc.code, str(exc),
                     *((exc.hint,) if exc.hint else ()))

@@ -14,20 +14,19 @@ bits), so ``NOT``/``AND``/``OR`` over leaves never see NULL.
 from __future__ import annotations
 
 import datetime as dt
-import operator
-from collections import Counter
 from collections.abc import Callable, Sequence
-from decimal import Decimal
 from typing import Any, TypeVar
 
 from sqlglot import exp
 
 from audiencelang.sql import literals
 from audiencelang.sql import plan as P
+from audiencelang.sql.build_seq import sequence_cte
 from audiencelang.sql.clock import minus_seconds, now_expr
 from audiencelang.sql.dialects import DialectProfile
 from audiencelang.sql.instants import zoned_text
 from audiencelang.sql.lower import format_instant
+from audiencelang.sql.physical import Decisions, conjuncts_of, decide
 
 __all__ = ["build_explained", "build_statement", "build_with_functions", "param_name"]
 
@@ -139,115 +138,30 @@ def _parse_instant(text: str) -> dt.datetime:
 
 
 class Builder:
-    def __init__(self, plan: P.Plan, profile: DialectProfile) -> None:
+    def __init__(self, plan: P.Plan, profile: DialectProfile, decisions: Decisions | None = None) -> None:
         self.plan = plan
         self.d = profile
         # (node class, Anonymous name) -> first node made: the functions the statement calls
         self.functions: dict[tuple[str, str], exp.Func] = {}
-        self._analyse_membership()
+        # the strategy, decided by audiencelang.sql.physical (the builder only writes it)
+        self.dec = decide(plan, profile) if decisions is None else decisions
+        self.required_scans = self.dec.inner
+        self.consent_required = self.dec.consent_inner
+        self.pushed = self.dec.pushed
+        self.semi_scans = frozenset(self.dec.semi)
+        self.rest = self.dec.rest
+        self.packed = [s for s in plan.scans if s.name in self.dec.packed]
+        self.atoms = self.dec.atom_map()
+        self.words = self.dec.words
         self.as_of_value = (
             P.Value("as_of", "0")
             if plan.as_of is None
             else P.Value("instant", _parse_instant_iso(plan.as_of))
         )
 
-    # ------------------------------------------------------------------ join plan
-
-    def _analyse_membership(self) -> None:
-        """What the top-level conjuncts of membership let the statement skip, exactly:
-
-        - ``required_scans``: event scans a member must have a row in (a conjunct that is
-          false for a profile without rows: ``count >= 1``, ``sum > 0``, any ``avg``/``min``/
-          ``max`` test): joined with INNER JOIN instead of LEFT JOIN;
-        - ``consent_required``: an opt-in purpose is required (false without consent rows);
-        - ``pushed``: trait tests applied inside ``profiles`` (so the joins start from the
-          profiles that pass them) and removed from ``members``; ``rest`` is what remains.
-          Empty with ``fence_joins`` (every test after the joins).
-
-        Conditions under ``not``, inside ``or`` or true without rows (``at most``,
-        ``exactly 0``, opt-out consent) keep their LEFT JOIN."""
-        conjuncts = _conjuncts(self.plan.membership)
-        scan_of = {a.name: s.name for s in self.plan.scans for a in s.aggregates}
-        purposes = {p.name: p for p in self.plan.consent.purposes} if self.plan.consent else {}
-        self.required_scans: set[str] = set()
-        self.consent_required = False
-        self.pushed: list[P.Test] = []
-        traits = {t.alias for t in self.plan.profiles.traits}
-        rest: list[P.Cond] = []
-        for c in conjuncts:
-            if isinstance(c, P.AggTest) and not _without_rows(c) and c.column in scan_of:
-                if self.d.inner_joins:
-                    self.required_scans.add(scan_of[c.column])
-            elif isinstance(c, P.ConsentHolds) and c.purpose in purposes and purposes[c.purpose].mode == "opt_in":
-                self.consent_required = self.d.inner_joins
-            elif (not self.d.fence_joins and isinstance(c, P.Test) and c.field.column in traits
-                  and all(v.kind != "as_of" for v in c.values)):
-                self.pushed.append(c)
-                continue
-            rest.append(c)
-        self.semi_scans: dict[str, P.Scan] = {}
-        if self.d.semi_join_exists and _selectivity(self.pushed) <= SEMI_JOIN_SELECTIVITY:
-            uses = Counter(n for t in _agg_tests(self.plan) for n in (t.column, t.count) if n is not None)
-            scans = {s.name: s for s in self.plan.scans}
-            for c in list(rest):
-                if not (isinstance(c, P.AggTest) and c.column in scan_of and _is_exists(c)):
-                    continue
-                s = scans[scan_of[c.column]]
-                if len(s.aggregates) == 1 and uses.get(c.column, 0) == 1:
-                    self.semi_scans[s.name] = s
-                    self.required_scans.discard(s.name)
-                    rest.remove(c)
-        if not rest:
-            rest.append(P.Const(True))
-        self.rest: P.Cond = rest[0] if len(rest) == 1 else P.And(tuple(rest))
-        self._plan_packing(scan_of)
-
-    def _plan_packing(self, scan_of: dict[str, str]) -> None:
-        """``packed``: the LEFT-joined scans whose tests are packed into bit words (dialects
-        with ``packed_facts``, when two or more scans would be LEFT-joined): each such scan
-        evaluates its own aggregate tests per user into bits, one ``UNION ALL`` + ``BIT_OR``
-        by user gathers them, and ``facts`` joins that once instead of every scan. A bit
-        holds the test (or, for a test that is true for a profile without rows, its
-        negation), so a profile missing from a scan reads 0 and each test keeps its value."""
-        self.packed: list[P.Scan] = []
-        self.atoms: dict[P.AggTest, tuple[int, int, bool]] = {}  # test -> (word, mask, inverted)
-        self.words = 0
-        if not self.d.packed_facts:
-            return
-        left = [s for s in self.plan.scans if s.name not in self.required_scans and s.name not in self.semi_scans]
-        if len(left) < 2:
-            return
-        tests = list(dict.fromkeys(_agg_tests(self.plan)))  # distinct, in order of appearance
-        word, bit = 0, 0
-        for s in left:
-            for t in tests:
-                if scan_of.get(t.column) != s.name:
-                    continue
-                if bit == _WORD_BITS:
-                    word, bit = word + 1, 0
-                self.atoms[t] = (word, 1 << bit, _without_rows(t))
-                bit += 1
-        self.packed = left
-        self.words = word + 1
-
     def strategy(self) -> dict[str, Any]:
-        """How the statement reads and joins the plan's scans (``compile --explain``):
-        ``scans`` ``"one per event table"`` or ``"one per row filter"`` (the lowering's
-        choice), then per strategy the scan names; ``packed`` with the number of tests and
-        bit words; the traits whose top-level tests filter ``profiles`` before any join;
-        whether every test waits until after the joins (``fence_joins``)."""
-        return {
-            "scans": "one per row filter" if self.d.split_scans else "one per event table",
-            "inner_join": [s.name for s in self.plan.scans if s.name in self.required_scans],
-            "semi_join": [s.name for s in self.plan.scans if s.name in self.semi_scans],
-            "left_join": [s.name for s in self.plan.scans
-                          if s.name not in self.required_scans and s.name not in self.semi_scans
-                          and s not in self.packed],
-            "packed": {"scans": [s.name for s in self.packed], "tests": len(self.atoms), "words": self.words},
-            "filter_aggregates": self.d.filter_aggregates,
-            "profiles_filtered_by": sorted({t.field.column.removeprefix("t_") for t in self.pushed}),
-            "tests_after_joins": self.d.fence_joins,
-        }
+        """How the statement reads and joins the plan's scans: :meth:`Decisions.strategy`."""
+        return self.dec.strategy(self.plan)
 
     @staticmethod
     def _join_kind(inner: bool) -> dict[str, str]:
@@ -408,6 +322,10 @@ class Builder:
 
     def agg_test(self, t: P.AggTest) -> exp.Expr:
         c = col(t.column)
+        if t.func in ("first", "last"):
+            # an earliest (latest) selected time, and no failing occurrence at it (plan.AggTest)
+            assert t.count is not None
+            return and_([not_null(c), or_([is_null(col(t.count)), exp.NEQ(this=col(t.count), expression=col(t.column))])])
         if t.func in ("count", "sum"):
             if t.op == "is_null":
                 return const(False)
@@ -542,28 +460,14 @@ class Builder:
 
     def of_profiles(self, s: P.Scan) -> list[exp.Expr]:
         """``user IN (SELECT member_id FROM profiles)``: a hash semi-join that keeps only the
-        rows of profiles passing the top-level trait tests, before grouping. Only where the
-        dialect reads a CTE twice cheaply (DuckDB), only for a scan joined with LEFT JOIN (an
-        INNER JOIN already limits the rows), and only when ``profiles`` is bounded on both sides
-        of a date/timestamp trait (``signup_date in last 60 days``, ``between``): such a window
-        keeps a small share of the profiles; a loose filter (``country in [...]``) made the
-        probe cost more than it saved. Exact: a scan's rows only ever reach the statement
-        through the join with ``profiles`` on that id."""
-        if not (self.d.semi_join_scans and s.name not in self.required_scans and self._window_on_trait()):
+        rows of profiles passing the top-level trait tests, before grouping, for the scans
+        :func:`audiencelang.sql.physical.decide` chose (``profile_filtered``). Exact: a
+        scan's rows only ever reach the statement through the join with ``profiles`` on
+        that id."""
+        if s.name not in self.dec.profile_filtered:
             return []
         sub = exp.Select(expressions=[col("member_id")], **self._from(cte_ref("profiles")))
         return [exp.In(this=col(s.user, SRC), query=exp.Subquery(this=sub))]
-
-    def _window_on_trait(self) -> bool:
-        lower: set[str] = set()
-        upper: set[str] = set()
-        for t in self.pushed:
-            if t.field.type in ("date", "timestamp"):
-                if t.op in (">", ">=", "="):
-                    lower.add(t.field.column)
-                if t.op in ("<", "<=", "="):
-                    upper.add(t.field.column)
-        return bool(lower & upper)
 
     def upto_as_of(self, column: str, scope: str) -> exp.Expr:
         pscope = None if self.plan.as_of is not None else PARAMS
@@ -573,13 +477,14 @@ class Builder:
         where = [not_null(col(s.user, SRC)), not_null(col(s.time, SRC)), self.upto_as_of(s.time, SRC)]
         return where + [self.cond(c, SRC, PARAMS) for c in shared]
 
-    def semi_join(self, s: P.Scan) -> exp.Expr:
+    def semi_join(self, s: P.Scan | P.SequenceScan) -> exp.Expr:
         """``profiles.member_id IN (SELECT user FROM events WHERE ...)`` for a scan read by one
         top-level ``count >= 1``: no grouping, and the engine can filter the event rows by the
         (selective) profiles while it reads them."""
+        assert isinstance(s, P.Scan)  # physical.decide makes semi-joins of event scans only
         (a,) = s.aggregates
         assert a.func == "count"  # _is_exists admits count tests only
-        shared = list(dict.fromkeys(_conjuncts(a.condition) + (_conjuncts(s.prune) if s.prune else [])))
+        shared = list(dict.fromkeys(conjuncts_of(a.condition) + (conjuncts_of(s.prune) if s.prune else [])))
         shared = [c for c in shared if not (isinstance(c, P.Const) and c.value)]
         where = self.scan_where(s, shared)
         if a.column is not None:  # count(E.p) counts the rows whose p is not null
@@ -588,7 +493,19 @@ class Builder:
                          **self._from(table_ref(s.table, SRC), self._params_join()))
         return exp.In(this=col("member_id", "profiles"), query=exp.Subquery(this=sub))
 
-    def scan_cte(self, s: P.Scan) -> exp.Select:
+    def day(self, e: exp.Expr, zone: str | None = None) -> exp.Expr:
+        """The calendar day of time ``e``, as a value only compared with other days: in UTC
+        (``zone`` ``None``; a market's time zone is for the local-time issue). SQLite's text
+        timestamps: the date part (``YYYY-MM-DD``); elsewhere a cast to the date type."""
+        assert zone is None, "calendar days in a market's time zone are not implemented"
+        to = self.d.date_cast()
+        if to is None:
+            return self.substring(e, num(1), 10)
+        return self.f(exp.Cast, this=e, to=to)
+
+    def scan_cte(self, s: P.Scan | P.SequenceScan) -> exp.Select:
+        if isinstance(s, P.SequenceScan):
+            return sequence_cte(self, s)
         pscope = PARAMS
         items: list[exp.Expr] = [alias(col(s.user, SRC), "member_id")]
         conditions = {a.condition for a in s.aggregates}
@@ -602,16 +519,27 @@ class Builder:
         # what every row satisfies: the shared condition, then what of prune it does not
         # already say (one pass per table: nothing, prune is the union of what the aggregates
         # read; split scans: the row filter, the aggregates hold only windows)
-        shared = _conjuncts(only) if only is not None else []
-        shared += [c for c in (_conjuncts(s.prune) if s.prune is not None else []) if c not in shared]
+        shared = conjuncts_of(only) if only is not None else []
+        shared += [c for c in (conjuncts_of(s.prune) if s.prune is not None else []) if c not in shared]
         for a in s.aggregates:
             # an aggregate whose condition every row satisfies needs no CASE (split scans: the
             # widest window is the scan's lower bound)
             always = (only is not None or (isinstance(a.condition, P.Const) and a.condition.value)
-                      or all(c in shared for c in _conjuncts(a.condition)))
+                      or all(c in shared for c in conjuncts_of(a.condition)))
             cond = None if always else self.cond(a.condition, SRC, pscope)
-            fn = {"count": exp.Count, "sum": exp.Sum, "min": exp.Min, "max": exp.Max}[a.func]
-            if cond is not None and self.d.filter_aggregates:
+            fn = {"count": exp.Count, "sum": exp.Sum, "min": exp.Min, "max": exp.Max,
+                  "count_days": exp.Count}[a.func]
+            if a.func == "count_days":  # COUNT(DISTINCT day [FILTER | CASE]) of the time column
+                assert a.column is not None
+                day = self.day(col(a.column.column, SRC))
+                if cond is not None and not self.dec.filter_clause:
+                    day = self.f(exp.Case, ifs=[self.f(exp.If, this=cond, true=day)])
+                agg: exp.Expr = self.f(exp.Count, this=exp.Distinct(expressions=[day]))
+                if cond is not None and self.dec.filter_clause:
+                    agg = exp.Filter(this=agg, expression=exp.Where(this=cond))
+                items.append(alias(agg, a.name))
+                continue
+            if cond is not None and self.dec.filter_clause:
                 # AGG(column) FILTER (WHERE cond): the engine sees the column itself (DuckDB
                 # keeps its statistics: an overflow-free SUM) and evaluates a filter shared by
                 # several aggregates once
@@ -704,7 +632,7 @@ class Builder:
 
         items: list[exp.Expr] = [alias(col(c.user, SRC), "member_id")]
         for p in c.purposes:
-            if self.d.epoch_us is not None:
+            if self.dec.consent_packed:
                 doi = p.mode == "opt_in" and p.double_opt_in
                 granted_col: exp.Expr = (low_bits(p, 1 if doi else 0) if p.mode == "opt_in"
                                          else exp.Literal.number("0"))
@@ -746,14 +674,14 @@ class Builder:
         )
         return [("consent", consent)]
 
-    def scan_facts(self, s: P.Scan, only: set[str] | None = None) -> list[exp.Expr]:
+    def scan_facts(self, s: P.Scan | P.SequenceScan, only: set[str] | None = None) -> list[exp.Expr]:
         """The scan's aggregate columns as ``facts`` reads them (count/sum 0 without rows);
         ``only``: just these columns."""
         items: list[exp.Expr] = []
         for a in s.aggregates:
             if only is not None and a.name not in only:
                 continue
-            if a.func in ("count", "sum"):
+            if a.func in ("count", "sum", "count_days"):
                 value: exp.Expr = self.f(exp.Coalesce, this=col(a.name, s.name), expressions=[num(0)])
                 if a.func == "sum" and self.d.round_sums is not None:
                     value = self.f(exp.Round, this=value, decimals=num(self.d.round_sums))
@@ -832,7 +760,7 @@ class Builder:
             items += [alias(col(param_name(s), PARAMS), param_name(s)) for s in self.plan.bounds]
             joins += self._params_join()
         where = {"where": exp.Where(this=and_(semi))} if semi else {}
-        fence = {"offset": exp.Offset(expression=num(0))} if self.d.fence_joins else {}
+        fence = {"offset": exp.Offset(expression=num(0))} if self.dec.fence else {}
         return exp.Select(expressions=items, **where, **self._from(cte_ref(pr), joins), **fence)
 
     def build(self) -> exp.Select:
@@ -894,49 +822,7 @@ class Builder:
         return final
 
 
-def _conjuncts(c: P.Cond) -> list[P.Cond]:
-    if isinstance(c, P.And):
-        return [x for item in c.items for x in _conjuncts(item)]
-    return [c]
-
-
-#: Use a semi-join for an existence test only when the top-level trait tests are estimated
-#: to keep at most this share of the profiles (see :func:`_selectivity`).
-SEMI_JOIN_SELECTIVITY = 0.05
-
-
-def _selectivity(tests: Sequence[P.Test]) -> float:
-    """The share of profiles the pushed trait tests keep, estimated without statistics the
-    way System R and PostgreSQL's planner do by default: equality and string matches 0.005,
-    an open range 1/3, a range bounded on both sides 0.005, negations their complement, a
-    boolean equal to a value 1/2; tests multiply (independence)."""
-    est = 1.0
-    lower: set[str] = set()
-    upper: set[str] = set()
-    for t in tests:
-        if t.field.type == "boolean" and t.op in ("=", "in"):  # two values: never selective
-            est *= 0.5
-        elif t.op in ("<", "<="):
-            upper.add(t.field.column)
-        elif t.op in (">", ">="):
-            lower.add(t.field.column)
-        else:
-            est *= _OP_SELECTIVITY.get(t.op, 1.0) if t.op != "in" else min(1.0, 0.005 * len(t.values))
-    for column in lower | upper:
-        est *= 0.005 if column in lower and column in upper else 1 / 3
-    return est
-
-
-_OP_SELECTIVITY = {
-    "=": 0.005, "starts_with": 0.005, "ends_with": 0.005, "contains": 0.005, "is_null": 0.005,
-    "!=": 0.995, "not_in": 0.995, "is_not_null": 0.995,
-}
-
-
 PACKED = "packed"
-_WORD_BITS = 62  # bits per BIGINT word (the sign bit stays clear)
-
-
 def _word(i: int) -> str:
     return f"packed_{i}"
 
@@ -946,67 +832,29 @@ def _bits(word: int, mask: int) -> exp.Expr:
     return exp.Paren(this=exp.BitwiseAnd(this=col(_word(word)), expression=num(mask)))
 
 
-def _agg_tests(plan: P.Plan) -> list[P.AggTest]:
-    """Every aggregate test of the statement, each time it appears: the referenced
-    audiences' formulas first (in the order they are computed), then membership."""
-    out: list[P.AggTest] = []
-    stack: list[P.Cond] = [plan.membership, *reversed([sub.membership for sub in plan.audiences])]
-    while stack:
-        c = stack.pop()
-        if isinstance(c, P.AggTest):
-            out.append(c)
-        elif isinstance(c, (P.And, P.Or)):
-            stack.extend(reversed(c.items))
-        elif isinstance(c, P.Not):
-            stack.append(c.operand)
-    return out
-
-
-def _without_rows(t: P.AggTest) -> bool:
-    """The test's value for a profile without rows in its scan (count/sum read 0; avg, min
-    and max have no value, so every test of theirs but ``is null`` is false). A test false
-    there lets the scan be INNER-joined; one true there is packed negated."""
-    if t.func in ("avg", "min", "max"):
-        return t.op == "is_null"
-    if t.op in ("is_null", "is_not_null"):
-        return t.op == "is_not_null"
-    assert t.value is not None and t.value.kind == "number", t
-    return _ZERO_CMP[t.op](Decimal(0), Decimal(t.value.text))
-
-
-def _is_exists(t: P.AggTest) -> bool:
-    """``count >= 1`` / ``count > 0``: the profile has a row."""
-    if t.func != "count" or t.value is None or t.value.kind != "number":
-        return False
-    v = Decimal(t.value.text)
-    return (t.op == ">=" and v == 1) or (t.op == ">" and v == 0)
-
-
-_ZERO_CMP: dict[str, Callable[[Decimal, Decimal], bool]] = {
-    "=": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
-}
-
-
 def _parse_instant_iso(text: str) -> str:
     value = dt.datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(dt.UTC).replace(tzinfo=None)
     return format_instant(value)
 
 
-def build_statement(plan: P.Plan, profile: DialectProfile) -> exp.Select:
-    """The whole statement for ``plan`` on ``profile``'s dialect. Raises :class:`BuildError`."""
-    return Builder(plan, profile).build()
+def build_statement(plan: P.Plan, profile: DialectProfile, decisions: Decisions | None = None) -> exp.Select:
+    """The whole statement for ``plan`` on ``profile``'s dialect, written as ``decisions``
+    say (default: :func:`audiencelang.sql.physical.decide`). Raises :class:`BuildError`."""
+    return Builder(plan, profile, decisions).build()
 
 
-def build_explained(plan: P.Plan, profile: DialectProfile) -> tuple[exp.Select, list[exp.Func], dict[str, Any]]:
-    """:func:`build_with_functions` plus the builder's strategy (:meth:`Builder.strategy`)."""
-    b = Builder(plan, profile)
+def build_explained(plan: P.Plan, profile: DialectProfile,
+                    decisions: Decisions | None = None) -> tuple[exp.Select, list[exp.Func], dict[str, Any]]:
+    """:func:`build_with_functions` plus the strategy (:meth:`Decisions.strategy`)."""
+    b = Builder(plan, profile, decisions)
     tree = b.build()
     return tree, list(b.functions.values()), b.strategy()
 
 
-def build_with_functions(plan: P.Plan, profile: DialectProfile) -> tuple[exp.Select, list[exp.Func]]:
+def build_with_functions(plan: P.Plan, profile: DialectProfile,
+                         decisions: Decisions | None = None) -> tuple[exp.Select, list[exp.Func]]:
     """The statement and one node of every distinct function it calls, in the order first
     made (for the allow-list check). Raises :class:`BuildError`."""
-    b = Builder(plan, profile)
+    b = Builder(plan, profile, decisions)
     tree = b.build()
     return tree, list(b.functions.values())

@@ -73,7 +73,7 @@ class DialectProfile:
     # engine filters the event rows by the profiles while reading them (DuckDB's join filters)
     semi_join_exists: bool = False
     # the tests of LEFT-joined scans packed into BIGINT bit words gathered by one BIT_OR
-    # (one join instead of one per scan): see Builder._plan_packing
+    # (one join instead of one per scan): see audiencelang.sql.physical
     packed_facts: bool = False
     # every membership test applied after all joins: trait tests stay out of ``profiles`` and
     # ``facts`` ends in ``OFFSET 0``, through which PostgreSQL pushes no filter. Its planner

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = ["LoweringError", "format_instant", "lower"]
 
-UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400}
+UNIT_SECONDS = ast.UNIT_SECONDS
 _DAY = dt.timedelta(days=1)
 _NUMBER_RE = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 _SLUG_RE = re.compile(r"[^a-z0-9]+")
@@ -89,6 +89,7 @@ class _Lowerer:
         self.bounds: set[int] = set()
         self.purposes: dict[str, P.ConsentPurpose] = {}
         self.subs: dict[str, P.SubAudience] = {}
+        self.sequences: list[P.SequenceScan] = []
         self.visiting: set[str] = set()
         self.counter = 0
 
@@ -215,6 +216,20 @@ class _Lowerer:
             self.time_cmp(field, "<=", self.relative(0, window.span)),
         ))
 
+    def ago(self, field: P.FieldRef, window: ast.AgoWindow) -> P.Cond:
+        """``more than N UNIT ago``: ``field < as_of - N UNIT``, strictly (spec §8)."""
+        return self.time_cmp(field, "<", self.relative(window.amount * UNIT_SECONDS[window.unit], window.span))
+
+    def window_test(self, field: P.FieldRef, window: ast.Window) -> P.Cond:
+        """``field`` (a time that is never after ``as_of``) inside ``window``."""
+        if isinstance(window, ast.LastWindow):
+            return self.time_cmp(field, ">=", self.relative(window.amount * UNIT_SECONDS[window.unit], window.span))
+        if isinstance(window, ast.AgoWindow):
+            return self.ago(field, window)
+        if isinstance(window, ast.SinceWindow):
+            return self.time_cmp(field, ">=", self.literal(window.start))
+        return self.between_time(field, window.start, window.end)
+
     # ------------------------------------------------------------------ field tests
 
     def field_test(self, node: ast.Node, field: P.FieldRef) -> P.Cond:
@@ -245,6 +260,8 @@ class _Lowerer:
             return P.Test(field, "is_not_null" if node.negated else "is_null")
         if isinstance(node, ast.InLast):
             return self.last(field, node.window)
+        if isinstance(node, ast.MoreThanAgo):
+            return self.ago(field, node.window)
         if isinstance(node, ast.TimeCompare):
             return self.before_after(field, node.op, node.value)
         raise self.fail(f"unexpected condition {type(node).__name__}", node.span, "E506")
@@ -318,6 +335,8 @@ class _Lowerer:
             if lower.kind == "date":
                 lower = self.instant(_midnight(dt.date.fromisoformat(lower.text)))
             parts.append(P.Test(time, ">=", (lower,)))
+        elif isinstance(window, ast.AgoWindow):
+            parts.append(self.ago(time, window))
         elif isinstance(window, ast.BetweenWindow):
             cond = self.between_time(time, window.start, window.end)
             assert isinstance(cond, P.And)
@@ -326,18 +345,21 @@ class _Lowerer:
             parts.extend(cond.items)
         return ev, _Occ(tuple(parts[:n_row]), tuple(parts[n_row:])), own, lower
 
-    def aggregate(self, func: Literal["count", "sum", "min", "max"], event_name: ast.Name,
+    def aggregate(self, func: Literal["count", "sum", "min", "max", "count_days"], event_name: ast.Name,
                   column: P.FieldRef | None, occ: _Occ, ev: Event, own: P.Cond | None,
-                  lower: P.Value | None, label: str) -> str:
+                  lower: P.Value | None, label: str, extra: P.Cond | None = None) -> str:
+        """The name of the aggregate ``func(column)`` over the occurrences ``occ`` (and,
+        ``extra``, only those also passing it: not a row filter the scan may share)."""
+        more = (extra,) if extra is not None else ()
         if self.split and ev.table_parts not in self.one_pass:
             # one scan per (table, row filter): the scan's WHERE holds the filter, each
             # aggregate only its window
             table: _ScanKey = (ev.table_parts, ev.user, ev.time, occ.row)
-            condition = occ.window if occ.window is not None else P.Const(True)
+            condition = _all(occ.window_parts + more) or P.Const(True)
             shared = occ.row
         else:
             table = (ev.table_parts, ev.user, ev.time, None)
-            condition = _all(occ.row_parts + occ.window_parts) or P.Const(True)
+            condition = _all(occ.row_parts + occ.window_parts + more) or P.Const(True)
             shared = own
         key = (table, func, column, condition)
         found = self.aggs.get(key)
@@ -359,8 +381,12 @@ class _Lowerer:
 
     def performed(self, node: ast.Performed) -> P.Cond:
         ev, occ, own, lower = self.occurrence(node.event, node.where, node.window)
-        col = self.aggregate("count", node.event, None, occ, ev, own, lower, f"n_{node.event.value}")
         count = node.count
+        if count is not None and count.distinct_days:
+            col = self.aggregate("count_days", node.event, P.FieldRef(ev.time, "timestamp"), occ, ev, own, lower,
+                                 f"days_{node.event.value}")
+        else:
+            col = self.aggregate("count", node.event, None, occ, ev, own, lower, f"n_{node.event.value}")
         op: P.CmpOp = ">="
         n = 1
         if count is not None:
@@ -374,6 +400,17 @@ class _Lowerer:
         prop = self.prop(ev, e, agg.property) if agg.property is not None else None
         pname = agg.property.value if agg.property is not None else ""
         count_col: str | None = None
+        if agg.func in ("first", "last"):
+            # spec §8: the occurrences at the earliest (latest) selected time must all pass
+            # the test: that time, and the earliest (latest) time of one failing it
+            if prop is None:
+                raise self.fail(f"{agg.func}() needs a property", agg.span, "E506")
+            time = P.FieldRef(ev.time, "timestamp")
+            edge: Literal["min", "max"] = "min" if agg.func == "first" else "max"
+            at = self.aggregate(edge, agg.event, time, occ, ev, own, lower, f"{agg.func}_{e}")
+            failing = self.aggregate(edge, agg.event, time, occ, ev, own, lower, f"{agg.func}_{e}_{pname}_no",
+                                     P.Not(self.field_test(node, prop)))
+            return P.AggTest(agg.func, at, "is_not_null", None, "timestamp", failing)
         if agg.func == "count":
             label = f"n_{e}" + (f"_{pname}" if prop is not None else "")
             column = self.aggregate("count", agg.event, prop, occ, ev, own, lower, label)
@@ -414,6 +451,8 @@ class _Lowerer:
                            func, column, vtype, count_col)
         if isinstance(node, ast.InLast):
             return _as_agg(self.last(P.FieldRef(column, vtype), node.window), func, column, vtype, count_col)
+        if isinstance(node, ast.MoreThanAgo):
+            return _as_agg(self.ago(P.FieldRef(column, vtype), node.window), func, column, vtype, count_col)
         if isinstance(node, ast.InList):
             anyof = P.Or(tuple(tcmp("=", self.literal(v)) for v in node.values))
             if node.negated:
@@ -422,6 +461,44 @@ class _Lowerer:
         if isinstance(node, ast.IsNull):
             return test("is_not_null" if node.negated else "is_null", None)
         raise self.fail(f"this test is not supported on {agg.func}()", node.span, "E506")
+
+    def first_last_performed(self, node: ast.FirstLastPerformed) -> P.Cond:
+        """Spec §8: the earliest (latest) passing occurrence over all history up to as_of
+        (no window in the aggregate), then its time tested against the window."""
+        ev, occ, own, lower = self.occurrence(node.event, node.where, None)
+        edge: Literal["min", "max"] = "min" if node.which == "first" else "max"
+        column = self.aggregate(edge, node.event, P.FieldRef(ev.time, "timestamp"), occ, ev, own, lower,
+                                f"{node.which}_{node.event.value}")
+        if node.window is None:
+            return P.AggTest(edge, column, "is_not_null", None, "timestamp")
+        return _as_agg(self.window_test(P.FieldRef(column, "timestamp"), node.window),
+                       edge, column, "timestamp", None)
+
+    def sequence(self, node: ast.Sequence) -> P.Cond:
+        """Spec §8 sequences: one :class:`P.SequenceScan` per distinct sequence."""
+        steps: list[P.SeqStep] = []
+        last = node.steps[-1]
+        for i, st in enumerate(node.steps):
+            ev, occ, _own, _lower = self.occurrence(st.event, st.where, None if st.absent else node.window)
+            parts = list(occ.row_parts + occ.window_parts)
+            if last.absent and i == len(node.steps) - 2:
+                # the wait after the last step that happens must have passed: t + D <= as_of
+                assert last.within is not None  # the checker requires it
+                wait = last.within.amount * UNIT_SECONDS[last.within.unit]
+                parts.append(self.time_cmp(P.FieldRef(ev.time, "timestamp"), "<=",
+                                           self.relative(wait, last.within.span)))
+            within = st.within.amount * UNIT_SECONDS[st.within.unit] if st.within is not None else None
+            steps.append(P.SeqStep(ev.table_parts, ev.user, ev.time, _all(tuple(parts)), within, st.absent))
+        key = ("sequence", tuple(steps))
+        name = self.aggs.get(key)
+        if name is None:
+            self.counter += 1
+            name = f"n_seq_{_slug(node.steps[0].event.value, 30)}_{self.counter}"
+            self.aggs[key] = name
+            scan = "seq_" + name.removeprefix("n_seq_")
+            self.sequences.append(P.SequenceScan(scan, tuple(steps),
+                                                 (P.Aggregate(name, "count", None, P.Const(True)),)))
+        return P.AggTest("count", name, ">=", self.number(1), "integer")
 
     # ------------------------------------------------------------------ expressions
 
@@ -451,6 +528,10 @@ class _Lowerer:
             return P.Not(self.expr(e.operand))
         if isinstance(e, ast.Performed):
             return self.performed(e)
+        if isinstance(e, ast.FirstLastPerformed):
+            return self.first_last_performed(e)
+        if isinstance(e, ast.Sequence):
+            return self.sequence(e)
         if isinstance(e, ast.HasConsent):
             return self.consent(e.purpose)
         if isinstance(e, ast.InAudience):
@@ -493,8 +574,8 @@ class _Lowerer:
 
     # ------------------------------------------------------------------ assembly
 
-    def scans(self) -> tuple[P.Scan, ...]:
-        out: list[P.Scan] = []
+    def scans(self) -> tuple[P.Scan | P.SequenceScan, ...]:
+        out: list[P.Scan | P.SequenceScan] = []
         used: set[str] = set()
         for key in self.scan_order:
             table, user, time, _ = key
@@ -504,7 +585,7 @@ class _Lowerer:
                 name, i = f"{base}_{i}", i + 1
             used.add(name)
             out.append(P.Scan(name, table, user, time, self.prune(key, time), tuple(self.scan_aggs[key])))
-        return tuple(out)
+        return (*out, *self.sequences)
 
     def prune(self, table: _ScanKey, time: str) -> P.Cond | None:
         """What every row of the scan satisfies: the widest lower time bound (when every
@@ -589,7 +670,7 @@ def _read_whole(checked: CheckedAudience) -> frozenset[tuple[str, ...]]:
     events = checked.market.events
     for aud in {checked.name: checked.audience, **checked.audiences}.values():
         for node in ast.walk(aud):
-            if isinstance(node, (ast.Performed, ast.Aggregate)) and node.event.value in events:
+            if isinstance(node, (ast.Performed, ast.Aggregate, ast.FirstLastPerformed)) and node.event.value in events:
                 ev = events[node.event.value]
                 (plain if node.where is None and ev.where is None else filtered).add(ev.table_parts)
     return frozenset(plain & filtered)

@@ -8,7 +8,8 @@ Shape of a plan (one statement)::
 
     params?     one row: as_of and every relative bound (only without a fixed as_of)
     profiles    one scan of the profile table: id + the traits used
-    scans[]     one grouped pass per event table: conditional aggregates
+    scans[]     one grouped pass per event table: conditional aggregates; a sequence
+                (spec §8) is one more input: window passes over its steps' occurrences
     consent?    one grouped pass over the consent table: per purpose, "granted at latest" / "refused"
     facts       profiles joined with every scan and consent (INNER where membership needs rows,
                 LEFT otherwise): one row per profile that can still be a member
@@ -77,9 +78,14 @@ class AggTest:
     ``avg``: ``column`` is the sum, ``count`` the number of non-null values;
     true iff ``count > 0 AND sum OP value * count``. ``min``/``max``: true iff
     ``column IS NOT NULL AND column OP value`` (``count`` is ``None``). ``type`` is the type of the aggregated values.
+    ``first``/``last`` (spec §8, ``first(E.p) TEST``): ``column`` is the earliest (latest)
+    time of the selected occurrences, ``count`` the earliest (latest) time of a selected
+    occurrence whose ``p`` fails TEST; true iff ``column IS NOT NULL AND (count IS NULL OR
+    count <> column)``: there is a first (last) instant and no occurrence at it fails.
+    ``op``/``value`` are unused (``is_not_null``, ``None``); ``type`` is ``timestamp``.
     """
 
-    func: Literal["count", "sum", "avg", "min", "max"]
+    func: Literal["count", "sum", "avg", "min", "max", "first", "last"]
     column: str
     op: Literal["=", "!=", "<", "<=", ">", ">=", "is_null", "is_not_null"]
     value: Value | None
@@ -129,10 +135,12 @@ Cond = Union[Test, AggTest, ConsentHolds, InAudience, Const, Not, And, Or]  # no
 class Aggregate:
     """One conditional aggregate of a scan: ``func(CASE WHEN condition THEN column END)``.
 
-    ``column`` ``None`` counts rows. ``condition`` is over the event table's columns."""
+    ``column`` ``None`` counts rows. ``condition`` is over the event table's columns.
+    ``count_days`` (spec §8 ``on N distinct days``): the number of distinct calendar days
+    (UTC) of ``column``, the event's time, among the rows passing ``condition``."""
 
     name: str
-    func: Literal["count", "sum", "min", "max"]
+    func: Literal["count", "sum", "min", "max", "count_days"]
     column: FieldRef | None
     condition: Cond
 
@@ -150,6 +158,37 @@ class Scan:
     user: str
     time: str
     prune: Cond | None
+    aggregates: tuple[Aggregate, ...]
+
+
+@dataclass(frozen=True)
+class SeqStep:
+    """One step of a :class:`SequenceScan`: the rows of ``table`` with a non-null user and
+    time ``<= as_of`` passing ``condition`` (the event's own filter, the step's ``where``
+    and, for a step that must happen, the sequence's window; ``None``: every row) are
+    its occurrences. ``within``: seconds, ``t(e_i) - t(e_(i-1)) <= within``."""
+
+    table: tuple[str, ...]
+    user: str
+    time: str
+    condition: Cond | None
+    within: int | None
+    absent: bool = False
+
+
+@dataclass(frozen=True)
+class SequenceScan:
+    """``performed S1 then S2 ... [then not Sk within D]`` (spec §8), per user: the only
+    aggregate (a ``count``, 0 without rows) counts the occurrences that complete the
+    sequence: of the last step, ending a chain ``t(e1) < t(e2) < ...`` with every gap
+    within its step's ``within``; with an absent last step, of the step before it, ending
+    such a chain, whose wait has passed (its time is at most ``as_of - D``: part of that
+    step's ``condition``) with no occurrence of the absent step
+    at or after its time and within ``D``. Written as window passes over the users'
+    ordered occurrences (see :mod:`audiencelang.sql.build_seq`)."""
+
+    name: str
+    steps: tuple[SeqStep, ...]
     aggregates: tuple[Aggregate, ...]
 
 
@@ -219,7 +258,7 @@ class Plan:
     as_of: str | None  # ISO 8601 UTC (``...Z``) or None: the warehouse's current time
     bounds: tuple[int, ...]  # seconds before as_of used as relative bounds (params CTE)
     profiles: Profiles
-    scans: tuple[Scan, ...]
+    scans: tuple[Scan | SequenceScan, ...]
     consent: ConsentScan | None
     audiences: tuple[SubAudience, ...]
     membership: Cond

@@ -32,8 +32,8 @@ LINE_WIDTH = 88
 INDENT = "  "
 CONTINUATION = "    "
 
-__all__ = ["LINE_WIDTH", "CommentScope", "FormatError", "comment_scopes", "format_expr", "format_file", "format_source", "format_str", "line_ending",
-           "quote"]
+__all__ = ["LINE_WIDTH", "CommentScope", "FormatError", "comment_scopes", "format_expr", "format_file", "format_source",
+           "format_step", "format_str", "line_ending", "quote"]
 
 
 class FormatError(AudienceLangError):
@@ -109,7 +109,53 @@ def _window(w: ast.Node) -> str:
         return f"between {_literal(w.start)} and {_literal(w.end)}"
     if isinstance(w, ast.SinceWindow):
         return f"since {_literal(w.start)}"
+    if isinstance(w, ast.AgoWindow):
+        return f"more than {_plural(w.amount, w.unit)} ago"
     raise TypeError(f"not a window: {type(w).__name__}")
+
+
+def _count(c: ast.Count) -> str:
+    op = c.op.replace("_", " ")
+    if c.distinct_days:
+        return f"on {op} {c.n} distinct {'day' if c.n == 1 else 'days'}"
+    return f"{op} {_plural(c.n, 'time')}"
+
+
+def format_step(step: ast.Step, *, first: bool = False) -> str:
+    """One step of a sequence as written: ``then [not] E [where F] [within D]``; the
+    first step without ``then`` (``E [where F]``)."""
+    words = [] if first else ["then", *(["not"] if step.absent else [])]
+    words.append(step.event.value)
+    if step.where is not None:
+        words.append("where " + _expr(step.where, last=True))
+    if step.within is not None:
+        words.append(f"within {_plural(step.within.amount, step.within.unit)}")
+    return " ".join(words)
+
+
+def _event_parts(e: ast.Node) -> list[str] | None:
+    """An event condition (``performed``, a sequence, ``first``/``last performed``) in the
+    pieces a long line may be broken between: head, ``where``, steps, count, window."""
+    if isinstance(e, ast.Performed | ast.FirstLastPerformed):
+        head = f"performed {e.event.value}"
+        if isinstance(e, ast.FirstLastPerformed):
+            head = f"{e.which} {head}"
+        parts = [head]
+        if e.where is not None:
+            parts.append("where " + _expr(e.where, last=True))
+    elif isinstance(e, ast.Sequence):
+        first = e.steps[0]
+        parts = [f"performed {first.event.value}"]
+        if first.where is not None:
+            parts.append("where " + _expr(first.where, last=True))
+        parts.extend(format_step(step) for step in e.steps[1:])
+    else:
+        return None
+    if e.count is not None:
+        parts.append(_count(e.count))
+    if e.window is not None:
+        parts.append(_window(e.window))
+    return parts
 
 
 # --------------------------------------------------------------------------- expressions
@@ -155,18 +201,12 @@ def _condition(e: ast.Node, last: bool) -> str:
         return text + " ignoring case" if e.ignore_case else text
     if isinstance(e, ast.IsNull):
         return f"{_target(e.target)} is {'not null' if e.negated else 'null'}"
-    if isinstance(e, ast.InLast):
+    if isinstance(e, ast.InLast | ast.MoreThanAgo):
         return f"{_target(e.target)} {_window(e.window)}"
     if isinstance(e, ast.TimeCompare):
         return f"{_target(e.target)} {e.op} {_literal(e.value)}"
-    if isinstance(e, ast.Performed):
-        parts = [f"performed {e.event.value}"]
-        if e.where is not None:
-            parts.append("where " + _expr(e.where, last=True))
-        if e.count is not None:
-            parts.append(f"{e.count.op.replace('_', ' ')} {_plural(e.count.n, 'time')}")
-        if e.window is not None:
-            parts.append(_window(e.window))
+    parts = _event_parts(e)
+    if parts is not None:
         text = " ".join(parts)
         # The where rule (spec §1.3): an open `where` takes everything after it.
         if _is_open(e) and not last:
@@ -180,8 +220,16 @@ def _condition(e: ast.Node, last: bool) -> str:
 
 
 def _is_open(e: ast.Node) -> bool:
-    """A ``performed X where ...`` with neither count nor window: nothing may follow it."""
-    return isinstance(e, ast.Performed) and e.where is not None and e.count is None and e.window is None
+    """An event condition ending in ``where ...`` (no ``within``, count or window after
+    it): nothing may follow it."""
+    if not isinstance(e, ast.Performed | ast.FirstLastPerformed | ast.Sequence):
+        return False
+    if e.count is not None or e.window is not None:
+        return False
+    if isinstance(e, ast.Sequence):
+        last = e.steps[-1]
+        return last.where is not None and last.within is None
+    return e.where is not None
 
 
 def _expr(e: ast.Node, last: bool) -> str:
@@ -462,22 +510,15 @@ def _parts(term: ast.Node, text: str) -> list[str] | None:
     while isinstance(node, ast.Not):
         nots += 1
         node = node.operand
-    if not isinstance(node, ast.Performed):
+    pieces = _event_parts(node)
+    if pieces is None or len(pieces) < 2:
         return None
-    tail: list[str] = []
-    if node.where is not None:
-        tail.append("where " + _expr(node.where, last=True))
-    if node.count is not None:
-        tail.append(f"{node.count.op.replace('_', ' ')} {_plural(node.count.n, 'time')}")
-    if node.window is not None:
-        tail.append(_window(node.window))
-    if not tail:
-        return None
-    head = "not " * nots + f"performed {node.event.value}"
+    first, tail = pieces[0], pieces[1:]
+    head = "not " * nots + first
     if text.startswith(f"{'not ' * nots}(") or text.startswith("("):
         # parenthesised by the where rule (or as an and/or item): keep the parentheses
         lead = text[: len(text) - len(text.lstrip("(not "))]
-        head = lead + f"performed {node.event.value}"
+        head = lead + first
         tail[-1] += ")" * (len(text) - len(text.rstrip(")")) - _closing_in(tail[-1]))
     parts = [head, *tail]
     if " ".join(parts) != text:  # never split in a way that changes the text

@@ -33,11 +33,13 @@ MAX_DEPTH = 100
 MAX_NUMBER = Decimal("1e18")
 MAX_FRACTION_DIGITS = 9
 #: Longest relative window, per unit (100 years).
-MAX_WINDOW = {"minute": 100 * 366 * 24 * 60, "hour": 100 * 366 * 24, "day": 100 * 366, "week": 100 * 53}
+MAX_WINDOW = {"minute": 100 * 366 * 24 * 60, "hour": 100 * 366 * 24, "day": 100 * 366, "week": 100 * 53,
+              "month": 100 * 13, "year": 100}
 MAX_COUNT = 1_000_000_000
 
 UNITS = {"minute": "minute", "minutes": "minute", "hour": "hour", "hours": "hour",
-         "day": "day", "days": "day", "week": "week", "weeks": "week"}
+         "day": "day", "days": "day", "week": "week", "weeks": "week",
+         "month": "month", "months": "month", "year": "year", "years": "year"}
 
 
 def _grammar_text() -> str:
@@ -306,7 +308,8 @@ def _join(a: Span, b: Span) -> Span:
 
 # --------------------------------------------------------------------------- syntax errors
 
-_CONDITION_START = {"NAME", "PERFORMED", "NOT", "LPAR", "IN", "HAS", "COUNT", "SUM", "AVG", "MIN", "MAX"}
+_CONDITION_START = {"NAME", "PERFORMED", "NOT", "LPAR", "IN", "HAS", "COUNT", "SUM", "AVG", "MIN", "MAX",
+                    "FIRST", "LAST"}
 _VALUE = {"STRING", "NUMBER", "TRUE", "FALSE", "DATE", "TIMESTAMP"}
 _CLAUSES = {"TITLE", "OWNER", "DESCRIPTION", "TAGS", "INCLUDE", "EXCLUDE", "REQUIRE", "MIN", "ACTIVATE"}
 
@@ -398,6 +401,10 @@ def _syntax_diagnostic(exc: UnexpectedInput, text: str, path: str | None) -> Dia
             hints = ("a condition is missing before it",)
         if str(tok) == "where" and prev and prev not in {"performed"}:
             hints = ("`where` filters an event: performed EVENT where PROPERTY = VALUE",)
+        if tok.type in ("THEN", "WITHIN"):
+            hints = ("`then` joins the steps of a sequence, each later step may end in `within D`, the window "
+                     "comes last: performed A then B within 1 day in last 7 days (first/last performed take "
+                     "one event)",)
         return error("E101", f"expected {words}{after}, found {_describe_token(tok)}", span, *hints)
     span = _offset_span(text, min(getattr(exc, "pos_in_stream", 0) or 0, len(text)), path)
     return error("E101", "syntax error", span)
@@ -609,6 +616,10 @@ class _Builder:
     # A test is built as a function of its target so that trait/property and
     # aggregate conditions share one implementation.
 
+    def r_field_name(self, tree: Tree[Token], kids: list[Any]) -> Token:
+        tok: Token = kids[0]
+        return tok
+
     def r_field_condition(self, tree: Tree[Token], kids: list[Any]) -> ast.Node:
         target = self.name(kids[0])
         make: Callable[[Any, Span], ast.Node] = kids[1]
@@ -660,6 +671,10 @@ class _Builder:
         window = kids[0]
         return lambda target, span: ast.InLast(span=span, target=target, window=window)
 
+    def r_t_ago(self, tree: Tree[Token], kids: list[Any]) -> Callable[[Any, Span], ast.Node]:
+        window = kids[0]
+        return lambda target, span: ast.MoreThanAgo(span=span, target=target, window=window)
+
     def r_t_before(self, tree: Tree[Token], kids: list[Any]) -> Callable[[Any, Span], ast.Node]:
         value = self.time_value(kids[0])
         return lambda target, span: ast.TimeCompare(span=span, target=target, op="before", value=value)
@@ -670,23 +685,82 @@ class _Builder:
 
     # -- events ----------------------------------------------------------------------
 
-    def _performed(self, tree: Tree[Token], kids: list[Any]) -> ast.Performed:
+    def _performed(self, tree: Tree[Token], kids: list[Any]) -> ast.Performed | ast.Sequence:
         event = self.name(kids[0])
         fields: dict[str, Any] = {}
+        steps: list[ast.Step] = []
         for k in kids[1:]:
+            if isinstance(k, _Where):
+                fields["where"] = k.expr
+            elif isinstance(k, ast.Step):
+                steps.append(k)
+            elif isinstance(k, ast.Count):
+                fields["count"] = k
+            elif k is not None:
+                fields["window"] = k
+        if not steps:
+            return ast.Performed(span=self.span(tree), event=event, **fields)
+        where = fields.pop("where", None)
+        first_span = event.span if where is None else _join(event.span, where.span)
+        first = ast.Step(span=first_span, event=event, where=where)
+        return ast.Sequence(span=self.span(tree), steps=(first, *steps), **fields)
+
+    def r_performed_closed(self, tree: Tree[Token], kids: list[Any]) -> ast.Performed | ast.Sequence:
+        return self._performed(tree, kids)
+
+    def r_performed_open(self, tree: Tree[Token], kids: list[Any]) -> ast.Performed | ast.Sequence:
+        return self._performed(tree, kids)
+
+    def _step(self, tree: Tree[Token], kids: list[Any]) -> ast.Step:
+        fields: dict[str, Any] = {}
+        event: ast.Name | None = None
+        for k in kids:
+            if isinstance(k, Token):
+                event = self.name(k)
+            elif isinstance(k, _Where):
+                fields["where"] = k.expr
+            elif isinstance(k, ast.Duration):
+                fields["within"] = k
+            elif k is True:
+                fields["absent"] = True
+        assert event is not None
+        return ast.Step(span=self.span(tree), event=event, **fields)
+
+    def r_step_c(self, tree: Tree[Token], kids: list[Any]) -> ast.Step:
+        return self._step(tree, kids)
+
+    def r_step_o(self, tree: Tree[Token], kids: list[Any]) -> ast.Step:
+        return self._step(tree, kids)
+
+    def r_absent(self, tree: Tree[Token], kids: list[Any]) -> bool:
+        return True
+
+    def r_within(self, tree: Tree[Token], kids: list[Any]) -> ast.Duration:
+        amount, unit = self._amount_unit(kids[0], kids[1], "a duration")
+        return ast.Duration(span=self.span(tree), amount=amount, unit=unit)
+
+    def r_edge(self, tree: Tree[Token], kids: list[Any]) -> Token:
+        tok: Token = kids[0]
+        return tok
+
+    def _first_last(self, tree: Tree[Token], kids: list[Any]) -> ast.FirstLastPerformed:
+        which = str(kids[0])
+        event = self.name(kids[1])
+        fields: dict[str, Any] = {}
+        for k in kids[2:]:
             if isinstance(k, _Where):
                 fields["where"] = k.expr
             elif isinstance(k, ast.Count):
                 fields["count"] = k
             elif k is not None:
                 fields["window"] = k
-        return ast.Performed(span=self.span(tree), event=event, **fields)
+        return ast.FirstLastPerformed(span=self.span(tree), which=which, event=event, **fields)
 
-    def r_performed_closed(self, tree: Tree[Token], kids: list[Any]) -> ast.Performed:
-        return self._performed(tree, kids)
+    def r_first_last_closed(self, tree: Tree[Token], kids: list[Any]) -> ast.FirstLastPerformed:
+        return self._first_last(tree, kids)
 
-    def r_performed_open(self, tree: Tree[Token], kids: list[Any]) -> ast.Performed:
-        return self._performed(tree, kids)
+    def r_first_last_open(self, tree: Tree[Token], kids: list[Any]) -> ast.FirstLastPerformed:
+        return self._first_last(tree, kids)
 
     def r_where(self, tree: Tree[Token], kids: list[Any]) -> _Where:
         return _Where(kids[0])
@@ -696,17 +770,30 @@ class _Builder:
         n = self.whole(kids[1], "a count", minimum=0, maximum=MAX_COUNT)
         return ast.Count(span=self.span(tree), op=op, n=n)
 
-    def r_last(self, tree: Tree[Token], kids: list[Any]) -> ast.LastWindow:
-        unit_tok = kids[1]
+    def r_count_days(self, tree: Tree[Token], kids: list[Any]) -> ast.Count:
+        op = "_".join(str(kids[0]).split())
+        n = self.whole(kids[1], "a count", minimum=0, maximum=MAX_COUNT)
+        if str(kids[2]) not in ("day", "days"):
+            self.err("E111", f"'distinct {kids[2]}': only distinct days are counted", self.span(kids[2]),
+                     f"write 'on {op.replace('_', ' ')} {kids[1]} distinct days'")
+        return ast.Count(span=self.span(tree), op=op, n=n, distinct_days=True)
+
+    def _amount_unit(self, amount_tok: Token, unit_tok: Token, what: str) -> tuple[int, Any]:
         unit = UNITS.get(str(unit_tok))
         if unit is None:
-            hint = "use minutes, hours, days or weeks"
-            if str(unit_tok) in {"month", "months", "year", "years"}:
-                hint = "months and years have no fixed length: write 30 days, 52 weeks or 365 days"
-            self.err("E111", f"unknown time unit '{unit_tok}'", self.span(unit_tok), hint)
+            self.err("E111", f"unknown time unit '{unit_tok}'", self.span(unit_tok),
+                     "use minutes, hours, days, weeks, months (30 days) or years (365 days)")
             unit = "day"
-        amount = self.whole(kids[0], "a window", minimum=1, maximum=MAX_WINDOW[unit], unit=unit)
+        amount = self.whole(amount_tok, what, minimum=1, maximum=MAX_WINDOW[unit], unit=unit)
+        return amount, unit
+
+    def r_last(self, tree: Tree[Token], kids: list[Any]) -> ast.LastWindow:
+        amount, unit = self._amount_unit(kids[0], kids[1], "a window")
         return ast.LastWindow(span=self.span(tree), amount=amount, unit=unit)
+
+    def r_ago(self, tree: Tree[Token], kids: list[Any]) -> ast.AgoWindow:
+        amount, unit = self._amount_unit(kids[0], kids[1], "a window")
+        return ast.AgoWindow(span=self.span(tree), amount=amount, unit=unit)
 
     def r_between_window(self, tree: Tree[Token], kids: list[Any]) -> ast.BetweenWindow:
         start, end = self.time_value(kids[0]), self.time_value(kids[1])
@@ -759,6 +846,9 @@ class _Builder:
         return (None, kids[0], self.span(tree))
 
     def r_rest_last(self, tree: Tree[Token], kids: list[Any]) -> tuple[Any, Any, Span]:
+        return (kids[0], kids[1], kids[0].span)
+
+    def r_rest_ago(self, tree: Tree[Token], kids: list[Any]) -> tuple[Any, Any, Span]:
         return (kids[0], kids[1], kids[0].span)
 
     def r_rest_since(self, tree: Tree[Token], kids: list[Any]) -> tuple[Any, Any, Span]:

@@ -1,0 +1,294 @@
+"""Physical planning: a logical :class:`~audiencelang.sql.plan.Plan` + a dialect's facts ->
+:class:`Decisions`, the strategy the builder writes.
+
+This is the only module that reads the strategy flags of
+:class:`~audiencelang.sql.dialects.DialectProfile` (``split_scans``, ``inner_joins``,
+``fence_joins``, ``semi_join_exists``, ``semi_join_scans``, ``packed_facts``,
+``filter_aggregates``, ``epoch_us`` as a choice). The builder
+(:mod:`audiencelang.sql.build`) only writes nodes from the plan and the decisions; the
+plan stays one type whatever the dialect (docs/sql.md, "Scan strategy on DuckDB").
+
+What is decided, exactly (none of it changes an answer, only how it is computed):
+
+- which event scans a member must have a row in (INNER JOIN instead of LEFT JOIN);
+- whether the consent scan is INNER-joined (an opt-in purpose is required);
+- which top-level trait tests filter ``profiles`` before any join (``pushed``), and what
+  of the membership remains to test after the joins (``rest``);
+- which scans become a semi-join (``member_id IN (SELECT user ...)``) instead of a join;
+- which LEFT-joined scans pack their tests into bit words, and each test's bit;
+- which scans keep only the rows of the filtered profiles (``user IN (SELECT ...)``);
+- conditional aggregates written with ``FILTER``; every test after the joins (a fence);
+  consent's latest state packed with the time into one integer.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from audiencelang.sql import plan as P
+from audiencelang.sql.dialects import DialectProfile
+
+__all__ = ["SEMI_JOIN_SELECTIVITY", "Decisions", "decide", "split_scans"]
+
+#: Use a semi-join for an existence test only when the top-level trait tests are estimated
+#: to keep at most this share of the profiles (see :func:`_selectivity`).
+SEMI_JOIN_SELECTIVITY = 0.05
+
+WORD_BITS = 62  # bits per BIGINT word (the sign bit stays clear)
+
+#: a packed test: (word index, bit mask, inverted: the bit holds the test's negation)
+Atom = tuple[int, int, bool]
+
+
+@dataclass(frozen=True)
+class Decisions:
+    """How one plan is written for one dialect (see the module docstring).
+
+    ``split``: one scan per row filter (the lowering's choice); ``inner``: scans joined with INNER JOIN; ``semi``: scans written as a semi-join of
+    ``facts``; ``packed``: LEFT-joined scans whose tests are bits of ``words`` BIGINT words
+    (``atoms``: test -> bit); ``profile_filtered``: scans that keep only rows of the
+    filtered profiles; ``pushed``: trait tests applied inside ``profiles``; ``rest``: the
+    membership still to test after the joins; ``filter_clause``: conditional aggregates
+    as ``AGG(x) FILTER (WHERE c)``; ``fence``: every test after the joins, ``facts`` ends in
+    ``OFFSET 0``; ``consent_packed``: consent's latest (time, state) as one integer."""
+
+    split: bool
+    inner: frozenset[str]
+    semi: tuple[str, ...]
+    consent_inner: bool
+    pushed: tuple[P.Test, ...]
+    rest: P.Cond
+    packed: tuple[str, ...]
+    atoms: tuple[tuple[P.AggTest, Atom], ...]
+    words: int
+    profile_filtered: frozenset[str]
+    filter_clause: bool
+    fence: bool
+    consent_packed: bool
+
+    def atom_map(self) -> dict[P.AggTest, Atom]:
+        return dict(self.atoms)
+
+    def strategy(self, plan: P.Plan) -> dict[str, Any]:
+        """How the statement reads and joins the plan's scans (``compile --explain``):
+        ``scans`` ``"one per event table"`` or ``"one per row filter"`` (the lowering's
+        choice), then per strategy the scan names; ``packed`` with the number of tests and
+        bit words; the traits whose top-level tests filter ``profiles`` before any join;
+        whether every test waits until after the joins (``fence_joins``)."""
+        return {
+            "scans": "one per row filter" if self.split else "one per event table",
+            "inner_join": [s.name for s in plan.scans if s.name in self.inner],
+            "semi_join": [s.name for s in plan.scans if s.name in self.semi],
+            "left_join": [s.name for s in plan.scans
+                          if s.name not in self.inner and s.name not in self.semi
+                          and s.name not in self.packed],
+            "packed": {"scans": list(self.packed), "tests": len(self.atoms), "words": self.words},
+            "filter_aggregates": self.filter_clause,
+            "profiles_filtered_by": sorted({t.field.column.removeprefix("t_") for t in self.pushed}),
+            "tests_after_joins": self.fence,
+        }
+
+
+def split_scans(profile: DialectProfile) -> bool:
+    """The lowering's scan strategy for this dialect: one grouped pass per distinct row
+    filter (``True``) or one per event table (see :func:`audiencelang.sql.lower.lower`)."""
+    return profile.split_scans
+
+
+def decide(plan: P.Plan, profile: DialectProfile) -> Decisions:
+    """The decisions for writing ``plan`` in ``profile``'s dialect.
+
+    From the top-level conjuncts of membership, exactly:
+
+    - ``inner``: event scans a member must have a row in (a conjunct that is false for a
+      profile without rows: ``count >= 1``, ``sum > 0``, any ``avg``/``min``/``max`` test);
+    - ``consent_inner``: an opt-in purpose is required (false without consent rows);
+    - ``pushed``: trait tests applied inside ``profiles`` (so the joins start from the
+      profiles that pass them) and removed from the membership test; ``rest`` is what
+      remains. Empty with ``fence_joins`` (every test after the joins).
+
+    Conditions under ``not``, inside ``or`` or true without rows (``at most``, ``exactly 0``,
+    opt-out consent) keep their LEFT JOIN."""
+    d = profile
+    conjuncts = conjuncts_of(plan.membership)
+    scan_of = {a.name: s.name for s in plan.scans for a in s.aggregates}
+    purposes = {p.name: p for p in plan.consent.purposes} if plan.consent else {}
+    inner: set[str] = set()
+    consent_inner = False
+    pushed: list[P.Test] = []
+    traits = {t.alias for t in plan.profiles.traits}
+    rest: list[P.Cond] = []
+    for c in conjuncts:
+        if isinstance(c, P.AggTest) and not without_rows(c) and c.column in scan_of:
+            if d.inner_joins:
+                inner.add(scan_of[c.column])
+        elif isinstance(c, P.ConsentHolds) and c.purpose in purposes and purposes[c.purpose].mode == "opt_in":
+            consent_inner = d.inner_joins
+        elif (not d.fence_joins and isinstance(c, P.Test) and c.field.column in traits
+              and all(v.kind != "as_of" for v in c.values)):
+            pushed.append(c)
+            continue
+        rest.append(c)
+    semi: list[str] = []
+    if d.semi_join_exists and _selectivity(pushed) <= SEMI_JOIN_SELECTIVITY:
+        uses = Counter(n for t in agg_tests(plan) for n in (t.column, t.count) if n is not None)
+        scans = {s.name: s for s in plan.scans}
+        for c in list(rest):
+            if not (isinstance(c, P.AggTest) and c.column in scan_of and _is_exists(c)):
+                continue
+            s = scans[scan_of[c.column]]
+            # only a plain row count of an event scan is a semi-join (not a sequence's count
+            # of completions, not a count of distinct days)
+            if (isinstance(s, P.Scan) and len(s.aggregates) == 1 and s.aggregates[0].func == "count"
+                    and uses.get(c.column, 0) == 1):
+                if s.name not in semi:
+                    semi.append(s.name)
+                inner.discard(s.name)
+                rest.remove(c)
+    if not rest:
+        rest.append(P.Const(True))
+    packed, atoms, words = _packing(plan, d, scan_of, inner, semi)
+    profile_filtered = frozenset(
+        s.name for s in plan.scans
+        if isinstance(s, P.Scan) and d.semi_join_scans and s.name not in inner and _window_on_trait(pushed)
+    )
+    return Decisions(
+        split=split_scans(d),
+        inner=frozenset(inner),
+        semi=tuple(semi),
+        consent_inner=consent_inner,
+        pushed=tuple(pushed),
+        rest=rest[0] if len(rest) == 1 else P.And(tuple(rest)),
+        packed=packed,
+        atoms=atoms,
+        words=words,
+        profile_filtered=profile_filtered,
+        filter_clause=d.filter_aggregates,
+        fence=d.fence_joins,
+        consent_packed=d.epoch_us is not None,
+    )
+
+
+def _packing(plan: P.Plan, d: DialectProfile, scan_of: dict[str, str], inner: set[str],
+             semi: list[str]) -> tuple[tuple[str, ...], tuple[tuple[P.AggTest, Atom], ...], int]:
+    """The LEFT-joined scans whose tests are packed into bit words (dialects with
+    ``packed_facts``, when two or more scans would be LEFT-joined): each such scan
+    evaluates its own aggregate tests per user into bits, one ``UNION ALL`` + ``BIT_OR``
+    by user gathers them, and ``facts`` joins that once instead of every scan. A bit
+    holds the test (or, for a test that is true for a profile without rows, its
+    negation), so a profile missing from a scan reads 0 and each test keeps its value."""
+    if not d.packed_facts:
+        return (), (), 0
+    left = [s for s in plan.scans if s.name not in inner and s.name not in semi]
+    if len(left) < 2:
+        return (), (), 0
+    tests = list(dict.fromkeys(agg_tests(plan)))  # distinct, in order of appearance
+    atoms: dict[P.AggTest, Atom] = {}
+    word, bit = 0, 0
+    for s in left:
+        for t in tests:
+            if scan_of.get(t.column) != s.name:
+                continue
+            if bit == WORD_BITS:
+                word, bit = word + 1, 0
+            atoms[t] = (word, 1 << bit, without_rows(t))
+            bit += 1
+    return tuple(s.name for s in left), tuple(atoms.items()), word + 1
+
+
+def _window_on_trait(pushed: Sequence[P.Test]) -> bool:
+    """``profiles`` is bounded on both sides of a date/timestamp trait (``signup_date in
+    last 60 days``, ``between``): such a window keeps a small share of the profiles, so a
+    LEFT-joined scan keeps only their rows (``user IN (SELECT member_id FROM profiles)``);
+    a loose filter (``country in [...]``) made the probe cost more than it saved."""
+    lower: set[str] = set()
+    upper: set[str] = set()
+    for t in pushed:
+        if t.field.type in ("date", "timestamp"):
+            if t.op in (">", ">=", "="):
+                lower.add(t.field.column)
+            if t.op in ("<", "<=", "="):
+                upper.add(t.field.column)
+    return bool(lower & upper)
+
+
+def conjuncts_of(c: P.Cond) -> list[P.Cond]:
+    if isinstance(c, P.And):
+        return [x for item in c.items for x in conjuncts_of(item)]
+    return [c]
+
+
+def _selectivity(tests: Sequence[P.Test]) -> float:
+    """The share of profiles the pushed trait tests keep, estimated without statistics the
+    way System R and PostgreSQL's planner do by default: equality and string matches 0.005,
+    an open range 1/3, a range bounded on both sides 0.005, negations their complement, a
+    boolean equal to a value 1/2; tests multiply (independence)."""
+    est = 1.0
+    lower: set[str] = set()
+    upper: set[str] = set()
+    for t in tests:
+        if t.field.type == "boolean" and t.op in ("=", "in"):  # two values: never selective
+            est *= 0.5
+        elif t.op in ("<", "<="):
+            upper.add(t.field.column)
+        elif t.op in (">", ">="):
+            lower.add(t.field.column)
+        else:
+            est *= _OP_SELECTIVITY.get(t.op, 1.0) if t.op != "in" else min(1.0, 0.005 * len(t.values))
+    for column in lower | upper:
+        est *= 0.005 if column in lower and column in upper else 1 / 3
+    return est
+
+
+_OP_SELECTIVITY = {
+    "=": 0.005, "starts_with": 0.005, "ends_with": 0.005, "contains": 0.005, "is_null": 0.005,
+    "!=": 0.995, "not_in": 0.995, "is_not_null": 0.995,
+}
+
+
+def agg_tests(plan: P.Plan) -> list[P.AggTest]:
+    """Every aggregate test of the statement, each time it appears: the referenced
+    audiences' formulas first (in the order they are computed), then membership."""
+    out: list[P.AggTest] = []
+    stack: list[P.Cond] = [plan.membership, *reversed([sub.membership for sub in plan.audiences])]
+    while stack:
+        c = stack.pop()
+        if isinstance(c, P.AggTest):
+            out.append(c)
+        elif isinstance(c, (P.And, P.Or)):
+            stack.extend(reversed(c.items))
+        elif isinstance(c, P.Not):
+            stack.append(c.operand)
+    return out
+
+
+def without_rows(t: P.AggTest) -> bool:
+    """The test's value for a profile without rows in its scan (count/sum read 0; avg, min
+    and max have no value, so every test of theirs but ``is null`` is false). A test false
+    there lets the scan be INNER-joined; one true there is packed negated."""
+    if t.func in ("first", "last"):
+        return False
+    if t.func in ("avg", "min", "max"):
+        return t.op == "is_null"
+    if t.op in ("is_null", "is_not_null"):
+        return t.op == "is_not_null"
+    assert t.value is not None and t.value.kind == "number", t
+    return _ZERO_CMP[t.op](Decimal(0), Decimal(t.value.text))
+
+
+def _is_exists(t: P.AggTest) -> bool:
+    """``count >= 1`` / ``count > 0``: the profile has a row."""
+    if t.func != "count" or t.value is None or t.value.kind != "number":
+        return False
+    v = Decimal(t.value.text)
+    return (t.op == ">=" and v == 1) or (t.op == ">" and v == 0)
+
+
+_ZERO_CMP: dict[str, Callable[[Decimal, Decimal], bool]] = {
+    "=": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+}

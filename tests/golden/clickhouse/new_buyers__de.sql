@@ -1,0 +1,93 @@
+-- audience new_buyers | market de | dialect clickhouse | as_of 2026-11-01T00:00:00Z | audiencelang 0.1.0
+WITH "profiles" AS (
+  SELECT
+    "src"."kunden_id" AS "member_id"
+  FROM "crm"."kunden" AS "src"
+  WHERE
+    NOT (
+      "src"."kunden_id" IS NULL
+    )
+), "events_shop_bestellungen" AS (
+  SELECT
+    "src"."kunde" AS "member_id",
+    MIN("src"."bestellt_am") AS "first_purchase_1"
+  FROM "shop"."bestellungen" AS "src"
+  WHERE
+    NOT (
+      "src"."kunde" IS NULL
+    )
+    AND NOT (
+      "src"."bestellt_am" IS NULL
+    )
+    AND "src"."bestellt_am" <= CAST('2026-11-01 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
+  GROUP BY
+    "src"."kunde"
+), "consent" AS (
+  SELECT
+    "src"."kunden_id" AS "member_id",
+    CASE
+      WHEN MAX(
+        CASE
+          WHEN "src"."zweck" = 'newsletter'
+          AND "src"."status" = 'erteilt'
+          AND NOT (
+            "src"."bestaetigt_am" IS NULL
+          )
+          AND "src"."bestaetigt_am" <= CAST('2026-11-01 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
+          THEN "src"."geaendert_am"
+        END
+      ) = MAX(CASE WHEN "src"."zweck" = 'newsletter' THEN "src"."geaendert_am" END)
+      THEN 1
+      ELSE 0
+    END AS "c_email_marketing_granted",
+    CASE
+      WHEN MAX(
+        CASE
+          WHEN "src"."zweck" = 'newsletter' AND "src"."status" IN ('abgelehnt', 'widerrufen')
+          THEN "src"."geaendert_am"
+        END
+      ) = MAX(CASE WHEN "src"."zweck" = 'newsletter' THEN "src"."geaendert_am" END)
+      THEN 1
+      ELSE 0
+    END AS "c_email_marketing_refused"
+  FROM "legal"."einwilligungen" AS "src"
+  WHERE
+    NOT (
+      "src"."kunden_id" IS NULL
+    )
+    AND NOT (
+      "src"."geaendert_am" IS NULL
+    )
+    AND "src"."geaendert_am" <= CAST('2026-11-01 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
+    AND "src"."zweck" IN ('newsletter')
+    AND "src"."status" IN ('erteilt', 'abgelehnt', 'widerrufen')
+  GROUP BY
+    "src"."kunden_id"
+), "facts" AS (
+  SELECT
+    "profiles"."member_id" AS "member_id",
+    "events_shop_bestellungen"."first_purchase_1" AS "first_purchase_1",
+    COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
+    COALESCE("consent"."c_email_marketing_refused", 0) AS "c_email_marketing_refused"
+  FROM "profiles"
+  INNER JOIN "events_shop_bestellungen"
+    ON "events_shop_bestellungen"."member_id" = "profiles"."member_id"
+  INNER JOIN "consent"
+    ON "consent"."member_id" = "profiles"."member_id"
+), "members" AS (
+  SELECT
+    "member_id"
+  FROM "facts"
+  WHERE
+    NOT (
+      "first_purchase_1" IS NULL
+    )
+    AND "first_purchase_1" >= CAST('2026-10-02 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
+    AND "c_email_marketing_granted" = 1
+    AND "c_email_marketing_refused" = 0
+  GROUP BY
+    "member_id"
+)
+SELECT
+  "member_id"
+FROM "members"

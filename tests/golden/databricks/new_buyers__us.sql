@@ -1,0 +1,76 @@
+-- audience new_buyers | market us | dialect databricks | as_of 2026-11-01T00:00:00Z | audiencelang 0.1.0
+WITH `profiles` AS (
+  SELECT
+    `src`.`user_id` AS `member_id`
+  FROM `analytics`.`users` AS `src`
+  WHERE
+    NOT `src`.`user_id` IS NULL
+), `events_events_orders` AS (
+  SELECT
+    `src`.`customer_id` AS `member_id`,
+    MIN(`src`.`ordered_at`) AS `first_purchase_1`
+  FROM `events`.`orders` AS `src`
+  WHERE
+    NOT `src`.`customer_id` IS NULL
+    AND NOT `src`.`ordered_at` IS NULL
+    AND `src`.`ordered_at` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+  GROUP BY
+    `src`.`customer_id`
+), `consent` AS (
+  SELECT
+    `src`.`user_id` AS `member_id`,
+    CASE
+      WHEN MAX(
+        CASE
+          WHEN `src`.`purpose_code` = 'email' AND `src`.`state` = 'opt_in'
+          THEN `src`.`changed_at`
+        END
+      ) = MAX(CASE WHEN `src`.`purpose_code` = 'email' THEN `src`.`changed_at` END)
+      THEN 1
+      ELSE 0
+    END AS `c_email_marketing_granted`,
+    CASE
+      WHEN MAX(
+        CASE
+          WHEN `src`.`purpose_code` = 'email' AND `src`.`state` IN ('opt_out', 'withdrawn')
+          THEN `src`.`changed_at`
+        END
+      ) = MAX(CASE WHEN `src`.`purpose_code` = 'email' THEN `src`.`changed_at` END)
+      THEN 1
+      ELSE 0
+    END AS `c_email_marketing_refused`
+  FROM `privacy`.`consent_log` AS `src`
+  WHERE
+    NOT `src`.`user_id` IS NULL
+    AND NOT `src`.`changed_at` IS NULL
+    AND `src`.`changed_at` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`purpose_code` IN ('email')
+    AND `src`.`state` IN ('opt_in', 'opt_out', 'withdrawn')
+  GROUP BY
+    `src`.`user_id`
+), `facts` AS (
+  SELECT
+    `profiles`.`member_id` AS `member_id`,
+    `events_events_orders`.`first_purchase_1` AS `first_purchase_1`,
+    COALESCE(`consent`.`c_email_marketing_granted`, 0) AS `c_email_marketing_granted`,
+    COALESCE(`consent`.`c_email_marketing_refused`, 0) AS `c_email_marketing_refused`
+  FROM `profiles`
+  INNER JOIN `events_events_orders`
+    ON `events_events_orders`.`member_id` = `profiles`.`member_id`
+  INNER JOIN `consent`
+    ON `consent`.`member_id` = `profiles`.`member_id`
+), `members` AS (
+  SELECT
+    `member_id`
+  FROM `facts`
+  WHERE
+    NOT `first_purchase_1` IS NULL
+    AND `first_purchase_1` >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `c_email_marketing_granted` = 1
+    AND `c_email_marketing_refused` = 0
+  GROUP BY
+    `member_id`
+)
+SELECT
+  `member_id`
+FROM `members`

@@ -1,0 +1,104 @@
+-- audience new_buyers | market de | dialect postgres | as_of warehouse current time (UTC) | audiencelang 0.1.0
+WITH "params" AS (
+  SELECT
+    "now"."as_of" AS "as_of",
+    "now"."as_of" - INTERVAL '2592000 SECOND' AS "as_of_minus_2592000s"
+  FROM (
+    SELECT
+      CURRENT_TIMESTAMP AT TIME ZONE 'UTC' AS "as_of"
+  ) AS "now"
+), "profiles" AS (
+  SELECT
+    "src"."kunden_id" AS "member_id"
+  FROM "crm"."kunden" AS "src"
+  WHERE
+    NOT "src"."kunden_id" IS NULL
+), "events_shop_bestellungen" AS (
+  SELECT
+    "src"."kunde" AS "member_id",
+    MIN("src"."bestellt_am") AS "first_purchase_1"
+  FROM "shop"."bestellungen" AS "src"
+  CROSS JOIN "params"
+  WHERE
+    NOT "src"."kunde" IS NULL
+    AND NOT "src"."bestellt_am" IS NULL
+    AND "src"."bestellt_am" <= "params"."as_of"
+  GROUP BY
+    "src"."kunde"
+), "consent" AS (
+  SELECT
+    "src"."kunden_id" AS "member_id",
+    CASE
+      WHEN MAX(
+        CASE
+          WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'newsletter'
+          AND CAST("src"."status" AS TEXT) COLLATE "C" = 'erteilt'
+          AND NOT "src"."bestaetigt_am" IS NULL
+          AND "src"."bestaetigt_am" <= "params"."as_of"
+          THEN "src"."geaendert_am"
+        END
+      ) = MAX(
+        CASE
+          WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'newsletter'
+          THEN "src"."geaendert_am"
+        END
+      )
+      THEN 1
+      ELSE 0
+    END AS "c_email_marketing_granted",
+    CASE
+      WHEN MAX(
+        CASE
+          WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'newsletter'
+          AND CAST("src"."status" AS TEXT) COLLATE "C" IN ('abgelehnt', 'widerrufen')
+          THEN "src"."geaendert_am"
+        END
+      ) = MAX(
+        CASE
+          WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'newsletter'
+          THEN "src"."geaendert_am"
+        END
+      )
+      THEN 1
+      ELSE 0
+    END AS "c_email_marketing_refused"
+  FROM "legal"."einwilligungen" AS "src"
+  CROSS JOIN "params"
+  WHERE
+    NOT "src"."kunden_id" IS NULL
+    AND NOT "src"."geaendert_am" IS NULL
+    AND "src"."geaendert_am" <= "params"."as_of"
+    AND CAST("src"."zweck" AS TEXT) COLLATE "C" IN ('newsletter')
+    AND CAST("src"."status" AS TEXT) COLLATE "C" IN ('erteilt', 'abgelehnt', 'widerrufen')
+  GROUP BY
+    "src"."kunden_id"
+), "facts" AS (
+  SELECT
+    "profiles"."member_id" AS "member_id",
+    "events_shop_bestellungen"."first_purchase_1" AS "first_purchase_1",
+    COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
+    COALESCE("consent"."c_email_marketing_refused", 0) AS "c_email_marketing_refused",
+    "params"."as_of" AS "as_of",
+    "params"."as_of_minus_2592000s" AS "as_of_minus_2592000s"
+  FROM "profiles"
+  INNER JOIN "events_shop_bestellungen"
+    ON "events_shop_bestellungen"."member_id" = "profiles"."member_id"
+  INNER JOIN "consent"
+    ON "consent"."member_id" = "profiles"."member_id"
+  CROSS JOIN "params"
+  OFFSET 0
+), "members" AS (
+  SELECT
+    "member_id"
+  FROM "facts"
+  WHERE
+    NOT "first_purchase_1" IS NULL
+    AND "first_purchase_1" >= "as_of_minus_2592000s"
+    AND "c_email_marketing_granted" = 1
+    AND "c_email_marketing_refused" = 0
+  GROUP BY
+    "member_id"
+)
+SELECT
+  "member_id"
+FROM "members"
