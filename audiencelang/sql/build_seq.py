@@ -33,7 +33,9 @@ window (the wait may reach past it).
 
 Every level keeps only the rows still needed (``step >= i - 1``). Gap arithmetic is
 ``t - N seconds`` in the dialect's explicit form (:func:`audiencelang.sql.clock.minus_seconds`;
-on SQLite the whole seconds are shifted and the microseconds kept from the text).
+on SQLite the whole seconds are shifted and the microseconds kept from the text: its
+``DATETIME`` rounds a fraction to milliseconds, so ``...:59.999999`` would become the next
+second).
 """
 
 from __future__ import annotations
@@ -99,10 +101,13 @@ class _Seq:
     def minus(self, e: exp.Expr, seconds: int) -> exp.Expr:
         """``e - seconds`` for a time column ``e`` (exact to the microsecond)."""
         d = self.b.d
-        shifted = minus_seconds(d, e, seconds, self.b.f)
-        if d.instant_type is None:  # SQLite text: DATETIME drops the fraction; whole seconds keep it
-            return exp.DPipe(this=shifted, expression=self.b.substring(e.copy(), _num(20), 7), safe=True)
-        return shifted
+        if d.instant_type is None:
+            # SQLite text: DATETIME rounds a fraction to milliseconds (59.9999 s -> the next
+            # second) and drops it; shift the whole seconds, then append the text's own fraction
+            whole = self.b.substring(e.copy(), _num(1), 19)
+            return exp.DPipe(this=minus_seconds(d, whole, seconds, self.b.f),
+                             expression=self.b.substring(e.copy(), _num(20), 7), safe=True)
+        return minus_seconds(d, e, seconds, self.b.f)
 
     def step_of(self) -> exp.Column:
         return _col("step")
