@@ -8,9 +8,12 @@ that the expected member set reads as the answer to the edge.
 from __future__ import annotations
 
 import datetime as dt
+from itertools import product
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from audiencelang.eval import EvaluationError, evaluate, explain
 from audiencelang.eval.over_time import calendar_days, match_sequence
@@ -319,7 +322,7 @@ def test_explain_names_the_occurrences_that_formed_a_sequence() -> None:
     e = explain(include("performed add_to_cart then purchase within 1 hour"), data, 1, AS_OF)
     assert e.member
     seq = e.include
-    assert seq.detail == "formed by 2024-06-12T12:00:00Z, then 2024-06-12T12:20:00Z"
+    assert seq.detail == "formed by add_to_cart at 2024-06-12T12:00:00Z, then purchase at 2024-06-12T12:20:00Z"
     assert [(k.text, k.holds, k.detail) for k in seq.children] == [
         ("add_to_cart", True, "at 2024-06-12T12:00:00Z"),
         ("then purchase within 1 hour", True, "at 2024-06-12T12:20:00Z"),
@@ -334,11 +337,11 @@ def test_explain_shows_the_wait_of_an_absent_step() -> None:
     wait = e.include.children[-1]
     assert (wait.text, wait.holds) == ("then not purchase within 1 day", True)
     assert wait.detail == "none from 2024-06-12T12:00:00Z to 2024-06-13T12:00:00Z"
-    assert e.include.detail == ("wait started by the occurrence at 2024-06-12T12:00:00Z passed "
-                                "with nothing following")
+    assert e.include.detail == ("add_to_cart at 2024-06-12T12:00:00Z, then no purchase "
+                                "up to 2024-06-13T12:00:00Z")
     data["shop.bestellungen"] = [buy(1, T0 + H)]
     e = explain(include(ABANDON), data, 1, AS_OF)
-    assert not e.member
+    assert not e.member and e.include.detail == "not formed"
     assert e.include.children[-1].detail == "purchase at 2024-06-12T13:00:00Z follows 2024-06-12T12:00:00Z"
     e = explain(include(ABANDON), data, 1, T0 + H - US)  # the wait is not over yet
     assert e.include.children[-1].detail == "the wait after 2024-06-12T12:00:00Z ends at 2024-06-13T12:00:00Z, after as_of"
@@ -367,3 +370,57 @@ def test_explain_first_last_and_edge_values() -> None:
 def test_forms_the_checker_rejects_are_evaluation_errors(expr: str) -> None:
     with pytest.raises(EvaluationError):
         run(expr, 1, [cart(1, T0)])
+
+
+def test_explain_says_which_step_did_not_follow() -> None:
+    data: dict[str, Any] = {"crm.kunden": [person(1)], "web.ereignisse": [cart(1, T0)],
+                            "shop.bestellungen": [buy(1, T0 - H)]}
+    e = explain(include("performed add_to_cart then purchase"), data, 1, AS_OF)
+    assert not e.member and e.include.detail == "not formed"
+    assert [(k.holds, k.detail) for k in e.include.children] == [
+        (True, "at 2024-06-12T12:00:00Z"), (False, "no occurrence that follows the step before in time")]
+    data["shop.bestellungen"] = []
+    e = explain(include("performed add_to_cart then purchase"), data, 1, AS_OF)
+    assert e.include.children[-1].detail == "no occurrence"
+
+
+# --------------------------------------------------------------------------- match_sequence against brute force
+
+_MIN = dt.timedelta(minutes=1)
+_BASE = dt.datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def _brute(steps: list[list[dt.datetime]], within: list[dt.timedelta | None], as_of: dt.datetime,
+           absent: list[dt.datetime] | None, wait: dt.timedelta | None) -> bool:
+    """§8 word for word: some choice of one occurrence per positive step, in strict order, gaps
+    within their limits, and (absent step) nothing in [t, t + wait] with the wait over."""
+    for chain in product(*steps):
+        if any(not chain[i - 1] < chain[i] for i in range(1, len(chain))):
+            continue
+        if any(within[i] is not None and chain[i] - chain[i - 1] > within[i]  # type: ignore[operator]
+               for i in range(1, len(chain))):
+            continue
+        if absent is None:
+            return True
+        assert wait is not None
+        start = chain[-1]
+        if start + wait <= as_of and not any(start <= a <= start + wait for a in absent):
+            return True
+    return False
+
+
+_times = st.lists(st.integers(0, 12).map(lambda m: _BASE + m * _MIN), max_size=4)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_times, min_size=1, max_size=3), st.lists(st.none() | st.integers(0, 5), min_size=3, max_size=3),
+       st.none() | _times, st.integers(0, 5), st.integers(0, 15))
+def test_match_sequence_agrees_with_brute_force(steps: list[list[dt.datetime]], limits: list[int | None],
+                                                absent: list[dt.datetime] | None, wait: int, as_of: int) -> None:
+    within = [None if x is None else x * _MIN for x in limits][: len(steps)]
+    at = _BASE + as_of * _MIN
+    got = match_sequence(steps, within, at, absent, wait * _MIN if absent is not None else None)
+    assert got.holds == _brute(steps, within, at, absent, wait * _MIN if absent is not None else None)
+    if got.holds:
+        assert len(got.chain) == len(steps)
+        assert all(got.chain[i - 1] < got.chain[i] for i in range(1, len(got.chain)))

@@ -326,3 +326,49 @@ def test_random_trees_print_and_parse_back(file: ast.File) -> None:
 @given(S.messy_texts())
 def test_messy_texts_format_idempotently_keeping_meaning_and_comments(text: str) -> None:
     check(text, comments_in_order=True)
+
+
+# --------------------------------------------------------------------------- spec §8 forms
+
+
+@pytest.mark.parametrize(("written", "canonical"), [
+    ("performed a  then   b within 1 hours in last 1 months", "performed a then b within 1 hour in last 1 month"),
+    ("performed a then not b within 2 year", "performed a then not b within 2 years"),
+    ("first performed a more than 3 day ago", "first performed a more than 3 days ago"),
+    ("performed a on at least 1 distinct days", "performed a on at least 1 distinct day"),
+    ("performed a in last 7 days on exactly 2 distinct day", "performed a on exactly 2 distinct days in last 7 days"),
+    ("d more than 1 years ago", "d more than 1 year ago"),
+    ('last(e.p)in["x"]', 'last(e.p) in ["x"]'),
+])
+def test_seq_forms_print_canonically(written: str, canonical: str) -> None:
+    assert inc(written) == canonical
+
+
+@pytest.mark.parametrize(("written", "canonical"), [
+    # an open sequence (last step ends in `where`) keeps its parentheses before `and`
+    ("(performed a then b where x = 1) and y = 2", "(performed a then b where x = 1) and y = 2"),
+    ("y = 2 and (performed a then b where x = 1)", "y = 2 and performed a then b where x = 1"),
+    ("(performed a where x = 1 then b) and y = 2", "performed a where x = 1 then b and y = 2"),
+    ("(performed a then b where x = 1 within 1 day) and y = 2", "performed a then b where x = 1 within 1 day and y = 2"),
+    ("(first performed a where x = 1) or y = 2", "(first performed a where x = 1) or y = 2"),
+    ("(last performed a where x = 1 in last 2 days) or y = 2", "last performed a where x = 1 in last 2 days or y = 2"),
+])
+def test_seq_parentheses_only_where_the_where_rule_needs_them(written: str, canonical: str) -> None:
+    assert inc(written) == canonical
+    check(f"audience t {{ include {written} }}")
+
+
+def test_long_sequence_is_split_before_where_each_step_and_window() -> None:
+    text = ('audience t { include not performed view_item where category = "shoes" and price > 100 '
+            'then add_to_cart within 30 minutes then not purchase where channel = "app" within 1 day '
+            'in last 30 days and age > 1 }')
+    out = check(text)
+    assert out.splitlines()[1:-1] == [
+        "  include",
+        "    not performed view_item",
+        '      where category = "shoes" and price > 100',
+        "      then add_to_cart within 30 minutes",
+        '      then not purchase where channel = "app" within 1 day',
+        "      in last 30 days",
+        "    and age > 1",
+    ]

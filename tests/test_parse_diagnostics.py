@@ -111,5 +111,8 @@ def test_hints_name_the_fix() -> None:
     assert any("months (30 days)" in h for h in d.hints)
     d = parse(A + "d before 2024-01-01T12:00:00\n}").diagnostics[0]
     assert any("2024-01-01T12:00:00Z" in h for h in d.hints)
+    for bad in ("first performed p then q", "performed p within 1 day", "performed p in last 2 days then q"):
+        d = parse(A + bad + "\n}").diagnostics[0]
+        assert d.code == "E101" and any("performed A then B within 1 day" in h for h in d.hints), bad
     d = parse(A + "Country = 1\n}").diagnostics[0]
     assert d.hints == ("write 'country'",)

@@ -203,3 +203,25 @@ def test_spans_point_at_each_step() -> None:
     assert text[second.span.start:second.span.end] == "then not b within 1 day"
     assert second.within is not None and text[second.within.span.start:second.within.span.end] == "within 1 day"
     assert text[seq.span.start:seq.span.end] == "performed a where x = 1 then not b within 1 day in last 7 days"
+
+
+def _doc_section_lines(page: str, heading: str) -> list[str]:
+    text = (SPEC.parent.parent / page).read_text(encoding="utf-8")
+    section = text.split(heading, 1)[1].split("\n## ", 1)[0]
+    lines: list[str] = []
+    for block in re.findall(r"```\n(.*?)```", section, re.S):
+        for line in block.splitlines():
+            code = re.sub(r"\s+#.*$", "", line).strip()
+            if code and not code.startswith(("#", "✓", "✗", "profile", "include:")):
+                lines.append(code)
+    return lines
+
+
+@pytest.mark.parametrize(("page", "heading"), [
+    ("semantics.md", "## Behaviour over time"), ("language.md", "## Behaviour over time")])
+def test_doc_examples_of_behaviour_over_time_parse_and_are_canonical(page: str, heading: str) -> None:
+    lines = _doc_section_lines(page, heading)
+    assert len(lines) >= 6
+    for line in lines:
+        out = format_str(f"audience t {{ include {line} }}").splitlines()[1:-1]
+        assert " ".join(part.strip() for part in out) == f"include {line}", line

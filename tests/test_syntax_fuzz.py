@@ -30,7 +30,9 @@ def test_grammar_texts_give_a_clean_parse_result(text: str) -> None:
 @given(st.lists(st.one_of(
     st.sampled_from(["audience", "a", "{", "}", "include", "performed", "where", "and", "or", "not", "(",
                      ")", "=", "1", '"x"', "in", "last", "7", "days", "sum", "count", ".", "between",
-                     "at", "least", "times", "-", "2024-01-01", "#", "\\", '"']),
+                     "at", "least", "times", "-", "2024-01-01", "#", "\\", '"',
+                     # spec §8
+                     "then", "within", "more", "than", "ago", "on", "distinct", "first", "months", "year"]),
     _LAYOUT), max_size=40).map("".join))
 def test_token_soup_never_raises(text: str) -> None:
     result = parse(text)

@@ -1,5 +1,6 @@
 """Market-independent checks of one audience, in one walk: lint rules L001-L004,
-L006-L008, the ``between`` order (E315), and the ``in audience`` references.
+L006-L008, the ``between`` order (E315), the shape of spec §8 forms (E316-E319),
+and the ``in audience`` references.
 
 The walk computes a structural key for every node bottom-up (the node without its
 spans), so duplicate and contradiction detection never re-walks a subtree.
@@ -128,12 +129,17 @@ class _Walker:
                               e.count.span, "every profile performed it at least 0 times; did you mean 'at least 1 time'?")
             return ("performed", e.event.value, where, _count_key(e.count), _window_key(e.window))
         if isinstance(e, ast.Sequence):
+            self.sequence_shape(e)
             steps = tuple(
                 (s.event.value, self.expr(s.where) if s.where is not None else (),
                  (s.within.amount, s.within.unit) if s.within is not None else (), s.absent)
                 for s in e.steps)
             return ("sequence", steps, _count_key(e.count) if e.count is not None else (), _window_key(e.window))
         if isinstance(e, ast.FirstLastPerformed):
+            if e.count is not None:
+                self.emit("E316", Severity.ERROR, f"a count clause does not apply to '{e.which} performed'",
+                          e.count.span, f"'{e.which} performed {e.event.value}' is about one occurrence, the "
+                          f"{e.which} one; to count, write 'performed {e.event.value} {_count_text(e.count)}'")
             where = self.expr(e.where) if e.where is not None else ()
             return ("first_last", e.which, e.event.value, where,
                     _count_key(e.count) if e.count is not None else (), _window_key(e.window))
@@ -162,6 +168,37 @@ class _Walker:
         return ("time", tk, e.op, _lit_key(e.value))
 
     # ------------------------------------------------------------------ rules
+
+    def sequence_shape(self, e: ast.Sequence) -> None:
+        """What spec §8 forbids or leaves meaningless in a sequence (E316-E319)."""
+        if e.count is not None:
+            self.emit("E316", Severity.ERROR, "a count clause does not apply to a sequence", e.count.span,
+                      "a sequence holds once its steps happened in order; to count one event, "
+                      f"write 'performed {e.steps[0].event.value} {_count_text(e.count)}' as its own condition")
+        for step in e.steps[1:-1]:
+            if step.absent:
+                self.emit("E317", Severity.ERROR,
+                          f"'then not {step.event.value}' can only be the last step of a sequence", step.span,
+                          "an absent step ends the sequence: move it last, or test its absence as a "
+                          "separate condition")
+        last = e.steps[-1]
+        if last.absent and last.within is None:
+            self.emit("E318", Severity.ERROR,
+                      f"'then not {last.event.value}' needs 'within': how long must it stay absent?", last.span,
+                      f"write e.g. 'then not {last.event.value} within 1 day'")
+        length = _window_length(e.window)
+        if length is None:
+            return
+        for step in e.steps[1:]:
+            if step.absent or step.within is None:
+                continue  # an absent step looks past the window (spec §8)
+            within = dt.timedelta(seconds=step.within.amount * ast.UNIT_SECONDS[step.within.unit])
+            if within > length:
+                w = f"within {step.within.amount} {step.within.unit}{'s' * (step.within.amount != 1)}"
+                self.emit("E319", Severity.ERROR,
+                          f"'{w}' is longer than the sequence's window: every step lies in the window, "
+                          "so the limit means nothing", step.within.span,
+                          "shorten the 'within', widen the window, or drop one of them")
 
     def duplicates(self, e: ast.And | ast.Or, keys: list[Key]) -> None:
         seen: dict[Key, ast.Node] = {}
@@ -247,6 +284,23 @@ class _Walker:
                                   f"'{other.text}' and '{later.text}' cannot both hold: this 'and' is never true",
                                   later.node.span, "check the numbers; to match either range use 'or'")
                         return
+
+
+def _count_text(c: ast.Count) -> str:
+    op = c.op.replace("_", " ")
+    if c.distinct_days:
+        return f"on {op} {c.n} distinct day{'s' * (c.n != 1)}"
+    return f"{op} {c.n} time{'s' * (c.n != 1)}"
+
+
+def _window_length(w: ast.Window | None) -> dt.timedelta | None:
+    """How long a window with fixed bounds is (``None``: unbounded or moving with ``as_of``)."""
+    if isinstance(w, ast.LastWindow):
+        return dt.timedelta(seconds=w.amount * ast.UNIT_SECONDS[w.unit])
+    if isinstance(w, ast.BetweenWindow):
+        length = _instant(w.end) - _instant(w.start)
+        return length + dt.timedelta(days=1) if isinstance(w.end, ast.DateLit) else length
+    return None
 
 
 def _range_of(c: ast.Expr) -> _Range | None:

@@ -116,8 +116,16 @@ class _Walk:
                 self.expr(item, event)
         elif isinstance(e, ast.Not):
             self.expr(e.operand, event)
-        elif isinstance(e, ast.Performed):
+        elif isinstance(e, ast.Performed | ast.FirstLastPerformed):
             self.performed(e)
+        elif isinstance(e, ast.Sequence):
+            for step in e.steps:
+                if self.event(step.event) is None:
+                    continue
+                if step.where is not None:
+                    self.expr(step.where, step.event.value)
+                if not step.absent:  # an absent step looks past the window
+                    self.window(e.window, step.event.value)
         elif isinstance(e, ast.InAudience):
             pass  # resolved across the project, not per market
         elif isinstance(e, ast.HasConsent):
@@ -159,7 +167,7 @@ class _Walk:
                      f"events older than {days} days are gone: the window only sees the last {days} days",
                      severity=Severity.WARNING)
 
-    def performed(self, p: ast.Performed) -> None:
+    def performed(self, p: ast.Performed | ast.FirstLastPerformed) -> None:
         props = self.event(p.event)
         if props is None:
             return
@@ -192,6 +200,8 @@ class _Walk:
             self.typed("E313", a.span, f"{a.func}() needs a numeric property; '{a.event.value}.{a.property.value}' is {pt}",
                        "sum and avg take integer or decimal properties; count() counts any property")
             return None, text
+        if a.func in ("first", "last"):
+            return pt, text  # any type: the test is checked against it (spec §8)
         if a.func in ("min", "max") and pt not in NUMERIC | TIME:
             self.typed("E313", a.span, f"{a.func}() needs a number, date or timestamp; '{a.event.value}.{a.property.value}' is {pt}",
                        "strings and booleans have no order; use count() or a where filter")
@@ -239,7 +249,7 @@ class _Walk:
 
     def condition(self, c: ast.Expr, event: str | None) -> None:
         if not isinstance(c, (ast.Compare, ast.InList, ast.Between, ast.StringMatch, ast.IsNull,
-                              ast.InLast, ast.TimeCompare)):
+                              ast.InLast, ast.MoreThanAgo, ast.TimeCompare)):
             return
         ty, desc = self.target(c.target, event)
         if ty is None or isinstance(c, ast.IsNull):
@@ -272,10 +282,12 @@ class _Walk:
                 op = c.op.replace("_", " ")
                 self.typed("E312", c.span, f"'{op}' needs a string; {desc} is not one",
                            f"string matches apply to string traits and properties; compare {ty} values with = or a range")
-        elif isinstance(c, ast.InLast):
+        elif isinstance(c, ast.InLast | ast.MoreThanAgo):
             if ty not in TIME:
-                self.typed("E314", c.span, f"'in last' needs a date or timestamp; {desc} is not one",
-                           "for events use 'performed EVENT in last N days' or a windowed aggregate")
+                word = "in last" if isinstance(c, ast.InLast) else "more than ... ago"
+                form = "in last N days" if isinstance(c, ast.InLast) else "more than N days ago"
+                self.typed("E314", c.span, f"'{word}' needs a date or timestamp; {desc} is not one",
+                           f"for events use 'performed EVENT {form}' or a windowed aggregate")
         elif isinstance(c, ast.TimeCompare) and ty not in TIME:
             self.typed("E314", c.span, f"'{c.op}' needs a date or timestamp; {desc} is not one",
                        "compare numbers with < and >")

@@ -94,16 +94,41 @@ _ALL: tuple[Rule, ...] = (
          "include age contains \"1\"", "include email contains \"@example.\""),
     Rule("E313", "aggregate-type", E, "an aggregate function that does not apply to the property's type",
          "`sum` and `avg` need a numeric property; `min` and `max` take numbers, dates and "
-         "timestamps; `count(E)` and `count(E.p)` take any event/property. `sum`, `avg`, `min` "
-         "and `max` need a property: `sum(purchase.revenue)`.",
+         "timestamps; `count(E)` and `count(E.p)` take any event/property; `first` and `last` "
+         "take any property, and their test must fit its type (E310-E312, E314). `sum`, `avg`, "
+         "`min`, `max`, `first` and `last` need a property: `sum(purchase.revenue)`.",
          "include sum(purchase.channel) > 3", "include sum(purchase.revenue) > 3"),
-    Rule("E314", "time-test-not-time", E, "`in last`, `before` or `after` on something that is not a date or timestamp",
-         "Time tests need a `date` or `timestamp` trait, property or aggregate (`min`/`max` of one).",
+    Rule("E314", "time-test-not-time", E,
+         "`in last`, `more than ... ago`, `before` or `after` on something that is not a date or timestamp",
+         "Time tests need a `date` or `timestamp` trait, property or aggregate (`min`/`max`/"
+         "`first`/`last` of one).",
          "include age in last 30 days", "include signup_date in last 30 days"),
     Rule("E315", "between-order", E, "`between LOW and HIGH` with LOW greater than HIGH",
          "`between` is inclusive on both ends and needs its bounds in order; reversed bounds "
          "match nothing.",
          "include age between 65 and 18", "include age between 18 and 65"),
+    Rule("E316", "count-not-allowed", E, "a count clause on a sequence or on `first`/`last performed`",
+         "A sequence (`performed A then B`) holds once its steps happened in order, and `first "
+         "performed` / `last performed` are about one occurrence: counting them means nothing "
+         "(spec §8). Count the event in a condition of its own.",
+         "include performed add_to_cart then purchase at least 2 times",
+         "include performed add_to_cart then purchase and performed purchase at least 2 times"),
+    Rule("E317", "absent-step-not-last", E, "`then not E` on a step that is not the last of its sequence",
+         "An absent step (`then not E within D`) ends a sequence: it says nothing followed. Only "
+         "the last step may be `not` (spec §8).",
+         "include performed add_to_cart then not purchase within 1 day then page_view",
+         "include performed add_to_cart then page_view then not purchase within 1 day"),
+    Rule("E318", "absent-step-without-within", E, "an absent last step without `within`",
+         "`then not E` needs `within D`: the time after the previous step during which E must not "
+         "happen, and which must have passed by `as_of` (spec §8).",
+         "include performed add_to_cart then not purchase",
+         "include performed add_to_cart then not purchase within 1 day"),
+    Rule("E319", "within-longer-than-window", E, "a step's `within` longer than its sequence's window",
+         "Every positive step of a sequence lies inside its window (`in last N UNIT`, `between`), "
+         "so no gap can be longer than the window: a longer `within` limits nothing and is "
+         "usually a slip. An absent step looks past the window, so its `within` may be longer.",
+         "include performed add_to_cart then purchase within 30 days in last 7 days",
+         "include performed add_to_cart then purchase within 1 day in last 7 days"),
     # ------------------------------------------------------------------ E4xx consent and activation
     Rule("E401", "activation-without-consent", E, "`activate D` without `require consent P` for a purpose D requires",
          "A destination's `consent` list names purposes every delivered member must have "

@@ -431,6 +431,8 @@ class _Evaluator:
             if last.within is None:
                 raise EvaluationError("an absent step needs 'within'")
             wait = unit_delta(last.within)
+            if wait is None:  # pragma: no cover - the parser bounds durations to 100 years
+                raise EvaluationError("a 'within' is too long")
             # the absent step looks past the window: every occurrence up to as_of
             absent = [t for t, _ in self._timed(last.event.value, last.where, None, pid)]
             m = match_sequence(times, within, self.as_of, absent, wait)
@@ -457,12 +459,13 @@ class _Evaluator:
             else:
                 why = f"none from {start} to {_when(m.wait_end)}"
             kids.append(ExplanationNode(format_step(last), m.holds, why))
-        if m.holds:
-            detail = "formed by " + ", then ".join(_when(t) for t in m.chain)
-            if last.absent:
-                detail = f"wait started by the occurrence at {_when(m.chain[-1])} passed with nothing following"
+        formed = ", then ".join(f"{s.event.value} at {_when(t)}" for s, t in zip(positive, m.chain, strict=False))
+        if not m.holds:
+            detail = "not formed"
+        elif last.absent and m.wait_end is not None:
+            detail = f"{formed}, then no {last.event.value} up to {_when(m.wait_end)}"
         else:
-            detail = "no such sequence"
+            detail = f"formed by {formed}"
         return ExplanationNode(text, m.holds, detail, tuple(kids))
 
     def first_last(self, e: ast.FirstLastPerformed, profile: Row, text: str, explain: bool) -> ExplanationNode:

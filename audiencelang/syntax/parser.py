@@ -399,6 +399,10 @@ def _syntax_diagnostic(exc: UnexpectedInput, text: str, path: str | None) -> Dia
             hints = ("a condition is missing before it",)
         if str(tok) == "where" and prev and prev not in {"performed"}:
             hints = ("`where` filters an event: performed EVENT where PROPERTY = VALUE",)
+        if tok.type in ("THEN", "WITHIN"):
+            hints = ("`then` joins the steps of a sequence, each later step may end in `within D`, the window "
+                     "comes last: performed A then B within 1 day in last 7 days (first/last performed take "
+                     "one event)",)
         return error("E101", f"expected {words}{after}, found {_describe_token(tok)}", span, *hints)
     span = _offset_span(text, min(getattr(exc, "pos_in_stream", 0) or 0, len(text)), path)
     return error("E101", "syntax error", span)
