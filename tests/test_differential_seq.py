@@ -277,3 +277,18 @@ def test_mysql_without_as_of_over_time_on_mariadb(mysql_connection: Any, seed: A
         return engines.mysql_engine(mysql_connection)
 
     assert _pinned(make, None, seed, 8) >= 40
+
+
+def test_generated_over_time_audiences_pass_the_checker() -> None:
+    """The differential builds CheckedAudience directly; the checker must agree they are valid."""
+    from audiencelang.check.resolve import MarketIndex, check_in_market
+
+    @settings(SETTINGS, max_examples=12)
+    @given(seq_scenarios())
+    def run(scn: Scenario) -> None:
+        idx = MarketIndex.of(scn.market)
+        for aud in [*scn.refs.values(), *scn.audiences]:
+            errors = [f for f in check_in_market(aud, idx, {}) if f.severity.value == "error"]
+            assert not errors, [(f.code, f.message) for f in errors]
+
+    run()
