@@ -79,6 +79,11 @@ class DialectProfile:
     # loop, probing each aggregate through an automatic index (with INNER JOINs it chose to
     # loop over one aggregate and scan another for each row: minutes on 100k profiles)
     inner_joins: bool = True
+    # a sequence (spec §8) as ASOF joins, step by step (each occurrence meets the latest
+    # strictly earlier completing occurrence of the step before; an absent step the earliest
+    # at or after), instead of window passes over the UNION ALL of the steps: DuckDB's
+    # sort-merge ASOF join reads each step's rows once (docs/sql.md, "Behaviour over time")
+    asof_sequences: bool = False
     functions: frozenset[str] = frozenset()
 
     def instant_cast(self) -> exp.DataType | None:
@@ -103,7 +108,7 @@ DIALECTS: dict[str, DialectProfile] = {
     for p in (
         DialectProfile("duckdb", _TS, _DATE, "at_time_zone", epoch_us="EPOCH_US", semi_join_scans=True,
                        split_scans=True,
-                       filter_aggregates=True, semi_join_exists=True, packed_facts=True,
+                       filter_aggregates=True, semi_join_exists=True, packed_facts=True, asof_sequences=True,
                        functions=_fns("STRPOS", "CURRENT_TIMESTAMP", "EPOCH_US", "BIT_OR")),
         DialectProfile("postgres", _TS, _DATE, "at_time_zone", strings="chr_backslash",
                        lower_collation="und-x-icu", fence_joins=True,
