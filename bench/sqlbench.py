@@ -45,6 +45,9 @@ FLOORS: dict[str, list[tuple[str, str, int | None]]] = {
     "coupon_hunters": [("shop.bestellungen", "bestellt_am", 365)],
     "new_signups": [("shop.bestellungen", "bestellt_am", None)],
     "mobile_shoe_shoppers": [("web.ereignisse", "zeitpunkt", None)],
+    "funnel_3step": [("web.ereignisse", "zeitpunkt", 30), ("shop.bestellungen", "bestellt_am", 30)],
+    "cart_abandonment_seq": [("web.ereignisse", "zeitpunkt", 7), ("shop.bestellungen", "bestellt_am", 7)],
+    "lapsed_buyers": [("shop.bestellungen", "bestellt_am", None)],
 }
 
 WHAT = {
@@ -58,6 +61,9 @@ WHAT = {
     "coupon_hunters": "event string filter (contains ignoring case or =), date trait, not in",
     "new_signups": "date window on a trait + never performed",
     "mobile_shoe_shoppers": "filtered event + filtered count aggregate + min(timestamp)",
+    "funnel_3step": "3-step sequence with withins (spec §8)",
+    "cart_abandonment_seq": "sequence with an absent last step (spec §8)",
+    "lapsed_buyers": "last performed ... more than 90 days ago (spec §8)",
 }
 
 

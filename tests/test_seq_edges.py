@@ -26,6 +26,7 @@ AS_OF = dt.datetime(2024, 6, 15, 12, 0, tzinfo=UTC)
 T = dt.datetime(2024, 6, 10, 8, 0, tzinfo=UTC)  # inside every window used below
 H = dt.timedelta(hours=1)
 D = dt.timedelta(days=1)
+ALMOST = dt.timedelta(seconds=59, microseconds=999999)  # SQLite's DATETIME rounds this up
 
 MARKET = Market.model_validate({
     "market": "m",
@@ -53,7 +54,9 @@ CASES: list[tuple[str, dict[int, list[dict[str, Any]]], set[int]]] = [
         4: [ev("b", T), ev("a", T + US)],              # wrong order: out
         5: [ev("a", AS_OF - 10 * US), ev("b", AS_OF + US)],  # b after as_of: out
         6: [ev("a", T), ev("a", T + 2 * H), ev("b", T + 2 * H + H)],  # the later a: in
-    }, {1, 6}),
+        7: [ev("a", T + ALMOST), ev("b", T + H + ALMOST)],  # exactly within, at .999999 s: in
+        8: [ev("a", T + ALMOST - US), ev("b", T + H + ALMOST)],  # one microsecond over: out
+    }, {1, 6, 7}),
     ("performed a then a within 1 hour", {
         1: [ev("a", T), ev("a", T)],                   # a tie is no sequence
         2: [ev("a", T), ev("a", T), ev("a", T + H)],
@@ -108,7 +111,7 @@ PEOPLE = [{"id": 10, "since": AS_OF - dt.timedelta(days=365)}, {"id": 11, "since
 
 
 def _data(events: dict[int, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
-    people = [{"id": pid, "since": None} for pid in range(1, 9)] + PEOPLE
+    people = [{"id": pid, "since": None} for pid in range(1, 10)] + PEOPLE
     rows = [{"uid": pid, "v": None, **e} for pid, es in events.items() for e in es]
     return {"crm.people": people, "web.events": rows}
 

@@ -33,7 +33,9 @@ window (the wait may reach past it).
 
 Every level keeps only the rows still needed (``step >= i - 1``). Gap arithmetic is
 ``t - N seconds`` in the dialect's explicit form (:func:`audiencelang.sql.clock.minus_seconds`;
-on SQLite the whole seconds are shifted and the microseconds kept from the text).
+on SQLite the whole seconds are shifted and the microseconds kept from the text: its
+``DATETIME`` rounds a fraction to milliseconds, so ``...:59.999999`` would become the next
+second).
 """
 
 from __future__ import annotations
@@ -99,10 +101,13 @@ class _Seq:
     def minus(self, e: exp.Expr, seconds: int) -> exp.Expr:
         """``e - seconds`` for a time column ``e`` (exact to the microsecond)."""
         d = self.b.d
-        shifted = minus_seconds(d, e, seconds, self.b.f)
-        if d.instant_type is None:  # SQLite text: DATETIME drops the fraction; whole seconds keep it
-            return exp.DPipe(this=shifted, expression=self.b.substring(e.copy(), _num(20), 7), safe=True)
-        return shifted
+        if d.instant_type is None:
+            # SQLite text: DATETIME rounds a fraction to milliseconds (59.9999 s -> the next
+            # second) and drops it; shift the whole seconds, then append the text's own fraction
+            whole = self.b.substring(e.copy(), _num(1), 19)
+            return exp.DPipe(this=minus_seconds(d, whole, seconds, self.b.f),
+                             expression=self.b.substring(e.copy(), _num(20), 7), safe=True)
+        return minus_seconds(d, e, seconds, self.b.f)
 
     def step_of(self) -> exp.Column:
         return _col("step")
@@ -138,27 +143,79 @@ class _Seq:
         )
 
     def occurrences(self) -> exp.Expr:
-        b = self.b
-        parts: list[exp.Select] = []
-        for i, st in enumerate(self.s.steps, start=1):
-            where = [exp.Not(this=exp.Is(this=_col(st.user, _SRC), expression=exp.Null())),
-                     exp.Not(this=exp.Is(this=_col(st.time, _SRC), expression=exp.Null())),
-                     b.upto_as_of(st.time, _SRC)]
-            if st.condition is not None:
-                where.append(b.cond(st.condition, _SRC, PARAMS))
-            cond = where[0]
-            for w in where[1:]:
-                cond = exp.And(this=cond, expression=exp.Paren(this=w) if isinstance(w, exp.Or) else w)
-            parts.append(exp.Select(
-                expressions=[_alias(_col(st.user, _SRC), "member_id"), _alias(_col(st.time, _SRC), "t"),
-                             _alias(_num(i), "step")],
-                where=exp.Where(this=cond),
-                **b._from(_table(st.table), b._params_join()),
-            ))
+        parts = [self.occurrences_of(i, True) for i in range(1, len(self.s.steps) + 1)]
         out: exp.Expr = parts[0]
         for part in parts[1:]:
             out = exp.Union(this=out, expression=part, distinct=False)
         return out
+
+    def occurrences_of(self, i: int, with_step: bool) -> exp.Select:
+        """``member_id, t[, step]`` of step ``i``'s occurrences."""
+        b = self.b
+        st = self.s.steps[i - 1]
+        where = [exp.Not(this=exp.Is(this=_col(st.user, _SRC), expression=exp.Null())),
+                 exp.Not(this=exp.Is(this=_col(st.time, _SRC), expression=exp.Null())),
+                 b.upto_as_of(st.time, _SRC)]
+        if st.condition is not None:
+            where.append(b.cond(st.condition, _SRC, PARAMS))
+        cond = where[0]
+        for w in where[1:]:
+            cond = exp.And(this=cond, expression=exp.Paren(this=w) if isinstance(w, exp.Or) else w)
+        return exp.Select(
+            expressions=[_alias(_col(st.user, _SRC), "member_id"), _alias(_col(st.time, _SRC), "t"),
+                         *([_alias(_num(i), "step")] if with_step else [])],
+            where=exp.Where(this=cond),
+            **b._from(_table(st.table), b._params_join()),
+        )
+
+    def asof(self) -> exp.Select:
+        """The same answer as :meth:`build` with ASOF joins (DuckDB): step by step, each
+        occurrence joined with the latest strictly earlier completing occurrence of the step
+        before (``o.t > p.t``; the inner ASOF join drops an occurrence without one), kept when
+        the gap is within; an absent step: the earliest occurrence at or after
+        (``y.t <= z.t``, the same instant counting) by an ASOF LEFT JOIN."""
+        steps = self.s.steps
+        absent = steps[-1].absent
+        last = len(steps) - 1 if absent else len(steps)
+
+        def sub(select: exp.Select, name: str) -> exp.Subquery:
+            return exp.Subquery(this=select, alias=exp.TableAlias(this=_ident(name)))
+
+        done: exp.Select = self.occurrences_of(1, False)
+        for i in range(2, last + 1):
+            within = steps[i - 1].within
+            on = exp.And(this=exp.EQ(this=_col("member_id", "o"), expression=_col("member_id", "p")),
+                         expression=exp.GT(this=_col("t", "o"), expression=_col("t", "p")))
+            args: dict[str, object] = {}
+            if within is not None:
+                args["where"] = exp.Where(this=exp.LTE(this=self.minus(_col("t", "o"), within),
+                                                       expression=_col("t", "p")))
+            done = exp.Select(
+                expressions=[_alias(_col("member_id", "o"), "member_id"), _alias(_col("t", "o"), "t")],
+                **args,
+                **self.b._from(sub(self.occurrences_of(i, False), "o"),
+                               [exp.Join(this=sub(done, "p"), method="ASOF", on=on)]),
+            )
+        (agg,) = self.s.aggregates
+        count = _alias(self.b.f(exp.Count, this=exp.Star()), agg.name)
+        if not absent:
+            return exp.Select(expressions=[_col("member_id"), count], group=exp.Group(expressions=[_col("member_id")]),
+                              **self.b._from(sub(done, _LVL)))
+        wait = steps[-1].within
+        assert wait is not None  # the checker requires `within` on an absent step
+        on = exp.And(this=exp.EQ(this=_col("member_id", "y"), expression=_col("member_id", "z")),
+                     expression=exp.LTE(this=_col("t", "y"), expression=_col("t", "z")))
+        later = _col("t", "z")
+        return exp.Select(
+            expressions=[_alias(_col("member_id", "y"), "member_id"), count],
+            where=exp.Where(this=exp.Or(this=exp.Is(this=later, expression=exp.Null()),
+                                        expression=exp.GT(this=self.minus(later.copy(), wait),
+                                                          expression=_col("t", "y")))),
+            group=exp.Group(expressions=[_col("member_id", "y")]),
+            **self.b._from(sub(done, "y"),
+                           [exp.Join(this=sub(self.occurrences_of(len(steps), False), "z"), method="ASOF",
+                                     side="LEFT", on=on)]),
+        )
 
     def build(self) -> exp.Select:
         steps = self.s.steps
@@ -203,5 +260,7 @@ class _Seq:
 
 def sequence_cte(b: Builder, s: P.SequenceScan) -> exp.Select:
     """The CTE of sequence scan ``s``: ``member_id`` and the count of completions
-    (see the module docstring)."""
-    return _Seq(b, s).build()
+    (see the module docstring), written as the physical plan decided (window passes, or
+    ASOF joins on DuckDB)."""
+    seq = _Seq(b, s)
+    return seq.asof() if b.dec.sequences == "asof joins" else seq.build()

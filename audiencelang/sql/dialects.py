@@ -116,7 +116,7 @@ DIALECTS: dict[str, DialectProfile] = {
         DialectProfile("duckdb", _TS, _DATE, "at_time_zone", exact="collation", collation="binary",
                        epoch_us="EPOCH_US", semi_join_scans=True, zoned_literals=True,
                        split_scans=True,
-                       filter_aggregates=True, semi_join_exists=True, packed_facts=True,
+                       filter_aggregates=True, semi_join_exists=True, packed_facts=True, asof_sequences=True,
                        functions=_fns("STRPOS", "CURRENT_TIMESTAMP", "EPOCH_US", "BIT_OR")),
         DialectProfile("postgres", _TS, _DATE, "at_time_zone", strings="chr_backslash",
                        exact="collation", collation="C", collation_as_text=True,

@@ -478,9 +478,17 @@ class _Lowerer:
         """Spec §8 sequences: one :class:`P.SequenceScan` per distinct sequence."""
         steps: list[P.SeqStep] = []
         last = node.steps[-1]
+        earliest: P.Value | None = None  # the window's lower bound, if it has one
         for i, st in enumerate(node.steps):
-            ev, occ, _own, _lower = self.occurrence(st.event, st.where, None if st.absent else node.window)
+            ev, occ, _own, lower = self.occurrence(st.event, st.where, None if st.absent else node.window)
             parts = list(occ.row_parts + occ.window_parts)
+            if st.absent:
+                if earliest is not None:  # an instant or a params bound (occurrence's lower)
+                    # only an occurrence at or after one of the step before (inside the window)
+                    # can cancel it: the rows before the window's lower bound never do
+                    parts.append(P.Test(P.FieldRef(ev.time, "timestamp"), ">=", (earliest,)))
+            else:
+                earliest = lower
             if last.absent and i == len(node.steps) - 2:
                 # the wait after the last step that happens must have passed: t + D <= as_of
                 assert last.within is not None  # the checker requires it

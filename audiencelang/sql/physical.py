@@ -4,7 +4,7 @@
 This is the only module that reads the strategy flags of
 :class:`~audiencelang.sql.dialects.DialectProfile` (``split_scans``, ``inner_joins``,
 ``fence_joins``, ``semi_join_exists``, ``semi_join_scans``, ``packed_facts``,
-``filter_aggregates``, ``epoch_us`` as a choice). The builder
+``filter_aggregates``, ``asof_sequences``, ``epoch_us`` as a choice). The builder
 (:mod:`audiencelang.sql.build`) only writes nodes from the plan and the decisions; the
 plan stays one type whatever the dialect (docs/sql.md, "Scan strategy on DuckDB").
 
@@ -28,7 +28,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from audiencelang.sql import plan as P
 from audiencelang.sql.dialects import DialectProfile
@@ -55,7 +55,8 @@ class Decisions:
     filtered profiles; ``pushed``: trait tests applied inside ``profiles``; ``rest``: the
     membership still to test after the joins; ``filter_clause``: conditional aggregates
     as ``AGG(x) FILTER (WHERE c)``; ``fence``: every test after the joins, ``facts`` ends in
-    ``OFFSET 0``; ``consent_packed``: consent's latest (time, state) as one integer."""
+    ``OFFSET 0``; ``consent_packed``: consent's latest (time, state) as one integer;
+    ``sequences``: how a sequence's CTE is written (:mod:`audiencelang.sql.build_seq`)."""
 
     split: bool
     inner: frozenset[str]
@@ -70,6 +71,7 @@ class Decisions:
     filter_clause: bool
     fence: bool
     consent_packed: bool
+    sequences: Literal["window passes", "asof joins"] = "window passes"
 
     def atom_map(self) -> dict[P.AggTest, Atom]:
         return dict(self.atoms)
@@ -91,6 +93,7 @@ class Decisions:
             "filter_aggregates": self.filter_clause,
             "profiles_filtered_by": sorted({t.field.column.removeprefix("t_") for t in self.pushed}),
             "tests_after_joins": self.fence,
+            "sequences": self.sequences if any(isinstance(s, P.SequenceScan) for s in plan.scans) else None,
         }
 
 
@@ -171,6 +174,7 @@ def decide(plan: P.Plan, profile: DialectProfile) -> Decisions:
         filter_clause=d.filter_aggregates,
         fence=d.fence_joins,
         consent_packed=d.epoch_us is not None,
+        sequences="asof joins" if d.asof_sequences else "window passes",
     )
 
 
