@@ -235,9 +235,31 @@ def _as_utc(value: object) -> dt.datetime:
 # --------------------------------------------------------------------------- DuckDB
 
 
+DUCKDB_CONFIG: dict[str, Any] = {
+    "enable_external_access": False,
+    "autoload_known_extensions": False,
+    "autoinstall_known_extensions": False,
+}
+"""Settings every DuckDB database is opened with: no file, folder or network access from
+SQL (views included), no extension loaded or installed behind the user's back."""
+
+
 class DuckDBEngine(Engine):
     dialect = "duckdb"
     kind = "DuckDB"
+
+    def translate(self, exc: BaseException, audience: str | None = None, market: str | None = None) -> RunError:
+        import duckdb
+
+        if not isinstance(exc, duckdb.PermissionException):
+            return super().translate(exc, audience, market)
+        return RunError(error(
+            "E605", f"{_where(audience, market)}the DuckDB database {self.target} tried to read "
+            f"outside itself, which is refused: {one_line(exc)}",
+            None, "audiencelang opens DuckDB files with external access off: a table or view that "
+            "reads local files, folders or URLs (read_csv, read_text, glob, ...) cannot be run; "
+            "copy the data into a table (docs/security.md)", market=market, audience=audience,
+        ))
 
     def _is_missing_table(self, exc: BaseException) -> bool:
         import duckdb
@@ -255,7 +277,10 @@ def _open_duckdb(path: Path, shown: str) -> DuckDBEngine:
     if str(path) != ":memory:":
         _require_file(path, shown)
     try:
-        con = duckdb.connect(str(path), read_only=str(path) != ":memory:")
+        # A database file may be untrusted: its views could read local files and folders
+        # (read_text, read_csv, glob) or load extensions. Our SQL reads only tables, so
+        # external access and extension auto-loading are off from the start (docs/security.md).
+        con = duckdb.connect(str(path), read_only=str(path) != ":memory:", config=DUCKDB_CONFIG)
     except duckdb.Error as exc:
         raise RunError(error("E602", f"cannot open DuckDB database {shown}: {one_line(exc)}")) from None
     # Timestamps in our SQL never depend on the session time zone; UTC only makes
