@@ -3,10 +3,12 @@ subprocess with a timeout, so that a regression fails instead of hanging the sui
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -67,3 +69,82 @@ def test_duckdb_file_views_cannot_read_local_files(tmp_path: Path, reader: str) 
     assert "error[E605]" in r.stderr and "external access off" in r.stderr
     assert "TOPSECRET" not in r.stdout + r.stderr and "secret.txt" not in r.stdout
     assert not out.exists()
+
+
+# --------------------------------------------------------------------------- passwords
+
+
+@pytest.mark.parametrize(("target", "secret"), [
+    ("postgresql://u:s3cretpw@127.0.0.1:1/db", "s3cretpw"),
+    ("postgres://u:s3cr%40etpw@127.0.0.1:1/db", "s3cr"),
+    ("postgresql://u@127.0.0.1:1/db?sslmode=disable&password=s3cretpw", "s3cretpw"),
+    ("host=127.0.0.1 port=1 user=u password=s3cretpw dbname=db", "s3cretpw"),
+    ("host=127.0.0.1 port=1 password='s3cret pw' dbname=db", "s3cret"),
+    ("postgresql://u:pa@ss3cretpw@127.0.0.1:1/db", "ss3cretpw"),
+    ("mysql://u:s3cretpw@127.0.0.1:1/db", "s3cretpw"),
+    ("sqlite:///missing.sqlite?password=s3cretpw", "s3cretpw"),
+])
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_run_never_prints_a_password(tmp_path: Path, target: str, secret: str, fmt: str) -> None:
+    root = project(tmp_path)
+    r = cli("run", "a", "--db", target, "--as-of", "2026-11-01", "--format", fmt, cwd=root)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "error[E60" in r.stderr and "***" in r.stderr
+    assert secret not in r.stdout + r.stderr
+    if fmt == "json":
+        return
+    r = cli("run", "--all", "--db", target, "--as-of", "2026-11-01", "--format", fmt, cwd=root)
+    assert secret not in r.stdout + r.stderr
+
+
+def test_redact_forms() -> None:
+    from audiencelang.redact import redact
+
+    assert redact("at postgresql://u:pw@h:5/d?x=1 and") == "at postgresql://u:***@h:5/d?x=1 and"
+    assert redact("postgresql://u:pa@ss@h/d") == "postgresql://u:***@h/d"
+    assert redact("postgresql://u@h/d?a=1&password=pw&b=2") == "postgresql://u@h/d?a=1&password=***&b=2"
+    assert redact("host=h password = 'a b\\' c' user=u") == "host=h password = *** user=u"
+    assert redact("postgresql://u@h:5432/d") == "postgresql://u@h:5432/d"
+    assert redact("/data/audiencelang.duckdb") == "/data/audiencelang.duckdb"
+
+
+# --------------------------------------------------------------------------- PostgreSQL sessions
+
+
+@pytest.mark.postgres
+def test_postgres_run_all_rolls_back_after_a_fetch_error(tmp_path: Path, postgres_cluster: Any) -> None:
+    import psycopg
+
+    market = MARKET + "    ratio: {column: ratio, type: integer}\n"
+    root = project(tmp_path)
+    (root / "markets" / "m.yaml").write_text(market)
+    # a_broken reads `ratio`, which divides by zero while the rows are fetched (not when the
+    # statement is declared); b_fine reads only `country` and must still run.
+    (root / "audiences" / "a.aud").write_text(AUDIENCE.replace("audience a", "audience a_broken")
+                                              .replace('country = "DE"', "ratio = 1"))
+    (root / "audiences" / "b.aud").write_text(AUDIENCE.replace("audience a", "audience b_fine"))
+    with postgres_cluster.database("sec") as name:
+        with psycopg.connect(postgres_cluster.url(name), autocommit=True) as con:
+            con.execute("CREATE SCHEMA crm")
+            con.execute("CREATE TABLE crm.base (id bigint, country text, email text)")
+            con.execute("INSERT INTO crm.base SELECT i, 'DE', 'x' FROM generate_series(1, 5) AS i")
+            con.execute("CREATE VIEW crm.kunden AS SELECT id, country, email, "
+                        "1 / (id - id) AS ratio FROM crm.base")
+        r = cli("run", "--all", "--db", postgres_cluster.url(name), "--as-of", "2026-11-01",
+                "--format", "json", cwd=root)
+    assert r.returncode == 1, r.stdout + r.stderr
+    results = {x["audience"]: x for x in json.loads(r.stdout)}
+    assert results["a_broken"]["status"] == "failed"
+    assert "division by zero" in r.stderr
+    assert results["b_fine"]["status"] == "ok", r.stderr
+    assert results["b_fine"]["size"] == 5
+    assert "transaction is aborted" not in r.stderr
+
+
+@pytest.mark.postgres
+def test_postgres_session_has_jit_off(postgres_url: str) -> None:
+    from audiencelang.run.engines import connect
+
+    with connect(postgres_url) as engine:
+        assert engine.fetch_all("SELECT current_setting('jit')")[1] == [("off",)]
+        assert engine.fetch_all("SELECT current_setting('enable_nestloop')")[1] == [("off",)]
