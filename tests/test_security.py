@@ -148,3 +148,23 @@ def test_postgres_session_has_jit_off(postgres_url: str) -> None:
     with connect(postgres_url) as engine:
         assert engine.fetch_all("SELECT current_setting('jit')")[1] == [("off",)]
         assert engine.fetch_all("SELECT current_setting('enable_nestloop')")[1] == [("off",)]
+
+
+# --------------------------------------------------------------------------- files
+
+
+def test_demo_generate_never_replaces_a_file_it_did_not_write(tmp_path: Path) -> None:
+    root = project(tmp_path, config="# my project\n")
+    config = root / "audiencelang.toml"
+    r = cli("demo", "generate", "--db", config, "--profiles", "10", cwd=root)
+    assert r.returncode == 2 and "error[E900]" in r.stderr and "refusing to replace" in r.stderr
+    assert config.read_text() == "# my project\n"
+    other = kunden_db(tmp_path / "mine.duckdb")  # a DuckDB file, but not a demo file
+    r = cli("demo", "generate", "--db", other, "--profiles", "10", cwd=root)
+    assert r.returncode == 2 and "refusing to replace" in r.stderr
+    assert duckdb.connect(str(other), read_only=True).execute(
+        "SELECT count(*) FROM crm.kunden").fetchall() == [(2,)]
+    demo = tmp_path / "demo.duckdb"
+    for seed in ("1", "2"):  # a file demo generate wrote is replaced
+        r = cli("demo", "generate", "--db", demo, "--profiles", "10", "--seed", seed, cwd=root)
+        assert r.returncode == 0, r.stderr
