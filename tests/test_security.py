@@ -168,3 +168,24 @@ def test_demo_generate_never_replaces_a_file_it_did_not_write(tmp_path: Path) ->
     for seed in ("1", "2"):  # a file demo generate wrote is replaced
         r = cli("demo", "generate", "--db", demo, "--profiles", "10", "--seed", seed, cwd=root)
         assert r.returncode == 0, r.stderr
+
+
+def test_run_output_keeps_permissions_and_cleans_up_after_a_killed_write(tmp_path: Path) -> None:
+    root = project(tmp_path / "p")
+    db = kunden_db(tmp_path / "k.duckdb")
+    out = tmp_path / "out" / "members.csv"
+    out.parent.mkdir()
+    out.write_text("old\n")
+    out.chmod(0o600)
+    # A writer killed mid-write (os._exit: no cleanup runs) leaves its temporary file.
+    killed = subprocess.run([sys.executable, "-c", (
+        "import os, sys; from audiencelang.run.output import open_writer\n"
+        "w = open_writer(sys.argv[1], ['member_id']); w.write([(1,)] * 1000); os._exit(9)"), out],
+        env=dict(os.environ, PYTHONPATH=str(Path(__file__).parent.parent)), timeout=TIMEOUT, check=False)
+    assert killed.returncode == 9
+    assert len(list(out.parent.iterdir())) == 2  # members.csv and the orphan
+    r = cli("run", "a", "--db", db, "--as-of", "2026-11-01", "--output", out, cwd=root)
+    assert r.returncode == 0, r.stderr
+    assert out.read_text().splitlines() == ["member_id", "1"]
+    assert oct(out.stat().st_mode & 0o777) == oct(0o600)
+    assert [p.name for p in out.parent.iterdir()] == ["members.csv"]
