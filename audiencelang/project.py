@@ -23,6 +23,7 @@ from functools import cached_property
 from pathlib import Path
 
 from audiencelang import ast
+from audiencelang.confine import entry_leaves_root, is_inside
 from audiencelang.diagnostics import Diagnostic, Span, error
 from audiencelang.schema.config import ProjectConfig
 from audiencelang.schema.loader import load_config, load_market
@@ -102,14 +103,21 @@ def _hidden(path: Path, base: Path) -> bool:
     return any(p.startswith(".") for p in parts)
 
 
-def _expand(root: Path, entries: Iterable[str], suffixes: tuple[str, ...]) -> tuple[list[Path], list[str]]:
+def _expand(root: Path, entries: Iterable[str], suffixes: tuple[str, ...],
+            outside: list[str] | None = None) -> tuple[list[Path], list[str]]:
     """Files named by config entries (folders searched recursively, files, or globs).
 
     Returns the files (deduplicated, sorted by key) and the entries that matched nothing.
-    Files and folders whose name starts with ``.`` below an entry are skipped."""
+    Files and folders whose name starts with ``.`` below an entry are skipped. Entries
+    that leave the root, and files that resolve outside it (symlinks), are left out and
+    their entries added to ``outside`` (:mod:`audiencelang.confine`)."""
     found: dict[str, Path] = {}
     empty: list[str] = []
+    refused = outside if outside is not None else []
     for entry in entries:
+        if entry_leaves_root(entry):
+            refused.append(entry)
+            continue
         before = len(found)
         target = root / entry
         if not any(c in _GLOB_CHARS for c in entry):
@@ -120,20 +128,20 @@ def _expand(root: Path, entries: Iterable[str], suffixes: tuple[str, ...]) -> tu
             elif target.is_file():
                 found.setdefault(_key(target, root), target)
         else:
-            pattern = Path(entry)
-            base = root
-            if pattern.is_absolute():
-                base, rel = Path(pattern.anchor), str(pattern.relative_to(pattern.anchor))
-            else:
-                rel = entry
-            for f in base.glob(rel):
+            base = root  # entries are relative here: entry_leaves_root refused the others
+            for f in base.glob(entry):
                 if f.is_file() and not _hidden(f, base):
                     found.setdefault(_key(f, root), f)
                 elif f.is_dir() and not _hidden(f, base):
                     for g in f.rglob("*"):
                         if g.suffix in suffixes and g.is_file() and not _hidden(g, f):
                             found.setdefault(_key(g, root), g)
-        if len(found) == before:
+        escaped = [k for k in list(found)[before:] if not is_inside(found[k], root)]
+        for k in escaped:
+            del found[k]
+        if escaped:
+            refused.append(entry)
+        elif len(found) == before:
             empty.append(entry)
     return [found[k] for k in sorted(found)], empty
 
@@ -182,7 +190,12 @@ class Project:
 
     @cached_property
     def _market_files(self) -> tuple[list[Path], list[str]]:
-        return _expand(self.root, self.config.markets, MARKET_SUFFIXES)
+        return _expand(self.root, self.config.markets, MARKET_SUFFIXES, self._outside["markets"])
+
+    @cached_property
+    def _outside(self) -> dict[str, list[str]]:
+        """Config entries refused because they leave the root, per setting."""
+        return {"markets": [], "audiences": []}
 
     def _absolute(self, p: Path) -> Path:
         return p if p.is_absolute() else self.root / p
@@ -206,7 +219,7 @@ class Project:
 
     @cached_property
     def _audience_files(self) -> tuple[list[Path], list[str]]:
-        files, empty = _expand(self.root, self.config.audiences, AUDIENCE_SUFFIXES)
+        files, empty = _expand(self.root, self.config.audiences, AUDIENCE_SUFFIXES, self._outside["audiences"])
         if self._paths is None:
             return files, empty
         merged = {self.key_of(f): f for f in files}
@@ -234,6 +247,7 @@ class Project:
         diags: list[Diagnostic] = []
         files, empty = self._market_files
         diags.extend(self._unmatched("markets", empty, ProjectConfig().markets))
+        diags.extend(self._escaping("markets"))
         for f in files:
             key = self.key_of(f)
             market, found = load_market(f, display=key)
@@ -263,6 +277,7 @@ class Project:
         diags: list[Diagnostic] = []
         paths, empty = self._audience_files
         diags.extend(self._unmatched("audiences", empty, ProjectConfig().audiences))
+        diags.extend(self._escaping("audiences"))
         diags.extend(self._explicit[1])
         keys = [self.key_of(f) for f in paths]
         results = parse_files(list(zip(paths, keys, strict=True)))
@@ -271,6 +286,18 @@ class Project:
             if result.file is not None:
                 files[key] = result.file
         return files, diags
+
+    def _escaping(self, setting: str) -> list[Diagnostic]:
+        return [
+            error(
+                "E214",
+                f"{setting} entry '{entry}' leaves the project root; its files are not read",
+                self.config.span_of((setting,)) if self.config_path else None,
+                f"entries must name files inside {self.root} (no absolute paths, no '..' above "
+                "the root, no symlinks resolving outside it): copy or move the files into the project",
+            )
+            for entry in self._outside[setting]
+        ]
 
     def _unmatched(self, setting: str, empty: list[str], defaults: list[str]) -> list[Diagnostic]:
         out: list[Diagnostic] = []

@@ -189,3 +189,30 @@ def test_run_output_keeps_permissions_and_cleans_up_after_a_killed_write(tmp_pat
     assert out.read_text().splitlines() == ["member_id", "1"]
     assert oct(out.stat().st_mode & 0o777) == oct(0o600)
     assert [p.name for p in out.parent.iterdir()] == ["members.csv"]
+
+
+# --------------------------------------------------------------------------- config paths
+
+
+@pytest.mark.parametrize("entry", ["/proc/self/environ", "{outside}/leak.yaml", "../outside/*.yaml",
+                                   "markets/../../outside", "link", "links/*.yaml"])
+def test_config_entries_cannot_leave_the_project(tmp_path: Path, entry: str) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "leak.yaml").write_text("LEAKED_SECRET: [\n")  # a YAML error would quote it
+    root = project(tmp_path / "p")
+    (root / "link").symlink_to(outside)
+    (root / "links").mkdir()
+    (root / "links" / "m.yaml").symlink_to(outside / "leak.yaml")
+    entry = entry.format(outside=outside)
+    (root / "audiencelang.toml").write_text(f'markets = ["markets", "{entry}"]\n')
+    env_secret = "ENV_SECRET_VALUE_42"
+    for command in (["check"], ["compile", "a", "--market", "m", "--dialect", "duckdb"]):
+        r = subprocess.run([sys.executable, "-m", "audiencelang.cli", *command], cwd=root, capture_output=True,
+                           text=True, timeout=TIMEOUT, check=False,
+                           env=dict(os.environ, PYTHONPATH=str(Path(__file__).parent.parent),
+                                    AUDIENCELANG_TEST_SECRET=env_secret))
+        both = r.stdout + r.stderr
+        assert "E214" in both and "audiencelang.toml:1" in both, both
+        assert "leaves the project root" in both
+        assert "LEAKED_SECRET" not in both and env_secret not in both
