@@ -216,3 +216,35 @@ def test_config_entries_cannot_leave_the_project(tmp_path: Path, entry: str) -> 
         assert "E214" in both and "audiencelang.toml:1" in both, both
         assert "leaves the project root" in both
         assert "LEAKED_SECRET" not in both and env_secret not in both
+
+
+# --------------------------------------------------------------------------- patterns
+
+
+@pytest.mark.parametrize("command", [["check"], ["compile", "a" * 40 + "1", "--market", "m", "--dialect", "duckdb"],
+                                     ["run", "a" * 40 + "1", "--as-of", "2026-11-01", "--db", "{db}"]])
+def test_naming_pattern_cannot_hang(tmp_path: Path, command: list[str]) -> None:
+    name = "a" * 40 + "1"  # fails `^(a|a)+$` only at its end: 2^40 ways for a backtracking engine
+    root = project(tmp_path / "p", config='[lint]\nnaming = "^(a|a)+$"\n',
+                   audience=AUDIENCE.replace("audience a", f"audience {name}"))
+    db = kunden_db(tmp_path / "k.duckdb")
+    r = cli(*[c.format(db=db) for c in command], cwd=root, timeout=30)
+    assert r.returncode in (0, 1), r.stderr
+    if command[0] == "check":
+        assert "L001" in r.stdout + r.stderr
+
+
+def test_per_file_ignores_glob_cannot_hang(tmp_path: Path) -> None:
+    glob = "*a" * 14 + "*b"  # 14 stars before a `b` that never comes: C(60, 14) tries
+    root = project(tmp_path / "p", config=f'[lint]\nper-file-ignores = {{"{glob}" = ["L001"]}}\n')
+    (root / "audiences" / "a.aud").rename(root / "audiences" / ("a" * 60 + ".aud"))
+    r = cli("check", cwd=root, timeout=30)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+@pytest.mark.parametrize("pattern", [r"^(a)\\1$", "^(?=a)[a-z]+$"])
+def test_backtracking_only_patterns_are_e211(tmp_path: Path, pattern: str) -> None:
+    root = project(tmp_path / "p", config=f'[lint]\nnaming = "{pattern}"\n')
+    r = cli("check", cwd=root)
+    assert r.returncode == 1 and "E211" in r.stdout + r.stderr and "RE2" in r.stdout + r.stderr
+    assert "absl" not in r.stderr  # RE2's own logging stays off

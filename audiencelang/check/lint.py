@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from audiencelang import ast
 from audiencelang.diagnostics import Diagnostic, Severity, Span
+from audiencelang.safematch import Pattern
 from audiencelang.schema.config import LintConfig
 
 __all__ = ["AudienceFacts", "LintFilter", "Suppression", "audience_facts", "parse_suppressions"]
@@ -257,7 +258,7 @@ def _target_text(t: ast.Target) -> str:
     return f"{t.func}({inner})"
 
 
-def audience_facts(aud: ast.Audience, config: LintConfig, naming: re.Pattern[str] | None) -> AudienceFacts:
+def audience_facts(aud: ast.Audience, config: LintConfig, naming: Pattern | None) -> AudienceFacts:
     """One walk over ``aud``: references and every market-independent finding (before config)."""
     facts = AudienceFacts()
     w = _Walker(aud, facts)

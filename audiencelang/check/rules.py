@@ -129,7 +129,7 @@ _ALL: tuple[Rule, ...] = (
          "findings. Errors (E-codes) cannot be suppressed.",
          "include age >= 18  # audiencelang: ignore[L003]", "include age >= 18"),
     Rule("L001", "audience-naming", W, "an audience name that does not match `[lint] naming`",
-         "Audience names must match the project's naming pattern (`re.fullmatch`), by default "
+         "Audience names must match the project's naming pattern (a full match, RE2 syntax), by default "
          "`^[a-z]+(_[a-z0-9]+)*$`: snake_case, no leading, trailing or double underscores.",
          "audience _vip__eu { include age > 1 }", "audience vip_eu { include age > 1 }"),
     Rule("L002", "missing-metadata", W, "an audience without a metadata clause listed in `[lint] require`",
