@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Literal
@@ -265,12 +266,50 @@ class _Lowerer:
                             f"'{self.market.market}'", name.span, "E506")
         return P.FieldRef(f.column, f.type)
 
+    def any_of(self, items: tuple[ast.Expr, ...], type_of: Callable[[ast.Name], str | None],
+               field_of: Callable[[ast.Name], P.FieldRef], lower_one: Callable[[ast.Expr], P.Cond]) -> P.Cond:
+        """The items of an ``or``. Equality tests and ``in`` lists on one field (not a date
+        or timestamp) become one ``in`` test, at the place of the first: ``c = "A" or c = "B"
+        or c in ["C"]`` is ``c in ["A", "B", "C"]``, the same members, and a list costs each
+        engine one lookup per row (a hash or a sorted list) where a chain of ``OR`` s costs
+        one comparison per term, and more to plan (docs/performance.md, "Large audiences")."""
+        merged: dict[str, list[ast.Compare | ast.InList]] = {}
+        slots: list[ast.Expr | str] = []
+        for item in items:
+            target = getattr(item, "target", None)
+            listed = (isinstance(item, ast.Compare) and item.op == "=") or (
+                isinstance(item, ast.InList) and not item.negated)
+            if not listed or not isinstance(target, ast.Name) or type_of(target) in (None, "date", "timestamp"):
+                slots.append(item)
+                continue
+            assert isinstance(item, ast.Compare | ast.InList)
+            if target.value not in merged:
+                merged[target.value] = []
+                slots.append(target.value)
+            merged[target.value].append(item)
+        out: list[P.Cond] = []
+        for slot in slots:
+            if not isinstance(slot, str):
+                out.append(lower_one(slot))
+            elif len(merged[slot]) == 1:
+                out.append(lower_one(merged[slot][0]))
+            else:
+                field = field_of(merged[slot][0].target)  # type: ignore[arg-type]  # a Name, above
+                values: dict[P.Value, None] = {}
+                for one in merged[slot]:
+                    for lit in (one.value,) if isinstance(one, ast.Compare) else one.values:
+                        values.setdefault(self.literal(lit), None)
+                out.append(P.Test(field, "in", tuple(values)))
+        return out[0] if len(out) == 1 else P.Or(tuple(out))
+
     def event_expr(self, expr: ast.Expr, ev: Event, event_name: str) -> P.Cond:
         """A ``where`` filter over an event's properties."""
         if isinstance(expr, ast.And):
             return P.And(tuple(self.event_expr(e, ev, event_name) for e in expr.items))
         if isinstance(expr, ast.Or):
-            return P.Or(tuple(self.event_expr(e, ev, event_name) for e in expr.items))
+            return self.any_of(expr.items, lambda name: _type(ev.properties.get(name.value)),
+                               lambda name: self.prop(ev, event_name, name),
+                               lambda e: self.event_expr(e, ev, event_name))
         if isinstance(expr, ast.Not):
             return P.Not(self.event_expr(expr.operand, ev, event_name))
         target = getattr(expr, "target", None)
@@ -437,7 +476,8 @@ class _Lowerer:
         if isinstance(e, ast.And):
             return P.And(tuple(self.expr(x) for x in e.items))
         if isinstance(e, ast.Or):
-            return P.Or(tuple(self.expr(x) for x in e.items))
+            return self.any_of(e.items, lambda name: _type(self.market.profiles.traits.get(name.value)),
+                               self.trait, self.expr)
         if isinstance(e, ast.Not):
             return P.Not(self.expr(e.operand))
         if isinstance(e, ast.Performed):
@@ -551,6 +591,11 @@ class _Occ:
     @property
     def window(self) -> P.Cond | None:
         return _all(self.window_parts)
+
+
+def _type(field: object) -> str | None:
+    """The logical type of a market field, ``None`` for an unknown name (lowered as is, to fail)."""
+    return getattr(field, "type", None)
 
 
 def _all(parts: tuple[P.Cond, ...]) -> P.Cond | None:
