@@ -554,9 +554,11 @@ def check_scenario(scn: Scenario, engine: Any, *, seed: object = None, ascii_cas
 # --------------------------------------------------------------------------- long `or` chains
 
 
-def _any_of(draw: st.DrawFn, fields: dict[str, Any], as_of: dt.datetime) -> ast.Or:
+def _any_of(draw: st.DrawFn, fields: dict[str, Any], as_of: dt.datetime) -> ast.Or | ast.And:
     """An ``or`` of 2..150 items, most of them ``=`` / ``in`` on one field (which the
-    lowering turns into one ``in`` list), some other tests on any field in between."""
+    lowering turns into one ``in`` list), some other tests on any field in between; or
+    an ``and`` of ``!=`` / ``not in`` (one ``not in`` list)."""
+    conj = draw(st.booleans())
     listable = sorted(n for n, f in fields.items() if f.type in ("string", "integer", "decimal", "boolean"))
     name = draw(st.sampled_from(listable))
     kind = fields[name].type
@@ -565,14 +567,14 @@ def _any_of(draw: st.DrawFn, fields: dict[str, Any], as_of: dt.datetime) -> ast.
     for _ in range(draw(st.sampled_from([2, 3, 5, 70, 150]))):
         form = draw(st.integers(0, 9))
         if form < 6:
-            items.append(ast.Compare(target=target, op="=", value=_lit(draw, kind, as_of)))
+            items.append(ast.Compare(target=target, op="!=" if conj else "=", value=_lit(draw, kind, as_of)))
         elif form < 8:
             vals = tuple(_lit(draw, kind, as_of) for _ in range(draw(st.integers(1, 3))))
-            items.append(ast.InList(target=target, values=vals, negated=form == 7 and draw(st.booleans())))
+            items.append(ast.InList(target=target, values=vals, negated=conj != (form == 7 and draw(st.booleans()))))
         else:
             other = draw(st.sampled_from(sorted(fields)))
             items.append(_field_test(draw, ast.Name(value=other), fields[other].type, as_of))
-    return ast.Or(items=tuple(items))
+    return ast.And(items=tuple(items)) if conj else ast.Or(items=tuple(items))
 
 
 @st.composite

@@ -84,6 +84,15 @@ def test_an_or_chain_of_equalities_is_one_list(tmp_path: Path, dialect: str, whe
     assert sql.count("'C17'" if where == "trait" else "'P17'") == 1
 
 
+@pytest.mark.parametrize("dialect", ["duckdb", "sqlite", "postgres"])
+def test_an_and_chain_of_inequalities_is_one_list(tmp_path: Path, dialect: str) -> None:
+    include = " and ".join(f'country != "C{i}"' for i in range(N)) + ' and country not in ["X"]'
+    sql = compiled(project(tmp_path, include), dialect)
+    assert sql.count(" IN (") == 1 and sql.count("'C17'") == 1
+    if dialect != "postgres":
+        assert run_on(dialect, sql) == {i for i in range(1, 2001) if i * 7 >= N}
+
+
 @pytest.mark.parametrize("dialect", ["duckdb", "sqlite"])
 @pytest.mark.parametrize("where", ["trait", "event"])
 def test_long_chains_return_the_right_members(tmp_path: Path, dialect: str, where: str) -> None:

@@ -266,19 +266,23 @@ class _Lowerer:
                             f"'{self.market.market}'", name.span, "E506")
         return P.FieldRef(f.column, f.type)
 
-    def any_of(self, items: tuple[ast.Expr, ...], type_of: Callable[[ast.Name], str | None],
-               field_of: Callable[[ast.Name], P.FieldRef], lower_one: Callable[[ast.Expr], P.Cond]) -> P.Cond:
-        """The items of an ``or``. Equality tests and ``in`` lists on one field (not a date
-        or timestamp) become one ``in`` test, at the place of the first: ``c = "A" or c = "B"
-        or c in ["C"]`` is ``c in ["A", "B", "C"]``, the same members, and a list costs each
-        engine one lookup per row (a hash or a sorted list) where a chain of ``OR`` s costs
-        one comparison per term, and more to plan (docs/performance.md, "Large audiences")."""
+    def chain(self, expr: ast.And | ast.Or, type_of: Callable[[ast.Name], str | None],
+              field_of: Callable[[ast.Name], P.FieldRef], lower_one: Callable[[ast.Expr], P.Cond]) -> P.Cond:
+        """The items of an ``or`` (``and``). Equality (inequality) tests and ``in`` (``not in``)
+        lists on one field (not a date or timestamp) become one ``in`` (``not in``) test, at
+        the place of the first: ``c = "A" or c = "B" or c in ["C"]`` is ``c in ["A", "B",
+        "C"]``, and ``c != "A" and c not in ["B"]`` is ``c not in ["A", "B"]``, the same
+        members (each is false on NULL). A list costs each engine one lookup per row (a hash
+        or a sorted list) where a chain costs one comparison per term, and more to plan
+        (docs/performance.md, "Large audiences")."""
+        conj = isinstance(expr, ast.And)
+        op, negated = ("!=", True) if conj else ("=", False)
         merged: dict[str, list[ast.Compare | ast.InList]] = {}
         slots: list[ast.Expr | str] = []
-        for item in items:
+        for item in expr.items:
             target = getattr(item, "target", None)
-            listed = (isinstance(item, ast.Compare) and item.op == "=") or (
-                isinstance(item, ast.InList) and not item.negated)
+            listed = (isinstance(item, ast.Compare) and item.op == op) or (
+                isinstance(item, ast.InList) and item.negated == negated)
             if not listed or not isinstance(target, ast.Name) or type_of(target) in (None, "date", "timestamp"):
                 slots.append(item)
                 continue
@@ -299,15 +303,15 @@ class _Lowerer:
                 for one in merged[slot]:
                     for lit in (one.value,) if isinstance(one, ast.Compare) else one.values:
                         values.setdefault(self.literal(lit), None)
-                out.append(P.Test(field, "in", tuple(values)))
-        return out[0] if len(out) == 1 else P.Or(tuple(out))
+                out.append(P.Test(field, "not_in" if conj else "in", tuple(values)))
+        if len(out) == 1:
+            return out[0]
+        return P.And(tuple(out)) if conj else P.Or(tuple(out))
 
     def event_expr(self, expr: ast.Expr, ev: Event, event_name: str) -> P.Cond:
         """A ``where`` filter over an event's properties."""
-        if isinstance(expr, ast.And):
-            return P.And(tuple(self.event_expr(e, ev, event_name) for e in expr.items))
-        if isinstance(expr, ast.Or):
-            return self.any_of(expr.items, lambda name: _type(ev.properties.get(name.value)),
+        if isinstance(expr, ast.And | ast.Or):
+            return self.chain(expr, lambda name: _type(ev.properties.get(name.value)),
                                lambda name: self.prop(ev, event_name, name),
                                lambda e: self.event_expr(e, ev, event_name))
         if isinstance(expr, ast.Not):
@@ -473,10 +477,8 @@ class _Lowerer:
         return P.ConsentHolds(purpose)
 
     def expr(self, e: ast.Expr) -> P.Cond:
-        if isinstance(e, ast.And):
-            return P.And(tuple(self.expr(x) for x in e.items))
-        if isinstance(e, ast.Or):
-            return self.any_of(e.items, lambda name: _type(self.market.profiles.traits.get(name.value)),
+        if isinstance(e, ast.And | ast.Or):
+            return self.chain(e, lambda name: _type(self.market.profiles.traits.get(name.value)),
                                self.trait, self.expr)
         if isinstance(e, ast.Not):
             return P.Not(self.expr(e.operand))
