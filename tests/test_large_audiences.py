@@ -13,6 +13,8 @@ import pytest
 
 from audiencelang.project import load_project
 from audiencelang.sql import compile as compile_audience
+from audiencelang.syntax import parse
+from audiencelang.syntax.parser import MAX_CONDITIONS, MAX_LIST_VALUES
 from tests import engines
 
 AS_OF = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
@@ -107,3 +109,18 @@ def test_long_chains_return_the_right_members(tmp_path: Path, dialect: str, wher
                            for j in range(N))}
     sql = compiled(project(tmp_path, include), dialect)
     assert run_on(dialect, sql) == expected
+
+
+@pytest.mark.parametrize(("include", "code"), [
+    (" or ".join(f"age > {i}" for i in range(MAX_CONDITIONS)), None),
+    (" or ".join(f"age > {i}" for i in range(MAX_CONDITIONS + 1)), "E121"),
+    ("country in [" + ", ".join(f'"C{i}"' for i in range(MAX_LIST_VALUES)) + "]", None),
+    ("country in [" + ", ".join(f'"C{i}"' for i in range(MAX_LIST_VALUES + 1)) + "]", "E121"),
+])
+def test_size_limits(include: str, code: str | None) -> None:
+    result = parse(f"audience big {{\n  include {include}\n}}\n", "a.aud")
+    assert [d.code for d in result.diagnostics] == ([code] if code else [])
+    assert (result.file is None) == (code is not None)
+    if code:
+        d = result.diagnostics[0]
+        assert d.span is not None and d.span.line == 2 and "split the audience" in d.hints[0]
