@@ -424,10 +424,7 @@ class Builder:
         if t.op in ("in", "not_in"):
             if self.d.decimal_in_as_equalities and f.type == "decimal":
                 eqs: list[exp.Expr] = [exp.EQ(this=fe(), expression=self.value(v, param_scope)) for v in t.values]
-                node = eqs[0]
-                for eq in eqs[1:]:
-                    node = exp.Or(this=node, expression=eq)
-                inn: exp.Expr = exp.Paren(this=node)
+                inn: exp.Expr = exp.Paren(this=or_(eqs))  # balanced when long
             else:
                 left = self.exact(fe()) if is_string else fe()
                 inn = exp.In(this=left, expressions=[self.value(v, param_scope) for v in t.values])
