@@ -11,7 +11,31 @@ from __future__ import annotations
 import os
 from pathlib import Path, PurePath
 
-__all__ = ["entry_leaves_root", "is_inside"]
+__all__ = ["EXTRA_ROOTS_ENV", "allowed_roots", "entry_allowed", "entry_leaves_root", "is_inside"]
+
+EXTRA_ROOTS_ENV = "AUDIENCELANG_EXTRA_ROOTS"
+"""The explicit opt-in: folders (separated by ``os.pathsep``; relative ones are relative
+to the project root) whose files config entries may name besides the root's, e.g. a
+monorepo's shared ``../markets``. An environment variable, not a config key: a config
+from a pull request must not be able to widen what it may read."""
+
+
+def allowed_roots(root: Path, environ: dict[str, str] | None = None) -> list[Path]:
+    """The project root and the folders of :data:`EXTRA_ROOTS_ENV`."""
+    env = os.environ if environ is None else environ
+    extra = [Path(p) for p in env.get(EXTRA_ROOTS_ENV, "").split(os.pathsep) if p.strip()]
+    return [root, *(p if p.is_absolute() else root / p for p in extra)]
+
+
+def entry_allowed(entry: str, root: Path, roots: list[Path]) -> bool:
+    """True when an entry stays in the root, or (opt-in) names a place under one of ``roots``."""
+    if not entry_leaves_root(entry):
+        return True
+    if len(roots) == 1:
+        return False
+    target = Path(os.path.normpath(root / Path(entry).expanduser()))
+    return any(target == Path(os.path.normpath(r)) or Path(os.path.normpath(r)) in target.parents
+               for r in roots[1:])
 
 
 def entry_leaves_root(entry: str) -> bool:
@@ -31,11 +55,11 @@ def entry_leaves_root(entry: str) -> bool:
     return False
 
 
-def is_inside(path: Path, root: Path) -> bool:
-    """True when ``path`` — symlinks resolved — is ``root`` (resolved) or below it."""
+def is_inside(path: Path, root: Path | list[Path]) -> bool:
+    """True when ``path`` — symlinks resolved — is a root (resolved) or below one."""
     try:
         real = Path(os.path.realpath(path))
-        base = Path(os.path.realpath(root))
+        bases = [Path(os.path.realpath(r)) for r in (root if isinstance(root, list) else [root])]
     except (OSError, ValueError):
         return False
-    return real == base or base in real.parents
+    return any(real == base or base in real.parents for base in bases)

@@ -23,7 +23,7 @@ from functools import cached_property
 from pathlib import Path
 
 from audiencelang import ast
-from audiencelang.confine import entry_leaves_root, is_inside
+from audiencelang.confine import allowed_roots, entry_allowed, is_inside
 from audiencelang.diagnostics import Diagnostic, Span, error
 from audiencelang.schema.config import ProjectConfig
 from audiencelang.schema.loader import load_config, load_market
@@ -114,8 +114,9 @@ def _expand(root: Path, entries: Iterable[str], suffixes: tuple[str, ...],
     found: dict[str, Path] = {}
     empty: list[str] = []
     refused = outside if outside is not None else []
+    roots = allowed_roots(root)
     for entry in entries:
-        if entry_leaves_root(entry):
+        if not entry_allowed(entry, root, roots):
             refused.append(entry)
             continue
         before = len(found)
@@ -128,15 +129,20 @@ def _expand(root: Path, entries: Iterable[str], suffixes: tuple[str, ...],
             elif target.is_file():
                 found.setdefault(_key(target, root), target)
         else:
-            base = root  # entries are relative here: entry_leaves_root refused the others
-            for f in base.glob(entry):
+            pattern = Path(entry).expanduser()
+            base = root
+            if pattern.is_absolute():  # only under an extra root (entry_allowed)
+                base, rel = Path(pattern.anchor), str(pattern.relative_to(pattern.anchor))
+            else:
+                rel = entry
+            for f in base.glob(rel):
                 if f.is_file() and not _hidden(f, base):
                     found.setdefault(_key(f, root), f)
                 elif f.is_dir() and not _hidden(f, base):
                     for g in f.rglob("*"):
                         if g.suffix in suffixes and g.is_file() and not _hidden(g, f):
                             found.setdefault(_key(g, root), g)
-        escaped = [k for k in list(found)[before:] if not is_inside(found[k], root)]
+        escaped = [k for k in list(found)[before:] if not is_inside(found[k], roots)]
         for k in escaped:
             del found[k]
         if escaped:

@@ -248,3 +248,19 @@ def test_backtracking_only_patterns_are_e211(tmp_path: Path, pattern: str) -> No
     r = cli("check", cwd=root)
     assert r.returncode == 1 and "E211" in r.stdout + r.stderr and "RE2" in r.stdout + r.stderr
     assert "absl" not in r.stderr  # RE2's own logging stays off
+
+
+def test_extra_roots_are_an_explicit_opt_in_from_the_environment(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "m.yaml").write_text(MARKET)
+    root = project(tmp_path / "p", config='markets = ["../shared/m.yaml"]\n')
+    (root / "markets" / "m.yaml").unlink()
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).parent.parent))
+    env.pop("AUDIENCELANG_EXTRA_ROOTS", None)
+    run = [sys.executable, "-m", "audiencelang.cli", "check"]
+    r = subprocess.run(run, cwd=root, capture_output=True, text=True, timeout=TIMEOUT, env=env, check=False)
+    assert "E214" in r.stdout + r.stderr
+    env["AUDIENCELANG_EXTRA_ROOTS"] = "../shared"
+    r = subprocess.run(run, cwd=root, capture_output=True, text=True, timeout=TIMEOUT, env=env, check=False)
+    assert r.returncode == 0 and "E214" not in r.stdout + r.stderr, r.stdout + r.stderr

@@ -285,7 +285,11 @@ def _open_duckdb(path: Path, shown: str) -> DuckDBEngine:
         # external access and extension auto-loading are off from the start (docs/security.md).
         con = duckdb.connect(str(path), read_only=str(path) != ":memory:", config=DUCKDB_CONFIG)
     except duckdb.Error as exc:
-        raise RunError(error("E602", f"cannot open DuckDB database {shown}: {one_line(exc)}")) from None
+        hints = ("this process already has the file open with other settings: close that "
+                 "connection, or open it with audiencelang.run.engines.DUCKDB_CONFIG",
+                 ) if "different configuration" in str(exc) else ()
+        raise RunError(error("E602", f"cannot open DuckDB database {shown}: {one_line(exc)}",
+                             None, *hints)) from None
     # Timestamps in our SQL never depend on the session time zone; UTC only makes
     # values shown to people agree. It needs the ICU extension: skip it when absent.
     with contextlib.suppress(duckdb.Error):
