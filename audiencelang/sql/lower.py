@@ -298,7 +298,9 @@ class _Lowerer:
             elif len(merged[slot]) == 1:
                 out.append(lower_one(merged[slot][0]))
             else:
-                field = field_of(merged[slot][0].target)  # type: ignore[arg-type]  # a Name, above
+                name = merged[slot][0].target
+                assert isinstance(name, ast.Name)  # only names were merged, above
+                field = field_of(name)
                 values: dict[P.Value, None] = {}
                 for one in merged[slot]:
                     for lit in (one.value,) if isinstance(one, ast.Compare) else one.values:
