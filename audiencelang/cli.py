@@ -191,6 +191,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
     import stat
     import tempfile
 
+    path = Path(os.path.realpath(path))  # through a symbolic link: the link stays, its target changes
     mode = stat.S_IMODE(path.stat().st_mode)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -221,7 +222,7 @@ def fmt_cmd(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
     import difflib
 
     from audiencelang.report import render_text
-    from audiencelang.syntax.formatter import FormatError, format_str
+    from audiencelang.syntax.formatter import FormatError, format_source
     from audiencelang.syntax.parser import MAX_FILE_BYTES
 
     targets = _fmt_targets(paths)
@@ -233,15 +234,17 @@ def fmt_cmd(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
         if target == "-":
             data = sys.stdin.buffer.read()
         else:
+            from audiencelang.files import FileProblem, read_bounded
+
             try:
-                if Path(target).stat().st_size > MAX_FILE_BYTES:
+                data = read_bounded(target, MAX_FILE_BYTES)
+            except FileProblem as exc:
+                if exc.too_large:
                     data = b"\0" * (MAX_FILE_BYTES + 1)  # parse_bytes reports E115 without decoding
                 else:
-                    data = Path(target).read_bytes()
-            except OSError as exc:
-                click.echo(f"error[E901]: cannot read {shown}: {exc.strerror or exc}", err=True)
-                failed += 1
-                continue
+                    click.echo(f"error[E901]: cannot read {shown}: {exc.reason}", err=True)
+                    failed += 1
+                    continue
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
@@ -251,7 +254,7 @@ def fmt_cmd(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
                 from audiencelang.syntax.parser import parse_bytes
 
                 raise FormatError([d for d in parse_bytes(data, shown).diagnostics if d.is_error])
-            formatted = format_str(text, path=shown)
+            formatted = format_source(text, path=shown)
         except FormatError as exc:
             sources = {shown: text} if text is not None else None
             click.echo(render_text(exc.diagnostics, sources=sources), err=True, nl=False)
@@ -267,7 +270,7 @@ def fmt_cmd(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
             continue
         changed.append(shown)
         if show_diff:
-            old_lines = text.replace("\ufeff", "", 1).splitlines(keepends=True)
+            old_lines = text.splitlines(keepends=True)
             new_lines = formatted.splitlines(keepends=True)
             rel = not Path(shown).is_absolute() and target != "-"
             diff = difflib.unified_diff(old_lines, new_lines, f"a/{shown}" if rel else shown,
@@ -298,7 +301,9 @@ def fmt_cmd(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
 # --------------------------------------------------------------------------- check, rule (owner: checker)
 
 _CHECK_FORMATS = ["full", "concise", "json", "github", "sarif", "junit", "text"]
-_USAGE_CODES = frozenset({"E200", "E201", "E910"})
+#: Codes that stop `check` before any report (exit 2). An unreadable market or config file
+#: (E201) is a finding at that file instead: the report is still written (issue 12.4).
+_USAGE_CODES = frozenset({"E200", "E910"})
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -327,16 +332,20 @@ def _write_atomic(path: Path, text: str) -> None:
               help="Write the report to FILE (atomically) instead of standard output.")
 @click.option("--fail-on", type=click.Choice(["error", "warning"]), default="warning", show_default=True,
               help="Exit 1 when a finding of at least this severity is reported.")
-@click.option("--market", "markets", multiple=True, help="Check only this market (repeatable).")
+@click.option("--market", "-m", "markets", multiple=True, help="Check only this market (repeatable).")
 def check_cmd(paths: tuple[Path, ...], project_dir: Path | None, fmt: str, output: Path | None,
               fail_on: str, markets: tuple[str, ...]) -> None:
     """Parse, type-check every audience against every market, and lint.
 
     PATHS restrict which audience files are reported (every file is still loaded so
-    references resolve). Exit 0 clean, 1 findings, 2 usage error."""
+    references resolve), with the files a change to them can break (audiences that refer
+    to theirs). A market file among them is checked with every audience against its
+    market, the config with every audience; other files are skipped with a note.
+    Exit 0 clean, 1 findings, 2 usage error."""
     _fast_exit()
     from audiencelang.check import CheckReport, check_project
     from audiencelang.check.output import render
+    from audiencelang.check.paths import is_audience_path, route_paths
     from audiencelang.project import load_project
     from audiencelang.report import render_text
 
@@ -347,8 +356,19 @@ def check_cmd(paths: tuple[Path, ...], project_dir: Path | None, fmt: str, outpu
     if project_dir is not None and not project_dir.is_dir():
         fail(f"--project {project_dir}: no such folder", "E201")
     start = project_dir if project_dir is not None else (paths[0] if paths else cwd)
-    project = load_project(start.absolute(), paths=[p.absolute() for p in paths] if paths else None)
-    report = check_project(project, markets=list(markets) if markets else None)
+    audience_paths = [p.absolute() for p in paths if is_audience_path(p)]
+    project = load_project(start.absolute(), paths=audience_paths or None)
+    routed = route_paths(project, [p for p in paths if not is_audience_path(p)])
+    for skipped, why in routed.skipped:
+        click.echo(f"note: skipping {skipped}: {why}", err=True)
+    select: list[str] | None = None  # the project's targets: the audience PATHS, or every file
+    if routed.whole_project:
+        select = ["."]
+    elif paths and not audience_paths:
+        select = []  # every PATH was skipped
+    chosen = list(markets) or (routed.markets(project) if routed.market_files and not audience_paths
+                               and not routed.config else [])
+    report = check_project(project, paths=select, markets=chosen or None)
 
     def shown(path: str) -> str:
         p = Path(path)
@@ -368,10 +388,10 @@ def check_cmd(paths: tuple[Path, ...], project_dir: Path | None, fmt: str, outpu
         click.echo(render_text(usage), err=True, nl=False)
         sys.exit(EXIT_USAGE)
     report = CheckReport(diags, report.files, report.audiences, report.markets)
-    if not report.files:  # like ruff: say so (stderr), but it is not a finding
+    if not report.files and (audience_paths or not paths):  # like ruff: say so (stderr), not a finding
         where = ", ".join(str(p) for p in paths) if paths else f"the project's audience folders ({project.root})"
         click.echo(f"warning: no .aud files found under {where}", err=True)
-    text = render(report, fmt)
+    text = render(report, fmt, fail_on)
     if output is not None:
         try:
             _write_atomic(output, text)
@@ -532,6 +552,49 @@ def run_cmd(audience: str | None, market: str | None, db: str | None, as_of: str
     sys.exit(run_command(audience=audience, market=market, db=db, as_of=as_of, output=output,
                          destination=destination, project_dir=project_dir, run_every=run_every,
                          fmt=fmt))
+
+
+# --------------------------------------------------------------------------- diff, graph (owner: review)
+
+
+@main.command("diff")
+@click.argument("base", required=False)
+@click.argument("head", required=False)
+@click.option("--project", "project_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Project folder [default: found by walking up from the current folder].")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text",
+              show_default=True, help="markdown: a pull-request comment; json: stable, with a version field.")
+@click.option("--db", "db", metavar="PATH_OR_URL",
+              help="Count members before and after on this database (as `run --db`).")
+@click.option("--as-of", "as_of", metavar="TS", help="Reference time of the member counts (with --db).")
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report to FILE (atomically) instead of standard output.")
+def diff_cmd(base: str | None, head: str | None, project_dir: Path | None, fmt: str, db: str | None,
+             as_of: str | None, output: Path | None) -> None:
+    """What changed between git revisions BASE and HEAD, audience by audience, in words.
+
+    Default: BASE is HEAD, HEAD the working tree. Exit 0 reported, 1 a member count
+    failed (--db), 2 usage error."""
+    from audiencelang.review.command import diff_command
+
+    sys.exit(diff_command(base, head, project_dir=project_dir, fmt=fmt, db=db, as_of=as_of, output=output))
+
+
+@main.command("graph")
+@click.option("--project", "project_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Project folder [default: found by walking up from the current folder].")
+@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot", "json"]), default="mermaid",
+              show_default=True)
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the graph to FILE (atomically) instead of standard output.")
+def graph_cmd(project_dir: Path | None, fmt: str, output: Path | None) -> None:
+    """Audiences, the audiences they reference and the destinations they feed.
+
+    Exit 0, 1 when references form a cycle (E307; the graph is still printed, the
+    cycle marked), 2 usage error."""
+    from audiencelang.review.command import graph_command
+
+    sys.exit(graph_command(project_dir=project_dir, fmt=fmt, output=output))
 
 
 # --------------------------------------------------------------------------- demo (owner: demo)

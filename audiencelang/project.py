@@ -25,6 +25,7 @@ from pathlib import Path
 from audiencelang import ast
 from audiencelang.confine import allowed_roots, entry_allowed, is_inside
 from audiencelang.diagnostics import Diagnostic, Span, error
+from audiencelang.files import FileProblem, read_bounded
 from audiencelang.schema.config import ProjectConfig
 from audiencelang.schema.loader import load_config, load_market
 from audiencelang.schema.market import Market
@@ -47,9 +48,11 @@ _GLOB_CHARS = frozenset("*?[")
 
 def _pyproject_has_tool(path: Path) -> bool:
     """True when a pyproject.toml has a ``[tool.audiencelang]`` table (or a sub-table of it)."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError):
+    from audiencelang.schema.loader import MAX_FILE_BYTES
+
+    try:  # bounded: a huge pyproject.toml in a parent folder is not read whole (nor parsed)
+        text = read_bounded(path, MAX_FILE_BYTES).decode("utf-8-sig")
+    except (FileProblem, UnicodeDecodeError):
         return False
     if _TOOL_HEADER_RE.search(text):
         return True  # also when the file has a syntax error: loading will report it
@@ -107,10 +110,12 @@ def _expand(root: Path, entries: Iterable[str], suffixes: tuple[str, ...],
             outside: list[str] | None = None) -> tuple[list[Path], list[str]]:
     """Files named by config entries (folders searched recursively, files, or globs).
 
-    Returns the files (deduplicated, sorted by key) and the entries that matched nothing.
-    Files and folders whose name starts with ``.`` below an entry are skipped. Entries
-    that leave the root, and files that resolve outside it (symlinks), are left out and
-    their entries added to ``outside`` (:mod:`audiencelang.confine`)."""
+    Returns the files (deduplicated, sorted by key) and the entries that match nothing on
+    disk. An existing folder matches even when empty (a new project), and an entry whose
+    files another entry already found still matches. Files and folders whose name starts
+    with ``.`` below an entry are skipped. Entries that leave the root, and files that
+    resolve outside it (symlinks), are left out and their entries added to ``outside``
+    (:mod:`audiencelang.confine`)."""
     found: dict[str, Path] = {}
     empty: list[str] = []
     refused = outside if outside is not None else []
@@ -120,8 +125,10 @@ def _expand(root: Path, entries: Iterable[str], suffixes: tuple[str, ...],
             refused.append(entry)
             continue
         before = len(found)
+        matched = False
         target = root / entry
         if not any(c in _GLOB_CHARS for c in entry):
+            matched = target.is_dir() or target.is_file()
             if target.is_dir():
                 for f in target.rglob("*"):
                     if f.suffix in suffixes and f.is_file() and not _hidden(f, target):
@@ -137,8 +144,10 @@ def _expand(root: Path, entries: Iterable[str], suffixes: tuple[str, ...],
                 rel = entry
             for f in base.glob(rel):
                 if f.is_file() and not _hidden(f, base):
+                    matched = True
                     found.setdefault(_key(f, root), f)
                 elif f.is_dir() and not _hidden(f, base):
+                    matched = True
                     for g in f.rglob("*"):
                         if g.suffix in suffixes and g.is_file() and not _hidden(g, f):
                             found.setdefault(_key(g, root), g)
@@ -147,7 +156,7 @@ def _expand(root: Path, entries: Iterable[str], suffixes: tuple[str, ...],
             del found[k]
         if escaped:
             refused.append(entry)
-        elif len(found) == before:
+        elif not matched:
             empty.append(entry)
     return [found[k] for k in sorted(found)], empty
 
@@ -217,7 +226,7 @@ class Project:
                 for f in a.rglob("*"):
                     if f.suffix in AUDIENCE_SUFFIXES and f.is_file() and not _hidden(f, a):
                         found.setdefault(self.key_of(f), f)
-            elif a.is_file():
+            elif a.exists():  # a file, or a FIFO/device: reading refuses those without blocking (E901)
                 found.setdefault(self.key_of(a), a)
             else:
                 diags.append(error("E201", f"file not found: {p}", Span(path=str(p))))
@@ -324,6 +333,11 @@ class Project:
     def markets(self) -> dict[str, Market]:
         """Markets by their ``market:`` name (the first file wins on a duplicate name)."""
         return self._loaded_markets[0]
+
+    @property
+    def market_file_keys(self) -> tuple[str, ...]:
+        """Keys of every market file the config names, loaded or not (no file is read)."""
+        return tuple(self.key_of(f) for f in self._market_files[0])
 
     @property
     def market_files(self) -> dict[str, str]:

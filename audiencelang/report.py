@@ -7,9 +7,12 @@ Machine formats (json, github, sarif, junit) live beside this in
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 
 from audiencelang.diagnostics import Diagnostic
+from audiencelang.files import FileProblem, read_bounded
+
+#: Largest file whose lines are quoted under a diagnostic (the largest loadable project file).
+_MAX_SOURCE_BYTES = 8 * 1024 * 1024
 
 
 def _source_line(path: str | None, line: int, sources: Mapping[str, str] | None,
@@ -21,9 +24,9 @@ def _source_line(path: str | None, line: int, sources: Mapping[str, str] | None,
         if sources is not None and path in sources:
             text = sources[path]
         else:
-            try:
-                text = Path(path).read_text(encoding="utf-8-sig")
-            except (OSError, UnicodeDecodeError, ValueError):
+            try:  # a source line is a courtesy: never from a device, a FIFO or a huge file
+                text = read_bounded(path, _MAX_SOURCE_BYTES).decode("utf-8-sig")
+            except (FileProblem, UnicodeDecodeError, ValueError):
                 text = None
         cache[path] = text.splitlines() if text is not None else None
     lines = cache[path]

@@ -268,12 +268,18 @@ def spark_session() -> Iterator[Any]:
     warehouse = Path(tempfile.mkdtemp(prefix="audiencelang-spark-"))
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    # an environment variable holding a quote, for `${env:...}` in the injection corpus (the
+    # JVM inherits the environment when it starts: tests/test_sessions.py)
+    os.environ["AUDIENCELANG_TEST_EVIL"] = "x' OR '1'='1"
     spark = (
         SparkSession.builder.master("local[1]")
         .appName("audiencelang-tests")
         .config("spark.sql.shuffle.partitions", "1")
         .config("spark.default.parallelism", "1")
         .config("spark.sql.session.timeZone", "UTC")
+        # the session settings the spark SQL assumes, pinned (docs/sql.md, "Session settings");
+        # variable substitution stays on (Spark's default): the SQL must not depend on it
+        .config("spark.sql.parser.escapedStringLiterals", "false")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.driver.host", "127.0.0.1")

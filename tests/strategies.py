@@ -18,6 +18,7 @@ Public strategies (each factory is cached: call it freely, it builds the strateg
 * ``audiences()``, ``files()``
 * ``canonical_texts()`` -- formatted source text of a random file
 * ``messy_texts()`` -- the same text re-spaced, with comments sprinkled in (still parses)
+* ``suppressed_texts()`` -- texts with lint findings and suppression comments sprinkled in
 """
 
 from __future__ import annotations
@@ -304,13 +305,9 @@ _TOKENS = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*|[ \t\n]+|[^ \t\n"#]+')
 _GLUED = {"starts", "ends", "at"}
 
 
-@st.composite
-def messy_texts(draw: st.DrawFn) -> str:
-    """A canonical text re-spaced at random: extra spaces, line breaks, trailing comments and
-    comments on their own lines between tokens; CRLF line ends sometimes. Always parses to the
-    same AST as the canonical text."""
-    text = draw(canonical_texts())
-    rnd = draw(st.randoms(use_true_random=False))  # one draw: fast, still reproducible
+def _respace(text: str, rnd: Any, comment: Any) -> str:
+    """``text`` re-spaced at random (see :func:`messy_texts`); ``comment(n, rnd, trailing)``
+    gives the text of the n-th comment sprinkled in."""
     out: list[str] = []
     prev = ""
     n = 0
@@ -323,10 +320,10 @@ def messy_texts(draw: st.DrawFn) -> str:
                 out.append("\n" + " " * rnd.randrange(7))
             elif choice < 9:
                 n += 1
-                out.append(f"  # c{n} and where (\n")
+                out.append(f"  {comment(n, rnd, True)}\n")
             else:
                 n += 1
-                out.append(f"\n# own {n}\n")
+                out.append(f"\n{comment(n, rnd, False)}\n")
         else:
             out.append(tok)
             prev = tok
@@ -334,3 +331,61 @@ def messy_texts(draw: st.DrawFn) -> str:
     if rnd.random() < 0.3:
         result = result.replace("\n", "\r\n")
     return result
+
+
+@st.composite
+def messy_texts(draw: st.DrawFn) -> str:
+    """A canonical text re-spaced at random: extra spaces, line breaks, trailing comments and
+    comments on their own lines between tokens; CRLF line ends sometimes. Always parses to the
+    same AST as the canonical text."""
+    text = draw(canonical_texts())
+    rnd = draw(st.randoms(use_true_random=False))  # one draw: fast, still reproducible
+    return _respace(text, rnd, lambda n, _rnd, trailing: f"# c{n} and where (" if trailing else f"# own {n}")
+
+
+#: Audience bodies that draw lint findings (and some errors) in the test markets of
+#: tests/fixtures/check (aa, bb): L003-L008, E401.
+LINT_SEEDS = (
+    "include age > 1 and age > 1",
+    "include not not vip = true or age > 3",
+    "include count(purchase) >= 0 and country = \"DE\"",
+    "include age > 50 and age < 30",
+    "include performed purchase in last 400 days\n  exclude age < 18 and age < 18",
+    "include performed purchase at least 0 times\n  activate sms_push\n  activate sms_push",
+    "include vip = true\n  tags [\"a\", \"a\"]",
+)
+LINT_CODES = ("L001", "L002", "L003", "L004", "L005", "L006", "L007", "L008")
+
+
+@st.composite
+def suppressed_texts(draw: st.DrawFn) -> str:
+    """A file with lint findings (random audiences plus :data:`LINT_SEEDS` under names that
+    break or keep the naming rule, with or without metadata), re-spaced like
+    :func:`messy_texts` with ``# audiencelang: ignore[...]`` comments sprinkled in."""
+    from audiencelang.syntax.formatter import format_file
+    from audiencelang.syntax.parser import parse
+
+    seeds = draw(st.lists(st.sampled_from(LINT_SEEDS), min_size=1, max_size=3))
+    blocks = []
+    for i, body in enumerate(seeds):
+        meta = draw(st.booleans())
+        name = draw(st.sampled_from(("seed_", "seed__", "_seed_")))  # L001 for the last two
+        blocks.append(f"audience {name}{i} {{\n" + ('  owner "t@example.com"\n  description "d"\n' if meta else "")
+                      + f"  {body}\n}}\n")
+    seeded = parse("\n".join(blocks)).file
+    assert seeded is not None
+    rest = draw(st.lists(audiences(), max_size=2, unique_by=lambda a: a.name.value))
+    rest = [a for a in rest if "seed" not in a.name.value]
+    auds = list(seeded.audiences)
+    for a in rest:
+        auds.insert(draw(st.integers(0, len(auds))), a)
+    text = format_file(ast.File(audiences=tuple(auds)))
+    rnd = draw(st.randoms(use_true_random=False))
+
+    def comment(n: int, r: Any, _trailing: bool) -> str:
+        if r.random() < 0.2:
+            return f"# c{n}"
+        codes = r.sample(LINT_CODES, r.randrange(1, 3))
+        return f"# audiencelang: ignore[{', '.join(codes)}]"
+
+    return _respace(text, rnd, comment)

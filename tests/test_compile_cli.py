@@ -135,6 +135,24 @@ def test_check_errors_exit_1(tmp_path: Path) -> None:
     assert code == 1 and out == "" and "colour" in err
 
 
+def test_a_date_before_the_year_1000_checks_and_compiles_on_every_dialect(tmp_path: Path) -> None:
+    """Issue 12.1: 'since 0001-01-01' checked clean, then compile failed with an internal E506."""
+    root = _copy_examples(tmp_path)
+    (root / "audiences" / "early.aud").write_text(
+        'audience early_buyers {\n  owner "a@b.c"\n  description "d"\n'
+        "  include performed purchase since 0001-01-01 and signup_date after 0999-12-31\n}\n")
+    code, out, err = run("check", str(root / "audiences" / "early.aud"))
+    assert code == 0, out + err
+    for dialect in DIALECTS:
+        code, out, err = run("compile", "early_buyers", "-m", "de", "-d", dialect, "--as-of", "2026-11-01",
+                             "--project", str(root))
+        if dialect == "clickhouse":  # Date32/DateTime64 start in 1900: a located E505, not a crash
+            assert code == 1 and "error[E505]" in err and "outside ClickHouse's" in err and "early.aud:" in err
+            continue
+        assert code == 0, (dialect, err)
+        assert "0001-01-01" in out and "1000-01-01" in out and "E506" not in err
+
+
 def test_all_writes_every_statement_atomically(tmp_path: Path) -> None:
     root = _copy_examples(tmp_path)
     out_dir = tmp_path / "sql"
@@ -169,6 +187,28 @@ def test_all_writes_every_statement_atomically(tmp_path: Path) -> None:
     assert code == 0, err
     assert "stale.sql" not in {p.name for p in out_dir.iterdir()}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["proj", "sql"]
+
+
+def test_all_out_writes_through_a_symlink_and_keeps_folder_permissions(tmp_path: Path) -> None:
+    """--out LINK (a link to an empty folder): the statements land in the link's target and
+    the link stays; an existing folder keeps its permissions across runs."""
+    root = _copy_examples(tmp_path)
+    target = tmp_path / "real"
+    target.mkdir()
+    target.chmod(0o755)
+    link = tmp_path / "link"
+    link.symlink_to(target, target_is_directory=True)
+    for _ in range(2):  # an empty folder, then one with the marker
+        code, _, err = run("compile", "--all", "--out", str(link), "--dialect", "duckdb", "--project", str(root))
+        assert code == 0, err
+        assert link.is_symlink() and link.resolve() == target.resolve()
+        assert (target / MARKER).is_file() and any(target.glob("*.sql"))
+        assert target.stat().st_mode & 0o777 == 0o755
+    target.chmod(0o750)
+    code, _, err = run("compile", "--all", "--out", str(target), "--dialect", "duckdb", "--project", str(root))
+    assert code == 0, err
+    assert target.stat().st_mode & 0o777 == 0o750
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "proj", "real"]
 
 
 # --------------------------------------------------------------------------- --out never deletes what it did not write

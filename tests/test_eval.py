@@ -447,3 +447,12 @@ def test_render_parses_back_to_the_same_tree() -> None:
     res = parse(f"audience a {{ include {tricky} }}")
     assert res.file is not None and res.file.audiences[0].include is not None
     assert render_expr(res.file.audiences[0].include) == tricky
+
+
+def test_dataset_values_are_checked_when_read_as_docs_eval_md_says() -> None:
+    """docs/eval.md: a wrong value raises DatasetError when the evaluator reads it; a column
+    no condition uses, or an operand after the one that decides an `or`, is not read."""
+    assert members(include('country = "DE"'), [person(1, country="DE", age="12")]) == {1}
+    assert members(include('country = "DE" or age > 1'), [person(1, country="DE", age="12")]) == {1}
+    with pytest.raises(DatasetError, match=r"crm\.kunden\.alter"):
+        members(include('country = "AT" or age > 1'), [person(1, country="DE", age="12")])

@@ -76,11 +76,31 @@ def test_rewrites_in_place_only_changed_files(project: Path) -> None:
     assert run("fmt", "--check", cwd=project)[0] == 0
 
 
-def test_crlf_file_is_rewritten_with_lf(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("bom", "eol"), [(b"\xef\xbb\xbf", b"\r\n"), (b"", b"\r\n"), (b"\xef\xbb\xbf", b"\n")])
+def test_line_endings_and_bom_are_kept(tmp_path: Path, bom: bytes, eol: bytes) -> None:
     f = tmp_path / "a.aud"
-    f.write_bytes(b"\xef\xbb\xbfaudience t {\r\n  include a = 1 and b = 2\r\n}\r\n")
+    f.write_bytes(bom + b"audience t{\r\n  include a=1 and b=2\n}".replace(b"\r\n", eol))
     assert run("fmt", str(f))[0] == 0
-    assert f.read_bytes() == PRETTY.encode()
+    assert f.read_bytes() == bom + PRETTY.encode().replace(b"\n", eol)
+    assert run("fmt", "--check", str(f))[0] == 0  # and it stays formatted
+    assert f.read_bytes() == bom + PRETTY.encode().replace(b"\n", eol)
+    r = CliRunner().invoke(main, ["fmt", "-"], input=bom + UGLY.encode().replace(b"\n", eol))
+    assert r.exit_code == 0 and r.stdout_bytes == bom + PRETTY.encode().replace(b"\n", eol)
+
+
+def test_symlinked_file_is_written_through(tmp_path: Path) -> None:
+    real = tmp_path / "real" / "a.aud"
+    real.parent.mkdir()
+    real.write_text(UGLY)
+    real.chmod(0o640)
+    (tmp_path / "audiences").mkdir()
+    link = tmp_path / "audiences" / "a.aud"
+    link.symlink_to(real)
+    code, _, err = run("fmt", "audiences", cwd=tmp_path)
+    assert code == 0, err
+    assert link.is_symlink() and link.resolve() == real.resolve()
+    assert real.read_text() == PRETTY and real.stat().st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in real.parent.iterdir()) == ["a.aud"]  # no temporary file left
 
 
 def test_unparseable_file_is_untouched_and_reported(project: Path) -> None:

@@ -64,6 +64,18 @@ CORPUS = [
     "?",
     "%s",
     ":name",
+    # Spark/Databricks substitute ${...} in the SQL text, inside literals too (tests/test_sessions.py
+    # runs these with a Spark conf, a Java system property and an environment variable holding a quote)
+    "${env:AUDIENCELANG_TEST_EVIL}",
+    "${system:user.home}",
+    "${system:audiencelang.evil}",
+    "${audiencelang.evil}",
+    "${spark:audiencelang.evil}",
+    "${hiveconf:x}",
+    "$${env:HOME}",
+    "a${x}b",
+    "${",
+    "{{ name }}",  # a Databricks SQL editor parameter, replaced inside literals too
 ]
 HARMLESS = "harmless"
 
@@ -152,6 +164,8 @@ def _fold(node: exp.Expression) -> str | None:
         return None
     if isinstance(node, exp.National):
         return str(node.this)
+    if isinstance(node, exp.Cast) and isinstance(node.this, exp.HexString):  # Spark: CAST(X'..' AS STRING)
+        return bytes.fromhex(str(node.this.this)).decode()
     if isinstance(node, exp.Chr | exp.Anonymous) or type(node).__name__ in ("Chr", "Char"):
         args = node.expressions if node.expressions else [node.this]
         name = node.name.upper() if isinstance(node, exp.Anonymous) else "CHR"
@@ -289,12 +303,13 @@ def injection_data(market: Market = MARKET) -> tuple[dict[str, dict[str, str]], 
     return columns, {"select.order": profiles, "group": events, "params": []}
 
 
-def run_corpus_on(engine: engines.Engine, *, ascii_case: bool = False, kinds: list[str] | None = None) -> int:
+def run_corpus_on(engine: engines.Engine, *, ascii_case: bool = False, kinds: list[str] | None = None,
+                  values: list[str] | None = None) -> int:
     columns, data = injection_data()
     for table, cols in columns.items():
         engine.load(table, cols, data[table])
     compared = 0
-    for value in CORPUS:
+    for value in CORPUS if values is None else values:
         for kind in kinds or list(KINDS):
             checked = checked_for(KINDS[kind][0](value))
             sql = compile_sql(checked, engine.dialect, AS_OF)

@@ -9,6 +9,7 @@ import pytest
 
 from audiencelang.check.rules import RULES, lint_rules
 from audiencelang.diagnostics import Severity
+from audiencelang.syntax.formatter import format_str
 from tests.test_check_helpers import aud, only, pos, run, where
 
 
@@ -59,7 +60,7 @@ def test_naming_and_metadata(tmp_path: Path) -> None:
 
 def test_naming_pattern_and_require_from_config(tmp_path: Path) -> None:
     cfg = '[lint]\nnaming = "^aud_[a-z]+$"\nrequire = ["title"]\n'
-    r = run(tmp_path, {"a.aud": "audience aud_ok { include age > 1 }\naudience nope { title \"x\" include age > 1 }\n"}, cfg)
+    r = run(tmp_path, {"a.aud": "audience aud_ok { include age > 1 }\naudience nope { title \"x\" include age > 2 }\n"}, cfg)
     assert [(d.code, d.audience) for d in r.diagnostics] == [("L002", "aud_ok"), ("L001", "nope")]
 
 
@@ -72,19 +73,46 @@ def test_window_longer_than_retention_is_per_market(tmp_path: Path) -> None:
     assert run(tmp_path / "x", {"a.aud": aud("include performed purchase in last 52 weeks")}).diagnostics == ()
 
 
-def test_suppression_on_the_line_and_on_the_line_before(tmp_path: Path) -> None:
+def test_suppression_covers_the_clause_it_belongs_to(tmp_path: Path) -> None:
+    """A suppression covers the clause of the code before it (a trailing comment) or of the
+    code after it (a comment on its own line) -- never another clause, never by line."""
     text = aud("include count(purchase) >= 0  # audiencelang: ignore[L003]\n"
-               "  # audiencelang: ignore[L003, L008]\n"
+               "  # audiencelang: ignore[L008]\n"
                "  and performed purchase at least 0 times\n"
-               "  and not not vip = true")
+               "  and not not vip = true\n"
+               "  exclude not not age > 1 and count(purchase) >= 0\n"
+               "  # audiencelang: ignore[L006]\n"
+               "  activate meta_ads")
     r = run(tmp_path, {"a.aud": text})
-    # the stand-alone comment covers only the next line: L008 is two lines below -> unused there
-    codes = [(d.code, where(d)) for d in r.diagnostics]
-    assert ("L008", pos(text, "not not")) in codes
-    [l000] = only(r, "L000")
-    assert where(l000) == pos(text, "# audiencelang: ignore[L003, L008]")
-    assert "L008" in l000.message
-    assert not only(r, "L003")
+    codes = [(d.code, where(d)) for d in r.diagnostics if d.code != "E401"]
+    # the include clause: both L003 and the L008 two lines below the comment are silenced;
+    # the exclude clause is another clause: its L008 and L003 are reported
+    assert ("L008", pos(text, "not not", 1)) in codes and ("L003", pos(text, "count(", 1)) in codes
+    assert ("L008", pos(text, "not not")) not in codes
+    assert [(d.code, where(d)) for d in only(r, "L000")] == [("L000", pos(text, "# audiencelang: ignore[L006]"))]
+    assert "in the 'activate' clause of audience 't'" in only(r, "L000")[0].message
+    assert len(only(r, "L003")) == 1 and len(only(r, "L008")) == 1
+
+
+def test_suppression_before_an_audience_covers_the_audience(tmp_path: Path) -> None:
+    text = "# audiencelang: ignore[L006]\n" + aud("include age > 1 and age > 1", "a") + \
+        aud("include age > 1 and age > 1", "b")
+    r = run(tmp_path, {"a.aud": text})
+    assert [(d.code, d.audience) for d in r.diagnostics] == [("L006", "b")]
+
+
+def test_fmt_keeps_what_a_suppression_covers(tmp_path: Path) -> None:
+    """The docs' example: fmt puts `and age < 30` on a line of its own; the stand-alone
+    suppression before the term line still covers it (issue 12, item 5)."""
+    text = aud("include\n"
+               "    count(purchase) >= 0          # audiencelang: ignore[L003]\n"
+               "    # audiencelang: ignore[L004]\n"
+               "    and age > 50 and age < 30")
+    before = run(tmp_path / "1", {"a.aud": text}).diagnostics
+    formatted = format_str(text)
+    assert "    and age > 50\n    and age < 30\n" in formatted
+    after = run(tmp_path / "2", {"a.aud": formatted}).diagnostics
+    assert before == after == ()
 
 
 def test_unused_and_invalid_suppressions(tmp_path: Path) -> None:
@@ -116,7 +144,7 @@ def test_select_ignore_and_severity(tmp_path: Path) -> None:
 
 
 def test_per_file_ignores(tmp_path: Path) -> None:
-    files = {"legacy/old.aud": "audience old { include age > 1 }\n", "new.aud": "audience new { include age > 1 }\n"}
+    files = {"legacy/old.aud": "audience old { include age > 1 }\n", "new.aud": "audience new { include age > 2 }\n"}
     cfg = '[lint.per-file-ignores]\n"audiences/legacy/**" = ["L002"]\n'
     r = run(tmp_path, files, cfg)
     assert {(d.code, d.span.path) for d in r.diagnostics if d.span} == {("L002", "audiences/new.aud")}
@@ -135,3 +163,25 @@ def test_every_lint_rule_is_documented() -> None:
     for r in RULES.values():
         if not r.is_lint:
             assert f"### {r.code}" in errors
+
+
+def test_the_suppression_example_in_checks_md_checks_clean(tmp_path: Path) -> None:
+    """docs/checks.md's example: every code it names silences a finding (no L000), before and
+    after fmt."""
+    import re
+    import shutil
+
+    from audiencelang.check import check_project
+    from audiencelang.project import load_project
+
+    doc = (Path(__file__).parent.parent / "docs" / "checks.md").read_text()
+    section = doc[doc.index("## Suppression comments"):]
+    example = re.search(r"```\n(audience .*?)```", section, re.S)
+    assert example is not None
+    root = tmp_path / "p"
+    shutil.copytree(Path(__file__).parent.parent / "examples", root)
+    target = root / "audiences" / "suppressed.aud"
+    for text in (example.group(1), format_str(example.group(1))):
+        target.write_text(text)
+        report = check_project(load_project(root))
+        assert report.diagnostics == (), [d.message for d in report.diagnostics]

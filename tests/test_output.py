@@ -162,3 +162,18 @@ def test_rule_command() -> None:
     assert r.exit_code == 0 and all(code in r.stdout for code in RULES)
     r = CliRunner().invoke(main, ["rule", "L099"])
     assert r.exit_code == 2
+
+
+def test_junit_fails_only_what_fails_check(tmp_path: Path) -> None:
+    """An info finding (L008) does not fail `check` (exit 0), so it fails no JUnit test case;
+    nor does a warning under `--fail-on error`. Both stay visible in <system-out>."""
+    make_project(tmp_path, {"i.aud": aud("include not not age > 1", "info_only"), "w.aud": WARN_ONLY})
+    for args, failing in (([], {"warn_only"}), (["--fail-on", "error"], set())):
+        out_file = tmp_path / "report.xml"
+        code, _, _ = cli(["check", "--format", "junit", "-o", str(out_file), *args], tmp_path)
+        root = ET.fromstring(out_file.read_text())
+        failed = {c.get("name") for c in root.iter("testcase") if c.find("failure") is not None}
+        assert failed == failing and code == (1 if failing else 0)
+        assert root.get("failures") == str(2 * len(failing))  # two markets
+        info = next(c for c in root.iter("testcase") if c.get("name") == "info_only")
+        assert "L008" in (info.findtext("system-out") or "")

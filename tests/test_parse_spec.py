@@ -12,7 +12,16 @@ import pytest
 from audiencelang import ast
 from audiencelang.syntax import build_parser, parse
 
-SPEC = Path("/work/shared/spec/LANGUAGE.md")
+REPO = Path(__file__).resolve().parent.parent
+SPEC = REPO / "docs" / "spec" / "LANGUAGE.md"  # the repository's verbatim copy (tests/test_spec_examples.py)
+
+
+def test_tests_read_the_spec_from_the_repository() -> None:
+    """Issue 12.16: this file read the spec from an absolute path of one machine."""
+    assert SPEC.is_file() and SPEC.is_relative_to(REPO)
+    machine_path = "/work/" + "shared"
+    for test in (REPO / "tests").glob("*.py"):
+        assert machine_path not in test.read_text(encoding="utf-8"), test.name
 
 
 def cond(snippet: str) -> Any:

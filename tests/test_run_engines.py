@@ -251,3 +251,57 @@ def test_postgres_scheme_alias_and_bad_database(pg_db: str) -> None:
     with pytest.raises(RunError) as info:
         connect(bad)
     assert info.value.diagnostic.code == "E602" and "no_such_db" in info.value.diagnostic.message
+
+
+# --------------------------------------------------------------------------- Redshift (redshift://)
+
+
+def _as_redshift_url(url: str) -> str:
+    return "redshift" + url[url.index(":"):]
+
+
+@pytest.mark.postgres
+def test_redshift_sql_is_refused_on_a_standard_conforming_server(pg_db: str) -> None:
+    """The redshift SQL escapes a quote as \\' (right on Redshift); PostgreSQL with
+    standard_conforming_strings = on (its default) would end the literal there: E615,
+    before any statement runs, from the library and from `run` (exit 1)."""
+    from click.testing import CliRunner
+
+    from audiencelang.cli import main
+
+    with pytest.raises(RunError) as info:
+        connect(_as_redshift_url(pg_db))
+    d = info.value.diagnostic
+    assert d.code == "E615" and "standard_conforming_strings = on" in d.message and "\n" not in d.message
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    result = CliRunner().invoke(main, ["run", "big_spenders", "--market", "de", "--project", str(examples),
+                                       "--db", _as_redshift_url(pg_db)], catch_exceptions=False)
+    assert result.exit_code == 1, result.output
+    assert "E615" in result.output and "dialect redshift SQL must not run there" in result.output
+
+
+@pytest.mark.postgres
+def test_redshift_sql_runs_where_backslash_escapes(pg_db: str, postgres_cluster: Any) -> None:
+    """A server reporting standard_conforming_strings = off (as Redshift does) runs the
+    redshift SQL: hostile values select exactly the evaluator's profiles."""
+    import psycopg
+
+    from audiencelang.eval import evaluate
+    from tests import engines
+    from tests.test_injection import AS_OF, KINDS, checked_for, compile_sql, injection_data
+
+    name = pg_db.rsplit("/", 1)[1]
+    with psycopg.connect(postgres_cluster.url(), autocommit=True) as admin:
+        admin.execute(f'ALTER DATABASE "{name}" SET standard_conforming_strings = off')
+        admin.execute(f'ALTER DATABASE "{name}" SET escape_string_warning = off')
+    columns, data = injection_data()
+    with psycopg.connect(pg_db) as loader:
+        for table, cols in columns.items():
+            engines.postgres_load(loader, table, cols, data[table])
+    with connect(_as_redshift_url(pg_db)) as engine:
+        assert engine.dialect == "redshift" and engine.kind == "Redshift"
+        for value in ("x' OR 1=1 --", "x\\' OR 1=1 --", "trailing\\", "''"):
+            for kind in ("eq", "in", "contains", "not_starts_ci"):
+                checked = checked_for(KINDS[kind][0](value))
+                got = {r[0] for r in engine.fetch_all(compile_sql(checked, "redshift", AS_OF))[1]}
+                assert got == evaluate(checked, data, as_of=AS_OF), (kind, value)

@@ -35,7 +35,7 @@ def test_spec_example_loads_exactly_as_written() -> None:
     assert (meta.min_size, meta.consent, meta.identifier) == (1000, ["ads_personalization"], "email_sha256")
     news = config.destinations["newsletter"]
     assert (news.min_size, news.consent, news.identifier) == (0, ["email_marketing"], None)
-    assert config.lint.naming == "^[a-z]+(_[a-z0-9]+)*$"
+    assert config.lint.naming == "^[a-z]+(_[a-z0-9]+)*$"  # as the spec writes it (not the default)
     assert config.lint.require == ["owner", "description"]
     span = config.span_of(("destinations", "meta_ads", "min_size"))
     assert (span.path, span.line, span.column) == ("audiencelang.toml", 5, 1)

@@ -634,3 +634,29 @@ def test_many_conditions_span_several_bit_words(engine: Engine) -> None:
     assert members(engine, text, data) == set(range(70)) - {1, 7}
     res = compile_audience(checked_from(text), "duckdb", as_of=AS_OF)
     assert res.query is not None and '"packed_1"' in res.query.sql and "THEN 0 ELSE" in res.query.sql
+
+
+def test_dates_at_both_ends_of_the_calendar(engine: Engine) -> None:
+    """Years below 1000 and the day 9999-12-31 (issue 12.1: the year 1 was written '1-01-01',
+    an internal error; 'after 9999-12-31' overflowed). ClickHouse cannot store them: E505."""
+    first, last = dt.date(1, 1, 1), dt.date(9999, 12, 31)
+    data = {"crm.people": [
+        {"id": 1, "signup": first, "last_login": dt.datetime(1, 1, 1, tzinfo=UTC)},
+        {"id": 2, "signup": dt.date(999, 12, 31), "last_login": dt.datetime(999, 12, 31, 23, 59, tzinfo=UTC)},
+        {"id": 3, "signup": last, "last_login": dt.datetime(9999, 12, 31, 23, 59, tzinfo=UTC)},
+        {"id": 4},
+    ], "ev.events": [ev(1, dt.datetime(1, 1, 1, 0, 0, 1, tzinfo=UTC)), ev(2, AS_OF - DAY)]}
+    text = aud("signup before 1000-01-01")
+    if engine.name == "clickhouse":
+        res = compile_audience(checked_from(text), engine.dialect, as_of=AS_OF)
+        assert res.query is None and [d.code for d in res.diagnostics] == ["E505"]
+        assert "outside ClickHouse's Date32 range" in res.diagnostics[0].message
+        return
+    assert members(engine, text, data) == {1, 2}
+    assert members_again(engine, aud("signup >= 0001-01-01"), data) == {1, 2, 3}
+    assert members_again(engine, aud("signup after 9999-12-31"), data) == set()
+    assert members_again(engine, aud("signup between 0999-12-31 and 9999-12-31"), data) == {2, 3}
+    assert members_again(engine, aud("last_login before 0001-01-01T00:00:01Z"), data) == {1}
+    assert members_again(engine, aud("signup = 9999-12-31T23:30:00Z or signup < 0001-01-01T10:00:00Z"), data) == {1}
+    assert members_again(engine, aud("performed buy since 0001-01-01"), data) == {1, 2}
+    assert members_again(engine, aud("performed buy between 0001-01-01 and 0001-01-01"), data) == {1}

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from audiencelang import ast
 from audiencelang.check.checked import CheckedAudience
+from audiencelang.check.dependents import with_dependents
 from audiencelang.check.lint import (
     AudienceFacts,
     LintFilter,
@@ -31,6 +32,7 @@ from audiencelang.check.lint import (
     audience_facts,
     parse_suppressions,
 )
+from audiencelang.check.project_rules import audience_findings, unused_destinations
 from audiencelang.check.resolve import Finding, MarketIndex, check_in_market
 from audiencelang.check.rules import RULES, Rule, get_rule
 from audiencelang.diagnostics import Diagnostic, Severity, Span, did_you_mean, error
@@ -42,6 +44,8 @@ if TYPE_CHECKING:
 
 __all__ = ["RULES", "CheckReport", "CheckedAudience", "Rule", "check_audience", "check_project", "get_rule"]
 
+#: How many levels of ``in audience`` references an audience may stand on (E308).
+MAX_REFERENCE_DEPTH = 100
 _SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
 
 
@@ -114,6 +118,11 @@ class _Checker:
             self.naming: Pattern | None = compile_regex(self.lint.naming)
         except PatternError:
             self.naming = None
+        try:
+            self.owner_re: Pattern | None = (
+                compile_regex(self.lint.owner_pattern) if self.lint.owner_pattern is not None else None)
+        except PatternError:
+            self.owner_re = None
         self.defs: dict[str, _Def] = {}
         self.all: list[_Def] = []
         self.by_file: dict[str, list[_Def]] = {}
@@ -133,7 +142,7 @@ class _Checker:
                                        audience=aud.name.value))
         self._analysed = False
         self._market_cache: dict[tuple[int, str], list[Finding]] = {}
-        self._suppressions: dict[str, dict[int, list[Suppression]]] = {}
+        self._suppressions: dict[str, list[Suppression]] = {}
 
     # ------------------------------------------------------------------ market-independent
 
@@ -143,7 +152,7 @@ class _Checker:
             return
         self._analysed = True
         for d in self.all:
-            d.facts = audience_facts(d.aud, self.lint, self.naming)
+            d.facts = audience_facts(d.aud, self.lint, self.naming, self.owner_re)
             d.own.extend(d.facts.diagnostics)
             self._activation(d)
             for ref in d.facts.refs:
@@ -152,6 +161,11 @@ class _Checker:
                                        *did_you_mean(ref.value, self.defs.keys() | set()),
                                        audience=d.aud.name.value))
         self._cycles()
+        found = audience_findings([(d.key, d.aud, [r.value for r in d.facts.refs] if d.facts is not None else [])
+                                   for d in self.all])
+        for d in self.all:
+            d.own.extend(found.get(id(d.aud), ()))
+        self._depths()
 
     def _activation(self, d: _Def) -> None:
         if self.config_broken:
@@ -195,6 +209,40 @@ class _Checker:
                                    "break the cycle: an audience cannot (indirectly) contain itself",
                                    audience=start))
 
+    def _depths(self) -> None:
+        """E308 for every audience that stands on more than MAX_REFERENCE_DEPTH levels of
+        ``in audience`` references (iteratively: chains are as long as a project makes them)."""
+        depth: dict[str, int] = {}
+        for root in self.defs:
+            stack = [root]
+            on_stack = {root}
+            while stack:
+                n = stack[-1]
+                facts = self.defs[n].facts
+                assert facts is not None
+                refs = [r.value for r in facts.refs if r.value in self.defs]
+                todo = [r for r in dict.fromkeys(refs) if r not in depth and r not in on_stack]
+                if todo:
+                    stack.extend(todo)
+                    on_stack.update(todo)
+                    continue
+                # a reference back onto the stack is a cycle (E307): it counts as 0 here
+                depth[n] = 1 + max((depth.get(r, -1) for r in refs), default=-1)
+                stack.pop()
+                on_stack.discard(n)
+        for n, d in self.defs.items():
+            if depth[n] > MAX_REFERENCE_DEPTH:
+                assert d.facts is not None
+                deepest = max((r for r in d.facts.refs if r.value in depth), key=lambda r: depth[r.value])
+                d.own.append(error(
+                    "E308", f"audience '{n}' stands on {depth[n]} levels of 'in audience' references; "
+                            f"the limit is {MAX_REFERENCE_DEPTH}",
+                    deepest.span,
+                    "every level is one more step of the compiled SQL statement, which grows with the "
+                    "square of the depth",
+                    "refer to audiences that are not built on long chains: write the conditions of "
+                    "some levels into one audience", audience=n))
+
     # ------------------------------------------------------------------ per market
 
     def findings(self, d: _Def, market: str) -> list[Finding]:
@@ -227,18 +275,11 @@ class _Checker:
 
     # ------------------------------------------------------------------ config and suppression
 
-    def suppressions(self, key: str) -> dict[int, list[Suppression]]:
+    def suppressions(self, key: str) -> list[Suppression]:
         got = self._suppressions.get(key)
         if got is None:
             f = self.project.files.get(key)
-            comments = f.comments if f is not None else ()
-            text: str | None = None
-            if any("audiencelang" in c.text for c in comments):
-                try:
-                    text = self.project.path_of(key).read_text(encoding="utf-8-sig")
-                except (OSError, UnicodeDecodeError):
-                    text = None
-            got = parse_suppressions(comments, text)
+            got = parse_suppressions(f) if f is not None else []
             self._suppressions[key] = got
         return got
 
@@ -247,44 +288,41 @@ class _Checker:
         with ``unused``, add L000 for suppressions that silenced nothing."""
         flt = LintFilter.for_file(self.lint, key)
         sup = self.suppressions(key)
-        for sups in sup.values():
-            for s in sups:
-                s.used.clear()
+        for s in sup:
+            s.used.clear()
         out: list[Diagnostic] = []
         for d in diags:
             if d.code.startswith("L"):
                 if not flt.enabled(d.code):
                     continue
-                if d.span is not None:
-                    hit = next((s for s in sup.get(d.span.line, ()) if d.code in s.codes), None)
-                    if hit is not None:
-                        hit.used.add(d.code)
-                        continue
+                hits = [s for s in sup if s.covers(d)]
+                if hits:
+                    for s in hits:
+                        s.used.add(d.code)
+                    continue
                 sev = flt.severity(d.code, d.severity)
                 if sev is not d.severity:
                     d = d.model_copy(update={"severity": sev})
             out.append(d)
         if unused and flt.enabled("L000"):
-            for sups in sup.values():
-                for s in sups:
-                    for code in s.codes:
-                        if code in s.used:
-                            continue
-                        rule = RULES.get(code)
-                        if rule is None:
-                            msg = f"suppression names '{code}', which is not a rule code"
-                            hint = "run 'audiencelang rule --all' for the list of lint rules"
-                        elif not rule.is_lint:
-                            msg = f"'{code}' is an error and cannot be suppressed"
-                            hint = "fix the error; only lint rules (L-codes) can be suppressed"
-                        elif not flt.enabled(code) or (code == "L005" and not all_markets):
-                            continue
-                        else:
-                            where = f"line {s.target_line}"
-                            msg = f"unused suppression: no {code} ({rule.name}) finding on {where}"
-                            hint = "remove the code from the comment"
-                        out.append(Diagnostic(code="L000", severity=flt.severity("L000", Severity.WARNING),
-                                              message=msg, span=s.comment.span, hints=(hint,)))
+            for s in sup:
+                for code in s.codes:
+                    if code in s.used:
+                        continue
+                    rule = RULES.get(code)
+                    if rule is None:
+                        msg = f"suppression names '{code}', which is not a rule code"
+                        hint = "run 'audiencelang rule --all' for the list of lint rules"
+                    elif not rule.is_lint:
+                        msg = f"'{code}' is an error and cannot be suppressed"
+                        hint = "fix the error; only lint rules (L-codes) can be suppressed"
+                    elif not flt.enabled(code) or (code == "L005" and not all_markets):
+                        continue
+                    else:
+                        msg = f"unused suppression: no {code} ({rule.name}) finding in {s.where}"
+                        hint = "remove the code from the comment"
+                    out.append(Diagnostic(code="L000", severity=flt.severity("L000", Severity.WARNING),
+                                          message=msg, span=s.comment.span, hints=(hint,)))
         return out
 
 
@@ -377,7 +415,10 @@ def check_project(project: Project, *, paths: Iterable[str | Path] | None = None
     diagnostics (config, market files, syntax) for the reported files.
 
     ``paths`` are file keys or paths (absolute, or relative to the project root); folders
-    select every audience file below them. Default: :attr:`Project.targets`."""
+    select every audience file below them. Default: :attr:`Project.targets`. The files of
+    audiences that the selected files can break are checked too
+    (:func:`audiencelang.check.dependents.with_dependents`): for every file it reports, the
+    report holds exactly what a check of the whole project reports."""
     # The walk allocates many small objects but no garbage cycles; with a large project
     # loaded, generational collections would rescan every AST node again and again.
     with paused_gc():
@@ -401,6 +442,11 @@ def _check_project(project: Project, paths: Iterable[str | Path] | None,
         chosen.sort()
     all_markets = len(chosen) == len(ch.indexes)
     targets = _select(project, paths)
+    if len(targets) < len(project.files):  # what a change to these files can break elsewhere
+        ch.analyse()
+        suspects = {d.aud.name.value for d in ch.all if any(x.code in _CROSS_FILE for x in d.own)}
+        targets = with_dependents(targets, [(d.key, d.aud, d.facts.refs if d.facts else ()) for d in ch.all],
+                                  ch.defs, suspects)
     target_set = set(targets)
     for d in project.diagnostics:
         p = d.span.path if d.span is not None else None
@@ -414,8 +460,17 @@ def _check_project(project: Project, paths: Iterable[str | Path] | None,
             checked.append((key, entry.aud.name.value))
             found.extend(ch.diagnostics_of(entry, chosen))
         diags.extend(ch.finish(key, found, unused=True, all_markets=all_markets))
+    # project-level findings of the config: when the whole project is reported on
+    if project.config_path is not None and not ch.config_broken and target_set >= set(ch.by_file):
+        config_key = project.key_of(project.config_path)
+        unused = unused_destinations(ch.config, (d.aud for d in ch.all))
+        diags.extend(ch.finish(config_key, unused, unused=False, all_markets=all_markets))
     diags.sort(key=_sort_key)
     return CheckReport(tuple(diags), tuple(targets), tuple(checked), tuple(chosen))
+
+
+#: Errors a change in another file can cause: a duplicate name, a cycle through references.
+_CROSS_FILE = frozenset({"E306", "E307", "E308"})
 
 
 def _select(project: Project, paths: Iterable[str | Path] | None) -> list[str]:

@@ -1,5 +1,5 @@
 """Market-independent checks of one audience, in one walk: lint rules L001-L004,
-L006-L008, the ``between`` order (E315), and the ``in audience`` references.
+L006-L008, L011, L012 (audiencelang.check.exclusion), L014, the ``between`` order (E315), and the ``in audience`` references.
 
 The walk computes a structural key for every node bottom-up (the node without its
 spans), so duplicate and contradiction detection never re-walks a subtree.
@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from audiencelang import ast
-from audiencelang.diagnostics import Diagnostic, Severity, Span
+from audiencelang.check.exclusion import dead_exclusions
+from audiencelang.diagnostics import Diagnostic, Severity, Span, did_you_mean
 from audiencelang.safematch import Pattern
 from audiencelang.schema.config import LintConfig
+from audiencelang.syntax.formatter import CommentScope
 
 __all__ = ["AudienceFacts", "LintFilter", "Suppression", "audience_facts", "parse_suppressions"]
 
@@ -108,6 +109,15 @@ class _Walker:
             if isinstance(e.operand, ast.Not):
                 self.emit("L008", Severity.INFO, "double negation: 'not not' cancels out", e.span,
                           "write the condition without both 'not's")
+            op = e.operand
+            if isinstance(op, ast.Performed) and op.count is not None and op.count.op == "at_least" \
+                    and op.count.n >= 2 and type(op) is ast.Performed:
+                n = op.count.n
+                self.emit("L011", Severity.INFO,
+                          f"'not performed {op.event.value} at least {n} times' is "
+                          f"'performed {op.event.value} at most {n - 1} time{'s' * (n - 1 != 1)}'",
+                          e.span, f"the same profiles (fewer than {n}, none included); "
+                          "the positive form is easier to read")
             return ("not", self.expr(e.operand))
         if isinstance(e, ast.Performed):
             where = self.expr(e.where) if e.where is not None else ()
@@ -258,7 +268,8 @@ def _target_text(t: ast.Target) -> str:
     return f"{t.func}({inner})"
 
 
-def audience_facts(aud: ast.Audience, config: LintConfig, naming: Pattern | None) -> AudienceFacts:
+def audience_facts(aud: ast.Audience, config: LintConfig, naming: Pattern | None,
+                   owner_re: Pattern | None = None) -> AudienceFacts:
     """One walk over ``aud``: references and every market-independent finding (before config)."""
     facts = AudienceFacts()
     w = _Walker(aud, facts)
@@ -271,8 +282,25 @@ def audience_facts(aud: ast.Audience, config: LintConfig, naming: Pattern | None
         if not present:
             w.emit("L002", Severity.WARNING, f"audience '{name}' has no {meta}", aud.name.span,
                    _META_HINT[meta])
+    owner = aud.owner.value if aud.owner is not None else None
+    if owner is not None and config.owners is not None and owner not in config.owners:
+        w.emit("L014", Severity.WARNING, f"owner \"{owner}\" is not one of the owners listed in [lint] owners",
+               aud.owner.span if aud.owner is not None else aud.name.span,
+               *(did_you_mean(owner, config.owners) or ("known owners: " + ", ".join(config.owners[:5]),)))
+    elif owner is not None and config.owner_pattern is not None and owner_re is not None \
+            and not owner_re.fullmatch(owner):
+        w.emit("L014", Severity.WARNING,
+               f"owner \"{owner}\" does not match [lint] owner-pattern {config.owner_pattern}",
+               aud.owner.span if aud.owner is not None else aud.name.span,
+               "use an owner of the agreed form, or change [lint] owner-pattern")
     if aud.include is not None:
         w.expr(aud.include)
+    for alt, why in dead_exclusions(aud):
+        from audiencelang.syntax.formatter import format_expr
+
+        w.emit("L012", Severity.WARNING,
+               f"this exclusion can never match: the include requires {' and '.join(format_expr(c) for c in why)}",
+               alt.span, "remove it, or fix the value that was meant; it excludes nobody")
     if aud.exclude is not None:
         w.expr(aud.exclude)
     seen: set[str] = set()
@@ -332,6 +360,12 @@ class LintFilter:
     def enabled(self, code: str) -> bool:
         if not code.startswith("L"):
             return True
+        if self.config.select is None:
+            from audiencelang.check.rules import RULES
+
+            rule = RULES.get(code)
+            if rule is not None and not rule.default_enabled:
+                return False
         sel = max((_rank(s, code) for s in self.select), default=-1)
         if sel < 0:
             return False
@@ -352,27 +386,43 @@ _SUPPRESS_RE = re.compile(r"#\s*audiencelang\s*:\s*ignore\s*\[([^\]]*)\]")
 
 @dataclass
 class Suppression:
+    """One ``# audiencelang: ignore[...]`` comment and what it covers: the clause or the
+    audience it belongs to (``scope``, by the formatter's attachment rule)."""
+
     comment: ast.Comment
     codes: tuple[str, ...]
-    target_line: int
+    scope: CommentScope
     used: set[str] = field(default_factory=set)
 
+    def covers(self, d: Diagnostic) -> bool:
+        return d.span is not None and d.code in self.codes and self.scope.covers(d.span.start)
 
-def parse_suppressions(comments: Iterable[ast.Comment], text: str | None) -> dict[int, list[Suppression]]:
-    """Suppressions by the line they apply to: the comment's own line when it follows code,
-    the next line when the comment stands alone (``text`` is the file's source; without it
-    every comment is taken to follow code)."""
-    lines = text.splitlines() if text is not None else None
-    out: dict[int, list[Suppression]] = {}
-    for c in comments:
-        m = _SUPPRESS_RE.search(c.text)
+    @property
+    def where(self) -> str:
+        """The scope in words, for L000."""
+        s = self.scope
+        if s.audience is None:
+            return "after the last audience (a suppression there covers nothing)"
+        if s.clause is None:
+            return f"audience '{s.audience}'"
+        return f"the '{s.clause}' clause of audience '{s.audience}'"
+
+
+def parse_suppressions(file: ast.File) -> list[Suppression]:
+    """The suppression comments of ``file``. Each covers the clause it belongs to (a comment
+    after code: the clause of that code; a comment on its own line: the clause that follows
+    it) or, for the audience's first line, its closing brace, or the comments before the
+    audience, the whole audience -- exactly what :func:`audiencelang.syntax.formatter.format_file`
+    keeps the comment with, so formatting never changes what a suppression covers."""
+    if not any(_SUPPRESS_RE.search(c.text) for c in file.comments):
+        return []
+    from audiencelang.syntax.formatter import comment_scopes
+
+    out: list[Suppression] = []
+    for scope in comment_scopes(file):
+        m = _SUPPRESS_RE.search(scope.comment.text)
         if m is None:
             continue
         codes = tuple(x.strip().upper() for x in m.group(1).split(",") if x.strip())
-        line = c.span.line
-        alone = False
-        if lines is not None and 1 <= line <= len(lines):
-            alone = lines[line - 1][: c.span.column - 1].strip() == ""
-        target = line + 1 if alone else line
-        out.setdefault(target, []).append(Suppression(c, codes, target))
+        out.append(Suppression(scope.comment, codes, scope))
     return out

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from xml.sax.saxutils import escape, quoteattr
 
 from audiencelang.__about__ import __version__
-from audiencelang.check import CheckReport
+from audiencelang.check import _SEVERITY_RANK, CheckReport
 from audiencelang.check.rules import RULES, docs_url
 from audiencelang.diagnostics import Diagnostic, Severity
 from audiencelang.report import render_concise, render_text
@@ -160,11 +160,13 @@ def render_sarif(report: CheckReport) -> str:
 # ---------------------------------------------------------------------- junit
 
 
-def render_junit(report: CheckReport) -> str:
+def render_junit(report: CheckReport, fail_on: Severity | str = Severity.WARNING) -> str:
     """JUnit XML: one testsuite per market, one testcase per audience in it; a testcase
     fails with every diagnostic of that audience for that market (market-independent ones
-    count for every market). Diagnostics tied to no audience (config, market files, syntax)
-    go to a ``project`` testcase."""
+    count for every market) that fails ``check`` (severity at least ``fail_on``, as the exit
+    code); the others are listed in the testcase's ``<system-out>``. Diagnostics tied to no
+    audience (config, market files, syntax) go to a ``project`` testcase."""
+    level = _SEVERITY_RANK[Severity(fail_on)]
     by_aud: dict[tuple[str, str], list[Diagnostic]] = {}
     loose: list[Diagnostic] = []
     for d in report.diagnostics:
@@ -176,24 +178,36 @@ def render_junit(report: CheckReport) -> str:
     suites: list[str] = []
     total_tests = total_fail = 0
 
+    def failing(diags: list[Diagnostic]) -> list[Diagnostic]:
+        return [x for x in diags if _SEVERITY_RANK[x.severity] >= level]
+
+    def lines(diags: list[Diagnostic]) -> str:
+        return escape("".join(
+            f"{x.severity.value}[{x.code}]{' [market ' + x.market + ']' if x.market else ''} "
+            f"{x.span.path if x.span else '<project>'}:{x.span.line if x.span else 0}:"
+            f"{x.span.column if x.span else 0}: {x.message}\n" for x in diags))
+
     def case(name: str, classname: str, diags: list[Diagnostic]) -> str:
         if not diags:
             return f"    <testcase name={quoteattr(name)} classname={quoteattr(classname)}/>\n"
-        body = "".join(
-            f"{x.severity.value}[{x.code}]{' [market ' + x.market + ']' if x.market else ''} "
-            f"{x.span.path if x.span else '<project>'}:{x.span.line if x.span else 0}:"
-            f"{x.span.column if x.span else 0}: {x.message}\n" for x in diags)
-        first = diags[0]
+        fails = failing(diags)
+        rest = [x for x in diags if x not in fails]
+        body = ""
+        if fails:
+            first = fails[0]
+            body += (f"      <failure type={quoteattr(first.code)} message={quoteattr(first.message)}>"
+                     f"{lines(fails)}</failure>\n")
+        if rest:
+            body += f"      <system-out>{lines(rest)}</system-out>\n"
         return (f"    <testcase name={quoteattr(name)} classname={quoteattr(classname)}>\n"
-                f"      <failure type={quoteattr(first.code)} message={quoteattr(first.message)}>"
-                f"{escape(body)}</failure>\n    </testcase>\n")
+                f"{body}    </testcase>\n")
 
     for market in report.markets:
         cases: list[str] = []
         fails = 0
         for key, aud in report.audiences:
             diags = [d for d in by_aud.get((key, aud), []) if d.market in (None, market)]
-            fails += bool(diags)
+            fails += bool(failing(diags))
             cases.append(case(aud, f"{market}.{key}", diags))
         total_tests += len(cases)
         total_fail += fails
@@ -204,8 +218,9 @@ def render_junit(report: CheckReport) -> str:
     if not report.markets:
         loose = list(report.diagnostics)
     total_tests += 1
-    total_fail += bool(loose)
-    suites.append(f"  <testsuite name=\"audiencelang check: project\" tests=\"1\" failures=\"{int(bool(loose))}\" "
+    total_fail += bool(failing(loose))
+    suites.append(f"  <testsuite name=\"audiencelang check: project\" tests=\"1\" "
+                  f"failures=\"{int(bool(failing(loose)))}\" "
                   f"errors=\"0\" skipped=\"0\">\n" + case("project", "project", loose) + "  </testsuite>\n")
     return (f"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"audiencelang\" tests=\"{total_tests}\" "
             f"failures=\"{total_fail}\" errors=\"0\">\n" + "".join(suites) + "</testsuites>\n")
@@ -245,6 +260,9 @@ FORMATS: dict[str, Callable[[CheckReport], str]] = {
 }
 
 
-def render(report: CheckReport, fmt: str) -> str:
-    """Render ``report`` in one of :data:`FORMATS` (``text`` is an alias of ``full``)."""
+def render(report: CheckReport, fmt: str, fail_on: Severity | str = Severity.WARNING) -> str:
+    """Render ``report`` in one of :data:`FORMATS` (``text`` is an alias of ``full``);
+    ``fail_on`` is the ``--fail-on`` level (JUnit fails a test case only for what fails ``check``)."""
+    if fmt == "junit":
+        return render_junit(report, fail_on)
     return FORMATS["full" if fmt == "text" else fmt](report)

@@ -26,6 +26,8 @@ class Rule:
     explanation: str
     bad: str
     good: str
+    default_enabled: bool = True
+    """``False``: only runs when ``[lint] select`` is set and selects it (``select = ["L", ...]``)."""
 
     @property
     def is_lint(self) -> bool:
@@ -79,6 +81,13 @@ _ALL: tuple[Rule, ...] = (
          "message spells out the cycle, e.g. `a -> b -> a`.",
          "audience a { include in audience b }\naudience b { include in audience a }",
          "audience a { include in audience b }\naudience b { include age >= 18 }"),
+    Rule("E308", "reference-chain-too-deep", E, "an `in audience` chain deeper than 100 levels",
+         "Every level of an `in audience` chain is one more step of the compiled SQL statement "
+         "(a CTE that carries the levels below it), so the statement grows with the square of the "
+         "depth: an audience may stand on at most 100 levels of references. Refer to audiences "
+         "that are not built on long chains: write the conditions of some levels into one audience.",
+         "# a1 refers to a0, a2 to a1, ... a150 to a149\naudience a150 { include in audience a149 }",
+         "audience a150 { include in audience a100 and age > 18 }"),
     Rule("E310", "type-mismatch", E, "a value of the wrong type for the trait, property or aggregate",
          "Strings compare with strings, numbers with numbers (integer and decimal mix freely), "
          "booleans with `true`/`false`, dates and timestamps with date or timestamp literals. "
@@ -124,13 +133,13 @@ _ALL: tuple[Rule, ...] = (
          "require consent newsleter", "require consent email_marketing"),
     # ------------------------------------------------------------------ L0xx lint
     Rule("L000", "unused-suppression", W, "an `# audiencelang: ignore[...]` comment that suppresses nothing",
-         "A suppression comment names codes; each one must silence a finding on its line (or on "
-         "the next line, for a comment alone on its line). Stale suppressions hide future "
+         "A suppression comment names codes; each one must silence a finding in the clause (or "
+         "audience) the comment belongs to. Stale suppressions hide future "
          "findings. Errors (E-codes) cannot be suppressed.",
          "include age >= 18  # audiencelang: ignore[L003]", "include age >= 18"),
     Rule("L001", "audience-naming", W, "an audience name that does not match `[lint] naming`",
          "Audience names must match the project's naming pattern (a full match, RE2 syntax), by default "
-         "`^[a-z]+(_[a-z0-9]+)*$`: snake_case, no leading, trailing or double underscores.",
+         "`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`: snake_case starting with a letter (`b2b_leads`, `q4_promo`, `top100_customers`), no leading, trailing or double underscores.",
          "audience _vip__eu { include age > 1 }", "audience vip_eu { include age > 1 }"),
     Rule("L002", "missing-metadata", W, "an audience without a metadata clause listed in `[lint] require`",
          "By default every audience needs an `owner` and a `description`, so the people who "
@@ -163,6 +172,52 @@ _ALL: tuple[Rule, ...] = (
     Rule("L008", "double-negation", INFO, "`not not X`",
          "Two `not`s cancel out; write the condition itself (info by default).",
          "include not not performed purchase", "include performed purchase"),
+    Rule("L009", "unused-audience", INFO, "an audience no `activate` delivers and no other audience references",
+         "An audience that is neither activated nor used through `in audience` by another audience "
+         "of the project is delivered nowhere; it is often left over from a rename. Info by default: "
+         "an audience kept for sizing or analysis is legitimate, and can say so with "
+         "`# audiencelang: ignore[L009]` on the line before it. Not in the default rule set "
+         "(most projects keep audiences for analysis): switch it on with `[lint] select = [\"L\"]` "
+         "or `select = [\"L009\", ...]`. Computed over the whole project, so "
+         "`check FILE` reports the same as `check`.",
+         "audience old_vip { include sum(purchase.revenue) > 1000 }",
+         "audience old_vip {\n  include sum(purchase.revenue) > 1000\n  require consent ads_personalization\n"
+         "  activate meta_ads\n}", default_enabled=False),
+    Rule("L010", "duplicate-meaning", W, "two audiences with the same members",
+         "Two audiences whose `include`, `exclude` and required consent are the same — up to the "
+         "order of `and`/`or` items and purposes, layout and metadata — have the same members in "
+         "every market. Keep one and activate every destination from it. Reported at the later one "
+         "(by file, then line), over the whole project.",
+         "audience vip { include age > 60 and country = \"DE\" }\n"
+         "audience seniors_de { include country = \"DE\" and age > 60 }",
+         "audience vip { include age > 60 and country = \"DE\" }"),
+    Rule("L011", "negated-at-least", INFO, "`not performed E at least N times`: say `performed E at most N-1 times`",
+         "`not performed E at least N times` (N ≥ 2) holds for exactly the profiles with fewer than N "
+         "such events, none included — the same as `performed E at most N-1 times`, which reads "
+         "without the double turn. The two forms are equivalent: this is a readability hint (info).",
+         "include not performed purchase at least 3 times in last 90 days",
+         "include performed purchase at most 2 times in last 90 days"),
+    Rule("L012", "dead-exclusion", W, "an exclusion that can never match inside the include",
+         "When the include fixes a trait — `country in [\"DE\"]`, `age >= 18`, `is_employee = false` — an "
+         "`exclude` alternative testing the same trait for values the include rules out "
+         "(`country = \"FR\"`, `age < 18`, `is_employee = true`, `country is null`) never removes "
+         "anyone: it is dead code, usually a wrong value. Decided for traits compared with literals "
+         "in the top-level `and` of the include and the top-level `or` of the exclude.",
+         "include country in [\"DE\", \"AT\"]\nexclude country = \"FR\"",
+         "include country in [\"DE\", \"AT\"]\nexclude country = \"AT\""),
+    Rule("L013", "unused-destination", W, "a destination in the config that no audience activates",
+         "A `[destinations.NAME]` that no audience of the project activates is reported at its line "
+         "in the config, when the whole project is checked (`check`, `check .`, or `check` naming "
+         "the config). Not in the default rule set (a destination is often configured before its "
+         "first audience): switch it on with `[lint] select = [\"L\"]` or `select = [\"L013\", ...]`.",
+         "[destinations.snapchat]   # no audience says 'activate snapchat'",
+         "# remove it, or: activate snapchat", default_enabled=False),
+    Rule("L014", "owner-not-allowed", W, "an `owner` not in `[lint] owners` or not matching `[lint] owner-pattern`",
+         "With `[lint] owners = [...]` every audience's `owner` must be one of them; with "
+         "`[lint] owner-pattern = \"...\"` it must match the expression (a full match, RE2 syntax). An audience "
+         "without an owner is L002.",
+         "owner \"bob\"            # [lint] owner-pattern = \".+@example\\\\.com\"",
+         "owner \"crm-team@example.com\""),
 )
 
 RULES: dict[str, Rule] = {r.code: r for r in _ALL}

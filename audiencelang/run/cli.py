@@ -154,7 +154,7 @@ def run_command(*, audience: str | None, market: str | None, db: str | None, as_
         try:
             pinned = parse_as_of(as_of)
         except ValueError as exc:
-            return _usage("E612", f"invalid --as-of: {exc}")
+            return _usage("E903", f"invalid --as-of: {exc}")  # E612 until 0.1: the code `compile` uses
     if output is not None:
         try:
             output_format(output)
@@ -176,7 +176,7 @@ def run_command(*, audience: str | None, market: str | None, db: str | None, as_
             markets = list(project.markets)
         else:
             names = ", ".join(sorted(project.markets)) or "none"
-            return _usage("E614", "missing --market", f"markets of this project: {names}")
+            return _usage("E910", "which market? give --market M", f"markets of this project: {names}")
     if audience is not None and audience not in project.audiences():
         return _usage("E610", f"unknown audience '{audience}'",
                       *did_you_mean(audience, list(project.audiences())))

@@ -17,6 +17,8 @@ target                                        engine
 ``sqlite:///relative/path``, ``sqlite:////abs/path``
 ``postgresql://…``, ``postgres://…``,         PostgreSQL via psycopg 3, read-only session
 ``host=… dbname=…`` (libpq keywords)
+``redshift://…``                              Redshift via psycopg 3 (dialect ``redshift``); refused (E615) unless
+                                              the server reports ``standard_conforming_strings = off``
 ============================================  =====================================
 
 Every problem (missing file, bad URL, refused connection, unsafe session, SQL
@@ -133,6 +135,9 @@ class Engine:
     dialect: str = ""
     kind: str = ""
 
+    #: True when no ``--db`` was given: the default file, where `demo generate` writes.
+    default_db = False
+
     def __init__(self, target: str, connection: Any) -> None:
         self.target = target
         self.connection = connection
@@ -163,8 +168,10 @@ class Engine:
             return RunError(error(
                 "E606", f"{where}table not found in {self.kind} database {self.target}: {one_line(exc)}",
                 None,
-                "the market schema's table names must exist in this database; for the demo data "
-                "run `audiencelang demo generate --db FILE` and pass `--db FILE`",
+                *(("the market schema's table names must exist in this database; for the demo data "
+                   "run `audiencelang demo generate` in the project folder",) if self.default_db else
+                  ("the market schema's table names must exist in this database: check --db and the "
+                   "`table:` entries of the market file",)),
                 market=market, audience=audience,
             ))
         message = one_line(exc)
@@ -407,8 +414,8 @@ def _scrub(message: str, url: str) -> str:
 _CONNINFO_RE = re.compile(r"^\s*(host|hostaddr|port|dbname|user|password|service|sslmode)\s*=", re.I)
 
 
-def _open_postgres(url: str) -> PostgresEngine:
-    shown = _redact(url)
+def _pg_connect(url: str, shown: str, kind: str = "PostgreSQL") -> Any:
+    """A psycopg connection to ``url`` (E603 without the driver, E602 when refused)."""
     try:
         import psycopg
     except ImportError:
@@ -416,10 +423,17 @@ def _open_postgres(url: str) -> PostgresEngine:
             "E603", f"cannot connect to {shown}: the PostgreSQL driver psycopg is not installed",
             None, "pip install 'psycopg[binary]>=3.2' (or audiencelang[engines])")) from None
     try:
-        con = psycopg.connect(url, connect_timeout=10)
+        return psycopg.connect(url, connect_timeout=10)
     except (psycopg.Error, ValueError) as exc:
-        raise RunError(error("E602", f"cannot connect to PostgreSQL database {shown}: "
+        raise RunError(error("E602", f"cannot connect to {kind} database {shown}: "
                              f"{_scrub(one_line(exc), url)}")) from None
+
+
+def _open_postgres(url: str) -> PostgresEngine:
+    import psycopg
+
+    shown = _redact(url)
+    con = _pg_connect(url, shown)
     try:
         with con.cursor() as cur:
             # Our SQL holds string literals: `\` must never be an escape (pitfalls: injection).
@@ -463,6 +477,36 @@ def _open_postgres(url: str) -> PostgresEngine:
     return PostgresEngine(shown, con)
 
 
+# --------------------------------------------------------------------------- Redshift
+
+
+class RedshiftEngine(PostgresEngine):
+    """Redshift through its PostgreSQL wire protocol; runs dialect ``redshift`` SQL."""
+
+    dialect = "redshift"
+    kind = "Redshift"
+
+
+def _open_redshift(url: str) -> RedshiftEngine:
+    """``redshift://…``: the dialect ``redshift`` SQL writes a quote inside a string as ``\\'``,
+    as Redshift reads it. A server with ``standard_conforming_strings = on`` (every
+    PostgreSQL >= 9.1 by default) reads ``\\'`` as a backslash and the end of the literal:
+    a value holding a quote would then end its literal. Such a server is refused (E615),
+    before any statement runs; the setting is read from the server's own report, not set."""
+    pg_url = "postgresql" + url[url.index(":"):]
+    shown = _redact(url)
+    con = _pg_connect(pg_url, shown, "Redshift")
+    scs = con.info.parameter_status("standard_conforming_strings")
+    if scs is None or scs.lower() != "off":
+        con.close()
+        raise RunError(error(
+            "E615", f"{shown} reports standard_conforming_strings = {scs or 'unknown'}: dialect redshift SQL "
+            "must not run there", None,
+            "the redshift SQL escapes quotes as \\' (right on Redshift); a standard-conforming server, "
+            "such as PostgreSQL, reads it differently. Use a postgresql:// URL for PostgreSQL"))
+    return RedshiftEngine(shown, con)
+
+
 # --------------------------------------------------------------------------- connect
 
 
@@ -494,12 +538,15 @@ def connect(target: str | Path | None, *, project_root: Path | str | None = None
 
     ``None`` means ``audiencelang.duckdb`` in ``project_root`` (default: the current
     folder). Raises :class:`RunError` (E601 missing file, E602 cannot connect, E603
-    unsupported target, E604 unsafe session); never creates a file.
+    unsupported target, E604 unsafe session, E615 redshift:// URL of a server that is not
+    Redshift-like); never creates a file.
     """
     if target is None:
         root = Path(project_root) if project_root is not None else Path()
         path = root / DEFAULT_DB_NAME
-        return _open_duckdb(path, str(path))
+        engine = _open_duckdb(path, str(path))
+        engine.default_db = True
+        return engine
     text = str(target)
     if not text.strip():
         raise RunError(error("E603", "empty database target", None, "pass --db PATH_OR_URL"))
@@ -508,6 +555,8 @@ def connect(target: str | Path | None, *, project_root: Path | str | None = None
     lower = text.lower()
     if lower.startswith(("postgresql://", "postgres://")) or _CONNINFO_RE.match(text):
         return _open_postgres(text)
+    if lower.startswith("redshift://"):
+        return _open_redshift(text)
     for scheme, opener in (("duckdb:", _open_duckdb), ("sqlite:", _open_sqlite)):
         if lower.startswith(scheme):
             rest = text[len(scheme):]
@@ -525,7 +574,7 @@ def connect(target: str | Path | None, *, project_root: Path | str | None = None
         raise RunError(error(
             "E603", f"unsupported database URL scheme '{scheme}': {_redact(text)}", None,
             "supported: a DuckDB or SQLite file path, duckdb:///PATH, sqlite:///PATH, "
-            "postgresql://USER@HOST/DB"))
+            "postgresql://USER@HOST/DB, redshift://USER@HOST:5439/DB"))
     path = Path(text).expanduser()
     shown = redact(text)
     if path.suffix.lower() in _SQLITE_SUFFIXES or (path.is_file() and _is_sqlite_file(path)):

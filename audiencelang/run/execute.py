@@ -39,8 +39,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from audiencelang.diagnostics import Diagnostic, Severity, did_you_mean, error
+from audiencelang.run.columns import explain_missing_column
 from audiencelang.run.engines import Engine, RunError
-from audiencelang.run.output import open_writer
+from audiencelang.run.output import LOGICAL_TYPES, duckdb_type, open_writer, output_format
 
 if TYPE_CHECKING:
     from audiencelang.check.checked import CheckedAudience
@@ -221,6 +222,35 @@ def _compile(checked: CheckedAudience, dialect: str, as_of: dt.datetime,
     return str(result.query.sql), diags
 
 
+def _profile_id_type(engine: Engine, checked: CheckedAudience, audience: str, market: str) -> str | None:
+    """The Parquet type of the market's profile id, read from one id in the database
+    (``None`` when the profile table holds no id: the writer's default applies)."""
+    from sqlglot import exp
+
+    from audiencelang.sql.build import ident, table_ref
+
+    profiles = checked.market.profiles
+    column = exp.Column(this=ident(profiles.id))
+    probe = exp.Select(expressions=[column]).from_(table_ref(profiles.table_parts)).where(
+        exp.Not(this=exp.Is(this=column.copy(), expression=exp.Null()))).limit(1)
+    _, rows = engine.fetch_all(probe.sql(dialect=engine.dialect), audience=audience, market=market)
+    return duckdb_type(rows[0][0]) if rows else None
+
+
+def _output_types(engine: Engine, checked: CheckedAudience, audience: str, market: str,
+                  out_path: Path | None, destination: str | None) -> list[str | None] | None:
+    """One Parquet schema for a member file, whatever its rows: ``member_id`` typed as the
+    profile id, ``identifier`` as the destination's identifier trait."""
+    if out_path is None or output_format(out_path) != "parquet":
+        return None
+    types = [_profile_id_type(engine, checked, audience, market)]
+    if destination is not None:
+        ident_trait = checked.destinations[destination].identifier
+        trait = checked.market.profiles.traits.get(ident_trait) if ident_trait else None
+        types.append(LOGICAL_TYPES[trait.type] if trait is not None else None)
+    return types
+
+
 def run_audience(
     project: Project,
     audience: str,
@@ -299,9 +329,11 @@ def run_audience(
     out_path = Path(output) if output is not None else None
     written: int | None = None
     try:
+        types = _output_types(engine, checked, audience, market, out_path, output_destination)
         with engine.execute(sql, audience=audience, market=market) as rows:
             columns = tuple(rows.columns)
-            writer = open_writer(out_path, ["member_id"]) if out_path is not None and dest_sql is None else None
+            writer = (open_writer(out_path, ["member_id"], types)
+                      if out_path is not None and dest_sql is None else None)
             try:
                 for batch in rows.batches():
                     size += len(batch)
@@ -318,12 +350,13 @@ def run_audience(
                 raise
         if dest_sql is not None and out_path is not None:
             with engine.execute(dest_sql, audience=audience, market=market) as rows, \
-                    open_writer(out_path, ["member_id", "identifier"]) as dest_writer:
+                    open_writer(out_path, ["member_id", "identifier"], types) as dest_writer:
                 for batch in rows.batches():
                     dest_writer.write([tuple(r[:2]) for r in batch])
             written = dest_writer.rows
     except RunError as exc:
-        return _error_result(audience, market, "failed", [*diags, *exc.diagnostics], started,
+        said = [explain_missing_column(d, checked.market) for d in exc.diagnostics]  # not the alias "src"
+        return _error_result(audience, market, "failed", [*diags, *said], started,
                              as_of=as_of, sql=sql, min_size=min_size)
     except OSError as exc:
         diags.append(error("E608", f"cannot write members to {out_path}: {exc.strerror or exc}",

@@ -11,8 +11,11 @@ killed run (its process gone) is removed by the next write of the same file.
 * CSV: the ``csv`` module, a header row, ``\\r\\n`` line ends (RFC 4180), UTF-8,
   NULL as an empty field, timestamps in ISO 8601.
 * Parquet: the rows go through an in-memory DuckDB table and DuckDB writes the
-  file. Column types follow the values (integers ``BIGINT``, text ``VARCHAR``,
-  ...); a column with only NULLs in the first batch is ``VARCHAR``.
+  file. Column types are given by the caller (``types``: the profile id's type for
+  ``member_id``, the identifier trait's for ``identifier``), so the schema is the same
+  whether the file holds members or none (a held gate); a column without a given
+  type follows its values (integers ``BIGINT``, text ``VARCHAR``, ...; only NULLs in
+  the first batch: ``VARCHAR``).
 """
 
 from __future__ import annotations
@@ -28,7 +31,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-__all__ = ["FORMATS", "MemberWriter", "OutputFormat", "open_writer", "output_format"]
+__all__ = ["FORMATS", "LOGICAL_TYPES", "MemberWriter", "OutputFormat", "duckdb_type", "open_writer",
+           "output_format"]
 
 OutputFormat = Literal["csv", "parquet"]
 FORMATS: dict[str, OutputFormat] = {".csv": "csv", ".parquet": "parquet"}
@@ -60,7 +64,15 @@ def _csv_value(value: Any) -> Any:
     return value
 
 
-def _duckdb_type(value: Any) -> str:
+LOGICAL_TYPES: dict[str, str] = {
+    "string": "VARCHAR", "integer": "BIGINT", "decimal": "DECIMAL(38, 10)", "boolean": "BOOLEAN",
+    "date": "DATE", "timestamp": "TIMESTAMP",
+}
+"""The Parquet (DuckDB) column type of each logical market type."""
+
+
+def duckdb_type(value: Any) -> str:
+    """The DuckDB column type that holds ``value`` (a Python value read from a database)."""
     if isinstance(value, bool):
         return "BOOLEAN"
     if isinstance(value, int):
@@ -133,9 +145,11 @@ class MemberWriter:
     """Write rows to a temporary file; :meth:`commit` moves it into place, :meth:`abort`
     deletes it. As a context manager it commits on success and aborts on an exception."""
 
-    def __init__(self, path: Path, columns: Sequence[str], fmt: OutputFormat) -> None:
+    def __init__(self, path: Path, columns: Sequence[str], fmt: OutputFormat,
+                 types: Sequence[str | None] | None = None) -> None:
         self.path = path
         self.columns = list(columns)
+        self._given = list(types) if types is not None else [None] * len(self.columns)
         self.format = fmt
         self.rows = 0
         folder = path.parent if str(path.parent) else Path()
@@ -168,7 +182,8 @@ class MemberWriter:
             types = []
             for i in range(len(self.columns)):
                 first = next((r[i] for r in batch if r[i] is not None), None)
-                types.append("VARCHAR" if first is None else _duckdb_type(first))
+                given = self._given[i]
+                types.append(given if given is not None else "VARCHAR" if first is None else duckdb_type(first))
             self._types = types
             ddl = ", ".join(f"{_quote(c)} {t}" for c, t in zip(self.columns, types, strict=True))
             self._con.execute(f"CREATE TABLE members ({ddl})")
@@ -190,8 +205,9 @@ class MemberWriter:
                 os.fsync(self._file.fileno())
                 self._file.close()
             else:
-                if self._types is None:  # no rows at all: the columns still get a type
-                    ddl = ", ".join(f"{_quote(c)} VARCHAR" for c in self.columns)
+                if self._types is None:  # no rows at all: the columns still get their type
+                    ddl = ", ".join(f"{_quote(c)} {t or 'VARCHAR'}"
+                                    for c, t in zip(self.columns, self._given, strict=True))
                     self._con.execute(f"CREATE TABLE members ({ddl})")
                 self._tmp.unlink(missing_ok=True)
                 self._con.table("members").write_parquet(str(self._tmp))
@@ -224,8 +240,10 @@ class MemberWriter:
             self.abort()
 
 
-def open_writer(path: str | os.PathLike[str], columns: Sequence[str]) -> MemberWriter:
+def open_writer(path: str | os.PathLike[str], columns: Sequence[str],
+                types: Sequence[str | None] | None = None) -> MemberWriter:
     """A :class:`MemberWriter` for ``path`` (format by extension; ``ValueError`` if unknown,
-    ``OSError`` if the folder cannot hold the temporary file)."""
+    ``OSError`` if the folder cannot hold the temporary file). ``types``: the Parquet
+    (DuckDB) type per column, ``None`` for "from the values"; CSV ignores them."""
     target = Path(path)
-    return MemberWriter(target, columns, output_format(target))
+    return MemberWriter(target, columns, output_format(target), types)

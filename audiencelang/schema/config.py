@@ -26,7 +26,7 @@ __all__ = [
     "RuleSeverity",
 ]
 
-DEFAULT_NAMING = r"^[a-z]+(_[a-z0-9]+)*$"
+DEFAULT_NAMING = r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$"
 _SELECTOR_RE = re.compile(r"^(ALL|[A-Z]+[0-9]*)$")
 
 MetadataField = Literal["title", "owner", "description", "tags"]
@@ -49,6 +49,16 @@ def _check_selector(value: str) -> str:
             "audiencelang_E207",
             "invalid rule selector '{sel}': use a code (L001), a prefix (L0, L) or ALL",
             {"sel": value},
+        )
+    from audiencelang.check.rules import RULES  # here: check imports this module
+
+    lint = sorted(code for code, rule in RULES.items() if rule.is_lint)
+    if value != "ALL" and not any(code.startswith(value) for code in lint):
+        # an unknown code would select nothing: `select = ["L999"]` switched every rule off
+        raise PydanticCustomError(
+            "audiencelang_E207",
+            "unknown rule selector '{sel}': no lint rule code starts with it (the lint rules are {first}-{last})",
+            {"sel": value, "first": lint[0], "last": lint[-1]},
         )
     return value
 
@@ -100,6 +110,10 @@ class LintConfig(_Model):
     """Glob (relative to the project root) → rule codes to disable in matching files."""
     severity: dict[Selector, RuleSeverity] = PydanticField(default_factory=dict)
     """Rule code or prefix → severity override."""
+    owners: list[StrictStr] | None = None
+    """The owners an audience may name (L014); ``None``: any."""
+    owner_pattern: Regex | None = PydanticField(default=None, alias="owner-pattern")
+    """Regular expression every ``owner`` must match (full match, RE2 syntax, L014)."""
 
     def ignored_for(self, file_key: str) -> list[str]:
         """The ``ignore`` selectors plus those of every ``per-file-ignores`` glob matching

@@ -42,6 +42,7 @@ from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from audiencelang.diagnostics import Diagnostic, Span, did_you_mean, error
+from audiencelang.files import FileProblem, read_bounded
 from audiencelang.schema.config import ProjectConfig
 from audiencelang.schema.market import KeyPath, Market
 
@@ -101,15 +102,15 @@ MAX_FILE_BYTES = 8 * 1024 * 1024
 
 
 def read_text(path: Path, display: str) -> tuple[str | None, list[Diagnostic]]:
-    """Read a UTF-8 file (a leading BOM is dropped). Problems become E201."""
+    """Read a UTF-8 file (a leading BOM is dropped) through :func:`~audiencelang.files.read_bounded`.
+    Problems become E201."""
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            return None, [error("E201", f"{display} is larger than {MAX_FILE_BYTES:,} bytes", Span(path=display))]
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return None, [error("E201", f"file not found: {display}", Span(path=display))]
-    except OSError as exc:
-        return None, [error("E201", f"cannot read {display}: {exc.strerror or exc}", Span(path=display))]
+        data = read_bounded(path, MAX_FILE_BYTES)
+    except FileProblem as exc:
+        if exc.missing:
+            return None, [error("E201", f"file not found: {display}", Span(path=display))]
+        hint = "market files and the config are text; a project needs no file this large" if exc.too_large else None
+        return None, [error("E201", f"cannot read {display}: {exc.reason}", Span(path=display), *([hint] if hint else []))]
     try:
         return data.decode("utf-8-sig"), []
     except UnicodeDecodeError as exc:
@@ -136,8 +137,58 @@ def _yaml() -> YAML:
     return y
 
 
-#: Most nodes a market document may have once YAML aliases are expanded ("billion laughs").
-MAX_NODES = 200_000
+#: Most nodes a market document may have, as written and once YAML aliases are expanded
+#: ("billion laughs"). A large real market has a few thousand.
+MAX_NODES = 50_000
+#: Most digits of a number in a market file or the config (Python refuses ``int()`` of
+#: more than 4,300; no size, value or limit needs more than a few dozen).
+MAX_DIGITS = 100
+_LONG_NUMBER_RE = re.compile(r"[-+]?(?:0[xob])?[0-9a-fA-F_]*[0-9][0-9a-fA-F_]*")
+_DIGIT_RUN_RE = re.compile(rf"[0-9a-fA-F_]{{{MAX_DIGITS - 5},}}")
+_STANDARD_TAG = "tag:yaml.org,2002:"
+
+
+def _prescan_yaml(text: str, lines: _Lines) -> Diagnostic | None:
+    """Bound the work before building anything: count the YAML events (the pure-Python
+    parser takes ~50 us each; a file under the size cap can hold millions), and refuse
+    explicit tags (``!!set``, ``!!python/tuple``: the round-trip loader builds internal
+    classes for them) and over-long numbers at their place. Syntax errors are left to the
+    loader, which reports them."""
+    from ruamel.yaml.events import AliasEvent, NodeEvent
+
+    # Fast path (a third of a small file's load time otherwise): a text has at most two nodes
+    # a character ('?' alone is a key and a value), a tag needs a '!', a long number a long
+    # run of digits.
+    if len(text) < MAX_NODES // 2 and "!" not in text and not _DIGIT_RUN_RE.search(text):
+        return None
+    count = 0
+    try:
+        for event in YAML(typ="safe", pure=True).parse(text):
+            if not isinstance(event, NodeEvent):
+                continue
+            count += 1
+            mark = event.start_mark
+            if count > MAX_NODES:
+                return error("E202", f"the market file has more than {MAX_NODES:,} YAML nodes",
+                             lines.span(mark.line, mark.column, 1),
+                             "a market file maps names onto tables and columns; split or shorten it")
+            if isinstance(event, AliasEvent):
+                continue
+            tag = getattr(event, "tag", None)
+            if tag is not None:
+                shown = "!!" + tag[len(_STANDARD_TAG):] if tag.startswith(_STANDARD_TAG) else tag
+                return error("E207", f"YAML tags such as '{shown}' are not supported in a market file",
+                             lines.span(mark.line, mark.column, len(shown) if shown.startswith("!") else 1),
+                             "remove the tag and write a plain value: a string, number, boolean, list or mapping")
+            value = getattr(event, "value", None)
+            if (isinstance(value, str) and len(value) > MAX_DIGITS and getattr(event, "style", None) is None
+                    and _LONG_NUMBER_RE.fullmatch(value)):
+                return error("E207", f"a number with {len(value):,} characters; numbers in a market file "
+                             f"have at most {MAX_DIGITS} digits", lines.span(mark.line, mark.column, len(value)),
+                             "quote it if it is meant as a string")
+    except (YAMLError, RecursionError):
+        return None
+    return None
 
 
 class _TooBig(Exception):
@@ -222,6 +273,9 @@ def load_market(path: Path | str, *, display: str | None = None) -> tuple[Market
 def load_market_text(text: str, *, path: str | None = None) -> tuple[Market | None, list[Diagnostic]]:
     """Load a market schema from YAML text (``path`` is used in spans only)."""
     lines = _Lines(text, path)
+    problem = _prescan_yaml(text, lines)
+    if problem is not None:
+        return None, [problem]
     try:
         doc = _yaml().load(text)
     except DuplicateKeyError as exc:
@@ -384,11 +438,18 @@ def load_config_text(
 ) -> tuple[ProjectConfig | None, list[Diagnostic]]:
     """Load a config from TOML text; with ``pyproject=True`` from its ``[tool.audiencelang]``."""
     lines = _Lines(text, path)
+    # tomllib is pure Python (~20 us a value): bound the work before parsing. Every key,
+    # value and table needs an '=', a ',' or a '['; counted in strings too, an upper bound.
+    if text.count("=") + text.count(",") + text.count("[") > MAX_NODES:
+        return None, [error("E202", f"the config has more than {MAX_NODES:,} keys, values and tables",
+                            lines.span(0, 0, 0), "a project config names a few folders, destinations and lint settings")]
     try:
         doc: dict[str, Any] = tomllib.loads(text)
     except RecursionError:
         return None, [error("E202", "TOML document is nested too deeply", lines.span(0, 0, 0))]
-    except tomllib.TOMLDecodeError as exc:
+    except ValueError as exc:
+        if not isinstance(exc, tomllib.TOMLDecodeError):  # int() of a number with over 4,300 digits
+            return None, [_long_toml_number(text, lines)]
         msg = str(exc)
         m = _TOML_POS_RE.search(msg)
         line0, col0 = (int(m.group(1)) - 1, int(m.group(2)) - 1) if m else (0, 0)
@@ -421,6 +482,15 @@ def load_config_text(
     if config is not None:
         config._attach(path, keys)
     return config, diags
+
+
+def _long_toml_number(text: str, lines: _Lines) -> Diagnostic:
+    m = re.search(rf"[0-9][0-9_]{{{MAX_DIGITS},}}", text)
+    line0 = text.count("\n", 0, m.start()) if m else 0
+    col0 = m.start() - (text.rfind("\n", 0, m.start()) + 1) if m else 0
+    n = len(m.group(0)) if m else 0
+    return error("E207", f"a number with {n:,} digits is too long to read", lines.span(line0, col0, n),
+                 "no setting needs more than a few digits; quote it if it is meant as a string")
 
 
 # --------------------------------------------------------------------------- pydantic errors → diagnostics

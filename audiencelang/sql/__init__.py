@@ -27,6 +27,7 @@ from audiencelang.diagnostics import Diagnostic, error
 from audiencelang.gcpause import paused_gc
 from audiencelang.sql.build import BuildError, build_explained
 from audiencelang.sql.dialects import DIALECTS, DialectProfile
+from audiencelang.sql.literals import substitution_free
 from audiencelang.sql.lower import LoweringError, lower, to_utc_naive
 from audiencelang.sql.plan import Plan
 
@@ -167,7 +168,7 @@ def compile_audience(
     except RecursionError:
         return CompileResult(None, (error(
             "E501", "this audience is nested too deeply to be written as SQL", checked.audience.span,
-            "split it into smaller audiences joined with 'in audience'",
+            "write its conditions with less nesting (fewer parentheses and 'not's inside each other)",
             market=checked.market.market, audience=checked.name),))
     except Exception as exc:  # a bug must come back as a diagnostic, not a traceback
         return CompileResult(None, (error(
@@ -207,6 +208,10 @@ def _compile_audience(
     except BuildError as exc:
         return diag(exc.code, str(exc),
                     *((exc.hint,) if exc.hint else ()))
+    refused = substitution_free(tree, profile, checked.market.market)
+    if refused is not None:
+        return diag("E508", refused, "rename the table or column in the warehouse (and in the market file), "
+                                     "or compile for another dialect")
     bad = _unlisted_function(functions, profile)
     if bad is not None:
         return diag("E501", f"the SQL for this audience needs the function {bad}(), "

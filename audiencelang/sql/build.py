@@ -22,9 +22,11 @@ from typing import Any, TypeVar
 
 from sqlglot import exp
 
+from audiencelang.sql import literals
 from audiencelang.sql import plan as P
 from audiencelang.sql.clock import minus_seconds, now_expr
 from audiencelang.sql.dialects import DialectProfile
+from audiencelang.sql.lower import format_instant
 
 __all__ = ["build_explained", "build_statement", "build_with_functions", "param_name"]
 
@@ -144,9 +146,6 @@ def const(value: bool) -> exp.Expr:
 _CMP: dict[str, type[exp.Binary]] = {
     "=": exp.EQ, "!=": exp.NEQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE,
 }
-
-
-_PLACEHOLDERS = "¤§¶¦" + "".join(chr(c) for c in range(0xE000, 0xF900))
 
 
 def param_name(seconds: int) -> str:
@@ -293,17 +292,7 @@ class Builder:
     # ------------------------------------------------------------------ literals
 
     def string(self, text: str) -> exp.Expr:
-        if self.d.strings == "chr_backslash" and "\\" in text:
-            # PostgreSQL: a backslash's meaning depends on standard_conforming_strings. Write it
-            # as a placeholder character absent from the text, replaced by CHR(92): one flat call
-            # however many backslashes (a chain of || overflows PostgreSQL's stack).
-            ph = next(c for c in _PLACEHOLDERS if c not in text)
-            return self.f(exp.Replace, this=exp.Literal.string(text.replace("\\", ph)),
-                               expression=exp.Literal.string(ph),
-                               replacement=self.f(exp.Anonymous, this="CHR", expressions=[exp.Literal.number("92")]))
-        if self.d.strings == "national" and not text.isascii():
-            return exp.National(this=text)
-        return exp.Literal.string(text)
+        return literals.string(text, self.d, self.f)
 
     def instant(self, text: str) -> exp.Expr:
         value = _parse_instant(text)
@@ -326,10 +315,9 @@ class Builder:
         if v.kind == "string":
             return self.string(v.text)
         if v.kind == "number":
-            if self.d.exact_decimals and "." in v.text:
-                # BigQuery reads 19.99 as FLOAT64; NUMERIC keeps the comparison exact
-                return self.f(exp.Cast, this=exp.Literal.string(v.text), to=exp.DataType(this=exp.DataType.Type.DECIMAL))
-            return num(v.text)
+            # BigQuery and ClickHouse read 19.99 as a float; a decimal keeps the comparison exact
+            exact_decimal = literals.decimal(v.text, self.d, self.f)
+            return exact_decimal if exact_decimal is not None else num(v.text)
         if v.kind == "boolean":
             if self.d.integer_booleans:
                 return num("1" if v.text == "true" else "0")
@@ -342,12 +330,8 @@ class Builder:
 
     # ------------------------------------------------------------------ strings
 
-    def exact(self, e: exp.Expr) -> exp.Expr:
-        if self.d.exact == "binary":
-            return self.f(exp.Cast, this=e, to=exp.DataType(this=exp.DataType.Type.BINARY))
-        if self.d.exact == "collate":
-            return exp.Collate(this=e, expression=exp.Var(this="Latin1_General_100_BIN2"))
-        return e
+    def exact(self, e: exp.Expr, *, searched: bool = False) -> exp.Expr:
+        return literals.exact(e, self.d, self.f, searched=searched)
 
     def lower(self, e: exp.Expr) -> exp.Expr:
         if self.d.lower is not None:
@@ -374,7 +358,8 @@ class Builder:
             return self.f(exp.Anonymous, this=fn, expressions=[subject(), self.string(needle)])
         n = len(needle)
         if op == "contains":
-            return exp.GT(this=self.f(exp.StrPosition, this=self.exact(subject()), substr=self.string(needle)),
+            return exp.GT(this=self.f(exp.StrPosition, this=self.exact(subject(), searched=True),
+                                      substr=self.string(needle)),
                           expression=num(0))
         if op == "starts_with":
             return exp.EQ(this=self.exact(self.substring(subject(), num(1), n)), expression=self.string(needle))
@@ -422,7 +407,9 @@ class Builder:
             return guarded(self.match(fe, t.op, t.values[0].text, t.ignore_case))
         is_string = f.type == "string"
         if t.op in ("in", "not_in"):
-            if self.d.decimal_in_as_equalities and f.type == "decimal":
+            fractional = any(v.kind == "number" and "." in v.text for v in t.values)
+            # ClickHouse: IN refuses a Decimal literal for an integer column (TYPE_MISMATCH)
+            if self.d.decimal_in_as_equalities and (f.type == "decimal" or fractional):
                 eqs: list[exp.Expr] = [exp.EQ(this=fe(), expression=self.value(v, param_scope)) for v in t.values]
                 inn: exp.Expr = exp.Paren(this=or_(eqs))  # balanced when long
             else:
@@ -695,7 +682,7 @@ class Builder:
             if p.mode == "opt_in" and p.max_age_days is not None:
                 if self.plan.as_of is not None:
                     bound = _parse_instant(self.as_of_value.text) - dt.timedelta(days=p.max_age_days)
-                    bv = P.Value("instant", bound.strftime("%Y-%m-%d %H:%M:%S.") + f"{bound.microsecond:06d}")
+                    bv = P.Value("instant", format_instant(bound))
                 else:
                     bv = P.Value("as_of", str(p.max_age_days * 86400))
                 out.append(exp.GTE(this=t(), expression=self.value(bv, pscope)))
@@ -1014,7 +1001,7 @@ _ZERO_CMP: dict[str, Callable[[Decimal, Decimal], bool]] = {
 
 def _parse_instant_iso(text: str) -> str:
     value = dt.datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(dt.UTC).replace(tzinfo=None)
-    return value.strftime("%Y-%m-%d %H:%M:%S.") + f"{value.microsecond:06d}"
+    return format_instant(value)
 
 
 def build_statement(plan: P.Plan, profile: DialectProfile) -> exp.Select:

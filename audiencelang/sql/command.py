@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,7 +108,7 @@ def compile_command(opts: CompileOptions) -> int:
         if market is None:  # like `run`: optional when the project has exactly one market
             if len(project.markets) != 1:
                 names = ", ".join(sorted(project.markets)) or "none"
-                return _usage("which market? give --market M", "E900", f"markets of this project: {names}")
+                return _usage("which market? give --market M", "E910", f"markets of this project: {names}")
             market = next(iter(project.markets))
         if opts.audience not in project.audiences():
             return _usage(f"unknown audience '{opts.audience}'", "E610",
@@ -157,6 +158,20 @@ def _refuse_out(project: Project, out: Path) -> tuple[str, str, str] | None:
     return None
 
 
+def _folder_mode(out: Path) -> int:
+    """The mode of the folder ``--all`` writes: that of the folder it replaces, else what
+    ``mkdir`` gives under the process umask."""
+
+    try:
+        if out.is_dir():
+            return stat.S_IMODE(out.stat().st_mode)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o777 & ~mask
+
+
 def _compile_all(project: Project, dialect: str, as_of: dt.datetime | None, mode: Mode, out: Path,
                  markets: list[str] | None = None) -> int:
     from audiencelang.sql import compile
@@ -178,12 +193,17 @@ def _compile_all(project: Project, dialect: str, as_of: dt.datetime | None, mode
         _report(failed)
         click.echo(f"nothing written: {len(failed)} problem(s)", err=True)
         return EXIT_FINDINGS
+    shown = out
     out = out.absolute()
+    if out.is_symlink():  # write into the link's target; the link stays a link
+        out = out.resolve()
     parent = out.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
+        folder_mode = _folder_mode(out)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
         try:
+            os.chmod(tmp, folder_mode)  # mkdtemp makes 0700: the folder should look like any other one
             for fname, text in files.items():
                 (tmp / fname).write_text(text, encoding="utf-8")
             (tmp / MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
@@ -206,6 +226,6 @@ def _compile_all(project: Project, dialect: str, as_of: dt.datetime | None, mode
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
     except OSError as exc:
-        return _usage(f"cannot write {out}: {exc.strerror or exc}", "E902")
-    click.echo(f"wrote {len(files)} statement(s) for dialect {dialect} to {out}", err=True)
+        return _usage(f"cannot write {shown}: {exc.strerror or exc}", "E902")
+    click.echo(f"wrote {len(files)} statement(s) for dialect {dialect} to {shown}", err=True)
     return EXIT_CLEAN

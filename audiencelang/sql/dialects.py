@@ -5,8 +5,11 @@ Every choice here is a fact about the target warehouse, written down once:
 - ``instant_type`` / ``date_type``: the type of time literals, matching the column
   type the project expects (naive UTC timestamps; BigQuery: ``TIMESTAMP``;
   ClickHouse: ``DateTime64(6, 'UTC')``/``Date32``; SQLite: ISO text, no cast).
-- ``exact``: how a string comparison is made case- and pad-sensitive where the
-  default collation is not (MySQL: compare as ``BINARY``; T-SQL: a ``_BIN2`` collation).
+- ``exact``: how a string comparison is made case- and pad-sensitive whatever the column's
+  collation (MySQL: compare as ``BINARY``; T-SQL: a ``_BIN2`` collation; PostgreSQL, DuckDB,
+  SQLite: their byte-order collation ``collation``); see audiencelang.sql.literals.
+- ``strings``: how a string value is written so that no session setting changes it
+  (PostgreSQL: backslashes as ``CHR(92)``; Spark/Databricks: risky values as UTF-8 hex).
 - ``functions``: the functions the generated SQL may call on that dialect; a
   generated function outside the list is an E501 diagnostic, never emitted.
 """
@@ -34,18 +37,24 @@ class DialectProfile:
     date_type: exp.DataType | None
     now: Literal["at_time_zone", "sqlite", "sysdate", "current_timestamp", "epoch_micros", "cast_at_time_zone",
                  "now64", "utc_timestamp", "sysutcdatetime"]  # the current UTC time: see clock.py
-    exact: Literal["none", "binary", "collate"] = "none"
-    strings: Literal["plain", "chr_backslash", "national"] = "plain"
+    exact: Literal["none", "binary", "collate", "collation"] = "none"
+    collation: str | None = None  # exact == "collation": the byte-order collation's name
+    # exact == "collation": cast to TEXT first (PostgreSQL: a citext column compares
+    # case-insensitively under any collation; as TEXT, COLLATE "C" applies)
+    collation_as_text: bool = False
+    strings: Literal["plain", "chr_backslash", "national", "hex"] = "plain"
     matches: Literal["generic", "clickhouse"] = "generic"
     lower: str | None = None  # function name replacing LOWER (ClickHouse: lowerUTF8)
     lower_collation: str | None = None  # collation making LOWER fold all of Unicode (PostgreSQL)
     substr: str | None = None  # function name replacing SUBSTRING
-    exact_decimals: bool = False  # fractional literals are floats unless cast (BigQuery)
+    exact_decimals: bool = False  # fractional literals are floats unless cast (BigQuery, ClickHouse)
+    decimal_precision: int | None = None  # cast to DECIMAL(precision, the literal's scale); None: DECIMAL
     round_sums: int | None = None  # decimals are binary floats (SQLite): round sums before comparing
     # booleans written as 1/0: SQLite reads a bare TRUE as a column named "true" when one exists
     integer_booleans: bool = False
-    # a decimal `in [...]` written as `= ... OR ...`: ClickHouse truncates the float literals of
-    # `IN (19.99)` to the column's Decimal, while `=` compares exactly
+    # a decimal `in [...]`, or one with a fractional value, written as `= ... OR ...`: ClickHouse
+    # compares decimals in `IN (...)` inexactly and refuses a Decimal in the IN list of an
+    # integer column (TYPE_MISMATCH), while `=` compares exactly
     decimal_in_as_equalities: bool = False
     # integer microseconds since the epoch of a timestamp: consent packs (time, state) into one
     # integer per purpose and takes one MAX of it; None: the portable form (three MAX per purpose)
@@ -101,14 +110,16 @@ _DATE = _dt(_T.DATE)
 DIALECTS: dict[str, DialectProfile] = {
     p.name: p
     for p in (
-        DialectProfile("duckdb", _TS, _DATE, "at_time_zone", epoch_us="EPOCH_US", semi_join_scans=True,
+        DialectProfile("duckdb", _TS, _DATE, "at_time_zone", exact="collation", collation="binary",
+                       epoch_us="EPOCH_US", semi_join_scans=True,
                        split_scans=True,
                        filter_aggregates=True, semi_join_exists=True, packed_facts=True,
                        functions=_fns("STRPOS", "CURRENT_TIMESTAMP", "EPOCH_US", "BIT_OR")),
         DialectProfile("postgres", _TS, _DATE, "at_time_zone", strings="chr_backslash",
+                       exact="collation", collation="C", collation_as_text=True,
                        lower_collation="und-x-icu", fence_joins=True,
                        functions=_fns("POSITION", "CHR", "REPLACE", "CURRENT_TIMESTAMP")),
-        DialectProfile("sqlite", None, None, "sqlite", substr="SUBSTR", round_sums=9, integer_booleans=True,
+        DialectProfile("sqlite", None, None, "sqlite", exact="collation", collation="BINARY", substr="SUBSTR", round_sums=9, integer_booleans=True,
                        inner_joins=False, fence_joins=True,
                        functions=_fns("INSTR", "SUBSTR", "DATETIME", "IIF", "ROUND") - {"SUBSTRING", "CAST"}),
         DialectProfile("snowflake", _dt(_T.TIMESTAMPNTZ), _DATE, "sysdate",
@@ -116,16 +127,16 @@ DIALECTS: dict[str, DialectProfile] = {
         DialectProfile("bigquery", _dt(_T.TIMESTAMPTZ), _DATE, "current_timestamp", exact_decimals=True,
                        functions=_fns("INSTR", "IF", "CURRENT_TIMESTAMP", "TIMESTAMP_SUB")),
         DialectProfile("redshift", _TS, _DATE, "sysdate", functions=_fns("POSITION", "SYSDATE")),
-        DialectProfile("databricks", _dt(_T.TIMESTAMPNTZ), _DATE, "epoch_micros",
+        DialectProfile("databricks", _dt(_T.TIMESTAMPNTZ), _DATE, "epoch_micros", strings="hex",
                        functions=_fns("LOCATE", "IF", "DATE_ADD", "UNIX_MICROS", "CURRENT_TIMESTAMP")),
-        DialectProfile("spark", _dt(_T.TIMESTAMPNTZ), _DATE, "epoch_micros",
+        DialectProfile("spark", _dt(_T.TIMESTAMPNTZ), _DATE, "epoch_micros", strings="hex",
                        functions=_fns("LOCATE", "IF", "DATE_ADD", "UNIX_MICROS", "CURRENT_TIMESTAMP")),
         DialectProfile("trino", _dt(_T.TIMESTAMP, exp.Literal.number(6)), _DATE, "cast_at_time_zone",
                        substr="SUBSTR",
                        functions=_fns("STRPOS", "SUBSTR", "IF", "CURRENT_TIMESTAMP", "AT_TIMEZONE") - {"SUBSTRING"}),
         DialectProfile("clickhouse", _dt(_T.DATETIME64, exp.Literal.number(6), exp.Literal.string("UTC")),
                        _dt(_T.DATE32), "now64", matches="clickhouse", lower="lowerUTF8",
-                       decimal_in_as_equalities=True,
+                       exact_decimals=True, decimal_precision=38, decimal_in_as_equalities=True,
                        functions=_fns("POSITION", "startsWith", "endsWith", "lowerUTF8", "now64")),
         DialectProfile("mysql", _dt(_T.DATETIME, exp.Literal.number(6)), _DATE, "utc_timestamp", exact="binary",
                        functions=_fns("LOCATE", "CHAR_LENGTH", "IF", "UTC_TIMESTAMP")),

@@ -43,8 +43,9 @@ class LoweringError(Exception):
 
 
 def format_instant(value: dt.datetime) -> str:
-    """A naive UTC datetime as ``YYYY-MM-DD HH:MM:SS.ffffff``."""
-    return value.strftime("%Y-%m-%d %H:%M:%S.") + f"{value.microsecond:06d}"
+    """A naive UTC datetime as ``YYYY-MM-DD HH:MM:SS.ffffff`` (always four year digits:
+    ``strftime("%Y")`` writes the year 1 as ``1`` on glibc, which no parser reads back)."""
+    return value.isoformat(sep=" ", timespec="microseconds")
 
 
 def to_utc_naive(value: dt.datetime) -> dt.datetime:
@@ -141,11 +142,22 @@ class _Lowerer:
             return P.Value("date", lit.value.isoformat())
         return self.instant(to_utc_naive(lit.value), lit.span)
 
-    def day_after(self, d: dt.date, span: Span) -> dt.date:
-        try:
-            return d + _DAY
-        except OverflowError:
-            raise self.fail("a date is out of the range SQL can represent", span) from None
+    @staticmethod
+    def day_after(d: dt.date) -> dt.date | None:
+        """The next day; ``None`` after 9999-12-31 (no stored date or time is that late)."""
+        return None if d == dt.date.max else d + _DAY
+
+    def from_day(self, field: P.FieldRef, d: dt.date | None) -> P.Cond:
+        """``field >= d`` (00:00 of ``d``); nothing is at or after a day past 9999-12-31."""
+        if d is None:
+            return P.Const(False)
+        return self.time_cmp(field, ">=", P.Value("date", d.isoformat()))
+
+    def until_day(self, field: P.FieldRef, d: dt.date | None) -> P.Cond:
+        """``field < d`` (00:00 of ``d``); every stored value is before a day past 9999-12-31."""
+        if d is None:
+            return P.Test(field, "is_not_null")
+        return self.time_cmp(field, "<", P.Value("date", d.isoformat()))
 
     # ------------------------------------------------------------------ time tests
 
@@ -158,19 +170,18 @@ class _Lowerer:
             inst = dt.datetime.fromisoformat(value.text)
             floor = inst.date()
             exact = inst == _midnight(floor)
-            ceil = floor if exact else self.day_after(floor, self.span or Span())
 
             def d(x: dt.date) -> P.Value:
                 return P.Value("date", x.isoformat())
 
             if op == ">=":
-                return P.Test(field, ">=", (d(ceil),))
+                return P.Test(field, ">=", (d(floor),)) if exact else self.from_day(field, self.day_after(floor))
             if op == ">":
                 return P.Test(field, ">", (d(floor),))
             if op == "<=":
                 return P.Test(field, "<=", (d(floor),))
             if op == "<":
-                return P.Test(field, "<", (d(ceil),))
+                return P.Test(field, "<", (d(floor),)) if exact else self.until_day(field, self.day_after(floor))
             if op == "=":
                 return P.Test(field, "=", (d(floor),)) if exact else P.Const(False)
             return P.Test(field, "!=", (d(floor),)) if exact else P.Test(field, "is_not_null")
@@ -186,16 +197,14 @@ class _Lowerer:
         if isinstance(lit, ast.DateLit):
             if op == "before":
                 return self.time_cmp(field, "<", P.Value("date", lit.value.isoformat()))
-            nxt = self.day_after(lit.value, lit.span)
-            return self.time_cmp(field, ">=", P.Value("date", nxt.isoformat()))
+            return self.from_day(field, self.day_after(lit.value))
         value = self.literal(lit)
         return self.time_cmp(field, "<" if op == "before" else ">", value)
 
     def between_time(self, field: P.FieldRef, low: ast.Literal_, high: ast.Literal_) -> P.Cond:
         lo = self.time_cmp(field, ">=", self.literal(low))
         if isinstance(high, ast.DateLit):
-            nxt = self.day_after(high.value, high.span)
-            hi = self.time_cmp(field, "<", P.Value("date", nxt.isoformat()))
+            hi = self.until_day(field, self.day_after(high.value))
         else:
             hi = self.time_cmp(field, "<=", self.literal(high))
         return P.And((lo, hi))

@@ -32,7 +32,8 @@ LINE_WIDTH = 88
 INDENT = "  "
 CONTINUATION = "    "
 
-__all__ = ["LINE_WIDTH", "FormatError", "format_expr", "format_file", "format_str", "quote"]
+__all__ = ["LINE_WIDTH", "CommentScope", "FormatError", "comment_scopes", "format_expr", "format_file", "format_source", "format_str", "line_ending",
+           "quote"]
 
 
 class FormatError(AudienceLangError):
@@ -229,11 +230,29 @@ def _text(c: ast.Comment) -> str:
     return c.text.rstrip()
 
 
+@dataclass(frozen=True)
+class CommentScope:
+    """What one comment belongs to (:func:`comment_scopes`): ``clause`` (its keyword, e.g.
+    ``include``) of ``audience``, or the whole audience (``clause`` is ``None``), or nothing
+    (``audience`` is ``None``: after the last audience). ``start``/``end``: the source offsets
+    it covers."""
+
+    comment: ast.Comment
+    audience: str | None
+    clause: str | None
+    start: int
+    end: int
+
+    def covers(self, offset: int) -> bool:
+        return self.start <= offset < self.end
+
+
 @dataclass
 class _Region:
     start: int
     end: int
     slot: _Slot
+    clause: _Clause | None = None  # None: the audience's header or closing brace
 
 
 class _CodeLines:
@@ -299,7 +318,7 @@ class _AudiencePrinter:
         clause.slots = [_Slot() for _ in clause.lines]
         self.clauses.append(clause)
         for slot, (s, e) in zip(clause.slots, spans, strict=True):
-            self.regions.append(_Region(s, e, slot))
+            self.regions.append(_Region(s, e, slot, clause))
 
     def _build(self) -> None:
         a = self.a
@@ -337,6 +356,29 @@ class _AudiencePrinter:
         self.regions.sort(key=lambda r: (r.start, r.end))
         self._starts = [r.start for r in self.regions]
         self.clauses.sort(key=lambda c: (c.group, c.order))
+
+    def scopes(self) -> list[CommentScope]:
+        """Where each comment attached to this audience belongs: its clause (the source from
+        the end of the code before the clause's first region, so its keyword too, to the end
+        of its last region) or, for the header, the closing brace and the comments before
+        the audience, the whole audience."""
+        a = self.a
+        extent: dict[int, tuple[int, int]] = {}
+        prev_end = a.span.start
+        for r in self.regions:
+            if r.clause is not None:
+                lo, hi = extent.get(id(r.clause), (prev_end, r.end))
+                extent[id(r.clause)] = (lo, max(hi, r.end))
+            prev_end = max(prev_end, r.end)
+        whole = (a.span.start, a.span.end)
+        out = [CommentScope(c, a.name.value, None, *whole) for c, _ in self.leading]
+        for r in self.regions:
+            for c, _ in r.slot.comments:
+                if r.clause is None:
+                    out.append(CommentScope(c, a.name.value, None, *whole))
+                else:
+                    out.append(CommentScope(c, a.name.value, r.clause.keyword, *extent[id(r.clause)]))
+        return out
 
     def attach(self, c: ast.Comment, code_before: bool) -> None:
         """Attach a comment that lies inside this audience's span."""
@@ -465,18 +507,10 @@ def _with_comment(line: str, comment: str | None) -> str:
 # --------------------------------------------------------------------------- files
 
 
-def format_file(file: ast.File, comments: Sequence[ast.Comment] | None = None) -> str:
-    """The canonical text of a parsed file. ``comments`` defaults to ``file.comments``.
-
-    Comment rule: a comment on its own line belongs to what follows it (the next audience,
-    clause, or -- in a broken ``include``/``exclude`` -- the next term line) and is printed on its
-    own line just before it. A comment after code on the same line stays at the end of the output
-    line that holds that code. If one output line collects several comments (because source lines
-    were joined), the last one stays at its end only when it was itself a trailing comment; the
-    others are printed on their own lines before it, in source order. Comments after the last
-    clause of an audience stay before its ``}``; comments after the last audience end the file.
-    An ``include``/``exclude`` whose comments only fit the broken layout is printed broken.
-    """
+def _attach(file: ast.File, comments: Sequence[ast.Comment] | None
+            ) -> tuple[list[_AudiencePrinter], list[tuple[ast.Comment, bool]]]:
+    """The audiences' printers with every comment attached (see :func:`format_file`), and the
+    file-level comments after the last audience."""
     comments = list(file.comments if comments is None else comments)
     printers = [_AudiencePrinter(a) for a in file.audiences]
     tail: list[tuple[ast.Comment, bool]] = []  # file-level comments after the last audience
@@ -494,7 +528,33 @@ def format_file(file: ast.File, comments: Sequence[ast.Comment] | None = None) -
                 printers[i + 1].leading.append((c, before))
             else:
                 tail.append((c, before))
+    return printers, tail
 
+
+def comment_scopes(file: ast.File, comments: Sequence[ast.Comment] | None = None) -> list[CommentScope]:
+    """What each comment belongs to, by the formatter's own attachment rule (see
+    :func:`format_file`): a clause of an audience, a whole audience, or nothing (after the
+    last audience). The formatter keeps every comment with what it belongs to, so the
+    scopes of a formatted file are those of its source: suppression comments use them."""
+    printers, tail = _attach(file, comments)
+    out = [s for p in printers for s in p.scopes()]
+    out.extend(CommentScope(c, None, None, 0, 0) for c, _ in tail)
+    return sorted(out, key=lambda s: s.comment.span.start)
+
+
+def format_file(file: ast.File, comments: Sequence[ast.Comment] | None = None) -> str:
+    """The canonical text of a parsed file. ``comments`` defaults to ``file.comments``.
+
+    Comment rule: a comment on its own line belongs to what follows it (the next audience,
+    clause, or -- in a broken ``include``/``exclude`` -- the next term line) and is printed on its
+    own line just before it. A comment after code on the same line stays at the end of the output
+    line that holds that code. If one output line collects several comments (because source lines
+    were joined), the last one stays at its end only when it was itself a trailing comment; the
+    others are printed on their own lines before it, in source order. Comments after the last
+    clause of an audience stay before its ``}``; comments after the last audience end the file.
+    An ``include``/``exclude`` whose comments only fit the broken layout is printed broken.
+    """
+    printers, tail = _attach(file, comments)
     out: list[str] = []
     prev_line: int | None = None  # source line of the last thing printed at file level
     for n, p in enumerate(printers):
@@ -534,3 +594,19 @@ def format_str(text: str, path: str | None = None) -> str:
     if result.file is None or errors:
         raise FormatError(errors or result.diagnostics)
     return format_file(result.file, result.comments)
+
+
+def line_ending(text: str) -> str:
+    """The line ending of ``text``: that of its first line (``\r\n`` or ``\n``), ``\n`` when
+    it has a single line (like ruff's ``line-ending = "auto"``)."""
+    i = text.find("\n")
+    return "\r\n" if i > 0 and text[i - 1] == "\r" else "\n"
+
+
+def format_source(text: str, path: str | None = None) -> str:
+    """:func:`format_str`, keeping what the canonical layout does not decide: the file's line
+    ending (:func:`line_ending`) and its byte-order mark. What ``audiencelang fmt`` writes."""
+    formatted = format_str(text, path=path)
+    if line_ending(text) == "\r\n":
+        formatted = formatted.replace("\n", "\r\n")
+    return "\ufeff" + formatted if text.startswith("\ufeff") else formatted

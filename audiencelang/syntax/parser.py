@@ -134,15 +134,17 @@ def parse_bytes(data: bytes, path: str | None = None) -> ParseResult:
 
 
 def parse_file(path: str | Path, display_path: str | None = None) -> ParseResult:
-    p = Path(path)
+    from audiencelang.files import FileProblem, read_bounded
+
     shown = display_path if display_path is not None else str(path)
     try:
-        size = p.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return parse_bytes(b"\0" * (MAX_FILE_BYTES + 1), shown)
-        data = p.read_bytes()
-    except OSError as exc:
-        return ParseResult(None, [error("E901", f"cannot read {shown}: {exc.strerror or exc}", Span(path=shown))])
+        data = read_bounded(path, MAX_FILE_BYTES)
+    except FileProblem as exc:
+        if exc.too_large:
+            return ParseResult(None, [error(
+                "E115", f"file is larger than {MAX_FILE_BYTES:,} bytes; audience files may be at most "
+                f"{MAX_FILE_BYTES:,} bytes", Span(path=shown), "split it into several files")])
+        return ParseResult(None, [error("E901", f"cannot read {shown}: {exc.reason}", Span(path=shown))])
     return parse_bytes(data, shown)
 
 

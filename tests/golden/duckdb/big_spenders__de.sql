@@ -6,7 +6,8 @@ WITH "profiles" AS (
     "src"."ist_mitarbeiter" AS "t_is_employee"
   FROM "crm"."kunden" AS "src"
   WHERE
-    NOT "src"."kunden_id" IS NULL AND "src"."treuestufe" IN ('gold', 'platinum')
+    NOT "src"."kunden_id" IS NULL
+    AND "src"."treuestufe" COLLATE "binary" IN ('gold', 'platinum')
 ), "ev_purchase" AS (
   SELECT
     "src"."kunde" AS "member_id",
@@ -14,9 +15,9 @@ WITH "profiles" AS (
       "src"."bestellt_am" >= CAST('2026-08-03 00:00:00.000000' AS TIMESTAMP)) AS "sum_purchase_revenue_1",
     MAX("src"."umsatz") AS "max_purchase_revenue_2",
     SUM("src"."umsatz") FILTER(WHERE
-      "src"."kanal" = 'web') AS "sum_purchase_revenue_3",
+      "src"."kanal" COLLATE "binary" = 'web') AS "sum_purchase_revenue_3",
     COUNT("src"."umsatz") FILTER(WHERE
-      "src"."kanal" = 'web') AS "n_purchase_revenue_4",
+      "src"."kanal" COLLATE "binary" = 'web') AS "n_purchase_revenue_4",
     MIN("src"."umsatz") FILTER(WHERE
       "src"."bestellt_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)) AS "min_purchase_revenue_5",
     COUNT(*) AS "n_purchase_6"
@@ -34,9 +35,13 @@ WITH "profiles" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."zweck" = 'werbung'
+            WHEN "src"."zweck" COLLATE "binary" = 'werbung'
             AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
-            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE WHEN "src"."status" IN ('abgelehnt', 'widerrufen') THEN 1 ELSE 0 END
+            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
+              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
+              THEN 1
+              ELSE 0
+            END
           END
         ) & 1
       ) = 0
@@ -47,9 +52,13 @@ WITH "profiles" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."zweck" = 'werbung'
+            WHEN "src"."zweck" COLLATE "binary" = 'werbung'
             AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
-            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE WHEN "src"."status" IN ('abgelehnt', 'widerrufen') THEN 1 ELSE 0 END
+            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
+              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
+              THEN 1
+              ELSE 0
+            END
           END
         ) & 1
       ) = 1
@@ -61,9 +70,9 @@ WITH "profiles" AS (
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
     AND "src"."geaendert_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."zweck" = 'werbung'
+    AND "src"."zweck" COLLATE "binary" = 'werbung'
     AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."status" IN ('erteilt', 'abgelehnt', 'widerrufen')
+    AND "src"."status" COLLATE "binary" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
 ), "facts" AS (

@@ -6,7 +6,8 @@ WITH "profiles" AS (
     "src"."employee_flag" AS "t_is_employee"
   FROM "analytics"."users" AS "src"
   WHERE
-    NOT "src"."user_id" IS NULL AND "src"."rewards_tier" IN ('gold', 'platinum')
+    NOT "src"."user_id" IS NULL
+    AND "src"."rewards_tier" COLLATE "binary" IN ('gold', 'platinum')
 ), "ev_purchase" AS (
   SELECT
     "src"."customer_id" AS "member_id",
@@ -14,9 +15,9 @@ WITH "profiles" AS (
       "src"."ordered_at" >= CAST('2026-08-03 00:00:00.000000' AS TIMESTAMP)) AS "sum_purchase_revenue_1",
     MAX("src"."order_total") AS "max_purchase_revenue_2",
     SUM("src"."order_total") FILTER(WHERE
-      "src"."sales_channel" = 'web') AS "sum_purchase_revenue_3",
+      "src"."sales_channel" COLLATE "binary" = 'web') AS "sum_purchase_revenue_3",
     COUNT("src"."order_total") FILTER(WHERE
-      "src"."sales_channel" = 'web') AS "n_purchase_revenue_4",
+      "src"."sales_channel" COLLATE "binary" = 'web') AS "n_purchase_revenue_4",
     MIN("src"."order_total") FILTER(WHERE
       "src"."ordered_at" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)) AS "min_purchase_revenue_5",
     COUNT(*) AS "n_purchase_6"
@@ -35,8 +36,12 @@ WITH "profiles" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."purpose_code" = 'targeted_ads'
-            THEN EPOCH_US("src"."changed_at") * 2 + CASE WHEN "src"."state" IN ('opt_out', 'withdrawn') THEN 1 ELSE 0 END
+            WHEN "src"."purpose_code" COLLATE "binary" = 'targeted_ads'
+            THEN EPOCH_US("src"."changed_at") * 2 + CASE
+              WHEN "src"."state" COLLATE "binary" IN ('opt_out', 'withdrawn')
+              THEN 1
+              ELSE 0
+            END
           END
         ) & 1
       ) = 1
@@ -48,8 +53,8 @@ WITH "profiles" AS (
     NOT "src"."user_id" IS NULL
     AND NOT "src"."changed_at" IS NULL
     AND "src"."changed_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."purpose_code" IN ('targeted_ads')
-    AND "src"."state" IN ('opt_in', 'opt_out', 'withdrawn')
+    AND "src"."purpose_code" COLLATE "binary" IN ('targeted_ads')
+    AND "src"."state" COLLATE "binary" IN ('opt_in', 'opt_out', 'withdrawn')
   GROUP BY
     "src"."user_id"
 ), "facts" AS (

@@ -5,7 +5,8 @@ WITH "profiles" AS (
     "src"."land" AS "t_country"
   FROM "crm"."kunden" AS "src"
   WHERE
-    NOT "src"."kunden_id" IS NULL AND "src"."land" IN ('DE', 'AT', 'CH')
+    NOT "src"."kunden_id" IS NULL
+    AND "src"."land" COLLATE "binary" IN ('DE', 'AT', 'CH')
 ), "ev_purchase" AS (
   SELECT
     "src"."kunde" AS "member_id",
@@ -26,9 +27,13 @@ WITH "profiles" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."zweck" = 'werbung'
+            WHEN "src"."zweck" COLLATE "binary" = 'werbung'
             AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
-            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE WHEN "src"."status" IN ('abgelehnt', 'widerrufen') THEN 1 ELSE 0 END
+            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
+              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
+              THEN 1
+              ELSE 0
+            END
           END
         ) & 1
       ) = 0
@@ -39,9 +44,13 @@ WITH "profiles" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."zweck" = 'werbung'
+            WHEN "src"."zweck" COLLATE "binary" = 'werbung'
             AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
-            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE WHEN "src"."status" IN ('abgelehnt', 'widerrufen') THEN 1 ELSE 0 END
+            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
+              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
+              THEN 1
+              ELSE 0
+            END
           END
         ) & 1
       ) = 1
@@ -52,9 +61,9 @@ WITH "profiles" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."zweck" = 'newsletter'
+            WHEN "src"."zweck" COLLATE "binary" = 'newsletter'
             THEN EPOCH_US("src"."geaendert_am") * 4 + CASE
-              WHEN "src"."status" IN ('abgelehnt', 'widerrufen')
+              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 2
               WHEN NOT "src"."bestaetigt_am" IS NULL
               AND "src"."bestaetigt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
@@ -71,9 +80,9 @@ WITH "profiles" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."zweck" = 'newsletter'
+            WHEN "src"."zweck" COLLATE "binary" = 'newsletter'
             THEN EPOCH_US("src"."geaendert_am") * 4 + CASE
-              WHEN "src"."status" IN ('abgelehnt', 'widerrufen')
+              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 2
               WHEN NOT "src"."bestaetigt_am" IS NULL
               AND "src"."bestaetigt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
@@ -93,12 +102,12 @@ WITH "profiles" AS (
     AND "src"."geaendert_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
     AND (
       (
-        "src"."zweck" = 'werbung'
+        "src"."zweck" COLLATE "binary" = 'werbung'
         AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
       )
-      OR "src"."zweck" = 'newsletter'
+      OR "src"."zweck" COLLATE "binary" = 'newsletter'
     )
-    AND "src"."status" IN ('erteilt', 'abgelehnt', 'widerrufen')
+    AND "src"."status" COLLATE "binary" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
 ), "facts" AS (
@@ -126,7 +135,7 @@ WITH "profiles" AS (
         AND NOT "src"."zeitpunkt" IS NULL
         AND "src"."zeitpunkt" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
         AND "src"."zeitpunkt" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)
-        AND "src"."ereignis" = 'warenkorb'
+        AND "src"."ereignis" COLLATE "binary" = 'warenkorb'
     )
 ), "aud_existing_customers" AS (
   SELECT

@@ -5,7 +5,8 @@ WITH "profiles" AS (
     "src"."pays" AS "t_country"
   FROM "crm"."clients" AS "src"
   WHERE
-    NOT "src"."client_id" IS NULL AND "src"."pays" IN ('DE', 'AT', 'CH')
+    NOT "src"."client_id" IS NULL
+    AND "src"."pays" COLLATE "binary" IN ('DE', 'AT', 'CH')
 ), "ev_purchase" AS (
   SELECT
     "src"."client_id" AS "member_id",
@@ -17,7 +18,7 @@ WITH "profiles" AS (
     NOT "src"."client_id" IS NULL
     AND NOT "src"."horodatage" IS NULL
     AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."type_evenement" = 'achat'
+    AND "src"."type_evenement" COLLATE "binary" = 'achat'
   GROUP BY
     "src"."client_id"
 ), "consent" AS (
@@ -27,9 +28,9 @@ WITH "profiles" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."finalite" = 'publicite_ciblee'
+            WHEN "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
             AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
-            THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" IN ('refuse', 'retire') THEN 1 ELSE 0 END
+            THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire') THEN 1 ELSE 0 END
           END
         ) & 1
       ) = 0
@@ -40,9 +41,9 @@ WITH "profiles" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."finalite" = 'publicite_ciblee'
+            WHEN "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
             AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
-            THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" IN ('refuse', 'retire') THEN 1 ELSE 0 END
+            THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire') THEN 1 ELSE 0 END
           END
         ) & 1
       ) = 1
@@ -53,9 +54,9 @@ WITH "profiles" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."finalite" = 'lettre_info'
+            WHEN "src"."finalite" COLLATE "binary" = 'lettre_info'
             THEN EPOCH_US("src"."modifie_le") * 4 + CASE
-              WHEN "src"."statut" IN ('refuse', 'retire')
+              WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire')
               THEN 2
               WHEN NOT "src"."confirme_le" IS NULL
               AND "src"."confirme_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
@@ -72,9 +73,9 @@ WITH "profiles" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."finalite" = 'lettre_info'
+            WHEN "src"."finalite" COLLATE "binary" = 'lettre_info'
             THEN EPOCH_US("src"."modifie_le") * 4 + CASE
-              WHEN "src"."statut" IN ('refuse', 'retire')
+              WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire')
               THEN 2
               WHEN NOT "src"."confirme_le" IS NULL
               AND "src"."confirme_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
@@ -94,12 +95,12 @@ WITH "profiles" AS (
     AND "src"."modifie_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
     AND (
       (
-        "src"."finalite" = 'publicite_ciblee'
+        "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
         AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
       )
-      OR "src"."finalite" = 'lettre_info'
+      OR "src"."finalite" COLLATE "binary" = 'lettre_info'
     )
-    AND "src"."statut" IN ('accepte', 'refuse', 'retire')
+    AND "src"."statut" COLLATE "binary" IN ('accepte', 'refuse', 'retire')
   GROUP BY
     "src"."client_id"
 ), "facts" AS (
@@ -127,7 +128,7 @@ WITH "profiles" AS (
         AND NOT "src"."horodatage" IS NULL
         AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
         AND "src"."horodatage" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)
-        AND "src"."type_evenement" = 'ajout_panier'
+        AND "src"."type_evenement" COLLATE "binary" = 'ajout_panier'
     )
 ), "aud_existing_customers" AS (
   SELECT

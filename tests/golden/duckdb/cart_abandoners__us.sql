@@ -5,7 +5,8 @@ WITH "profiles" AS (
     "src"."country_code" AS "t_country"
   FROM "analytics"."users" AS "src"
   WHERE
-    NOT "src"."user_id" IS NULL AND "src"."country_code" IN ('DE', 'AT', 'CH')
+    NOT "src"."user_id" IS NULL
+    AND "src"."country_code" COLLATE "binary" IN ('DE', 'AT', 'CH')
 ), "ev_purchase" AS (
   SELECT
     "src"."customer_id" AS "member_id",
@@ -27,8 +28,12 @@ WITH "profiles" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."purpose_code" = 'targeted_ads'
-            THEN EPOCH_US("src"."changed_at") * 2 + CASE WHEN "src"."state" IN ('opt_out', 'withdrawn') THEN 1 ELSE 0 END
+            WHEN "src"."purpose_code" COLLATE "binary" = 'targeted_ads'
+            THEN EPOCH_US("src"."changed_at") * 2 + CASE
+              WHEN "src"."state" COLLATE "binary" IN ('opt_out', 'withdrawn')
+              THEN 1
+              ELSE 0
+            END
           END
         ) & 1
       ) = 1
@@ -39,8 +44,12 @@ WITH "profiles" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."purpose_code" = 'email'
-            THEN EPOCH_US("src"."changed_at") * 2 + CASE WHEN "src"."state" IN ('opt_out', 'withdrawn') THEN 1 ELSE 0 END
+            WHEN "src"."purpose_code" COLLATE "binary" = 'email'
+            THEN EPOCH_US("src"."changed_at") * 2 + CASE
+              WHEN "src"."state" COLLATE "binary" IN ('opt_out', 'withdrawn')
+              THEN 1
+              ELSE 0
+            END
           END
         ) & 1
       ) = 0
@@ -51,8 +60,12 @@ WITH "profiles" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."purpose_code" = 'email'
-            THEN EPOCH_US("src"."changed_at") * 2 + CASE WHEN "src"."state" IN ('opt_out', 'withdrawn') THEN 1 ELSE 0 END
+            WHEN "src"."purpose_code" COLLATE "binary" = 'email'
+            THEN EPOCH_US("src"."changed_at") * 2 + CASE
+              WHEN "src"."state" COLLATE "binary" IN ('opt_out', 'withdrawn')
+              THEN 1
+              ELSE 0
+            END
           END
         ) & 1
       ) = 1
@@ -64,8 +77,8 @@ WITH "profiles" AS (
     NOT "src"."user_id" IS NULL
     AND NOT "src"."changed_at" IS NULL
     AND "src"."changed_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."purpose_code" IN ('targeted_ads', 'email')
-    AND "src"."state" IN ('opt_in', 'opt_out', 'withdrawn')
+    AND "src"."purpose_code" COLLATE "binary" IN ('targeted_ads', 'email')
+    AND "src"."state" COLLATE "binary" IN ('opt_in', 'opt_out', 'withdrawn')
   GROUP BY
     "src"."user_id"
 ), "facts" AS (

@@ -15,7 +15,7 @@ WITH "profiles" AS (
     AND NOT "src"."zeitpunkt" IS NULL
     AND "src"."zeitpunkt" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
     AND "src"."zeitpunkt" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."ereignis" = 'seitenaufruf'
+    AND "src"."ereignis" COLLATE "binary" = 'seitenaufruf'
   GROUP BY
     "src"."kunden_id"
 ), "ev_session" AS (
@@ -28,7 +28,7 @@ WITH "profiles" AS (
     AND NOT "src"."zeitpunkt" IS NULL
     AND "src"."zeitpunkt" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
     AND "src"."zeitpunkt" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."ereignis" = 'sitzung'
+    AND "src"."ereignis" COLLATE "binary" = 'sitzung'
   GROUP BY
     "src"."kunden_id"
 ), "ev_page_view_2" AS (
@@ -41,8 +41,8 @@ WITH "profiles" AS (
     AND NOT "src"."zeitpunkt" IS NULL
     AND "src"."zeitpunkt" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
     AND "src"."zeitpunkt" >= CAST('2026-10-18 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."ereignis" = 'seitenaufruf'
-    AND SUBSTRING("src"."pfad", 1, 5) = '/sale'
+    AND "src"."ereignis" COLLATE "binary" = 'seitenaufruf'
+    AND SUBSTRING("src"."pfad", 1, 5) COLLATE "binary" = '/sale'
   GROUP BY
     "src"."kunden_id"
 ), "ev_add_to_cart" AS (
@@ -57,7 +57,7 @@ WITH "profiles" AS (
     AND NOT "src"."zeitpunkt" IS NULL
     AND "src"."zeitpunkt" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
     AND "src"."zeitpunkt" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."ereignis" = 'warenkorb'
+    AND "src"."ereignis" COLLATE "binary" = 'warenkorb'
   GROUP BY
     "src"."kunden_id"
 ), "ev_purchase" AS (
@@ -107,9 +107,13 @@ WITH "profiles" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."zweck" = 'werbung'
+            WHEN "src"."zweck" COLLATE "binary" = 'werbung'
             AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
-            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE WHEN "src"."status" IN ('abgelehnt', 'widerrufen') THEN 1 ELSE 0 END
+            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
+              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
+              THEN 1
+              ELSE 0
+            END
           END
         ) & 1
       ) = 0
@@ -120,9 +124,13 @@ WITH "profiles" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."zweck" = 'werbung'
+            WHEN "src"."zweck" COLLATE "binary" = 'werbung'
             AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
-            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE WHEN "src"."status" IN ('abgelehnt', 'widerrufen') THEN 1 ELSE 0 END
+            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
+              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
+              THEN 1
+              ELSE 0
+            END
           END
         ) & 1
       ) = 1
@@ -134,9 +142,9 @@ WITH "profiles" AS (
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
     AND "src"."geaendert_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."zweck" = 'werbung'
+    AND "src"."zweck" COLLATE "binary" = 'werbung'
     AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."status" IN ('erteilt', 'abgelehnt', 'widerrufen')
+    AND "src"."status" COLLATE "binary" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
 ), "facts" AS (

@@ -15,7 +15,7 @@ WITH "profiles" AS (
     AND NOT "src"."horodatage" IS NULL
     AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
     AND "src"."horodatage" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."type_evenement" = 'vue_page'
+    AND "src"."type_evenement" COLLATE "binary" = 'vue_page'
   GROUP BY
     "src"."client_id"
 ), "ev_session" AS (
@@ -28,7 +28,7 @@ WITH "profiles" AS (
     AND NOT "src"."horodatage" IS NULL
     AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
     AND "src"."horodatage" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."type_evenement" = 'session'
+    AND "src"."type_evenement" COLLATE "binary" = 'session'
   GROUP BY
     "src"."client_id"
 ), "ev_page_view_2" AS (
@@ -41,8 +41,8 @@ WITH "profiles" AS (
     AND NOT "src"."horodatage" IS NULL
     AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
     AND "src"."horodatage" >= CAST('2026-10-18 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."type_evenement" = 'vue_page'
-    AND SUBSTRING("src"."chemin", 1, 5) = '/sale'
+    AND "src"."type_evenement" COLLATE "binary" = 'vue_page'
+    AND SUBSTRING("src"."chemin", 1, 5) COLLATE "binary" = '/sale'
   GROUP BY
     "src"."client_id"
 ), "ev_add_to_cart" AS (
@@ -57,7 +57,7 @@ WITH "profiles" AS (
     AND NOT "src"."horodatage" IS NULL
     AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
     AND "src"."horodatage" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."type_evenement" = 'ajout_panier'
+    AND "src"."type_evenement" COLLATE "binary" = 'ajout_panier'
   GROUP BY
     "src"."client_id"
 ), "ev_purchase" AS (
@@ -70,7 +70,7 @@ WITH "profiles" AS (
     AND NOT "src"."horodatage" IS NULL
     AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
     AND "src"."horodatage" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."type_evenement" = 'achat'
+    AND "src"."type_evenement" COLLATE "binary" = 'achat'
   GROUP BY
     "src"."client_id"
 ), "packed" AS (
@@ -108,9 +108,9 @@ WITH "profiles" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."finalite" = 'publicite_ciblee'
+            WHEN "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
             AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
-            THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" IN ('refuse', 'retire') THEN 1 ELSE 0 END
+            THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire') THEN 1 ELSE 0 END
           END
         ) & 1
       ) = 0
@@ -121,9 +121,9 @@ WITH "profiles" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."finalite" = 'publicite_ciblee'
+            WHEN "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
             AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
-            THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" IN ('refuse', 'retire') THEN 1 ELSE 0 END
+            THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire') THEN 1 ELSE 0 END
           END
         ) & 1
       ) = 1
@@ -135,9 +135,9 @@ WITH "profiles" AS (
     NOT "src"."client_id" IS NULL
     AND NOT "src"."modifie_le" IS NULL
     AND "src"."modifie_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."finalite" = 'publicite_ciblee'
+    AND "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
     AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."statut" IN ('accepte', 'refuse', 'retire')
+    AND "src"."statut" COLLATE "binary" IN ('accepte', 'refuse', 'retire')
   GROUP BY
     "src"."client_id"
 ), "facts" AS (

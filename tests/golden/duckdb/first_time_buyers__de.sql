@@ -25,9 +25,9 @@ WITH "profiles" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."zweck" = 'newsletter'
+            WHEN "src"."zweck" COLLATE "binary" = 'newsletter'
             THEN EPOCH_US("src"."geaendert_am") * 4 + CASE
-              WHEN "src"."status" IN ('abgelehnt', 'widerrufen')
+              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 2
               WHEN NOT "src"."bestaetigt_am" IS NULL
               AND "src"."bestaetigt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
@@ -44,9 +44,9 @@ WITH "profiles" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."zweck" = 'newsletter'
+            WHEN "src"."zweck" COLLATE "binary" = 'newsletter'
             THEN EPOCH_US("src"."geaendert_am") * 4 + CASE
-              WHEN "src"."status" IN ('abgelehnt', 'widerrufen')
+              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 2
               WHEN NOT "src"."bestaetigt_am" IS NULL
               AND "src"."bestaetigt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
@@ -64,8 +64,8 @@ WITH "profiles" AS (
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
     AND "src"."geaendert_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."zweck" IN ('newsletter')
-    AND "src"."status" IN ('erteilt', 'abgelehnt', 'widerrufen')
+    AND "src"."zweck" COLLATE "binary" IN ('newsletter')
+    AND "src"."status" COLLATE "binary" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
 ), "facts" AS (

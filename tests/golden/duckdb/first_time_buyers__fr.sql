@@ -16,7 +16,7 @@ WITH "profiles" AS (
     NOT "src"."client_id" IS NULL
     AND NOT "src"."horodatage" IS NULL
     AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."type_evenement" = 'achat'
+    AND "src"."type_evenement" COLLATE "binary" = 'achat'
   GROUP BY
     "src"."client_id"
 ), "consent" AS (
@@ -26,9 +26,9 @@ WITH "profiles" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."finalite" = 'lettre_info'
+            WHEN "src"."finalite" COLLATE "binary" = 'lettre_info'
             THEN EPOCH_US("src"."modifie_le") * 4 + CASE
-              WHEN "src"."statut" IN ('refuse', 'retire')
+              WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire')
               THEN 2
               WHEN NOT "src"."confirme_le" IS NULL
               AND "src"."confirme_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
@@ -45,9 +45,9 @@ WITH "profiles" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."finalite" = 'lettre_info'
+            WHEN "src"."finalite" COLLATE "binary" = 'lettre_info'
             THEN EPOCH_US("src"."modifie_le") * 4 + CASE
-              WHEN "src"."statut" IN ('refuse', 'retire')
+              WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire')
               THEN 2
               WHEN NOT "src"."confirme_le" IS NULL
               AND "src"."confirme_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
@@ -65,8 +65,8 @@ WITH "profiles" AS (
     NOT "src"."client_id" IS NULL
     AND NOT "src"."modifie_le" IS NULL
     AND "src"."modifie_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."finalite" IN ('lettre_info')
-    AND "src"."statut" IN ('accepte', 'refuse', 'retire')
+    AND "src"."finalite" COLLATE "binary" IN ('lettre_info')
+    AND "src"."statut" COLLATE "binary" IN ('accepte', 'refuse', 'retire')
   GROUP BY
     "src"."client_id"
 ), "facts" AS (

@@ -21,8 +21,10 @@ WITH "profiles" AS (
     AND "src"."bestellt_am" >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP)
     AND "src"."bestellt_am" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
     AND (
-      STRPOS(LOWER("src"."gutschein"), 'blackfriday') > 0
-      OR "src"."gutschein" = '50%_off'
+      STRPOS((
+        LOWER("src"."gutschein") COLLATE "binary"
+      ), 'blackfriday') > 0
+      OR "src"."gutschein" COLLATE "binary" = '50%_off'
     )
   GROUP BY
     "src"."kunde"
@@ -37,7 +39,7 @@ WITH "profiles" AS (
     AND "src"."bestellt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
     AND "src"."bestellt_am" >= CAST('2026-09-30 23:00:00.000000' AS TIMESTAMP)
     AND "src"."umsatz" < 5
-    AND "src"."kanal" <> 'store'
+    AND "src"."kanal" COLLATE "binary" <> 'store'
   GROUP BY
     "src"."kunde"
 ), "consent" AS (
@@ -47,9 +49,13 @@ WITH "profiles" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."zweck" = 'werbung'
+            WHEN "src"."zweck" COLLATE "binary" = 'werbung'
             AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
-            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE WHEN "src"."status" IN ('abgelehnt', 'widerrufen') THEN 1 ELSE 0 END
+            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
+              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
+              THEN 1
+              ELSE 0
+            END
           END
         ) & 1
       ) = 0
@@ -60,9 +66,13 @@ WITH "profiles" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."zweck" = 'werbung'
+            WHEN "src"."zweck" COLLATE "binary" = 'werbung'
             AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
-            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE WHEN "src"."status" IN ('abgelehnt', 'widerrufen') THEN 1 ELSE 0 END
+            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
+              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
+              THEN 1
+              ELSE 0
+            END
           END
         ) & 1
       ) = 1
@@ -74,9 +84,9 @@ WITH "profiles" AS (
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
     AND "src"."geaendert_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."zweck" = 'werbung'
+    AND "src"."zweck" COLLATE "binary" = 'werbung'
     AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."status" IN ('erteilt', 'abgelehnt', 'widerrufen')
+    AND "src"."status" COLLATE "binary" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
 ), "facts" AS (
@@ -110,7 +120,7 @@ WITH "profiles" AS (
     AND NOT (
       (
         NOT "t_country" IS NULL
-        AND NOT "t_country" IN ('DE', 'AT', 'CH', 'US', 'CA', 'FR', 'BE', 'LU')
+        AND NOT "t_country" COLLATE "binary" IN ('DE', 'AT', 'CH', 'US', 'CA', 'FR', 'BE', 'LU')
       )
       OR "n_purchase_2" >= 1
     )

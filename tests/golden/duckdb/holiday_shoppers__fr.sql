@@ -20,10 +20,12 @@ WITH "profiles" AS (
     AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
     AND "src"."horodatage" >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP)
     AND "src"."horodatage" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."type_evenement" = 'achat'
+    AND "src"."type_evenement" COLLATE "binary" = 'achat'
     AND (
-      STRPOS(LOWER("src"."code_promo"), 'blackfriday') > 0
-      OR "src"."code_promo" = '50%_off'
+      STRPOS((
+        LOWER("src"."code_promo") COLLATE "binary"
+      ), 'blackfriday') > 0
+      OR "src"."code_promo" COLLATE "binary" = '50%_off'
     )
   GROUP BY
     "src"."client_id"
@@ -37,9 +39,9 @@ WITH "profiles" AS (
     AND NOT "src"."horodatage" IS NULL
     AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
     AND "src"."horodatage" >= CAST('2026-09-30 23:00:00.000000' AS TIMESTAMP)
-    AND "src"."type_evenement" = 'achat'
+    AND "src"."type_evenement" COLLATE "binary" = 'achat'
     AND "src"."montant" < 5
-    AND "src"."canal" <> 'store'
+    AND "src"."canal" COLLATE "binary" <> 'store'
   GROUP BY
     "src"."client_id"
 ), "consent" AS (
@@ -49,9 +51,9 @@ WITH "profiles" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."finalite" = 'publicite_ciblee'
+            WHEN "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
             AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
-            THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" IN ('refuse', 'retire') THEN 1 ELSE 0 END
+            THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire') THEN 1 ELSE 0 END
           END
         ) & 1
       ) = 0
@@ -62,9 +64,9 @@ WITH "profiles" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."finalite" = 'publicite_ciblee'
+            WHEN "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
             AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
-            THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" IN ('refuse', 'retire') THEN 1 ELSE 0 END
+            THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire') THEN 1 ELSE 0 END
           END
         ) & 1
       ) = 1
@@ -76,9 +78,9 @@ WITH "profiles" AS (
     NOT "src"."client_id" IS NULL
     AND NOT "src"."modifie_le" IS NULL
     AND "src"."modifie_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."finalite" = 'publicite_ciblee'
+    AND "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
     AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."statut" IN ('accepte', 'refuse', 'retire')
+    AND "src"."statut" COLLATE "binary" IN ('accepte', 'refuse', 'retire')
   GROUP BY
     "src"."client_id"
 ), "facts" AS (
@@ -112,7 +114,7 @@ WITH "profiles" AS (
     AND NOT (
       (
         NOT "t_country" IS NULL
-        AND NOT "t_country" IN ('DE', 'AT', 'CH', 'US', 'CA', 'FR', 'BE', 'LU')
+        AND NOT "t_country" COLLATE "binary" IN ('DE', 'AT', 'CH', 'US', 'CA', 'FR', 'BE', 'LU')
       )
       OR "n_purchase_2" >= 1
     )

@@ -20,8 +20,10 @@ WITH "profiles" AS (
     AND "src"."ordered_at" >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP)
     AND "src"."ordered_at" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
     AND (
-      STRPOS(LOWER("src"."promo_code"), 'blackfriday') > 0
-      OR "src"."promo_code" = '50%_off'
+      STRPOS((
+        LOWER("src"."promo_code") COLLATE "binary"
+      ), 'blackfriday') > 0
+      OR "src"."promo_code" COLLATE "binary" = '50%_off'
     )
   GROUP BY
     "src"."customer_id"
@@ -36,7 +38,7 @@ WITH "profiles" AS (
     AND "src"."ordered_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
     AND "src"."ordered_at" >= CAST('2026-09-30 23:00:00.000000' AS TIMESTAMP)
     AND "src"."order_total" < 5
-    AND "src"."sales_channel" <> 'store'
+    AND "src"."sales_channel" COLLATE "binary" <> 'store'
   GROUP BY
     "src"."customer_id"
 ), "consent" AS (
@@ -47,8 +49,12 @@ WITH "profiles" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."purpose_code" = 'targeted_ads'
-            THEN EPOCH_US("src"."changed_at") * 2 + CASE WHEN "src"."state" IN ('opt_out', 'withdrawn') THEN 1 ELSE 0 END
+            WHEN "src"."purpose_code" COLLATE "binary" = 'targeted_ads'
+            THEN EPOCH_US("src"."changed_at") * 2 + CASE
+              WHEN "src"."state" COLLATE "binary" IN ('opt_out', 'withdrawn')
+              THEN 1
+              ELSE 0
+            END
           END
         ) & 1
       ) = 1
@@ -60,8 +66,8 @@ WITH "profiles" AS (
     NOT "src"."user_id" IS NULL
     AND NOT "src"."changed_at" IS NULL
     AND "src"."changed_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."purpose_code" IN ('targeted_ads')
-    AND "src"."state" IN ('opt_in', 'opt_out', 'withdrawn')
+    AND "src"."purpose_code" COLLATE "binary" IN ('targeted_ads')
+    AND "src"."state" COLLATE "binary" IN ('opt_in', 'opt_out', 'withdrawn')
   GROUP BY
     "src"."user_id"
 ), "facts" AS (
@@ -95,7 +101,7 @@ WITH "profiles" AS (
     AND NOT (
       (
         NOT "t_country" IS NULL
-        AND NOT "t_country" IN ('DE', 'AT', 'CH', 'US', 'CA', 'FR', 'BE', 'LU')
+        AND NOT "t_country" COLLATE "binary" IN ('DE', 'AT', 'CH', 'US', 'CA', 'FR', 'BE', 'LU')
       )
       OR "n_purchase_2" >= 1
     )

@@ -29,9 +29,13 @@ WITH "profiles" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."zweck" = 'werbung'
+            WHEN "src"."zweck" COLLATE "binary" = 'werbung'
             AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
-            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE WHEN "src"."status" IN ('abgelehnt', 'widerrufen') THEN 1 ELSE 0 END
+            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
+              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
+              THEN 1
+              ELSE 0
+            END
           END
         ) & 1
       ) = 0
@@ -42,9 +46,13 @@ WITH "profiles" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."zweck" = 'werbung'
+            WHEN "src"."zweck" COLLATE "binary" = 'werbung'
             AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
-            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE WHEN "src"."status" IN ('abgelehnt', 'widerrufen') THEN 1 ELSE 0 END
+            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
+              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
+              THEN 1
+              ELSE 0
+            END
           END
         ) & 1
       ) = 1
@@ -56,9 +64,9 @@ WITH "profiles" AS (
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
     AND "src"."geaendert_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."zweck" = 'werbung'
+    AND "src"."zweck" COLLATE "binary" = 'werbung'
     AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."status" IN ('erteilt', 'abgelehnt', 'widerrufen')
+    AND "src"."status" COLLATE "binary" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
 ), "facts" AS (

@@ -20,7 +20,7 @@ WITH "profiles" AS (
     AND NOT "src"."horodatage" IS NULL
     AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
     AND "src"."horodatage" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."type_evenement" = 'achat'
+    AND "src"."type_evenement" COLLATE "binary" = 'achat'
   GROUP BY
     "src"."client_id"
 ), "consent" AS (
@@ -30,9 +30,9 @@ WITH "profiles" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."finalite" = 'publicite_ciblee'
+            WHEN "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
             AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
-            THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" IN ('refuse', 'retire') THEN 1 ELSE 0 END
+            THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire') THEN 1 ELSE 0 END
           END
         ) & 1
       ) = 0
@@ -43,9 +43,9 @@ WITH "profiles" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."finalite" = 'publicite_ciblee'
+            WHEN "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
             AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
-            THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" IN ('refuse', 'retire') THEN 1 ELSE 0 END
+            THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire') THEN 1 ELSE 0 END
           END
         ) & 1
       ) = 1
@@ -57,9 +57,9 @@ WITH "profiles" AS (
     NOT "src"."client_id" IS NULL
     AND NOT "src"."modifie_le" IS NULL
     AND "src"."modifie_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."finalite" = 'publicite_ciblee'
+    AND "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
     AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."statut" IN ('accepte', 'refuse', 'retire')
+    AND "src"."statut" COLLATE "binary" IN ('accepte', 'refuse', 'retire')
   GROUP BY
     "src"."client_id"
 ), "facts" AS (

@@ -7,7 +7,7 @@ WITH "profiles" AS (
   FROM "crm"."clients" AS "src"
   WHERE
     NOT "src"."client_id" IS NULL
-    AND SUBSTRING(LOWER("src"."ville"), 1, 3) = 'mün'
+    AND SUBSTRING(LOWER("src"."ville"), 1, 3) COLLATE "binary" = 'mün'
     AND "src"."date_inscription" < CAST('2025-01-01' AS DATE)
 ), "ev_session" AS (
   SELECT
@@ -20,7 +20,7 @@ WITH "profiles" AS (
     NOT "src"."client_id" IS NULL
     AND NOT "src"."horodatage" IS NULL
     AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."type_evenement" = 'session'
+    AND "src"."type_evenement" COLLATE "binary" = 'session'
   GROUP BY
     "src"."client_id"
 ), "ev_purchase" AS (
@@ -33,7 +33,7 @@ WITH "profiles" AS (
     AND NOT "src"."horodatage" IS NULL
     AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
     AND "src"."horodatage" >= CAST('2026-10-31 12:00:00.000000' AS TIMESTAMP)
-    AND "src"."type_evenement" = 'achat'
+    AND "src"."type_evenement" COLLATE "binary" = 'achat'
   GROUP BY
     "src"."client_id"
 ), "consent" AS (
@@ -43,9 +43,9 @@ WITH "profiles" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."finalite" = 'publicite_ciblee'
+            WHEN "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
             AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
-            THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" IN ('refuse', 'retire') THEN 1 ELSE 0 END
+            THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire') THEN 1 ELSE 0 END
           END
         ) & 1
       ) = 0
@@ -56,9 +56,9 @@ WITH "profiles" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."finalite" = 'publicite_ciblee'
+            WHEN "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
             AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
-            THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" IN ('refuse', 'retire') THEN 1 ELSE 0 END
+            THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire') THEN 1 ELSE 0 END
           END
         ) & 1
       ) = 1
@@ -69,9 +69,9 @@ WITH "profiles" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."finalite" = 'lettre_info'
+            WHEN "src"."finalite" COLLATE "binary" = 'lettre_info'
             THEN EPOCH_US("src"."modifie_le") * 4 + CASE
-              WHEN "src"."statut" IN ('refuse', 'retire')
+              WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire')
               THEN 2
               WHEN NOT "src"."confirme_le" IS NULL
               AND "src"."confirme_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
@@ -88,9 +88,9 @@ WITH "profiles" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."finalite" = 'lettre_info'
+            WHEN "src"."finalite" COLLATE "binary" = 'lettre_info'
             THEN EPOCH_US("src"."modifie_le") * 4 + CASE
-              WHEN "src"."statut" IN ('refuse', 'retire')
+              WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire')
               THEN 2
               WHEN NOT "src"."confirme_le" IS NULL
               AND "src"."confirme_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
@@ -110,12 +110,12 @@ WITH "profiles" AS (
     AND "src"."modifie_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
     AND (
       (
-        "src"."finalite" = 'publicite_ciblee'
+        "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
         AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
       )
-      OR "src"."finalite" = 'lettre_info'
+      OR "src"."finalite" COLLATE "binary" = 'lettre_info'
     )
-    AND "src"."statut" IN ('accepte', 'refuse', 'retire')
+    AND "src"."statut" COLLATE "binary" IN ('accepte', 'refuse', 'retire')
   GROUP BY
     "src"."client_id"
 ), "facts" AS (
@@ -147,8 +147,8 @@ WITH "profiles" AS (
         AND NOT "src"."horodatage" IS NULL
         AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
         AND "src"."horodatage" >= CAST('2026-09-02 00:00:00.000000' AS TIMESTAMP)
-        AND "src"."type_evenement" = 'ajout_panier'
-        AND "src"."categorie" = 'shoes'
+        AND "src"."type_evenement" COLLATE "binary" = 'ajout_panier'
+        AND "src"."categorie" COLLATE "binary" = 'shoes'
         AND "src"."prix" <= 200
     )
 ), "members" AS (

@@ -7,7 +7,7 @@ WITH "profiles" AS (
   FROM "analytics"."users" AS "src"
   WHERE
     NOT "src"."user_id" IS NULL
-    AND SUBSTRING(LOWER("src"."city_name"), 1, 3) = 'mün'
+    AND SUBSTRING(LOWER("src"."city_name"), 1, 3) COLLATE "binary" = 'mün'
     AND "src"."created_on" < CAST('2025-01-01' AS DATE)
 ), "ev_session" AS (
   SELECT
@@ -42,8 +42,12 @@ WITH "profiles" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."purpose_code" = 'targeted_ads'
-            THEN EPOCH_US("src"."changed_at") * 2 + CASE WHEN "src"."state" IN ('opt_out', 'withdrawn') THEN 1 ELSE 0 END
+            WHEN "src"."purpose_code" COLLATE "binary" = 'targeted_ads'
+            THEN EPOCH_US("src"."changed_at") * 2 + CASE
+              WHEN "src"."state" COLLATE "binary" IN ('opt_out', 'withdrawn')
+              THEN 1
+              ELSE 0
+            END
           END
         ) & 1
       ) = 1
@@ -54,8 +58,12 @@ WITH "profiles" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."purpose_code" = 'email'
-            THEN EPOCH_US("src"."changed_at") * 2 + CASE WHEN "src"."state" IN ('opt_out', 'withdrawn') THEN 1 ELSE 0 END
+            WHEN "src"."purpose_code" COLLATE "binary" = 'email'
+            THEN EPOCH_US("src"."changed_at") * 2 + CASE
+              WHEN "src"."state" COLLATE "binary" IN ('opt_out', 'withdrawn')
+              THEN 1
+              ELSE 0
+            END
           END
         ) & 1
       ) = 0
@@ -66,8 +74,12 @@ WITH "profiles" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."purpose_code" = 'email'
-            THEN EPOCH_US("src"."changed_at") * 2 + CASE WHEN "src"."state" IN ('opt_out', 'withdrawn') THEN 1 ELSE 0 END
+            WHEN "src"."purpose_code" COLLATE "binary" = 'email'
+            THEN EPOCH_US("src"."changed_at") * 2 + CASE
+              WHEN "src"."state" COLLATE "binary" IN ('opt_out', 'withdrawn')
+              THEN 1
+              ELSE 0
+            END
           END
         ) & 1
       ) = 1
@@ -79,8 +91,8 @@ WITH "profiles" AS (
     NOT "src"."user_id" IS NULL
     AND NOT "src"."changed_at" IS NULL
     AND "src"."changed_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."purpose_code" IN ('targeted_ads', 'email')
-    AND "src"."state" IN ('opt_in', 'opt_out', 'withdrawn')
+    AND "src"."purpose_code" COLLATE "binary" IN ('targeted_ads', 'email')
+    AND "src"."state" COLLATE "binary" IN ('opt_in', 'opt_out', 'withdrawn')
   GROUP BY
     "src"."user_id"
 ), "facts" AS (
@@ -112,7 +124,7 @@ WITH "profiles" AS (
         AND NOT "src"."added_at" IS NULL
         AND "src"."added_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
         AND "src"."added_at" >= CAST('2026-09-02 00:00:00.000000' AS TIMESTAMP)
-        AND "src"."product_category" = 'shoes'
+        AND "src"."product_category" COLLATE "binary" = 'shoes'
         AND "src"."unit_price" <= 200
     )
 ), "members" AS (

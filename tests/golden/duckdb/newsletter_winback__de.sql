@@ -32,7 +32,7 @@ WITH "profiles" AS (
     AND NOT "src"."zeitpunkt" IS NULL
     AND "src"."zeitpunkt" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
     AND "src"."zeitpunkt" >= CAST('2026-10-31 23:30:00.000000' AS TIMESTAMP)
-    AND "src"."ereignis" = 'seitenaufruf'
+    AND "src"."ereignis" COLLATE "binary" = 'seitenaufruf'
   GROUP BY
     "src"."kunden_id"
 ), "packed" AS (
@@ -69,9 +69,9 @@ WITH "profiles" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."zweck" = 'newsletter'
+            WHEN "src"."zweck" COLLATE "binary" = 'newsletter'
             THEN EPOCH_US("src"."geaendert_am") * 4 + CASE
-              WHEN "src"."status" IN ('abgelehnt', 'widerrufen')
+              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 2
               WHEN NOT "src"."bestaetigt_am" IS NULL
               AND "src"."bestaetigt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
@@ -88,9 +88,9 @@ WITH "profiles" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."zweck" = 'newsletter'
+            WHEN "src"."zweck" COLLATE "binary" = 'newsletter'
             THEN EPOCH_US("src"."geaendert_am") * 4 + CASE
-              WHEN "src"."status" IN ('abgelehnt', 'widerrufen')
+              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 2
               WHEN NOT "src"."bestaetigt_am" IS NULL
               AND "src"."bestaetigt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
@@ -108,8 +108,8 @@ WITH "profiles" AS (
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
     AND "src"."geaendert_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."zweck" IN ('newsletter')
-    AND "src"."status" IN ('erteilt', 'abgelehnt', 'widerrufen')
+    AND "src"."zweck" COLLATE "binary" IN ('newsletter')
+    AND "src"."status" COLLATE "binary" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
 ), "facts" AS (
@@ -140,10 +140,13 @@ WITH "profiles" AS (
       (
         NOT "t_email" IS NULL
         AND LENGTH(LOWER("t_email")) >= 17
-        AND SUBSTRING(LOWER("t_email"), LENGTH(LOWER("t_email")) - 16, 17) = '@example-corp.com'
+        AND SUBSTRING(LOWER("t_email"), LENGTH(LOWER("t_email")) - 16, 17) COLLATE "binary" = '@example-corp.com'
       )
       OR (
-        NOT "t_email" IS NULL AND STRPOS(LOWER("t_email"), '+test') > 0
+        NOT "t_email" IS NULL
+        AND STRPOS((
+          LOWER("t_email") COLLATE "binary"
+        ), '+test') > 0
       )
       OR (
         NOT "t_is_employee" IS NULL AND "t_is_employee" <> FALSE

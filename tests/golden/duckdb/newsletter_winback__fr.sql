@@ -20,7 +20,7 @@ WITH "profiles" AS (
     AND NOT "src"."horodatage" IS NULL
     AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
     AND "src"."horodatage" >= CAST('2026-06-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."type_evenement" = 'achat'
+    AND "src"."type_evenement" COLLATE "binary" = 'achat'
   GROUP BY
     "src"."client_id"
 ), "ev_page_view" AS (
@@ -33,7 +33,7 @@ WITH "profiles" AS (
     AND NOT "src"."horodatage" IS NULL
     AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
     AND "src"."horodatage" >= CAST('2026-10-31 23:30:00.000000' AS TIMESTAMP)
-    AND "src"."type_evenement" = 'vue_page'
+    AND "src"."type_evenement" COLLATE "binary" = 'vue_page'
   GROUP BY
     "src"."client_id"
 ), "packed" AS (
@@ -70,9 +70,9 @@ WITH "profiles" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."finalite" = 'lettre_info'
+            WHEN "src"."finalite" COLLATE "binary" = 'lettre_info'
             THEN EPOCH_US("src"."modifie_le") * 4 + CASE
-              WHEN "src"."statut" IN ('refuse', 'retire')
+              WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire')
               THEN 2
               WHEN NOT "src"."confirme_le" IS NULL
               AND "src"."confirme_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
@@ -89,9 +89,9 @@ WITH "profiles" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."finalite" = 'lettre_info'
+            WHEN "src"."finalite" COLLATE "binary" = 'lettre_info'
             THEN EPOCH_US("src"."modifie_le") * 4 + CASE
-              WHEN "src"."statut" IN ('refuse', 'retire')
+              WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire')
               THEN 2
               WHEN NOT "src"."confirme_le" IS NULL
               AND "src"."confirme_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
@@ -109,8 +109,8 @@ WITH "profiles" AS (
     NOT "src"."client_id" IS NULL
     AND NOT "src"."modifie_le" IS NULL
     AND "src"."modifie_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."finalite" IN ('lettre_info')
-    AND "src"."statut" IN ('accepte', 'refuse', 'retire')
+    AND "src"."finalite" COLLATE "binary" IN ('lettre_info')
+    AND "src"."statut" COLLATE "binary" IN ('accepte', 'refuse', 'retire')
   GROUP BY
     "src"."client_id"
 ), "facts" AS (
@@ -141,10 +141,13 @@ WITH "profiles" AS (
       (
         NOT "t_email" IS NULL
         AND LENGTH(LOWER("t_email")) >= 17
-        AND SUBSTRING(LOWER("t_email"), LENGTH(LOWER("t_email")) - 16, 17) = '@example-corp.com'
+        AND SUBSTRING(LOWER("t_email"), LENGTH(LOWER("t_email")) - 16, 17) COLLATE "binary" = '@example-corp.com'
       )
       OR (
-        NOT "t_email" IS NULL AND STRPOS(LOWER("t_email"), '+test') > 0
+        NOT "t_email" IS NULL
+        AND STRPOS((
+          LOWER("t_email") COLLATE "binary"
+        ), '+test') > 0
       )
       OR (
         NOT "t_is_employee" IS NULL AND "t_is_employee" <> FALSE

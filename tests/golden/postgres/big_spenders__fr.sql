@@ -12,7 +12,7 @@ WITH "profiles" AS (
     "src"."client_id" AS "member_id",
     SUM(
       CASE
-        WHEN "src"."type_evenement" = 'achat'
+        WHEN CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'achat'
         AND "src"."horodatage" >= CAST('2026-08-03 00:00:00.000000' AS TIMESTAMP)
         THEN "src"."montant"
       END
@@ -20,19 +20,21 @@ WITH "profiles" AS (
     MAX("src"."montant") AS "max_purchase_revenue_2",
     SUM(
       CASE
-        WHEN "src"."type_evenement" = 'achat' AND "src"."canal" = 'web'
+        WHEN CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'achat'
+        AND CAST("src"."canal" AS TEXT) COLLATE "C" = 'web'
         THEN "src"."montant"
       END
     ) AS "sum_purchase_revenue_3",
     COUNT(
       CASE
-        WHEN "src"."type_evenement" = 'achat' AND "src"."canal" = 'web'
+        WHEN CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'achat'
+        AND CAST("src"."canal" AS TEXT) COLLATE "C" = 'web'
         THEN "src"."montant"
       END
     ) AS "n_purchase_revenue_4",
     MIN(
       CASE
-        WHEN "src"."type_evenement" = 'achat'
+        WHEN CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'achat'
         AND "src"."horodatage" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
         THEN "src"."montant"
       END
@@ -43,7 +45,7 @@ WITH "profiles" AS (
     NOT "src"."client_id" IS NULL
     AND NOT "src"."horodatage" IS NULL
     AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."type_evenement" = 'achat'
+    AND CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'achat'
   GROUP BY
     "src"."client_id"
 ), "consent" AS (
@@ -52,14 +54,14 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
+          WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
           AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
-          AND "src"."statut" = 'accepte'
+          AND CAST("src"."statut" AS TEXT) COLLATE "C" = 'accepte'
           THEN "src"."modifie_le"
         END
       ) = MAX(
         CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
+          WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
           AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
           THEN "src"."modifie_le"
         END
@@ -70,14 +72,14 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
+          WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
           AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
-          AND "src"."statut" IN ('refuse', 'retire')
+          AND CAST("src"."statut" AS TEXT) COLLATE "C" IN ('refuse', 'retire')
           THEN "src"."modifie_le"
         END
       ) = MAX(
         CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
+          WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
           AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
           THEN "src"."modifie_le"
         END
@@ -90,9 +92,9 @@ WITH "profiles" AS (
     NOT "src"."client_id" IS NULL
     AND NOT "src"."modifie_le" IS NULL
     AND "src"."modifie_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."finalite" = 'publicite_ciblee'
+    AND CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
     AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."statut" IN ('accepte', 'refuse', 'retire')
+    AND CAST("src"."statut" AS TEXT) COLLATE "C" IN ('accepte', 'refuse', 'retire')
   GROUP BY
     "src"."client_id"
 ), "facts" AS (
@@ -131,7 +133,7 @@ WITH "profiles" AS (
     AND "min_purchase_revenue_5" >= 10
     AND "n_purchase_6" >= 2
     AND "n_purchase_6" <= 50
-    AND "t_loyalty_tier" IN ('gold', 'platinum')
+    AND CAST("t_loyalty_tier" AS TEXT) COLLATE "C" IN ('gold', 'platinum')
     AND NOT (
       NOT "t_is_employee" IS NULL AND "t_is_employee" = TRUE
     )

@@ -17,8 +17,18 @@ WITH "profiles" AS (
       END
     ) AS "sum_purchase_revenue_1",
     MAX("src"."order_total") AS "max_purchase_revenue_2",
-    SUM(CASE WHEN "src"."sales_channel" = 'web' THEN "src"."order_total" END) AS "sum_purchase_revenue_3",
-    COUNT(CASE WHEN "src"."sales_channel" = 'web' THEN "src"."order_total" END) AS "n_purchase_revenue_4",
+    SUM(
+      CASE
+        WHEN CAST("src"."sales_channel" AS TEXT) COLLATE "C" = 'web'
+        THEN "src"."order_total"
+      END
+    ) AS "sum_purchase_revenue_3",
+    COUNT(
+      CASE
+        WHEN CAST("src"."sales_channel" AS TEXT) COLLATE "C" = 'web'
+        THEN "src"."order_total"
+      END
+    ) AS "n_purchase_revenue_4",
     MIN(
       CASE
         WHEN "src"."ordered_at" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
@@ -40,11 +50,16 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."purpose_code" = 'targeted_ads'
-          AND "src"."state" IN ('opt_out', 'withdrawn')
+          WHEN CAST("src"."purpose_code" AS TEXT) COLLATE "C" = 'targeted_ads'
+          AND CAST("src"."state" AS TEXT) COLLATE "C" IN ('opt_out', 'withdrawn')
           THEN "src"."changed_at"
         END
-      ) = MAX(CASE WHEN "src"."purpose_code" = 'targeted_ads' THEN "src"."changed_at" END)
+      ) = MAX(
+        CASE
+          WHEN CAST("src"."purpose_code" AS TEXT) COLLATE "C" = 'targeted_ads'
+          THEN "src"."changed_at"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_ads_personalization_refused"
@@ -53,8 +68,8 @@ WITH "profiles" AS (
     NOT "src"."user_id" IS NULL
     AND NOT "src"."changed_at" IS NULL
     AND "src"."changed_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."purpose_code" IN ('targeted_ads')
-    AND "src"."state" IN ('opt_in', 'opt_out', 'withdrawn')
+    AND CAST("src"."purpose_code" AS TEXT) COLLATE "C" IN ('targeted_ads')
+    AND CAST("src"."state" AS TEXT) COLLATE "C" IN ('opt_in', 'opt_out', 'withdrawn')
   GROUP BY
     "src"."user_id"
 ), "facts" AS (
@@ -93,7 +108,7 @@ WITH "profiles" AS (
     AND "min_purchase_revenue_5" >= 10
     AND "n_purchase_6" >= 2
     AND "n_purchase_6" <= 50
-    AND "t_loyalty_tier" IN ('gold', 'platinum')
+    AND CAST("t_loyalty_tier" AS TEXT) COLLATE "C" IN ('gold', 'platinum')
     AND NOT (
       NOT "t_is_employee" IS NULL AND "t_is_employee" = TRUE
     )

@@ -15,7 +15,7 @@ WITH "profiles" AS (
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."zeitpunkt" IS NULL
     AND "src"."zeitpunkt" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."ereignis" = 'warenkorb'
+    AND CAST("src"."ereignis" AS TEXT) COLLATE "C" = 'warenkorb'
     AND "src"."zeitpunkt" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)
   GROUP BY
     "src"."kunden_id"
@@ -42,14 +42,14 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
           AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
-          AND "src"."status" = 'erteilt'
+          AND CAST("src"."status" AS TEXT) COLLATE "C" = 'erteilt'
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
           AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
           THEN "src"."geaendert_am"
         END
@@ -60,14 +60,14 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
           AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
-          AND "src"."status" IN ('abgelehnt', 'widerrufen')
+          AND CAST("src"."status" AS TEXT) COLLATE "C" IN ('abgelehnt', 'widerrufen')
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
           AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
           THEN "src"."geaendert_am"
         END
@@ -78,23 +78,34 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'newsletter'
-          AND "src"."status" = 'erteilt'
+          WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'newsletter'
+          AND CAST("src"."status" AS TEXT) COLLATE "C" = 'erteilt'
           AND NOT "src"."bestaetigt_am" IS NULL
           AND "src"."bestaetigt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
           THEN "src"."geaendert_am"
         END
-      ) = MAX(CASE WHEN "src"."zweck" = 'newsletter' THEN "src"."geaendert_am" END)
+      ) = MAX(
+        CASE
+          WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'newsletter'
+          THEN "src"."geaendert_am"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_email_marketing_granted",
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'newsletter' AND "src"."status" IN ('abgelehnt', 'widerrufen')
+          WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'newsletter'
+          AND CAST("src"."status" AS TEXT) COLLATE "C" IN ('abgelehnt', 'widerrufen')
           THEN "src"."geaendert_am"
         END
-      ) = MAX(CASE WHEN "src"."zweck" = 'newsletter' THEN "src"."geaendert_am" END)
+      ) = MAX(
+        CASE
+          WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'newsletter'
+          THEN "src"."geaendert_am"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_email_marketing_refused"
@@ -105,12 +116,12 @@ WITH "profiles" AS (
     AND "src"."geaendert_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
     AND (
       (
-        "src"."zweck" = 'werbung'
+        CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
         AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
       )
-      OR "src"."zweck" = 'newsletter'
+      OR CAST("src"."zweck" AS TEXT) COLLATE "C" = 'newsletter'
     )
-    AND "src"."status" IN ('erteilt', 'abgelehnt', 'widerrufen')
+    AND CAST("src"."status" AS TEXT) COLLATE "C" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
 ), "facts" AS (
@@ -143,7 +154,7 @@ WITH "profiles" AS (
   FROM "aud_existing_customers"
   WHERE
     "n_add_to_cart_1" >= 1
-    AND "t_country" IN ('DE', 'AT', 'CH')
+    AND CAST("t_country" AS TEXT) COLLATE "C" IN ('DE', 'AT', 'CH')
     AND NOT (
       "n_purchase_2" >= 1 OR "in_existing_customers" = 1
     )

@@ -11,26 +11,27 @@ WITH "profiles" AS (
     "src"."client_id" AS "member_id",
     COUNT(
       CASE
-        WHEN "src"."type_evenement" = 'ajout_panier'
+        WHEN CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'ajout_panier'
         AND "src"."horodatage" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)
         THEN 1
       END
     ) AS "n_add_to_cart_1",
     COUNT(
       CASE
-        WHEN "src"."type_evenement" = 'achat'
+        WHEN CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'achat'
         AND "src"."horodatage" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)
         THEN 1
       END
     ) AS "n_purchase_2",
-    COUNT(CASE WHEN "src"."type_evenement" = 'achat' THEN 1 END) AS "n_purchase_3"
+    COUNT(CASE WHEN CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'achat' THEN 1 END) AS "n_purchase_3"
   FROM "suivi"."evenements" AS "src"
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."horodatage" IS NULL
     AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
     AND (
-      "src"."type_evenement" = 'ajout_panier' OR "src"."type_evenement" = 'achat'
+      CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'ajout_panier'
+      OR CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'achat'
     )
   GROUP BY
     "src"."client_id"
@@ -40,14 +41,14 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
+          WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
           AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
-          AND "src"."statut" = 'accepte'
+          AND CAST("src"."statut" AS TEXT) COLLATE "C" = 'accepte'
           THEN "src"."modifie_le"
         END
       ) = MAX(
         CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
+          WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
           AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
           THEN "src"."modifie_le"
         END
@@ -58,14 +59,14 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
+          WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
           AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
-          AND "src"."statut" IN ('refuse', 'retire')
+          AND CAST("src"."statut" AS TEXT) COLLATE "C" IN ('refuse', 'retire')
           THEN "src"."modifie_le"
         END
       ) = MAX(
         CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
+          WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
           AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
           THEN "src"."modifie_le"
         END
@@ -76,23 +77,34 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."finalite" = 'lettre_info'
-          AND "src"."statut" = 'accepte'
+          WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'lettre_info'
+          AND CAST("src"."statut" AS TEXT) COLLATE "C" = 'accepte'
           AND NOT "src"."confirme_le" IS NULL
           AND "src"."confirme_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
           THEN "src"."modifie_le"
         END
-      ) = MAX(CASE WHEN "src"."finalite" = 'lettre_info' THEN "src"."modifie_le" END)
+      ) = MAX(
+        CASE
+          WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'lettre_info'
+          THEN "src"."modifie_le"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_email_marketing_granted",
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."finalite" = 'lettre_info' AND "src"."statut" IN ('refuse', 'retire')
+          WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'lettre_info'
+          AND CAST("src"."statut" AS TEXT) COLLATE "C" IN ('refuse', 'retire')
           THEN "src"."modifie_le"
         END
-      ) = MAX(CASE WHEN "src"."finalite" = 'lettre_info' THEN "src"."modifie_le" END)
+      ) = MAX(
+        CASE
+          WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'lettre_info'
+          THEN "src"."modifie_le"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_email_marketing_refused"
@@ -103,12 +115,12 @@ WITH "profiles" AS (
     AND "src"."modifie_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
     AND (
       (
-        "src"."finalite" = 'publicite_ciblee'
+        CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
         AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
       )
-      OR "src"."finalite" = 'lettre_info'
+      OR CAST("src"."finalite" AS TEXT) COLLATE "C" = 'lettre_info'
     )
-    AND "src"."statut" IN ('accepte', 'refuse', 'retire')
+    AND CAST("src"."statut" AS TEXT) COLLATE "C" IN ('accepte', 'refuse', 'retire')
   GROUP BY
     "src"."client_id"
 ), "facts" AS (
@@ -139,7 +151,7 @@ WITH "profiles" AS (
   FROM "aud_existing_customers"
   WHERE
     "n_add_to_cart_1" >= 1
-    AND "t_country" IN ('DE', 'AT', 'CH')
+    AND CAST("t_country" AS TEXT) COLLATE "C" IN ('DE', 'AT', 'CH')
     AND NOT (
       "n_purchase_2" >= 1 OR "in_existing_customers" = 1
     )

@@ -42,31 +42,48 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."purpose_code" = 'targeted_ads'
-          AND "src"."state" IN ('opt_out', 'withdrawn')
+          WHEN CAST("src"."purpose_code" AS TEXT) COLLATE "C" = 'targeted_ads'
+          AND CAST("src"."state" AS TEXT) COLLATE "C" IN ('opt_out', 'withdrawn')
           THEN "src"."changed_at"
         END
-      ) = MAX(CASE WHEN "src"."purpose_code" = 'targeted_ads' THEN "src"."changed_at" END)
+      ) = MAX(
+        CASE
+          WHEN CAST("src"."purpose_code" AS TEXT) COLLATE "C" = 'targeted_ads'
+          THEN "src"."changed_at"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_ads_personalization_refused",
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."purpose_code" = 'email' AND "src"."state" = 'opt_in'
+          WHEN CAST("src"."purpose_code" AS TEXT) COLLATE "C" = 'email'
+          AND CAST("src"."state" AS TEXT) COLLATE "C" = 'opt_in'
           THEN "src"."changed_at"
         END
-      ) = MAX(CASE WHEN "src"."purpose_code" = 'email' THEN "src"."changed_at" END)
+      ) = MAX(
+        CASE
+          WHEN CAST("src"."purpose_code" AS TEXT) COLLATE "C" = 'email'
+          THEN "src"."changed_at"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_email_marketing_granted",
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."purpose_code" = 'email' AND "src"."state" IN ('opt_out', 'withdrawn')
+          WHEN CAST("src"."purpose_code" AS TEXT) COLLATE "C" = 'email'
+          AND CAST("src"."state" AS TEXT) COLLATE "C" IN ('opt_out', 'withdrawn')
           THEN "src"."changed_at"
         END
-      ) = MAX(CASE WHEN "src"."purpose_code" = 'email' THEN "src"."changed_at" END)
+      ) = MAX(
+        CASE
+          WHEN CAST("src"."purpose_code" AS TEXT) COLLATE "C" = 'email'
+          THEN "src"."changed_at"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_email_marketing_refused"
@@ -75,8 +92,8 @@ WITH "profiles" AS (
     NOT "src"."user_id" IS NULL
     AND NOT "src"."changed_at" IS NULL
     AND "src"."changed_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."purpose_code" IN ('targeted_ads', 'email')
-    AND "src"."state" IN ('opt_in', 'opt_out', 'withdrawn')
+    AND CAST("src"."purpose_code" AS TEXT) COLLATE "C" IN ('targeted_ads', 'email')
+    AND CAST("src"."state" AS TEXT) COLLATE "C" IN ('opt_in', 'opt_out', 'withdrawn')
   GROUP BY
     "src"."user_id"
 ), "facts" AS (
@@ -109,7 +126,7 @@ WITH "profiles" AS (
   FROM "aud_existing_customers"
   WHERE
     "n_add_to_cart_1" >= 1
-    AND "t_country" IN ('DE', 'AT', 'CH')
+    AND CAST("t_country" AS TEXT) COLLATE "C" IN ('DE', 'AT', 'CH')
     AND NOT (
       "n_purchase_2" >= 1 OR "in_existing_customers" = 1
     )

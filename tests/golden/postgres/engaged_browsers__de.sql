@@ -10,36 +10,36 @@ WITH "profiles" AS (
     "src"."kunden_id" AS "member_id",
     COUNT(
       CASE
-        WHEN "src"."ereignis" = 'seitenaufruf'
+        WHEN CAST("src"."ereignis" AS TEXT) COLLATE "C" = 'seitenaufruf'
         AND "src"."zeitpunkt" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)
         THEN 1
       END
     ) AS "n_page_view_1",
     COUNT(
       CASE
-        WHEN "src"."ereignis" = 'sitzung'
+        WHEN CAST("src"."ereignis" AS TEXT) COLLATE "C" = 'sitzung'
         AND "src"."zeitpunkt" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
         THEN 1
       END
     ) AS "n_session_2",
     COUNT(
       CASE
-        WHEN "src"."ereignis" = 'seitenaufruf'
-        AND SUBSTRING("src"."pfad" FROM 1 FOR 5) = '/sale'
+        WHEN CAST("src"."ereignis" AS TEXT) COLLATE "C" = 'seitenaufruf'
+        AND CAST(SUBSTRING("src"."pfad" FROM 1 FOR 5) AS TEXT) COLLATE "C" = '/sale'
         AND "src"."zeitpunkt" >= CAST('2026-10-18 00:00:00.000000' AS TIMESTAMP)
         THEN 1
       END
     ) AS "n_page_view_3",
     COUNT(
       CASE
-        WHEN "src"."ereignis" = 'warenkorb'
+        WHEN CAST("src"."ereignis" AS TEXT) COLLATE "C" = 'warenkorb'
         AND "src"."zeitpunkt" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
         THEN 1
       END
     ) AS "n_add_to_cart_4",
     COUNT(
       CASE
-        WHEN "src"."ereignis" = 'warenkorb'
+        WHEN CAST("src"."ereignis" AS TEXT) COLLATE "C" = 'warenkorb'
         AND "src"."zeitpunkt" >= CAST('2026-10-30 00:00:00.000000' AS TIMESTAMP)
         THEN 1
       END
@@ -51,9 +51,9 @@ WITH "profiles" AS (
     AND "src"."zeitpunkt" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
     AND "src"."zeitpunkt" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
     AND (
-      "src"."ereignis" = 'seitenaufruf'
-      OR "src"."ereignis" = 'sitzung'
-      OR "src"."ereignis" = 'warenkorb'
+      CAST("src"."ereignis" AS TEXT) COLLATE "C" = 'seitenaufruf'
+      OR CAST("src"."ereignis" AS TEXT) COLLATE "C" = 'sitzung'
+      OR CAST("src"."ereignis" AS TEXT) COLLATE "C" = 'warenkorb'
     )
   GROUP BY
     "src"."kunden_id"
@@ -75,14 +75,14 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
           AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
-          AND "src"."status" = 'erteilt'
+          AND CAST("src"."status" AS TEXT) COLLATE "C" = 'erteilt'
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
           AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
           THEN "src"."geaendert_am"
         END
@@ -93,14 +93,14 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
           AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
-          AND "src"."status" IN ('abgelehnt', 'widerrufen')
+          AND CAST("src"."status" AS TEXT) COLLATE "C" IN ('abgelehnt', 'widerrufen')
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
           AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
           THEN "src"."geaendert_am"
         END
@@ -113,9 +113,9 @@ WITH "profiles" AS (
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
     AND "src"."geaendert_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."zweck" = 'werbung'
+    AND CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
     AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."status" IN ('erteilt', 'abgelehnt', 'widerrufen')
+    AND CAST("src"."status" AS TEXT) COLLATE "C" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
 ), "facts" AS (

@@ -10,43 +10,43 @@ WITH "profiles" AS (
     "src"."client_id" AS "member_id",
     COUNT(
       CASE
-        WHEN "src"."type_evenement" = 'vue_page'
+        WHEN CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'vue_page'
         AND "src"."horodatage" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)
         THEN 1
       END
     ) AS "n_page_view_1",
     COUNT(
       CASE
-        WHEN "src"."type_evenement" = 'session'
+        WHEN CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'session'
         AND "src"."horodatage" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
         THEN 1
       END
     ) AS "n_session_2",
     COUNT(
       CASE
-        WHEN "src"."type_evenement" = 'vue_page'
-        AND SUBSTRING("src"."chemin" FROM 1 FOR 5) = '/sale'
+        WHEN CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'vue_page'
+        AND CAST(SUBSTRING("src"."chemin" FROM 1 FOR 5) AS TEXT) COLLATE "C" = '/sale'
         AND "src"."horodatage" >= CAST('2026-10-18 00:00:00.000000' AS TIMESTAMP)
         THEN 1
       END
     ) AS "n_page_view_3",
     COUNT(
       CASE
-        WHEN "src"."type_evenement" = 'ajout_panier'
+        WHEN CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'ajout_panier'
         AND "src"."horodatage" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
         THEN 1
       END
     ) AS "n_add_to_cart_4",
     COUNT(
       CASE
-        WHEN "src"."type_evenement" = 'achat'
+        WHEN CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'achat'
         AND "src"."horodatage" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
         THEN 1
       END
     ) AS "n_purchase_5",
     COUNT(
       CASE
-        WHEN "src"."type_evenement" = 'ajout_panier'
+        WHEN CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'ajout_panier'
         AND "src"."horodatage" >= CAST('2026-10-30 00:00:00.000000' AS TIMESTAMP)
         THEN 1
       END
@@ -58,10 +58,10 @@ WITH "profiles" AS (
     AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
     AND "src"."horodatage" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
     AND (
-      "src"."type_evenement" = 'vue_page'
-      OR "src"."type_evenement" = 'session'
-      OR "src"."type_evenement" = 'ajout_panier'
-      OR "src"."type_evenement" = 'achat'
+      CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'vue_page'
+      OR CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'session'
+      OR CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'ajout_panier'
+      OR CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'achat'
     )
   GROUP BY
     "src"."client_id"
@@ -71,14 +71,14 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
+          WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
           AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
-          AND "src"."statut" = 'accepte'
+          AND CAST("src"."statut" AS TEXT) COLLATE "C" = 'accepte'
           THEN "src"."modifie_le"
         END
       ) = MAX(
         CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
+          WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
           AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
           THEN "src"."modifie_le"
         END
@@ -89,14 +89,14 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
+          WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
           AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
-          AND "src"."statut" IN ('refuse', 'retire')
+          AND CAST("src"."statut" AS TEXT) COLLATE "C" IN ('refuse', 'retire')
           THEN "src"."modifie_le"
         END
       ) = MAX(
         CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
+          WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
           AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
           THEN "src"."modifie_le"
         END
@@ -109,9 +109,9 @@ WITH "profiles" AS (
     NOT "src"."client_id" IS NULL
     AND NOT "src"."modifie_le" IS NULL
     AND "src"."modifie_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."finalite" = 'publicite_ciblee'
+    AND CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
     AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."statut" IN ('accepte', 'refuse', 'retire')
+    AND CAST("src"."statut" AS TEXT) COLLATE "C" IN ('accepte', 'refuse', 'retire')
   GROUP BY
     "src"."client_id"
 ), "facts" AS (

@@ -11,7 +11,7 @@ WITH "profiles" AS (
     COUNT(*) AS "n_purchase_1",
     COUNT(
       CASE
-        WHEN "src"."type_evenement" = 'achat'
+        WHEN CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'achat'
         AND "src"."horodatage" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
         THEN 1
       END
@@ -21,7 +21,7 @@ WITH "profiles" AS (
     NOT "src"."client_id" IS NULL
     AND NOT "src"."horodatage" IS NULL
     AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."type_evenement" = 'achat'
+    AND CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'achat'
   GROUP BY
     "src"."client_id"
 ), "consent" AS (
@@ -30,23 +30,34 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."finalite" = 'lettre_info'
-          AND "src"."statut" = 'accepte'
+          WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'lettre_info'
+          AND CAST("src"."statut" AS TEXT) COLLATE "C" = 'accepte'
           AND NOT "src"."confirme_le" IS NULL
           AND "src"."confirme_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
           THEN "src"."modifie_le"
         END
-      ) = MAX(CASE WHEN "src"."finalite" = 'lettre_info' THEN "src"."modifie_le" END)
+      ) = MAX(
+        CASE
+          WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'lettre_info'
+          THEN "src"."modifie_le"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_email_marketing_granted",
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."finalite" = 'lettre_info' AND "src"."statut" IN ('refuse', 'retire')
+          WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'lettre_info'
+          AND CAST("src"."statut" AS TEXT) COLLATE "C" IN ('refuse', 'retire')
           THEN "src"."modifie_le"
         END
-      ) = MAX(CASE WHEN "src"."finalite" = 'lettre_info' THEN "src"."modifie_le" END)
+      ) = MAX(
+        CASE
+          WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'lettre_info'
+          THEN "src"."modifie_le"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_email_marketing_refused"
@@ -55,8 +66,8 @@ WITH "profiles" AS (
     NOT "src"."client_id" IS NULL
     AND NOT "src"."modifie_le" IS NULL
     AND "src"."modifie_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."finalite" IN ('lettre_info')
-    AND "src"."statut" IN ('accepte', 'refuse', 'retire')
+    AND CAST("src"."finalite" AS TEXT) COLLATE "C" IN ('lettre_info')
+    AND CAST("src"."statut" AS TEXT) COLLATE "C" IN ('accepte', 'refuse', 'retire')
   GROUP BY
     "src"."client_id"
 ), "facts" AS (

@@ -14,8 +14,12 @@ WITH "profiles" AS (
     COUNT(
       CASE
         WHEN (
-          POSITION('blackfriday' IN LOWER("src"."gutschein" COLLATE "und-x-icu")) > 0
-          OR "src"."gutschein" = '50%_off'
+          POSITION(
+            'blackfriday' IN (
+              CAST(LOWER("src"."gutschein" COLLATE "und-x-icu") AS TEXT) COLLATE "C"
+            )
+          ) > 0
+          OR CAST("src"."gutschein" AS TEXT) COLLATE "C" = '50%_off'
         )
         AND "src"."bestellt_am" >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP)
         AND "src"."bestellt_am" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
@@ -25,7 +29,7 @@ WITH "profiles" AS (
     COUNT(
       CASE
         WHEN "src"."umsatz" < 5
-        AND "src"."kanal" <> 'store'
+        AND CAST("src"."kanal" AS TEXT) COLLATE "C" <> 'store'
         AND "src"."bestellt_am" >= CAST('2026-09-30 23:00:00.000000' AS TIMESTAMP)
         THEN 1
       END
@@ -44,14 +48,14 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
           AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
-          AND "src"."status" = 'erteilt'
+          AND CAST("src"."status" AS TEXT) COLLATE "C" = 'erteilt'
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
           AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
           THEN "src"."geaendert_am"
         END
@@ -62,14 +66,14 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
           AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
-          AND "src"."status" IN ('abgelehnt', 'widerrufen')
+          AND CAST("src"."status" AS TEXT) COLLATE "C" IN ('abgelehnt', 'widerrufen')
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
           AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
           THEN "src"."geaendert_am"
         END
@@ -82,9 +86,9 @@ WITH "profiles" AS (
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
     AND "src"."geaendert_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."zweck" = 'werbung'
+    AND CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
     AND "src"."geaendert_am" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."status" IN ('erteilt', 'abgelehnt', 'widerrufen')
+    AND CAST("src"."status" AS TEXT) COLLATE "C" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
 ), "facts" AS (
@@ -118,7 +122,7 @@ WITH "profiles" AS (
     AND NOT (
       (
         NOT "t_country" IS NULL
-        AND NOT "t_country" IN ('DE', 'AT', 'CH', 'US', 'CA', 'FR', 'BE', 'LU')
+        AND NOT CAST("t_country" AS TEXT) COLLATE "C" IN ('DE', 'AT', 'CH', 'US', 'CA', 'FR', 'BE', 'LU')
       )
       OR "n_purchase_2" >= 1
     )

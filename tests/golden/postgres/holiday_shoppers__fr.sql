@@ -13,10 +13,14 @@ WITH "profiles" AS (
     "src"."client_id" AS "member_id",
     COUNT(
       CASE
-        WHEN "src"."type_evenement" = 'achat'
+        WHEN CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'achat'
         AND (
-          POSITION('blackfriday' IN LOWER("src"."code_promo" COLLATE "und-x-icu")) > 0
-          OR "src"."code_promo" = '50%_off'
+          POSITION(
+            'blackfriday' IN (
+              CAST(LOWER("src"."code_promo" COLLATE "und-x-icu") AS TEXT) COLLATE "C"
+            )
+          ) > 0
+          OR CAST("src"."code_promo" AS TEXT) COLLATE "C" = '50%_off'
         )
         AND "src"."horodatage" >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP)
         AND "src"."horodatage" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
@@ -25,9 +29,9 @@ WITH "profiles" AS (
     ) AS "n_purchase_1",
     COUNT(
       CASE
-        WHEN "src"."type_evenement" = 'achat'
+        WHEN CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'achat'
         AND "src"."montant" < 5
-        AND "src"."canal" <> 'store'
+        AND CAST("src"."canal" AS TEXT) COLLATE "C" <> 'store'
         AND "src"."horodatage" >= CAST('2026-09-30 23:00:00.000000' AS TIMESTAMP)
         THEN 1
       END
@@ -38,7 +42,7 @@ WITH "profiles" AS (
     AND NOT "src"."horodatage" IS NULL
     AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
     AND "src"."horodatage" >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."type_evenement" = 'achat'
+    AND CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'achat'
   GROUP BY
     "src"."client_id"
 ), "consent" AS (
@@ -47,14 +51,14 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
+          WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
           AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
-          AND "src"."statut" = 'accepte'
+          AND CAST("src"."statut" AS TEXT) COLLATE "C" = 'accepte'
           THEN "src"."modifie_le"
         END
       ) = MAX(
         CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
+          WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
           AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
           THEN "src"."modifie_le"
         END
@@ -65,14 +69,14 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
+          WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
           AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
-          AND "src"."statut" IN ('refuse', 'retire')
+          AND CAST("src"."statut" AS TEXT) COLLATE "C" IN ('refuse', 'retire')
           THEN "src"."modifie_le"
         END
       ) = MAX(
         CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
+          WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
           AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
           THEN "src"."modifie_le"
         END
@@ -85,9 +89,9 @@ WITH "profiles" AS (
     NOT "src"."client_id" IS NULL
     AND NOT "src"."modifie_le" IS NULL
     AND "src"."modifie_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."finalite" = 'publicite_ciblee'
+    AND CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
     AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."statut" IN ('accepte', 'refuse', 'retire')
+    AND CAST("src"."statut" AS TEXT) COLLATE "C" IN ('accepte', 'refuse', 'retire')
   GROUP BY
     "src"."client_id"
 ), "facts" AS (
@@ -121,7 +125,7 @@ WITH "profiles" AS (
     AND NOT (
       (
         NOT "t_country" IS NULL
-        AND NOT "t_country" IN ('DE', 'AT', 'CH', 'US', 'CA', 'FR', 'BE', 'LU')
+        AND NOT CAST("t_country" AS TEXT) COLLATE "C" IN ('DE', 'AT', 'CH', 'US', 'CA', 'FR', 'BE', 'LU')
       )
       OR "n_purchase_2" >= 1
     )

@@ -14,8 +14,12 @@ WITH "profiles" AS (
     COUNT(
       CASE
         WHEN (
-          POSITION('blackfriday' IN LOWER("src"."promo_code" COLLATE "und-x-icu")) > 0
-          OR "src"."promo_code" = '50%_off'
+          POSITION(
+            'blackfriday' IN (
+              CAST(LOWER("src"."promo_code" COLLATE "und-x-icu") AS TEXT) COLLATE "C"
+            )
+          ) > 0
+          OR CAST("src"."promo_code" AS TEXT) COLLATE "C" = '50%_off'
         )
         AND "src"."ordered_at" >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP)
         AND "src"."ordered_at" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
@@ -25,7 +29,7 @@ WITH "profiles" AS (
     COUNT(
       CASE
         WHEN "src"."order_total" < 5
-        AND "src"."sales_channel" <> 'store'
+        AND CAST("src"."sales_channel" AS TEXT) COLLATE "C" <> 'store'
         AND "src"."ordered_at" >= CAST('2026-09-30 23:00:00.000000' AS TIMESTAMP)
         THEN 1
       END
@@ -45,11 +49,16 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."purpose_code" = 'targeted_ads'
-          AND "src"."state" IN ('opt_out', 'withdrawn')
+          WHEN CAST("src"."purpose_code" AS TEXT) COLLATE "C" = 'targeted_ads'
+          AND CAST("src"."state" AS TEXT) COLLATE "C" IN ('opt_out', 'withdrawn')
           THEN "src"."changed_at"
         END
-      ) = MAX(CASE WHEN "src"."purpose_code" = 'targeted_ads' THEN "src"."changed_at" END)
+      ) = MAX(
+        CASE
+          WHEN CAST("src"."purpose_code" AS TEXT) COLLATE "C" = 'targeted_ads'
+          THEN "src"."changed_at"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_ads_personalization_refused"
@@ -58,8 +67,8 @@ WITH "profiles" AS (
     NOT "src"."user_id" IS NULL
     AND NOT "src"."changed_at" IS NULL
     AND "src"."changed_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."purpose_code" IN ('targeted_ads')
-    AND "src"."state" IN ('opt_in', 'opt_out', 'withdrawn')
+    AND CAST("src"."purpose_code" AS TEXT) COLLATE "C" IN ('targeted_ads')
+    AND CAST("src"."state" AS TEXT) COLLATE "C" IN ('opt_in', 'opt_out', 'withdrawn')
   GROUP BY
     "src"."user_id"
 ), "facts" AS (
@@ -93,7 +102,7 @@ WITH "profiles" AS (
     AND NOT (
       (
         NOT "t_country" IS NULL
-        AND NOT "t_country" IN ('DE', 'AT', 'CH', 'US', 'CA', 'FR', 'BE', 'LU')
+        AND NOT CAST("t_country" AS TEXT) COLLATE "C" IN ('DE', 'AT', 'CH', 'US', 'CA', 'FR', 'BE', 'LU')
       )
       OR "n_purchase_2" >= 1
     )

@@ -14,7 +14,7 @@ WITH "profiles" AS (
     COUNT(*) AS "n_purchase_1",
     COUNT(
       CASE
-        WHEN "src"."type_evenement" = 'achat'
+        WHEN CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'achat'
         AND "src"."horodatage" >= CAST('2026-08-03 00:00:00.000000' AS TIMESTAMP)
         THEN 1
       END
@@ -25,7 +25,7 @@ WITH "profiles" AS (
     AND NOT "src"."horodatage" IS NULL
     AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
     AND "src"."horodatage" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."type_evenement" = 'achat'
+    AND CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'achat'
   GROUP BY
     "src"."client_id"
 ), "consent" AS (
@@ -34,14 +34,14 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
+          WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
           AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
-          AND "src"."statut" = 'accepte'
+          AND CAST("src"."statut" AS TEXT) COLLATE "C" = 'accepte'
           THEN "src"."modifie_le"
         END
       ) = MAX(
         CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
+          WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
           AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
           THEN "src"."modifie_le"
         END
@@ -52,14 +52,14 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
+          WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
           AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
-          AND "src"."statut" IN ('refuse', 'retire')
+          AND CAST("src"."statut" AS TEXT) COLLATE "C" IN ('refuse', 'retire')
           THEN "src"."modifie_le"
         END
       ) = MAX(
         CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
+          WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
           AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
           THEN "src"."modifie_le"
         END
@@ -72,9 +72,9 @@ WITH "profiles" AS (
     NOT "src"."client_id" IS NULL
     AND NOT "src"."modifie_le" IS NULL
     AND "src"."modifie_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."finalite" = 'publicite_ciblee'
+    AND CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
     AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."statut" IN ('accepte', 'refuse', 'retire')
+    AND CAST("src"."statut" AS TEXT) COLLATE "C" IN ('accepte', 'refuse', 'retire')
   GROUP BY
     "src"."client_id"
 ), "facts" AS (

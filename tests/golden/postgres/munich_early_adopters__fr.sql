@@ -10,18 +10,23 @@ WITH "profiles" AS (
 ), "events_suivi_evenements" AS (
   SELECT
     "src"."client_id" AS "member_id",
-    MIN(CASE WHEN "src"."type_evenement" = 'session' THEN "src"."horodatage" END) AS "min_session_started_at_1",
+    MIN(
+      CASE
+        WHEN CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'session'
+        THEN "src"."horodatage"
+      END
+    ) AS "min_session_started_at_1",
     COUNT(
       CASE
-        WHEN "src"."type_evenement" = 'session'
+        WHEN CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'session'
         AND "src"."horodatage" >= CAST('2026-09-01 00:00:00.000000' AS TIMESTAMP)
         THEN 1
       END
     ) AS "n_session_2",
     COUNT(
       CASE
-        WHEN "src"."type_evenement" = 'ajout_panier'
-        AND "src"."categorie" = 'shoes'
+        WHEN CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'ajout_panier'
+        AND CAST("src"."categorie" AS TEXT) COLLATE "C" = 'shoes'
         AND "src"."prix" <= 200
         AND "src"."horodatage" >= CAST('2026-09-02 00:00:00.000000' AS TIMESTAMP)
         THEN 1
@@ -29,7 +34,7 @@ WITH "profiles" AS (
     ) AS "n_add_to_cart_3",
     COUNT(
       CASE
-        WHEN "src"."type_evenement" = 'achat'
+        WHEN CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'achat'
         AND "src"."horodatage" >= CAST('2026-10-31 12:00:00.000000' AS TIMESTAMP)
         THEN 1
       END
@@ -40,9 +45,9 @@ WITH "profiles" AS (
     AND NOT "src"."horodatage" IS NULL
     AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
     AND (
-      "src"."type_evenement" = 'session'
-      OR "src"."type_evenement" = 'ajout_panier'
-      OR "src"."type_evenement" = 'achat'
+      CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'session'
+      OR CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'ajout_panier'
+      OR CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'achat'
     )
   GROUP BY
     "src"."client_id"
@@ -52,14 +57,14 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
+          WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
           AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
-          AND "src"."statut" = 'accepte'
+          AND CAST("src"."statut" AS TEXT) COLLATE "C" = 'accepte'
           THEN "src"."modifie_le"
         END
       ) = MAX(
         CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
+          WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
           AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
           THEN "src"."modifie_le"
         END
@@ -70,14 +75,14 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
+          WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
           AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
-          AND "src"."statut" IN ('refuse', 'retire')
+          AND CAST("src"."statut" AS TEXT) COLLATE "C" IN ('refuse', 'retire')
           THEN "src"."modifie_le"
         END
       ) = MAX(
         CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
+          WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
           AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
           THEN "src"."modifie_le"
         END
@@ -88,23 +93,34 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."finalite" = 'lettre_info'
-          AND "src"."statut" = 'accepte'
+          WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'lettre_info'
+          AND CAST("src"."statut" AS TEXT) COLLATE "C" = 'accepte'
           AND NOT "src"."confirme_le" IS NULL
           AND "src"."confirme_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
           THEN "src"."modifie_le"
         END
-      ) = MAX(CASE WHEN "src"."finalite" = 'lettre_info' THEN "src"."modifie_le" END)
+      ) = MAX(
+        CASE
+          WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'lettre_info'
+          THEN "src"."modifie_le"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_email_marketing_granted",
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."finalite" = 'lettre_info' AND "src"."statut" IN ('refuse', 'retire')
+          WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'lettre_info'
+          AND CAST("src"."statut" AS TEXT) COLLATE "C" IN ('refuse', 'retire')
           THEN "src"."modifie_le"
         END
-      ) = MAX(CASE WHEN "src"."finalite" = 'lettre_info' THEN "src"."modifie_le" END)
+      ) = MAX(
+        CASE
+          WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'lettre_info'
+          THEN "src"."modifie_le"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_email_marketing_refused"
@@ -115,12 +131,12 @@ WITH "profiles" AS (
     AND "src"."modifie_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
     AND (
       (
-        "src"."finalite" = 'publicite_ciblee'
+        CAST("src"."finalite" AS TEXT) COLLATE "C" = 'publicite_ciblee'
         AND "src"."modifie_le" >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP)
       )
-      OR "src"."finalite" = 'lettre_info'
+      OR CAST("src"."finalite" AS TEXT) COLLATE "C" = 'lettre_info'
     )
-    AND "src"."statut" IN ('accepte', 'refuse', 'retire')
+    AND CAST("src"."statut" AS TEXT) COLLATE "C" IN ('accepte', 'refuse', 'retire')
   GROUP BY
     "src"."client_id"
 ), "facts" AS (
@@ -147,7 +163,7 @@ WITH "profiles" AS (
     "member_id"
   FROM "facts"
   WHERE
-    SUBSTRING(LOWER("t_city" COLLATE "und-x-icu") FROM 1 FOR 3) = 'mün'
+    CAST(SUBSTRING(LOWER("t_city" COLLATE "und-x-icu") FROM 1 FOR 3) AS TEXT) COLLATE "C" = 'mün'
     AND "t_signup_date" < CAST('2025-01-01' AS DATE)
     AND NOT "min_session_started_at_1" IS NULL
     AND "min_session_started_at_1" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)

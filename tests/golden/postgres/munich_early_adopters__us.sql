@@ -33,7 +33,7 @@ WITH "profiles" AS (
     NOT "src"."user_id" IS NULL
     AND NOT "src"."added_at" IS NULL
     AND "src"."added_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."product_category" = 'shoes'
+    AND CAST("src"."product_category" AS TEXT) COLLATE "C" = 'shoes'
     AND "src"."unit_price" <= 200
     AND "src"."added_at" >= CAST('2026-09-02 00:00:00.000000' AS TIMESTAMP)
   GROUP BY
@@ -57,31 +57,48 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."purpose_code" = 'targeted_ads'
-          AND "src"."state" IN ('opt_out', 'withdrawn')
+          WHEN CAST("src"."purpose_code" AS TEXT) COLLATE "C" = 'targeted_ads'
+          AND CAST("src"."state" AS TEXT) COLLATE "C" IN ('opt_out', 'withdrawn')
           THEN "src"."changed_at"
         END
-      ) = MAX(CASE WHEN "src"."purpose_code" = 'targeted_ads' THEN "src"."changed_at" END)
+      ) = MAX(
+        CASE
+          WHEN CAST("src"."purpose_code" AS TEXT) COLLATE "C" = 'targeted_ads'
+          THEN "src"."changed_at"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_ads_personalization_refused",
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."purpose_code" = 'email' AND "src"."state" = 'opt_in'
+          WHEN CAST("src"."purpose_code" AS TEXT) COLLATE "C" = 'email'
+          AND CAST("src"."state" AS TEXT) COLLATE "C" = 'opt_in'
           THEN "src"."changed_at"
         END
-      ) = MAX(CASE WHEN "src"."purpose_code" = 'email' THEN "src"."changed_at" END)
+      ) = MAX(
+        CASE
+          WHEN CAST("src"."purpose_code" AS TEXT) COLLATE "C" = 'email'
+          THEN "src"."changed_at"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_email_marketing_granted",
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."purpose_code" = 'email' AND "src"."state" IN ('opt_out', 'withdrawn')
+          WHEN CAST("src"."purpose_code" AS TEXT) COLLATE "C" = 'email'
+          AND CAST("src"."state" AS TEXT) COLLATE "C" IN ('opt_out', 'withdrawn')
           THEN "src"."changed_at"
         END
-      ) = MAX(CASE WHEN "src"."purpose_code" = 'email' THEN "src"."changed_at" END)
+      ) = MAX(
+        CASE
+          WHEN CAST("src"."purpose_code" AS TEXT) COLLATE "C" = 'email'
+          THEN "src"."changed_at"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_email_marketing_refused"
@@ -90,8 +107,8 @@ WITH "profiles" AS (
     NOT "src"."user_id" IS NULL
     AND NOT "src"."changed_at" IS NULL
     AND "src"."changed_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."purpose_code" IN ('targeted_ads', 'email')
-    AND "src"."state" IN ('opt_in', 'opt_out', 'withdrawn')
+    AND CAST("src"."purpose_code" AS TEXT) COLLATE "C" IN ('targeted_ads', 'email')
+    AND CAST("src"."state" AS TEXT) COLLATE "C" IN ('opt_in', 'opt_out', 'withdrawn')
   GROUP BY
     "src"."user_id"
 ), "facts" AS (
@@ -122,7 +139,7 @@ WITH "profiles" AS (
     "member_id"
   FROM "facts"
   WHERE
-    SUBSTRING(LOWER("t_city" COLLATE "und-x-icu") FROM 1 FOR 3) = 'mün'
+    CAST(SUBSTRING(LOWER("t_city" COLLATE "und-x-icu") FROM 1 FOR 3) AS TEXT) COLLATE "C" = 'mün'
     AND "t_signup_date" < CAST('2025-01-01' AS DATE)
     AND NOT "min_session_started_at_1" IS NULL
     AND "min_session_started_at_1" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)

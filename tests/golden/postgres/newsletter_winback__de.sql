@@ -29,7 +29,7 @@ WITH "profiles" AS (
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."zeitpunkt" IS NULL
     AND "src"."zeitpunkt" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."ereignis" = 'seitenaufruf'
+    AND CAST("src"."ereignis" AS TEXT) COLLATE "C" = 'seitenaufruf'
     AND "src"."zeitpunkt" >= CAST('2026-10-31 23:30:00.000000' AS TIMESTAMP)
   GROUP BY
     "src"."kunden_id"
@@ -39,23 +39,34 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'newsletter'
-          AND "src"."status" = 'erteilt'
+          WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'newsletter'
+          AND CAST("src"."status" AS TEXT) COLLATE "C" = 'erteilt'
           AND NOT "src"."bestaetigt_am" IS NULL
           AND "src"."bestaetigt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
           THEN "src"."geaendert_am"
         END
-      ) = MAX(CASE WHEN "src"."zweck" = 'newsletter' THEN "src"."geaendert_am" END)
+      ) = MAX(
+        CASE
+          WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'newsletter'
+          THEN "src"."geaendert_am"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_email_marketing_granted",
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'newsletter' AND "src"."status" IN ('abgelehnt', 'widerrufen')
+          WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'newsletter'
+          AND CAST("src"."status" AS TEXT) COLLATE "C" IN ('abgelehnt', 'widerrufen')
           THEN "src"."geaendert_am"
         END
-      ) = MAX(CASE WHEN "src"."zweck" = 'newsletter' THEN "src"."geaendert_am" END)
+      ) = MAX(
+        CASE
+          WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'newsletter'
+          THEN "src"."geaendert_am"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_email_marketing_refused"
@@ -64,8 +75,8 @@ WITH "profiles" AS (
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
     AND "src"."geaendert_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."zweck" IN ('newsletter')
-    AND "src"."status" IN ('erteilt', 'abgelehnt', 'widerrufen')
+    AND CAST("src"."zweck" AS TEXT) COLLATE "C" IN ('newsletter')
+    AND CAST("src"."status" AS TEXT) COLLATE "C" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
 ), "facts" AS (
@@ -100,11 +111,13 @@ WITH "profiles" AS (
       (
         NOT "t_email" IS NULL
         AND LENGTH(LOWER("t_email" COLLATE "und-x-icu")) >= 17
-        AND SUBSTRING(LOWER("t_email" COLLATE "und-x-icu") FROM LENGTH(LOWER("t_email" COLLATE "und-x-icu")) - 16 FOR 17) = '@example-corp.com'
+        AND CAST(SUBSTRING(LOWER("t_email" COLLATE "und-x-icu") FROM LENGTH(LOWER("t_email" COLLATE "und-x-icu")) - 16 FOR 17) AS TEXT) COLLATE "C" = '@example-corp.com'
       )
       OR (
         NOT "t_email" IS NULL
-        AND POSITION('+test' IN LOWER("t_email" COLLATE "und-x-icu")) > 0
+        AND POSITION('+test' IN (
+          CAST(LOWER("t_email" COLLATE "und-x-icu") AS TEXT) COLLATE "C"
+        )) > 0
       )
       OR (
         NOT "t_is_employee" IS NULL AND "t_is_employee" <> FALSE

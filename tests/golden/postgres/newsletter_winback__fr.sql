@@ -13,14 +13,14 @@ WITH "profiles" AS (
     "src"."client_id" AS "member_id",
     COUNT(
       CASE
-        WHEN "src"."type_evenement" = 'achat'
+        WHEN CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'achat'
         AND "src"."horodatage" >= CAST('2026-06-01 00:00:00.000000' AS TIMESTAMP)
         THEN 1
       END
     ) AS "n_purchase_1",
     COUNT(
       CASE
-        WHEN "src"."type_evenement" = 'vue_page'
+        WHEN CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'vue_page'
         AND "src"."horodatage" >= CAST('2026-10-31 23:30:00.000000' AS TIMESTAMP)
         THEN 1
       END
@@ -32,7 +32,8 @@ WITH "profiles" AS (
     AND "src"."horodatage" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
     AND "src"."horodatage" >= CAST('2026-06-01 00:00:00.000000' AS TIMESTAMP)
     AND (
-      "src"."type_evenement" = 'achat' OR "src"."type_evenement" = 'vue_page'
+      CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'achat'
+      OR CAST("src"."type_evenement" AS TEXT) COLLATE "C" = 'vue_page'
     )
   GROUP BY
     "src"."client_id"
@@ -42,23 +43,34 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."finalite" = 'lettre_info'
-          AND "src"."statut" = 'accepte'
+          WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'lettre_info'
+          AND CAST("src"."statut" AS TEXT) COLLATE "C" = 'accepte'
           AND NOT "src"."confirme_le" IS NULL
           AND "src"."confirme_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
           THEN "src"."modifie_le"
         END
-      ) = MAX(CASE WHEN "src"."finalite" = 'lettre_info' THEN "src"."modifie_le" END)
+      ) = MAX(
+        CASE
+          WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'lettre_info'
+          THEN "src"."modifie_le"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_email_marketing_granted",
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."finalite" = 'lettre_info' AND "src"."statut" IN ('refuse', 'retire')
+          WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'lettre_info'
+          AND CAST("src"."statut" AS TEXT) COLLATE "C" IN ('refuse', 'retire')
           THEN "src"."modifie_le"
         END
-      ) = MAX(CASE WHEN "src"."finalite" = 'lettre_info' THEN "src"."modifie_le" END)
+      ) = MAX(
+        CASE
+          WHEN CAST("src"."finalite" AS TEXT) COLLATE "C" = 'lettre_info'
+          THEN "src"."modifie_le"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_email_marketing_refused"
@@ -67,8 +79,8 @@ WITH "profiles" AS (
     NOT "src"."client_id" IS NULL
     AND NOT "src"."modifie_le" IS NULL
     AND "src"."modifie_le" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."finalite" IN ('lettre_info')
-    AND "src"."statut" IN ('accepte', 'refuse', 'retire')
+    AND CAST("src"."finalite" AS TEXT) COLLATE "C" IN ('lettre_info')
+    AND CAST("src"."statut" AS TEXT) COLLATE "C" IN ('accepte', 'refuse', 'retire')
   GROUP BY
     "src"."client_id"
 ), "facts" AS (
@@ -101,11 +113,13 @@ WITH "profiles" AS (
       (
         NOT "t_email" IS NULL
         AND LENGTH(LOWER("t_email" COLLATE "und-x-icu")) >= 17
-        AND SUBSTRING(LOWER("t_email" COLLATE "und-x-icu") FROM LENGTH(LOWER("t_email" COLLATE "und-x-icu")) - 16 FOR 17) = '@example-corp.com'
+        AND CAST(SUBSTRING(LOWER("t_email" COLLATE "und-x-icu") FROM LENGTH(LOWER("t_email" COLLATE "und-x-icu")) - 16 FOR 17) AS TEXT) COLLATE "C" = '@example-corp.com'
       )
       OR (
         NOT "t_email" IS NULL
-        AND POSITION('+test' IN LOWER("t_email" COLLATE "und-x-icu")) > 0
+        AND POSITION('+test' IN (
+          CAST(LOWER("t_email" COLLATE "und-x-icu") AS TEXT) COLLATE "C"
+        )) > 0
       )
       OR (
         NOT "t_is_employee" IS NULL AND "t_is_employee" <> FALSE

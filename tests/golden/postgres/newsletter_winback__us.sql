@@ -38,20 +38,32 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."purpose_code" = 'email' AND "src"."state" = 'opt_in'
+          WHEN CAST("src"."purpose_code" AS TEXT) COLLATE "C" = 'email'
+          AND CAST("src"."state" AS TEXT) COLLATE "C" = 'opt_in'
           THEN "src"."changed_at"
         END
-      ) = MAX(CASE WHEN "src"."purpose_code" = 'email' THEN "src"."changed_at" END)
+      ) = MAX(
+        CASE
+          WHEN CAST("src"."purpose_code" AS TEXT) COLLATE "C" = 'email'
+          THEN "src"."changed_at"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_email_marketing_granted",
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."purpose_code" = 'email' AND "src"."state" IN ('opt_out', 'withdrawn')
+          WHEN CAST("src"."purpose_code" AS TEXT) COLLATE "C" = 'email'
+          AND CAST("src"."state" AS TEXT) COLLATE "C" IN ('opt_out', 'withdrawn')
           THEN "src"."changed_at"
         END
-      ) = MAX(CASE WHEN "src"."purpose_code" = 'email' THEN "src"."changed_at" END)
+      ) = MAX(
+        CASE
+          WHEN CAST("src"."purpose_code" AS TEXT) COLLATE "C" = 'email'
+          THEN "src"."changed_at"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_email_marketing_refused"
@@ -60,8 +72,8 @@ WITH "profiles" AS (
     NOT "src"."user_id" IS NULL
     AND NOT "src"."changed_at" IS NULL
     AND "src"."changed_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
-    AND "src"."purpose_code" IN ('email')
-    AND "src"."state" IN ('opt_in', 'opt_out', 'withdrawn')
+    AND CAST("src"."purpose_code" AS TEXT) COLLATE "C" IN ('email')
+    AND CAST("src"."state" AS TEXT) COLLATE "C" IN ('opt_in', 'opt_out', 'withdrawn')
   GROUP BY
     "src"."user_id"
 ), "facts" AS (
@@ -96,11 +108,13 @@ WITH "profiles" AS (
       (
         NOT "t_email" IS NULL
         AND LENGTH(LOWER("t_email" COLLATE "und-x-icu")) >= 17
-        AND SUBSTRING(LOWER("t_email" COLLATE "und-x-icu") FROM LENGTH(LOWER("t_email" COLLATE "und-x-icu")) - 16 FOR 17) = '@example-corp.com'
+        AND CAST(SUBSTRING(LOWER("t_email" COLLATE "und-x-icu") FROM LENGTH(LOWER("t_email" COLLATE "und-x-icu")) - 16 FOR 17) AS TEXT) COLLATE "C" = '@example-corp.com'
       )
       OR (
         NOT "t_email" IS NULL
-        AND POSITION('+test' IN LOWER("t_email" COLLATE "und-x-icu")) > 0
+        AND POSITION('+test' IN (
+          CAST(LOWER("t_email" COLLATE "und-x-icu") AS TEXT) COLLATE "C"
+        )) > 0
       )
       OR (
         NOT "t_is_employee" IS NULL AND "t_is_employee" <> FALSE

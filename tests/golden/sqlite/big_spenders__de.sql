@@ -12,8 +12,8 @@ WITH "profiles" AS (
     "src"."kunde" AS "member_id",
     SUM(CASE WHEN "src"."bestellt_am" >= '2026-08-03 00:00:00' THEN "src"."umsatz" END) AS "sum_purchase_revenue_1",
     MAX("src"."umsatz") AS "max_purchase_revenue_2",
-    SUM(CASE WHEN "src"."kanal" = 'web' THEN "src"."umsatz" END) AS "sum_purchase_revenue_3",
-    COUNT(CASE WHEN "src"."kanal" = 'web' THEN "src"."umsatz" END) AS "n_purchase_revenue_4",
+    SUM(CASE WHEN "src"."kanal" COLLATE "BINARY" = 'web' THEN "src"."umsatz" END) AS "sum_purchase_revenue_3",
+    COUNT(CASE WHEN "src"."kanal" COLLATE "BINARY" = 'web' THEN "src"."umsatz" END) AS "n_purchase_revenue_4",
     MIN(CASE WHEN "src"."bestellt_am" >= '2025-11-01 00:00:00' THEN "src"."umsatz" END) AS "min_purchase_revenue_5",
     COUNT(*) AS "n_purchase_6"
   FROM "shop"."bestellungen" AS "src"
@@ -29,14 +29,15 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN "src"."zweck" COLLATE "BINARY" = 'werbung'
           AND "src"."geaendert_am" >= '2025-11-01 00:00:00'
-          AND "src"."status" = 'erteilt'
+          AND "src"."status" COLLATE "BINARY" = 'erteilt'
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung' AND "src"."geaendert_am" >= '2025-11-01 00:00:00'
+          WHEN "src"."zweck" COLLATE "BINARY" = 'werbung'
+          AND "src"."geaendert_am" >= '2025-11-01 00:00:00'
           THEN "src"."geaendert_am"
         END
       )
@@ -46,14 +47,15 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN "src"."zweck" COLLATE "BINARY" = 'werbung'
           AND "src"."geaendert_am" >= '2025-11-01 00:00:00'
-          AND "src"."status" IN ('abgelehnt', 'widerrufen')
+          AND "src"."status" COLLATE "BINARY" IN ('abgelehnt', 'widerrufen')
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung' AND "src"."geaendert_am" >= '2025-11-01 00:00:00'
+          WHEN "src"."zweck" COLLATE "BINARY" = 'werbung'
+          AND "src"."geaendert_am" >= '2025-11-01 00:00:00'
           THEN "src"."geaendert_am"
         END
       )
@@ -65,9 +67,9 @@ WITH "profiles" AS (
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
     AND "src"."geaendert_am" <= '2026-11-01 00:00:00'
-    AND "src"."zweck" = 'werbung'
+    AND "src"."zweck" COLLATE "BINARY" = 'werbung'
     AND "src"."geaendert_am" >= '2025-11-01 00:00:00'
-    AND "src"."status" IN ('erteilt', 'abgelehnt', 'widerrufen')
+    AND "src"."status" COLLATE "BINARY" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
 ), "facts" AS (
@@ -107,7 +109,7 @@ WITH "profiles" AS (
     AND "min_purchase_revenue_5" >= 10
     AND "n_purchase_6" >= 2
     AND "n_purchase_6" <= 50
-    AND "t_loyalty_tier" IN ('gold', 'platinum')
+    AND "t_loyalty_tier" COLLATE "BINARY" IN ('gold', 'platinum')
     AND NOT (
       NOT "t_is_employee" IS NULL AND "t_is_employee" = 1
     )

@@ -12,26 +12,30 @@ WITH "profiles" AS (
     "src"."client_id" AS "member_id",
     SUM(
       CASE
-        WHEN "src"."type_evenement" = 'achat' AND "src"."horodatage" >= '2026-08-03 00:00:00'
+        WHEN "src"."type_evenement" COLLATE "BINARY" = 'achat'
+        AND "src"."horodatage" >= '2026-08-03 00:00:00'
         THEN "src"."montant"
       END
     ) AS "sum_purchase_revenue_1",
     MAX("src"."montant") AS "max_purchase_revenue_2",
     SUM(
       CASE
-        WHEN "src"."type_evenement" = 'achat' AND "src"."canal" = 'web'
+        WHEN "src"."type_evenement" COLLATE "BINARY" = 'achat'
+        AND "src"."canal" COLLATE "BINARY" = 'web'
         THEN "src"."montant"
       END
     ) AS "sum_purchase_revenue_3",
     COUNT(
       CASE
-        WHEN "src"."type_evenement" = 'achat' AND "src"."canal" = 'web'
+        WHEN "src"."type_evenement" COLLATE "BINARY" = 'achat'
+        AND "src"."canal" COLLATE "BINARY" = 'web'
         THEN "src"."montant"
       END
     ) AS "n_purchase_revenue_4",
     MIN(
       CASE
-        WHEN "src"."type_evenement" = 'achat' AND "src"."horodatage" >= '2025-11-01 00:00:00'
+        WHEN "src"."type_evenement" COLLATE "BINARY" = 'achat'
+        AND "src"."horodatage" >= '2025-11-01 00:00:00'
         THEN "src"."montant"
       END
     ) AS "min_purchase_revenue_5",
@@ -41,7 +45,7 @@ WITH "profiles" AS (
     NOT "src"."client_id" IS NULL
     AND NOT "src"."horodatage" IS NULL
     AND "src"."horodatage" <= '2026-11-01 00:00:00'
-    AND "src"."type_evenement" = 'achat'
+    AND "src"."type_evenement" COLLATE "BINARY" = 'achat'
   GROUP BY
     "src"."client_id"
 ), "consent" AS (
@@ -50,14 +54,14 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
+          WHEN "src"."finalite" COLLATE "BINARY" = 'publicite_ciblee'
           AND "src"."modifie_le" >= '2025-10-02 00:00:00'
-          AND "src"."statut" = 'accepte'
+          AND "src"."statut" COLLATE "BINARY" = 'accepte'
           THEN "src"."modifie_le"
         END
       ) = MAX(
         CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
+          WHEN "src"."finalite" COLLATE "BINARY" = 'publicite_ciblee'
           AND "src"."modifie_le" >= '2025-10-02 00:00:00'
           THEN "src"."modifie_le"
         END
@@ -68,14 +72,14 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
+          WHEN "src"."finalite" COLLATE "BINARY" = 'publicite_ciblee'
           AND "src"."modifie_le" >= '2025-10-02 00:00:00'
-          AND "src"."statut" IN ('refuse', 'retire')
+          AND "src"."statut" COLLATE "BINARY" IN ('refuse', 'retire')
           THEN "src"."modifie_le"
         END
       ) = MAX(
         CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
+          WHEN "src"."finalite" COLLATE "BINARY" = 'publicite_ciblee'
           AND "src"."modifie_le" >= '2025-10-02 00:00:00'
           THEN "src"."modifie_le"
         END
@@ -88,9 +92,9 @@ WITH "profiles" AS (
     NOT "src"."client_id" IS NULL
     AND NOT "src"."modifie_le" IS NULL
     AND "src"."modifie_le" <= '2026-11-01 00:00:00'
-    AND "src"."finalite" = 'publicite_ciblee'
+    AND "src"."finalite" COLLATE "BINARY" = 'publicite_ciblee'
     AND "src"."modifie_le" >= '2025-10-02 00:00:00'
-    AND "src"."statut" IN ('accepte', 'refuse', 'retire')
+    AND "src"."statut" COLLATE "BINARY" IN ('accepte', 'refuse', 'retire')
   GROUP BY
     "src"."client_id"
 ), "facts" AS (
@@ -130,7 +134,7 @@ WITH "profiles" AS (
     AND "min_purchase_revenue_5" >= 10
     AND "n_purchase_6" >= 2
     AND "n_purchase_6" <= 50
-    AND "t_loyalty_tier" IN ('gold', 'platinum')
+    AND "t_loyalty_tier" COLLATE "BINARY" IN ('gold', 'platinum')
     AND NOT (
       NOT "t_is_employee" IS NULL AND "t_is_employee" = 1
     )

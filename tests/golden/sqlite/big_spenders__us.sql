@@ -14,8 +14,18 @@ WITH "profiles" AS (
       CASE WHEN "src"."ordered_at" >= '2026-08-03 00:00:00' THEN "src"."order_total" END
     ) AS "sum_purchase_revenue_1",
     MAX("src"."order_total") AS "max_purchase_revenue_2",
-    SUM(CASE WHEN "src"."sales_channel" = 'web' THEN "src"."order_total" END) AS "sum_purchase_revenue_3",
-    COUNT(CASE WHEN "src"."sales_channel" = 'web' THEN "src"."order_total" END) AS "n_purchase_revenue_4",
+    SUM(
+      CASE
+        WHEN "src"."sales_channel" COLLATE "BINARY" = 'web'
+        THEN "src"."order_total"
+      END
+    ) AS "sum_purchase_revenue_3",
+    COUNT(
+      CASE
+        WHEN "src"."sales_channel" COLLATE "BINARY" = 'web'
+        THEN "src"."order_total"
+      END
+    ) AS "n_purchase_revenue_4",
     MIN(
       CASE WHEN "src"."ordered_at" >= '2025-11-01 00:00:00' THEN "src"."order_total" END
     ) AS "min_purchase_revenue_5",
@@ -34,11 +44,16 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."purpose_code" = 'targeted_ads'
-          AND "src"."state" IN ('opt_out', 'withdrawn')
+          WHEN "src"."purpose_code" COLLATE "BINARY" = 'targeted_ads'
+          AND "src"."state" COLLATE "BINARY" IN ('opt_out', 'withdrawn')
           THEN "src"."changed_at"
         END
-      ) = MAX(CASE WHEN "src"."purpose_code" = 'targeted_ads' THEN "src"."changed_at" END)
+      ) = MAX(
+        CASE
+          WHEN "src"."purpose_code" COLLATE "BINARY" = 'targeted_ads'
+          THEN "src"."changed_at"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_ads_personalization_refused"
@@ -47,8 +62,8 @@ WITH "profiles" AS (
     NOT "src"."user_id" IS NULL
     AND NOT "src"."changed_at" IS NULL
     AND "src"."changed_at" <= '2026-11-01 00:00:00'
-    AND "src"."purpose_code" IN ('targeted_ads')
-    AND "src"."state" IN ('opt_in', 'opt_out', 'withdrawn')
+    AND "src"."purpose_code" COLLATE "BINARY" IN ('targeted_ads')
+    AND "src"."state" COLLATE "BINARY" IN ('opt_in', 'opt_out', 'withdrawn')
   GROUP BY
     "src"."user_id"
 ), "facts" AS (
@@ -88,7 +103,7 @@ WITH "profiles" AS (
     AND "min_purchase_revenue_5" >= 10
     AND "n_purchase_6" >= 2
     AND "n_purchase_6" <= 50
-    AND "t_loyalty_tier" IN ('gold', 'platinum')
+    AND "t_loyalty_tier" COLLATE "BINARY" IN ('gold', 'platinum')
     AND NOT (
       NOT "t_is_employee" IS NULL AND "t_is_employee" = 1
     )

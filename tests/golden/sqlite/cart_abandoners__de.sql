@@ -15,7 +15,7 @@ WITH "profiles" AS (
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."zeitpunkt" IS NULL
     AND "src"."zeitpunkt" <= '2026-11-01 00:00:00'
-    AND "src"."ereignis" = 'warenkorb'
+    AND "src"."ereignis" COLLATE "BINARY" = 'warenkorb'
     AND "src"."zeitpunkt" >= '2026-10-25 00:00:00'
   GROUP BY
     "src"."kunden_id"
@@ -37,14 +37,15 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN "src"."zweck" COLLATE "BINARY" = 'werbung'
           AND "src"."geaendert_am" >= '2025-11-01 00:00:00'
-          AND "src"."status" = 'erteilt'
+          AND "src"."status" COLLATE "BINARY" = 'erteilt'
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung' AND "src"."geaendert_am" >= '2025-11-01 00:00:00'
+          WHEN "src"."zweck" COLLATE "BINARY" = 'werbung'
+          AND "src"."geaendert_am" >= '2025-11-01 00:00:00'
           THEN "src"."geaendert_am"
         END
       )
@@ -54,14 +55,15 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN "src"."zweck" COLLATE "BINARY" = 'werbung'
           AND "src"."geaendert_am" >= '2025-11-01 00:00:00'
-          AND "src"."status" IN ('abgelehnt', 'widerrufen')
+          AND "src"."status" COLLATE "BINARY" IN ('abgelehnt', 'widerrufen')
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung' AND "src"."geaendert_am" >= '2025-11-01 00:00:00'
+          WHEN "src"."zweck" COLLATE "BINARY" = 'werbung'
+          AND "src"."geaendert_am" >= '2025-11-01 00:00:00'
           THEN "src"."geaendert_am"
         END
       )
@@ -71,23 +73,34 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'newsletter'
-          AND "src"."status" = 'erteilt'
+          WHEN "src"."zweck" COLLATE "BINARY" = 'newsletter'
+          AND "src"."status" COLLATE "BINARY" = 'erteilt'
           AND NOT "src"."bestaetigt_am" IS NULL
           AND "src"."bestaetigt_am" <= '2026-11-01 00:00:00'
           THEN "src"."geaendert_am"
         END
-      ) = MAX(CASE WHEN "src"."zweck" = 'newsletter' THEN "src"."geaendert_am" END)
+      ) = MAX(
+        CASE
+          WHEN "src"."zweck" COLLATE "BINARY" = 'newsletter'
+          THEN "src"."geaendert_am"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_email_marketing_granted",
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'newsletter' AND "src"."status" IN ('abgelehnt', 'widerrufen')
+          WHEN "src"."zweck" COLLATE "BINARY" = 'newsletter'
+          AND "src"."status" COLLATE "BINARY" IN ('abgelehnt', 'widerrufen')
           THEN "src"."geaendert_am"
         END
-      ) = MAX(CASE WHEN "src"."zweck" = 'newsletter' THEN "src"."geaendert_am" END)
+      ) = MAX(
+        CASE
+          WHEN "src"."zweck" COLLATE "BINARY" = 'newsletter'
+          THEN "src"."geaendert_am"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_email_marketing_refused"
@@ -98,11 +111,12 @@ WITH "profiles" AS (
     AND "src"."geaendert_am" <= '2026-11-01 00:00:00'
     AND (
       (
-        "src"."zweck" = 'werbung' AND "src"."geaendert_am" >= '2025-11-01 00:00:00'
+        "src"."zweck" COLLATE "BINARY" = 'werbung'
+        AND "src"."geaendert_am" >= '2025-11-01 00:00:00'
       )
-      OR "src"."zweck" = 'newsletter'
+      OR "src"."zweck" COLLATE "BINARY" = 'newsletter'
     )
-    AND "src"."status" IN ('erteilt', 'abgelehnt', 'widerrufen')
+    AND "src"."status" COLLATE "BINARY" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
 ), "facts" AS (
@@ -136,7 +150,7 @@ WITH "profiles" AS (
   FROM "aud_existing_customers"
   WHERE
     "n_add_to_cart_1" >= 1
-    AND "t_country" IN ('DE', 'AT', 'CH')
+    AND "t_country" COLLATE "BINARY" IN ('DE', 'AT', 'CH')
     AND NOT (
       "n_purchase_2" >= 1 OR "in_existing_customers" = 1
     )

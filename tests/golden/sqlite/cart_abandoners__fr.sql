@@ -11,25 +11,27 @@ WITH "profiles" AS (
     "src"."client_id" AS "member_id",
     COUNT(
       CASE
-        WHEN "src"."type_evenement" = 'ajout_panier'
+        WHEN "src"."type_evenement" COLLATE "BINARY" = 'ajout_panier'
         AND "src"."horodatage" >= '2026-10-25 00:00:00'
         THEN 1
       END
     ) AS "n_add_to_cart_1",
     COUNT(
       CASE
-        WHEN "src"."type_evenement" = 'achat' AND "src"."horodatage" >= '2026-10-25 00:00:00'
+        WHEN "src"."type_evenement" COLLATE "BINARY" = 'achat'
+        AND "src"."horodatage" >= '2026-10-25 00:00:00'
         THEN 1
       END
     ) AS "n_purchase_2",
-    COUNT(CASE WHEN "src"."type_evenement" = 'achat' THEN 1 END) AS "n_purchase_3"
+    COUNT(CASE WHEN "src"."type_evenement" COLLATE "BINARY" = 'achat' THEN 1 END) AS "n_purchase_3"
   FROM "suivi"."evenements" AS "src"
   WHERE
     NOT "src"."client_id" IS NULL
     AND NOT "src"."horodatage" IS NULL
     AND "src"."horodatage" <= '2026-11-01 00:00:00'
     AND (
-      "src"."type_evenement" = 'ajout_panier' OR "src"."type_evenement" = 'achat'
+      "src"."type_evenement" COLLATE "BINARY" = 'ajout_panier'
+      OR "src"."type_evenement" COLLATE "BINARY" = 'achat'
     )
   GROUP BY
     "src"."client_id"
@@ -39,14 +41,14 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
+          WHEN "src"."finalite" COLLATE "BINARY" = 'publicite_ciblee'
           AND "src"."modifie_le" >= '2025-10-02 00:00:00'
-          AND "src"."statut" = 'accepte'
+          AND "src"."statut" COLLATE "BINARY" = 'accepte'
           THEN "src"."modifie_le"
         END
       ) = MAX(
         CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
+          WHEN "src"."finalite" COLLATE "BINARY" = 'publicite_ciblee'
           AND "src"."modifie_le" >= '2025-10-02 00:00:00'
           THEN "src"."modifie_le"
         END
@@ -57,14 +59,14 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
+          WHEN "src"."finalite" COLLATE "BINARY" = 'publicite_ciblee'
           AND "src"."modifie_le" >= '2025-10-02 00:00:00'
-          AND "src"."statut" IN ('refuse', 'retire')
+          AND "src"."statut" COLLATE "BINARY" IN ('refuse', 'retire')
           THEN "src"."modifie_le"
         END
       ) = MAX(
         CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
+          WHEN "src"."finalite" COLLATE "BINARY" = 'publicite_ciblee'
           AND "src"."modifie_le" >= '2025-10-02 00:00:00'
           THEN "src"."modifie_le"
         END
@@ -75,23 +77,34 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."finalite" = 'lettre_info'
-          AND "src"."statut" = 'accepte'
+          WHEN "src"."finalite" COLLATE "BINARY" = 'lettre_info'
+          AND "src"."statut" COLLATE "BINARY" = 'accepte'
           AND NOT "src"."confirme_le" IS NULL
           AND "src"."confirme_le" <= '2026-11-01 00:00:00'
           THEN "src"."modifie_le"
         END
-      ) = MAX(CASE WHEN "src"."finalite" = 'lettre_info' THEN "src"."modifie_le" END)
+      ) = MAX(
+        CASE
+          WHEN "src"."finalite" COLLATE "BINARY" = 'lettre_info'
+          THEN "src"."modifie_le"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_email_marketing_granted",
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."finalite" = 'lettre_info' AND "src"."statut" IN ('refuse', 'retire')
+          WHEN "src"."finalite" COLLATE "BINARY" = 'lettre_info'
+          AND "src"."statut" COLLATE "BINARY" IN ('refuse', 'retire')
           THEN "src"."modifie_le"
         END
-      ) = MAX(CASE WHEN "src"."finalite" = 'lettre_info' THEN "src"."modifie_le" END)
+      ) = MAX(
+        CASE
+          WHEN "src"."finalite" COLLATE "BINARY" = 'lettre_info'
+          THEN "src"."modifie_le"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_email_marketing_refused"
@@ -102,12 +115,12 @@ WITH "profiles" AS (
     AND "src"."modifie_le" <= '2026-11-01 00:00:00'
     AND (
       (
-        "src"."finalite" = 'publicite_ciblee'
+        "src"."finalite" COLLATE "BINARY" = 'publicite_ciblee'
         AND "src"."modifie_le" >= '2025-10-02 00:00:00'
       )
-      OR "src"."finalite" = 'lettre_info'
+      OR "src"."finalite" COLLATE "BINARY" = 'lettre_info'
     )
-    AND "src"."statut" IN ('accepte', 'refuse', 'retire')
+    AND "src"."statut" COLLATE "BINARY" IN ('accepte', 'refuse', 'retire')
   GROUP BY
     "src"."client_id"
 ), "facts" AS (
@@ -139,7 +152,7 @@ WITH "profiles" AS (
   FROM "aud_existing_customers"
   WHERE
     "n_add_to_cart_1" >= 1
-    AND "t_country" IN ('DE', 'AT', 'CH')
+    AND "t_country" COLLATE "BINARY" IN ('DE', 'AT', 'CH')
     AND NOT (
       "n_purchase_2" >= 1 OR "in_existing_customers" = 1
     )

@@ -10,33 +10,37 @@ WITH "profiles" AS (
     "src"."kunden_id" AS "member_id",
     COUNT(
       CASE
-        WHEN "src"."ereignis" = 'seitenaufruf' AND "src"."zeitpunkt" >= '2026-10-25 00:00:00'
+        WHEN "src"."ereignis" COLLATE "BINARY" = 'seitenaufruf'
+        AND "src"."zeitpunkt" >= '2026-10-25 00:00:00'
         THEN 1
       END
     ) AS "n_page_view_1",
     COUNT(
       CASE
-        WHEN "src"."ereignis" = 'sitzung' AND "src"."zeitpunkt" >= '2026-10-02 00:00:00'
+        WHEN "src"."ereignis" COLLATE "BINARY" = 'sitzung'
+        AND "src"."zeitpunkt" >= '2026-10-02 00:00:00'
         THEN 1
       END
     ) AS "n_session_2",
     COUNT(
       CASE
-        WHEN "src"."ereignis" = 'seitenaufruf'
-        AND SUBSTR("src"."pfad", 1, 5) = '/sale'
+        WHEN "src"."ereignis" COLLATE "BINARY" = 'seitenaufruf'
+        AND SUBSTR("src"."pfad", 1, 5) COLLATE "BINARY" = '/sale'
         AND "src"."zeitpunkt" >= '2026-10-18 00:00:00'
         THEN 1
       END
     ) AS "n_page_view_3",
     COUNT(
       CASE
-        WHEN "src"."ereignis" = 'warenkorb' AND "src"."zeitpunkt" >= '2026-10-02 00:00:00'
+        WHEN "src"."ereignis" COLLATE "BINARY" = 'warenkorb'
+        AND "src"."zeitpunkt" >= '2026-10-02 00:00:00'
         THEN 1
       END
     ) AS "n_add_to_cart_4",
     COUNT(
       CASE
-        WHEN "src"."ereignis" = 'warenkorb' AND "src"."zeitpunkt" >= '2026-10-30 00:00:00'
+        WHEN "src"."ereignis" COLLATE "BINARY" = 'warenkorb'
+        AND "src"."zeitpunkt" >= '2026-10-30 00:00:00'
         THEN 1
       END
     ) AS "n_add_to_cart_6"
@@ -47,9 +51,9 @@ WITH "profiles" AS (
     AND "src"."zeitpunkt" <= '2026-11-01 00:00:00'
     AND "src"."zeitpunkt" >= '2026-10-02 00:00:00'
     AND (
-      "src"."ereignis" = 'seitenaufruf'
-      OR "src"."ereignis" = 'sitzung'
-      OR "src"."ereignis" = 'warenkorb'
+      "src"."ereignis" COLLATE "BINARY" = 'seitenaufruf'
+      OR "src"."ereignis" COLLATE "BINARY" = 'sitzung'
+      OR "src"."ereignis" COLLATE "BINARY" = 'warenkorb'
     )
   GROUP BY
     "src"."kunden_id"
@@ -71,14 +75,15 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN "src"."zweck" COLLATE "BINARY" = 'werbung'
           AND "src"."geaendert_am" >= '2025-11-01 00:00:00'
-          AND "src"."status" = 'erteilt'
+          AND "src"."status" COLLATE "BINARY" = 'erteilt'
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung' AND "src"."geaendert_am" >= '2025-11-01 00:00:00'
+          WHEN "src"."zweck" COLLATE "BINARY" = 'werbung'
+          AND "src"."geaendert_am" >= '2025-11-01 00:00:00'
           THEN "src"."geaendert_am"
         END
       )
@@ -88,14 +93,15 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN "src"."zweck" COLLATE "BINARY" = 'werbung'
           AND "src"."geaendert_am" >= '2025-11-01 00:00:00'
-          AND "src"."status" IN ('abgelehnt', 'widerrufen')
+          AND "src"."status" COLLATE "BINARY" IN ('abgelehnt', 'widerrufen')
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung' AND "src"."geaendert_am" >= '2025-11-01 00:00:00'
+          WHEN "src"."zweck" COLLATE "BINARY" = 'werbung'
+          AND "src"."geaendert_am" >= '2025-11-01 00:00:00'
           THEN "src"."geaendert_am"
         END
       )
@@ -107,9 +113,9 @@ WITH "profiles" AS (
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
     AND "src"."geaendert_am" <= '2026-11-01 00:00:00'
-    AND "src"."zweck" = 'werbung'
+    AND "src"."zweck" COLLATE "BINARY" = 'werbung'
     AND "src"."geaendert_am" >= '2025-11-01 00:00:00'
-    AND "src"."status" IN ('erteilt', 'abgelehnt', 'widerrufen')
+    AND "src"."status" COLLATE "BINARY" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
 ), "facts" AS (

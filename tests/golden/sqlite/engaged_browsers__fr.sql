@@ -10,42 +10,43 @@ WITH "profiles" AS (
     "src"."client_id" AS "member_id",
     COUNT(
       CASE
-        WHEN "src"."type_evenement" = 'vue_page'
+        WHEN "src"."type_evenement" COLLATE "BINARY" = 'vue_page'
         AND "src"."horodatage" >= '2026-10-25 00:00:00'
         THEN 1
       END
     ) AS "n_page_view_1",
     COUNT(
       CASE
-        WHEN "src"."type_evenement" = 'session'
+        WHEN "src"."type_evenement" COLLATE "BINARY" = 'session'
         AND "src"."horodatage" >= '2026-10-02 00:00:00'
         THEN 1
       END
     ) AS "n_session_2",
     COUNT(
       CASE
-        WHEN "src"."type_evenement" = 'vue_page'
-        AND SUBSTR("src"."chemin", 1, 5) = '/sale'
+        WHEN "src"."type_evenement" COLLATE "BINARY" = 'vue_page'
+        AND SUBSTR("src"."chemin", 1, 5) COLLATE "BINARY" = '/sale'
         AND "src"."horodatage" >= '2026-10-18 00:00:00'
         THEN 1
       END
     ) AS "n_page_view_3",
     COUNT(
       CASE
-        WHEN "src"."type_evenement" = 'ajout_panier'
+        WHEN "src"."type_evenement" COLLATE "BINARY" = 'ajout_panier'
         AND "src"."horodatage" >= '2026-10-02 00:00:00'
         THEN 1
       END
     ) AS "n_add_to_cart_4",
     COUNT(
       CASE
-        WHEN "src"."type_evenement" = 'achat' AND "src"."horodatage" >= '2026-10-02 00:00:00'
+        WHEN "src"."type_evenement" COLLATE "BINARY" = 'achat'
+        AND "src"."horodatage" >= '2026-10-02 00:00:00'
         THEN 1
       END
     ) AS "n_purchase_5",
     COUNT(
       CASE
-        WHEN "src"."type_evenement" = 'ajout_panier'
+        WHEN "src"."type_evenement" COLLATE "BINARY" = 'ajout_panier'
         AND "src"."horodatage" >= '2026-10-30 00:00:00'
         THEN 1
       END
@@ -57,10 +58,10 @@ WITH "profiles" AS (
     AND "src"."horodatage" <= '2026-11-01 00:00:00'
     AND "src"."horodatage" >= '2026-10-02 00:00:00'
     AND (
-      "src"."type_evenement" = 'vue_page'
-      OR "src"."type_evenement" = 'session'
-      OR "src"."type_evenement" = 'ajout_panier'
-      OR "src"."type_evenement" = 'achat'
+      "src"."type_evenement" COLLATE "BINARY" = 'vue_page'
+      OR "src"."type_evenement" COLLATE "BINARY" = 'session'
+      OR "src"."type_evenement" COLLATE "BINARY" = 'ajout_panier'
+      OR "src"."type_evenement" COLLATE "BINARY" = 'achat'
     )
   GROUP BY
     "src"."client_id"
@@ -70,14 +71,14 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
+          WHEN "src"."finalite" COLLATE "BINARY" = 'publicite_ciblee'
           AND "src"."modifie_le" >= '2025-10-02 00:00:00'
-          AND "src"."statut" = 'accepte'
+          AND "src"."statut" COLLATE "BINARY" = 'accepte'
           THEN "src"."modifie_le"
         END
       ) = MAX(
         CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
+          WHEN "src"."finalite" COLLATE "BINARY" = 'publicite_ciblee'
           AND "src"."modifie_le" >= '2025-10-02 00:00:00'
           THEN "src"."modifie_le"
         END
@@ -88,14 +89,14 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
+          WHEN "src"."finalite" COLLATE "BINARY" = 'publicite_ciblee'
           AND "src"."modifie_le" >= '2025-10-02 00:00:00'
-          AND "src"."statut" IN ('refuse', 'retire')
+          AND "src"."statut" COLLATE "BINARY" IN ('refuse', 'retire')
           THEN "src"."modifie_le"
         END
       ) = MAX(
         CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
+          WHEN "src"."finalite" COLLATE "BINARY" = 'publicite_ciblee'
           AND "src"."modifie_le" >= '2025-10-02 00:00:00'
           THEN "src"."modifie_le"
         END
@@ -108,9 +109,9 @@ WITH "profiles" AS (
     NOT "src"."client_id" IS NULL
     AND NOT "src"."modifie_le" IS NULL
     AND "src"."modifie_le" <= '2026-11-01 00:00:00'
-    AND "src"."finalite" = 'publicite_ciblee'
+    AND "src"."finalite" COLLATE "BINARY" = 'publicite_ciblee'
     AND "src"."modifie_le" >= '2025-10-02 00:00:00'
-    AND "src"."statut" IN ('accepte', 'refuse', 'retire')
+    AND "src"."statut" COLLATE "BINARY" IN ('accepte', 'refuse', 'retire')
   GROUP BY
     "src"."client_id"
 ), "facts" AS (

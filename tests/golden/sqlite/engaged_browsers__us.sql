@@ -11,7 +11,7 @@ WITH "profiles" AS (
     COUNT(CASE WHEN "src"."viewed_at" >= '2026-10-25 00:00:00' THEN 1 END) AS "n_page_view_1",
     COUNT(
       CASE
-        WHEN SUBSTR("src"."url_path", 1, 5) = '/sale'
+        WHEN SUBSTR("src"."url_path", 1, 5) COLLATE "BINARY" = '/sale'
         AND "src"."viewed_at" >= '2026-10-18 00:00:00'
         THEN 1
       END
@@ -68,11 +68,16 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."purpose_code" = 'targeted_ads'
-          AND "src"."state" IN ('opt_out', 'withdrawn')
+          WHEN "src"."purpose_code" COLLATE "BINARY" = 'targeted_ads'
+          AND "src"."state" COLLATE "BINARY" IN ('opt_out', 'withdrawn')
           THEN "src"."changed_at"
         END
-      ) = MAX(CASE WHEN "src"."purpose_code" = 'targeted_ads' THEN "src"."changed_at" END)
+      ) = MAX(
+        CASE
+          WHEN "src"."purpose_code" COLLATE "BINARY" = 'targeted_ads'
+          THEN "src"."changed_at"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_ads_personalization_refused"
@@ -81,8 +86,8 @@ WITH "profiles" AS (
     NOT "src"."user_id" IS NULL
     AND NOT "src"."changed_at" IS NULL
     AND "src"."changed_at" <= '2026-11-01 00:00:00'
-    AND "src"."purpose_code" IN ('targeted_ads')
-    AND "src"."state" IN ('opt_in', 'opt_out', 'withdrawn')
+    AND "src"."purpose_code" COLLATE "BINARY" IN ('targeted_ads')
+    AND "src"."state" COLLATE "BINARY" IN ('opt_in', 'opt_out', 'withdrawn')
   GROUP BY
     "src"."user_id"
 ), "facts" AS (

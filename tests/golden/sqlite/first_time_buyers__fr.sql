@@ -11,7 +11,8 @@ WITH "profiles" AS (
     COUNT(*) AS "n_purchase_1",
     COUNT(
       CASE
-        WHEN "src"."type_evenement" = 'achat' AND "src"."horodatage" >= '2026-10-02 00:00:00'
+        WHEN "src"."type_evenement" COLLATE "BINARY" = 'achat'
+        AND "src"."horodatage" >= '2026-10-02 00:00:00'
         THEN 1
       END
     ) AS "n_purchase_2"
@@ -20,7 +21,7 @@ WITH "profiles" AS (
     NOT "src"."client_id" IS NULL
     AND NOT "src"."horodatage" IS NULL
     AND "src"."horodatage" <= '2026-11-01 00:00:00'
-    AND "src"."type_evenement" = 'achat'
+    AND "src"."type_evenement" COLLATE "BINARY" = 'achat'
   GROUP BY
     "src"."client_id"
 ), "consent" AS (
@@ -29,23 +30,34 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."finalite" = 'lettre_info'
-          AND "src"."statut" = 'accepte'
+          WHEN "src"."finalite" COLLATE "BINARY" = 'lettre_info'
+          AND "src"."statut" COLLATE "BINARY" = 'accepte'
           AND NOT "src"."confirme_le" IS NULL
           AND "src"."confirme_le" <= '2026-11-01 00:00:00'
           THEN "src"."modifie_le"
         END
-      ) = MAX(CASE WHEN "src"."finalite" = 'lettre_info' THEN "src"."modifie_le" END)
+      ) = MAX(
+        CASE
+          WHEN "src"."finalite" COLLATE "BINARY" = 'lettre_info'
+          THEN "src"."modifie_le"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_email_marketing_granted",
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."finalite" = 'lettre_info' AND "src"."statut" IN ('refuse', 'retire')
+          WHEN "src"."finalite" COLLATE "BINARY" = 'lettre_info'
+          AND "src"."statut" COLLATE "BINARY" IN ('refuse', 'retire')
           THEN "src"."modifie_le"
         END
-      ) = MAX(CASE WHEN "src"."finalite" = 'lettre_info' THEN "src"."modifie_le" END)
+      ) = MAX(
+        CASE
+          WHEN "src"."finalite" COLLATE "BINARY" = 'lettre_info'
+          THEN "src"."modifie_le"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_email_marketing_refused"
@@ -54,8 +66,8 @@ WITH "profiles" AS (
     NOT "src"."client_id" IS NULL
     AND NOT "src"."modifie_le" IS NULL
     AND "src"."modifie_le" <= '2026-11-01 00:00:00'
-    AND "src"."finalite" IN ('lettre_info')
-    AND "src"."statut" IN ('accepte', 'refuse', 'retire')
+    AND "src"."finalite" COLLATE "BINARY" IN ('lettre_info')
+    AND "src"."statut" COLLATE "BINARY" IN ('accepte', 'refuse', 'retire')
   GROUP BY
     "src"."client_id"
 ), "facts" AS (

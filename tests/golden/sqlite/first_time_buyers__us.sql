@@ -23,20 +23,32 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."purpose_code" = 'email' AND "src"."state" = 'opt_in'
+          WHEN "src"."purpose_code" COLLATE "BINARY" = 'email'
+          AND "src"."state" COLLATE "BINARY" = 'opt_in'
           THEN "src"."changed_at"
         END
-      ) = MAX(CASE WHEN "src"."purpose_code" = 'email' THEN "src"."changed_at" END)
+      ) = MAX(
+        CASE
+          WHEN "src"."purpose_code" COLLATE "BINARY" = 'email'
+          THEN "src"."changed_at"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_email_marketing_granted",
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."purpose_code" = 'email' AND "src"."state" IN ('opt_out', 'withdrawn')
+          WHEN "src"."purpose_code" COLLATE "BINARY" = 'email'
+          AND "src"."state" COLLATE "BINARY" IN ('opt_out', 'withdrawn')
           THEN "src"."changed_at"
         END
-      ) = MAX(CASE WHEN "src"."purpose_code" = 'email' THEN "src"."changed_at" END)
+      ) = MAX(
+        CASE
+          WHEN "src"."purpose_code" COLLATE "BINARY" = 'email'
+          THEN "src"."changed_at"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_email_marketing_refused"
@@ -45,8 +57,8 @@ WITH "profiles" AS (
     NOT "src"."user_id" IS NULL
     AND NOT "src"."changed_at" IS NULL
     AND "src"."changed_at" <= '2026-11-01 00:00:00'
-    AND "src"."purpose_code" IN ('email')
-    AND "src"."state" IN ('opt_in', 'opt_out', 'withdrawn')
+    AND "src"."purpose_code" COLLATE "BINARY" IN ('email')
+    AND "src"."state" COLLATE "BINARY" IN ('opt_in', 'opt_out', 'withdrawn')
   GROUP BY
     "src"."user_id"
 ), "facts" AS (

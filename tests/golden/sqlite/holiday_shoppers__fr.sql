@@ -13,10 +13,12 @@ WITH "profiles" AS (
     "src"."client_id" AS "member_id",
     COUNT(
       CASE
-        WHEN "src"."type_evenement" = 'achat'
+        WHEN "src"."type_evenement" COLLATE "BINARY" = 'achat'
         AND (
-          INSTR(LOWER("src"."code_promo"), 'blackfriday') > 0
-          OR "src"."code_promo" = '50%_off'
+          INSTR((
+            LOWER("src"."code_promo") COLLATE "BINARY"
+          ), 'blackfriday') > 0
+          OR "src"."code_promo" COLLATE "BINARY" = '50%_off'
         )
         AND "src"."horodatage" >= '2025-11-24 00:00:00'
         AND "src"."horodatage" < '2026-01-01 00:00:00'
@@ -25,9 +27,9 @@ WITH "profiles" AS (
     ) AS "n_purchase_1",
     COUNT(
       CASE
-        WHEN "src"."type_evenement" = 'achat'
+        WHEN "src"."type_evenement" COLLATE "BINARY" = 'achat'
         AND "src"."montant" < 5
-        AND "src"."canal" <> 'store'
+        AND "src"."canal" COLLATE "BINARY" <> 'store'
         AND "src"."horodatage" >= '2026-09-30 23:00:00'
         THEN 1
       END
@@ -38,7 +40,7 @@ WITH "profiles" AS (
     AND NOT "src"."horodatage" IS NULL
     AND "src"."horodatage" <= '2026-11-01 00:00:00'
     AND "src"."horodatage" >= '2025-11-24 00:00:00'
-    AND "src"."type_evenement" = 'achat'
+    AND "src"."type_evenement" COLLATE "BINARY" = 'achat'
   GROUP BY
     "src"."client_id"
 ), "consent" AS (
@@ -47,14 +49,14 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
+          WHEN "src"."finalite" COLLATE "BINARY" = 'publicite_ciblee'
           AND "src"."modifie_le" >= '2025-10-02 00:00:00'
-          AND "src"."statut" = 'accepte'
+          AND "src"."statut" COLLATE "BINARY" = 'accepte'
           THEN "src"."modifie_le"
         END
       ) = MAX(
         CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
+          WHEN "src"."finalite" COLLATE "BINARY" = 'publicite_ciblee'
           AND "src"."modifie_le" >= '2025-10-02 00:00:00'
           THEN "src"."modifie_le"
         END
@@ -65,14 +67,14 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
+          WHEN "src"."finalite" COLLATE "BINARY" = 'publicite_ciblee'
           AND "src"."modifie_le" >= '2025-10-02 00:00:00'
-          AND "src"."statut" IN ('refuse', 'retire')
+          AND "src"."statut" COLLATE "BINARY" IN ('refuse', 'retire')
           THEN "src"."modifie_le"
         END
       ) = MAX(
         CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
+          WHEN "src"."finalite" COLLATE "BINARY" = 'publicite_ciblee'
           AND "src"."modifie_le" >= '2025-10-02 00:00:00'
           THEN "src"."modifie_le"
         END
@@ -85,9 +87,9 @@ WITH "profiles" AS (
     NOT "src"."client_id" IS NULL
     AND NOT "src"."modifie_le" IS NULL
     AND "src"."modifie_le" <= '2026-11-01 00:00:00'
-    AND "src"."finalite" = 'publicite_ciblee'
+    AND "src"."finalite" COLLATE "BINARY" = 'publicite_ciblee'
     AND "src"."modifie_le" >= '2025-10-02 00:00:00'
-    AND "src"."statut" IN ('accepte', 'refuse', 'retire')
+    AND "src"."statut" COLLATE "BINARY" IN ('accepte', 'refuse', 'retire')
   GROUP BY
     "src"."client_id"
 ), "facts" AS (
@@ -122,7 +124,7 @@ WITH "profiles" AS (
     AND NOT (
       (
         NOT "t_country" IS NULL
-        AND NOT "t_country" IN ('DE', 'AT', 'CH', 'US', 'CA', 'FR', 'BE', 'LU')
+        AND NOT "t_country" COLLATE "BINARY" IN ('DE', 'AT', 'CH', 'US', 'CA', 'FR', 'BE', 'LU')
       )
       OR "n_purchase_2" >= 1
     )

@@ -14,8 +14,10 @@ WITH "profiles" AS (
     COUNT(
       CASE
         WHEN (
-          INSTR(LOWER("src"."promo_code"), 'blackfriday') > 0
-          OR "src"."promo_code" = '50%_off'
+          INSTR((
+            LOWER("src"."promo_code") COLLATE "BINARY"
+          ), 'blackfriday') > 0
+          OR "src"."promo_code" COLLATE "BINARY" = '50%_off'
         )
         AND "src"."ordered_at" >= '2025-11-24 00:00:00'
         AND "src"."ordered_at" < '2026-01-01 00:00:00'
@@ -25,7 +27,7 @@ WITH "profiles" AS (
     COUNT(
       CASE
         WHEN "src"."order_total" < 5
-        AND "src"."sales_channel" <> 'store'
+        AND "src"."sales_channel" COLLATE "BINARY" <> 'store'
         AND "src"."ordered_at" >= '2026-09-30 23:00:00'
         THEN 1
       END
@@ -45,11 +47,16 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."purpose_code" = 'targeted_ads'
-          AND "src"."state" IN ('opt_out', 'withdrawn')
+          WHEN "src"."purpose_code" COLLATE "BINARY" = 'targeted_ads'
+          AND "src"."state" COLLATE "BINARY" IN ('opt_out', 'withdrawn')
           THEN "src"."changed_at"
         END
-      ) = MAX(CASE WHEN "src"."purpose_code" = 'targeted_ads' THEN "src"."changed_at" END)
+      ) = MAX(
+        CASE
+          WHEN "src"."purpose_code" COLLATE "BINARY" = 'targeted_ads'
+          THEN "src"."changed_at"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_ads_personalization_refused"
@@ -58,8 +65,8 @@ WITH "profiles" AS (
     NOT "src"."user_id" IS NULL
     AND NOT "src"."changed_at" IS NULL
     AND "src"."changed_at" <= '2026-11-01 00:00:00'
-    AND "src"."purpose_code" IN ('targeted_ads')
-    AND "src"."state" IN ('opt_in', 'opt_out', 'withdrawn')
+    AND "src"."purpose_code" COLLATE "BINARY" IN ('targeted_ads')
+    AND "src"."state" COLLATE "BINARY" IN ('opt_in', 'opt_out', 'withdrawn')
   GROUP BY
     "src"."user_id"
 ), "facts" AS (
@@ -94,7 +101,7 @@ WITH "profiles" AS (
     AND NOT (
       (
         NOT "t_country" IS NULL
-        AND NOT "t_country" IN ('DE', 'AT', 'CH', 'US', 'CA', 'FR', 'BE', 'LU')
+        AND NOT "t_country" COLLATE "BINARY" IN ('DE', 'AT', 'CH', 'US', 'CA', 'FR', 'BE', 'LU')
       )
       OR "n_purchase_2" >= 1
     )

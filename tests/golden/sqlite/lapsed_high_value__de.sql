@@ -27,14 +27,15 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN "src"."zweck" COLLATE "BINARY" = 'werbung'
           AND "src"."geaendert_am" >= '2025-11-01 00:00:00'
-          AND "src"."status" = 'erteilt'
+          AND "src"."status" COLLATE "BINARY" = 'erteilt'
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung' AND "src"."geaendert_am" >= '2025-11-01 00:00:00'
+          WHEN "src"."zweck" COLLATE "BINARY" = 'werbung'
+          AND "src"."geaendert_am" >= '2025-11-01 00:00:00'
           THEN "src"."geaendert_am"
         END
       )
@@ -44,14 +45,15 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN "src"."zweck" COLLATE "BINARY" = 'werbung'
           AND "src"."geaendert_am" >= '2025-11-01 00:00:00'
-          AND "src"."status" IN ('abgelehnt', 'widerrufen')
+          AND "src"."status" COLLATE "BINARY" IN ('abgelehnt', 'widerrufen')
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung' AND "src"."geaendert_am" >= '2025-11-01 00:00:00'
+          WHEN "src"."zweck" COLLATE "BINARY" = 'werbung'
+          AND "src"."geaendert_am" >= '2025-11-01 00:00:00'
           THEN "src"."geaendert_am"
         END
       )
@@ -63,9 +65,9 @@ WITH "profiles" AS (
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
     AND "src"."geaendert_am" <= '2026-11-01 00:00:00'
-    AND "src"."zweck" = 'werbung'
+    AND "src"."zweck" COLLATE "BINARY" = 'werbung'
     AND "src"."geaendert_am" >= '2025-11-01 00:00:00'
-    AND "src"."status" IN ('erteilt', 'abgelehnt', 'widerrufen')
+    AND "src"."status" COLLATE "BINARY" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
 ), "facts" AS (

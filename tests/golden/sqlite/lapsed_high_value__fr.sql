@@ -14,7 +14,8 @@ WITH "profiles" AS (
     COUNT(*) AS "n_purchase_1",
     COUNT(
       CASE
-        WHEN "src"."type_evenement" = 'achat' AND "src"."horodatage" >= '2026-08-03 00:00:00'
+        WHEN "src"."type_evenement" COLLATE "BINARY" = 'achat'
+        AND "src"."horodatage" >= '2026-08-03 00:00:00'
         THEN 1
       END
     ) AS "n_purchase_2"
@@ -24,7 +25,7 @@ WITH "profiles" AS (
     AND NOT "src"."horodatage" IS NULL
     AND "src"."horodatage" <= '2026-11-01 00:00:00'
     AND "src"."horodatage" >= '2025-11-01 00:00:00'
-    AND "src"."type_evenement" = 'achat'
+    AND "src"."type_evenement" COLLATE "BINARY" = 'achat'
   GROUP BY
     "src"."client_id"
 ), "consent" AS (
@@ -33,14 +34,14 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
+          WHEN "src"."finalite" COLLATE "BINARY" = 'publicite_ciblee'
           AND "src"."modifie_le" >= '2025-10-02 00:00:00'
-          AND "src"."statut" = 'accepte'
+          AND "src"."statut" COLLATE "BINARY" = 'accepte'
           THEN "src"."modifie_le"
         END
       ) = MAX(
         CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
+          WHEN "src"."finalite" COLLATE "BINARY" = 'publicite_ciblee'
           AND "src"."modifie_le" >= '2025-10-02 00:00:00'
           THEN "src"."modifie_le"
         END
@@ -51,14 +52,14 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
+          WHEN "src"."finalite" COLLATE "BINARY" = 'publicite_ciblee'
           AND "src"."modifie_le" >= '2025-10-02 00:00:00'
-          AND "src"."statut" IN ('refuse', 'retire')
+          AND "src"."statut" COLLATE "BINARY" IN ('refuse', 'retire')
           THEN "src"."modifie_le"
         END
       ) = MAX(
         CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
+          WHEN "src"."finalite" COLLATE "BINARY" = 'publicite_ciblee'
           AND "src"."modifie_le" >= '2025-10-02 00:00:00'
           THEN "src"."modifie_le"
         END
@@ -71,9 +72,9 @@ WITH "profiles" AS (
     NOT "src"."client_id" IS NULL
     AND NOT "src"."modifie_le" IS NULL
     AND "src"."modifie_le" <= '2026-11-01 00:00:00'
-    AND "src"."finalite" = 'publicite_ciblee'
+    AND "src"."finalite" COLLATE "BINARY" = 'publicite_ciblee'
     AND "src"."modifie_le" >= '2025-10-02 00:00:00'
-    AND "src"."statut" IN ('accepte', 'refuse', 'retire')
+    AND "src"."statut" COLLATE "BINARY" IN ('accepte', 'refuse', 'retire')
   GROUP BY
     "src"."client_id"
 ), "facts" AS (

@@ -10,17 +10,20 @@ WITH "profiles" AS (
 ), "events_web_ereignisse" AS (
   SELECT
     "src"."kunden_id" AS "member_id",
-    MIN(CASE WHEN "src"."ereignis" = 'sitzung' THEN "src"."zeitpunkt" END) AS "min_session_started_at_1",
+    MIN(
+      CASE WHEN "src"."ereignis" COLLATE "BINARY" = 'sitzung' THEN "src"."zeitpunkt" END
+    ) AS "min_session_started_at_1",
     COUNT(
       CASE
-        WHEN "src"."ereignis" = 'sitzung' AND "src"."zeitpunkt" >= '2026-09-01 00:00:00'
+        WHEN "src"."ereignis" COLLATE "BINARY" = 'sitzung'
+        AND "src"."zeitpunkt" >= '2026-09-01 00:00:00'
         THEN 1
       END
     ) AS "n_session_2",
     COUNT(
       CASE
-        WHEN "src"."ereignis" = 'warenkorb'
-        AND "src"."kategorie" = 'shoes'
+        WHEN "src"."ereignis" COLLATE "BINARY" = 'warenkorb'
+        AND "src"."kategorie" COLLATE "BINARY" = 'shoes'
         AND "src"."preis" <= 200
         AND "src"."zeitpunkt" >= '2026-09-02 00:00:00'
         THEN 1
@@ -32,7 +35,8 @@ WITH "profiles" AS (
     AND NOT "src"."zeitpunkt" IS NULL
     AND "src"."zeitpunkt" <= '2026-11-01 00:00:00'
     AND (
-      "src"."ereignis" = 'sitzung' OR "src"."ereignis" = 'warenkorb'
+      "src"."ereignis" COLLATE "BINARY" = 'sitzung'
+      OR "src"."ereignis" COLLATE "BINARY" = 'warenkorb'
     )
   GROUP BY
     "src"."kunden_id"
@@ -54,14 +58,15 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN "src"."zweck" COLLATE "BINARY" = 'werbung'
           AND "src"."geaendert_am" >= '2025-11-01 00:00:00'
-          AND "src"."status" = 'erteilt'
+          AND "src"."status" COLLATE "BINARY" = 'erteilt'
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung' AND "src"."geaendert_am" >= '2025-11-01 00:00:00'
+          WHEN "src"."zweck" COLLATE "BINARY" = 'werbung'
+          AND "src"."geaendert_am" >= '2025-11-01 00:00:00'
           THEN "src"."geaendert_am"
         END
       )
@@ -71,14 +76,15 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN "src"."zweck" COLLATE "BINARY" = 'werbung'
           AND "src"."geaendert_am" >= '2025-11-01 00:00:00'
-          AND "src"."status" IN ('abgelehnt', 'widerrufen')
+          AND "src"."status" COLLATE "BINARY" IN ('abgelehnt', 'widerrufen')
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung' AND "src"."geaendert_am" >= '2025-11-01 00:00:00'
+          WHEN "src"."zweck" COLLATE "BINARY" = 'werbung'
+          AND "src"."geaendert_am" >= '2025-11-01 00:00:00'
           THEN "src"."geaendert_am"
         END
       )
@@ -88,23 +94,34 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'newsletter'
-          AND "src"."status" = 'erteilt'
+          WHEN "src"."zweck" COLLATE "BINARY" = 'newsletter'
+          AND "src"."status" COLLATE "BINARY" = 'erteilt'
           AND NOT "src"."bestaetigt_am" IS NULL
           AND "src"."bestaetigt_am" <= '2026-11-01 00:00:00'
           THEN "src"."geaendert_am"
         END
-      ) = MAX(CASE WHEN "src"."zweck" = 'newsletter' THEN "src"."geaendert_am" END)
+      ) = MAX(
+        CASE
+          WHEN "src"."zweck" COLLATE "BINARY" = 'newsletter'
+          THEN "src"."geaendert_am"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_email_marketing_granted",
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'newsletter' AND "src"."status" IN ('abgelehnt', 'widerrufen')
+          WHEN "src"."zweck" COLLATE "BINARY" = 'newsletter'
+          AND "src"."status" COLLATE "BINARY" IN ('abgelehnt', 'widerrufen')
           THEN "src"."geaendert_am"
         END
-      ) = MAX(CASE WHEN "src"."zweck" = 'newsletter' THEN "src"."geaendert_am" END)
+      ) = MAX(
+        CASE
+          WHEN "src"."zweck" COLLATE "BINARY" = 'newsletter'
+          THEN "src"."geaendert_am"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_email_marketing_refused"
@@ -115,11 +132,12 @@ WITH "profiles" AS (
     AND "src"."geaendert_am" <= '2026-11-01 00:00:00'
     AND (
       (
-        "src"."zweck" = 'werbung' AND "src"."geaendert_am" >= '2025-11-01 00:00:00'
+        "src"."zweck" COLLATE "BINARY" = 'werbung'
+        AND "src"."geaendert_am" >= '2025-11-01 00:00:00'
       )
-      OR "src"."zweck" = 'newsletter'
+      OR "src"."zweck" COLLATE "BINARY" = 'newsletter'
     )
-    AND "src"."status" IN ('erteilt', 'abgelehnt', 'widerrufen')
+    AND "src"."status" COLLATE "BINARY" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
 ), "facts" AS (
@@ -149,7 +167,7 @@ WITH "profiles" AS (
     "member_id"
   FROM "facts"
   WHERE
-    SUBSTR(LOWER("t_city"), 1, 3) = 'mün'
+    SUBSTR(LOWER("t_city"), 1, 3) COLLATE "BINARY" = 'mün'
     AND "t_signup_date" < '2025-01-01'
     AND NOT "min_session_started_at_1" IS NULL
     AND "min_session_started_at_1" < '2026-01-01 00:00:00'

@@ -10,18 +10,23 @@ WITH "profiles" AS (
 ), "events_suivi_evenements" AS (
   SELECT
     "src"."client_id" AS "member_id",
-    MIN(CASE WHEN "src"."type_evenement" = 'session' THEN "src"."horodatage" END) AS "min_session_started_at_1",
+    MIN(
+      CASE
+        WHEN "src"."type_evenement" COLLATE "BINARY" = 'session'
+        THEN "src"."horodatage"
+      END
+    ) AS "min_session_started_at_1",
     COUNT(
       CASE
-        WHEN "src"."type_evenement" = 'session'
+        WHEN "src"."type_evenement" COLLATE "BINARY" = 'session'
         AND "src"."horodatage" >= '2026-09-01 00:00:00'
         THEN 1
       END
     ) AS "n_session_2",
     COUNT(
       CASE
-        WHEN "src"."type_evenement" = 'ajout_panier'
-        AND "src"."categorie" = 'shoes'
+        WHEN "src"."type_evenement" COLLATE "BINARY" = 'ajout_panier'
+        AND "src"."categorie" COLLATE "BINARY" = 'shoes'
         AND "src"."prix" <= 200
         AND "src"."horodatage" >= '2026-09-02 00:00:00'
         THEN 1
@@ -29,7 +34,8 @@ WITH "profiles" AS (
     ) AS "n_add_to_cart_3",
     COUNT(
       CASE
-        WHEN "src"."type_evenement" = 'achat' AND "src"."horodatage" >= '2026-10-31 12:00:00'
+        WHEN "src"."type_evenement" COLLATE "BINARY" = 'achat'
+        AND "src"."horodatage" >= '2026-10-31 12:00:00'
         THEN 1
       END
     ) AS "n_purchase_4"
@@ -39,9 +45,9 @@ WITH "profiles" AS (
     AND NOT "src"."horodatage" IS NULL
     AND "src"."horodatage" <= '2026-11-01 00:00:00'
     AND (
-      "src"."type_evenement" = 'session'
-      OR "src"."type_evenement" = 'ajout_panier'
-      OR "src"."type_evenement" = 'achat'
+      "src"."type_evenement" COLLATE "BINARY" = 'session'
+      OR "src"."type_evenement" COLLATE "BINARY" = 'ajout_panier'
+      OR "src"."type_evenement" COLLATE "BINARY" = 'achat'
     )
   GROUP BY
     "src"."client_id"
@@ -51,14 +57,14 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
+          WHEN "src"."finalite" COLLATE "BINARY" = 'publicite_ciblee'
           AND "src"."modifie_le" >= '2025-10-02 00:00:00'
-          AND "src"."statut" = 'accepte'
+          AND "src"."statut" COLLATE "BINARY" = 'accepte'
           THEN "src"."modifie_le"
         END
       ) = MAX(
         CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
+          WHEN "src"."finalite" COLLATE "BINARY" = 'publicite_ciblee'
           AND "src"."modifie_le" >= '2025-10-02 00:00:00'
           THEN "src"."modifie_le"
         END
@@ -69,14 +75,14 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
+          WHEN "src"."finalite" COLLATE "BINARY" = 'publicite_ciblee'
           AND "src"."modifie_le" >= '2025-10-02 00:00:00'
-          AND "src"."statut" IN ('refuse', 'retire')
+          AND "src"."statut" COLLATE "BINARY" IN ('refuse', 'retire')
           THEN "src"."modifie_le"
         END
       ) = MAX(
         CASE
-          WHEN "src"."finalite" = 'publicite_ciblee'
+          WHEN "src"."finalite" COLLATE "BINARY" = 'publicite_ciblee'
           AND "src"."modifie_le" >= '2025-10-02 00:00:00'
           THEN "src"."modifie_le"
         END
@@ -87,23 +93,34 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."finalite" = 'lettre_info'
-          AND "src"."statut" = 'accepte'
+          WHEN "src"."finalite" COLLATE "BINARY" = 'lettre_info'
+          AND "src"."statut" COLLATE "BINARY" = 'accepte'
           AND NOT "src"."confirme_le" IS NULL
           AND "src"."confirme_le" <= '2026-11-01 00:00:00'
           THEN "src"."modifie_le"
         END
-      ) = MAX(CASE WHEN "src"."finalite" = 'lettre_info' THEN "src"."modifie_le" END)
+      ) = MAX(
+        CASE
+          WHEN "src"."finalite" COLLATE "BINARY" = 'lettre_info'
+          THEN "src"."modifie_le"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_email_marketing_granted",
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."finalite" = 'lettre_info' AND "src"."statut" IN ('refuse', 'retire')
+          WHEN "src"."finalite" COLLATE "BINARY" = 'lettre_info'
+          AND "src"."statut" COLLATE "BINARY" IN ('refuse', 'retire')
           THEN "src"."modifie_le"
         END
-      ) = MAX(CASE WHEN "src"."finalite" = 'lettre_info' THEN "src"."modifie_le" END)
+      ) = MAX(
+        CASE
+          WHEN "src"."finalite" COLLATE "BINARY" = 'lettre_info'
+          THEN "src"."modifie_le"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_email_marketing_refused"
@@ -114,12 +131,12 @@ WITH "profiles" AS (
     AND "src"."modifie_le" <= '2026-11-01 00:00:00'
     AND (
       (
-        "src"."finalite" = 'publicite_ciblee'
+        "src"."finalite" COLLATE "BINARY" = 'publicite_ciblee'
         AND "src"."modifie_le" >= '2025-10-02 00:00:00'
       )
-      OR "src"."finalite" = 'lettre_info'
+      OR "src"."finalite" COLLATE "BINARY" = 'lettre_info'
     )
-    AND "src"."statut" IN ('accepte', 'refuse', 'retire')
+    AND "src"."statut" COLLATE "BINARY" IN ('accepte', 'refuse', 'retire')
   GROUP BY
     "src"."client_id"
 ), "facts" AS (
@@ -147,7 +164,7 @@ WITH "profiles" AS (
     "member_id"
   FROM "facts"
   WHERE
-    SUBSTR(LOWER("t_city"), 1, 3) = 'mün'
+    SUBSTR(LOWER("t_city"), 1, 3) COLLATE "BINARY" = 'mün'
     AND "t_signup_date" < '2025-01-01'
     AND NOT "min_session_started_at_1" IS NULL
     AND "min_session_started_at_1" < '2026-01-01 00:00:00'

@@ -28,7 +28,7 @@ WITH "profiles" AS (
     NOT "src"."user_id" IS NULL
     AND NOT "src"."added_at" IS NULL
     AND "src"."added_at" <= '2026-11-01 00:00:00'
-    AND "src"."product_category" = 'shoes'
+    AND "src"."product_category" COLLATE "BINARY" = 'shoes'
     AND "src"."unit_price" <= 200
     AND "src"."added_at" >= '2026-09-02 00:00:00'
   GROUP BY
@@ -52,31 +52,48 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."purpose_code" = 'targeted_ads'
-          AND "src"."state" IN ('opt_out', 'withdrawn')
+          WHEN "src"."purpose_code" COLLATE "BINARY" = 'targeted_ads'
+          AND "src"."state" COLLATE "BINARY" IN ('opt_out', 'withdrawn')
           THEN "src"."changed_at"
         END
-      ) = MAX(CASE WHEN "src"."purpose_code" = 'targeted_ads' THEN "src"."changed_at" END)
+      ) = MAX(
+        CASE
+          WHEN "src"."purpose_code" COLLATE "BINARY" = 'targeted_ads'
+          THEN "src"."changed_at"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_ads_personalization_refused",
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."purpose_code" = 'email' AND "src"."state" = 'opt_in'
+          WHEN "src"."purpose_code" COLLATE "BINARY" = 'email'
+          AND "src"."state" COLLATE "BINARY" = 'opt_in'
           THEN "src"."changed_at"
         END
-      ) = MAX(CASE WHEN "src"."purpose_code" = 'email' THEN "src"."changed_at" END)
+      ) = MAX(
+        CASE
+          WHEN "src"."purpose_code" COLLATE "BINARY" = 'email'
+          THEN "src"."changed_at"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_email_marketing_granted",
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."purpose_code" = 'email' AND "src"."state" IN ('opt_out', 'withdrawn')
+          WHEN "src"."purpose_code" COLLATE "BINARY" = 'email'
+          AND "src"."state" COLLATE "BINARY" IN ('opt_out', 'withdrawn')
           THEN "src"."changed_at"
         END
-      ) = MAX(CASE WHEN "src"."purpose_code" = 'email' THEN "src"."changed_at" END)
+      ) = MAX(
+        CASE
+          WHEN "src"."purpose_code" COLLATE "BINARY" = 'email'
+          THEN "src"."changed_at"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_email_marketing_refused"
@@ -85,8 +102,8 @@ WITH "profiles" AS (
     NOT "src"."user_id" IS NULL
     AND NOT "src"."changed_at" IS NULL
     AND "src"."changed_at" <= '2026-11-01 00:00:00'
-    AND "src"."purpose_code" IN ('targeted_ads', 'email')
-    AND "src"."state" IN ('opt_in', 'opt_out', 'withdrawn')
+    AND "src"."purpose_code" COLLATE "BINARY" IN ('targeted_ads', 'email')
+    AND "src"."state" COLLATE "BINARY" IN ('opt_in', 'opt_out', 'withdrawn')
   GROUP BY
     "src"."user_id"
 ), "facts" AS (
@@ -118,7 +135,7 @@ WITH "profiles" AS (
     "member_id"
   FROM "facts"
   WHERE
-    SUBSTR(LOWER("t_city"), 1, 3) = 'mün'
+    SUBSTR(LOWER("t_city"), 1, 3) COLLATE "BINARY" = 'mün'
     AND "t_signup_date" < '2025-01-01'
     AND NOT "min_session_started_at_1" IS NULL
     AND "min_session_started_at_1" < '2026-01-01 00:00:00'

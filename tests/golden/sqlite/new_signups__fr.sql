@@ -17,7 +17,7 @@ WITH "profiles" AS (
     NOT "src"."client_id" IS NULL
     AND NOT "src"."horodatage" IS NULL
     AND "src"."horodatage" <= '2026-11-01 00:00:00'
-    AND "src"."type_evenement" = 'achat'
+    AND "src"."type_evenement" COLLATE "BINARY" = 'achat'
   GROUP BY
     "src"."client_id"
 ), "facts" AS (

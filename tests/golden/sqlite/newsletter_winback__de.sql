@@ -29,7 +29,7 @@ WITH "profiles" AS (
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."zeitpunkt" IS NULL
     AND "src"."zeitpunkt" <= '2026-11-01 00:00:00'
-    AND "src"."ereignis" = 'seitenaufruf'
+    AND "src"."ereignis" COLLATE "BINARY" = 'seitenaufruf'
     AND "src"."zeitpunkt" >= '2026-10-31 23:30:00'
   GROUP BY
     "src"."kunden_id"
@@ -39,23 +39,34 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'newsletter'
-          AND "src"."status" = 'erteilt'
+          WHEN "src"."zweck" COLLATE "BINARY" = 'newsletter'
+          AND "src"."status" COLLATE "BINARY" = 'erteilt'
           AND NOT "src"."bestaetigt_am" IS NULL
           AND "src"."bestaetigt_am" <= '2026-11-01 00:00:00'
           THEN "src"."geaendert_am"
         END
-      ) = MAX(CASE WHEN "src"."zweck" = 'newsletter' THEN "src"."geaendert_am" END)
+      ) = MAX(
+        CASE
+          WHEN "src"."zweck" COLLATE "BINARY" = 'newsletter'
+          THEN "src"."geaendert_am"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_email_marketing_granted",
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'newsletter' AND "src"."status" IN ('abgelehnt', 'widerrufen')
+          WHEN "src"."zweck" COLLATE "BINARY" = 'newsletter'
+          AND "src"."status" COLLATE "BINARY" IN ('abgelehnt', 'widerrufen')
           THEN "src"."geaendert_am"
         END
-      ) = MAX(CASE WHEN "src"."zweck" = 'newsletter' THEN "src"."geaendert_am" END)
+      ) = MAX(
+        CASE
+          WHEN "src"."zweck" COLLATE "BINARY" = 'newsletter'
+          THEN "src"."geaendert_am"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_email_marketing_refused"
@@ -64,8 +75,8 @@ WITH "profiles" AS (
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
     AND "src"."geaendert_am" <= '2026-11-01 00:00:00'
-    AND "src"."zweck" IN ('newsletter')
-    AND "src"."status" IN ('erteilt', 'abgelehnt', 'widerrufen')
+    AND "src"."zweck" COLLATE "BINARY" IN ('newsletter')
+    AND "src"."status" COLLATE "BINARY" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
 ), "facts" AS (
@@ -101,10 +112,13 @@ WITH "profiles" AS (
       (
         NOT "t_email" IS NULL
         AND LENGTH(LOWER("t_email")) >= 17
-        AND SUBSTR(LOWER("t_email"), LENGTH(LOWER("t_email")) - 16, 17) = '@example-corp.com'
+        AND SUBSTR(LOWER("t_email"), LENGTH(LOWER("t_email")) - 16, 17) COLLATE "BINARY" = '@example-corp.com'
       )
       OR (
-        NOT "t_email" IS NULL AND INSTR(LOWER("t_email"), '+test') > 0
+        NOT "t_email" IS NULL
+        AND INSTR((
+          LOWER("t_email") COLLATE "BINARY"
+        ), '+test') > 0
       )
       OR (
         NOT "t_is_employee" IS NULL AND "t_is_employee" <> 0

@@ -13,13 +13,14 @@ WITH "profiles" AS (
     "src"."client_id" AS "member_id",
     COUNT(
       CASE
-        WHEN "src"."type_evenement" = 'achat' AND "src"."horodatage" >= '2026-06-01 00:00:00'
+        WHEN "src"."type_evenement" COLLATE "BINARY" = 'achat'
+        AND "src"."horodatage" >= '2026-06-01 00:00:00'
         THEN 1
       END
     ) AS "n_purchase_1",
     COUNT(
       CASE
-        WHEN "src"."type_evenement" = 'vue_page'
+        WHEN "src"."type_evenement" COLLATE "BINARY" = 'vue_page'
         AND "src"."horodatage" >= '2026-10-31 23:30:00'
         THEN 1
       END
@@ -31,7 +32,8 @@ WITH "profiles" AS (
     AND "src"."horodatage" <= '2026-11-01 00:00:00'
     AND "src"."horodatage" >= '2026-06-01 00:00:00'
     AND (
-      "src"."type_evenement" = 'achat' OR "src"."type_evenement" = 'vue_page'
+      "src"."type_evenement" COLLATE "BINARY" = 'achat'
+      OR "src"."type_evenement" COLLATE "BINARY" = 'vue_page'
     )
   GROUP BY
     "src"."client_id"
@@ -41,23 +43,34 @@ WITH "profiles" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."finalite" = 'lettre_info'
-          AND "src"."statut" = 'accepte'
+          WHEN "src"."finalite" COLLATE "BINARY" = 'lettre_info'
+          AND "src"."statut" COLLATE "BINARY" = 'accepte'
           AND NOT "src"."confirme_le" IS NULL
           AND "src"."confirme_le" <= '2026-11-01 00:00:00'
           THEN "src"."modifie_le"
         END
-      ) = MAX(CASE WHEN "src"."finalite" = 'lettre_info' THEN "src"."modifie_le" END)
+      ) = MAX(
+        CASE
+          WHEN "src"."finalite" COLLATE "BINARY" = 'lettre_info'
+          THEN "src"."modifie_le"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_email_marketing_granted",
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."finalite" = 'lettre_info' AND "src"."statut" IN ('refuse', 'retire')
+          WHEN "src"."finalite" COLLATE "BINARY" = 'lettre_info'
+          AND "src"."statut" COLLATE "BINARY" IN ('refuse', 'retire')
           THEN "src"."modifie_le"
         END
-      ) = MAX(CASE WHEN "src"."finalite" = 'lettre_info' THEN "src"."modifie_le" END)
+      ) = MAX(
+        CASE
+          WHEN "src"."finalite" COLLATE "BINARY" = 'lettre_info'
+          THEN "src"."modifie_le"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_email_marketing_refused"
@@ -66,8 +79,8 @@ WITH "profiles" AS (
     NOT "src"."client_id" IS NULL
     AND NOT "src"."modifie_le" IS NULL
     AND "src"."modifie_le" <= '2026-11-01 00:00:00'
-    AND "src"."finalite" IN ('lettre_info')
-    AND "src"."statut" IN ('accepte', 'refuse', 'retire')
+    AND "src"."finalite" COLLATE "BINARY" IN ('lettre_info')
+    AND "src"."statut" COLLATE "BINARY" IN ('accepte', 'refuse', 'retire')
   GROUP BY
     "src"."client_id"
 ), "facts" AS (
@@ -101,10 +114,13 @@ WITH "profiles" AS (
       (
         NOT "t_email" IS NULL
         AND LENGTH(LOWER("t_email")) >= 17
-        AND SUBSTR(LOWER("t_email"), LENGTH(LOWER("t_email")) - 16, 17) = '@example-corp.com'
+        AND SUBSTR(LOWER("t_email"), LENGTH(LOWER("t_email")) - 16, 17) COLLATE "BINARY" = '@example-corp.com'
       )
       OR (
-        NOT "t_email" IS NULL AND INSTR(LOWER("t_email"), '+test') > 0
+        NOT "t_email" IS NULL
+        AND INSTR((
+          LOWER("t_email") COLLATE "BINARY"
+        ), '+test') > 0
       )
       OR (
         NOT "t_is_employee" IS NULL AND "t_is_employee" <> 0

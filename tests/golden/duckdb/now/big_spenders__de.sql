@@ -15,7 +15,8 @@ WITH "params" AS (
     "src"."ist_mitarbeiter" AS "t_is_employee"
   FROM "crm"."kunden" AS "src"
   WHERE
-    NOT "src"."kunden_id" IS NULL AND "src"."treuestufe" IN ('gold', 'platinum')
+    NOT "src"."kunden_id" IS NULL
+    AND "src"."treuestufe" COLLATE "binary" IN ('gold', 'platinum')
 ), "ev_purchase" AS (
   SELECT
     "src"."kunde" AS "member_id",
@@ -23,9 +24,9 @@ WITH "params" AS (
       "src"."bestellt_am" >= "params"."as_of_minus_7776000s") AS "sum_purchase_revenue_1",
     MAX("src"."umsatz") AS "max_purchase_revenue_2",
     SUM("src"."umsatz") FILTER(WHERE
-      "src"."kanal" = 'web') AS "sum_purchase_revenue_3",
+      "src"."kanal" COLLATE "binary" = 'web') AS "sum_purchase_revenue_3",
     COUNT("src"."umsatz") FILTER(WHERE
-      "src"."kanal" = 'web') AS "n_purchase_revenue_4",
+      "src"."kanal" COLLATE "binary" = 'web') AS "n_purchase_revenue_4",
     MIN("src"."umsatz") FILTER(WHERE
       "src"."bestellt_am" >= "params"."as_of_minus_31536000s") AS "min_purchase_revenue_5",
     COUNT(*) AS "n_purchase_6"
@@ -44,9 +45,13 @@ WITH "params" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."zweck" = 'werbung'
+            WHEN "src"."zweck" COLLATE "binary" = 'werbung'
             AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
-            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE WHEN "src"."status" IN ('abgelehnt', 'widerrufen') THEN 1 ELSE 0 END
+            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
+              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
+              THEN 1
+              ELSE 0
+            END
           END
         ) & 1
       ) = 0
@@ -57,9 +62,13 @@ WITH "params" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."zweck" = 'werbung'
+            WHEN "src"."zweck" COLLATE "binary" = 'werbung'
             AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
-            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE WHEN "src"."status" IN ('abgelehnt', 'widerrufen') THEN 1 ELSE 0 END
+            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
+              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
+              THEN 1
+              ELSE 0
+            END
           END
         ) & 1
       ) = 1
@@ -72,9 +81,9 @@ WITH "params" AS (
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
     AND "src"."geaendert_am" <= "params"."as_of"
-    AND "src"."zweck" = 'werbung'
+    AND "src"."zweck" COLLATE "binary" = 'werbung'
     AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
-    AND "src"."status" IN ('erteilt', 'abgelehnt', 'widerrufen')
+    AND "src"."status" COLLATE "binary" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
 ), "facts" AS (

@@ -14,7 +14,8 @@ WITH "params" AS (
     "src"."land" AS "t_country"
   FROM "crm"."kunden" AS "src"
   WHERE
-    NOT "src"."kunden_id" IS NULL AND "src"."land" IN ('DE', 'AT', 'CH')
+    NOT "src"."kunden_id" IS NULL
+    AND "src"."land" COLLATE "binary" IN ('DE', 'AT', 'CH')
 ), "ev_purchase" AS (
   SELECT
     "src"."kunde" AS "member_id",
@@ -36,9 +37,13 @@ WITH "params" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."zweck" = 'werbung'
+            WHEN "src"."zweck" COLLATE "binary" = 'werbung'
             AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
-            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE WHEN "src"."status" IN ('abgelehnt', 'widerrufen') THEN 1 ELSE 0 END
+            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
+              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
+              THEN 1
+              ELSE 0
+            END
           END
         ) & 1
       ) = 0
@@ -49,9 +54,13 @@ WITH "params" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."zweck" = 'werbung'
+            WHEN "src"."zweck" COLLATE "binary" = 'werbung'
             AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
-            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE WHEN "src"."status" IN ('abgelehnt', 'widerrufen') THEN 1 ELSE 0 END
+            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
+              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
+              THEN 1
+              ELSE 0
+            END
           END
         ) & 1
       ) = 1
@@ -62,9 +71,9 @@ WITH "params" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."zweck" = 'newsletter'
+            WHEN "src"."zweck" COLLATE "binary" = 'newsletter'
             THEN EPOCH_US("src"."geaendert_am") * 4 + CASE
-              WHEN "src"."status" IN ('abgelehnt', 'widerrufen')
+              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 2
               WHEN NOT "src"."bestaetigt_am" IS NULL AND "src"."bestaetigt_am" <= "params"."as_of"
               THEN 1
@@ -80,9 +89,9 @@ WITH "params" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."zweck" = 'newsletter'
+            WHEN "src"."zweck" COLLATE "binary" = 'newsletter'
             THEN EPOCH_US("src"."geaendert_am") * 4 + CASE
-              WHEN "src"."status" IN ('abgelehnt', 'widerrufen')
+              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 2
               WHEN NOT "src"."bestaetigt_am" IS NULL AND "src"."bestaetigt_am" <= "params"."as_of"
               THEN 1
@@ -102,12 +111,12 @@ WITH "params" AS (
     AND "src"."geaendert_am" <= "params"."as_of"
     AND (
       (
-        "src"."zweck" = 'werbung'
+        "src"."zweck" COLLATE "binary" = 'werbung'
         AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
       )
-      OR "src"."zweck" = 'newsletter'
+      OR "src"."zweck" COLLATE "binary" = 'newsletter'
     )
-    AND "src"."status" IN ('erteilt', 'abgelehnt', 'widerrufen')
+    AND "src"."status" COLLATE "binary" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
 ), "facts" AS (
@@ -140,7 +149,7 @@ WITH "params" AS (
         AND NOT "src"."zeitpunkt" IS NULL
         AND "src"."zeitpunkt" <= "params"."as_of"
         AND "src"."zeitpunkt" >= "params"."as_of_minus_604800s"
-        AND "src"."ereignis" = 'warenkorb'
+        AND "src"."ereignis" COLLATE "binary" = 'warenkorb'
     )
 ), "aud_existing_customers" AS (
   SELECT

@@ -28,7 +28,7 @@ WITH "params" AS (
     AND NOT "src"."zeitpunkt" IS NULL
     AND "src"."zeitpunkt" <= "params"."as_of"
     AND "src"."zeitpunkt" >= "params"."as_of_minus_604800s"
-    AND "src"."ereignis" = 'seitenaufruf'
+    AND "src"."ereignis" COLLATE "binary" = 'seitenaufruf'
   GROUP BY
     "src"."kunden_id"
 ), "ev_session" AS (
@@ -42,7 +42,7 @@ WITH "params" AS (
     AND NOT "src"."zeitpunkt" IS NULL
     AND "src"."zeitpunkt" <= "params"."as_of"
     AND "src"."zeitpunkt" >= "params"."as_of_minus_2592000s"
-    AND "src"."ereignis" = 'sitzung'
+    AND "src"."ereignis" COLLATE "binary" = 'sitzung'
   GROUP BY
     "src"."kunden_id"
 ), "ev_page_view_2" AS (
@@ -56,8 +56,8 @@ WITH "params" AS (
     AND NOT "src"."zeitpunkt" IS NULL
     AND "src"."zeitpunkt" <= "params"."as_of"
     AND "src"."zeitpunkt" >= "params"."as_of_minus_1209600s"
-    AND "src"."ereignis" = 'seitenaufruf'
-    AND SUBSTRING("src"."pfad", 1, 5) = '/sale'
+    AND "src"."ereignis" COLLATE "binary" = 'seitenaufruf'
+    AND SUBSTRING("src"."pfad", 1, 5) COLLATE "binary" = '/sale'
   GROUP BY
     "src"."kunden_id"
 ), "ev_add_to_cart" AS (
@@ -73,7 +73,7 @@ WITH "params" AS (
     AND NOT "src"."zeitpunkt" IS NULL
     AND "src"."zeitpunkt" <= "params"."as_of"
     AND "src"."zeitpunkt" >= "params"."as_of_minus_2592000s"
-    AND "src"."ereignis" = 'warenkorb'
+    AND "src"."ereignis" COLLATE "binary" = 'warenkorb'
   GROUP BY
     "src"."kunden_id"
 ), "ev_purchase" AS (
@@ -138,9 +138,13 @@ WITH "params" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."zweck" = 'werbung'
+            WHEN "src"."zweck" COLLATE "binary" = 'werbung'
             AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
-            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE WHEN "src"."status" IN ('abgelehnt', 'widerrufen') THEN 1 ELSE 0 END
+            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
+              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
+              THEN 1
+              ELSE 0
+            END
           END
         ) & 1
       ) = 0
@@ -151,9 +155,13 @@ WITH "params" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."zweck" = 'werbung'
+            WHEN "src"."zweck" COLLATE "binary" = 'werbung'
             AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
-            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE WHEN "src"."status" IN ('abgelehnt', 'widerrufen') THEN 1 ELSE 0 END
+            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
+              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
+              THEN 1
+              ELSE 0
+            END
           END
         ) & 1
       ) = 1
@@ -166,9 +174,9 @@ WITH "params" AS (
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
     AND "src"."geaendert_am" <= "params"."as_of"
-    AND "src"."zweck" = 'werbung'
+    AND "src"."zweck" COLLATE "binary" = 'werbung'
     AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
-    AND "src"."status" IN ('erteilt', 'abgelehnt', 'widerrufen')
+    AND "src"."status" COLLATE "binary" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
 ), "facts" AS (

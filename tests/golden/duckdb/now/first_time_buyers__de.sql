@@ -34,9 +34,9 @@ WITH "params" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."zweck" = 'newsletter'
+            WHEN "src"."zweck" COLLATE "binary" = 'newsletter'
             THEN EPOCH_US("src"."geaendert_am") * 4 + CASE
-              WHEN "src"."status" IN ('abgelehnt', 'widerrufen')
+              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 2
               WHEN NOT "src"."bestaetigt_am" IS NULL AND "src"."bestaetigt_am" <= "params"."as_of"
               THEN 1
@@ -52,9 +52,9 @@ WITH "params" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."zweck" = 'newsletter'
+            WHEN "src"."zweck" COLLATE "binary" = 'newsletter'
             THEN EPOCH_US("src"."geaendert_am") * 4 + CASE
-              WHEN "src"."status" IN ('abgelehnt', 'widerrufen')
+              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 2
               WHEN NOT "src"."bestaetigt_am" IS NULL AND "src"."bestaetigt_am" <= "params"."as_of"
               THEN 1
@@ -72,8 +72,8 @@ WITH "params" AS (
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
     AND "src"."geaendert_am" <= "params"."as_of"
-    AND "src"."zweck" IN ('newsletter')
-    AND "src"."status" IN ('erteilt', 'abgelehnt', 'widerrufen')
+    AND "src"."zweck" COLLATE "binary" IN ('newsletter')
+    AND "src"."status" COLLATE "binary" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
 ), "facts" AS (

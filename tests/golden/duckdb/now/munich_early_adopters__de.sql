@@ -17,7 +17,7 @@ WITH "params" AS (
   FROM "crm"."kunden" AS "src"
   WHERE
     NOT "src"."kunden_id" IS NULL
-    AND SUBSTRING(LOWER("src"."ort"), 1, 3) = 'mün'
+    AND SUBSTRING(LOWER("src"."ort"), 1, 3) COLLATE "binary" = 'mün'
     AND "src"."angemeldet_am" < CAST('2025-01-01' AS DATE)
 ), "ev_session" AS (
   SELECT
@@ -31,7 +31,7 @@ WITH "params" AS (
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."zeitpunkt" IS NULL
     AND "src"."zeitpunkt" <= "params"."as_of"
-    AND "src"."ereignis" = 'sitzung'
+    AND "src"."ereignis" COLLATE "binary" = 'sitzung'
   GROUP BY
     "src"."kunden_id"
 ), "ev_purchase" AS (
@@ -54,9 +54,13 @@ WITH "params" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."zweck" = 'werbung'
+            WHEN "src"."zweck" COLLATE "binary" = 'werbung'
             AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
-            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE WHEN "src"."status" IN ('abgelehnt', 'widerrufen') THEN 1 ELSE 0 END
+            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
+              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
+              THEN 1
+              ELSE 0
+            END
           END
         ) & 1
       ) = 0
@@ -67,9 +71,13 @@ WITH "params" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."zweck" = 'werbung'
+            WHEN "src"."zweck" COLLATE "binary" = 'werbung'
             AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
-            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE WHEN "src"."status" IN ('abgelehnt', 'widerrufen') THEN 1 ELSE 0 END
+            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
+              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
+              THEN 1
+              ELSE 0
+            END
           END
         ) & 1
       ) = 1
@@ -80,9 +88,9 @@ WITH "params" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."zweck" = 'newsletter'
+            WHEN "src"."zweck" COLLATE "binary" = 'newsletter'
             THEN EPOCH_US("src"."geaendert_am") * 4 + CASE
-              WHEN "src"."status" IN ('abgelehnt', 'widerrufen')
+              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 2
               WHEN NOT "src"."bestaetigt_am" IS NULL AND "src"."bestaetigt_am" <= "params"."as_of"
               THEN 1
@@ -98,9 +106,9 @@ WITH "params" AS (
       WHEN (
         MAX(
           CASE
-            WHEN "src"."zweck" = 'newsletter'
+            WHEN "src"."zweck" COLLATE "binary" = 'newsletter'
             THEN EPOCH_US("src"."geaendert_am") * 4 + CASE
-              WHEN "src"."status" IN ('abgelehnt', 'widerrufen')
+              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 2
               WHEN NOT "src"."bestaetigt_am" IS NULL AND "src"."bestaetigt_am" <= "params"."as_of"
               THEN 1
@@ -120,12 +128,12 @@ WITH "params" AS (
     AND "src"."geaendert_am" <= "params"."as_of"
     AND (
       (
-        "src"."zweck" = 'werbung'
+        "src"."zweck" COLLATE "binary" = 'werbung'
         AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
       )
-      OR "src"."zweck" = 'newsletter'
+      OR "src"."zweck" COLLATE "binary" = 'newsletter'
     )
-    AND "src"."status" IN ('erteilt', 'abgelehnt', 'widerrufen')
+    AND "src"."status" COLLATE "binary" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
 ), "facts" AS (
@@ -163,8 +171,8 @@ WITH "params" AS (
         AND NOT "src"."zeitpunkt" IS NULL
         AND "src"."zeitpunkt" <= "params"."as_of"
         AND "src"."zeitpunkt" >= "params"."as_of_minus_5184000s"
-        AND "src"."ereignis" = 'warenkorb'
-        AND "src"."kategorie" = 'shoes'
+        AND "src"."ereignis" COLLATE "binary" = 'warenkorb'
+        AND "src"."kategorie" COLLATE "binary" = 'shoes'
         AND "src"."preis" <= 200
     )
 ), "members" AS (

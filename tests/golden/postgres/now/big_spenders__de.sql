@@ -26,8 +26,12 @@ WITH "params" AS (
       END
     ) AS "sum_purchase_revenue_1",
     MAX("src"."umsatz") AS "max_purchase_revenue_2",
-    SUM(CASE WHEN "src"."kanal" = 'web' THEN "src"."umsatz" END) AS "sum_purchase_revenue_3",
-    COUNT(CASE WHEN "src"."kanal" = 'web' THEN "src"."umsatz" END) AS "n_purchase_revenue_4",
+    SUM(
+      CASE WHEN CAST("src"."kanal" AS TEXT) COLLATE "C" = 'web' THEN "src"."umsatz" END
+    ) AS "sum_purchase_revenue_3",
+    COUNT(
+      CASE WHEN CAST("src"."kanal" AS TEXT) COLLATE "C" = 'web' THEN "src"."umsatz" END
+    ) AS "n_purchase_revenue_4",
     MIN(
       CASE
         WHEN "src"."bestellt_am" >= "params"."as_of_minus_31536000s"
@@ -49,14 +53,14 @@ WITH "params" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
           AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
-          AND "src"."status" = 'erteilt'
+          AND CAST("src"."status" AS TEXT) COLLATE "C" = 'erteilt'
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
           AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
           THEN "src"."geaendert_am"
         END
@@ -67,14 +71,14 @@ WITH "params" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
           AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
-          AND "src"."status" IN ('abgelehnt', 'widerrufen')
+          AND CAST("src"."status" AS TEXT) COLLATE "C" IN ('abgelehnt', 'widerrufen')
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
           AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
           THEN "src"."geaendert_am"
         END
@@ -88,9 +92,9 @@ WITH "params" AS (
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
     AND "src"."geaendert_am" <= "params"."as_of"
-    AND "src"."zweck" = 'werbung'
+    AND CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
     AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
-    AND "src"."status" IN ('erteilt', 'abgelehnt', 'widerrufen')
+    AND CAST("src"."status" AS TEXT) COLLATE "C" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
 ), "facts" AS (
@@ -133,7 +137,7 @@ WITH "params" AS (
     AND "min_purchase_revenue_5" >= 10
     AND "n_purchase_6" >= 2
     AND "n_purchase_6" <= 50
-    AND "t_loyalty_tier" IN ('gold', 'platinum')
+    AND CAST("t_loyalty_tier" AS TEXT) COLLATE "C" IN ('gold', 'platinum')
     AND NOT (
       NOT "t_is_employee" IS NULL AND "t_is_employee" = TRUE
     )

@@ -38,14 +38,14 @@ WITH "params" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
           AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
-          AND "src"."status" = 'erteilt'
+          AND CAST("src"."status" AS TEXT) COLLATE "C" = 'erteilt'
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
           AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
           THEN "src"."geaendert_am"
         END
@@ -56,14 +56,14 @@ WITH "params" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
           AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
-          AND "src"."status" IN ('abgelehnt', 'widerrufen')
+          AND CAST("src"."status" AS TEXT) COLLATE "C" IN ('abgelehnt', 'widerrufen')
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
           AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
           THEN "src"."geaendert_am"
         END
@@ -77,9 +77,9 @@ WITH "params" AS (
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
     AND "src"."geaendert_am" <= "params"."as_of"
-    AND "src"."zweck" = 'werbung'
+    AND CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
     AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
-    AND "src"."status" IN ('erteilt', 'abgelehnt', 'widerrufen')
+    AND CAST("src"."status" AS TEXT) COLLATE "C" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
 ), "facts" AS (

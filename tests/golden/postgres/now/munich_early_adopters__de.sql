@@ -20,18 +20,23 @@ WITH "params" AS (
 ), "events_web_ereignisse" AS (
   SELECT
     "src"."kunden_id" AS "member_id",
-    MIN(CASE WHEN "src"."ereignis" = 'sitzung' THEN "src"."zeitpunkt" END) AS "min_session_started_at_1",
+    MIN(
+      CASE
+        WHEN CAST("src"."ereignis" AS TEXT) COLLATE "C" = 'sitzung'
+        THEN "src"."zeitpunkt"
+      END
+    ) AS "min_session_started_at_1",
     COUNT(
       CASE
-        WHEN "src"."ereignis" = 'sitzung'
+        WHEN CAST("src"."ereignis" AS TEXT) COLLATE "C" = 'sitzung'
         AND "src"."zeitpunkt" >= CAST('2026-09-01 00:00:00.000000' AS TIMESTAMP)
         THEN 1
       END
     ) AS "n_session_2",
     COUNT(
       CASE
-        WHEN "src"."ereignis" = 'warenkorb'
-        AND "src"."kategorie" = 'shoes'
+        WHEN CAST("src"."ereignis" AS TEXT) COLLATE "C" = 'warenkorb'
+        AND CAST("src"."kategorie" AS TEXT) COLLATE "C" = 'shoes'
         AND "src"."preis" <= 200
         AND "src"."zeitpunkt" >= "params"."as_of_minus_5184000s"
         THEN 1
@@ -44,7 +49,8 @@ WITH "params" AS (
     AND NOT "src"."zeitpunkt" IS NULL
     AND "src"."zeitpunkt" <= "params"."as_of"
     AND (
-      "src"."ereignis" = 'sitzung' OR "src"."ereignis" = 'warenkorb'
+      CAST("src"."ereignis" AS TEXT) COLLATE "C" = 'sitzung'
+      OR CAST("src"."ereignis" AS TEXT) COLLATE "C" = 'warenkorb'
     )
   GROUP BY
     "src"."kunden_id"
@@ -67,14 +73,14 @@ WITH "params" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
           AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
-          AND "src"."status" = 'erteilt'
+          AND CAST("src"."status" AS TEXT) COLLATE "C" = 'erteilt'
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
           AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
           THEN "src"."geaendert_am"
         END
@@ -85,14 +91,14 @@ WITH "params" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
           AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
-          AND "src"."status" IN ('abgelehnt', 'widerrufen')
+          AND CAST("src"."status" AS TEXT) COLLATE "C" IN ('abgelehnt', 'widerrufen')
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
           AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
           THEN "src"."geaendert_am"
         END
@@ -103,23 +109,34 @@ WITH "params" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'newsletter'
-          AND "src"."status" = 'erteilt'
+          WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'newsletter'
+          AND CAST("src"."status" AS TEXT) COLLATE "C" = 'erteilt'
           AND NOT "src"."bestaetigt_am" IS NULL
           AND "src"."bestaetigt_am" <= "params"."as_of"
           THEN "src"."geaendert_am"
         END
-      ) = MAX(CASE WHEN "src"."zweck" = 'newsletter' THEN "src"."geaendert_am" END)
+      ) = MAX(
+        CASE
+          WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'newsletter'
+          THEN "src"."geaendert_am"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_email_marketing_granted",
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'newsletter' AND "src"."status" IN ('abgelehnt', 'widerrufen')
+          WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'newsletter'
+          AND CAST("src"."status" AS TEXT) COLLATE "C" IN ('abgelehnt', 'widerrufen')
           THEN "src"."geaendert_am"
         END
-      ) = MAX(CASE WHEN "src"."zweck" = 'newsletter' THEN "src"."geaendert_am" END)
+      ) = MAX(
+        CASE
+          WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'newsletter'
+          THEN "src"."geaendert_am"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_email_marketing_refused"
@@ -131,12 +148,12 @@ WITH "params" AS (
     AND "src"."geaendert_am" <= "params"."as_of"
     AND (
       (
-        "src"."zweck" = 'werbung'
+        CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
         AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
       )
-      OR "src"."zweck" = 'newsletter'
+      OR CAST("src"."zweck" AS TEXT) COLLATE "C" = 'newsletter'
     )
-    AND "src"."status" IN ('erteilt', 'abgelehnt', 'widerrufen')
+    AND CAST("src"."status" AS TEXT) COLLATE "C" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
 ), "facts" AS (
@@ -170,7 +187,7 @@ WITH "params" AS (
     "member_id"
   FROM "facts"
   WHERE
-    SUBSTRING(LOWER("t_city" COLLATE "und-x-icu") FROM 1 FOR 3) = 'mün'
+    CAST(SUBSTRING(LOWER("t_city" COLLATE "und-x-icu") FROM 1 FOR 3) AS TEXT) COLLATE "C" = 'mün'
     AND "t_signup_date" < CAST('2025-01-01' AS DATE)
     AND NOT "min_session_started_at_1" IS NULL
     AND "min_session_started_at_1" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)

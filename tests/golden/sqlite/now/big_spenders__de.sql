@@ -26,8 +26,8 @@ WITH "params" AS (
       END
     ) AS "sum_purchase_revenue_1",
     MAX("src"."umsatz") AS "max_purchase_revenue_2",
-    SUM(CASE WHEN "src"."kanal" = 'web' THEN "src"."umsatz" END) AS "sum_purchase_revenue_3",
-    COUNT(CASE WHEN "src"."kanal" = 'web' THEN "src"."umsatz" END) AS "n_purchase_revenue_4",
+    SUM(CASE WHEN "src"."kanal" COLLATE "BINARY" = 'web' THEN "src"."umsatz" END) AS "sum_purchase_revenue_3",
+    COUNT(CASE WHEN "src"."kanal" COLLATE "BINARY" = 'web' THEN "src"."umsatz" END) AS "n_purchase_revenue_4",
     MIN(
       CASE
         WHEN "src"."bestellt_am" >= "params"."as_of_minus_31536000s"
@@ -49,14 +49,14 @@ WITH "params" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN "src"."zweck" COLLATE "BINARY" = 'werbung'
           AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
-          AND "src"."status" = 'erteilt'
+          AND "src"."status" COLLATE "BINARY" = 'erteilt'
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN "src"."zweck" COLLATE "BINARY" = 'werbung'
           AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
           THEN "src"."geaendert_am"
         END
@@ -67,14 +67,14 @@ WITH "params" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN "src"."zweck" COLLATE "BINARY" = 'werbung'
           AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
-          AND "src"."status" IN ('abgelehnt', 'widerrufen')
+          AND "src"."status" COLLATE "BINARY" IN ('abgelehnt', 'widerrufen')
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN "src"."zweck" COLLATE "BINARY" = 'werbung'
           AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
           THEN "src"."geaendert_am"
         END
@@ -88,9 +88,9 @@ WITH "params" AS (
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
     AND "src"."geaendert_am" <= "params"."as_of"
-    AND "src"."zweck" = 'werbung'
+    AND "src"."zweck" COLLATE "BINARY" = 'werbung'
     AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
-    AND "src"."status" IN ('erteilt', 'abgelehnt', 'widerrufen')
+    AND "src"."status" COLLATE "BINARY" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
 ), "facts" AS (
@@ -134,7 +134,7 @@ WITH "params" AS (
     AND "min_purchase_revenue_5" >= 10
     AND "n_purchase_6" >= 2
     AND "n_purchase_6" <= 50
-    AND "t_loyalty_tier" IN ('gold', 'platinum')
+    AND "t_loyalty_tier" COLLATE "BINARY" IN ('gold', 'platinum')
     AND NOT (
       NOT "t_is_employee" IS NULL AND "t_is_employee" = 1
     )

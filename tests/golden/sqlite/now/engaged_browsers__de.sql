@@ -22,36 +22,36 @@ WITH "params" AS (
     "src"."kunden_id" AS "member_id",
     COUNT(
       CASE
-        WHEN "src"."ereignis" = 'seitenaufruf'
+        WHEN "src"."ereignis" COLLATE "BINARY" = 'seitenaufruf'
         AND "src"."zeitpunkt" >= "params"."as_of_minus_604800s"
         THEN 1
       END
     ) AS "n_page_view_1",
     COUNT(
       CASE
-        WHEN "src"."ereignis" = 'sitzung'
+        WHEN "src"."ereignis" COLLATE "BINARY" = 'sitzung'
         AND "src"."zeitpunkt" >= "params"."as_of_minus_2592000s"
         THEN 1
       END
     ) AS "n_session_2",
     COUNT(
       CASE
-        WHEN "src"."ereignis" = 'seitenaufruf'
-        AND SUBSTR("src"."pfad", 1, 5) = '/sale'
+        WHEN "src"."ereignis" COLLATE "BINARY" = 'seitenaufruf'
+        AND SUBSTR("src"."pfad", 1, 5) COLLATE "BINARY" = '/sale'
         AND "src"."zeitpunkt" >= "params"."as_of_minus_1209600s"
         THEN 1
       END
     ) AS "n_page_view_3",
     COUNT(
       CASE
-        WHEN "src"."ereignis" = 'warenkorb'
+        WHEN "src"."ereignis" COLLATE "BINARY" = 'warenkorb'
         AND "src"."zeitpunkt" >= "params"."as_of_minus_2592000s"
         THEN 1
       END
     ) AS "n_add_to_cart_4",
     COUNT(
       CASE
-        WHEN "src"."ereignis" = 'warenkorb'
+        WHEN "src"."ereignis" COLLATE "BINARY" = 'warenkorb'
         AND "src"."zeitpunkt" >= "params"."as_of_minus_172800s"
         THEN 1
       END
@@ -64,9 +64,9 @@ WITH "params" AS (
     AND "src"."zeitpunkt" <= "params"."as_of"
     AND "src"."zeitpunkt" >= "params"."as_of_minus_2592000s"
     AND (
-      "src"."ereignis" = 'seitenaufruf'
-      OR "src"."ereignis" = 'sitzung'
-      OR "src"."ereignis" = 'warenkorb'
+      "src"."ereignis" COLLATE "BINARY" = 'seitenaufruf'
+      OR "src"."ereignis" COLLATE "BINARY" = 'sitzung'
+      OR "src"."ereignis" COLLATE "BINARY" = 'warenkorb'
     )
   GROUP BY
     "src"."kunden_id"
@@ -89,14 +89,14 @@ WITH "params" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN "src"."zweck" COLLATE "BINARY" = 'werbung'
           AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
-          AND "src"."status" = 'erteilt'
+          AND "src"."status" COLLATE "BINARY" = 'erteilt'
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN "src"."zweck" COLLATE "BINARY" = 'werbung'
           AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
           THEN "src"."geaendert_am"
         END
@@ -107,14 +107,14 @@ WITH "params" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN "src"."zweck" COLLATE "BINARY" = 'werbung'
           AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
-          AND "src"."status" IN ('abgelehnt', 'widerrufen')
+          AND "src"."status" COLLATE "BINARY" IN ('abgelehnt', 'widerrufen')
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN "src"."zweck" COLLATE "BINARY" = 'werbung'
           AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
           THEN "src"."geaendert_am"
         END
@@ -128,9 +128,9 @@ WITH "params" AS (
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
     AND "src"."geaendert_am" <= "params"."as_of"
-    AND "src"."zweck" = 'werbung'
+    AND "src"."zweck" COLLATE "BINARY" = 'werbung'
     AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
-    AND "src"."status" IN ('erteilt', 'abgelehnt', 'widerrufen')
+    AND "src"."status" COLLATE "BINARY" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
 ), "facts" AS (

@@ -38,14 +38,14 @@ WITH "params" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN "src"."zweck" COLLATE "BINARY" = 'werbung'
           AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
-          AND "src"."status" = 'erteilt'
+          AND "src"."status" COLLATE "BINARY" = 'erteilt'
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN "src"."zweck" COLLATE "BINARY" = 'werbung'
           AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
           THEN "src"."geaendert_am"
         END
@@ -56,14 +56,14 @@ WITH "params" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN "src"."zweck" COLLATE "BINARY" = 'werbung'
           AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
-          AND "src"."status" IN ('abgelehnt', 'widerrufen')
+          AND "src"."status" COLLATE "BINARY" IN ('abgelehnt', 'widerrufen')
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN "src"."zweck" COLLATE "BINARY" = 'werbung'
           AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
           THEN "src"."geaendert_am"
         END
@@ -77,9 +77,9 @@ WITH "params" AS (
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
     AND "src"."geaendert_am" <= "params"."as_of"
-    AND "src"."zweck" = 'werbung'
+    AND "src"."zweck" COLLATE "BINARY" = 'werbung'
     AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
-    AND "src"."status" IN ('erteilt', 'abgelehnt', 'widerrufen')
+    AND "src"."status" COLLATE "BINARY" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
 ), "facts" AS (

@@ -20,17 +20,20 @@ WITH "params" AS (
 ), "events_web_ereignisse" AS (
   SELECT
     "src"."kunden_id" AS "member_id",
-    MIN(CASE WHEN "src"."ereignis" = 'sitzung' THEN "src"."zeitpunkt" END) AS "min_session_started_at_1",
+    MIN(
+      CASE WHEN "src"."ereignis" COLLATE "BINARY" = 'sitzung' THEN "src"."zeitpunkt" END
+    ) AS "min_session_started_at_1",
     COUNT(
       CASE
-        WHEN "src"."ereignis" = 'sitzung' AND "src"."zeitpunkt" >= '2026-09-01 00:00:00'
+        WHEN "src"."ereignis" COLLATE "BINARY" = 'sitzung'
+        AND "src"."zeitpunkt" >= '2026-09-01 00:00:00'
         THEN 1
       END
     ) AS "n_session_2",
     COUNT(
       CASE
-        WHEN "src"."ereignis" = 'warenkorb'
-        AND "src"."kategorie" = 'shoes'
+        WHEN "src"."ereignis" COLLATE "BINARY" = 'warenkorb'
+        AND "src"."kategorie" COLLATE "BINARY" = 'shoes'
         AND "src"."preis" <= 200
         AND "src"."zeitpunkt" >= "params"."as_of_minus_5184000s"
         THEN 1
@@ -43,7 +46,8 @@ WITH "params" AS (
     AND NOT "src"."zeitpunkt" IS NULL
     AND "src"."zeitpunkt" <= "params"."as_of"
     AND (
-      "src"."ereignis" = 'sitzung' OR "src"."ereignis" = 'warenkorb'
+      "src"."ereignis" COLLATE "BINARY" = 'sitzung'
+      OR "src"."ereignis" COLLATE "BINARY" = 'warenkorb'
     )
   GROUP BY
     "src"."kunden_id"
@@ -66,14 +70,14 @@ WITH "params" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN "src"."zweck" COLLATE "BINARY" = 'werbung'
           AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
-          AND "src"."status" = 'erteilt'
+          AND "src"."status" COLLATE "BINARY" = 'erteilt'
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN "src"."zweck" COLLATE "BINARY" = 'werbung'
           AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
           THEN "src"."geaendert_am"
         END
@@ -84,14 +88,14 @@ WITH "params" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN "src"."zweck" COLLATE "BINARY" = 'werbung'
           AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
-          AND "src"."status" IN ('abgelehnt', 'widerrufen')
+          AND "src"."status" COLLATE "BINARY" IN ('abgelehnt', 'widerrufen')
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
-          WHEN "src"."zweck" = 'werbung'
+          WHEN "src"."zweck" COLLATE "BINARY" = 'werbung'
           AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
           THEN "src"."geaendert_am"
         END
@@ -102,23 +106,34 @@ WITH "params" AS (
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'newsletter'
-          AND "src"."status" = 'erteilt'
+          WHEN "src"."zweck" COLLATE "BINARY" = 'newsletter'
+          AND "src"."status" COLLATE "BINARY" = 'erteilt'
           AND NOT "src"."bestaetigt_am" IS NULL
           AND "src"."bestaetigt_am" <= "params"."as_of"
           THEN "src"."geaendert_am"
         END
-      ) = MAX(CASE WHEN "src"."zweck" = 'newsletter' THEN "src"."geaendert_am" END)
+      ) = MAX(
+        CASE
+          WHEN "src"."zweck" COLLATE "BINARY" = 'newsletter'
+          THEN "src"."geaendert_am"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_email_marketing_granted",
     CASE
       WHEN MAX(
         CASE
-          WHEN "src"."zweck" = 'newsletter' AND "src"."status" IN ('abgelehnt', 'widerrufen')
+          WHEN "src"."zweck" COLLATE "BINARY" = 'newsletter'
+          AND "src"."status" COLLATE "BINARY" IN ('abgelehnt', 'widerrufen')
           THEN "src"."geaendert_am"
         END
-      ) = MAX(CASE WHEN "src"."zweck" = 'newsletter' THEN "src"."geaendert_am" END)
+      ) = MAX(
+        CASE
+          WHEN "src"."zweck" COLLATE "BINARY" = 'newsletter'
+          THEN "src"."geaendert_am"
+        END
+      )
       THEN 1
       ELSE 0
     END AS "c_email_marketing_refused"
@@ -130,12 +145,12 @@ WITH "params" AS (
     AND "src"."geaendert_am" <= "params"."as_of"
     AND (
       (
-        "src"."zweck" = 'werbung'
+        "src"."zweck" COLLATE "BINARY" = 'werbung'
         AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
       )
-      OR "src"."zweck" = 'newsletter'
+      OR "src"."zweck" COLLATE "BINARY" = 'newsletter'
     )
-    AND "src"."status" IN ('erteilt', 'abgelehnt', 'widerrufen')
+    AND "src"."status" COLLATE "BINARY" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
 ), "facts" AS (
@@ -170,7 +185,7 @@ WITH "params" AS (
     "member_id"
   FROM "facts"
   WHERE
-    SUBSTR(LOWER("t_city"), 1, 3) = 'mün'
+    SUBSTR(LOWER("t_city"), 1, 3) COLLATE "BINARY" = 'mün'
     AND "t_signup_date" < '2025-01-01'
     AND NOT "min_session_started_at_1" IS NULL
     AND "min_session_started_at_1" < '2026-01-01 00:00:00'

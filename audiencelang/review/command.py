@@ -1,0 +1,120 @@
+"""The bodies of ``audiencelang diff`` and ``audiencelang graph`` (the click commands in
+``audiencelang/cli.py`` call :func:`diff_command` and :func:`graph_command`).
+
+Exit codes: ``diff`` 0 when it reported (changes are not findings), 1 when a database
+statement failed for ``--db``, 2 usage (not a git repository E920, unknown revision
+E921, no project, bad ``--as-of`` E903, ``--as-of`` without ``--db``);
+``graph`` 0, 1 when references form a cycle (E307), 2 usage.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+def _usage(code: str, message: str, hint: str | None = None) -> int:
+    sys.stderr.write(f"error[{code}]: {message}\n")
+    if hint:
+        sys.stderr.write(f"  = hint: {hint}\n")
+    return EXIT_USAGE
+
+
+def _write(text: str, output: Path | None) -> int:
+    if output is None:
+        sys.stdout.write(text)
+        return EXIT_OK
+    import contextlib
+    import os
+    import tempfile
+
+    path = output.absolute()
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        return _usage("E902", f"cannot write {output}: {exc.strerror or exc}")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        return _usage("E902", f"cannot write {output}: {exc.strerror or exc}")
+    return EXIT_OK
+
+
+def _project_root(project_dir: Path | None) -> Path | None:
+    from audiencelang.project import find_project_root
+
+    return find_project_root((project_dir or Path.cwd()).absolute())
+
+
+def diff_command(base: str | None, head: str | None, *, project_dir: Path | None, fmt: str,
+                 db: str | None, as_of: str | None, output: Path | None) -> int:
+    from audiencelang.review.diff import diff_projects
+    from audiencelang.review.render import render
+    from audiencelang.review.revisions import GitError, open_version, repository_of
+
+    root = _project_root(project_dir)
+    if root is None:
+        return _usage("E200", f"no audiencelang project found from {(project_dir or Path.cwd()).absolute()}",
+                      "run diff inside a project (a folder with audiencelang.toml, or below one)")
+    if as_of is not None and db is None:
+        return _usage("E900", "--as-of needs --db (the reference time of the member counts)")
+    pinned = None
+    if as_of is not None:
+        from audiencelang.run.execute import parse_as_of
+
+        try:
+            pinned = parse_as_of(as_of)
+        except ValueError as exc:
+            return _usage("E903", f"invalid --as-of: {exc}")
+    try:
+        repo = repository_of(root)
+        old = open_version(root, base or "HEAD", repo)
+        try:
+            new = open_version(root, head, repo)
+        except BaseException:
+            old.close()
+            raise
+    except GitError as exc:
+        return _usage(exc.code, str(exc), exc.hint)
+    with old, new:
+        diff = diff_projects(old.project, new.project, base=old.label, head=new.label)
+        status = EXIT_OK
+        if db is not None:
+            from audiencelang.review.impact import add_impact
+            from audiencelang.run.engines import RunError, connect
+
+            try:
+                engine = connect(db, project_root=root)
+            except RunError as exc:
+                d = exc.diagnostic
+                sys.stderr.write(f"error[{d.code}]: {d.message}\n")
+                return EXIT_FINDINGS
+            with engine:
+                when = pinned if pinned is not None else engine.now()
+                add_impact(diff, old.project, new.project, engine, when)
+            if any(i.error for a in diff.audiences for i in a.impact):
+                status = EXIT_FINDINGS
+        written = _write(render(diff, fmt), output)
+        return written or status
+
+
+def graph_command(*, project_dir: Path | None, fmt: str, output: Path | None) -> int:
+    from audiencelang.project import load_project
+    from audiencelang.review.graph import build_graph, render_graph
+
+    root = _project_root(project_dir)
+    if root is None:
+        return _usage("E200", f"no audiencelang project found from {(project_dir or Path.cwd()).absolute()}",
+                      "run graph inside a project (a folder with audiencelang.toml, or below one)")
+    project = load_project(root)
+    graph = build_graph(project)
+    for c in graph.cycles:
+        sys.stderr.write(f"error[E307]: audiences refer to each other in a cycle: {' -> '.join(c)}\n")
+    written = _write(render_graph(graph, fmt), output)
+    return written or (EXIT_FINDINGS if graph.cycles else EXIT_OK)

@@ -1,0 +1,68 @@
+"""The meaning of an audience as a comparable value: who is a member, modulo spans,
+names, metadata, the order of ``and``/``or`` items and of consent purposes.
+
+Used to detect renames (``diff``: same meaning, new name) and audiences that mean the
+same (lint L010). Works on any node kind, known or not: unknown nodes compare by
+their fields with spans removed.
+"""
+
+from __future__ import annotations
+
+import json
+
+from audiencelang import ast
+
+__all__ = ["expr_key", "membership_key", "plain"]
+
+
+def expr_key(e: ast.Node | None) -> str:
+    """A canonical text key of an expression: equal keys mean equal conditions up to
+    spans, ``and``/``or`` item order and double negation."""
+    return json.dumps(_norm(e), sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _norm(e: object) -> object:
+    # iterative enough: expressions are bounded by the parser's depth limit
+    if isinstance(e, ast.Not) and isinstance(e.operand, ast.Not):
+        return _norm(e.operand.operand)
+    if isinstance(e, ast.And | ast.Or):
+        items: list[object] = []
+        for i in e.items:
+            n = _norm(i)
+            # (a and b) and c is a and b and c
+            if isinstance(n, dict) and n.get("kind") == e.kind:
+                items.extend(n["items"])
+            else:
+                items.append(n)
+        uniq = sorted({json.dumps(i, sort_keys=True, default=str): i for i in items}.items())
+        if len(uniq) == 1:
+            return uniq[0][1]
+        return {"kind": e.kind, "items": [v for _, v in uniq]}
+    if isinstance(e, ast.Node):
+        out: dict[str, object] = {}
+        for name in type(e).model_fields:
+            if name in ("span", "tags_span", "path"):
+                continue
+            out[name] = _norm(getattr(e, name))
+        return out
+    if isinstance(e, tuple | list):
+        return [_norm(x) for x in e]
+    return ast.strip_spans(e) if hasattr(e, "model_dump") else e
+
+
+def plain(e: object) -> object:
+    """A node as nested dicts and lists without spans, field by field (no pydantic
+    serialisation, so node kinds the AST unions do not list yet work too)."""
+    if isinstance(e, ast.Node):
+        return {k: plain(getattr(e, k)) for k in type(e).model_fields if k not in ("span", "tags_span", "path")}
+    if isinstance(e, tuple | list):
+        return [plain(x) for x in e]
+    return e
+
+
+def membership_key(aud: ast.Audience) -> str:
+    """Equal for two audiences with the same members in every market: the same include,
+    exclude and required consent purposes (as a set). Metadata, gates and destinations
+    are not part of it."""
+    return json.dumps([_norm(aud.include), _norm(aud.exclude), sorted(set(aud.required_purposes))],
+                      sort_keys=True, separators=(",", ":"), default=str)
