@@ -96,7 +96,7 @@ def test_suppression_covers_the_clause_it_belongs_to(tmp_path: Path) -> None:
 
 def test_suppression_before_an_audience_covers_the_audience(tmp_path: Path) -> None:
     text = "# audiencelang: ignore[L006]\n" + aud("include age > 1 and age > 1", "a") + \
-        aud("include age > 1 and age > 1", "b")
+        aud("include age > 2 and age > 2", "b")
     r = run(tmp_path, {"a.aud": text})
     assert [(d.code, d.audience) for d in r.diagnostics] == [("L006", "b")]
 

@@ -172,10 +172,23 @@ def test_project_rules_are_the_same_in_check_and_check_file(tmp_path: Path) -> N
     in_b = sorted((d.code, d.audience) for d in whole.diagnostics
                   if d.code in proj_codes and d.span is not None and d.span.path == "audiences/b.aud")
     assert in_b == [("L009", "second"), ("L010", "second")]
-    assert sorted((d.code, d.audience) for d in one.diagnostics if d.code in proj_codes) == in_b
+    assert sorted((d.code, d.audience) for d in one.diagnostics
+                  if d.code in proj_codes and d.span is not None and d.span.path == "audiences/b.aud") == in_b
+    # a.aud holds findings of these rules a change to b.aud could have caused: reported too, as whole
+    assert "audiences/a.aud" in one.files
+    assert sorted((d.code, d.audience) for d in one.diagnostics if d.code in proj_codes) == \
+        sorted((d.code, d.audience) for d in whole.diagnostics if d.code in proj_codes)
     # the config's L013 only when the whole project is reported on
     assert [d.code for d in whole.diagnostics if d.code == "L013"] == ["L013", "L013"]
-    assert [d.code for d in one.diagnostics if d.code == "L013"] == []
+    quiet = tmp_path / "quiet"
+    quiet.mkdir()
+    only_l013 = make_project(quiet, {"a.aud": aud("include age > 60", "first"), "b.aud": aud("include age > 7", "second"),
+                                     "c.aud": aud("include age > 9", "third")},
+                             '[lint]\nselect = ["L013"]\n')
+    assert [d.code for d in check_project(only_l013).diagnostics if d.code == "L013"] == ["L013", "L013"]
+    part = check_project(only_l013, paths=["audiences/b.aud"])
+    assert set(part.files) != set(check_project(only_l013).files)
+    assert [d.code for d in part.diagnostics if d.code == "L013"] == []
     cli = CliRunner().invoke(main, ["check", "--project", str(tmp_path), "--format", "concise",
                                     str(tmp_path / "audiencelang.toml")])
     assert cli.output.count("L013") == 2

@@ -444,7 +444,9 @@ def _check_project(project: Project, paths: Iterable[str | Path] | None,
     targets = _select(project, paths)
     if len(targets) < len(project.files):  # what a change to these files can break elsewhere
         ch.analyse()
-        suspects = {d.aud.name.value for d in ch.all if any(x.code in _CROSS_FILE for x in d.own)}
+        suspects = {d.aud.name.value for d in ch.all
+                    if any(x.code in _CROSS_FILE and LintFilter.for_file(ch.lint, d.key).enabled(x.code)
+                           for x in d.own)}
         targets = with_dependents(targets, [(d.key, d.aud, d.facts.refs if d.facts else ()) for d in ch.all],
                                   ch.defs, suspects)
     target_set = set(targets)
@@ -470,7 +472,7 @@ def _check_project(project: Project, paths: Iterable[str | Path] | None,
 
 
 #: Errors a change in another file can cause: a duplicate name, a cycle through references.
-_CROSS_FILE = frozenset({"E306", "E307", "E308"})
+_CROSS_FILE = frozenset({"E306", "E307", "E308", "L009", "L010"})  # findings another file can cause
 
 
 def _select(project: Project, paths: Iterable[str | Path] | None) -> list[str]:
