@@ -23,6 +23,7 @@ from functools import cached_property
 from pathlib import Path
 
 from audiencelang import ast
+from audiencelang.confine import allowed_roots, entry_allowed, is_inside
 from audiencelang.diagnostics import Diagnostic, Span, error
 from audiencelang.files import FileProblem, read_bounded
 from audiencelang.schema.config import ProjectConfig
@@ -105,16 +106,25 @@ def _hidden(path: Path, base: Path) -> bool:
     return any(p.startswith(".") for p in parts)
 
 
-def _expand(root: Path, entries: Iterable[str], suffixes: tuple[str, ...]) -> tuple[list[Path], list[str]]:
+def _expand(root: Path, entries: Iterable[str], suffixes: tuple[str, ...],
+            outside: list[str] | None = None) -> tuple[list[Path], list[str]]:
     """Files named by config entries (folders searched recursively, files, or globs).
 
     Returns the files (deduplicated, sorted by key) and the entries that match nothing on
     disk. An existing folder matches even when empty (a new project), and an entry whose
     files another entry already found still matches. Files and folders whose name starts
-    with ``.`` below an entry are skipped."""
+    with ``.`` below an entry are skipped. Entries that leave the root, and files that
+    resolve outside it (symlinks), are left out and their entries added to ``outside``
+    (:mod:`audiencelang.confine`)."""
     found: dict[str, Path] = {}
     empty: list[str] = []
+    refused = outside if outside is not None else []
+    roots = allowed_roots(root)
     for entry in entries:
+        if not entry_allowed(entry, root, roots):
+            refused.append(entry)
+            continue
+        before = len(found)
         matched = False
         target = root / entry
         if not any(c in _GLOB_CHARS for c in entry):
@@ -126,9 +136,9 @@ def _expand(root: Path, entries: Iterable[str], suffixes: tuple[str, ...]) -> tu
             elif target.is_file():
                 found.setdefault(_key(target, root), target)
         else:
-            pattern = Path(entry)
+            pattern = Path(entry).expanduser()
             base = root
-            if pattern.is_absolute():
+            if pattern.is_absolute():  # only under an extra root (entry_allowed)
                 base, rel = Path(pattern.anchor), str(pattern.relative_to(pattern.anchor))
             else:
                 rel = entry
@@ -141,7 +151,12 @@ def _expand(root: Path, entries: Iterable[str], suffixes: tuple[str, ...]) -> tu
                     for g in f.rglob("*"):
                         if g.suffix in suffixes and g.is_file() and not _hidden(g, f):
                             found.setdefault(_key(g, root), g)
-        if not matched:
+        escaped = [k for k in list(found)[before:] if not is_inside(found[k], roots)]
+        for k in escaped:
+            del found[k]
+        if escaped:
+            refused.append(entry)
+        elif not matched:
             empty.append(entry)
     return [found[k] for k in sorted(found)], empty
 
@@ -203,7 +218,12 @@ class Project:
 
     @cached_property
     def _market_files(self) -> tuple[list[Path], list[str]]:
-        return _expand(self.root, self.config.markets, MARKET_SUFFIXES)
+        return _expand(self.root, self.config.markets, MARKET_SUFFIXES, self._outside["markets"])
+
+    @cached_property
+    def _outside(self) -> dict[str, list[str]]:
+        """Config entries refused because they leave the root, per setting."""
+        return {"markets": [], "audiences": []}
 
     def _absolute(self, p: Path) -> Path:
         return p if p.is_absolute() else self.root / p
@@ -227,7 +247,7 @@ class Project:
 
     @cached_property
     def _audience_files(self) -> tuple[list[Path], list[str]]:
-        files, empty = _expand(self.root, self.config.audiences, AUDIENCE_SUFFIXES)
+        files, empty = _expand(self.root, self.config.audiences, AUDIENCE_SUFFIXES, self._outside["audiences"])
         if self._paths is None:
             return files, empty
         merged = {self.key_of(f): f for f in files}
@@ -255,6 +275,7 @@ class Project:
         diags: list[Diagnostic] = []
         files, empty = self._market_files
         diags.extend(self._unmatched("markets", empty, ProjectConfig().markets))
+        diags.extend(self._escaping("markets"))
         for f in files:
             key = self.key_of(f)
             market, found = self.load_market_file(f, key)
@@ -284,6 +305,7 @@ class Project:
         diags: list[Diagnostic] = []
         paths, empty = self._audience_files
         diags.extend(self._unmatched("audiences", empty, ProjectConfig().audiences))
+        diags.extend(self._escaping("audiences"))
         diags.extend(self._explicit[1])
         keys = [self.key_of(f) for f in paths]
         results = parse_files(list(zip(paths, keys, strict=True)))
@@ -292,6 +314,18 @@ class Project:
             if result.file is not None:
                 files[key] = result.file
         return files, diags
+
+    def _escaping(self, setting: str) -> list[Diagnostic]:
+        return [
+            error(
+                "E214",
+                f"{setting} entry '{entry}' leaves the project root; its files are not read",
+                self.config.span_of((setting,)) if self.config_path else None,
+                f"entries must name files inside {self.root} (no absolute paths, no '..' above "
+                "the root, no symlinks resolving outside it): copy or move the files into the project",
+            )
+            for entry in self._outside[setting]
+        ]
 
     def _unmatched(self, setting: str, empty: list[str], defaults: list[str]) -> list[Diagnostic]:
         out: list[Diagnostic] = []

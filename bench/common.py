@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import statistics
 import time
 from collections.abc import Callable, Sequence
@@ -15,6 +16,9 @@ DATA = BENCH / "data"
 AUDIENCES = BENCH / "audiences"
 EXPERT = BENCH / "expert"
 EXAMPLES = REPO / "examples"
+# The benchmark project reads the example project's market (../examples/markets/de.yaml):
+# a config entry outside a project root needs this explicit opt-in (docs/security.md).
+os.environ.setdefault("AUDIENCELANG_EXTRA_ROOTS", str(EXAMPLES / "markets"))
 VENV_BIN = REPO / ".venv" / "bin"
 DOCS_IMG = REPO / "docs" / "img"
 

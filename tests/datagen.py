@@ -554,3 +554,53 @@ def check_scenario(scn: Scenario, engine: Any, *, seed: object = None, ascii_cas
             if got != expected:
                 raise AssertionError(scn.reproducer(aud, text, name, got, expected, seed))
     return len(scn.audiences)
+
+
+# --------------------------------------------------------------------------- long `or` chains
+
+
+def _any_of(draw: st.DrawFn, fields: dict[str, Any], as_of: dt.datetime) -> ast.Or | ast.And:
+    """An ``or`` of 2..150 items, most of them ``=`` / ``in`` on one field (which the
+    lowering turns into one ``in`` list), some other tests on any field in between; or
+    an ``and`` of ``!=`` / ``not in`` (one ``not in`` list)."""
+    conj = draw(st.booleans())
+    listable = sorted(n for n, f in fields.items() if f.type in ("string", "integer", "decimal", "boolean"))
+    name = draw(st.sampled_from(listable))
+    kind = fields[name].type
+    target = ast.Name(value=name)
+    items: list[ast.Expr] = []
+    for _ in range(draw(st.sampled_from([2, 3, 5, 70, 150]))):
+        form = draw(st.integers(0, 9))
+        if form < 6:
+            items.append(ast.Compare(target=target, op="!=" if conj else "=", value=_lit(draw, kind, as_of)))
+        elif form < 8:
+            vals = tuple(_lit(draw, kind, as_of) for _ in range(draw(st.integers(1, 3))))
+            items.append(ast.InList(target=target, values=vals, negated=conj != (form == 7 and draw(st.booleans()))))
+        else:
+            other = draw(st.sampled_from(sorted(fields)))
+            items.append(_field_test(draw, ast.Name(value=other), fields[other].type, as_of))
+    return ast.And(items=tuple(items)) if conj else ast.Or(items=tuple(items))
+
+
+@st.composite
+def any_of_scenarios(draw: st.DrawFn, n_audiences: int = 6) -> Scenario:
+    """Scenarios whose audiences are long ``or`` chains over one trait, or over one
+    property in a ``performed ... where`` (possibly negated)."""
+    scn = draw(scenarios(n_audiences=0))
+    m = scn.market
+    auds = []
+    for i in range(n_audiences):
+        if draw(st.booleans()):
+            cond: ast.Expr = _any_of(draw, dict(m.profiles.traits), scn.as_of)
+        else:
+            event = draw(st.sampled_from(sorted(m.events)))
+            props = dict(m.events[event].properties)
+            if not any(f.type in ("string", "integer", "decimal", "boolean") for f in props.values()):
+                cond = _any_of(draw, dict(m.profiles.traits), scn.as_of)
+            else:
+                cond = ast.Performed(event=ast.Name(value=event), where=_any_of(draw, props, scn.as_of))
+        if draw(st.integers(0, 3)) == 0:
+            cond = ast.Not(operand=cond)
+        auds.append(ast.Audience(name=ast.Name(value=f"a_{i}"), include=cond))
+    scn.audiences = auds
+    return scn

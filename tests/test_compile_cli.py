@@ -45,7 +45,8 @@ def test_as_of_forms_name_the_same_instant() -> None:
     assert len(outs) == 1
 
 
-def test_destination_size_and_explain() -> None:
+def test_destination_size_and_explain(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AUDIENCELANG_EXTRA_ROOTS", str(REPO / "examples" / "markets"))  # bench's market
     base = ["--market", "de", "--dialect", "duckdb", "--as-of", "2026-11-01", "--project", str(EXAMPLES)]
     code, out, _ = run("compile", "cart_abandoners", *base, "--destination", "meta_ads")
     assert code == 0 and '"identifier"' in out and ">= 1000" in out

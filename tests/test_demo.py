@@ -145,7 +145,7 @@ def test_same_seed_same_data_other_seed_other_data(tmp_path: Path, demo_db: Path
 def test_replaces_existing_file_atomically_and_leaves_no_temp_files(tmp_path: Path) -> None:
     target = tmp_path / "out" / "demo.duckdb"
     target.parent.mkdir()
-    target.write_bytes(b"not a database")
+    generate(target, EXAMPLES, profiles=10, events_per_profile=1, markets=["us"], seed=1)
     stats = generate(target, EXAMPLES, profiles=30, events_per_profile=2, markets=["us"])
     assert [m.market for m in stats.markets] == ["us"]
     assert q(target, "SELECT count(*) FROM analytics.users") == [(30,)]

@@ -141,3 +141,37 @@ def test_generated_audiences_pass_the_checker() -> None:
             assert not errors, [(f.code, f.message) for f in errors]
 
     run()
+
+
+@pytest.mark.parametrize("engine_name", ["duckdb", "sqlite"])
+def test_long_or_chains_match_the_evaluator(seed: Any, engine_name: str) -> None:
+    """`=`/`in` tests on one field in an `or` are lowered to one `in` list (and chains longer
+    than FLAT_CHAIN are written as balanced trees): the same members as the evaluator's."""
+    from hypothesis import strategies as st
+
+    from audiencelang.sql.build import FLAT_CHAIN
+    from tests.datagen import any_of_scenarios
+
+    compared = []
+    lists = []
+
+    @settings(max_examples=15, deadline=None, print_blob=True,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(any_of_scenarios(), st.just(None))
+    def run(scn: Scenario, _: None) -> None:
+        lists.extend(sum(isinstance(i, ast.Compare | ast.InList) for i in getattr(a.include, "items", ()))
+                     for a in scn.audiences)
+        if engine_name == "duckdb":
+            con: Any = duckdb.connect(":memory:")
+            engine = engines.duckdb_engine(con)
+        else:
+            con = sqlite3.connect(":memory:")
+            engine = engines.sqlite_engine(con)
+        try:
+            compared.append(check_scenario(scn, engine, seed=seed, ascii_case=engine_name == "sqlite"))
+        finally:
+            con.close()
+
+    run()
+    assert sum(compared) >= 60
+    assert max(lists) > FLAT_CHAIN  # long chains were among them

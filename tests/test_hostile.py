@@ -58,17 +58,17 @@ def test_ten_thousand_nested_not() -> None:
     assert r.file is None and codes(r) == ["E116"]
 
 
-def test_twenty_thousand_or_terms() -> None:
+def test_ten_thousand_or_terms() -> None:
     import time
 
-    text = inc(" or ".join(f"a = {i}" for i in range(20_000)))
+    text = inc(" or ".join(f"a = {i}" for i in range(10_000)))  # MAX_CONDITIONS
     t0 = time.perf_counter()
     r = parse(text)
     # flattening must be linear: a quadratic one took minutes here
     assert time.perf_counter() - t0 < 20
     assert r.ok and r.file is not None
     e = r.file.audiences[0].include
-    assert isinstance(e, ast.Or) and len(e.items) == 20_000
+    assert isinstance(e, ast.Or) and len(e.items) == 10_000
     assert all(isinstance(i, ast.Compare) for i in e.items)
 
 

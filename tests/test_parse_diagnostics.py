@@ -61,6 +61,8 @@ CASES = [
     ("E118", A + 'a contains ""\n}', 2, 22, "non-empty"),
     ("E119", A + "performed p between 2024-02-01 and 2024-01-01\n}", 2, 23, "starts after"),
     ("E120", A + "sum(p.r) since 5 > 3\n}", 2, 26, "date or timestamp"),
+    ("E121", A + " or ".join(f"a = {i}" for i in range(10_001)) + "\n}", 2,
+     11 + len(" or ".join(f"a = {i}" for i in range(10_000))) + 4, "more than 10,000 conditions"),  # the 10,001st
     ("W101", "# nothing here\n", 1, 1, "no audience"),
 ]
 

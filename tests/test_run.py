@@ -30,7 +30,7 @@ from audiencelang.cli import main
 from audiencelang.eval import evaluate, members_for_destination
 from audiencelang.project import Project, load_project
 from audiencelang.run.demo import DEFAULT_AS_OF, generate
-from audiencelang.run.engines import connect
+from audiencelang.run.engines import DUCKDB_CONFIG, connect
 from audiencelang.run.execute import RunResult, parse_as_of, run_all, run_audience
 from tests import engines as test_engines
 
@@ -142,7 +142,8 @@ def invoke(*args: str | Path) -> Result:
 
 def test_every_example_audience_matches_the_reference_evaluator(project: Project, demo_db: Path) -> None:
     data = dataset(demo_db)
-    independent = duckdb.connect(str(demo_db), read_only=True)
+    # DuckDB shares one database per file and process: same settings as `run` (external access off)
+    independent = duckdb.connect(str(demo_db), read_only=True, config=DUCKDB_CONFIG)
     nonempty = 0
     with connect(str(demo_db)) as engine:
         for audience, market in pairs(project):

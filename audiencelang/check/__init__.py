@@ -16,7 +16,6 @@ same place, it is reported once with ``market=None``.
 
 from __future__ import annotations
 
-import re
 import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -38,6 +37,7 @@ from audiencelang.check.resolve import Finding, MarketIndex, check_in_market
 from audiencelang.check.rules import RULES, Rule, get_rule
 from audiencelang.diagnostics import Diagnostic, Severity, Span, did_you_mean, error
 from audiencelang.gcpause import paused_gc
+from audiencelang.safematch import Pattern, PatternError, compile_regex
 
 if TYPE_CHECKING:
     from audiencelang.project import Project
@@ -114,14 +114,14 @@ class _Checker:
         self.dest_ident: dict[str, list[str | None]] = {
             d: [c.identifier] for d, c in self.config.destinations.items()
         }
-        try:
-            self.naming: re.Pattern[str] | None = re.compile(self.lint.naming)
-        except re.error:
+        try:  # RE2: linear-time matching whatever the pattern (audiencelang.safematch)
+            self.naming: Pattern | None = compile_regex(self.lint.naming)
+        except PatternError:
             self.naming = None
         try:
-            self.owner_re: re.Pattern[str] | None = (
-                re.compile(self.lint.owner_pattern) if self.lint.owner_pattern is not None else None)
-        except re.error:
+            self.owner_re: Pattern | None = (
+                compile_regex(self.lint.owner_pattern) if self.lint.owner_pattern is not None else None)
+        except PatternError:
             self.owner_re = None
         self.defs: dict[str, _Def] = {}
         self.all: list[_Def] = []

@@ -19,6 +19,7 @@ from decimal import Decimal
 from audiencelang import ast
 from audiencelang.check.exclusion import dead_exclusions
 from audiencelang.diagnostics import Diagnostic, Severity, Span, did_you_mean
+from audiencelang.safematch import Pattern
 from audiencelang.schema.config import LintConfig
 from audiencelang.syntax.formatter import CommentScope
 
@@ -351,8 +352,8 @@ def _target_text(t: ast.Target) -> str:
     return f"{t.func}({inner})"
 
 
-def audience_facts(aud: ast.Audience, config: LintConfig, naming: re.Pattern[str] | None,
-                   owner_re: re.Pattern[str] | None = None) -> AudienceFacts:
+def audience_facts(aud: ast.Audience, config: LintConfig, naming: Pattern | None,
+                   owner_re: Pattern | None = None) -> AudienceFacts:
     """One walk over ``aud``: references and every market-independent finding (before config)."""
     facts = AudienceFacts()
     w = _Walker(aud, facts)

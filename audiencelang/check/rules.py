@@ -163,7 +163,7 @@ _ALL: tuple[Rule, ...] = (
          "findings. Errors (E-codes) cannot be suppressed.",
          "include age >= 18  # audiencelang: ignore[L003]", "include age >= 18"),
     Rule("L001", "audience-naming", W, "an audience name that does not match `[lint] naming`",
-         "Audience names must match the project's naming pattern (`re.fullmatch`), by default "
+         "Audience names must match the project's naming pattern (a full match, RE2 syntax), by default "
          "`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`: snake_case starting with a letter (`b2b_leads`, `q4_promo`, `top100_customers`), no leading, trailing or double underscores.",
          "audience _vip__eu { include age > 1 }", "audience vip_eu { include age > 1 }"),
     Rule("L002", "missing-metadata", W, "an audience without a metadata clause listed in `[lint] require`",
@@ -239,7 +239,7 @@ _ALL: tuple[Rule, ...] = (
          "# remove it, or: activate snapchat", default_enabled=False),
     Rule("L014", "owner-not-allowed", W, "an `owner` not in `[lint] owners` or not matching `[lint] owner-pattern`",
          "With `[lint] owners = [...]` every audience's `owner` must be one of them; with "
-         "`[lint] owner-pattern = \"...\"` it must match the expression (`re.fullmatch`). An audience "
+         "`[lint] owner-pattern = \"...\"` it must match the expression (a full match, RE2 syntax). An audience "
          "without an owner is L002.",
          "owner \"bob\"            # [lint] owner-pattern = \".+@example\\\\.com\"",
          "owner \"crm-team@example.com\""),

@@ -609,6 +609,37 @@ def _fill_consent(
     _insert(con, q, consent["table"], columns, f"FROM ({inner}) WHERE s < k")
 
 
+DEMO_MARK = "audiencelang_demo_generated"
+"""A macro every demo file holds: how ``generate`` knows a file it may replace."""
+
+
+def is_demo_file(path: str | os.PathLike[str]) -> bool:
+    """True when ``path`` is a regular file (not a symlink) holding a DuckDB database that
+    :func:`generate` wrote (it carries the macro :data:`DEMO_MARK`)."""
+    import duckdb
+
+    from audiencelang.run.engines import DUCKDB_CONFIG
+
+    p = Path(path)
+    if p.is_symlink() or not p.is_file():
+        return False
+    try:
+        with p.open("rb") as f:
+            if f.read(12)[8:12] != b"DUCK":  # DuckDB's file header
+                return False
+        con = duckdb.connect(str(p), read_only=True, config=DUCKDB_CONFIG)
+    except (OSError, duckdb.Error):
+        return False
+    try:
+        row = con.execute("SELECT count(*) FROM duckdb_functions() WHERE function_name = ? "
+                          "AND function_type = 'macro' AND NOT internal", [DEMO_MARK]).fetchone()
+    except duckdb.Error:
+        return False
+    finally:
+        con.close()
+    return bool(row and row[0])
+
+
 def generate(
     db_path: str | os.PathLike[str],
     project: str | os.PathLike[str] | Mapping[str, Any] | Iterable[Any],
@@ -627,7 +658,8 @@ def generate(
     restricts generation to those market names. Events fall in the 400 days
     before ``as_of`` (~1% after it). The file is built under a temporary name
     and renamed into place, so readers never see half a database; an existing
-    file is replaced. The same arguments give the same data.
+    file is replaced only when this function wrote it (:func:`is_demo_file`); any other
+    existing file raises :class:`DemoError`. The same arguments give the same data.
     """
     import duckdb
 
@@ -649,6 +681,9 @@ def generate(
             raise DemoError(f"unknown market(s) {', '.join(sorted(unknown))}; known: {known}")
         specs = [s for s in specs if str(s["market"]) in wanted]
     target = Path(db_path)
+    if (target.exists() or target.is_symlink()) and not is_demo_file(target):
+        raise DemoError(f"{target} exists and was not written by `audiencelang demo generate`: "
+                        "refusing to replace it; remove it yourself or choose another --db path")
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
@@ -672,6 +707,7 @@ def generate(
             for index, spec in enumerate(specs):
                 n = max(1, share + (1 if index < extra else 0))
                 results.append(_generate_market(con, q, spec, index, n, events_per_profile))
+            con.execute(f"CREATE MACRO {DEMO_MARK}() AS 'audiencelang demo generate'")
             con.execute("CHECKPOINT")
         finally:
             con.close()
@@ -737,7 +773,7 @@ def demo_cli() -> None:
 
 @demo_cli.command(name="generate")
 @click.option("--db", "db", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="DuckDB file to create (replaced if it exists) [default: audiencelang.duckdb in the "
+              help="DuckDB file to create (replaced only if demo generate wrote it) [default: audiencelang.duckdb in the "
                    "project root, where `audiencelang run` looks for it].")
 @click.option("--project", type=click.Path(exists=True, path_type=Path), default=None,
               help="Project folder (or one market YAML file) [default: found by walking up from the "

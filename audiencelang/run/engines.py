@@ -15,7 +15,8 @@ target                                        engine
 ``duckdb:///relative/path``, ``duckdb:////abs/path``   DuckDB, read-only
 ``path.sqlite``, ``path.sqlite3``,            SQLite (stdlib ``sqlite3``), read-only
 ``sqlite:///relative/path``, ``sqlite:////abs/path``
-``postgresql://…``, ``postgres://…``          PostgreSQL via psycopg 3, read-only session
+``postgresql://…``, ``postgres://…``,         PostgreSQL via psycopg 3, read-only session
+``host=… dbname=…`` (libpq keywords)
 ``redshift://…``                              Redshift via psycopg 3 (dialect ``redshift``); refused (E615) unless
                                               the server reports ``standard_conforming_strings = off``
 ============================================  =====================================
@@ -38,6 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from audiencelang.diagnostics import AudienceLangError, Diagnostic, error
+from audiencelang.redact import redact, scrub
 
 if TYPE_CHECKING:
     from audiencelang.schema.market import Market
@@ -76,11 +78,11 @@ class RunError(AudienceLangError):
 
 
 def one_line(exc: BaseException | str) -> str:
-    """The first non-empty line of a database's error message, trimmed."""
+    """The first non-empty line of a database's error message, trimmed, without passwords."""
     text = str(exc)
     for line in text.splitlines():
         if line.strip():
-            return line.strip()
+            return redact(line.strip())
     return type(exc).__name__ if isinstance(exc, BaseException) else "unknown error"
 
 
@@ -110,6 +112,7 @@ class Rows:
             try:
                 batch = self._cursor.fetchmany(size)
             except Exception as exc:
+                self._engine._after_error()  # PostgreSQL: the failed fetch aborted the transaction
                 raise self._engine.translate(exc, *self._context) from None
             if not batch:
                 return
@@ -247,9 +250,31 @@ def _as_utc(value: object) -> dt.datetime:
 # --------------------------------------------------------------------------- DuckDB
 
 
+DUCKDB_CONFIG: dict[str, Any] = {
+    "enable_external_access": False,
+    "autoload_known_extensions": False,
+    "autoinstall_known_extensions": False,
+}
+"""Settings every DuckDB database is opened with: no file, folder or network access from
+SQL (views included), no extension loaded or installed behind the user's back."""
+
+
 class DuckDBEngine(Engine):
     dialect = "duckdb"
     kind = "DuckDB"
+
+    def translate(self, exc: BaseException, audience: str | None = None, market: str | None = None) -> RunError:
+        import duckdb
+
+        if not isinstance(exc, duckdb.PermissionException):
+            return super().translate(exc, audience, market)
+        return RunError(error(
+            "E605", f"{_where(audience, market)}the DuckDB database {self.target} tried to read "
+            f"outside itself, which is refused: {one_line(exc)}",
+            None, "audiencelang opens DuckDB files with external access off: a table or view that "
+            "reads local files, folders or URLs (read_csv, read_text, glob, ...) cannot be run; "
+            "copy the data into a table (docs/security.md)", market=market, audience=audience,
+        ))
 
     def _is_missing_table(self, exc: BaseException) -> bool:
         import duckdb
@@ -267,9 +292,16 @@ def _open_duckdb(path: Path, shown: str) -> DuckDBEngine:
     if str(path) != ":memory:":
         _require_file(path, shown)
     try:
-        con = duckdb.connect(str(path), read_only=str(path) != ":memory:")
+        # A database file may be untrusted: its views could read local files and folders
+        # (read_text, read_csv, glob) or load extensions. Our SQL reads only tables, so
+        # external access and extension auto-loading are off from the start (docs/security.md).
+        con = duckdb.connect(str(path), read_only=str(path) != ":memory:", config=DUCKDB_CONFIG)
     except duckdb.Error as exc:
-        raise RunError(error("E602", f"cannot open DuckDB database {shown}: {one_line(exc)}")) from None
+        hints = ("this process already has the file open with other settings: close that "
+                 "connection, or open it with audiencelang.run.engines.DUCKDB_CONFIG",
+                 ) if "different configuration" in str(exc) else ()
+        raise RunError(error("E602", f"cannot open DuckDB database {shown}: {one_line(exc)}",
+                             None, *hints)) from None
     # Timestamps in our SQL never depend on the session time zone; UTC only makes
     # values shown to people agree. It needs the ICU extension: skip it when absent.
     with contextlib.suppress(duckdb.Error):
@@ -375,27 +407,17 @@ class PostgresEngine(Engine):
         return _as_utc(row[0] if row else None)
 
 
-_PASSWORD_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^/@:]*):([^@/]*)@")
-
-
-def _password(url: str) -> str | None:
-    m = _PASSWORD_RE.match(url)
-    return urllib.parse.unquote(m.group(2)) if m and m.group(2) else None
-
-
 def _redact(url: str) -> str:
-    """The URL without its password, for messages."""
-    return _PASSWORD_RE.sub(r"\1:***@", url, count=1)
+    """The target without its password, for messages (:func:`audiencelang.redact.redact`)."""
+    return redact(url)
 
 
 def _scrub(message: str, url: str) -> str:
-    """A driver message without the URL's password (drivers may echo the URL)."""
-    secret = _password(url)
-    m = _PASSWORD_RE.match(url)
-    for s in {secret, m.group(2) if m else None} - {None, ""}:
-        assert s is not None
-        message = message.replace(s, "***")
-    return message
+    """A driver message without the target's password (drivers may echo the URL)."""
+    return scrub(message, url)
+
+
+_CONNINFO_RE = re.compile(r"^\s*(host|hostaddr|port|dbname|user|password|service|sslmode)\s*=", re.I)
 
 
 def _pg_connect(url: str, shown: str, kind: str = "PostgreSQL") -> Any:
@@ -446,6 +468,15 @@ def _open_postgres(url: str) -> PostgresEngine:
         # server that does not know it runs the statements as they are.
         with con.cursor() as cur:
             cur.execute("SET enable_nestloop = off")
+        con.commit()
+    except psycopg.Error:
+        con.rollback()
+    try:
+        # LLVM JIT compiles every expression of a statement: on a large audience it ran for
+        # many minutes at GBs of memory and ignored cancel requests (docs/performance.md,
+        # "Large audiences"); our statements are short scans and joins that never need it.
+        with con.cursor() as cur:
+            cur.execute("SET jit = off")
         con.commit()
     except psycopg.Error:
         con.rollback()
@@ -528,7 +559,7 @@ def connect(target: str | Path | None, *, project_root: Path | str | None = None
     if "\x00" in text:
         raise RunError(error("E603", "database target contains a NUL character"))
     lower = text.lower()
-    if lower.startswith(("postgresql://", "postgres://")):
+    if lower.startswith(("postgresql://", "postgres://")) or _CONNINFO_RE.match(text):
         return _open_postgres(text)
     if lower.startswith("redshift://"):
         return _open_redshift(text)
@@ -537,12 +568,12 @@ def connect(target: str | Path | None, *, project_root: Path | str | None = None
             rest = text[len(scheme):]
             if not rest.startswith("///") or len(rest) == 3:
                 raise RunError(error(
-                    "E603", f"malformed {scheme[:-1]} URL: {text}", None,
+                    "E603", f"malformed {scheme[:-1]} URL: {redact(text)}", None,
                     f"use {scheme}///relative/path or {scheme}////absolute/path"))
             path = _url_path(rest[3:])
             if scheme == "duckdb:" and str(path) == ":memory:":
                 return _open_duckdb(path, text)
-            return opener(path, text)
+            return opener(path, redact(text))
     other = re.match(r"([A-Za-z][A-Za-z0-9+.-]*)://", text)
     if other:
         scheme = other.group(1)
@@ -551,7 +582,8 @@ def connect(target: str | Path | None, *, project_root: Path | str | None = None
             "supported: a DuckDB or SQLite file path, duckdb:///PATH, sqlite:///PATH, "
             "postgresql://USER@HOST/DB, redshift://USER@HOST:5439/DB"))
     path = Path(text).expanduser()
+    shown = redact(text)
     if path.suffix.lower() in _SQLITE_SUFFIXES or (path.is_file() and _is_sqlite_file(path)):
-        return _open_sqlite(path, text)
-    return _open_duckdb(path, text)
+        return _open_sqlite(path, shown)
+    return _open_duckdb(path, shown)
 

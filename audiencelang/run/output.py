@@ -4,7 +4,9 @@ The format is chosen by the file's extension (``.csv``, ``.parquet``); anything
 else is a usage error, reported before any query runs (:func:`output_format`).
 Rows are written to a temporary file in the target's folder, which replaces the
 target (``os.replace``) only when every row has been written: a failed run leaves
-neither a new file nor a partial one, and an existing file stays as it was.
+neither a new file nor a partial one, and an existing file stays as it was (its
+permissions too). The temporary file is named ``.NAME.PID.XXXX.tmp``; one left by a
+killed run (its process gone) is removed by the next write of the same file.
 
 * CSV: the ``csv`` module, a header row, ``\\r\\n`` line ends (RFC 4180), UTF-8,
   NULL as an empty field, timestamps in ISO 8601.
@@ -22,6 +24,7 @@ import contextlib
 import csv
 import datetime as dt
 import os
+import stat
 import tempfile
 from collections.abc import Sequence
 from decimal import Decimal
@@ -93,6 +96,47 @@ def _umask() -> int:
     return mask
 
 
+def _mode_for(path: Path) -> int:
+    """The permissions a replaced file keeps (a 0600 file stays 0600); new files get 0666 & ~umask."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return 0o666 & ~_umask()
+
+
+def _temp_prefix(path: Path, pid: int) -> str:
+    return f".{path.name}.{pid}."
+
+
+def remove_stale_temp_files(path: Path) -> None:
+    """Delete temporary files of earlier writes of ``path`` whose process is gone (a run
+    killed mid-write): they are named ``.NAME.PID.XXXX.tmp`` next to ``path``."""
+    folder = path.parent if str(path.parent) else Path()
+    prefix = f".{path.name}."
+    try:
+        names = [n for n in os.listdir(folder) if n.startswith(prefix) and n.endswith(".tmp")]
+    except OSError:
+        return
+    for name in names:
+        pid_text = name[len(prefix):].split(".", 1)[0]
+        if not pid_text.isdigit() or _alive(int(pid_text)):
+            continue
+        with contextlib.suppress(OSError):
+            (folder / name).unlink()
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
+
+
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -109,7 +153,8 @@ class MemberWriter:
         self.format = fmt
         self.rows = 0
         folder = path.parent if str(path.parent) else Path()
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        remove_stale_temp_files(path)
+        fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(path, os.getpid()), suffix=".tmp", dir=folder)
         self._tmp = Path(tmp)
         self._done = False
         self._file: Any = None
@@ -167,8 +212,8 @@ class MemberWriter:
                 self._tmp.unlink(missing_ok=True)
                 self._con.table("members").write_parquet(str(self._tmp))
                 self._con.close()
-            with contextlib.suppress(OSError):  # mkstemp makes 0600; give the usual mode
-                self._tmp.chmod(0o666 & ~_umask())
+            with contextlib.suppress(OSError):  # mkstemp makes 0600: keep the file's mode, else the usual one
+                self._tmp.chmod(_mode_for(self.path))
             os.replace(self._tmp, self.path)
             self._done = True
         except BaseException:

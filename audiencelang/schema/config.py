@@ -14,6 +14,7 @@ from pydantic import Field as PydanticField
 from pydantic_core import PydanticCustomError
 
 from audiencelang.diagnostics import Span
+from audiencelang.safematch import PatternError, compile_regex, glob_match
 from audiencelang.schema.market import KeyPath, Name, _lookup
 
 __all__ = [
@@ -34,8 +35,8 @@ RuleSeverity = Literal["error", "warning", "info"]
 
 def _check_regex(value: str) -> str:
     try:
-        re.compile(value)
-    except re.error as exc:
+        compile_regex(value)
+    except PatternError as exc:
         raise PydanticCustomError(
             "audiencelang_E211", "invalid regular expression '{pattern}': {why}", {"pattern": value, "why": str(exc)}
         ) from None
@@ -63,30 +64,8 @@ def _check_selector(value: str) -> str:
 
 
 def _glob_match(key: str, pattern: str) -> bool:
-    """Match a posix path against a glob where ``*`` stays in one folder and ``**`` spans folders.
-    A pattern without ``/`` also matches the file name alone (like ruff's per-file-ignores)."""
-    regex = ""
-    i = 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            regex += "(?:.*/)?"
-            i += 3
-        elif pattern.startswith("**", i):
-            regex += ".*"
-            i += 2
-        elif pattern[i] == "*":
-            regex += "[^/]*"
-            i += 1
-        elif pattern[i] == "?":
-            regex += "[^/]"
-            i += 1
-        else:
-            regex += re.escape(pattern[i])
-            i += 1
-    rx = re.compile(regex)
-    if rx.fullmatch(key):
-        return True
-    return "/" not in pattern and rx.fullmatch(key.rsplit("/", 1)[-1]) is not None
+    """Match a posix path against a glob in linear time (:func:`audiencelang.safematch.glob_match`)."""
+    return glob_match(key, pattern)
 
 
 Regex = Annotated[StrictStr, AfterValidator(_check_regex)]
@@ -118,7 +97,7 @@ class LintConfig(_Model):
     """``[lint]``: naming convention, required metadata, ruff-style rule selection."""
 
     naming: Regex = DEFAULT_NAMING
-    """Regular expression every audience name must match (``re.fullmatch``)."""
+    """Regular expression every audience name must match (full match, RE2 syntax: linear time)."""
     require: list[MetadataField] = PydanticField(default_factory=lambda: _default_require())
     """Metadata clauses every audience must have."""
     select: list[Selector] | None = None
@@ -134,7 +113,7 @@ class LintConfig(_Model):
     owners: list[StrictStr] | None = None
     """The owners an audience may name (L014); ``None``: any."""
     owner_pattern: Regex | None = PydanticField(default=None, alias="owner-pattern")
-    """Regular expression every ``owner`` must match (``re.fullmatch``, L014)."""
+    """Regular expression every ``owner`` must match (full match, RE2 syntax, L014)."""
 
     def ignored_for(self, file_key: str) -> list[str]:
         """The ``ignore`` selectors plus those of every ``per-file-ignores`` glob matching

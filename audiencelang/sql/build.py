@@ -88,7 +88,21 @@ def _wrap(e: exp.Expr) -> exp.Expr:
     return exp.Paren(this=e) if isinstance(e, (exp.And, exp.Or)) else e
 
 
-def and_(items: Sequence[exp.Expr]) -> exp.Expr:
+FLAT_CHAIN = 64
+"""Longest ``AND``/``OR`` chain written flat (``a OR b OR c``). A longer one is written as
+a balanced tree of parenthesised halves, so that its depth grows with log2 of its
+length: engines parse a flat chain into a tree as deep as it is long, and SQLite
+refuses a depth over 1,000 ("Expression tree is too large"); others recurse on it."""
+
+
+def _balanced(items: Sequence[exp.Expr], join: Callable[[Sequence[exp.Expr]], exp.Expr]) -> exp.Expr:
+    if len(items) <= FLAT_CHAIN:
+        return join(items)
+    half = len(items) // 2
+    return join([exp.Paren(this=_balanced(items[:half], join)), exp.Paren(this=_balanced(items[half:], join))])
+
+
+def _and_flat(items: Sequence[exp.Expr]) -> exp.Expr:
     def w(e: exp.Expr) -> exp.Expr:
         return exp.Paren(this=e) if isinstance(e, exp.Or) else e
 
@@ -98,11 +112,19 @@ def and_(items: Sequence[exp.Expr]) -> exp.Expr:
     return out
 
 
-def or_(items: Sequence[exp.Expr]) -> exp.Expr:
+def _or_flat(items: Sequence[exp.Expr]) -> exp.Expr:
     out = _wrap(items[0]) if len(items) > 1 else items[0]
     for it in items[1:]:
         out = exp.Or(this=out, expression=_wrap(it))
     return out
+
+
+def and_(items: Sequence[exp.Expr]) -> exp.Expr:
+    return _balanced(items, _and_flat)
+
+
+def or_(items: Sequence[exp.Expr]) -> exp.Expr:
+    return _balanced(items, _or_flat)
 
 
 def not_(e: exp.Expr) -> exp.Expr:
@@ -306,10 +328,7 @@ class Builder:
             # ClickHouse: IN refuses a Decimal literal for an integer column (TYPE_MISMATCH)
             if self.d.decimal_in_as_equalities and (f.type == "decimal" or fractional):
                 eqs: list[exp.Expr] = [exp.EQ(this=fe(), expression=self.value(v, param_scope)) for v in t.values]
-                node = eqs[0]
-                for eq in eqs[1:]:
-                    node = exp.Or(this=node, expression=eq)
-                inn: exp.Expr = exp.Paren(this=node)
+                inn: exp.Expr = exp.Paren(this=or_(eqs))  # balanced when long
             else:
                 left = self.exact(fe()) if is_string else fe()
                 inn = exp.In(this=left, expressions=[self.value(v, param_scope) for v in t.values])

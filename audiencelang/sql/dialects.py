@@ -91,6 +91,11 @@ class DialectProfile:
     # time literals as untyped strings with ``+00:00``, which take the compared column's type:
     # exact for TIMESTAMP and TIMESTAMPTZ columns in any session time zone (sql/instants.py)
     zoned_literals: bool = False
+    # a sequence (spec §8) as ASOF joins, step by step (each occurrence meets the latest
+    # strictly earlier completing occurrence of the step before; an absent step the earliest
+    # at or after), instead of window passes over the UNION ALL of the steps: DuckDB's
+    # sort-merge ASOF join reads each step's rows once (docs/sql.md, "Behaviour over time")
+    asof_sequences: bool = False
     functions: frozenset[str] = frozenset()
 
     def instant_cast(self) -> exp.DataType | None:

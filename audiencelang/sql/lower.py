@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Literal
@@ -291,12 +292,56 @@ class _Lowerer:
                             f"'{self.market.market}'", name.span, "E506")
         return P.FieldRef(f.column, f.type)
 
+    def chain(self, expr: ast.And | ast.Or, type_of: Callable[[ast.Name], str | None],
+              field_of: Callable[[ast.Name], P.FieldRef], lower_one: Callable[[ast.Expr], P.Cond]) -> P.Cond:
+        """The items of an ``or`` (``and``). Equality (inequality) tests and ``in`` (``not in``)
+        lists on one field (not a date or timestamp) become one ``in`` (``not in``) test, at
+        the place of the first: ``c = "A" or c = "B" or c in ["C"]`` is ``c in ["A", "B",
+        "C"]``, and ``c != "A" and c not in ["B"]`` is ``c not in ["A", "B"]``, the same
+        members (each is false on NULL). A list costs each engine one lookup per row (a hash
+        or a sorted list) where a chain costs one comparison per term, and more to plan
+        (docs/performance.md, "Large audiences")."""
+        conj = isinstance(expr, ast.And)
+        op, negated = ("!=", True) if conj else ("=", False)
+        merged: dict[str, list[ast.Compare | ast.InList]] = {}
+        slots: list[ast.Expr | str] = []
+        for item in expr.items:
+            target = getattr(item, "target", None)
+            listed = (isinstance(item, ast.Compare) and item.op == op) or (
+                isinstance(item, ast.InList) and item.negated == negated)
+            if not listed or not isinstance(target, ast.Name) or type_of(target) in (None, "date", "timestamp"):
+                slots.append(item)
+                continue
+            assert isinstance(item, ast.Compare | ast.InList)
+            if target.value not in merged:
+                merged[target.value] = []
+                slots.append(target.value)
+            merged[target.value].append(item)
+        out: list[P.Cond] = []
+        for slot in slots:
+            if not isinstance(slot, str):
+                out.append(lower_one(slot))
+            elif len(merged[slot]) == 1:
+                out.append(lower_one(merged[slot][0]))
+            else:
+                name = merged[slot][0].target
+                assert isinstance(name, ast.Name)  # only names were merged, above
+                field = field_of(name)
+                values: dict[P.Value, None] = {}
+                for one in merged[slot]:
+                    for lit in (one.value,) if isinstance(one, ast.Compare) else one.values:
+                        values.setdefault(self.literal(lit), None)
+                out.append(P.Test(field, "not_in" if conj else "in", tuple(values)))
+        if len(out) == 1:
+            return out[0]
+        return P.And(tuple(out)) if conj else P.Or(tuple(out))
+
     def event_expr(self, expr: ast.Expr, ev: Event, event_name: str) -> P.Cond:
         """A ``where`` filter over an event's properties."""
-        if isinstance(expr, ast.And):
-            return P.And(tuple(self.event_expr(e, ev, event_name) for e in expr.items))
-        if isinstance(expr, ast.Or):
-            return P.Or(tuple(self.event_expr(e, ev, event_name) for e in expr.items))
+        if isinstance(expr, ast.And | ast.Or):
+            return self.chain(expr, lambda name: _type(ev.properties.get(name.value)),
+                               lambda name: self.prop(ev, event_name, name),
+                               lambda e: self.event_expr(e, ev, event_name))
         if isinstance(expr, ast.Not):
             return P.Not(self.event_expr(expr.operand, ev, event_name))
         target = getattr(expr, "target", None)
@@ -528,10 +573,9 @@ class _Lowerer:
         return P.ConsentHolds(purpose)
 
     def expr(self, e: ast.Expr) -> P.Cond:
-        if isinstance(e, ast.And):
-            return P.And(tuple(self.expr(x) for x in e.items))
-        if isinstance(e, ast.Or):
-            return P.Or(tuple(self.expr(x) for x in e.items))
+        if isinstance(e, ast.And | ast.Or):
+            return self.chain(e, lambda name: _type(self.market.profiles.traits.get(name.value)),
+                               self.trait, self.expr)
         if isinstance(e, ast.Not):
             return P.Not(self.expr(e.operand))
         if isinstance(e, ast.Performed):
@@ -649,6 +693,11 @@ class _Occ:
     @property
     def window(self) -> P.Cond | None:
         return _all(self.window_parts)
+
+
+def _type(field: object) -> str | None:
+    """The logical type of a market field, ``None`` for an unknown name (lowered as is, to fail)."""
+    return getattr(field, "type", None)
 
 
 def _all(parts: tuple[P.Cond, ...]) -> P.Cond | None:

@@ -36,6 +36,13 @@ MAX_FRACTION_DIGITS = 9
 MAX_WINDOW = {"minute": 100 * 366 * 24 * 60, "hour": 100 * 366 * 24, "day": 100 * 366, "week": 100 * 53,
               "month": 100 * 13, "year": 100}
 MAX_COUNT = 1_000_000_000
+#: Most conditions (comparisons, `performed`, aggregates, `has consent`, `in audience`) and
+#: most `in [...]` list values in one file: every audience under them compiles and runs in
+#: bounded time and memory on each engine (measured: docs/performance.md, "Large audiences").
+MAX_CONDITIONS = 10_000
+MAX_LIST_VALUES = 100_000
+_CONDITION_RULES = frozenset({"field_condition", "aggregate_condition", "performed_closed",
+                              "performed_open", "in_audience", "has_consent"})
 
 UNITS = {"minute": "minute", "minutes": "minute", "hour": "hour", "hours": "hour",
          "day": "day", "days": "day", "week": "week", "weeks": "week",
@@ -438,6 +445,8 @@ class _Builder:
         self.path = path
         self.diagnostics: list[Diagnostic] = []
         self._depth_reported = False
+        self._conditions = 0
+        self._list_values = 0
 
     # -- helpers ---------------------------------------------------------------
 
@@ -486,6 +495,8 @@ class _Builder:
                     self._depth_reported = True
                     self.err("E116", f"expression nested more than {MAX_DEPTH} levels deep",
                              self.span(node), "split it into audiences and combine them with `in audience`")
+            if data in _CONDITION_RULES or data == "list":
+                self._count_size(node, data)
             results[id(node)] = value
             depth[id(node)] = d
         if self._depth_reported:
@@ -495,6 +506,22 @@ class _Builder:
         return result
 
     # -- file and audience -----------------------------------------------------
+
+    def _count_size(self, node: Tree[Token], data: str) -> None:
+        """E121 at the first condition or list value over the file's limit (then no AST)."""
+        if data == "list":
+            self._list_values += sum(c is not None for c in node.children)
+            over = self._list_values > MAX_LIST_VALUES
+            what = f"more than {MAX_LIST_VALUES:,} values in `in [...]` lists"
+        else:
+            self._conditions += 1
+            over = self._conditions > MAX_CONDITIONS
+            what = f"more than {MAX_CONDITIONS:,} conditions"
+        if over and not self._depth_reported:
+            self._depth_reported = True
+            self.err("E121", f"the file holds {what}", self.span(node),
+                     "split the audience into several files and combine them with `in audience`; "
+                     "a long `a = 1 or a = 2 ...` is shorter as `a in [1, 2, ...]`")
 
     def r_start(self, tree: Tree[Token], kids: list[Any]) -> ast.File:
         audiences: list[ast.Audience] = [k for k in kids if isinstance(k, ast.Audience)]
