@@ -234,13 +234,7 @@ class _Checker:
             comments = f.comments if f is not None else ()
             text: str | None = None
             if any("audiencelang" in c.text for c in comments):
-                from audiencelang.files import FileProblem, read_bounded
-                from audiencelang.syntax.parser import MAX_FILE_BYTES
-
-                try:
-                    text = read_bounded(self.project.path_of(key), MAX_FILE_BYTES).decode("utf-8-sig")
-                except (FileProblem, UnicodeDecodeError):
-                    text = None
+                text = self.project.text_of(key)
             got = parse_suppressions(comments, text)
             self._suppressions[key] = got
         return got

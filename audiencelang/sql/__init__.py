@@ -41,6 +41,7 @@ __all__ = [
     "CompiledQuery",
     "Plan",
     "compile",
+    "compile_sql",
     "compile_audience",
     "parse_as_of",
 ]
@@ -259,7 +260,7 @@ def parse_as_of(text: str) -> dt.datetime | None:
     return value.astimezone(dt.UTC)
 
 
-def compile(
+def compile_sql(
     project: Project,
     audience: str,
     market: str,
@@ -283,3 +284,7 @@ def compile(
     diags = [x for x in diags if id(x) not in blocking]
     result = compile_audience(checked, dialect, as_of=as_of, destination=destination, mode=mode)
     return CompileResult(result.query, (*diags, *result.diagnostics))
+
+
+#: The former name of :func:`compile_sql` (it shadows the built-in ``compile`` when imported).
+compile = compile_sql  # noqa: A001
