@@ -51,6 +51,10 @@ def main() -> None:
     import gc
 
     gc.set_threshold(100_000, 50, 100)
+    # The command line owns its process: it opts in to what a library must not do unasked.
+    from audiencelang.process import opt_in
+
+    opt_in(gc_pause=True, worker_processes=True, grammar_cache=True)
 
 
 #: Set by commands whose only effects are printed output and files they have

@@ -17,17 +17,24 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import tomllib
 from collections.abc import Iterable, Mapping
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING
 
 from audiencelang import ast
 from audiencelang.diagnostics import Diagnostic, Span, error
 from audiencelang.files import FileProblem, read_bounded
 from audiencelang.schema.config import ProjectConfig
-from audiencelang.schema.loader import decode_text, load_config, load_config_text, load_market_text, read_text
+from audiencelang.schema.loader import (
+    decode_text,
+    load_config,
+    load_config_text,
+    load_market_text,
+    read_text,
+)
 from audiencelang.schema.market import Market
 
 if TYPE_CHECKING:
@@ -47,13 +54,13 @@ __all__ = [
 
 #: What :meth:`Project.from_sources` takes for a config: its TOML text (or bytes), a loaded
 #: :class:`ProjectConfig`, or ``None`` (every default, like an empty ``audiencelang.toml``).
-ConfigSource = Union[str, bytes, ProjectConfig, None]
+ConfigSource = str | bytes | ProjectConfig | None
 #: A market file: its YAML text (or bytes), or an already loaded :class:`Market`.
-MarketSource = Union[str, bytes, Market]
+MarketSource = str | bytes | Market
 #: An audience file: its text (or bytes), or an already built :class:`audiencelang.ast.File`.
-AudienceSource = Union[str, bytes, ast.File]
+AudienceSource = str | bytes | ast.File
 # A market file once read: its text, a loaded Market, or why it could not be read.
-_MarketInput = Union[str, Market, list[Diagnostic]]
+_MarketInput = str | Market | list[Diagnostic]
 
 CONFIG_FILE = "audiencelang.toml"
 PYPROJECT_FILE = "pyproject.toml"
@@ -187,6 +194,7 @@ class Project:
         self._config_diagnostics = list(config_diagnostics or [])
         self._paths = list(paths) if paths is not None else None
         # In-memory projects (from_sources): the files as given, by key; None when on disk.
+        self._lock = threading.RLock()  # loading happens once, also with threads sharing the project
         self._memory_markets: list[tuple[str, _MarketInput]] | None = None
         self._memory_audiences: list[tuple[str, AudienceSource | list[Diagnostic]]] | None = None
 
@@ -333,8 +341,27 @@ class Project:
             inputs.append((key, text if text is not None else problems))
         return inputs, self._unmatched("markets", empty, ProjectConfig().markets)
 
-    @cached_property
+    @property
     def _loaded_markets(self) -> tuple[dict[str, Market], dict[str, str], list[Diagnostic]]:
+        got = self.__dict__.get("_markets_loaded")
+        if got is None:
+            with self._lock:
+                got = self.__dict__.get("_markets_loaded")
+                if got is None:
+                    got = self.__dict__["_markets_loaded"] = self._load_markets()
+        return got
+
+    @property
+    def _loaded_files(self) -> tuple[dict[str, ast.File], list[Diagnostic]]:
+        got = self.__dict__.get("_files_loaded")
+        if got is None:
+            with self._lock:
+                got = self.__dict__.get("_files_loaded")
+                if got is None:
+                    got = self.__dict__["_files_loaded"] = self._load_files()
+        return got
+
+    def _load_markets(self) -> tuple[dict[str, Market], dict[str, str], list[Diagnostic]]:
         markets: dict[str, Market] = {}
         where: dict[str, str] = {}
         inputs, diags = self._market_inputs
@@ -362,8 +389,7 @@ class Project:
             where[market.market] = key
         return markets, where, diags
 
-    @cached_property
-    def _loaded_files(self) -> tuple[dict[str, ast.File], list[Diagnostic]]:
+    def _load_files(self) -> tuple[dict[str, ast.File], list[Diagnostic]]:
         from audiencelang.syntax import parse_files
 
         files: dict[str, ast.File] = {}

@@ -17,6 +17,7 @@ same place, it is reported once with ``market=None``.
 from __future__ import annotations
 
 import re
+import threading
 import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -132,6 +133,7 @@ class _Checker:
                                        "audience names are unique across the project: rename one",
                                        audience=aud.name.value))
         self._analysed = False
+        self._lock = threading.Lock()
         self._market_cache: dict[tuple[int, str], list[Finding]] = {}
         self._suppressions: dict[str, dict[int, list[Suppression]]] = {}
 
@@ -141,7 +143,12 @@ class _Checker:
         """Walk every audience once (references are needed for cycles), then resolve references."""
         if self._analysed:
             return
-        self._analysed = True
+        with self._lock:  # threads checking one project share this checker (docs/api.md)
+            if not self._analysed:
+                self._analyse()
+                self._analysed = True
+
+    def _analyse(self) -> None:
         for d in self.all:
             d.facts = audience_facts(d.aud, self.lint, self.naming)
             d.own.extend(d.facts.diagnostics)
@@ -353,11 +360,17 @@ def _cycle_from(start: str, graph: dict[str, list[str]], members: set[str]) -> l
 _CHECKERS: weakref.WeakKeyDictionary[Project, _Checker] = weakref.WeakKeyDictionary()
 
 
+_CHECKERS_LOCK = threading.Lock()
+
+
 def _checker(project: Project) -> _Checker:
     got = _CHECKERS.get(project)
     if got is None:
-        got = _Checker(project)
-        _CHECKERS[project] = got
+        with _CHECKERS_LOCK:  # one checker per project, also when threads ask at once
+            got = _CHECKERS.get(project)
+            if got is None:
+                got = _Checker(project)
+                _CHECKERS[project] = got
     return got
 
 

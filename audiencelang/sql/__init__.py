@@ -41,8 +41,8 @@ __all__ = [
     "CompiledQuery",
     "Plan",
     "compile",
-    "compile_sql",
     "compile_audience",
+    "compile_sql",
     "parse_as_of",
 ]
 
@@ -287,4 +287,4 @@ def compile_sql(
 
 
 #: The former name of :func:`compile_sql` (it shadows the built-in ``compile`` when imported).
-compile = compile_sql  # noqa: A001
+compile = compile_sql

@@ -57,6 +57,10 @@ def _cache_file() -> str | bool:
     import os
     import sys
 
+    from audiencelang.process import options
+
+    if not options.grammar_cache:  # no file the caller did not ask for (audiencelang.process)
+        return False
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     folder = os.path.join(base, "audiencelang")
     try:
@@ -149,13 +153,18 @@ def parse_files(files: Sequence[tuple[str | Path, str]], *, jobs: int | None = N
     """Parse many files (``(path, display path)`` pairs), in order.
 
     Large projects are parsed in worker processes (one per core, ``jobs`` to
-    override, ``1`` to stay in this process). Workers send results back as JSON,
+    override, ``1`` to stay in this process) when ``jobs`` is given or the process opted
+    in (``audiencelang.process.opt_in(worker_processes=True)``, as the CLI does); else here. Workers send results back as JSON,
     which pydantic validates in native code about ten times faster than parsing,
     so the hand-over costs little. The results are the same as :func:`parse_file`'s.
     """
     import os
     import threading
 
+    from audiencelang.process import options
+
+    if jobs is None and not options.worker_processes:  # an embedder's process is its own
+        jobs = 1
     n = jobs if jobs is not None else (os.cpu_count() or 1)
     # Forking a process that runs other threads can deadlock the child (a lock held
     # by a thread that does not exist there): embedders with threads parse serially.
