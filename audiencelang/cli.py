@@ -120,7 +120,9 @@ def parse_cmd(file: Path, fmt: str) -> None:
     if result.file is None or any(d.is_error for d in result.diagnostics):
         sys.exit(EXIT_FINDINGS)
     if fmt == "json":
-        click.echo(json.dumps(result.file.model_dump(mode="json"), indent=2, ensure_ascii=False))
+        from audiencelang.syntax.validate import tree_to_json
+
+        click.echo(json.dumps(tree_to_json(result.file), indent=2, ensure_ascii=False))
     else:
         click.echo(_outline(result.file), nl=False)
 
@@ -477,12 +479,13 @@ def _code_family(code: str) -> str | None:
 
 
 @main.command("schema")
-@click.argument("which", type=click.Choice(["market", "config"]))
+@click.argument("which", type=click.Choice(["market", "config", "ast"]))
 def schema_cmd(which: str) -> None:
-    """Print the JSON Schema of a market file or of the project config (for editors and CI)."""
-    from audiencelang.schema.jsonschema import config_json_schema, dumps, market_json_schema
+    """Print the JSON Schema of a market file, of the project config or of `parse --format json`."""
+    from audiencelang.schema.jsonschema import ast_json_schema, config_json_schema, dumps, market_json_schema
 
-    click.echo(dumps(market_json_schema() if which == "market" else config_json_schema()), nl=False)
+    make = {"market": market_json_schema, "config": config_json_schema, "ast": ast_json_schema}[which]
+    click.echo(dumps(make()), nl=False)
 
 
 # --------------------------------------------------------------------------- compile (owner: sql)

@@ -591,4 +591,10 @@ def _parse_source(key: str, source: AudienceSource | list[Diagnostic]) -> ParseR
         return parse_bytes(source, key)
     if isinstance(source, str):
         return parse(source, key)
+    from audiencelang.syntax.validate import validate_tree
+
+    problems = validate_tree(source)  # a tree built in code: one the grammar could produce?
+    if problems:
+        return ParseResult(None, [d.model_copy(update={"span": Span(path=key)}) if d.span is None
+                                  or d.span.path is None else d for d in problems])
     return ParseResult(source, [], list(source.comments))
