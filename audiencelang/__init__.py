@@ -44,12 +44,24 @@ if TYPE_CHECKING:  # the same names, typed, without importing them at run time
     from audiencelang.syntax import parse as parse
     from audiencelang.syntax import parse_file as parse_file
     from audiencelang.syntax.formatter import format_str as format_str
+    from audiencelang.syntax.validate import FormatResult as FormatResult
+    from audiencelang.syntax.validate import format_source as format_source
+    from audiencelang.syntax.validate import format_tree as format_tree
+    from audiencelang.syntax.validate import tree_from_json as tree_from_json
+    from audiencelang.syntax.validate import tree_to_json as tree_to_json
+    from audiencelang.syntax.validate import validate_tree as validate_tree
 
 _LAZY = {
     "parse": "audiencelang.syntax",
     "parse_file": "audiencelang.syntax",
     "ParseResult": "audiencelang.syntax",
     "format_str": "audiencelang.syntax.formatter",
+    "format_source": "audiencelang.syntax.validate",
+    "format_tree": "audiencelang.syntax.validate",
+    "FormatResult": "audiencelang.syntax.validate",
+    "validate_tree": "audiencelang.syntax.validate",
+    "tree_to_json": "audiencelang.syntax.validate",
+    "tree_from_json": "audiencelang.syntax.validate",
     "Diagnostic": "audiencelang.diagnostics",
     "Severity": "audiencelang.diagnostics",
     "Span": "audiencelang.diagnostics",
@@ -75,6 +87,7 @@ __all__ = [
     "CompileResult",
     "CompiledQuery",
     "Diagnostic",
+    "FormatResult",
     "ParseResult",
     "Project",
     "Severity",
@@ -87,11 +100,16 @@ __all__ = [
     "compile_sql",
     "evaluate",
     "explain",
+    "format_source",
     "format_str",
+    "format_tree",
     "load_project",
     "parse",
     "parse_file",
     "project_from_sources",
+    "tree_from_json",
+    "tree_to_json",
+    "validate_tree",
 ]
 
 

@@ -482,7 +482,12 @@ def _code_family(code: str) -> str | None:
 @click.argument("which", type=click.Choice(["market", "config", "ast"]))
 def schema_cmd(which: str) -> None:
     """Print the JSON Schema of a market file, of the project config or of `parse --format json`."""
-    from audiencelang.schema.jsonschema import ast_json_schema, config_json_schema, dumps, market_json_schema
+    from audiencelang.schema.jsonschema import (
+        ast_json_schema,
+        config_json_schema,
+        dumps,
+        market_json_schema,
+    )
 
     make = {"market": market_json_schema, "config": config_json_schema, "ast": ast_json_schema}[which]
     click.echo(dumps(make()), nl=False)

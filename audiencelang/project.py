@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from audiencelang import ast
+from audiencelang.arguments import returns_diagnostics
 from audiencelang.diagnostics import Diagnostic, Span, error
 from audiencelang.files import FileProblem, read_bounded
 from audiencelang.schema.config import ProjectConfig
@@ -224,15 +225,8 @@ class Project:
         hands its text to the same code. Nothing is read from or written to disk; ``root``
         only anchors :meth:`key_of`. Never raises: a source of the wrong type is an E900
         diagnostic."""
-        loaded, diags = _config_from_source(config, config_name)
-        project = cls(Path(root), loaded or ProjectConfig(), None, config_diagnostics=diags)
-        project._memory_markets = [
-            (key, _market_input(key, src)) for key, src in _pairs(markets, "markets", project._config_diagnostics)
-        ]
-        project._memory_audiences = [
-            (key, _audience_input(key, src)) for key, src in _pairs(audiences, "audiences", project._config_diagnostics)
-        ]
-        return project
+        return project_from_sources(config=config, markets=markets, audiences=audiences, config_name=config_name,
+                                    root=root)
 
     @property
     def in_memory(self) -> bool:
@@ -467,6 +461,7 @@ class Project:
         return dict(self._audiences)
 
 
+@returns_diagnostics(lambda d, _: Project(Path("."), ProjectConfig(), None, config_diagnostics=[d]))
 def load_project(root: Path | str | None = None, *, paths: list[Path] | None = None) -> Project:
     """Find and load a project.
 
@@ -513,15 +508,25 @@ def load_project(root: Path | str | None = None, *, paths: list[Path] | None = N
 
 
 
+@returns_diagnostics(lambda d, _: Project(Path("."), ProjectConfig(), None, config_diagnostics=[d]))
 def project_from_sources(
     *,
     config: ConfigSource = None,
     markets: Mapping[str, MarketSource] | Iterable[tuple[str, MarketSource]] = (),
     audiences: Mapping[str, AudienceSource] | Iterable[tuple[str, AudienceSource]] = (),
     config_name: str = CONFIG_FILE,
+    root: Path | str = ".",
 ) -> Project:
     """An in-memory project: :meth:`Project.from_sources` (see there)."""
-    return Project.from_sources(config=config, markets=markets, audiences=audiences, config_name=config_name)
+    loaded, diags = _config_from_source(config, config_name)
+    project = Project(Path(root), loaded or ProjectConfig(), None, config_diagnostics=diags)
+    project._memory_markets = [
+        (key, _market_input(key, src)) for key, src in _pairs(markets, "markets", project._config_diagnostics)
+    ]
+    project._memory_audiences = [
+        (key, _audience_input(key, src)) for key, src in _pairs(audiences, "audiences", project._config_diagnostics)
+    ]
+    return project
 
 
 def _bad_source(key: str, what: str, source: object) -> list[Diagnostic]:

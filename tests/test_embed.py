@@ -109,10 +109,12 @@ def test_loaded_models_are_accepted() -> None:
 
 
 def test_sources_of_the_wrong_type_are_diagnostics() -> None:
-    project = Project.from_sources(config=3, markets={"m.yaml": 4}, audiences=[("a.aud", None), 7])  # type: ignore[arg-type]
-    assert [d.code for d in project.diagnostics] == ["E900", "E900", "E900", "E900"]
+    project = Project.from_sources(markets={"m.yaml": 4}, audiences=[("a.aud", None), 7])  # type: ignore[list-item,dict-item]
+    assert [d.code for d in project.diagnostics] == ["E900", "E900", "E900"]
     assert project.files == {} and project.markets == {}
     assert check_project(project).diagnostics  # and checking still works
+    project = Project.from_sources(config=3)  # type: ignore[arg-type]
+    assert [(d.code, "config" in d.message) for d in project.diagnostics] == [("E900", True)]
 
 
 def test_nothing_is_read_from_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

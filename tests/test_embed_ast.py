@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import jsonschema
@@ -15,7 +15,13 @@ from hypothesis import HealthCheck, given, settings
 from audiencelang import ast
 from audiencelang.project import Project
 from audiencelang.syntax import parse
-from audiencelang.syntax.validate import AST_JSON_VERSION, format_tree, tree_from_json, tree_to_json, validate_tree
+from audiencelang.syntax.validate import (
+    AST_JSON_VERSION,
+    format_tree,
+    tree_from_json,
+    tree_to_json,
+    validate_tree,
+)
 from tests import strategies
 
 REPO = Path(__file__).resolve().parent.parent

@@ -15,7 +15,12 @@ from hypothesis import strategies as st
 
 from audiencelang.diagnostics import Diagnostic
 from audiencelang.schema import DEFAULT_NAMING, ProjectConfig, load_config, load_config_text
-from audiencelang.schema.jsonschema import ast_json_schema, config_json_schema, dumps, market_json_schema
+from audiencelang.schema.jsonschema import (
+    ast_json_schema,
+    config_json_schema,
+    dumps,
+    market_json_schema,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "schema"
 SPEC_TOML = FIXTURES / "spec_project" / "audiencelang.toml"

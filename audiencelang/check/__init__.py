@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from audiencelang import ast
+from audiencelang.arguments import returns_diagnostics
 from audiencelang.check.checked import CheckedAudience
 from audiencelang.check.lint import (
     AudienceFacts,
@@ -380,6 +381,7 @@ def _unknown_market(name: str, known: Iterable[str]) -> Diagnostic:
     return error("E910", f"unknown market '{name}'", None, *hints, market=name)
 
 
+@returns_diagnostics(lambda d, _: CheckReport(diagnostics=(d,)))
 def check_project(project: Project, *, paths: Iterable[str | Path] | None = None,
                   markets: Iterable[str] | None = None) -> CheckReport:
     """Check every audience of ``project`` (or those in ``paths``) against every market (or
@@ -443,6 +445,11 @@ def _select(project: Project, paths: Iterable[str | Path] | None) -> list[str]:
     return sorted(out)
 
 
+def _not_checked(d: Diagnostic, _: object) -> tuple[CheckedAudience | None, list[Diagnostic]]:
+    return None, [d]
+
+
+@returns_diagnostics(_not_checked)
 def check_audience(project: Project, name: str, market: str) -> tuple[CheckedAudience | None, list[Diagnostic]]:
     """Check one audience for one market, with every audience it references (transitively).
 

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from audiencelang.arguments import returns_diagnostics
 from audiencelang.diagnostics import Diagnostic, Severity, did_you_mean, error
 from audiencelang.run.columns import explain_missing_column
 from audiencelang.run.engines import Engine, RunError
@@ -222,6 +223,13 @@ def _compile(checked: CheckedAudience, dialect: str, as_of: dt.datetime,
     return str(result.query.sql), diags
 
 
+def _not_run(d: Diagnostic, args: dict[str, object]) -> RunResult:
+    audience, market = args.get("audience"), args.get("market")
+    return RunResult(audience=audience if isinstance(audience, str) else "",
+                     market=market if isinstance(market, str) else "", status="not_run", diagnostics=(d,))
+
+
+@returns_diagnostics(_not_run)
 def run_audience(
     project: Project,
     audience: str,
@@ -346,6 +354,7 @@ def run_audience(
     )
 
 
+@returns_diagnostics(lambda d, args: [_not_run(d, args)])
 def run_all(
     project: Project,
     *,
@@ -362,7 +371,11 @@ def run_all(
     names = sorted(project.audiences()) if audiences is None else list(audiences)
     market_names = sorted(project.markets) if markets is None else list(markets)
     if as_of is None:
-        as_of = engine.now()
+        try:
+            as_of = engine.now()
+        except RunError as exc:  # the database cannot be asked: nothing runs
+            return [RunResult(audience=n, market=m, status="not_run", diagnostics=(exc.diagnostic,))
+                    for n in names for m in market_names]
     results: list[RunResult] = []
     for name in names:
         for market in market_names:

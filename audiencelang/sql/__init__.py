@@ -23,6 +23,7 @@ from sqlglot import exp
 from sqlglot.errors import ErrorLevel, SqlglotError
 
 from audiencelang.__about__ import __version__
+from audiencelang.arguments import returns_diagnostics
 from audiencelang.diagnostics import Diagnostic, error
 from audiencelang.gcpause import paused_gc
 from audiencelang.sql.build import BuildError, build_explained
@@ -146,6 +147,7 @@ def header(plan: Plan, dialect: str) -> str:
     return "-- " + " | ".join(parts) + "\n"
 
 
+@returns_diagnostics(lambda d, _: CompileResult(None, (d,)))
 def compile_audience(
     checked: CheckedAudience,
     dialect: str,
@@ -241,6 +243,11 @@ def _compile_audience(
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+def _no_time(d: Diagnostic, _: object) -> dt.datetime | None:
+    return None
+
+
+@returns_diagnostics(_no_time)
 def parse_as_of(text: str) -> dt.datetime | None:
     """``2026-11-01T00:00:00Z``, ``2026-11-01T00:00:00+01:00`` or ``2026-11-01`` (00:00 UTC)
     -> an aware UTC datetime; ``None`` when the text is none of these. A timestamp
@@ -260,6 +267,7 @@ def parse_as_of(text: str) -> dt.datetime | None:
     return value.astimezone(dt.UTC)
 
 
+@returns_diagnostics(lambda d, _: CompileResult(None, (d,)))
 def compile_sql(
     project: Project,
     audience: str,

@@ -23,6 +23,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from pydantic import TypeAdapter
 
 from audiencelang import ast
+from audiencelang.arguments import returns_diagnostics
 from audiencelang.diagnostics import Diagnostic, Span, error, warning
 
 #: Largest accepted audience file, in bytes (a diagnostic above it).
@@ -109,6 +110,7 @@ class ParseResult:
 # --------------------------------------------------------------------------- entry points
 
 
+@returns_diagnostics(lambda d, _: ParseResult(None, [d]))
 def parse_bytes(data: bytes, path: str | None = None) -> ParseResult:
     """Decode and parse. Non-UTF-8 input, NUL bytes and oversize files are diagnostics."""
     if len(data) > MAX_FILE_BYTES:
@@ -130,6 +132,7 @@ def parse_bytes(data: bytes, path: str | None = None) -> ParseResult:
     return parse(text, path=path)
 
 
+@returns_diagnostics(lambda d, _: ParseResult(None, [d]))
 def parse_file(path: str | Path, display_path: str | None = None) -> ParseResult:
     from audiencelang.files import FileProblem, read_bounded
 
@@ -207,6 +210,7 @@ def _parse_batch_json(batch: list[tuple[str | Path, str]]) -> list[tuple[str | N
 _DIAGNOSTICS: TypeAdapter[list[Diagnostic]] = TypeAdapter(list[Diagnostic])
 
 
+@returns_diagnostics(lambda d, _: ParseResult(None, [d]))
 def parse(text: str, path: str | None = None) -> ParseResult:
     """Parse the text of one ``.aud`` file into an :class:`ast.File` plus diagnostics."""
     if text.startswith("\ufeff"):

@@ -22,9 +22,10 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from audiencelang import ast
+from audiencelang.arguments import returns_diagnostics
 from audiencelang.diagnostics import Diagnostic, Span, error
 
-__all__ = ["AST_JSON_VERSION", "FormatResult", "format_tree", "tree_from_json", "tree_to_json", "validate_tree"]
+__all__ = ["AST_JSON_VERSION", "FormatResult", "format_source", "format_tree", "tree_from_json", "tree_to_json", "validate_tree"]
 
 #: The version of the AST's JSON form (the ``version`` key). Raised when a change to
 #: the AST is not backwards compatible for readers.
@@ -53,7 +54,7 @@ def _wrap(node: object) -> tuple[ast.File | None, list[Diagnostic]]:
         return ast.File(audiences=(node,)), []
     if isinstance(node, ast.Node) and "kind" in type(node).model_fields:
         try:  # an expression: check it as the include of an audience
-            return ast.File(audiences=(ast.Audience(name=ast.Name(value="x"), include=node),)), []  # type: ignore[arg-type]
+            return ast.File(audiences=(ast.Audience(name=ast.Name(value="x"), include=node),)), []
         except ValidationError:
             pass
     return None, [error("E191", f"not an audience tree: {type(node).__name__}", None,
@@ -136,6 +137,7 @@ def _check(file: ast.File) -> tuple[str | None, list[Diagnostic]]:
     return text, []
 
 
+@returns_diagnostics(lambda d, _: [d])
 def validate_tree(node: object) -> list[Diagnostic]:
     """E190 diagnostics for a tree (``File``, ``Audience`` or expression) the grammar could
     not produce; ``[]`` when its canonical text parses back to the same tree. Never raises."""
@@ -145,6 +147,7 @@ def validate_tree(node: object) -> list[Diagnostic]:
     return _check(file)[1]
 
 
+@returns_diagnostics(lambda d, _: FormatResult(None, [d]))
 def format_tree(node: object) -> FormatResult:
     """The canonical text of a ``File`` or ``Audience`` built in code, or E190/E191 when the
     grammar could not produce it (nothing is rendered then). Never raises."""
@@ -157,11 +160,18 @@ def format_tree(node: object) -> FormatResult:
     return FormatResult(text, diags)
 
 
+@returns_diagnostics(lambda d, _: {"version": AST_JSON_VERSION, "diagnostics": [d.model_dump(mode="json")]})
 def tree_to_json(file: ast.File) -> dict[str, Any]:
-    """The JSON form of a file's tree: ``{"version": 1, "kind": "file", "audiences": [...], ...}``."""
+    """The JSON form of a file's tree: ``{"version": 1, "kind": "file", "audiences": [...], ...}``
+    (for anything but a File: ``{"version": 1, "diagnostics": [...]}``)."""
     return {"version": AST_JSON_VERSION, **file.model_dump(mode="json")}
 
 
+def _no_tree(d: Diagnostic, _: object) -> tuple[ast.File | None, list[Diagnostic]]:
+    return None, [d]
+
+
+@returns_diagnostics(_no_tree)
 def tree_from_json(data: str | bytes | dict[str, Any], *, path: str | None = None) -> tuple[ast.File | None, list[Diagnostic]]:
     """A tree from its JSON form (text or decoded), validated: E191 when it does not match
     the schema (or has another ``version``), E190 when the grammar could not produce it.
@@ -202,3 +212,21 @@ def ast_json_schema() -> dict[str, Any]:
     schema["$id"] = "https://audiencelang.dev/schemas/ast.schema.json"
     schema["title"] = "audiencelang audience file AST"
     return schema
+
+
+@returns_diagnostics(lambda d, _: FormatResult(None, [d]))
+def format_source(text: str, path: str | None = None) -> FormatResult:
+    """The canonical form of ``text``, or its syntax errors (``text`` ``None``): the
+    non-raising form of :func:`audiencelang.syntax.formatter.format_str`. Never raises."""
+    from audiencelang.syntax.formatter import format_file
+    from audiencelang.syntax.parser import parse
+
+    result = parse(text, path)
+    errors = [d for d in result.diagnostics if d.is_error]
+    if result.file is None or errors:
+        return FormatResult(None, errors or list(result.diagnostics))
+    try:
+        return FormatResult(format_file(result.file, result.comments), list(result.diagnostics))
+    except Exception as exc:  # a bug must come back as a diagnostic
+        return FormatResult(None, [error("E900", f"internal error while formatting: {type(exc).__name__}: {exc}",
+                                         Span(path=path), "this is a bug in audiencelang; please report it")])
