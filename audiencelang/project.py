@@ -20,7 +20,7 @@ import re
 import threading
 import tomllib
 from collections.abc import Iterable, Mapping
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -364,7 +364,7 @@ class Project:
             if isinstance(source, list):
                 diags.extend(source)
                 continue
-            market, found = (source, []) if isinstance(source, Market) else load_market_text(source, path=key)
+            market, found = (source, []) if isinstance(source, Market) else _load_market(source, key)
             diags.extend(found)
             if market is None:
                 continue
@@ -527,6 +527,26 @@ def project_from_sources(
         (key, _audience_input(key, src)) for key, src in _pairs(audiences, "audiences", project._config_diagnostics)
     ]
     return project
+
+
+#: Market texts up to this size are remembered (text -> Market, per process; see _load_market).
+CACHED_MARKET_BYTES = 256 * 1024
+
+
+@lru_cache(maxsize=64)
+def _load_market_cached(text: str, key: str) -> tuple[Market | None, tuple[Diagnostic, ...]]:
+    market, diags = load_market_text(text, path=key)
+    return market, tuple(diags)
+
+
+def _load_market(text: str, key: str) -> tuple[Market | None, list[Diagnostic]]:
+    """A market from its text. Loading YAML costs ~5-15 ms a market file, most of an in-memory
+    request (docs/api.md): the same text under the same name gives the same (frozen) Market,
+    so the last 64 small ones are remembered."""
+    if len(text) > CACHED_MARKET_BYTES:
+        return load_market_text(text, path=key)
+    market, diags = _load_market_cached(text, key)
+    return market, list(diags)
 
 
 def _bad_source(key: str, what: str, source: object) -> list[Diagnostic]:
