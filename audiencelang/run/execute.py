@@ -258,6 +258,13 @@ def run_audience(
     unknown = _lookup(project, audience, market)
     if unknown:
         return _error_result(audience, market, "not_run", unknown, started)
+    if output is not None:
+        from audiencelang.run.output import output_format
+
+        try:  # before anything runs: the CLI checks this as E613 too
+            output_format(output)
+        except ValueError as exc:
+            return _error_result(audience, market, "not_run", [error("E613", str(exc), None)], started)
     checked, diags = _check(project, audience, market)
     blocking = {id(x) for found in checked.blocked.values() for x in found} if checked else set()
     if checked is None or any(d.is_error and id(d) not in blocking for d in diags):
