@@ -479,9 +479,11 @@ def _code_family(code: str) -> str | None:
 
 
 @main.command("schema")
-@click.argument("which", type=click.Choice(["market", "config", "ast"]))
+@click.argument("which", type=click.Choice(["market", "config", "ast", "check", "run", "explain", "diagnostic"]))
 def schema_cmd(which: str) -> None:
-    """Print the JSON Schema of a market file, of the project config or of `parse --format json`."""
+    """Print a JSON Schema: a market file, the project config, or a JSON document audiencelang
+    prints (`parse --format json`: ast; `check`/`run --format json`; `compile --explain`; one diagnostic)."""
+    from audiencelang.machine import machine_json_schemas
     from audiencelang.schema.jsonschema import (
         ast_json_schema,
         config_json_schema,
@@ -489,8 +491,8 @@ def schema_cmd(which: str) -> None:
         market_json_schema,
     )
 
-    make = {"market": market_json_schema, "config": config_json_schema, "ast": ast_json_schema}[which]
-    click.echo(dumps(make()), nl=False)
+    fixed = {"market": market_json_schema, "config": config_json_schema, "ast": ast_json_schema}
+    click.echo(dumps(fixed[which]() if which in fixed else machine_json_schemas()[which]), nl=False)
 
 
 # --------------------------------------------------------------------------- compile (owner: sql)

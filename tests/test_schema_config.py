@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from audiencelang.diagnostics import Diagnostic
+from audiencelang.machine import machine_json_schemas
 from audiencelang.schema import DEFAULT_NAMING, ProjectConfig, load_config, load_config_text
 from audiencelang.schema.jsonschema import (
     ast_json_schema,
@@ -156,7 +157,9 @@ def test_not_utf8_config(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("name", "make"), [("market", market_json_schema), ("config", config_json_schema),
-                                            ("ast", ast_json_schema)])
+                                            ("ast", ast_json_schema),
+                                            *((n, lambda n=n: machine_json_schemas()[n])
+                                              for n in ("diagnostic", "check", "run", "explain"))])
 def test_committed_json_schemas_are_current(name: str, make: object) -> None:
     committed = (DOCS / f"{name}.schema.json").read_text(encoding="utf-8")
     assert callable(make)

@@ -69,8 +69,10 @@ def write_schemas(folder: Path) -> list[Path]:
     """Write ``market.schema.json``, ``config.schema.json`` and ``ast.schema.json`` into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     out = []
+    from audiencelang.machine import machine_json_schemas
+
     for name, schema in (("market", market_json_schema()), ("config", config_json_schema()),
-                         ("ast", ast_json_schema())):
+                         ("ast", ast_json_schema()), *machine_json_schemas().items()):
         target = folder / f"{name}.schema.json"
         target.write_text(dumps(schema), encoding="utf-8", newline="\n")
         out.append(target)
