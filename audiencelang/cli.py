@@ -51,6 +51,10 @@ def main() -> None:
     import gc
 
     gc.set_threshold(100_000, 50, 100)
+    # The command line owns its process: it opts in to what a library must not do unasked.
+    from audiencelang.process import opt_in
+
+    opt_in(gc_pause=True, worker_processes=True, grammar_cache=True)
 
 
 #: Set by commands whose only effects are printed output and files they have
@@ -116,7 +120,9 @@ def parse_cmd(file: Path, fmt: str) -> None:
     if result.file is None or any(d.is_error for d in result.diagnostics):
         sys.exit(EXIT_FINDINGS)
     if fmt == "json":
-        click.echo(json.dumps(result.file.model_dump(mode="json"), indent=2, ensure_ascii=False))
+        from audiencelang.syntax.validate import tree_to_json
+
+        click.echo(json.dumps(tree_to_json(result.file), indent=2, ensure_ascii=False))
     else:
         click.echo(_outline(result.file), nl=False)
 
@@ -491,12 +497,24 @@ def _code_family(code: str) -> str | None:
 
 
 @main.command("schema")
-@click.argument("which", type=click.Choice(["market", "config"]))
+@click.argument("which", type=click.Choice(["market", "config", "ast", "check", "run", "compile-explain", "explain",
+                                           "diagnostic"]))
 def schema_cmd(which: str) -> None:
-    """Print the JSON Schema of a market file or of the project config (for editors and CI)."""
-    from audiencelang.schema.jsonschema import config_json_schema, dumps, market_json_schema
+    """Print a JSON Schema: a market file, the project config, or a JSON document audiencelang
+    prints (`parse --format json`: ast; `check`/`run --format json`; `compile --explain`: compile-explain;
+    `explain --format json`; one diagnostic)."""
+    from audiencelang.machine import machine_json_schemas
+    from audiencelang.review.explain import explain_json_schema
+    from audiencelang.schema.jsonschema import (
+        ast_json_schema,
+        config_json_schema,
+        dumps,
+        market_json_schema,
+    )
 
-    click.echo(dumps(market_json_schema() if which == "market" else config_json_schema()), nl=False)
+    fixed = {"market": market_json_schema, "config": config_json_schema, "ast": ast_json_schema,
+             "explain": explain_json_schema}
+    click.echo(dumps(fixed[which]() if which in fixed else machine_json_schemas()[which]), nl=False)
 
 
 # --------------------------------------------------------------------------- compile (owner: sql)

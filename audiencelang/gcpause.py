@@ -1,4 +1,5 @@
-"""Pausing Python's cyclic garbage collector around one large pass.
+"""Pausing Python's cyclic garbage collector around one large pass (only when the process
+opted in: ``audiencelang.process.opt_in(gc_pause=True)``, as the CLI does).
 
 Checking a project or compiling a large audience allocates many small objects that stay
 alive until the pass ends. With the collector on, each generational collection rescans
@@ -18,12 +19,17 @@ __all__ = ["paused_gc"]
 
 @contextmanager
 def paused_gc() -> Iterator[None]:
-    """Disable the cyclic collector for the ``with`` block; enable it again after, unless it
+    """With ``audiencelang.process.options.gc_pause`` on (else a no-op): disable the cyclic collector for the ``with`` block; enable it again after, unless it
     was already disabled when the block began (a caller's own choice stays as it was).
 
     The switch is process-wide: other threads run without the collector meanwhile, and the
     first block to begin switches it back on when it ends (it is never left off by these
     blocks alone; it can be if another thread's code calls ``gc.disable()`` on its way out)."""
+    from audiencelang.process import options
+
+    if not options.gc_pause:  # a library leaves the collector alone (audiencelang.process)
+        yield
+        return
     enabled = gc.isenabled()
     gc.disable()
     try:

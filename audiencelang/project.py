@@ -17,26 +17,52 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import tomllib
-from collections.abc import Iterable
-from functools import cached_property
+from collections.abc import Iterable, Mapping
+from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from audiencelang import ast
+from audiencelang.arguments import returns_diagnostics
 from audiencelang.confine import allowed_roots, entry_allowed, is_inside
 from audiencelang.diagnostics import Diagnostic, Span, error
 from audiencelang.files import FileProblem, read_bounded
 from audiencelang.schema.config import ProjectConfig
-from audiencelang.schema.loader import load_config, load_market
+from audiencelang.schema.loader import (
+    decode_text,
+    load_config,
+    load_config_text,
+    load_market_text,
+    read_text,
+)
 from audiencelang.schema.market import Market
+
+if TYPE_CHECKING:
+    from audiencelang.syntax.parser import ParseResult
 
 __all__ = [
     "CONFIG_FILE",
     "PYPROJECT_FILE",
+    "AudienceSource",
+    "ConfigSource",
+    "MarketSource",
     "Project",
     "find_project_root",
     "load_project",
+    "project_from_sources",
 ]
+
+#: What :meth:`Project.from_sources` takes for a config: its TOML text (or bytes), a loaded
+#: :class:`ProjectConfig`, or ``None`` (every default, like an empty ``audiencelang.toml``).
+ConfigSource = str | bytes | ProjectConfig | None
+#: A market file: its YAML text (or bytes), or an already loaded :class:`Market`.
+MarketSource = str | bytes | Market
+#: An audience file: its text (or bytes), or an already built :class:`audiencelang.ast.File`.
+AudienceSource = str | bytes | ast.File
+# A market file once read: its text, a loaded Market, or why it could not be read.
+_MarketInput = str | Path | Market | list[Diagnostic]
 
 CONFIG_FILE = "audiencelang.toml"
 PYPROJECT_FILE = "pyproject.toml"
@@ -183,6 +209,64 @@ class Project:
         self.config_path = config_path
         self._config_diagnostics = list(config_diagnostics or [])
         self._paths = list(paths) if paths is not None else None
+        # In-memory projects (from_sources): the files as given, by key; None when on disk.
+        self._lock = threading.RLock()  # loading happens once, also with threads sharing the project
+        self._memory_markets: list[tuple[str, _MarketInput]] | None = None
+        self._memory_audiences: list[tuple[str, AudienceSource | list[Diagnostic]]] | None = None
+
+    @classmethod
+    def from_sources(
+        cls,
+        *,
+        config: ConfigSource = None,
+        markets: Mapping[str, MarketSource] | Iterable[tuple[str, MarketSource]] = (),
+        audiences: Mapping[str, AudienceSource] | Iterable[tuple[str, AudienceSource]] = (),
+        config_name: str = CONFIG_FILE,
+        root: Path | str = ".",
+    ) -> Project:
+        """A project built from texts or loaded models instead of files on disk.
+
+        ``config``: the TOML text (``str`` or ``bytes``), a loaded :class:`ProjectConfig`,
+        or ``None`` for every default. ``markets`` and ``audiences``: ``name -> source``
+        (a mapping or pairs); a market source is YAML text or a loaded :class:`Market`, an
+        audience source is ``.aud`` text or an :class:`audiencelang.ast.File`. Names are the
+        file keys: they appear in spans, in :attr:`files` and in reports, like the paths
+        relative to the root of a project on disk. ``config_name`` is the config's name in
+        spans (``pyproject.toml`` reads its ``[tool.audiencelang]`` table).
+
+        Every given file belongs to the project (the config's ``markets``/``audiences``
+        entries name folders on disk and are not consulted). Diagnostics are the file
+        loader's, for the same texts under the same names: the loader reads each file and
+        hands its text to the same code. Nothing is read from or written to disk; ``root``
+        only anchors :meth:`key_of`. Never raises: a source of the wrong type is an E900
+        diagnostic."""
+        return project_from_sources(config=config, markets=markets, audiences=audiences, config_name=config_name,
+                                    root=root)
+
+    @property
+    def in_memory(self) -> bool:
+        """True for a project built by :meth:`from_sources` (no file behind it)."""
+        return self._memory_markets is not None
+
+    def text_of(self, key: str) -> str | None:
+        """The text of the audience file ``key`` (read from disk, or as given in memory),
+        ``None`` when it cannot be had."""
+        if self._memory_audiences is not None:
+            for k, src in self._memory_audiences:
+                if k == key:
+                    if isinstance(src, bytes):
+                        try:
+                            return src.decode("utf-8-sig")
+                        except UnicodeDecodeError:
+                            return None
+                    return src if isinstance(src, str) else None
+            return None
+        from audiencelang.syntax.parser import MAX_FILE_BYTES
+
+        try:
+            return read_bounded(self.path_of(key), MAX_FILE_BYTES).decode("utf-8-sig")
+        except (FileProblem, UnicodeDecodeError):
+            return None
 
     @property
     def config_failed(self) -> bool:
@@ -214,7 +298,10 @@ class Project:
 
     def load_market_file(self, path: Path, key: str) -> tuple[Market | None, list[Diagnostic]]:
         """Load one market file (a hook: the language server loads unsaved text instead)."""
-        return load_market(path, display=key)
+        text, problems = read_text(path, key)
+        if text is None:
+            return None, problems
+        return _load_market(text, key)
 
     @cached_property
     def _market_files(self) -> tuple[list[Path], list[str]]:
@@ -262,6 +349,8 @@ class Project:
 
         The other files are still parsed (an audience may refer to one in another file);
         a CLI reports findings for ``targets`` only."""
+        if self._memory_audiences is not None:
+            return tuple(sorted({k for k, _ in self._memory_audiences}))
         if self._paths is None:
             return tuple(self.key_of(f) for f in self._audience_files[0])
         return tuple(sorted(self._explicit[0]))
@@ -269,16 +358,53 @@ class Project:
     # ----------------------------------------------------------------- loading
 
     @cached_property
-    def _loaded_markets(self) -> tuple[dict[str, Market], dict[str, str], list[Diagnostic]]:
-        markets: dict[str, Market] = {}
-        where: dict[str, str] = {}
-        diags: list[Diagnostic] = []
+    def _market_inputs(self) -> tuple[list[tuple[str, _MarketInput]], list[Diagnostic]]:
+        """The market files as texts (or why one could not be read), by key, and the
+        diagnostics of config entries that match nothing."""
+        if self._memory_markets is not None:
+            return self._memory_markets, []
         files, empty = self._market_files
-        diags.extend(self._unmatched("markets", empty, ProjectConfig().markets))
-        diags.extend(self._escaping("markets"))
+        inputs: list[tuple[str, _MarketInput]] = []
         for f in files:
             key = self.key_of(f)
-            market, found = self.load_market_file(f, key)
+            inputs.append((key, f))  # read by load_market_file (a hook editors override)
+        return inputs, [*self._unmatched("markets", empty, ProjectConfig().markets), *self._escaping("markets")]
+
+    @property
+    def _loaded_markets(self) -> tuple[dict[str, Market], dict[str, str], list[Diagnostic]]:
+        got = self.__dict__.get("_markets_loaded")
+        if got is None:
+            with self._lock:
+                got = self.__dict__.get("_markets_loaded")
+                if got is None:
+                    got = self.__dict__["_markets_loaded"] = self._load_markets()
+        return got
+
+    @property
+    def _loaded_files(self) -> tuple[dict[str, ast.File], list[Diagnostic]]:
+        got = self.__dict__.get("_files_loaded")
+        if got is None:
+            with self._lock:
+                got = self.__dict__.get("_files_loaded")
+                if got is None:
+                    got = self.__dict__["_files_loaded"] = self._load_files()
+        return got
+
+    def _load_markets(self) -> tuple[dict[str, Market], dict[str, str], list[Diagnostic]]:
+        markets: dict[str, Market] = {}
+        where: dict[str, str] = {}
+        inputs, diags = self._market_inputs
+        diags = list(diags)
+        for key, source in inputs:
+            if isinstance(source, list):
+                diags.extend(source)
+                continue
+            if isinstance(source, Path):
+                market, found = self.load_market_file(source, key)
+            elif isinstance(source, Market):
+                market, found = source, []
+            else:
+                market, found = _load_market(source, key)
             diags.extend(found)
             if market is None:
                 continue
@@ -297,19 +423,23 @@ class Project:
             where[market.market] = key
         return markets, where, diags
 
-    @cached_property
-    def _loaded_files(self) -> tuple[dict[str, ast.File], list[Diagnostic]]:
+    def _load_files(self) -> tuple[dict[str, ast.File], list[Diagnostic]]:
         from audiencelang.syntax import parse_files
 
         files: dict[str, ast.File] = {}
         diags: list[Diagnostic] = []
-        paths, empty = self._audience_files
-        diags.extend(self._unmatched("audiences", empty, ProjectConfig().audiences))
-        diags.extend(self._escaping("audiences"))
-        diags.extend(self._explicit[1])
-        keys = [self.key_of(f) for f in paths]
-        results = parse_files(list(zip(paths, keys, strict=True)))
-        for key, result in zip(keys, results, strict=True):
+        results: list[tuple[str, ParseResult]]
+        if self._memory_audiences is not None:
+            results = [(key, _parse_source(key, src)) for key, src in self._memory_audiences]
+        else:
+            paths, empty = self._audience_files
+            diags.extend(self._unmatched("audiences", empty, ProjectConfig().audiences))
+            diags.extend(self._escaping("audiences"))
+            diags.extend(self._explicit[1])
+            keys = [self.key_of(f) for f in paths]
+            # parse_file reads the bytes, then parses them as _parse_source does
+            results = list(zip(keys, parse_files(list(zip(paths, keys, strict=True))), strict=True))
+        for key, result in results:
             diags.extend(result.diagnostics)
             if result.file is not None:
                 files[key] = result.file
@@ -350,6 +480,8 @@ class Project:
     @property
     def market_file_keys(self) -> tuple[str, ...]:
         """Keys of every market file the config names, loaded or not (no file is read)."""
+        if self._memory_markets is not None:
+            return tuple(k for k, _ in self._memory_markets)
         return tuple(self.key_of(f) for f in self._market_files[0])
 
     @property
@@ -387,6 +519,7 @@ class Project:
         return dict(self._audiences)
 
 
+@returns_diagnostics(lambda d, _: Project(Path("."), ProjectConfig(), None, config_diagnostics=[d]))
 def load_project(root: Path | str | None = None, *, paths: list[Path] | None = None) -> Project:
     """Find and load a project.
 
@@ -431,3 +564,120 @@ def load_project(root: Path | str | None = None, *, paths: list[Path] | None = N
         config = ProjectConfig()  # the errors are reported; carry on with the defaults
     return Project(found, config, config_path, config_diagnostics=diags, paths=paths)
 
+
+
+@returns_diagnostics(lambda d, _: Project(Path("."), ProjectConfig(), None, config_diagnostics=[d]))
+def project_from_sources(
+    *,
+    config: ConfigSource = None,
+    markets: Mapping[str, MarketSource] | Iterable[tuple[str, MarketSource]] = (),
+    audiences: Mapping[str, AudienceSource] | Iterable[tuple[str, AudienceSource]] = (),
+    config_name: str = CONFIG_FILE,
+    root: Path | str = ".",
+) -> Project:
+    """An in-memory project: :meth:`Project.from_sources` (see there)."""
+    loaded, diags = _config_from_source(config, config_name)
+    project = Project(Path(root), loaded or ProjectConfig(), None, config_diagnostics=diags)
+    project._memory_markets = [
+        (key, _market_input(key, src)) for key, src in _pairs(markets, "markets", project._config_diagnostics)
+    ]
+    project._memory_audiences = [
+        (key, _audience_input(key, src)) for key, src in _pairs(audiences, "audiences", project._config_diagnostics)
+    ]
+    return project
+
+
+#: Market texts up to this size are remembered (text -> Market, per process; see _load_market).
+CACHED_MARKET_BYTES = 256 * 1024
+
+
+@lru_cache(maxsize=64)
+def _load_market_cached(text: str, key: str) -> tuple[Market | None, tuple[Diagnostic, ...]]:
+    market, diags = load_market_text(text, path=key)
+    return market, tuple(diags)
+
+
+def _load_market(text: str, key: str) -> tuple[Market | None, list[Diagnostic]]:
+    """A market from its text. Loading YAML costs ~5-15 ms a market file, most of an in-memory
+    request (docs/api.md): the same text under the same name gives the same (frozen) Market,
+    so the last 64 small ones are remembered."""
+    if len(text) > CACHED_MARKET_BYTES:
+        return load_market_text(text, path=key)
+    market, diags = _load_market_cached(text, key)
+    return market, list(diags)
+
+
+def _bad_source(key: str, what: str, source: object) -> list[Diagnostic]:
+    return [error("E900", f"{what} '{key}' is {type(source).__name__}, not text",
+                  Span(path=key), f"give the {what}'s text (str or bytes) or a loaded model")]
+
+
+def _pairs(sources: object, what: str, problems: list[Diagnostic]) -> list[tuple[str, object]]:
+    """``name -> source`` pairs, sorted by name, from a mapping or pairs (duplicates: first wins)."""
+    items: Iterable[object]
+    if isinstance(sources, Mapping):
+        items = sources.items()
+    elif isinstance(sources, (str, bytes)) or not isinstance(sources, Iterable):
+        problems.append(error("E900", f"{what} must be a mapping of names to sources, not {type(sources).__name__}",
+                              None))
+        return []
+    else:
+        items = sources
+    out: dict[str, object] = {}
+    for item in items:
+        if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str) and item[0]):
+            problems.append(error("E900", f"each of {what} needs a name (a non-empty str) and a source, "
+                                          f"not {type(item).__name__}", None))
+            continue
+        out.setdefault(item[0], item[1])
+    return [(k, out[k]) for k in sorted(out)]
+
+
+def _config_from_source(source: object, name: str) -> tuple[ProjectConfig | None, list[Diagnostic]]:
+    if source is None:
+        return ProjectConfig(), []
+    if isinstance(source, ProjectConfig):
+        return source, []
+    if isinstance(source, bytes):
+        text, diags = decode_text(source, name)
+        if text is None:
+            return None, diags
+        source = text
+    if not isinstance(source, str):
+        return None, _bad_source(name, "config", source)
+    return load_config_text(source, path=name, pyproject=Path(name).name == PYPROJECT_FILE)
+
+
+def _market_input(key: str, source: object) -> _MarketInput:
+    if isinstance(source, Market):
+        return source
+    if isinstance(source, bytes):
+        text, diags = decode_text(source, key)
+        return text if text is not None else diags
+    if isinstance(source, str):
+        return source[1:] if source.startswith("\ufeff") else source
+    return _bad_source(key, "market file", source)
+
+
+def _audience_input(key: str, source: object) -> AudienceSource | list[Diagnostic]:
+    if isinstance(source, (str, bytes, ast.File)):
+        return source
+    return _bad_source(key, "audience file", source)
+
+
+def _parse_source(key: str, source: AudienceSource | list[Diagnostic]) -> ParseResult:
+    from audiencelang.syntax.parser import ParseResult, parse, parse_bytes
+
+    if isinstance(source, list):
+        return ParseResult(None, source)
+    if isinstance(source, bytes):
+        return parse_bytes(source, key)
+    if isinstance(source, str):
+        return parse(source, key)
+    from audiencelang.syntax.validate import validate_tree
+
+    problems = validate_tree(source)  # a tree built in code: one the grammar could produce?
+    if problems:
+        return ParseResult(None, [d.model_copy(update={"span": Span(path=key)}) if d.span is None
+                                  or d.span.path is None else d for d in problems])
+    return ParseResult(source, [], list(source.comments))

@@ -9,6 +9,23 @@ import pytest
 from audiencelang.gcpause import paused_gc
 
 
+@pytest.fixture(autouse=True)
+def _opted_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    from audiencelang.process import options
+
+    monkeypatch.setattr(options, "gc_pause", True)
+
+
+def test_a_library_caller_keeps_the_collector_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the opt-in (an embedder's process), the collector is never switched."""
+    from audiencelang.process import options
+
+    monkeypatch.setattr(options, "gc_pause", False)
+    with paused_gc():
+        assert gc.isenabled()
+    assert gc.isenabled()
+
+
 def test_paused_inside_and_restored_after() -> None:
     assert gc.isenabled()
     with paused_gc():
@@ -50,7 +67,10 @@ def test_compile_runs_with_the_collector_paused_and_restores_it(monkeypatch: pyt
         seen.append(gc.isenabled())
         return inner(*args, **kw)  # type: ignore[arg-type]
 
+    from audiencelang.process import options
+
     monkeypatch.setattr(sql, "_compile_audience", observed)
+    monkeypatch.setattr(options, "gc_pause", True)  # the CLI opts in (audiencelang.process)
     project = load_project(Path(__file__).resolve().parent.parent / "examples")
     assert sql.compile(project, "cart_abandoners", "de", "duckdb").query is not None
     assert seen == [False] and gc.isenabled()

@@ -14,8 +14,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from audiencelang.diagnostics import Diagnostic
+from audiencelang.machine import machine_json_schemas
 from audiencelang.schema import DEFAULT_NAMING, ProjectConfig, load_config, load_config_text
-from audiencelang.schema.jsonschema import config_json_schema, dumps, market_json_schema
+from audiencelang.schema.jsonschema import (
+    ast_json_schema,
+    config_json_schema,
+    dumps,
+    market_json_schema,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "schema"
 SPEC_TOML = FIXTURES / "spec_project" / "audiencelang.toml"
@@ -150,7 +156,10 @@ def test_not_utf8_config(tmp_path: Path) -> None:
 # ----------------------------------------------------------------------------- JSON Schemas
 
 
-@pytest.mark.parametrize(("name", "make"), [("market", market_json_schema), ("config", config_json_schema)])
+@pytest.mark.parametrize(("name", "make"), [("market", market_json_schema), ("config", config_json_schema),
+                                            ("ast", ast_json_schema),
+                                            *((n, lambda n=n: machine_json_schemas()[n])
+                                              for n in ("diagnostic", "check", "run", "compile-explain"))])
 def test_committed_json_schemas_are_current(name: str, make: object) -> None:
     committed = (DOCS / f"{name}.schema.json").read_text(encoding="utf-8")
     assert callable(make)

@@ -16,6 +16,7 @@ same place, it is reported once with ``market=None``.
 
 from __future__ import annotations
 
+import threading
 import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from audiencelang import ast
+from audiencelang.arguments import returns_diagnostics
 from audiencelang.check.checked import CheckedAudience
 from audiencelang.check.dependents import with_dependents
 from audiencelang.check.lint import (
@@ -141,6 +143,7 @@ class _Checker:
                                        "audience names are unique across the project: rename one",
                                        audience=aud.name.value))
         self._analysed = False
+        self._lock = threading.Lock()
         self._market_cache: dict[tuple[int, str], list[Finding]] = {}
         self._suppressions: dict[str, list[Suppression]] = {}
 
@@ -150,7 +153,12 @@ class _Checker:
         """Walk every audience once (references are needed for cycles), then resolve references."""
         if self._analysed:
             return
-        self._analysed = True
+        with self._lock:  # threads checking one project share this checker (docs/api.md)
+            if not self._analysed:
+                self._analyse()
+                self._analysed = True
+
+    def _analyse(self) -> None:
         unknown: dict[str, tuple[str, ...]] = {}
         for d in self.all:
             d.facts = audience_facts(d.aud, self.lint, self.naming, self.owner_re)
@@ -397,11 +405,17 @@ def _cycle_from(start: str, graph: dict[str, list[str]], members: set[str]) -> l
 _CHECKERS: weakref.WeakKeyDictionary[Project, _Checker] = weakref.WeakKeyDictionary()
 
 
+_CHECKERS_LOCK = threading.Lock()
+
+
 def _checker(project: Project) -> _Checker:
     got = _CHECKERS.get(project)
     if got is None:
-        got = _Checker(project)
-        _CHECKERS[project] = got
+        with _CHECKERS_LOCK:  # one checker per project, also when threads ask at once
+            got = _CHECKERS.get(project)
+            if got is None:
+                got = _Checker(project)
+                _CHECKERS[project] = got
     return got
 
 
@@ -411,6 +425,7 @@ def _unknown_market(name: str, known: Iterable[str]) -> Diagnostic:
     return error("E910", f"unknown market '{name}'", None, *hints, market=name)
 
 
+@returns_diagnostics(lambda d, _: CheckReport(diagnostics=(d,)))
 def check_project(project: Project, *, paths: Iterable[str | Path] | None = None,
                   markets: Iterable[str] | None = None) -> CheckReport:
     """Check every audience of ``project`` (or those in ``paths``) against every market (or
@@ -493,6 +508,11 @@ def _select(project: Project, paths: Iterable[str | Path] | None) -> list[str]:
     return sorted(out)
 
 
+def _not_checked(d: Diagnostic, _: object) -> tuple[CheckedAudience | None, list[Diagnostic]]:
+    return None, [d]
+
+
+@returns_diagnostics(_not_checked)
 def check_audience(project: Project, name: str, market: str) -> tuple[CheckedAudience | None, list[Diagnostic]]:
     """Check one audience for one market, with every audience it references (transitively).
 

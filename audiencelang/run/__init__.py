@@ -10,7 +10,21 @@ See docs/run.md.
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the same names, typed, without importing them at run time
+    from audiencelang.run.engines import DEFAULT_DB_NAME as DEFAULT_DB_NAME
+    from audiencelang.run.engines import Engine as Engine
+    from audiencelang.run.engines import RunError as RunError
+    from audiencelang.run.engines import connect as connect
+    from audiencelang.run.execute import Gate as Gate
+    from audiencelang.run.execute import RunResult as RunResult
+    from audiencelang.run.execute import format_as_of as format_as_of
+    from audiencelang.run.execute import parse_as_of as parse_as_of
+    from audiencelang.run.execute import run_all as run_all
+    from audiencelang.run.execute import run_audience as run_audience
+    from audiencelang.run.output import open_writer as open_writer
+    from audiencelang.run.output import output_format as output_format
 
 _LAZY = {
     "connect": "audiencelang.run.engines",
@@ -27,10 +41,23 @@ _LAZY = {
     "output_format": "audiencelang.run.output",
 }
 
-__all__ = sorted(_LAZY)
+__all__ = [
+    "DEFAULT_DB_NAME",
+    "Engine",
+    "Gate",
+    "RunError",
+    "RunResult",
+    "connect",
+    "format_as_of",
+    "open_writer",
+    "output_format",
+    "parse_as_of",
+    "run_all",
+    "run_audience",
+]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'audiencelang.run' has no attribute {name!r}")

@@ -73,9 +73,12 @@ def _n(value: int | None) -> str:
 
 
 def _result_json(r: Any) -> dict[str, Any]:
+    from audiencelang.check.output import diagnostic_json
+    from audiencelang.machine import MACHINE_JSON_VERSION
     from audiencelang.run.execute import format_as_of
 
-    return {
+    return {  # docs/schemas/run.schema.json (audiencelang.machine.RunDoc)
+        "version": MACHINE_JSON_VERSION,
         "audience": r.audience,
         "market": r.market,
         "status": r.status,
@@ -91,8 +94,7 @@ def _result_json(r: Any) -> dict[str, Any]:
         ],
         "output": str(r.output) if r.output else None,
         "output_rows": r.output_rows,
-        "diagnostics": [d.model_dump(mode="json", exclude_none=True) for d in r.diagnostics
-                        if d.is_error or not d.code.startswith("L")],
+        "diagnostics": [diagnostic_json(d) for d in r.diagnostics if d.is_error or not d.code.startswith("L")],
     }
 
 

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from audiencelang.arguments import returns_diagnostics
 from audiencelang.diagnostics import Diagnostic, Severity, did_you_mean, error
 from audiencelang.run.columns import check_columns, columns_read
 from audiencelang.run.engines import Engine, RunError
@@ -253,6 +254,13 @@ def _output_types(engine: Engine, checked: CheckedAudience, audience: str, marke
     return types
 
 
+def _not_run(d: Diagnostic, args: dict[str, object]) -> RunResult:
+    audience, market = args.get("audience"), args.get("market")
+    return RunResult(audience=audience if isinstance(audience, str) else "",
+                     market=market if isinstance(market, str) else "", status="not_run", diagnostics=(d,))
+
+
+@returns_diagnostics(_not_run)
 def run_audience(
     project: Project,
     audience: str,
@@ -281,6 +289,13 @@ def run_audience(
     unknown = _lookup(project, audience, market)
     if unknown:
         return _error_result(audience, market, "not_run", unknown, started)
+    if output is not None:
+        from audiencelang.run.output import output_format
+
+        try:  # before anything runs: the CLI checks this as E613 too
+            output_format(output)
+        except ValueError as exc:
+            return _error_result(audience, market, "not_run", [error("E613", str(exc), None)], started)
     checked, diags = _check(project, audience, market)
     blocking = {id(x) for found in checked.blocked.values() for x in found} if checked else set()
     if checked is None or any(d.is_error and id(d) not in blocking for d in diags):
@@ -389,6 +404,7 @@ def run_audience(
     )
 
 
+@returns_diagnostics(lambda d, args: [_not_run(d, args)])
 def run_all(
     project: Project,
     *,
@@ -405,7 +421,11 @@ def run_all(
     names = sorted(project.audiences()) if audiences is None else list(audiences)
     market_names = sorted(project.markets) if markets is None else list(markets)
     if as_of is None:
-        as_of = engine.now()
+        try:
+            as_of = engine.now()
+        except RunError as exc:  # the database cannot be asked: nothing runs
+            return [RunResult(audience=n, market=m, status="not_run", diagnostics=(exc.diagnostic,))
+                    for n in names for m in market_names]
     results: list[RunResult] = []
     for name in names:
         for market in market_names:

@@ -1,6 +1,6 @@
-"""JSON Schemas of the market file and the project config (for editors and CI).
+"""JSON Schemas of the market file, the project config and the AST's JSON form.
 
-``audiencelang schema market`` / ``audiencelang schema config`` print them; the
+``audiencelang schema market|config|ast`` print them; the
 committed copies live in ``docs/schemas/``. Regenerate them with::
 
     python -m audiencelang.schema.jsonschema docs/schemas
@@ -16,7 +16,7 @@ from typing import Any
 from audiencelang.schema.config import ProjectConfig
 from audiencelang.schema.market import Market
 
-__all__ = ["config_json_schema", "dumps", "market_json_schema", "write_schemas"]
+__all__ = ["ast_json_schema", "config_json_schema", "dumps", "market_json_schema", "write_schemas"]
 
 _BASE = "https://audiencelang.dev/schemas/"
 
@@ -53,16 +53,26 @@ def config_json_schema() -> dict[str, Any]:
     return schema
 
 
+def ast_json_schema() -> dict[str, Any]:
+    """The JSON Schema of the AST's JSON form (``audiencelang parse --format json``)."""
+    from audiencelang.syntax.validate import ast_json_schema as make
+
+    return make()
+
+
 def dumps(schema: dict[str, Any]) -> str:
     """Deterministic text: sorted keys, 2-space indent, trailing newline."""
     return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def write_schemas(folder: Path) -> list[Path]:
-    """Write ``market.schema.json`` and ``config.schema.json`` into ``folder``."""
+    """Write ``market.schema.json``, ``config.schema.json`` and ``ast.schema.json`` into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     out = []
-    for name, schema in (("market", market_json_schema()), ("config", config_json_schema())):
+    from audiencelang.machine import machine_json_schemas
+
+    for name, schema in (("market", market_json_schema()), ("config", config_json_schema()),
+                         ("ast", ast_json_schema()), *machine_json_schemas().items()):
         target = folder / f"{name}.schema.json"
         target.write_text(dumps(schema), encoding="utf-8", newline="\n")
         out.append(target)

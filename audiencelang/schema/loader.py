@@ -46,7 +46,7 @@ from audiencelang.files import FileProblem, read_bounded
 from audiencelang.schema.config import ProjectConfig
 from audiencelang.schema.market import KeyPath, Market
 
-__all__ = ["load_config", "load_config_text", "load_market", "load_market_text", "read_text"]
+__all__ = ["decode_text", "load_config", "load_config_text", "load_market", "load_market_text", "read_text"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -109,8 +109,21 @@ def read_text(path: Path, display: str) -> tuple[str | None, list[Diagnostic]]:
     except FileProblem as exc:
         if exc.missing:
             return None, [error("E201", f"file not found: {display}", Span(path=display))]
-        hint = "market files and the config are text; a project needs no file this large" if exc.too_large else None
+        hint = _TOO_LARGE_HINT if exc.too_large else None
         return None, [error("E201", f"cannot read {display}: {exc.reason}", Span(path=display), *([hint] if hint else []))]
+    return decode_text(data, display)
+
+
+_TOO_LARGE_HINT = "market files and the config are text; a project needs no file this large"
+
+
+def decode_text(data: bytes, display: str) -> tuple[str | None, list[Diagnostic]]:
+    """The text of a market or config file's bytes (UTF-8, a leading BOM dropped), as
+    :func:`read_text` gives it: too many bytes or bad UTF-8 are E201. The in-memory
+    project (:meth:`audiencelang.project.Project.from_sources`) decodes through here too."""
+    if len(data) > MAX_FILE_BYTES:
+        return None, [error("E201", f"cannot read {display}: it is larger than {MAX_FILE_BYTES:,} bytes",
+                            Span(path=display), _TOO_LARGE_HINT)]
     try:
         return data.decode("utf-8-sig"), []
     except UnicodeDecodeError as exc:

@@ -24,6 +24,7 @@ from sqlglot import exp
 from sqlglot.errors import ErrorLevel, SqlglotError
 
 from audiencelang.__about__ import __version__
+from audiencelang.arguments import returns_diagnostics
 from audiencelang.diagnostics import Diagnostic, error
 from audiencelang.gcpause import paused_gc
 from audiencelang.sql.build import BuildError, build_explained
@@ -44,6 +45,7 @@ __all__ = [
     "Plan",
     "compile",
     "compile_audience",
+    "compile_sql",
     "parse_as_of",
 ]
 
@@ -147,6 +149,7 @@ def header(plan: Plan, dialect: str) -> str:
     return "-- " + " | ".join(parts) + "\n"
 
 
+@returns_diagnostics(lambda d, _: CompileResult(None, (d,)))
 def compile_audience(
     checked: CheckedAudience,
     dialect: str,
@@ -243,6 +246,11 @@ def _compile_audience(
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+def _no_time(d: Diagnostic, _: object) -> dt.datetime | None:
+    return None
+
+
+@returns_diagnostics(_no_time)
 def parse_as_of(text: str) -> dt.datetime | None:
     """``2026-11-01T00:00:00Z``, ``2026-11-01T00:00:00+01:00`` or ``2026-11-01`` (00:00 UTC)
     -> an aware UTC datetime; ``None`` when the text is none of these. A timestamp
@@ -262,7 +270,8 @@ def parse_as_of(text: str) -> dt.datetime | None:
     return value.astimezone(dt.UTC)
 
 
-def compile(
+@returns_diagnostics(lambda d, _: CompileResult(None, (d,)))
+def compile_sql(
     project: Project,
     audience: str,
     market: str,
@@ -286,3 +295,7 @@ def compile(
     diags = [x for x in diags if id(x) not in blocking]
     result = compile_audience(checked, dialect, as_of=as_of, destination=destination, mode=mode)
     return CompileResult(result.query, (*diags, *result.diagnostics))
+
+
+#: The former name of :func:`compile_sql` (it shadows the built-in ``compile`` when imported).
+compile = compile_sql

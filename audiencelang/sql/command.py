@@ -121,7 +121,9 @@ def compile_command(opts: CompileOptions) -> int:
                 return EXIT_USAGE
             return EXIT_FINDINGS
         if opts.explain:
-            explained = {**res.query.plan.to_dict(), "strategy": res.query.strategy}
+            from audiencelang.machine import MACHINE_JSON_VERSION
+
+            explained = {"version": MACHINE_JSON_VERSION, **res.query.plan.to_dict(), "strategy": res.query.strategy}
             click.echo(json.dumps(explained, indent=2, ensure_ascii=False))
         else:
             click.echo(res.query.sql, nl=False)

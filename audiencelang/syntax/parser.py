@@ -23,6 +23,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from pydantic import TypeAdapter
 
 from audiencelang import ast
+from audiencelang.arguments import returns_diagnostics
 from audiencelang.diagnostics import Diagnostic, Span, error, warning
 
 #: Largest accepted audience file, in bytes (a diagnostic above it).
@@ -66,6 +67,10 @@ def _cache_file() -> str | bool:
     import os
     import sys
 
+    from audiencelang.process import options
+
+    if not options.grammar_cache:  # no file the caller did not ask for (audiencelang.process)
+        return False
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     folder = os.path.join(base, "audiencelang")
     try:
@@ -114,6 +119,7 @@ class ParseResult:
 # --------------------------------------------------------------------------- entry points
 
 
+@returns_diagnostics(lambda d, _: ParseResult(None, [d]))
 def parse_bytes(data: bytes, path: str | None = None) -> ParseResult:
     """Decode and parse. Non-UTF-8 input, NUL bytes and oversize files are diagnostics."""
     if len(data) > MAX_FILE_BYTES:
@@ -135,6 +141,7 @@ def parse_bytes(data: bytes, path: str | None = None) -> ParseResult:
     return parse(text, path=path)
 
 
+@returns_diagnostics(lambda d, _: ParseResult(None, [d]))
 def parse_file(path: str | Path, display_path: str | None = None) -> ParseResult:
     from audiencelang.files import FileProblem, read_bounded
 
@@ -158,13 +165,18 @@ def parse_files(files: Sequence[tuple[str | Path, str]], *, jobs: int | None = N
     """Parse many files (``(path, display path)`` pairs), in order.
 
     Large projects are parsed in worker processes (one per core, ``jobs`` to
-    override, ``1`` to stay in this process). Workers send results back as JSON,
+    override, ``1`` to stay in this process) when ``jobs`` is given or the process opted
+    in (``audiencelang.process.opt_in(worker_processes=True)``, as the CLI does); else here. Workers send results back as JSON,
     which pydantic validates in native code about ten times faster than parsing,
     so the hand-over costs little. The results are the same as :func:`parse_file`'s.
     """
     import os
     import threading
 
+    from audiencelang.process import options
+
+    if jobs is None and not options.worker_processes:  # an embedder's process is its own
+        jobs = 1
     n = jobs if jobs is not None else (os.cpu_count() or 1)
     # Forking a process that runs other threads can deadlock the child (a lock held
     # by a thread that does not exist there): embedders with threads parse serially.
@@ -207,6 +219,7 @@ def _parse_batch_json(batch: list[tuple[str | Path, str]]) -> list[tuple[str | N
 _DIAGNOSTICS: TypeAdapter[list[Diagnostic]] = TypeAdapter(list[Diagnostic])
 
 
+@returns_diagnostics(lambda d, _: ParseResult(None, [d]))
 def parse(text: str, path: str | None = None) -> ParseResult:
     """Parse the text of one ``.aud`` file into an :class:`ast.File` plus diagnostics."""
     if text.startswith("\ufeff"):

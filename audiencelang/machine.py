@@ -1,0 +1,142 @@
+"""The shapes of every JSON document audiencelang emits, as models: their JSON Schemas
+are generated from here into ``docs/schemas/`` (a test keeps the committed copies current,
+another validates what the CLI prints against them).
+
+Every document carries ``version`` (:data:`MACHINE_JSON_VERSION`; it changes only when a
+field is removed or changes meaning) and reports problems in one diagnostic shape,
+:class:`DiagnosticDoc` (``audiencelang.check.output.diagnostic_json`` writes it):
+
+=====================================  ===========================  ==========================
+document                               written by                   schema
+=====================================  ===========================  ==========================
+check report                           ``check --format json``      ``check.schema.json``
+run result(s)                          ``run --format json``        ``run.schema.json``
+compile plan                           ``compile --explain``        ``compile-explain.schema.json``
+AST                                    ``parse --format json``      ``ast.schema.json``
+one diagnostic                         all of the above             ``diagnostic.schema.json``
+=====================================  ===========================  ==========================
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+__all__ = ["MACHINE_JSON_VERSION", "CheckDoc", "DiagnosticDoc", "ExplainDoc", "RunDoc", "machine_json_schemas"]
+
+#: The version of the check, run and explain documents.
+MACHINE_JSON_VERSION = 1
+
+
+class _Doc(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DiagnosticDoc(_Doc):
+    """One finding, the same in every document."""
+
+    code: str
+    rule: str | None
+    severity: Literal["error", "warning", "info"]
+    message: str
+    path: str | None
+    line: int | None
+    column: int | None
+    end_line: int | None
+    end_column: int | None
+    market: str | None
+    audience: str | None
+    hints: list[str]
+    url: str | None
+
+
+class _Tool(_Doc):
+    name: Literal["audiencelang"]
+    version: str
+
+
+class CheckSummary(_Doc):
+    errors: int
+    warnings: int
+    infos: int
+    files: int
+    audiences: int
+    markets: int
+    market_names: list[str]
+
+
+class CheckDoc(_Doc):
+    """``audiencelang check --format json``."""
+
+    version: Literal[1]
+    tool: _Tool
+    diagnostics: list[DiagnosticDoc]
+    summary: CheckSummary
+
+
+class GateDoc(_Doc):
+    destination: str
+    minimum: int
+    size: int | None
+    status: str
+    status_text: str
+
+
+class RunDoc(_Doc):
+    """One result of ``audiencelang run --format json`` (``--all``: a list of them)."""
+
+    version: Literal[1]
+    audience: str
+    market: str
+    status: Literal["ok", "failed", "not_run"]
+    as_of: str | None
+    seconds: float
+    size: int | None
+    min_size: int
+    audience_status: str | None
+    destinations: list[GateDoc]
+    output: str | None
+    output_rows: int | None
+    diagnostics: list[DiagnosticDoc]
+
+
+class ExplainDoc(BaseModel):
+    """``audiencelang compile --explain``: the plan (docs/api.md, "The plan") and the strategy."""
+
+    model_config = ConfigDict(extra="allow")
+
+    version: Literal[1]
+    audience: str
+    market: str
+    as_of: str | None
+    scans: list[dict[str, Any]]
+    audiences: list[dict[str, Any]]
+    membership: dict[str, Any]
+    output: dict[str, Any]
+    strategy: dict[str, Any]
+
+
+def _schema(model: type[BaseModel], name: str, title: str) -> dict[str, Any]:
+    schema = model.model_json_schema(mode="serialization")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = f"https://audiencelang.dev/schemas/{name}.schema.json"
+    schema["title"] = title
+    return schema
+
+
+def machine_json_schemas() -> dict[str, dict[str, Any]]:
+    """File stem -> JSON Schema, for ``docs/schemas/``."""
+    run = _schema(RunDoc, "run", "audiencelang run --format json (one result; --all: an array of them)")
+    run = {**run, "oneOf": [{"$ref": "#/$defs/RunResult"}, {"type": "array", "items": {"$ref": "#/$defs/RunResult"}}]}
+    result = {k: v for k, v in run.items() if k in ("properties", "required", "type", "additionalProperties", "title")}
+    result["title"] = "RunResult"
+    for k in ("properties", "required", "type", "additionalProperties"):
+        run.pop(k, None)
+    run.setdefault("$defs", {})["RunResult"] = result
+    return {
+        "diagnostic": _schema(DiagnosticDoc, "diagnostic", "audiencelang diagnostic (every JSON document)"),
+        "check": _schema(CheckDoc, "check", "audiencelang check --format json"),
+        "run": run,
+        "compile-explain": _schema(ExplainDoc, "compile-explain", "audiencelang compile --explain"),
+    }
