@@ -97,8 +97,8 @@ class _View(Project):
         states = [index.files[k] for k in sorted(set(keys)) if k in index.files]
         files = {s.key: s.file for s in states if s.file is not None}
         syntax = [d for s in states for d in s.syntax]
-        self.__dict__["_loaded_markets"] = (index.markets, index.market_files, [])
-        self.__dict__["_loaded_files"] = (files, syntax)
+        self.__dict__["_markets_loaded"] = (index.markets, index.market_files, [])
+        self.__dict__["_files_loaded"] = (files, syntax)
         self.__dict__["targets"] = tuple(sorted(set(targets)))
 
     def audience_names(self) -> set[str]:
@@ -150,7 +150,7 @@ class ProjectIndex:
 
     def _load_markets(self) -> None:
         p = self.project
-        for cached in ("_loaded_markets",):
+        for cached in ("_markets_loaded", "_market_inputs"):
             p.__dict__.pop(cached, None)
         self.markets: dict[str, Market] = dict(p.markets)
         self.market_files: dict[str, str] = dict(p.market_files)
