@@ -49,6 +49,7 @@ __all__ = [
     "DEFAULT_DB_NAME",
     "DuckDBEngine",
     "Engine",
+    "MySQLEngine",
     "PostgresEngine",
     "Rows",
     "RunError",
@@ -513,6 +514,127 @@ def _open_redshift(url: str) -> RedshiftEngine:
     return RedshiftEngine(shown, con)
 
 
+# --------------------------------------------------------------------------- MySQL / MariaDB
+
+#: The sql_mode every MySQL/MariaDB session runs with (set, then read back). Our dialect
+#: ``mysql`` SQL writes identifiers in backticks and strings in single quotes with ``\\``
+#: for a backslash: it needs backslash escapes on (no NO_BACKSLASH_ESCAPES) and is written
+#: so that it does not need ANSI_QUOTES (with it, a double-quoted string would become an
+#: identifier: it is pinned off so that no setting of the server changes how text reads).
+MYSQL_SQL_MODE = "STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION"
+_MYSQL_FORBIDDEN_MODES = ("NO_BACKSLASH_ESCAPES", "ANSI_QUOTES", "PIPES_AS_CONCAT", "ANSI")
+_MYSQL_QUERY_KEYS = {"unix_socket", "connect_timeout", "charset"}
+
+
+class MySQLEngine(Engine):
+    """MySQL or MariaDB through PyMySQL; runs dialect ``mysql`` SQL. Rows stream from an
+    unbuffered (server-side) cursor."""
+
+    dialect = "mysql"
+    kind = "MySQL"
+
+    def _cursor(self) -> Any:
+        import pymysql.cursors
+
+        return self.connection.cursor(pymysql.cursors.SSCursor)
+
+    def _is_missing_table(self, exc: BaseException) -> bool:
+        args = getattr(exc, "args", ())
+        return bool(args) and args[0] in (1146, 1049)  # no such table, no such database
+
+    def _now_sql(self) -> str:
+        return "SELECT UTC_TIMESTAMP(6)"
+
+    def execute(self, sql: str, *, audience: str | None = None, market: str | None = None,
+                params: Sequence[object] = ()) -> Rows:
+        # PyMySQL formats parameters into the text with Python's % operator: without
+        # parameters the text is sent as it is; with them every % of the text is doubled and
+        # each `?` placeholder token (found by sqlglot's tokenizer, never inside a string or
+        # identifier) becomes %s.
+        if params:
+            sql = _mysql_placeholders(sql)
+        return super().execute(sql, audience=audience, market=market, params=params)
+
+
+def _mysql_placeholders(sql: str) -> str:
+    from sqlglot.dialects.dialect import Dialect
+    from sqlglot.tokens import TokenType
+
+    out: list[str] = []
+    pos = 0
+    for tok in Dialect.get_or_raise("mysql").tokenize(sql):
+        if tok.token_type == TokenType.PLACEHOLDER and tok.text == "?":
+            out.append(sql[pos:tok.start].replace("%", "%%"))
+            out.append("%s")
+            pos = tok.end + 1
+    out.append(sql[pos:].replace("%", "%%"))
+    return "".join(out)
+
+
+def _open_mysql(url: str) -> MySQLEngine:
+    """``mysql://USER:PASSWORD@HOST:PORT/DATABASE?unix_socket=PATH`` (``mariadb://`` too)."""
+    shown = _redact(url)
+    try:
+        import pymysql
+    except ImportError:
+        raise RunError(error(
+            "E603", f"cannot connect to {shown}: the MySQL driver PyMySQL is not installed",
+            None, "pip install 'pymysql>=1.1' (or audiencelang[engines])")) from None
+    try:
+        parts = urllib.parse.urlsplit(url)
+        query = urllib.parse.parse_qs(parts.query, keep_blank_values=True)
+        port = parts.port
+    except ValueError as exc:
+        raise RunError(error("E603", f"malformed MySQL URL {shown}: {one_line(exc)}", None,
+                             "use mysql://USER:PASSWORD@HOST:3306/DATABASE")) from None
+    unknown = sorted(set(query) - _MYSQL_QUERY_KEYS)
+    if unknown:
+        raise RunError(error("E603", f"unknown parameter '{unknown[0]}' in MySQL URL {shown}", None,
+                             "known: " + ", ".join(sorted(_MYSQL_QUERY_KEYS))))
+    kw: dict[str, Any] = {
+        "host": urllib.parse.unquote(parts.hostname or "localhost"),
+        "port": port or 3306,
+        "user": urllib.parse.unquote(parts.username) if parts.username else None,
+        "password": urllib.parse.unquote(parts.password) if parts.password else "",
+        "database": urllib.parse.unquote(parts.path.lstrip("/")) or None,
+        "charset": query.get("charset", ["utf8mb4"])[-1],
+        "connect_timeout": 10,
+        "autocommit": True,
+    }
+    if "unix_socket" in query:
+        kw["unix_socket"] = query["unix_socket"][-1]
+    if "connect_timeout" in query:
+        try:
+            kw["connect_timeout"] = int(query["connect_timeout"][-1])
+        except ValueError:
+            raise RunError(error("E603", f"connect_timeout must be a number of seconds in {shown}")) from None
+    try:
+        con = pymysql.connect(**kw)
+    except (pymysql.Error, OSError, ValueError, LookupError) as exc:
+        raise RunError(error("E602", f"cannot connect to MySQL database {shown}: "
+                             f"{_scrub(one_line(exc), url)}")) from None
+    try:
+        with con.cursor() as cur:
+            cur.execute(f"SET SESSION sql_mode = '{MYSQL_SQL_MODE}'")
+            cur.execute("SET SESSION time_zone = '+00:00'")
+            cur.execute("SET SESSION TRANSACTION READ ONLY")
+            cur.execute("SELECT @@SESSION.sql_mode, @@SESSION.time_zone")
+            row = cur.fetchone()
+    except pymysql.Error as exc:
+        con.close()
+        raise RunError(error("E604", f"cannot make the MySQL session safe on {shown}: "
+                             f"{_scrub(one_line(exc), url)}")) from None
+    modes = set(str(row[0] if row else "").upper().split(","))
+    bad = [m for m in _MYSQL_FORBIDDEN_MODES if m in modes]
+    if bad:
+        con.close()
+        raise RunError(error(
+            "E604", f"MySQL database {shown} keeps sql_mode {bad[0]} and it cannot be turned off; "
+            "refusing to run", None, "with it, string literals or quotes read differently, which "
+            "changes what a compiled audience means"))
+    return MySQLEngine(shown, con)
+
+
 # --------------------------------------------------------------------------- connect
 
 
@@ -563,6 +685,8 @@ def connect(target: str | Path | None, *, project_root: Path | str | None = None
         return _open_postgres(text)
     if lower.startswith("redshift://"):
         return _open_redshift(text)
+    if lower.startswith(("mysql://", "mariadb://")):
+        return _open_mysql(text)
     for scheme, opener in (("duckdb:", _open_duckdb), ("sqlite:", _open_sqlite)):
         if lower.startswith(scheme):
             rest = text[len(scheme):]
@@ -580,7 +704,7 @@ def connect(target: str | Path | None, *, project_root: Path | str | None = None
         raise RunError(error(
             "E603", f"unsupported database URL scheme '{scheme}': {_redact(text)}", None,
             "supported: a DuckDB or SQLite file path, duckdb:///PATH, sqlite:///PATH, "
-            "postgresql://USER@HOST/DB, redshift://USER@HOST:5439/DB"))
+            "postgresql://USER@HOST/DB, redshift://USER@HOST:5439/DB, mysql://USER@HOST:3306/DB"))
     path = Path(text).expanduser()
     shown = redact(text)
     if path.suffix.lower() in _SQLITE_SUFFIXES or (path.is_file() and _is_sqlite_file(path)):

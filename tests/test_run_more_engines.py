@@ -1,0 +1,177 @@
+"""`audiencelang run --db` on MySQL/MariaDB, ClickHouse (chdb) and Spark: the session
+settings that are pinned, read-only sessions, E6xx diagnostics without a traceback, and the
+example audiences' members equal to the reference evaluator's, through `audiencelang run`."""
+
+from __future__ import annotations
+
+import csv
+import json
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from audiencelang.check import check_audience
+from audiencelang.cli import main
+from audiencelang.eval import evaluate
+from audiencelang.project import Project, load_project
+from audiencelang.run.demo import DEFAULT_AS_OF, generate
+from audiencelang.run.engines import MySQLEngine, RunError, connect
+from tests import engines as test_engines
+from tests.test_run import duckdb_tables
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "examples"
+AS_OF = "2026-11-01T00:00:00Z"
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    generate(path, EXAMPLES, profiles=900, events_per_profile=12, seed=3)
+    return path
+
+
+@pytest.fixture(scope="module")
+def project() -> Project:
+    return load_project(EXAMPLES)
+
+
+def pairs(project: Project) -> list[tuple[str, str]]:
+    return [(a, m) for a in sorted(project.audiences()) for m in sorted(project.markets)]
+
+
+def expected_members(project: Project, demo_db: Path) -> dict[tuple[str, str], set[Any]]:
+    data = {name: rows for name, (_, rows) in duckdb_tables(demo_db).items()}
+    out = {}
+    for audience, market in pairs(project):
+        checked, diags = check_audience(project, audience, market)
+        if checked is None:
+            continue
+        out[(audience, market)] = evaluate(checked, data, as_of=DEFAULT_AS_OF)
+    return out
+
+
+def run_cli(*args: str | Path) -> Any:
+    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+    assert "Traceback" not in result.output
+    return result
+
+
+def assert_run_matches_evaluator(target: str, project: Project, demo_db: Path, tmp_path: Path) -> None:
+    """`run --all --format json` sizes and, per pair, `run --output` member files equal the
+    evaluator's members."""
+    expected = expected_members(project, demo_db)
+    result = run_cli("run", "--all", "--db", target, "--as-of", AS_OF, "--project", EXAMPLES, "--format", "json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    runs = doc["runs"] if isinstance(doc, dict) else doc
+    sizes = {(r["audience"], r["market"]): r["size"] for r in runs}
+    assert sizes == {k: len(v) for k, v in expected.items()}
+    assert sum(1 for v in expected.values() if v) >= len(expected) // 2
+    for (audience, market), members in expected.items():
+        out = tmp_path / f"{audience}_{market}.csv"
+        result = run_cli("run", audience, "-m", market, "--db", target, "--as-of", AS_OF,
+                         "--project", EXAMPLES, "--output", out)
+        assert result.exit_code == 0, result.output
+        with out.open(newline="") as f:
+            got = {int(r["member_id"]) for r in csv.DictReader(f)}
+        assert got == members, (audience, market)
+
+
+# --------------------------------------------------------------------------- MySQL / MariaDB
+
+
+def mysql_url(server: Any, database: str = "", user: str = "root", password: str = "") -> str:
+    auth = user + (":" + urllib.parse.quote(password, safe="") if password else "")
+    return f"mysql://{auth}@localhost/{database}?unix_socket={urllib.parse.quote(server.socket)}"
+
+
+@pytest.fixture(scope="module")
+def mysql_demo(mariadb_server: Any, demo_db: Path) -> Iterator[str]:
+    conn = mariadb_server.connect()
+    from tests.conftest import mysql_reset
+
+    mysql_reset(conn)
+    for table, (columns, rows) in duckdb_tables(demo_db).items():
+        test_engines.mysql_load(conn, table, columns, rows)
+    try:
+        yield mysql_url(mariadb_server, "main")
+    finally:
+        mysql_reset(conn)
+        conn.close()
+
+
+@pytest.mark.mysql
+def test_mysql_run_matches_evaluator(mysql_demo: str, project: Project, demo_db: Path, tmp_path: Path) -> None:
+    assert_run_matches_evaluator(mysql_demo, project, demo_db, tmp_path)
+
+
+@pytest.mark.mysql
+def test_mysql_session_is_pinned_and_read_only(mysql_demo: str, mariadb_server: Any) -> None:
+    admin = mariadb_server.connect()
+    with admin.cursor() as cur:  # a server whose defaults would change how the SQL reads
+        cur.execute("SET GLOBAL sql_mode = 'ANSI_QUOTES,NO_BACKSLASH_ESCAPES,PIPES_AS_CONCAT'")
+        cur.execute("SET GLOBAL time_zone = '+05:00'")
+    try:
+        with connect(mysql_demo) as engine:
+            assert isinstance(engine, MySQLEngine) and engine.dialect == "mysql"
+            mode, tz = engine.fetch_all("SELECT @@SESSION.sql_mode, @@SESSION.time_zone")[1][0]
+            assert "NO_BACKSLASH_ESCAPES" not in mode and "ANSI_QUOTES" not in mode and tz == "+00:00"
+            assert engine.fetch_all("SELECT 'a\\\\b', '50%_off', '%s'")[1] == [("a\\b", "50%_off", "%s")]
+            with pytest.raises(RunError) as info:
+                engine.fetch_all("DELETE FROM crm.kunden")
+            assert info.value.diagnostic.code == "E605" and "READ ONLY" in info.value.diagnostic.message.upper()
+            with pytest.raises(RunError) as info:
+                engine.fetch_all("SELECT * FROM crm.nope", audience="a", market="de")
+            assert info.value.diagnostic.code == "E606" and "\n" not in info.value.diagnostic.message
+            with pytest.raises(RunError) as info:
+                engine.fetch_all("SELECT nope FROM crm.kunden")
+            assert info.value.diagnostic.code == "E605" and "nope" in info.value.diagnostic.message
+            # explain binds the profile id: `?` placeholders, % in the text kept
+            _, rows = engine.fetch_all("SELECT '%?', ? FROM crm.kunden LIMIT 1", params=("x'%s",))
+            assert rows == [("%?", "x'%s")]
+            with engine.execute("SELECT kunden_id FROM crm.kunden ORDER BY kunden_id") as rows_:
+                sizes = [len(b) for b in rows_.batches(size=120)]
+            assert sizes == [120, 120, 60]
+            assert engine.now().utcoffset() is not None
+    finally:
+        with admin.cursor() as cur:
+            cur.execute("SET GLOBAL sql_mode = DEFAULT")
+            cur.execute("SET GLOBAL time_zone = 'SYSTEM'")
+        admin.close()
+
+
+@pytest.mark.mysql
+def test_mysql_bad_credentials_and_database(mysql_demo: str, mariadb_server: Any) -> None:
+    admin = mariadb_server.connect()
+    with admin.cursor() as cur:
+        cur.execute("CREATE USER IF NOT EXISTS 'reader'@'localhost' IDENTIFIED BY 'right-pw'")
+    try:
+        for target, words in [
+            (mysql_url(mariadb_server, "main", "reader", "wrong-s3cret"), "Access denied"),
+            (mysql_url(mariadb_server, "no_such_db"), "no_such_db"),
+            ("mysql://u:s3cret@127.0.0.1:1/x?connect_timeout=2", "Can't connect"),
+        ]:
+            with pytest.raises(RunError) as info:
+                connect(target)
+            d = info.value.diagnostic
+            assert d.code == "E602" and words in d.message, d.message
+            assert "s3cret" not in d.message and "\n" not in d.message
+        result = run_cli("run", "big_spenders", "-m", "de", "--project", EXAMPLES,
+                         "--db", mysql_url(mariadb_server, "main", "reader", "wrong-s3cret"))
+        assert result.exit_code == 1 and "E602" in result.output and "s3cret" not in result.output
+    finally:
+        with admin.cursor() as cur:
+            cur.execute("DROP USER IF EXISTS 'reader'@'localhost'")
+        admin.close()
+
+
+@pytest.mark.parametrize("target", ["mysql://u@h/db?sslmode=require", "mysql://u@h:notaport/db"])
+def test_mysql_malformed_url(target: str) -> None:
+    with pytest.raises(RunError) as info:
+        connect(target)
+    assert info.value.diagnostic.code == "E603"
