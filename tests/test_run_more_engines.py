@@ -48,7 +48,7 @@ def expected_members(project: Project, demo_db: Path) -> dict[tuple[str, str], s
     data = {name: rows for name, (_, rows) in duckdb_tables(demo_db).items()}
     out = {}
     for audience, market in pairs(project):
-        checked, diags = check_audience(project, audience, market)
+        checked, _diags = check_audience(project, audience, market)
         if checked is None:
             continue
         out[(audience, market)] = evaluate(checked, data, as_of=DEFAULT_AS_OF)
