@@ -539,8 +539,8 @@ class MySQLEngine(Engine):
         return self.connection.cursor(pymysql.cursors.SSCursor)
 
     def _is_missing_table(self, exc: BaseException) -> bool:
-        args = getattr(exc, "args", ())
-        return bool(args) and args[0] in (1146, 1049)  # no such table, no such database
+        args: tuple[object, ...] = tuple(getattr(exc, "args", ()))
+        return len(args) > 0 and args[0] in (1146, 1049)  # no such table, no such database
 
     def _now_sql(self) -> str:
         return "SELECT UTC_TIMESTAMP(6)"
@@ -558,7 +558,7 @@ class MySQLEngine(Engine):
 
 def _mysql_placeholders(sql: str) -> str:
     from sqlglot.dialects.dialect import Dialect
-    from sqlglot.tokens import TokenType
+    from sqlglot.tokenizer_core import TokenType
 
     out: list[str] = []
     pos = 0
