@@ -175,3 +175,108 @@ def test_mysql_malformed_url(target: str) -> None:
     with pytest.raises(RunError) as info:
         connect(target)
     assert info.value.diagnostic.code == "E603"
+
+
+# --------------------------------------------------------------------------- ClickHouse (chdb)
+# chdb runs one embedded server per process (the test session's own chdb fixture holds
+# ":memory:"): the data folder is written and read by subprocesses.
+
+_CHDB_LOAD = """
+import sys
+import chdb
+import pyarrow as pa
+from tests import engines as E
+from tests.test_run import duckdb_tables
+
+con = chdb.connect(sys.argv[2])
+arrow = {"string": pa.string(), "integer": pa.int64(), "decimal": pa.decimal128(18, 2),
+         "boolean": pa.bool_(), "date": pa.date32(), "timestamp": pa.timestamp("us", tz="UTC")}
+for table, (columns, rows) in duckdb_tables(__import__("pathlib").Path(sys.argv[1])).items():
+    parts = table.split(".")
+    if len(parts) == 2:
+        con.query(f"CREATE DATABASE IF NOT EXISTS {E._bq(parts[0])}")
+    name = ".".join(E._bq(p) for p in parts)
+    ddl = ", ".join(f"{E._bq(c)} Nullable({E.CLICKHOUSE_TYPES[k]})" for c, k in columns.items())
+    con.query(f"CREATE TABLE {name} ({ddl}) ENGINE = MergeTree ORDER BY tuple()")
+    recs = [{c: (E.utc_aware(r[c]) if k == "timestamp" and r[c] is not None else r[c])
+             for c, k in columns.items()} for r in rows]
+    if recs:
+        _audiencelang_rows = pa.Table.from_pylist(recs, schema=pa.schema([(c, arrow[k]) for c, k in columns.items()]))
+        con.query(f"INSERT INTO {name} SELECT * FROM Python(_audiencelang_rows)")
+con.close()
+"""
+
+_CHDB_MEMBERS = """
+import json, sys
+from audiencelang.project import load_project
+from audiencelang.run.demo import DEFAULT_AS_OF
+from audiencelang.run.engines import connect, RunError
+from audiencelang.run.execute import run_audience
+
+project = load_project(sys.argv[2])
+out = {}
+with connect(sys.argv[1]) as engine:
+    assert engine.dialect == "clickhouse"
+    for a in sorted(project.audiences()):
+        for m in sorted(project.markets):
+            r = run_audience(project, a, m, engine=engine, as_of=DEFAULT_AS_OF, collect_members=True)
+            out[f"{a}|{m}"] = sorted(int(x) for x in r.members) if r.ok else [d.code for d in r.diagnostics]
+    tz = engine.fetch_all("SELECT timezone()")[1][0][0]
+    try:
+        engine.fetch_all("INSERT INTO crm.kunden (kunden_id) VALUES (1)")
+        ro = "written"
+    except RunError as e:
+        ro = e.diagnostic.code + " " + e.diagnostic.message
+    try:
+        engine.fetch_all("SELECT * FROM crm.nope", audience="a", market="de")
+        missing = "found"
+    except RunError as e:
+        missing = e.diagnostic.code
+print(json.dumps({"members": out, "tz": tz, "ro": ro, "missing": missing}))
+"""
+
+
+def _python(*args: str | Path, timeout: int = 300) -> Any:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run([sys.executable, *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout, env=env, cwd=REPO, check=False)
+
+
+@pytest.fixture(scope="module")
+def chdb_demo(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    pytest.importorskip("chdb")
+    folder = tmp_path_factory.mktemp("chdb") / "warehouse"
+    done = _python("-c", _CHDB_LOAD, demo_db, folder)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return f"chdb:///{folder}"
+
+
+@pytest.mark.clickhouse
+def test_chdb_run_matches_evaluator(chdb_demo: str, project: Project, demo_db: Path) -> None:
+    expected = expected_members(project, demo_db)
+    done = _python("-c", _CHDB_MEMBERS, chdb_demo, EXAMPLES)
+    assert done.returncode == 0, done.stderr[-3000:]
+    doc = json.loads(done.stdout)
+    got = {tuple(k.split("|")): set(v) for k, v in doc["members"].items()}
+    assert got == expected
+    assert doc["tz"] == "UTC"
+    assert doc["ro"].startswith("E605") and "readonly" in doc["ro"].lower()
+    assert doc["missing"] == "E606"
+    # and through the command line: sizes per audience x market
+    done = _python("-m", "audiencelang.cli", "run", "--all", "--db", chdb_demo, "--as-of", AS_OF,
+                   "--project", EXAMPLES, "--format", "json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    sizes = {(r["audience"], r["market"]): r["size"] for r in json.loads(done.stdout)}
+    assert sizes == {k: len(v) for k, v in expected.items()}
+
+
+def test_chdb_missing_folder_is_e601_and_not_created(tmp_path: Path) -> None:
+    for target in (f"chdb:///{tmp_path / 'nope'}", f"chdb:///{tmp_path}"):
+        with pytest.raises(RunError) as info:
+            connect(target)
+        assert info.value.diagnostic.code == "E601"
+    assert list(tmp_path.iterdir()) == []

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BATCH_SIZE",
     "DEFAULT_DB_NAME",
+    "ClickHouseEngine",
     "DuckDBEngine",
     "Engine",
     "MySQLEngine",
@@ -635,6 +636,55 @@ def _open_mysql(url: str) -> MySQLEngine:
     return MySQLEngine(shown, con)
 
 
+# --------------------------------------------------------------------------- ClickHouse (chdb)
+
+
+class ClickHouseEngine(Engine):
+    """An embedded ClickHouse (chdb) on a local data folder; runs dialect ``clickhouse`` SQL.
+    Opened read-only (``readonly = 2``: SETs allowed, writes refused), session time zone UTC.
+    chdb runs one embedded server per process: a second folder in the same process is E602."""
+
+    dialect = "clickhouse"
+    kind = "ClickHouse"
+
+    def _is_missing_table(self, exc: BaseException) -> bool:
+        text = str(exc)
+        return "UNKNOWN_TABLE" in text or "UNKNOWN_DATABASE" in text
+
+    def _now_sql(self) -> str:
+        return "SELECT now64(6, 'UTC')"
+
+    def execute(self, sql: str, *, audience: str | None = None, market: str | None = None,
+                params: Sequence[object] = ()) -> Rows:
+        if params:
+            # ClickHouse binds only named, typed parameters ({name:Type}); the statements
+            # with placeholders (explain's profile reads) are not supported here yet.
+            raise RunError(error(
+                "E603", f"{_where(audience, market)}statements with bound values are not supported on "
+                f"ClickHouse (chdb) yet", None, "run explain on another engine holding the same data",
+                audience=audience, market=market))
+        return super().execute(sql, audience=audience, market=market)
+
+
+def _open_chdb(path: Path, shown: str) -> ClickHouseEngine:
+    try:
+        import chdb
+    except ImportError:
+        raise RunError(error("E603", f"cannot open {shown}: chdb is not installed", None,
+                             "pip install chdb (or audiencelang[engines])")) from None
+    if not path.exists():
+        raise RunError(error("E601", f"chdb data folder not found: {shown}", None,
+                             "pass --db chdb:///PATH to the folder a chdb session wrote"))
+    if not path.is_dir() or not (path / "metadata").is_dir():
+        raise RunError(error("E601", f"not a chdb data folder (no metadata/ in it): {shown}"))
+    try:
+        con = chdb.connect("file:" + str(path.absolute()) + "?mode=ro")
+        con.query("SET session_timezone = 'UTC'")
+    except Exception as exc:
+        raise RunError(error("E602", f"cannot open chdb database {shown}: {one_line(exc)}")) from None
+    return ClickHouseEngine(shown, con)
+
+
 # --------------------------------------------------------------------------- connect
 
 
@@ -687,7 +737,9 @@ def connect(target: str | Path | None, *, project_root: Path | str | None = None
         return _open_redshift(text)
     if lower.startswith(("mysql://", "mariadb://")):
         return _open_mysql(text)
-    for scheme, opener in (("duckdb:", _open_duckdb), ("sqlite:", _open_sqlite)):
+    openers: tuple[tuple[str, Any], ...] = (("duckdb:", _open_duckdb), ("sqlite:", _open_sqlite),
+                                            ("chdb:", _open_chdb))
+    for scheme, opener in openers:
         if lower.startswith(scheme):
             rest = text[len(scheme):]
             if not rest.startswith("///") or len(rest) == 3:
@@ -704,7 +756,7 @@ def connect(target: str | Path | None, *, project_root: Path | str | None = None
         raise RunError(error(
             "E603", f"unsupported database URL scheme '{scheme}': {_redact(text)}", None,
             "supported: a DuckDB or SQLite file path, duckdb:///PATH, sqlite:///PATH, "
-            "postgresql://USER@HOST/DB, redshift://USER@HOST:5439/DB, mysql://USER@HOST:3306/DB"))
+            "postgresql://USER@HOST/DB, redshift://USER@HOST:5439/DB, mysql://USER@HOST:3306/DB, chdb:///FOLDER"))
     path = Path(text).expanduser()
     shown = redact(text)
     if path.suffix.lower() in _SQLITE_SUFFIXES or (path.is_file() and _is_sqlite_file(path)):
