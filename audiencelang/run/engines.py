@@ -34,7 +34,7 @@ import datetime as dt
 import re
 import sqlite3
 import urllib.parse
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -678,7 +678,7 @@ def _open_chdb(path: Path, shown: str) -> ClickHouseEngine:
     if not path.is_dir() or not (path / "metadata").is_dir():
         raise RunError(error("E601", f"not a chdb data folder (no metadata/ in it): {shown}"))
     try:
-        con = chdb.connect("file:" + str(path.absolute()) + "?mode=ro")
+        con = chdb.connect("file:" + str(path.absolute()) + "?mode=ro")  # type: ignore[no-untyped-call]
         con.query("SET session_timezone = 'UTC'")
     except Exception as exc:
         raise RunError(error("E602", f"cannot open chdb database {shown}: {one_line(exc)}")) from None
@@ -737,7 +737,7 @@ def connect(target: str | Path | None, *, project_root: Path | str | None = None
         return _open_redshift(text)
     if lower.startswith(("mysql://", "mariadb://")):
         return _open_mysql(text)
-    openers: tuple[tuple[str, Any], ...] = (("duckdb:", _open_duckdb), ("sqlite:", _open_sqlite),
+    openers: tuple[tuple[str, Callable[[Path, str], Engine]], ...] = (("duckdb:", _open_duckdb), ("sqlite:", _open_sqlite),
                                             ("chdb:", _open_chdb))
     for scheme, opener in openers:
         if lower.startswith(scheme):
