@@ -280,3 +280,79 @@ def test_chdb_missing_folder_is_e601_and_not_created(tmp_path: Path) -> None:
             connect(target)
         assert info.value.diagnostic.code == "E601"
     assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- Spark
+
+
+def write_spark_warehouse(spark: Any, demo_db: Path, folder: Path) -> None:
+    """The demo tables as Parquet folders FOLDER/DB.db/TABLE (Spark's own warehouse layout)."""
+    for table, (columns, rows) in duckdb_tables(demo_db).items():
+        parts = table.split(".")
+        data = [tuple(test_engines.utc_aware(r[c]) if k == "timestamp" and r[c] is not None else r[c]
+                      for c, k in columns.items()) for r in rows]
+        df = spark.createDataFrame(data, schema=test_engines.spark_schema(columns))
+        where = folder / (parts[0] + ".db" if len(parts) == 2 else "") / parts[-1]
+        df.write.mode("overwrite").parquet(str(where))
+
+
+@pytest.fixture(scope="module")
+def spark_demo(spark_session: Any, demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    folder = tmp_path_factory.mktemp("spark") / "warehouse"
+    before = {r[0] for r in spark_session.sql("SHOW DATABASES").collect()}
+    write_spark_warehouse(spark_session, demo_db, folder)
+    yield f"spark+local:///{folder}"
+    for (db,) in spark_session.sql("SHOW DATABASES").collect():
+        if db not in before:
+            spark_session.sql(f"DROP DATABASE IF EXISTS `{db}` CASCADE")
+
+
+@pytest.mark.spark
+def test_spark_local_run_matches_evaluator(spark_demo: str, project: Project, demo_db: Path,
+                                           tmp_path: Path) -> None:
+    assert_run_matches_evaluator(spark_demo, project, demo_db, tmp_path)
+
+
+@pytest.mark.spark
+def test_spark_session_is_pinned(spark_demo: str, spark_session: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime as dt
+    import time
+
+    spark_session.conf.set("spark.sql.session.timeZone", "Asia/Tokyo")
+    spark_session.conf.set("spark.sql.parser.escapedStringLiterals", "true")
+    spark_session.conf.set("spark.sql.ansi.enabled", "false")
+    monkeypatch.setenv("TZ", "America/New_York")  # PySpark hands timestamps back in local time
+    time.tzset()
+    try:
+        with connect(spark_demo) as engine:
+            assert engine.dialect == "spark"
+            rows = engine.fetch_all("SELECT current_timezone(), 'a\\\\b', TIMESTAMP'2026-01-01 00:00:00'")[1]
+            assert rows == [("UTC", "a\\b", dt.datetime(2026, 1, 1))]
+            with pytest.raises(RunError) as info:
+                engine.fetch_all("SELECT CAST('x' AS INT)")  # ANSI mode: an error, not NULL
+            assert info.value.diagnostic.code == "E605"
+            with pytest.raises(RunError) as info:
+                engine.fetch_all("SELECT * FROM crm.nope", audience="a", market="de")
+            assert info.value.diagnostic.code == "E606" and "\n" not in info.value.diagnostic.message
+            assert engine.fetch_all("SELECT ?, '?'", params=("x'y",))[1] == [("x'y", "?")]
+            now = engine.now()
+            assert abs((now - dt.datetime.now(dt.UTC)).total_seconds()) < 60
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+        spark_session.conf.set("spark.sql.session.timeZone", "UTC")
+        spark_session.conf.set("spark.sql.parser.escapedStringLiterals", "false")
+
+
+def test_spark_missing_warehouse_is_e601(tmp_path: Path) -> None:
+    with pytest.raises(RunError) as info:
+        connect(f"spark+local:///{tmp_path / 'nope'}")
+    assert info.value.diagnostic.code == "E601"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_spark_connect_unreachable_is_e602_without_token() -> None:
+    with pytest.raises(RunError) as info:
+        connect("sc://127.0.0.1:1/;token=s3cret")
+    d = info.value.diagnostic
+    assert d.code == "E602" and "s3cret" not in d.message and "\n" not in d.message
