@@ -356,3 +356,152 @@ def test_spark_connect_unreachable_is_e602_without_token() -> None:
         connect("sc://127.0.0.1:1/;token=s3cret")
     d = info.value.diagnostic
     assert d.code == "E602" and "s3cret" not in d.message and "\n" not in d.message
+
+
+# --------------------------------------------------------------------------- Spark Connect
+# A Spark Connect server started by the test session from the Spark that pyspark ships
+# (the class start-connect-server.sh runs, in the foreground), on a free local port.
+
+
+@pytest.fixture(scope="module")
+def spark_connect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    import os
+    import shutil
+    import socket
+    import subprocess
+    import time
+
+    pyspark = pytest.importorskip("pyspark")
+    for needed in ("grpc", "google.rpc", "zstandard"):
+        pytest.importorskip(needed)
+    if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
+        pytest.skip("Java (>= 17) is needed by Spark")
+    home = Path(pyspark.__file__).parent
+    root = tmp_path_factory.mktemp("spark-connect")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = (root / "server.log").open("wb")
+    proc = subprocess.Popen(
+        [str(home / "bin" / "spark-submit"), "--class", "org.apache.spark.sql.connect.service.SparkConnectServer",
+         "--master", "local[1]", "--conf", f"spark.connect.grpc.binding.port={port}",
+         "--conf", "spark.connect.grpc.binding.address=127.0.0.1", "--conf", "spark.ui.enabled=false",
+         "--conf", "spark.sql.shuffle.partitions=1", "--conf", f"spark.sql.warehouse.dir={root / 'warehouse'}",
+         "--conf", f"spark.driver.extraJavaOptions=-Dderby.system.home={root}"],
+        cwd=root, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "SPARK_HOME": str(home)})
+    deadline = time.monotonic() + 180
+    try:
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("Spark Connect server did not start: "
+                                       + (root / "server.log").read_text(errors="replace")[-2000:]) from None
+                time.sleep(0.5)
+        yield f"sc://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.mark.spark
+def test_spark_connect_run_matches_evaluator(spark_connect_server: str, project: Project, demo_db: Path,
+                                             tmp_path: Path) -> None:
+    from pyspark.sql import SparkSession
+
+    client = SparkSession.builder.remote(spark_connect_server).create()
+    try:
+        for table, (columns, rows) in duckdb_tables(demo_db).items():
+            test_engines.spark_load(client, table, columns, rows)
+    finally:
+        client.stop()
+    with connect(spark_connect_server) as engine:
+        assert engine.dialect == "spark"
+        assert engine.fetch_all("SELECT current_timezone(), 'a\\\\b', ?", params=("x'",))[1] == [("UTC", "a\\b", "x'")]
+        with pytest.raises(RunError) as info:
+            engine.fetch_all("SELECT * FROM crm.nope", audience="a", market="de")
+        assert info.value.diagnostic.code == "E606"
+    assert_run_matches_evaluator(spark_connect_server, project, demo_db, tmp_path)
+
+
+# --------------------------------------------------------------------------- column types (E616)
+
+DRIFT_MARKET = {"market": "de", "profiles": {"table": "drift.k", "id": "id", "traits": {}}}
+DRIFT_COLUMNS = [("id", "id"), ("age", "integer"), ("spend", "decimal"), ("seen", "timestamp"),
+                 ("ok_int", "integer"), ("ok_dec", "decimal"), ("ok_ts", "timestamp"), ("ok_str", "string"),
+                 ("ok_bool", "boolean")]
+
+
+def refused_columns(engine: Any) -> dict[str, str]:
+    from audiencelang.run.columns import Column, check_columns
+    from audiencelang.schema.market import Market
+
+    market = Market.model_validate(DRIFT_MARKET)
+    cols = [Column(("drift", "k"), c, d, f"trait {c}") for c, d in DRIFT_COLUMNS]  # type: ignore[arg-type]
+    diags = check_columns(engine, market, cols)
+    assert all(d.code == "E616" and "\n" not in d.message for d in diags)
+    return {d.message.split("column drift.k.")[1].split(" ")[0]: d.message for d in diags}
+
+
+@pytest.mark.mysql
+def test_mysql_column_types_are_checked(mysql_demo: str, mariadb_server: Any) -> None:
+    admin = mariadb_server.connect()
+    with admin.cursor() as cur:
+        cur.execute("CREATE DATABASE drift")
+        cur.execute("CREATE TABLE drift.k (id BIGINT, age TEXT, spend DOUBLE, seen DATETIME, ok_int INT UNSIGNED, "
+                    "ok_dec DECIMAL(10,2), ok_ts DATETIME(6), ok_str VARCHAR(20), ok_bool BOOLEAN)")
+    try:
+        with connect(mysql_demo) as engine:
+            refused = refused_columns(engine)
+        assert sorted(refused) == ["age", "seen", "spend"]
+        assert "is declared integer but is text in MySQL database" in refused["age"]
+    finally:
+        with admin.cursor() as cur:
+            cur.execute("DROP DATABASE drift")
+        admin.close()
+
+
+@pytest.mark.spark
+def test_spark_column_types_are_checked(spark_demo: str, spark_session: Any) -> None:
+    spark_session.sql("CREATE DATABASE IF NOT EXISTS drift")
+    spark_session.sql("CREATE TABLE drift.k (id BIGINT, age STRING, spend DOUBLE, seen DATE, ok_int INT, "
+                      "ok_dec DECIMAL(10,2), ok_ts TIMESTAMP, ok_str STRING, ok_bool BOOLEAN) USING parquet")
+    try:
+        with connect(spark_demo) as engine:
+            refused = refused_columns(engine)
+        assert sorted(refused) == ["age", "seen", "spend"]
+        assert "is declared decimal but is double in Spark database" in refused["spend"]
+    finally:
+        spark_session.sql("DROP DATABASE drift CASCADE")
+
+
+_CHDB_DRIFT = """
+import json, sys
+import chdb
+con = chdb.connect(sys.argv[1])
+con.query("CREATE DATABASE drift")
+con.query("CREATE TABLE drift.k (id Int64, age Nullable(String), spend Float64, seen DateTime, "
+          "ok_int UInt32, ok_dec Nullable(Decimal(10, 2)), ok_ts DateTime64(6, 'UTC'), "
+          "ok_str LowCardinality(String), ok_bool Bool) ENGINE = MergeTree ORDER BY tuple()")
+con.close()
+from tests.test_run_more_engines import refused_columns
+from audiencelang.run.engines import connect
+with connect("chdb:///" + sys.argv[1]) as engine:
+    print(json.dumps(refused_columns(engine)))
+"""
+
+
+@pytest.mark.clickhouse
+def test_chdb_column_types_are_checked(tmp_path: Path) -> None:
+    pytest.importorskip("chdb")
+    done = _python("-c", _CHDB_DRIFT, tmp_path / "wh")
+    assert done.returncode == 0, done.stderr[-3000:]
+    refused = json.loads(done.stdout.strip().splitlines()[-1])
+    assert sorted(refused) == ["age", "seen", "spend"]
+    assert "is declared integer but is Nullable(String) in ClickHouse database" in refused["age"]

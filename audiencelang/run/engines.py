@@ -847,6 +847,10 @@ def _open_spark_connect(url: str) -> SparkEngine:
     except ValueError as exc:
         raise RunError(error("E603", f"malformed Spark Connect URL {shown}: {one_line(exc)}", None,
                              "use sc://HOST:15002")) from None
+    import logging
+
+    # PySpark's client logs every failed statement as JSON on stderr; run reports it (E605/E606)
+    logging.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL)
     try:  # the client retries for minutes against a closed port: ask once first
         socket.create_connection((host, port), timeout=10).close()
     except OSError as exc:
