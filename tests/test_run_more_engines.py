@@ -505,3 +505,10 @@ def test_chdb_column_types_are_checked(tmp_path: Path) -> None:
     refused = json.loads(done.stdout.strip().splitlines()[-1])
     assert sorted(refused) == ["age", "seen", "spend"]
     assert "is declared integer but is Nullable(String) in ClickHouse database" in refused["age"]
+
+
+@pytest.mark.mysql
+def test_mysql_explain_agrees_with_the_sql(mysql_demo: str, demo_db: Path) -> None:
+    from tests.test_review_explain import _hold_explain_to_sql
+
+    _hold_explain_to_sql(demo_db, mysql_demo)
