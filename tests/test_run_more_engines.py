@@ -431,6 +431,8 @@ def spark_connect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[s
 @pytest.mark.spark
 def test_spark_connect_run_matches_evaluator(spark_connect_server: str, project: Project, demo_db: Path,
                                              tmp_path: Path) -> None:
+    import os
+
     from pyspark.sql import SparkSession
 
     client = SparkSession.builder.remote(spark_connect_server).create()
@@ -439,6 +441,7 @@ def test_spark_connect_run_matches_evaluator(spark_connect_server: str, project:
             test_engines.spark_load(client, table, columns, rows)
     finally:
         client.stop()
+        os.environ.pop("SPARK_CONNECT_MODE_ENABLED", None)  # see _open_spark_connect
     with connect(spark_connect_server) as engine:
         assert engine.dialect == "spark"
         assert engine.fetch_all("SELECT current_timezone(), 'a\\\\b', ?", params=("x'",))[1] == [("UTC", "a\\b", "x'")]
@@ -446,6 +449,8 @@ def test_spark_connect_run_matches_evaluator(spark_connect_server: str, project:
             engine.fetch_all("SELECT * FROM crm.nope", audience="a", market="de")
         assert info.value.diagnostic.code == "E606"
     assert_run_matches_evaluator(spark_connect_server, project, demo_db, tmp_path, files=False)
+    # the process can still start a local Spark after Connect sessions (spark+local://)
+    assert "SPARK_CONNECT_MODE_ENABLED" not in os.environ
 
 
 # --------------------------------------------------------------------------- column types (E616)

@@ -1,4 +1,5 @@
-"""Database connections for ``audiencelang run``: DuckDB, SQLite and PostgreSQL.
+"""Database connections for ``audiencelang run``: DuckDB, SQLite, PostgreSQL, Redshift,
+MySQL/MariaDB, ClickHouse (chdb) and Spark (local and Connect).
 
 ``connect(target)`` turns a path or URL into an :class:`Engine`. An engine knows
 its sqlglot dialect name, runs one statement at a time and hands the rows back
@@ -19,6 +20,11 @@ target                                        engine
 ``host=… dbname=…`` (libpq keywords)
 ``redshift://…``                              Redshift via psycopg 3 (dialect ``redshift``); refused (E615) unless
                                               the server reports ``standard_conforming_strings = off``
+``mysql://…``, ``mariadb://…``                MySQL/MariaDB via PyMySQL (dialect ``mysql``), sql_mode and time zone
+                                              pinned, read-only transactions, unbuffered cursor
+``chdb:///relative``, ``chdb:////abs``        embedded ClickHouse (chdb) on a data folder, ``readonly = 2``, UTC
+``spark+local:///WAREHOUSE``                  local Spark; tables are Parquet folders ``WAREHOUSE/db.db/table``
+``sc://HOST:PORT``                            Spark Connect (dialect ``spark``); settings pinned and read back
 ============================================  =====================================
 
 Every problem (missing file, bad URL, refused connection, unsafe session, SQL
@@ -856,12 +862,20 @@ def _open_spark_connect(url: str) -> SparkEngine:
     except OSError as exc:
         raise RunError(error("E602", f"cannot connect to Spark Connect server {shown}: "
                              f"{exc.strerror or exc}")) from None
+    import os
+
+    mode = os.environ.get("SPARK_CONNECT_MODE_ENABLED")
     try:
         spark = SparkSession.builder.remote(url).create()
         spark.sql("SELECT 1").collect()
     except Exception as exc:
         raise RunError(error("E602", f"cannot connect to Spark Connect server {shown}: "
                              f"{_scrub(one_line(exc), url)}")) from None
+    finally:
+        # PySpark marks the whole process as "Connect mode" when a remote session is
+        # created: a local Spark (spark+local://) could not start in this process after it
+        if mode is None:
+            os.environ.pop("SPARK_CONNECT_MODE_ENABLED", None)
     _pin_spark(spark, shown)
     return SparkEngine(shown, spark, owned=True)
 
