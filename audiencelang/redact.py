@@ -21,7 +21,7 @@ __all__ = ["MASK", "redact", "scrub", "secrets_of"]
 
 MASK = "***"
 
-_KEYS = r"(?:password|passwd|pwd|sslpassword)"
+_KEYS = r"(?:password|passwd|pwd|sslpassword|token)"
 # A URL: scheme://, then everything up to whitespace or a closing quote/bracket.
 _URL_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]*")
 # key=value in a URL query or a keyword string; a value is quoted ('...' with \' escapes) or bare.

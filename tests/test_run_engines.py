@@ -110,7 +110,7 @@ def test_default_db_missing_names_it(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("target", "code"), [
-    ("mysql://u@h/db", "E603"),
+    ("oracle://u@h/db", "E603"),
     ("sqlite://relative.db", "E603"),
     ("duckdb:/x", "E603"),
     ("", "E603"),

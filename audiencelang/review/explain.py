@@ -191,7 +191,8 @@ def read_profile(engine: Engine, market: Market, profile: str, *,
         params: tuple[object, ...] = (profile,) if n == 0 else (pid,) * len(keys[table])
         _, rows = engine.fetch_all(sql, audience=audience, market=market.market, params=params)
         typed = types.get(table, {})
-        fix = _sqlite_value if engine.dialect == "sqlite" else (lambda v, k: v)
+        # SQLite and MySQL hand booleans back as 0/1 (MySQL's BOOLEAN is TINYINT(1))
+        fix = _sqlite_value if engine.dialect in ("sqlite", "mysql") else (lambda v, k: v)
         data[table] = [{c: fix(v, typed.get(c)) for c, v in zip(cols[table], r, strict=True)} for r in rows]
         if n == 0:
             if not rows:

@@ -137,6 +137,23 @@ def physical_kind(engine: str, type_name: str) -> Kind:
         if any(k in t for k in ("REAL", "FLOA", "DOUB")):
             return "float"
         return "exact_decimal"  # NUMERIC affinity: integers, and binary floats for fractions
+    if engine == "clickhouse":
+        return _clickhouse_kind(t)
+    if engine == "mysql":
+        if re.fullmatch(r"TINYINT\(1\)( UNSIGNED)?", t):
+            return "boolean"  # MySQL's BOOLEAN
+        t = re.sub(r"\s+(UNSIGNED|ZEROFILL)\b", "", t)
+        if re.sub(r"\(.*\)", "", t).strip() in ("TINYTEXT", "MEDIUMTEXT", "LONGTEXT", "CHAR"):
+            return "string"
+        if t == "DATETIME" or t == "TIMESTAMP":
+            return "coarse_timestamp"  # no fractional digits: MySQL's default precision is 0
+    if engine == "spark":
+        if t == "TIMESTAMP":
+            return "timestamptz"  # Spark's TIMESTAMP is an instant (session-local when shown)
+        if t == "TIMESTAMP_NTZ":
+            return "timestamp"
+        if t == "INT":
+            return "integer"
     base = re.sub(r"\(.*\)", "", t).strip()
     if base in _INTS:
         return "integer"
@@ -156,6 +173,33 @@ def physical_kind(engine: str, type_name: str) -> Kind:
     if base in ("TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ"):
         return "coarse_timestamp" if _coarse(t) else "timestamptz"
     if base in ("TIMESTAMP_S", "TIMESTAMP_MS"):
+        return "coarse_timestamp"
+    return "other"
+
+
+def _clickhouse_kind(t: str) -> Kind:
+    """ClickHouse ``system.columns`` types: ``Nullable(…)`` and ``LowCardinality(…)`` unwrapped."""
+    m = re.fullmatch(r"(?:NULLABLE|LOWCARDINALITY)\((.*)\)", t)
+    while m:
+        t = m.group(1).strip()
+        m = re.fullmatch(r"(?:NULLABLE|LOWCARDINALITY)\((.*)\)", t)
+    if re.fullmatch(r"U?INT(8|16|32|64|128|256)", t):
+        return "integer"
+    if t.startswith("DECIMAL"):
+        m2 = re.search(r",\s*(\d+)\s*\)", t)
+        return "integral_decimal" if m2 and int(m2.group(1)) == 0 else "exact_decimal"
+    if t in ("FLOAT32", "FLOAT64", "BFLOAT16"):
+        return "float"
+    if t == "STRING" or t.startswith("FIXEDSTRING"):
+        return "string"
+    if t == "BOOL":
+        return "boolean"
+    if t in ("DATE", "DATE32"):
+        return "date"
+    if t.startswith("DATETIME64"):
+        m2 = re.match(r"DATETIME64\((\d+)", t)
+        return "timestamptz" if m2 and int(m2.group(1)) >= 6 else "coarse_timestamp"
+    if t.startswith("DATETIME"):
         return "coarse_timestamp"
     return "other"
 
@@ -225,8 +269,28 @@ def _read_types(engine: Engine, table: tuple[str, ...]) -> dict[str, str] | None
                             "ORDER BY a.attnum", (qualified,))
                 rows = cur.fetchall()
             con.rollback()
+        elif engine.dialect == "mysql":
+            _, rows = engine.fetch_all(
+                "SELECT column_name, column_type FROM information_schema.columns "
+                "WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ? ORDER BY ordinal_position",
+                params=(schema, name))
+        elif engine.dialect == "clickhouse":
+            where = exp.and_(
+                exp.EQ(this=exp.column("database"),
+                       expression=exp.Literal.string(schema) if schema else exp.Anonymous(this="currentDatabase")),
+                exp.EQ(this=exp.column("table"), expression=exp.Literal.string(name)))
+            query = exp.select("name", "type").from_(exp.Table(
+                this=exp.to_identifier("columns"), db=exp.to_identifier("system"))).where(where).order_by("position")
+            _, rows = engine.fetch_all(query.sql("clickhouse"))
+        elif engine.dialect == "spark":
+            quoted = ".".join("`" + p.replace("`", "``") + "`" for p in table)
+            if not con.catalog.tableExists(quoted):
+                return None
+            rows = [(f.name, f.dataType.simpleString()) for f in con.table(quoted).schema.fields]
         else:
             return None
+    except RunError:
+        raise
     except Exception as exc:
         engine._after_error()
         raise engine.translate(exc) from None

@@ -1,4 +1,5 @@
-"""Database connections for ``audiencelang run``: DuckDB, SQLite and PostgreSQL.
+"""Database connections for ``audiencelang run``: DuckDB, SQLite, PostgreSQL, Redshift,
+MySQL/MariaDB, ClickHouse (chdb) and Spark (local and Connect).
 
 ``connect(target)`` turns a path or URL into an :class:`Engine`. An engine knows
 its sqlglot dialect name, runs one statement at a time and hands the rows back
@@ -19,6 +20,11 @@ target                                        engine
 ``host=… dbname=…`` (libpq keywords)
 ``redshift://…``                              Redshift via psycopg 3 (dialect ``redshift``); refused (E615) unless
                                               the server reports ``standard_conforming_strings = off``
+``mysql://…``, ``mariadb://…``                MySQL/MariaDB via PyMySQL (dialect ``mysql``), sql_mode and time zone
+                                              pinned, read-only transactions, unbuffered cursor
+``chdb:///relative``, ``chdb:////abs``        embedded ClickHouse (chdb) on a data folder, ``readonly = 2``, UTC
+``spark+local:///WAREHOUSE``                  local Spark; tables are Parquet folders ``WAREHOUSE/db.db/table``
+``sc://HOST:PORT``                            Spark Connect (dialect ``spark``); settings pinned and read back
 ============================================  =====================================
 
 Every problem (missing file, bad URL, refused connection, unsafe session, SQL
@@ -34,7 +40,7 @@ import datetime as dt
 import re
 import sqlite3
 import urllib.parse
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,12 +53,15 @@ if TYPE_CHECKING:
 __all__ = [
     "BATCH_SIZE",
     "DEFAULT_DB_NAME",
+    "ClickHouseEngine",
     "DuckDBEngine",
     "Engine",
+    "MySQLEngine",
     "PostgresEngine",
     "Rows",
     "RunError",
     "SQLiteEngine",
+    "SparkEngine",
     "connect",
 ]
 
@@ -513,6 +522,364 @@ def _open_redshift(url: str) -> RedshiftEngine:
     return RedshiftEngine(shown, con)
 
 
+# --------------------------------------------------------------------------- MySQL / MariaDB
+
+#: The sql_mode every MySQL/MariaDB session runs with (set, then read back). Our dialect
+#: ``mysql`` SQL writes identifiers in backticks and strings in single quotes with ``\\``
+#: for a backslash: it needs backslash escapes on (no NO_BACKSLASH_ESCAPES) and is written
+#: so that it does not need ANSI_QUOTES (with it, a double-quoted string would become an
+#: identifier: it is pinned off so that no setting of the server changes how text reads).
+MYSQL_SQL_MODE = "STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION"
+_MYSQL_FORBIDDEN_MODES = ("NO_BACKSLASH_ESCAPES", "ANSI_QUOTES", "PIPES_AS_CONCAT", "ANSI")
+_MYSQL_QUERY_KEYS = {"unix_socket", "connect_timeout", "charset"}
+
+
+class MySQLEngine(Engine):
+    """MySQL or MariaDB through PyMySQL; runs dialect ``mysql`` SQL. Rows stream from an
+    unbuffered (server-side) cursor."""
+
+    dialect = "mysql"
+    kind = "MySQL"
+
+    def _cursor(self) -> Any:
+        import pymysql.cursors
+
+        return self.connection.cursor(pymysql.cursors.SSCursor)
+
+    def _is_missing_table(self, exc: BaseException) -> bool:
+        args: tuple[object, ...] = tuple(getattr(exc, "args", ()))
+        return len(args) > 0 and args[0] in (1146, 1049)  # no such table, no such database
+
+    def _now_sql(self) -> str:
+        return "SELECT UTC_TIMESTAMP(6)"
+
+    def execute(self, sql: str, *, audience: str | None = None, market: str | None = None,
+                params: Sequence[object] = ()) -> Rows:
+        # PyMySQL formats parameters into the text with Python's % operator: without
+        # parameters the text is sent as it is; with them every % of the text is doubled and
+        # each `?` placeholder token (found by sqlglot's tokenizer, never inside a string or
+        # identifier) becomes %s.
+        if params:
+            sql = _mysql_placeholders(sql)
+        return super().execute(sql, audience=audience, market=market, params=params)
+
+
+def _mysql_placeholders(sql: str) -> str:
+    from sqlglot.dialects.dialect import Dialect
+    from sqlglot.tokenizer_core import TokenType
+
+    out: list[str] = []
+    pos = 0
+    for tok in Dialect.get_or_raise("mysql").tokenize(sql):
+        if tok.token_type == TokenType.PLACEHOLDER and tok.text == "?":
+            out.append(sql[pos:tok.start].replace("%", "%%"))
+            out.append("%s")
+            pos = tok.end + 1
+    out.append(sql[pos:].replace("%", "%%"))
+    return "".join(out)
+
+
+def _open_mysql(url: str) -> MySQLEngine:
+    """``mysql://USER:PASSWORD@HOST:PORT/DATABASE?unix_socket=PATH`` (``mariadb://`` too)."""
+    shown = _redact(url)
+    try:
+        import pymysql
+    except ImportError:
+        raise RunError(error(
+            "E603", f"cannot connect to {shown}: the MySQL driver PyMySQL is not installed",
+            None, "pip install 'pymysql>=1.1' (or audiencelang[engines])")) from None
+    try:
+        parts = urllib.parse.urlsplit(url)
+        query = urllib.parse.parse_qs(parts.query, keep_blank_values=True)
+        port = parts.port
+    except ValueError as exc:
+        raise RunError(error("E603", f"malformed MySQL URL {shown}: {one_line(exc)}", None,
+                             "use mysql://USER:PASSWORD@HOST:3306/DATABASE")) from None
+    unknown = sorted(set(query) - _MYSQL_QUERY_KEYS)
+    if unknown:
+        raise RunError(error("E603", f"unknown parameter '{unknown[0]}' in MySQL URL {shown}", None,
+                             "known: " + ", ".join(sorted(_MYSQL_QUERY_KEYS))))
+    kw: dict[str, Any] = {
+        "host": urllib.parse.unquote(parts.hostname or "localhost"),
+        "port": port or 3306,
+        "user": urllib.parse.unquote(parts.username) if parts.username else None,
+        "password": urllib.parse.unquote(parts.password) if parts.password else "",
+        "database": urllib.parse.unquote(parts.path.lstrip("/")) or None,
+        "charset": query.get("charset", ["utf8mb4"])[-1],
+        "connect_timeout": 10,
+        "autocommit": True,
+    }
+    if "unix_socket" in query:
+        kw["unix_socket"] = query["unix_socket"][-1]
+    if "connect_timeout" in query:
+        try:
+            kw["connect_timeout"] = int(query["connect_timeout"][-1])
+        except ValueError:
+            raise RunError(error("E603", f"connect_timeout must be a number of seconds in {shown}")) from None
+    try:
+        con = pymysql.connect(**kw)
+    except (pymysql.Error, OSError, ValueError, LookupError) as exc:
+        raise RunError(error("E602", f"cannot connect to MySQL database {shown}: "
+                             f"{_scrub(one_line(exc), url)}")) from None
+    try:
+        with con.cursor() as cur:
+            cur.execute(f"SET SESSION sql_mode = '{MYSQL_SQL_MODE}'")
+            cur.execute("SET SESSION time_zone = '+00:00'")
+            cur.execute("SET SESSION TRANSACTION READ ONLY")
+            cur.execute("SELECT @@SESSION.sql_mode, @@SESSION.time_zone")
+            row = cur.fetchone()
+    except pymysql.Error as exc:
+        con.close()
+        raise RunError(error("E604", f"cannot make the MySQL session safe on {shown}: "
+                             f"{_scrub(one_line(exc), url)}")) from None
+    modes = set(str(row[0] if row else "").upper().split(","))
+    bad = [m for m in _MYSQL_FORBIDDEN_MODES if m in modes]
+    if bad:
+        con.close()
+        raise RunError(error(
+            "E604", f"MySQL database {shown} keeps sql_mode {bad[0]} and it cannot be turned off; "
+            "refusing to run", None, "with it, string literals or quotes read differently, which "
+            "changes what a compiled audience means"))
+    return MySQLEngine(shown, con)
+
+
+# --------------------------------------------------------------------------- ClickHouse (chdb)
+
+
+class ClickHouseEngine(Engine):
+    """An embedded ClickHouse (chdb) on a local data folder; runs dialect ``clickhouse`` SQL.
+    Opened read-only (``readonly = 2``: SETs allowed, writes refused), session time zone UTC.
+    chdb runs one embedded server per process: a second folder in the same process is E602."""
+
+    dialect = "clickhouse"
+    kind = "ClickHouse"
+
+    def _is_missing_table(self, exc: BaseException) -> bool:
+        text = str(exc)
+        return "UNKNOWN_TABLE" in text or "UNKNOWN_DATABASE" in text
+
+    def _now_sql(self) -> str:
+        return "SELECT now64(6, 'UTC')"
+
+    def execute(self, sql: str, *, audience: str | None = None, market: str | None = None,
+                params: Sequence[object] = ()) -> Rows:
+        if params:
+            # ClickHouse binds only named, typed parameters ({name:Type}); the statements
+            # with placeholders (explain's profile reads) are not supported here yet.
+            raise RunError(error(
+                "E603", f"{_where(audience, market)}statements with bound values are not supported on "
+                f"ClickHouse (chdb) yet", None, "run explain on another engine holding the same data",
+                audience=audience, market=market))
+        return super().execute(sql, audience=audience, market=market)
+
+
+def _open_chdb(path: Path, shown: str) -> ClickHouseEngine:
+    try:
+        import chdb
+    except ImportError:
+        raise RunError(error("E603", f"cannot open {shown}: chdb is not installed", None,
+                             "pip install chdb (or audiencelang[engines])")) from None
+    if not path.exists():
+        raise RunError(error("E601", f"chdb data folder not found: {shown}", None,
+                             "pass --db chdb:///PATH to the folder a chdb session wrote"))
+    if not path.is_dir() or not (path / "metadata").is_dir():
+        raise RunError(error("E601", f"not a chdb data folder (no metadata/ in it): {shown}"))
+    try:
+        con = chdb.connect("file:" + str(path.absolute()) + "?mode=ro")  # type: ignore[no-untyped-call]
+        con.query("SET session_timezone = 'UTC'")
+    except Exception as exc:
+        raise RunError(error("E602", f"cannot open chdb database {shown}: {one_line(exc)}")) from None
+    return ClickHouseEngine(shown, con)
+
+
+# --------------------------------------------------------------------------- Spark
+
+#: Runtime SQL settings of every Spark session ``run`` uses (docs/sql.md, "What the SQL
+#: assumes of the session"): UTC, backslash escapes read as escapes, ANSI mode.
+SPARK_SQL_CONF = {
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.parser.escapedStringLiterals": "false",
+    "spark.sql.ansi.enabled": "true",
+}
+
+
+class SparkEngine(Engine):
+    """Spark SQL (dialect ``spark``): a local Spark (``spark+local://``) or a Spark Connect
+    server (``sc://``). Rows stream partition by partition (``toLocalIterator``). Spark has
+    no read-only session: ``run`` only ever sends SELECT statements."""
+
+    dialect = "spark"
+    kind = "Spark"
+
+    def __init__(self, target: str, connection: Any, *, owned: bool, warehouse: Path | None = None) -> None:
+        super().__init__(target, connection)
+        self._owned = owned
+        self.warehouse = warehouse
+
+    def _is_missing_table(self, exc: BaseException) -> bool:
+        text = str(exc)
+        return "TABLE_OR_VIEW_NOT_FOUND" in text or "SCHEMA_NOT_FOUND" in text
+
+    def execute(self, sql: str, *, audience: str | None = None, market: str | None = None,
+                params: Sequence[object] = ()) -> Rows:
+        try:
+            df = self.connection.sql(sql, args=list(params)) if params else self.connection.sql(sql)
+            columns = [str(c) for c in df.columns]
+            it = df.toLocalIterator()
+        except Exception as exc:
+            raise self.translate(exc, audience, market) from None
+        return Rows(self, _SparkCursor(it), columns, (audience, market))
+
+    def now(self) -> dt.datetime:
+        try:
+            _, rows = self.fetch_all("SELECT unix_micros(current_timestamp())")
+            return dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=int(rows[0][0]))
+        except (RunError, IndexError, TypeError, ValueError):
+            return dt.datetime.now(dt.UTC)
+
+    def prepare(self, market: Market) -> None:
+        """Local Spark: each market table ``db.t`` is the Parquet folder ``WAREHOUSE/db.db/t``
+        (``WAREHOUSE/t`` without a database), the layout Spark's ``saveAsTable`` writes;
+        registered in this session's catalog (no data is written)."""
+        if self.warehouse is None:
+            return
+        tables = [market.profiles.table, *(e.table for e in market.events.values())]
+        if market.consent is not None:
+            tables.append(market.consent.table)
+        spark = self.connection
+        for table in sorted(set(tables)):
+            parts = table.split(".")
+            if "${" in table or len(parts) > 2:
+                continue  # refused by the compiler (E508) or not a local table: the statement says
+            quoted = ".".join("`" + p.replace("`", "``") + "`" for p in parts)
+            folder = self.warehouse / (parts[0] + ".db" if len(parts) == 2 else "") / parts[-1]
+            try:
+                if spark.catalog.tableExists(quoted):
+                    continue
+                if not folder.is_dir():
+                    continue  # the statement reports the missing table (E606)
+                if len(parts) == 2:
+                    spark.sql(f"CREATE DATABASE IF NOT EXISTS {quoted.split('.')[0]}")
+                spark.catalog.createTable(quoted, path=str(folder.absolute()), source="parquet")
+            except Exception as exc:
+                raise RunError(error(
+                    "E602", f"cannot register table {table} of market {market.market} from "
+                    f"{folder}: {one_line(exc)}", market=market.market)) from None
+
+    def close(self) -> None:
+        if self._owned:
+            with contextlib.suppress(Exception):
+                self.connection.stop()
+
+
+class _SparkCursor:
+    """``fetchmany`` over a DataFrame's local iterator; naive timestamps (Python's local
+    time, as PySpark converts them) become naive UTC."""
+
+    def __init__(self, it: Iterator[Any]) -> None:
+        self._it = it
+
+    def fetchmany(self, size: int) -> list[tuple[Any, ...]]:
+        out = []
+        for row in self._it:
+            out.append(tuple(_spark_value(v) for v in row))
+            if len(out) >= size:
+                break
+        return out
+
+    def close(self) -> None:
+        close = getattr(self._it, "close", None)
+        if close is not None:
+            close()
+
+
+def _spark_value(v: object) -> object:
+    if isinstance(v, dt.datetime) and v.tzinfo is None:
+        return v.astimezone(dt.UTC).replace(tzinfo=None)
+    return v
+
+
+def _pin_spark(spark: Any, shown: str) -> None:
+    try:
+        for key, value in SPARK_SQL_CONF.items():
+            spark.conf.set(key, value)
+        got = {k: str(spark.conf.get(k)).lower() for k in SPARK_SQL_CONF}
+    except Exception as exc:
+        raise RunError(error("E604", f"cannot make the Spark session safe on {shown}: {one_line(exc)}")) from None
+    for key, value in SPARK_SQL_CONF.items():
+        if got[key] != value.lower():
+            raise RunError(error("E604", f"Spark session {shown} keeps {key} = {got[key]} (needs {value}); "
+                                 "refusing to run"))
+
+
+def _open_spark_local(path: Path, shown: str) -> SparkEngine:
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise RunError(error("E603", f"cannot open {shown}: pyspark is not installed", None,
+                             "pip install 'pyspark>=4.0' (or audiencelang[engines]); it needs Java 17")) from None
+    if not path.is_dir():
+        raise RunError(error("E601", f"Spark warehouse folder not found: {shown}", None,
+                             "pass --db spark+local:///FOLDER holding one Parquet folder per table "
+                             "(FOLDER/DB.db/TABLE)"))
+    owned = SparkSession.getActiveSession() is None
+    try:
+        spark = (SparkSession.builder.master("local[*]").appName("audiencelang")
+                 .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+                 .config("spark.sql.warehouse.dir", str(path.absolute()))
+                 .getOrCreate())
+        if owned:
+            spark.sparkContext.setLogLevel("ERROR")
+    except Exception as exc:
+        raise RunError(error("E602", f"cannot start a local Spark for {shown}: {one_line(exc)}", None,
+                             "Spark needs Java 17 or later (JAVA_HOME)")) from None
+    _pin_spark(spark, shown)
+    return SparkEngine(shown, spark, owned=owned, warehouse=path)
+
+
+def _open_spark_connect(url: str) -> SparkEngine:
+    """``sc://HOST:PORT`` (Spark Connect's own URL, ``/;token=…;use_ssl=true`` included)."""
+    import socket
+
+    shown = _redact(url)
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise RunError(error("E603", f"cannot connect to {shown}: pyspark is not installed", None,
+                             "pip install 'pyspark[connect]>=4.0' (or audiencelang[engines])")) from None
+    try:
+        parts = urllib.parse.urlsplit(url.split(";", 1)[0])
+        host, port = parts.hostname or "localhost", parts.port or 15002
+    except ValueError as exc:
+        raise RunError(error("E603", f"malformed Spark Connect URL {shown}: {one_line(exc)}", None,
+                             "use sc://HOST:15002")) from None
+    import logging
+
+    # PySpark's client logs every failed statement as JSON on stderr; run reports it (E605/E606)
+    logging.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL)
+    try:  # the client retries for minutes against a closed port: ask once first
+        socket.create_connection((host, port), timeout=10).close()
+    except OSError as exc:
+        raise RunError(error("E602", f"cannot connect to Spark Connect server {shown}: "
+                             f"{exc.strerror or exc}")) from None
+    import os
+
+    mode = os.environ.get("SPARK_CONNECT_MODE_ENABLED")
+    try:
+        spark = SparkSession.builder.remote(url).create()
+        spark.sql("SELECT 1").collect()
+    except Exception as exc:
+        raise RunError(error("E602", f"cannot connect to Spark Connect server {shown}: "
+                             f"{_scrub(one_line(exc), url)}")) from None
+    finally:
+        # PySpark marks the whole process as "Connect mode" when a remote session is
+        # created: a local Spark (spark+local://) could not start in this process after it
+        if mode is None:
+            os.environ.pop("SPARK_CONNECT_MODE_ENABLED", None)
+    _pin_spark(spark, shown)
+    return SparkEngine(shown, spark, owned=True)
+
+
 # --------------------------------------------------------------------------- connect
 
 
@@ -563,7 +930,14 @@ def connect(target: str | Path | None, *, project_root: Path | str | None = None
         return _open_postgres(text)
     if lower.startswith("redshift://"):
         return _open_redshift(text)
-    for scheme, opener in (("duckdb:", _open_duckdb), ("sqlite:", _open_sqlite)):
+    if lower.startswith(("mysql://", "mariadb://")):
+        return _open_mysql(text)
+    if lower.startswith("sc://"):
+        return _open_spark_connect(text)
+    openers: tuple[tuple[str, Callable[[Path, str], Engine]], ...] = (("duckdb:", _open_duckdb), ("sqlite:", _open_sqlite),
+                                            ("chdb:", _open_chdb),
+                                                              ("spark+local:", _open_spark_local))
+    for scheme, opener in openers:
         if lower.startswith(scheme):
             rest = text[len(scheme):]
             if not rest.startswith("///") or len(rest) == 3:
@@ -580,7 +954,7 @@ def connect(target: str | Path | None, *, project_root: Path | str | None = None
         raise RunError(error(
             "E603", f"unsupported database URL scheme '{scheme}': {_redact(text)}", None,
             "supported: a DuckDB or SQLite file path, duckdb:///PATH, sqlite:///PATH, "
-            "postgresql://USER@HOST/DB, redshift://USER@HOST:5439/DB"))
+            "postgresql://USER@HOST/DB, redshift://USER@HOST:5439/DB, mysql://USER@HOST:3306/DB, chdb:///FOLDER, spark+local:///FOLDER, sc://HOST:15002"))
     path = Path(text).expanduser()
     shown = redact(text)
     if path.suffix.lower() in _SQLITE_SUFFIXES or (path.is_file() and _is_sqlite_file(path)):
