@@ -23,6 +23,15 @@ from audiencelang.schema.loader import MAX_FILE_BYTES
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
 
+def _example_audiences() -> int:
+    from audiencelang.project import load_project
+
+    return len(load_project(Path(__file__).resolve().parent.parent / "examples").audiences())
+
+
+#: audiences of the example project (examples/audiences)
+EXAMPLE_AUDIENCES = _example_audiences()
+
 
 def project(tmp_path: Path) -> Path:
     root = tmp_path / "proj"
@@ -151,7 +160,7 @@ def test_an_unreadable_market_or_config_is_a_finding_and_the_report_is_written(
     assert [(d["code"], d["path"], d["message"]) for d in doc["diagnostics"] if d["code"] == "E201"] == [
         ("E201", where, message)]
     markets = ["de", "us"] if where.startswith("markets") else ["de", "fr", "us"]
-    assert doc["summary"]["market_names"] == markets and doc["summary"]["audiences"] == 10
+    assert doc["summary"]["market_names"] == markets and doc["summary"]["audiences"] == EXAMPLE_AUDIENCES
     code, out, err = check(root, "--format", "sarif", "-o", "report.sarif")
     assert code == 1 and out == "", err
     sarif = json.loads((root / "report.sarif").read_text())
@@ -221,10 +230,10 @@ def test_check_routes_market_and_config_paths_and_skips_other_files(tmp_path: Pa
     code, out, err = check(root, "--format", "json", "markets/de.yaml")
     doc = json.loads(out)
     assert code == 0 and doc["diagnostics"] == [], out + err
-    assert doc["summary"]["market_names"] == ["de"] and doc["summary"]["audiences"] == 10
+    assert doc["summary"]["market_names"] == ["de"] and doc["summary"]["audiences"] == EXAMPLE_AUDIENCES
     code, out, err = check(root, "--format", "json", "audiencelang.toml")
     doc = json.loads(out)
-    assert code == 0 and doc["diagnostics"] == [] and doc["summary"]["audiences"] == 10, out + err
+    assert code == 0 and doc["diagnostics"] == [] and doc["summary"]["audiences"] == EXAMPLE_AUDIENCES, out + err
     assert doc["summary"]["market_names"] == ["de", "fr", "us"]
     code, out, err = check(root, "--format", "json", "README.md", ".github/ci.yml", "audiences/cart_abandoners.aud")
     assert code == 0 and json.loads(out)["summary"]["files"] == 1, out + err
