@@ -21,6 +21,7 @@ from audiencelang.check import check_audience, check_project
 from audiencelang.project import load_project
 from audiencelang.sql.dialects import DIALECTS
 from audiencelang.syntax import build_parser, parse, parse_bytes
+from audiencelang.syntax.parser import MAX_CONDITIONS
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -177,10 +178,19 @@ def _write(project: Path, body: str) -> None:
 
 
 def test_twenty_thousand_or_terms(project: Path) -> None:
-    terms = " or ".join(f"age = {i}" for i in range(20_000))
-    _write(project, f"audience big {{ owner \"x\" description \"y\" include {terms} }}")
-    # ~4 s per compile on the CI machine: three dialects with different string/literal rules
+    """The widest `or` a file may hold (E121: MAX_CONDITIONS conditions) compiles; twice
+    that is the located E121, not a crash or minutes of compiling."""
+    def write(n: int) -> None:
+        terms = " or ".join(f"age = {i}" for i in range(n))
+        _write(project, f"audience big {{ owner \"x\" description \"y\" include {terms} }}")
+
+    write(MAX_CONDITIONS)
+    # three dialects with different string/literal rules
     assert compile_all(project, dialects=("duckdb", "postgres", "tsql"), markets=("de",)) == 3
+    write(20_000)
+    res = parse((project / "audiences" / "big.aud").read_text())
+    assert [d.code for d in res.diagnostics] == ["E121"] and res.file is None
+    assert compile_all(project, dialects=("duckdb", "postgres", "tsql"), markets=("de",)) == 0
 
 
 def test_ten_thousand_nested_parentheses(project: Path) -> None:
@@ -192,12 +202,16 @@ def test_ten_thousand_nested_parentheses(project: Path) -> None:
 
 
 def test_ten_thousand_nested_nots_and_ors(project: Path) -> None:
-    """Real nesting beyond the documented depth limit is a syntax diagnostic, not a crash."""
-    body = "(not (age = 1 or " * 10_000 + "age = 2" + "))" * 10_000
-    _write(project, "audience deep { include " + body + " }")
-    res = parse((project / "audiences" / "big.aud").read_text())
-    assert [d.code for d in res.diagnostics if d.is_error] == ["E116"]
-    assert compile_all(project) == 0
+    """Real nesting beyond the documented depth limit is a syntax diagnostic, not a crash.
+    Each level holds one condition, plus the innermost: MAX_CONDITIONS - 1 levels (~20,000
+    deep) stay within E121's limit and are E116; one level more is over both limits, and
+    the parser reports the first it meets (E121: the outer conditions come first)."""
+    for levels, code in ((MAX_CONDITIONS - 1, "E116"), (MAX_CONDITIONS, "E121")):
+        body = "(not (age = 1 or " * levels + "age = 2" + "))" * levels
+        _write(project, "audience deep { include " + body + " }")
+        res = parse((project / "audiences" / "big.aud").read_text())
+        assert [d.code for d in res.diagnostics if d.is_error] == [code]
+        assert compile_all(project) == 0
 
 
 def test_five_thousand_digit_number(project: Path) -> None:

@@ -1,5 +1,5 @@
-"""`check` and `compile` agree on `in audience` chains: a 10,000-level chain is checked
-once; every audience above MAX_REFERENCE_DEPTH levels has E308 (and does not compile),
+"""`check` and `compile` agree on `in audience` chains: a 10,000-level chain (spread over
+files of PER_FILE audiences: one file may hold 10,000 conditions, E121) is checked once; every audience above MAX_REFERENCE_DEPTH levels has E308 (and does not compile),
 every audience up to the limit compiles, and its SQL returns the evaluator's members on
 DuckDB."""
 
@@ -18,6 +18,7 @@ from audiencelang.sql import compile
 from tests.test_check_helpers import FIXTURES
 
 LEVELS = 10_000
+PER_FILE = 100
 AS_OF = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 
 
@@ -31,8 +32,13 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> Project:
     blocks = [f"audience lvl_0 {{\n{meta}  include age > 0\n}}\n"]
     blocks += [f"audience lvl_{i} {{\n{meta}  include in audience lvl_{i - 1} and age > {i % 50}\n}}\n"
                for i in range(1, LEVELS)]
-    (root / "audiences" / "chain.aud").write_text("\n".join(blocks))
+    for start in range(0, LEVELS, PER_FILE):
+        (root / "audiences" / _file(start)).write_text("\n".join(blocks[start:start + PER_FILE]))
     return load_project(root)
+
+
+def _file(level: int) -> str:
+    return f"chain_{level // PER_FILE:03d}.aud"
 
 
 def test_check_reports_every_audience_above_the_limit(chain: Project) -> None:
@@ -43,7 +49,9 @@ def test_check_reports_every_audience_above_the_limit(chain: Project) -> None:
     first = next(d for d in report.diagnostics if d.audience == f"lvl_{MAX_REFERENCE_DEPTH + 1}")
     assert first.message == (f"audience 'lvl_{MAX_REFERENCE_DEPTH + 1}' stands on {MAX_REFERENCE_DEPTH + 1} "
                              f"levels of 'in audience' references; the limit is {MAX_REFERENCE_DEPTH}")
-    assert first.span is not None and first.span.line == 4 + 6 * (MAX_REFERENCE_DEPTH + 1)  # at the reference
+    # at the reference, in the file that holds the audience
+    assert first.span is not None and first.span.line == 4 + 6 * ((MAX_REFERENCE_DEPTH + 1) % PER_FILE)
+    assert first.span.path is not None and first.span.path.endswith(_file(MAX_REFERENCE_DEPTH + 1))
 
 
 @pytest.mark.parametrize("level", [MAX_REFERENCE_DEPTH + 1, LEVELS - 1])

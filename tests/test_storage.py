@@ -416,3 +416,42 @@ def test_postgres_column_types(tmp_path: Path, postgres_cluster: Any) -> None:
         conn.execute("ALTER TABLE visits ALTER COLUMN amount TYPE integer USING 1")
         conn.commit()
         assert run_codes(project, url, "buyers") == ("ok", [], [], {1})
+
+
+#: the ends of the calendar (zoned literals wrote the year 1 as '1-01-01', which
+#: PostgreSQL reads as 2001)
+CALENDAR_ENDS = {
+    "year_one": "include seen before 0001-01-01T00:00:01Z",
+    "year_999": "include seen >= 0999-12-31T00:00:00Z and seen < 1000-01-01T00:00:00Z",
+    "last_day": "include seen after 9999-12-31T23:00:00Z",
+}
+
+
+def check_calendar_ends(eng: engines.Engine, project: Project, sessions: tuple[str, ...]) -> None:
+    instants = [dt.datetime(1, 1, 1, tzinfo=dt.UTC), dt.datetime(999, 12, 31, 23, 59, tzinfo=dt.UTC),
+                dt.datetime(9999, 12, 31, 23, 59, tzinfo=dt.UTC), dt.datetime(2001, 1, 1, tzinfo=dt.UTC)]
+    eng.load("people", PEOPLE, [{"pid": i, "age": 20, "email": f"{i}@x", "seen": t}
+                                for i, t in enumerate(instants, 1)])
+    eng.load("visits", VISITS, [])
+    expected = {"year_one": {1}, "year_999": {2}, "last_day": {3}}
+    for name in CALENDAR_ENDS:
+        sql = compiled(project, name, eng.dialect)
+        for stmt in ("", *sessions):
+            if stmt:
+                eng.query(stmt)
+            got = {r[0] for r in eng.query(sql)}
+            assert got == expected[name], f"{eng.name} {stmt or 'load session'} {name}: {sorted(got)}"
+
+
+def test_duckdb_timestamptz_columns_at_the_ends_of_the_calendar(tmp_path: Path) -> None:
+    import duckdb
+
+    eng = engines.duckdb_engine(duckdb.connect(":memory:"), zoned=True)
+    check_calendar_ends(eng, make_project(tmp_path, CALENDAR_ENDS), zoned_sessions("duckdb"))
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("zoned", [False, True])
+def test_postgres_time_columns_at_the_ends_of_the_calendar(tmp_path: Path, pg_connection: Any, zoned: bool) -> None:
+    eng = engines.postgres_engine(pg_connection, zoned=zoned)
+    check_calendar_ends(eng, make_project(tmp_path, CALENDAR_ENDS), zoned_sessions("postgres"))

@@ -28,5 +28,7 @@ __all__ = ["zoned_text"]
 
 def zoned_text(value: dt.datetime) -> str:
     """``YYYY-MM-DD HH:MM:SS.ffffff+00:00`` for a naive UTC ``value``: an untyped literal
-    exact for both ``TIMESTAMP`` (UTC) and ``TIMESTAMPTZ`` columns."""
-    return value.strftime("%Y-%m-%d %H:%M:%S.") + f"{value.microsecond:06d}+00:00"
+    exact for both ``TIMESTAMP`` (UTC) and ``TIMESTAMPTZ`` columns. Always four year
+    digits: ``strftime("%Y")`` writes the year 1 as ``1`` on glibc, which PostgreSQL reads
+    as a two-digit year (2001)."""
+    return value.isoformat(sep=" ", timespec="microseconds") + "+00:00"
