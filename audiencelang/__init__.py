@@ -9,6 +9,7 @@ The public API is imported lazily so that ``import audiencelang`` (and the CLI's
     project = audiencelang.load_project("examples")      # config, markets, audiences
     report = audiencelang.check_project(project)         # -> diagnostics
     compiled = audiencelang.compile(project, "cart_abandoners", "de", "duckdb")
+    bucket = audiencelang.sample_bucket("q4_holdout", 42)  # 0 … 9999, spec §10
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ _LAZY = {
     "compile_audience": "audiencelang.sql",
     "evaluate": "audiencelang.eval",
     "explain": "audiencelang.eval",
+    "sample_bucket": "audiencelang.sample",
 }
 
 __all__ = ["__version__", *sorted(_LAZY)]
