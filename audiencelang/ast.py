@@ -307,7 +307,7 @@ class HasConsent(Node):
 
 class InSample(Node):
     """``in sample P% salt "S"`` (spec §10): the profile's bucket (``sample_bucket``) is below
-    ``P × 100``. ``percent`` is kept as written; the checker bounds it."""
+    ``P * 100``. ``percent`` is kept as written; the checker bounds it."""
 
     kind: Literal["in_sample"] = "in_sample"
     percent: NumberLit

@@ -4,7 +4,7 @@ A profile's bucket is the first 8 hex digits of the lower-case hex MD5 of the
 UTF-8 text ``SALT:ID``, read as an unsigned 32-bit number, modulo 10000. ``ID`` is
 the profile id as text: integers in plain decimal (``-5``, ``0``,
 ``9223372036854775807``), strings as stored. ``in sample P% salt "S"`` holds when
-the bucket is below ``P × 100``. The evaluator uses this function and the SQL of
+the bucket is below ``P * 100``. The evaluator uses this function and the SQL of
 every dialect computes the same number (docs/semantics.md, "Samples").
 """
 
@@ -41,5 +41,5 @@ def sample_bucket(salt: str, member_id: int | str) -> int:
 
 
 def sample_threshold(percent: Decimal) -> int:
-    """The number of buckets ``in sample P%`` keeps: ``P × 100`` (P has at most two decimals)."""
+    """The number of buckets ``in sample P%`` keeps: ``P * 100`` (P has at most two decimals)."""
     return int(percent * 100)

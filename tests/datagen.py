@@ -31,6 +31,7 @@ from audiencelang import ast
 from audiencelang.check.checked import CheckedAudience
 from audiencelang.eval import render_audience
 from audiencelang.schema.market import Market
+from audiencelang.sql.sample import UNSUPPORTED as SAMPLE_UNSUPPORTED
 
 UTC = dt.UTC
 US = dt.timedelta(microseconds=1)
@@ -418,8 +419,12 @@ def _event_filter(draw: st.DrawFn, scn: Scenario, event: str) -> ast.Expr:
 
 def _condition(draw: st.DrawFn, scn: Scenario, allow_refs: bool) -> ast.Expr:
     m = scn.market
-    kinds = ["trait", "trait", "performed", "aggregate", "consent"] + (["ref"] if allow_refs else [])
+    kinds = ["trait", "trait", "performed", "aggregate", "consent", "sample"] + (["ref"] if allow_refs else [])
     kind = draw(st.sampled_from(kinds))
+    if kind == "sample":  # spec §10; the salt from a small set, so that audiences share some
+        percent = draw(st.sampled_from(["0.01", "12.5", "33.33", "50", "90", "100"]))
+        salt = draw(st.sampled_from(["q4_holdout", "ü:", "x'y"]))
+        return ast.InSample(percent=ast.NumberLit(value=Decimal(percent)), salt=ast.StringLit(value=salt))
     if kind == "trait":
         name = draw(st.sampled_from(sorted(m.profiles.traits)))
         return _field_test(draw, ast.Name(value=name), m.profiles.traits[name].type, scn.as_of)
@@ -533,8 +538,13 @@ def check_scenario(scn: Scenario, engine: Any, *, seed: object = None, ascii_cas
     scn.load(engine)
     for stmt in session_sql:
         engine.query(stmt)
+    compared = 0
     for aud in scn.audiences:
         checked = scn.checked(aud)
+        if engine.dialect in SAMPLE_UNSUPPORTED and _uses_sample(checked):
+            _assert_sample_refused(checked, engine.dialect, scn.as_of)  # E520, nothing to run
+            continue
+        compared += 1
         expected = evaluate(checked, scn.data, as_of=scn.as_of, ascii_case_folding=ascii_case)
         sql = compile_sql(checked, engine.dialect, scn.as_of)
         SHAPES.update(name for name, marker in SHAPE_MARKERS.items() if marker in sql)
@@ -553,7 +563,19 @@ def check_scenario(scn: Scenario, engine: Any, *, seed: object = None, ascii_cas
                 raise AssertionError(scn.reproducer(aud, text, name, {f"ERROR {exc}"}, expected, seed)) from exc
             if got != expected:
                 raise AssertionError(scn.reproducer(aud, text, name, got, expected, seed))
-    return len(scn.audiences)
+    return compared
+
+
+def _uses_sample(checked: CheckedAudience) -> bool:
+    return any(isinstance(n, ast.InSample) for a in checked.audiences.values()
+               for e in (a.include, a.exclude) if e is not None for n in ast.walk(e))
+
+
+def _assert_sample_refused(checked: CheckedAudience, dialect: str, as_of: dt.datetime) -> None:
+    from audiencelang.sql import compile_audience
+
+    res = compile_audience(checked, dialect, as_of=as_of)
+    assert res.query is None and [d.code for d in res.diagnostics] == ["E520"], res.diagnostics
 
 
 # --------------------------------------------------------------------------- long `or` chains

@@ -133,7 +133,7 @@ _ALL: tuple[Rule, ...] = (
          "include performed add_to_cart then not purchase",
          "include performed add_to_cart then not purchase within 1 day"),
     Rule("E330", "sample-percent-out-of-range", E, "`in sample P%` with P not in 0 < P ≤ 100",
-         "A sample keeps the profiles whose bucket (0 … 9999) is below P × 100 (spec §10): P must "
+         "A sample keeps the profiles whose bucket (0 … 9999) is below P * 100 (spec §10): P must "
          "be more than 0 and at most 100.",
          "include in sample 0% salt \"q4_holdout\"", "include in sample 10% salt \"q4_holdout\""),
     Rule("E331", "sample-percent-precision", E, "`in sample P%` with more than two decimals",

@@ -301,7 +301,7 @@ class _Evaluator:
         return ExplanationNode(text, holds, described if explain else None)
 
     def sample(self, e: ast.InSample, profile: Row, text: str, explain: bool) -> ExplanationNode:
-        """Spec §10: the id's bucket under the salt is below ``P × 100``; a null id is in no sample."""
+        """Spec §10: the id's bucket under the salt is below ``P * 100``; a null id is in no sample."""
         pid = self.profile_id(profile)
         if pid is None:
             return ExplanationNode(text, False, "the profile id is null" if explain else None)

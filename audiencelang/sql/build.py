@@ -19,9 +19,8 @@ from typing import Any, TypeVar
 
 from sqlglot import exp
 
-from audiencelang.sql import literals
+from audiencelang.sql import literals, sample
 from audiencelang.sql import plan as P
-from audiencelang.sql import sample
 from audiencelang.sql.build_seq import sequence_cte
 from audiencelang.sql.clock import minus_seconds, now_expr
 from audiencelang.sql.dialects import DialectProfile

@@ -16,8 +16,8 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Literal
 
 from audiencelang import ast
-from audiencelang.sample import sample_threshold
 from audiencelang.diagnostics import Diagnostic, Span, error
+from audiencelang.sample import sample_threshold
 from audiencelang.sql import plan as P
 
 if TYPE_CHECKING:

@@ -111,7 +111,7 @@ class InAudience:
 @dataclass(frozen=True)
 class Sample:
     """``in sample P% salt "S"`` (spec §10): the profile id's bucket under ``salt`` is below
-    ``below`` (``P × 100``, 1 … 10000); false for a null id."""
+    ``below`` (``P * 100``, 1 … 10000); false for a null id."""
 
     salt: str
     below: int
