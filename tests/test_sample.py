@@ -154,3 +154,33 @@ def test_buckets_are_spread_evenly() -> None:
 def test_ids_that_are_neither_integers_nor_strings_are_refused(bad: object) -> None:
     with pytest.raises(TypeError):
         sample_bucket("s", bad)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- evaluator and explain
+
+
+def test_the_evaluator_keeps_the_buckets_below_p_times_100_and_explain_shows_the_bucket() -> None:
+    import datetime as dt
+
+    from audiencelang.check import CheckedAudience
+    from audiencelang.eval import evaluate, explain
+    from audiencelang.schema.market import Market
+
+    market = Market.model_validate({"market": "m", "profiles": {"table": "p", "id": "id", "traits": {}}},
+                                   strict=False)
+    as_of = dt.datetime(2024, 5, 1, tzinfo=dt.UTC)
+    ids: list[int | str | None] = [*range(-50, 2000), "Zürich", "042", None]
+    data = {"p": [{"id": i} for i in ids]}
+
+    def audience(snippet: str) -> CheckedAudience:
+        aud = parse(f"audience a {{ include {snippet} }}").file.audiences[0]  # type: ignore[union-attr]
+        return CheckedAudience("a", aud, market, None, {"a": aud}, {})
+
+    inside = evaluate(audience('in sample 12.5% salt "s"'), data, as_of=as_of)
+    assert inside == {i for i in ids if i is not None and sample_bucket("s", i) < 1250}
+    outside = evaluate(audience('not in sample 12.5% salt "s"'), data, as_of=as_of)
+    assert outside == {i for i in ids if i is not None and i not in inside}  # a null id is no member
+    assert 0.10 < len(inside) / len(ids) < 0.15
+
+    text = explain(audience('not in sample 10% salt "q4_holdout"'), data, 42, as_of).render()
+    assert 'in sample 10% salt "q4_holdout"    [bucket 8135 (salt "q4_holdout"), not below 1000]' in text
