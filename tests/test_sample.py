@@ -184,3 +184,28 @@ def test_the_evaluator_keeps_the_buckets_below_p_times_100_and_explain_shows_the
 
     text = explain(audience('not in sample 10% salt "q4_holdout"'), data, 42, as_of).render()
     assert 'in sample 10% salt "q4_holdout"    [bucket 8135 (salt "q4_holdout"), not below 1000]' in text
+
+
+def test_cli_explain_reads_the_profile_from_the_warehouse_and_shows_its_bucket(tmp_path: Path) -> None:
+    import duckdb
+    from click.testing import CliRunner
+
+    from audiencelang.cli import main
+
+    (tmp_path / "markets").mkdir()
+    (tmp_path / "audiences").mkdir()
+    (tmp_path / "audiencelang.toml").write_text("")
+    (tmp_path / "markets" / "m.yaml").write_text(
+        "market: m\nprofiles:\n  table: p\n  id: id\n  traits:\n    age: {column: age, type: integer}\n")
+    (tmp_path / "audiences" / "a.aud").write_text(
+        'audience holdout {\n  owner "o"\n  description "d"\n  include not in sample 10% salt "q4_holdout"\n}\n')
+    db = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE p (id BIGINT, age BIGINT)")
+    con.execute("INSERT INTO p VALUES (42, 30), (7, 40)")
+    con.close()
+    r = CliRunner().invoke(main, ["explain", "--project", str(tmp_path), "holdout", "--market", "m",
+                                  "--profile", "42", "--db", str(db)])
+    assert r.exit_code == 0, r.output
+    assert 'in sample 10% salt "q4_holdout"' in r.output
+    assert "bucket 8135" in r.output
