@@ -10,6 +10,7 @@ The public API is imported lazily so that ``import audiencelang`` (and the CLI's
     project = audiencelang.project_from_sources(markets={...}, audiences={...})  # in memory
     report = audiencelang.check_project(project)         # -> diagnostics
     compiled = audiencelang.compile_sql(project, "cart_abandoners", "de", "duckdb")
+    bucket = audiencelang.sample_bucket("q4_holdout", 42)  # 0 … 9999, spec §10
 
 ``compile`` is the former name of ``compile_sql`` (kept; ``from audiencelang import
 compile`` would shadow the built-in). docs/api.md is the embedding guide.
@@ -35,6 +36,7 @@ if TYPE_CHECKING:  # the same names, typed, without importing them at run time
     from audiencelang.project import Project as Project
     from audiencelang.project import load_project as load_project
     from audiencelang.project import project_from_sources as project_from_sources
+    from audiencelang.sample import sample_bucket as sample_bucket
     from audiencelang.sql import CompiledQuery as CompiledQuery
     from audiencelang.sql import CompileResult as CompileResult
     from audiencelang.sql import compile as compile
@@ -79,6 +81,7 @@ _LAZY = {
     "CompiledQuery": "audiencelang.sql",
     "evaluate": "audiencelang.eval",
     "explain": "audiencelang.eval",
+    "sample_bucket": "audiencelang.sample",
 }
 
 __all__ = [
@@ -107,6 +110,7 @@ __all__ = [
     "parse",
     "parse_file",
     "project_from_sources",
+    "sample_bucket",
     "tree_from_json",
     "tree_to_json",
     "validate_tree",

@@ -305,6 +305,15 @@ class HasConsent(Node):
     purpose: Name
 
 
+class InSample(Node):
+    """``in sample P% salt "S"`` (spec §10): the profile's bucket (``sample_bucket``) is below
+    ``P * 100``. ``percent`` is kept as written; the checker bounds it."""
+
+    kind: Literal["in_sample"] = "in_sample"
+    percent: NumberLit
+    salt: StringLit
+
+
 class Not(Node):
     kind: Literal["not"] = "not"
     operand: Expr
@@ -322,11 +331,12 @@ class Or(Node):
 
 Condition = (
     Compare | InList | Between | StringMatch | IsNull | InLast | MoreThanAgo | TimeCompare
-    | Performed | Sequence | FirstLastPerformed | InAudience | HasConsent
+    | Performed | Sequence | FirstLastPerformed | InAudience | HasConsent | InSample
 )
 Expr = Annotated[
     Compare | InList | Between | StringMatch | IsNull | InLast | MoreThanAgo | TimeCompare
-    | Performed | Sequence | FirstLastPerformed | InAudience | HasConsent | Not | And | Or,
+    | Performed | Sequence | FirstLastPerformed | InAudience | HasConsent | InSample
+    | Not | And | Or,
     Field(discriminator="kind"),
 ]
 

@@ -31,6 +31,7 @@ from audiencelang import ast
 from audiencelang.check.checked import CheckedAudience
 from audiencelang.eval import render_audience
 from audiencelang.schema.market import Market
+from audiencelang.sql.sample import UNSUPPORTED as SAMPLE_UNSUPPORTED
 
 UTC = dt.UTC
 US = dt.timedelta(microseconds=1)
@@ -97,6 +98,8 @@ class Scenario:
     as_of: dt.datetime
     audiences: list[ast.Audience] = field(default_factory=list)
     refs: dict[str, ast.Audience] = field(default_factory=dict)
+    samples: bool = True
+    """Whether generated audiences may hold ``in sample`` (spec §10)."""
 
     def checked(self, aud: ast.Audience) -> CheckedAudience:
         return CheckedAudience(aud.name.value, aud, self.market, None, {**self.refs, aud.name.value: aud}, {})
@@ -237,7 +240,9 @@ def _value(draw: st.DrawFn, kind: str, as_of: dt.datetime, null_weight: int = 1)
 
 @st.composite
 def scenarios(draw: st.DrawFn, identifiers: str = "hostile", n_audiences: int = 8,
-              max_profiles: int = 12) -> Scenario:
+              max_profiles: int = 12, samples: bool = True) -> Scenario:
+    """``samples``: whether audiences may hold ``in sample`` (spec §10; not for engines whose
+    dialect refuses it with E520, such as SQLite)."""
     market, columns = draw(markets(identifiers))
     as_of = draw(st.sampled_from(AS_OFS))
     prof = market.profiles
@@ -301,7 +306,7 @@ def scenarios(draw: st.DrawFn, identifiers: str = "hostile", n_audiences: int = 
             crows.append({**crows[-1], consent.status: draw(st.sampled_from(statuses))})
     data[consent.table] = crows
 
-    scn = Scenario(market, columns, data, as_of)
+    scn = Scenario(market, columns, data, as_of, samples=samples)
     scn.refs["ref_0"] = draw(audiences(scn, "ref_0", allow_refs=False))
     scn.audiences = [_informative(draw, scn, f"a_{i}") for i in range(n_audiences)]
     return scn
@@ -418,8 +423,13 @@ def _event_filter(draw: st.DrawFn, scn: Scenario, event: str) -> ast.Expr:
 
 def _condition(draw: st.DrawFn, scn: Scenario, allow_refs: bool) -> ast.Expr:
     m = scn.market
-    kinds = ["trait", "trait", "performed", "aggregate", "consent"] + (["ref"] if allow_refs else [])
+    kinds = (["trait", "trait", "performed", "aggregate", "consent"] + (["sample"] if scn.samples else [])
+             + (["ref"] if allow_refs else []))
     kind = draw(st.sampled_from(kinds))
+    if kind == "sample":  # spec §10; the salt from a small set, so that audiences share some
+        percent = draw(st.sampled_from(["0.01", "12.5", "33.33", "50", "90", "100"]))
+        salt = draw(st.sampled_from(["q4_holdout", "ü:", "x'y"]))
+        return ast.InSample(percent=ast.NumberLit(value=Decimal(percent)), salt=ast.StringLit(value=salt))
     if kind == "trait":
         name = draw(st.sampled_from(sorted(m.profiles.traits)))
         return _field_test(draw, ast.Name(value=name), m.profiles.traits[name].type, scn.as_of)
@@ -533,8 +543,12 @@ def check_scenario(scn: Scenario, engine: Any, *, seed: object = None, ascii_cas
     scn.load(engine)
     for stmt in session_sql:
         engine.query(stmt)
+    compared = 0
     for aud in scn.audiences:
         checked = scn.checked(aud)
+        if engine.dialect in SAMPLE_UNSUPPORTED and _sample_refused(checked, engine.dialect, scn.as_of):
+            continue  # E520: nothing to run
+        compared += 1
         expected = evaluate(checked, scn.data, as_of=scn.as_of, ascii_case_folding=ascii_case)
         sql = compile_sql(checked, engine.dialect, scn.as_of)
         SHAPES.update(name for name, marker in SHAPE_MARKERS.items() if marker in sql)
@@ -553,7 +567,24 @@ def check_scenario(scn: Scenario, engine: Any, *, seed: object = None, ascii_cas
                 raise AssertionError(scn.reproducer(aud, text, name, {f"ERROR {exc}"}, expected, seed)) from exc
             if got != expected:
                 raise AssertionError(scn.reproducer(aud, text, name, got, expected, seed))
-    return len(scn.audiences)
+    return compared
+
+
+def _uses_sample(checked: CheckedAudience) -> bool:
+    return any(isinstance(n, ast.InSample) for a in checked.audiences.values()
+               for e in (a.include, a.exclude) if e is not None for n in ast.walk(e))
+
+
+def _sample_refused(checked: CheckedAudience, dialect: str, as_of: dt.datetime) -> bool:
+    """Whether ``dialect`` refuses ``checked`` with E520 (spec §10 samples need MD5); only an
+    audience that uses a sample (itself or through a reference) may be refused."""
+    from audiencelang.sql import compile_audience
+
+    res = compile_audience(checked, dialect, as_of=as_of)
+    if res.query is not None:
+        return False
+    assert [d.code for d in res.diagnostics] == ["E520"] and _uses_sample(checked), res.diagnostics
+    return True
 
 
 # --------------------------------------------------------------------------- long `or` chains

@@ -316,7 +316,23 @@ def conditions() -> st.SearchStrategy[Any]:
         aggregate_conditions(),
         name_nodes().map(lambda n: ast.InAudience(audience=n)),
         name_nodes().map(lambda n: ast.HasConsent(purpose=n)),
+        samples(),
     )
+
+
+@cache
+def sample_percents() -> st.SearchStrategy[Decimal]:
+    """Percentages as §10 allows them: 0 < P <= 100, at most two decimals (``10``, ``12.5``, ``0.01``)."""
+    return st.builds(lambda hundredths, places: Decimal(hundredths).scaleb(-2).quantize(Decimal(10) ** -places),
+                     st.integers(1, 10_000), st.sampled_from((2, 2, 1, 0))).filter(
+        lambda p: p > 0 and p == p.quantize(Decimal("0.01")))
+
+
+@cache
+def samples() -> st.SearchStrategy[ast.InSample]:
+    """``in sample P% salt "S"`` (spec §10) with any salt text."""
+    return st.builds(lambda p, salt: ast.InSample(percent=ast.NumberLit(value=p), salt=salt),
+                     sample_percents(), string_lits(min_size=1))
 
 
 @cache

@@ -159,6 +159,8 @@ class _Walker:
             return ("in_audience", e.audience.value)
         if isinstance(e, ast.HasConsent):
             return ("has_consent", e.purpose.value)
+        if isinstance(e, ast.InSample):
+            return ("in_sample", e.percent.value, e.salt.value)
         tk = self.target_key(e.target)
         if isinstance(e, ast.Compare):
             self.count_compare(e)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from audiencelang import ast
 from audiencelang.diagnostics import Severity, Span, did_you_mean
@@ -130,8 +131,29 @@ class _Walk:
             pass  # resolved across the project, not per market
         elif isinstance(e, ast.HasConsent):
             self.purpose(e.purpose, "E304", "has consent")
+        elif isinstance(e, ast.InSample):
+            self.sample(e)
         else:
             self.condition(e, event)
+
+    def sample(self, e: ast.InSample) -> None:
+        """Spec §10: 0 < P ≤ 100 with at most two decimals, and a salt that is not empty."""
+        p = e.percent.value
+        shown = format(p, "f")
+        if not Decimal(0) < p <= Decimal(100):
+            body = f"sample percentage {shown}% is out of range"
+            self.add("E330", e.percent.span, body, body, "a sample is more than 0% and at most 100%")
+        else:
+            exp = p.as_tuple().exponent
+            if isinstance(exp, int) and exp < -2:
+                body = f"sample percentage {shown}% has more than two decimals"
+                self.add("E331", e.percent.span, body, body,
+                         "buckets are hundredths of a percent: write at most two decimals, "
+                         f"e.g. {format(p.quantize(Decimal('0.01')), 'f')}%")
+        if not e.salt.value:
+            body = "the salt of a sample is empty"
+            self.add("E332", e.salt.span, body, body,
+                     "name the sample, e.g. salt \"q4_holdout\": audiences that share a salt share buckets")
 
     def purpose(self, p: ast.Name, code: str, what: str) -> None:
         purposes = self.idx.purposes

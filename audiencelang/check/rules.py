@@ -132,6 +132,19 @@ _ALL: tuple[Rule, ...] = (
          "happen, and which must have passed by `as_of` (spec §8).",
          "include performed add_to_cart then not purchase",
          "include performed add_to_cart then not purchase within 1 day"),
+    Rule("E330", "sample-percent-out-of-range", E, "`in sample P%` with P not in 0 < P ≤ 100",
+         "A sample keeps the profiles whose bucket (0 … 9999) is below P * 100 (spec §10): P must "
+         "be more than 0 and at most 100.",
+         "include in sample 0% salt \"q4_holdout\"", "include in sample 10% salt \"q4_holdout\""),
+    Rule("E331", "sample-percent-precision", E, "`in sample P%` with more than two decimals",
+         "Buckets are hundredths of a percent, so a sample's percentage has at most two decimals "
+         "(spec §10); a third decimal would be silently dropped.",
+         "include in sample 12.345% salt \"q4_holdout\"", "include in sample 12.35% salt \"q4_holdout\""),
+    Rule("E332", "empty-sample-salt", E, "`in sample P% salt \"\"` with an empty salt",
+         "The salt names the sample: audiences that use the same salt split profiles the same way "
+         "(treatment and control of one holdout), different salts split them independently. An "
+         "empty salt is almost always a slip.",
+         "include in sample 10% salt \"\"", "include in sample 10% salt \"q4_holdout\""),
     Rule("E319", "within-longer-than-window", E, "a step's `within` longer than its sequence's window",
          "Every positive step of a sequence lies inside its window (`in last N UNIT`, `between`), "
          "so no gap can be longer than the window: a longer `within` limits nothing and is "

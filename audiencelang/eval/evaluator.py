@@ -27,8 +27,9 @@ from audiencelang.eval.values import (
     to_instant,
     unit_delta,
 )
+from audiencelang.sample import sample_bucket, sample_threshold
 from audiencelang.schema.market import Event, Field, Market
-from audiencelang.syntax.formatter import format_step
+from audiencelang.syntax.formatter import format_step, quote
 
 if TYPE_CHECKING:
     from audiencelang.check.checked import CheckedAudience
@@ -278,6 +279,8 @@ class _Evaluator:
             holds = pid is not None and self.consent(e.purpose.value, pid)
             consent_detail = self.consent_detail(e.purpose.value, pid) if explain and pid is not None else None
             return ExplanationNode(text, holds, consent_detail)
+        if isinstance(e, ast.InSample):
+            return self.sample(e, profile, text, explain)
         # A field test: a trait of the profile, or an aggregate over its events.
         target = e.target
         if isinstance(target, ast.Aggregate) and target.func in ("first", "last"):
@@ -296,6 +299,18 @@ class _Evaluator:
             described = f"{target.value} = {_show(value)}" if value is not None else f"{target.value} is null"
         holds = self.test(e, value, kind)
         return ExplanationNode(text, holds, described if explain else None)
+
+    def sample(self, e: ast.InSample, profile: Row, text: str, explain: bool) -> ExplanationNode:
+        """Spec §10: the id's bucket under the salt is below ``P * 100``; a null id is in no sample."""
+        pid = self.profile_id(profile)
+        if pid is None:
+            return ExplanationNode(text, False, "the profile id is null" if explain else None)
+        # ids are integer or text columns; anything else is hashed as its text
+        member_id = pid if isinstance(pid, int | str) and not isinstance(pid, bool) else str(pid)
+        b = sample_bucket(e.salt.value, member_id)
+        below = sample_threshold(e.percent.value)
+        detail = f"bucket {b} (salt {quote(e.salt.value)}), {'below' if b < below else 'not below'} {below}"
+        return ExplanationNode(text, b < below, detail if explain else None)
 
     def _trait(self, name: str) -> Field:
         try:

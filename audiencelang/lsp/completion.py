@@ -39,7 +39,7 @@ _KIND = {
 
 #: Keywords offered with the words that follow them; each phrase is offered only where the
 #: grammar accepts all of its words (``in audience`` in an expression, not after a trait).
-_PHRASES = {"in": ["in", "in audience", "in last"], "has": ["has consent"], "require": ["require consent"],
+_PHRASES = {"in": ["in", "in audience", "in last", "in sample"], "has": ["has consent"], "require": ["require consent"],
             "min": ["min", "min size"], "is": ["is null", "is not null"], "ignoring": ["ignoring case"],
             "not": ["not", "not in"]}
 

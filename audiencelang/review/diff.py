@@ -295,6 +295,8 @@ def _uses(aud: ast.Audience) -> _Uses:
             u.refs.add(e.audience.value)
         elif isinstance(e, ast.HasConsent):
             u.purposes.add(e.purpose.value)
+        elif isinstance(e, ast.InSample):
+            pass  # names no trait, event or purpose: its bucket depends on the id alone
         elif isinstance(getattr(e, "target", None), ast.Name):
             u.traits.add(e.target.value)  # type: ignore[attr-defined]
         elif isinstance(getattr(e, "target", None), ast.Aggregate):

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from sqlglot import exp
 
-from audiencelang.sql import literals
+from audiencelang.sql import literals, sample
 from audiencelang.sql import plan as P
 from audiencelang.sql.build_seq import sequence_cte
 from audiencelang.sql.clock import minus_seconds, now_expr
@@ -395,6 +395,8 @@ class Builder:
             return self.consent_holds(c.purpose)
         if isinstance(c, P.InAudience):
             return exp.EQ(this=col(c.column), expression=num(1))
+        if isinstance(c, P.Sample):
+            return sample.bucket_below(col("member_id", scope), c.salt, c.below, self.d, self.f, negated=negated)
         if isinstance(c, P.Const):
             return const(c.value)
         if isinstance(c, P.Not):

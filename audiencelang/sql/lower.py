@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Literal
 
 from audiencelang import ast
 from audiencelang.diagnostics import Diagnostic, Span, error
+from audiencelang.sample import sample_threshold
 from audiencelang.sql import plan as P
 
 if TYPE_CHECKING:
@@ -588,6 +589,8 @@ class _Lowerer:
             return self.consent(e.purpose)
         if isinstance(e, ast.InAudience):
             return self.reference(e.audience)
+        if isinstance(e, ast.InSample):
+            return P.Sample(e.salt.value, sample_threshold(e.percent.value))
         target = getattr(e, "target", None)
         if isinstance(target, ast.Aggregate):
             return self.agg_tests(e, target)

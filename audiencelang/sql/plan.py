@@ -109,6 +109,15 @@ class InAudience:
 
 
 @dataclass(frozen=True)
+class Sample:
+    """``in sample P% salt "S"`` (spec §10): the profile id's bucket under ``salt`` is below
+    ``below`` (``P * 100``, 1 … 10000); false for a null id."""
+
+    salt: str
+    below: int
+
+
+@dataclass(frozen=True)
 class Const:
     value: bool
 
@@ -128,7 +137,7 @@ class Or:
     items: tuple[Cond, ...]
 
 
-Cond = Union[Test, AggTest, ConsentHolds, InAudience, Const, Not, And, Or]  # noqa: UP007 (forward refs)
+Cond = Union[Test, AggTest, ConsentHolds, InAudience, Sample, Const, Not, And, Or]  # noqa: UP007 (forward refs)
 
 
 @dataclass(frozen=True)
@@ -274,7 +283,7 @@ class Plan:
 def _to_jsonable(obj: object) -> object:
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         d: dict[str, Any] = {}
-        if isinstance(obj, (Test, AggTest, ConsentHolds, InAudience, Const, Not, And, Or)):
+        if isinstance(obj, (Test, AggTest, ConsentHolds, InAudience, Sample, Const, Not, And, Or)):
             d["node"] = type(obj).__name__
         for f in dataclasses.fields(obj):
             d[f.name] = _to_jsonable(getattr(obj, f.name))

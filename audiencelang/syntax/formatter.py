@@ -216,6 +216,8 @@ def _condition(e: ast.Node, last: bool) -> str:
         return f"in audience {e.audience.value}"
     if isinstance(e, ast.HasConsent):
         return f"has consent {e.purpose.value}"
+    if isinstance(e, ast.InSample):
+        return f"in sample {_number(e.percent.value)}% salt {quote(e.salt.value)}"
     raise TypeError(f"not a condition: {type(e).__name__}")
 
 

@@ -43,7 +43,8 @@ MAX_COUNT = 1_000_000_000
 MAX_CONDITIONS = 10_000
 MAX_LIST_VALUES = 100_000
 _CONDITION_RULES = frozenset({"field_condition", "aggregate_condition", "performed_closed",
-                              "performed_open", "in_audience", "has_consent"})
+                              "performed_open", "in_audience", "has_consent",
+                              "in_sample"})
 
 UNITS = {"minute": "minute", "minutes": "minute", "hour": "hour", "hours": "hour",
          "day": "day", "days": "day", "week": "week", "weeks": "week",
@@ -651,6 +652,9 @@ class _Builder:
 
     def r_has_consent(self, tree: Tree[Token], kids: list[Any]) -> ast.HasConsent:
         return ast.HasConsent(span=self.span(tree), purpose=self.name(kids[0]))
+
+    def r_in_sample(self, tree: Tree[Token], kids: list[Any]) -> ast.InSample:
+        return ast.InSample(span=self.span(tree), percent=self.number(kids[0]), salt=self.string(kids[1]))
 
     # -- field conditions ---------------------------------------------------------
     # A test is built as a function of its target so that trait/property and
