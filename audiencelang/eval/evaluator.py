@@ -20,10 +20,10 @@ from audiencelang.eval.values import (
     DatasetError,
     Value,
     coerce,
+    day_end,
     fold_case,
     literal_value,
     minus,
-    plus_days,
     to_instant,
     unit_delta,
 )
@@ -169,25 +169,25 @@ def _same_kind(v: Value, w: Value) -> bool:
 _NEVER = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
-def _window_bounds(w: ast.Window, as_of: dt.datetime) -> _Bounds:
+def _window_bounds(w: ast.Window, as_of: dt.datetime, zone: dt.tzinfo) -> _Bounds:
     """Windows of "Events" / trait `in last` (all also capped at ``as_of`` by the caller)."""
     if isinstance(w, ast.LastWindow):
         return (minus(as_of, unit_delta(w)), True, as_of, True)
     if isinstance(w, ast.AgoWindow):  # t < as_of - N*UNIT, strictly (spec §8)
         return (None, False, minus(as_of, unit_delta(w)) or _NEVER, False)
     if isinstance(w, ast.BetweenWindow):
-        lo = to_instant(w.start.value)
+        lo = to_instant(w.start.value, zone)
         if isinstance(w.end, ast.DateLit):
-            return (lo, True, plus_days(to_instant(w.end.value), 1), False)
+            return (lo, True, day_end(w.end.value, zone), False)
         return (lo, True, to_instant(w.end.value), True)
-    return (to_instant(w.start.value), True, as_of, True)
+    return (to_instant(w.start.value, zone), True, as_of, True)
 
 
 class _Evaluator:
     def __init__(self, checked: CheckedAudience, data: Dataset, as_of: dt.datetime, ascii_case: bool) -> None:
         self.market: Market = checked.market
-        #: the zone whose calendar days `distinct days` counts (UTC until markets name one, spec §9)
-        self.zone: dt.tzinfo = dt.UTC
+        #: the market's zone (spec §9): dates are its local midnights, `distinct days` its local days
+        self.zone: dt.tzinfo = dt.UTC if self.market.timezone == "UTC" else self.market.zone
         self.audiences: dict[str, ast.Audience] = dict(checked.audiences)
         self.audiences.setdefault(checked.name, checked.audience)
         self.data = data
@@ -208,7 +208,7 @@ class _Evaluator:
         return row.get(self.market.profiles.id)
 
     def field_value(self, table: str, row: Row, f: Field) -> Value | None:
-        return coerce(row.get(f.column), f.type, f"{table}.{f.column}")
+        return coerce(row.get(f.column), f.type, f"{table}.{f.column}", self.zone)
 
     # ------------------------------------------------------------------ membership
 
@@ -313,19 +313,20 @@ class _Evaluator:
         if value is None:
             return False
         if isinstance(e, ast.Compare):
-            return self._cmp(value, e.op, literal_value(e.value))
+            return self._cmp(value, e.op, literal_value(e.value, self.zone))
         if isinstance(e, ast.InList):
-            found = any(self._cmp(value, "=", literal_value(v)) for v in e.values)
+            found = any(self._cmp(value, "=", literal_value(v, self.zone)) for v in e.values)
             return not found if e.negated else found
         if isinstance(e, ast.Between):
             if isinstance(value, dt.datetime):
-                lo = to_instant(e.low.value) if isinstance(e.low, ast.DateLit | ast.TimestampLit) else None
+                lo = to_instant(e.low.value, self.zone) if isinstance(e.low, ast.DateLit | ast.TimestampLit) else None
                 if lo is None or not isinstance(e.high, ast.DateLit | ast.TimestampLit):
                     raise EvaluationError("a time is between two dates or timestamps")
                 if isinstance(e.high, ast.DateLit):  # D1 <= t < D2 + 1 day (whole days)
-                    return _in_bounds(value, (lo, True, plus_days(to_instant(e.high.value), 1), False))
+                    return _in_bounds(value, (lo, True, day_end(e.high.value, self.zone), False))
                 return _in_bounds(value, (lo, True, to_instant(e.high.value), True))
-            return self._cmp(value, ">=", literal_value(e.low)) and self._cmp(value, "<=", literal_value(e.high))
+            return (self._cmp(value, ">=", literal_value(e.low, self.zone))
+                    and self._cmp(value, "<=", literal_value(e.high, self.zone)))
         if isinstance(e, ast.StringMatch):
             if not isinstance(value, str):
                 raise EvaluationError(f"'{e.op}' needs a string, not {kind}")
@@ -338,14 +339,14 @@ class _Evaluator:
             return hay.endswith(needle)
         if isinstance(e, ast.InLast | ast.MoreThanAgo):
             t = self._instant(value, kind)
-            return _in_bounds(t, _window_bounds(e.window, self.as_of))
+            return _in_bounds(t, _window_bounds(e.window, self.as_of, self.zone))
         if isinstance(e, ast.TimeCompare):
             t = self._instant(value, kind)
-            bound = to_instant(e.value.value)
+            bound = to_instant(e.value.value, self.zone)
             if e.op == "before":  # strictly before the start of the day / the instant
                 return t < bound
             if isinstance(e.value, ast.DateLit):  # at or after the start of the next day
-                nxt = plus_days(bound, 1)
+                nxt = day_end(e.value.value, self.zone)
                 return nxt is not None and t >= nxt
             return t > bound
         raise EvaluationError(f"not a field test: {type(e).__name__}")
@@ -392,7 +393,7 @@ class _Evaluator:
         if pid is None:
             return []
         ev = self._event(name)
-        bounds = _window_bounds(window, self.as_of) if window is not None else None
+        bounds = _window_bounds(window, self.as_of, self.zone) if window is not None else None
         out: list[tuple[dt.datetime, Row]] = []
         for row in self._rows_of_user(name, pid):
             if ev.where is not None and not _equals(row.get(ev.where.column), ev.where.equals):
@@ -479,7 +480,7 @@ class _Evaluator:
         if not timed:
             return ExplanationNode(text, False, "no occurrence" if explain else None)
         t = timed[0][0] if e.which == "first" else timed[-1][0]
-        holds = e.window is None or _in_bounds(t, _window_bounds(e.window, self.as_of))
+        holds = e.window is None or _in_bounds(t, _window_bounds(e.window, self.as_of, self.zone))
         return ExplanationNode(text, holds, f"{e.which} at {_when(t)}" if explain else None)
 
     def _edge_values(self, a: ast.Aggregate, pid: MemberId) -> tuple[list[Value | None], str]:

@@ -1,0 +1,165 @@
+"""Spec §9: in a market with a time zone, a date is 00:00 of its day there (not UTC).
+
+Generated markets in far-apart zones (half-hour offsets, +14, both daylight-saving
+switches of Berlin, Lord Howe's half-hour DST), data exactly on local midnights and
+1 µs either side, compiled with ``--as-of`` and run on every engine of the suite; the
+reference evaluator must agree, and both must give the member sets stated here.
+The local midnights are built here with ``zoneinfo`` directly (not with the code under
+test); without ``--as-of`` the forms that would need local time in SQL are refused
+(E509), never computed in UTC.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from audiencelang.check.checked import CheckedAudience
+from audiencelang.eval import evaluate
+from audiencelang.localtime import local_midnight
+from audiencelang.schema import load_market_text
+from audiencelang.schema.market import Market
+from audiencelang.sql import compile_audience
+from audiencelang.syntax import parse
+from tests import engines
+from tests.datagen import compile_sql, member_ids
+
+UTC = dt.UTC
+US = dt.timedelta(microseconds=1)
+
+#: (zone, a day D): D's length there is 23 h, 25 h, 23.5 h, or 24 h in an odd offset
+CASES = [
+    ("Europe/Berlin", dt.date(2024, 3, 31)),       # 23-hour day (spring forward)
+    ("Europe/Berlin", dt.date(2024, 10, 27)),      # 25-hour day (fall back)
+    ("America/St_Johns", dt.date(2024, 11, 29)),   # UTC-03:30
+    ("Pacific/Kiritimati", dt.date(2024, 11, 29)),  # UTC+14
+    ("Australia/Lord_Howe", dt.date(2024, 10, 6)),  # 23.5-hour day (DST of 30 minutes)
+    ("Australia/Lord_Howe", dt.date(2024, 4, 7)),   # 24.5-hour day
+]
+
+PROFILE_COLS = {"id": "integer", "seen": "timestamp", "signup": "date"}
+EVENT_COLS = {"user_id": "integer", "at": "timestamp"}
+
+
+def _market(zone: str) -> Market:
+    text = f"""market: m
+timezone: {zone}
+profiles:
+  table: people
+  id: id
+  traits:
+    seen: {{column: seen, type: timestamp}}
+    signup: {{column: signup, type: date}}
+events:
+  purchase: {{table: buys, user: user_id, time: at}}
+"""
+    market, diags = load_market_text(text)
+    assert market is not None, diags
+    return market
+
+
+def _midnight(zone: str, d: dt.date) -> dt.datetime:
+    """00:00 of ``d`` in ``zone`` as naive UTC (every day of CASES has a 00:00)."""
+    return dt.datetime(d.year, d.month, d.day, tzinfo=ZoneInfo(zone)).astimezone(UTC).replace(tzinfo=None)
+
+
+def _data(zone: str, d: dt.date) -> dict[str, list[dict[str, Any]]]:
+    start, end = _midnight(zone, d), _midnight(zone, d + dt.timedelta(days=1))
+    # 1: 1 µs before D; 2: D's first instant; 3: D's last µs; 4: the next day's first instant
+    times = {1: start - US, 2: start, 3: end - US, 4: end}
+    days = {1: d - dt.timedelta(days=1), 2: d, 3: d, 4: d + dt.timedelta(days=1)}
+    people = [{"id": i, "seen": t, "signup": days[i]} for i, t in times.items()]
+    return {"people": people, "buys": [{"user_id": i, "at": t} for i, t in times.items()]}
+
+
+def _expected(zone: str, d: dt.date) -> list[tuple[str, set[int]]]:
+    one_s = dt.timedelta(seconds=1)
+    after_start = (_midnight(zone, d) + one_s).strftime("%Y-%m-%dT%H:%M:%SZ")
+    at_start = _midnight(zone, d).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return [
+        (f"include performed purchase since {d}", {2, 3, 4}),
+        (f"include performed purchase between {d} and {d}", {2, 3}),
+        (f"include seen before {d}", {1}),
+        (f"include seen after {d}", {4}),
+        (f"include seen between {d} and {d}", {2, 3}),
+        (f"include seen >= {d}", {2, 3, 4}),
+        (f"include signup = {d}", {2, 3}),                   # a date with a date stays a date
+        (f"include signup > {d}", {4}),
+        (f"include signup >= {at_start}", {2, 3, 4}),        # a date meets a time: its local 00:00
+        (f"include signup > {after_start}", {4}),
+        (f"include signup < {after_start}", {1, 2, 3}),
+    ]
+
+
+def _checked(text: str, market: Market) -> CheckedAudience:
+    res = parse(f'audience a {{\n  owner "t@example.com"\n  {text}\n}}\n')
+    assert res.ok and res.file is not None, (text, res.diagnostics)
+    aud = res.file.audiences[0]
+    return CheckedAudience("a", aud, market, None, {"a": aud}, {})
+
+
+@pytest.mark.parametrize(("zone", "day"), CASES, ids=[f"{z}-{d}" for z, d in CASES])
+def test_dates_are_local_midnights_on_every_engine(engine: engines.Engine, zone: str, day: dt.date) -> None:
+    market = _market(zone)
+    data = _data(zone, day)
+    engine.load("people", PROFILE_COLS, data["people"])
+    engine.load("buys", EVENT_COLS, data["buys"])
+    as_of = dt.datetime(2030, 1, 1, tzinfo=UTC)
+    for text, expected in _expected(zone, day):
+        checked = _checked(text, market)
+        ev = evaluate(checked, data, as_of=as_of)
+        sql = compile_sql(checked, engine.dialect, as_of)
+        got = member_ids(engine.query(sql))
+        assert (ev, got) == (expected, expected), f"{zone} {text}: evaluator {ev}, {engine.name} {got}"
+
+
+def test_a_utc_market_keeps_utc_days() -> None:
+    market = _market("UTC")
+    data = _data("UTC", dt.date(2024, 3, 31))
+    checked = _checked("include performed purchase between 2024-03-31 and 2024-03-31", market)
+    assert evaluate(checked, data, as_of=dt.datetime(2030, 1, 1, tzinfo=UTC)) == {2, 3}
+
+
+@pytest.mark.parametrize("text", [
+    "include signup in last 30 days",
+    "include signup more than 2 years ago",
+    "include performed purchase on at least 2 distinct days",
+])
+def test_without_as_of_local_time_in_sql_is_refused_never_utc(text: str) -> None:
+    checked = _checked(text, _market("Asia/Tokyo"))
+    for dialect in ("duckdb", "postgres", "sqlite"):
+        res = compile_audience(checked, dialect, as_of=None)
+        codes = [d.code for d in res.diagnostics if d.is_error]
+        assert res.query is None and codes == ["E509"], (dialect, res.diagnostics)
+        assert "Asia/Tokyo" in res.diagnostics[0].message
+    # the same audience in a UTC market compiles as before
+    assert compile_audience(_checked(text, _market("UTC")), "duckdb", as_of=None).query is not None
+
+
+def test_distinct_days_are_local_days_in_the_evaluator_and_refused_in_sql() -> None:
+    # 1 µs before and at Kiritimati's midnight: one UTC day (2024-11-28), two local days
+    zone, d = "Pacific/Kiritimati", dt.date(2024, 11, 29)
+    market = _market(zone)
+    t = _midnight(zone, d)
+    data = {"people": [{"id": 1, "seen": None, "signup": None}, {"id": 2, "seen": None, "signup": None}],
+            "buys": [{"user_id": 1, "at": t - US}, {"user_id": 1, "at": t},
+                     {"user_id": 2, "at": t}, {"user_id": 2, "at": t + dt.timedelta(hours=23)}]}
+    checked = _checked("include performed purchase on at least 2 distinct days", market)
+    as_of = dt.datetime(2030, 1, 1, tzinfo=UTC)
+    assert evaluate(checked, data, as_of=as_of) == {1}
+    assert evaluate(_checked("include performed purchase on at least 2 distinct days", _market("UTC")),
+                    data, as_of=as_of) == {2}
+    res = compile_audience(checked, "duckdb", as_of=as_of)  # SQL counts UTC days only: refused
+    assert res.query is None and [d.code for d in res.diagnostics] == ["E509"]
+
+
+def test_local_midnight_skipped_by_daylight_saving() -> None:
+    # Chile moved its clocks from 24:00 to 01:00 on 2022-09-10: 2022-09-11 begins at 01:00 local
+    zone = ZoneInfo("America/Santiago")
+    start = local_midnight(dt.date(2022, 9, 11), zone)
+    assert start == dt.datetime(2022, 9, 11, 4, tzinfo=UTC)
+    assert (start - US).astimezone(zone).date() == dt.date(2022, 9, 10)
+    assert start.astimezone(zone).date() == dt.date(2022, 9, 11)
