@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-__all__ = ["local_date", "local_midnight"]
+__all__ = ["calendar_bounds", "local_date", "local_midnight"]
 
 UTC = dt.UTC
 _US = dt.timedelta(microseconds=1)
@@ -45,3 +45,28 @@ def local_midnight(day: dt.date, zone: dt.tzinfo) -> dt.datetime:
         else:
             lo = mid
     return hi
+
+
+def calendar_bounds(period: str, amount: int, unit: str, as_of: dt.datetime,
+                    zone: dt.tzinfo) -> tuple[dt.datetime, dt.datetime, bool]:
+    """The bounds of a calendar window (spec §9's table) at ``as_of`` (aware) in ``zone``:
+    ``(start, end, end_included)``, aware UTC. ``today`` and ``in last N calendar UNIT``
+    end at ``as_of`` (included); ``yesterday`` ends where today starts (excluded).
+
+    Raises ``OverflowError`` when the start is before the year 1.
+    """
+    today = local_date(as_of, zone)
+    if period == "today":
+        return local_midnight(today, zone), as_of, True
+    if period == "yesterday":
+        return local_midnight(today - dt.timedelta(days=1), zone), local_midnight(today, zone), False
+    if unit == "day":
+        first = today - dt.timedelta(days=amount - 1)
+    elif unit == "week":  # weeks start on Monday
+        first = today - dt.timedelta(days=today.weekday() + 7 * (amount - 1))
+    else:
+        months = today.year * 12 + (today.month - 1) - (amount - 1)
+        if months < 12:
+            raise OverflowError("before the year 1")
+        first = dt.date(months // 12, months % 12 + 1, 1)
+    return local_midnight(first, zone), as_of, True

@@ -12,6 +12,7 @@ test); without ``--as-of`` the forms that would need local time in SQL are refus
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,6 +27,8 @@ from audiencelang.sql import compile_audience
 from audiencelang.syntax import parse
 from tests import engines
 from tests.datagen import compile_sql, member_ids
+
+SPEC = Path(__file__).resolve().parent.parent / "docs" / "spec" / "LANGUAGE.md"
 
 UTC = dt.UTC
 US = dt.timedelta(microseconds=1)
@@ -163,3 +166,132 @@ def test_local_midnight_skipped_by_daylight_saving() -> None:
     assert start == dt.datetime(2022, 9, 11, 4, tzinfo=UTC)
     assert (start - US).astimezone(zone).date() == dt.date(2022, 9, 10)
     assert start.astimezone(zone).date() == dt.date(2022, 9, 11)
+
+
+# --------------------------------------------------------------------------- calendar windows
+
+#: (zone, as_of as a local wall time): today is a 23-hour, 25-hour, 23.5-hour or odd-offset day
+CALENDAR_CASES = [
+    ("Europe/Berlin", dt.datetime(2024, 3, 31, 12, 0)),
+    ("Europe/Berlin", dt.datetime(2024, 10, 27, 23, 59, 59)),
+    ("Europe/Berlin", dt.datetime(2024, 4, 1, 0, 30)),        # yesterday was the 23-hour day
+    ("America/St_Johns", dt.datetime(2024, 12, 1, 0, 0)),     # as_of exactly on local midnight
+    ("Pacific/Kiritimati", dt.datetime(2024, 11, 29, 6, 0)),
+    ("Australia/Lord_Howe", dt.datetime(2024, 10, 6, 3, 0)),
+]
+
+
+def _m(zone: str, d: dt.date) -> dt.datetime:
+    return dt.datetime(d.year, d.month, d.day, tzinfo=ZoneInfo(zone)).astimezone(UTC)
+
+
+def _calendar_expectations(zone: str, as_of: dt.datetime) -> list[tuple[str, dt.datetime, dt.datetime, bool]]:
+    """(window text, start, end, end included), from spec §9's table, built with zoneinfo here."""
+    today = as_of.astimezone(ZoneInfo(zone)).date()
+    monday = today - dt.timedelta(days=today.weekday())
+    first = today.replace(day=1)
+    prev_first = (first - dt.timedelta(days=1)).replace(day=1)
+    return [
+        ("today", _m(zone, today), as_of, True),
+        ("yesterday", _m(zone, today - dt.timedelta(days=1)), _m(zone, today), False),
+        ("in last 1 calendar day", _m(zone, today), as_of, True),
+        ("in last 7 calendar days", _m(zone, today - dt.timedelta(days=6)), as_of, True),
+        ("in last 1 calendar week", _m(zone, monday), as_of, True),
+        ("in last 2 calendar weeks", _m(zone, monday - dt.timedelta(days=7)), as_of, True),
+        ("in last 1 calendar month", _m(zone, first), as_of, True),
+        ("in last 2 calendar months", _m(zone, prev_first), as_of, True),
+    ]
+
+
+def _calendar_data(zone: str, as_of: dt.datetime) -> tuple[dict[str, list[dict[str, Any]]], dict[int, dt.datetime]]:
+    edges = sorted({start for _, start, _, _ in _calendar_expectations(zone, as_of)}
+                   | {_m(zone, as_of.astimezone(ZoneInfo(zone)).date())})
+    times = [t + k * US for t in edges for k in (-1, 0)] + [as_of, as_of + US]
+    at = {i + 1: t for i, t in enumerate(sorted(set(times)))}
+    naive = {i: t.astimezone(UTC).replace(tzinfo=None) for i, t in at.items()}
+    people = [{"id": i, "seen": t, "signup": at[i].astimezone(ZoneInfo(zone)).date()} for i, t in naive.items()]
+    return {"people": people, "buys": [{"user_id": i, "at": t} for i, t in naive.items()]}, at
+
+
+@pytest.mark.parametrize(("zone", "local_as_of"), CALENDAR_CASES, ids=[f"{z}-{t:%m%dT%H%M}" for z, t in CALENDAR_CASES])
+def test_calendar_windows_on_every_engine(engine: engines.Engine, zone: str, local_as_of: dt.datetime) -> None:
+    as_of = local_as_of.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
+    market = _market(zone)
+    data, at = _calendar_data(zone, as_of)
+    engine.load("people", PROFILE_COLS, data["people"])
+    engine.load("buys", EVENT_COLS, data["buys"])
+    for window, start, end, end_inc in _calendar_expectations(zone, as_of):
+        inside = {i for i, t in at.items() if start <= t and (t <= end if end_inc else t < end)}
+        day_inside = {p["id"] for p in data["people"]
+                      if start <= _m(zone, p["signup"]) and (_m(zone, p["signup"]) <= end if end_inc
+                                                            else _m(zone, p["signup"]) < end)}
+        forms = [(f"include performed purchase {window}", inside),
+                 (f"include count(purchase) {window} >= 1", inside) if window.startswith("in ") else None,
+                 (f"include seen {window}", inside) if window.startswith("in ") else None,
+                 (f"include signup {window}", day_inside) if window.startswith("in ") else None]
+        for text, expected in [f for f in forms if f is not None]:
+            checked = _checked(text, market)
+            ev = evaluate(checked, data, as_of=as_of)
+            got = member_ids(engine.query(compile_sql(checked, engine.dialect, as_of)))
+            assert (ev, got) == (expected, expected), f"{zone} {as_of} {text}: evaluator {ev}, {engine.name} {got}"
+
+
+def test_calendar_windows_without_as_of_are_refused() -> None:
+    for zone in ("UTC", "Asia/Tokyo"):
+        checked = _checked("include performed purchase yesterday", _market(zone))
+        for dialect in ("duckdb", "postgres", "sqlite", "spark"):
+            res = compile_audience(checked, dialect, as_of=None)
+            assert res.query is None and [d.code for d in res.diagnostics] == ["E509"], res.diagnostics
+            assert "--as-of" in res.diagnostics[0].message
+
+
+def test_calendar_windows_format_back_as_written() -> None:
+    from audiencelang.syntax.formatter import format_str
+    for text in ("performed purchase today", "performed purchase yesterday",
+                 "performed app_open in last 7 calendar days", "signup_date in last 2 calendar months",
+                 "count(purchase) in last 1 calendar week >= 2"):
+        src = f'audience a {{\n  owner "t@example.com"\n\n  include {text}\n}}\n'
+        assert format_str(src) == src
+
+
+def test_unknown_calendar_unit_is_e111() -> None:
+    res = parse('audience a {\n  owner "t@example.com"\n  include performed x in last 3 calendar years\n}\n')
+    assert not res.ok and [d.code for d in res.diagnostics] == ["E111"]
+    assert "calendar unit 'years'" in res.diagnostics[0].message
+
+
+def test_the_spec_section_9_examples_run_on_duckdb_as_written(duckdb_engine: engines.Engine) -> None:
+    section = SPEC.read_text(encoding="utf-8").split("## 9.", 1)[1].split("\n## ", 1)[0]
+    block = section.split("Calendar windows", 1)[1].split("```\n", 2)[1]
+    lines = [line for line in block.splitlines() if line.strip()]
+    assert lines == ["performed purchase today", "performed purchase yesterday",
+                     "performed app_open in last 7 calendar days", "signup_date in last 2 calendar months"]
+    text = """market: jp
+timezone: Asia/Tokyo
+profiles:
+  table: people
+  id: id
+  traits:
+    signup_date: {column: signup, type: date}
+events:
+  purchase: {table: buys, user: user_id, time: at}
+  app_open: {table: opens, user: user_id, time: at}
+"""
+    market, diags = load_market_text(text)
+    assert market is not None, diags
+    # as_of 2024-11-29 09:00 Tokyo = 00:00 UTC: today began 2024-11-28 15:00 UTC
+    as_of = dt.datetime(2024, 11, 29, 0, 0, tzinfo=UTC)
+    t = dt.datetime(2024, 11, 28, 15, 0)  # Tokyo's midnight, naive UTC
+    people = [{"id": 1, "signup": dt.date(2024, 10, 1)}, {"id": 2, "signup": dt.date(2024, 9, 30)},
+              {"id": 3, "signup": None}]
+    buys = [{"user_id": 1, "at": t}, {"user_id": 2, "at": t - US}]
+    opens = [{"user_id": 1, "at": t - dt.timedelta(days=6)}, {"user_id": 2, "at": t - dt.timedelta(days=6) - US}]
+    data = {"people": people, "buys": buys, "opens": opens}
+    duckdb_engine.load("people", {"id": "integer", "signup": "date"}, people)
+    duckdb_engine.load("buys", EVENT_COLS, buys)
+    duckdb_engine.load("opens", EVENT_COLS, opens)
+    expected = [{1}, {2}, {1}, {1}]
+    for line, want in zip(lines, expected, strict=True):
+        checked = _checked(f"include {line}", market)
+        got = member_ids(duckdb_engine.query(compile_sql(checked, "duckdb", as_of)))
+        assert (evaluate(checked, data, as_of=as_of), got) == (want, want), line

@@ -27,6 +27,7 @@ from audiencelang.eval.values import (
     to_instant,
     unit_delta,
 )
+from audiencelang.localtime import calendar_bounds
 from audiencelang.schema.market import Event, Field, Market
 from audiencelang.syntax.formatter import format_step
 
@@ -175,6 +176,12 @@ def _window_bounds(w: ast.Window, as_of: dt.datetime, zone: dt.tzinfo) -> _Bound
         return (minus(as_of, unit_delta(w)), True, as_of, True)
     if isinstance(w, ast.AgoWindow):  # t < as_of - N*UNIT, strictly (spec §8)
         return (None, False, minus(as_of, unit_delta(w)) or _NEVER, False)
+    if isinstance(w, ast.CalendarWindow):  # the market's local calendar (spec §9)
+        try:
+            start, end, end_inc = calendar_bounds(w.period, w.amount, w.unit, as_of, zone)
+        except OverflowError:  # reaches before year 1: no lower bound
+            return (None, False, as_of, True)
+        return (start, True, end, end_inc)
     if isinstance(w, ast.BetweenWindow):
         lo = to_instant(w.start.value, zone)
         if isinstance(w.end, ast.DateLit):

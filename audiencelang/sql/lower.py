@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal
 
 from audiencelang import ast
 from audiencelang.diagnostics import Diagnostic, Span, error
-from audiencelang.localtime import local_date, local_midnight
+from audiencelang.localtime import calendar_bounds, local_date, local_midnight
 from audiencelang.sql import plan as P
 
 if TYPE_CHECKING:
@@ -222,7 +222,31 @@ class _Lowerer:
             hi = self.time_cmp(field, "<=", self.literal(high))
         return P.And((lo, hi))
 
-    def last(self, field: P.FieldRef, window: ast.LastWindow) -> P.Cond:
+    def calendar(self, window: ast.CalendarWindow) -> tuple[P.Value, P.Value | None]:
+        """A calendar window's lower bound and, for ``yesterday``, its exclusive upper bound
+        (the others end at ``as_of``): local midnights computed here (spec §9)."""
+        if self.as_of is None:
+            raise self.fail(
+                "a calendar window needs --as-of: the SQL compiler does not yet compute local "
+                f"midnights (time zone {self.market.timezone}) from the warehouse clock",
+                window.span, "E509", "compile with --as-of (the bounds are then computed exactly, in the market's zone)")
+        try:
+            start, end, end_inc = calendar_bounds(window.period, window.amount, window.unit,
+                                                  self.as_of.replace(tzinfo=dt.UTC), self.zone)
+        except OverflowError:
+            raise self.fail("a time window reaches before the year 1", window.span) from None
+        upper = None if end_inc else self.instant(end.replace(tzinfo=None), window.span)
+        return self.instant(start.replace(tzinfo=None), window.span), upper
+
+    def calendar_test(self, field: P.FieldRef, window: ast.CalendarWindow) -> P.Cond:
+        """``field`` inside the calendar window (and never after ``as_of``)."""
+        lo, hi = self.calendar(window)
+        upper = self.time_cmp(field, "<", hi) if hi is not None else self.time_cmp(field, "<=", self.relative(0))
+        return P.And((self.time_cmp(field, ">=", lo), upper))
+
+    def last(self, field: P.FieldRef, window: ast.LastWindow | ast.CalendarWindow) -> P.Cond:
+        if isinstance(window, ast.CalendarWindow):
+            return self.calendar_test(field, window)
         seconds = window.amount * UNIT_SECONDS[window.unit]
         return P.And((
             self.time_cmp(field, ">=", self.relative(seconds, window.span)),
@@ -239,6 +263,8 @@ class _Lowerer:
             return self.time_cmp(field, ">=", self.relative(window.amount * UNIT_SECONDS[window.unit], window.span))
         if isinstance(window, ast.AgoWindow):
             return self.ago(field, window)
+        if isinstance(window, ast.CalendarWindow):
+            return self.calendar_test(field, window)
         if isinstance(window, ast.SinceWindow):
             return self.time_cmp(field, ">=", self.literal(window.start))
         return self.between_time(field, window.start, window.end)
@@ -394,6 +420,11 @@ class _Lowerer:
             parts.append(P.Test(time, ">=", (lower,)))
         elif isinstance(window, ast.AgoWindow):
             parts.append(self.ago(time, window))
+        elif isinstance(window, ast.CalendarWindow):  # events after as_of never count anyway
+            lower, upper = self.calendar(window)
+            parts.append(P.Test(time, ">=", (lower,)))
+            if upper is not None:
+                parts.append(P.Test(time, "<", (upper,)))
         elif isinstance(window, ast.BetweenWindow):
             cond = self.between_time(time, window.start, window.end)
             assert isinstance(cond, P.And)
