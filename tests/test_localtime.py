@@ -295,3 +295,16 @@ events:
         checked = _checked(f"include {line}", market)
         got = member_ids(duckdb_engine.query(compile_sql(checked, "duckdb", as_of)))
         assert (evaluate(checked, data, as_of=as_of), got) == (want, want), line
+
+
+def test_explain_names_the_local_bounds_it_used() -> None:
+    from audiencelang.eval import explain
+    market = _market("Europe/Berlin")
+    as_of = dt.datetime(2024, 4, 1, 0, 30, tzinfo=ZoneInfo("Europe/Berlin"))  # yesterday lasted 23 hours
+    data = {"people": [{"id": 1, "seen": None, "signup": dt.date(2024, 3, 1)}],
+            "buys": [{"user_id": 1, "at": dt.datetime(2024, 3, 30, 23, 0)}]}
+    out = explain(_checked("include performed purchase yesterday", market), data, 1, as_of).render()
+    assert ("yesterday = from 2024-03-31 00:00 Europe/Berlin (2024-03-30T23:00:00Z) up to "
+            "2024-04-01 00:00 Europe/Berlin (2024-03-31T22:00:00Z) excluded") in out, out
+    out = explain(_checked("include signup in last 1 calendar month", market), data, 1, as_of).render()
+    assert "in last 1 calendar month = from 2024-04-01 00:00 Europe/Berlin (2024-03-31T22:00:00Z) up to as_of" in out

@@ -29,6 +29,7 @@ from audiencelang.eval.values import (
 )
 from audiencelang.localtime import calendar_bounds
 from audiencelang.schema.market import Event, Field, Market
+from audiencelang.syntax.formatter import _window as format_window
 from audiencelang.syntax.formatter import format_step
 
 if TYPE_CHECKING:
@@ -270,6 +271,9 @@ class _Evaluator:
                 n = len(calendar_days((t for t, _ in timed), self.zone))
                 detail = f"on {n} distinct day{'' if n == 1 else 's'} ({detail})"
             holds = {"at_least": n >= count.n, "at_most": n <= count.n, "exactly": n == count.n}[count.op]
+            note = self.window_note(e.window)
+            if note:
+                detail = f"{detail}; {note}"
             return ExplanationNode(text, holds, detail if explain else None)
         if isinstance(e, ast.Sequence):
             return self.sequence(e, profile, text, explain)
@@ -301,6 +305,10 @@ class _Evaluator:
             value = self.field_value(self.market.profiles.table, profile, f)
             kind = f.type
             described = f"{target.value} = {_show(value)}" if value is not None else f"{target.value} is null"
+        if isinstance(e, ast.InLast):
+            note = self.window_note(e.window)
+            if note:
+                described = f"{described}; {note}"
         holds = self.test(e, value, kind)
         return ExplanationNode(text, holds, described if explain else None)
 
@@ -357,6 +365,21 @@ class _Evaluator:
                 return nxt is not None and t >= nxt
             return t > bound
         raise EvaluationError(f"not a field test: {type(e).__name__}")
+
+    def window_note(self, window: ast.Window | None) -> str | None:
+        """The local bounds a calendar window used (spec §9), for explanations:
+        ``today = 2024-11-29 00:00 Asia/Tokyo (2024-11-28T15:00:00Z) up to as_of``."""
+        if not isinstance(window, ast.CalendarWindow):
+            return None
+        lo, _, hi, hi_inc = _window_bounds(window, self.as_of, self.zone)
+        name = self.market.timezone
+
+        def local(t: dt.datetime) -> str:
+            return f"{t.astimezone(self.zone):%Y-%m-%d %H:%M} {name} ({_when(t)})"
+
+        start = local(lo) if lo is not None else "the beginning"
+        end = "as_of" if hi_inc or hi is None else f"{local(hi)} excluded"
+        return f"{format_window(window)} = from {start} up to {end}"
 
     def _cmp(self, value: Value, op: str, lit: Value) -> bool:
         if not _same_kind(value, lit):
