@@ -119,6 +119,19 @@ def test_dates_are_local_midnights_on_every_engine(engine: engines.Engine, zone:
         assert (ev, got) == (expected, expected), f"{zone} {text}: evaluator {ev}, {engine.name} {got}"
 
 
+@pytest.mark.parametrize(("zone", "day"), CASES[:4], ids=[f"{z}-{d}" for z, d in CASES[:4]])
+def test_date_bounds_are_constants_at_the_warehouse_clock(engine: engines.Engine, zone: str, day: dt.date) -> None:
+    """Without --as-of the statement reads the warehouse clock, but a date's local midnight
+    is still a constant computed here: the same members (all the data is in the past)."""
+    market = _market(zone)
+    data = _data(zone, day)
+    engine.load("people", PROFILE_COLS, data["people"])
+    engine.load("buys", EVENT_COLS, data["buys"])
+    for text, expected in _expected(zone, day):
+        sql = compile_sql(_checked(text, market), engine.dialect, None)
+        assert member_ids(engine.query(sql)) == expected, f"{zone} {text} on {engine.name} at the warehouse clock"
+
+
 def test_a_utc_market_keeps_utc_days() -> None:
     market = _market("UTC")
     data = _data("UTC", dt.date(2024, 3, 31))
