@@ -116,7 +116,22 @@ class AgoWindow(Node):
     unit: TimeUnit
 
 
-Window = Annotated[LastWindow | BetweenWindow | SinceWindow | AgoWindow, Field(discriminator="kind")]
+CalendarUnit = Literal["day", "week", "month"]
+
+
+class CalendarWindow(Node):
+    """``today``, ``yesterday``, ``in last N calendar days|weeks|months``: bounds on the
+    market's local calendar (spec §9; weeks start on Monday). ``period`` ``"last"`` with
+    ``amount`` 1 and ``unit`` ``"day"`` covers the same times as ``today``."""
+
+    kind: Literal["calendar"] = "calendar"
+    period: Literal["today", "yesterday", "last"]
+    amount: int = 1
+    unit: CalendarUnit = "day"
+
+
+Window = Annotated[LastWindow | BetweenWindow | SinceWindow | AgoWindow | CalendarWindow,
+                   Field(discriminator="kind")]
 
 
 class Duration(Node):
@@ -207,7 +222,7 @@ class InLast(Node):
 
     kind: Literal["in_last"] = "in_last"
     target: Target
-    window: LastWindow
+    window: LastWindow | CalendarWindow
 
 
 class MoreThanAgo(Node):

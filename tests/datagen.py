@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from hypothesis import strategies as st
 
@@ -68,8 +69,9 @@ LAST_WINDOWS = [(7, "day"), (1, "week"), (30, "day"), (1, "hour"), (90, "minute"
 OFFSETS = [dt.timedelta(0), dt.timedelta(hours=1), dt.timedelta(hours=-5, minutes=-30), dt.timedelta(hours=14)]
 
 
-def time_points(as_of: dt.datetime) -> list[dt.datetime]:
-    """Instants on and one microsecond around every edge the audiences can test."""
+def time_points(as_of: dt.datetime, zone: str = "UTC") -> list[dt.datetime]:
+    """Instants on and one microsecond around every edge the audiences can test (in a
+    market with a time zone also the local midnights of the dates they use, spec §9)."""
     midnight = as_of.replace(hour=0, minute=0, second=0, microsecond=0)
     pts = [as_of, as_of - US, as_of + US, as_of + DAY, midnight, midnight - US, midnight + DAY,
            dt.datetime(2024, 1, 1, tzinfo=UTC), dt.datetime(2024, 1, 1, tzinfo=UTC) - US,
@@ -77,6 +79,10 @@ def time_points(as_of: dt.datetime) -> list[dt.datetime]:
     for n, unit in LAST_WINDOWS:
         delta = dt.timedelta(**{unit + "s": n})
         pts += [as_of - delta, as_of - delta - US, as_of - delta + US]
+    if zone != "UTC":
+        for d in date_points(as_of):
+            start = dt.datetime(d.year, d.month, d.day, tzinfo=ZoneInfo(zone)).astimezone(UTC)
+            pts += [start - US, start, start + US]
     return sorted(set(pts))
 
 
@@ -148,7 +154,8 @@ TRAIT_TYPES = ["string", "integer", "decimal", "boolean", "date", "timestamp"]
 
 
 @st.composite
-def markets(draw: st.DrawFn, identifiers: str = "hostile") -> tuple[Market, dict[str, dict[str, str]]]:
+def markets(draw: st.DrawFn, identifiers: str = "hostile",
+            zones: Sequence[str] = ("UTC",)) -> tuple[Market, dict[str, dict[str, str]]]:
     pool = HOSTILE_NAMES if identifiers == "hostile" else TAME_NAMES
     table_names = _distinct_names(draw, pool, 5, set())
     qualify = draw(st.booleans())
@@ -216,13 +223,16 @@ def markets(draw: st.DrawFn, identifiers: str = "hostile") -> tuple[Market, dict
     }
     doc = {"market": "m", "profiles": {"table": ptable, "id": pcols[0], "traits": traits},
            "events": events, "consent": consent}
+    zone = draw(st.sampled_from(list(zones)))
+    if zone != "UTC":
+        doc["timezone"] = zone
     return Market.model_validate(doc, strict=False), columns
 
 
 # --------------------------------------------------------------------------- data
 
 
-def _value(draw: st.DrawFn, kind: str, as_of: dt.datetime, null_weight: int = 1) -> Any:
+def _value(draw: st.DrawFn, kind: str, as_of: dt.datetime, null_weight: int = 1, zone: str = "UTC") -> Any:
     if draw(st.integers(0, 5)) > 5 - null_weight:
         return None
     if kind == "string":
@@ -235,15 +245,16 @@ def _value(draw: st.DrawFn, kind: str, as_of: dt.datetime, null_weight: int = 1)
         return draw(st.booleans())
     if kind == "date":
         return draw(st.sampled_from(date_points(as_of)))
-    return draw(st.sampled_from(time_points(as_of)))
+    return draw(st.sampled_from(time_points(as_of, zone)))
 
 
 @st.composite
 def scenarios(draw: st.DrawFn, identifiers: str = "hostile", n_audiences: int = 8,
-              max_profiles: int = 12, samples: bool = True) -> Scenario:
+              max_profiles: int = 12, samples: bool = True, zones: Sequence[str] = ("UTC",)) -> Scenario:
     """``samples``: whether audiences may hold ``in sample`` (spec §10; not for engines whose
     dialect refuses it with E520, such as SQLite)."""
-    market, columns = draw(markets(identifiers))
+    market, columns = draw(markets(identifiers, zones))
+    zone = market.timezone
     as_of = draw(st.sampled_from(AS_OFS))
     prof = market.profiles
     id_kind = columns[prof.table][prof.id]
@@ -255,10 +266,11 @@ def scenarios(draw: st.DrawFn, identifiers: str = "hostile", n_audiences: int = 
     for pid in ids:
         row = {prof.id: pid}
         for f in prof.traits.values():
-            row[f.column] = _value(draw, f.type, as_of)
+            row[f.column] = _value(draw, f.type, as_of, zone=zone)
         rows.append(row)
     if draw(st.booleans()):
-        rows.append({prof.id: None, **{f.column: _value(draw, f.type, as_of) for f in prof.traits.values()}})
+        rows.append({prof.id: None, **{f.column: _value(draw, f.type, as_of, zone=zone)
+                                       for f in prof.traits.values()}})
     data[prof.table] = rows
 
     # events: rows per table, user drawn from ids (sometimes null / unknown)
@@ -277,12 +289,12 @@ def scenarios(draw: st.DrawFn, identifiers: str = "hostile", n_audiences: int = 
                 if c == ev0.user:
                     row[c] = draw(st.sampled_from([*ids, *ids, None]))
                 elif c == ev0.time:
-                    row[c] = draw(st.one_of(st.sampled_from(time_points(as_of)), st.just(None)))
+                    row[c] = draw(st.one_of(st.sampled_from(time_points(as_of, zone)), st.just(None)))
                 elif c == kind_col:
                     row[c] = draw(st.sampled_from([*kinds, *kinds, None, "other"
                                                    if isinstance(kinds[0], str) else 99]))
                 else:
-                    row[c] = _value(draw, t, as_of)
+                    row[c] = _value(draw, t, as_of, zone=zone)
             erows.append(row)
         data[table] = erows
 
@@ -291,7 +303,7 @@ def scenarios(draw: st.DrawFn, identifiers: str = "hostile", n_audiences: int = 
     statuses = [consent.statuses.granted, consent.statuses.denied, consent.statuses.revoked]
     purposes = [p.value for p in consent.purposes.values()]
     crows = []
-    pts = time_points(as_of) + [as_of - dt.timedelta(days=d) for d in (1, 7, 365)]
+    pts = time_points(as_of, zone) + [as_of - dt.timedelta(days=d) for d in (1, 7, 365)]
     pts += [p - US for p in pts[-3:]]
     for _ in range(draw(st.integers(0, 4 * n))):
         t = draw(st.one_of(st.sampled_from(pts), st.just(None)))

@@ -112,6 +112,39 @@ def test_window_of_a_billion_days() -> None:
     assert codes(r) == ["E107"]
 
 
+
+def test_calendar_window_of_a_billion_months() -> None:
+    r = parse(inc("performed p in last 1000000000 calendar months"))
+    assert codes(r) == ["E107"]
+    r = parse(inc("signup in last 0 calendar days"))
+    assert codes(r) == ["E110"]
+    r = parse(inc("performed p in last 2 calendar"))
+    assert codes(r) == ["E101"] and "after 'calendar'" in r.diagnostics[0].message
+
+
+def test_calendar_window_reaching_before_year_one() -> None:
+    """1,300 calendar months (the most) before 0050-06-01: E505 in SQL, no lower bound in Python."""
+    import datetime as dt
+
+    from audiencelang.check.checked import CheckedAudience
+    from audiencelang.eval import evaluate
+    from audiencelang.schema import load_market_text
+    from audiencelang.sql import compile_audience
+
+    market, _ = load_market_text("market: m\ntimezone: Pacific/Kiritimati\nprofiles: {table: p, id: id}\n"
+                                 "events:\n  e: {table: ev, user: u, time: t}\n")
+    assert market is not None
+    r = parse('audience a {\n  owner "x@example.com"\n  include performed e in last 1300 calendar months\n}\n')
+    assert r.file is not None
+    aud = r.file.audiences[0]
+    checked = CheckedAudience("a", aud, market, None, {"a": aud}, {})
+    as_of = dt.datetime(50, 6, 1, tzinfo=dt.UTC)
+    res = compile_audience(checked, "duckdb", as_of=as_of)
+    assert res.query is None and [d.code for d in res.diagnostics] == ["E505"]
+    data = {"p": [{"id": 1}], "ev": [{"u": 1, "t": dt.datetime(1, 1, 1, 12, 0)}]}
+    assert evaluate(checked, data, as_of=as_of) == {1}
+
+
 @pytest.mark.parametrize("text", [
     "}", "{", "audience", "audience {", "audience t {", "audience t { include", "include a = 1",
     '"', '"\\', "(((", "audience t { include a = 1 } }", "\u2028", "ä",

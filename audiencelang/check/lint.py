@@ -66,6 +66,8 @@ def _window_key(w: ast.Window | None) -> Key:
         return ("between", _lit_key(w.start), _lit_key(w.end))
     if isinstance(w, ast.AgoWindow):
         return ("ago", w.amount, w.unit)
+    if isinstance(w, ast.CalendarWindow):
+        return ("calendar", w.period, w.amount, w.unit)
     return ("since", _lit_key(w.start))
 
 

@@ -20,15 +20,17 @@ from audiencelang.eval.values import (
     DatasetError,
     Value,
     coerce,
+    day_end,
     fold_case,
     literal_value,
     minus,
-    plus_days,
     to_instant,
     unit_delta,
 )
+from audiencelang.localtime import calendar_bounds
 from audiencelang.sample import sample_bucket, sample_threshold
 from audiencelang.schema.market import Event, Field, Market
+from audiencelang.syntax.formatter import _window as format_window
 from audiencelang.syntax.formatter import format_step, quote
 
 if TYPE_CHECKING:
@@ -170,25 +172,31 @@ def _same_kind(v: Value, w: Value) -> bool:
 _NEVER = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
-def _window_bounds(w: ast.Window, as_of: dt.datetime) -> _Bounds:
+def _window_bounds(w: ast.Window, as_of: dt.datetime, zone: dt.tzinfo) -> _Bounds:
     """Windows of "Events" / trait `in last` (all also capped at ``as_of`` by the caller)."""
     if isinstance(w, ast.LastWindow):
         return (minus(as_of, unit_delta(w)), True, as_of, True)
     if isinstance(w, ast.AgoWindow):  # t < as_of - N*UNIT, strictly (spec §8)
         return (None, False, minus(as_of, unit_delta(w)) or _NEVER, False)
+    if isinstance(w, ast.CalendarWindow):  # the market's local calendar (spec §9)
+        try:
+            start, end, end_inc = calendar_bounds(w.period, w.amount, w.unit, as_of, zone)
+        except OverflowError:  # reaches before year 1: no lower bound
+            return (None, False, as_of, True)
+        return (start, True, end, end_inc)
     if isinstance(w, ast.BetweenWindow):
-        lo = to_instant(w.start.value)
+        lo = to_instant(w.start.value, zone)
         if isinstance(w.end, ast.DateLit):
-            return (lo, True, plus_days(to_instant(w.end.value), 1), False)
+            return (lo, True, day_end(w.end.value, zone), False)
         return (lo, True, to_instant(w.end.value), True)
-    return (to_instant(w.start.value), True, as_of, True)
+    return (to_instant(w.start.value, zone), True, as_of, True)
 
 
 class _Evaluator:
     def __init__(self, checked: CheckedAudience, data: Dataset, as_of: dt.datetime, ascii_case: bool) -> None:
         self.market: Market = checked.market
-        #: the zone whose calendar days `distinct days` counts (UTC until markets name one, spec §9)
-        self.zone: dt.tzinfo = dt.UTC
+        #: the market's zone (spec §9): dates are its local midnights, `distinct days` its local days
+        self.zone: dt.tzinfo = dt.UTC if self.market.timezone == "UTC" else self.market.zone
         self.audiences: dict[str, ast.Audience] = dict(checked.audiences)
         self.audiences.setdefault(checked.name, checked.audience)
         self.data = data
@@ -209,7 +217,7 @@ class _Evaluator:
         return row.get(self.market.profiles.id)
 
     def field_value(self, table: str, row: Row, f: Field) -> Value | None:
-        return coerce(row.get(f.column), f.type, f"{table}.{f.column}")
+        return coerce(row.get(f.column), f.type, f"{table}.{f.column}", self.zone)
 
     # ------------------------------------------------------------------ membership
 
@@ -264,6 +272,9 @@ class _Evaluator:
                 n = len(calendar_days((t for t, _ in timed), self.zone))
                 detail = f"on {n} distinct day{'' if n == 1 else 's'} ({detail})"
             holds = {"at_least": n >= count.n, "at_most": n <= count.n, "exactly": n == count.n}[count.op]
+            note = self.window_note(e.window)
+            if note:
+                detail = f"{detail}; {note}"
             return ExplanationNode(text, holds, detail if explain else None)
         if isinstance(e, ast.Sequence):
             return self.sequence(e, profile, text, explain)
@@ -297,6 +308,10 @@ class _Evaluator:
             value = self.field_value(self.market.profiles.table, profile, f)
             kind = f.type
             described = f"{target.value} = {_show(value)}" if value is not None else f"{target.value} is null"
+        if isinstance(e, ast.InLast):
+            note = self.window_note(e.window)
+            if note:
+                described = f"{described}; {note}"
         holds = self.test(e, value, kind)
         return ExplanationNode(text, holds, described if explain else None)
 
@@ -328,19 +343,20 @@ class _Evaluator:
         if value is None:
             return False
         if isinstance(e, ast.Compare):
-            return self._cmp(value, e.op, literal_value(e.value))
+            return self._cmp(value, e.op, literal_value(e.value, self.zone))
         if isinstance(e, ast.InList):
-            found = any(self._cmp(value, "=", literal_value(v)) for v in e.values)
+            found = any(self._cmp(value, "=", literal_value(v, self.zone)) for v in e.values)
             return not found if e.negated else found
         if isinstance(e, ast.Between):
             if isinstance(value, dt.datetime):
-                lo = to_instant(e.low.value) if isinstance(e.low, ast.DateLit | ast.TimestampLit) else None
+                lo = to_instant(e.low.value, self.zone) if isinstance(e.low, ast.DateLit | ast.TimestampLit) else None
                 if lo is None or not isinstance(e.high, ast.DateLit | ast.TimestampLit):
                     raise EvaluationError("a time is between two dates or timestamps")
                 if isinstance(e.high, ast.DateLit):  # D1 <= t < D2 + 1 day (whole days)
-                    return _in_bounds(value, (lo, True, plus_days(to_instant(e.high.value), 1), False))
+                    return _in_bounds(value, (lo, True, day_end(e.high.value, self.zone), False))
                 return _in_bounds(value, (lo, True, to_instant(e.high.value), True))
-            return self._cmp(value, ">=", literal_value(e.low)) and self._cmp(value, "<=", literal_value(e.high))
+            return (self._cmp(value, ">=", literal_value(e.low, self.zone))
+                    and self._cmp(value, "<=", literal_value(e.high, self.zone)))
         if isinstance(e, ast.StringMatch):
             if not isinstance(value, str):
                 raise EvaluationError(f"'{e.op}' needs a string, not {kind}")
@@ -353,17 +369,32 @@ class _Evaluator:
             return hay.endswith(needle)
         if isinstance(e, ast.InLast | ast.MoreThanAgo):
             t = self._instant(value, kind)
-            return _in_bounds(t, _window_bounds(e.window, self.as_of))
+            return _in_bounds(t, _window_bounds(e.window, self.as_of, self.zone))
         if isinstance(e, ast.TimeCompare):
             t = self._instant(value, kind)
-            bound = to_instant(e.value.value)
+            bound = to_instant(e.value.value, self.zone)
             if e.op == "before":  # strictly before the start of the day / the instant
                 return t < bound
             if isinstance(e.value, ast.DateLit):  # at or after the start of the next day
-                nxt = plus_days(bound, 1)
+                nxt = day_end(e.value.value, self.zone)
                 return nxt is not None and t >= nxt
             return t > bound
         raise EvaluationError(f"not a field test: {type(e).__name__}")
+
+    def window_note(self, window: ast.Window | None) -> str | None:
+        """The local bounds a calendar window used (spec §9), for explanations:
+        ``today = 2024-11-29 00:00 Asia/Tokyo (2024-11-28T15:00:00Z) up to as_of``."""
+        if not isinstance(window, ast.CalendarWindow):
+            return None
+        lo, _, hi, hi_inc = _window_bounds(window, self.as_of, self.zone)
+        name = self.market.timezone
+
+        def local(t: dt.datetime) -> str:
+            return f"{t.astimezone(self.zone):%Y-%m-%d %H:%M} {name} ({_when(t)})"
+
+        start = local(lo) if lo is not None else "the beginning"
+        end = "as_of" if hi_inc or hi is None else f"{local(hi)} excluded"
+        return f"{format_window(window)} = from {start} up to {end}"
 
     def _cmp(self, value: Value, op: str, lit: Value) -> bool:
         if not _same_kind(value, lit):
@@ -407,7 +438,7 @@ class _Evaluator:
         if pid is None:
             return []
         ev = self._event(name)
-        bounds = _window_bounds(window, self.as_of) if window is not None else None
+        bounds = _window_bounds(window, self.as_of, self.zone) if window is not None else None
         out: list[tuple[dt.datetime, Row]] = []
         for row in self._rows_of_user(name, pid):
             if ev.where is not None and not _equals(row.get(ev.where.column), ev.where.equals):
@@ -494,7 +525,7 @@ class _Evaluator:
         if not timed:
             return ExplanationNode(text, False, "no occurrence" if explain else None)
         t = timed[0][0] if e.which == "first" else timed[-1][0]
-        holds = e.window is None or _in_bounds(t, _window_bounds(e.window, self.as_of))
+        holds = e.window is None or _in_bounds(t, _window_bounds(e.window, self.as_of, self.zone))
         return ExplanationNode(text, holds, f"{e.which} at {_when(t)}" if explain else None)
 
     def _edge_values(self, a: ast.Aggregate, pid: MemberId) -> tuple[list[Value | None], str]:

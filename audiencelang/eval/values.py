@@ -10,12 +10,13 @@ string     ``str``
 integer    ``fractions.Fraction`` (exact)
 decimal    ``fractions.Fraction`` (exact)
 boolean    ``bool``
-date       ``datetime`` at 00:00:00 UTC of that day (aware)
+date       ``datetime`` at 00:00 of that day in the market's zone (aware, UTC)
 timestamp  ``datetime`` in UTC (aware; naive input is taken as UTC)
 =========  ===========================================================
 
-Dates become their 00:00 UTC instant: comparing two dates is the same as
-comparing their midnights, and a date meeting a time *is* its midnight
+Dates become the instant of their 00:00 in the market's time zone (UTC unless the
+market names one, spec §9): local midnights keep the order of days, so comparing two
+dates is the same as comparing their midnights, and a date meeting a time *is* its midnight
 (docs/semantics.md, "Time"), so one representation serves every case.
 """
 
@@ -26,6 +27,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from audiencelang import ast
+from audiencelang.localtime import local_midnight
 from audiencelang.schema.market import FieldType
 
 __all__ = [
@@ -33,6 +35,7 @@ __all__ = [
     "DatasetError",
     "Value",
     "coerce",
+    "day_end",
     "fold_case",
     "literal_value",
     "minus",
@@ -51,17 +54,27 @@ class DatasetError(ValueError):
     """A value in the dataset does not fit the logical type the market declares for its column."""
 
 
-def to_instant(value: dt.date | dt.datetime) -> dt.datetime:
-    """A date → its 00:00:00 UTC instant; a naive datetime → the same wall time in UTC;
-    an aware datetime → converted to UTC."""
+def to_instant(value: dt.date | dt.datetime, zone: dt.tzinfo = UTC) -> dt.datetime:
+    """A date → 00:00 of that day in ``zone`` (the market's, spec §9), as a UTC instant; a
+    naive datetime → the same wall time in UTC; an aware datetime → converted to UTC."""
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
-    return dt.datetime(value.year, value.month, value.day, tzinfo=UTC)
+    return local_midnight(value, zone)
 
 
-def coerce(value: object, kind: FieldType, where: str) -> Value | None:
+def day_end(day: dt.date, zone: dt.tzinfo = UTC) -> dt.datetime | None:
+    """00:00 of the day after ``day`` in ``zone`` (the exclusive end of ``day``, which in a
+    zone with daylight saving time may be 23 or 25 hours after its start), or ``None``
+    when that is after year 9999 (no bound)."""
+    try:
+        return local_midnight(day + dt.timedelta(days=1), zone)
+    except OverflowError:
+        return None
+
+
+def coerce(value: object, kind: FieldType, where: str, zone: dt.tzinfo = UTC) -> Value | None:
     """Normalise a dataset value of logical type ``kind``; ``None`` stays ``None``.
 
     Raises :class:`DatasetError` (naming ``where``, e.g. ``crm.kunden.land``) when the
@@ -86,19 +99,24 @@ def coerce(value: object, kind: FieldType, where: str) -> Value | None:
     elif kind in ("date", "timestamp") and isinstance(value, dt.date):  # datetime is a date too
         if kind == "date" and isinstance(value, dt.datetime):
             raise DatasetError(f"{where}: a date column holds a datetime {value!r}")
-        return to_instant(value)
+        try:
+            return to_instant(value, zone)
+        except OverflowError:
+            raise DatasetError(f"{where}: the day {value} starts outside the years 1 to 9999 in {zone}") from None
     raise DatasetError(f"{where}: {value!r} ({type(value).__name__}) is not a {kind} value")
 
 
-def literal_value(lit: ast.StringLit | ast.NumberLit | ast.BoolLit | ast.DateLit | ast.TimestampLit) -> Value:
-    """The comparable value of an audience literal (a date literal is its 00:00 UTC instant)."""
+def literal_value(lit: ast.StringLit | ast.NumberLit | ast.BoolLit | ast.DateLit | ast.TimestampLit,
+                  zone: dt.tzinfo = UTC) -> Value:
+    """The comparable value of an audience literal (a date literal is 00:00 of its day in
+    ``zone``, the market's; spec §9)."""
     if isinstance(lit, ast.StringLit):
         return lit.value
     if isinstance(lit, ast.NumberLit):
         return Fraction(lit.value)
     if isinstance(lit, ast.BoolLit):
         return lit.value
-    return to_instant(lit.value)
+    return to_instant(lit.value, zone)
 
 
 def unit_delta(window: ast.LastWindow | ast.AgoWindow | ast.Duration) -> dt.timedelta | None:

@@ -36,7 +36,7 @@ def text(node: ast.Node) -> str:
         kind = getattr(node, "kind", "")
         if kind in ("string", "number", "boolean", "date", "timestamp"):
             return _literal(node)
-        if isinstance(node, ast.LastWindow | ast.BetweenWindow | ast.SinceWindow):
+        if isinstance(node, ast.LastWindow | ast.BetweenWindow | ast.SinceWindow | ast.CalendarWindow):
             return _window(node)
         return format_expr(node)
     except (TypeError, KeyError, AttributeError):

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from functools import lru_cache
 from typing import Annotated, Literal, TypeAlias
+from zoneinfo import ZoneInfo, available_timezones
 
 from pydantic import (
     AfterValidator,
@@ -28,7 +30,7 @@ from pydantic import Field as PydanticField
 from pydantic.json_schema import WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from audiencelang.diagnostics import Span
+from audiencelang.diagnostics import Span, nearest
 
 __all__ = [
     "NAME_PATTERN",
@@ -44,6 +46,7 @@ __all__ = [
     "Statuses",
     "is_valid_name",
     "split_table",
+    "time_zones",
 ]
 
 #: Logical names (markets, traits, events, properties, purposes, destinations).
@@ -108,6 +111,35 @@ def _check_table(value: str) -> str:
         raise PydanticCustomError("audiencelang_E212", "{why}", {"why": str(exc)}) from None
     return value
 
+
+@lru_cache(maxsize=1)
+def time_zones() -> frozenset[str]:
+    """The IANA time zone names of the tz database this Python reads (system or ``tzdata``).
+
+    ``localtime`` (the machine's own zone, a symlink on many systems), ``posixrules``
+    and ``Factory`` are files of the database but not zones a market can mean.
+    """
+    return frozenset(available_timezones() - {"localtime", "posixrules", "Factory"})
+
+
+def _check_timezone(value: str) -> str:
+    if value not in time_zones():
+        close = nearest(value, set(time_zones()))
+        hint = (" — did you mean " + ", ".join(f"'{c}'" for c in close) + "?") if close else ""
+        raise PydanticCustomError(
+            "audiencelang_E207",
+            "unknown time zone '{zone}': expected an IANA name such as Europe/Berlin or UTC{hint}",
+            {"zone": value, "hint": hint},
+        )
+    return value
+
+
+TimeZone = Annotated[
+    StrictStr,
+    AfterValidator(_check_timezone),
+    WithJsonSchema({"type": "string", "minLength": 1, "examples": ["UTC", "Europe/Berlin", "Asia/Tokyo"]}),
+]
+"""An IANA time zone name (``Europe/Berlin``), checked against the tz database."""
 
 Name = Annotated[
     str, AfterValidator(_check_name), WithJsonSchema({"type": "string", "pattern": NAME_PATTERN})
@@ -239,6 +271,8 @@ class Market(_Model):
     """One market schema file (spec §2)."""
 
     market: Name
+    timezone: TimeZone = "UTC"
+    """The market's IANA time zone (spec §9): dates are its local days, calendar windows its local calendar."""
     profiles: Profiles
     events: dict[Name, Event] = PydanticField(default_factory=dict)
     consent: Consent | None = None
@@ -246,6 +280,11 @@ class Market(_Model):
     _source: str | None = PrivateAttr(default=None)
     _key_spans: dict[KeyPath, Span] = PrivateAttr(default_factory=dict)
     _value_spans: dict[KeyPath, Span] = PrivateAttr(default_factory=dict)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The market's time zone as a :class:`zoneinfo.ZoneInfo`."""
+        return ZoneInfo(self.timezone)
 
     @property
     def source(self) -> str | None:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Literal
 
 from audiencelang import ast
 from audiencelang.diagnostics import Diagnostic, Span, error
+from audiencelang.localtime import calendar_bounds, local_date, local_midnight
 from audiencelang.sample import sample_threshold
 from audiencelang.sql import plan as P
 
@@ -63,10 +64,6 @@ def format_number(value: Decimal | int) -> str:
     return text
 
 
-def _midnight(d: dt.date) -> dt.datetime:
-    return dt.datetime(d.year, d.month, d.day)
-
-
 def _slug(text: str, limit: int = 40) -> str:
     s = _SLUG_RE.sub("_", text.lower()).strip("_")
     return (s or "x")[:limit].rstrip("_") or "x"
@@ -79,6 +76,8 @@ class _Lowerer:
         self.split = split
         self.one_pass = one_pass  # tables read in one pass although ``split``
         self.market: Market = checked.market
+        #: the market's zone (spec §9): a date meeting a time is 00:00 of its day here
+        self.zone: dt.tzinfo = dt.UTC if self.market.timezone == "UTC" else self.market.zone
         self.as_of = as_of
         self.span: Span | None = checked.audience.span
         self.traits: dict[str, P.Trait] = {}
@@ -144,6 +143,13 @@ class _Lowerer:
             return P.Value("date", lit.value.isoformat())
         return self.instant(to_utc_naive(lit.value), lit.span)
 
+    def midnight(self, d: dt.date, span: Span | None = None) -> dt.datetime:
+        """00:00 of day ``d`` in the market's zone, as naive UTC (spec §9)."""
+        try:
+            return local_midnight(d, self.zone).replace(tzinfo=None)
+        except OverflowError:
+            raise self.fail("a date is out of the range SQL can represent", span) from None
+
     @staticmethod
     def day_after(d: dt.date) -> dt.date | None:
         """The next day; ``None`` after 9999-12-31 (no stored date or time is that late)."""
@@ -165,13 +171,19 @@ class _Lowerer:
 
     def time_cmp(self, field: P.FieldRef, op: P.CmpOp, value: P.Value) -> P.Cond:
         """``field OP value`` for a date/timestamp field and a date/instant/as_of value,
-        with a date standing for 00:00 UTC of its day."""
+        with a date standing for 00:00 of its day in the market's zone (UTC by default)."""
         if field.type == "timestamp" and value.kind == "date":
-            value = P.Value("instant", format_instant(_midnight(dt.date.fromisoformat(value.text))))
+            value = self.instant(self.midnight(dt.date.fromisoformat(value.text)))
+        if field.type == "date" and value.kind == "as_of" and self.zone is not dt.UTC:
+            raise self.fail(
+                f"a date column meets a time relative to now in market '{self.market.market}' "
+                f"(time zone {self.market.timezone}): the SQL would need the date's local midnight, "
+                "which this compiler does not write yet", None, "E509",
+                "compile with --as-of (the bounds are then computed exactly, in the market's zone)")
         if field.type == "date" and value.kind == "instant":
             inst = dt.datetime.fromisoformat(value.text)
-            floor = inst.date()
-            exact = inst == _midnight(floor)
+            floor = local_date(inst, self.zone)
+            exact = inst == self.midnight(floor)
 
             def d(x: dt.date) -> P.Value:
                 return P.Value("date", x.isoformat())
@@ -211,7 +223,31 @@ class _Lowerer:
             hi = self.time_cmp(field, "<=", self.literal(high))
         return P.And((lo, hi))
 
-    def last(self, field: P.FieldRef, window: ast.LastWindow) -> P.Cond:
+    def calendar(self, window: ast.CalendarWindow) -> tuple[P.Value, P.Value | None]:
+        """A calendar window's lower bound and, for ``yesterday``, its exclusive upper bound
+        (the others end at ``as_of``): local midnights computed here (spec §9)."""
+        if self.as_of is None:
+            raise self.fail(
+                "a calendar window needs --as-of: the SQL compiler does not yet compute local "
+                f"midnights (time zone {self.market.timezone}) from the warehouse clock",
+                window.span, "E509", "compile with --as-of (the bounds are then computed exactly, in the market's zone)")
+        try:
+            start, end, end_inc = calendar_bounds(window.period, window.amount, window.unit,
+                                                  self.as_of.replace(tzinfo=dt.UTC), self.zone)
+        except OverflowError:
+            raise self.fail("a time window reaches before the year 1", window.span) from None
+        upper = None if end_inc else self.instant(end.replace(tzinfo=None), window.span)
+        return self.instant(start.replace(tzinfo=None), window.span), upper
+
+    def calendar_test(self, field: P.FieldRef, window: ast.CalendarWindow) -> P.Cond:
+        """``field`` inside the calendar window (and never after ``as_of``)."""
+        lo, hi = self.calendar(window)
+        upper = self.time_cmp(field, "<", hi) if hi is not None else self.time_cmp(field, "<=", self.relative(0))
+        return P.And((self.time_cmp(field, ">=", lo), upper))
+
+    def last(self, field: P.FieldRef, window: ast.LastWindow | ast.CalendarWindow) -> P.Cond:
+        if isinstance(window, ast.CalendarWindow):
+            return self.calendar_test(field, window)
         seconds = window.amount * UNIT_SECONDS[window.unit]
         return P.And((
             self.time_cmp(field, ">=", self.relative(seconds, window.span)),
@@ -228,6 +264,8 @@ class _Lowerer:
             return self.time_cmp(field, ">=", self.relative(window.amount * UNIT_SECONDS[window.unit], window.span))
         if isinstance(window, ast.AgoWindow):
             return self.ago(field, window)
+        if isinstance(window, ast.CalendarWindow):
+            return self.calendar_test(field, window)
         if isinstance(window, ast.SinceWindow):
             return self.time_cmp(field, ">=", self.literal(window.start))
         return self.between_time(field, window.start, window.end)
@@ -379,10 +417,15 @@ class _Lowerer:
         elif isinstance(window, ast.SinceWindow):
             lower = self.literal(window.start)
             if lower.kind == "date":
-                lower = self.instant(_midnight(dt.date.fromisoformat(lower.text)))
+                lower = self.instant(self.midnight(dt.date.fromisoformat(lower.text)))
             parts.append(P.Test(time, ">=", (lower,)))
         elif isinstance(window, ast.AgoWindow):
             parts.append(self.ago(time, window))
+        elif isinstance(window, ast.CalendarWindow):  # events after as_of never count anyway
+            lower, upper = self.calendar(window)
+            parts.append(P.Test(time, ">=", (lower,)))
+            if upper is not None:
+                parts.append(P.Test(time, "<", (upper,)))
         elif isinstance(window, ast.BetweenWindow):
             cond = self.between_time(time, window.start, window.end)
             assert isinstance(cond, P.And)
@@ -429,6 +472,11 @@ class _Lowerer:
         ev, occ, own, lower = self.occurrence(node.event, node.where, node.window)
         count = node.count
         if count is not None and count.distinct_days:
+            if self.zone is not dt.UTC:
+                raise self.fail(
+                    f"'distinct days' counts the local days of market '{self.market.market}' "
+                    f"(time zone {self.market.timezone}), which the SQL compiler does not write yet",
+                    count.span, "E509", "the reference evaluator counts them; SQL counts UTC days only")
             col = self.aggregate("count_days", node.event, P.FieldRef(ev.time, "timestamp"), occ, ev, own, lower,
                                  f"days_{node.event.value}")
         else:

@@ -111,6 +111,8 @@ def _window(w: ast.Node) -> str:
         return f"since {_literal(w.start)}"
     if isinstance(w, ast.AgoWindow):
         return f"more than {_plural(w.amount, w.unit)} ago"
+    if isinstance(w, ast.CalendarWindow):
+        return w.period if w.period != "last" else f"in last {w.amount} calendar {w.unit}{'s' if w.amount != 1 else ''}"
     raise TypeError(f"not a window: {type(w).__name__}")
 
 

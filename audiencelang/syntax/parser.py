@@ -49,6 +49,8 @@ _CONDITION_RULES = frozenset({"field_condition", "aggregate_condition", "perform
 UNITS = {"minute": "minute", "minutes": "minute", "hour": "hour", "hours": "hour",
          "day": "day", "days": "day", "week": "week", "weeks": "week",
          "month": "month", "months": "month", "year": "year", "years": "year"}
+_CALENDAR_UNITS: dict[str, ast.CalendarUnit] = {"day": "day", "days": "day", "week": "week", "weeks": "week",
+                                                "month": "month", "months": "month"}
 
 
 def _grammar_text() -> str:
@@ -834,6 +836,21 @@ class _Builder:
     def r_last(self, tree: Tree[Token], kids: list[Any]) -> ast.LastWindow:
         amount, unit = self._amount_unit(kids[0], kids[1], "a window")
         return ast.LastWindow(span=self.span(tree), amount=amount, unit=unit)
+
+    def r_calendar_window(self, tree: Tree[Token], kids: list[Any]) -> ast.CalendarWindow:
+        unit = _CALENDAR_UNITS.get(str(kids[1]))
+        if unit is None:
+            self.err("E111", f"unknown calendar unit '{kids[1]}'", self.span(kids[1]),
+                     "calendar windows count days, weeks or months")
+            unit = "day"
+        amount = self.whole(kids[0], "a window", minimum=1, maximum=MAX_WINDOW[unit], unit=unit)
+        return ast.CalendarWindow(span=self.span(tree), period="last", amount=amount, unit=unit)
+
+    def r_today_window(self, tree: Tree[Token], kids: list[Any]) -> ast.CalendarWindow:
+        return ast.CalendarWindow(span=self.span(tree), period="today")
+
+    def r_yesterday_window(self, tree: Tree[Token], kids: list[Any]) -> ast.CalendarWindow:
+        return ast.CalendarWindow(span=self.span(tree), period="yesterday")
 
     def r_ago(self, tree: Tree[Token], kids: list[Any]) -> ast.AgoWindow:
         amount, unit = self._amount_unit(kids[0], kids[1], "a window")
