@@ -16,8 +16,12 @@ Found automatically (new pages and snippets are picked up):
   checks the printed text. Other comments are prose.
 
 In expected text ``…`` stands for anything. Each block runs in its own copy of a folder
-laid out like the repository (``examples/`` and small demo data in ``demo/demo.duckdb``
-and ``examples/audiencelang.duckdb``, generated once per module), from its root.
+laid out like the repository (``README.md``, ``examples/`` and small demo data in
+``demo/demo.duckdb`` and ``examples/audiencelang.duckdb``, generated once per module), from
+its root. ``history/repo`` is the git repository of the example project that
+tests/test_review_diff.py uses (tags ``v1``, ``v2``, one uncommitted edit), for ``diff``.
+A ``/tmp/...`` path in a command becomes a fresh folder of the copy; a command piped or
+redirected (``| ...``, ``> FILE``) runs without the pipe or redirection.
 
 Marks, in an HTML comment on the line before the block (keep them few and say why):
 ``<!-- snippet: skip (reason) -->`` does not run it; ``<!-- snippet: cwd DIR -->`` runs
@@ -44,6 +48,7 @@ import pytest
 from click.testing import CliRunner
 
 from audiencelang.cli import main
+from tests.review_history import make_history
 
 REPO = Path(__file__).resolve().parent.parent
 PAGES = [*sorted((REPO / "docs").glob("*.md")), REPO / "README.md"]
@@ -110,6 +115,8 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "demo").mkdir()
     generate(root / "demo" / "demo.duckdb", root / "examples", profiles=DEMO_PROFILES, events_per_profile=8)
     shutil.copy(root / "demo" / "demo.duckdb", root / "examples" / "audiencelang.duckdb")
+    shutil.copy(REPO / "README.md", root / "README.md")
+    make_history(root / "history")  # history/repo: the git repository of tests/test_review_diff.py
     return root
 
 
@@ -174,8 +181,16 @@ def run_shell(s: Snippet, root: Path) -> None:
     cwd = root / (s.mark[1] if s.mark and s.mark[0] == "cwd" else "")
     for line, expected in commands(s):
         argv = shlex.split(line, comments=True)
+        for i, arg in enumerate(argv):  # a pipe or redirection: only the audiencelang part runs
+            if arg in ("|", ">", ">>", "<", "2>", "&&", ";"):
+                argv = argv[:i]
+                break
         if not argv:
             continue
+        for i, arg in enumerate(argv):  # /tmp/... is shared with every other run: a fresh folder instead
+            if arg.startswith("/tmp/"):
+                argv[i] = str(root / "tmp" / arg.removeprefix("/tmp/"))
+                Path(argv[i]).parent.mkdir(parents=True, exist_ok=True)
         if argv[0] == "cd":
             cwd = (cwd / argv[1]).resolve()
             continue

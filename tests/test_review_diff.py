@@ -56,7 +56,7 @@ def test_diff_reports_every_change_in_words(history: History) -> None:
         "loyal_fr": "added", "munich_early_adopters": "formatting", "newsletter_winback": "changed",
         "vip_spenders": "renamed",
     }
-    assert doc["summary"]["unchanged"] == 4
+    assert doc["summary"]["unchanged"] == 5
     ch = _changes(doc)
     assert ch["cart_abandoners"] == ["window of `performed add_to_cart` widened from 7 to 14 days",
                                      'list of `country in [...]`: added "FR"']
@@ -81,7 +81,7 @@ def test_diff_reports_every_change_in_words(history: History) -> None:
 def test_diff_defaults_to_head_against_the_working_tree(history: History) -> None:
     r = _diff(history)
     assert r.exit_code == 0
-    assert r.stdout.splitlines()[:2] == ["audiencelang diff HEAD → working tree", "1 changed, 9 unchanged"]
+    assert r.stdout.splitlines()[:2] == ["audiencelang diff HEAD → working tree", "1 changed, 10 unchanged"]
     assert "  - window of `performed add_to_cart` widened from 48 to 72 hours (in exclude)" in r.stdout
     # nothing of the user's tree was touched
     st = subprocess.run(["git", "status", "--porcelain"], cwd=history.repo, capture_output=True, text=True)
@@ -198,6 +198,39 @@ def test_a_referrer_changes_with_the_audience_it_refers_to(tmp_path: Path) -> No
         ("base", "changed", ["window of `performed purchase` widened from 7 to 14 days"]),
         ("top", "affected", ["refers to `base`, which changed"]),
     ]
+
+
+def test_a_market_change_affects_sequence_and_first_performed_audiences_by_their_events(
+        history: History, tmp_path: Path) -> None:
+    """Spec §8 forms name their events like ``performed``: a market change to another name
+    leaves them unchanged; a change to one of their events affects them."""
+    import shutil
+
+    base = tmp_path / "base"
+    shutil.copytree(history.snapshots["v2"], base)
+    (base / "audiences" / "seq.aud").write_text(
+        "audience seq { include performed page_view then add_to_cart within 2 days in last 30 days }\n")
+    unrelated, related = tmp_path / "unrelated", tmp_path / "related"
+    shutil.copytree(base, unrelated)
+    shutil.copytree(base, related)
+    de = unrelated / "markets" / "de.yaml"
+    de.write_text(de.read_text().replace("    loyalty_tier:   {column: treuestufe, type: string}\n", "", 1))
+    d = diff_projects(load_project(base), load_project(unrelated))
+    (m,) = d.markets
+    assert "new_buyers" not in m.audiences and "seq" not in m.audiences
+    assert {a.name for a in d.audiences}.isdisjoint({"new_buyers", "seq"})
+    de = related / "markets" / "de.yaml"
+    text = de.read_text()
+    i = text.index("  page_view:")
+    de.write_text(text[:i] + text[i:].replace("time: zeitpunkt", "time: zeit", 1))
+    text = de.read_text()
+    i = text.index("  purchase:")
+    de.write_text(text[:i] + text[i:].replace("time: ", "time: x_", 1))
+    d = diff_projects(load_project(base), load_project(related))
+    (m,) = d.markets
+    assert {"new_buyers", "seq"} <= set(m.audiences)
+    status = {a.name: a.status for a in d.audiences}
+    assert status["new_buyers"] == "affected" and status["seq"] == "affected"
 
 
 # --------------------------------------------------------------------------- member impact

@@ -55,6 +55,9 @@ def _hold_explain_to_sql(db: Path, target: str) -> None:
     project = load_project(EXAMPLES)
     rng = random.Random(19)
     checked_pairs = members_seen = 0
+    # read the ids before run opens the file: DuckDB refuses a second connection to a file
+    # with another configuration in the same process (run opens it with external access off)
+    all_ids = {market: _ids(db, project.markets[market]) for market in sorted(project.markets)}
     with connect(target) as engine:
         for market in sorted(project.markets):
             checked = {}
@@ -67,7 +70,7 @@ def _hold_explain_to_sql(db: Path, target: str) -> None:
                 assert r.ok and r.members is not None, (name, market, r.diagnostics)
                 checked[name] = c
                 members[name] = set(r.members)
-            ids = _ids(db, project.markets[market])
+            ids = all_ids[market]
             sample = set(rng.sample(ids, min(PROFILES_PER_MARKET, len(ids))))
             for m in members.values():  # members are rare in some audiences: take a few of each
                 sample.update(rng.sample(sorted(m), min(5, len(m))))

@@ -289,8 +289,10 @@ def _uses(aud: ast.Audience) -> _Uses:
             stack.extend(e.items)
         elif isinstance(e, ast.Not):
             stack.append(e.operand)
-        elif isinstance(e, ast.Performed):
+        elif isinstance(e, ast.Performed | ast.FirstLastPerformed):
             u.events.add(e.event.value)
+        elif isinstance(e, ast.Sequence):  # spec §8: each step names an event
+            u.events.update(s.event.value for s in e.steps)
         elif isinstance(e, ast.InAudience):
             u.refs.add(e.audience.value)
         elif isinstance(e, ast.HasConsent):
