@@ -226,7 +226,7 @@ def test_catalogue_in_chromium_search_filters_links_resolve_no_errors(chromium: 
     b.type_into("#q", "vip-team")  # an owner
     assert set(_visible(b)) == {"big_spenders", "vip_scored"}
     b.type_into("#q", "retargeting")  # a tag
-    assert set(_visible(b)) == {"cart_abandoners", "engaged_browsers", "hostile_one"}
+    assert set(_visible(b)) == {"abandoned_carts", "cart_abandoners", "engaged_browsers", "hostile_one"}
     b.type_into("#q", "")
     b.run("var s = document.getElementById('f-market'); s.value = 'fr'; s.dispatchEvent(new Event('change'));")
     in_fr = _visible(b)

@@ -56,7 +56,7 @@ def test_diff_reports_every_change_in_words(history: History) -> None:
         "loyal_fr": "added", "munich_early_adopters": "formatting", "newsletter_winback": "changed",
         "vip_spenders": "renamed",
     }
-    assert doc["summary"]["unchanged"] == 5
+    assert doc["summary"]["unchanged"] == 6
     ch = _changes(doc)
     assert ch["cart_abandoners"] == ["window of `performed add_to_cart` widened from 7 to 14 days",
                                      'list of `country in [...]`: added "FR"']
@@ -81,7 +81,7 @@ def test_diff_reports_every_change_in_words(history: History) -> None:
 def test_diff_defaults_to_head_against_the_working_tree(history: History) -> None:
     r = _diff(history)
     assert r.exit_code == 0
-    assert r.stdout.splitlines()[:2] == ["audiencelang diff HEAD → working tree", "1 changed, 10 unchanged"]
+    assert r.stdout.splitlines()[:2] == ["audiencelang diff HEAD → working tree", "1 changed, 11 unchanged"]
     assert "  - window of `performed add_to_cart` widened from 48 to 72 hours (in exclude)" in r.stdout
     # nothing of the user's tree was touched
     st = subprocess.run(["git", "status", "--porcelain"], cwd=history.repo, capture_output=True, text=True)
