@@ -714,8 +714,9 @@ def members_for_destination(
     ascii_case_folding: bool = False,
 ) -> list[tuple[MemberId, object]]:
     """The rows compiled SQL returns for ``destination`` ("Gates"): ``(member_id, identifier)``
-    for every member when their number reaches ``max(min size, destination min_size)``,
-    else no rows. Sorted by ``repr`` of the id for a stable order."""
+    for every member with a (non-null) identifier when their number reaches
+    ``max(min size, destination min_size)``, else no rows (spec §11: members without the
+    destination's identifier are neither delivered nor counted by the gate). Sorted by ``repr`` of the id for a stable order."""
     try:
         dest = checked.destinations[destination]
     except KeyError:
@@ -731,10 +732,14 @@ def members_for_destination(
                 value = p.get(ev._trait(dest.identifier).column)
                 if value is not None:
                     values.append(value)
-    own = int(checked.audience.min_size.value) if checked.audience.min_size is not None else 0
-    if len(idents) < max(own, dest.min_size):
-        return []
     rows = [(pid, min(values) if values else None) for pid, values in idents.items()]
+    if dest.identifier is not None:
+        # spec §11: only members the destination can match are delivered, and only they
+        # count toward its gate
+        rows = [r for r in rows if r[1] is not None]
+    own = int(checked.audience.min_size.value) if checked.audience.min_size is not None else 0
+    if len(rows) < max(own, dest.min_size):
+        return []
     return sorted(rows, key=lambda r: repr(r[0]))
 
 

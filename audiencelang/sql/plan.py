@@ -245,7 +245,7 @@ class SubAudience:
 
 @dataclass(frozen=True)
 class Output:
-    mode: Literal["members", "size"]
+    mode: Literal["members", "size", "counts"]  # counts: per destination (run's report)
     destination: str | None
     identifier: str | None  # facts column of the identifier trait
     min_size: int | None  # effective gate (None: no destination)
