@@ -1,5 +1,6 @@
 """Spec §11 on real engines: a destination with an ``identifier`` delivers only members
-whose identifier is not null, and only they count toward its gate.
+whose identifier is not null and who are in none of its suppression audiences, and only
+they count toward its gate.
 
 For generated audiences and data (tests/datagen.py, whose traits hold NULLs), the statement
 compiled for a destination equals :func:`audiencelang.eval.members_for_destination` with the
@@ -35,31 +36,44 @@ def _compile(checked: Any, dialect: str, scn: Scenario, mode: str) -> str:
     return res.query.sql
 
 
-def check_destinations(scn: Scenario, eng: engines.Engine, *, ascii_case: bool = False) -> tuple[int, int]:
-    """Compare every audience of ``scn`` for a destination; returns (statements compared,
-    members without identifier seen)."""
+def check_destinations(scn: Scenario, eng: engines.Engine, *,
+                       ascii_case: bool = False) -> tuple[int, int, int]:
+    """Compare every audience of ``scn`` for a destination (two of three with another
+    generated audience as its suppression list); returns (statements compared, members
+    without identifier seen, members suppressed seen)."""
     from audiencelang.check.checked import CheckedAudience
     from audiencelang.eval import evaluate, members_for_destination
     from audiencelang.schema.config import Destination
 
-    compared = unmatched = 0
-    for aud in scn.audiences:
-        def checked_for(own: int | None, dest_min: int, aud: ast.Audience = aud) -> CheckedAudience:
+    compared = unmatched = suppressed = 0
+    for i, aud in enumerate(scn.audiences):
+        # the next generated audience (if any) is this destination's suppression list (§11)
+        others = [x for x in scn.audiences if x.name.value != aud.name.value]
+        supp = others[i % len(others)] if others and i % 3 != 2 else None
+
+        def checked_for(own: int | None, dest_min: int, aud: ast.Audience = aud,
+                        supp: ast.Audience | None = supp, with_supp: bool = True) -> CheckedAudience:
             a = aud.model_copy(update={
                 "min_size": ast.NumberLit(value=Decimal(own)) if own is not None else None,
                 "activate": (ast.Activate(destination=ast.Name(value="dest")),)})
-            return CheckedAudience(a.name.value, a, scn.market, None, {**scn.refs, a.name.value: a},
-                                   {"dest": Destination(min_size=dest_min, identifier="t_string")})
+            extra = {supp.name.value: supp} if supp is not None and with_supp else {}
+            return CheckedAudience(a.name.value, a, scn.market, None, {**scn.refs, **extra, a.name.value: a},
+                                   {"dest": Destination(min_size=dest_min, identifier="t_string")},
+                                   suppress={"dest": tuple(extra)} if extra else {})
 
         open_ = checked_for(None, 0)
         members = len(evaluate(open_, scn.data, as_of=scn.as_of, ascii_case_folding=ascii_case))
-        matchable = len(members_for_destination(open_, scn.data, "dest", as_of=scn.as_of,
-                                                ascii_case_folding=ascii_case))
+        matchable = len(members_for_destination(checked_for(None, 0, with_supp=False), scn.data, "dest",
+                                                as_of=scn.as_of, ascii_case_folding=ascii_case))
+        deliverable = len(members_for_destination(open_, scn.data, "dest", as_of=scn.as_of,
+                                                  ascii_case_folding=ascii_case))
         unmatched += members - matchable
+        suppressed += matchable - deliverable
         counts = eng.query(_compile(open_, eng.dialect, scn, "counts"))
-        assert [tuple(int(v) for v in r) for r in counts] == [(members, matchable, matchable)], \
+        assert [tuple(int(v) for v in r) for r in counts] == [(members, matchable, deliverable)], \
             _compile(open_, eng.dialect, scn, "counts")
         compared += 1
+        matchable = deliverable  # the gate counts these
         for own, dest_min in ((None, matchable), (matchable + 1, 0), (max(matchable - 1, 0), matchable + 1),
                               (matchable, matchable), (None, max(matchable - 1, 0))):
             checked = checked_for(own, dest_min)
@@ -69,11 +83,11 @@ def check_destinations(scn: Scenario, eng: engines.Engine, *, ascii_case: bool =
                                                ascii_case_folding=ascii_case)
             assert got == expected, scn.reproducer(checked.audience, sql, eng.dialect, got, expected)
             compared += 1
-    return compared, unmatched
+    return compared, unmatched, suppressed
 
 
 def _run(make: Callable[[], tuple[engines.Engine, Callable[[], None]]], ascii_case: bool = False) -> None:
-    totals = [0, 0]
+    totals = [0, 0, 0]
 
     @settings(SETTINGS)
     @given(scenarios(n_audiences=3))
@@ -81,15 +95,17 @@ def _run(make: Callable[[], tuple[engines.Engine, Callable[[], None]]], ascii_ca
         eng, close = make()
         try:
             scn.load(eng)
-            c, u = check_destinations(scn, eng, ascii_case=ascii_case)
+            c, u, s = check_destinations(scn, eng, ascii_case=ascii_case)
             totals[0] += c
             totals[1] += u
+            totals[2] += s
         finally:
             close()
 
     run()
     assert totals[0] >= 100
     assert totals[1] > 0, "no generated member lacked an identifier: the filter was not exercised"
+    assert totals[2] > 0, "no generated member was suppressed: suppression was not exercised"
 
 
 def test_duckdb_matchable_gates_match_the_evaluator() -> None:

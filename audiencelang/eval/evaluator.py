@@ -716,7 +716,9 @@ def members_for_destination(
     """The rows compiled SQL returns for ``destination`` ("Gates"): ``(member_id, identifier)``
     for every member with a (non-null) identifier when their number reaches
     ``max(min size, destination min_size)``, else no rows (spec §11: members without the
-    destination's identifier are neither delivered nor counted by the gate). Sorted by ``repr`` of the id for a stable order."""
+    destination's identifier are neither delivered nor counted by the gate; nor are members
+    of its suppression audiences, ``checked.suppress``). Sorted by ``repr`` of the id for a
+    stable order."""
     try:
         dest = checked.destinations[destination]
     except KeyError:
@@ -725,8 +727,13 @@ def members_for_destination(
     # one row per member id: a repeated id (docs/semantics.md) is one member, delivered with
     # the smallest non-null identifier of its qualifying rows, and the gate counts ids
     idents: dict[MemberId, list[Any]] = {}
+    suppress = checked.suppress.get(destination, ())
+    suppressed: set[MemberId] = set()
     for p in ev.profiles():
         if ev.is_member(checked.name, p):
+            if any(ev.is_member(s, p) for s in suppress):
+                # spec §11: held back when a qualifying row of the id is in a suppression audience
+                suppressed.add(ev.profile_id(p))
             values = idents.setdefault(ev.profile_id(p), [])
             if dest.identifier is not None:
                 value = p.get(ev._trait(dest.identifier).column)
@@ -737,6 +744,7 @@ def members_for_destination(
         # spec §11: only members the destination can match are delivered, and only they
         # count toward its gate
         rows = [r for r in rows if r[1] is not None]
+    rows = [r for r in rows if r[0] not in suppressed]
     own = int(checked.audience.min_size.value) if checked.audience.min_size is not None else 0
     if len(rows) < max(own, dest.min_size):
         return []

@@ -103,7 +103,7 @@ def _gate(checked: Any, dest: str, size: int, engine: Engine, as_of: dt.datetime
     if checked.destinations[dest].identifier is not None and dest not in checked.blocked:
         counted, _ = _destination_counts(engine, checked, as_of, dest, checked.name, checked.market.market)
         if counted is not None:
-            size = counted[1]
+            size = counted[2]
     lit = checked.audience.min_size
     minimum = max(math.ceil(lit.value) if lit is not None else 0, int(checked.destinations[dest].min_size))
     return minimum, Gate(destination=dest, minimum=minimum, size=size).status_text

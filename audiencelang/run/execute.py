@@ -107,7 +107,8 @@ class Gate:
     """``max(min size, destination min_size)``."""
     size: int
     """Members that would be delivered, which the gate counts (spec §11): the audience's
-    members (consent is part of membership) that have the destination's identifier."""
+    members (consent is part of membership) that have the destination's identifier and
+    are in none of its suppression audiences."""
     members: int | None = None
     """The audience's members (as analysed; ``None``: same as ``size``)."""
     without_identifier: int = 0
@@ -244,9 +245,10 @@ def _compile(checked: CheckedAudience, dialect: str, as_of: dt.datetime,
 
 
 def _destination_counts(engine: Engine, checked: CheckedAudience, as_of: dt.datetime, destination: str,
-                        audience: str, market: str) -> tuple[tuple[int, int] | None, list[Diagnostic]]:
-    """``(members, matchable)`` for ``destination``, counted in the warehouse by the
-    statement compiled in mode ``counts`` (spec §11)."""
+                        audience: str, market: str) -> tuple[tuple[int, int, int] | None, list[Diagnostic]]:
+    """``(members, matchable, deliverable)`` for ``destination``, counted in the warehouse
+    by the statement compiled in mode ``counts`` (spec §11): matchable have its identifier,
+    deliverable are matchable and not suppressed (what its gate counts)."""
     from audiencelang.sql import compile_audience
 
     result = compile_audience(checked, engine.dialect, as_of=as_of, destination=destination, mode="counts")
@@ -257,8 +259,8 @@ def _destination_counts(engine: Engine, checked: CheckedAudience, as_of: dt.date
         _, rows = engine.fetch_all(result.query.sql, audience=audience, market=market)
     except RunError as exc:
         return None, [*diags, *(explain_missing_column(d, checked.market) for d in exc.diagnostics)]
-    members, matchable, _delivered = (int(v or 0) for v in rows[0])
-    return (members, matchable), diags
+    members, matchable, deliverable = (int(v or 0) for v in rows[0])
+    return (members, matchable, deliverable), diags
 
 
 def _delivered_ids(engine: Engine, checked: CheckedAudience, as_of: dt.datetime, destination: str,
@@ -440,9 +442,9 @@ def run_audience(
             status: Status = "failed" if any(d.code.startswith("E6") for d in found) else "not_run"
             return _error_result(audience, market, status, diags, started, as_of=as_of, sql=sql,
                                  min_size=min_size, size=size)
-        members_n, matchable = counted
-        gates.append(Gate(destination=name, minimum=minimum, size=matchable, members=members_n,
-                          without_identifier=members_n - matchable))
+        members_n, matchable, deliverable = counted
+        gates.append(Gate(destination=name, minimum=minimum, size=deliverable, members=members_n,
+                          without_identifier=members_n - matchable, suppressed=matchable - deliverable))
         if collect_members:
             ids, found = _delivered_ids(engine, checked, as_of, name, audience, market)
             diags.extend(found)

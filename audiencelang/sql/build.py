@@ -811,6 +811,10 @@ class Builder:
         member_items: list[exp.Expr] = [col("member_id")]
         if out.identifier is not None:
             member_items.append(alias(self.f(exp.Min, this=col(out.identifier)), "identifier"))
+        if out.suppress:
+            # spec §11: 1 when a qualifying row of the id is in a suppression audience
+            member_items.append(alias(self.f(exp.Max, this=self.case01(or_(
+                [self.cond(c, None, None) for c in out.suppress]))), "suppressed"))
         everyone = isinstance(self.rest, P.Const) and self.rest.value  # all said in joins and profiles
         ctes.append(("members", exp.Select(
             expressions=member_items,
@@ -824,11 +828,18 @@ class Builder:
             # spec §11: a destination delivers only the members it can match (identifier not
             # null), and only they count toward its gate
             ctes.append(("matchable", exp.Select(
-                expressions=[col(c) for c in final_cols],
+                expressions=[col(c) for c in [*final_cols, *(["suppressed"] if out.suppress else [])]],
                 where=exp.Where(this=not_null(col("identifier"))),
                 **self._from(cte_ref("members")),
             )))
             source = "matchable"
+            if out.suppress:
+                ctes.append(("deliverable", exp.Select(
+                    expressions=[col(c) for c in final_cols],
+                    where=exp.Where(this=exp.EQ(this=col("suppressed"), expression=num(0))),
+                    **self._from(cte_ref("matchable")),
+                )))
+                source = "deliverable"
         if out.mode == "size":
             final = exp.Select(expressions=[alias(self.f(exp.Count, this=exp.Star()), "size")],
                                **self._from(cte_ref("members")))

@@ -249,6 +249,7 @@ class Output:
     destination: str | None
     identifier: str | None  # facts column of the identifier trait
     min_size: int | None  # effective gate (None: no destination)
+    suppress: tuple[Cond, ...] = ()  # per profile row: held back by a suppression audience (§11)
 
 
 @dataclass(frozen=True)
