@@ -381,8 +381,12 @@ def test_gate_returns_rows_only_at_the_effective_minimum() -> None:
     people = [person(1, country="DE", email_sha256="h1"), person(2, country="DE")]
     data = {"crm.kunden": people}
     assert members_for_destination(c, data, "meta", as_of=AS_OF) == []
+    # spec §11: member 2 has no identifier: not delivered, and not counted by the gate
     data = {"crm.kunden": [*people, person(3, country="DE", email_sha256="h3")]}
-    assert members_for_destination(c, data, "meta", as_of=AS_OF) == [(1, "h1"), (2, None), (3, "h3")]
+    assert members_for_destination(c, data, "meta", as_of=AS_OF) == []
+    data = {"crm.kunden": [*people, person(3, country="DE", email_sha256="h3"),
+                           person(4, country="DE", email_sha256="h4")]}
+    assert members_for_destination(c, data, "meta", as_of=AS_OF) == [(1, "h1"), (3, "h3"), (4, "h4")]
     c2 = checked(text, meta=Destination(min_size=1))
     assert members_for_destination(c2, {"crm.kunden": people}, "meta", as_of=AS_OF) == [(1, None), (2, None)]
 

@@ -216,15 +216,81 @@ def test_cli_table(project: Project, demo_db: Path) -> None:
     header = result.stdout.splitlines()[0]
     assert header.startswith("cart_abandoners · market de · as_of 2026-11-01T00:00:00Z · ")
     assert re.split(r"\s{2,}", result.stdout.splitlines()[1].strip()) == [
-        "destination", "minimum", "size", "status"]
+        "destination", "minimum", "size", "without identifier", "suppressed", "delivered", "status"]
     size = len(reference(project, demo_db, "cart_abandoners", "de"))
+    checked, _ = check_audience(project, "cart_abandoners", "de")
+    assert checked is not None
+    data = dataset(demo_db)
     rows = table_rows(result.stdout)
     assert list(rows) == ["(audience)", "meta_ads", "newsletter"]
     assert rows["(audience)"][:2] == ["1000", f"{size:,}"]
-    assert rows["meta_ads"][:2] == ["1000", f"{size:,}"]
-    assert rows["newsletter"][:2] == ["1000", f"{size:,}"]  # max(min size 1000, 0)
-    held = f"held: {size} < 1000"
-    assert rows["meta_ads"][2] == ("delivered" if size >= 1000 else held)
+    for dest in ("meta_ads", "newsletter"):  # newsletter: max(min size 1000, 0)
+        # spec §11: the gate counts only members with the identifier
+        matchable = _matchable(checked, data, dest)
+        assert 0 <= matchable <= size
+        held = f"held: {matchable} < 1000"
+        assert rows[dest] == ["1000", f"{size:,}", f"{size - matchable:,}", "0",
+                              f"{matchable:,}" if matchable >= 1000 else "0",
+                              "delivered" if matchable >= 1000 else held]
+
+
+@pytest.mark.parametrize("kind", ["duckdb", "sqlite"])
+def test_run_reports_members_without_identifier(project: Project, demo_db: Path, tmp_path: Path,
+                                                kind: str) -> None:
+    """Spec §11: per destination, ``run`` reports the members, those without its identifier
+    (never delivered) and the gate counted on the rest; equal to the evaluator."""
+    import shutil
+
+    nulled = tmp_path / "nulled.duckdb"
+    shutil.copy(demo_db, nulled)
+    con = duckdb.connect(str(nulled))
+    con.execute("UPDATE crm.kunden SET email_hash = NULL WHERE kunden_id IN "
+                "(SELECT kunden_id FROM crm.kunden ORDER BY kunden_id LIMIT 450)")
+    con.close()
+    data = dataset(nulled)
+    db = nulled if kind == "duckdb" else copy_to_sqlite(nulled, tmp_path / "nulled.sqlite")
+    unmatched = 0
+    for audience in sorted(project.audiences()):
+        checked, _ = check_audience(project, audience, "de")
+        if checked is None or not checked.destinations:
+            continue
+        result = invoke("run", audience, "-m", "de", "--db", db, "--as-of", AS_OF,
+                        "--project", EXAMPLES, "--format", "json")
+        assert result.exit_code == 0, result.output
+        doc = json.loads(result.stdout)
+        ascii_case = kind == "sqlite"
+        size = len(evaluate(checked, data, as_of=DEFAULT_AS_OF, ascii_case_folding=ascii_case))
+        assert doc["size"] == size
+        for d in doc["destinations"]:
+            matchable = _matchable(checked, data, d["destination"], ascii_case)
+            minimum = d["minimum"]
+            assert (d["members"], d["without_identifier"], d["suppressed"], d["size"]) == (
+                size, size - matchable, 0, matchable), (audience, d)
+            assert d["delivered"] == (matchable if matchable >= minimum and matchable > 0 else 0)
+            assert d["status_text"] == ("delivered" if d["delivered"] else
+                                        "held: empty" if matchable == 0 else f"held: {matchable} < {minimum}")
+            unmatched += size - matchable
+        with connect(str(db)) as engine:
+            r = run_audience(project, audience, "de", engine=engine, as_of=DEFAULT_AS_OF, collect_members=True)
+        for g in r.gates:  # the library hands over the gated, matchable list too
+            expected = [m for m, _ in members_for_destination(checked, data, g.destination, as_of=DEFAULT_AS_OF,
+                                                              ascii_case_folding=ascii_case)]
+            assert sorted(r.members_for(g.destination), key=repr) == sorted(expected, key=repr)
+    assert unmatched > 0
+
+
+def _matchable(checked: Any, data: Any, destination: str, ascii_case: bool = False) -> int:
+    """Members of ``checked`` with ``destination``'s identifier, by the evaluator with no gate."""
+    import dataclasses
+
+    from audiencelang.schema.config import Destination
+
+    dest = checked.destinations[destination]
+    open_dest = Destination(min_size=0, consent=dest.consent, identifier=dest.identifier)
+    aud = checked.audience.model_copy(update={"min_size": None})
+    ungated = dataclasses.replace(checked, audience=aud, destinations={**checked.destinations, destination: open_dest})
+    return len(members_for_destination(ungated, data, destination, as_of=DEFAULT_AS_OF,
+                                       ascii_case_folding=ascii_case))
 
 
 def test_cli_json(project: Project, demo_db: Path) -> None:
@@ -335,17 +401,19 @@ def gate_project(root: Path, adults: int) -> Path:
     con = duckdb.connect(str(root / "audiencelang.duckdb"))
     con.execute("CREATE TABLE people (id BIGINT, age BIGINT, email VARCHAR)")
     rows = [(i, 30, f"p{i}@x") for i in range(adults)] + [(100, 12, "kid@x"), (101, None, None)]
-    rows.append((102, 40, None))  # an adult without an identifier still counts
+    rows.append((102, 40, None))  # an adult without an identifier: a member, never delivered (§11)
     con.executemany("INSERT INTO people VALUES (?, ?, ?)", rows)
     con.close()
     return root
 
 
+# spec §11: the member without an email counts for the audience's size, not for the gates
 @pytest.mark.parametrize(("adults", "audience_status", "big", "free"), [
-    (1, "below min size: 2 < 3", "held: 2 < 5", "held: 2 < 3"),
-    (2, "ok", "held: 3 < 5", "delivered"),          # exactly min size
-    (3, "ok", "held: 4 < 5", "delivered"),          # destination minimum - 1
-    (4, "ok", "delivered", "delivered"),            # exactly the destination minimum
+    (1, "below min size: 2 < 3", "held: 1 < 5", "held: 1 < 3"),
+    (2, "ok", "held: 2 < 5", "held: 2 < 3"),        # audience at min size, matchable below it
+    (3, "ok", "held: 3 < 5", "delivered"),          # matchable exactly min size
+    (4, "ok", "held: 4 < 5", "delivered"),          # destination minimum - 1 (5 members)
+    (5, "ok", "delivered", "delivered"),            # exactly the destination minimum
 ])
 def test_gates_at_the_minimum(tmp_path: Path, adults: int, audience_status: str, big: str,
                               free: str) -> None:
@@ -354,15 +422,18 @@ def test_gates_at_the_minimum(tmp_path: Path, adults: int, audience_status: str,
     assert result.exit_code == 0, result.output
     rows = table_rows(result.stdout)
     size = adults + 1
+
+    def delivered(status: str) -> str:
+        return str(adults) if status == "delivered" else "0"
     assert rows == {"(audience)": ["3", str(size), audience_status],
-                    "big": ["5", str(size), big],
-                    "free": ["3", str(size), free]}
+                    "big": ["5", str(size), "1", "0", delivered(big), big],
+                    "free": ["3", str(size), "1", "0", delivered(free), free]}
     out = tmp_path / "big.csv"
     result = invoke("run", "adults", "--project", root, "-d", "big", "-o", out, "--as-of", AS_OF)
     assert result.exit_code == 0, result.output
     lines = out.read_text().splitlines()
     assert lines[0] == "member_id,identifier"
-    expected = sorted([f"{i},p{i}@x" for i in range(adults)] + ["102,"]) if big == "delivered" else []
+    expected = sorted(f"{i},p{i}@x" for i in range(adults)) if big == "delivered" else []
     assert sorted(lines[1:]) == expected
 
 
@@ -371,7 +442,7 @@ def test_parquet_schema_is_the_same_held_or_delivered(tmp_path: Path, dest: str 
     """member_id has the profile id's type (BIGINT here) and identifier the identifier trait's
     (VARCHAR), whether the gate holds the list back (0 rows) or delivers it."""
     schemas = {}
-    for adults in (1, 4):
+    for adults in (1, 5):
         root = gate_project(tmp_path / f"p{adults}", adults)
         if adults == 1 and dest is None:  # an audience with no member at all
             (root / "audiences" / "a.aud").write_text(textwrap.dedent(GATE_AUDIENCE).replace(">= 18", ">= 99"))
@@ -384,8 +455,9 @@ def test_parquet_schema_is_the_same_held_or_delivered(tmp_path: Path, dest: str 
         schemas[adults] = (list(rel.columns), [str(t) for t in rel.types], len(rel.fetchall()))
         con.close()
     columns = ["member_id", "identifier"] if dest else ["member_id"]
-    assert schemas[1][:2] == schemas[4][:2] == (columns, ["BIGINT", "VARCHAR"][:len(columns)])
-    assert schemas[1][2] == 0 and schemas[4][2] == 5
+    assert schemas[1][:2] == schemas[5][:2] == (columns, ["BIGINT", "VARCHAR"][:len(columns)])
+    # delivered to big: the 5 with an email (spec §11); all members: also the one without
+    assert schemas[1][2] == 0 and schemas[5][2] == (5 if dest else 6)
 
 
 # --------------------------------------------------------------------------- errors

@@ -153,7 +153,7 @@ def test_plan_is_json_serialisable(project: Project) -> None:
     assert [s.name for s in res.query.plan.scans] == ["events_web_ereignisse", "events_shop_bestellungen"]
     assert [a["name"] for a in d["audiences"]] == ["existing_customers"]
     assert d["output"] == {"mode": "members", "destination": "meta_ads", "identifier": "t_email_sha256",
-                           "min_size": 1000}
+                           "min_size": 1000, "suppress": []}
     assert json.loads(text) == json.loads(json.dumps(d, sort_keys=True))
     assert res.query.columns == ("member_id", "identifier") and res.query.min_size == 1000
 

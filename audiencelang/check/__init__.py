@@ -485,6 +485,7 @@ def _check_project(project: Project, paths: Iterable[str | Path] | None,
         config_key = project.key_of(project.config_path)
         unused = unused_destinations(ch.config, (d.aud for d in ch.all))
         diags.extend(ch.finish(config_key, unused, unused=False, all_markets=all_markets))
+        diags.extend(_suppression_findings(ch, chosen))
     diags.sort(key=_sort_key)
     return CheckReport(tuple(diags), tuple(targets), tuple(checked), tuple(chosen))
 
@@ -529,17 +530,7 @@ def check_audience(project: Project, name: str, market: str) -> tuple[CheckedAud
         return None, [error("E610", f"unknown audience '{name}'", None,
                             *did_you_mean(name, ch.defs.keys() | set()), market=market, audience=name)]
     ch.analyse()
-    order: list[_Def] = []
-    seen = {name}
-    stack = [root]
-    while stack:
-        d = stack.pop()
-        order.append(d)
-        assert d.facts is not None
-        for r in d.facts.refs:
-            if r.value in ch.defs and r.value not in seen:
-                seen.add(r.value)
-                stack.append(ch.defs[r.value])
+    order = _closure(ch, [root])
     out: list[Diagnostic] = []
     for dep in order:
         found = ch.finish(dep.key, ch.diagnostics_of(dep, [market]), unused=False, all_markets=False)
@@ -556,12 +547,91 @@ def check_audience(project: Project, name: str, market: str) -> tuple[CheckedAud
         a.destination.value: ch.config.destinations[a.destination.value]
         for a in root.aud.activate if a.destination.value not in blocked
     }
+    # spec §11: each destination's suppression audiences are checked in this market and
+    # carried along (the SQL anti-joins them); one that cannot be used blocks that destination
+    suppress: dict[str, tuple[str, ...]] = {}
+    for dest in list(destinations):
+        act_span = next(a.span for a in root.aud.activate if a.destination.value == dest)
+        problems = suppression_problems(ch, dest, market, act_span)
+        if problems:
+            blocked = {**blocked, dest: tuple(problems)}
+            del destinations[dest]
+            continue
+        names = tuple(ch.config.suppression_of(dest))
+        if names:
+            suppress[dest] = names
+            known = {d.aud.name.value for d in order}
+            order.extend(d for d in _closure(ch, [ch.defs[n] for n in names]) if d.aud.name.value not in known)
     checked = CheckedAudience(
         name=name, audience=root.aud, market=ch.indexes[market].market, file=root.key,
         audiences={d.aud.name.value: d.aud for d in sorted(order, key=lambda x: x.aud.name.value)},
-        destinations=destinations, blocked=blocked,
+        destinations=destinations, blocked=blocked, suppress=suppress,
     )
     return checked, out
+
+
+def _suppression_findings(ch: _Checker, markets: Sequence[str]) -> list[Diagnostic]:
+    """E405-E407 for every destination's suppression list, at its config key; E407 once
+    per market where the audience does not compile (spec §11)."""
+    out: list[Diagnostic] = []
+    seen: set[tuple[str, str]] = set()
+    for dest in sorted(ch.config.destinations):
+        for m in markets:
+            for x in suppression_problems(ch, dest, m, None):
+                key = (x.code, x.message)
+                if key not in seen:
+                    seen.add(key)
+                    out.append(x if x.code == "E407" else x.model_copy(update={"market": None}))
+    return out
+
+
+def _closure(ch: _Checker, roots: list[_Def]) -> list[_Def]:
+    """``roots`` and every audience they reference, transitively (each once)."""
+    order: list[_Def] = []
+    seen = {d.aud.name.value for d in roots}
+    stack = list(reversed(roots))
+    while stack:
+        d = stack.pop()
+        order.append(d)
+        assert d.facts is not None
+        for r in d.facts.refs:
+            if r.value in ch.defs and r.value not in seen:
+                seen.add(r.value)
+                stack.append(ch.defs[r.value])
+    return order
+
+
+def suppression_problems(ch: _Checker, destination: str, market: str, span: Span | None) -> list[Diagnostic]:
+    """Why the suppression audiences of ``destination`` cannot be used in ``market``
+    (spec §11): E405 unknown, E406 it activates destinations itself, E407 it does not
+    check in ``market``. ``span``: where to report (the config key when ``None``)."""
+    ch.analyse()
+    out: list[Diagnostic] = []
+    dest = ch.config.destinations.get(destination)
+    own = dest.suppress if dest is not None else []
+    for name in ch.config.suppression_of(destination):
+        # a name of the top-level list is reported once, there; one of the destination's, there
+        top = name in ch.config.suppress
+        of = "(top-level suppress)" if top else f"of destination '{destination}'"
+        key = ("suppress",) if top else ("destinations", destination, "suppress")
+        where = span if span is not None else ch.config.span_of(key)
+        assert top or name in own
+        d = ch.defs.get(name)
+        if d is None:
+            out.append(error("E405", f"suppression audience '{name}' {of} does not exist",
+                             where, *did_you_mean(name, set(ch.defs)), market=market))
+            continue
+        if d.aud.activate:
+            out.append(error("E406", f"suppression audience '{name}' {of} activates "
+                                     "destinations itself", where,
+                             f"remove the 'activate' clauses from '{name}': a suppression list is never delivered",
+                             market=market))
+            continue
+        if any(x.is_error for dep in _closure(ch, [d]) for x in ch.diagnostics_of(dep, [market])):
+            out.append(error("E407", f"suppression audience '{name}' {of} does not "
+                                     f"compile in market '{market}'", where,
+                             f"run: audiencelang check {d.key}", market=market))
+    return out
 
 
 #: Errors about one ``activate D`` clause: they forbid delivering to D, nothing else.

@@ -39,6 +39,9 @@ class CheckedAudience:
     audiences: Mapping[str, ast.Audience] = field(default_factory=dict)
     destinations: Mapping[str, Destination] = field(default_factory=dict)
     blocked: Mapping[str, tuple[Diagnostic, ...]] = field(default_factory=dict)
+    suppress: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Per destination, the audiences whose members it is never handed (spec §11); their
+    ASTs are in ``audiences``."""
 
     @property
     def market_name(self) -> str:

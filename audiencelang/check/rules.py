@@ -169,6 +169,21 @@ _ALL: tuple[Rule, ...] = (
          "Every required purpose must be defined in the market's `consent.purposes`; a market "
          "without a consent block cannot check any purpose.",
          "require consent newsleter", "require consent email_marketing"),
+    Rule("E405", "unknown-suppression", E, "a `suppress` list names an audience the project does not define",
+         "Top-level `suppress` and `[destinations.D] suppress` name audiences whose members are never "
+         "delivered (spec §11). Delivery to D is blocked until the name is fixed.",
+         'suppress = ["do_not_contac"]', 'suppress = ["do_not_contact"]'),
+    Rule("E406", "suppression-activates", E, "a suppression audience activates destinations itself",
+         "A suppression list is used only to hold members back; an audience that is also delivered "
+         "somewhere is almost always a mistake in the config (spec §11).",
+         "audience do_not_contact {\n  include opted_out = true\n  activate meta_ads\n}",
+         "audience do_not_contact {\n  include opted_out = true\n}"),
+    Rule("E407", "suppression-does-not-compile", E, "a suppression audience does not compile in a market",
+         "Each destination's suppression audiences are compiled into its statement in every market it "
+         "is delivered in; one that has errors in market M blocks the destination in M (the message "
+         "names M).",
+         "# employees reads trait staff_flag, which market us does not define",
+         "# add staff_flag to markets/us.yaml, or write employees for every market"),
     # ------------------------------------------------------------------ L0xx lint
     Rule("L000", "unused-suppression", W, "an `# audiencelang: ignore[...]` comment that suppresses nothing",
          "A suppression comment names codes; each one must silence a finding in the clause (or "

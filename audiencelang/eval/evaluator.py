@@ -760,8 +760,11 @@ def members_for_destination(
     ascii_case_folding: bool = False,
 ) -> list[tuple[MemberId, object]]:
     """The rows compiled SQL returns for ``destination`` ("Gates"): ``(member_id, identifier)``
-    for every member when their number reaches ``max(min size, destination min_size)``,
-    else no rows. Sorted by ``repr`` of the id for a stable order."""
+    for every member with a (non-null) identifier when their number reaches
+    ``max(min size, destination min_size)``, else no rows (spec §11: members without the
+    destination's identifier are neither delivered nor counted by the gate; nor are members
+    of its suppression audiences, ``checked.suppress``). Sorted by ``repr`` of the id for a
+    stable order."""
     try:
         dest = checked.destinations[destination]
     except KeyError:
@@ -770,17 +773,27 @@ def members_for_destination(
     # one row per member id: a repeated id (docs/semantics.md) is one member, delivered with
     # the smallest non-null identifier of its qualifying rows, and the gate counts ids
     idents: dict[MemberId, list[Any]] = {}
+    suppress = checked.suppress.get(destination, ())
+    suppressed: set[MemberId] = set()
     for p in ev.profiles():
         if ev.is_member(checked.name, p):
+            if any(ev.is_member(s, p) for s in suppress):
+                # spec §11: held back when a qualifying row of the id is in a suppression audience
+                suppressed.add(ev.profile_id(p))
             values = idents.setdefault(ev.profile_id(p), [])
             if dest.identifier is not None:
                 value = p.get(ev._trait(dest.identifier).column)
                 if value is not None:
                     values.append(value)
-    own = int(checked.audience.min_size.value) if checked.audience.min_size is not None else 0
-    if len(idents) < max(own, dest.min_size):
-        return []
     rows = [(pid, min(values) if values else None) for pid, values in idents.items()]
+    if dest.identifier is not None:
+        # spec §11: only members the destination can match are delivered, and only they
+        # count toward its gate
+        rows = [r for r in rows if r[1] is not None]
+    rows = [r for r in rows if r[0] not in suppressed]
+    own = int(checked.audience.min_size.value) if checked.audience.min_size is not None else 0
+    if len(rows) < max(own, dest.min_size):
+        return []
     return sorted(rows, key=lambda r: repr(r[0]))
 
 

@@ -93,12 +93,17 @@ def impact_statement(before: exp.Expression | None, after: exp.Expression | None
     return sel
 
 
-def _gate(checked: Any, dest: str, size: int) -> tuple[int, str] | None:
-    """The gate of ``dest`` for ``size`` members, as ``run`` reports it."""
-    from audiencelang.run.execute import Gate
+def _gate(checked: Any, dest: str, size: int, engine: Engine, as_of: dt.datetime) -> tuple[int, str] | None:
+    """The gate of ``dest`` for ``size`` members, as ``run`` reports it: with an identifier,
+    only the members that have it count (spec §11), counted in the warehouse."""
+    from audiencelang.run.execute import Gate, _destination_counts
 
     if checked is None or dest not in checked.destinations:
         return None
+    if checked.destinations[dest].identifier is not None and dest not in checked.blocked:
+        counted, _ = _destination_counts(engine, checked, as_of, dest, checked.name, checked.market.market)
+        if counted is not None:
+            size = counted[2]
     lit = checked.audience.min_size
     minimum = max(math.ceil(lit.value) if lit is not None else 0, int(checked.destinations[dest].min_size))
     return minimum, Gate(destination=dest, minimum=minimum, size=size).status_text
@@ -126,8 +131,8 @@ def _one(engine: Engine, old: Project | None, new: Project | None, d: AudienceDi
     gates = []
     dests = sorted({*(cb.destinations if cb else {}), *(ca.destinations if ca else {})})
     for dest in dests:
-        gb = _gate(cb, dest, before_size) if tb is not None else None
-        ga = _gate(ca, dest, after_size) if ta is not None else None
+        gb = _gate(cb, dest, before_size, engine, as_of) if tb is not None else None
+        ga = _gate(ca, dest, after_size, engine, as_of) if ta is not None else None
         gates.append({"destination": dest, "before": gb[1] if gb else None, "after": ga[1] if ga else None,
                       "min_before": gb[0] if gb else None, "min_after": ga[0] if ga else None})
     return Impact(market, before_size if tb is not None else None, after_size if ta is not None else None,

@@ -89,7 +89,9 @@ def _result_json(r: Any) -> dict[str, Any]:
         "audience_status": r.audience_status,
         "destinations": [
             {"destination": g.destination, "minimum": g.minimum, "size": g.size,
-             "status": g.status, "status_text": g.status_text}
+             "members": g.members if g.members is not None else g.size,
+             "without_identifier": g.without_identifier, "suppressed": g.suppressed,
+             "delivered": g.delivered_count, "status": g.status, "status_text": g.status_text}
             for g in r.gates
         ],
         "output": str(r.output) if r.output else None,
@@ -105,12 +107,17 @@ def _single_table(r: Any) -> Any:
     table.add_column("destination")
     table.add_column("minimum", justify="right")
     table.add_column("size", justify="right")
+    table.add_column("without identifier", justify="right")
+    table.add_column("suppressed", justify="right")
+    table.add_column("delivered", justify="right")
     table.add_column("status")
     style = "green" if r.audience_status == "ok" else "yellow"
-    table.add_row("(audience)", str(r.min_size), _n(r.size), f"[{style}]{r.audience_status}[/]")
+    table.add_row("(audience)", str(r.min_size), _n(r.size), "", "", "", f"[{style}]{r.audience_status}[/]")
     for g in r.gates:
         style = "green" if g.delivered else "yellow"
-        table.add_row(g.destination, str(g.minimum), _n(g.size), f"[{style}]{g.status_text}[/]")
+        table.add_row(g.destination, str(g.minimum), _n(g.members if g.members is not None else g.size),
+                      _n(g.without_identifier), _n(g.suppressed), _n(g.delivered_count),
+                      f"[{style}]{g.status_text}[/]")
     return table
 
 

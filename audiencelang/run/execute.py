@@ -11,13 +11,15 @@
     result.size                    # members (no gate applies to the audience itself)
     [(g.destination, g.minimum, g.status_text) for g in result.gates]
 
-One run executes **one** members statement (the audience compiled for the
-engine's dialect without a destination) and computes every destination's gate
-from its row count in Python: the effective minimum is
-``max(min size, destination.min_size)`` and the gate is ``delivered`` when the
-size reaches it, else ``held``. Consent needs no extra statement: the checker
-only lets an audience activate a destination whose purposes it requires, so the
-members are already consent-filtered for every destination it activates.
+One run executes one members statement (the audience compiled for the engine's
+dialect without a destination) and, per destination with an ``identifier``, one
+``counts`` statement: the members, and those the destination can match
+(identifier not null, spec §11), counted in the warehouse. The gate counts the
+matchable members: the effective minimum is ``max(min size, destination.min_size)``
+and the gate is ``delivered`` when they reach it, else ``held``. Consent needs no
+extra statement: the checker only lets an audience activate a destination whose
+purposes it requires, so the members are already consent-filtered for every
+destination it activates.
 
 Writing a destination's member file (``output=...`` with ``destination=X``)
 executes the statement compiled **for X** as well, and writes exactly its rows:
@@ -105,7 +107,20 @@ class Gate:
     minimum: int
     """``max(min size, destination min_size)``."""
     size: int
-    """Members that would be delivered (the audience's size: consent is part of membership)."""
+    """Members that would be delivered, which the gate counts (spec §11): the audience's
+    members (consent is part of membership) that have the destination's identifier and
+    are in none of its suppression audiences."""
+    members: int | None = None
+    """The audience's members (as analysed; ``None``: same as ``size``)."""
+    without_identifier: int = 0
+    """Members without the destination's identifier: never delivered, not counted."""
+    suppressed: int = 0
+    """Members with the identifier that a suppression audience holds back (spec §11)."""
+
+    @property
+    def delivered_count(self) -> int:
+        """How many members are handed over: ``size`` when the gate is open, else 0."""
+        return self.size if self.delivered else 0
 
     @property
     def delivered(self) -> bool:
@@ -146,6 +161,9 @@ class RunResult:
     """The members statement that ran."""
     members: tuple[Any, ...] | None = None
     """Member ids (when ``collect_members=True``), in the order the database returned them."""
+    delivered: dict[str, tuple[Any, ...]] | None = None
+    """Per destination with an identifier, the member ids it is handed (when
+    ``collect_members=True``): the rows of the statement compiled for it (spec §11)."""
     output: Path | None = None
     output_rows: int | None = None
     output_destination: str | None = None
@@ -172,13 +190,15 @@ class RunResult:
         return next((g for g in self.gates if g.destination == destination), None)
 
     def members_for(self, destination: str) -> tuple[Any, ...]:
-        """The members delivered to ``destination``: all of them when the gate is open,
-        none when it is held (needs ``collect_members=True``)."""
+        """The members delivered to ``destination``: those with its identifier when the
+        gate is open, none when it is held (needs ``collect_members=True``)."""
         g = self.gate(destination)
         if g is None:
             raise KeyError(f"{self.audience} does not activate {destination}")
         if self.members is None:
             raise ValueError("run with collect_members=True to keep the members")
+        if self.delivered is not None and destination in self.delivered:
+            return self.delivered[destination]
         return self.members if g.delivered else ()
 
 
@@ -223,6 +243,38 @@ def _compile(checked: CheckedAudience, dialect: str, as_of: dt.datetime,
     if result.query is None or any(d.is_error for d in diags):
         return None, diags
     return result.query, diags
+
+
+def _destination_counts(engine: Engine, checked: CheckedAudience, as_of: dt.datetime, destination: str,
+                        audience: str, market: str) -> tuple[tuple[int, int, int] | None, list[Diagnostic]]:
+    """``(members, matchable, deliverable)`` for ``destination``, counted in the warehouse
+    by the statement compiled in mode ``counts`` (spec §11): matchable have its identifier,
+    deliverable are matchable and not suppressed (what its gate counts)."""
+    from audiencelang.sql import compile_audience
+
+    result = compile_audience(checked, engine.dialect, as_of=as_of, destination=destination, mode="counts")
+    diags = list(result.diagnostics)
+    if result.query is None or any(d.is_error for d in diags):
+        return None, diags
+    try:
+        _, rows = engine.fetch_all(result.query.sql, audience=audience, market=market)
+    except RunError as exc:
+        return None, [*diags, *(explain_missing_column(d, checked.market) for d in exc.diagnostics)]
+    members, matchable, deliverable = (int(v or 0) for v in rows[0])
+    return (members, matchable, deliverable), diags
+
+
+def _delivered_ids(engine: Engine, checked: CheckedAudience, as_of: dt.datetime, destination: str,
+                   audience: str, market: str) -> tuple[tuple[Any, ...] | None, list[Diagnostic]]:
+    """The member ids the statement compiled for ``destination`` returns (gated in SQL)."""
+    query, diags = _compile(checked, engine.dialect, as_of, destination)
+    if query is None:
+        return None, diags
+    try:
+        _, rows = engine.fetch_all(query.sql, audience=audience, market=market)
+    except RunError as exc:
+        return None, [*diags, *exc.diagnostics]
+    return tuple(r[0] for r in rows), diags
 
 
 def _profile_id_type(engine: Engine, checked: CheckedAudience, audience: str, market: str) -> str | None:
@@ -392,13 +444,34 @@ def run_audience(
                              min_size=min_size, size=size)
 
     gates = []
+    delivered: dict[str, tuple[Any, ...]] = {}
     for name in wanted:
         dest = checked.destinations[name]
-        gates.append(Gate(destination=name, minimum=max(min_size, int(dest.min_size)), size=size))
+        minimum = max(min_size, int(dest.min_size))
+        if dest.identifier is None:  # nothing to match: every member is delivered
+            gates.append(Gate(destination=name, minimum=minimum, size=size, members=size))
+            continue
+        counted, found = _destination_counts(engine, checked, as_of, name, audience, market)
+        diags.extend(found)
+        if counted is None:
+            status: Status = "failed" if any(d.code.startswith("E6") for d in found) else "not_run"
+            return _error_result(audience, market, status, diags, started, as_of=as_of, sql=sql,
+                                 min_size=min_size, size=size)
+        members_n, matchable, deliverable = counted
+        gates.append(Gate(destination=name, minimum=minimum, size=deliverable, members=members_n,
+                          without_identifier=members_n - matchable, suppressed=matchable - deliverable))
+        if collect_members:
+            ids, found = _delivered_ids(engine, checked, as_of, name, audience, market)
+            diags.extend(found)
+            if ids is None:
+                return _error_result(audience, market, "failed", diags, started, as_of=as_of, sql=sql,
+                                     min_size=min_size, size=size)
+            delivered[name] = ids
     return RunResult(
         audience=audience, market=market, status="ok", as_of=as_of, size=size, min_size=min_size,
         gates=tuple(gates), diagnostics=tuple(diags), seconds=time.perf_counter() - started,
         sql=sql, members=tuple(members) if members is not None else None,
+        delivered=delivered if collect_members else None,
         output=out_path if written is not None else None, output_rows=written,
         output_destination=output_destination, columns=columns,
     )

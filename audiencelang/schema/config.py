@@ -91,6 +91,8 @@ class Destination(_Model):
     """Consent purposes every member must have; the audience must ``require consent`` each."""
     identifier: Name | None = None
     """The trait delivered with each member (the ``identifier`` column)."""
+    suppress: list[Name] = PydanticField(default_factory=list)
+    """Audiences whose members are never delivered to this destination (spec §11)."""
 
 
 class LintConfig(_Model):
@@ -142,6 +144,8 @@ class ProjectConfig(_Model):
     """Folders (searched recursively for ``*.aud``) or globs, relative to the project root."""
     markets: list[StrictStr] = PydanticField(default_factory=lambda: ["markets"])
     """Folders (searched recursively for ``*.yaml``/``*.yml``) or globs, relative to the root."""
+    suppress: list[Name] = PydanticField(default_factory=list)
+    """Audiences whose members are never delivered to any destination (spec §11)."""
     destinations: dict[Name, Destination] = PydanticField(default_factory=dict)
     lint: LintConfig = PydanticField(default_factory=LintConfig)
 
@@ -159,6 +163,13 @@ class ProjectConfig(_Model):
         Falls back to the nearest present ancestor, then to the start of the config
         (the ``[tool.audiencelang]`` header in a ``pyproject.toml``)."""
         return _lookup(self._key_spans, path, self._source)
+
+    def suppression_of(self, destination: str) -> list[str]:
+        """The audiences suppressed for ``destination``: the top-level ``suppress`` list,
+        then the destination's own, each name once, in that order."""
+        dest = self.destinations.get(destination)
+        names = [*self.suppress, *(dest.suppress if dest is not None else [])]
+        return list(dict.fromkeys(names))
 
     def is_set(self, path: KeyPath) -> bool:
         """True when the key at ``path`` is written in the loaded config file."""

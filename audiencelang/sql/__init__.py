@@ -49,7 +49,7 @@ __all__ = [
     "parse_as_of",
 ]
 
-Mode = Literal["members", "size"]
+Mode = Literal["members", "size", "counts"]
 
 
 @dataclass(frozen=True)
@@ -143,8 +143,8 @@ def header(plan: Plan, dialect: str) -> str:
     ]
     if plan.output.destination is not None:
         parts.append(f"destination {plan.output.destination} (min size {plan.output.min_size})")
-    if plan.output.mode == "size":
-        parts.append("size")
+    if plan.output.mode != "members":
+        parts.append(plan.output.mode)
     parts.append(f"audiencelang {__version__}")
     return "-- " + " | ".join(parts) + "\n"
 
@@ -165,7 +165,9 @@ def compile_audience(
     ``params`` CTE (every dialect; the expression per dialect: ``audiencelang.sql.clock``).
     ``destination``: one the audience activates; the result then has the columns
     ``member_id, identifier`` and is empty unless the members reach the gate.
-    ``mode="size"``: one row, one column ``size`` (no gate).
+    ``mode="size"``: one row, one column ``size`` (no gate). ``mode="counts"`` (with a
+    destination): one row ``members, matchable, delivered`` — the members, those with the
+    destination's identifier, and those it would be handed, which its gate counts (spec §11).
     """
     try:
         with paused_gc():  # linear in the audience's size (audiencelang.gcpause)
@@ -202,8 +204,10 @@ def _compile_audience(
     if profile is None:
         return diag("E500", f"unknown or unsupported dialect '{dialect}'",
                     "supported dialects: " + ", ".join(sorted(DIALECTS)))
-    if mode not in ("members", "size"):
+    if mode not in ("members", "size", "counts"):
         return diag("E900", f"unknown mode '{mode}'")
+    if mode == "counts" and destination is None:
+        return diag("E900", "mode 'counts' needs a destination")
     try:
         plan = lower(checked, as_of=as_of, destination=destination, mode=mode, split=split_scans(profile))
     except LoweringError as exc:
@@ -231,6 +235,8 @@ def _compile_audience(
     out = plan.output
     if out.mode == "size":
         columns: tuple[str, ...] = ("size",)
+    elif out.mode == "counts":
+        columns = ("members", "matchable", "delivered")
     elif out.identifier is not None:
         columns = ("member_id", "identifier")
     else:

@@ -813,6 +813,10 @@ class Builder:
         member_items: list[exp.Expr] = [col("member_id")]
         if out.identifier is not None:
             member_items.append(alias(self.f(exp.Min, this=col(out.identifier)), "identifier"))
+        if out.suppress:
+            # spec §11: 1 when a qualifying row of the id is in a suppression audience
+            member_items.append(alias(self.f(exp.Max, this=self.case01(or_(
+                [self.cond(c, None, None) for c in out.suppress]))), "suppressed"))
         everyone = isinstance(self.rest, P.Const) and self.rest.value  # all said in joins and profiles
         ctes.append(("members", exp.Select(
             expressions=member_items,
@@ -821,14 +825,39 @@ class Builder:
             **self._from(cte_ref(prev)),
         )))
         final_cols = ["member_id"] + (["identifier"] if out.identifier is not None else [])
+        source = "members"
+        if out.identifier is not None:
+            # spec §11: a destination delivers only the members it can match (identifier not
+            # null), and only they count toward its gate
+            ctes.append(("matchable", exp.Select(
+                expressions=[col(c) for c in [*final_cols, *(["suppressed"] if out.suppress else [])]],
+                where=exp.Where(this=not_null(col("identifier"))),
+                **self._from(cte_ref("members")),
+            )))
+            source = "matchable"
+            if out.suppress:
+                ctes.append(("deliverable", exp.Select(
+                    expressions=[col(c) for c in final_cols],
+                    where=exp.Where(this=exp.EQ(this=col("suppressed"), expression=num(0))),
+                    **self._from(cte_ref("matchable")),
+                )))
+                source = "deliverable"
         if out.mode == "size":
             final = exp.Select(expressions=[alias(self.f(exp.Count, this=exp.Star()), "size")],
                                **self._from(cte_ref("members")))
+        elif out.mode == "counts":
+            # one row for run's report: members (as analysed), those the destination cannot
+            # match, and those it would be handed (what its gate counts)
+            final = exp.Select(expressions=[
+                alias(exp.Subquery(this=exp.Select(
+                    expressions=[self.f(exp.Count, this=exp.Star())], **self._from(cte_ref(name)))), label)
+                for name, label in (("members", "members"), ("matchable", "matchable"), (source, "delivered"))
+            ])
         elif out.min_size:
             ctes.append(("gated", exp.Select(
                 expressions=[*(col(c) for c in final_cols),
                              alias(exp.Window(this=self.f(exp.Count, this=exp.Star())), "member_count")],
-                **self._from(cte_ref("members")),
+                **self._from(cte_ref(source)),
             )))
             final = exp.Select(
                 expressions=[col(c) for c in final_cols],
@@ -836,7 +865,7 @@ class Builder:
                 **self._from(cte_ref("gated")),
             )
         else:
-            final = exp.Select(expressions=[col(c) for c in final_cols], **self._from(cte_ref("members")))
+            final = exp.Select(expressions=[col(c) for c in final_cols], **self._from(cte_ref(source)))
         final.set("with_", exp.With(expressions=[
             exp.CTE(this=body, alias=exp.TableAlias(this=ident(name))) for name, body in ctes
         ]))

@@ -769,14 +769,30 @@ def _as_agg(cond: P.Cond, func: str, column: str, vtype: P.FieldType, count_col:
     return cond
 
 
-def _read_whole(checked: CheckedAudience) -> frozenset[tuple[str, ...]]:
+def _used(checked: CheckedAudience, destination: str | None) -> list[ast.Audience]:
+    """The audience, the audiences it references and (for ``destination``) its suppression
+    audiences with theirs, transitively: what the statement reads."""
+    todo = [checked.name, *(checked.suppress.get(destination, ()) if destination is not None else ())]
+    seen: dict[str, ast.Audience] = {}
+    while todo:
+        name = todo.pop()
+        aud = checked.audience if name == checked.name else checked.audiences.get(name)
+        if name in seen or aud is None:
+            continue
+        seen[name] = aud
+        todo.extend(n.audience.value for n in ast.walk(aud) if isinstance(n, ast.InAudience))
+    return list(seen.values())
+
+
+def _read_whole(checked: CheckedAudience, destination: str | None) -> frozenset[tuple[str, ...]]:
     """The event tables that one condition reads without a row filter (an event with no
     ``where:`` in the market, a condition with no ``where``) and another with one, in the
-    audience and every audience it references: read in one pass with ``split``."""
+    audience and every audience it references (and suppresses for ``destination``): read
+    in one pass with ``split``."""
     plain: set[tuple[str, ...]] = set()
     filtered: set[tuple[str, ...]] = set()
     events = checked.market.events
-    for aud in {checked.name: checked.audience, **checked.audiences}.values():
+    for aud in _used(checked, destination):
         for node in ast.walk(aud):
             if isinstance(node, (ast.Performed, ast.Aggregate, ast.FirstLastPerformed)) and node.event.value in events:
                 ev = events[node.event.value]
@@ -789,7 +805,7 @@ def lower(
     *,
     as_of: dt.datetime | None = None,
     destination: str | None = None,
-    mode: Literal["members", "size"] = "members",
+    mode: Literal["members", "size", "counts"] = "members",
     split: bool = False,
 ) -> P.Plan:
     """Lower a checked audience to a :class:`Plan`. Raises :class:`LoweringError`.
@@ -801,9 +817,18 @@ def lower(
     conditional aggregates: each pass groups only the rows it counts, which a columnar
     engine that prunes cheaply (DuckDB) runs several times faster, see docs/performance.md."""
     as_of_utc = to_utc_naive(as_of) if as_of is not None else None
-    lw = _Lowerer(checked, as_of_utc, split, _read_whole(checked) if split else frozenset())
+    suppressing = destination is not None and destination in checked.destinations
+    suppress_names = checked.suppress.get(destination, ()) if suppressing and destination else ()
+
+    def conditions(lw: _Lowerer) -> tuple[P.Cond, tuple[P.Cond, ...]]:
+        # spec §11: the destination's suppression audiences are compiled into the statement
+        # like `in audience` references, and anti-joined in the members
+        m = lw.membership(checked.audience)
+        return m, tuple(lw.reference(ast.Name(value=n, span=checked.audience.name.span)) for n in suppress_names)
+
+    lw = _Lowerer(checked, as_of_utc, split, _read_whole(checked, destination) if split else frozenset())
     aud = checked.audience
-    membership = lw.membership(aud)
+    membership, suppressed = conditions(lw)
     if split:
         # a table that has a scan without a row filter is read whole anyway: its other
         # filters become conditional aggregates of that one pass (no second scan and join).
@@ -811,7 +836,7 @@ def lower(
         whole = frozenset(key[0] for key in lw.scan_order if key[3] is None)
         if any(key[0] in whole and key[3] is not None for key in lw.scan_order):
             lw = _Lowerer(checked, as_of_utc, split, whole | lw.one_pass)
-            membership = lw.membership(aud)
+            membership, suppressed = conditions(lw)
 
     identifier: str | None = None
     min_size: int | None = None
@@ -855,5 +880,5 @@ def lower(
         consent=lw.consent_scan(),
         audiences=tuple(lw.subs[k] for k in lw.subs),
         membership=membership,
-        output=P.Output(mode, destination, identifier, min_size),
+        output=P.Output(mode, destination, identifier, min_size, suppressed),
     )

@@ -254,10 +254,11 @@ class SubAudience:
 
 @dataclass(frozen=True)
 class Output:
-    mode: Literal["members", "size"]
+    mode: Literal["members", "size", "counts"]  # counts: per destination (run's report)
     destination: str | None
     identifier: str | None  # facts column of the identifier trait
     min_size: int | None  # effective gate (None: no destination)
+    suppress: tuple[Cond, ...] = ()  # per profile row: held back by a suppression audience (§11)
 
 
 @dataclass(frozen=True)
