@@ -8,7 +8,7 @@ PY     := $(BIN)/python
 AUD    := $(BIN)/audiencelang
 DEMO_DB := demo/demo.duckdb
 # Audiences `make demo` runs on every market once `audiencelang run` exists.
-DEMO_AUDIENCES := cart_abandoners lapsed_high_value big_spenders newsletter_winback
+DEMO_AUDIENCES := abandoned_carts new_buyers cart_abandoners lapsed_high_value big_spenders newsletter_winback
 DEMO_MARKETS := de us fr
 
 .PHONY: setup demo test test-fast bench style lint typecheck fmt ci clean help
