@@ -100,7 +100,7 @@ def test_markets_in_far_time_zones_match_the_evaluator(seed: Any, engine_name: s
     compared = []
 
     @settings(SETTINGS, max_examples=10)
-    @given(scenarios(zones=FAR_ZONES))
+    @given(scenarios(zones=FAR_ZONES, samples=engine_name != "sqlite"))  # sqlite: no MD5 (E520)
     def run(scn: Scenario) -> None:
         assert scn.market.timezone in FAR_ZONES
         if engine_name == "duckdb":

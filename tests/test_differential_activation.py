@@ -86,11 +86,12 @@ def check_destinations(scn: Scenario, eng: engines.Engine, *,
     return compared, unmatched, suppressed
 
 
-def _run(make: Callable[[], tuple[engines.Engine, Callable[[], None]]], ascii_case: bool = False) -> None:
+def _run(make: Callable[[], tuple[engines.Engine, Callable[[], None]]], ascii_case: bool = False,
+         samples: bool = True) -> None:
     totals = [0, 0, 0]
 
     @settings(SETTINGS)
-    @given(scenarios(n_audiences=3))
+    @given(scenarios(n_audiences=3, samples=samples))
     def run(scn: Scenario) -> None:
         eng, close = make()
         try:
@@ -119,7 +120,7 @@ def test_sqlite_matchable_gates_match_the_evaluator() -> None:
     def make() -> tuple[engines.Engine, Callable[[], None]]:
         con = sqlite3.connect(":memory:")
         return engines.sqlite_engine(con), con.close
-    _run(make, ascii_case=True)
+    _run(make, ascii_case=True, samples=False)  # SQLite has no MD5: 'in sample' is E520 there
 
 
 @pytest.mark.postgres
