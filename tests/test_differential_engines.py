@@ -68,13 +68,13 @@ def _pg_ascii_only(conn: Any) -> bool:
 
 
 def _run_generated(engine: engines.Engine, reset: Callable[[Any], None], session: list[str], seed: Any,
-                   examples: int) -> int:
+                   examples: int, samples: bool = True) -> int:
     """``examples`` generated scenarios on ``engine``, each on an emptied database (``reset``)
     after the ``session`` statements; returns the number of audiences compared."""
     compared: list[int] = []
 
     @settings(SETTINGS, max_examples=examples)
-    @given(scenarios())
+    @given(scenarios(samples=samples))
     def run(scn: Scenario) -> None:
         reset(engine.handle)
         for stmt in session:
@@ -160,7 +160,9 @@ def test_redshift_dialect_matches_the_evaluator_on_postgres(pg_icu_connection: A
     ``ignoring case`` matches rest on that; and with ``standard_conforming_strings = off``, as
     Redshift reads string literals. Not Redshift itself: a Redshift-only function or a
     PostgreSQL feature Redshift lacks would not show here (docs/correctness.md)."""
-    assert _run_generated(_as_redshift(pg_icu_connection), _pg_reset, REDSHIFT_STRINGS, seed, 25) >= 200
+    # no 'in sample': redshift SQL casts ids to VARCHAR(MAX), which only Redshift parses
+    assert _run_generated(_as_redshift(pg_icu_connection), _pg_reset, REDSHIFT_STRINGS, seed, 25,
+                          samples=False) >= 200
 
 
 @pytest.mark.postgres
