@@ -79,6 +79,11 @@ class GateDoc(_Doc):
     destination: str
     minimum: int
     size: int | None
+    members: int | None = None
+    """Members of the audience (spec §11: before identifiers and suppression)."""
+    without_identifier: int | None = None
+    suppressed: int | None = None
+    delivered: int | None = None
     status: str
     status_text: str
 
