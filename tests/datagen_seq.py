@@ -102,7 +102,7 @@ def _window(draw: st.DrawFn, as_of: dt.datetime, shortest: dt.timedelta | None =
 
 @st.composite
 def seq_scenarios(draw: st.DrawFn, identifiers: str = "hostile", n_audiences: int = 8,
-                  max_profiles: int = 8) -> Scenario:
+                  max_profiles: int = 8, samples: bool = True) -> Scenario:
     market, columns = draw(markets(identifiers))
     as_of = draw(st.sampled_from(AS_OFS))
     prof = market.profiles
@@ -170,7 +170,7 @@ def seq_scenarios(draw: st.DrawFn, identifiers: str = "hostile", n_audiences: in
     consent = market.consent
     assert consent is not None
     data[consent.table] = []
-    scn = Scenario(market, columns, data, as_of)
+    scn = Scenario(market, columns, data, as_of, samples=samples)
     scn.refs["ref_0"] = draw(seq_audiences(scn, "ref_0"))
     scn.audiences = [_informative(draw, scn, f"a_{i}", audiences=seq_audiences) for i in range(n_audiences)]
     return scn

@@ -16,6 +16,7 @@ import sqlglot
 from hypothesis import HealthCheck, given, settings
 from sqlglot.tokens import TokenType
 
+from audiencelang.sql import sample as sample_sql
 from audiencelang.sql.dialects import DIALECTS
 from tests.datagen import Scenario, compile_sql, scenarios
 
@@ -48,7 +49,7 @@ def test_emit_only_dialects_parse_back_with_allowed_functions(dialect: str) -> N
     count: list[int] = []
 
     @settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck), print_blob=True)
-    @given(scenarios(n_audiences=6))
+    @given(scenarios(n_audiences=6, samples=dialect not in sample_sql.UNSUPPORTED))
     def run(scn: Scenario) -> None:
         for aud in scn.audiences:
             sql = compile_sql(scn.checked(aud), dialect, scn.as_of)

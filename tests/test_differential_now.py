@@ -150,7 +150,7 @@ def _value(draw: st.DrawFn, kind: str, now0: dt.datetime) -> Any:
 
 @st.composite
 def now_scenarios(draw: st.DrawFn, now0: dt.datetime, n_audiences: int = 8, no_true_column: bool = False,
-                  ) -> Scenario:
+                  samples: bool = True) -> Scenario:
     """A generated market (hostile names, datagen) with rows placed around ``now0``.
 
     ``no_true_column``: no column is named ``true``/``false`` (for SQLite, where a bare ``TRUE``
@@ -209,7 +209,7 @@ def now_scenarios(draw: st.DrawFn, now0: dt.datetime, n_audiences: int = 8, no_t
             crows.append({**crows[-1], consent.status: draw(st.sampled_from(statuses))})
     data[consent.table] = crows
 
-    scn = Scenario(market, columns, data, now0)  # as_of = now0: the audiences' literals sit around it
+    scn = Scenario(market, columns, data, now0, samples=samples)  # as_of = now0: the audiences' literals sit around it
     scn.refs["ref_0"] = draw(audiences(scn, "ref_0", allow_refs=False))
     scn.audiences = [draw(audiences(scn, f"a_{i}")) for i in range(n_audiences)]
     scn.audiences += [draw(clock_audiences(scn, f"t_{i}")) for i in range(N_CLOCK_AUDIENCES)]
@@ -347,14 +347,14 @@ def seed(request: pytest.FixtureRequest) -> Any:
 
 
 def _generated(make_engine: Any, seed: Any, examples: int, *, ascii_case: bool = False,
-               no_true_column: bool = False) -> Tally:
+               no_true_column: bool = False, samples: bool = True) -> Tally:
     tally = Tally()
 
     @settings(SETTINGS, max_examples=examples)
     @given(st.data())
     def run(data: st.DataObject) -> None:
         now0 = now_minute()
-        scn = data.draw(now_scenarios(now0, no_true_column=no_true_column))
+        scn = data.draw(now_scenarios(now0, no_true_column=no_true_column, samples=samples))
         with make_engine() as eng:
             run_scenario(scn, eng, tally, seed=seed, ascii_case=ascii_case)
 
@@ -433,7 +433,7 @@ def test_duckdb_at_the_warehouse_clock_matches_the_evaluator(seed: Any) -> None:
 
 
 def test_sqlite_at_the_warehouse_clock_matches_the_evaluator(seed: Any) -> None:
-    assert_meaningful(_generated(_Lite, seed, EXAMPLES, ascii_case=True),
+    assert_meaningful(_generated(_Lite, seed, EXAMPLES, ascii_case=True, samples=False),  # E520 on SQLite
                       PER_EXAMPLE * EXAMPLES)
 
 

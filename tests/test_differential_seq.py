@@ -186,6 +186,7 @@ def test_emit_only_dialects_over_time(dialect: str) -> None:
     in the dialect, calling only the dialect's allow-listed functions."""
     import sqlglot
 
+    from audiencelang.sql import sample as sample_sql
     from audiencelang.sql.dialects import DIALECTS
     from tests.datagen import compile_sql
     from tests.test_differential_emit import called_functions
@@ -194,7 +195,7 @@ def test_emit_only_dialects_over_time(dialect: str) -> None:
     count: list[int] = []
 
     @settings(SETTINGS, max_examples=4)
-    @given(seq_scenarios(n_audiences=8))
+    @given(seq_scenarios(n_audiences=8, samples=dialect not in sample_sql.UNSUPPORTED))
     def run(scn: Scenario) -> None:
         for aud in scn.audiences:
             for as_of in (scn.as_of, None):
