@@ -248,6 +248,17 @@ def _value(draw: st.DrawFn, kind: str, as_of: dt.datetime, null_weight: int = 1,
     return draw(st.sampled_from(time_points(as_of, zone)))
 
 
+def string_ids(n: int) -> list[str]:
+    """``n`` distinct string profile ids, some differing from another only in letter case or a
+    trailing space (``u'1``, ``U'1``, ``u'1 ``): ids are compared byte for byte (spec §2), so a
+    warehouse collation that folds case or pads spaces must not merge two profiles."""
+    out = []
+    for i in range(n):
+        base = f"u'{i // 3 + 1}"
+        out.append((base, base.upper(), base + " ")[i % 3])
+    return out
+
+
 @st.composite
 def scenarios(draw: st.DrawFn, identifiers: str = "hostile", n_audiences: int = 8,
               max_profiles: int = 12, samples: bool = True, zones: Sequence[str] = ("UTC",)) -> Scenario:
@@ -259,7 +270,7 @@ def scenarios(draw: st.DrawFn, identifiers: str = "hostile", n_audiences: int = 
     prof = market.profiles
     id_kind = columns[prof.table][prof.id]
     n = draw(st.integers(3, max_profiles))
-    ids: list[Any] = list(range(1, n + 1)) if id_kind == "integer" else [f"u'{i}" for i in range(1, n + 1)]
+    ids: list[Any] = list(range(1, n + 1)) if id_kind == "integer" else string_ids(n)
     data: dict[str, list[dict[str, Any]]] = {}
 
     rows = []

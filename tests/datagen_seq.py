@@ -38,6 +38,7 @@ from tests.datagen import (
     _time_lit,
     _value,
     markets,
+    string_ids,
 )
 
 UTC = dt.UTC
@@ -108,7 +109,7 @@ def seq_scenarios(draw: st.DrawFn, identifiers: str = "hostile", n_audiences: in
     prof = market.profiles
     id_kind = columns[prof.table][prof.id]
     n = draw(st.integers(3, max_profiles))
-    ids: list[Any] = list(range(1, n + 1)) if id_kind == "integer" else [f"u'{i}" for i in range(1, n + 1)]
+    ids: list[Any] = list(range(1, n + 1)) if id_kind == "integer" else string_ids(n)
     data: dict[str, list[dict[str, Any]]] = {}
     pts = anchors(as_of)
     trait_points = edge_points(as_of) + pts

@@ -58,6 +58,7 @@ from tests.datagen import (
     compile_sql,
     markets,
     member_ids,
+    string_ids,
 )
 
 UTC = dt.UTC
@@ -163,7 +164,7 @@ def now_scenarios(draw: st.DrawFn, now0: dt.datetime, n_audiences: int = 8, no_t
     prof = market.profiles
     n = draw(st.integers(4, 12))
     ids: list[Any] = (list(range(1, n + 1)) if columns[prof.table][prof.id] == "integer"
-                      else [f"u'{i}" for i in range(1, n + 1)])
+                      else string_ids(n))
     data: dict[str, list[dict[str, Any]]] = {}
     data[prof.table] = [{prof.id: pid, **{f.column: _value(draw, f.type, now0) for f in prof.traits.values()}}
                         for pid in ids]

@@ -396,7 +396,7 @@ class Builder:
         if isinstance(c, P.InAudience):
             return exp.EQ(this=col(c.column), expression=num(1))
         if isinstance(c, P.Sample):
-            return sample.bucket_below(col("member_id", scope), c.salt, c.below, self.d, self.f, negated=negated)
+            return sample.bucket_below(col(self.id_text, scope), c.salt, c.below, self.d, self.f, negated=negated)
         if isinstance(c, P.Const):
             return const(c.value)
         if isinstance(c, P.Not):
@@ -467,9 +467,24 @@ class Builder:
             return []
         return [exp.Join(this=cte_ref(PARAMS), kind="CROSS")]
 
+    @property
+    def id_text(self) -> str:
+        """The column holding the profile id as stored (see :meth:`key`)."""
+        return "member_text" if self.dec.binary_ids else "member_id"
+
+    def key(self, e: exp.Expr) -> exp.Expr:
+        """Profile id ``e`` as the key the statement joins, groups and partitions by: the id
+        itself, or its bytes where the dialect's collations would merge distinct ids
+        (``Decisions.binary_ids``)."""
+        if not self.dec.binary_ids:
+            return e
+        return self.f(exp.Cast, this=e, to=exp.DataType(this=exp.DataType.Type.BINARY))
+
     def profiles_cte(self) -> exp.Select:
         pr = self.plan.profiles
-        items: list[exp.Expr] = [alias(col(pr.id, SRC), "member_id")]
+        items: list[exp.Expr] = [alias(self.key(col(pr.id, SRC)), "member_id")]
+        if self.dec.binary_ids:
+            items.append(alias(col(pr.id, SRC), "member_text"))
         items += [alias(col(t.column, SRC), t.alias) for t in pr.traits]
         physical = {t.alias: t.column for t in pr.traits}
         where = [not_null(col(pr.id, SRC))]
@@ -488,7 +503,7 @@ class Builder:
         if s.name not in self.dec.profile_filtered:
             return []
         sub = exp.Select(expressions=[col("member_id")], **self._from(cte_ref("profiles")))
-        return [exp.In(this=col(s.user, SRC), query=exp.Subquery(this=sub))]
+        return [exp.In(this=self.key(col(s.user, SRC)), query=exp.Subquery(this=sub))]
 
     def upto_as_of(self, column: str, scope: str) -> exp.Expr:
         pscope = None if self.plan.as_of is not None else PARAMS
@@ -510,7 +525,7 @@ class Builder:
         where = self.scan_where(s, shared)
         if a.column is not None:  # count(E.p) counts the rows whose p is not null
             where.append(not_null(col(a.column.column, SRC)))
-        sub = exp.Select(expressions=[col(s.user, SRC)], where=exp.Where(this=and_(where)),
+        sub = exp.Select(expressions=[self.key(col(s.user, SRC))], where=exp.Where(this=and_(where)),
                          **self._from(table_ref(s.table, SRC), self._params_join()))
         return exp.In(this=col("member_id", "profiles"), query=exp.Subquery(this=sub))
 
@@ -528,7 +543,7 @@ class Builder:
         if isinstance(s, P.SequenceScan):
             return sequence_cte(self, s)
         pscope = PARAMS
-        items: list[exp.Expr] = [alias(col(s.user, SRC), "member_id")]
+        items: list[exp.Expr] = [alias(self.key(col(s.user, SRC)), "member_id")]
         conditions = {a.condition for a in s.aggregates}
         # one condition shared by every aggregate: filter the rows by it (WHERE) instead of a
         # CASE per aggregate, so only the rows that count are grouped. Exact: a profile left
@@ -580,7 +595,7 @@ class Builder:
         return exp.Select(
             expressions=items,
             where=exp.Where(this=and_(where)),
-            group=exp.Group(expressions=[col(s.user, SRC)]),
+            group=exp.Group(expressions=[self.key(col(s.user, SRC))]),
             **self._from(table_ref(s.table, SRC), self._params_join()),
         )
 
@@ -651,7 +666,7 @@ class Builder:
             return self.case01(exp.EQ(this=exp.Paren(this=exp.BitwiseAnd(this=packed(p), expression=num(mask))),
                                       expression=num(value)))
 
-        items: list[exp.Expr] = [alias(col(c.user, SRC), "member_id")]
+        items: list[exp.Expr] = [alias(self.key(col(c.user, SRC)), "member_id")]
         for p in c.purposes:
             if self.dec.consent_packed:
                 doi = p.mode == "opt_in" and p.double_opt_in
@@ -690,7 +705,7 @@ class Builder:
         consent = exp.Select(
             expressions=items,
             where=exp.Where(this=and_(where)),
-            group=exp.Group(expressions=[col(c.user, SRC)]),
+            group=exp.Group(expressions=[self.key(col(c.user, SRC))]),
             **self._from(table_ref(c.table, SRC), self._params_join()),
         )
         return [("consent", consent)]
@@ -748,6 +763,8 @@ class Builder:
         pr = "profiles"
         # every column aliased: ClickHouse names an unaliased "t"."c" of a join "t.c"
         items: list[exp.Expr] = [alias(col("member_id", pr), "member_id")]
+        if self.dec.binary_ids:
+            items.append(alias(col("member_text", pr), "member_text"))
         items += [alias(col(t.alias, pr), t.alias) for t in self.plan.profiles.traits]
         joins: list[exp.Join] = []
         semi: list[exp.Expr] = []
@@ -811,6 +828,8 @@ class Builder:
         # member when any of its rows qualifies, with the smallest identifier of those rows; so
         # the gate's COUNT(*) counts people, not rows
         member_items: list[exp.Expr] = [col("member_id")]
+        if self.dec.binary_ids:  # one row per id's bytes, returning the id as stored
+            member_items = [alias(self.f(exp.Min, this=col("member_text")), "member_id")]
         if out.identifier is not None:
             member_items.append(alias(self.f(exp.Min, this=col(out.identifier)), "identifier"))
         if out.suppress:
@@ -821,7 +840,7 @@ class Builder:
         ctes.append(("members", exp.Select(
             expressions=member_items,
             **({} if everyone else {"where": exp.Where(this=self.cond(self.rest, None, None))}),
-            group=exp.Group(expressions=[col("member_id")]),
+            group=exp.Group(expressions=[col("member_id", prev if self.dec.binary_ids else None)]),
             **self._from(cte_ref(prev)),
         )))
         final_cols = ["member_id"] + (["identifier"] if out.identifier is not None else [])

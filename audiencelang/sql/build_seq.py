@@ -162,7 +162,7 @@ class _Seq:
         for w in where[1:]:
             cond = exp.And(this=cond, expression=exp.Paren(this=w) if isinstance(w, exp.Or) else w)
         return exp.Select(
-            expressions=[_alias(_col(st.user, _SRC), "member_id"), _alias(_col(st.time, _SRC), "t"),
+            expressions=[_alias(self.b.key(_col(st.user, _SRC)), "member_id"), _alias(_col(st.time, _SRC), "t"),
                          *([_alias(_num(i), "step")] if with_step else [])],
             where=exp.Where(this=cond),
             **b._from(_table(st.table), b._params_join()),

@@ -56,7 +56,11 @@ class Decisions:
     membership still to test after the joins; ``filter_clause``: conditional aggregates
     as ``AGG(x) FILTER (WHERE c)``; ``fence``: every test after the joins, ``facts`` ends in
     ``OFFSET 0``; ``consent_packed``: consent's latest (time, state) as one integer;
-    ``sequences``: how a sequence's CTE is written (:mod:`audiencelang.sql.build_seq`)."""
+    ``sequences``: how a sequence's CTE is written (:mod:`audiencelang.sql.build_seq`);
+    ``binary_ids``: profile ids are joined, grouped and partitioned as ``CAST(id AS BINARY)``
+    (MySQL/MariaDB, whose default collations fold case and pad trailing spaces: two
+    profiles ``a1`` and ``A1`` must not merge), the id as stored travels beside it as
+    ``member_text`` and is what the statement returns."""
 
     split: bool
     inner: frozenset[str]
@@ -72,6 +76,7 @@ class Decisions:
     fence: bool
     consent_packed: bool
     sequences: Literal["window passes", "asof joins"] = "window passes"
+    binary_ids: bool = False
 
     def atom_map(self) -> dict[P.AggTest, Atom]:
         return dict(self.atoms)
@@ -175,6 +180,7 @@ def decide(plan: P.Plan, profile: DialectProfile) -> Decisions:
         fence=d.fence_joins,
         consent_packed=d.epoch_us is not None,
         sequences="asof joins" if d.asof_sequences else "window passes",
+        binary_ids=d.exact == "binary",
     )
 
 

@@ -1,7 +1,8 @@
 -- audience abandoned_carts | market de | dialect mysql | as_of 2026-11-01T00:00:00Z | audiencelang 0.1.0
 WITH `profiles` AS (
   SELECT
-    `src`.`kunden_id` AS `member_id`,
+    CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
+    `src`.`kunden_id` AS `member_text`,
     `src`.`land` AS `t_country`
   FROM `crm`.`kunden` AS `src`
   WHERE
@@ -23,7 +24,7 @@ WITH `profiles` AS (
       ) AS `later`
     FROM (
       SELECT
-        `src`.`kunden_id` AS `member_id`,
+        CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
         `src`.`zeitpunkt` AS `t`,
         1 AS `step`
       FROM `web`.`ereignisse` AS `src`
@@ -36,7 +37,7 @@ WITH `profiles` AS (
         AND `src`.`zeitpunkt` <= CAST('2026-10-31 00:00:00.000000' AS DATETIME(6))
       UNION ALL
       SELECT
-        `src`.`kunde` AS `member_id`,
+        CAST(`src`.`kunde` AS BINARY) AS `member_id`,
         `src`.`bestellt_am` AS `t`,
         2 AS `step`
       FROM `shop`.`bestellungen` AS `src`
@@ -57,7 +58,7 @@ WITH `profiles` AS (
     `member_id`
 ), `consent` AS (
   SELECT
-    `src`.`kunden_id` AS `member_id`,
+    CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
     CASE
       WHEN MAX(
         CASE
@@ -103,10 +104,11 @@ WITH `profiles` AS (
     AND `src`.`geaendert_am` >= CAST('2025-11-01 00:00:00.000000' AS DATETIME(6))
     AND CAST(`src`.`status` AS BINARY) IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
-    `src`.`kunden_id`
+    CAST(`src`.`kunden_id` AS BINARY)
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
+    `profiles`.`member_text` AS `member_text`,
     `profiles`.`t_country` AS `t_country`,
     COALESCE(`seq_add_to_cart_1`.`n_seq_add_to_cart_1`, 0) AS `n_seq_add_to_cart_1`,
     COALESCE(`consent`.`c_ads_personalization_granted`, 0) AS `c_ads_personalization_granted`,
@@ -118,14 +120,14 @@ WITH `profiles` AS (
     ON `consent`.`member_id` = `profiles`.`member_id`
 ), `members` AS (
   SELECT
-    `member_id`
+    MIN(`member_text`) AS `member_id`
   FROM `facts`
   WHERE
     `n_seq_add_to_cart_1` >= 1
     AND `c_ads_personalization_granted` = 1
     AND `c_ads_personalization_refused` = 0
   GROUP BY
-    `member_id`
+    `facts`.`member_id`
 )
 SELECT
   `member_id`

@@ -1,7 +1,8 @@
 -- audience abandoned_carts | market fr | dialect mysql | as_of 2026-11-01T00:00:00Z | audiencelang 0.1.0
 WITH `profiles` AS (
   SELECT
-    `src`.`client_id` AS `member_id`,
+    CAST(`src`.`client_id` AS BINARY) AS `member_id`,
+    `src`.`client_id` AS `member_text`,
     `src`.`pays` AS `t_country`
   FROM `crm`.`clients` AS `src`
   WHERE
@@ -23,7 +24,7 @@ WITH `profiles` AS (
       ) AS `later`
     FROM (
       SELECT
-        `src`.`client_id` AS `member_id`,
+        CAST(`src`.`client_id` AS BINARY) AS `member_id`,
         `src`.`horodatage` AS `t`,
         1 AS `step`
       FROM `suivi`.`evenements` AS `src`
@@ -36,7 +37,7 @@ WITH `profiles` AS (
         AND `src`.`horodatage` <= CAST('2026-10-31 00:00:00.000000' AS DATETIME(6))
       UNION ALL
       SELECT
-        `src`.`client_id` AS `member_id`,
+        CAST(`src`.`client_id` AS BINARY) AS `member_id`,
         `src`.`horodatage` AS `t`,
         2 AS `step`
       FROM `suivi`.`evenements` AS `src`
@@ -58,7 +59,7 @@ WITH `profiles` AS (
     `member_id`
 ), `consent` AS (
   SELECT
-    `src`.`client_id` AS `member_id`,
+    CAST(`src`.`client_id` AS BINARY) AS `member_id`,
     CASE
       WHEN MAX(
         CASE
@@ -104,10 +105,11 @@ WITH `profiles` AS (
     AND `src`.`modifie_le` >= CAST('2025-10-02 00:00:00.000000' AS DATETIME(6))
     AND CAST(`src`.`statut` AS BINARY) IN ('accepte', 'refuse', 'retire')
   GROUP BY
-    `src`.`client_id`
+    CAST(`src`.`client_id` AS BINARY)
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
+    `profiles`.`member_text` AS `member_text`,
     `profiles`.`t_country` AS `t_country`,
     COALESCE(`seq_add_to_cart_1`.`n_seq_add_to_cart_1`, 0) AS `n_seq_add_to_cart_1`,
     COALESCE(`consent`.`c_ads_personalization_granted`, 0) AS `c_ads_personalization_granted`,
@@ -119,14 +121,14 @@ WITH `profiles` AS (
     ON `consent`.`member_id` = `profiles`.`member_id`
 ), `members` AS (
   SELECT
-    `member_id`
+    MIN(`member_text`) AS `member_id`
   FROM `facts`
   WHERE
     `n_seq_add_to_cart_1` >= 1
     AND `c_ads_personalization_granted` = 1
     AND `c_ads_personalization_refused` = 0
   GROUP BY
-    `member_id`
+    `facts`.`member_id`
 )
 SELECT
   `member_id`

@@ -1,7 +1,8 @@
 -- audience abandoned_carts | market us | dialect mysql | as_of 2026-11-01T00:00:00Z | audiencelang 0.1.0
 WITH `profiles` AS (
   SELECT
-    `src`.`user_id` AS `member_id`,
+    CAST(`src`.`user_id` AS BINARY) AS `member_id`,
+    `src`.`user_id` AS `member_text`,
     `src`.`country_code` AS `t_country`
   FROM `analytics`.`users` AS `src`
   WHERE
@@ -23,7 +24,7 @@ WITH `profiles` AS (
       ) AS `later`
     FROM (
       SELECT
-        `src`.`user_id` AS `member_id`,
+        CAST(`src`.`user_id` AS BINARY) AS `member_id`,
         `src`.`added_at` AS `t`,
         1 AS `step`
       FROM `events`.`cart_adds` AS `src`
@@ -35,7 +36,7 @@ WITH `profiles` AS (
         AND `src`.`added_at` <= CAST('2026-10-31 00:00:00.000000' AS DATETIME(6))
       UNION ALL
       SELECT
-        `src`.`customer_id` AS `member_id`,
+        CAST(`src`.`customer_id` AS BINARY) AS `member_id`,
         `src`.`ordered_at` AS `t`,
         2 AS `step`
       FROM `events`.`orders` AS `src`
@@ -56,7 +57,7 @@ WITH `profiles` AS (
     `member_id`
 ), `consent` AS (
   SELECT
-    `src`.`user_id` AS `member_id`,
+    CAST(`src`.`user_id` AS BINARY) AS `member_id`,
     0 AS `c_ads_personalization_granted`,
     CASE
       WHEN MAX(
@@ -82,10 +83,11 @@ WITH `profiles` AS (
     AND CAST(`src`.`purpose_code` AS BINARY) IN ('targeted_ads')
     AND CAST(`src`.`state` AS BINARY) IN ('opt_in', 'opt_out', 'withdrawn')
   GROUP BY
-    `src`.`user_id`
+    CAST(`src`.`user_id` AS BINARY)
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
+    `profiles`.`member_text` AS `member_text`,
     `profiles`.`t_country` AS `t_country`,
     COALESCE(`seq_add_to_cart_1`.`n_seq_add_to_cart_1`, 0) AS `n_seq_add_to_cart_1`,
     COALESCE(`consent`.`c_ads_personalization_granted`, 0) AS `c_ads_personalization_granted`,
@@ -97,12 +99,12 @@ WITH `profiles` AS (
     ON `consent`.`member_id` = `profiles`.`member_id`
 ), `members` AS (
   SELECT
-    `member_id`
+    MIN(`member_text`) AS `member_id`
   FROM `facts`
   WHERE
     `n_seq_add_to_cart_1` >= 1 AND `c_ads_personalization_refused` = 0
   GROUP BY
-    `member_id`
+    `facts`.`member_id`
 )
 SELECT
   `member_id`

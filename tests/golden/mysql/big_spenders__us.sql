@@ -1,7 +1,8 @@
 -- audience big_spenders | market us | dialect mysql | as_of 2026-11-01T00:00:00Z | audiencelang 0.1.0
 WITH `profiles` AS (
   SELECT
-    `src`.`user_id` AS `member_id`,
+    CAST(`src`.`user_id` AS BINARY) AS `member_id`,
+    `src`.`user_id` AS `member_text`,
     `src`.`rewards_tier` AS `t_loyalty_tier`,
     `src`.`employee_flag` AS `t_is_employee`
   FROM `analytics`.`users` AS `src`
@@ -10,7 +11,7 @@ WITH `profiles` AS (
     AND CAST(`src`.`rewards_tier` AS BINARY) IN ('gold', 'platinum')
 ), `events_events_orders` AS (
   SELECT
-    `src`.`customer_id` AS `member_id`,
+    CAST(`src`.`customer_id` AS BINARY) AS `member_id`,
     SUM(
       CASE
         WHEN `src`.`ordered_at` >= CAST('2026-08-03 00:00:00.000000' AS DATETIME(6))
@@ -43,10 +44,10 @@ WITH `profiles` AS (
     AND NOT `src`.`ordered_at` IS NULL
     AND `src`.`ordered_at` <= CAST('2026-11-01 00:00:00.000000' AS DATETIME(6))
   GROUP BY
-    `src`.`customer_id`
+    CAST(`src`.`customer_id` AS BINARY)
 ), `consent` AS (
   SELECT
-    `src`.`user_id` AS `member_id`,
+    CAST(`src`.`user_id` AS BINARY) AS `member_id`,
     0 AS `c_ads_personalization_granted`,
     CASE
       WHEN MAX(
@@ -72,10 +73,11 @@ WITH `profiles` AS (
     AND CAST(`src`.`purpose_code` AS BINARY) IN ('targeted_ads')
     AND CAST(`src`.`state` AS BINARY) IN ('opt_in', 'opt_out', 'withdrawn')
   GROUP BY
-    `src`.`user_id`
+    CAST(`src`.`user_id` AS BINARY)
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
+    `profiles`.`member_text` AS `member_text`,
     `profiles`.`t_loyalty_tier` AS `t_loyalty_tier`,
     `profiles`.`t_is_employee` AS `t_is_employee`,
     COALESCE(`events_events_orders`.`sum_purchase_revenue_1`, 0) AS `sum_purchase_revenue_1`,
@@ -93,7 +95,7 @@ WITH `profiles` AS (
     ON `consent`.`member_id` = `profiles`.`member_id`
 ), `members` AS (
   SELECT
-    `member_id`
+    MIN(`member_text`) AS `member_id`
   FROM `facts`
   WHERE
     (
@@ -113,7 +115,7 @@ WITH `profiles` AS (
     )
     AND `c_ads_personalization_refused` = 0
   GROUP BY
-    `member_id`
+    `facts`.`member_id`
 )
 SELECT
   `member_id`

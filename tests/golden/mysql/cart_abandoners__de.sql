@@ -1,7 +1,8 @@
 -- audience cart_abandoners | market de | dialect mysql | as_of 2026-11-01T00:00:00Z | audiencelang 0.1.0
 WITH `profiles` AS (
   SELECT
-    `src`.`kunden_id` AS `member_id`,
+    CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
+    `src`.`kunden_id` AS `member_text`,
     `src`.`land` AS `t_country`
   FROM `crm`.`kunden` AS `src`
   WHERE
@@ -9,7 +10,7 @@ WITH `profiles` AS (
     AND CAST(`src`.`land` AS BINARY) IN ('DE', 'AT', 'CH')
 ), `events_web_ereignisse` AS (
   SELECT
-    `src`.`kunden_id` AS `member_id`,
+    CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
     COUNT(*) AS `n_add_to_cart_1`
   FROM `web`.`ereignisse` AS `src`
   WHERE
@@ -19,10 +20,10 @@ WITH `profiles` AS (
     AND CAST(`src`.`ereignis` AS BINARY) = 'warenkorb'
     AND `src`.`zeitpunkt` >= CAST('2026-10-25 00:00:00.000000' AS DATETIME(6))
   GROUP BY
-    `src`.`kunden_id`
+    CAST(`src`.`kunden_id` AS BINARY)
 ), `events_shop_bestellungen` AS (
   SELECT
-    `src`.`kunde` AS `member_id`,
+    CAST(`src`.`kunde` AS BINARY) AS `member_id`,
     COUNT(
       CASE
         WHEN `src`.`bestellt_am` >= CAST('2026-10-25 00:00:00.000000' AS DATETIME(6))
@@ -36,10 +37,10 @@ WITH `profiles` AS (
     AND NOT `src`.`bestellt_am` IS NULL
     AND `src`.`bestellt_am` <= CAST('2026-11-01 00:00:00.000000' AS DATETIME(6))
   GROUP BY
-    `src`.`kunde`
+    CAST(`src`.`kunde` AS BINARY)
 ), `consent` AS (
   SELECT
-    `src`.`kunden_id` AS `member_id`,
+    CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
     CASE
       WHEN MAX(
         CASE
@@ -124,10 +125,11 @@ WITH `profiles` AS (
     )
     AND CAST(`src`.`status` AS BINARY) IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
-    `src`.`kunden_id`
+    CAST(`src`.`kunden_id` AS BINARY)
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
+    `profiles`.`member_text` AS `member_text`,
     `profiles`.`t_country` AS `t_country`,
     COALESCE(`events_web_ereignisse`.`n_add_to_cart_1`, 0) AS `n_add_to_cart_1`,
     COALESCE(`events_shop_bestellungen`.`n_purchase_2`, 0) AS `n_purchase_2`,
@@ -150,7 +152,7 @@ WITH `profiles` AS (
   FROM `facts`
 ), `members` AS (
   SELECT
-    `member_id`
+    MIN(`member_text`) AS `member_id`
   FROM `aud_existing_customers`
   WHERE
     `n_add_to_cart_1` >= 1
@@ -162,7 +164,7 @@ WITH `profiles` AS (
     AND `c_email_marketing_granted` = 1
     AND `c_email_marketing_refused` = 0
   GROUP BY
-    `member_id`
+    `aud_existing_customers`.`member_id`
 )
 SELECT
   `member_id`

@@ -1,7 +1,8 @@
 -- audience cart_abandoners | market fr | dialect mysql | as_of 2026-11-01T00:00:00Z | audiencelang 0.1.0
 WITH `profiles` AS (
   SELECT
-    `src`.`client_id` AS `member_id`,
+    CAST(`src`.`client_id` AS BINARY) AS `member_id`,
+    `src`.`client_id` AS `member_text`,
     `src`.`pays` AS `t_country`
   FROM `crm`.`clients` AS `src`
   WHERE
@@ -9,7 +10,7 @@ WITH `profiles` AS (
     AND CAST(`src`.`pays` AS BINARY) IN ('DE', 'AT', 'CH')
 ), `events_suivi_evenements` AS (
   SELECT
-    `src`.`client_id` AS `member_id`,
+    CAST(`src`.`client_id` AS BINARY) AS `member_id`,
     COUNT(
       CASE
         WHEN CAST(`src`.`type_evenement` AS BINARY) = 'ajout_panier'
@@ -35,10 +36,10 @@ WITH `profiles` AS (
       OR CAST(`src`.`type_evenement` AS BINARY) = 'achat'
     )
   GROUP BY
-    `src`.`client_id`
+    CAST(`src`.`client_id` AS BINARY)
 ), `consent` AS (
   SELECT
-    `src`.`client_id` AS `member_id`,
+    CAST(`src`.`client_id` AS BINARY) AS `member_id`,
     CASE
       WHEN MAX(
         CASE
@@ -123,10 +124,11 @@ WITH `profiles` AS (
     )
     AND CAST(`src`.`statut` AS BINARY) IN ('accepte', 'refuse', 'retire')
   GROUP BY
-    `src`.`client_id`
+    CAST(`src`.`client_id` AS BINARY)
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
+    `profiles`.`member_text` AS `member_text`,
     `profiles`.`t_country` AS `t_country`,
     COALESCE(`events_suivi_evenements`.`n_add_to_cart_1`, 0) AS `n_add_to_cart_1`,
     COALESCE(`events_suivi_evenements`.`n_purchase_2`, 0) AS `n_purchase_2`,
@@ -147,7 +149,7 @@ WITH `profiles` AS (
   FROM `facts`
 ), `members` AS (
   SELECT
-    `member_id`
+    MIN(`member_text`) AS `member_id`
   FROM `aud_existing_customers`
   WHERE
     `n_add_to_cart_1` >= 1
@@ -159,7 +161,7 @@ WITH `profiles` AS (
     AND `c_email_marketing_granted` = 1
     AND `c_email_marketing_refused` = 0
   GROUP BY
-    `member_id`
+    `aud_existing_customers`.`member_id`
 )
 SELECT
   `member_id`

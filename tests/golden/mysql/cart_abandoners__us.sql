@@ -1,7 +1,8 @@
 -- audience cart_abandoners | market us | dialect mysql | as_of 2026-11-01T00:00:00Z | audiencelang 0.1.0
 WITH `profiles` AS (
   SELECT
-    `src`.`user_id` AS `member_id`,
+    CAST(`src`.`user_id` AS BINARY) AS `member_id`,
+    `src`.`user_id` AS `member_text`,
     `src`.`country_code` AS `t_country`
   FROM `analytics`.`users` AS `src`
   WHERE
@@ -9,7 +10,7 @@ WITH `profiles` AS (
     AND CAST(`src`.`country_code` AS BINARY) IN ('DE', 'AT', 'CH')
 ), `events_events_cart_adds` AS (
   SELECT
-    `src`.`user_id` AS `member_id`,
+    CAST(`src`.`user_id` AS BINARY) AS `member_id`,
     COUNT(*) AS `n_add_to_cart_1`
   FROM `events`.`cart_adds` AS `src`
   WHERE
@@ -18,10 +19,10 @@ WITH `profiles` AS (
     AND `src`.`added_at` <= CAST('2026-11-01 00:00:00.000000' AS DATETIME(6))
     AND `src`.`added_at` >= CAST('2026-10-25 00:00:00.000000' AS DATETIME(6))
   GROUP BY
-    `src`.`user_id`
+    CAST(`src`.`user_id` AS BINARY)
 ), `events_events_orders` AS (
   SELECT
-    `src`.`customer_id` AS `member_id`,
+    CAST(`src`.`customer_id` AS BINARY) AS `member_id`,
     COUNT(
       CASE
         WHEN `src`.`ordered_at` >= CAST('2026-10-25 00:00:00.000000' AS DATETIME(6))
@@ -35,10 +36,10 @@ WITH `profiles` AS (
     AND NOT `src`.`ordered_at` IS NULL
     AND `src`.`ordered_at` <= CAST('2026-11-01 00:00:00.000000' AS DATETIME(6))
   GROUP BY
-    `src`.`customer_id`
+    CAST(`src`.`customer_id` AS BINARY)
 ), `consent` AS (
   SELECT
-    `src`.`user_id` AS `member_id`,
+    CAST(`src`.`user_id` AS BINARY) AS `member_id`,
     0 AS `c_ads_personalization_granted`,
     CASE
       WHEN MAX(
@@ -96,10 +97,11 @@ WITH `profiles` AS (
     AND CAST(`src`.`purpose_code` AS BINARY) IN ('targeted_ads', 'email')
     AND CAST(`src`.`state` AS BINARY) IN ('opt_in', 'opt_out', 'withdrawn')
   GROUP BY
-    `src`.`user_id`
+    CAST(`src`.`user_id` AS BINARY)
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
+    `profiles`.`member_text` AS `member_text`,
     `profiles`.`t_country` AS `t_country`,
     COALESCE(`events_events_cart_adds`.`n_add_to_cart_1`, 0) AS `n_add_to_cart_1`,
     COALESCE(`events_events_orders`.`n_purchase_2`, 0) AS `n_purchase_2`,
@@ -122,7 +124,7 @@ WITH `profiles` AS (
   FROM `facts`
 ), `members` AS (
   SELECT
-    `member_id`
+    MIN(`member_text`) AS `member_id`
   FROM `aud_existing_customers`
   WHERE
     `n_add_to_cart_1` >= 1
@@ -133,7 +135,7 @@ WITH `profiles` AS (
     AND `c_email_marketing_granted` = 1
     AND `c_email_marketing_refused` = 0
   GROUP BY
-    `member_id`
+    `aud_existing_customers`.`member_id`
 )
 SELECT
   `member_id`

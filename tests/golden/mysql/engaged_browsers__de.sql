@@ -1,13 +1,14 @@
 -- audience engaged_browsers | market de | dialect mysql | as_of 2026-11-01T00:00:00Z | audiencelang 0.1.0
 WITH `profiles` AS (
   SELECT
-    `src`.`kunden_id` AS `member_id`
+    CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
+    `src`.`kunden_id` AS `member_text`
   FROM `crm`.`kunden` AS `src`
   WHERE
     NOT `src`.`kunden_id` IS NULL
 ), `events_web_ereignisse` AS (
   SELECT
-    `src`.`kunden_id` AS `member_id`,
+    CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
     COUNT(
       CASE
         WHEN CAST(`src`.`ereignis` AS BINARY) = 'seitenaufruf'
@@ -56,10 +57,10 @@ WITH `profiles` AS (
       OR CAST(`src`.`ereignis` AS BINARY) = 'warenkorb'
     )
   GROUP BY
-    `src`.`kunden_id`
+    CAST(`src`.`kunden_id` AS BINARY)
 ), `events_shop_bestellungen` AS (
   SELECT
-    `src`.`kunde` AS `member_id`,
+    CAST(`src`.`kunde` AS BINARY) AS `member_id`,
     COUNT(*) AS `n_purchase_5`
   FROM `shop`.`bestellungen` AS `src`
   WHERE
@@ -68,10 +69,10 @@ WITH `profiles` AS (
     AND `src`.`bestellt_am` <= CAST('2026-11-01 00:00:00.000000' AS DATETIME(6))
     AND `src`.`bestellt_am` >= CAST('2026-10-02 00:00:00.000000' AS DATETIME(6))
   GROUP BY
-    `src`.`kunde`
+    CAST(`src`.`kunde` AS BINARY)
 ), `consent` AS (
   SELECT
-    `src`.`kunden_id` AS `member_id`,
+    CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
     CASE
       WHEN MAX(
         CASE
@@ -117,10 +118,11 @@ WITH `profiles` AS (
     AND `src`.`geaendert_am` >= CAST('2025-11-01 00:00:00.000000' AS DATETIME(6))
     AND CAST(`src`.`status` AS BINARY) IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
-    `src`.`kunden_id`
+    CAST(`src`.`kunden_id` AS BINARY)
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
+    `profiles`.`member_text` AS `member_text`,
     COALESCE(`events_web_ereignisse`.`n_page_view_1`, 0) AS `n_page_view_1`,
     COALESCE(`events_web_ereignisse`.`n_session_2`, 0) AS `n_session_2`,
     COALESCE(`events_web_ereignisse`.`n_page_view_3`, 0) AS `n_page_view_3`,
@@ -138,7 +140,7 @@ WITH `profiles` AS (
     ON `consent`.`member_id` = `profiles`.`member_id`
 ), `members` AS (
   SELECT
-    `member_id`
+    MIN(`member_text`) AS `member_id`
   FROM `facts`
   WHERE
     `n_page_view_1` >= 5
@@ -151,7 +153,7 @@ WITH `profiles` AS (
     AND `c_ads_personalization_granted` = 1
     AND `c_ads_personalization_refused` = 0
   GROUP BY
-    `member_id`
+    `facts`.`member_id`
 )
 SELECT
   `member_id`

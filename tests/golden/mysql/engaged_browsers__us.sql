@@ -1,13 +1,14 @@
 -- audience engaged_browsers | market us | dialect mysql | as_of 2026-11-01T00:00:00Z | audiencelang 0.1.0
 WITH `profiles` AS (
   SELECT
-    `src`.`user_id` AS `member_id`
+    CAST(`src`.`user_id` AS BINARY) AS `member_id`,
+    `src`.`user_id` AS `member_text`
   FROM `analytics`.`users` AS `src`
   WHERE
     NOT `src`.`user_id` IS NULL
 ), `events_events_pageviews` AS (
   SELECT
-    `src`.`user_id` AS `member_id`,
+    CAST(`src`.`user_id` AS BINARY) AS `member_id`,
     COUNT(
       CASE
         WHEN `src`.`viewed_at` >= CAST('2026-10-25 00:00:00.000000' AS DATETIME(6))
@@ -28,10 +29,10 @@ WITH `profiles` AS (
     AND `src`.`viewed_at` <= CAST('2026-11-01 00:00:00.000000' AS DATETIME(6))
     AND `src`.`viewed_at` >= CAST('2026-10-18 00:00:00.000000' AS DATETIME(6))
   GROUP BY
-    `src`.`user_id`
+    CAST(`src`.`user_id` AS BINARY)
 ), `events_events_sessions` AS (
   SELECT
-    `src`.`user_id` AS `member_id`,
+    CAST(`src`.`user_id` AS BINARY) AS `member_id`,
     COUNT(*) AS `n_session_2`
   FROM `events`.`sessions` AS `src`
   WHERE
@@ -40,10 +41,10 @@ WITH `profiles` AS (
     AND `src`.`session_start` <= CAST('2026-11-01 00:00:00.000000' AS DATETIME(6))
     AND `src`.`session_start` >= CAST('2026-10-02 00:00:00.000000' AS DATETIME(6))
   GROUP BY
-    `src`.`user_id`
+    CAST(`src`.`user_id` AS BINARY)
 ), `events_events_cart_adds` AS (
   SELECT
-    `src`.`user_id` AS `member_id`,
+    CAST(`src`.`user_id` AS BINARY) AS `member_id`,
     COUNT(*) AS `n_add_to_cart_4`,
     COUNT(
       CASE
@@ -58,10 +59,10 @@ WITH `profiles` AS (
     AND `src`.`added_at` <= CAST('2026-11-01 00:00:00.000000' AS DATETIME(6))
     AND `src`.`added_at` >= CAST('2026-10-02 00:00:00.000000' AS DATETIME(6))
   GROUP BY
-    `src`.`user_id`
+    CAST(`src`.`user_id` AS BINARY)
 ), `events_events_orders` AS (
   SELECT
-    `src`.`customer_id` AS `member_id`,
+    CAST(`src`.`customer_id` AS BINARY) AS `member_id`,
     COUNT(*) AS `n_purchase_5`
   FROM `events`.`orders` AS `src`
   WHERE
@@ -70,10 +71,10 @@ WITH `profiles` AS (
     AND `src`.`ordered_at` <= CAST('2026-11-01 00:00:00.000000' AS DATETIME(6))
     AND `src`.`ordered_at` >= CAST('2026-10-02 00:00:00.000000' AS DATETIME(6))
   GROUP BY
-    `src`.`customer_id`
+    CAST(`src`.`customer_id` AS BINARY)
 ), `consent` AS (
   SELECT
-    `src`.`user_id` AS `member_id`,
+    CAST(`src`.`user_id` AS BINARY) AS `member_id`,
     0 AS `c_ads_personalization_granted`,
     CASE
       WHEN MAX(
@@ -99,10 +100,11 @@ WITH `profiles` AS (
     AND CAST(`src`.`purpose_code` AS BINARY) IN ('targeted_ads')
     AND CAST(`src`.`state` AS BINARY) IN ('opt_in', 'opt_out', 'withdrawn')
   GROUP BY
-    `src`.`user_id`
+    CAST(`src`.`user_id` AS BINARY)
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
+    `profiles`.`member_text` AS `member_text`,
     COALESCE(`events_events_pageviews`.`n_page_view_1`, 0) AS `n_page_view_1`,
     COALESCE(`events_events_pageviews`.`n_page_view_3`, 0) AS `n_page_view_3`,
     COALESCE(`events_events_sessions`.`n_session_2`, 0) AS `n_session_2`,
@@ -124,7 +126,7 @@ WITH `profiles` AS (
     ON `consent`.`member_id` = `profiles`.`member_id`
 ), `members` AS (
   SELECT
-    `member_id`
+    MIN(`member_text`) AS `member_id`
   FROM `facts`
   WHERE
     `n_page_view_1` >= 5
@@ -136,7 +138,7 @@ WITH `profiles` AS (
     )
     AND `c_ads_personalization_refused` = 0
   GROUP BY
-    `member_id`
+    `facts`.`member_id`
 )
 SELECT
   `member_id`

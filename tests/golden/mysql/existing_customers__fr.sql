@@ -1,13 +1,14 @@
 -- audience existing_customers | market fr | dialect mysql | as_of 2026-11-01T00:00:00Z | audiencelang 0.1.0
 WITH `profiles` AS (
   SELECT
-    `src`.`client_id` AS `member_id`
+    CAST(`src`.`client_id` AS BINARY) AS `member_id`,
+    `src`.`client_id` AS `member_text`
   FROM `crm`.`clients` AS `src`
   WHERE
     NOT `src`.`client_id` IS NULL
 ), `events_suivi_evenements` AS (
   SELECT
-    `src`.`client_id` AS `member_id`,
+    CAST(`src`.`client_id` AS BINARY) AS `member_id`,
     COUNT(*) AS `n_purchase_1`
   FROM `suivi`.`evenements` AS `src`
   WHERE
@@ -16,22 +17,23 @@ WITH `profiles` AS (
     AND `src`.`horodatage` <= CAST('2026-11-01 00:00:00.000000' AS DATETIME(6))
     AND CAST(`src`.`type_evenement` AS BINARY) = 'achat'
   GROUP BY
-    `src`.`client_id`
+    CAST(`src`.`client_id` AS BINARY)
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
+    `profiles`.`member_text` AS `member_text`,
     COALESCE(`events_suivi_evenements`.`n_purchase_1`, 0) AS `n_purchase_1`
   FROM `profiles`
   INNER JOIN `events_suivi_evenements`
     ON `events_suivi_evenements`.`member_id` = `profiles`.`member_id`
 ), `members` AS (
   SELECT
-    `member_id`
+    MIN(`member_text`) AS `member_id`
   FROM `facts`
   WHERE
     `n_purchase_1` >= 1
   GROUP BY
-    `member_id`
+    `facts`.`member_id`
 )
 SELECT
   `member_id`

@@ -1,13 +1,14 @@
 -- audience existing_customers | market us | dialect mysql | as_of 2026-11-01T00:00:00Z | audiencelang 0.1.0
 WITH `profiles` AS (
   SELECT
-    `src`.`user_id` AS `member_id`
+    CAST(`src`.`user_id` AS BINARY) AS `member_id`,
+    `src`.`user_id` AS `member_text`
   FROM `analytics`.`users` AS `src`
   WHERE
     NOT `src`.`user_id` IS NULL
 ), `events_events_orders` AS (
   SELECT
-    `src`.`customer_id` AS `member_id`,
+    CAST(`src`.`customer_id` AS BINARY) AS `member_id`,
     COUNT(*) AS `n_purchase_1`
   FROM `events`.`orders` AS `src`
   WHERE
@@ -15,22 +16,23 @@ WITH `profiles` AS (
     AND NOT `src`.`ordered_at` IS NULL
     AND `src`.`ordered_at` <= CAST('2026-11-01 00:00:00.000000' AS DATETIME(6))
   GROUP BY
-    `src`.`customer_id`
+    CAST(`src`.`customer_id` AS BINARY)
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
+    `profiles`.`member_text` AS `member_text`,
     COALESCE(`events_events_orders`.`n_purchase_1`, 0) AS `n_purchase_1`
   FROM `profiles`
   INNER JOIN `events_events_orders`
     ON `events_events_orders`.`member_id` = `profiles`.`member_id`
 ), `members` AS (
   SELECT
-    `member_id`
+    MIN(`member_text`) AS `member_id`
   FROM `facts`
   WHERE
     `n_purchase_1` >= 1
   GROUP BY
-    `member_id`
+    `facts`.`member_id`
 )
 SELECT
   `member_id`

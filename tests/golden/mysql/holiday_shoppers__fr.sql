@@ -1,7 +1,8 @@
 -- audience holiday_shoppers | market fr | dialect mysql | as_of 2026-11-01T00:00:00Z | audiencelang 0.1.0
 WITH `profiles` AS (
   SELECT
-    `src`.`client_id` AS `member_id`,
+    CAST(`src`.`client_id` AS BINARY) AS `member_id`,
+    `src`.`client_id` AS `member_text`,
     `src`.`date_inscription` AS `t_signup_date`,
     `src`.`age` AS `t_age`,
     `src`.`pays` AS `t_country`
@@ -11,7 +12,7 @@ WITH `profiles` AS (
     AND `src`.`date_inscription` < CAST('2025-11-01' AS DATE)
 ), `events_suivi_evenements` AS (
   SELECT
-    `src`.`client_id` AS `member_id`,
+    CAST(`src`.`client_id` AS BINARY) AS `member_id`,
     COUNT(
       CASE
         WHEN CAST(`src`.`type_evenement` AS BINARY) = 'achat'
@@ -41,10 +42,10 @@ WITH `profiles` AS (
     AND `src`.`horodatage` >= CAST('2025-11-24 00:00:00.000000' AS DATETIME(6))
     AND CAST(`src`.`type_evenement` AS BINARY) = 'achat'
   GROUP BY
-    `src`.`client_id`
+    CAST(`src`.`client_id` AS BINARY)
 ), `consent` AS (
   SELECT
-    `src`.`client_id` AS `member_id`,
+    CAST(`src`.`client_id` AS BINARY) AS `member_id`,
     CASE
       WHEN MAX(
         CASE
@@ -90,10 +91,11 @@ WITH `profiles` AS (
     AND `src`.`modifie_le` >= CAST('2025-10-02 00:00:00.000000' AS DATETIME(6))
     AND CAST(`src`.`statut` AS BINARY) IN ('accepte', 'refuse', 'retire')
   GROUP BY
-    `src`.`client_id`
+    CAST(`src`.`client_id` AS BINARY)
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
+    `profiles`.`member_text` AS `member_text`,
     `profiles`.`t_signup_date` AS `t_signup_date`,
     `profiles`.`t_age` AS `t_age`,
     `profiles`.`t_country` AS `t_country`,
@@ -108,7 +110,7 @@ WITH `profiles` AS (
     ON `consent`.`member_id` = `profiles`.`member_id`
 ), `members` AS (
   SELECT
-    `member_id`
+    MIN(`member_text`) AS `member_id`
   FROM `facts`
   WHERE
     `n_purchase_1` >= 1
@@ -127,7 +129,7 @@ WITH `profiles` AS (
     AND `c_ads_personalization_granted` = 1
     AND `c_ads_personalization_refused` = 0
   GROUP BY
-    `member_id`
+    `facts`.`member_id`
 )
 SELECT
   `member_id`

@@ -1,7 +1,8 @@
 -- audience holiday_shoppers | market us | dialect mysql | as_of 2026-11-01T00:00:00Z | audiencelang 0.1.0
 WITH `profiles` AS (
   SELECT
-    `src`.`user_id` AS `member_id`,
+    CAST(`src`.`user_id` AS BINARY) AS `member_id`,
+    `src`.`user_id` AS `member_text`,
     `src`.`created_on` AS `t_signup_date`,
     `src`.`age_years` AS `t_age`,
     `src`.`country_code` AS `t_country`
@@ -10,7 +11,7 @@ WITH `profiles` AS (
     NOT `src`.`user_id` IS NULL AND `src`.`created_on` < CAST('2025-11-01' AS DATE)
 ), `events_events_orders` AS (
   SELECT
-    `src`.`customer_id` AS `member_id`,
+    CAST(`src`.`customer_id` AS BINARY) AS `member_id`,
     COUNT(
       CASE
         WHEN (
@@ -37,10 +38,10 @@ WITH `profiles` AS (
     AND `src`.`ordered_at` <= CAST('2026-11-01 00:00:00.000000' AS DATETIME(6))
     AND `src`.`ordered_at` >= CAST('2025-11-24 00:00:00.000000' AS DATETIME(6))
   GROUP BY
-    `src`.`customer_id`
+    CAST(`src`.`customer_id` AS BINARY)
 ), `consent` AS (
   SELECT
-    `src`.`user_id` AS `member_id`,
+    CAST(`src`.`user_id` AS BINARY) AS `member_id`,
     0 AS `c_ads_personalization_granted`,
     CASE
       WHEN MAX(
@@ -66,10 +67,11 @@ WITH `profiles` AS (
     AND CAST(`src`.`purpose_code` AS BINARY) IN ('targeted_ads')
     AND CAST(`src`.`state` AS BINARY) IN ('opt_in', 'opt_out', 'withdrawn')
   GROUP BY
-    `src`.`user_id`
+    CAST(`src`.`user_id` AS BINARY)
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
+    `profiles`.`member_text` AS `member_text`,
     `profiles`.`t_signup_date` AS `t_signup_date`,
     `profiles`.`t_age` AS `t_age`,
     `profiles`.`t_country` AS `t_country`,
@@ -84,7 +86,7 @@ WITH `profiles` AS (
     ON `consent`.`member_id` = `profiles`.`member_id`
 ), `members` AS (
   SELECT
-    `member_id`
+    MIN(`member_text`) AS `member_id`
   FROM `facts`
   WHERE
     `n_purchase_1` >= 1
@@ -102,7 +104,7 @@ WITH `profiles` AS (
     )
     AND `c_ads_personalization_refused` = 0
   GROUP BY
-    `member_id`
+    `facts`.`member_id`
 )
 SELECT
   `member_id`

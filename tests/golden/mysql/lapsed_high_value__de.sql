@@ -1,7 +1,8 @@
 -- audience lapsed_high_value | market de | dialect mysql | as_of 2026-11-01T00:00:00Z | audiencelang 0.1.0
 WITH `profiles` AS (
   SELECT
-    `src`.`kunden_id` AS `member_id`,
+    CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
+    `src`.`kunden_id` AS `member_text`,
     `src`.`clv` AS `t_lifetime_value`,
     `src`.`ist_mitarbeiter` AS `t_is_employee`,
     `src`.`letzter_login` AS `t_last_login_at`
@@ -10,7 +11,7 @@ WITH `profiles` AS (
     NOT `src`.`kunden_id` IS NULL AND `src`.`clv` >= 500
 ), `events_shop_bestellungen` AS (
   SELECT
-    `src`.`kunde` AS `member_id`,
+    CAST(`src`.`kunde` AS BINARY) AS `member_id`,
     COUNT(*) AS `n_purchase_1`,
     COUNT(
       CASE
@@ -25,10 +26,10 @@ WITH `profiles` AS (
     AND `src`.`bestellt_am` <= CAST('2026-11-01 00:00:00.000000' AS DATETIME(6))
     AND `src`.`bestellt_am` >= CAST('2025-11-01 00:00:00.000000' AS DATETIME(6))
   GROUP BY
-    `src`.`kunde`
+    CAST(`src`.`kunde` AS BINARY)
 ), `consent` AS (
   SELECT
-    `src`.`kunden_id` AS `member_id`,
+    CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
     CASE
       WHEN MAX(
         CASE
@@ -74,10 +75,11 @@ WITH `profiles` AS (
     AND `src`.`geaendert_am` >= CAST('2025-11-01 00:00:00.000000' AS DATETIME(6))
     AND CAST(`src`.`status` AS BINARY) IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
-    `src`.`kunden_id`
+    CAST(`src`.`kunden_id` AS BINARY)
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
+    `profiles`.`member_text` AS `member_text`,
     `profiles`.`t_lifetime_value` AS `t_lifetime_value`,
     `profiles`.`t_is_employee` AS `t_is_employee`,
     `profiles`.`t_last_login_at` AS `t_last_login_at`,
@@ -92,7 +94,7 @@ WITH `profiles` AS (
     ON `consent`.`member_id` = `profiles`.`member_id`
 ), `members` AS (
   SELECT
-    `member_id`
+    MIN(`member_text`) AS `member_id`
   FROM `facts`
   WHERE
     `n_purchase_1` >= 3
@@ -111,7 +113,7 @@ WITH `profiles` AS (
     AND `c_ads_personalization_granted` = 1
     AND `c_ads_personalization_refused` = 0
   GROUP BY
-    `member_id`
+    `facts`.`member_id`
 )
 SELECT
   `member_id`

@@ -1,7 +1,8 @@
 -- audience lapsed_high_value | market fr | dialect mysql | as_of 2026-11-01T00:00:00Z | audiencelang 0.1.0
 WITH `profiles` AS (
   SELECT
-    `src`.`client_id` AS `member_id`,
+    CAST(`src`.`client_id` AS BINARY) AS `member_id`,
+    `src`.`client_id` AS `member_text`,
     `src`.`valeur_vie` AS `t_lifetime_value`,
     `src`.`est_salarie` AS `t_is_employee`,
     `src`.`derniere_connexion` AS `t_last_login_at`
@@ -10,7 +11,7 @@ WITH `profiles` AS (
     NOT `src`.`client_id` IS NULL AND `src`.`valeur_vie` >= 500
 ), `events_suivi_evenements` AS (
   SELECT
-    `src`.`client_id` AS `member_id`,
+    CAST(`src`.`client_id` AS BINARY) AS `member_id`,
     COUNT(*) AS `n_purchase_1`,
     COUNT(
       CASE
@@ -27,10 +28,10 @@ WITH `profiles` AS (
     AND `src`.`horodatage` >= CAST('2025-11-01 00:00:00.000000' AS DATETIME(6))
     AND CAST(`src`.`type_evenement` AS BINARY) = 'achat'
   GROUP BY
-    `src`.`client_id`
+    CAST(`src`.`client_id` AS BINARY)
 ), `consent` AS (
   SELECT
-    `src`.`client_id` AS `member_id`,
+    CAST(`src`.`client_id` AS BINARY) AS `member_id`,
     CASE
       WHEN MAX(
         CASE
@@ -76,10 +77,11 @@ WITH `profiles` AS (
     AND `src`.`modifie_le` >= CAST('2025-10-02 00:00:00.000000' AS DATETIME(6))
     AND CAST(`src`.`statut` AS BINARY) IN ('accepte', 'refuse', 'retire')
   GROUP BY
-    `src`.`client_id`
+    CAST(`src`.`client_id` AS BINARY)
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
+    `profiles`.`member_text` AS `member_text`,
     `profiles`.`t_lifetime_value` AS `t_lifetime_value`,
     `profiles`.`t_is_employee` AS `t_is_employee`,
     `profiles`.`t_last_login_at` AS `t_last_login_at`,
@@ -94,7 +96,7 @@ WITH `profiles` AS (
     ON `consent`.`member_id` = `profiles`.`member_id`
 ), `members` AS (
   SELECT
-    `member_id`
+    MIN(`member_text`) AS `member_id`
   FROM `facts`
   WHERE
     `n_purchase_1` >= 3
@@ -113,7 +115,7 @@ WITH `profiles` AS (
     AND `c_ads_personalization_granted` = 1
     AND `c_ads_personalization_refused` = 0
   GROUP BY
-    `member_id`
+    `facts`.`member_id`
 )
 SELECT
   `member_id`

@@ -1,7 +1,8 @@
 -- audience munich_early_adopters | market de | dialect mysql | as_of 2026-11-01T00:00:00Z | audiencelang 0.1.0
 WITH `profiles` AS (
   SELECT
-    `src`.`kunden_id` AS `member_id`,
+    CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
+    `src`.`kunden_id` AS `member_text`,
     `src`.`ort` AS `t_city`,
     `src`.`angemeldet_am` AS `t_signup_date`
   FROM `crm`.`kunden` AS `src`
@@ -11,7 +12,7 @@ WITH `profiles` AS (
     AND `src`.`angemeldet_am` < CAST('2025-01-01' AS DATE)
 ), `events_web_ereignisse` AS (
   SELECT
-    `src`.`kunden_id` AS `member_id`,
+    CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
     MIN(
       CASE WHEN CAST(`src`.`ereignis` AS BINARY) = 'sitzung' THEN `src`.`zeitpunkt` END
     ) AS `min_session_started_at_1`,
@@ -41,10 +42,10 @@ WITH `profiles` AS (
       OR CAST(`src`.`ereignis` AS BINARY) = 'warenkorb'
     )
   GROUP BY
-    `src`.`kunden_id`
+    CAST(`src`.`kunden_id` AS BINARY)
 ), `events_shop_bestellungen` AS (
   SELECT
-    `src`.`kunde` AS `member_id`,
+    CAST(`src`.`kunde` AS BINARY) AS `member_id`,
     COUNT(*) AS `n_purchase_4`
   FROM `shop`.`bestellungen` AS `src`
   WHERE
@@ -53,10 +54,10 @@ WITH `profiles` AS (
     AND `src`.`bestellt_am` <= CAST('2026-11-01 00:00:00.000000' AS DATETIME(6))
     AND `src`.`bestellt_am` >= CAST('2026-10-31 12:00:00.000000' AS DATETIME(6))
   GROUP BY
-    `src`.`kunde`
+    CAST(`src`.`kunde` AS BINARY)
 ), `consent` AS (
   SELECT
-    `src`.`kunden_id` AS `member_id`,
+    CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
     CASE
       WHEN MAX(
         CASE
@@ -141,10 +142,11 @@ WITH `profiles` AS (
     )
     AND CAST(`src`.`status` AS BINARY) IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
-    `src`.`kunden_id`
+    CAST(`src`.`kunden_id` AS BINARY)
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
+    `profiles`.`member_text` AS `member_text`,
     `profiles`.`t_city` AS `t_city`,
     `profiles`.`t_signup_date` AS `t_signup_date`,
     `events_web_ereignisse`.`min_session_started_at_1` AS `min_session_started_at_1`,
@@ -164,7 +166,7 @@ WITH `profiles` AS (
     ON `consent`.`member_id` = `profiles`.`member_id`
 ), `members` AS (
   SELECT
-    `member_id`
+    MIN(`member_text`) AS `member_id`
   FROM `facts`
   WHERE
     NOT `min_session_started_at_1` IS NULL
@@ -182,7 +184,7 @@ WITH `profiles` AS (
     AND `c_email_marketing_granted` = 1
     AND `c_email_marketing_refused` = 0
   GROUP BY
-    `member_id`
+    `facts`.`member_id`
 )
 SELECT
   `member_id`

@@ -1,7 +1,8 @@
 -- audience munich_early_adopters | market fr | dialect mysql | as_of 2026-11-01T00:00:00Z | audiencelang 0.1.0
 WITH `profiles` AS (
   SELECT
-    `src`.`client_id` AS `member_id`,
+    CAST(`src`.`client_id` AS BINARY) AS `member_id`,
+    `src`.`client_id` AS `member_text`,
     `src`.`ville` AS `t_city`,
     `src`.`date_inscription` AS `t_signup_date`
   FROM `crm`.`clients` AS `src`
@@ -11,7 +12,7 @@ WITH `profiles` AS (
     AND `src`.`date_inscription` < CAST('2025-01-01' AS DATE)
 ), `events_suivi_evenements` AS (
   SELECT
-    `src`.`client_id` AS `member_id`,
+    CAST(`src`.`client_id` AS BINARY) AS `member_id`,
     MIN(
       CASE
         WHEN CAST(`src`.`type_evenement` AS BINARY) = 'session'
@@ -52,10 +53,10 @@ WITH `profiles` AS (
       OR CAST(`src`.`type_evenement` AS BINARY) = 'achat'
     )
   GROUP BY
-    `src`.`client_id`
+    CAST(`src`.`client_id` AS BINARY)
 ), `consent` AS (
   SELECT
-    `src`.`client_id` AS `member_id`,
+    CAST(`src`.`client_id` AS BINARY) AS `member_id`,
     CASE
       WHEN MAX(
         CASE
@@ -140,10 +141,11 @@ WITH `profiles` AS (
     )
     AND CAST(`src`.`statut` AS BINARY) IN ('accepte', 'refuse', 'retire')
   GROUP BY
-    `src`.`client_id`
+    CAST(`src`.`client_id` AS BINARY)
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
+    `profiles`.`member_text` AS `member_text`,
     `profiles`.`t_city` AS `t_city`,
     `profiles`.`t_signup_date` AS `t_signup_date`,
     `events_suivi_evenements`.`min_session_started_at_1` AS `min_session_started_at_1`,
@@ -161,7 +163,7 @@ WITH `profiles` AS (
     ON `consent`.`member_id` = `profiles`.`member_id`
 ), `members` AS (
   SELECT
-    `member_id`
+    MIN(`member_text`) AS `member_id`
   FROM `facts`
   WHERE
     NOT `min_session_started_at_1` IS NULL
@@ -179,7 +181,7 @@ WITH `profiles` AS (
     AND `c_email_marketing_granted` = 1
     AND `c_email_marketing_refused` = 0
   GROUP BY
-    `member_id`
+    `facts`.`member_id`
 )
 SELECT
   `member_id`

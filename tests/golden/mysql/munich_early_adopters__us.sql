@@ -1,7 +1,8 @@
 -- audience munich_early_adopters | market us | dialect mysql | as_of 2026-11-01T00:00:00Z | audiencelang 0.1.0
 WITH `profiles` AS (
   SELECT
-    `src`.`user_id` AS `member_id`,
+    CAST(`src`.`user_id` AS BINARY) AS `member_id`,
+    `src`.`user_id` AS `member_text`,
     `src`.`city_name` AS `t_city`,
     `src`.`created_on` AS `t_signup_date`
   FROM `analytics`.`users` AS `src`
@@ -11,7 +12,7 @@ WITH `profiles` AS (
     AND `src`.`created_on` < CAST('2025-01-01' AS DATE)
 ), `events_events_sessions` AS (
   SELECT
-    `src`.`user_id` AS `member_id`,
+    CAST(`src`.`user_id` AS BINARY) AS `member_id`,
     MIN(`src`.`session_start`) AS `min_session_started_at_1`,
     COUNT(
       CASE
@@ -25,10 +26,10 @@ WITH `profiles` AS (
     AND NOT `src`.`session_start` IS NULL
     AND `src`.`session_start` <= CAST('2026-11-01 00:00:00.000000' AS DATETIME(6))
   GROUP BY
-    `src`.`user_id`
+    CAST(`src`.`user_id` AS BINARY)
 ), `events_events_cart_adds` AS (
   SELECT
-    `src`.`user_id` AS `member_id`,
+    CAST(`src`.`user_id` AS BINARY) AS `member_id`,
     COUNT(*) AS `n_add_to_cart_3`
   FROM `events`.`cart_adds` AS `src`
   WHERE
@@ -39,10 +40,10 @@ WITH `profiles` AS (
     AND `src`.`unit_price` <= 200
     AND `src`.`added_at` >= CAST('2026-09-02 00:00:00.000000' AS DATETIME(6))
   GROUP BY
-    `src`.`user_id`
+    CAST(`src`.`user_id` AS BINARY)
 ), `events_events_orders` AS (
   SELECT
-    `src`.`customer_id` AS `member_id`,
+    CAST(`src`.`customer_id` AS BINARY) AS `member_id`,
     COUNT(*) AS `n_purchase_4`
   FROM `events`.`orders` AS `src`
   WHERE
@@ -51,10 +52,10 @@ WITH `profiles` AS (
     AND `src`.`ordered_at` <= CAST('2026-11-01 00:00:00.000000' AS DATETIME(6))
     AND `src`.`ordered_at` >= CAST('2026-10-31 12:00:00.000000' AS DATETIME(6))
   GROUP BY
-    `src`.`customer_id`
+    CAST(`src`.`customer_id` AS BINARY)
 ), `consent` AS (
   SELECT
-    `src`.`user_id` AS `member_id`,
+    CAST(`src`.`user_id` AS BINARY) AS `member_id`,
     0 AS `c_ads_personalization_granted`,
     CASE
       WHEN MAX(
@@ -112,10 +113,11 @@ WITH `profiles` AS (
     AND CAST(`src`.`purpose_code` AS BINARY) IN ('targeted_ads', 'email')
     AND CAST(`src`.`state` AS BINARY) IN ('opt_in', 'opt_out', 'withdrawn')
   GROUP BY
-    `src`.`user_id`
+    CAST(`src`.`user_id` AS BINARY)
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
+    `profiles`.`member_text` AS `member_text`,
     `profiles`.`t_city` AS `t_city`,
     `profiles`.`t_signup_date` AS `t_signup_date`,
     `events_events_sessions`.`min_session_started_at_1` AS `min_session_started_at_1`,
@@ -137,7 +139,7 @@ WITH `profiles` AS (
     ON `consent`.`member_id` = `profiles`.`member_id`
 ), `members` AS (
   SELECT
-    `member_id`
+    MIN(`member_text`) AS `member_id`
   FROM `facts`
   WHERE
     NOT `min_session_started_at_1` IS NULL
@@ -154,7 +156,7 @@ WITH `profiles` AS (
     AND `c_email_marketing_granted` = 1
     AND `c_email_marketing_refused` = 0
   GROUP BY
-    `member_id`
+    `facts`.`member_id`
 )
 SELECT
   `member_id`

@@ -1,13 +1,14 @@
 -- audience new_buyers | market de | dialect mysql | as_of 2026-11-01T00:00:00Z | audiencelang 0.1.0
 WITH `profiles` AS (
   SELECT
-    `src`.`kunden_id` AS `member_id`
+    CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
+    `src`.`kunden_id` AS `member_text`
   FROM `crm`.`kunden` AS `src`
   WHERE
     NOT `src`.`kunden_id` IS NULL
 ), `events_shop_bestellungen` AS (
   SELECT
-    `src`.`kunde` AS `member_id`,
+    CAST(`src`.`kunde` AS BINARY) AS `member_id`,
     MIN(`src`.`bestellt_am`) AS `first_purchase_1`
   FROM `shop`.`bestellungen` AS `src`
   WHERE
@@ -15,10 +16,10 @@ WITH `profiles` AS (
     AND NOT `src`.`bestellt_am` IS NULL
     AND `src`.`bestellt_am` <= CAST('2026-11-01 00:00:00.000000' AS DATETIME(6))
   GROUP BY
-    `src`.`kunde`
+    CAST(`src`.`kunde` AS BINARY)
 ), `consent` AS (
   SELECT
-    `src`.`kunden_id` AS `member_id`,
+    CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
     CASE
       WHEN MAX(
         CASE
@@ -61,10 +62,11 @@ WITH `profiles` AS (
     AND CAST(`src`.`zweck` AS BINARY) IN ('newsletter')
     AND CAST(`src`.`status` AS BINARY) IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
-    `src`.`kunden_id`
+    CAST(`src`.`kunden_id` AS BINARY)
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
+    `profiles`.`member_text` AS `member_text`,
     `events_shop_bestellungen`.`first_purchase_1` AS `first_purchase_1`,
     COALESCE(`consent`.`c_email_marketing_granted`, 0) AS `c_email_marketing_granted`,
     COALESCE(`consent`.`c_email_marketing_refused`, 0) AS `c_email_marketing_refused`
@@ -75,7 +77,7 @@ WITH `profiles` AS (
     ON `consent`.`member_id` = `profiles`.`member_id`
 ), `members` AS (
   SELECT
-    `member_id`
+    MIN(`member_text`) AS `member_id`
   FROM `facts`
   WHERE
     NOT `first_purchase_1` IS NULL
@@ -83,7 +85,7 @@ WITH `profiles` AS (
     AND `c_email_marketing_granted` = 1
     AND `c_email_marketing_refused` = 0
   GROUP BY
-    `member_id`
+    `facts`.`member_id`
 )
 SELECT
   `member_id`

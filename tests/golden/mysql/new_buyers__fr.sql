@@ -1,13 +1,14 @@
 -- audience new_buyers | market fr | dialect mysql | as_of 2026-11-01T00:00:00Z | audiencelang 0.1.0
 WITH `profiles` AS (
   SELECT
-    `src`.`client_id` AS `member_id`
+    CAST(`src`.`client_id` AS BINARY) AS `member_id`,
+    `src`.`client_id` AS `member_text`
   FROM `crm`.`clients` AS `src`
   WHERE
     NOT `src`.`client_id` IS NULL
 ), `events_suivi_evenements` AS (
   SELECT
-    `src`.`client_id` AS `member_id`,
+    CAST(`src`.`client_id` AS BINARY) AS `member_id`,
     MIN(`src`.`horodatage`) AS `first_purchase_1`
   FROM `suivi`.`evenements` AS `src`
   WHERE
@@ -16,10 +17,10 @@ WITH `profiles` AS (
     AND `src`.`horodatage` <= CAST('2026-11-01 00:00:00.000000' AS DATETIME(6))
     AND CAST(`src`.`type_evenement` AS BINARY) = 'achat'
   GROUP BY
-    `src`.`client_id`
+    CAST(`src`.`client_id` AS BINARY)
 ), `consent` AS (
   SELECT
-    `src`.`client_id` AS `member_id`,
+    CAST(`src`.`client_id` AS BINARY) AS `member_id`,
     CASE
       WHEN MAX(
         CASE
@@ -62,10 +63,11 @@ WITH `profiles` AS (
     AND CAST(`src`.`finalite` AS BINARY) IN ('lettre_info')
     AND CAST(`src`.`statut` AS BINARY) IN ('accepte', 'refuse', 'retire')
   GROUP BY
-    `src`.`client_id`
+    CAST(`src`.`client_id` AS BINARY)
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
+    `profiles`.`member_text` AS `member_text`,
     `events_suivi_evenements`.`first_purchase_1` AS `first_purchase_1`,
     COALESCE(`consent`.`c_email_marketing_granted`, 0) AS `c_email_marketing_granted`,
     COALESCE(`consent`.`c_email_marketing_refused`, 0) AS `c_email_marketing_refused`
@@ -76,7 +78,7 @@ WITH `profiles` AS (
     ON `consent`.`member_id` = `profiles`.`member_id`
 ), `members` AS (
   SELECT
-    `member_id`
+    MIN(`member_text`) AS `member_id`
   FROM `facts`
   WHERE
     NOT `first_purchase_1` IS NULL
@@ -84,7 +86,7 @@ WITH `profiles` AS (
     AND `c_email_marketing_granted` = 1
     AND `c_email_marketing_refused` = 0
   GROUP BY
-    `member_id`
+    `facts`.`member_id`
 )
 SELECT
   `member_id`

@@ -1,13 +1,14 @@
 -- audience new_buyers | market us | dialect mysql | as_of 2026-11-01T00:00:00Z | audiencelang 0.1.0
 WITH `profiles` AS (
   SELECT
-    `src`.`user_id` AS `member_id`
+    CAST(`src`.`user_id` AS BINARY) AS `member_id`,
+    `src`.`user_id` AS `member_text`
   FROM `analytics`.`users` AS `src`
   WHERE
     NOT `src`.`user_id` IS NULL
 ), `events_events_orders` AS (
   SELECT
-    `src`.`customer_id` AS `member_id`,
+    CAST(`src`.`customer_id` AS BINARY) AS `member_id`,
     MIN(`src`.`ordered_at`) AS `first_purchase_1`
   FROM `events`.`orders` AS `src`
   WHERE
@@ -15,10 +16,10 @@ WITH `profiles` AS (
     AND NOT `src`.`ordered_at` IS NULL
     AND `src`.`ordered_at` <= CAST('2026-11-01 00:00:00.000000' AS DATETIME(6))
   GROUP BY
-    `src`.`customer_id`
+    CAST(`src`.`customer_id` AS BINARY)
 ), `consent` AS (
   SELECT
-    `src`.`user_id` AS `member_id`,
+    CAST(`src`.`user_id` AS BINARY) AS `member_id`,
     CASE
       WHEN MAX(
         CASE
@@ -59,10 +60,11 @@ WITH `profiles` AS (
     AND CAST(`src`.`purpose_code` AS BINARY) IN ('email')
     AND CAST(`src`.`state` AS BINARY) IN ('opt_in', 'opt_out', 'withdrawn')
   GROUP BY
-    `src`.`user_id`
+    CAST(`src`.`user_id` AS BINARY)
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
+    `profiles`.`member_text` AS `member_text`,
     `events_events_orders`.`first_purchase_1` AS `first_purchase_1`,
     COALESCE(`consent`.`c_email_marketing_granted`, 0) AS `c_email_marketing_granted`,
     COALESCE(`consent`.`c_email_marketing_refused`, 0) AS `c_email_marketing_refused`
@@ -73,7 +75,7 @@ WITH `profiles` AS (
     ON `consent`.`member_id` = `profiles`.`member_id`
 ), `members` AS (
   SELECT
-    `member_id`
+    MIN(`member_text`) AS `member_id`
   FROM `facts`
   WHERE
     NOT `first_purchase_1` IS NULL
@@ -81,7 +83,7 @@ WITH `profiles` AS (
     AND `c_email_marketing_granted` = 1
     AND `c_email_marketing_refused` = 0
   GROUP BY
-    `member_id`
+    `facts`.`member_id`
 )
 SELECT
   `member_id`

@@ -1,7 +1,8 @@
 -- audience new_signups | market fr | dialect mysql | as_of 2026-11-01T00:00:00Z | audiencelang 0.1.0
 WITH `profiles` AS (
   SELECT
-    `src`.`client_id` AS `member_id`,
+    CAST(`src`.`client_id` AS BINARY) AS `member_id`,
+    `src`.`client_id` AS `member_text`,
     `src`.`date_inscription` AS `t_signup_date`,
     `src`.`age` AS `t_age`,
     `src`.`est_salarie` AS `t_is_employee`
@@ -13,7 +14,7 @@ WITH `profiles` AS (
     AND `src`.`age` >= 18
 ), `events_suivi_evenements` AS (
   SELECT
-    `src`.`client_id` AS `member_id`,
+    CAST(`src`.`client_id` AS BINARY) AS `member_id`,
     COUNT(*) AS `n_purchase_1`
   FROM `suivi`.`evenements` AS `src`
   WHERE
@@ -22,10 +23,11 @@ WITH `profiles` AS (
     AND `src`.`horodatage` <= CAST('2026-11-01 00:00:00.000000' AS DATETIME(6))
     AND CAST(`src`.`type_evenement` AS BINARY) = 'achat'
   GROUP BY
-    `src`.`client_id`
+    CAST(`src`.`client_id` AS BINARY)
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
+    `profiles`.`member_text` AS `member_text`,
     `profiles`.`t_signup_date` AS `t_signup_date`,
     `profiles`.`t_age` AS `t_age`,
     `profiles`.`t_is_employee` AS `t_is_employee`,
@@ -40,7 +42,7 @@ WITH `profiles` AS (
   FROM `facts`
 ), `members` AS (
   SELECT
-    `member_id`
+    MIN(`member_text`) AS `member_id`
   FROM `aud_existing_customers`
   WHERE
     NOT `in_existing_customers` = 1
@@ -48,7 +50,7 @@ WITH `profiles` AS (
       NOT `t_is_employee` IS NULL AND `t_is_employee` = TRUE
     )
   GROUP BY
-    `member_id`
+    `aud_existing_customers`.`member_id`
 )
 SELECT
   `member_id`

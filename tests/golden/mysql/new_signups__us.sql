@@ -1,7 +1,8 @@
 -- audience new_signups | market us | dialect mysql | as_of 2026-11-01T00:00:00Z | audiencelang 0.1.0
 WITH `profiles` AS (
   SELECT
-    `src`.`user_id` AS `member_id`,
+    CAST(`src`.`user_id` AS BINARY) AS `member_id`,
+    `src`.`user_id` AS `member_text`,
     `src`.`created_on` AS `t_signup_date`,
     `src`.`age_years` AS `t_age`,
     `src`.`employee_flag` AS `t_is_employee`
@@ -13,7 +14,7 @@ WITH `profiles` AS (
     AND `src`.`age_years` >= 18
 ), `events_events_orders` AS (
   SELECT
-    `src`.`customer_id` AS `member_id`,
+    CAST(`src`.`customer_id` AS BINARY) AS `member_id`,
     COUNT(*) AS `n_purchase_1`
   FROM `events`.`orders` AS `src`
   WHERE
@@ -21,10 +22,11 @@ WITH `profiles` AS (
     AND NOT `src`.`ordered_at` IS NULL
     AND `src`.`ordered_at` <= CAST('2026-11-01 00:00:00.000000' AS DATETIME(6))
   GROUP BY
-    `src`.`customer_id`
+    CAST(`src`.`customer_id` AS BINARY)
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
+    `profiles`.`member_text` AS `member_text`,
     `profiles`.`t_signup_date` AS `t_signup_date`,
     `profiles`.`t_age` AS `t_age`,
     `profiles`.`t_is_employee` AS `t_is_employee`,
@@ -39,7 +41,7 @@ WITH `profiles` AS (
   FROM `facts`
 ), `members` AS (
   SELECT
-    `member_id`
+    MIN(`member_text`) AS `member_id`
   FROM `aud_existing_customers`
   WHERE
     NOT `in_existing_customers` = 1
@@ -47,7 +49,7 @@ WITH `profiles` AS (
       NOT `t_is_employee` IS NULL AND `t_is_employee` = TRUE
     )
   GROUP BY
-    `member_id`
+    `aud_existing_customers`.`member_id`
 )
 SELECT
   `member_id`

@@ -1,7 +1,8 @@
 -- audience newsletter_winback | market fr | dialect mysql | as_of 2026-11-01T00:00:00Z | audiencelang 0.1.0
 WITH `profiles` AS (
   SELECT
-    `src`.`client_id` AS `member_id`,
+    CAST(`src`.`client_id` AS BINARY) AS `member_id`,
+    `src`.`client_id` AS `member_text`,
     `src`.`courriel` AS `t_email`,
     `src`.`niveau_fidelite` AS `t_loyalty_tier`,
     `src`.`est_salarie` AS `t_is_employee`
@@ -12,7 +13,7 @@ WITH `profiles` AS (
     AND `src`.`niveau_fidelite` IS NULL
 ), `events_suivi_evenements` AS (
   SELECT
-    `src`.`client_id` AS `member_id`,
+    CAST(`src`.`client_id` AS BINARY) AS `member_id`,
     COUNT(
       CASE
         WHEN CAST(`src`.`type_evenement` AS BINARY) = 'achat'
@@ -38,10 +39,10 @@ WITH `profiles` AS (
       OR CAST(`src`.`type_evenement` AS BINARY) = 'vue_page'
     )
   GROUP BY
-    `src`.`client_id`
+    CAST(`src`.`client_id` AS BINARY)
 ), `consent` AS (
   SELECT
-    `src`.`client_id` AS `member_id`,
+    CAST(`src`.`client_id` AS BINARY) AS `member_id`,
     CASE
       WHEN MAX(
         CASE
@@ -84,10 +85,11 @@ WITH `profiles` AS (
     AND CAST(`src`.`finalite` AS BINARY) IN ('lettre_info')
     AND CAST(`src`.`statut` AS BINARY) IN ('accepte', 'refuse', 'retire')
   GROUP BY
-    `src`.`client_id`
+    CAST(`src`.`client_id` AS BINARY)
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
+    `profiles`.`member_text` AS `member_text`,
     `profiles`.`t_email` AS `t_email`,
     `profiles`.`t_loyalty_tier` AS `t_loyalty_tier`,
     `profiles`.`t_is_employee` AS `t_is_employee`,
@@ -102,7 +104,7 @@ WITH `profiles` AS (
     ON `consent`.`member_id` = `profiles`.`member_id`
 ), `members` AS (
   SELECT
-    `member_id`
+    MIN(`member_text`) AS `member_id`
   FROM `facts`
   WHERE
     `c_email_marketing_granted` = 1
@@ -125,7 +127,7 @@ WITH `profiles` AS (
     AND `c_email_marketing_granted` = 1
     AND `c_email_marketing_refused` = 0
   GROUP BY
-    `member_id`
+    `facts`.`member_id`
 )
 SELECT
   `member_id`

@@ -1,7 +1,8 @@
 -- audience newsletter_winback | market us | dialect mysql | as_of 2026-11-01T00:00:00Z | audiencelang 0.1.0
 WITH `profiles` AS (
   SELECT
-    `src`.`user_id` AS `member_id`,
+    CAST(`src`.`user_id` AS BINARY) AS `member_id`,
+    `src`.`user_id` AS `member_text`,
     `src`.`email_address` AS `t_email`,
     `src`.`rewards_tier` AS `t_loyalty_tier`,
     `src`.`employee_flag` AS `t_is_employee`
@@ -12,7 +13,7 @@ WITH `profiles` AS (
     AND `src`.`rewards_tier` IS NULL
 ), `events_events_orders` AS (
   SELECT
-    `src`.`customer_id` AS `member_id`,
+    CAST(`src`.`customer_id` AS BINARY) AS `member_id`,
     COUNT(*) AS `n_purchase_1`
   FROM `events`.`orders` AS `src`
   WHERE
@@ -21,10 +22,10 @@ WITH `profiles` AS (
     AND `src`.`ordered_at` <= CAST('2026-11-01 00:00:00.000000' AS DATETIME(6))
     AND `src`.`ordered_at` >= CAST('2026-06-01 00:00:00.000000' AS DATETIME(6))
   GROUP BY
-    `src`.`customer_id`
+    CAST(`src`.`customer_id` AS BINARY)
 ), `events_events_pageviews` AS (
   SELECT
-    `src`.`user_id` AS `member_id`,
+    CAST(`src`.`user_id` AS BINARY) AS `member_id`,
     COUNT(*) AS `n_page_view_2`
   FROM `events`.`pageviews` AS `src`
   WHERE
@@ -33,10 +34,10 @@ WITH `profiles` AS (
     AND `src`.`viewed_at` <= CAST('2026-11-01 00:00:00.000000' AS DATETIME(6))
     AND `src`.`viewed_at` >= CAST('2026-10-31 23:30:00.000000' AS DATETIME(6))
   GROUP BY
-    `src`.`user_id`
+    CAST(`src`.`user_id` AS BINARY)
 ), `consent` AS (
   SELECT
-    `src`.`user_id` AS `member_id`,
+    CAST(`src`.`user_id` AS BINARY) AS `member_id`,
     CASE
       WHEN MAX(
         CASE
@@ -77,10 +78,11 @@ WITH `profiles` AS (
     AND CAST(`src`.`purpose_code` AS BINARY) IN ('email')
     AND CAST(`src`.`state` AS BINARY) IN ('opt_in', 'opt_out', 'withdrawn')
   GROUP BY
-    `src`.`user_id`
+    CAST(`src`.`user_id` AS BINARY)
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
+    `profiles`.`member_text` AS `member_text`,
     `profiles`.`t_email` AS `t_email`,
     `profiles`.`t_loyalty_tier` AS `t_loyalty_tier`,
     `profiles`.`t_is_employee` AS `t_is_employee`,
@@ -97,7 +99,7 @@ WITH `profiles` AS (
     ON `consent`.`member_id` = `profiles`.`member_id`
 ), `members` AS (
   SELECT
-    `member_id`
+    MIN(`member_text`) AS `member_id`
   FROM `facts`
   WHERE
     `c_email_marketing_granted` = 1
@@ -120,7 +122,7 @@ WITH `profiles` AS (
     AND `c_email_marketing_granted` = 1
     AND `c_email_marketing_refused` = 0
   GROUP BY
-    `member_id`
+    `facts`.`member_id`
 )
 SELECT
   `member_id`

@@ -11,7 +11,8 @@ WITH `params` AS (
   ) AS `now`
 ), `profiles` AS (
   SELECT
-    `src`.`kunden_id` AS `member_id`,
+    CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
+    `src`.`kunden_id` AS `member_text`,
     `src`.`land` AS `t_country`
   FROM `crm`.`kunden` AS `src`
   WHERE
@@ -33,7 +34,7 @@ WITH `params` AS (
       ) AS `later`
     FROM (
       SELECT
-        `src`.`kunden_id` AS `member_id`,
+        CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
         `src`.`zeitpunkt` AS `t`,
         1 AS `step`
       FROM `web`.`ereignisse` AS `src`
@@ -47,7 +48,7 @@ WITH `params` AS (
         AND `src`.`zeitpunkt` <= `params`.`as_of_minus_86400s`
       UNION ALL
       SELECT
-        `src`.`kunde` AS `member_id`,
+        CAST(`src`.`kunde` AS BINARY) AS `member_id`,
         `src`.`bestellt_am` AS `t`,
         2 AS `step`
       FROM `shop`.`bestellungen` AS `src`
@@ -69,7 +70,7 @@ WITH `params` AS (
     `member_id`
 ), `consent` AS (
   SELECT
-    `src`.`kunden_id` AS `member_id`,
+    CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
     CASE
       WHEN MAX(
         CASE
@@ -116,10 +117,11 @@ WITH `params` AS (
     AND `src`.`geaendert_am` >= `params`.`as_of_minus_31536000s`
     AND CAST(`src`.`status` AS BINARY) IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
-    `src`.`kunden_id`
+    CAST(`src`.`kunden_id` AS BINARY)
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
+    `profiles`.`member_text` AS `member_text`,
     `profiles`.`t_country` AS `t_country`,
     COALESCE(`seq_add_to_cart_1`.`n_seq_add_to_cart_1`, 0) AS `n_seq_add_to_cart_1`,
     COALESCE(`consent`.`c_ads_personalization_granted`, 0) AS `c_ads_personalization_granted`,
@@ -136,14 +138,14 @@ WITH `params` AS (
   CROSS JOIN `params`
 ), `members` AS (
   SELECT
-    `member_id`
+    MIN(`member_text`) AS `member_id`
   FROM `facts`
   WHERE
     `n_seq_add_to_cart_1` >= 1
     AND `c_ads_personalization_granted` = 1
     AND `c_ads_personalization_refused` = 0
   GROUP BY
-    `member_id`
+    `facts`.`member_id`
 )
 SELECT
   `member_id`

@@ -10,7 +10,8 @@ WITH `params` AS (
   ) AS `now`
 ), `profiles` AS (
   SELECT
-    `src`.`kunden_id` AS `member_id`,
+    CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
+    `src`.`kunden_id` AS `member_text`,
     `src`.`treuestufe` AS `t_loyalty_tier`,
     `src`.`ist_mitarbeiter` AS `t_is_employee`
   FROM `crm`.`kunden` AS `src`
@@ -19,7 +20,7 @@ WITH `params` AS (
     AND CAST(`src`.`treuestufe` AS BINARY) IN ('gold', 'platinum')
 ), `events_shop_bestellungen` AS (
   SELECT
-    `src`.`kunde` AS `member_id`,
+    CAST(`src`.`kunde` AS BINARY) AS `member_id`,
     SUM(
       CASE
         WHEN `src`.`bestellt_am` >= `params`.`as_of_minus_7776000s`
@@ -43,10 +44,10 @@ WITH `params` AS (
     AND NOT `src`.`bestellt_am` IS NULL
     AND `src`.`bestellt_am` <= `params`.`as_of`
   GROUP BY
-    `src`.`kunde`
+    CAST(`src`.`kunde` AS BINARY)
 ), `consent` AS (
   SELECT
-    `src`.`kunden_id` AS `member_id`,
+    CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
     CASE
       WHEN MAX(
         CASE
@@ -93,10 +94,11 @@ WITH `params` AS (
     AND `src`.`geaendert_am` >= `params`.`as_of_minus_31536000s`
     AND CAST(`src`.`status` AS BINARY) IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
-    `src`.`kunden_id`
+    CAST(`src`.`kunden_id` AS BINARY)
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
+    `profiles`.`member_text` AS `member_text`,
     `profiles`.`t_loyalty_tier` AS `t_loyalty_tier`,
     `profiles`.`t_is_employee` AS `t_is_employee`,
     COALESCE(`events_shop_bestellungen`.`sum_purchase_revenue_1`, 0) AS `sum_purchase_revenue_1`,
@@ -118,7 +120,7 @@ WITH `params` AS (
   CROSS JOIN `params`
 ), `members` AS (
   SELECT
-    `member_id`
+    MIN(`member_text`) AS `member_id`
   FROM `facts`
   WHERE
     (
@@ -139,7 +141,7 @@ WITH `params` AS (
     AND `c_ads_personalization_granted` = 1
     AND `c_ads_personalization_refused` = 0
   GROUP BY
-    `member_id`
+    `facts`.`member_id`
 )
 SELECT
   `member_id`

@@ -10,7 +10,8 @@ WITH `params` AS (
   ) AS `now`
 ), `profiles` AS (
   SELECT
-    `src`.`kunden_id` AS `member_id`,
+    CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
+    `src`.`kunden_id` AS `member_text`,
     `src`.`land` AS `t_country`
   FROM `crm`.`kunden` AS `src`
   WHERE
@@ -18,7 +19,7 @@ WITH `params` AS (
     AND CAST(`src`.`land` AS BINARY) IN ('DE', 'AT', 'CH')
 ), `events_web_ereignisse` AS (
   SELECT
-    `src`.`kunden_id` AS `member_id`,
+    CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
     COUNT(*) AS `n_add_to_cart_1`
   FROM `web`.`ereignisse` AS `src`
   CROSS JOIN `params`
@@ -29,10 +30,10 @@ WITH `params` AS (
     AND CAST(`src`.`ereignis` AS BINARY) = 'warenkorb'
     AND `src`.`zeitpunkt` >= `params`.`as_of_minus_604800s`
   GROUP BY
-    `src`.`kunden_id`
+    CAST(`src`.`kunden_id` AS BINARY)
 ), `events_shop_bestellungen` AS (
   SELECT
-    `src`.`kunde` AS `member_id`,
+    CAST(`src`.`kunde` AS BINARY) AS `member_id`,
     COUNT(CASE WHEN `src`.`bestellt_am` >= `params`.`as_of_minus_604800s` THEN 1 END) AS `n_purchase_2`,
     COUNT(*) AS `n_purchase_3`
   FROM `shop`.`bestellungen` AS `src`
@@ -42,10 +43,10 @@ WITH `params` AS (
     AND NOT `src`.`bestellt_am` IS NULL
     AND `src`.`bestellt_am` <= `params`.`as_of`
   GROUP BY
-    `src`.`kunde`
+    CAST(`src`.`kunde` AS BINARY)
 ), `consent` AS (
   SELECT
-    `src`.`kunden_id` AS `member_id`,
+    CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
     CASE
       WHEN MAX(
         CASE
@@ -131,10 +132,11 @@ WITH `params` AS (
     )
     AND CAST(`src`.`status` AS BINARY) IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
-    `src`.`kunden_id`
+    CAST(`src`.`kunden_id` AS BINARY)
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
+    `profiles`.`member_text` AS `member_text`,
     `profiles`.`t_country` AS `t_country`,
     COALESCE(`events_web_ereignisse`.`n_add_to_cart_1`, 0) AS `n_add_to_cart_1`,
     COALESCE(`events_shop_bestellungen`.`n_purchase_2`, 0) AS `n_purchase_2`,
@@ -161,7 +163,7 @@ WITH `params` AS (
   FROM `facts`
 ), `members` AS (
   SELECT
-    `member_id`
+    MIN(`member_text`) AS `member_id`
   FROM `aud_existing_customers`
   WHERE
     `n_add_to_cart_1` >= 1
@@ -173,7 +175,7 @@ WITH `params` AS (
     AND `c_email_marketing_granted` = 1
     AND `c_email_marketing_refused` = 0
   GROUP BY
-    `member_id`
+    `aud_existing_customers`.`member_id`
 )
 SELECT
   `member_id`

@@ -13,13 +13,14 @@ WITH `params` AS (
   ) AS `now`
 ), `profiles` AS (
   SELECT
-    `src`.`kunden_id` AS `member_id`
+    CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
+    `src`.`kunden_id` AS `member_text`
   FROM `crm`.`kunden` AS `src`
   WHERE
     NOT `src`.`kunden_id` IS NULL
 ), `events_web_ereignisse` AS (
   SELECT
-    `src`.`kunden_id` AS `member_id`,
+    CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
     COUNT(
       CASE
         WHEN CAST(`src`.`ereignis` AS BINARY) = 'seitenaufruf'
@@ -69,10 +70,10 @@ WITH `params` AS (
       OR CAST(`src`.`ereignis` AS BINARY) = 'warenkorb'
     )
   GROUP BY
-    `src`.`kunden_id`
+    CAST(`src`.`kunden_id` AS BINARY)
 ), `events_shop_bestellungen` AS (
   SELECT
-    `src`.`kunde` AS `member_id`,
+    CAST(`src`.`kunde` AS BINARY) AS `member_id`,
     COUNT(*) AS `n_purchase_5`
   FROM `shop`.`bestellungen` AS `src`
   CROSS JOIN `params`
@@ -82,10 +83,10 @@ WITH `params` AS (
     AND `src`.`bestellt_am` <= `params`.`as_of`
     AND `src`.`bestellt_am` >= `params`.`as_of_minus_2592000s`
   GROUP BY
-    `src`.`kunde`
+    CAST(`src`.`kunde` AS BINARY)
 ), `consent` AS (
   SELECT
-    `src`.`kunden_id` AS `member_id`,
+    CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
     CASE
       WHEN MAX(
         CASE
@@ -132,10 +133,11 @@ WITH `params` AS (
     AND `src`.`geaendert_am` >= `params`.`as_of_minus_31536000s`
     AND CAST(`src`.`status` AS BINARY) IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
-    `src`.`kunden_id`
+    CAST(`src`.`kunden_id` AS BINARY)
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
+    `profiles`.`member_text` AS `member_text`,
     COALESCE(`events_web_ereignisse`.`n_page_view_1`, 0) AS `n_page_view_1`,
     COALESCE(`events_web_ereignisse`.`n_session_2`, 0) AS `n_session_2`,
     COALESCE(`events_web_ereignisse`.`n_page_view_3`, 0) AS `n_page_view_3`,
@@ -160,7 +162,7 @@ WITH `params` AS (
   CROSS JOIN `params`
 ), `members` AS (
   SELECT
-    `member_id`
+    MIN(`member_text`) AS `member_id`
   FROM `facts`
   WHERE
     `n_page_view_1` >= 5
@@ -173,7 +175,7 @@ WITH `params` AS (
     AND `c_ads_personalization_granted` = 1
     AND `c_ads_personalization_refused` = 0
   GROUP BY
-    `member_id`
+    `facts`.`member_id`
 )
 SELECT
   `member_id`

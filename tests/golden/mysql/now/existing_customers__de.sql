@@ -8,13 +8,14 @@ WITH `params` AS (
   ) AS `now`
 ), `profiles` AS (
   SELECT
-    `src`.`kunden_id` AS `member_id`
+    CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
+    `src`.`kunden_id` AS `member_text`
   FROM `crm`.`kunden` AS `src`
   WHERE
     NOT `src`.`kunden_id` IS NULL
 ), `events_shop_bestellungen` AS (
   SELECT
-    `src`.`kunde` AS `member_id`,
+    CAST(`src`.`kunde` AS BINARY) AS `member_id`,
     COUNT(*) AS `n_purchase_1`
   FROM `shop`.`bestellungen` AS `src`
   CROSS JOIN `params`
@@ -23,10 +24,11 @@ WITH `params` AS (
     AND NOT `src`.`bestellt_am` IS NULL
     AND `src`.`bestellt_am` <= `params`.`as_of`
   GROUP BY
-    `src`.`kunde`
+    CAST(`src`.`kunde` AS BINARY)
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
+    `profiles`.`member_text` AS `member_text`,
     COALESCE(`events_shop_bestellungen`.`n_purchase_1`, 0) AS `n_purchase_1`,
     `params`.`as_of` AS `as_of`
   FROM `profiles`
@@ -35,12 +37,12 @@ WITH `params` AS (
   CROSS JOIN `params`
 ), `members` AS (
   SELECT
-    `member_id`
+    MIN(`member_text`) AS `member_id`
   FROM `facts`
   WHERE
     `n_purchase_1` >= 1
   GROUP BY
-    `member_id`
+    `facts`.`member_id`
 )
 SELECT
   `member_id`

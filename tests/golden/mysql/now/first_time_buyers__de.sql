@@ -9,13 +9,14 @@ WITH `params` AS (
   ) AS `now`
 ), `profiles` AS (
   SELECT
-    `src`.`kunden_id` AS `member_id`
+    CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
+    `src`.`kunden_id` AS `member_text`
   FROM `crm`.`kunden` AS `src`
   WHERE
     NOT `src`.`kunden_id` IS NULL
 ), `events_shop_bestellungen` AS (
   SELECT
-    `src`.`kunde` AS `member_id`,
+    CAST(`src`.`kunde` AS BINARY) AS `member_id`,
     COUNT(*) AS `n_purchase_1`,
     COUNT(CASE WHEN `src`.`bestellt_am` >= `params`.`as_of_minus_2592000s` THEN 1 END) AS `n_purchase_2`
   FROM `shop`.`bestellungen` AS `src`
@@ -25,10 +26,10 @@ WITH `params` AS (
     AND NOT `src`.`bestellt_am` IS NULL
     AND `src`.`bestellt_am` <= `params`.`as_of`
   GROUP BY
-    `src`.`kunde`
+    CAST(`src`.`kunde` AS BINARY)
 ), `consent` AS (
   SELECT
-    `src`.`kunden_id` AS `member_id`,
+    CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
     CASE
       WHEN MAX(
         CASE
@@ -72,10 +73,11 @@ WITH `params` AS (
     AND CAST(`src`.`zweck` AS BINARY) IN ('newsletter')
     AND CAST(`src`.`status` AS BINARY) IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
-    `src`.`kunden_id`
+    CAST(`src`.`kunden_id` AS BINARY)
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
+    `profiles`.`member_text` AS `member_text`,
     COALESCE(`events_shop_bestellungen`.`n_purchase_1`, 0) AS `n_purchase_1`,
     COALESCE(`events_shop_bestellungen`.`n_purchase_2`, 0) AS `n_purchase_2`,
     COALESCE(`consent`.`c_email_marketing_granted`, 0) AS `c_email_marketing_granted`,
@@ -90,7 +92,7 @@ WITH `params` AS (
   CROSS JOIN `params`
 ), `members` AS (
   SELECT
-    `member_id`
+    MIN(`member_text`) AS `member_id`
   FROM `facts`
   WHERE
     `n_purchase_1` = 1
@@ -98,7 +100,7 @@ WITH `params` AS (
     AND `c_email_marketing_granted` = 1
     AND `c_email_marketing_refused` = 0
   GROUP BY
-    `member_id`
+    `facts`.`member_id`
 )
 SELECT
   `member_id`

@@ -9,7 +9,8 @@ WITH `params` AS (
   ) AS `now`
 ), `profiles` AS (
   SELECT
-    `src`.`kunden_id` AS `member_id`,
+    CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
+    `src`.`kunden_id` AS `member_text`,
     `src`.`angemeldet_am` AS `t_signup_date`,
     `src`.`alter` AS `t_age`,
     `src`.`land` AS `t_country`
@@ -19,7 +20,7 @@ WITH `params` AS (
     AND `src`.`angemeldet_am` < CAST('2025-11-01' AS DATE)
 ), `events_shop_bestellungen` AS (
   SELECT
-    `src`.`kunde` AS `member_id`,
+    CAST(`src`.`kunde` AS BINARY) AS `member_id`,
     COUNT(
       CASE
         WHEN (
@@ -47,10 +48,10 @@ WITH `params` AS (
     AND `src`.`bestellt_am` <= `params`.`as_of`
     AND `src`.`bestellt_am` >= CAST('2025-11-24 00:00:00.000000' AS DATETIME(6))
   GROUP BY
-    `src`.`kunde`
+    CAST(`src`.`kunde` AS BINARY)
 ), `consent` AS (
   SELECT
-    `src`.`kunden_id` AS `member_id`,
+    CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
     CASE
       WHEN MAX(
         CASE
@@ -97,10 +98,11 @@ WITH `params` AS (
     AND `src`.`geaendert_am` >= `params`.`as_of_minus_31536000s`
     AND CAST(`src`.`status` AS BINARY) IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
-    `src`.`kunden_id`
+    CAST(`src`.`kunden_id` AS BINARY)
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
+    `profiles`.`member_text` AS `member_text`,
     `profiles`.`t_signup_date` AS `t_signup_date`,
     `profiles`.`t_age` AS `t_age`,
     `profiles`.`t_country` AS `t_country`,
@@ -118,7 +120,7 @@ WITH `params` AS (
   CROSS JOIN `params`
 ), `members` AS (
   SELECT
-    `member_id`
+    MIN(`member_text`) AS `member_id`
   FROM `facts`
   WHERE
     `n_purchase_1` >= 1
@@ -137,7 +139,7 @@ WITH `params` AS (
     AND `c_ads_personalization_granted` = 1
     AND `c_ads_personalization_refused` = 0
   GROUP BY
-    `member_id`
+    `facts`.`member_id`
 )
 SELECT
   `member_id`

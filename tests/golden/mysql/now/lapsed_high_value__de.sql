@@ -11,7 +11,8 @@ WITH `params` AS (
   ) AS `now`
 ), `profiles` AS (
   SELECT
-    `src`.`kunden_id` AS `member_id`,
+    CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
+    `src`.`kunden_id` AS `member_text`,
     `src`.`clv` AS `t_lifetime_value`,
     `src`.`ist_mitarbeiter` AS `t_is_employee`,
     `src`.`letzter_login` AS `t_last_login_at`
@@ -20,7 +21,7 @@ WITH `params` AS (
     NOT `src`.`kunden_id` IS NULL AND `src`.`clv` >= 500
 ), `events_shop_bestellungen` AS (
   SELECT
-    `src`.`kunde` AS `member_id`,
+    CAST(`src`.`kunde` AS BINARY) AS `member_id`,
     COUNT(*) AS `n_purchase_1`,
     COUNT(CASE WHEN `src`.`bestellt_am` >= `params`.`as_of_minus_7776000s` THEN 1 END) AS `n_purchase_2`
   FROM `shop`.`bestellungen` AS `src`
@@ -31,10 +32,10 @@ WITH `params` AS (
     AND `src`.`bestellt_am` <= `params`.`as_of`
     AND `src`.`bestellt_am` >= `params`.`as_of_minus_31536000s`
   GROUP BY
-    `src`.`kunde`
+    CAST(`src`.`kunde` AS BINARY)
 ), `consent` AS (
   SELECT
-    `src`.`kunden_id` AS `member_id`,
+    CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
     CASE
       WHEN MAX(
         CASE
@@ -81,10 +82,11 @@ WITH `params` AS (
     AND `src`.`geaendert_am` >= `params`.`as_of_minus_31536000s`
     AND CAST(`src`.`status` AS BINARY) IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
-    `src`.`kunden_id`
+    CAST(`src`.`kunden_id` AS BINARY)
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
+    `profiles`.`member_text` AS `member_text`,
     `profiles`.`t_lifetime_value` AS `t_lifetime_value`,
     `profiles`.`t_is_employee` AS `t_is_employee`,
     `profiles`.`t_last_login_at` AS `t_last_login_at`,
@@ -104,7 +106,7 @@ WITH `params` AS (
   CROSS JOIN `params`
 ), `members` AS (
   SELECT
-    `member_id`
+    MIN(`member_text`) AS `member_id`
   FROM `facts`
   WHERE
     `n_purchase_1` >= 3
@@ -123,7 +125,7 @@ WITH `params` AS (
     AND `c_ads_personalization_granted` = 1
     AND `c_ads_personalization_refused` = 0
   GROUP BY
-    `member_id`
+    `facts`.`member_id`
 )
 SELECT
   `member_id`

@@ -11,7 +11,8 @@ WITH `params` AS (
   ) AS `now`
 ), `profiles` AS (
   SELECT
-    `src`.`kunden_id` AS `member_id`,
+    CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
+    `src`.`kunden_id` AS `member_text`,
     `src`.`ort` AS `t_city`,
     `src`.`angemeldet_am` AS `t_signup_date`
   FROM `crm`.`kunden` AS `src`
@@ -21,7 +22,7 @@ WITH `params` AS (
     AND `src`.`angemeldet_am` < CAST('2025-01-01' AS DATE)
 ), `events_web_ereignisse` AS (
   SELECT
-    `src`.`kunden_id` AS `member_id`,
+    CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
     MIN(
       CASE WHEN CAST(`src`.`ereignis` AS BINARY) = 'sitzung' THEN `src`.`zeitpunkt` END
     ) AS `min_session_started_at_1`,
@@ -52,10 +53,10 @@ WITH `params` AS (
       OR CAST(`src`.`ereignis` AS BINARY) = 'warenkorb'
     )
   GROUP BY
-    `src`.`kunden_id`
+    CAST(`src`.`kunden_id` AS BINARY)
 ), `events_shop_bestellungen` AS (
   SELECT
-    `src`.`kunde` AS `member_id`,
+    CAST(`src`.`kunde` AS BINARY) AS `member_id`,
     COUNT(*) AS `n_purchase_4`
   FROM `shop`.`bestellungen` AS `src`
   CROSS JOIN `params`
@@ -65,10 +66,10 @@ WITH `params` AS (
     AND `src`.`bestellt_am` <= `params`.`as_of`
     AND `src`.`bestellt_am` >= `params`.`as_of_minus_43200s`
   GROUP BY
-    `src`.`kunde`
+    CAST(`src`.`kunde` AS BINARY)
 ), `consent` AS (
   SELECT
-    `src`.`kunden_id` AS `member_id`,
+    CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
     CASE
       WHEN MAX(
         CASE
@@ -154,10 +155,11 @@ WITH `params` AS (
     )
     AND CAST(`src`.`status` AS BINARY) IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
-    `src`.`kunden_id`
+    CAST(`src`.`kunden_id` AS BINARY)
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
+    `profiles`.`member_text` AS `member_text`,
     `profiles`.`t_city` AS `t_city`,
     `profiles`.`t_signup_date` AS `t_signup_date`,
     `events_web_ereignisse`.`min_session_started_at_1` AS `min_session_started_at_1`,
@@ -182,7 +184,7 @@ WITH `params` AS (
   CROSS JOIN `params`
 ), `members` AS (
   SELECT
-    `member_id`
+    MIN(`member_text`) AS `member_id`
   FROM `facts`
   WHERE
     NOT `min_session_started_at_1` IS NULL
@@ -200,7 +202,7 @@ WITH `params` AS (
     AND `c_email_marketing_granted` = 1
     AND `c_email_marketing_refused` = 0
   GROUP BY
-    `member_id`
+    `facts`.`member_id`
 )
 SELECT
   `member_id`

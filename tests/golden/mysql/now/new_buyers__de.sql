@@ -9,13 +9,14 @@ WITH `params` AS (
   ) AS `now`
 ), `profiles` AS (
   SELECT
-    `src`.`kunden_id` AS `member_id`
+    CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
+    `src`.`kunden_id` AS `member_text`
   FROM `crm`.`kunden` AS `src`
   WHERE
     NOT `src`.`kunden_id` IS NULL
 ), `events_shop_bestellungen` AS (
   SELECT
-    `src`.`kunde` AS `member_id`,
+    CAST(`src`.`kunde` AS BINARY) AS `member_id`,
     MIN(`src`.`bestellt_am`) AS `first_purchase_1`
   FROM `shop`.`bestellungen` AS `src`
   CROSS JOIN `params`
@@ -24,10 +25,10 @@ WITH `params` AS (
     AND NOT `src`.`bestellt_am` IS NULL
     AND `src`.`bestellt_am` <= `params`.`as_of`
   GROUP BY
-    `src`.`kunde`
+    CAST(`src`.`kunde` AS BINARY)
 ), `consent` AS (
   SELECT
-    `src`.`kunden_id` AS `member_id`,
+    CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
     CASE
       WHEN MAX(
         CASE
@@ -71,10 +72,11 @@ WITH `params` AS (
     AND CAST(`src`.`zweck` AS BINARY) IN ('newsletter')
     AND CAST(`src`.`status` AS BINARY) IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
-    `src`.`kunden_id`
+    CAST(`src`.`kunden_id` AS BINARY)
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
+    `profiles`.`member_text` AS `member_text`,
     `events_shop_bestellungen`.`first_purchase_1` AS `first_purchase_1`,
     COALESCE(`consent`.`c_email_marketing_granted`, 0) AS `c_email_marketing_granted`,
     COALESCE(`consent`.`c_email_marketing_refused`, 0) AS `c_email_marketing_refused`,
@@ -88,7 +90,7 @@ WITH `params` AS (
   CROSS JOIN `params`
 ), `members` AS (
   SELECT
-    `member_id`
+    MIN(`member_text`) AS `member_id`
   FROM `facts`
   WHERE
     NOT `first_purchase_1` IS NULL
@@ -96,7 +98,7 @@ WITH `params` AS (
     AND `c_email_marketing_granted` = 1
     AND `c_email_marketing_refused` = 0
   GROUP BY
-    `member_id`
+    `facts`.`member_id`
 )
 SELECT
   `member_id`

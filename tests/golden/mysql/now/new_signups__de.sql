@@ -9,7 +9,8 @@ WITH `params` AS (
   ) AS `now`
 ), `profiles` AS (
   SELECT
-    `src`.`kunden_id` AS `member_id`,
+    CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
+    `src`.`kunden_id` AS `member_text`,
     `src`.`angemeldet_am` AS `t_signup_date`,
     `src`.`alter` AS `t_age`,
     `src`.`ist_mitarbeiter` AS `t_is_employee`
@@ -18,7 +19,7 @@ WITH `params` AS (
     NOT `src`.`kunden_id` IS NULL AND `src`.`alter` >= 18
 ), `events_shop_bestellungen` AS (
   SELECT
-    `src`.`kunde` AS `member_id`,
+    CAST(`src`.`kunde` AS BINARY) AS `member_id`,
     COUNT(*) AS `n_purchase_1`
   FROM `shop`.`bestellungen` AS `src`
   CROSS JOIN `params`
@@ -27,10 +28,11 @@ WITH `params` AS (
     AND NOT `src`.`bestellt_am` IS NULL
     AND `src`.`bestellt_am` <= `params`.`as_of`
   GROUP BY
-    `src`.`kunde`
+    CAST(`src`.`kunde` AS BINARY)
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
+    `profiles`.`member_text` AS `member_text`,
     `profiles`.`t_signup_date` AS `t_signup_date`,
     `profiles`.`t_age` AS `t_age`,
     `profiles`.`t_is_employee` AS `t_is_employee`,
@@ -48,7 +50,7 @@ WITH `params` AS (
   FROM `facts`
 ), `members` AS (
   SELECT
-    `member_id`
+    MIN(`member_text`) AS `member_id`
   FROM `aud_existing_customers`
   WHERE
     CAST(`t_signup_date` AS DATETIME(6)) >= `as_of_minus_2592000s`
@@ -58,7 +60,7 @@ WITH `params` AS (
       NOT `t_is_employee` IS NULL AND `t_is_employee` = TRUE
     )
   GROUP BY
-    `member_id`
+    `aud_existing_customers`.`member_id`
 )
 SELECT
   `member_id`

@@ -9,7 +9,8 @@ WITH `params` AS (
   ) AS `now`
 ), `profiles` AS (
   SELECT
-    `src`.`kunden_id` AS `member_id`,
+    CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
+    `src`.`kunden_id` AS `member_text`,
     `src`.`email` AS `t_email`,
     `src`.`treuestufe` AS `t_loyalty_tier`,
     `src`.`ist_mitarbeiter` AS `t_is_employee`
@@ -20,7 +21,7 @@ WITH `params` AS (
     AND `src`.`treuestufe` IS NULL
 ), `events_shop_bestellungen` AS (
   SELECT
-    `src`.`kunde` AS `member_id`,
+    CAST(`src`.`kunde` AS BINARY) AS `member_id`,
     COUNT(*) AS `n_purchase_1`
   FROM `shop`.`bestellungen` AS `src`
   CROSS JOIN `params`
@@ -30,10 +31,10 @@ WITH `params` AS (
     AND `src`.`bestellt_am` <= `params`.`as_of`
     AND `src`.`bestellt_am` >= CAST('2026-06-01 00:00:00.000000' AS DATETIME(6))
   GROUP BY
-    `src`.`kunde`
+    CAST(`src`.`kunde` AS BINARY)
 ), `events_web_ereignisse` AS (
   SELECT
-    `src`.`kunden_id` AS `member_id`,
+    CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
     COUNT(*) AS `n_page_view_2`
   FROM `web`.`ereignisse` AS `src`
   CROSS JOIN `params`
@@ -44,10 +45,10 @@ WITH `params` AS (
     AND CAST(`src`.`ereignis` AS BINARY) = 'seitenaufruf'
     AND `src`.`zeitpunkt` >= `params`.`as_of_minus_1800s`
   GROUP BY
-    `src`.`kunden_id`
+    CAST(`src`.`kunden_id` AS BINARY)
 ), `consent` AS (
   SELECT
-    `src`.`kunden_id` AS `member_id`,
+    CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
     CASE
       WHEN MAX(
         CASE
@@ -91,10 +92,11 @@ WITH `params` AS (
     AND CAST(`src`.`zweck` AS BINARY) IN ('newsletter')
     AND CAST(`src`.`status` AS BINARY) IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
-    `src`.`kunden_id`
+    CAST(`src`.`kunden_id` AS BINARY)
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
+    `profiles`.`member_text` AS `member_text`,
     `profiles`.`t_email` AS `t_email`,
     `profiles`.`t_loyalty_tier` AS `t_loyalty_tier`,
     `profiles`.`t_is_employee` AS `t_is_employee`,
@@ -114,7 +116,7 @@ WITH `params` AS (
   CROSS JOIN `params`
 ), `members` AS (
   SELECT
-    `member_id`
+    MIN(`member_text`) AS `member_id`
   FROM `facts`
   WHERE
     `c_email_marketing_granted` = 1
@@ -137,7 +139,7 @@ WITH `params` AS (
     AND `c_email_marketing_granted` = 1
     AND `c_email_marketing_refused` = 0
   GROUP BY
-    `member_id`
+    `facts`.`member_id`
 )
 SELECT
   `member_id`
