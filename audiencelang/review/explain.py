@@ -176,6 +176,21 @@ def _sqlite_value(value: object, kind: str | None) -> object:
     return value
 
 
+def _id_text(value: object) -> str | None:
+    """The id as the profile argument gives it, or ``None`` for a type the warehouse compared."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, str)):
+        return str(value)
+    return None
+
+
+def _same_id(value: object, pid: object) -> bool:
+    if isinstance(value, str) and isinstance(pid, str):
+        return value == pid
+    return True  # not two strings: the warehouse's own comparison stands
+
+
 def read_profile(engine: Engine, market: Market, profile: str, *,
                  audience: str | None = None) -> tuple[dict[str, list[dict[str, object]]], int]:
     """That profile's rows of every market table, as the evaluator's dataset, and the
@@ -194,6 +209,12 @@ def read_profile(engine: Engine, market: Market, profile: str, *,
         # SQLite and MySQL hand booleans back as 0/1 (MySQL's BOOLEAN is TINYINT(1))
         fix = _sqlite_value if engine.dialect in ("sqlite", "mysql") else (lambda v, k: v)
         data[table] = [{c: fix(v, typed.get(c)) for c, v in zip(cols[table], r, strict=True)} for r in rows]
+        # ids are compared byte for byte (docs/semantics.md): a case-insensitive or space-padding
+        # collation (MySQL/MariaDB, SQL Server) also returns the rows of 'A1' and 'a1 ' for 'a1'
+        if n == 0:
+            data[table] = [r for r in data[table] if _id_text(r[market.profiles.id]) in (profile, None)]
+        else:
+            data[table] = [r for r in data[table] if any(_same_id(r[k], pid) for k in keys[table])]
         if n == 0:
             if not rows:
                 raise ExplainError(error(
