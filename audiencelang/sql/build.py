@@ -853,7 +853,7 @@ class Builder:
                     expressions=[self.f(exp.Count, this=exp.Star())], **self._from(cte_ref(name)))), label)
                 for name, label in (("members", "members"), ("matchable", "matchable"), (source, "delivered"))
             ])
-        elif out.min_size:
+        elif out.min_size and out.mode != "deliverable":
             ctes.append(("gated", exp.Select(
                 expressions=[*(col(c) for c in final_cols),
                              alias(exp.Window(this=self.f(exp.Count, this=exp.Star())), "member_count")],
