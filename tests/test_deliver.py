@@ -129,7 +129,7 @@ def test_cli_deliver_and_history(tmp_path: Path) -> None:
     root = make_project(tmp_path / "p")
     db = tmp_path / "data.duckdb"
     gen = steps()
-    for i in range(2):
+    for _ in range(2):
         as_of, data, _ = next(gen)
         load("duckdb", db, data)
         res = invoke("deliver", "buyers", "--project", root, "--market", "m", "--destination", "ads",

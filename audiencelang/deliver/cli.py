@@ -12,9 +12,17 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from audiencelang.run.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, _emit, _n, _print_diagnostics, _usage
+from audiencelang.run.cli import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_USAGE,
+    _emit,
+    _n,
+    _print_diagnostics,
+    _usage,
+)
 
 HISTORY_JSON_VERSION = 1
 
@@ -127,7 +135,7 @@ def deliver_command(*, audience: str | None, market: str | None, destination: st
                 _emit(f"[bold]{len(rows)} deliveries[/]" + (f" of {audience}" if audience else ""),
                       _history_table(rows))
             return EXIT_OK
-        file_format = "parquet" if fmt == "parquet" else "csv"
+        file_format: Literal["csv", "parquet"] = "parquet" if fmt == "parquet" else "csv"
         if every:
             results = deliver_all(project, engine=engine, as_of=pinned, output=output, dry_run=dry_run,
                                   full=full, fmt=file_format, markets=[market] if market else None)

@@ -80,7 +80,12 @@ def connect(target: str | Path | None, *, project_root: Path | str | None = None
         return engine
     if lower.startswith(("redshift://", "mysql://", "mariadb://", "sc://", "chdb:", "spark+local:")):
         raise _unsupported(text.split(":", 1)[0])
-    engine = run_connect(text)  # validates the path, the URL forms and the file kind
+    try:
+        engine = run_connect(text)  # validates the path, the URL forms and the file kind
+    except RunError as exc:
+        if exc.diagnostic.code == "E602" and "lock" in exc.diagnostic.message.lower():
+            raise _in_use(exc.diagnostic.message) from None
+        raise
     if isinstance(engine, SQLiteEngine):
         return engine
     if not isinstance(engine, DuckDBEngine):
@@ -99,14 +104,18 @@ def connect(target: str | Path | None, *, project_root: Path | str | None = None
     except duckdb.Error as exc:
         message = one_line(exc)
         if "lock" in message.lower():
-            raise RunError(error(
-                "E706", f"the DuckDB database {shown} is in use by another process: {message}", None,
-                "a DuckDB file has one writer at a time: another `deliver` (or a program holding "
-                "the file open) runs now; run again when it has finished")) from None
+            raise _in_use(f"cannot open DuckDB database {shown}: {message}") from None
         raise RunError(error("E602", f"cannot open DuckDB database {shown} for writing: {message}")) from None
     with contextlib.suppress(duckdb.Error):
         con.execute("SET TimeZone = 'UTC'")
     return DuckDBEngine(shown, con)
+
+
+def _in_use(message: str) -> RunError:
+    return RunError(error(
+        "E706", f"the database is in use by another process: {message}", None,
+        "a DuckDB file has one writer at a time: another `deliver` (or a program holding the file "
+        "open) runs now; run again when it has finished"))
 
 
 def _unsupported(kind: str) -> RunError:
