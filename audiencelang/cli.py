@@ -480,6 +480,7 @@ _FAMILIES = {
     "E2": "a problem in a market schema or the project config (audiencelang.schema)",
     "E5": "a problem writing the audience as SQL (audiencelang.sql)",
     "E6": "a problem running on a database (audiencelang.run)",
+    "E7": "a problem delivering an audience (audiencelang.deliver)",
     "E9": "a usage or internal error",
 }
 

@@ -146,3 +146,13 @@ def test_cli_deliver_and_history(tmp_path: Path) -> None:
     res = invoke("deliver", "--all", "--project", root, "--db", db, "--as-of", "2026-10-02T00:00:00Z",
                  "--output", tmp_path / "out", "--format", "parquet")
     assert res.exit_code == 0, res.output
+
+
+@pytest.mark.parametrize("code", [f"E70{n}" for n in range(8)])
+def test_the_codes_are_documented(code: str) -> None:
+    docs = Path(__file__).parent.parent / "docs"
+    assert f"\n### {code}\n" in (docs / "errors.md").read_text(encoding="utf-8")
+    source = "".join(p.read_text() for p in (Path(__file__).parent.parent / "audiencelang" / "deliver").glob("*.py"))
+    assert f'"{code}"' in source
+    r = CliRunner().invoke(main, ["rule", code])
+    assert r.exit_code == 0 and "deliver" in r.output, r.output

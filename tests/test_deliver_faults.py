@@ -112,10 +112,10 @@ def wait_for_lock(kind: str, root: Path, target: str, proc: Any) -> None:
 def test_two_deliveries_at_once_one_wins(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     root, target = setup(kind, tmp_path, request)
     out = tmp_path / "out"
-    first = cli(root, target, out, BASE, fault="pause:locked:4", wait=False)
+    first = cli(root, target, out, BASE, fault="pause:locked:3", wait=False)
     wait_for_lock(kind, root, target, first)
     second = cli(root, target, out, BASE)
-    stdout, stderr = first.communicate(timeout=120)
+    _, stderr = first.communicate(timeout=120)
     assert first.returncode == 0, stderr
     assert second.returncode == 1, second.stderr
     assert ("E706" if kind == "duckdb" else "E702") in second.stderr
