@@ -36,17 +36,28 @@ def first_data() -> Data:
 
 
 def cli(root: Path, target: str, out: Path, as_of: dt.datetime, fault: str | None = None,
-        wait: bool = True) -> Any:
+        wait: bool = True, mark: Path | None = None) -> Any:
     env = {**os.environ}
     env.pop("AUDIENCELANG_DELIVER_FAULT", None)
     if fault:
         env["AUDIENCELANG_DELIVER_FAULT"] = fault
+    if mark:
+        env["AUDIENCELANG_DELIVER_FAULT_MARK"] = str(mark)
     args = [sys.executable, "-c", "from audiencelang.cli import main; main()", "deliver", "buyers",
             "--project", str(root), "--market", "m", "--destination", "ads", "--db", target,
             "--as-of", as_of.strftime("%Y-%m-%dT%H:%M:%SZ"), "--output", str(out)]
     if not wait:
         return subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     return subprocess.run(args, env=env, capture_output=True, text=True, timeout=120)
+
+
+def lib(root: Path, target: str, out: Path, as_of: dt.datetime) -> Any:
+    """The same delivery in this process (the library call the CLI makes)."""
+    from audiencelang.deliver import deliver
+
+    with connect(target) as engine:
+        return deliver(load_project(root), "buyers", "m", "ads", engine=engine,
+                       as_of=as_of.replace(tzinfo=dt.UTC), output=out)
 
 
 @pytest.fixture
@@ -79,47 +90,30 @@ def key_dir(out: Path) -> Path:
     return out / "buyers" / "m" / "ads"
 
 
-def wait_for_lock(kind: str, root: Path, target: str, proc: Any) -> None:
-    """Until the first process holds the key's lock (its lock row is committed)."""
+def wait_for(mark: Path, proc: Any) -> None:
+    """Until the other process reaches its fault point (it creates ``mark`` there)."""
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    while not mark.exists():
         assert proc.poll() is None, proc.communicate()
-        if kind == "duckdb":
-            time.sleep(1.5)  # the file is the lock: it is held from the connection on
-            return
-        try:
-            if kind == "sqlite":
-                import sqlite3
-
-                state = Path(target).with_name(Path(target).stem + ".al_state.sqlite")
-                con = sqlite3.connect(state)
-                n = con.execute("SELECT count(*) FROM locks").fetchone()[0] if state.exists() else 0
-                con.close()
-            else:
-                import psycopg
-
-                with psycopg.connect(target) as conn:
-                    n = conn.execute("SELECT count(*) FROM al_state.locks").fetchone()[0]
-            if n:
-                return
-        except Exception:
-            pass
-        time.sleep(0.1)
-    raise AssertionError("the first delivery never took the lock")
+        assert time.monotonic() < deadline, "the other delivery never reached its fault point"
+        time.sleep(0.05)
 
 
 @pytest.mark.parametrize("kind", ["duckdb", "sqlite", "postgres"])
 def test_two_deliveries_at_once_one_wins(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     root, target = setup(kind, tmp_path, request)
     out = tmp_path / "out"
-    first = cli(root, target, out, BASE, fault="pause:locked:3", wait=False)
-    wait_for_lock(kind, root, target, first)
-    second = cli(root, target, out, BASE)
+    mark = tmp_path / "locked"
+    first = cli(root, target, out, BASE, fault="pause:locked:2", wait=False, mark=mark)
+    wait_for(mark, first)
+    code = "E706" if kind == "duckdb" else "E702"
+    try:
+        second = lib(root, target, out, BASE)  # this process, while the other one runs
+        assert second.status == "failed" and [d.code for d in second.diagnostics] == [code]
+    except Exception as exc:  # DuckDB: connect() raises E706 (the file has one writer)
+        assert kind == "duckdb" and code in str(getattr(exc, "diagnostic", exc))
     _, stderr = first.communicate(timeout=120)
     assert first.returncode == 0, stderr
-    assert second.returncode == 1, second.stderr
-    assert ("E706" if kind == "duckdb" else "E702") in second.stderr
-    assert "Traceback" not in second.stderr
     assert [p.seq for p in past(root, target)] == [1]
     assert sorted(p.name for p in key_dir(out).iterdir()) == ["000001_20261001T000000Z"]
 
@@ -129,7 +123,7 @@ def test_killed_between_files_and_state_loses_nobody(kind: str, tmp_path: Path,
                                                      request: pytest.FixtureRequest) -> None:
     root, target = setup(kind, tmp_path, request)
     out = tmp_path / "out"
-    assert cli(root, target, out, BASE).returncode == 0
+    assert lib(root, target, out, BASE).ok
     data = first_data()
     data.order(5, BASE)
     data.consent(1, "revoked", BASE + DAY / 2)
@@ -139,8 +133,8 @@ def test_killed_between_files_and_state_loses_nobody(kind: str, tmp_path: Path,
     folder = key_dir(out) / "000002_20261002T000000Z"
     assert members(folder / "entered.csv") == {"5"} and not (folder / "RECORDED").exists()
     assert [p.seq for p in past(root, target)] == [1]  # nothing recorded
-    again = cli(root, target, out, BASE + DAY)  # takes over the dead process's lock
-    assert again.returncode == 0, again.stderr
+    again = lib(root, target, out, BASE + DAY)  # takes over the dead process's lock
+    assert again.ok, again.diagnostics
     names = sorted(p.name for p in key_dir(out).iterdir())
     assert names == ["000001_20261001T000000Z", "000002_20261002T000000Z",
                      "000002_20261002T000000Z.unrecorded"]
@@ -154,11 +148,12 @@ def test_connection_dropped_before_commit_records_nothing(tmp_path: Path, reques
 
     root, target = setup("postgres", tmp_path, request)
     out = tmp_path / "out"
-    proc = cli(root, target, out, BASE, fault="pause:before_commit:30", wait=False)
+    mark = tmp_path / "before_commit"
+    proc = cli(root, target, out, BASE, fault="pause:before_commit:4", wait=False, mark=mark)
+    wait_for(mark, proc)
     deadline = time.monotonic() + 60
     killed = 0
     while not killed and time.monotonic() < deadline:
-        assert proc.poll() is None, proc.communicate()
         with psycopg.connect(target, autocommit=True) as conn:
             rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE state = 'idle in transaction' "
                                 "AND query LIKE %s AND pid <> pg_backend_pid()", ("%DELETE FROM%locks%",)).fetchall()
@@ -169,8 +164,8 @@ def test_connection_dropped_before_commit_records_nothing(tmp_path: Path, reques
     _, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 1 and "E705" in stderr and "Traceback" not in stderr
     assert past(root, target) == []
-    again = cli(root, target, out, BASE)
-    assert again.returncode == 0, again.stderr
+    again = lib(root, target, out, BASE)
+    assert again.ok, again.diagnostics
     folder = key_dir(out) / "000001_20261001T000000Z"
     assert members(folder / "entered.csv") == {"1", "2", "3", "4"}
     assert (key_dir(out) / "000001_20261001T000000Z.unrecorded").is_dir()
@@ -184,10 +179,10 @@ def test_unwritable_output_records_nothing(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
     (out / "buyers").write_text("a file where the delivery folders go")
-    bad = cli(root, target, out, BASE)
-    assert bad.returncode == 1 and "E704" in bad.stderr and "Traceback" not in bad.stderr
+    bad = lib(root, target, out, BASE)
+    assert bad.status == "failed" and [d.code for d in bad.diagnostics] == ["E704"]
     assert past(root, target) == []
     (out / "buyers").unlink()
-    good = cli(root, target, out, BASE)  # no lock left behind
-    assert good.returncode == 0, good.stderr
+    good = lib(root, target, out, BASE)  # no lock left behind
+    assert good.ok, good.diagnostics
     assert [p.name for p in key_dir(out).iterdir()] == ["000001_20261001T000000Z"]

@@ -121,11 +121,15 @@ class DeliveryResult:
 def _fault(point: str) -> None:
     """Test hooks (docs/deliver.md, "Testing the guarantees"): ``AUDIENCELANG_DELIVER_FAULT``
     = ``kill:POINT`` kills this process at POINT, ``pause:POINT:SECONDS`` sleeps there.
-    Points: ``locked``, ``published``, ``before_commit``."""
+    Points: ``locked``, ``published``, ``before_commit``. With ``AUDIENCELANG_DELIVER_FAULT_MARK``
+    = a path, that file is created when the point is reached (before the kill or pause)."""
     spec = os.environ.get("AUDIENCELANG_DELIVER_FAULT", "")
     for item in spec.split(","):
         parts = item.split(":")
         if len(parts) >= 2 and parts[1] == point:
+            mark = os.environ.get("AUDIENCELANG_DELIVER_FAULT_MARK")
+            if mark:
+                Path(mark).write_text(point)
             if parts[0] == "kill":
                 os.kill(os.getpid(), signal.SIGKILL)
             elif parts[0] == "pause" and len(parts) == 3:
