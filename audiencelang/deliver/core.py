@@ -14,9 +14,9 @@
 The order of one delivery (docs/deliver.md, "Guarantees"):
 
 1. create the state tables when missing; take the lock of the key (E702 when held);
-2. count the members, matchable and deliverable members (the ``counts`` statement) and
-   decide the gate; store the deliverable list (``deliverable`` statement) in a temporary
-   table of the session;
+2. store every member with its identifier and whether the destination is handed it (the
+   ``deliverable`` statement: one evaluation of the audience) in a temporary table of the
+   session; count from it the members, matchable and deliverable members: the gate;
 3. compute in the warehouse entered (the list minus the last delivery's members; only
    when the gate is open) and exited (the last delivery's members minus the list) and
    stream them into files of a temporary folder, fsynced, renamed into place;
@@ -268,7 +268,7 @@ class _Delivery:
     def key(self) -> tuple[str, str, str]:
         return (self.checked.name, self.checked.market.market, self.destination)
 
-    def compile(self, mode: Literal["counts", "deliverable"], as_of: dt.datetime) -> str:
+    def compile(self, mode: Literal["deliverable"], as_of: dt.datetime) -> str:
         from audiencelang.sql import compile_audience
 
         res = compile_audience(self.checked, self.store.engine.dialect, as_of=as_of,
@@ -282,7 +282,6 @@ class _Delivery:
     def run(self, started: float) -> DeliveryResult:
         store = self.store
         audience, market, destination = self.key
-        counts_sql = self.compile("counts", self.as_of)
         list_sql = self.compile("deliverable", self.as_of)
         sql_hash = _sha(_body(self.compile("deliverable", _HASH_AS_OF)))
         definition_hash = _definition_hash(self.checked, destination)
@@ -298,33 +297,32 @@ class _Delivery:
             last = store.last(*self.key) if has_state else None
             if not _autocommit(store):
                 store.commit()  # PostgreSQL: end the read's transaction
-            # the gate: the counts statement, as `run` reports it
-            try:
-                rows = store.query(counts_sql)
-            except Exception as exc:
-                store.rollback()
-                raise self._db_error(exc) from None
+            # one evaluation of the audience: every member, its identifier and whether the
+            # destination is handed it, in a temporary table; the gate counts from it
+            self._stage(list_sql)
+            rows = store.query(f"SELECT count(*), count(identifier), coalesce(sum(deliverable), 0) FROM {STAGE}")
+            if not _autocommit(store):
+                store.commit()
             members, matchable, deliverable = (int(v or 0) for v in rows[0])
             own = self.checked.audience.min_size
             minimum = max(int(own.value) if own is not None else 0,
                           int(self.checked.destinations[destination].min_size))
             self.gate = gate = Gate(destination=destination, minimum=minimum, size=deliverable, members=members,
                                     without_identifier=members - matchable, suppressed=matchable - deliverable)
-            self._stage(list_sql)
             prev_id = last.delivery_id if last is not None else -1
-            entered_sql = (f"SELECT s.member_id, s.identifier FROM {STAGE} s WHERE s.member_key IS NOT NULL "
-                           "AND NOT EXISTS (SELECT 1 FROM {s}.delivered_members m WHERE m.delivery_id = ? "
+            entered_sql = (f"SELECT s.member_id, s.identifier FROM {STAGE} s WHERE s.deliverable = 1 AND "
+                           "s.member_key IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {s}.delivered_members m WHERE m.delivery_id = ? "
                            "AND m.member_id = s.member_key)") if has_state else \
-                f"SELECT s.member_id, s.identifier FROM {STAGE} s WHERE s.member_key IS NOT NULL"
+                f"SELECT s.member_id, s.identifier FROM {STAGE} s WHERE s.deliverable = 1 AND s.member_key IS NOT NULL"
             exited_sql = ("SELECT m.member_id, m.identifier FROM {s}.delivered_members m WHERE m.delivery_id = ? "
-                          f"AND NOT EXISTS (SELECT 1 FROM {STAGE} s WHERE s.member_key = m.member_id)")
+                          f"AND NOT EXISTS (SELECT 1 FROM {STAGE} s WHERE s.deliverable = 1 AND s.member_key = m.member_id)")
             held_list_sql = ("SELECT m.member_id, m.identifier FROM {s}.delivered_members m WHERE m.delivery_id = ? "
-                             f"AND EXISTS (SELECT 1 FROM {STAGE} s WHERE s.member_key = m.member_id)")
+                             f"AND EXISTS (SELECT 1 FROM {STAGE} s WHERE s.deliverable = 1 AND s.member_key = m.member_id)")
             seq = (last.seq if last is not None else 0) + 1
             if self.dry_run:
                 entered = self._count(entered_sql, [prev_id] if has_state else []) if gate.delivered else 0
                 exited = self._count(exited_sql, [prev_id]) if last is not None else 0
-                listed = (self._count(f"SELECT member_id FROM {STAGE} WHERE member_key IS NOT NULL", [])
+                listed = (self._count(f"SELECT member_id FROM {STAGE} WHERE deliverable = 1 AND member_key IS NOT NULL", [])
                           if gate.delivered else (last.listed - exited if last is not None else 0))
                 self._drop_stage()
                 return DeliveryResult(
@@ -352,11 +350,11 @@ class _Delivery:
                 else:
                     exited = out.write("exited", cols, [])
                 if gate.delivered:
-                    listed = self._count(f"SELECT member_id FROM {STAGE} WHERE member_key IS NOT NULL", [])
+                    listed = self._count(f"SELECT member_id FROM {STAGE} WHERE deliverable = 1 AND member_key IS NOT NULL", [])
                 else:
                     listed = (last.listed - exited) if last is not None else 0
                 if self.full:
-                    text, params = ((f"SELECT member_id, identifier FROM {STAGE} WHERE member_key IS NOT NULL", [])
+                    text, params = ((f"SELECT member_id, identifier FROM {STAGE} WHERE deliverable = 1 AND member_key IS NOT NULL", [])
                                     if gate.delivered else (held_list_sql, [prev_id]))
                     if gate.delivered or last is not None:
                         out.write("members", cols, store.stream(text, params))
@@ -411,13 +409,13 @@ class _Delivery:
                            f"({', '.join('?' for _ in columns)})", [getattr(row, c) for c in columns])
                 if open_gate:
                     store.exec("INSERT INTO {s}.delivered_members (delivery_id, member_id, identifier) "
-                               f"SELECT ?, member_key, identifier_text FROM {STAGE} WHERE member_key IS NOT NULL",
+                               f"SELECT ?, member_key, identifier_text FROM {STAGE} WHERE deliverable = 1 AND member_key IS NOT NULL",
                                [row.delivery_id])
                 else:
                     store.exec("INSERT INTO {s}.delivered_members (delivery_id, member_id, identifier) "
                                "SELECT ?, m.member_id, m.identifier FROM {s}.delivered_members m "
                                f"WHERE m.delivery_id = ? AND EXISTS (SELECT 1 FROM {STAGE} s "
-                               "WHERE s.member_key = m.member_id)", [row.delivery_id, prev_id])
+                               "WHERE s.deliverable = 1 AND s.member_key = m.member_id)", [row.delivery_id, prev_id])
                 store.exec("DELETE FROM {s}.locks WHERE audience = ? AND market = ? AND destination = ?",
                            list(self.key))
                 _fault("before_commit")
@@ -436,7 +434,7 @@ class _Delivery:
         t = store.text_type
         try:
             store.exec(f"CREATE TEMPORARY TABLE {STAGE} AS SELECT CAST(d.member_id AS {t}) AS member_key, "
-                       f"CAST(d.identifier AS {t}) AS identifier_text, d.member_id, d.identifier "
+                       f"CAST(d.identifier AS {t}) AS identifier_text, d.member_id, d.identifier, d.deliverable "
                        f"FROM (\n{list_sql}) AS d")
             store.commit() if not _autocommit(store) else None
         except Exception as exc:

@@ -352,9 +352,17 @@ class StateStore:
         self.exec(f"""CREATE TABLE IF NOT EXISTS {{s}}.delivered_members (
     delivery_id {i} NOT NULL,
     member_id {t} NOT NULL,
-    identifier {t},
-    PRIMARY KEY (delivery_id, member_id)
+    identifier {t}
 )""")
+        # no primary key: a unique index made inserting a list ~13x slower on DuckDB (whose
+        # row groups are skipped by delivery_id anyway); the ids of one list are distinct by
+        # construction. PostgreSQL and SQLite get an index for the anti-joins.
+        if isinstance(self.engine, PostgresEngine):
+            self.exec("CREATE INDEX IF NOT EXISTS delivered_members_by_delivery "
+                      "ON {s}.delivered_members (delivery_id, member_id)")
+        elif isinstance(self.engine, SQLiteEngine):
+            self.exec("CREATE INDEX IF NOT EXISTS {s}.delivered_members_by_delivery "
+                      "ON delivered_members (delivery_id, member_id)")
         self.exec(f"""CREATE TABLE IF NOT EXISTS {{s}}.locks (
     audience {t} NOT NULL,
     market {t} NOT NULL,

@@ -168,9 +168,10 @@ def compile_audience(
     ``mode="size"``: one row, one column ``size`` (no gate). ``mode="counts"`` (with a
     destination): one row ``members, matchable, delivered`` — the members, those with the
     destination's identifier, and those it would be handed, which its gate counts (spec §11).
-    ``mode="deliverable"`` (with a destination): ``member_id, identifier`` of every member
-    the destination would be handed, without its gate (``deliver`` compares it with the
-    last delivery, docs/deliver.md).
+    ``mode="deliverable"`` (with a destination): every member once, ``member_id, identifier,
+    deliverable`` (1 when the destination would be handed it: identifier not null, in no
+    suppression audience), without the gate: what ``deliver`` stores and compares with the
+    last delivery (docs/deliver.md).
     """
     try:
         with paused_gc():  # linear in the audience's size (audiencelang.gcpause)
@@ -240,6 +241,8 @@ def _compile_audience(
         columns: tuple[str, ...] = ("size",)
     elif out.mode == "counts":
         columns = ("members", "matchable", "delivered")
+    elif out.mode == "deliverable":
+        columns = ("member_id", "identifier", "deliverable")
     elif out.identifier is not None:
         columns = ("member_id", "identifier")
     else:
