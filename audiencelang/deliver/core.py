@@ -99,6 +99,8 @@ class DeliveryResult:
         return any(d.code in USAGE_CODES for d in self.diagnostics)
 
     def to_json(self) -> dict[str, Any]:
+        from audiencelang.check.output import diagnostic_json
+
         g = self.gate
         return {
             "audience": self.audience, "market": self.market, "destination": self.destination,
@@ -110,8 +112,8 @@ class DeliveryResult:
             "min_size": g.minimum if g else None,
             "folder": str(self.folder) if self.folder else None, "recorded": self.recorded,
             "dry_run": self.dry_run, "unrecorded": list(self.unrecorded),
-            "diagnostics": [d.to_json() if hasattr(d, "to_json") else d.model_dump(mode="json")
-                            for d in self.diagnostics],
+            "diagnostics": [diagnostic_json(d) for d in self.diagnostics
+                            if d.is_error or not d.code.startswith("L")],
         }
 
 
@@ -377,7 +379,7 @@ class _Delivery:
                 out.discard()
                 raise
             _fault("published")
-            row = DeliveryRow(**{**row.__dict__, "folder": str(self.folder)})
+            row = DeliveryRow(**{**row.__dict__, "folder": str(self.folder.absolute())})
             self._record(row, gate.delivered, prev_id)
             locked = False
             mark_recorded(self.folder)
