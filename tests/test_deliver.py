@@ -156,3 +156,24 @@ def test_the_codes_are_documented(code: str) -> None:
     assert f'"{code}"' in source
     r = CliRunner().invoke(main, ["rule", code])
     assert r.exit_code == 0 and "deliver" in r.output, r.output
+
+
+def test_sqlite_dry_run_and_history_do_not_create_the_state_file(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "p")
+    project = load_project(root)
+    db = tmp_path / "data.sqlite"
+    as_of, data, _ = next(steps())
+    load("sqlite", db, data)
+    state = tmp_path / "data.al_state.sqlite"
+    with connect(db) as engine:
+        assert history(project, engine=engine) == []
+        dry = deliver(project, "buyers", "m", "ads", engine=engine, as_of=as_of.replace(tzinfo=dt.UTC), dry_run=True)
+        assert dry.ok and dry.entered == 4 and not state.exists()
+        real = deliver(project, "buyers", "m", "ads", engine=engine, as_of=as_of.replace(tzinfo=dt.UTC),
+                       output=tmp_path / "out")
+        assert real.ok and real.recorded and state.exists()
+    with connect(db) as engine:  # a read attaches the state file read-only, then a delivery writes it
+        assert [p.seq for p in history(project, engine=engine)] == [1]
+        again = deliver(project, "buyers", "m", "ads", engine=engine,
+                        as_of=(as_of + DAY).replace(tzinfo=dt.UTC), output=tmp_path / "out")
+        assert again.ok and again.seq == 2, again.diagnostics

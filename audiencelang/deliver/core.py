@@ -248,8 +248,10 @@ def deliver(
     try:
         return job.run(started)
     except RunError as exc:
-        return _not_run(audience, market, destination, [*job.notes, *exc.diagnostics], started, status="failed",
-                        as_of=when, gate=job.gate, folder=job.folder)
+        # the audience does not compile for this destination (E5xx): nothing ran
+        compiled = not all(d.code.startswith("E5") for d in exc.diagnostics)
+        return _not_run(audience, market, destination, [*job.notes, *exc.diagnostics], started,
+                        status="failed" if compiled else "not_run", as_of=when, gate=job.gate, folder=job.folder)
 
 
 @dataclass
@@ -529,16 +531,9 @@ def history(project: Project, *, engine: Engine, audience: str | None = None, ma
     """Past deliveries, newest first (none when the state tables do not exist yet).
     Raises :class:`RunError` for a database problem."""
     store = StateStore(engine, project.config.state.schema_)
-    if isinstance(engine, _sqlite_type()):
-        store.ensure()
     if not store.tables_exist():
         return []
     rows = store.history(audience, market, destination)
     store.rollback()
     return rows
 
-
-def _sqlite_type() -> type:
-    from audiencelang.run.engines import SQLiteEngine
-
-    return SQLiteEngine

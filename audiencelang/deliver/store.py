@@ -39,6 +39,9 @@ __all__ = ["LAYOUT_VERSION", "DeliveryRow", "StateStore", "connect"]
 LAYOUT_VERSION = 1
 """The version of the state tables' layout, kept in ``<schema>.meta`` (key ``layout_version``)."""
 
+_READ_ONLY: dict[int, set[str]] = {}
+"""SQLite: per connection (``id``), the state schemas attached read-only by a read."""
+
 STAGE = "audiencelang_stage"
 """The session's temporary table holding the new deliverable list (never in the state schema)."""
 
@@ -303,6 +306,10 @@ class StateStore:
                 import urllib.parse
 
                 attached = {str(r[1]) for r in self.engine.connection.execute("PRAGMA database_list")}
+                if self.schema in attached and self._read_only_attached():
+                    self.engine.connection.execute(f"DETACH DATABASE {self.s}")  # attached by a read
+                    _READ_ONLY.get(id(self.engine.connection), set()).discard(self.schema)
+                    attached.discard(self.schema)
                 if self.schema not in attached:
                     uri = "file:" + urllib.parse.quote(str(self.sqlite_state_file().absolute())) + "?mode=rwc"
                     self.engine.connection.execute(f"ATTACH DATABASE ? AS {self.s}", (uri,))
@@ -319,6 +326,10 @@ class StateStore:
                 "E701", f"the state tables in schema {self.schema} have layout version {version}; this "
                 f"audiencelang reads version {LAYOUT_VERSION}", None,
                 "use the audiencelang version that wrote them, or another [state] schema (docs/deliver.md)"))
+
+    def _read_only_attached(self) -> bool:
+        """SQLite: the state file was attached read-only (by a read on this connection)."""
+        return self.schema in _READ_ONLY.get(id(self.engine.connection), set())
 
     def _create(self) -> list[tuple[Any, ...]]:
         if not isinstance(self.engine, SQLiteEngine):
@@ -485,6 +496,19 @@ class StateStore:
         return out
 
     def tables_exist(self) -> bool:
+        """Whether the state tables exist (SQLite: the state file is attached read-only when
+        it exists; nothing is created)."""
+        if isinstance(self.engine, SQLiteEngine):
+            import urllib.parse
+
+            attached = {str(r[1]) for r in self.engine.connection.execute("PRAGMA database_list")}
+            if self.schema not in attached:
+                state = self.sqlite_state_file()
+                if not state.is_file():
+                    return False
+                uri = "file:" + urllib.parse.quote(str(state.absolute())) + "?mode=ro"
+                self.engine.connection.execute(f"ATTACH DATABASE ? AS {self.s}", (uri,))
+                _READ_ONLY.setdefault(id(self.engine.connection), set()).add(self.schema)
         try:
             self.query("SELECT count(*) FROM {s}.deliveries")
             return True
