@@ -499,11 +499,12 @@ def _code_family(code: str) -> str | None:
 
 @main.command("schema")
 @click.argument("which", type=click.Choice(["market", "config", "ast", "check", "run", "compile-explain", "explain",
-                                           "diagnostic"]))
+                                           "diagnostic", "deliver", "deliveries"]))
 def schema_cmd(which: str) -> None:
     """Print a JSON Schema: a market file, the project config, or a JSON document audiencelang
     prints (`parse --format json`: ast; `check`/`run --format json`; `compile --explain`: compile-explain;
-    `explain --format json`; one diagnostic)."""
+    `explain --format json`; `deliver --report json`: deliver; `deliver --history --format json`:
+    deliveries; one diagnostic)."""
     from audiencelang.machine import machine_json_schemas
     from audiencelang.review.explain import explain_json_schema
     from audiencelang.schema.jsonschema import (

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from click.testing import CliRunner
 
@@ -21,6 +22,7 @@ from audiencelang.project import load_project
 from tests.deliverkit import BASE, Data, expected_deliverable, load, make_project
 
 DAY = dt.timedelta(days=1)
+DOCS = Path(__file__).parent.parent / "docs"
 
 
 def read(path: Path) -> dict[str, str]:
@@ -140,12 +142,17 @@ def test_cli_deliver_and_history(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
     assert doc["version"] == 1
+    jsonschema.validate(doc, json.loads((DOCS / "schemas" / "deliveries.schema.json").read_text()))
     assert [(d["seq"], d["entered"], d["exited"]) for d in doc["deliveries"]] == [(2, 1, 1), (1, 4, 0)]
     res = invoke("deliver", "--history", "buyers", "--project", root, "--db", db)
     assert res.exit_code == 0 and "2026-10-02T00:00:00Z" in res.stdout, res.output
-    res = invoke("deliver", "--all", "--project", root, "--db", db, "--as-of", "2026-10-02T00:00:00Z",
-                 "--output", tmp_path / "out", "--format", "parquet")
+    res = invoke("deliver", "--all", "--project", root, "--db", db, "--as-of", "2026-10-03T00:00:00Z",
+                 "--output", tmp_path / "out", "--format", "parquet", "--report", "json")
     assert res.exit_code == 0, res.output
+    report = json.loads(res.stdout)
+    jsonschema.validate(report, json.loads((DOCS / "schemas" / "deliver.schema.json").read_text()))
+    assert [d["seq"] for d in report["deliveries"]] == [3]
+    assert (Path(report["deliveries"][0]["folder"]) / "entered.parquet").is_file()
 
 
 @pytest.mark.parametrize("code", [f"E70{n}" for n in range(8)])
