@@ -15,7 +15,7 @@ DEMO_MARKETS := de us fr
 
 help:
 	@echo "make setup   create $(VENV) and install audiencelang with dev + engine extras"
-	@echo "make demo    setup, generate $(DEMO_DB), check + fmt --check examples, run audiences"
+	@echo "make demo    setup, generate $(DEMO_DB), check + fmt --check examples, run and deliver audiences"
 	@echo "make test    the full test suite (the same command CI runs)"
 	@echo "make style   ruff + mypy --strict"
 	@echo "make bench   benchmarks"
@@ -39,6 +39,11 @@ demo: setup
 	    $(AUD) run $$a --project examples --market $$m --db $(DEMO_DB) --as-of 2026-11-01T00:00:00Z || exit $$?; \
 	  done; done; \
 	else echo "(audiencelang run is not available yet: skipped running audiences)"; fi
+	@# deliveries over time (docs/deliver.md): two days, what entered and exited in between
+	rm -rf demo/deliveries
+	$(AUD) deliver --all --project examples --market de --db $(DEMO_DB) --as-of 2026-10-01T00:00:00Z --output demo/deliveries
+	$(AUD) deliver --all --project examples --market de --db $(DEMO_DB) --as-of 2026-11-01T00:00:00Z --output demo/deliveries
+	$(AUD) deliver --history newsletter_winback --project examples --db $(DEMO_DB)
 
 # The one test command: README and .ci/run use exactly this.
 test: setup

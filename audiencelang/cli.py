@@ -480,6 +480,7 @@ _FAMILIES = {
     "E2": "a problem in a market schema or the project config (audiencelang.schema)",
     "E5": "a problem writing the audience as SQL (audiencelang.sql)",
     "E6": "a problem running on a database (audiencelang.run)",
+    "E7": "a problem delivering an audience (audiencelang.deliver)",
     "E9": "a usage or internal error",
 }
 
@@ -498,11 +499,12 @@ def _code_family(code: str) -> str | None:
 
 @main.command("schema")
 @click.argument("which", type=click.Choice(["market", "config", "ast", "check", "run", "compile-explain", "explain",
-                                           "diagnostic"]))
+                                           "diagnostic", "deliver", "deliveries"]))
 def schema_cmd(which: str) -> None:
     """Print a JSON Schema: a market file, the project config, or a JSON document audiencelang
     prints (`parse --format json`: ast; `check`/`run --format json`; `compile --explain`: compile-explain;
-    `explain --format json`; one diagnostic)."""
+    `explain --format json`; `deliver --report json`: deliver; `deliver --history --format json`:
+    deliveries; one diagnostic)."""
     from audiencelang.machine import machine_json_schemas
     from audiencelang.review.explain import explain_json_schema
     from audiencelang.schema.jsonschema import (
@@ -586,6 +588,47 @@ def run_cmd(audience: str | None, market: str | None, db: str | None, as_of: str
     sys.exit(run_command(audience=audience, market=market, db=db, as_of=as_of, output=output,
                          destination=destination, project_dir=project_dir, run_every=run_every,
                          fmt=fmt))
+
+
+# --------------------------------------------------------------------------- deliver (owner: deliver)
+
+
+@main.command("deliver")
+@click.argument("audience", required=False)
+@click.option("--market", "-m", "market", metavar="M", help="Market (optional when the project has one).")
+@click.option("--destination", "-d", "destination", metavar="D", help="Destination the audience activates.")
+@click.option("--db", "db", metavar="PATH_OR_URL", envvar="AUDIENCELANG_DB",
+              help="DuckDB/SQLite file or postgresql://URL [default: audiencelang.duckdb in the project "
+                   "root; env AUDIENCELANG_DB].")
+@click.option("--as-of", "as_of", metavar="TS",
+              help="Reference time [default: the database's current time, read once].")
+@click.option("--output", "-o", "output", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder receiving one sub-folder per delivery (entered, exited files).")
+@click.option("--project", "project_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Project folder [default: found by walking up from the current folder].")
+@click.option("--all", "every", is_flag=True, help="Every audience x market x destination it activates.")
+@click.option("--dry-run", is_flag=True, help="Compute the gate and the change; write no file and no state.")
+@click.option("--full", is_flag=True, help="Also write the whole list (members.csv).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet", "text", "json"]), default=None,
+              help="Files: csv (default) or parquet; with --history: text (default) or json.")
+@click.option("--report", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="What a delivery prints.")
+@click.option("--history", "show_history", is_flag=True,
+              help="List past deliveries (of AUDIENCE, --market, --destination) instead of delivering.")
+def deliver_cmd(audience: str | None, market: str | None, destination: str | None, db: str | None,
+                as_of: str | None, output: Path | None, project_dir: Path | None, every: bool, dry_run: bool,
+                full: bool, fmt: str | None, report: str, show_history: bool) -> None:
+    """Deliver AUDIENCE to destination D: the members who entered and exited since the last
+    delivery, written to --output and recorded in the warehouse (spec §11, docs/deliver.md).
+
+    Exit codes: 0 delivered or held, 1 a delivery failed or the audience does not check,
+    2 usage error."""
+    from audiencelang.deliver.cli import deliver_command
+
+    sys.exit(deliver_command(audience=audience, market=market, destination=destination, db=db, as_of=as_of,
+                             output=output, project_dir=project_dir, every=every, dry_run=dry_run, full=full,
+                             fmt=fmt or ("text" if show_history else "csv"), report=report,
+                             show_history=show_history))
 
 
 # --------------------------------------------------------------------------- diff, graph (owner: review)

@@ -12,6 +12,8 @@ document                               written by                   schema
 check report                           ``check --format json``      ``check.schema.json``
 run result(s)                          ``run --format json``        ``run.schema.json``
 compile plan                           ``compile --explain``        ``compile-explain.schema.json``
+deliveries made                        ``deliver --report json``    ``deliver.schema.json``
+past deliveries                        ``deliver --history``        ``deliveries.schema.json``
 AST                                    ``parse --format json``      ``ast.schema.json``
 one diagnostic                         all of the above             ``diagnostic.schema.json``
 =====================================  ===========================  ==========================
@@ -23,7 +25,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-__all__ = ["MACHINE_JSON_VERSION", "CheckDoc", "DiagnosticDoc", "ExplainDoc", "RunDoc", "machine_json_schemas"]
+__all__ = ["MACHINE_JSON_VERSION", "CheckDoc", "DeliverDoc", "DeliveriesDoc", "DiagnosticDoc", "ExplainDoc", "RunDoc",
+           "machine_json_schemas"]
 
 #: The version of the check, run and explain documents.
 MACHINE_JSON_VERSION = 1
@@ -106,6 +109,71 @@ class RunDoc(_Doc):
     diagnostics: list[DiagnosticDoc]
 
 
+class DeliveryDoc(_Doc):
+    """One delivery of ``deliver --report json`` (docs/deliver.md)."""
+
+    audience: str
+    market: str
+    destination: str
+    status: Literal["delivered", "held", "failed", "not_run"]
+    as_of: str | None
+    seq: int | None
+    previous: int | None
+    delivery_id: int | None
+    entered: int
+    exited: int
+    listed: int
+    members: int | None
+    without_identifier: int | None
+    suppressed: int | None
+    deliverable: int | None
+    min_size: int | None
+    folder: str | None
+    recorded: bool
+    dry_run: bool
+    unrecorded: list[str]
+    diagnostics: list[DiagnosticDoc]
+
+
+class DeliverDoc(_Doc):
+    """``audiencelang deliver --report json``."""
+
+    version: Literal[1]
+    deliveries: list[DeliveryDoc]
+
+
+class DeliveryRowDoc(_Doc):
+    """One row of the ``deliveries`` state table (docs/deliver.md, "State tables")."""
+
+    delivery_id: int
+    audience: str
+    market: str
+    destination: str
+    seq: int
+    as_of: str
+    status: Literal["delivered", "held"]
+    min_size: int
+    members: int
+    without_identifier: int
+    suppressed: int
+    deliverable: int
+    listed: int
+    entered: int
+    exited: int
+    definition_hash: str
+    sql_hash: str
+    folder: str | None
+    created_at: str
+    audiencelang_version: str
+
+
+class DeliveriesDoc(_Doc):
+    """``audiencelang deliver --history --format json``: past deliveries, newest first."""
+
+    version: Literal[1]
+    deliveries: list[DeliveryRowDoc]
+
+
 class ExplainDoc(BaseModel):
     """``audiencelang compile --explain``: the plan (docs/api.md, "The plan") and the strategy."""
 
@@ -144,4 +212,6 @@ def machine_json_schemas() -> dict[str, dict[str, Any]]:
         "check": _schema(CheckDoc, "check", "audiencelang check --format json"),
         "run": run,
         "compile-explain": _schema(ExplainDoc, "compile-explain", "audiencelang compile --explain"),
+        "deliver": _schema(DeliverDoc, "deliver", "audiencelang deliver --report json"),
+        "deliveries": _schema(DeliveriesDoc, "deliveries", "audiencelang deliver --history --format json"),
     }

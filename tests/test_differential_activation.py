@@ -5,7 +5,8 @@ they count toward its gate.
 For generated audiences and data (tests/datagen.py, whose traits hold NULLs), the statement
 compiled for a destination equals :func:`audiencelang.eval.members_for_destination` with the
 gate at the matchable count minus one, at it and above it; the ``counts`` statement (run's
-report) equals the evaluator's members and matchable members. DuckDB, SQLite, PostgreSQL.
+report) equals the evaluator's members and matchable members; the ``deliverable`` statement
+(deliver's) flags exactly the ungated list. DuckDB, SQLite, PostgreSQL.
 """
 
 from __future__ import annotations
@@ -73,6 +74,15 @@ def check_destinations(scn: Scenario, eng: engines.Engine, *,
         assert [tuple(int(v) for v in r) for r in counts] == [(members, matchable, deliverable)], \
             _compile(open_, eng.dialect, scn, "counts")
         compared += 1
+        # deliver's statement (mode "deliverable"): every member once, the flag set exactly
+        # for the ungated list the destination is handed
+        sql = _compile(open_, eng.dialect, scn, "deliverable")
+        rows = eng.query(sql)
+        assert len(rows) == members, sql
+        handed = sorted(((r[0], r[1]) for r in rows if int(r[2]) == 1), key=lambda r: repr(r[0]))
+        expected_list = members_for_destination(open_, scn.data, "dest", as_of=scn.as_of,
+                                                ascii_case_folding=ascii_case)
+        assert handed == expected_list, scn.reproducer(open_.audience, sql, eng.dialect, handed, expected_list)
         matchable = deliverable  # the gate counts these
         for own, dest_min in ((None, matchable), (matchable + 1, 0), (max(matchable - 1, 0), matchable + 1),
                               (matchable, matchable), (None, max(matchable - 1, 0))):

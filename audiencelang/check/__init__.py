@@ -486,6 +486,15 @@ def _check_project(project: Project, paths: Iterable[str | Path] | None,
         unused = unused_destinations(ch.config, (d.aud for d in ch.all))
         diags.extend(ch.finish(config_key, unused, unused=False, all_markets=all_markets))
         diags.extend(_suppression_findings(ch, chosen))
+    elif project.config_path is not None and not ch.config_broken:
+        # `check FILE`: the config's findings about a suppression audience defined in one of
+        # the files, or referencing one (E406, E407): a change there is what breaks it
+        ch.analyse()
+        names = {n for dest in ch.config.destinations for n in ch.config.suppression_of(dest)}
+        affected = {n for n in names if n in ch.defs
+                    and any(dep.key in target_set for dep in _closure(ch, [ch.defs[n]]))}
+        if affected:
+            diags.extend(_suppression_findings(ch, chosen, only=affected))
     diags.sort(key=_sort_key)
     return CheckReport(tuple(diags), tuple(targets), tuple(checked), tuple(chosen))
 
@@ -570,14 +579,16 @@ def check_audience(project: Project, name: str, market: str) -> tuple[CheckedAud
     return checked, out
 
 
-def _suppression_findings(ch: _Checker, markets: Sequence[str]) -> list[Diagnostic]:
+def _suppression_findings(ch: _Checker, markets: Sequence[str],
+                          only: set[str] | None = None) -> list[Diagnostic]:
     """E405-E407 for every destination's suppression list, at its config key; E407 once
-    per market where the audience does not compile (spec §11)."""
+    per market where the audience does not compile (spec §11). ``only``: about these
+    suppression audiences only."""
     out: list[Diagnostic] = []
     seen: set[tuple[str, str]] = set()
     for dest in sorted(ch.config.destinations):
         for m in markets:
-            for x in suppression_problems(ch, dest, m, None):
+            for x in suppression_problems(ch, dest, m, None, only=only):
                 key = (x.code, x.message)
                 if key not in seen:
                     seen.add(key)
@@ -601,7 +612,8 @@ def _closure(ch: _Checker, roots: list[_Def]) -> list[_Def]:
     return order
 
 
-def suppression_problems(ch: _Checker, destination: str, market: str, span: Span | None) -> list[Diagnostic]:
+def suppression_problems(ch: _Checker, destination: str, market: str, span: Span | None, *,
+                         only: set[str] | None = None) -> list[Diagnostic]:
     """Why the suppression audiences of ``destination`` cannot be used in ``market``
     (spec §11): E405 unknown, E406 it activates destinations itself, E407 it does not
     check in ``market``. ``span``: where to report (the config key when ``None``)."""
@@ -610,6 +622,8 @@ def suppression_problems(ch: _Checker, destination: str, market: str, span: Span
     dest = ch.config.destinations.get(destination)
     own = dest.suppress if dest is not None else []
     for name in ch.config.suppression_of(destination):
+        if only is not None and name not in only:
+            continue
         # a name of the top-level list is reported once, there; one of the destination's, there
         top = name in ch.config.suppress
         of = "(top-level suppress)" if top else f"of destination '{destination}'"

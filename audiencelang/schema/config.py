@@ -24,6 +24,7 @@ __all__ = [
     "MetadataField",
     "ProjectConfig",
     "RuleSeverity",
+    "StateConfig",
 ]
 
 DEFAULT_NAMING = r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$"
@@ -137,6 +138,18 @@ class LintConfig(_Model):
         return best[1] if best else None
 
 
+_SCHEMA_NAME_RE = r"^[A-Za-z_][A-Za-z0-9_]{0,62}$"
+
+
+class StateConfig(_Model):
+    """``[state]``: where ``deliver`` keeps what it delivered (spec §11, docs/deliver.md)."""
+
+    schema_: Annotated[StrictStr, PydanticField(pattern=_SCHEMA_NAME_RE)] = PydanticField(
+        default="audiencelang_state", alias="schema")
+    """The warehouse schema holding the delivery state tables (created on first use; on
+    SQLite, an attached database file named after it, next to the data file)."""
+
+
 class ProjectConfig(_Model):
     """The whole project config (spec §3)."""
 
@@ -148,6 +161,8 @@ class ProjectConfig(_Model):
     """Audiences whose members are never delivered to any destination (spec §11)."""
     destinations: dict[Name, Destination] = PydanticField(default_factory=dict)
     lint: LintConfig = PydanticField(default_factory=LintConfig)
+    state: StateConfig = PydanticField(default_factory=StateConfig)
+    """Where ``deliver`` records deliveries (spec §11)."""
 
     _source: str | None = PrivateAttr(default=None)
     _key_spans: dict[KeyPath, Span] = PrivateAttr(default_factory=dict)

@@ -49,7 +49,7 @@ __all__ = [
     "parse_as_of",
 ]
 
-Mode = Literal["members", "size", "counts"]
+Mode = Literal["members", "size", "counts", "deliverable"]
 
 
 @dataclass(frozen=True)
@@ -168,6 +168,10 @@ def compile_audience(
     ``mode="size"``: one row, one column ``size`` (no gate). ``mode="counts"`` (with a
     destination): one row ``members, matchable, delivered`` — the members, those with the
     destination's identifier, and those it would be handed, which its gate counts (spec §11).
+    ``mode="deliverable"`` (with a destination): every member once, ``member_id, identifier,
+    deliverable`` (1 when the destination would be handed it: identifier not null, in no
+    suppression audience), without the gate: what ``deliver`` stores and compares with the
+    last delivery (docs/deliver.md).
     """
     try:
         with paused_gc():  # linear in the audience's size (audiencelang.gcpause)
@@ -204,10 +208,10 @@ def _compile_audience(
     if profile is None:
         return diag("E500", f"unknown or unsupported dialect '{dialect}'",
                     "supported dialects: " + ", ".join(sorted(DIALECTS)))
-    if mode not in ("members", "size", "counts"):
+    if mode not in ("members", "size", "counts", "deliverable"):
         return diag("E900", f"unknown mode '{mode}'")
-    if mode == "counts" and destination is None:
-        return diag("E900", "mode 'counts' needs a destination")
+    if mode in ("counts", "deliverable") and destination is None:
+        return diag("E900", f"mode '{mode}' needs a destination")
     try:
         plan = lower(checked, as_of=as_of, destination=destination, mode=mode, split=split_scans(profile))
     except LoweringError as exc:
@@ -237,6 +241,8 @@ def _compile_audience(
         columns: tuple[str, ...] = ("size",)
     elif out.mode == "counts":
         columns = ("members", "matchable", "delivered")
+    elif out.mode == "deliverable":
+        columns = ("member_id", "identifier", "deliverable")
     elif out.identifier is not None:
         columns = ("member_id", "identifier")
     else:

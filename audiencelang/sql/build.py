@@ -861,7 +861,16 @@ class Builder:
                     **self._from(cte_ref("matchable")),
                 )))
                 source = "deliverable"
-        if out.mode == "size":
+        if out.mode == "deliverable":
+            # deliver (spec §11): every member once, with the identifier and whether the
+            # destination would be handed it (identifier not null, not suppressed); no gate
+            handed: exp.Expr = not_null(col("identifier"))
+            if out.suppress:
+                handed = exp.and_(handed, exp.EQ(this=col("suppressed"), expression=num(0)))
+            final = exp.Select(expressions=[col("member_id"), col("identifier"),
+                                            alias(self.case01(handed), "deliverable")],
+                               **self._from(cte_ref("members")))
+        elif out.mode == "size":
             final = exp.Select(expressions=[alias(self.f(exp.Count, this=exp.Star()), "size")],
                                **self._from(cte_ref("members")))
         elif out.mode == "counts":

@@ -805,7 +805,7 @@ def lower(
     *,
     as_of: dt.datetime | None = None,
     destination: str | None = None,
-    mode: Literal["members", "size", "counts"] = "members",
+    mode: Literal["members", "size", "counts", "deliverable"] = "members",
     split: bool = False,
 ) -> P.Plan:
     """Lower a checked audience to a :class:`Plan`. Raises :class:`LoweringError`.

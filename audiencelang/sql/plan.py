@@ -254,7 +254,8 @@ class SubAudience:
 
 @dataclass(frozen=True)
 class Output:
-    mode: Literal["members", "size", "counts"]  # counts: per destination (run's report)
+    mode: Literal["members", "size", "counts", "deliverable"]  # counts: per destination (run's report);
+    # deliverable: every member with its identifier and a deliverable flag, no gate (deliver)
     destination: str | None
     identifier: str | None  # facts column of the identifier trait
     min_size: int | None  # effective gate (None: no destination)
