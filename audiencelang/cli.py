@@ -719,7 +719,7 @@ def docs_cmd(out: Path, project_dir: Path | None) -> None:
 
 # --------------------------------------------------------------------------- demo (owner: demo)
 
-from audiencelang.run.demo import demo_cli  # noqa: E402  (imports duckdb only when run)
+from audiencelang.demo import demo_cli  # noqa: E402  (imports duckdb only when run)
 
 main.add_command(demo_cli)
 

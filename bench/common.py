@@ -22,7 +22,7 @@ os.environ.setdefault("AUDIENCELANG_EXTRA_ROOTS", str(EXAMPLES / "markets"))
 VENV_BIN = REPO / ".venv" / "bin"
 DOCS_IMG = REPO / "docs" / "img"
 
-#: The demo data's reference time (audiencelang.run.demo.DEFAULT_AS_OF); the expert SQL
+#: The demo data's reference time (audiencelang.demo.DEFAULT_AS_OF); the expert SQL
 #: files are written for it.
 AS_OF = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 MARKET = "de"

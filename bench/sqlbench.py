@@ -88,7 +88,7 @@ def floor_sql_of(reads: Sequence[tuple[str, str, int | None]], per_user: bool = 
 def ensure_db(profiles: int, events_per_profile: int) -> tuple[Path, dict[str, Any]]:
     """The demo DuckDB for market de at this size under bench/data (generated once, reused
     while its parameters match)."""
-    from audiencelang.run.demo import generate
+    from audiencelang.demo import generate
 
     DATA.mkdir(parents=True, exist_ok=True)
     db = DATA / f"demo_de_{profiles}_{events_per_profile}.duckdb"

@@ -23,7 +23,7 @@ def load_dataset(con: Any) -> dict[str, list[dict[str, Any]]]:
 
 
 def ensure_small_db(path: Path, profiles: int) -> None:
-    from audiencelang.run.demo import generate
+    from audiencelang.demo import generate
 
     if not path.exists():
         generate(path, EXAMPLES, profiles=profiles, events_per_profile=20, markets=[MARKET])
