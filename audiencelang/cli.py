@@ -117,12 +117,18 @@ def parse_cmd(file: Path, fmt: str) -> None:
     result = parse_file(file)
     if result.diagnostics:
         click.echo(render_text(result.diagnostics), err=True, nl=False)
-    if result.file is None or any(d.is_error for d in result.diagnostics):
-        sys.exit(EXIT_FINDINGS)
-    if fmt == "json":
-        from audiencelang.syntax.validate import tree_to_json
+    failed = result.file is None or any(d.is_error for d in result.diagnostics)
+    if fmt == "json":  # docs/schemas/ast.schema.json; with errors: version and diagnostics only
+        from audiencelang.check.output import diagnostic_json
+        from audiencelang.syntax.validate import AST_JSON_VERSION, tree_to_json
 
-        click.echo(json.dumps(tree_to_json(result.file), indent=2, ensure_ascii=False))
+        doc: dict[str, Any] = {"version": AST_JSON_VERSION} if failed or result.file is None else tree_to_json(result.file)
+        doc["diagnostics"] = [diagnostic_json(d) for d in result.diagnostics]
+        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+        if failed:
+            sys.exit(EXIT_FINDINGS)
+    elif failed or result.file is None:
+        sys.exit(EXIT_FINDINGS)
     else:
         click.echo(_outline(result.file), nl=False)
 
@@ -436,8 +442,8 @@ def rule_cmd(code: str | None, show_all: bool, fmt: str) -> None:
     from audiencelang.check.rules import RULES, get_rule
     from audiencelang.diagnostics import did_you_mean
 
-    def as_json(r: Any) -> dict[str, str]:
-        return {"code": r.code, "name": r.name, "severity": r.severity.value, "summary": r.summary,
+    def as_json(r: Any) -> dict[str, object]:  # docs/schemas/rule.schema.json (audiencelang.machine.RuleDoc)
+        return {"version": 1, "code": r.code, "name": r.name, "severity": r.severity.value, "summary": r.summary,
                 "explanation": r.explanation, "bad": r.bad, "good": r.good, "url": r.help_uri}
 
     if show_all or code is None:
@@ -498,7 +504,7 @@ def _code_family(code: str) -> str | None:
 
 @main.command("schema")
 @click.argument("which", type=click.Choice(["market", "config", "ast", "check", "run", "compile-explain", "explain",
-                                           "diagnostic"]))
+                                           "diagnostic", "rule", "diff", "graph"]))
 def schema_cmd(which: str) -> None:
     """Print a JSON Schema: a market file, the project config, or a JSON document audiencelang
     prints (`parse --format json`: ast; `check`/`run --format json`; `compile --explain`: compile-explain;

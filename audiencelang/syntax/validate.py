@@ -160,10 +160,17 @@ def format_tree(node: object) -> FormatResult:
     return FormatResult(text, diags)
 
 
-@returns_diagnostics(lambda d, _: {"version": AST_JSON_VERSION, "diagnostics": [d.model_dump(mode="json")]})
+def _diagnostics_doc(d: Diagnostic, _: object) -> dict[str, Any]:
+    from audiencelang.check.output import diagnostic_json
+
+    return {"version": AST_JSON_VERSION, "diagnostics": [diagnostic_json(d)]}
+
+
+@returns_diagnostics(_diagnostics_doc)
 def tree_to_json(file: ast.File) -> dict[str, Any]:
     """The JSON form of a file's tree: ``{"version": 1, "kind": "file", "audiences": [...], ...}``
-    (for anything but a File: ``{"version": 1, "diagnostics": [...]}``)."""
+    (for anything but a File: ``{"version": 1, "diagnostics": [...]}``, the diagnostic shape of
+    every JSON document, docs/schemas/diagnostic.schema.json)."""
     return {"version": AST_JSON_VERSION, **file.model_dump(mode="json")}
 
 
@@ -189,7 +196,7 @@ def tree_from_json(data: str | bytes | dict[str, Any], *, path: str | None = Non
     if version != AST_JSON_VERSION:
         return None, [error("E191", f"AST JSON version {version!r} is not supported; this is version "
                             f"{AST_JSON_VERSION}", where, "produce it with `audiencelang parse --format json`")]
-    body = {k: v for k, v in doc.items() if k != "version"}
+    body = {k: v for k, v in doc.items() if k not in ("version", "diagnostics")}  # as `parse` prints it
     try:
         file = ast.File.model_validate(body, extra="forbid")
     except ValidationError as exc:
@@ -243,7 +250,16 @@ def _closed(node: object) -> None:
 def ast_json_schema() -> dict[str, Any]:
     """The JSON Schema of the AST's JSON form (``docs/schemas/ast.schema.json``)."""
     schema = ast.File.model_json_schema(mode="serialization")
-    schema["properties"] = {"version": {"const": AST_JSON_VERSION, "type": "integer"}, **schema["properties"]}
+    from audiencelang.machine import DiagnosticDoc
+
+    diagnostic = DiagnosticDoc.model_json_schema(mode="serialization")
+    diagnostic["additionalProperties"] = False
+    schema.setdefault("$defs", {})["Diagnostic"] = diagnostic
+    schema["properties"] = {
+        "version": {"const": AST_JSON_VERSION, "type": "integer"}, **schema["properties"],
+        "diagnostics": {"type": "array", "items": {"$ref": "#/$defs/Diagnostic"},
+                        "description": "`parse --format json`: the file's syntax warnings; with errors the "
+                                       "document is only version and diagnostics"}}
     schema["required"] = sorted({*schema.get("required", []), "version"})
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = "https://audiencelang.dev/schemas/ast.schema.json"
