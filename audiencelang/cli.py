@@ -345,9 +345,17 @@ def _write_atomic(path: Path, text: str) -> None:
 @click.option("--fail-on", type=click.Choice(["error", "warning"]), default="warning", show_default=True,
               help="Exit 1 when a finding of at least this severity is reported.")
 @click.option("--market", "-m", "markets", multiple=True, help="Check only this market (repeatable).")
+@click.option("--db", "db", metavar="PATH_OR_URL",
+              help="Also compare every market file with this database: missing tables (E654) and columns "
+                   "(E655), column types that do not hold the declared type (E616).")
+@click.option("--warehouses", is_flag=True,
+              help="Like --db, with each market's own warehouse (its warehouse.url_env; docs/markets.md).")
 def check_cmd(paths: tuple[Path, ...], project_dir: Path | None, fmt: str, output: Path | None,
-              fail_on: str, markets: tuple[str, ...]) -> None:
+              fail_on: str, markets: tuple[str, ...], db: str | None, warehouses: bool) -> None:
     """Parse, type-check every audience against every market, and lint.
+
+    With --db or --warehouses, also report schema drift: every table and column a market
+    file maps that the warehouse lacks or stores with another type, at its line.
 
     PATHS restrict which audience files are reported (every file is still loaded so
     references resolve), with the files a change to them can break (audiences that refer
@@ -380,7 +388,15 @@ def check_cmd(paths: tuple[Path, ...], project_dir: Path | None, fmt: str, outpu
         select = []  # every PATH was skipped
     chosen = list(markets) or (routed.markets(project) if routed.market_files and not audience_paths
                                and not routed.config else [])
+    if db is not None and warehouses:
+        fail("give --db or --warehouses, not both", "E900")
     report = check_project(project, paths=select, markets=chosen or None)
+    if db is not None or warehouses:
+        from audiencelang.run.drift import schema_drift
+
+        drift = schema_drift(project, db=db, markets=[m for m in (chosen or report.markets) if m in project.markets])
+        report = CheckReport(tuple(sorted([*report.diagnostics, *drift], key=lambda d: d.sort_key())), report.files,
+                             report.audiences, report.markets)
 
     def shown(path: str) -> str:
         p = Path(path)
