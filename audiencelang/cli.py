@@ -546,9 +546,9 @@ def schema_cmd(which: str) -> None:
 @click.argument("audience", required=False)
 @click.option("--market", "-m", metavar="M",
               help="Market to compile for (optional when the project has one market; with --all: only M).")
-@click.option("--dialect", "-d", metavar="D", required=True,
+@click.option("--dialect", "-d", metavar="D",
               help="Target dialect: duckdb, postgres, sqlite, snowflake, bigquery, redshift, databricks, "
-                   "spark, trino, clickhouse, mysql, tsql.")
+                   "spark, trino, clickhouse, mysql, tsql [default: the market's warehouse.dialect].")
 @click.option("--as-of", "as_of", metavar="TS",
               help="Reference time: 2026-11-01T00:00:00Z, an offset like +01:00, or a date (00:00 UTC). "
                    "Default: the warehouse's current UTC time.")
@@ -560,7 +560,7 @@ def schema_cmd(which: str) -> None:
 @click.option("--all", "all_", is_flag=True, help="Compile every audience x market (x destination) into --out.")
 @click.option("--out", type=click.Path(path_type=Path), help="Folder written by --all (replaced atomically; only a new or empty folder, or "
                    "one an earlier --all wrote).")
-def compile_cmd(audience: str | None, market: str | None, dialect: str, as_of: str | None,
+def compile_cmd(audience: str | None, market: str | None, dialect: str | None, as_of: str | None,
                 destination: str | None, project_dir: Path | None, size: bool, explain: bool,
                 all_: bool, out: Path | None) -> None:
     """Print one SQL statement for AUDIENCE in market M and dialect D (spec §6)."""

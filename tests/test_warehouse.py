@@ -200,3 +200,25 @@ def test_schema_drift_on_sqlite_text_numbers(tmp_path: Path) -> None:
         con.execute("INSERT INTO people VALUES (1, '30')")
     diags = schema_drift(load_project(root), db=str(db))
     assert sorted((d.code, d.span.line if d.span else None) for d in diags) == [("E616", 6), ("E655", 7)]
+
+
+def test_compile_uses_the_markets_dialect(project: Path, tmp_path: Path) -> None:
+    us = project / "markets/us.yaml"
+    original = us.read_text()
+    us.write_text(original.replace("dialect: duckdb", "dialect: postgres"))
+    try:
+        r = _invoke("compile", "big_spenders", "-m", "us", "--project", project, "--as-of", AS_OF)
+        assert r.exit_code == 0, r.output
+        assert r.stdout.startswith("-- audience big_spenders | market us | dialect postgres")
+        pinned = _invoke("compile", "big_spenders", "-m", "us", "-d", "sqlite", "--project", project, "--as-of", AS_OF)
+        assert "| dialect sqlite |" in pinned.stdout  # --dialect overrides
+        r = _invoke("compile", "big_spenders", "-m", "fr", "--project", project, "--as-of", AS_OF)
+        assert r.exit_code == 2 and "E500" in r.stderr and "fr names no warehouse" in r.stderr
+        r = _invoke("compile", "--all", "--out", tmp_path / "sql", "-m", "us", "--project", project, "--as-of", AS_OF)
+        assert r.exit_code == 0, r.output
+        assert (tmp_path / "sql/big_spenders__us.sql").read_text().startswith(
+            "-- audience big_spenders | market us | dialect postgres")
+        r = _invoke("compile", "--all", "--out", tmp_path / "sql2", "--project", project, "--as-of", AS_OF)
+        assert r.exit_code == 2 and "fr names no warehouse" in r.stderr
+    finally:
+        us.write_text(original)
