@@ -391,6 +391,16 @@ def check_cmd(paths: tuple[Path, ...], project_dir: Path | None, fmt: str, outpu
     if db is not None and warehouses:
         fail("give --db or --warehouses, not both", "E900")
     report = check_project(project, paths=select, markets=chosen or None)
+    if any(project.markets[m].warehouse is not None for m in report.markets if m in project.markets):
+        from audiencelang.sql.warehouses import (
+            warehouse_findings,  # a feature the market's dialect lacks
+        )
+
+        found = warehouse_findings(project, [m for m in report.markets if m in project.markets])
+        reported = {name for _key, name in report.audiences}  # only the audiences reported on (PATHS)
+        found = [d for d in found if d.audience in reported]
+        report = CheckReport(tuple(sorted([*report.diagnostics, *found], key=lambda d: d.sort_key())),
+                             report.files, report.audiences, report.markets)
     if db is not None or warehouses:
         from audiencelang.run.drift import schema_drift
 

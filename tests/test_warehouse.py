@@ -222,3 +222,22 @@ def test_compile_uses_the_markets_dialect(project: Path, tmp_path: Path) -> None
         assert r.exit_code == 2 and "fr names no warehouse" in r.stderr
     finally:
         us.write_text(original)
+
+
+def test_check_reports_a_feature_the_markets_dialect_lacks(tmp_path: Path) -> None:
+    root = tmp_path / "proj"
+    shutil.copytree(EXAMPLES, root)
+    us = root / "markets/us.yaml"
+    us.write_text(us.read_text() + "warehouse: {dialect: sqlite, url_env: US_WAREHOUSE_URL}\n")
+    (root / "audiences/holdout.aud").write_text(
+        'audience holdout {\n  description "A stable tenth of the adults."\n  owner "crm@example.com"\n'
+        '  include age >= 18 and in sample 10% salt "q4"\n}\n')
+    r = _invoke("check", "--project", root, "--format", "json")
+    diags = [d for d in json.loads(r.stdout)["diagnostics"] if d["severity"] == "error"]
+    assert r.exit_code == 1
+    assert [(d["code"], d["market"], d["audience"]) for d in diags] == [("E520", "us", "holdout")]
+    assert diags[0]["path"].endswith("audiences/holdout.aud") and diags[0]["line"] is not None
+    assert any("dialect sqlite" in h for h in diags[0]["hints"])
+    # checking only another file does not report it
+    other = _invoke("check", root / "audiences/big_spenders.aud", "--project", root, "--format", "json")
+    assert not [d for d in json.loads(other.stdout)["diagnostics"] if d["code"] == "E520"]
