@@ -91,7 +91,10 @@ def test_compile_explain_json() -> None:
 def test_parse_json() -> None:
     doc = cli("parse", EXAMPLES / "audiences/cart_abandoners.aud")
     validate(doc, "ast")
-    assert doc["version"] == 1
+    assert doc["version"] == 1 and doc["diagnostics"] == []
+    from audiencelang import tree_from_json
+
+    assert tree_from_json(doc)[1] == []  # what parse prints is accepted back as input
 
 
 def test_every_document_schema_has_a_version() -> None:
