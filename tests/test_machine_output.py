@@ -148,3 +148,15 @@ def test_every_json_the_cli_prints_has_a_committed_schema() -> None:
             assert f"`{name}.schema.json`" in api, f"docs/api.md does not list {name}.schema.json"
         r = CliRunner().invoke(main, ["schema", name])
         assert r.exit_code == 0 and json.loads(r.stdout)["$id"].endswith(f"/{name}.schema.json")
+
+
+def test_run_json_when_the_database_cannot_be_opened(tmp_path: Path) -> None:
+    """The JSON reader gets the finding in the run document's shape, not an empty stdout."""
+    missing = tmp_path / "nowhere.duckdb"
+    one = cli("run", "cart_abandoners", "-m", "de", "--db", missing, "--project", EXAMPLES, "--as-of", AS_OF,
+              "--format", "json")
+    validate(one, "run")
+    assert one["status"] == "not_run" and one["diagnostics"][0]["code"] == "E601"
+    every = cli("run", "--all", "-m", "de", "--db", missing, "--project", EXAMPLES, "--format", "json")
+    validate(every, "run")
+    assert every and {r["diagnostics"][0]["code"] for r in every} == {"E601"}

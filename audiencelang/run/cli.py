@@ -202,6 +202,14 @@ def run_command(*, audience: str | None, market: str | None, db: str | None, as_
         opened = open_engine(db, project_root=project.root)
     if opened.engine is None and not (per_market and run_every):
         _print_diagnostics(opened.diagnostics)
+        if fmt == "json":  # the JSON reader gets the same finding, in the run document's shape
+            from audiencelang.run.execute import RunResult
+
+            failed = [RunResult(audience=a, market=m, status="not_run", diagnostics=opened.diagnostics)
+                      for a in ([audience] if audience else sorted(project.audiences()))
+                      for m in (markets or sorted(project.markets))]
+            doc: Any = [_result_json(r) for r in failed] if run_every else _result_json(failed[0])
+            sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
         return EXIT_FINDINGS
     with opened.engine if opened.engine is not None else contextlib.nullcontext():
         engine = opened.engine
