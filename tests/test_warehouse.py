@@ -241,3 +241,34 @@ def test_check_reports_a_feature_the_markets_dialect_lacks(tmp_path: Path) -> No
     # checking only another file does not report it
     other = _invoke("check", root / "audiences/big_spenders.aud", "--project", root, "--format", "json")
     assert not [d for d in json.loads(other.stdout)["diagnostics"] if d["code"] == "E520"]
+
+
+@pytest.mark.postgres
+def test_drift_on_postgresql_renamed_column_and_changed_type(tmp_path: Path, postgres_cluster: Any) -> None:
+    import psycopg
+
+    root = tmp_path / "p"
+    (root / "markets").mkdir(parents=True)
+    (root / "audiences").mkdir()
+    (root / "audiencelang.toml").write_text("")
+    (root / "markets/m.yaml").write_text(
+        "market: m\nprofiles:\n  table: crm.people\n  id: id\n  traits:\n    age: {column: age, type: integer}\n"
+        "    spend: {column: spend, type: decimal}\nevents:\n  visit:\n    table: web.visits\n    user: person\n"
+        "    time: at\nwarehouse: {dialect: postgres, url_env: M_URL}\n")
+    with postgres_cluster.database("drift") as name:
+        url = postgres_cluster.url(name)
+        with psycopg.connect(url, autocommit=True) as con:
+            con.execute("CREATE SCHEMA crm; CREATE SCHEMA web")
+            con.execute("CREATE TABLE crm.people (id bigint, age integer, spend numeric(12,2))")
+            con.execute("CREATE TABLE web.visits (person bigint, at timestamptz)")
+        assert schema_drift(load_project(root), environ={"M_URL": url}) == []
+        with psycopg.connect(url, autocommit=True) as con:
+            con.execute("ALTER TABLE crm.people RENAME COLUMN age TO age_years")
+            con.execute("ALTER TABLE crm.people ALTER spend TYPE double precision")
+        env = {"M_URL": url, "AUDIENCELANG_DB": ""}
+        r = _invoke("check", "--project", root, "--warehouses", "--format", "json", env=env)
+    diags = json.loads(r.stdout)["diagnostics"]
+    assert r.exit_code == 1
+    assert sorted((d["code"], d["line"]) for d in diags) == [("E616", 7), ("E655", 6)]
+    assert all(d["path"].endswith("markets/m.yaml") and d["market"] == "m" for d in diags)
+    assert "double precision" in next(d["message"] for d in diags if d["code"] == "E616")
