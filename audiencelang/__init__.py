@@ -5,7 +5,7 @@ The public API is imported lazily so that ``import audiencelang`` (and the CLI's
 
     import audiencelang
     result = audiencelang.parse(text, path="a.aud")      # -> ParseResult
-    text = audiencelang.format_str(text)                 # canonical layout
+    text = audiencelang.format_source(text).text         # canonical layout (None: syntax errors)
     project = audiencelang.load_project("examples")      # config, markets, audiences
     project = audiencelang.project_from_sources(markets={...}, audiences={...})  # in memory
     report = audiencelang.check_project(project)         # -> diagnostics
@@ -14,6 +14,13 @@ The public API is imported lazily so that ``import audiencelang`` (and the CLI's
 
 ``compile`` is the former name of ``compile_sql`` (kept; ``from audiencelang import
 compile`` would shadow the built-in). docs/api.md is the embedding guide.
+
+Every function of ``__all__`` returns its result with diagnostics, never raising for a
+caller's problem, except ``sample_bucket`` (a pure value function like ``hashlib``: a
+wrong Python type is ``TypeError``). The raising forms kept for compatibility, outside
+``__all__``: ``format_str`` (raises ``FormatError``; use ``format_source``) and
+``evaluate``/``explain`` (the reference evaluator's oracle; use ``evaluate_members``/
+``explain_member``).
 """
 
 from __future__ import annotations
@@ -33,6 +40,10 @@ if TYPE_CHECKING:  # the same names, typed, without importing them at run time
     from audiencelang.diagnostics import Span as Span
     from audiencelang.eval import evaluate as evaluate
     from audiencelang.eval import explain as explain
+    from audiencelang.eval.results import Evaluation as Evaluation
+    from audiencelang.eval.results import ExplainResult as ExplainResult
+    from audiencelang.eval.results import evaluate_members as evaluate_members
+    from audiencelang.eval.results import explain_member as explain_member
     from audiencelang.project import Project as Project
     from audiencelang.project import load_project as load_project
     from audiencelang.project import project_from_sources as project_from_sources
@@ -81,6 +92,10 @@ _LAZY = {
     "CompiledQuery": "audiencelang.sql",
     "evaluate": "audiencelang.eval",
     "explain": "audiencelang.eval",
+    "evaluate_members": "audiencelang.eval.results",
+    "explain_member": "audiencelang.eval.results",
+    "Evaluation": "audiencelang.eval.results",
+    "ExplainResult": "audiencelang.eval.results",
     "sample_bucket": "audiencelang.sample",
 }
 
@@ -90,6 +105,8 @@ __all__ = [
     "CompileResult",
     "CompiledQuery",
     "Diagnostic",
+    "Evaluation",
+    "ExplainResult",
     "FormatResult",
     "ParseResult",
     "Project",
@@ -101,10 +118,9 @@ __all__ = [
     "compile",
     "compile_audience",
     "compile_sql",
-    "evaluate",
-    "explain",
+    "evaluate_members",
+    "explain_member",
     "format_source",
-    "format_str",
     "format_tree",
     "load_project",
     "parse",

@@ -117,12 +117,18 @@ def parse_cmd(file: Path, fmt: str) -> None:
     result = parse_file(file)
     if result.diagnostics:
         click.echo(render_text(result.diagnostics), err=True, nl=False)
-    if result.file is None or any(d.is_error for d in result.diagnostics):
-        sys.exit(EXIT_FINDINGS)
-    if fmt == "json":
-        from audiencelang.syntax.validate import tree_to_json
+    failed = result.file is None or any(d.is_error for d in result.diagnostics)
+    if fmt == "json":  # docs/schemas/ast.schema.json; with errors: version and diagnostics only
+        from audiencelang.check.output import diagnostic_json
+        from audiencelang.syntax.validate import AST_JSON_VERSION, tree_to_json
 
-        click.echo(json.dumps(tree_to_json(result.file), indent=2, ensure_ascii=False))
+        doc: dict[str, Any] = {"version": AST_JSON_VERSION} if failed or result.file is None else tree_to_json(result.file)
+        doc["diagnostics"] = [diagnostic_json(d) for d in result.diagnostics]
+        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+        if failed:
+            sys.exit(EXIT_FINDINGS)
+    elif failed or result.file is None:
+        sys.exit(EXIT_FINDINGS)
     else:
         click.echo(_outline(result.file), nl=False)
 
@@ -339,9 +345,17 @@ def _write_atomic(path: Path, text: str) -> None:
 @click.option("--fail-on", type=click.Choice(["error", "warning"]), default="warning", show_default=True,
               help="Exit 1 when a finding of at least this severity is reported.")
 @click.option("--market", "-m", "markets", multiple=True, help="Check only this market (repeatable).")
+@click.option("--db", "db", metavar="PATH_OR_URL",
+              help="Also compare every market file with this database: missing tables (E654) and columns "
+                   "(E655), column types that do not hold the declared type (E616).")
+@click.option("--warehouses", is_flag=True,
+              help="Like --db, with each market's own warehouse (its warehouse.url_env; docs/markets.md).")
 def check_cmd(paths: tuple[Path, ...], project_dir: Path | None, fmt: str, output: Path | None,
-              fail_on: str, markets: tuple[str, ...]) -> None:
+              fail_on: str, markets: tuple[str, ...], db: str | None, warehouses: bool) -> None:
     """Parse, type-check every audience against every market, and lint.
+
+    With --db or --warehouses, also report schema drift: every table and column a market
+    file maps that the warehouse lacks or stores with another type, at its line.
 
     PATHS restrict which audience files are reported (every file is still loaded so
     references resolve), with the files a change to them can break (audiences that refer
@@ -374,7 +388,25 @@ def check_cmd(paths: tuple[Path, ...], project_dir: Path | None, fmt: str, outpu
         select = []  # every PATH was skipped
     chosen = list(markets) or (routed.markets(project) if routed.market_files and not audience_paths
                                and not routed.config else [])
+    if db is not None and warehouses:
+        fail("give --db or --warehouses, not both", "E900")
     report = check_project(project, paths=select, markets=chosen or None)
+    if any(project.markets[m].warehouse is not None for m in report.markets if m in project.markets):
+        from audiencelang.sql.warehouses import (
+            warehouse_findings,  # a feature the market's dialect lacks
+        )
+
+        found = warehouse_findings(project, [m for m in report.markets if m in project.markets])
+        reported = {name for _key, name in report.audiences}  # only the audiences reported on (PATHS)
+        found = [d for d in found if d.audience in reported]
+        report = CheckReport(tuple(sorted([*report.diagnostics, *found], key=lambda d: d.sort_key())),
+                             report.files, report.audiences, report.markets)
+    if db is not None or warehouses:
+        from audiencelang.run.drift import schema_drift
+
+        drift = schema_drift(project, db=db, markets=[m for m in (chosen or report.markets) if m in project.markets])
+        report = CheckReport(tuple(sorted([*report.diagnostics, *drift], key=lambda d: d.sort_key())), report.files,
+                             report.audiences, report.markets)
 
     def shown(path: str) -> str:
         p = Path(path)
@@ -436,8 +468,8 @@ def rule_cmd(code: str | None, show_all: bool, fmt: str) -> None:
     from audiencelang.check.rules import RULES, get_rule
     from audiencelang.diagnostics import did_you_mean
 
-    def as_json(r: Any) -> dict[str, str]:
-        return {"code": r.code, "name": r.name, "severity": r.severity.value, "summary": r.summary,
+    def as_json(r: Any) -> dict[str, object]:  # docs/schemas/rule.schema.json (audiencelang.machine.RuleDoc)
+        return {"version": 1, "code": r.code, "name": r.name, "severity": r.severity.value, "summary": r.summary,
                 "explanation": r.explanation, "bad": r.bad, "good": r.good, "url": r.help_uri}
 
     if show_all or code is None:
@@ -499,7 +531,7 @@ def _code_family(code: str) -> str | None:
 
 @main.command("schema")
 @click.argument("which", type=click.Choice(["market", "config", "ast", "check", "run", "compile-explain", "explain",
-                                           "diagnostic", "deliver", "deliveries"]))
+                                           "diagnostic", "deliver", "deliveries", "rule", "diff", "graph"]))
 def schema_cmd(which: str) -> None:
     """Print a JSON Schema: a market file, the project config, or a JSON document audiencelang
     prints (`parse --format json`: ast; `check`/`run --format json`; `compile --explain`: compile-explain;
@@ -526,9 +558,9 @@ def schema_cmd(which: str) -> None:
 @click.argument("audience", required=False)
 @click.option("--market", "-m", metavar="M",
               help="Market to compile for (optional when the project has one market; with --all: only M).")
-@click.option("--dialect", "-d", metavar="D", required=True,
+@click.option("--dialect", "-d", metavar="D",
               help="Target dialect: duckdb, postgres, sqlite, snowflake, bigquery, redshift, databricks, "
-                   "spark, trino, clickhouse, mysql, tsql.")
+                   "spark, trino, clickhouse, mysql, tsql [default: the market's warehouse.dialect].")
 @click.option("--as-of", "as_of", metavar="TS",
               help="Reference time: 2026-11-01T00:00:00Z, an offset like +01:00, or a date (00:00 UTC). "
                    "Default: the warehouse's current UTC time.")
@@ -540,7 +572,7 @@ def schema_cmd(which: str) -> None:
 @click.option("--all", "all_", is_flag=True, help="Compile every audience x market (x destination) into --out.")
 @click.option("--out", type=click.Path(path_type=Path), help="Folder written by --all (replaced atomically; only a new or empty folder, or "
                    "one an earlier --all wrote).")
-def compile_cmd(audience: str | None, market: str | None, dialect: str, as_of: str | None,
+def compile_cmd(audience: str | None, market: str | None, dialect: str | None, as_of: str | None,
                 destination: str | None, project_dir: Path | None, size: bool, explain: bool,
                 all_: bool, out: Path | None) -> None:
     """Print one SQL statement for AUDIENCE in market M and dialect D (spec §6)."""

@@ -15,6 +15,10 @@ compile plan                           ``compile --explain``        ``compile-ex
 deliveries made                        ``deliver --report json``    ``deliver.schema.json``
 past deliveries                        ``deliver --history``        ``deliveries.schema.json``
 AST                                    ``parse --format json``      ``ast.schema.json``
+why a profile is in or out             ``explain --format json``    ``explain.schema.json``
+rule(s)                                ``rule X --format json``     ``rule.schema.json``
+changes between revisions              ``diff --format json``       ``diff.schema.json``
+audience graph                         ``graph --format json``      ``graph.schema.json``
 one diagnostic                         all of the above             ``diagnostic.schema.json``
 =====================================  ===========================  ==========================
 """
@@ -23,9 +27,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["MACHINE_JSON_VERSION", "CheckDoc", "DeliverDoc", "DeliveriesDoc", "DiagnosticDoc", "ExplainDoc", "RunDoc",
+__all__ = ["MACHINE_JSON_VERSION", "CheckDoc", "DeliverDoc", "DeliveriesDoc", "DiagnosticDoc", "DiffDoc", "ExplainDoc",
+           "GraphDoc", "RuleDoc", "RunDoc",
            "machine_json_schemas"]
 
 #: The version of the check, run and explain documents.
@@ -190,6 +195,122 @@ class ExplainDoc(BaseModel):
     strategy: dict[str, Any]
 
 
+class RuleDoc(_Doc):
+    """One rule of ``audiencelang rule X --format json`` (``--all``: a list of them)."""
+
+    version: Literal[1]
+    code: str
+    name: str
+    severity: Literal["error", "warning", "info"]
+    summary: str
+    explanation: str
+    bad: str
+    good: str
+    url: str | None
+
+
+class _DiffChange(_Doc):
+    section: str
+    text: str
+
+
+class _DiffCompiles(_Doc):
+    before: str | None
+    after: str | None
+
+
+class _DiffImpact(_Doc):
+    market: str
+    before: int | None
+    after: int | None
+    entered: int
+    left: int
+    gates: list[dict[str, Any]]
+    error: str | None
+
+
+class _DiffAudience(_Doc):
+    name: str
+    status: Literal["added", "removed", "renamed", "changed", "affected", "formatting"]
+    file: str | None
+    old_name: str | None
+    old_file: str | None
+    changes: list[_DiffChange]
+    markets: dict[str, _DiffCompiles]
+    impact: list[_DiffImpact]
+
+
+class _DiffMarket(_Doc):
+    market: str
+    status: Literal["added", "removed", "changed"]
+    file: str | None
+    changes: list[str]
+    audiences: list[str]
+
+
+class _DiffConfig(_Doc):
+    text: str
+    audiences: list[str]
+
+
+class DiffDoc(_Doc):
+    """``audiencelang diff --format json`` (docs/review.md)."""
+
+    version: Literal[1]
+    base: str
+    head: str
+    as_of: str | None
+    summary: dict[str, int]
+    audiences: list[_DiffAudience]
+    markets: list[_DiffMarket]
+    config: list[_DiffConfig]
+
+
+class _GraphAudience(_Doc):
+    name: str
+    file: str
+    references: list[str]
+    referenced_by: list[str]
+    activates: list[str]
+
+
+class _GraphDestination(_Doc):
+    name: str
+    defined: bool
+    audiences: list[str]
+
+
+class _GraphEdge(_Doc):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    from_: str = Field(alias="from")
+    to: str
+    kind: Literal["reference", "activation"]
+    cycle: bool
+
+
+class GraphDoc(_Doc):
+    """``audiencelang graph --format json`` (docs/review.md)."""
+
+    version: Literal[1]
+    audiences: list[_GraphAudience]
+    destinations: list[_GraphDestination]
+    edges: list[_GraphEdge]
+    cycles: list[list[str]]
+
+
+def _one_or_many(model: type[BaseModel], name: str, title: str, item: str) -> dict[str, Any]:
+    """A schema accepting one document or an array of them (``run --all``, ``rule --all``)."""
+    doc = _schema(model, name, title)
+    doc = {**doc, "oneOf": [{"$ref": f"#/$defs/{item}"}, {"type": "array", "items": {"$ref": f"#/$defs/{item}"}}]}
+    one = {k: v for k, v in doc.items() if k in ("properties", "required", "type", "additionalProperties", "title")}
+    one["title"] = item
+    for k in ("properties", "required", "type", "additionalProperties"):
+        doc.pop(k, None)
+    doc.setdefault("$defs", {})[item] = one
+    return doc
+
+
 def _schema(model: type[BaseModel], name: str, title: str) -> dict[str, Any]:
     schema = model.model_json_schema(mode="serialization")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
@@ -200,18 +321,16 @@ def _schema(model: type[BaseModel], name: str, title: str) -> dict[str, Any]:
 
 def machine_json_schemas() -> dict[str, dict[str, Any]]:
     """File stem -> JSON Schema, for ``docs/schemas/``."""
-    run = _schema(RunDoc, "run", "audiencelang run --format json (one result; --all: an array of them)")
-    run = {**run, "oneOf": [{"$ref": "#/$defs/RunResult"}, {"type": "array", "items": {"$ref": "#/$defs/RunResult"}}]}
-    result = {k: v for k, v in run.items() if k in ("properties", "required", "type", "additionalProperties", "title")}
-    result["title"] = "RunResult"
-    for k in ("properties", "required", "type", "additionalProperties"):
-        run.pop(k, None)
-    run.setdefault("$defs", {})["RunResult"] = result
     return {
         "diagnostic": _schema(DiagnosticDoc, "diagnostic", "audiencelang diagnostic (every JSON document)"),
         "check": _schema(CheckDoc, "check", "audiencelang check --format json"),
-        "run": run,
+        "run": _one_or_many(RunDoc, "run", "audiencelang run --format json (one result; --all: an array of them)",
+                            "RunResult"),
         "compile-explain": _schema(ExplainDoc, "compile-explain", "audiencelang compile --explain"),
         "deliver": _schema(DeliverDoc, "deliver", "audiencelang deliver --report json"),
         "deliveries": _schema(DeliveriesDoc, "deliveries", "audiencelang deliver --history --format json"),
+        "rule": _one_or_many(RuleDoc, "rule", "audiencelang rule X --format json (one rule; --all: an array of them)",
+                             "Rule"),
+        "diff": _schema(DiffDoc, "diff", "audiencelang diff --format json"),
+        "graph": _schema(GraphDoc, "graph", "audiencelang graph --format json"),
     }

@@ -35,7 +35,13 @@ def sample_bucket(salt: str, member_id: int | str) -> int:
 
     >>> sample_bucket("q4_holdout", 42)
     8135
+
+    A pure value function, like :func:`hashlib.md5`: a salt that is not a ``str`` or an id
+    that is neither ``int`` nor ``str`` (a ``bool``, ``None``, a float) raises ``TypeError``
+    (docs/api.md, "Errors: nothing raises"); it returns no diagnostics.
     """
+    if not isinstance(salt, str):
+        raise TypeError(f"a sample salt is a string, not {type(salt).__name__}")
     digest = hashlib.md5(f"{salt}:{id_text(member_id)}".encode(), usedforsecurity=False).hexdigest()
     return int(digest[:8], 16) % BUCKETS
 

@@ -107,3 +107,25 @@ def test_bad_json_is_a_diagnostic(doc: str, needle: str) -> None:
     file, diags = tree_from_json(doc, path="ui.json")
     assert file is None and [d.code for d in diags] == ["E191"] and needle in diags[0].message
     assert diags[0].span is not None and diags[0].span.path == "ui.json"
+
+
+def test_unknown_json_keys_are_located_e191() -> None:
+    """A misspelt or foreign key is an error at the key, not silently dropped (issue 16 item 2)."""
+    from audiencelang import parse, tree_from_json, tree_to_json
+
+    doc = tree_to_json(parse('audience a {\n  include age >= 18 and country = "DE"\n}\n').file)
+    doc["audiences"][0]["include"]["itemz"] = []
+    doc["audiences"][0]["name"]["spelling"] = "x"
+    text = json.dumps(doc, indent=2)
+    file, diags = tree_from_json(text, path="ui.json")
+    assert file is None and [d.code for d in diags] == ["E191", "E191"]
+    by_key = {d.message.split("'")[1]: d for d in diags}
+    assert set(by_key) == {"itemz", "spelling"}
+    d = by_key["itemz"]
+    assert "audiences[0].include" in d.message and d.span is not None and d.span.path == "ui.json"
+    assert text.splitlines()[d.span.line - 1][d.span.column - 1:].startswith('"itemz"')
+    jsonschema.Draft202012Validator(SCHEMA).validate(tree_to_json(parse("audience a {\n  include age >= 1\n}\n").file))
+    assert not jsonschema.Draft202012Validator(SCHEMA).is_valid(doc)
+    # a decoded document: the key's path, no line
+    _, diags = tree_from_json({**doc, "audiences": doc["audiences"]})
+    assert {d.code for d in diags} == {"E191"} and all(d.span is not None and d.span.line == 1 for d in diags)

@@ -21,15 +21,17 @@ import audiencelang.sql as sql
 from audiencelang.project import Project, load_project
 from audiencelang.run.engines import connect
 from audiencelang.run.execute import RunResult, run_all, run_audience
+from audiencelang.run.warehouse import EngineResult, market_engine, open_engine
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
 AS_OF = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 
-#: Documented elsewhere as raising (one exception type carrying a diagnostic), not part of this contract:
-#: format_str raises FormatError (format_source is its non-raising form); evaluate/explain are the
-#: reference evaluator (docs/eval.md); classes are constructors.
-RAISING = {"format_str", "evaluate", "explain"}
+#: The one public function documented as raising (docs/api.md, "Errors: nothing raises"): sample_bucket
+#: is a pure value function like hashlib.md5, and a wrong Python type is TypeError. The raising forms
+#: format_str, evaluate, explain and run.connect are outside __all__ (their non-raising forms are in it:
+#: format_source, evaluate_members, explain_member, run.open_engine); classes are constructors.
+RAISING = {"sample_bucket"}
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +51,8 @@ def _good(project: Project, engine: Any) -> dict[str, object]:
     checked, _ = audiencelang.check_audience(project, "cart_abandoners", "de")
     return {"project": project, "audience": "cart_abandoners", "market": "de", "dialect": "duckdb", "name":
             "cart_abandoners", "text": 'audience a {\n  include country = "DE"\n}\n', "data": b"audience a {}",
-            "path": "a.aud", "checked": checked, "engine": engine, "node": None, "file": None}
+            "path": "a.aud", "checked": checked, "engine": engine, "node": None, "file": None,
+            "target": ":memory:", "profile_id": 1, "salt": "s", "member_id": 1}
 
 
 def _functions() -> Iterator[tuple[str, Callable[..., Any]]]:
@@ -60,6 +63,8 @@ def _functions() -> Iterator[tuple[str, Callable[..., Any]]]:
     yield "sql.parse_as_of", sql.parse_as_of
     yield "run.run_audience", run_audience
     yield "run.run_all", run_all
+    yield "run.open_engine", open_engine
+    yield "run.market_engine", market_engine
 
 
 def _fits_default(value: object, param: inspect.Parameter) -> bool:
@@ -78,6 +83,10 @@ def _has_error(result: object) -> bool:
         return any(d.is_error for d in result.diagnostics)
     if isinstance(result, RunResult):
         return result.status != "ok"
+    if isinstance(result, EngineResult):
+        if result.engine is not None:
+            result.engine.close()
+        return not result.ok
     if isinstance(result, dict):
         return bool(result.get("diagnostics"))
     diags = getattr(result, "diagnostics", None)
@@ -112,6 +121,8 @@ def test_bad_arguments_come_back_as_diagnostics(name: str, func: Callable[..., A
                 named = target.name in ("audience", "market", "dialect", "name") and bad in ("", "no such thing")
                 if isinstance(bad, type(good.get(target.name))) and not named:
                     continue  # a value of the right type: the function decides; it must not raise
+                if target.name == "engine" and bad is None:
+                    continue  # engine=None: the market's own warehouse (docs/markets.md); it may exist
                 if target.default is not inspect.Parameter.empty and not (
                         target.name in ("as_of", "engine") or not _fits_default(bad, target)):
                     continue  # an optional argument: it must not raise, its value may be fine
@@ -133,6 +144,22 @@ def test_an_unknown_output_suffix_is_a_diagnostic(project: Project, tmp_path: Pa
         r = run_audience(project, "cart_abandoners", "de", engine=engine, as_of=AS_OF, output=tmp_path / "m.json")
     assert r.status == "not_run" and [d.code for d in r.diagnostics] == ["E613"]
     assert ".csv or .parquet" in r.diagnostics[0].message and not (tmp_path / "m.json").exists()
+
+
+def test_sample_bucket_is_a_value_function_raising_type_error() -> None:
+    """Documented in docs/api.md: like hashlib, sample_bucket raises TypeError for a wrong Python type."""
+    assert audiencelang.sample_bucket("q4_holdout", 42) == 8135
+    for salt, member in ((None, 1), ("s", None), ("s", True), ("s", 1.5), (b"s", 1)):
+        with pytest.raises(TypeError):
+            audiencelang.sample_bucket(salt, member)  # type: ignore[arg-type]
+
+
+def test_raising_forms_are_outside_the_public_list() -> None:
+    assert not {"format_str", "evaluate", "explain"} & set(audiencelang.__all__)
+    assert {"format_source", "evaluate_members", "explain_member"} <= set(audiencelang.__all__)
+    result = open_engine("nosuchscheme://x")
+    assert result.engine is None and [d.code for d in result.diagnostics] == ["E603"]
+    assert audiencelang.format_source("audience a {").text is None
 
 
 def test_a_closed_or_foreign_connection_is_a_diagnostic(project: Project) -> None:

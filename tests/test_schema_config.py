@@ -160,7 +160,7 @@ def test_not_utf8_config(tmp_path: Path) -> None:
                                             ("ast", ast_json_schema),
                                             *((n, lambda n=n: machine_json_schemas()[n])
                                               for n in ("diagnostic", "check", "run", "compile-explain", "deliver",
-                                                        "deliveries"))])
+                                                        "deliveries", "rule", "diff", "graph"))])
 def test_committed_json_schemas_are_current(name: str, make: object) -> None:
     committed = (DOCS / f"{name}.schema.json").read_text(encoding="utf-8")
     assert callable(make)

@@ -131,8 +131,9 @@ def explain_command(audience: str, *, market: str | None, profile: str, db: str 
     from audiencelang.diagnostics import did_you_mean
     from audiencelang.project import load_project
     from audiencelang.review.explain import ExplainError, as_json, explain_profile, render_text
-    from audiencelang.run.engines import RunError, connect
+    from audiencelang.run.engines import RunError
     from audiencelang.run.execute import parse_as_of
+    from audiencelang.run.warehouse import market_engine
 
     pinned = None
     if as_of is not None:
@@ -161,8 +162,14 @@ def explain_command(audience: str, *, market: str | None, profile: str, db: str 
 
         sys.stderr.write(render_diags([d for d in diags if d.is_error]))
         return EXIT_FINDINGS
+    opened = market_engine(project.markets[market], db=db, project_root=root)  # --db, else the market's warehouse
+    if opened.engine is None:
+        from audiencelang.report import render_text as render_diags
+
+        sys.stderr.write(render_diags(list(opened.diagnostics)))
+        return EXIT_FINDINGS
     try:
-        with connect(db, project_root=root) as engine:
+        with opened.engine as engine:
             when = pinned if pinned is not None else engine.now()
             result = explain_profile(checked, engine, profile, when)
     except (RunError, ExplainError) as exc:

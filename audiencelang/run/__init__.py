@@ -2,7 +2,10 @@
 
 The public API (imported lazily, so ``audiencelang --version`` stays fast)::
 
-    from audiencelang.run import connect, run_audience, run_all, parse_as_of
+    from audiencelang.run import open_engine, run_audience, run_all, parse_as_of
+
+``open_engine`` returns the engine or its diagnostics; ``connect`` is its raising form
+(one exception type, :class:`RunError`, carrying the E6xx diagnostic).
 
 See docs/run.md.
 """
@@ -25,6 +28,9 @@ if TYPE_CHECKING:  # the same names, typed, without importing them at run time
     from audiencelang.run.execute import run_audience as run_audience
     from audiencelang.run.output import open_writer as open_writer
     from audiencelang.run.output import output_format as output_format
+    from audiencelang.run.warehouse import EngineResult as EngineResult
+    from audiencelang.run.warehouse import market_engine as market_engine
+    from audiencelang.run.warehouse import open_engine as open_engine
 
 _LAZY = {
     "connect": "audiencelang.run.engines",
@@ -39,16 +45,22 @@ _LAZY = {
     "format_as_of": "audiencelang.run.execute",
     "open_writer": "audiencelang.run.output",
     "output_format": "audiencelang.run.output",
+    "open_engine": "audiencelang.run.warehouse",
+    "market_engine": "audiencelang.run.warehouse",
+    "EngineResult": "audiencelang.run.warehouse",
 }
 
 __all__ = [
     "DEFAULT_DB_NAME",
     "Engine",
+    "EngineResult",
     "Gate",
     "RunError",
     "RunResult",
     "connect",
     "format_as_of",
+    "market_engine",
+    "open_engine",
     "open_writer",
     "output_format",
     "parse_as_of",

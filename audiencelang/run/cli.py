@@ -8,6 +8,7 @@ database error, 2 usage error (unknown audience, market or destination, bad
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import sys
@@ -147,9 +148,9 @@ def run_command(*, audience: str | None, market: str | None, db: str | None, as_
                 run_every: bool, fmt: str) -> int:
     """Run the command; returns the exit code. Never raises for a user problem."""
     from audiencelang.project import load_project
-    from audiencelang.run.engines import RunError, connect
     from audiencelang.run.execute import format_as_of, parse_as_of, run_all, run_audience
     from audiencelang.run.output import output_format
+    from audiencelang.run.warehouse import EngineResult, market_engine, open_engine
 
     # -- arguments first: nothing is opened or run for a usage error
     if run_every and audience:
@@ -190,12 +191,28 @@ def run_command(*, audience: str | None, market: str | None, db: str | None, as_
         return _usage("E610", f"unknown audience '{audience}'",
                       *did_you_mean(audience, list(project.audiences())))
 
-    try:
-        engine = connect(db, project_root=project.root)
-    except RunError as exc:
-        _print_diagnostics(exc.diagnostics)
+    # --db wins; else a single run opens its market's warehouse (docs/markets.md, "warehouse"),
+    # and --all gives each market its own (run_all with engine=None); else audiencelang.duckdb
+    per_market = db is None and any(project.markets[m].warehouse is not None for m in markets or project.markets)
+    if db is None and not run_every and markets:
+        opened = market_engine(project.markets[markets[0]], project_root=project.root)
+    elif per_market and run_every:
+        opened = EngineResult(None)
+    else:
+        opened = open_engine(db, project_root=project.root)
+    if opened.engine is None and not (per_market and run_every):
+        _print_diagnostics(opened.diagnostics)
+        if fmt == "json":  # the JSON reader gets the same finding, in the run document's shape
+            from audiencelang.run.execute import RunResult
+
+            failed = [RunResult(audience=a, market=m, status="not_run", diagnostics=opened.diagnostics)
+                      for a in ([audience] if audience else sorted(project.audiences()))
+                      for m in (markets or sorted(project.markets))]
+            doc: Any = [_result_json(r) for r in failed] if run_every else _result_json(failed[0])
+            sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
         return EXIT_FINDINGS
-    with engine:
+    with opened.engine if opened.engine is not None else contextlib.nullcontext():
+        engine = opened.engine
         if not run_every:
             assert audience is not None and markets is not None
             result = run_audience(project, audience, markets[0], engine=engine, as_of=pinned,

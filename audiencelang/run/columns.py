@@ -36,14 +36,14 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from sqlglot import exp
 
-from audiencelang.diagnostics import Diagnostic, error
+from audiencelang.diagnostics import Diagnostic, Span, error
 from audiencelang.run.engines import Engine, RunError
 
 if TYPE_CHECKING:
     from audiencelang.schema.market import Market
     from audiencelang.sql.plan import Plan
 
-__all__ = ["Column", "check_columns", "columns_read", "physical_kind"]
+__all__ = ["Column", "check_columns", "columns_read", "physical_kind", "table_types"]
 
 Declared = Literal["string", "integer", "decimal", "boolean", "date", "timestamp", "id"]
 """A logical type of the market schema, or ``id``: a profile id / event or consent user
@@ -249,6 +249,12 @@ def _types_of(engine: Engine, table: tuple[str, ...]) -> dict[str, str] | None:
     return cache[table]
 
 
+def table_types(engine: Engine, table: tuple[str, ...]) -> dict[str, str] | None:
+    """``{column: physical type}`` of ``table`` on ``engine`` (cached per engine), ``None``
+    when the table does not exist. Raises :class:`RunError` when the metadata cannot be read."""
+    return _types_of(engine, table)
+
+
 def _read_types(engine: Engine, table: tuple[str, ...]) -> dict[str, str] | None:
     name = table[-1]
     schema = table[0] if len(table) == 2 else None
@@ -300,11 +306,14 @@ def _read_types(engine: Engine, table: tuple[str, ...]) -> dict[str, str] | None
 # --------------------------------------------------------------------------- the check
 
 
-def check_columns(engine: Engine, market: Market, columns: Iterable[Column]) -> list[Diagnostic]:
+def check_columns(engine: Engine, market: Market, columns: Iterable[Column],
+                  where: Mapping[Column, Span] | None = None) -> list[Diagnostic]:
     """E616 for every column of ``columns`` whose physical type on ``engine`` does not hold
     its declared type exactly (and for profile ids and event/consent users that are not all
     integers or all text). A table or column that does not exist is left to the statement
-    (E605/E606 name it). Raises :class:`RunError` only when the metadata cannot be read."""
+    (E605/E606 name it). Raises :class:`RunError` only when the metadata cannot be read.
+    ``where``: the place in the market file each column is declared (the diagnostic's span)."""
+    spans = where or {}
     by_table: dict[tuple[str, ...], list[Column]] = {}
     for col in columns:
         by_table.setdefault(col.table, []).append(col)
@@ -320,13 +329,13 @@ def check_columns(engine: Engine, market: Market, columns: Iterable[Column]) -> 
             kind = physical_kind(engine.dialect, found)
             accepted = (SQLITE_ACCEPTED if engine.dialect == "sqlite" else ACCEPTED)[col.declared]
             if kind not in accepted:
-                diags.append(_refuse(engine, market, col, found, _why(col.declared, kind)))
+                diags.append(_refuse(engine, market, col, found, _why(col.declared, kind), spans.get(col)))
             elif col.declared == "id":
                 ids.append((col, found, _id_family(kind)))
         if engine.dialect == "sqlite":
             diags += _sqlite_value_checks(engine, market, table,
                                           [c for c in present if physical_kind("sqlite", types[c.column])
-                                           in SQLITE_ACCEPTED[c.declared]])
+                                           in SQLITE_ACCEPTED[c.declared]], spans)
     families = {fam for _, _, fam in ids}
     if len(families) > 1:
         profile = next(((c, f) for c, f, _ in ids if c.role == "profile id"), (ids[0][0], ids[0][1]))
@@ -334,7 +343,8 @@ def check_columns(engine: Engine, market: Market, columns: Iterable[Column]) -> 
             if fam != _id_family(physical_kind(engine.dialect, profile[1])):
                 diags.append(_refuse(engine, market, col, found,
                                      f"the profile id {_name(profile[0])} is {profile[1]}: ids compared across "
-                                     "integer and text types are cast, so '2', '02' and '2.0' all match 2"))
+                                     "integer and text types are cast, so '2', '02' and '2.0' all match 2",
+                                     spans.get(col)))
     return diags
 
 
@@ -352,13 +362,13 @@ def _name(col: Column) -> str:
     return ".".join(col.table) + "." + col.column
 
 
-def _refuse(engine: Engine, market: Market, col: Column, found: str, why: str) -> Diagnostic:
+def _refuse(engine: Engine, market: Market, col: Column, found: str, why: str, span: Span | None = None) -> Diagnostic:
     declared = "integer or text id" if col.declared == "id" else col.declared
     return error(
         "E616",
         f"market {market.market}: column {_name(col)} ({col.role}) is declared {declared} but is "
         f"{found} in {engine.kind} database {engine.target}: {why}",
-        None,
+        span,
         "change the column's type in the database (or the type in the market schema); "
         "docs/run.md, \"Column types\", lists what each declared type accepts",
         market=market.market,
@@ -424,7 +434,7 @@ _VALUES: weakref.WeakKeyDictionary[Engine, dict[tuple[tuple[str, ...], str, str]
 
 
 def _sqlite_value_checks(engine: Engine, market: Market, table: tuple[str, ...],
-                         cols: list[Column]) -> list[Diagnostic]:
+                         cols: list[Column], spans: Mapping[Column, Span]) -> list[Diagnostic]:
     """One pass over ``table`` for the columns not checked yet on this connection: per column,
     the storage class of one value that does not hold its declared type (NULL when every
     value does)."""
@@ -440,7 +450,7 @@ def _sqlite_value_checks(engine: Engine, market: Market, table: tuple[str, ...],
         if found is not None:
             out.append(_refuse(engine, market, col, f"{types.get(col.column) or 'untyped'} holding {found} values",
                                f"SQLite keeps what was inserted; a {col.declared if col.declared != 'id' else 'id'} "
-                               f"must be stored as {_SQLITE_VALUES[col.declared]}"))
+                               f"must be stored as {_SQLITE_VALUES[col.declared]}", spans.get(col)))
     return out
 
 

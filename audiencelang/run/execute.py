@@ -318,7 +318,7 @@ def run_audience(
     audience: str,
     market: str,
     *,
-    engine: Engine,
+    engine: Engine | None = None,
     as_of: dt.datetime | None = None,
     destinations: Sequence[str] | None = None,
     output: str | Path | None = None,
@@ -334,6 +334,10 @@ def run_audience(
     ``member_id, identifier`` from the statement compiled for that destination
     (gated in SQL), else every member's ``member_id``.
 
+    ``engine``: the database; ``None`` opens the market's own warehouse (its
+    ``warehouse: {dialect, url_env}``, docs/markets.md), or the default
+    ``audiencelang.duckdb`` in the project root for a market without one, and closes it.
+
     Never raises for a user or database problem: see ``RunResult.status`` and
     ``RunResult.diagnostics`` (E6xx codes, plus the checker's and compiler's).
     """
@@ -341,6 +345,16 @@ def run_audience(
     unknown = _lookup(project, audience, market)
     if unknown:
         return _error_result(audience, market, "not_run", unknown, started)
+    if engine is None:
+        from audiencelang.run.warehouse import market_engine
+
+        opened = market_engine(project.markets[market], project_root=project.root)
+        if opened.engine is None:
+            return _error_result(audience, market, "not_run", opened.diagnostics, started)
+        with opened.engine as own:
+            return run_audience(project, audience, market, engine=own, as_of=as_of, destinations=destinations,
+                                output=output, output_destination=output_destination,
+                                collect_members=collect_members)
     if output is not None:
         from audiencelang.run.output import output_format
 
@@ -481,7 +495,7 @@ def run_audience(
 def run_all(
     project: Project,
     *,
-    engine: Engine,
+    engine: Engine | None = None,
     markets: Sequence[str] | None = None,
     audiences: Sequence[str] | None = None,
     as_of: dt.datetime | None = None,
@@ -490,9 +504,15 @@ def run_all(
     """Run every audience (or ``audiences``) in every market (or ``markets``), with one
     reference time for all of them. ``progress`` is called after each run.
 
+    ``engine=None``: each market runs on its own warehouse (docs/markets.md, "warehouse";
+    a market without one on ``audiencelang.duckdb`` in the project root), each opened once;
+    without ``as_of`` the reference time is read from the first warehouse that answers.
+
     Returns one :class:`RunResult` per audience x market, sorted by audience then market."""
     names = sorted(project.audiences()) if audiences is None else list(audiences)
     market_names = sorted(project.markets) if markets is None else list(markets)
+    if engine is None:
+        return _run_all_warehouses(project, names, market_names, as_of, progress)
     if as_of is None:
         try:
             as_of = engine.now()
@@ -513,3 +533,48 @@ def count_pairs(project: Project, markets: Sequence[str] | None = None) -> int:
     """How many audience x market runs :func:`run_all` would do."""
     return len(project.audiences()) * len(project.markets if markets is None else markets)
 
+
+
+def _run_all_warehouses(project: Project, names: list[str], market_names: list[str], as_of: dt.datetime | None,
+                        progress: Callable[[RunResult], None] | None) -> list[RunResult]:
+    """:func:`run_all` with every market on its own warehouse (one connection per warehouse)."""
+    from audiencelang.run.warehouse import EngineResult, market_engine
+
+    opened: dict[str | None, EngineResult] = {}  # url_env (None: the default file) -> engine
+    per_market: dict[str, EngineResult] = {}
+    unknown = [m for m in market_names if m not in project.markets]
+    try:
+        for m in market_names:
+            if m in unknown:
+                continue
+            market = project.markets[m]
+            key = market.warehouse.url_env if market.warehouse is not None else None
+            if key not in opened:
+                opened[key] = market_engine(market, project_root=project.root)
+            per_market[m] = opened[key]
+        if as_of is None:
+            for m in market_names:
+                engine = per_market[m].engine if m in per_market else None
+                if engine is None:
+                    continue
+                try:
+                    as_of = engine.now()
+                    break
+                except RunError as exc:
+                    per_market[m] = EngineResult(None, tuple(exc.diagnostics))
+        results: list[RunResult] = []
+        for name in names:
+            for m in market_names:
+                got = per_market.get(m)
+                if got is not None and got.engine is None:
+                    result = RunResult(audience=name, market=m, status="not_run", diagnostics=got.diagnostics)
+                else:
+                    result = run_audience(project, name, m, engine=got.engine if got else None, as_of=as_of)
+                results.append(result)
+                if progress is not None:
+                    progress(result)
+        return results
+    finally:
+        for r in opened.values():
+            if r.engine is not None:
+                r.engine.close()

@@ -10,7 +10,9 @@ killed run (its process gone) is removed by the next write of the same file.
 
 * CSV: the ``csv`` module, a header row, ``\\r\\n`` line ends (RFC 4180), UTF-8,
   NULL as an empty field, timestamps in ISO 8601.
-* Parquet: the rows go through an in-memory DuckDB table and DuckDB writes the
+* Parquet: the rows go through a DuckDB table in a temporary buffer file next to
+  the output (``.NAME.PID.XXXX.buffer.tmp``, at most 64 MB of it in memory; removed
+  after the write, or by the next write when the run was killed) and DuckDB writes the
   file. Column types are given by the caller (``types``: the profile id's type for
   ``member_id``, the identifier trait's for ``identifier``), so the schema is the same
   whether the file holds members or none (a held gate); a column without a given
@@ -36,6 +38,11 @@ __all__ = ["FORMATS", "LOGICAL_TYPES", "MemberWriter", "OutputFormat", "duckdb_t
 
 OutputFormat = Literal["csv", "parquet"]
 FORMATS: dict[str, OutputFormat] = {".csv": "csv", ".parquet": "parquet"}
+
+
+#: The memory DuckDB may use for the rows of one Parquet file before it writes them to its
+#: buffer file (the rest waits on disk).
+PARQUET_BUFFER_MEMORY = "64MB"
 
 
 def output_format(path: str | os.PathLike[str]) -> OutputFormat:
@@ -114,7 +121,7 @@ def remove_stale_temp_files(path: Path) -> None:
     folder = path.parent if str(path.parent) else Path()
     prefix = f".{path.name}."
     try:
-        names = [n for n in os.listdir(folder) if n.startswith(prefix) and n.endswith(".tmp")]
+        names = [n for n in os.listdir(folder) if n.startswith(prefix) and n.endswith((".tmp", ".tmp.wal"))]
     except OSError:
         return
     for name in names:
@@ -169,7 +176,16 @@ class MemberWriter:
             os.close(fd)
             import duckdb
 
-            self._con = duckdb.connect(":memory:")
+            # the rows wait in a DuckDB file next to the output (not in memory: a member list
+            # of any size costs a bounded buffer, docs/scaling.md), removed after the write
+            bfd, buffer = tempfile.mkstemp(prefix=_temp_prefix(path, os.getpid()), suffix=".buffer.tmp", dir=folder)
+            os.close(bfd)
+            self._buffer: Path | None = Path(buffer)
+            self._buffer.unlink()
+            self._con = duckdb.connect(str(self._buffer), config={
+                "memory_limit": PARQUET_BUFFER_MEMORY, "threads": 1, "preserve_insertion_order": True,
+                "autoinstall_known_extensions": False,
+                "autoload_known_extensions": False})
 
     def write(self, batch: Sequence[Sequence[Any]]) -> None:
         if not batch:
@@ -212,6 +228,7 @@ class MemberWriter:
                 self._tmp.unlink(missing_ok=True)
                 self._con.table("members").write_parquet(str(self._tmp))
                 self._con.close()
+                self._drop_buffer()
             with contextlib.suppress(OSError):  # mkstemp makes 0600: keep the file's mode, else the usual one
                 self._tmp.chmod(_mode_for(self.path))
             os.replace(self._tmp, self.path)
@@ -228,7 +245,15 @@ class MemberWriter:
         with contextlib.suppress(Exception):
             if self._con is not None:
                 self._con.close()
+        self._drop_buffer()
         self._tmp.unlink(missing_ok=True)
+
+    def _drop_buffer(self) -> None:
+        buffer: Path | None = getattr(self, "_buffer", None)
+        if buffer is not None:
+            for leftover in (buffer, buffer.with_name(buffer.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+            self._buffer = None
 
     def __enter__(self) -> MemberWriter:
         return self

@@ -44,6 +44,8 @@ __all__ = [
     "Profiles",
     "Purpose",
     "Statuses",
+    "Warehouse",
+    "WarehouseDialect",
     "is_valid_name",
     "split_table",
     "time_zones",
@@ -267,6 +269,39 @@ class Consent(_Model):
         return self
 
 
+WarehouseDialect = Literal["bigquery", "clickhouse", "databricks", "duckdb", "mysql", "postgres", "redshift",
+                           "snowflake", "spark", "sqlite", "trino", "tsql"]
+"""The SQL dialects audiencelang writes (``audiencelang.sql.DIALECTS``; a test keeps them equal)."""
+
+_ENV_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,199}")
+
+
+def _check_env(value: str) -> str:
+    if not _ENV_RE.fullmatch(value):
+        raise PydanticCustomError(
+            "audiencelang_E207",
+            "url_env names an environment variable (letters, digits and '_', not starting with a digit); "
+            "the URL itself belongs in that variable, never in the file (the value is not shown: it may "
+            "hold a password)", {})
+    return value
+
+
+EnvName = Annotated[StrictStr, AfterValidator(_check_env),
+                    WithJsonSchema({"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]{0,199}$"})]
+"""The name of an environment variable."""
+
+
+class Warehouse(_Model):
+    """Where the market's data lives (docs/markets.md, "warehouse"): the SQL dialect of its
+    warehouse and the environment variable that holds the connection URL. The URL itself
+    (with its credentials) is never written in a file."""
+
+    dialect: WarehouseDialect
+    """The dialect ``compile`` writes for this market and the engine ``run`` expects."""
+    url_env: EnvName
+    """The environment variable holding the ``--db`` URL or path of the market's warehouse."""
+
+
 class Market(_Model):
     """One market schema file (spec §2)."""
 
@@ -276,6 +311,8 @@ class Market(_Model):
     profiles: Profiles
     events: dict[Name, Event] = PydanticField(default_factory=dict)
     consent: Consent | None = None
+    warehouse: Warehouse | None = None
+    """Where the market's data lives: ``run``/``explain`` without ``--db`` connect there."""
 
     _source: str | None = PrivateAttr(default=None)
     _key_spans: dict[KeyPath, Span] = PrivateAttr(default_factory=dict)

@@ -41,7 +41,7 @@ _USAGE_CODES = {"E500", "E502", "E910"}
 class CompileOptions:
     audience: str | None
     market: str | None
-    dialect: str
+    dialect: str | None
     as_of: str | None = None
     destination: str | None = None
     project: Path | None = None
@@ -67,7 +67,7 @@ def compile_command(opts: CompileOptions) -> int:
     from audiencelang.project import load_project
     from audiencelang.sql import DIALECTS, compile, parse_as_of
 
-    if opts.dialect not in DIALECTS:
+    if opts.dialect is not None and opts.dialect not in DIALECTS:
         close = nearest(opts.dialect, list(DIALECTS))
         hint = ("did you mean " + ", ".join(f"'{c}'" for c in close) + "?" if close
                 else "supported: " + ", ".join(sorted(DIALECTS)))
@@ -113,7 +113,10 @@ def compile_command(opts: CompileOptions) -> int:
         if opts.audience not in project.audiences():
             return _usage(f"unknown audience '{opts.audience}'", "E610",
                           *did_you_mean(opts.audience, list(project.audiences())))
-        res = compile(project, opts.audience, market, opts.dialect, as_of=as_of,
+        dialects = _dialects(project, [market], opts.dialect)
+        if isinstance(dialects, int):
+            return dialects
+        res = compile(project, opts.audience, market, dialects[market], as_of=as_of,
                       destination=opts.destination, mode=mode)
         _report(res.diagnostics)
         if res.query is None:
@@ -132,7 +135,26 @@ def compile_command(opts: CompileOptions) -> int:
     refusal = _refuse_out(project, opts.out)
     if refusal is not None:
         return _usage(*refusal)
-    return _compile_all(project, opts.dialect, as_of, mode, opts.out, [market] if market else None)
+    chosen = [market] if market else sorted(project.markets)
+    dialects = _dialects(project, chosen, opts.dialect)
+    if isinstance(dialects, int):
+        return dialects
+    return _compile_all(project, dialects, as_of, mode, opts.out, chosen)
+
+
+def _dialects(project: Project, markets: list[str], given: str | None) -> dict[str, str] | int:
+    """Market -> the dialect to compile for: ``--dialect``, else the market's
+    ``warehouse.dialect`` (docs/markets.md); a usage error (E500) when neither says."""
+    if given is not None:
+        return dict.fromkeys(markets, given)
+    out: dict[str, str] = {m: wh.dialect for m in markets if (wh := project.markets[m].warehouse) is not None}
+    missing = [m for m in markets if m not in out]
+    if missing:
+        return _usage(f"which dialect? give --dialect D (market{'s' if len(missing) > 1 else ''} "
+                      f"{', '.join(missing)} name{'' if len(missing) > 1 else 's'} no warehouse)", "E500",
+                      "or say where the market lives: warehouse: {dialect: ..., url_env: ...} in its file "
+                      "(docs/markets.md)")
+    return out
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -174,18 +196,18 @@ def _folder_mode(out: Path) -> int:
     return 0o777 & ~mask
 
 
-def _compile_all(project: Project, dialect: str, as_of: dt.datetime | None, mode: Mode, out: Path,
-                 markets: list[str] | None = None) -> int:
+def _compile_all(project: Project, dialects: dict[str, str], as_of: dt.datetime | None, mode: Mode, out: Path,
+                 markets: list[str]) -> int:
     from audiencelang.sql import compile
 
     files: dict[str, str] = {}
     failed: list[Diagnostic] = []
     for name in sorted(project.audiences()):
         _key, aud = project.audiences()[name]
-        for market in markets if markets is not None else sorted(project.markets):
+        for market in markets:
             targets: list[str | None] = [None, *sorted({a.destination.value for a in aud.activate})]
             for dest in targets:
-                res = compile(project, name, market, dialect, as_of=as_of, destination=dest, mode=mode)
+                res = compile(project, name, market, dialects[market], as_of=as_of, destination=dest, mode=mode)
                 if res.query is None:
                     failed.extend(d for d in res.diagnostics if d not in failed)
                     break
@@ -229,5 +251,8 @@ def _compile_all(project: Project, dialect: str, as_of: dt.datetime | None, mode
                 shutil.rmtree(tmp, ignore_errors=True)
     except OSError as exc:
         return _usage(f"cannot write {shown}: {exc.strerror or exc}", "E902")
-    click.echo(f"wrote {len(files)} statement(s) for dialect {dialect} to {shown}", err=True)
+    used = sorted(set(dialects.values()))
+    said = f"dialect {used[0]}" if len(used) == 1 else "dialects " + ", ".join(
+        f"{m}: {d}" for m, d in sorted(dialects.items()))
+    click.echo(f"wrote {len(files)} statement(s) for {said} to {shown}", err=True)
     return EXIT_CLEAN

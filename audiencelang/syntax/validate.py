@@ -160,10 +160,17 @@ def format_tree(node: object) -> FormatResult:
     return FormatResult(text, diags)
 
 
-@returns_diagnostics(lambda d, _: {"version": AST_JSON_VERSION, "diagnostics": [d.model_dump(mode="json")]})
+def _diagnostics_doc(d: Diagnostic, _: object) -> dict[str, Any]:
+    from audiencelang.check.output import diagnostic_json
+
+    return {"version": AST_JSON_VERSION, "diagnostics": [diagnostic_json(d)]}
+
+
+@returns_diagnostics(_diagnostics_doc)
 def tree_to_json(file: ast.File) -> dict[str, Any]:
     """The JSON form of a file's tree: ``{"version": 1, "kind": "file", "audiences": [...], ...}``
-    (for anything but a File: ``{"version": 1, "diagnostics": [...]}``)."""
+    (for anything but a File: ``{"version": 1, "diagnostics": [...]}``, the diagnostic shape of
+    every JSON document, docs/schemas/diagnostic.schema.json)."""
     return {"version": AST_JSON_VERSION, **file.model_dump(mode="json")}
 
 
@@ -189,10 +196,14 @@ def tree_from_json(data: str | bytes | dict[str, Any], *, path: str | None = Non
     if version != AST_JSON_VERSION:
         return None, [error("E191", f"AST JSON version {version!r} is not supported; this is version "
                             f"{AST_JSON_VERSION}", where, "produce it with `audiencelang parse --format json`")]
-    body = {k: v for k, v in doc.items() if k != "version"}
+    body = {k: v for k, v in doc.items() if k not in ("version", "diagnostics")}  # as `parse` prints it
     try:
-        file = ast.File.model_validate(body)
+        file = ast.File.model_validate(body, extra="forbid")
     except ValidationError as exc:
+        unknown = [e for e in exc.errors() if e["type"] == "extra_forbidden"]
+        if unknown:  # a key no node has: a typo, or a field of another version
+            text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data if isinstance(data, str) else None
+            return None, [_unknown_key(e["loc"], text, path) for e in unknown[:_MAX_UNKNOWN]]
         first = exc.errors()[0]
         loc = ".".join(str(p) for p in first["loc"])
         return None, [error("E191", f"the AST JSON does not match the schema at {loc or 'the top'}: {first['msg']}",
@@ -203,14 +214,57 @@ def tree_from_json(data: str | bytes | dict[str, Any], *, path: str | None = Non
     return (None, found) if found else (file, [])
 
 
+_MAX_UNKNOWN = 20
+
+
+def _unknown_key(loc: tuple[int | str, ...], text: str | None, path: str | None) -> Diagnostic:
+    """E191 for a key no AST node has, at the key in the JSON text when it occurs there once."""
+    key, where = str(loc[-1]), _path_text(tuple(loc[:-1]))
+    span = Span(path=path)
+    if text is not None:
+        found = list(re.finditer(re.escape(json.dumps(key)) + r"\s*:", text))
+        if len(found) == 1:
+            start = found[0].start()
+            line = text.count("\n", 0, start) + 1
+            column = start - (text.rfind("\n", 0, start) + 1) + 1
+            end = start + len(json.dumps(key))
+            span = Span(path=path, line=line, column=column, end_line=line, end_column=column + end - start,
+                        start=start, end=end)
+    return error("E191", f"unknown key '{key}' at {where} of the AST JSON", span,
+                 "every key is a field of its node (docs/schemas/ast.schema.json); a misspelt field "
+                 "would otherwise be dropped silently")
+
+
+def _closed(node: object) -> None:
+    """Every object schema with ``properties`` gets ``additionalProperties: false``."""
+    if isinstance(node, dict):
+        if "properties" in node and "additionalProperties" not in node:
+            node["additionalProperties"] = False
+        for value in node.values():
+            _closed(value)
+    elif isinstance(node, list):
+        for value in node:
+            _closed(value)
+
+
 def ast_json_schema() -> dict[str, Any]:
     """The JSON Schema of the AST's JSON form (``docs/schemas/ast.schema.json``)."""
     schema = ast.File.model_json_schema(mode="serialization")
-    schema["properties"] = {"version": {"const": AST_JSON_VERSION, "type": "integer"}, **schema["properties"]}
+    from audiencelang.machine import DiagnosticDoc
+
+    diagnostic = DiagnosticDoc.model_json_schema(mode="serialization")
+    diagnostic["additionalProperties"] = False
+    schema.setdefault("$defs", {})["Diagnostic"] = diagnostic
+    schema["properties"] = {
+        "version": {"const": AST_JSON_VERSION, "type": "integer"}, **schema["properties"],
+        "diagnostics": {"type": "array", "items": {"$ref": "#/$defs/Diagnostic"},
+                        "description": "`parse --format json`: the file's syntax warnings; with errors the "
+                                       "document is only version and diagnostics"}}
     schema["required"] = sorted({*schema.get("required", []), "version"})
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = "https://audiencelang.dev/schemas/ast.schema.json"
     schema["title"] = "audiencelang audience file AST"
+    _closed(schema)
     return schema
 
 
