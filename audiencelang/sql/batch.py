@@ -42,7 +42,14 @@ from audiencelang.sql.build_batch import build_batch, word_name
 from audiencelang.sql.dialects import DIALECTS, DialectProfile
 from audiencelang.sql.literals import substitution_free
 from audiencelang.sql.lower import LoweringError, lower, to_utc_naive
-from audiencelang.sql.physical import WORD_BITS, batch_groups, decide
+from audiencelang.sql.physical import (
+    WORD_BITS,
+    batch_bit_or,
+    batch_groups,
+    conjuncts_of,
+    decide,
+    split_scans,
+)
 
 if TYPE_CHECKING:
     from audiencelang.check.checked import CheckedAudience
@@ -109,13 +116,18 @@ class Merged:
 
 
 class _Merger:
-    def __init__(self) -> None:
+    def __init__(self, split: bool, event_columns: frozenset[tuple[tuple[str, ...], str]]) -> None:
+        self.split = split
+        self.event_columns = event_columns
         self.scan_keys: dict[tuple[Any, ...], int] = {}
         self.scans: list[P.Scan | P.SequenceScan] = []
         self.aggs: dict[tuple[Any, ...], str] = {}
         self.names: set[str] = set()
         self.scan_names: set[str] = set()
         self.prunes: list[list[P.Cond | None]] = []
+        self.lowers: list[list[P.Test | None]] = []
+        #: per scan, per merged plan scan: (its key's row filter, the rest of its row filter)
+        self.filters: list[list[tuple[tuple[Any, ...], tuple[P.Cond, ...]]]] = []
         self.traits: dict[str, P.Trait] = {}
         self.purposes: dict[str, P.ConsentPurpose] = {}
         self.consent: P.ConsentScan | None = None
@@ -148,14 +160,36 @@ class _Merger:
             self.scans.append(P.SequenceScan(self.fresh(s.name, self.scan_names), s.steps,
                                              (replace(a, name=new),)))
             self.prunes.append([])
+            self.lowers.append([])
+            self.filters.append([])
             return
         key = ("scan", s.table, s.user, s.time)
+        extra: tuple[P.Cond, ...] = ()
+        if self.split:
+            # one pass per event (the first conjunct of the row filter when it tests a column
+            # the market's events are told apart by: the event's own `where`; else one pass
+            # per table): the rest of the row filter moves into the aggregates' conditions,
+            # so the audiences' filters on one event share a pass
+            rest = _filter_of(s)
+            first = rest[0] if rest else None
+            if (isinstance(first, P.Test) and first.op == "="
+                    and (s.table, first.field.column) in self.event_columns):
+                key, extra = (*key, first), rest[1:]
+            else:  # no event filter first: one pass over the table for all of them
+                key, extra = (*key, None), rest
+            if extra:
+                s = replace(s, aggregates=tuple(
+                    replace(a, condition=_conj((*extra, *conjuncts_of(a.condition)))) for a in s.aggregates))
         i = self.scan_keys.get(key)
         if i is None:
             i = self.scan_keys[key] = len(self.scans)
             self.scans.append(P.Scan(self.fresh(s.name, self.scan_names), s.table, s.user, s.time, None, ()))
             self.prunes.append([])
+            self.lowers.append([])
+            self.filters.append([])
         self.prunes[i].append(s.prune)
+        self.lowers[i].append(_lower_bound(s))
+        self.filters[i].append((key[4:], extra))
         current = self.scans[i]
         assert isinstance(current, P.Scan)
         added: list[P.Aggregate] = []
@@ -202,13 +236,14 @@ class _Merger:
 
     def plan(self, first: P.Plan, memberships: Sequence[P.Cond]) -> P.Plan:
         scans: list[P.Scan | P.SequenceScan] = []
-        for s, prunes in zip(self.scans, self.prunes, strict=True):
+        for s, prunes, lowers, filters in zip(self.scans, self.prunes, self.lowers, self.filters, strict=True):
             if isinstance(s, P.Scan):
                 # every aggregate's condition implies its own plan's prune: the union of the
                 # prunes keeps every row some aggregate counts (none when one plan reads all)
                 distinct = list(dict.fromkeys(prunes))
                 prune: P.Cond | None = (None if any(p is None for p in distinct)
                                         else distinct[0] if len(distinct) == 1
+                                        else _widest(lowers, filters) if self.split
                                         else P.Or(tuple(p for p in distinct if p is not None)))
                 s = replace(s, prune=prune)
             scans.append(s)
@@ -229,6 +264,74 @@ class _Merger:
         )
 
 
+def _later_or_same(v: P.Value, than: P.Value) -> bool:
+    if v.kind != than.kind:
+        return False
+    if v.kind == "instant":
+        return v.text >= than.text
+    return v.kind == "as_of" and int(v.text) <= int(than.text)
+
+
+def _lower_bound(s: P.Scan) -> P.Test | None:
+    """The first conjunct of the scan's prune when it is a lower bound ``time >= v`` that
+    every aggregate's own condition implies (a ``time >= v'`` conjunct, ``v'`` at or after
+    ``v``): as the lowering writes the widest window of a scan (``_Lowerer.prune``). Dropping
+    or widening it then changes no aggregate; anything else in the prune is a row filter."""
+    if s.prune is None:
+        return None
+    first = conjuncts_of(s.prune)[0]
+    if not (isinstance(first, P.Test) and first.op == ">=" and first.field.column == s.time
+            and len(first.values) == 1):
+        return None
+    bound = first.values[0]
+    for a in s.aggregates:
+        if not any(isinstance(c, P.Test) and c.op == ">=" and c.field.column == s.time and len(c.values) == 1
+                   and _later_or_same(c.values[0], bound) for c in conjuncts_of(a.condition)):
+            return None
+    return first
+
+
+def _filter_of(s: P.Scan) -> tuple[P.Cond, ...]:
+    """The conjuncts of a split scan's prune but its lower time bound: its row filter."""
+    if s.prune is None:
+        return ()
+    parts = conjuncts_of(s.prune)
+    return tuple(parts[1:] if _lower_bound(s) is not None else parts)
+
+
+def _conj(parts: Sequence[P.Cond]) -> P.Cond:
+    parts = [c for c in parts if not (isinstance(c, P.Const) and c.value)]
+    return P.Const(True) if not parts else parts[0] if len(parts) == 1 else P.And(tuple(parts))
+
+
+def _widest(bounds: Sequence[P.Test | None],
+            filters: Sequence[tuple[tuple[Any, ...], tuple[P.Cond, ...]]]) -> P.Cond | None:
+    """The prune of split scans of one event: the widest of their lower time bounds when
+    each has one (each aggregate keeps its own window), the event's filter (the key's), and
+    the ``or`` of the rest of their row filters (each aggregate holds its own)."""
+    lower: P.Test | None = None
+    if bounds and all(b is not None for b in bounds):
+        tests = [b for b in bounds if b is not None]
+        widest: P.Test | None = tests[0]
+        for t in tests[1:]:
+            assert widest is not None
+            if t.values[0].kind != widest.values[0].kind:
+                widest = None
+                break
+            if _later_or_same(widest.values[0], t.values[0]):
+                widest = t
+        lower = widest
+    (first,) = {f for f, _ in filters}
+    parts: list[P.Cond] = [*((lower,) if lower is not None else ()), *(c for c in first if c is not None)]
+    extras = list(dict.fromkeys(e for _, e in filters))
+    if all(extras):  # every scan had more of a row filter: rows passing none of them never count
+        alts = [_conj(e) for e in extras]
+        parts.append(alts[0] if len(alts) == 1 else P.Or(tuple(alts)))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else P.And(tuple(parts))
+
+
 def rename(c: P.Cond, aggs: dict[str, str], audiences: dict[str, str]) -> P.Cond:
     """``c`` with its aggregate and referenced-audience columns renamed."""
     if isinstance(c, P.AggTest):
@@ -244,12 +347,14 @@ def rename(c: P.Cond, aggs: dict[str, str], audiences: dict[str, str]) -> P.Cond
     return c
 
 
-def merge(plans: Sequence[P.Plan]) -> Merged:
-    """One shared plan for ``plans`` (members mode, one market, one ``as_of``, lowered with
-    one pass per event table)."""
+def merge(plans: Sequence[P.Plan], split: bool = False,
+          event_columns: frozenset[tuple[tuple[str, ...], str]] = frozenset()) -> Merged:
+    """One shared plan for ``plans`` (members mode, one market, one ``as_of``, all lowered
+    with ``split``): one pass per event table, or with ``split`` one per event (tables and
+    columns ``event_columns`` hold the events' own ``where`` tests)."""
     assert plans, "nothing to merge"
     assert len({(p.market, p.as_of, p.profiles.table) for p in plans}) == 1, "one market, one as_of"
-    m = _Merger()
+    m = _Merger(split, event_columns)
     memberships = [m.add(p)[0] for p in plans]
     return Merged(m.plan(plans[0], memberships), tuple(p.audience for p in plans), tuple(memberships))
 
@@ -301,7 +406,7 @@ def _compile_batch(checked: list[CheckedAudience], dialect: str, as_of: dt.datet
     plans: list[P.Plan] = []
     for c in checked:
         try:
-            plans.append(lower(c, as_of=as_of, mode="members", split=False))
+            plans.append(lower(c, as_of=as_of, mode="members", split=split_scans(profile)))
         except LoweringError as exc:
             left_out[c.name] = (exc.diagnostic,)
         except RecursionError:
@@ -312,7 +417,7 @@ def _compile_batch(checked: list[CheckedAudience], dialect: str, as_of: dt.datet
     for group in batch_groups([_width(p) for p in plans], profile):
         part = [plans[i] for i in group]
         try:
-            statements.append(_statement(part, profile, as_of))
+            statements.append(_statement(part, profile, as_of, _event_columns(checked[0])))
         except _GroupFailed as exc:
             for p in part:
                 c = by_name[p.audience]
@@ -327,13 +432,20 @@ class _GroupFailed(Exception):
     pass
 
 
-def _statement(plans: list[P.Plan], profile: DialectProfile, as_of: dt.datetime | None) -> BatchStatement:
+def _event_columns(checked: CheckedAudience) -> frozenset[tuple[tuple[str, ...], str]]:
+    return frozenset((ev.table_parts, ev.where.column) for ev in checked.market.events.values()
+                     if ev.where is not None)
+
+
+def _statement(plans: list[P.Plan], profile: DialectProfile, as_of: dt.datetime | None,
+               event_columns: frozenset[tuple[tuple[str, ...], str]]) -> BatchStatement:
     from audiencelang.sql import _unlisted_function, header
 
-    merged = merge(plans)
+    merged = merge(plans, split_scans(profile), event_columns)
     try:
         decisions = decide(merged.plan, profile)
-        tree, functions = build_batch(merged.plan, merged.memberships, profile, decisions)
+        tree, functions = build_batch(merged.plan, merged.memberships, profile, decisions,
+                                      batch_bit_or(profile))
     except (BuildError, RecursionError) as exc:
         raise _GroupFailed(str(exc) or type(exc).__name__) from exc
     refused = substitution_free(tree, profile, merged.plan.market)

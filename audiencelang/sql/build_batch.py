@@ -7,9 +7,11 @@ at least one of the batch's audiences, with the audiences it is a member of as b
 
     SELECT member_id, w_0, w_1 ... -- bit i of w_(k // 62) set: member of audience k
 
-Each bit is ``MAX(CASE WHEN membership THEN 1 ELSE 0 END)`` over the id's ``facts`` rows,
-times its power of two: exactly the single statement's ``WHERE membership GROUP BY
-member_id`` (an id is a member when any of its rows qualifies).
+Each bit is set when any of the id's ``facts`` rows passes the audience's membership:
+exactly the single statement's ``WHERE membership GROUP BY member_id``. With ``bit_or``
+(:func:`audiencelang.sql.physical.batch_bit_or`) each row's bits are summed into words and
+an id's words OR-ed (``BIT_OR``); else ``MAX(CASE WHEN membership THEN 1 ELSE 0 END)``
+per audience, times its power of two.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ def word_name(i: int) -> str:
 
 
 class BatchBuilder(Builder):
-    def build_batch(self, memberships: Sequence[P.Cond]) -> exp.Select:
+    def build_batch(self, memberships: Sequence[P.Cond], bit_or: bool) -> exp.Select:
         ctes: list[tuple[str, exp.Expr]] = []
         if self.plan.as_of is None:
             ctes.append((PARAMS, self.params_cte()))
@@ -57,11 +59,36 @@ class BatchBuilder(Builder):
         for start in range(0, len(memberships), WORD_BITS):
             word: exp.Expr | None = None
             for bit, m in enumerate(memberships[start:start + WORD_BITS]):
-                flag = self.f(exp.Max, this=self.case01(self.cond(m, None, None)))
-                term: exp.Expr = flag if bit == 0 else exp.Mul(this=flag, expression=num(1 << bit))
+                if bit_or:  # this row's bit: CASE WHEN m THEN 2^bit ELSE 0 END
+                    term: exp.Expr = self.f(exp.Case, ifs=[self.f(exp.If, this=self.cond(m, None, None),
+                                                                  true=num(1 << bit))], default=num(0))
+                else:  # any of the id's rows: MAX(CASE WHEN m THEN 1 ELSE 0 END) * 2^bit
+                    term = self.f(exp.Max, this=self.case01(self.cond(m, None, None)))
+                    if bit:
+                        term = exp.Mul(this=term, expression=num(1 << bit))
                 word = term if word is None else exp.Add(this=word, expression=term)
             assert word is not None
             words.append(word)
+        names = [word_name(i) for i in range(len(words))]
+        if bit_or:
+            # the rows' words, only the rows in some audience, then OR-ed per id
+            ctes.append(("batch_rows", exp.Select(
+                expressions=[col("member_id"), *(alias(w, n) for w, n in zip(words, names, strict=True))],
+                **self._from(cte_ref(prev)),
+            )))
+            ctes.append(("batch_members", exp.Select(
+                expressions=[col("member_id"),
+                             *(alias(self.f(exp.BitwiseOrAgg, this=col(n)), n) for n in names)],
+                where=exp.Where(this=or_([exp.NEQ(this=col(n), expression=num(0)) for n in names])),
+                group=exp.Group(expressions=[col("member_id")]),
+                **self._from(cte_ref("batch_rows")),
+            )))
+            final = exp.Select(expressions=[col("member_id"), *(col(n) for n in names)],
+                               **self._from(cte_ref("batch_members")))
+            final.set("with_", exp.With(expressions=[
+                exp.CTE(this=body, alias=exp.TableAlias(this=ident(name))) for name, body in ctes
+            ]))
+            return final
         ctes.append(("batch_members", exp.Select(
             expressions=[col("member_id"), *(alias(w, word_name(i)) for i, w in enumerate(words))],
             group=exp.Group(expressions=[col("member_id")]),
@@ -80,10 +107,10 @@ class BatchBuilder(Builder):
 
 
 def build_batch(plan: P.Plan, memberships: Sequence[P.Cond], profile: DialectProfile,
-                decisions: Decisions) -> tuple[exp.Select, list[exp.Func]]:
+                decisions: Decisions, bit_or: bool) -> tuple[exp.Select, list[exp.Func]]:
     """The batch statement of ``plan`` (its scans, consent and referenced audiences shared by
     every membership) and one node of every function it calls (for the allow-list check).
     Raises :class:`audiencelang.sql.build.BuildError`."""
     b = BatchBuilder(plan, profile, decisions)
-    tree = b.build_batch(memberships)
+    tree = b.build_batch(memberships, bit_or)
     return tree, list(b.functions.values())

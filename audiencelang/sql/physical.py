@@ -33,7 +33,7 @@ from typing import Any, Literal
 from audiencelang.sql import plan as P
 from audiencelang.sql.dialects import DialectProfile
 
-__all__ = ["SEMI_JOIN_SELECTIVITY", "Decisions", "batch_groups", "decide", "split_scans"]
+__all__ = ["SEMI_JOIN_SELECTIVITY", "Decisions", "batch_bit_or", "batch_groups", "decide", "split_scans"]
 
 #: Use a semi-join for an existence test only when the top-level trait tests are estimated
 #: to keep at most this share of the profiles (see :func:`_selectivity`).
@@ -330,3 +330,11 @@ def batch_groups(columns: Sequence[int], profile: DialectProfile) -> list[list[i
             groups.append([i])
             used = n
     return groups
+
+
+def batch_bit_or(profile: DialectProfile) -> bool:
+    """Whether a batch statement writes each ``facts`` row's audiences as bit words and ORs
+    an id's rows with ``BIT_OR`` (one aggregate per 62 audiences; the dialects that pack
+    facts, whose allow-list has it), instead of one ``MAX`` per audience: on DuckDB the
+    per-audience aggregates over every profile cost more than all the scans."""
+    return profile.packed_facts
