@@ -163,6 +163,24 @@ def measure(con: Any, n: int, runs: int) -> dict[str, Any]:
     }
 
 
+def run(quick: bool, profiles: int | None = None) -> dict[str, Any]:
+    """The ``batch`` section of bench/run.py: 10, 100 and 300 audiences (quick: 10 and 100
+    on 100k profiles), 3 interleaved runs (300: one, the singles alone take minutes)."""
+    from bench.sqlbench import connect, ensure_db
+
+    profiles = profiles or (100_000 if quick else 1_000_000)
+    db, info = ensure_db(profiles, 20)
+    con = connect(db)
+    rows = []
+    try:
+        for n in (10, 100) if quick else (10, 100, 300):
+            rows.append(measure(con, n, 3 if n <= 100 else 1))
+    finally:
+        con.close()
+    return {"data": {"profiles": info.get("profiles"), "events": info.get("events")}, "rows": rows,
+            "target": "batch <= 0.3 x the sum of the single statements at 100 audiences"}
+
+
 def main(argv: list[str] | None = None) -> int:
     from bench.sqlbench import connect, ensure_db
 

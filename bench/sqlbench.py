@@ -142,8 +142,9 @@ def cases() -> list[str]:
     return sorted(p.stem for p in EXPERT.glob("*.sql"))
 
 
-def run(quick: bool, only: str | None = None) -> dict[str, Any]:
-    profiles = 100_000 if quick else 1_000_000
+def run(quick: bool, only: str | None = None, profiles: int | None = None) -> dict[str, Any]:
+    """``profiles``: the data size (default 1M, 100k with ``quick``; ``--large``: 10M)."""
+    profiles = profiles or (100_000 if quick else 1_000_000)
     runs = 3 if quick else 7
     db, info = ensure_db(profiles, 20)
     con = connect(db)
