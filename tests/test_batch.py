@@ -253,3 +253,21 @@ def test_run_all_marks_the_shared_runs(demo_file: Path) -> None:
         alone = run_all(examples, engine=engine, markets=["de"], as_of=AS_OF, batch=False)
     assert all(r.shared for r in results if r.ok) and not any(r.shared for r in alone)
     assert [r.size for r in results] == [r.size for r in alone]
+
+
+def test_an_audience_that_does_not_compile_alone_stays_out(demo_file: Path, sqlite_engine: engines.Engine) -> None:
+    """SQLite refuses `in sample` (E520): that audience is left out, the others share a
+    statement and still return their own statements' members."""
+    market = (EXAMPLES / "markets" / "de.yaml").read_text()
+    texts = {
+        "a.aud": 'audience sampled {\n  include in sample 10% salt "s" and performed purchase\n}\n',
+        "b.aud": "audience buyers {\n  include performed purchase in last 90 days\n}\n",
+        "c.aud": "audience carts {\n  include performed add_to_cart at most 2 times in last 30 days\n}\n",
+    }
+    project = project_from_sources(markets={"de.yaml": market}, audiences=texts)
+    checked = _checked(project, "de", ["sampled", "buyers", "carts"])
+    batch = compile_batch(checked, "sqlite", as_of=AS_OF)
+    assert [d.code for d in batch.left_out["sampled"]] == ["E520"]
+    assert sorted(batch.audiences) == ["buyers", "carts"]
+    engines.load_duckdb_file(sqlite_engine, demo_file)
+    assert assert_batch_is_singles(sqlite_engine, [c for c in checked if c.name != "sampled"]) == 2

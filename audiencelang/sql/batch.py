@@ -41,7 +41,7 @@ from audiencelang.sql.build import BuildError
 from audiencelang.sql.build_batch import build_batch, word_name
 from audiencelang.sql.dialects import DIALECTS, DialectProfile
 from audiencelang.sql.literals import substitution_free
-from audiencelang.sql.lower import LoweringError, lower, to_utc_naive
+from audiencelang.sql.lower import to_utc_naive
 from audiencelang.sql.physical import (
     WORD_BITS,
     batch_bit_or,
@@ -381,14 +381,16 @@ def compile_batch(
 ) -> BatchResult:
     """Compile the audiences ``checked`` (all of one market) into a few shared statements
     for ``dialect``: see the module docstring. ``as_of`` as for
-    :func:`audiencelang.sql.compile_audience`. An audience that cannot be lowered, or whose
-    group's statement cannot be written for the dialect, is in ``left_out`` with the
-    diagnostics; run it with its own statement. Problems are diagnostics, never exceptions."""
+    :func:`audiencelang.sql.compile_audience`. An audience that does not compile on its own
+    (its diagnostics), or whose group's statement cannot be written for the dialect (E741),
+    is in ``left_out``; run it with its own statement. Problems are diagnostics, never exceptions."""
     with paused_gc():
         return _compile_batch(list(checked), dialect, as_of)
 
 
 def _compile_batch(checked: list[CheckedAudience], dialect: str, as_of: dt.datetime | None) -> BatchResult:
+    from audiencelang.sql import compile_audience
+
     profile = DIALECTS.get(dialect)
     if profile is None:
         return BatchResult(diagnostics=(error("E500", f"unknown or unsupported dialect '{dialect}'", None,
@@ -405,13 +407,14 @@ def _compile_batch(checked: list[CheckedAudience], dialect: str, as_of: dt.datet
     left_out: dict[str, tuple[Diagnostic, ...]] = {}
     plans: list[P.Plan] = []
     for c in checked:
-        try:
-            plans.append(lower(c, as_of=as_of, mode="members", split=split_scans(profile)))
-        except LoweringError as exc:
-            left_out[c.name] = (exc.diagnostic,)
-        except RecursionError:
-            left_out[c.name] = (error("E501", "this audience is nested too deeply to be written as SQL",
-                                      c.audience.span, market=c.market.market, audience=c.name),)
+        # its own statement first: an audience that does not compile alone (E520 `in sample`
+        # on SQLite, a function the dialect lacks...) stays out instead of failing its group;
+        # the plan is the one a shared statement merges (members, the dialect's scan strategy)
+        own = compile_audience(c, dialect, as_of=as_of)
+        if own.query is None or any(d.is_error for d in own.diagnostics):
+            left_out[c.name] = own.diagnostics
+            continue
+        plans.append(own.query.plan)
     statements: list[BatchStatement] = []
     by_name = {c.name: c for c in checked}
     for group in batch_groups([_width(p) for p in plans], profile):
