@@ -271,3 +271,25 @@ def test_an_audience_that_does_not_compile_alone_stays_out(demo_file: Path, sqli
     assert sorted(batch.audiences) == ["buyers", "carts"]
     engines.load_duckdb_file(sqlite_engine, demo_file)
     assert assert_batch_is_singles(sqlite_engine, [c for c in checked if c.name != "sampled"]) == 2
+
+
+def test_run_all_in_batches_on_postgres(demo_file: Path, postgres_cluster: Any, tmp_path: Path) -> None:
+    """`run --all` through the PostgreSQL engine: the shared statements' report equals the
+    single statements' (members, gates and their counts)."""
+    from audiencelang.run import connect
+    from audiencelang.run.execute import run_all
+    from tests.pgcluster import copy_duckdb_into
+
+    examples = load_project(EXAMPLES)
+    with postgres_cluster.database("batch") as name:
+        import psycopg
+
+        with psycopg.connect(postgres_cluster.url(name)) as pg:
+            copy_duckdb_into(pg, demo_file, tmp_path)
+            pg.commit()
+        with connect(postgres_cluster.url(name)) as engine:
+            shared = run_all(examples, engine=engine, markets=["de"], as_of=AS_OF)
+            alone = run_all(examples, engine=engine, markets=["de"], as_of=AS_OF, batch=False)
+    assert all(r.ok and r.shared for r in shared)
+    assert [(r.audience, r.size, r.gates) for r in shared] == [(r.audience, r.size, r.gates) for r in alone]
+    assert sum(r.size or 0 for r in shared) > 0
