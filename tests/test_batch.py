@@ -293,3 +293,14 @@ def test_run_all_in_batches_on_postgres(demo_file: Path, postgres_cluster: Any, 
     assert all(r.ok and r.shared for r in shared)
     assert [(r.audience, r.size, r.gates) for r in shared] == [(r.audience, r.size, r.gates) for r in alone]
     assert sum(r.size or 0 for r in shared) > 0
+
+
+def test_every_dialect_writes_the_examples_batch() -> None:
+    from audiencelang.sql import DIALECTS
+
+    examples = load_project(EXAMPLES)
+    checked = _checked(examples, "de")
+    for dialect in sorted(DIALECTS):
+        batch = compile_batch(checked, dialect, as_of=AS_OF)
+        assert not batch.left_out and len(batch.statements) == 1, (dialect, batch.left_out)
+        assert batch.statements[0].sql == compile_batch(checked, dialect, as_of=AS_OF).statements[0].sql
