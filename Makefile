@@ -11,7 +11,7 @@ DEMO_DB := demo/demo.duckdb
 DEMO_AUDIENCES := abandoned_carts new_buyers cart_abandoners lapsed_high_value big_spenders newsletter_winback
 DEMO_MARKETS := de us fr
 
-.PHONY: setup demo test test-fast bench style lint typecheck fmt ci clean help
+.PHONY: setup demo test test-fast bench bench-large style lint typecheck fmt ci clean help
 
 help:
 	@echo "make setup   create $(VENV) and install audiencelang with dev + engine extras"
@@ -19,6 +19,7 @@ help:
 	@echo "make test    the full test suite (the same command CI runs)"
 	@echo "make style   ruff + mypy --strict"
 	@echo "make bench   benchmarks"
+	@echo "make bench-large  the SQL and batch benchmarks on 10M profiles / 200M events (generated on demand)"
 	@echo "make ci      what CI runs (.ci/run), on this machine"
 
 $(BIN)/audiencelang: pyproject.toml
@@ -55,6 +56,10 @@ test-fast: setup
 bench: setup
 	$(PY) -m pip install -q -e '.[dev,engines,lsp,bench]'
 	$(PY) bench/run.py
+
+bench-large: setup
+	$(PY) -m pip install -q -e '.[dev,engines,lsp,bench]'
+	$(PY) bench/run.py --large
 
 lint: setup
 	$(BIN)/ruff check audiencelang tests

@@ -607,10 +607,13 @@ def compile_cmd(audience: str | None, market: str | None, dialect: str | None, a
 @click.option("--project", "project_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Project folder [default: found by walking up from the current folder].")
 @click.option("--all", "run_every", is_flag=True, help="Run every audience in every market (or in --market).")
+@click.option("--no-batch", "no_batch", is_flag=True,
+              help="With --all: one statement per audience, instead of statements shared by the "
+                   "audiences of a market (docs/run.md, \"Batch runs\").")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def run_cmd(audience: str | None, market: str | None, db: str | None, as_of: str | None,
             output: Path | None, destination: str | None, project_dir: Path | None,
-            run_every: bool, fmt: str) -> None:
+            run_every: bool, no_batch: bool, fmt: str) -> None:
     """Run AUDIENCE on a database: size and gate status per destination; write members.
 
     Exit codes: 0 ran (a held gate is not an error), 1 the audience does not check or
@@ -619,7 +622,7 @@ def run_cmd(audience: str | None, market: str | None, db: str | None, as_of: str
 
     sys.exit(run_command(audience=audience, market=market, db=db, as_of=as_of, output=output,
                          destination=destination, project_dir=project_dir, run_every=run_every,
-                         fmt=fmt))
+                         fmt=fmt, batch=not no_batch))
 
 
 # --------------------------------------------------------------------------- deliver (owner: deliver)

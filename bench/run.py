@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/run.py            # full run (< 15 min on 2 cores), writes bench/results.json
     .venv/bin/python bench/run.py --quick    # smoke run (~1-2 min), writes bench/data/results-quick.json
-    .venv/bin/python bench/run.py --only sql # one section (verify, compiler, sql, growth) or one SQL case
+    .venv/bin/python bench/run.py --only sql # one section (verify, compiler, sql, growth, batch ...) or one SQL case
     .venv/bin/python -m bench ...            # the same
 
 Sections:
@@ -11,6 +11,11 @@ Sections:
   sql       generated SQL vs expert SQL vs scan floor on DuckDB (1M profiles, 20M events)
   growth    1..64 event conditions: SQL runtime and compile time (docs/img/cost_growth.png)
   postgres  the benchmark audiences on a throw-away PostgreSQL (100k profiles): plans and times
+  batch     run --all's shared statements vs one statement per audience: 10/100/300 generated
+            audiences (bench/batchbench.py), DuckDB, 1M profiles
+
+    .venv/bin/python bench/run.py --large    # sql and batch on 10M profiles / 200M events
+                                             # (generated on first use, ~10 GB under bench/data)
 
 Parts of audiencelang that have not landed are reported as "not measured yet".
 See docs/performance.md.
@@ -36,7 +41,10 @@ if __package__ in (None, ""):  # `python bench/run.py`: make `bench` importable
 
 from bench.common import BENCH, DATA, DOCS_IMG, REPO, NotReady
 
-SECTIONS = ["verify", "compiler", "sql", "growth", "postgres", "lsp"]
+SECTIONS = ["verify", "compiler", "sql", "growth", "postgres", "lsp", "batch"]
+#: the sections ``--large`` runs (10M profiles, 200M events: generated on demand, not committed)
+LARGE_SECTIONS = ["sql", "batch"]
+LARGE_PROFILES = 10_000_000
 
 
 # --------------------------------------------------------------------------- machine
@@ -87,7 +95,7 @@ def machine() -> dict[str, Any]:
 # --------------------------------------------------------------------------- sections
 
 
-def run_section(name: str, quick: bool, only_case: str | None) -> dict[str, Any]:
+def run_section(name: str, quick: bool, only_case: str | None, profiles: int | None = None) -> dict[str, Any]:
     started = time.perf_counter()
     try:
         if name == "verify":
@@ -102,7 +110,7 @@ def run_section(name: str, quick: bool, only_case: str | None) -> dict[str, Any]
         elif name == "sql":
             from bench import sqlbench
 
-            res = sqlbench.run(quick, only_case)
+            res = sqlbench.run(quick, only_case, profiles)
         elif name == "growth":
             from bench import growth, sqlbench
 
@@ -118,6 +126,10 @@ def run_section(name: str, quick: bool, only_case: str | None) -> dict[str, Any]
 
             db, _info = sqlbench.ensure_db(100_000, 20)
             res = pgbench.run(quick, db)
+        elif name == "batch":
+            from bench import batchbench
+
+            res = batchbench.run(quick, profiles)
         elif name == "lsp":
             from bench import lsp
 
@@ -309,6 +321,20 @@ def render(results: dict[str, Any]) -> str:
             out.append(f"plot: {g['plot']}")
     elif g:
         out.append(f"\n## Cost growth\nnot measured yet: {g.get('reason')}")
+    b = sec.get("batch")
+    if b and b.get("status") == "measured":
+        d = b["data"]
+        out.append(f"\n## Batch runs (run --all): shared statements vs one statement per audience "
+                   f"(DuckDB, {d['profiles']:,} profiles, {d['events']:,} events; median s, interleaved)")
+        rows = [[str(r["audiences"]), str(r["statements"]), str(r["aggregates"]), _spread(r["batch"]),
+                 _spread(r["singles"]), _f(r["ratio"], ".2f"), _f(r["members_total"], ",d"),
+                 "same members" if not r["mismatched"] else f"MISMATCH {r['mismatched'][:3]}"]
+                for r in b["rows"]]
+        out.append(_table(rows, ["audiences", "statements", "aggregates", "batch s", "singles s (sum)",
+                                 "batch/singles", "members (sum)", "check"]))
+        out.append(f"target: {b['target']}")
+    elif b:
+        out.append(f"\n## Batch runs\nnot measured yet: {b.get('reason')}")
     p = sec.get("postgres")
     if p and p.get("status") == "measured":
         out.append(f"\n## PostgreSQL {p['server']} (100,000 profiles, 2M events; s; "
@@ -372,6 +398,10 @@ def main(argv: list[str] | None = None) -> int:
                     help=f"one section ({', '.join(SECTIONS)}) or one SQL case (e.g. cart_abandoners)")
     ap.add_argument("--out", type=Path, help="results file (default: bench/results.json; "
                                              "bench/data/results-quick.json with --quick)")
+    ap.add_argument("--large", action="store_true",
+                    help=f"sections {', '.join(LARGE_SECTIONS)} on {LARGE_PROFILES:,} profiles / "
+                         f"{20 * LARGE_PROFILES:,} events (generated into bench/data on first use; "
+                         "results in bench/data/results-large.json)")
     ap.add_argument("--render", action="store_true",
                     help="only print the table of an existing results file (and refresh docs/performance.md)")
     args = ap.parse_args(argv)
@@ -383,9 +413,10 @@ def main(argv: list[str] | None = None) -> int:
         if results.get("mode") == "full" and update_doc(report, results):
             print(f"updated {DOC.relative_to(REPO)}")
         return 0
-    out_path = args.out or (DATA / "results-quick.json" if args.quick else BENCH / "results.json")
+    out_path = args.out or (DATA / "results-quick.json" if args.quick
+                            else DATA / "results-large.json" if args.large else BENCH / "results.json")
 
-    sections, only_case = SECTIONS, None
+    sections, only_case = (LARGE_SECTIONS if args.large else SECTIONS), None
     if args.only:
         if args.only in SECTIONS:
             sections = [args.only]
@@ -403,14 +434,15 @@ def main(argv: list[str] | None = None) -> int:
         except (OSError, ValueError):
             results = {"sections": {}}
     results["machine"] = machine()
-    results["mode"] = "quick" if args.quick else "full"
+    results["mode"] = "quick" if args.quick else "large" if args.large else "full"
     results["command"] = " ".join([Path(sys.argv[0]).as_posix(), *(argv or sys.argv[1:])])
     results["finished_at"] = None
     started = time.perf_counter()
     for name in sections:
         print(f"[bench] {name} ...", file=sys.stderr, flush=True)
         load0 = os.getloadavg() if hasattr(os, "getloadavg") else None
-        results["sections"][name] = run_section(name, args.quick, only_case)
+        results["sections"][name] = run_section(name, args.quick, only_case,
+                                                LARGE_PROFILES if args.large else None)
         results["sections"][name]["finished_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         results["sections"][name]["load_average"] = {
             "start": load0, "end": os.getloadavg() if hasattr(os, "getloadavg") else None,

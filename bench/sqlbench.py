@@ -48,6 +48,17 @@ FLOORS: dict[str, list[tuple[str, str, int | None]]] = {
     "funnel_3step": [("web.ereignisse", "zeitpunkt", 30), ("shop.bestellungen", "bestellt_am", 30)],
     "cart_abandonment_seq": [("web.ereignisse", "zeitpunkt", 7), ("shop.bestellungen", "bestellt_am", 7)],
     "lapsed_buyers": [("shop.bestellungen", "bestellt_am", None)],
+    "freq_spend_cap": [("web.ereignisse", "zeitpunkt", 30), ("shop.bestellungen", "bestellt_am", 90)],
+    "cart_no_buy_ads": [("web.ereignisse", "zeitpunkt", 14), ("shop.bestellungen", "bestellt_am", 14)],
+    "three_table_engaged": [("web.ereignisse", "zeitpunkt", 30), ("shop.bestellungen", "bestellt_am", 180)],
+    "ref_mid_spenders": [("shop.bestellungen", "bestellt_am", None)],
+    "shoe_sale_no_order": [("web.ereignisse", "zeitpunkt", 30), ("shop.bestellungen", "bestellt_am", 30)],
+    "gold_low_spend": [("web.ereignisse", "zeitpunkt", 7), ("shop.bestellungen", "bestellt_am", 180)],
+    "mobile_only": [("web.ereignisse", "zeitpunkt", 30)],
+    "no_coupon_repeat": [("web.ereignisse", "zeitpunkt", 30), ("shop.bestellungen", "bestellt_am", 365)],
+    "browse_heavy_low_buy": [("web.ereignisse", "zeitpunkt", 30), ("shop.bestellungen", "bestellt_am", 365)],
+    "avg_basket_light_browse": [("web.ereignisse", "zeitpunkt", 30), ("shop.bestellungen", "bestellt_am", 365)],
+    "app_buyers_ref": [("web.ereignisse", "zeitpunkt", 7), ("shop.bestellungen", "bestellt_am", None)],
 }
 
 WHAT = {
@@ -64,6 +75,17 @@ WHAT = {
     "funnel_3step": "3-step sequence with withins (spec §8)",
     "cart_abandonment_seq": "sequence with an absent last step (spec §8)",
     "lapsed_buyers": "last performed ... more than 90 days ago (spec §8)",
+    "freq_spend_cap": "count on one table + sum and at most on another, one conjunction",
+    "cart_no_buy_ads": "count + not performed on another table + opt-in consent with max age",
+    "three_table_engaged": "count + existence on another table + double opt-in consent (three tables)",
+    "ref_mid_spenders": "two references + sum between, all on one table",
+    "shoe_sale_no_order": "two filtered counts on one table + exactly 0 on another",
+    "gold_low_spend": "trait in list + sum < (true without rows) + existence on another table",
+    "mobile_only": "filtered count + exactly 0 of another filter on the same event + consent",
+    "no_coupon_repeat": "filtered count (is null) + at most on another table",
+    "browse_heavy_low_buy": "two counts + at most on another table + two consents (three tables)",
+    "avg_basket_light_browse": "avg + count on one table + at most on another",
+    "app_buyers_ref": "reference + filtered count + not performed on another table + trait range",
 }
 
 
@@ -120,8 +142,9 @@ def cases() -> list[str]:
     return sorted(p.stem for p in EXPERT.glob("*.sql"))
 
 
-def run(quick: bool, only: str | None = None) -> dict[str, Any]:
-    profiles = 100_000 if quick else 1_000_000
+def run(quick: bool, only: str | None = None, profiles: int | None = None) -> dict[str, Any]:
+    """``profiles``: the data size (default 1M, 100k with ``quick``; ``--large``: 10M)."""
+    profiles = profiles or (100_000 if quick else 1_000_000)
     runs = 3 if quick else 7
     db, info = ensure_db(profiles, 20)
     con = connect(db)

@@ -145,7 +145,7 @@ def _summary_table(results: Sequence[Any]) -> Any:
 
 def run_command(*, audience: str | None, market: str | None, db: str | None, as_of: str | None,
                 output: Path | None, destination: str | None, project_dir: Path | None,
-                run_every: bool, fmt: str) -> int:
+                run_every: bool, fmt: str, batch: bool = True) -> int:
     """Run the command; returns the exit code. Never raises for a user problem."""
     from audiencelang.project import load_project
     from audiencelang.run.execute import format_as_of, parse_as_of, run_all, run_audience
@@ -159,6 +159,8 @@ def run_command(*, audience: str | None, market: str | None, db: str | None, as_
         return _usage("E614", "missing AUDIENCE", "audiencelang run AUDIENCE --market M, or --all")
     if run_every and (output or destination):
         return _usage("E614", "--output and --destination need one AUDIENCE, not --all")
+    if not run_every and not batch:
+        return _usage("E614", "--no-batch goes with --all")
     pinned: dt.datetime | None = None
     if as_of is not None:
         try:
@@ -245,7 +247,8 @@ def run_command(*, audience: str | None, market: str | None, db: str | None, as_
             def advance(r: Any) -> None:
                 progress.update(task, advance=1, description=f"{r.audience} [{r.market}]")
 
-            results = run_all(project, engine=engine, markets=markets, as_of=pinned, progress=advance)
+            results = run_all(project, engine=engine, markets=markets, as_of=pinned, progress=advance,
+                              batch=batch)
         for r in results:
             _print_diagnostics(r.diagnostics)
         if fmt == "json":

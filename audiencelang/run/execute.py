@@ -168,6 +168,9 @@ class RunResult:
     output_rows: int | None = None
     output_destination: str | None = None
     columns: tuple[str, ...] = field(default=())
+    shared: bool = False
+    """The members came from a statement shared with other audiences of the market
+    (``run_all``'s batch, docs/run.md "Batch runs"), not from ``sql``, which gives the same."""
 
     @property
     def ok(self) -> bool:
@@ -341,6 +344,25 @@ def run_audience(
     Never raises for a user or database problem: see ``RunResult.status`` and
     ``RunResult.diagnostics`` (E6xx codes, plus the checker's and compiler's).
     """
+    return _run_audience(project, audience, market, engine=engine, as_of=as_of, destinations=destinations,
+                         output=output, output_destination=output_destination, collect_members=collect_members)
+
+
+def _run_audience(
+    project: Project,
+    audience: str,
+    market: str,
+    *,
+    engine: Engine | None,
+    as_of: dt.datetime | None = None,
+    destinations: Sequence[str] | None = None,
+    output: str | Path | None = None,
+    output_destination: str | None = None,
+    collect_members: bool = False,
+    shared: _Shared | None = None,
+) -> RunResult:
+    """:func:`run_audience`; ``shared``: the audience's members from a batch statement
+    (then its own members statement is not run)."""
     started = time.perf_counter()
     unknown = _lookup(project, audience, market)
     if unknown:
@@ -423,24 +445,30 @@ def run_audience(
     written: int | None = None
     try:
         types = _output_types(engine, checked, audience, market, out_path, output_destination)
-        with engine.execute(sql, audience=audience, market=market) as rows:
-            columns = tuple(rows.columns)
-            writer = (open_writer(out_path, ["member_id"], types)
-                      if out_path is not None and dest_sql is None else None)
-            try:
-                for batch in rows.batches():
-                    size += len(batch)
-                    if members is not None:
-                        members.extend(r[0] for r in batch)
+        if shared is not None and out_path is None:
+            columns: tuple[str, ...] = ("member_id",)
+            size = len(shared.members)
+            if members is not None:
+                members.extend(shared.members)
+        else:
+            with engine.execute(sql, audience=audience, market=market) as rows:
+                columns = tuple(rows.columns)
+                writer = (open_writer(out_path, ["member_id"], types)
+                          if out_path is not None and dest_sql is None else None)
+                try:
+                    for batch in rows.batches():
+                        size += len(batch)
+                        if members is not None:
+                            members.extend(r[0] for r in batch)
+                        if writer is not None:
+                            writer.write([(r[0],) for r in batch])
                     if writer is not None:
-                        writer.write([(r[0],) for r in batch])
-                if writer is not None:
-                    writer.commit()
-                    written = writer.rows
-            except BaseException:
-                if writer is not None:
-                    writer.abort()
-                raise
+                        writer.commit()
+                        written = writer.rows
+                except BaseException:
+                    if writer is not None:
+                        writer.abort()
+                    raise
         if dest_sql is not None and out_path is not None:
             with engine.execute(dest_sql, audience=audience, market=market) as rows, \
                     open_writer(out_path, ["member_id", "identifier"], types) as dest_writer:
@@ -483,12 +511,22 @@ def run_audience(
             delivered[name] = ids
     return RunResult(
         audience=audience, market=market, status="ok", as_of=as_of, size=size, min_size=min_size,
-        gates=tuple(gates), diagnostics=tuple(diags), seconds=time.perf_counter() - started,
+        gates=tuple(gates), diagnostics=tuple(diags),
+        seconds=time.perf_counter() - started + (shared.seconds if shared is not None else 0.0),
         sql=sql, members=tuple(members) if members is not None else None,
         delivered=delivered if collect_members else None,
         output=out_path if written is not None else None, output_rows=written,
-        output_destination=output_destination, columns=columns,
+        output_destination=output_destination, columns=columns, shared=shared is not None,
     )
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """An audience's members from a batch statement; ``seconds``: its share of that
+    statement's time (the statement's time over its audiences)."""
+
+    members: tuple[Any, ...]
+    seconds: float
 
 
 @returns_diagnostics(lambda d, args: [_not_run(d, args)])
@@ -500,6 +538,7 @@ def run_all(
     audiences: Sequence[str] | None = None,
     as_of: dt.datetime | None = None,
     progress: Callable[[RunResult], None] | None = None,
+    batch: bool = True,
 ) -> list[RunResult]:
     """Run every audience (or ``audiences``) in every market (or ``markets``), with one
     reference time for all of them. ``progress`` is called after each run.
@@ -507,26 +546,77 @@ def run_all(
     ``engine=None``: each market runs on its own warehouse (docs/markets.md, "warehouse";
     a market without one on ``audiencelang.duckdb`` in the project root), each opened once;
     without ``as_of`` the reference time is read from the first warehouse that answers.
+    ``batch`` (default): per market, the members of every audience that checks come from a
+    few statements shared by all of them (:func:`audiencelang.sql.compile_batch`: one pass
+    per event table and one consent pass for all); an audience the batch cannot hold, or
+    whose batch statement fails on the database, runs its own statement, as with
+    ``batch=False``. Destinations' counts run per audience either way (docs/run.md).
 
     Returns one :class:`RunResult` per audience x market, sorted by audience then market."""
     names = sorted(project.audiences()) if audiences is None else list(audiences)
     market_names = sorted(project.markets) if markets is None else list(markets)
     if engine is None:
-        return _run_all_warehouses(project, names, market_names, as_of, progress)
+        return _run_all_warehouses(project, names, market_names, as_of, progress, batch)
     if as_of is None:
         try:
             as_of = engine.now()
         except RunError as exc:  # the database cannot be asked: nothing runs
             return [RunResult(audience=n, market=m, status="not_run", diagnostics=(exc.diagnostic,))
                     for n in names for m in market_names]
+    shared: dict[tuple[str, str], _Shared] = {}
+    if batch:
+        for market in market_names:
+            if market in project.markets:
+                shared.update(_batch_members(project, names, market, engine, as_of))
     results: list[RunResult] = []
     for name in names:
         for market in market_names:
-            result = run_audience(project, name, market, engine=engine, as_of=as_of)
+            if (name, market) in shared:
+                result = _run_audience(project, name, market, engine=engine, as_of=as_of,
+                                       shared=shared[(name, market)])
+            else:
+                result = run_audience(project, name, market, engine=engine, as_of=as_of)
             results.append(result)
             if progress is not None:
                 progress(result)
     return results
+
+
+def _batch_members(project: Project, names: Sequence[str], market: str, engine: Engine,
+                   as_of: dt.datetime) -> dict[tuple[str, str], _Shared]:
+    """The members of the audiences of ``market`` that check, from shared statements
+    (audiencelang.sql.batch); an audience left out of the batch, or in a statement the
+    database refused, is not in the result (it runs on its own and reports its own errors)."""
+    from audiencelang.sql import compile_batch
+
+    checked: list[CheckedAudience] = []
+    known = project.audiences()
+    for name in names:
+        if name not in known:
+            continue
+        c, diags = _check(project, name, market)
+        blocking = {id(x) for found in c.blocked.values() for x in found} if c else set()
+        if c is not None and not any(d.is_error and id(d) not in blocking for d in diags):
+            checked.append(c)
+    if len(checked) < 2:
+        return {}
+    out: dict[tuple[str, str], _Shared] = {}
+    try:
+        engine.prepare(checked[0].market)
+    except RunError:
+        return {}
+    result = compile_batch(checked, engine.dialect, as_of=as_of.astimezone(dt.UTC))
+    for st in result.statements:
+        started = time.perf_counter()
+        try:
+            with engine.execute(st.sql, market=market) as rows:
+                got = st.members(r for b in rows.batches() for r in b)
+        except RunError:
+            continue  # its audiences run their own statements and report what fails
+        share = (time.perf_counter() - started) / len(st.audiences)
+        for name in st.audiences:
+            out[(name, market)] = _Shared(tuple(got[name]), share)
+    return out
 
 
 def count_pairs(project: Project, markets: Sequence[str] | None = None) -> int:
@@ -536,7 +626,7 @@ def count_pairs(project: Project, markets: Sequence[str] | None = None) -> int:
 
 
 def _run_all_warehouses(project: Project, names: list[str], market_names: list[str], as_of: dt.datetime | None,
-                        progress: Callable[[RunResult], None] | None) -> list[RunResult]:
+                        progress: Callable[[RunResult], None] | None, batch: bool) -> list[RunResult]:
     """:func:`run_all` with every market on its own warehouse (one connection per warehouse)."""
     from audiencelang.run.warehouse import EngineResult, market_engine
 
@@ -562,12 +652,20 @@ def _run_all_warehouses(project: Project, names: list[str], market_names: list[s
                     break
                 except RunError as exc:
                     per_market[m] = EngineResult(None, tuple(exc.diagnostics))
+        shared: dict[tuple[str, str], _Shared] = {}
+        if batch and as_of is not None:
+            for m, opened_m in per_market.items():
+                if opened_m.engine is not None:
+                    shared.update(_batch_members(project, names, m, opened_m.engine, as_of))
         results: list[RunResult] = []
         for name in names:
             for m in market_names:
                 got = per_market.get(m)
                 if got is not None and got.engine is None:
                     result = RunResult(audience=name, market=m, status="not_run", diagnostics=got.diagnostics)
+                elif got is not None and got.engine is not None and (name, m) in shared:
+                    result = _run_audience(project, name, m, engine=got.engine, as_of=as_of,
+                                           shared=shared[(name, m)])
                 else:
                     result = run_audience(project, name, m, engine=got.engine if got else None, as_of=as_of)
                 results.append(result)

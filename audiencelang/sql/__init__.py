@@ -40,11 +40,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DIALECTS",
+    "BatchResult",
+    "BatchStatement",
     "CompileResult",
     "CompiledQuery",
     "Plan",
     "compile",
     "compile_audience",
+    "compile_batch",
     "compile_sql",
     "parse_as_of",
 ]
@@ -311,3 +314,7 @@ def compile_sql(
 
 #: The former name of :func:`compile_sql` (it shadows the built-in ``compile`` when imported).
 compile = compile_sql
+
+
+# many audiences of one market in shared statements (``run --all``); at the end: it uses the above
+from audiencelang.sql.batch import BatchResult, BatchStatement, compile_batch  # noqa: E402

@@ -33,7 +33,7 @@ from typing import Any, Literal
 from audiencelang.sql import plan as P
 from audiencelang.sql.dialects import DialectProfile
 
-__all__ = ["SEMI_JOIN_SELECTIVITY", "Decisions", "decide", "split_scans"]
+__all__ = ["SEMI_JOIN_SELECTIVITY", "Decisions", "batch_bit_or", "batch_groups", "decide", "split_scans"]
 
 #: Use a semi-join for an existence test only when the top-level trait tests are estimated
 #: to keep at most this share of the profiles (see :func:`_selectivity`).
@@ -302,3 +302,45 @@ def _is_exists(t: P.AggTest) -> bool:
 _ZERO_CMP: dict[str, Callable[[Decimal, Decimal], bool]] = {
     "=": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
 }
+
+
+# ---------------------------------------------------------------------------- batches
+
+#: Per dialect: (audiences, facts columns) at most in one batch statement (audiencelang.sql.batch).
+#: PostgreSQL refuses a select list over 1,664 entries; SQLite over 2,000 columns; Spark's code
+#: generation gives up on very wide aggregations (64 KB methods) and runs them interpreted.
+_BATCH_LIMITS: dict[str, tuple[int, int]] = {
+    "duckdb": (250, 2000),
+    "postgres": (150, 1200),
+    "redshift": (150, 1200),
+    "sqlite": (100, 1000),
+    "spark": (100, 600),
+    "databricks": (100, 600),
+}
+_BATCH_DEFAULT = (100, 600)
+
+
+def batch_groups(columns: Sequence[int], profile: DialectProfile) -> list[list[int]]:
+    """Which audiences share a batch statement: consecutive runs of the audiences (their
+    indices), each at most the dialect's number of audiences and, summing ``columns`` (an
+    upper bound of the facts columns each audience adds: its aggregates and references),
+    of facts columns. An audience wider than the limit alone gets a statement of its own."""
+    most, width = _BATCH_LIMITS.get(profile.name, _BATCH_DEFAULT)
+    groups: list[list[int]] = []
+    used = 0
+    for i, n in enumerate(columns):
+        if groups and len(groups[-1]) < most and used + n <= width:
+            groups[-1].append(i)
+            used += n
+        else:
+            groups.append([i])
+            used = n
+    return groups
+
+
+def batch_bit_or(profile: DialectProfile) -> bool:
+    """Whether a batch statement writes each ``facts`` row's audiences as bit words and ORs
+    an id's rows with ``BIT_OR`` (one aggregate per 62 audiences; the dialects that pack
+    facts, whose allow-list has it), instead of one ``MAX`` per audience: on DuckDB the
+    per-audience aggregates over every profile cost more than all the scans."""
+    return profile.packed_facts

@@ -1,0 +1,116 @@
+"""A shared batch plan (:mod:`audiencelang.sql.batch`) -> one sqlglot statement.
+
+The statement reuses the single-audience builder's CTEs (``params``, ``profiles``, one
+grouped pass per event table, sequences, packed bits, ``consent``, ``facts`` and the chain
+of referenced audiences) and ends differently: one row per profile id that is a member of
+at least one of the batch's audiences, with the audiences it is a member of as bits::
+
+    SELECT member_id, w_0, w_1 ... -- bit i of w_(k // 62) set: member of audience k
+
+Each bit is set when any of the id's ``facts`` rows passes the audience's membership:
+exactly the single statement's ``WHERE membership GROUP BY member_id``. With ``bit_or``
+(:func:`audiencelang.sql.physical.batch_bit_or`) each row's bits are summed into words and
+an id's words OR-ed (``BIT_OR``); else ``MAX(CASE WHEN membership THEN 1 ELSE 0 END)``
+per audience, times its power of two.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlglot import exp
+
+from audiencelang.sql import plan as P
+from audiencelang.sql.build import PACKED, PARAMS, Builder, alias, col, cte_ref, ident, num, or_
+from audiencelang.sql.dialects import DialectProfile
+from audiencelang.sql.physical import WORD_BITS, Decisions
+
+__all__ = ["build_batch", "word_name"]
+
+
+def word_name(i: int) -> str:
+    return f"w_{i}"
+
+
+class BatchBuilder(Builder):
+    def build_batch(self, memberships: Sequence[P.Cond], bit_or: bool) -> exp.Select:
+        ctes: list[tuple[str, exp.Expr]] = []
+        if self.plan.as_of is None:
+            ctes.append((PARAMS, self.params_cte()))
+        ctes.append(("profiles", self.profiles_cte()))
+        for s in self.plan.scans:
+            if s.name not in self.semi_scans:
+                ctes.append((s.name, self.scan_cte(s)))
+        if self.packed:
+            ctes.append((PACKED, self.packed_cte()))
+        if self.plan.consent is not None:
+            ctes.extend(self.consent_ctes(self.plan.consent))
+        ctes.append(("facts", self.facts_cte()))
+        prev = "facts"
+        for sub in self.plan.audiences:
+            name = "aud_" + sub.name
+            ctes.append((name, exp.Select(
+                expressions=[exp.Column(this=exp.Star(), table=ident(prev)),
+                             alias(self.case01(self.cond(sub.membership, None, None)), sub.column)],
+                **self._from(cte_ref(prev)),
+            )))
+            prev = name
+        words: list[exp.Expr] = []
+        for start in range(0, len(memberships), WORD_BITS):
+            word: exp.Expr | None = None
+            for bit, m in enumerate(memberships[start:start + WORD_BITS]):
+                if bit_or:  # this row's bit: CASE WHEN m THEN 2^bit ELSE 0 END
+                    term: exp.Expr = self.f(exp.Case, ifs=[self.f(exp.If, this=self.cond(m, None, None),
+                                                                  true=num(1 << bit))], default=num(0))
+                else:  # any of the id's rows: MAX(CASE WHEN m THEN 1 ELSE 0 END) * 2^bit
+                    term = self.f(exp.Max, this=self.case01(self.cond(m, None, None)))
+                    if bit:
+                        term = exp.Mul(this=term, expression=num(1 << bit))
+                word = term if word is None else exp.Add(this=word, expression=term)
+            assert word is not None
+            words.append(word)
+        names = [word_name(i) for i in range(len(words))]
+        if bit_or:
+            # the rows' words, only the rows in some audience, then OR-ed per id
+            ctes.append(("batch_rows", exp.Select(
+                expressions=[col("member_id"), *(alias(w, n) for w, n in zip(words, names, strict=True))],
+                **self._from(cte_ref(prev)),
+            )))
+            ctes.append(("batch_members", exp.Select(
+                expressions=[col("member_id"),
+                             *(alias(self.f(exp.BitwiseOrAgg, this=col(n)), n) for n in names)],
+                where=exp.Where(this=or_([exp.NEQ(this=col(n), expression=num(0)) for n in names])),
+                group=exp.Group(expressions=[col("member_id")]),
+                **self._from(cte_ref("batch_rows")),
+            )))
+            final = exp.Select(expressions=[col("member_id"), *(col(n) for n in names)],
+                               **self._from(cte_ref("batch_members")))
+            final.set("with_", exp.With(expressions=[
+                exp.CTE(this=body, alias=exp.TableAlias(this=ident(name))) for name, body in ctes
+            ]))
+            return final
+        ctes.append(("batch_members", exp.Select(
+            expressions=[col("member_id"), *(alias(w, word_name(i)) for i, w in enumerate(words))],
+            group=exp.Group(expressions=[col("member_id")]),
+            **self._from(cte_ref(prev)),
+        )))
+        names = [word_name(i) for i in range(len(words))]
+        final = exp.Select(
+            expressions=[col("member_id"), *(col(n) for n in names)],
+            where=exp.Where(this=or_([exp.NEQ(this=col(n), expression=num(0)) for n in names])),
+            **self._from(cte_ref("batch_members")),
+        )
+        final.set("with_", exp.With(expressions=[
+            exp.CTE(this=body, alias=exp.TableAlias(this=ident(name))) for name, body in ctes
+        ]))
+        return final
+
+
+def build_batch(plan: P.Plan, memberships: Sequence[P.Cond], profile: DialectProfile,
+                decisions: Decisions, bit_or: bool) -> tuple[exp.Select, list[exp.Func]]:
+    """The batch statement of ``plan`` (its scans, consent and referenced audiences shared by
+    every membership) and one node of every function it calls (for the allow-list check).
+    Raises :class:`audiencelang.sql.build.BuildError`."""
+    b = BatchBuilder(plan, profile, decisions)
+    tree = b.build_batch(memberships, bit_or)
+    return tree, list(b.functions.values())
