@@ -67,3 +67,19 @@ def test_ids_differing_in_case_or_a_trailing_space_stay_distinct_profiles(shop: 
             ex = explain_profile(checked, engine, pid, AS_OF)
             assert ex.explanation.member is member, pid
             assert ex.rows == {"shop.people": 1, "shop.orders": 2 if member else 0}, pid
+
+
+@pytest.mark.mysql
+def test_the_batch_statement_keeps_them_distinct_too(shop: str, mysql_connection: Any) -> None:
+    from audiencelang.sql import compile_batch
+
+    project = project_from_sources(markets={"xx.yaml": MARKET}, audiences=AUDIENCES)
+    checked = [check_audience(project, n, "xx")[0] for n in ("buyers", "repeat_buyers", "germans")]
+    result = compile_batch([c for c in checked if c is not None], "mysql", as_of=AS_OF)
+    assert not result.left_out and len(result.statements) == 1, result
+    (st,) = result.statements
+    with mysql_connection.cursor() as cur:
+        cur.execute("USE shop")
+        cur.execute(st.sql)
+        got = {a: sorted(m) for a, m in st.members(cur.fetchall()).items()}
+    assert got == {"buyers": ["A1", "b2"], "repeat_buyers": ["A1"], "germans": sorted(IDS)}

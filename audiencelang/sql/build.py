@@ -801,7 +801,10 @@ class Builder:
         fence = {"offset": exp.Offset(expression=num(0))} if self.dec.fence else {}
         return exp.Select(expressions=items, **where, **self._from(cte_ref(pr), joins), **fence)
 
-    def build(self) -> exp.Select:
+    def fact_ctes(self) -> tuple[list[tuple[str, exp.Expr]], str]:
+        """The CTEs up to one row per profile row with every fact and referenced audience
+        (``params``, ``profiles``, the scans, ``packed``, ``consent``, ``facts``, ``aud_*``),
+        and the name of the last: what a single statement and a batch share."""
         ctes: list[tuple[str, exp.Expr]] = []
         if self.plan.as_of is None:
             ctes.append((PARAMS, self.params_cte()))
@@ -823,13 +826,24 @@ class Builder:
                 **self._from(cte_ref(prev)),
             )))
             prev = name
+        return ctes, prev
+
+    def per_member(self, source: str) -> tuple[exp.Expr, exp.Group]:
+        """The id column and the GROUP BY of one row per member of ``source``'s rows: the id
+        as stored, grouped by the key (see :meth:`key`)."""
+        if self.dec.binary_ids:
+            return (alias(self.f(exp.Min, this=col("member_text")), "member_id"),
+                    exp.Group(expressions=[col("member_id", source)]))
+        return col("member_id"), exp.Group(expressions=[col("member_id")])
+
+    def build(self) -> exp.Select:
+        ctes, prev = self.fact_ctes()
         out = self.plan.output
         # One row per member id, also when profile ids repeat (docs/semantics.md): an id is a
         # member when any of its rows qualifies, with the smallest identifier of those rows; so
         # the gate's COUNT(*) counts people, not rows
-        member_items: list[exp.Expr] = [col("member_id")]
-        if self.dec.binary_ids:  # one row per id's bytes, returning the id as stored
-            member_items = [alias(self.f(exp.Min, this=col("member_text")), "member_id")]
+        member_id, group = self.per_member(prev)
+        member_items: list[exp.Expr] = [member_id]
         if out.identifier is not None:
             member_items.append(alias(self.f(exp.Min, this=col(out.identifier)), "identifier"))
         if out.suppress:
@@ -840,7 +854,7 @@ class Builder:
         ctes.append(("members", exp.Select(
             expressions=member_items,
             **({} if everyone else {"where": exp.Where(this=self.cond(self.rest, None, None))}),
-            group=exp.Group(expressions=[col("member_id", prev if self.dec.binary_ids else None)]),
+            group=group,
             **self._from(cte_ref(prev)),
         )))
         final_cols = ["member_id"] + (["identifier"] if out.identifier is not None else [])

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from sqlglot import exp
 
 from audiencelang.sql import plan as P
-from audiencelang.sql.build import PACKED, PARAMS, Builder, alias, col, cte_ref, ident, num, or_
+from audiencelang.sql.build import Builder, alias, col, cte_ref, ident, num, or_
 from audiencelang.sql.dialects import DialectProfile
 from audiencelang.sql.physical import WORD_BITS, Decisions
 
@@ -34,27 +34,7 @@ def word_name(i: int) -> str:
 
 class BatchBuilder(Builder):
     def build_batch(self, memberships: Sequence[P.Cond], bit_or: bool) -> exp.Select:
-        ctes: list[tuple[str, exp.Expr]] = []
-        if self.plan.as_of is None:
-            ctes.append((PARAMS, self.params_cte()))
-        ctes.append(("profiles", self.profiles_cte()))
-        for s in self.plan.scans:
-            if s.name not in self.semi_scans:
-                ctes.append((s.name, self.scan_cte(s)))
-        if self.packed:
-            ctes.append((PACKED, self.packed_cte()))
-        if self.plan.consent is not None:
-            ctes.extend(self.consent_ctes(self.plan.consent))
-        ctes.append(("facts", self.facts_cte()))
-        prev = "facts"
-        for sub in self.plan.audiences:
-            name = "aud_" + sub.name
-            ctes.append((name, exp.Select(
-                expressions=[exp.Column(this=exp.Star(), table=ident(prev)),
-                             alias(self.case01(self.cond(sub.membership, None, None)), sub.column)],
-                **self._from(cte_ref(prev)),
-            )))
-            prev = name
+        ctes, prev = self.fact_ctes()
         words: list[exp.Expr] = []
         for start in range(0, len(memberships), WORD_BITS):
             word: exp.Expr | None = None
@@ -72,15 +52,17 @@ class BatchBuilder(Builder):
         names = [word_name(i) for i in range(len(words))]
         if bit_or:
             # the rows' words, only the rows in some audience, then OR-ed per id
+            ids = [col("member_id"), *([col("member_text")] if self.dec.binary_ids else [])]
             ctes.append(("batch_rows", exp.Select(
-                expressions=[col("member_id"), *(alias(w, n) for w, n in zip(words, names, strict=True))],
+                expressions=[*ids, *(alias(w, n) for w, n in zip(words, names, strict=True))],
                 **self._from(cte_ref(prev)),
             )))
+            member_id, group = self.per_member("batch_rows")
             ctes.append(("batch_members", exp.Select(
-                expressions=[col("member_id"),
+                expressions=[member_id,
                              *(alias(self.f(exp.BitwiseOrAgg, this=col(n)), n) for n in names)],
                 where=exp.Where(this=or_([exp.NEQ(this=col(n), expression=num(0)) for n in names])),
-                group=exp.Group(expressions=[col("member_id")]),
+                group=group,
                 **self._from(cte_ref("batch_rows")),
             )))
             final = exp.Select(expressions=[col("member_id"), *(col(n) for n in names)],
@@ -89,9 +71,10 @@ class BatchBuilder(Builder):
                 exp.CTE(this=body, alias=exp.TableAlias(this=ident(name))) for name, body in ctes
             ]))
             return final
+        member_id, group = self.per_member(prev)
         ctes.append(("batch_members", exp.Select(
-            expressions=[col("member_id"), *(alias(w, word_name(i)) for i, w in enumerate(words))],
-            group=exp.Group(expressions=[col("member_id")]),
+            expressions=[member_id, *(alias(w, word_name(i)) for i, w in enumerate(words))],
+            group=group,
             **self._from(cte_ref(prev)),
         )))
         names = [word_name(i) for i in range(len(words))]
