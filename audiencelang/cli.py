@@ -339,17 +339,21 @@ def _write_atomic(path: Path, text: str) -> None:
 @click.option("--fail-on", type=click.Choice(["error", "warning"]), default="warning", show_default=True,
               help="Exit 1 when a finding of at least this severity is reported.")
 @click.option("--market", "-m", "markets", multiple=True, help="Check only this market (repeatable).")
+@click.option("--no-cache", is_flag=True, envvar="AUDIENCELANG_NO_CACHE",
+              help="Neither read nor write the cache (.audiencelang_cache/ in the project; docs/cache.md).")
 def check_cmd(paths: tuple[Path, ...], project_dir: Path | None, fmt: str, output: Path | None,
-              fail_on: str, markets: tuple[str, ...]) -> None:
+              fail_on: str, markets: tuple[str, ...], no_cache: bool) -> None:
     """Parse, type-check every audience against every market, and lint.
 
-    PATHS restrict which audience files are reported (every file is still loaded so
-    references resolve), with the files a change to them can break (audiences that refer
-    to theirs). A market file among them is checked with every audience against its
-    market, the config with every audience; other files are skipped with a note.
-    Exit 0 clean, 1 findings, 2 usage error."""
+    PATHS restrict which audience files are reported, with the files a change to them
+    can break (audiences that refer to theirs, duplicates of their names or meaning);
+    only the files those need are parsed, found through an index of audience names.
+    Results are cached per file (--no-cache: not). A market file among PATHS is checked
+    with every audience against its market, the config with every audience; other files
+    are skipped with a note. Exit 0 clean, 1 findings, 2 usage error."""
     _fast_exit()
-    from audiencelang.check import CheckReport, check_project
+    from audiencelang.check import CheckReport
+    from audiencelang.check.incremental import check_incremental
     from audiencelang.check.output import render
     from audiencelang.check.paths import is_audience_path, route_paths
     from audiencelang.project import load_project
@@ -374,7 +378,13 @@ def check_cmd(paths: tuple[Path, ...], project_dir: Path | None, fmt: str, outpu
         select = []  # every PATH was skipped
     chosen = list(markets) or (routed.markets(project) if routed.market_files and not audience_paths
                                and not routed.config else [])
-    report = check_project(project, paths=select, markets=chosen or None)
+    cache = None
+    if not no_cache and project.config_path is not None:
+        from audiencelang.check.cache import CheckCache, cache_folder
+        from audiencelang.check.incremental import tool_digest
+
+        cache = CheckCache(cache_folder(project.root), tool_digest())
+    report = check_incremental(project, paths=select, markets=chosen or None, cache=cache)
 
     def shown(path: str) -> str:
         p = Path(path)
@@ -406,6 +416,28 @@ def check_cmd(paths: tuple[Path, ...], project_dir: Path | None, fmt: str, outpu
     else:
         click.echo(text, nl=False)
     sys.exit(EXIT_FINDINGS if report.fails(fail_on) else EXIT_CLEAN)
+
+
+@main.command("clean")
+@click.option("--project", "project_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Project folder (default: found by walking up from the current folder).")
+def clean_cmd(project_dir: Path | None) -> None:
+    """Remove the check cache of the project (.audiencelang_cache/, or $AUDIENCELANG_CACHE_DIR).
+
+    Like `ruff clean`: the cache is rebuilt by the next `check`. Exit 0, 2 no project."""
+    from audiencelang.check.cache import cache_folder, clear_cache
+    from audiencelang.project import find_project_root
+
+    start = (project_dir or Path.cwd()).absolute()
+    root = find_project_root(start)
+    if root is None:
+        fail(f"no audiencelang.toml (or pyproject.toml with [tool.audiencelang]) found in {start} or any parent folder",
+             "E200")
+    removed = clear_cache(root)
+    if removed is None:
+        click.echo(f"no cache to remove ({cache_folder(root)})", err=True)
+    else:
+        click.echo(f"removed {removed}", err=True)
 
 
 @main.command("lsp")

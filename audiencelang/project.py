@@ -146,6 +146,7 @@ def _expand(root: Path, entries: Iterable[str], suffixes: tuple[str, ...],
     empty: list[str] = []
     refused = outside if outside is not None else []
     roots = allowed_roots(root)
+    real_dirs: dict[str, bool] = {}
     for entry in entries:
         if not entry_allowed(entry, root, roots):
             refused.append(entry)
@@ -177,7 +178,7 @@ def _expand(root: Path, entries: Iterable[str], suffixes: tuple[str, ...],
                     for g in f.rglob("*"):
                         if g.suffix in suffixes and g.is_file() and not _hidden(g, f):
                             found.setdefault(_key(g, root), g)
-        escaped = [k for k in list(found)[before:] if not is_inside(found[k], roots)]
+        escaped = [k for k in list(found)[before:] if not _inside(found[k], roots, real_dirs)]
         for k in escaped:
             del found[k]
         if escaped:
@@ -185,6 +186,18 @@ def _expand(root: Path, entries: Iterable[str], suffixes: tuple[str, ...],
         elif not matched:
             empty.append(entry)
     return [found[k] for k in sorted(found)], empty
+
+
+def _inside(path: Path, roots: list[Path], real_dirs: dict[str, bool]) -> bool:
+    """:func:`is_inside`, resolving each folder once: a file that is not a symbolic link
+    is inside when its folder (resolved) is."""
+    if os.path.islink(path):
+        return is_inside(path, roots)
+    folder = os.path.dirname(path)
+    got = real_dirs.get(folder)
+    if got is None:
+        got = real_dirs[folder] = is_inside(Path(folder), roots)
+    return got
 
 
 class Project:
@@ -512,6 +525,13 @@ class Project:
         """Every audience name the project defines (the candidates of 'did you mean' hints;
         the language server checks part of a project but knows every name)."""
         return set(self._audiences)
+
+    def audience_hints(self, name: str) -> tuple[str, ...]:
+        """The hints of an unknown audience ``name`` ('did you mean ...?' among
+        :meth:`audience_names`); the incremental check answers it from its index."""
+        from audiencelang.diagnostics import did_you_mean
+
+        return did_you_mean(name, self.audience_names())
 
     def audiences(self) -> dict[str, tuple[str, ast.Audience]]:
         """Audience name → (file key, node), in file order. On a duplicate name the first

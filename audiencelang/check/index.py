@@ -1,0 +1,214 @@
+"""An index of a project's audience names: who defines, refers to and means what, per file.
+
+``check FILE...`` (:mod:`audiencelang.check.incremental`) uses it to find the files a
+check of FILE needs, and the files a change to FILE can break, without parsing every
+file. Each file's facts come either from its parse (exact: :func:`facts_of_file`) or
+from a scan of its text (:func:`scan_text`: a few regular expressions, about 30 µs a
+file). A scan over-approximates: it finds every audience a file defines and every
+name it refers to when the file parses (and maybe more: a trait called ``audience``,
+a file that does not parse), so a set of files chosen through it is never too small;
+what is then checked is parsed.
+
+For lint L010 (two audiences with the same members) an audience's *atoms* — the names,
+numbers, dates and strings its members depend on — must all appear in the text of any
+file holding an audience with the same members (:func:`could_mean_the_same`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from audiencelang import ast
+
+__all__ = ["AudienceFacts", "FileFacts", "could_mean_the_same", "facts_of_file", "scan_text"]
+
+_STRIP = re.compile(r'"[^"\\\n\r]*(?:\\[^\n\r][^"\\\n\r]*)*"|#[^\n]*')
+_AUDIENCE = re.compile(r"audience\s+([a-z_][a-z0-9_]*)")
+_ACTIVATE = re.compile(r"(?<![a-z0-9_])activate\s+([a-z_][a-z0-9_]*)")
+_WHOLE_NUMBERS = (ast.Duration, ast.Count, ast.LastWindow, ast.CalendarWindow, ast.AgoWindow)
+_WORD = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+@dataclass(frozen=True)
+class AudienceFacts:
+    """One audience as the index sees it. ``mkey`` (a digest of its meaning, lint L010)
+    and ``atoms`` are known for parsed files only."""
+
+    name: str
+    refs: tuple[str, ...]
+    activates: tuple[str, ...]
+    has_include: bool = True
+    mkey: str | None = None
+    atoms: tuple[tuple[str, ...], ...] | None = None  # names, numbers, dates, strings
+
+    def to_json(self) -> list[object]:
+        return [self.name, list(self.refs), list(self.activates), self.has_include, self.mkey,
+                [list(a) for a in self.atoms] if self.atoms is not None else None]
+
+    @classmethod
+    def from_json(cls, v: list[object]) -> AudienceFacts:
+        name, refs, acts, inc, mkey, atoms = v
+        assert isinstance(name, str) and isinstance(refs, list) and isinstance(acts, list)
+        assert isinstance(inc, bool) and (mkey is None or isinstance(mkey, str))
+        at = None
+        if atoms is not None:
+            assert isinstance(atoms, list) and len(atoms) == 4
+            at = tuple(tuple(str(x) for x in a) for a in atoms)
+        return cls(name, tuple(str(r) for r in refs), tuple(str(a) for a in acts), inc, mkey, at)
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    """The audiences of one file. ``exact``: from the parse (``ok``: the file parsed into
+    audiences a check sees); else from a scan of its text."""
+
+    exact: bool
+    audiences: tuple[AudienceFacts, ...]
+
+    @property
+    def names(self) -> Iterator[str]:
+        return (a.name for a in self.audiences)
+
+    @property
+    def refs(self) -> set[str]:
+        return {r for a in self.audiences for r in a.refs}
+
+    def to_json(self) -> dict[str, object]:
+        return {"exact": self.exact, "audiences": [a.to_json() for a in self.audiences]}
+
+    @classmethod
+    def from_json(cls, v: object) -> FileFacts:
+        assert isinstance(v, dict) and isinstance(v.get("exact"), bool) and isinstance(v.get("audiences"), list)
+        return cls(v["exact"], tuple(AudienceFacts.from_json(a) for a in v["audiences"]))
+
+
+def scan_text(text: str) -> FileFacts:
+    """Names a file defines and refers to, read with regular expressions (strings and
+    comments removed first). Every name the parse would find is found."""
+    if "audience" not in text:
+        return FileFacts(False, ())
+    plain = _STRIP.sub(" ", text)
+    out: list[tuple[str, int, list[str]]] = []  # name, start, refs
+    head: list[str] = []  # refs before any definition (a file that does not parse)
+    for m in _AUDIENCE.finditer(plain):
+        s = m.start()
+        if s > 0 and plain[s - 1] in _WORD:
+            continue
+        j = s - 1
+        while j >= 0 and plain[j] in " \t\f\r\n":
+            j -= 1
+        if j >= 1 and plain[j - 1:j + 1] == "in" and (j < 2 or plain[j - 2] not in _WORD):
+            (out[-1][2] if out else head).append(m.group(1))
+        else:
+            out.append((m.group(1), s, []))
+    auds: list[AudienceFacts] = []
+    acts = [(m.start(), m.group(1)) for m in _ACTIVATE.finditer(plain)]
+    for i, (name, start, refs) in enumerate(out):
+        end = out[i + 1][1] if i + 1 < len(out) else len(plain)
+        mine = tuple(a for s, a in acts if start <= s < end)
+        auds.append(AudienceFacts(name, tuple(dict.fromkeys(refs if i else [*head, *refs])), mine))
+    if head and not out:
+        auds.append(AudienceFacts("", tuple(dict.fromkeys(head)), ()))
+    return FileFacts(False, tuple(auds))
+
+
+def facts_of_file(file: ast.File | None) -> FileFacts:
+    """The exact facts of a parsed file (``None``: it did not parse; it defines nothing)."""
+    from audiencelang.review.meaning import membership_key
+
+    if file is None:
+        return FileFacts(True, ())
+    auds = []
+    for a in file.audiences:
+        refs = tuple(dict.fromkeys(n.audience.value for n in _nodes(a.include, a.exclude)
+                                   if isinstance(n, ast.InAudience)))
+        acts = tuple(x.destination.value for x in a.activate)
+        if a.include is None:
+            auds.append(AudienceFacts(a.name.value, refs, acts, False, None, ((), (), (), ())))
+            continue
+        digest = hashlib.blake2b(membership_key(a).encode(), digest_size=16).hexdigest()
+        auds.append(AudienceFacts(a.name.value, refs, acts, True, digest, _atoms(a)))
+    return FileFacts(True, tuple(auds))
+
+
+def _nodes(*roots: object) -> Iterator[ast.Node]:
+    stack = [r for r in roots if r is not None]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, ast.Node):
+            yield n
+            for f in type(n).model_fields:
+                if f != "span":
+                    v = getattr(n, f)
+                    if isinstance(v, ast.Node | tuple | list):
+                        stack.append(v)
+        elif isinstance(n, tuple | list):
+            stack.extend(n)
+
+
+def _atoms(a: ast.Audience) -> tuple[tuple[str, ...], ...]:
+    """What any text of an audience with the same members as ``a`` must contain: its names
+    (as written: a name has one spelling), its numbers without sign and leading zeros,
+    its dates, and its strings (as written when the text has no backslash)."""
+    names: set[str] = set(a.required_purposes)
+    numbers: set[str] = set()
+    dates: set[str] = set()
+    strings: set[str] = set()
+    for n in _nodes(a.include, a.exclude):
+        if isinstance(n, ast.Name):
+            names.add(n.value)
+        elif isinstance(n, _WHOLE_NUMBERS):
+            for f in ("amount", "n"):
+                v = getattr(n, f, None)
+                if isinstance(v, int) and not isinstance(v, bool):
+                    numbers.add(str(abs(v)))
+        elif isinstance(n, ast.NumberLit):
+            s = str(abs(n.value))
+            if "E" not in s and "e" not in s:
+                numbers.add(s)
+        elif isinstance(n, ast.DateLit):
+            dates.add(n.value.isoformat())
+        elif isinstance(n, ast.StringLit):
+            strings.add(n.value)
+    return tuple(sorted(names)), tuple(sorted(numbers)), tuple(sorted(dates)), tuple(sorted(strings))
+
+
+_TOKEN = re.compile(r"[a-z_][a-z0-9_]*|[0-9]+(?:\.[0-9]+)?")
+
+
+def tokens_of(text: str) -> frozenset[str]:
+    """The names and numbers of a text outside strings and comments; a number also in its
+    normal forms (``007`` -> ``7``, ``3.0`` -> ``3.0`` and ``3``)."""
+    from decimal import Decimal, InvalidOperation
+
+    out: set[str] = set()
+    for t in _TOKEN.findall(_STRIP.sub(" ", text)):
+        out.add(t)
+        if t[0].isdigit():
+            try:
+                d = Decimal(t)
+            except InvalidOperation:  # pragma: no cover - the pattern is a decimal
+                continue
+            out.add(str(d))
+            if d == d.to_integral_value():
+                out.add(str(int(d)))
+    return frozenset(out)
+
+
+def could_mean_the_same(atoms: Iterable[tuple[str, ...]], text: str,
+                        tokens: Callable[[], frozenset[str]] | None = None) -> bool:
+    """False when no audience in ``text`` can have the members of an audience with
+    ``atoms`` (a necessary condition: True may still be a different audience).
+    ``tokens``: gives :func:`tokens_of` ``text`` (memoised by the caller)."""
+    names, numbers, dates, strings = atoms
+    if not all(x in text for x in names) or not all(x in text for x in numbers):
+        return False
+    if not all(x in text for x in dates):
+        return False
+    if "\\" not in text and not all(x in text for x in strings):
+        return False
+    words = tokens() if tokens is not None else tokens_of(text)
+    return all(x in words for x in names) and all(x in words for x in numbers)
