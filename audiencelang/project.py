@@ -118,6 +118,9 @@ def find_project_root(start: Path | str) -> Path | None:
 
 def _key(path: Path, root: Path) -> str:
     """The file key: the path relative to the root, in posix form."""
+    s, r = str(path), str(root)
+    if s.startswith(r) and s[len(r):len(r) + 1] == os.sep and path.is_absolute():  # the common case, fast
+        return s[len(r) + 1:].replace(os.sep, "/")
     try:
         return path.relative_to(root).as_posix()
     except ValueError:
@@ -525,6 +528,11 @@ class Project:
         """Every audience name the project defines (the candidates of 'did you mean' hints;
         the language server checks part of a project but knows every name)."""
         return set(self._audiences)
+
+    def membership_keys(self) -> dict[int, str] | None:
+        """Digests of the audiences' meanings (lint L010) known from elsewhere, by ``id`` of
+        the audience node (the incremental check computed them while indexing); ``None``."""
+        return None
 
     def audience_hints(self, name: str) -> tuple[str, ...]:
         """The hints of an unknown audience ``name`` ('did you mean ...?' among

@@ -173,7 +173,7 @@ class _Checker:
                                        audience=d.aud.name.value))
         self._cycles()
         found = audience_findings([(d.key, d.aud, [r.value for r in d.facts.refs] if d.facts is not None else [])
-                                   for d in self.all])
+                                   for d in self.all], self.project.membership_keys())
         for d in self.all:
             d.own.extend(found.get(id(d.aud), ()))
         self._depths()

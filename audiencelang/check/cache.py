@@ -83,7 +83,8 @@ class CheckCache:
         self.folder = folder
         self.tool = tool
         self.stats: dict[str, tuple[int, int, str]] = {}
-        self.facts: dict[str, FileFacts] = {}
+        self._facts: dict[str, FileFacts] = {}
+        self._raw_facts: dict[str, object] = {}
         self.written_at = 0
         self._shards: dict[str, dict[str, Any]] = {}
         self._dirty: set[str] = set()
@@ -102,12 +103,22 @@ class CheckCache:
             for k, v in stats.items():
                 assert isinstance(v, list) and len(v) == 3
                 self.stats[str(k)] = (int(v[0]), int(v[1]), str(v[2]))
-            for h, f in facts.items():
-                self.facts[str(h)] = FileFacts.from_json(f)
+            self._raw_facts = facts  # read when asked for (most runs need few)
             self.written_at = int(doc.get("written_at", 0))
         except (OSError, ValueError, KeyError, TypeError, AssertionError):
-            self.stats, self.facts = {}, {}  # absent, corrupt or foreign: start afresh
+            self.stats, self._raw_facts = {}, {}  # absent, corrupt or foreign: start afresh
             self._index_dirty = True
+
+    def facts(self, digest: str) -> FileFacts | None:
+        """The facts stored for a content hash (``None``: none, or they do not read back)."""
+        got = self._facts.get(digest)
+        if got is None and digest in self._raw_facts:
+            try:
+                got = FileFacts.from_json(self._raw_facts.pop(digest))
+            except (ValueError, KeyError, TypeError, AssertionError):
+                return None
+            self._facts[digest] = got
+        return got
 
     def known_hash(self, key: str, mtime_ns: int, size: int) -> str | None:
         """The content hash recorded for ``key`` when its size and modification time are
@@ -129,9 +140,9 @@ class CheckCache:
         return got[2] if got is not None else None
 
     def put_facts(self, digest: str, facts: FileFacts) -> None:
-        old = self.facts.get(digest)
+        old = self.facts(digest)
         if facts.exact and (old is None or not old.exact):
-            self.facts[digest] = facts
+            self._facts[digest] = facts
             self._index_dirty = True
 
     # ------------------------------------------------------------------ diagnostics
@@ -191,7 +202,8 @@ class CheckCache:
 
             stats = {k: list(v) for k, v in self.stats.items() if live is None or k in live}
             used = {v[2] for v in self.stats.values()}
-            facts = {h: f.to_json() for h, f in self.facts.items() if h in used}
+            facts = {h: f for h, f in self._raw_facts.items() if h in used}
+            facts.update({h: f.to_json() for h, f in self._facts.items() if h in used})
             doc2 = {"tool": self.tool, "written_at": time.time_ns(), "files": stats, "facts": facts}
             _write(base / "index.json", json.dumps(doc2, separators=(",", ":")).encode())
         self._dirty.clear()

@@ -101,6 +101,9 @@ class _Partial(Project):
     def audience_hints(self, name: str) -> tuple[str, ...]:
         return self._engine.hints(name)
 
+    def membership_keys(self) -> dict[int, str] | None:
+        return self._engine.mkeys
+
 
 class _Engine:
     def __init__(self, project: Project, cache: CheckCache | None, markets_key: str) -> None:
@@ -115,9 +118,13 @@ class _Engine:
         self.texts: dict[str, str | None] = {}
         self.facts: dict[str, FileFacts] = {}
         self._tokens: dict[str, frozenset[str]] = {}
+        self.mkeys: dict[int, str] = {}  # id(audience node) -> digest of its meaning
+        self.previous: dict[str, str | None] = {}  # the content hash the cache knew before
         files, empty = project._audience_files
+        root = str(project.root) + os.sep
         for f in files:
-            key = project.key_of(f)
+            fs = str(f)
+            key = fs[len(root):].replace(os.sep, "/") if fs.startswith(root) else project.key_of(f)
             self.paths[key] = f
             digest = None
             st = None
@@ -140,13 +147,9 @@ class _Engine:
                     except UnicodeDecodeError:
                         self.texts[key] = None
                     if cache is not None and st is not None:
+                        self.previous[key] = cache.previous_hash(key)
                         cache.record(key, st.st_mtime_ns, st.st_size, digest)
             self.digest[key] = digest
-            known = cache.facts.get(digest) if cache is not None else None
-            if known is None:
-                text = self.text(key)
-                known = scan_text(text) if text is not None else FileFacts(False, ())
-            self.facts[key] = known
         self.keys = sorted(self.paths)
         self.other_diagnostics: list[Diagnostic] = [
             *project._unmatched("audiences", empty, _default_audiences()),
@@ -154,6 +157,16 @@ class _Engine:
         self.base = _h(tool_digest(), project.key_of(project.config_path) if project.config_path else "",
                        _read(project.config_path) if project.config_path else b"", markets_key,
                        *[(k, _read(project.path_of(k))) for k in sorted(project.market_file_keys)])
+
+    def load_facts(self) -> None:
+        """Every file's facts: stored for its content, else read from its text."""
+        for key in self.keys:
+            digest = self.digest[key]
+            known = self.cache.facts(digest) if self.cache is not None else None
+            if known is None:
+                text = self.text(key)
+                known = scan_text(text) if text is not None else FileFacts(False, ())
+            self.facts[key] = known
         self._reindex()
 
     # ------------------------------------------------------------------ the index
@@ -198,6 +211,10 @@ class _Engine:
         for key, result in zip(todo, results, strict=True):
             self.parsed[key] = result
             facts = facts_of_file(result.file)
+            if result.file is not None:
+                for a, f in zip(result.file.audiences, facts.audiences, strict=True):
+                    if f.mkey is not None:
+                        self.mkeys[id(a)] = f.mkey
             changed = changed or facts != self.facts[key]
             self.facts[key] = facts
             if self.cache is not None:
@@ -304,9 +321,9 @@ class _Engine:
         for k in targets:
             seeds.update(self.facts[k].names)
             out |= self.mates(k)
-            prev = self.cache.previous_hash(k) if self.cache is not None else None
+            prev = self.previous.get(k)
             if prev is not None and prev != self.digest[k] and self.cache is not None:
-                old = self.cache.facts.get(prev)
+                old = self.cache.facts(prev)
                 if old is not None:
                     old_facts.append((k, old))
         for k, old in old_facts:  # what the file defined, referred to and meant before this change
@@ -385,6 +402,20 @@ def check_incremental(project: Project, *, paths: Iterable[str | Path] | None = 
         eng = _Engine(project, cache, _h(*chosen, len(chosen) == len(known)))
         targets = _select(eng.keys, project, paths)
         whole = set(targets) >= set(eng.keys)
+        base_diags = [*project._config_diagnostics, *project._loaded_markets[2], *eng.other_diagnostics]
+        whole_key = _h(eng.base, eng.all_digest, "whole") if whole else None
+        if whole_key is not None and cache is not None:  # nothing changed since the last whole check
+            got = cache.get(whole_key)
+            if got is not None:
+                pairs = [tuple(x.split("\0", 1)) for x in got[1]]
+                if all(len(x) == 2 for x in pairs):
+                    diags.extend(base_diags)
+                    diags.extend(got[0])
+                    diags.sort(key=_sort_key)
+                    cache.save(set(eng.keys))
+                    return CheckReport(tuple(diags), tuple(eng.keys), tuple((a, b) for a, b in pairs),
+                                       tuple(chosen))
+        eng.load_facts()
         reported = list(eng.keys) if whole else sorted(eng.dependents(targets))
         while True:  # parsed, a file is known exactly: the dependents may shrink (or grow)
             todo = [k for k in reported if not eng.facts[k].exact]
@@ -393,6 +424,15 @@ def check_incremental(project: Project, *, paths: Iterable[str | Path] | None = 
             eng.parse(todo)
             if not whole:
                 reported = sorted(eng.dependents(targets))
+        if not whole:  # every file with an audience reported: the project's findings come too (as check_project)
+            wanted = set(reported)
+            while True:
+                rest = [k for k in eng.keys if k not in wanted and any(eng.facts[k].names)]
+                unsure = [k for k in rest if not eng.facts[k].exact]
+                if len(rest) > len(unsure) or not unsure:
+                    whole = not rest
+                    break
+                eng.parse(unsure[:1])
         entries: dict[str, tuple[list[Diagnostic], list[str]]] = {}
         keys = {k: eng.entry_key(k) for k in reported}
         if cache is not None:
@@ -435,7 +475,6 @@ def check_incremental(project: Project, *, paths: Iterable[str | Path] | None = 
                 extras = _project_findings(partial, eng, chosen, len(chosen) == len(known))
                 if cache is not None and extras_key is not None:
                     cache.put(extras_key, extras, [])
-        base_diags = [*project._config_diagnostics, *project._loaded_markets[2], *eng.other_diagnostics]
         wanted = set(reported)
         for d in base_diags:
             p = d.span.path if d.span is not None else None
@@ -448,6 +487,9 @@ def check_incremental(project: Project, *, paths: Iterable[str | Path] | None = 
             diags.extend(found)
             checked.extend((k, n) for n in names_k)
         diags.extend(extras or ())
+        if whole_key is not None and cache is not None:
+            own = [d for k in reported for d in entries[k][0]] + list(extras or ())
+            cache.put(whole_key, own, [f"{k}\0{n}" for k, n in checked])
         diags.sort(key=_sort_key)
         if cache is not None:
             cache.save(set(eng.keys))

@@ -53,11 +53,13 @@ class AudienceFacts:
         name, refs, acts, inc, mkey, atoms = v
         assert isinstance(name, str) and isinstance(refs, list) and isinstance(acts, list)
         assert isinstance(inc, bool) and (mkey is None or isinstance(mkey, str))
+        assert all(isinstance(x, str) for x in refs) and all(isinstance(x, str) for x in acts)
         at = None
         if atoms is not None:
             assert isinstance(atoms, list) and len(atoms) == 4
-            at = tuple(tuple(str(x) for x in a) for a in atoms)
-        return cls(name, tuple(str(r) for r in refs), tuple(str(a) for a in acts), inc, mkey, at)
+            assert all(isinstance(a, list) and all(isinstance(x, str) for x in a) for a in atoms)
+            at = (tuple(atoms[0]), tuple(atoms[1]), tuple(atoms[2]), tuple(atoms[3]))
+        return cls(name, tuple(refs), tuple(acts), inc, mkey, at)
 
 
 @dataclass(frozen=True)
@@ -123,33 +125,43 @@ def facts_of_file(file: ast.File | None) -> FileFacts:
         return FileFacts(True, ())
     auds = []
     for a in file.audiences:
-        refs = tuple(dict.fromkeys(n.audience.value for n in _nodes(a.include, a.exclude)
-                                   if isinstance(n, ast.InAudience)))
+        refs_list: list[str] = []
+        atoms = _atoms(a, refs_list)
+        refs = tuple(dict.fromkeys(refs_list))
         acts = tuple(x.destination.value for x in a.activate)
         if a.include is None:
             auds.append(AudienceFacts(a.name.value, refs, acts, False, None, ((), (), (), ())))
             continue
         digest = hashlib.blake2b(membership_key(a).encode(), digest_size=16).hexdigest()
-        auds.append(AudienceFacts(a.name.value, refs, acts, True, digest, _atoms(a)))
+        auds.append(AudienceFacts(a.name.value, refs, acts, True, digest, atoms))
     return FileFacts(True, tuple(auds))
 
 
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def _nodes(*roots: object) -> Iterator[ast.Node]:
+    """Every node under ``roots``, in no particular order (iteratively)."""
     stack = [r for r in roots if r is not None]
     while stack:
         n = stack.pop()
         if isinstance(n, ast.Node):
             yield n
-            for f in type(n).model_fields:
-                if f != "span":
-                    v = getattr(n, f)
-                    if isinstance(v, ast.Node | tuple | list):
-                        stack.append(v)
+            t = type(n)
+            fields = _FIELDS.get(t)
+            if fields is None:
+                fields = _FIELDS[t] = tuple(f for f in t.model_fields if f not in ("span", "kind"))
+            for f in fields:
+                v = getattr(n, f)
+                if isinstance(v, ast.Node):
+                    stack.append(v)
+                elif isinstance(v, tuple) and v:
+                    stack.extend(v)
         elif isinstance(n, tuple | list):
             stack.extend(n)
 
 
-def _atoms(a: ast.Audience) -> tuple[tuple[str, ...], ...]:
+def _atoms(a: ast.Audience, refs: list[str]) -> tuple[tuple[str, ...], ...]:
     """What any text of an audience with the same members as ``a`` must contain: its names
     (as written: a name has one spelling), its numbers without sign and leading zeros,
     its dates, and its strings (as written when the text has no backslash)."""
@@ -160,6 +172,8 @@ def _atoms(a: ast.Audience) -> tuple[tuple[str, ...], ...]:
     for n in _nodes(a.include, a.exclude):
         if isinstance(n, ast.Name):
             names.add(n.value)
+        elif isinstance(n, ast.InAudience):
+            refs.append(n.audience.value)
         elif isinstance(n, _WHOLE_NUMBERS):
             for f in ("amount", "n"):
                 v = getattr(n, f, None)
