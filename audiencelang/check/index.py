@@ -28,7 +28,6 @@ __all__ = ["AudienceFacts", "FileFacts", "could_mean_the_same", "facts_of_file",
 _STRIP = re.compile(r'"[^"\\\n\r]*(?:\\[^\n\r][^"\\\n\r]*)*"|#[^\n]*')
 _AUDIENCE = re.compile(r"audience\s+([a-z_][a-z0-9_]*)")
 _ACTIVATE = re.compile(r"(?<![a-z0-9_])activate\s+([a-z_][a-z0-9_]*)")
-_WHOLE_NUMBERS = (ast.Duration, ast.Count, ast.LastWindow, ast.CalendarWindow, ast.AgoWindow)
 _WORD = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 
 
@@ -117,77 +116,41 @@ def scan_text(text: str) -> FileFacts:
     return FileFacts(False, tuple(auds))
 
 
+_K_NAME = re.compile(r'\{"kind":"name","value":"([a-z_][a-z0-9_]*)"\}')
+_K_REF = re.compile(r'\{"audience":\{"kind":"name","value":"([a-z_][a-z0-9_]*)"\},"kind":"in_audience"\}')
+_K_NUMBER = re.compile(r'\{"kind":"number","value":"-?([0-9.]+)"\}')
+_K_WHOLE = re.compile(r'"amount":([0-9]+),"kind":"(?:last|ago|duration)","unit"|'
+                      r'"amount":([0-9]+),"kind":"calendar","period":"last"|'
+                      r'"distinct_days":(?:true|false),"kind":"count","n":([0-9]+)')
+_K_DATE = re.compile(r'\{"kind":"date","value":"([0-9]{4}-[0-9]{2}-[0-9]{2})"\}')
+_K_STRING = re.compile(r'\{"kind":"string","value":("(?:[^"\\]|\\.)*")\}')
+
+
 def facts_of_file(file: ast.File | None) -> FileFacts:
     """The exact facts of a parsed file (``None``: it did not parse; it defines nothing)."""
+    import json
+
     from audiencelang.review.meaning import membership_key
 
     if file is None:
         return FileFacts(True, ())
     auds = []
     for a in file.audiences:
-        refs_list: list[str] = []
-        atoms = _atoms(a, refs_list)
-        refs = tuple(dict.fromkeys(refs_list))
         acts = tuple(x.destination.value for x in a.activate)
+        key = membership_key(a)  # the meaning as canonical JSON: the atoms are read from it
+        refs = tuple(dict.fromkeys(_K_REF.findall(key)))
         if a.include is None:
             auds.append(AudienceFacts(a.name.value, refs, acts, False, None, ((), (), (), ())))
             continue
-        digest = hashlib.blake2b(membership_key(a).encode(), digest_size=16).hexdigest()
+        names = set(_K_NAME.findall(key)) | set(a.required_purposes)
+        numbers = {m for m in _K_NUMBER.findall(key) if "E" not in m}
+        numbers |= {x for m in _K_WHOLE.findall(key) for x in m if x}
+        dates = set(_K_DATE.findall(key))
+        strings = {json.loads(m) for m in _K_STRING.findall(key)}
+        atoms = (tuple(sorted(names)), tuple(sorted(numbers)), tuple(sorted(dates)), tuple(sorted(strings)))
+        digest = hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
         auds.append(AudienceFacts(a.name.value, refs, acts, True, digest, atoms))
     return FileFacts(True, tuple(auds))
-
-
-_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def _nodes(*roots: object) -> Iterator[ast.Node]:
-    """Every node under ``roots``, in no particular order (iteratively)."""
-    stack = [r for r in roots if r is not None]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, ast.Node):
-            yield n
-            t = type(n)
-            fields = _FIELDS.get(t)
-            if fields is None:
-                fields = _FIELDS[t] = tuple(f for f in t.model_fields if f not in ("span", "kind"))
-            for f in fields:
-                v = getattr(n, f)
-                if isinstance(v, ast.Node):
-                    stack.append(v)
-                elif isinstance(v, tuple) and v:
-                    stack.extend(v)
-        elif isinstance(n, tuple | list):
-            stack.extend(n)
-
-
-def _atoms(a: ast.Audience, refs: list[str]) -> tuple[tuple[str, ...], ...]:
-    """What any text of an audience with the same members as ``a`` must contain: its names
-    (as written: a name has one spelling), its numbers without sign and leading zeros,
-    its dates, and its strings (as written when the text has no backslash)."""
-    names: set[str] = set(a.required_purposes)
-    numbers: set[str] = set()
-    dates: set[str] = set()
-    strings: set[str] = set()
-    for n in _nodes(a.include, a.exclude):
-        if isinstance(n, ast.Name):
-            names.add(n.value)
-        elif isinstance(n, ast.InAudience):
-            refs.append(n.audience.value)
-        elif isinstance(n, _WHOLE_NUMBERS):
-            for f in ("amount", "n"):
-                v = getattr(n, f, None)
-                if isinstance(v, int) and not isinstance(v, bool):
-                    numbers.add(str(abs(v)))
-        elif isinstance(n, ast.NumberLit):
-            s = str(abs(n.value))
-            if "E" not in s and "e" not in s:
-                numbers.add(s)
-        elif isinstance(n, ast.DateLit):
-            dates.add(n.value.isoformat())
-        elif isinstance(n, ast.StringLit):
-            strings.add(n.value)
-    return tuple(sorted(names)), tuple(sorted(numbers)), tuple(sorted(dates)), tuple(sorted(strings))
 
 
 _TOKEN = re.compile(r"[a-z_][a-z0-9_]*|[0-9]+(?:\.[0-9]+)?")
