@@ -120,6 +120,7 @@ class _Engine:
         self._tokens: dict[str, frozenset[str]] = {}
         self.mkeys: dict[int, str] = {}  # id(audience node) -> digest of its meaning
         self.previous: dict[str, str | None] = {}  # the content hash the cache knew before
+        self.known_before: set[str] = set()  # files the cache had seen
         files, empty = project._audience_files
         root = str(project.root) + os.sep
         for f in files:
@@ -130,6 +131,8 @@ class _Engine:
             st = None
             with contextlib.suppress(OSError):
                 st = os.stat(f)
+            if cache is not None and key in cache.stats:
+                self.known_before.add(key)
             if cache is not None and st is not None:
                 digest = cache.known_hash(key, st.st_mtime_ns, st.st_size)
             if digest is None:
@@ -313,11 +316,49 @@ class _Engine:
                 return did_you_mean(name, pool)
             self.parse(sorted(unsure))
 
+    def suspects(self, *, history: bool) -> set[str]:
+        """Names with a cross-file error a change elsewhere may have caused (a name defined
+        twice, a cycle, too deep a chain: E306-E308), as far as the index tells; and, when
+        lint L009 is on and the changed files' earlier contents are unknown, audiences
+        nobody refers to or activates."""
+        from audiencelang.check import MAX_REFERENCE_DEPTH, _sccs
+        from audiencelang.check.lint import LintFilter
+
+        graph: dict[str, list[str]] = {}
+        for name, ds in self.definers.items():
+            refs: set[str] = set()
+            for d in ds:
+                for a in self.facts[d].audiences:
+                    if a.name == name:
+                        refs.update(r for r in a.refs if r in self.definers)
+            graph[name] = sorted(refs)
+        out = {n for n, ds in self.definers.items() if len(ds) > 1}
+        depth: dict[str, int] = {}
+        for comp in _sccs(graph):  # successors first
+            if len(comp) > 1 or comp[0] in graph[comp[0]]:
+                out.update(comp)
+            inner = set(comp)
+            level = 1 + max((depth[r] for n in comp for r in graph[n] if r not in inner), default=-1)
+            for n in comp:
+                depth[n] = level
+        out |= {n for n, level in depth.items() if level > MAX_REFERENCE_DEPTH - 1}
+        if not history:
+            lint = self.project.config.lint
+            for name, ds in self.definers.items():
+                if any(a.name != name and name in a.refs
+                       for f in self.referrers.get(name, ()) for a in self.facts[f].audiences):
+                    continue
+                if any(LintFilter.for_file(lint, d).enabled("L009") for d in ds) and not any(
+                        a.activates for d in ds for a in self.facts[d].audiences if a.name == name):
+                    out.add(name)
+        return out
+
     def dependents(self, targets: Sequence[str]) -> set[str]:
         """``targets`` and the files a change to them can break (module docstring)."""
         seeds: set[str] = set()
         out = set(targets)
         old_facts = []
+        history = self.cache is not None
         for k in targets:
             seeds.update(self.facts[k].names)
             out |= self.mates(k)
@@ -326,12 +367,16 @@ class _Engine:
                 old = self.cache.facts(prev)
                 if old is not None:
                     old_facts.append((k, old))
+                else:
+                    history = False
+            history = history and k in self.known_before
         for k, old in old_facts:  # what the file defined, referred to and meant before this change
             seeds.update(old.names)
             for r in old.refs:
                 out.update(self.definers.get(r, ()))
             out |= self.mates(k, old)
         seeds |= {r for r in self.referrers if not self.definers.get(r)}
+        seeds |= self.suspects(history=history)
         for name in seeds:
             out.update(self.definers.get(name, ()))
         seen = set(seeds)
