@@ -128,6 +128,9 @@ def _key(path: Path, root: Path) -> str:
 
 
 def _hidden(path: Path, base: Path) -> bool:
+    s, b = str(path), str(base)
+    if s.startswith(b) and s[len(b):len(b) + 1] == os.sep:  # the common case, fast
+        return any(p.startswith(".") for p in s[len(b) + 1:].split(os.sep))
     try:
         parts = path.relative_to(base).parts
     except ValueError:
@@ -368,7 +371,7 @@ class Project:
         if self._memory_audiences is not None:
             return tuple(sorted({k for k, _ in self._memory_audiences}))
         if self._paths is None:
-            return tuple(self.key_of(f) for f in self._audience_files[0])
+            return tuple(_key(f, self.root) if f.is_absolute() else self.key_of(f) for f in self._audience_files[0])
         return tuple(sorted(self._explicit[0]))
 
     # ----------------------------------------------------------------- loading
