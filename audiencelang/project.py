@@ -356,7 +356,7 @@ class Project:
         files, empty = _expand(self.root, self.config.audiences, AUDIENCE_SUFFIXES, self._outside["audiences"])
         if self._paths is None:
             return files, empty
-        merged = {self.key_of(f): f for f in files}
+        merged = {_key(f, self.root) if f.is_absolute() else self.key_of(f): f for f in files}
         for k, f in self._explicit[0].items():
             merged.setdefault(k, f)
         return [merged[k] for k in sorted(merged)], empty
