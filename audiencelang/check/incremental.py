@@ -199,7 +199,7 @@ class _Engine:
                 if a.mkey is not None:
                     self.by_mkey.setdefault(a.mkey, []).append(key)
         self.inexact = [k for k in self.keys if not self.facts[k].exact]
-        self.__dict__.pop("merkle", None)
+        self._merkle: dict[str, str] = {}
         self.__dict__.pop("all_digest", None)
 
     def parse(self, keys: Iterable[str]) -> None:
@@ -237,12 +237,31 @@ class _Engine:
             out.update(self.definers.get(r, ()))
         return sorted(out)
 
-    @cached_property
-    def merkle(self) -> dict[str, str]:
-        """Per file, a digest of it and of every file its references reach."""
+    def merkle_of(self, key: str) -> str:
+        """A digest of ``key``'s file and of every file its references reach."""
+        got = self._merkle.get(key)
+        if got is None:
+            self._merkle.update(self._merkle_from([key]))
+            got = self._merkle[key]
+        return got
+
+    def prime(self, keys: list[str]) -> None:
+        """Compute the reference digests of ``keys`` in one pass."""
+        todo = [k for k in keys if k not in self._merkle]
+        if todo:
+            self._merkle.update(self._merkle_from(todo))
+
+    def _merkle_from(self, starts: list[str]) -> dict[str, str]:
         from audiencelang.check import _sccs
 
-        graph = {k: self.refs_of(k) for k in self.keys}
+        graph: dict[str, list[str]] = {}
+        stack = list(starts)
+        while stack:  # only the files the references reach
+            k = stack.pop()
+            if k in graph:
+                continue
+            graph[k] = self.refs_of(k)
+            stack.extend(d for d in graph[k] if d not in graph)
         comp_of: dict[str, int] = {}
         comp_digest: list[str] = []
         for i, comp in enumerate(_sccs(graph)):  # successors come first
@@ -250,7 +269,7 @@ class _Engine:
                 comp_of[k] = i
             out = sorted({comp_digest[comp_of[s]] for k in comp for s in graph[k] if comp_of.get(s, i) != i})
             comp_digest.append(_h(*[(k, self.digest[k]) for k in comp], *out))
-        return {k: comp_digest[comp_of[k]] for k in self.keys}
+        return {k: comp_digest[comp_of[k]] for k in graph}
 
     def mates(self, key: str, facts: FileFacts | None = None) -> set[str]:
         """Files that have (or, not parsed, may have) an audience meaning the same as one of
@@ -287,7 +306,7 @@ class _Engine:
 
     def entry_key(self, key: str) -> str:
         deps, uncertain = self.direct(key)
-        return _h(self.base, key, self.digest[key], self.merkle[key], *sorted((d, self.digest[d]) for d in deps),
+        return _h(self.base, key, self.digest[key], self.merkle_of(key), *sorted((d, self.digest[d]) for d in deps),
                   self.all_digest if uncertain else "")
 
     def closure(self, keys: Iterable[str]) -> set[str]:
@@ -479,6 +498,7 @@ def check_incremental(project: Project, *, paths: Iterable[str | Path] | None = 
                     break
                 eng.parse(unsure[:1])
         entries: dict[str, tuple[list[Diagnostic], list[str]]] = {}
+        eng.prime(list(reported))
         keys = {k: eng.entry_key(k) for k in reported}
         if cache is not None:
             for k in reported:
