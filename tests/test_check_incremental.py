@@ -138,6 +138,9 @@ def test_a_corrupt_or_foreign_cache_is_ignored_and_rewritten(tmp_path: Path) -> 
     _corrupt(folder)
     assert check_incremental(load_project(tmp_path), cache=CheckCache(folder, tool_digest())) == plain
     assert check_incremental(load_project(tmp_path), cache=CheckCache(folder, tool_digest())) == plain
+    for f in sorted((folder / "v1").rglob("*.json")):  # valid JSON, but nested past any parser's depth
+        f.write_text("[" * 100_000 + "]" * 100_000)
+    assert check_incremental(load_project(tmp_path), cache=CheckCache(folder, tool_digest())) == plain
     # another version's entries are never used
     assert check_incremental(load_project(tmp_path), cache=CheckCache(folder, "another build")) == plain
     # an edit made within the clock's resolution is seen (the content, not the time, decides)

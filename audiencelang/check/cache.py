@@ -105,7 +105,7 @@ class CheckCache:
                 self.stats[str(k)] = (int(v[0]), int(v[1]), str(v[2]))
             self._raw_facts = facts  # read when asked for (most runs need few)
             self.written_at = int(doc.get("written_at", 0))
-        except (OSError, ValueError, KeyError, TypeError, AssertionError):
+        except (OSError, ValueError, KeyError, TypeError, AssertionError, RecursionError):
             self.stats, self._raw_facts = {}, {}  # absent, corrupt or foreign: start afresh
             self._index_dirty = True
 
@@ -115,7 +115,7 @@ class CheckCache:
         if got is None and digest in self._raw_facts:
             try:
                 got = FileFacts.from_json(self._raw_facts.pop(digest))
-            except (ValueError, KeyError, TypeError, AssertionError):
+            except (ValueError, KeyError, TypeError, AssertionError, RecursionError):
                 return None
             self._facts[digest] = got
         return got
@@ -156,7 +156,7 @@ class CheckCache:
                 if not isinstance(doc, dict) or doc.get("tool") != self.tool or not isinstance(doc.get("entries"), dict):
                     raise ValueError("foreign shard")
                 got = doc["entries"]
-            except (OSError, ValueError):
+            except (OSError, ValueError, RecursionError):
                 got = {}
             self._shards[name] = got
         return got
@@ -170,7 +170,7 @@ class CheckCache:
             names = entry["audiences"]
             assert isinstance(names, list) and all(isinstance(n, str) for n in names)
             return _DIAGS.validate_python(entry["diagnostics"]), names
-        except (AssertionError, KeyError, ValueError, TypeError):
+        except (AssertionError, KeyError, ValueError, TypeError, RecursionError):
             return None
 
     def put(self, key: str, diagnostics: list[Diagnostic], audiences: list[str]) -> None:
