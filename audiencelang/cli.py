@@ -350,20 +350,24 @@ def _write_atomic(path: Path, text: str) -> None:
                    "(E655), column types that do not hold the declared type (E616).")
 @click.option("--warehouses", is_flag=True,
               help="Like --db, with each market's own warehouse (its warehouse.url_env; docs/markets.md).")
+@click.option("--no-cache", is_flag=True, envvar="AUDIENCELANG_NO_CACHE",
+              help="Neither read nor write the cache (.audiencelang_cache/ in the project; docs/cache.md).")
 def check_cmd(paths: tuple[Path, ...], project_dir: Path | None, fmt: str, output: Path | None,
-              fail_on: str, markets: tuple[str, ...], db: str | None, warehouses: bool) -> None:
+              fail_on: str, markets: tuple[str, ...], db: str | None, warehouses: bool, no_cache: bool) -> None:
     """Parse, type-check every audience against every market, and lint.
 
     With --db or --warehouses, also report schema drift: every table and column a market
     file maps that the warehouse lacks or stores with another type, at its line.
 
-    PATHS restrict which audience files are reported (every file is still loaded so
-    references resolve), with the files a change to them can break (audiences that refer
-    to theirs). A market file among them is checked with every audience against its
-    market, the config with every audience; other files are skipped with a note.
-    Exit 0 clean, 1 findings, 2 usage error."""
+    PATHS restrict which audience files are reported, with the files a change to them
+    can break (audiences that refer to theirs, duplicates of their names or meaning);
+    only the files those need are parsed, found through an index of audience names.
+    Results are cached per file (--no-cache: not). A market file among PATHS is checked
+    with every audience against its market, the config with every audience; other files
+    are skipped with a note. Exit 0 clean, 1 findings, 2 usage error."""
     _fast_exit()
-    from audiencelang.check import CheckReport, check_project
+    from audiencelang.check import CheckReport
+    from audiencelang.check.incremental import check_incremental
     from audiencelang.check.output import render
     from audiencelang.check.paths import is_audience_path, route_paths
     from audiencelang.project import load_project
@@ -390,7 +394,13 @@ def check_cmd(paths: tuple[Path, ...], project_dir: Path | None, fmt: str, outpu
                                and not routed.config else [])
     if db is not None and warehouses:
         fail("give --db or --warehouses, not both", "E900")
-    report = check_project(project, paths=select, markets=chosen or None)
+    cache = None
+    if not no_cache and project.config_path is not None:
+        from audiencelang.check.cache import CheckCache, cache_folder
+        from audiencelang.check.incremental import tool_digest
+
+        cache = CheckCache(cache_folder(project.root), tool_digest())
+    report = check_incremental(project, paths=select, markets=chosen or None, cache=cache)
     if any(project.markets[m].warehouse is not None for m in report.markets if m in project.markets):
         from audiencelang.sql.warehouses import (
             warehouse_findings,  # a feature the market's dialect lacks
@@ -438,6 +448,28 @@ def check_cmd(paths: tuple[Path, ...], project_dir: Path | None, fmt: str, outpu
     else:
         click.echo(text, nl=False)
     sys.exit(EXIT_FINDINGS if report.fails(fail_on) else EXIT_CLEAN)
+
+
+@main.command("clean")
+@click.option("--project", "project_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Project folder (default: found by walking up from the current folder).")
+def clean_cmd(project_dir: Path | None) -> None:
+    """Remove the check cache of the project (.audiencelang_cache/, or $AUDIENCELANG_CACHE_DIR).
+
+    Like `ruff clean`: the cache is rebuilt by the next `check`. Exit 0, 2 no project."""
+    from audiencelang.check.cache import cache_folder, clear_cache
+    from audiencelang.project import find_project_root
+
+    start = (project_dir or Path.cwd()).absolute()
+    root = find_project_root(start)
+    if root is None:
+        fail(f"no audiencelang.toml (or pyproject.toml with [tool.audiencelang]) found in {start} or any parent folder",
+             "E200")
+    removed = clear_cache(root)
+    if removed is None:
+        click.echo(f"no cache to remove ({cache_folder(root)})", err=True)
+    else:
+        click.echo(f"removed {removed}", err=True)
 
 
 @main.command("lsp")

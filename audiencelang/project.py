@@ -118,6 +118,9 @@ def find_project_root(start: Path | str) -> Path | None:
 
 def _key(path: Path, root: Path) -> str:
     """The file key: the path relative to the root, in posix form."""
+    s, r = str(path), str(root)
+    if s.startswith(r) and s[len(r):len(r) + 1] == os.sep and path.is_absolute():  # the common case, fast
+        return s[len(r) + 1:].replace(os.sep, "/")
     try:
         return path.relative_to(root).as_posix()
     except ValueError:
@@ -125,6 +128,9 @@ def _key(path: Path, root: Path) -> str:
 
 
 def _hidden(path: Path, base: Path) -> bool:
+    s, b = str(path), str(base)
+    if s.startswith(b) and s[len(b):len(b) + 1] == os.sep:  # the common case, fast
+        return any(p.startswith(".") for p in s[len(b) + 1:].split(os.sep))
     try:
         parts = path.relative_to(base).parts
     except ValueError:
@@ -146,6 +152,7 @@ def _expand(root: Path, entries: Iterable[str], suffixes: tuple[str, ...],
     empty: list[str] = []
     refused = outside if outside is not None else []
     roots = allowed_roots(root)
+    real_dirs: dict[str, bool] = {}
     for entry in entries:
         if not entry_allowed(entry, root, roots):
             refused.append(entry)
@@ -177,7 +184,7 @@ def _expand(root: Path, entries: Iterable[str], suffixes: tuple[str, ...],
                     for g in f.rglob("*"):
                         if g.suffix in suffixes and g.is_file() and not _hidden(g, f):
                             found.setdefault(_key(g, root), g)
-        escaped = [k for k in list(found)[before:] if not is_inside(found[k], roots)]
+        escaped = [k for k in list(found)[before:] if not _inside(found[k], roots, real_dirs)]
         for k in escaped:
             del found[k]
         if escaped:
@@ -185,6 +192,18 @@ def _expand(root: Path, entries: Iterable[str], suffixes: tuple[str, ...],
         elif not matched:
             empty.append(entry)
     return [found[k] for k in sorted(found)], empty
+
+
+def _inside(path: Path, roots: list[Path], real_dirs: dict[str, bool]) -> bool:
+    """:func:`is_inside`, resolving each folder once: a file that is not a symbolic link
+    is inside when its folder (resolved) is."""
+    if os.path.islink(path):
+        return is_inside(path, roots)
+    folder = os.path.dirname(path)
+    got = real_dirs.get(folder)
+    if got is None:
+        got = real_dirs[folder] = is_inside(Path(folder), roots)
+    return got
 
 
 class Project:
@@ -337,7 +356,7 @@ class Project:
         files, empty = _expand(self.root, self.config.audiences, AUDIENCE_SUFFIXES, self._outside["audiences"])
         if self._paths is None:
             return files, empty
-        merged = {self.key_of(f): f for f in files}
+        merged = {_key(f, self.root) if f.is_absolute() else self.key_of(f): f for f in files}
         for k, f in self._explicit[0].items():
             merged.setdefault(k, f)
         return [merged[k] for k in sorted(merged)], empty
@@ -352,7 +371,7 @@ class Project:
         if self._memory_audiences is not None:
             return tuple(sorted({k for k, _ in self._memory_audiences}))
         if self._paths is None:
-            return tuple(self.key_of(f) for f in self._audience_files[0])
+            return tuple(_key(f, self.root) if f.is_absolute() else self.key_of(f) for f in self._audience_files[0])
         return tuple(sorted(self._explicit[0]))
 
     # ----------------------------------------------------------------- loading
@@ -512,6 +531,18 @@ class Project:
         """Every audience name the project defines (the candidates of 'did you mean' hints;
         the language server checks part of a project but knows every name)."""
         return set(self._audiences)
+
+    def membership_keys(self) -> dict[int, str] | None:
+        """Digests of the audiences' meanings (lint L010) known from elsewhere, by ``id`` of
+        the audience node (the incremental check computed them while indexing); ``None``."""
+        return None
+
+    def audience_hints(self, name: str) -> tuple[str, ...]:
+        """The hints of an unknown audience ``name`` ('did you mean ...?' among
+        :meth:`audience_names`); the incremental check answers it from its index."""
+        from audiencelang.diagnostics import did_you_mean
+
+        return did_you_mean(name, self.audience_names())
 
     def audiences(self) -> dict[str, tuple[str, ast.Audience]]:
         """Audience name → (file key, node), in file order. On a duplicate name the first

@@ -41,7 +41,7 @@ if __package__ in (None, ""):  # `python bench/run.py`: make `bench` importable
 
 from bench.common import BENCH, DATA, DOCS_IMG, REPO, NotReady
 
-SECTIONS = ["verify", "compiler", "sql", "growth", "postgres", "lsp", "batch"]
+SECTIONS = ["verify", "compiler", "checkcache", "sql", "growth", "postgres", "lsp", "batch"]
 #: the sections ``--large`` runs (10M profiles, 200M events: generated on demand, not committed)
 LARGE_SECTIONS = ["sql", "batch"]
 LARGE_PROFILES = 10_000_000
@@ -107,6 +107,10 @@ def run_section(name: str, quick: bool, only_case: str | None, profiles: int | N
             from bench import compiler
 
             res = compiler.run(quick)
+        elif name == "checkcache":
+            from bench import checkcache
+
+            res = checkcache.run(quick)
         elif name == "sql":
             from bench import sqlbench
 
@@ -288,6 +292,15 @@ def render(results: dict[str, Any]) -> str:
                        f"({'reused from an earlier run' if d.get('reused') else 'this run'})")
     elif s:
         out.append(f"\n## Generated SQL vs expert\nnot measured yet: {s.get('reason')}")
+
+    cc = sec.get("checkcache")
+    if cc:
+        if cc.get("status") == "measured":
+            from bench.checkcache import render as render_checkcache
+
+            out.extend(render_checkcache(cc))
+        else:
+            out.append(f"\n## Checking a large project\nnot measured yet: {cc.get('reason')}")
 
     g = sec.get("growth")
     if g and g.get("status") == "measured":

@@ -168,12 +168,12 @@ class _Checker:
                 if ref.value not in self.defs:
                     hints = unknown.get(ref.value)
                     if hints is None:  # once per name: many files may refer to one missing audience
-                        hints = unknown[ref.value] = did_you_mean(ref.value, self.project.audience_names())
+                        hints = unknown[ref.value] = self.project.audience_hints(ref.value)
                     d.own.append(error("E305", f"unknown audience '{ref.value}'", ref.span, *hints,
                                        audience=d.aud.name.value))
         self._cycles()
         found = audience_findings([(d.key, d.aud, [r.value for r in d.facts.refs] if d.facts is not None else [])
-                                   for d in self.all])
+                                   for d in self.all], self.project.membership_keys())
         for d in self.all:
             d.own.extend(found.get(id(d.aud), ()))
         self._depths()
@@ -444,7 +444,11 @@ def check_project(project: Project, *, paths: Iterable[str | Path] | None = None
 
 
 def _check_project(project: Project, paths: Iterable[str | Path] | None,
-                   markets: Iterable[str] | None) -> CheckReport:
+                   markets: Iterable[str] | None, *, reported: Sequence[str] | None = None,
+                   whole: bool | None = None) -> CheckReport:
+    """``reported``: exactly these file keys (no dependents added; the incremental check
+    chose them); ``whole``: whether the config's project-level findings are reported
+    (default: when every file of ``project`` is)."""
     ch = _checker(project)
     diags: list[Diagnostic] = []
     if markets is None:
@@ -459,8 +463,8 @@ def _check_project(project: Project, paths: Iterable[str | Path] | None,
                 diags.append(_unknown_market(m, ch.indexes))
         chosen.sort()
     all_markets = len(chosen) == len(ch.indexes)
-    targets = _select(project, paths)
-    if len(targets) < len(project.files):  # what a change to these files can break elsewhere
+    targets = _select(project, paths) if reported is None else list(reported)
+    if reported is None and len(targets) < len(project.files):  # what a change to these files can break elsewhere
         ch.analyse()
         suspects = {d.aud.name.value for d in ch.all
                     if any(x.code in _CROSS_FILE and LintFilter.for_file(ch.lint, d.key).enabled(x.code)
@@ -481,7 +485,9 @@ def _check_project(project: Project, paths: Iterable[str | Path] | None,
             found.extend(ch.diagnostics_of(entry, chosen))
         diags.extend(ch.finish(key, found, unused=True, all_markets=all_markets))
     # project-level findings of the config: when the whole project is reported on
-    if project.config_path is not None and not ch.config_broken and target_set >= set(ch.by_file):
+    if whole is None:
+        whole = target_set >= set(ch.by_file)
+    if project.config_path is not None and not ch.config_broken and whole:
         config_key = project.key_of(project.config_path)
         unused = unused_destinations(ch.config, (d.aud for d in ch.all))
         diags.extend(ch.finish(config_key, unused, unused=False, all_markets=all_markets))
@@ -633,7 +639,7 @@ def suppression_problems(ch: _Checker, destination: str, market: str, span: Span
         d = ch.defs.get(name)
         if d is None:
             out.append(error("E405", f"suppression audience '{name}' {of} does not exist",
-                             where, *did_you_mean(name, set(ch.defs)), market=market))
+                             where, *ch.project.audience_hints(name), market=market))
             continue
         if d.aud.activate:
             out.append(error("E406", f"suppression audience '{name}' {of} activates "

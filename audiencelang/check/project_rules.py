@@ -9,7 +9,7 @@ reports on: an audience's L009/L010 finding is the same in ``check`` and in
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from audiencelang import ast
@@ -21,10 +21,12 @@ if TYPE_CHECKING:
 __all__ = ["audience_findings", "unused_destinations"]
 
 
-def audience_findings(audiences: Sequence[tuple[str, ast.Audience, Iterable[str]]]) -> dict[int, list[Diagnostic]]:
+def audience_findings(audiences: Sequence[tuple[str, ast.Audience, Iterable[str]]],
+                      keys: Mapping[int, str] | None = None) -> dict[int, list[Diagnostic]]:
     """L009 and L010 per audience (keyed by ``id`` of the audience node).
 
-    ``audiences``: (file key, audience, names it references), every audience of the project."""
+    ``audiences``: (file key, audience, names it references), every audience of the project;
+    ``keys``: the membership keys (or digests of them) already known, by ``id`` of the node."""
     from audiencelang.review.meaning import membership_key
 
     referenced: set[str] = set()
@@ -44,7 +46,9 @@ def audience_findings(audiences: Sequence[tuple[str, ast.Audience, Iterable[str]
     for key, aud, _ in sorted(audiences, key=lambda x: (x[0], x[1].span.start)):
         if aud.include is None:
             continue
-        k = membership_key(aud)
+        k = keys.get(id(aud)) if keys is not None else None
+        if k is None:
+            k = membership_key(aud)
         got = first.get(k)
         if got is None:
             first[k] = (key, aud)
@@ -61,9 +65,11 @@ def audience_findings(audiences: Sequence[tuple[str, ast.Audience, Iterable[str]
     return out
 
 
-def unused_destinations(config: ProjectConfig, audiences: Iterable[ast.Audience]) -> list[Diagnostic]:
-    """L013 at each ``[destinations.NAME]`` that no audience activates."""
-    used = {a.destination.value for aud in audiences for a in aud.activate}
+def unused_destinations(config: ProjectConfig, audiences: Iterable[ast.Audience], *,
+                        used: set[str] | None = None) -> list[Diagnostic]:
+    """L013 at each ``[destinations.NAME]`` that no audience activates (``used``: the
+    destinations activated, when known without the audiences)."""
+    used = set(used or ()) | {a.destination.value for aud in audiences for a in aud.activate}
     out = []
     for name in sorted(config.destinations):
         if name in used:
