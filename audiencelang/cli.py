@@ -88,7 +88,7 @@ def entry() -> None:
         code: object = 0
     except SystemExit as exc:
         code = exc.code
-        if type(sys.stdout).__name__ == "PacifyFlushWrapper":  # click's own --help met a closed pipe
+        if type(sys.stdout).__name__.lstrip("_") == "PacifyFlushWrapper":  # click's own --help met a closed pipe
             code = EXIT_CLOSED_PIPE
     except BrokenPipeError:  # written outside a command
         code = EXIT_CLOSED_PIPE
