@@ -733,14 +733,17 @@ def explain_cmd(audience: str, market: str | None, profile: str, db: str | None,
               help="Folder to write (replaced whole; only a new or empty folder, or one an earlier `docs` wrote).")
 @click.option("--project", "project_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Project folder [default: found by walking up from the current folder].")
-def docs_cmd(out: Path, project_dir: Path | None) -> None:
+@click.option("--db", "db", default=None, metavar="PATH_OR_URL",
+              help="Show the deliveries recorded in this database's state tables (read-only).")
+def docs_cmd(out: Path, project_dir: Path | None, db: str | None) -> None:
     """Write a static, searchable HTML catalogue of the project's audiences to DIR.
 
-    Open DIR/index.html in a browser (file://, no server). Exit 0 written, 2 usage
-    error (E904 a folder it must not replace, E902 cannot write)."""
+    Open DIR/index.html in a browser (file://, no server). With --db, each audience page
+    shows its recorded deliveries (`deliver`). Exit 0 written, 1 the database could not be
+    read, 2 usage error (E904 a folder it must not replace, E902 cannot write)."""
     from audiencelang.review.command import docs_command
 
-    sys.exit(docs_command(project_dir=project_dir, out=out))
+    sys.exit(docs_command(project_dir=project_dir, out=out, db=db))
 
 
 # --------------------------------------------------------------------------- demo (owner: demo)
