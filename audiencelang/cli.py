@@ -20,6 +20,17 @@ import click
 from audiencelang.__about__ import __version__
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_CLOSED_PIPE = 141
+"""The reader of the output went away (``audiencelang rule --all | head -1``): 128 + SIGPIPE,
+what the shell reports for ``cat`` or ``grep`` in the same place; nothing is printed."""
+
+
+def _closed_pipe() -> NoReturn:
+    """Exit quietly with :data:`EXIT_CLOSED_PIPE`; stdout is pointed at the null device first,
+    so the interpreter's last flush of what is still buffered has nowhere to fail."""
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    sys.exit(EXIT_CLOSED_PIPE)
 
 
 class _Group(click.Group):
@@ -30,6 +41,8 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
             raise
+        except BrokenPipeError:  # the reader of stdout is gone: not an error of ours
+            _closed_pipe()
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
@@ -75,6 +88,20 @@ def entry() -> None:
         code: object = 0
     except SystemExit as exc:
         code = exc.code
+        if type(sys.stdout).__name__.lstrip("_") == "PacifyFlushWrapper":  # click's own --help met a closed pipe
+            code = EXIT_CLOSED_PIPE
+    except BrokenPipeError:  # written outside a command
+        code = EXIT_CLOSED_PIPE
+        with contextlib.suppress(SystemExit):
+            _closed_pipe()
+    try:
+        sys.stdout.flush()  # what is still buffered: the reader may be gone by now
+    except BrokenPipeError:
+        with contextlib.suppress(SystemExit):
+            _closed_pipe()
+        code = EXIT_CLOSED_PIPE
+    except (OSError, ValueError):
+        code = code or 1
     if not _FAST_EXIT:
         sys.exit(code)  # type: ignore[arg-type]
     if isinstance(code, str):
@@ -82,7 +109,6 @@ def entry() -> None:
         code = 1
     status = code if isinstance(code, int) else (0 if code is None else 1)
     try:
-        sys.stdout.flush()
         sys.stderr.flush()
     except (OSError, ValueError):
         status = status or 1
@@ -774,14 +800,17 @@ def explain_cmd(audience: str, market: str | None, profile: str, db: str | None,
               help="Folder to write (replaced whole; only a new or empty folder, or one an earlier `docs` wrote).")
 @click.option("--project", "project_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Project folder [default: found by walking up from the current folder].")
-def docs_cmd(out: Path, project_dir: Path | None) -> None:
+@click.option("--db", "db", default=None, metavar="PATH_OR_URL",
+              help="Show the deliveries recorded in this database's state tables (read-only).")
+def docs_cmd(out: Path, project_dir: Path | None, db: str | None) -> None:
     """Write a static, searchable HTML catalogue of the project's audiences to DIR.
 
-    Open DIR/index.html in a browser (file://, no server). Exit 0 written, 2 usage
-    error (E904 a folder it must not replace, E902 cannot write)."""
+    Open DIR/index.html in a browser (file://, no server). With --db, each audience page
+    shows its recorded deliveries (`deliver`). Exit 0 written, 1 the database could not be
+    read, 2 usage error (E904 a folder it must not replace, E902 cannot write)."""
     from audiencelang.review.command import docs_command
 
-    sys.exit(docs_command(project_dir=project_dir, out=out))
+    sys.exit(docs_command(project_dir=project_dir, out=out, db=db))
 
 
 # --------------------------------------------------------------------------- demo (owner: demo)

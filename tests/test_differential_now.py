@@ -151,12 +151,12 @@ def _value(draw: st.DrawFn, kind: str, now0: dt.datetime) -> Any:
 
 @st.composite
 def now_scenarios(draw: st.DrawFn, now0: dt.datetime, n_audiences: int = 8, no_true_column: bool = False,
-                  samples: bool = True) -> Scenario:
+                  samples: bool = True, tables: Sequence[str] | None = None) -> Scenario:
     """A generated market (hostile names, datagen) with rows placed around ``now0``.
 
     ``no_true_column``: no column is named ``true``/``false`` (for SQLite, where a bare ``TRUE``
     in the compiled SQL means such a column: see test_sqlite_boolean_literal_next_to_a_column_named_true)."""
-    strategy = markets()
+    strategy = markets(tables=tables)
     if no_true_column:
         strategy = strategy.filter(lambda mc: not any(c.lower() in ("true", "false")
                                                       for cols in mc[1].values() for c in cols))

@@ -272,3 +272,64 @@ def test_the_console_check_can_fail(chromium: Any, site: Path) -> None:
             break
         time.sleep(0.05)
     assert any("canary" in e["message"] for e in errs)
+
+
+# --------------------------------------------------------------------------- docs --db
+
+
+def _deliver_twice(tmp_path: Path) -> tuple[Path, Path, list[Any]]:
+    """tests/deliverkit.py's project, delivered three times to ``ads`` on DuckDB (gate 3: open,
+    open, held); returns the project, the database and the results."""
+    from audiencelang.deliver import connect, deliver
+    from tests.deliverkit import load, make_project
+    from tests.test_deliver import steps
+
+    root = make_project(tmp_path / "p")
+    project = load_project(root)
+    db = tmp_path / "data.duckdb"
+    results = []
+    for (as_of, data, _), _n in zip(steps(), range(3), strict=False):
+        load("duckdb", db, data)
+        with connect(db) as engine:
+            results.append(deliver(project, "buyers", "m", "ads", engine=engine,
+                                   as_of=as_of.replace(tzinfo=dt.UTC), output=tmp_path / "out"))
+        assert results[-1].ok, results[-1].diagnostics
+    return root, db, results
+
+
+def test_docs_db_shows_the_recorded_deliveries(tmp_path: Path) -> None:
+    root, db, results = _deliver_twice(tmp_path)
+    before = db.read_bytes()
+    out = tmp_path / "site"
+    res = CliRunner().invoke(main, ["docs", "--project", str(root), "--out", str(out), "--db", str(db)])
+    assert res.exit_code == 0, res.output
+    assert "3 recorded deliveries" in res.output
+    assert db.read_bytes() == before  # read-only
+    page = (out / "audiences" / "buyers.html").read_text()
+    rows = re.findall(r"<tr><td>(\w+)</td><td>(\w+)</td><td>([\d-]+)</td><td class=\"n\">([\d,]+)</td>"
+                      r"<td class=\"n\">([\d,]+)</td><td class=\"(\w+)\">", page)
+    sizes = [r.gate.size for r in results]
+    assert [r.status for r in results] == ["delivered", "delivered", "held"] and sizes[-1] < 3
+    assert rows == [("m", "ads", "2026-10-03", str(sizes[-1]), "3", "held")]
+    svg = ET.fromstring(re.search(r"<svg.*?</svg>", page, re.S).group(0))  # type: ignore[union-attr]
+    ns = "{http://www.w3.org/2000/svg}"
+    titles = [c.findtext(f"{ns}title") for c in svg.findall(f"{ns}circle")]
+    assert titles == [f"2026-10-0{i + 1}: {n} ({'activatable' if n >= 3 else 'held'}, min 3)"
+                      for i, n in enumerate(sizes)]
+    assert "No deliveries recorded." in (out / "audiences" / "blocked.html").read_text()
+
+
+def test_docs_db_without_deliveries_and_with_a_missing_database(tmp_path: Path, project_dir: Path) -> None:
+    import duckdb
+
+    empty = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty)).close()
+    out = tmp_path / "site"
+    res = CliRunner().invoke(main, ["docs", "--project", str(project_dir), "--out", str(out), "--db", str(empty)])
+    assert res.exit_code == 0, res.output
+    assert "No deliveries recorded." in (out / "audiences" / "cart_abandoners.html").read_text()
+    gone = tmp_path / "site2"
+    res = CliRunner().invoke(main, ["docs", "--project", str(project_dir), "--out", str(gone),
+                                    "--db", str(tmp_path / "missing.duckdb")])
+    assert res.exit_code == 1 and "error[E601]" in res.output
+    assert not gone.exists()

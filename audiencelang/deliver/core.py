@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from audiencelang.__about__ import __version__
 from audiencelang.arguments import returns_diagnostics
 from audiencelang.deliver.files import DeliveryFolder, key_folder, mark_recorded, recover
-from audiencelang.deliver.store import STAGE, DeliveryRow, StateStore
+from audiencelang.deliver.store import DeliveryRow, StateStore
 from audiencelang.diagnostics import Diagnostic, did_you_mean, error
 from audiencelang.run.engines import Engine, RunError
 from audiencelang.run.execute import Gate, format_as_of
@@ -304,7 +304,7 @@ class _Delivery:
             # one evaluation of the audience: every member, its identifier and whether the
             # destination is handed it, in a temporary table; the gate counts from it
             self._stage(list_sql)
-            rows = store.query(f"SELECT count(*), count(identifier), coalesce(sum(deliverable), 0) FROM {STAGE}")
+            rows = store.query(f"SELECT count(*), count(identifier), coalesce(sum(deliverable), 0) FROM {self.store.stage}")
             if not _autocommit(store):
                 store.commit()
             members, matchable, deliverable = (int(v or 0) for v in rows[0])
@@ -314,19 +314,19 @@ class _Delivery:
             self.gate = gate = Gate(destination=destination, minimum=minimum, size=deliverable, members=members,
                                     without_identifier=members - matchable, suppressed=matchable - deliverable)
             prev_id = last.delivery_id if last is not None else -1
-            entered_sql = (f"SELECT s.member_id, s.identifier FROM {STAGE} s WHERE s.deliverable = 1 AND "
+            entered_sql = (f"SELECT s.member_id, s.identifier FROM {self.store.stage} s WHERE s.deliverable = 1 AND "
                            "s.member_key IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {s}.delivered_members m WHERE m.delivery_id = ? "
                            "AND m.member_id = s.member_key)") if has_state else \
-                f"SELECT s.member_id, s.identifier FROM {STAGE} s WHERE s.deliverable = 1 AND s.member_key IS NOT NULL"
+                f"SELECT s.member_id, s.identifier FROM {self.store.stage} s WHERE s.deliverable = 1 AND s.member_key IS NOT NULL"
             exited_sql = ("SELECT m.member_id, m.identifier FROM {s}.delivered_members m WHERE m.delivery_id = ? "
-                          f"AND NOT EXISTS (SELECT 1 FROM {STAGE} s WHERE s.deliverable = 1 AND s.member_key = m.member_id)")
+                          f"AND NOT EXISTS (SELECT 1 FROM {self.store.stage} s WHERE s.deliverable = 1 AND s.member_key = m.member_id)")
             held_list_sql = ("SELECT m.member_id, m.identifier FROM {s}.delivered_members m WHERE m.delivery_id = ? "
-                             f"AND EXISTS (SELECT 1 FROM {STAGE} s WHERE s.deliverable = 1 AND s.member_key = m.member_id)")
+                             f"AND EXISTS (SELECT 1 FROM {self.store.stage} s WHERE s.deliverable = 1 AND s.member_key = m.member_id)")
             seq = (last.seq if last is not None else 0) + 1
             if self.dry_run:
                 entered = self._count(entered_sql, [prev_id] if has_state else []) if gate.delivered else 0
                 exited = self._count(exited_sql, [prev_id]) if last is not None else 0
-                listed = (self._count(f"SELECT member_id FROM {STAGE} WHERE deliverable = 1 AND member_key IS NOT NULL", [])
+                listed = (self._count(f"SELECT member_id FROM {self.store.stage} WHERE deliverable = 1 AND member_key IS NOT NULL", [])
                           if gate.delivered else (last.listed - exited if last is not None else 0))
                 self._drop_stage()
                 return DeliveryResult(
@@ -354,11 +354,11 @@ class _Delivery:
                 else:
                     exited = out.write("exited", cols, [])
                 if gate.delivered:
-                    listed = self._count(f"SELECT member_id FROM {STAGE} WHERE deliverable = 1 AND member_key IS NOT NULL", [])
+                    listed = self._count(f"SELECT member_id FROM {self.store.stage} WHERE deliverable = 1 AND member_key IS NOT NULL", [])
                 else:
                     listed = (last.listed - exited) if last is not None else 0
                 if self.full:
-                    text, params = ((f"SELECT member_id, identifier FROM {STAGE} WHERE deliverable = 1 AND member_key IS NOT NULL", [])
+                    text, params = ((f"SELECT member_id, identifier FROM {self.store.stage} WHERE deliverable = 1 AND member_key IS NOT NULL", [])
                                     if gate.delivered else (held_list_sql, [prev_id]))
                     if gate.delivered or last is not None:
                         out.write("members", cols, store.stream(text, params))
@@ -413,12 +413,12 @@ class _Delivery:
                            f"({', '.join('?' for _ in columns)})", [getattr(row, c) for c in columns])
                 if open_gate:
                     store.exec("INSERT INTO {s}.delivered_members (delivery_id, member_id, identifier) "
-                               f"SELECT ?, member_key, identifier_text FROM {STAGE} WHERE deliverable = 1 AND member_key IS NOT NULL",
+                               f"SELECT ?, member_key, identifier_text FROM {self.store.stage} WHERE deliverable = 1 AND member_key IS NOT NULL",
                                [row.delivery_id])
                 else:
                     store.exec("INSERT INTO {s}.delivered_members (delivery_id, member_id, identifier) "
                                "SELECT ?, m.member_id, m.identifier FROM {s}.delivered_members m "
-                               f"WHERE m.delivery_id = ? AND EXISTS (SELECT 1 FROM {STAGE} s "
+                               f"WHERE m.delivery_id = ? AND EXISTS (SELECT 1 FROM {self.store.stage} s "
                                "WHERE s.deliverable = 1 AND s.member_key = m.member_id)", [row.delivery_id, prev_id])
                 store.exec("DELETE FROM {s}.locks WHERE audience = ? AND market = ? AND destination = ?",
                            list(self.key))
@@ -437,7 +437,7 @@ class _Delivery:
         self._drop_stage()
         t = store.text_type
         try:
-            store.exec(f"CREATE TEMPORARY TABLE {STAGE} AS SELECT CAST(d.member_id AS {t}) AS member_key, "
+            store.exec(f"CREATE TEMPORARY TABLE {self.store.stage} AS SELECT CAST(d.member_id AS {t}) AS member_key, "
                        f"CAST(d.identifier AS {t}) AS identifier_text, d.member_id, d.identifier, d.deliverable "
                        f"FROM (\n{list_sql}) AS d")
             store.commit() if not _autocommit(store) else None
@@ -449,7 +449,7 @@ class _Delivery:
         import contextlib
 
         with contextlib.suppress(Exception):
-            self.store.exec(f"DROP TABLE IF EXISTS {STAGE}")
+            self.store.exec(f"DROP TABLE IF EXISTS {self.store.stage}")
             if not _autocommit(self.store):
                 self.store.commit()
 

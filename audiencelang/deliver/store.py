@@ -43,7 +43,9 @@ _READ_ONLY: dict[int, set[str]] = {}
 """SQLite: per connection (``id``), the state schemas attached read-only by a read."""
 
 STAGE = "audiencelang_stage"
-"""The session's temporary table holding the new deliverable list (never in the state schema)."""
+"""The session's temporary table holding the new deliverable list (never in the state schema);
+always written qualified (:attr:`StateStore.stage`), so that a data table of that name is
+neither read nor dropped in its place."""
 
 
 def _q(name: str) -> str:
@@ -186,12 +188,15 @@ class StateStore:
         if isinstance(engine, SQLiteEngine):
             self.param = "?"
             self.text_type, self.time_type, self.int_type = "TEXT", "TEXT", "INTEGER"
+            self.stage = f"temp.{STAGE}"
         elif isinstance(engine, PostgresEngine):
             self.param = "%s"
             self.text_type, self.time_type, self.int_type = "TEXT", "TIMESTAMP", "BIGINT"
+            self.stage = f"pg_temp.{STAGE}"
         elif isinstance(engine, DuckDBEngine):
             self.param = "?"
             self.text_type, self.time_type, self.int_type = "VARCHAR", "TIMESTAMP", "BIGINT"
+            self.stage = f"temp.{STAGE}"
         else:
             raise _unsupported(engine.kind)
         self.s = _q(schema)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -183,9 +184,11 @@ def explain_command(audience: str, *, market: str | None, profile: str, db: str 
     return EXIT_OK
 
 
-def docs_command(*, project_dir: Path | None, out: Path) -> int:
-    """``audiencelang docs --out DIR``: exit 0 written, 2 usage (no project, E904 a folder it
-    must not replace, E902 the file system refused)."""
+def docs_command(*, project_dir: Path | None, out: Path, db: str | None = None) -> int:
+    """``audiencelang docs --out DIR [--db URL]``: exit 0 written, 1 the database could not be
+    read (nothing written), 2 usage (no project, E904 a folder it must not replace, E902 the
+    file system refused). ``db``: read the recorded deliveries from the state tables
+    (``[state] schema``; read-only, nothing is created) and show them on the pages."""
     from audiencelang.project import load_project
     from audiencelang.review.catalogue import OutputRefused, build_catalogue, write_catalogue
 
@@ -194,12 +197,43 @@ def docs_command(*, project_dir: Path | None, out: Path) -> int:
         return _usage("E200", f"no audiencelang project found from {(project_dir or Path.cwd()).absolute()}",
                       "run docs inside a project (a folder with audiencelang.toml, or below one)")
     project = load_project(root)
-    files = build_catalogue(project)
+    deliveries = None
+    if db is not None:
+        from audiencelang.run.engines import RunError
+
+        try:
+            deliveries = recorded_deliveries(project, db)
+        except RunError as exc:
+            d = exc.diagnostic
+            sys.stderr.write(f"error[{d.code}]: {d.message}\n" + "".join(f"  = hint: {h}\n" for h in d.hints))
+            return EXIT_FINDINGS
+    files = build_catalogue(project, deliveries)
     try:
         write_catalogue(project, files, out)
     except OutputRefused as exc:
         return _usage("E904", str(exc), exc.hint)
     except OSError as exc:
         return _usage("E902", f"cannot write {out}: {exc.strerror or exc}")
-    sys.stderr.write(f"wrote a catalogue of {len(files) - 1} audience(s) to {out} (open {out / 'index.html'})\n")
+    shown = ""
+    if deliveries is not None:
+        n = sum(map(len, deliveries.values()))
+        shown = f", {n} recorded deliver{'y' if n == 1 else 'ies'}"
+    sys.stderr.write(f"wrote a catalogue of {len(files) - 1} audience(s){shown} to {out} "
+                     f"(open {out / 'index.html'})\n")
     return EXIT_OK
+
+
+def recorded_deliveries(project: Any, db: str) -> dict[str, list[Any]]:
+    """Audience name -> its recorded deliveries (:class:`audiencelang.review.catalogue.Delivery`:
+    the deliverable list's size, which the gate counts, and the gate's minimum), read with
+    :func:`audiencelang.deliver.history` on a read-only connection (run's). Raises ``RunError``."""
+    from audiencelang.deliver import history
+    from audiencelang.review.catalogue import Delivery
+    from audiencelang.run.engines import connect
+
+    out: dict[str, list[Any]] = {}
+    with connect(db, project_root=project.root) as engine:
+        rows = history(project, engine=engine)
+    for r in reversed(rows):  # oldest first
+        out.setdefault(r.audience, []).append(Delivery(r.as_of, r.market, r.destination, r.deliverable, r.min_size))
+    return out

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterable
 from typing import Any
 
 from sqlglot import exp
@@ -25,34 +26,41 @@ __all__ = ["add_impact", "impact_statement"]
 
 
 def _tree(project: Project | None, name: str, market: str, dialect: str,
-          as_of: dt.datetime) -> tuple[exp.Expression | None, Any, str | None]:
+          as_of: dt.datetime) -> tuple[exp.Expression | None, Any, str | None, set[str]]:
     """The members statement of ``name`` in ``market`` as a sqlglot tree, the checked
-    audience, and why there is none (``None`` when absent on this side)."""
+    audience, why there is none (``None`` when absent on this side) and the tables it reads."""
     if project is None or market not in project.markets or name not in project.audiences():
-        return None, None, None
+        return None, None, None, set()
     from audiencelang.check import check_audience
     from audiencelang.sql import compile_audience
-    from audiencelang.sql.build import BuildError, build_explained
+    from audiencelang.sql.build import BuildError, build_explained, plan_tables
     from audiencelang.sql.dialects import DIALECTS
 
     checked, _ = check_audience(project, name, market)
     if checked is None:
-        return None, None, None
+        return None, None, None, set()
     result = compile_audience(checked, dialect, as_of=as_of)
     if result.query is None:
         err = next((d for d in result.diagnostics if d.is_error), None)
-        return None, checked, err.message if err else "does not compile"
+        return None, checked, err.message if err else "does not compile", set()
+    tables = plan_tables(result.query.plan)
     try:
         tree, _, _ = build_explained(result.query.plan, DIALECTS[dialect])
     except BuildError as exc:
-        return None, checked, str(exc)
-    return tree, checked, None
+        return None, checked, str(exc), tables
+    return tree, checked, None, tables
 
 
-def impact_statement(before: exp.Expression | None, after: exp.Expression | None) -> exp.Select:
+def impact_statement(before: exp.Expression | None, after: exp.Expression | None,
+                     tables: Iterable[str] = ()) -> exp.Select:
     """``WITH before AS (...), after AS (...) SELECT before_size, after_size, entered, left``.
 
-    A missing side is an empty set of the other side's shape (``WHERE FALSE``)."""
+    A missing side is an empty set of the other side's shape (``WHERE FALSE``). ``tables``:
+    the tables the two statements read; a ``before`` or ``after`` among them (ignoring case)
+    makes the two CTEs ``al_before``, ``al_after`` (:func:`audiencelang.sql.build.free_names`)."""
+    from audiencelang.sql.build import free_names
+
+    names = free_names(["before", "after"], tables)
     assert before is not None or after is not None
     shape = before if before is not None else after
     assert shape is not None
@@ -80,14 +88,14 @@ def impact_statement(before: exp.Expression | None, after: exp.Expression | None
         return exp.Subquery(this=q)
 
     sel = exp.Select(expressions=[
-        exp.Alias(this=count_of("before"), alias=ident("before_size")),
-        exp.Alias(this=count_of("after"), alias=ident("after_size")),
-        exp.Alias(this=only_in("after", "before"), alias=ident("entered")),
-        exp.Alias(this=only_in("before", "after"), alias=ident("left_count")),
+        exp.Alias(this=count_of(names["before"]), alias=ident("before_size")),
+        exp.Alias(this=count_of(names["after"]), alias=ident("after_size")),
+        exp.Alias(this=only_in(names["after"], names["before"]), alias=ident("entered")),
+        exp.Alias(this=only_in(names["before"], names["after"]), alias=ident("left_count")),
     ])
     with_ = exp.With(expressions=[
-        exp.CTE(this=b, alias=exp.TableAlias(this=ident("before"))),
-        exp.CTE(this=a, alias=exp.TableAlias(this=ident("after"))),
+        exp.CTE(this=b, alias=exp.TableAlias(this=ident(names["before"]))),
+        exp.CTE(this=a, alias=exp.TableAlias(this=ident(names["after"]))),
     ])
     sel.set("with_", with_) if "with_" in exp.Select.arg_types else sel.set("with", with_)
     return sel
@@ -112,13 +120,13 @@ def _gate(checked: Any, dest: str, size: int, engine: Engine, as_of: dt.datetime
 def _one(engine: Engine, old: Project | None, new: Project | None, d: AudienceDiff, market: str,
          as_of: dt.datetime) -> Impact:
     old_name = d.old_name or d.name
-    tb, cb, eb = _tree(old, old_name, market, engine.dialect, as_of)
-    ta, ca, ea = _tree(new, d.name, market, engine.dialect, as_of)
+    tb, cb, eb, read_b = _tree(old, old_name, market, engine.dialect, as_of)
+    ta, ca, ea, read_a = _tree(new, d.name, market, engine.dialect, as_of)
     if eb or ea:
         return Impact(market, None, None, 0, 0, error=eb or ea)
     if tb is None and ta is None:
         return Impact(market, None, None, 0, 0, error="does not compile on either side")
-    stmt = impact_statement(tb, ta)
+    stmt = impact_statement(tb, ta, read_b | read_a)
     sql = stmt.sql(dialect=engine.dialect, pretty=False)
     try:
         market_model = (new or old).markets.get(market) if (new or old) is not None else None  # type: ignore[union-attr]

@@ -14,7 +14,7 @@ bits), so ``NOT``/``AND``/``OR`` over leaves never see NULL.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from sqlglot import exp
@@ -28,7 +28,8 @@ from audiencelang.sql.instants import zoned_text
 from audiencelang.sql.lower import format_instant
 from audiencelang.sql.physical import Decisions, conjuncts_of, decide
 
-__all__ = ["build_explained", "build_statement", "build_with_functions", "param_name"]
+__all__ = ["build_explained", "build_statement", "build_with_functions", "free_names", "param_name",
+           "plan_tables"]
 
 _F = TypeVar("_F", bound=exp.Func)
 
@@ -59,6 +60,8 @@ def col(name: str, table: str | None = None) -> exp.Column:
 
 
 def table_ref(parts: Sequence[str], alias: str | None = None) -> exp.Table:
+    """A physical table. Every one the builder writes has an alias (:data:`SRC`) and no
+    reference to a CTE has one (:func:`cte_ref`): :func:`_rename_ctes` tells them apart so."""
     args: dict[str, object] = {"this": ident(parts[-1])}
     if len(parts) >= 2:
         args["db"] = ident(parts[-2])
@@ -911,7 +914,77 @@ class Builder:
         final.set("with_", exp.With(expressions=[
             exp.CTE(this=body, alias=exp.TableAlias(this=ident(name))) for name, body in ctes
         ]))
+        names = free_names([name for name, _ in ctes], plan_tables(self.plan))
+        if any(k != v for k, v in names.items()):
+            _rename_ctes(final, names)
         return final
+
+
+# ---------------------------------------------------------------------------- CTE names
+
+
+def plan_tables(plan: P.Plan) -> set[str]:
+    """The (unqualified) names of the physical tables ``plan`` reads."""
+    tables = [plan.profiles.table]
+    for s in plan.scans:
+        tables += [st.table for st in s.steps] if isinstance(s, P.SequenceScan) else [s.table]
+    if plan.consent is not None:
+        tables.append(plan.consent.table)
+    return {t[-1] for t in tables}
+
+
+def _folds(name: str) -> set[str]:
+    return {name.lower(), name.casefold()}
+
+
+def free_names(names: Sequence[str], tables: Iterable[str]) -> dict[str, str]:
+    """The name to write for each of ``names`` (a statement's own CTEs): the name itself
+    when none of them equals, ignoring case, one of ``tables`` (the tables the statement
+    reads: a CTE of that name would hide the table from the CTEs after it, and SQLite
+    refuses a CTE that reads a table of its own name); otherwise every name with the first
+    prefix of ``al_``, ``al2_``, ``al3_`` ... under which none does. Same input, same names."""
+    taken: set[str] = set()
+    for t in tables:
+        taken |= _folds(t)
+
+    def clash(candidates: Iterable[str]) -> bool:
+        return any(_folds(n) & taken for n in candidates)
+
+    if not clash(names):
+        return {n: n for n in names}
+    k = 1
+    while True:
+        prefix = "al_" if k == 1 else f"al{k}_"
+        renamed = {n: prefix + n for n in names}
+        if not clash(renamed.values()):
+            return renamed
+        k += 1
+
+
+def _rename_ctes(tree: exp.Expr, names: dict[str, str]) -> None:
+    """Rename the CTEs ``names`` maps in ``tree``: their definitions, every reference to
+    them (a table without alias nor schema: :func:`cte_ref`) and every column qualified
+    with them. Physical tables (always aliased: :func:`table_ref`) keep their names."""
+
+    def rename(node: exp.Expr, key: str) -> None:
+        old = node.args.get(key)
+        if isinstance(old, exp.Identifier) and old.this in names:
+            node.set(key, ident(names[old.this]))
+
+    stack: list[exp.Expr] = [tree]
+    while stack:
+        node = stack.pop()
+        for value in node.args.values():
+            if isinstance(value, exp.Expr):
+                stack.append(value)
+            elif isinstance(value, list):
+                stack.extend(v for v in value if isinstance(v, exp.Expr))
+        if isinstance(node, exp.CTE):
+            rename(node.args["alias"], "this")
+        elif isinstance(node, exp.Table) and node.args.get("alias") is None and node.args.get("db") is None:
+            rename(node, "this")
+        elif isinstance(node, exp.Column):
+            rename(node, "table")
 
 
 PACKED = "packed"
