@@ -552,6 +552,8 @@ def check_incremental(project: Project, *, paths: Iterable[str | Path] | None = 
             diags.extend(found)
             checked.extend((k, n) for n in names_k)
         diags.extend(extras or ())
+        if not whole:
+            diags.extend(_suppression_of_files(project, eng, targets, chosen))
         if whole_key is not None and cache is not None:
             own = [d for k in reported for d in entries[k][0]] + list(extras or ())
             cache.put(whole_key, own, [f"{k}\0{n}" for k, n in checked])
@@ -577,3 +579,27 @@ def _project_findings(partial: _Partial, eng: _Engine, chosen: list[str], all_ma
     out = ch.finish(config_key, unused, unused=False, all_markets=all_markets)
     out.extend(_suppression_findings(ch, chosen))
     return out
+
+
+def _suppression_of_files(project: Project, eng: _Engine, targets: list[str], chosen: list[str]) -> list[Diagnostic]:
+    """`check FILE`: the config's findings (E405-E407, at the config key) about the suppression
+    audiences defined in the files, or referring to an audience they define: a change there is
+    what breaks them (a whole-project check reports them all)."""
+    from audiencelang.check import _checker, _suppression_findings
+
+    if project.config_path is None or project.config_failed:
+        return []
+    names = set(project.config.suppress) | {n for d in project.config.destinations.values() for n in d.suppress}
+    given = set(targets)
+    affected: set[str] = set()
+    need: set[str] = set()
+    for name in sorted(names):
+        closure = eng.closure(eng.definers.get(name, ()))
+        if closure & given:
+            affected.add(name)
+            need |= closure
+    if not affected:
+        return []
+    ch = _checker(_Partial(project, need, eng))
+    ch.analyse()
+    return _suppression_findings(ch, chosen, only=affected)
