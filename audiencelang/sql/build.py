@@ -22,7 +22,7 @@ from sqlglot import exp
 from audiencelang.sql import literals, sample
 from audiencelang.sql import plan as P
 from audiencelang.sql.build_seq import sequence_cte
-from audiencelang.sql.clock import minus_seconds, now_expr
+from audiencelang.sql.clock import epoch_minus_seconds, epoch_now, epoch_of, minus_seconds, now_expr
 from audiencelang.sql.dialects import DialectProfile
 from audiencelang.sql.instants import zoned_text
 from audiencelang.sql.lower import format_instant
@@ -298,11 +298,21 @@ class Builder:
         """The field as compared with ``values``: a date field meets a params bound as
         its 00:00 instant (only in plans without a fixed as_of)."""
         e = self.field(f, scope)
-        if f.type == "date" and any(v.kind == "as_of" for v in values):
+        if not any(v.kind == "as_of" for v in values):
+            return e
+        if f.type == "date":
             if self.d.instant_type is None:  # SQLite text
                 return exp.DPipe(this=e, expression=exp.Literal.string(" 00:00:00"), safe=True)
-            return self.f(exp.Cast, this=e, to=self.d.instant_cast())
-        return e
+            e = self.f(exp.Cast, this=e, to=self.d.instant_cast())
+        return self.clocked(e)
+
+    def clocked(self, e: exp.Expr) -> exp.Expr:
+        """Time ``e`` as compared with a ``params`` bound: counted from the epoch on dialects
+        with an ``epoch_clock`` (exact for naive and zoned columns in any session time zone,
+        see :mod:`audiencelang.sql.clock`), else ``e`` itself."""
+        if self.plan.as_of is not None or self.d.epoch_clock is None:
+            return e
+        return epoch_of(self.d, e, self.f)
 
     def test(self, t: P.Test, scope: str | None, param_scope: str | None, negated: bool) -> exp.Expr:
         """One leaf. Where it counts an odd number of NOTs deep, a null field must make it
@@ -448,8 +458,10 @@ class Builder:
         for s in self.plan.bounds:
             if s == 0:
                 continue
-            items.append(alias(minus_seconds(self.d, col("as_of", "now"), s, self.f), param_name(s)))
-        now = now_expr(self.d, self.f)
+            bound = (minus_seconds(self.d, col("as_of", "now"), s, self.f) if self.d.epoch_clock is None
+                     else epoch_minus_seconds(self.d, col("as_of", "now"), s))
+            items.append(alias(bound, param_name(s)))
+        now = now_expr(self.d, self.f) if self.d.epoch_clock is None else epoch_now(self.d, self.f)
         inner = exp.Select(expressions=[alias(now, "as_of")])
         return exp.Select(
             expressions=items,
@@ -492,7 +504,7 @@ class Builder:
 
     def upto_as_of(self, column: str, scope: str) -> exp.Expr:
         pscope = None if self.plan.as_of is not None else PARAMS
-        return exp.LTE(this=col(column, scope), expression=self.value(self.as_of_value, pscope))
+        return exp.LTE(this=self.clocked(col(column, scope)), expression=self.value(self.as_of_value, pscope))
 
     def scan_where(self, s: P.Scan, shared: list[P.Cond]) -> list[exp.Expr]:
         where = [not_null(col(s.user, SRC)), not_null(col(s.time, SRC)), self.upto_as_of(s.time, SRC)]
@@ -618,7 +630,7 @@ class Builder:
                     bv = P.Value("instant", format_instant(bound))
                 else:
                     bv = P.Value("as_of", str(p.max_age_days * 86400))
-                out.append(exp.GTE(this=t(), expression=self.value(bv, pscope)))
+                out.append(exp.GTE(this=self.clocked(t()), expression=self.value(bv, pscope)))
             return out
 
         def packed(p: P.ConsentPurpose) -> exp.Expr:
@@ -634,7 +646,7 @@ class Builder:
                     self.f(exp.If, this=refused, true=num(2)),
                     self.f(exp.If, this=and_([
                         not_null(col(c.confirmed, SRC)),
-                        exp.LTE(this=col(c.confirmed, SRC), expression=self.value(self.as_of_value, pscope)),
+                        exp.LTE(this=self.clocked(col(c.confirmed, SRC)), expression=self.value(self.as_of_value, pscope)),
                     ]), true=num(1)),
                 ], default=num(0))
             else:
@@ -666,7 +678,7 @@ class Builder:
                 if p.double_opt_in:
                     assert c.confirmed is not None  # the market schema requires it for double opt-in
                     granted.append(not_null(col(c.confirmed, SRC)))
-                    granted.append(exp.LTE(this=col(c.confirmed, SRC),
+                    granted.append(exp.LTE(this=self.clocked(col(c.confirmed, SRC)),
                                            expression=self.value(self.as_of_value, pscope)))
                 items.append(alias(flag(and_(granted), latest_of_p), p.granted_column))
                 latest_of_p = latest(and_(of_purpose(p)))
