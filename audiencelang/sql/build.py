@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from sqlglot import exp
 
-from audiencelang.sql import literals, sample
+from audiencelang.sql import calendar, literals, sample
 from audiencelang.sql import plan as P
 from audiencelang.sql.build_seq import sequence_cte
 from audiencelang.sql.clock import epoch_minus_seconds, epoch_now, epoch_of, minus_seconds, now_expr
@@ -243,6 +243,8 @@ class Builder:
             return self.date(v.text)
         if v.kind == "instant":
             return self.instant(v.text)
+        if v.kind == "clock":
+            return col(v.text, scope)
         return col(param_name(int(v.text)), scope)
 
     # ------------------------------------------------------------------ strings
@@ -298,13 +300,26 @@ class Builder:
         """The field as compared with ``values``: a date field meets a params bound as
         its 00:00 instant (only in plans without a fixed as_of)."""
         e = self.field(f, scope)
-        if not any(v.kind == "as_of" for v in values):
+        if not any(v.kind in ("as_of", "clock") for v in values):
             return e
+        if f.type == "date" and self.plan.zone != "UTC":  # the date's local midnight (spec §9)
+            self.refuse_local_clock("a date column compared with a time relative to now")
+            return calendar.midnight_epoch(self.d, e, self.plan.zone, self.f)
         if f.type == "date":
             if self.d.instant_type is None:  # SQLite text
                 return exp.DPipe(this=e, expression=exp.Literal.string(" 00:00:00"), safe=True)
             e = self.f(exp.Cast, this=e, to=self.d.instant_cast())
         return self.clocked(e)
+
+    def refuse_local_clock(self, what: str) -> None:
+        """E509 where the dialect cannot compute local midnights from its clock."""
+        why = calendar.unsupported(self.d)
+        if why is not None:
+            raise BuildError(
+                "E509", f"{what} in time zone {self.plan.zone} needs local midnights computed from the "
+                f"warehouse clock, which dialect '{self.d.name}' cannot do here: {why}",
+                "compile with --as-of (the bounds are then computed exactly, in Python), or use a dialect "
+                "that computes them (duckdb, postgres, spark, databricks)")
 
     def clocked(self, e: exp.Expr) -> exp.Expr:
         """Time ``e`` as compared with a ``params`` bound: counted from the epoch on dialects
@@ -462,11 +477,23 @@ class Builder:
                      else epoch_minus_seconds(self.d, col("as_of", "now"), s))
             items.append(alias(bound, param_name(s)))
         now = now_expr(self.d, self.f) if self.d.epoch_clock is None else epoch_now(self.d, self.f)
-        inner = exp.Select(expressions=[alias(now, "as_of")])
+        inner_items = [alias(now, "as_of")]
+        if self.plan.calendar:
+            self.refuse_local_clock("a calendar window (today, yesterday, in last N calendar ...)")
+            inner_items.append(alias(calendar.local_today(self.d, self.plan.zone, self.f), "today"))
+            for name in self.plan.calendar:
+                unit, k = calendar.parse_name(name)
+                first = calendar.start_date(self.d, col("today", "now"), unit, k, self.f)
+                items.append(alias(calendar.midnight_epoch(self.d, first, self.plan.zone, self.f), name))
+        inner = exp.Select(expressions=inner_items)
         return exp.Select(
             expressions=items,
             **{"from_": exp.From(this=exp.Subquery(this=inner, alias=exp.TableAlias(this=ident("now"))))},
         )
+
+    def param_names(self) -> list[str]:
+        """The columns of ``params`` (no as_of): the clock's bounds, then the calendar's."""
+        return [param_name(b) for b in self.plan.bounds] + list(self.plan.calendar)
 
     def _from(self, source: exp.Expr, joins: list[exp.Join] | None = None) -> dict[str, object]:
         args: dict[str, object] = {"from_": exp.From(this=source)}
@@ -731,7 +758,7 @@ class Builder:
         for s in self.packed:
             inner_items = [alias(col("member_id", s.name), "member_id"), *self.scan_facts(s, read)]
             if self.plan.as_of is None:
-                inner_items += [alias(col(param_name(b), PARAMS), param_name(b)) for b in self.plan.bounds]
+                inner_items += [alias(col(name, PARAMS), name) for name in self.param_names()]
             inner = exp.Select(expressions=inner_items, **self._from(cte_ref(s.name), self._params_join()))
             # a word is a sum of CASEs of distinct powers of two (bits are assigned in increasing
             # order, so the bits below 2^31 alone fit an INTEGER; larger literals are BIGINT)
@@ -790,7 +817,7 @@ class Builder:
                 on=exp.EQ(this=col("member_id", "consent"), expression=col("member_id", pr)),
             ))
         if self.plan.as_of is None:
-            items += [alias(col(param_name(s), PARAMS), param_name(s)) for s in self.plan.bounds]
+            items += [alias(col(name, PARAMS), name) for name in self.param_names()]
             joins += self._params_join()
         where = {"where": exp.Where(this=and_(semi))} if semi else {}
         fence = {"offset": exp.Offset(expression=num(0))} if self.dec.fence else {}

@@ -71,7 +71,7 @@ from sqlglot import exp
 
 from audiencelang.sql.dialects import DialectProfile
 
-__all__ = ["epoch_minus_seconds", "epoch_now", "epoch_of", "minus_seconds", "now_expr"]
+__all__ = ["epoch_minus_seconds", "epoch_now", "epoch_of", "minus_seconds", "now_expr", "now_utc_ntz"]
 
 _F = TypeVar("_F", bound=exp.Func)
 
@@ -118,6 +118,14 @@ def epoch_now(d: DialectProfile, f: FuncMaker) -> exp.Expr:
     if d.epoch_clock == "spark":
         return f(exp.UnixMicros, this=f(exp.CurrentTimestamp))
     return epoch_of(d, f(exp.CurrentTimestamp), f)
+
+
+def now_utc_ntz(d: DialectProfile, f: FuncMaker) -> exp.Expr:
+    """Spark/Databricks: the current UTC time as a ``TIMESTAMP_NTZ`` (microseconds from the
+    epoch added to the NTZ epoch: no session time zone involved)."""
+    epoch = f(exp.Cast, this=exp.Literal.string("1970-01-01 00:00:00"), to=d.instant_cast())
+    micros = f(exp.UnixMicros, this=f(exp.CurrentTimestamp))
+    return f(exp.TimestampAdd, this=epoch, expression=micros, unit=exp.Var(this="MICROSECOND"))
 
 
 def epoch_of(d: DialectProfile, e: exp.Expr, f: FuncMaker) -> exp.Expr:
