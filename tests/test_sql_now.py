@@ -31,8 +31,8 @@ from audiencelang.sql import DIALECTS, _check_functions, compile, compile_audien
 from audiencelang.sql.build import build_with_functions
 from audiencelang.sql.lower import lower
 from tests.engines import Engine
-from tests.test_sql_golden import golden_text, refused
 from tests.test_sql_exec import TABLES, checked_from
+from tests.test_sql_golden import golden_text, refused
 
 REPO = Path(__file__).resolve().parent.parent
 GOLDEN = REPO / "tests" / "golden"
