@@ -168,6 +168,69 @@ def test_spark_calendar_windows_at_the_warehouse_clock(spark_in_another_zone: en
     check_engine(spark_in_another_zone, "America/St_Johns")
 
 
+# --------------------------------------------------------------------------- distinct local days
+
+DAYS_AUDIENCES = ["performed buy on at least 2 distinct days",
+                  "performed buy on exactly 1 distinct days",
+                  "performed buy on at least 2 distinct days in last 3 calendar days"]
+
+
+def check_distinct_days(eng: engines.Engine, zone_name: str) -> None:
+    """Events 1 µs either side of local midnights (one UTC day, two local days, or the other
+    way round), counted with ``--as-of`` and at the warehouse clock."""
+    zone = ZoneInfo(zone_name)
+    now = dt.datetime.now(UTC)
+    if (local_midnight(local_date(now, zone) + dt.timedelta(days=1), zone) - now) < MARGIN:
+        pytest.skip("a local midnight is about to pass")
+    today = local_date(now, zone)
+    mids = [local_midnight(today - dt.timedelta(days=k), zone) for k in range(4)]
+    events = []
+    uid = 0
+    for m in mids:
+        for pattern in ((-US, US - US), (US - US, US), (-US, -2 * US), (-US, dt.timedelta(hours=12))):
+            uid += 1
+            events += [{"uid": uid, "ts": m + pattern[0]}, {"uid": uid, "ts": m + pattern[1]}]
+    data = {"people": [{"id": i, "signup": None, "login": None} for i in range(1, uid + 1)], "events": events}
+    for table, cols in TABLES.items():
+        eng.load(table, cols, data[table])
+    for include in DAYS_AUDIENCES:
+        c = checked(zone_name, include)
+        for as_of in (None, now):
+            res = compile_audience(c, eng.dialect, as_of=as_of)
+            assert res.query is not None, res.diagnostics
+            got = {int(r[0]) for r in eng.query(res.query.sql)}
+            at = dt.datetime.now(UTC) if as_of is None else as_of
+            expected = evaluate(c, data, as_of=at)
+            utc_days = evaluate(checked("UTC", include), data, as_of=at)
+            assert expected != utc_days or zone_name == "UTC", "local days would not show here"
+            assert got == expected, (zone_name, include, as_of, eng.name, sorted(got ^ expected))
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "America/St_Johns", "UTC"])
+@pytest.mark.parametrize("zoned", [False, True], ids=["timestamp", "timestamptz"])
+def test_duckdb_distinct_local_days(zone: str, zoned: bool) -> None:
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(f"SET TimeZone = '{SESSION}'")
+        check_distinct_days(engines.duckdb_engine(con, zoned=zoned), zone)
+    finally:
+        con.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "America/St_Johns", "UTC"])
+@pytest.mark.parametrize("zoned", [False, True], ids=["timestamp", "timestamptz"])
+def test_postgres_distinct_local_days(pg_connection: Any, zone: str, zoned: bool) -> None:
+    pg_connection.execute(f"SET TimeZone = '{SESSION}'")
+    pg_connection.commit()
+    check_distinct_days(engines.postgres_engine(pg_connection, zoned=zoned), zone)
+
+
+@pytest.mark.spark
+def test_spark_distinct_local_days(spark_in_another_zone: engines.Engine) -> None:
+    check_distinct_days(spark_in_another_zone, "Pacific/Kiritimati")
+
+
 # --------------------------------------------------------------------------- local midnights on DST days
 
 DST_DAYS = [

@@ -553,11 +553,19 @@ class Builder:
                          **self._from(table_ref(s.table, SRC), self._params_join()))
         return exp.In(this=col("member_id", "profiles"), query=exp.Subquery(this=sub))
 
-    def day(self, e: exp.Expr, zone: str | None = None) -> exp.Expr:
-        """The calendar day of time ``e``, as a value only compared with other days: in UTC
-        (``zone`` ``None``; a market's time zone is for the local-time issue). SQLite's text
-        timestamps: the date part (``YYYY-MM-DD``); elsewhere a cast to the date type."""
-        assert zone is None, "calendar days in a market's time zone are not implemented"
+    def day(self, e: exp.Expr) -> exp.Expr:
+        """The calendar day of time ``e`` in the market's zone, as a value only compared with
+        other days (``distinct days``). Dialects with an epoch clock: exact for naive and zoned
+        columns in any session time zone (:func:`audiencelang.sql.calendar.local_day`). Else,
+        in a UTC market only: SQLite's text timestamps, the date part (``YYYY-MM-DD``);
+        elsewhere a cast to the date type (a naive UTC column's UTC day)."""
+        if self.d.epoch_clock is not None:
+            return calendar.local_day(self.d, e, self.plan.zone, self.f)
+        if self.plan.zone != "UTC":
+            raise BuildError(
+                "E509", f"'distinct days' counts the local days of time zone {self.plan.zone}, which dialect "
+                f"'{self.d.name}' cannot compute here: {calendar.unsupported(self.d)}",
+                "count them on duckdb, postgres, spark or databricks; the reference evaluator counts them too")
         to = self.d.date_cast()
         if to is None:
             return self.substring(e, num(1), 10)

@@ -42,10 +42,10 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from audiencelang.sql.clock import FuncMaker, now_utc_ntz
+from audiencelang.sql.clock import FuncMaker, epoch_of, now_utc_ntz
 from audiencelang.sql.dialects import DialectProfile
 
-__all__ = ["UNSUPPORTED", "local_today", "midnight_epoch", "parse_name", "start_date", "unsupported"]
+__all__ = ["UNSUPPORTED", "local_day", "local_today", "midnight_epoch", "parse_name", "start_date", "unsupported"]
 
 #: Why a dialect without an epoch clock does not compute local calendars from its clock.
 UNSUPPORTED = {
@@ -138,3 +138,35 @@ def midnight_epoch(d: DialectProfile, day: exp.Expr, zone: str, f: FuncMaker) ->
     utc = f(exp.Anonymous, this="CONVERT_TIMEZONE", expressions=[_zone(zone), exp.Literal.string("UTC"), ntz])
     epoch = f(exp.Cast, this=exp.Literal.string("1970-01-01 00:00:00"), to=d.instant_cast())
     return f(exp.TimestampDiff, this=utc, expression=epoch, unit=exp.Var(this="MICROSECOND"))
+
+
+def local_day(d: DialectProfile, e: exp.Expr, zone: str, f: FuncMaker) -> exp.Expr:
+    """The date time ``e`` (a naive UTC or a zoned column) is on in ``zone`` (``distinct days``,
+    spec §8/§9), whatever the session's time zone: the column is first made a UTC instant from
+    its epoch count (:func:`audiencelang.sql.clock.epoch_of`), which is exact for both kinds
+    of column (a plain ``CAST(e AS DATE)`` of a ``TIMESTAMPTZ`` column takes the session's day).
+
+    - duckdb: ``CAST(TIMEZONE('Z', TIMEZONE('UTC', MAKE_TIMESTAMP(EPOCH_US(e)))) AS DATE)``
+    - postgres: ``CAST((CAST('1970-01-01 00:00:00+00' AS TIMESTAMPTZ) + CAST(EXTRACT(EPOCH FROM e) *
+      1000000 AS BIGINT) * INTERVAL '1 MICROSECOND') AT TIME ZONE 'Z' AS DATE)``
+    - spark: ``CAST(CONVERT_TIMEZONE('UTC', 'Z', DATE_ADD(MICROSECOND, <epoch_of(e)>, <NTZ epoch>)) AS DATE)``
+    """
+    kind = d.epoch_clock
+    micros = epoch_of(d, e, f)
+    if kind == "epoch_us":
+        naive = f(exp.Anonymous, this="MAKE_TIMESTAMP", expressions=[micros])
+        instant: exp.Expr = f(exp.Anonymous, this="TIMEZONE", expressions=[exp.Literal.string("UTC"), naive])
+        local: exp.Expr = f(exp.Anonymous, this="TIMEZONE", expressions=[_zone(zone), instant])
+    elif kind == "extract":
+        epoch = f(exp.Cast, this=exp.Literal.string("1970-01-01 00:00:00+00"), to=exp.DataType.build("TIMESTAMPTZ"))
+        us = f(exp.Cast, this=exp.Mul(this=micros, expression=exp.Literal.number(1_000_000)),
+               to=exp.DataType.build("BIGINT"))
+        step = exp.Interval(this=exp.Literal.string("1"), unit=exp.Var(this="MICROSECOND"))
+        instant = exp.Paren(this=exp.Add(this=epoch, expression=exp.Mul(this=us, expression=step)))
+        local = exp.AtTimeZone(this=instant, zone=_zone(zone))
+    else:
+        assert kind == "spark", kind
+        epoch = f(exp.Cast, this=exp.Literal.string("1970-01-01 00:00:00"), to=d.instant_cast())
+        utc = f(exp.TimestampAdd, this=epoch, expression=micros, unit=exp.Var(this="MICROSECOND"))
+        local = f(exp.Anonymous, this="CONVERT_TIMEZONE", expressions=[exp.Literal.string("UTC"), _zone(zone), utc])
+    return f(exp.Cast, this=local, to=_date(d))

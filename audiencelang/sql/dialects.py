@@ -127,7 +127,7 @@ DIALECTS: dict[str, DialectProfile] = {
                        split_scans=True,
                        filter_aggregates=True, semi_join_exists=True, packed_facts=True, asof_sequences=True,
                        functions=_fns("STRPOS", "CURRENT_TIMESTAMP", "EPOCH_US", "BIT_OR", "MD5",
-                                      "TIMEZONE", "EXTRACT", "DATE_TRUNC")),
+                                      "TIMEZONE", "EXTRACT", "DATE_TRUNC", "MAKE_TIMESTAMP")),
         DialectProfile("postgres", _TS, _DATE, "at_time_zone", strings="chr_backslash",
                        exact="collation", collation="C", collation_as_text=True,
                        lower_collation="und-x-icu", fence_joins=True, zoned_literals=True, epoch_clock="extract",

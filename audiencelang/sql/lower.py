@@ -477,12 +477,7 @@ class _Lowerer:
     def performed(self, node: ast.Performed) -> P.Cond:
         ev, occ, own, lower = self.occurrence(node.event, node.where, node.window)
         count = node.count
-        if count is not None and count.distinct_days:
-            if self.zone is not dt.UTC:
-                raise self.fail(
-                    f"'distinct days' counts the local days of market '{self.market.market}' "
-                    f"(time zone {self.market.timezone}), which the SQL compiler does not write yet",
-                    count.span, "E509", "the reference evaluator counts them; SQL counts UTC days only")
+        if count is not None and count.distinct_days:  # local days: Builder.day (E509 where it cannot)
             col = self.aggregate("count_days", node.event, P.FieldRef(ev.time, "timestamp"), occ, ev, own, lower,
                                  f"days_{node.event.value}")
         else:
