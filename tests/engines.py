@@ -418,3 +418,10 @@ def spark_engine(spark: Any) -> Engine:
 
 def chdb_engine(conn: Any) -> Engine:
     return Engine("clickhouse", "clickhouse", conn, chdb_load, chdb_query)
+
+
+def samples(project: Any, audience: str) -> bool:
+    """Whether ``audience``'s file holds ``in sample`` (spec §10), which the sqlite dialect
+    refuses (E520): examples/audiences/winback_holdout.aud."""
+    key, _ = project.audiences()[audience]
+    return "in sample" in (project.root / key).read_text(encoding="utf-8")

@@ -215,8 +215,9 @@ def test_emit_only_dialects_over_time(dialect: str) -> None:
 #: same instant pinned to a literal, so §8's bounds computed in SQL (``params``) meet rows on
 #: their edges: everything but the clock itself (tests/test_differential_now.py) is the SQL run
 CLOCKS: dict[str, tuple[str, str]] = {
-    "duckdb": ("CURRENT_TIMESTAMP AT TIME ZONE 'UTC'", "CAST('{}' AS TIMESTAMP)"),
-    "postgres": ("CURRENT_TIMESTAMP AT TIME ZONE 'UTC'", "CAST('{}' AS TIMESTAMP)"),
+    # duckdb and postgres count the clock from the epoch (sql/clock.py, "epoch clocks")
+    "duckdb": ("EPOCH_US(CURRENT_TIMESTAMP)", "EPOCH_US(CAST('{}' AS TIMESTAMP))"),
+    "postgres": ("EXTRACT(EPOCH FROM CURRENT_TIMESTAMP)", "EXTRACT(EPOCH FROM CAST('{}' AS TIMESTAMP))"),
     "clickhouse": ("now64(6, 'UTC')", "toDateTime64('{}', 6, 'UTC')"),
     "mysql": ("UTC_TIMESTAMP(6)", "CAST('{}' AS DATETIME(6))"),
 }

@@ -145,17 +145,23 @@ def test_a_utc_market_keeps_utc_days() -> None:
     "include performed purchase on at least 2 distinct days",
 ])
 def test_without_as_of_local_time_in_sql_is_refused_never_utc(text: str) -> None:
+    """Local midnights of dates are computed from the warehouse clock on duckdb and postgres
+    (tests/test_calendar_now.py holds them to the evaluator); SQLite, which has no time zones,
+    refuses (local distinct days too: tests/test_calendar_now.py runs them on the others)."""
     checked = _checked(text, _market("Asia/Tokyo"))
     for dialect in ("duckdb", "postgres", "sqlite"):
         res = compile_audience(checked, dialect, as_of=None)
         codes = [d.code for d in res.diagnostics if d.is_error]
+        if dialect != "sqlite":
+            assert res.query is not None and codes == [], (dialect, res.diagnostics)
+            continue
         assert res.query is None and codes == ["E509"], (dialect, res.diagnostics)
         assert "Asia/Tokyo" in res.diagnostics[0].message
     # the same audience in a UTC market compiles as before
     assert compile_audience(_checked(text, _market("UTC")), "duckdb", as_of=None).query is not None
 
 
-def test_distinct_days_are_local_days_in_the_evaluator_and_refused_in_sql() -> None:
+def test_distinct_days_are_local_days_in_the_evaluator_and_refused_in_sql_without_zones() -> None:
     # 1 µs before and at Kiritimati's midnight: one UTC day (2024-11-28), two local days
     zone, d = "Pacific/Kiritimati", dt.date(2024, 11, 29)
     market = _market(zone)
@@ -168,8 +174,11 @@ def test_distinct_days_are_local_days_in_the_evaluator_and_refused_in_sql() -> N
     assert evaluate(checked, data, as_of=as_of) == {1}
     assert evaluate(_checked("include performed purchase on at least 2 distinct days", _market("UTC")),
                     data, as_of=as_of) == {2}
-    res = compile_audience(checked, "duckdb", as_of=as_of)  # SQL counts UTC days only: refused
+    res = compile_audience(checked, "sqlite", as_of=as_of)  # SQLite has no time zones: refused
     assert res.query is None and [d.code for d in res.diagnostics] == ["E509"]
+    assert "dialect 'sqlite'" in res.diagnostics[0].message
+    # duckdb, postgres, spark count local days in SQL (tests/test_calendar_now.py runs them)
+    assert compile_audience(checked, "duckdb", as_of=as_of).query is not None
 
 
 def test_local_midnight_skipped_by_daylight_saving() -> None:
@@ -250,12 +259,17 @@ def test_calendar_windows_on_every_engine(engine: engines.Engine, zone: str, loc
 
 
 def test_calendar_windows_without_as_of_are_refused() -> None:
+    """... on the dialects that do not compute them from the warehouse clock (duckdb, postgres,
+    spark and databricks do: tests/test_calendar_now.py)."""
     for zone in ("UTC", "Asia/Tokyo"):
         checked = _checked("include performed purchase yesterday", _market(zone))
-        for dialect in ("duckdb", "postgres", "sqlite", "spark"):
+        for dialect in ("sqlite", "mysql", "trino"):
             res = compile_audience(checked, dialect, as_of=None)
             assert res.query is None and [d.code for d in res.diagnostics] == ["E509"], res.diagnostics
-            assert "--as-of" in res.diagnostics[0].message
+            assert f"dialect '{dialect}'" in res.diagnostics[0].message
+            assert "--as-of" in res.diagnostics[0].hints[0]
+        for dialect in ("duckdb", "postgres", "spark"):
+            assert compile_audience(checked, dialect, as_of=None).query is not None
 
 
 def test_calendar_windows_format_back_as_written() -> None:

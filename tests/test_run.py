@@ -33,6 +33,7 @@ from audiencelang.run.demo import DEFAULT_AS_OF, generate
 from audiencelang.run.engines import DUCKDB_CONFIG, connect
 from audiencelang.run.execute import RunResult, parse_as_of, run_all, run_audience
 from tests import engines as test_engines
+from tests.engines import samples
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
@@ -186,6 +187,8 @@ def test_same_members_on_sqlite_and_postgres(project: Project, demo_db: Path, en
     with connect(target) as engine:
         assert engine.dialect == engine_kind
         for audience, market in pairs(project):
+            if engine_kind == "sqlite" and samples(project, audience):
+                continue  # 'in sample': E520 on SQLite
             result = run_audience(project, audience, market, engine=engine, as_of=DEFAULT_AS_OF,
                                   collect_members=True)
             assert result.ok, (audience, market, result.diagnostics)
@@ -252,7 +255,7 @@ def test_run_reports_members_without_identifier(project: Project, demo_db: Path,
     unmatched = 0
     for audience in sorted(project.audiences()):
         checked, _ = check_audience(project, audience, "de")
-        if checked is None or not checked.destinations:
+        if checked is None or not checked.destinations or (kind == "sqlite" and samples(project, audience)):
             continue
         result = invoke("run", audience, "-m", "de", "--db", db, "--as-of", AS_OF,
                         "--project", EXAMPLES, "--format", "json")

@@ -19,10 +19,10 @@ from typing import Any, TypeVar
 
 from sqlglot import exp
 
-from audiencelang.sql import literals, sample
+from audiencelang.sql import calendar, literals, sample
 from audiencelang.sql import plan as P
 from audiencelang.sql.build_seq import sequence_cte
-from audiencelang.sql.clock import minus_seconds, now_expr
+from audiencelang.sql.clock import epoch_minus_seconds, epoch_now, epoch_of, minus_seconds, now_expr
 from audiencelang.sql.dialects import DialectProfile
 from audiencelang.sql.instants import zoned_text
 from audiencelang.sql.lower import format_instant
@@ -246,6 +246,8 @@ class Builder:
             return self.date(v.text)
         if v.kind == "instant":
             return self.instant(v.text)
+        if v.kind == "clock":
+            return col(v.text, scope)
         return col(param_name(int(v.text)), scope)
 
     # ------------------------------------------------------------------ strings
@@ -301,11 +303,34 @@ class Builder:
         """The field as compared with ``values``: a date field meets a params bound as
         its 00:00 instant (only in plans without a fixed as_of)."""
         e = self.field(f, scope)
-        if f.type == "date" and any(v.kind == "as_of" for v in values):
+        if not any(v.kind in ("as_of", "clock") for v in values):
+            return e
+        if f.type == "date" and self.plan.zone != "UTC":  # the date's local midnight (spec §9)
+            self.refuse_local_clock("a date column compared with a time relative to now")
+            return calendar.midnight_epoch(self.d, e, self.plan.zone, self.f)
+        if f.type == "date":
             if self.d.instant_type is None:  # SQLite text
                 return exp.DPipe(this=e, expression=exp.Literal.string(" 00:00:00"), safe=True)
-            return self.f(exp.Cast, this=e, to=self.d.instant_cast())
-        return e
+            e = self.f(exp.Cast, this=e, to=self.d.instant_cast())
+        return self.clocked(e)
+
+    def refuse_local_clock(self, what: str) -> None:
+        """E509 where the dialect cannot compute local midnights from its clock."""
+        why = calendar.unsupported(self.d)
+        if why is not None:
+            raise BuildError(
+                "E509", f"{what} in time zone {self.plan.zone} needs local midnights computed from the "
+                f"warehouse clock, which dialect '{self.d.name}' cannot do here: {why}",
+                "compile with --as-of (the bounds are then computed exactly, in Python), or use a dialect "
+                "that computes them (duckdb, postgres, spark, databricks)")
+
+    def clocked(self, e: exp.Expr) -> exp.Expr:
+        """Time ``e`` as compared with a ``params`` bound: counted from the epoch on dialects
+        with an ``epoch_clock`` (exact for naive and zoned columns in any session time zone,
+        see :mod:`audiencelang.sql.clock`), else ``e`` itself."""
+        if self.plan.as_of is not None or self.d.epoch_clock is None:
+            return e
+        return epoch_of(self.d, e, self.f)
 
     def test(self, t: P.Test, scope: str | None, param_scope: str | None, negated: bool) -> exp.Expr:
         """One leaf. Where it counts an odd number of NOTs deep, a null field must make it
@@ -451,13 +476,27 @@ class Builder:
         for s in self.plan.bounds:
             if s == 0:
                 continue
-            items.append(alias(minus_seconds(self.d, col("as_of", "now"), s, self.f), param_name(s)))
-        now = now_expr(self.d, self.f)
-        inner = exp.Select(expressions=[alias(now, "as_of")])
+            bound = (minus_seconds(self.d, col("as_of", "now"), s, self.f) if self.d.epoch_clock is None
+                     else epoch_minus_seconds(self.d, col("as_of", "now"), s))
+            items.append(alias(bound, param_name(s)))
+        now = now_expr(self.d, self.f) if self.d.epoch_clock is None else epoch_now(self.d, self.f)
+        inner_items = [alias(now, "as_of")]
+        if self.plan.calendar:
+            self.refuse_local_clock("a calendar window (today, yesterday, in last N calendar ...)")
+            inner_items.append(alias(calendar.local_today(self.d, self.plan.zone, self.f), "today"))
+            for name in self.plan.calendar:
+                unit, k = calendar.parse_name(name)
+                first = calendar.start_date(self.d, col("today", "now"), unit, k, self.f)
+                items.append(alias(calendar.midnight_epoch(self.d, first, self.plan.zone, self.f), name))
+        inner = exp.Select(expressions=inner_items)
         return exp.Select(
             expressions=items,
             **{"from_": exp.From(this=exp.Subquery(this=inner, alias=exp.TableAlias(this=ident("now"))))},
         )
+
+    def param_names(self) -> list[str]:
+        """The columns of ``params`` (no as_of): the clock's bounds, then the calendar's."""
+        return [param_name(b) for b in self.plan.bounds] + list(self.plan.calendar)
 
     def _from(self, source: exp.Expr, joins: list[exp.Join] | None = None) -> dict[str, object]:
         args: dict[str, object] = {"from_": exp.From(this=source)}
@@ -510,7 +549,7 @@ class Builder:
 
     def upto_as_of(self, column: str, scope: str) -> exp.Expr:
         pscope = None if self.plan.as_of is not None else PARAMS
-        return exp.LTE(this=col(column, scope), expression=self.value(self.as_of_value, pscope))
+        return exp.LTE(this=self.clocked(col(column, scope)), expression=self.value(self.as_of_value, pscope))
 
     def scan_where(self, s: P.Scan, shared: list[P.Cond]) -> list[exp.Expr]:
         where = [not_null(col(s.user, SRC)), not_null(col(s.time, SRC)), self.upto_as_of(s.time, SRC)]
@@ -532,11 +571,19 @@ class Builder:
                          **self._from(table_ref(s.table, SRC), self._params_join()))
         return exp.In(this=col("member_id", "profiles"), query=exp.Subquery(this=sub))
 
-    def day(self, e: exp.Expr, zone: str | None = None) -> exp.Expr:
-        """The calendar day of time ``e``, as a value only compared with other days: in UTC
-        (``zone`` ``None``; a market's time zone is for the local-time issue). SQLite's text
-        timestamps: the date part (``YYYY-MM-DD``); elsewhere a cast to the date type."""
-        assert zone is None, "calendar days in a market's time zone are not implemented"
+    def day(self, e: exp.Expr) -> exp.Expr:
+        """The calendar day of time ``e`` in the market's zone, as a value only compared with
+        other days (``distinct days``). Dialects with an epoch clock: exact for naive and zoned
+        columns in any session time zone (:func:`audiencelang.sql.calendar.local_day`). Else,
+        in a UTC market only: SQLite's text timestamps, the date part (``YYYY-MM-DD``);
+        elsewhere a cast to the date type (a naive UTC column's UTC day)."""
+        if self.d.epoch_clock is not None:
+            return calendar.local_day(self.d, e, self.plan.zone, self.f)
+        if self.plan.zone != "UTC":
+            raise BuildError(
+                "E509", f"'distinct days' counts the local days of time zone {self.plan.zone}, which dialect "
+                f"'{self.d.name}' cannot compute here: {calendar.unsupported(self.d)}",
+                "count them on duckdb, postgres, spark or databricks; the reference evaluator counts them too")
         to = self.d.date_cast()
         if to is None:
             return self.substring(e, num(1), 10)
@@ -636,7 +683,7 @@ class Builder:
                     bv = P.Value("instant", format_instant(bound))
                 else:
                     bv = P.Value("as_of", str(p.max_age_days * 86400))
-                out.append(exp.GTE(this=t(), expression=self.value(bv, pscope)))
+                out.append(exp.GTE(this=self.clocked(t()), expression=self.value(bv, pscope)))
             return out
 
         def packed(p: P.ConsentPurpose) -> exp.Expr:
@@ -652,7 +699,7 @@ class Builder:
                     self.f(exp.If, this=refused, true=num(2)),
                     self.f(exp.If, this=and_([
                         not_null(col(c.confirmed, SRC)),
-                        exp.LTE(this=col(c.confirmed, SRC), expression=self.value(self.as_of_value, pscope)),
+                        exp.LTE(this=self.clocked(col(c.confirmed, SRC)), expression=self.value(self.as_of_value, pscope)),
                     ]), true=num(1)),
                 ], default=num(0))
             else:
@@ -684,7 +731,7 @@ class Builder:
                 if p.double_opt_in:
                     assert c.confirmed is not None  # the market schema requires it for double opt-in
                     granted.append(not_null(col(c.confirmed, SRC)))
-                    granted.append(exp.LTE(this=col(c.confirmed, SRC),
+                    granted.append(exp.LTE(this=self.clocked(col(c.confirmed, SRC)),
                                            expression=self.value(self.as_of_value, pscope)))
                 items.append(alias(flag(and_(granted), latest_of_p), p.granted_column))
                 latest_of_p = latest(and_(of_purpose(p)))
@@ -737,7 +784,7 @@ class Builder:
         for s in self.packed:
             inner_items = [alias(col("member_id", s.name), "member_id"), *self.scan_facts(s, read)]
             if self.plan.as_of is None:
-                inner_items += [alias(col(param_name(b), PARAMS), param_name(b)) for b in self.plan.bounds]
+                inner_items += [alias(col(name, PARAMS), name) for name in self.param_names()]
             inner = exp.Select(expressions=inner_items, **self._from(cte_ref(s.name), self._params_join()))
             # a word is a sum of CASEs of distinct powers of two (bits are assigned in increasing
             # order, so the bits below 2^31 alone fit an INTEGER; larger literals are BIGINT)
@@ -798,7 +845,7 @@ class Builder:
                 on=exp.EQ(this=col("member_id", "consent"), expression=col("member_id", pr)),
             ))
         if self.plan.as_of is None:
-            items += [alias(col(param_name(s), PARAMS), param_name(s)) for s in self.plan.bounds]
+            items += [alias(col(name, PARAMS), name) for name in self.param_names()]
             joins += self._params_join()
         where = {"where": exp.Where(this=and_(semi))} if semi else {}
         fence = {"offset": exp.Offset(expression=num(0))} if self.dec.fence else {}

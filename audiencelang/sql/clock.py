@@ -26,7 +26,30 @@ mysql          ``UTC_TIMESTAMP(6)``                                           DA
 tsql           ``SYSUTCDATETIME()``                                           DATETIME2(7)
 =============  ============================================================  ===================
 
-Spark/Databricks count microseconds from the epoch instead of converting the session's
+**Epoch clocks** (DuckDB, PostgreSQL, Spark, Databricks: :attr:`DialectProfile.epoch_clock`).
+A warehouse column may hold naive UTC times (``TIMESTAMP``, Spark ``TIMESTAMP_NTZ``) or
+instants (``TIMESTAMPTZ``/``timestamptz``, Spark's default ``TIMESTAMP``, which is LTZ); the
+compiler does not know which. Any typed clock value meets one of the two through the
+session's time zone (a naive value against an instant column is read as a wall time in the
+session's zone, and the other way round). So on these dialects the ``params`` CTE holds
+the clock as a count from the epoch, and every time compared with it is converted to the
+same count, which is session-independent for both kinds of column:
+
+- duckdb: ``EPOCH_US(t)`` (microseconds, BIGINT); a bound ``now - N000000``;
+- postgres: ``EXTRACT(EPOCH FROM t)`` (seconds, exact NUMERIC); a bound ``now - N``;
+- spark, databricks: ``CASE WHEN TYPEOF(t) = 'timestamp' THEN UNIX_MICROS(t) ELSE
+  TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), t) END``; the
+  clock ``UNIX_MICROS(CURRENT_TIMESTAMP())``; a bound ``now - N000000``.
+
+DuckDB's ``EPOCH_US`` and PostgreSQL's ``EXTRACT(EPOCH …)`` count a naive timestamp's
+nominal (UTC) time and an instant's absolute time. Spark's ``UNIX_MICROS`` takes an LTZ
+timestamp (an NTZ one would be converted through the session zone), so the type decides,
+at analysis time (``TYPEOF`` is constant per column). Costs: the conversion hides the
+column from PostgreSQL's indexes and DuckDB's zone maps (the ``--as-of`` form, which
+``run`` uses, keeps them: sql/instants.py).
+
+(The table above is :func:`now_expr`; the ``params`` of duckdb, postgres, spark and
+databricks use the epoch clock instead.) Spark/Databricks count microseconds from the epoch instead of converting the session's
 wall clock (``to_utc_timestamp(current_timestamp(), current_timezone())``), which is
 ambiguous for one hour a year in zones with daylight saving time.
 
@@ -48,7 +71,7 @@ from sqlglot import exp
 
 from audiencelang.sql.dialects import DialectProfile
 
-__all__ = ["minus_seconds", "now_expr"]
+__all__ = ["epoch_minus_seconds", "epoch_now", "epoch_of", "minus_seconds", "now_expr", "now_utc_ntz"]
 
 _F = TypeVar("_F", bound=exp.Func)
 
@@ -87,6 +110,43 @@ def now_expr(d: DialectProfile, f: FuncMaker) -> exp.Expr:
         return f(exp.UtcTimestamp, this=exp.Literal.number(6))
     assert kind == "sysutcdatetime", kind
     return f(exp.Anonymous, this="SYSUTCDATETIME", expressions=[])
+
+
+def epoch_now(d: DialectProfile, f: FuncMaker) -> exp.Expr:
+    """The current time as :func:`epoch_of` counts it (dialects with an ``epoch_clock``;
+    Spark's ``CURRENT_TIMESTAMP()`` is an LTZ instant)."""
+    if d.epoch_clock == "spark":
+        return f(exp.UnixMicros, this=f(exp.CurrentTimestamp))
+    return epoch_of(d, f(exp.CurrentTimestamp), f)
+
+
+def now_utc_ntz(d: DialectProfile, f: FuncMaker) -> exp.Expr:
+    """Spark/Databricks: the current UTC time as a ``TIMESTAMP_NTZ`` (microseconds from the
+    epoch added to the NTZ epoch: no session time zone involved)."""
+    epoch = f(exp.Cast, this=exp.Literal.string("1970-01-01 00:00:00"), to=d.instant_cast())
+    micros = f(exp.UnixMicros, this=f(exp.CurrentTimestamp))
+    return f(exp.TimestampAdd, this=epoch, expression=micros, unit=exp.Var(this="MICROSECOND"))
+
+
+def epoch_of(d: DialectProfile, e: exp.Expr, f: FuncMaker) -> exp.Expr:
+    """Time ``e`` (naive UTC or an instant) counted from the epoch, session-independently."""
+    kind = d.epoch_clock
+    if kind == "epoch_us":
+        return f(exp.UnixMicros, this=e)  # DuckDB: EPOCH_US
+    if kind == "extract":
+        return f(exp.Extract, this=exp.Var(this="EPOCH"), expression=e)
+    assert kind == "spark", kind
+    zoned = exp.EQ(this=f(exp.Anonymous, this="TYPEOF", expressions=[e.copy()]),
+                   expression=exp.Literal.string("timestamp"))
+    epoch = f(exp.Cast, this=exp.Literal.string("1970-01-01 00:00:00"), to=d.instant_cast())
+    naive = f(exp.TimestampDiff, this=e.copy(), expression=epoch, unit=exp.Var(this="MICROSECOND"))
+    return f(exp.Case, ifs=[f(exp.If, this=zoned, true=f(exp.UnixMicros, this=e))], default=naive)
+
+
+def epoch_minus_seconds(d: DialectProfile, e: exp.Expr, seconds: int) -> exp.Expr:
+    """``e - seconds`` for an :func:`epoch_of` count ``e`` (``seconds`` a validated int)."""
+    n = int(seconds) * (1 if d.epoch_clock == "extract" else 1_000_000)
+    return exp.Sub(this=e, expression=exp.Literal.number(str(n)))
 
 
 def minus_seconds(d: DialectProfile, e: exp.Expr, seconds: int, f: FuncMaker) -> exp.Expr:

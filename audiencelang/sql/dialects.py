@@ -96,6 +96,10 @@ class DialectProfile:
     # at or after), instead of window passes over the UNION ALL of the steps: DuckDB's
     # sort-merge ASOF join reads each step's rows once (docs/sql.md, "Behaviour over time")
     asof_sequences: bool = False
+    # without ``as_of``: the clock and every time compared with it as an integer (or exact
+    # numeric) count from the epoch, so a TIMESTAMPTZ/LTZ column meets it as the instant it
+    # holds and a naive column as UTC, whatever the session's time zone (see clock.py)
+    epoch_clock: Literal["epoch_us", "extract", "spark"] | None = None
     functions: frozenset[str] = frozenset()
 
     def instant_cast(self) -> exp.DataType | None:
@@ -119,14 +123,16 @@ DIALECTS: dict[str, DialectProfile] = {
     p.name: p
     for p in (
         DialectProfile("duckdb", _TS, _DATE, "at_time_zone", exact="collation", collation="binary",
-                       epoch_us="EPOCH_US", semi_join_scans=True, zoned_literals=True,
+                       epoch_us="EPOCH_US", semi_join_scans=True, zoned_literals=True, epoch_clock="epoch_us",
                        split_scans=True,
                        filter_aggregates=True, semi_join_exists=True, packed_facts=True, asof_sequences=True,
-                       functions=_fns("STRPOS", "CURRENT_TIMESTAMP", "EPOCH_US", "BIT_OR", "MD5")),
+                       functions=_fns("STRPOS", "CURRENT_TIMESTAMP", "EPOCH_US", "BIT_OR", "MD5",
+                                      "TIMEZONE", "EXTRACT", "DATE_TRUNC", "MAKE_TIMESTAMP")),
         DialectProfile("postgres", _TS, _DATE, "at_time_zone", strings="chr_backslash",
                        exact="collation", collation="C", collation_as_text=True,
-                       lower_collation="und-x-icu", fence_joins=True, zoned_literals=True,
-                       functions=_fns("POSITION", "CHR", "REPLACE", "CURRENT_TIMESTAMP", "MD5")),
+                       lower_collation="und-x-icu", fence_joins=True, zoned_literals=True, epoch_clock="extract",
+                       functions=_fns("POSITION", "CHR", "REPLACE", "CURRENT_TIMESTAMP", "MD5", "EXTRACT",
+                                      "DATE_TRUNC")),
         DialectProfile("sqlite", None, None, "sqlite", exact="collation", collation="BINARY", substr="SUBSTR", round_sums=9, integer_booleans=True,
                        inner_joins=False, fence_joins=True,
                        functions=_fns("INSTR", "SUBSTR", "DATETIME", "IIF", "ROUND") - {"SUBSTRING", "CAST"}),
@@ -135,10 +141,14 @@ DIALECTS: dict[str, DialectProfile] = {
         DialectProfile("bigquery", _dt(_T.TIMESTAMPTZ), _DATE, "current_timestamp", exact_decimals=True,
                        functions=_fns("INSTR", "IF", "CURRENT_TIMESTAMP", "TIMESTAMP_SUB", "TO_HEX", "MD5", "MOD")),
         DialectProfile("redshift", _TS, _DATE, "sysdate", functions=_fns("POSITION", "SYSDATE", "MD5")),
-        DialectProfile("databricks", _dt(_T.TIMESTAMPNTZ), _DATE, "epoch_micros", strings="hex",
-                       functions=_fns("LOCATE", "IF", "DATE_ADD", "UNIX_MICROS", "CURRENT_TIMESTAMP", "MD5")),
-        DialectProfile("spark", _dt(_T.TIMESTAMPNTZ), _DATE, "epoch_micros", strings="hex",
-                       functions=_fns("LOCATE", "IF", "DATE_ADD", "UNIX_MICROS", "CURRENT_TIMESTAMP", "MD5")),
+        DialectProfile("databricks", _dt(_T.TIMESTAMPNTZ), _DATE, "epoch_micros", strings="hex", epoch_clock="spark",
+                       functions=_fns("LOCATE", "IF", "DATE_ADD", "UNIX_MICROS", "CURRENT_TIMESTAMP", "MD5",
+                                      "TYPEOF", "TIMESTAMPDIFF", "CONVERT_TIMEZONE", "DATE_SUB", "WEEKDAY",
+                                      "TRUNC", "ADD_MONTHS")),
+        DialectProfile("spark", _dt(_T.TIMESTAMPNTZ), _DATE, "epoch_micros", strings="hex", epoch_clock="spark",
+                       functions=_fns("LOCATE", "IF", "DATE_ADD", "UNIX_MICROS", "CURRENT_TIMESTAMP", "MD5",
+                                      "TYPEOF", "TIMESTAMPDIFF", "CONVERT_TIMEZONE", "DATE_SUB", "WEEKDAY",
+                                      "TRUNC", "ADD_MONTHS")),
         DialectProfile("trino", _dt(_T.TIMESTAMP, exp.Literal.number(6)), _DATE, "cast_at_time_zone",
                        substr="SUBSTR",
                        functions=_fns("STRPOS", "SUBSTR", "IF", "CURRENT_TIMESTAMP", "AT_TIMEZONE", "MD5", "TO_HEX",

@@ -88,6 +88,7 @@ class _Lowerer:
         self.scan_lower: dict[_ScanKey, list[P.Value | None]] = {}
         self.scan_hint: dict[_ScanKey, str] = {}
         self.bounds: set[int] = set()
+        self.calendar_bounds: set[str] = set()  # ``clock`` values (no as_of): audiencelang.sql.calendar
         self.purposes: dict[str, P.ConsentPurpose] = {}
         self.subs: dict[str, P.SubAudience] = {}
         self.sequences: list[P.SequenceScan] = []
@@ -132,6 +133,12 @@ class _Lowerer:
         except OverflowError:
             raise self.fail("a time window reaches before the year 1", span) from None
 
+    def clock(self, unit: str, k: int) -> P.Value:
+        """00:00 local of a calendar window's first day, computed in SQL (no as_of)."""
+        name = f"cal_{unit}_{int(k)}"
+        self.calendar_bounds.add(name)
+        return P.Value("clock", name)
+
     def literal(self, lit: ast.Literal_) -> P.Value:
         if isinstance(lit, ast.StringLit):
             return self.string(lit)
@@ -174,12 +181,8 @@ class _Lowerer:
         with a date standing for 00:00 of its day in the market's zone (UTC by default)."""
         if field.type == "timestamp" and value.kind == "date":
             value = self.instant(self.midnight(dt.date.fromisoformat(value.text)))
-        if field.type == "date" and value.kind == "as_of" and self.zone is not dt.UTC:
-            raise self.fail(
-                f"a date column meets a time relative to now in market '{self.market.market}' "
-                f"(time zone {self.market.timezone}): the SQL would need the date's local midnight, "
-                "which this compiler does not write yet", None, "E509",
-                "compile with --as-of (the bounds are then computed exactly, in the market's zone)")
+        # a date meeting a clock bound (no as_of) is compared as its local midnight, in SQL
+        # (Builder.time_operand; dialects that cannot: E509 there)
         if field.type == "date" and value.kind == "instant":
             inst = dt.datetime.fromisoformat(value.text)
             floor = local_date(inst, self.zone)
@@ -226,11 +229,14 @@ class _Lowerer:
     def calendar(self, window: ast.CalendarWindow) -> tuple[P.Value, P.Value | None]:
         """A calendar window's lower bound and, for ``yesterday``, its exclusive upper bound
         (the others end at ``as_of``): local midnights computed here (spec §9)."""
-        if self.as_of is None:
-            raise self.fail(
-                "a calendar window needs --as-of: the SQL compiler does not yet compute local "
-                f"midnights (time zone {self.market.timezone}) from the warehouse clock",
-                window.span, "E509", "compile with --as-of (the bounds are then computed exactly, in the market's zone)")
+        if self.as_of is None:  # computed in SQL from the warehouse clock (audiencelang.sql.calendar)
+            if window.period == "today":
+                lo, hi = ("day", 0), None
+            elif window.period == "yesterday":
+                lo, hi = ("day", 1), ("day", 0)
+            else:
+                lo, hi = (window.unit, window.amount - 1), None
+            return self.clock(*lo), (self.clock(*hi) if hi is not None else None)
         try:
             start, end, end_inc = calendar_bounds(window.period, window.amount, window.unit,
                                                   self.as_of.replace(tzinfo=dt.UTC), self.zone)
@@ -471,12 +477,7 @@ class _Lowerer:
     def performed(self, node: ast.Performed) -> P.Cond:
         ev, occ, own, lower = self.occurrence(node.event, node.where, node.window)
         count = node.count
-        if count is not None and count.distinct_days:
-            if self.zone is not dt.UTC:
-                raise self.fail(
-                    f"'distinct days' counts the local days of market '{self.market.market}' "
-                    f"(time zone {self.market.timezone}), which the SQL compiler does not write yet",
-                    count.span, "E509", "the reference evaluator counts them; SQL counts UTC days only")
+        if count is not None and count.distinct_days:  # local days: Builder.day (E509 where it cannot)
             col = self.aggregate("count_days", node.event, P.FieldRef(ev.time, "timestamp"), occ, ev, own, lower,
                                  f"days_{node.event.value}")
         else:
@@ -881,4 +882,6 @@ def lower(
         audiences=tuple(lw.subs[k] for k in lw.subs),
         membership=membership,
         output=P.Output(mode, destination, identifier, min_size, suppressed),
+        zone=checked.market.timezone,
+        calendar=tuple(sorted(lw.calendar_bounds)),
     )

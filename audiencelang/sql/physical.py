@@ -138,7 +138,7 @@ def decide(plan: P.Plan, profile: DialectProfile) -> Decisions:
         elif isinstance(c, P.ConsentHolds) and c.purpose in purposes and purposes[c.purpose].mode == "opt_in":
             consent_inner = d.inner_joins
         elif (not d.fence_joins and isinstance(c, P.Test) and c.field.column in traits
-              and all(v.kind != "as_of" for v in c.values)):
+              and all(v.kind not in ("as_of", "clock") for v in c.values)):
             pushed.append(c)
             continue
         rest.append(c)

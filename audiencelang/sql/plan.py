@@ -28,7 +28,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, Literal, Union
 
-ValueKind = Literal["string", "number", "boolean", "date", "instant", "as_of"]
+ValueKind = Literal["string", "number", "boolean", "date", "instant", "as_of", "clock"]
 FieldType = Literal["string", "integer", "decimal", "boolean", "date", "timestamp"]
 TestOp = Literal[
     "=", "!=", "<", "<=", ">", ">=", "in", "not_in",
@@ -44,7 +44,9 @@ class Value:
     ``string``: the text; ``number``: a plain decimal (``-12.50``); ``boolean``:
     ``true``/``false``; ``date``: ``YYYY-MM-DD``; ``instant``: a UTC instant
     ``YYYY-MM-DD HH:MM:SS.ffffff``; ``as_of``: the reference time minus this many
-    seconds (``0`` is ``as_of`` itself) — only in plans compiled without ``as_of``.
+    seconds (``0`` is ``as_of`` itself) — only in plans compiled without ``as_of``;
+    ``clock``: a calendar bound computed from the warehouse clock in the market's zone, by
+    its name (``cal_day_0``: today's local midnight; audiencelang.sql.calendar) — likewise.
     """
 
     kind: ValueKind
@@ -274,6 +276,8 @@ class Plan:
     audiences: tuple[SubAudience, ...]
     membership: Cond
     output: Output
+    zone: str = "UTC"  # the market's time zone (spec §9)
+    calendar: tuple[str, ...] = ()  # calendar bounds (``clock`` values) the params CTE computes
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict; every condition node carries ``"node": <class name>``."""

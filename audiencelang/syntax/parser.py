@@ -25,6 +25,7 @@ from pydantic import TypeAdapter
 from audiencelang import ast
 from audiencelang.arguments import returns_diagnostics
 from audiencelang.diagnostics import Diagnostic, Span, error, warning
+from audiencelang.syntax.prescan import first_excess
 
 #: Largest accepted audience file, in bytes (a diagnostic above it).
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -235,6 +236,11 @@ def parse(text: str, path: str | None = None) -> ParseResult:
     if nul >= 0:
         return ParseResult(None, [error("E114", "NUL character in file", _offset_span(text, nul, path),
                                         "audience files are text; remove the NUL byte")])
+    excess = first_excess(text, MAX_CONDITIONS, MAX_LIST_VALUES)
+    if excess is not None:  # refused before Lark builds a tree (audiencelang.syntax.prescan)
+        return ParseResult(None, [error(
+            "E121", f"the file holds {_too_many(excess.what)}",
+            _offset_span(text, excess.start, path, excess.end - excess.start), _E121_HINT)])
     comments: list[Token] = []
     parser = build_parser()
     try:
@@ -254,6 +260,16 @@ def parse(text: str, path: str | None = None) -> ParseResult:
             diags.append(warning("W101", "no audience in this file", Span(path=path),
                                  "an audience file holds one or more `audience NAME { ... }` blocks"))
     return ParseResult(file, diags, comment_nodes)
+
+
+_E121_HINT = ("split the audience into several files and combine them with `in audience`; "
+              "a long `a = 1 or a = 2 ...` is shorter as `a in [1, 2, ...]`")
+
+
+def _too_many(what: str) -> str:
+    if what == "list values":
+        return f"more than {MAX_LIST_VALUES:,} values in `in [...]` lists"
+    return f"more than {MAX_CONDITIONS:,} conditions"
 
 
 def _parse_collecting(parser: Lark, text: str, comments: list[Token]) -> Tree[Token]:
@@ -528,16 +544,14 @@ class _Builder:
         if data == "list":
             self._list_values += sum(c is not None for c in node.children)
             over = self._list_values > MAX_LIST_VALUES
-            what = f"more than {MAX_LIST_VALUES:,} values in `in [...]` lists"
+            what = _too_many("list values")
         else:
             self._conditions += 1
             over = self._conditions > MAX_CONDITIONS
-            what = f"more than {MAX_CONDITIONS:,} conditions"
+            what = _too_many("conditions")
         if over and not self._depth_reported:
             self._depth_reported = True
-            self.err("E121", f"the file holds {what}", self.span(node),
-                     "split the audience into several files and combine them with `in audience`; "
-                     "a long `a = 1 or a = 2 ...` is shorter as `a in [1, 2, ...]`")
+            self.err("E121", f"the file holds {what}", self.span(node), _E121_HINT)
 
     def r_start(self, tree: Tree[Token], kids: list[Any]) -> ast.File:
         audiences: list[ast.Audience] = [k for k in kids if isinstance(k, ast.Audience)]

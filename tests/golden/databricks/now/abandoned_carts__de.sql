@@ -2,16 +2,12 @@
 WITH `params` AS (
   SELECT
     `now`.`as_of` AS `as_of`,
-    `now`.`as_of` - INTERVAL 86400 SECOND AS `as_of_minus_86400s`,
-    `now`.`as_of` - INTERVAL 604800 SECOND AS `as_of_minus_604800s`,
-    `now`.`as_of` - INTERVAL 31536000 SECOND AS `as_of_minus_31536000s`
+    `now`.`as_of` - 86400000000 AS `as_of_minus_86400s`,
+    `now`.`as_of` - 604800000000 AS `as_of_minus_604800s`,
+    `now`.`as_of` - 31536000000000 AS `as_of_minus_31536000s`
   FROM (
     SELECT
-      DATE_ADD(
-        MICROSECOND,
-        UNIX_MICROS(CURRENT_TIMESTAMP()),
-        CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ)
-      ) AS `as_of`
+      UNIX_MICROS(CURRENT_TIMESTAMP()) AS `as_of`
   ) AS `now`
 ), `profiles` AS (
   SELECT
@@ -44,10 +40,22 @@ WITH `params` AS (
       WHERE
         NOT `src`.`kunden_id` IS NULL
         AND NOT `src`.`zeitpunkt` IS NULL
-        AND `src`.`zeitpunkt` <= `params`.`as_of`
+        AND CASE
+          WHEN TYPEOF(`src`.`zeitpunkt`) = 'timestamp'
+          THEN UNIX_MICROS(`src`.`zeitpunkt`)
+          ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`zeitpunkt`)
+        END <= `params`.`as_of`
         AND `src`.`ereignis` = 'warenkorb'
-        AND `src`.`zeitpunkt` >= `params`.`as_of_minus_604800s`
-        AND `src`.`zeitpunkt` <= `params`.`as_of_minus_86400s`
+        AND CASE
+          WHEN TYPEOF(`src`.`zeitpunkt`) = 'timestamp'
+          THEN UNIX_MICROS(`src`.`zeitpunkt`)
+          ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`zeitpunkt`)
+        END >= `params`.`as_of_minus_604800s`
+        AND CASE
+          WHEN TYPEOF(`src`.`zeitpunkt`) = 'timestamp'
+          THEN UNIX_MICROS(`src`.`zeitpunkt`)
+          ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`zeitpunkt`)
+        END <= `params`.`as_of_minus_86400s`
       UNION ALL
       SELECT
         `src`.`kunde` AS `member_id`,
@@ -58,8 +66,16 @@ WITH `params` AS (
       WHERE
         NOT `src`.`kunde` IS NULL
         AND NOT `src`.`bestellt_am` IS NULL
-        AND `src`.`bestellt_am` <= `params`.`as_of`
-        AND `src`.`bestellt_am` >= `params`.`as_of_minus_604800s`
+        AND CASE
+          WHEN TYPEOF(`src`.`bestellt_am`) = 'timestamp'
+          THEN UNIX_MICROS(`src`.`bestellt_am`)
+          ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`bestellt_am`)
+        END <= `params`.`as_of`
+        AND CASE
+          WHEN TYPEOF(`src`.`bestellt_am`) = 'timestamp'
+          THEN UNIX_MICROS(`src`.`bestellt_am`)
+          ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`bestellt_am`)
+        END >= `params`.`as_of_minus_604800s`
     ) AS `lvl`
     WHERE
       `step` >= 1
@@ -77,14 +93,22 @@ WITH `params` AS (
       WHEN MAX(
         CASE
           WHEN `src`.`zweck` = 'werbung'
-          AND `src`.`geaendert_am` >= `params`.`as_of_minus_31536000s`
+          AND CASE
+            WHEN TYPEOF(`src`.`geaendert_am`) = 'timestamp'
+            THEN UNIX_MICROS(`src`.`geaendert_am`)
+            ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`geaendert_am`)
+          END >= `params`.`as_of_minus_31536000s`
           AND `src`.`status` = 'erteilt'
           THEN `src`.`geaendert_am`
         END
       ) = MAX(
         CASE
           WHEN `src`.`zweck` = 'werbung'
-          AND `src`.`geaendert_am` >= `params`.`as_of_minus_31536000s`
+          AND CASE
+            WHEN TYPEOF(`src`.`geaendert_am`) = 'timestamp'
+            THEN UNIX_MICROS(`src`.`geaendert_am`)
+            ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`geaendert_am`)
+          END >= `params`.`as_of_minus_31536000s`
           THEN `src`.`geaendert_am`
         END
       )
@@ -95,14 +119,22 @@ WITH `params` AS (
       WHEN MAX(
         CASE
           WHEN `src`.`zweck` = 'werbung'
-          AND `src`.`geaendert_am` >= `params`.`as_of_minus_31536000s`
+          AND CASE
+            WHEN TYPEOF(`src`.`geaendert_am`) = 'timestamp'
+            THEN UNIX_MICROS(`src`.`geaendert_am`)
+            ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`geaendert_am`)
+          END >= `params`.`as_of_minus_31536000s`
           AND `src`.`status` IN ('abgelehnt', 'widerrufen')
           THEN `src`.`geaendert_am`
         END
       ) = MAX(
         CASE
           WHEN `src`.`zweck` = 'werbung'
-          AND `src`.`geaendert_am` >= `params`.`as_of_minus_31536000s`
+          AND CASE
+            WHEN TYPEOF(`src`.`geaendert_am`) = 'timestamp'
+            THEN UNIX_MICROS(`src`.`geaendert_am`)
+            ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`geaendert_am`)
+          END >= `params`.`as_of_minus_31536000s`
           THEN `src`.`geaendert_am`
         END
       )
@@ -114,9 +146,17 @@ WITH `params` AS (
   WHERE
     NOT `src`.`kunden_id` IS NULL
     AND NOT `src`.`geaendert_am` IS NULL
-    AND `src`.`geaendert_am` <= `params`.`as_of`
+    AND CASE
+      WHEN TYPEOF(`src`.`geaendert_am`) = 'timestamp'
+      THEN UNIX_MICROS(`src`.`geaendert_am`)
+      ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`geaendert_am`)
+    END <= `params`.`as_of`
     AND `src`.`zweck` = 'werbung'
-    AND `src`.`geaendert_am` >= `params`.`as_of_minus_31536000s`
+    AND CASE
+      WHEN TYPEOF(`src`.`geaendert_am`) = 'timestamp'
+      THEN UNIX_MICROS(`src`.`geaendert_am`)
+      ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`geaendert_am`)
+    END >= `params`.`as_of_minus_31536000s`
     AND `src`.`status` IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     `src`.`kunden_id`

@@ -2,14 +2,10 @@
 WITH `params` AS (
   SELECT
     `now`.`as_of` AS `as_of`,
-    `now`.`as_of` - INTERVAL 2592000 SECOND AS `as_of_minus_2592000s`
+    `now`.`as_of` - 2592000000000 AS `as_of_minus_2592000s`
   FROM (
     SELECT
-      DATE_ADD(
-        MICROSECOND,
-        UNIX_MICROS(CURRENT_TIMESTAMP()),
-        CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ)
-      ) AS `as_of`
+      UNIX_MICROS(CURRENT_TIMESTAMP()) AS `as_of`
   ) AS `now`
 ), `profiles` AS (
   SELECT
@@ -21,13 +17,26 @@ WITH `params` AS (
   SELECT
     `src`.`kunde` AS `member_id`,
     COUNT(*) AS `n_purchase_1`,
-    COUNT(CASE WHEN `src`.`bestellt_am` >= `params`.`as_of_minus_2592000s` THEN 1 END) AS `n_purchase_2`
+    COUNT(
+      CASE
+        WHEN CASE
+          WHEN TYPEOF(`src`.`bestellt_am`) = 'timestamp'
+          THEN UNIX_MICROS(`src`.`bestellt_am`)
+          ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`bestellt_am`)
+        END >= `params`.`as_of_minus_2592000s`
+        THEN 1
+      END
+    ) AS `n_purchase_2`
   FROM `shop`.`bestellungen` AS `src`
   CROSS JOIN `params`
   WHERE
     NOT `src`.`kunde` IS NULL
     AND NOT `src`.`bestellt_am` IS NULL
-    AND `src`.`bestellt_am` <= `params`.`as_of`
+    AND CASE
+      WHEN TYPEOF(`src`.`bestellt_am`) = 'timestamp'
+      THEN UNIX_MICROS(`src`.`bestellt_am`)
+      ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`bestellt_am`)
+    END <= `params`.`as_of`
   GROUP BY
     `src`.`kunde`
 ), `consent` AS (
@@ -39,7 +48,11 @@ WITH `params` AS (
           WHEN `src`.`zweck` = 'newsletter'
           AND `src`.`status` = 'erteilt'
           AND NOT `src`.`bestaetigt_am` IS NULL
-          AND `src`.`bestaetigt_am` <= `params`.`as_of`
+          AND CASE
+            WHEN TYPEOF(`src`.`bestaetigt_am`) = 'timestamp'
+            THEN UNIX_MICROS(`src`.`bestaetigt_am`)
+            ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`bestaetigt_am`)
+          END <= `params`.`as_of`
           THEN `src`.`geaendert_am`
         END
       ) = MAX(CASE WHEN `src`.`zweck` = 'newsletter' THEN `src`.`geaendert_am` END)
@@ -61,7 +74,11 @@ WITH `params` AS (
   WHERE
     NOT `src`.`kunden_id` IS NULL
     AND NOT `src`.`geaendert_am` IS NULL
-    AND `src`.`geaendert_am` <= `params`.`as_of`
+    AND CASE
+      WHEN TYPEOF(`src`.`geaendert_am`) = 'timestamp'
+      THEN UNIX_MICROS(`src`.`geaendert_am`)
+      ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`geaendert_am`)
+    END <= `params`.`as_of`
     AND `src`.`zweck` IN ('newsletter')
     AND `src`.`status` IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY

@@ -2,16 +2,12 @@
 WITH `params` AS (
   SELECT
     `now`.`as_of` AS `as_of`,
-    `now`.`as_of` - INTERVAL 1209600 SECOND AS `as_of_minus_1209600s`,
-    `now`.`as_of` - INTERVAL 7776000 SECOND AS `as_of_minus_7776000s`,
-    `now`.`as_of` - INTERVAL 31536000 SECOND AS `as_of_minus_31536000s`
+    `now`.`as_of` - 1209600000000 AS `as_of_minus_1209600s`,
+    `now`.`as_of` - 7776000000000 AS `as_of_minus_7776000s`,
+    `now`.`as_of` - 31536000000000 AS `as_of_minus_31536000s`
   FROM (
     SELECT
-      DATE_ADD(
-        MICROSECOND,
-        UNIX_MICROS(CURRENT_TIMESTAMP()),
-        CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ)
-      ) AS `as_of`
+      UNIX_MICROS(CURRENT_TIMESTAMP()) AS `as_of`
   ) AS `now`
 ), `profiles` AS (
   SELECT
@@ -26,14 +22,31 @@ WITH `params` AS (
   SELECT
     `src`.`kunde` AS `member_id`,
     COUNT(*) AS `n_purchase_1`,
-    COUNT(CASE WHEN `src`.`bestellt_am` >= `params`.`as_of_minus_7776000s` THEN 1 END) AS `n_purchase_2`
+    COUNT(
+      CASE
+        WHEN CASE
+          WHEN TYPEOF(`src`.`bestellt_am`) = 'timestamp'
+          THEN UNIX_MICROS(`src`.`bestellt_am`)
+          ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`bestellt_am`)
+        END >= `params`.`as_of_minus_7776000s`
+        THEN 1
+      END
+    ) AS `n_purchase_2`
   FROM `shop`.`bestellungen` AS `src`
   CROSS JOIN `params`
   WHERE
     NOT `src`.`kunde` IS NULL
     AND NOT `src`.`bestellt_am` IS NULL
-    AND `src`.`bestellt_am` <= `params`.`as_of`
-    AND `src`.`bestellt_am` >= `params`.`as_of_minus_31536000s`
+    AND CASE
+      WHEN TYPEOF(`src`.`bestellt_am`) = 'timestamp'
+      THEN UNIX_MICROS(`src`.`bestellt_am`)
+      ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`bestellt_am`)
+    END <= `params`.`as_of`
+    AND CASE
+      WHEN TYPEOF(`src`.`bestellt_am`) = 'timestamp'
+      THEN UNIX_MICROS(`src`.`bestellt_am`)
+      ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`bestellt_am`)
+    END >= `params`.`as_of_minus_31536000s`
   GROUP BY
     `src`.`kunde`
 ), `consent` AS (
@@ -43,14 +56,22 @@ WITH `params` AS (
       WHEN MAX(
         CASE
           WHEN `src`.`zweck` = 'werbung'
-          AND `src`.`geaendert_am` >= `params`.`as_of_minus_31536000s`
+          AND CASE
+            WHEN TYPEOF(`src`.`geaendert_am`) = 'timestamp'
+            THEN UNIX_MICROS(`src`.`geaendert_am`)
+            ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`geaendert_am`)
+          END >= `params`.`as_of_minus_31536000s`
           AND `src`.`status` = 'erteilt'
           THEN `src`.`geaendert_am`
         END
       ) = MAX(
         CASE
           WHEN `src`.`zweck` = 'werbung'
-          AND `src`.`geaendert_am` >= `params`.`as_of_minus_31536000s`
+          AND CASE
+            WHEN TYPEOF(`src`.`geaendert_am`) = 'timestamp'
+            THEN UNIX_MICROS(`src`.`geaendert_am`)
+            ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`geaendert_am`)
+          END >= `params`.`as_of_minus_31536000s`
           THEN `src`.`geaendert_am`
         END
       )
@@ -61,14 +82,22 @@ WITH `params` AS (
       WHEN MAX(
         CASE
           WHEN `src`.`zweck` = 'werbung'
-          AND `src`.`geaendert_am` >= `params`.`as_of_minus_31536000s`
+          AND CASE
+            WHEN TYPEOF(`src`.`geaendert_am`) = 'timestamp'
+            THEN UNIX_MICROS(`src`.`geaendert_am`)
+            ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`geaendert_am`)
+          END >= `params`.`as_of_minus_31536000s`
           AND `src`.`status` IN ('abgelehnt', 'widerrufen')
           THEN `src`.`geaendert_am`
         END
       ) = MAX(
         CASE
           WHEN `src`.`zweck` = 'werbung'
-          AND `src`.`geaendert_am` >= `params`.`as_of_minus_31536000s`
+          AND CASE
+            WHEN TYPEOF(`src`.`geaendert_am`) = 'timestamp'
+            THEN UNIX_MICROS(`src`.`geaendert_am`)
+            ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`geaendert_am`)
+          END >= `params`.`as_of_minus_31536000s`
           THEN `src`.`geaendert_am`
         END
       )
@@ -80,9 +109,17 @@ WITH `params` AS (
   WHERE
     NOT `src`.`kunden_id` IS NULL
     AND NOT `src`.`geaendert_am` IS NULL
-    AND `src`.`geaendert_am` <= `params`.`as_of`
+    AND CASE
+      WHEN TYPEOF(`src`.`geaendert_am`) = 'timestamp'
+      THEN UNIX_MICROS(`src`.`geaendert_am`)
+      ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`geaendert_am`)
+    END <= `params`.`as_of`
     AND `src`.`zweck` = 'werbung'
-    AND `src`.`geaendert_am` >= `params`.`as_of_minus_31536000s`
+    AND CASE
+      WHEN TYPEOF(`src`.`geaendert_am`) = 'timestamp'
+      THEN UNIX_MICROS(`src`.`geaendert_am`)
+      ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`geaendert_am`)
+    END >= `params`.`as_of_minus_31536000s`
     AND `src`.`status` IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     `src`.`kunden_id`
@@ -119,9 +156,17 @@ WITH `params` AS (
       )
       OR (
         NOT `t_last_login_at` IS NULL
-        AND `t_last_login_at` >= `as_of_minus_1209600s`
+        AND CASE
+          WHEN TYPEOF(`t_last_login_at`) = 'timestamp'
+          THEN UNIX_MICROS(`t_last_login_at`)
+          ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `t_last_login_at`)
+        END >= `as_of_minus_1209600s`
         AND NOT `t_last_login_at` IS NULL
-        AND `t_last_login_at` <= `as_of`
+        AND CASE
+          WHEN TYPEOF(`t_last_login_at`) = 'timestamp'
+          THEN UNIX_MICROS(`t_last_login_at`)
+          ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `t_last_login_at`)
+        END <= `as_of`
       )
     )
     AND `c_ads_personalization_granted` = 1

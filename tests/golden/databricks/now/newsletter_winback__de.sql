@@ -2,14 +2,10 @@
 WITH `params` AS (
   SELECT
     `now`.`as_of` AS `as_of`,
-    `now`.`as_of` - INTERVAL 1800 SECOND AS `as_of_minus_1800s`
+    `now`.`as_of` - 1800000000 AS `as_of_minus_1800s`
   FROM (
     SELECT
-      DATE_ADD(
-        MICROSECOND,
-        UNIX_MICROS(CURRENT_TIMESTAMP()),
-        CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ)
-      ) AS `as_of`
+      UNIX_MICROS(CURRENT_TIMESTAMP()) AS `as_of`
   ) AS `now`
 ), `profiles` AS (
   SELECT
@@ -31,7 +27,11 @@ WITH `params` AS (
   WHERE
     NOT `src`.`kunde` IS NULL
     AND NOT `src`.`bestellt_am` IS NULL
-    AND `src`.`bestellt_am` <= `params`.`as_of`
+    AND CASE
+      WHEN TYPEOF(`src`.`bestellt_am`) = 'timestamp'
+      THEN UNIX_MICROS(`src`.`bestellt_am`)
+      ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`bestellt_am`)
+    END <= `params`.`as_of`
     AND `src`.`bestellt_am` >= CAST('2026-06-01 00:00:00.000000' AS TIMESTAMP_NTZ)
   GROUP BY
     `src`.`kunde`
@@ -44,9 +44,17 @@ WITH `params` AS (
   WHERE
     NOT `src`.`kunden_id` IS NULL
     AND NOT `src`.`zeitpunkt` IS NULL
-    AND `src`.`zeitpunkt` <= `params`.`as_of`
+    AND CASE
+      WHEN TYPEOF(`src`.`zeitpunkt`) = 'timestamp'
+      THEN UNIX_MICROS(`src`.`zeitpunkt`)
+      ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`zeitpunkt`)
+    END <= `params`.`as_of`
     AND `src`.`ereignis` = 'seitenaufruf'
-    AND `src`.`zeitpunkt` >= `params`.`as_of_minus_1800s`
+    AND CASE
+      WHEN TYPEOF(`src`.`zeitpunkt`) = 'timestamp'
+      THEN UNIX_MICROS(`src`.`zeitpunkt`)
+      ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`zeitpunkt`)
+    END >= `params`.`as_of_minus_1800s`
   GROUP BY
     `src`.`kunden_id`
 ), `consent` AS (
@@ -58,7 +66,11 @@ WITH `params` AS (
           WHEN `src`.`zweck` = 'newsletter'
           AND `src`.`status` = 'erteilt'
           AND NOT `src`.`bestaetigt_am` IS NULL
-          AND `src`.`bestaetigt_am` <= `params`.`as_of`
+          AND CASE
+            WHEN TYPEOF(`src`.`bestaetigt_am`) = 'timestamp'
+            THEN UNIX_MICROS(`src`.`bestaetigt_am`)
+            ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`bestaetigt_am`)
+          END <= `params`.`as_of`
           THEN `src`.`geaendert_am`
         END
       ) = MAX(CASE WHEN `src`.`zweck` = 'newsletter' THEN `src`.`geaendert_am` END)
@@ -80,7 +92,11 @@ WITH `params` AS (
   WHERE
     NOT `src`.`kunden_id` IS NULL
     AND NOT `src`.`geaendert_am` IS NULL
-    AND `src`.`geaendert_am` <= `params`.`as_of`
+    AND CASE
+      WHEN TYPEOF(`src`.`geaendert_am`) = 'timestamp'
+      THEN UNIX_MICROS(`src`.`geaendert_am`)
+      ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`geaendert_am`)
+    END <= `params`.`as_of`
     AND `src`.`zweck` IN ('newsletter')
     AND `src`.`status` IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY

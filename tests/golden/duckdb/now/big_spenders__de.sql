@@ -2,11 +2,11 @@
 WITH "params" AS (
   SELECT
     "now"."as_of" AS "as_of",
-    "now"."as_of" - INTERVAL '7776000' SECOND AS "as_of_minus_7776000s",
-    "now"."as_of" - INTERVAL '31536000' SECOND AS "as_of_minus_31536000s"
+    "now"."as_of" - 7776000000000 AS "as_of_minus_7776000s",
+    "now"."as_of" - 31536000000000 AS "as_of_minus_31536000s"
   FROM (
     SELECT
-      CURRENT_TIMESTAMP AT TIME ZONE 'UTC' AS "as_of"
+      EPOCH_US(CURRENT_TIMESTAMP) AS "as_of"
   ) AS "now"
 ), "profiles" AS (
   SELECT
@@ -21,21 +21,21 @@ WITH "params" AS (
   SELECT
     "src"."kunde" AS "member_id",
     SUM("src"."umsatz") FILTER(WHERE
-      "src"."bestellt_am" >= "params"."as_of_minus_7776000s") AS "sum_purchase_revenue_1",
+      EPOCH_US("src"."bestellt_am") >= "params"."as_of_minus_7776000s") AS "sum_purchase_revenue_1",
     MAX("src"."umsatz") AS "max_purchase_revenue_2",
     SUM("src"."umsatz") FILTER(WHERE
       "src"."kanal" COLLATE "binary" = 'web') AS "sum_purchase_revenue_3",
     COUNT("src"."umsatz") FILTER(WHERE
       "src"."kanal" COLLATE "binary" = 'web') AS "n_purchase_revenue_4",
     MIN("src"."umsatz") FILTER(WHERE
-      "src"."bestellt_am" >= "params"."as_of_minus_31536000s") AS "min_purchase_revenue_5",
+      EPOCH_US("src"."bestellt_am") >= "params"."as_of_minus_31536000s") AS "min_purchase_revenue_5",
     COUNT(*) AS "n_purchase_6"
   FROM "shop"."bestellungen" AS "src"
   CROSS JOIN "params"
   WHERE
     NOT "src"."kunde" IS NULL
     AND NOT "src"."bestellt_am" IS NULL
-    AND "src"."bestellt_am" <= "params"."as_of"
+    AND EPOCH_US("src"."bestellt_am") <= "params"."as_of"
   GROUP BY
     "src"."kunde"
 ), "consent" AS (
@@ -46,7 +46,7 @@ WITH "params" AS (
         MAX(
           CASE
             WHEN "src"."zweck" COLLATE "binary" = 'werbung'
-            AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+            AND EPOCH_US("src"."geaendert_am") >= "params"."as_of_minus_31536000s"
             THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
               WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 1
@@ -63,7 +63,7 @@ WITH "params" AS (
         MAX(
           CASE
             WHEN "src"."zweck" COLLATE "binary" = 'werbung'
-            AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+            AND EPOCH_US("src"."geaendert_am") >= "params"."as_of_minus_31536000s"
             THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
               WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 1
@@ -80,9 +80,9 @@ WITH "params" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
-    AND "src"."geaendert_am" <= "params"."as_of"
+    AND EPOCH_US("src"."geaendert_am") <= "params"."as_of"
     AND "src"."zweck" COLLATE "binary" = 'werbung'
-    AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+    AND EPOCH_US("src"."geaendert_am") >= "params"."as_of_minus_31536000s"
     AND "src"."status" COLLATE "binary" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"

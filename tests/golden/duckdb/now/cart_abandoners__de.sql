@@ -2,11 +2,11 @@
 WITH "params" AS (
   SELECT
     "now"."as_of" AS "as_of",
-    "now"."as_of" - INTERVAL '604800' SECOND AS "as_of_minus_604800s",
-    "now"."as_of" - INTERVAL '31536000' SECOND AS "as_of_minus_31536000s"
+    "now"."as_of" - 604800000000 AS "as_of_minus_604800s",
+    "now"."as_of" - 31536000000000 AS "as_of_minus_31536000s"
   FROM (
     SELECT
-      CURRENT_TIMESTAMP AT TIME ZONE 'UTC' AS "as_of"
+      EPOCH_US(CURRENT_TIMESTAMP) AS "as_of"
   ) AS "now"
 ), "profiles" AS (
   SELECT
@@ -20,14 +20,14 @@ WITH "params" AS (
   SELECT
     "src"."kunde" AS "member_id",
     COUNT(*) FILTER(WHERE
-      "src"."bestellt_am" >= "params"."as_of_minus_604800s") AS "n_purchase_2",
+      EPOCH_US("src"."bestellt_am") >= "params"."as_of_minus_604800s") AS "n_purchase_2",
     COUNT(*) AS "n_purchase_3"
   FROM "shop"."bestellungen" AS "src"
   CROSS JOIN "params"
   WHERE
     NOT "src"."kunde" IS NULL
     AND NOT "src"."bestellt_am" IS NULL
-    AND "src"."bestellt_am" <= "params"."as_of"
+    AND EPOCH_US("src"."bestellt_am") <= "params"."as_of"
   GROUP BY
     "src"."kunde"
 ), "consent" AS (
@@ -38,7 +38,7 @@ WITH "params" AS (
         MAX(
           CASE
             WHEN "src"."zweck" COLLATE "binary" = 'werbung'
-            AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+            AND EPOCH_US("src"."geaendert_am") >= "params"."as_of_minus_31536000s"
             THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
               WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 1
@@ -55,7 +55,7 @@ WITH "params" AS (
         MAX(
           CASE
             WHEN "src"."zweck" COLLATE "binary" = 'werbung'
-            AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+            AND EPOCH_US("src"."geaendert_am") >= "params"."as_of_minus_31536000s"
             THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
               WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 1
@@ -75,7 +75,8 @@ WITH "params" AS (
             THEN EPOCH_US("src"."geaendert_am") * 4 + CASE
               WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 2
-              WHEN NOT "src"."bestaetigt_am" IS NULL AND "src"."bestaetigt_am" <= "params"."as_of"
+              WHEN NOT "src"."bestaetigt_am" IS NULL
+              AND EPOCH_US("src"."bestaetigt_am") <= "params"."as_of"
               THEN 1
               ELSE 0
             END
@@ -93,7 +94,8 @@ WITH "params" AS (
             THEN EPOCH_US("src"."geaendert_am") * 4 + CASE
               WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 2
-              WHEN NOT "src"."bestaetigt_am" IS NULL AND "src"."bestaetigt_am" <= "params"."as_of"
+              WHEN NOT "src"."bestaetigt_am" IS NULL
+              AND EPOCH_US("src"."bestaetigt_am") <= "params"."as_of"
               THEN 1
               ELSE 0
             END
@@ -108,11 +110,11 @@ WITH "params" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
-    AND "src"."geaendert_am" <= "params"."as_of"
+    AND EPOCH_US("src"."geaendert_am") <= "params"."as_of"
     AND (
       (
         "src"."zweck" COLLATE "binary" = 'werbung'
-        AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+        AND EPOCH_US("src"."geaendert_am") >= "params"."as_of_minus_31536000s"
       )
       OR "src"."zweck" COLLATE "binary" = 'newsletter'
     )
@@ -147,8 +149,8 @@ WITH "params" AS (
       WHERE
         NOT "src"."kunden_id" IS NULL
         AND NOT "src"."zeitpunkt" IS NULL
-        AND "src"."zeitpunkt" <= "params"."as_of"
-        AND "src"."zeitpunkt" >= "params"."as_of_minus_604800s"
+        AND EPOCH_US("src"."zeitpunkt") <= "params"."as_of"
+        AND EPOCH_US("src"."zeitpunkt") >= "params"."as_of_minus_604800s"
         AND "src"."ereignis" COLLATE "binary" = 'warenkorb'
     )
 ), "aud_existing_customers" AS (

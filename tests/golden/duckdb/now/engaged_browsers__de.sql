@@ -2,14 +2,14 @@
 WITH "params" AS (
   SELECT
     "now"."as_of" AS "as_of",
-    "now"."as_of" - INTERVAL '172800' SECOND AS "as_of_minus_172800s",
-    "now"."as_of" - INTERVAL '604800' SECOND AS "as_of_minus_604800s",
-    "now"."as_of" - INTERVAL '1209600' SECOND AS "as_of_minus_1209600s",
-    "now"."as_of" - INTERVAL '2592000' SECOND AS "as_of_minus_2592000s",
-    "now"."as_of" - INTERVAL '31536000' SECOND AS "as_of_minus_31536000s"
+    "now"."as_of" - 172800000000 AS "as_of_minus_172800s",
+    "now"."as_of" - 604800000000 AS "as_of_minus_604800s",
+    "now"."as_of" - 1209600000000 AS "as_of_minus_1209600s",
+    "now"."as_of" - 2592000000000 AS "as_of_minus_2592000s",
+    "now"."as_of" - 31536000000000 AS "as_of_minus_31536000s"
   FROM (
     SELECT
-      CURRENT_TIMESTAMP AT TIME ZONE 'UTC' AS "as_of"
+      EPOCH_US(CURRENT_TIMESTAMP) AS "as_of"
   ) AS "now"
 ), "profiles" AS (
   SELECT
@@ -26,8 +26,8 @@ WITH "params" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."zeitpunkt" IS NULL
-    AND "src"."zeitpunkt" <= "params"."as_of"
-    AND "src"."zeitpunkt" >= "params"."as_of_minus_604800s"
+    AND EPOCH_US("src"."zeitpunkt") <= "params"."as_of"
+    AND EPOCH_US("src"."zeitpunkt") >= "params"."as_of_minus_604800s"
     AND "src"."ereignis" COLLATE "binary" = 'seitenaufruf'
   GROUP BY
     "src"."kunden_id"
@@ -40,8 +40,8 @@ WITH "params" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."zeitpunkt" IS NULL
-    AND "src"."zeitpunkt" <= "params"."as_of"
-    AND "src"."zeitpunkt" >= "params"."as_of_minus_2592000s"
+    AND EPOCH_US("src"."zeitpunkt") <= "params"."as_of"
+    AND EPOCH_US("src"."zeitpunkt") >= "params"."as_of_minus_2592000s"
     AND "src"."ereignis" COLLATE "binary" = 'sitzung'
   GROUP BY
     "src"."kunden_id"
@@ -54,8 +54,8 @@ WITH "params" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."zeitpunkt" IS NULL
-    AND "src"."zeitpunkt" <= "params"."as_of"
-    AND "src"."zeitpunkt" >= "params"."as_of_minus_1209600s"
+    AND EPOCH_US("src"."zeitpunkt") <= "params"."as_of"
+    AND EPOCH_US("src"."zeitpunkt") >= "params"."as_of_minus_1209600s"
     AND "src"."ereignis" COLLATE "binary" = 'seitenaufruf'
     AND SUBSTRING("src"."pfad", 1, 5) COLLATE "binary" = '/sale'
   GROUP BY
@@ -65,14 +65,14 @@ WITH "params" AS (
     "src"."kunden_id" AS "member_id",
     COUNT(*) AS "n_add_to_cart_4",
     COUNT(*) FILTER(WHERE
-      "src"."zeitpunkt" >= "params"."as_of_minus_172800s") AS "n_add_to_cart_6"
+      EPOCH_US("src"."zeitpunkt") >= "params"."as_of_minus_172800s") AS "n_add_to_cart_6"
   FROM "web"."ereignisse" AS "src"
   CROSS JOIN "params"
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."zeitpunkt" IS NULL
-    AND "src"."zeitpunkt" <= "params"."as_of"
-    AND "src"."zeitpunkt" >= "params"."as_of_minus_2592000s"
+    AND EPOCH_US("src"."zeitpunkt") <= "params"."as_of"
+    AND EPOCH_US("src"."zeitpunkt") >= "params"."as_of_minus_2592000s"
     AND "src"."ereignis" COLLATE "binary" = 'warenkorb'
   GROUP BY
     "src"."kunden_id"
@@ -85,8 +85,8 @@ WITH "params" AS (
   WHERE
     NOT "src"."kunde" IS NULL
     AND NOT "src"."bestellt_am" IS NULL
-    AND "src"."bestellt_am" <= "params"."as_of"
-    AND "src"."bestellt_am" >= "params"."as_of_minus_2592000s"
+    AND EPOCH_US("src"."bestellt_am") <= "params"."as_of"
+    AND EPOCH_US("src"."bestellt_am") >= "params"."as_of_minus_2592000s"
   GROUP BY
     "src"."kunde"
 ), "packed" AS (
@@ -139,7 +139,7 @@ WITH "params" AS (
         MAX(
           CASE
             WHEN "src"."zweck" COLLATE "binary" = 'werbung'
-            AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+            AND EPOCH_US("src"."geaendert_am") >= "params"."as_of_minus_31536000s"
             THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
               WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 1
@@ -156,7 +156,7 @@ WITH "params" AS (
         MAX(
           CASE
             WHEN "src"."zweck" COLLATE "binary" = 'werbung'
-            AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+            AND EPOCH_US("src"."geaendert_am") >= "params"."as_of_minus_31536000s"
             THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
               WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 1
@@ -173,9 +173,9 @@ WITH "params" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
-    AND "src"."geaendert_am" <= "params"."as_of"
+    AND EPOCH_US("src"."geaendert_am") <= "params"."as_of"
     AND "src"."zweck" COLLATE "binary" = 'werbung'
-    AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+    AND EPOCH_US("src"."geaendert_am") >= "params"."as_of_minus_31536000s"
     AND "src"."status" COLLATE "binary" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"

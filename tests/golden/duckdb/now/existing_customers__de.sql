@@ -4,7 +4,7 @@ WITH "params" AS (
     "now"."as_of" AS "as_of"
   FROM (
     SELECT
-      CURRENT_TIMESTAMP AT TIME ZONE 'UTC' AS "as_of"
+      EPOCH_US(CURRENT_TIMESTAMP) AS "as_of"
   ) AS "now"
 ), "profiles" AS (
   SELECT
@@ -21,7 +21,7 @@ WITH "params" AS (
   WHERE
     NOT "src"."kunde" IS NULL
     AND NOT "src"."bestellt_am" IS NULL
-    AND "src"."bestellt_am" <= "params"."as_of"
+    AND EPOCH_US("src"."bestellt_am") <= "params"."as_of"
   GROUP BY
     "src"."kunde"
 ), "facts" AS (

@@ -2,10 +2,10 @@
 WITH "params" AS (
   SELECT
     "now"."as_of" AS "as_of",
-    "now"."as_of" - INTERVAL '2592000' SECOND AS "as_of_minus_2592000s"
+    "now"."as_of" - 2592000000000 AS "as_of_minus_2592000s"
   FROM (
     SELECT
-      CURRENT_TIMESTAMP AT TIME ZONE 'UTC' AS "as_of"
+      EPOCH_US(CURRENT_TIMESTAMP) AS "as_of"
   ) AS "now"
 ), "profiles" AS (
   SELECT
@@ -18,13 +18,13 @@ WITH "params" AS (
     "src"."kunde" AS "member_id",
     COUNT(*) AS "n_purchase_1",
     COUNT(*) FILTER(WHERE
-      "src"."bestellt_am" >= "params"."as_of_minus_2592000s") AS "n_purchase_2"
+      EPOCH_US("src"."bestellt_am") >= "params"."as_of_minus_2592000s") AS "n_purchase_2"
   FROM "shop"."bestellungen" AS "src"
   CROSS JOIN "params"
   WHERE
     NOT "src"."kunde" IS NULL
     AND NOT "src"."bestellt_am" IS NULL
-    AND "src"."bestellt_am" <= "params"."as_of"
+    AND EPOCH_US("src"."bestellt_am") <= "params"."as_of"
   GROUP BY
     "src"."kunde"
 ), "consent" AS (
@@ -38,7 +38,8 @@ WITH "params" AS (
             THEN EPOCH_US("src"."geaendert_am") * 4 + CASE
               WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 2
-              WHEN NOT "src"."bestaetigt_am" IS NULL AND "src"."bestaetigt_am" <= "params"."as_of"
+              WHEN NOT "src"."bestaetigt_am" IS NULL
+              AND EPOCH_US("src"."bestaetigt_am") <= "params"."as_of"
               THEN 1
               ELSE 0
             END
@@ -56,7 +57,8 @@ WITH "params" AS (
             THEN EPOCH_US("src"."geaendert_am") * 4 + CASE
               WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 2
-              WHEN NOT "src"."bestaetigt_am" IS NULL AND "src"."bestaetigt_am" <= "params"."as_of"
+              WHEN NOT "src"."bestaetigt_am" IS NULL
+              AND EPOCH_US("src"."bestaetigt_am") <= "params"."as_of"
               THEN 1
               ELSE 0
             END
@@ -71,7 +73,7 @@ WITH "params" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
-    AND "src"."geaendert_am" <= "params"."as_of"
+    AND EPOCH_US("src"."geaendert_am") <= "params"."as_of"
     AND "src"."zweck" COLLATE "binary" IN ('newsletter')
     AND "src"."status" COLLATE "binary" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY

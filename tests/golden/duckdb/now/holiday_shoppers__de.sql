@@ -2,10 +2,10 @@
 WITH "params" AS (
   SELECT
     "now"."as_of" AS "as_of",
-    "now"."as_of" - INTERVAL '31536000' SECOND AS "as_of_minus_31536000s"
+    "now"."as_of" - 31536000000000 AS "as_of_minus_31536000s"
   FROM (
     SELECT
-      CURRENT_TIMESTAMP AT TIME ZONE 'UTC' AS "as_of"
+      EPOCH_US(CURRENT_TIMESTAMP) AS "as_of"
   ) AS "now"
 ), "profiles" AS (
   SELECT
@@ -26,7 +26,7 @@ WITH "params" AS (
   WHERE
     NOT "src"."kunde" IS NULL
     AND NOT "src"."bestellt_am" IS NULL
-    AND "src"."bestellt_am" <= "params"."as_of"
+    AND EPOCH_US("src"."bestellt_am") <= "params"."as_of"
     AND "src"."bestellt_am" >= '2025-11-24 00:00:00.000000+00:00'
     AND "src"."bestellt_am" < '2026-01-01 00:00:00.000000+00:00'
     AND (
@@ -46,7 +46,7 @@ WITH "params" AS (
   WHERE
     NOT "src"."kunde" IS NULL
     AND NOT "src"."bestellt_am" IS NULL
-    AND "src"."bestellt_am" <= "params"."as_of"
+    AND EPOCH_US("src"."bestellt_am") <= "params"."as_of"
     AND "src"."bestellt_am" >= '2026-09-30 23:00:00.000000+00:00'
     AND "src"."umsatz" < 5
     AND "src"."kanal" COLLATE "binary" <> 'store'
@@ -60,7 +60,7 @@ WITH "params" AS (
         MAX(
           CASE
             WHEN "src"."zweck" COLLATE "binary" = 'werbung'
-            AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+            AND EPOCH_US("src"."geaendert_am") >= "params"."as_of_minus_31536000s"
             THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
               WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 1
@@ -77,7 +77,7 @@ WITH "params" AS (
         MAX(
           CASE
             WHEN "src"."zweck" COLLATE "binary" = 'werbung'
-            AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+            AND EPOCH_US("src"."geaendert_am") >= "params"."as_of_minus_31536000s"
             THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
               WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 1
@@ -94,9 +94,9 @@ WITH "params" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
-    AND "src"."geaendert_am" <= "params"."as_of"
+    AND EPOCH_US("src"."geaendert_am") <= "params"."as_of"
     AND "src"."zweck" COLLATE "binary" = 'werbung'
-    AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+    AND EPOCH_US("src"."geaendert_am") >= "params"."as_of_minus_31536000s"
     AND "src"."status" COLLATE "binary" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"

@@ -2,12 +2,12 @@
 WITH "params" AS (
   SELECT
     "now"."as_of" AS "as_of",
-    "now"."as_of" - INTERVAL '1209600' SECOND AS "as_of_minus_1209600s",
-    "now"."as_of" - INTERVAL '7776000' SECOND AS "as_of_minus_7776000s",
-    "now"."as_of" - INTERVAL '31536000' SECOND AS "as_of_minus_31536000s"
+    "now"."as_of" - 1209600000000 AS "as_of_minus_1209600s",
+    "now"."as_of" - 7776000000000 AS "as_of_minus_7776000s",
+    "now"."as_of" - 31536000000000 AS "as_of_minus_31536000s"
   FROM (
     SELECT
-      CURRENT_TIMESTAMP AT TIME ZONE 'UTC' AS "as_of"
+      EPOCH_US(CURRENT_TIMESTAMP) AS "as_of"
   ) AS "now"
 ), "profiles" AS (
   SELECT
@@ -23,14 +23,14 @@ WITH "params" AS (
     "src"."kunde" AS "member_id",
     COUNT(*) AS "n_purchase_1",
     COUNT(*) FILTER(WHERE
-      "src"."bestellt_am" >= "params"."as_of_minus_7776000s") AS "n_purchase_2"
+      EPOCH_US("src"."bestellt_am") >= "params"."as_of_minus_7776000s") AS "n_purchase_2"
   FROM "shop"."bestellungen" AS "src"
   CROSS JOIN "params"
   WHERE
     NOT "src"."kunde" IS NULL
     AND NOT "src"."bestellt_am" IS NULL
-    AND "src"."bestellt_am" <= "params"."as_of"
-    AND "src"."bestellt_am" >= "params"."as_of_minus_31536000s"
+    AND EPOCH_US("src"."bestellt_am") <= "params"."as_of"
+    AND EPOCH_US("src"."bestellt_am") >= "params"."as_of_minus_31536000s"
   GROUP BY
     "src"."kunde"
 ), "consent" AS (
@@ -41,7 +41,7 @@ WITH "params" AS (
         MAX(
           CASE
             WHEN "src"."zweck" COLLATE "binary" = 'werbung'
-            AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+            AND EPOCH_US("src"."geaendert_am") >= "params"."as_of_minus_31536000s"
             THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
               WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 1
@@ -58,7 +58,7 @@ WITH "params" AS (
         MAX(
           CASE
             WHEN "src"."zweck" COLLATE "binary" = 'werbung'
-            AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+            AND EPOCH_US("src"."geaendert_am") >= "params"."as_of_minus_31536000s"
             THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
               WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 1
@@ -75,9 +75,9 @@ WITH "params" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
-    AND "src"."geaendert_am" <= "params"."as_of"
+    AND EPOCH_US("src"."geaendert_am") <= "params"."as_of"
     AND "src"."zweck" COLLATE "binary" = 'werbung'
-    AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+    AND EPOCH_US("src"."geaendert_am") >= "params"."as_of_minus_31536000s"
     AND "src"."status" COLLATE "binary" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
@@ -114,9 +114,9 @@ WITH "params" AS (
       )
       OR (
         NOT "t_last_login_at" IS NULL
-        AND "t_last_login_at" >= "as_of_minus_1209600s"
+        AND EPOCH_US("t_last_login_at") >= "as_of_minus_1209600s"
         AND NOT "t_last_login_at" IS NULL
-        AND "t_last_login_at" <= "as_of"
+        AND EPOCH_US("t_last_login_at") <= "as_of"
       )
     )
     AND "c_ads_personalization_granted" = 1

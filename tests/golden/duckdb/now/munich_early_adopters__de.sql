@@ -2,12 +2,12 @@
 WITH "params" AS (
   SELECT
     "now"."as_of" AS "as_of",
-    "now"."as_of" - INTERVAL '43200' SECOND AS "as_of_minus_43200s",
-    "now"."as_of" - INTERVAL '5184000' SECOND AS "as_of_minus_5184000s",
-    "now"."as_of" - INTERVAL '31536000' SECOND AS "as_of_minus_31536000s"
+    "now"."as_of" - 43200000000 AS "as_of_minus_43200s",
+    "now"."as_of" - 5184000000000 AS "as_of_minus_5184000s",
+    "now"."as_of" - 31536000000000 AS "as_of_minus_31536000s"
   FROM (
     SELECT
-      CURRENT_TIMESTAMP AT TIME ZONE 'UTC' AS "as_of"
+      EPOCH_US(CURRENT_TIMESTAMP) AS "as_of"
   ) AS "now"
 ), "profiles" AS (
   SELECT
@@ -30,7 +30,7 @@ WITH "params" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."zeitpunkt" IS NULL
-    AND "src"."zeitpunkt" <= "params"."as_of"
+    AND EPOCH_US("src"."zeitpunkt") <= "params"."as_of"
     AND "src"."ereignis" COLLATE "binary" = 'sitzung'
   GROUP BY
     "src"."kunden_id"
@@ -43,8 +43,8 @@ WITH "params" AS (
   WHERE
     NOT "src"."kunde" IS NULL
     AND NOT "src"."bestellt_am" IS NULL
-    AND "src"."bestellt_am" <= "params"."as_of"
-    AND "src"."bestellt_am" >= "params"."as_of_minus_43200s"
+    AND EPOCH_US("src"."bestellt_am") <= "params"."as_of"
+    AND EPOCH_US("src"."bestellt_am") >= "params"."as_of_minus_43200s"
   GROUP BY
     "src"."kunde"
 ), "consent" AS (
@@ -55,7 +55,7 @@ WITH "params" AS (
         MAX(
           CASE
             WHEN "src"."zweck" COLLATE "binary" = 'werbung'
-            AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+            AND EPOCH_US("src"."geaendert_am") >= "params"."as_of_minus_31536000s"
             THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
               WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 1
@@ -72,7 +72,7 @@ WITH "params" AS (
         MAX(
           CASE
             WHEN "src"."zweck" COLLATE "binary" = 'werbung'
-            AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+            AND EPOCH_US("src"."geaendert_am") >= "params"."as_of_minus_31536000s"
             THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
               WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 1
@@ -92,7 +92,8 @@ WITH "params" AS (
             THEN EPOCH_US("src"."geaendert_am") * 4 + CASE
               WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 2
-              WHEN NOT "src"."bestaetigt_am" IS NULL AND "src"."bestaetigt_am" <= "params"."as_of"
+              WHEN NOT "src"."bestaetigt_am" IS NULL
+              AND EPOCH_US("src"."bestaetigt_am") <= "params"."as_of"
               THEN 1
               ELSE 0
             END
@@ -110,7 +111,8 @@ WITH "params" AS (
             THEN EPOCH_US("src"."geaendert_am") * 4 + CASE
               WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 2
-              WHEN NOT "src"."bestaetigt_am" IS NULL AND "src"."bestaetigt_am" <= "params"."as_of"
+              WHEN NOT "src"."bestaetigt_am" IS NULL
+              AND EPOCH_US("src"."bestaetigt_am") <= "params"."as_of"
               THEN 1
               ELSE 0
             END
@@ -125,11 +127,11 @@ WITH "params" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
-    AND "src"."geaendert_am" <= "params"."as_of"
+    AND EPOCH_US("src"."geaendert_am") <= "params"."as_of"
     AND (
       (
         "src"."zweck" COLLATE "binary" = 'werbung'
-        AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+        AND EPOCH_US("src"."geaendert_am") >= "params"."as_of_minus_31536000s"
       )
       OR "src"."zweck" COLLATE "binary" = 'newsletter'
     )
@@ -169,8 +171,8 @@ WITH "params" AS (
       WHERE
         NOT "src"."kunden_id" IS NULL
         AND NOT "src"."zeitpunkt" IS NULL
-        AND "src"."zeitpunkt" <= "params"."as_of"
-        AND "src"."zeitpunkt" >= "params"."as_of_minus_5184000s"
+        AND EPOCH_US("src"."zeitpunkt") <= "params"."as_of"
+        AND EPOCH_US("src"."zeitpunkt") >= "params"."as_of_minus_5184000s"
         AND "src"."ereignis" COLLATE "binary" = 'warenkorb'
         AND "src"."kategorie" COLLATE "binary" = 'shoes'
         AND "src"."preis" <= 200

@@ -2,10 +2,10 @@
 WITH "params" AS (
   SELECT
     "now"."as_of" AS "as_of",
-    "now"."as_of" - INTERVAL '2592000' SECOND AS "as_of_minus_2592000s"
+    "now"."as_of" - 2592000000000 AS "as_of_minus_2592000s"
   FROM (
     SELECT
-      CURRENT_TIMESTAMP AT TIME ZONE 'UTC' AS "as_of"
+      EPOCH_US(CURRENT_TIMESTAMP) AS "as_of"
   ) AS "now"
 ), "profiles" AS (
   SELECT
@@ -22,7 +22,7 @@ WITH "params" AS (
   WHERE
     NOT "src"."kunde" IS NULL
     AND NOT "src"."bestellt_am" IS NULL
-    AND "src"."bestellt_am" <= "params"."as_of"
+    AND EPOCH_US("src"."bestellt_am") <= "params"."as_of"
   GROUP BY
     "src"."kunde"
 ), "consent" AS (
@@ -36,7 +36,8 @@ WITH "params" AS (
             THEN EPOCH_US("src"."geaendert_am") * 4 + CASE
               WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 2
-              WHEN NOT "src"."bestaetigt_am" IS NULL AND "src"."bestaetigt_am" <= "params"."as_of"
+              WHEN NOT "src"."bestaetigt_am" IS NULL
+              AND EPOCH_US("src"."bestaetigt_am") <= "params"."as_of"
               THEN 1
               ELSE 0
             END
@@ -54,7 +55,8 @@ WITH "params" AS (
             THEN EPOCH_US("src"."geaendert_am") * 4 + CASE
               WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 2
-              WHEN NOT "src"."bestaetigt_am" IS NULL AND "src"."bestaetigt_am" <= "params"."as_of"
+              WHEN NOT "src"."bestaetigt_am" IS NULL
+              AND EPOCH_US("src"."bestaetigt_am") <= "params"."as_of"
               THEN 1
               ELSE 0
             END
@@ -69,7 +71,7 @@ WITH "params" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
-    AND "src"."geaendert_am" <= "params"."as_of"
+    AND EPOCH_US("src"."geaendert_am") <= "params"."as_of"
     AND "src"."zweck" COLLATE "binary" IN ('newsletter')
     AND "src"."status" COLLATE "binary" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
@@ -94,7 +96,7 @@ WITH "params" AS (
   FROM "facts"
   WHERE
     NOT "first_purchase_1" IS NULL
-    AND "first_purchase_1" >= "as_of_minus_2592000s"
+    AND EPOCH_US("first_purchase_1") >= "as_of_minus_2592000s"
     AND "c_email_marketing_granted" = 1
     AND "c_email_marketing_refused" = 0
   GROUP BY

@@ -2,10 +2,10 @@
 WITH "params" AS (
   SELECT
     "now"."as_of" AS "as_of",
-    "now"."as_of" - INTERVAL '2592000' SECOND AS "as_of_minus_2592000s"
+    "now"."as_of" - 2592000000000 AS "as_of_minus_2592000s"
   FROM (
     SELECT
-      CURRENT_TIMESTAMP AT TIME ZONE 'UTC' AS "as_of"
+      EPOCH_US(CURRENT_TIMESTAMP) AS "as_of"
   ) AS "now"
 ), "profiles" AS (
   SELECT
@@ -25,7 +25,7 @@ WITH "params" AS (
   WHERE
     NOT "src"."kunde" IS NULL
     AND NOT "src"."bestellt_am" IS NULL
-    AND "src"."bestellt_am" <= "params"."as_of"
+    AND EPOCH_US("src"."bestellt_am") <= "params"."as_of"
   GROUP BY
     "src"."kunde"
 ), "facts" AS (
@@ -51,8 +51,8 @@ WITH "params" AS (
     "member_id"
   FROM "aud_existing_customers"
   WHERE
-    CAST("t_signup_date" AS TIMESTAMP) >= "as_of_minus_2592000s"
-    AND CAST("t_signup_date" AS TIMESTAMP) <= "as_of"
+    EPOCH_US(CAST("t_signup_date" AS TIMESTAMP)) >= "as_of_minus_2592000s"
+    AND EPOCH_US(CAST("t_signup_date" AS TIMESTAMP)) <= "as_of"
     AND NOT "in_existing_customers" = 1
     AND NOT (
       NOT "t_is_employee" IS NULL AND "t_is_employee" = TRUE

@@ -2,10 +2,10 @@
 WITH "params" AS (
   SELECT
     "now"."as_of" AS "as_of",
-    "now"."as_of" - INTERVAL '1800' SECOND AS "as_of_minus_1800s"
+    "now"."as_of" - 1800000000 AS "as_of_minus_1800s"
   FROM (
     SELECT
-      CURRENT_TIMESTAMP AT TIME ZONE 'UTC' AS "as_of"
+      EPOCH_US(CURRENT_TIMESTAMP) AS "as_of"
   ) AS "now"
 ), "profiles" AS (
   SELECT
@@ -27,7 +27,7 @@ WITH "params" AS (
   WHERE
     NOT "src"."kunde" IS NULL
     AND NOT "src"."bestellt_am" IS NULL
-    AND "src"."bestellt_am" <= "params"."as_of"
+    AND EPOCH_US("src"."bestellt_am") <= "params"."as_of"
     AND "src"."bestellt_am" >= '2026-06-01 00:00:00.000000+00:00'
   GROUP BY
     "src"."kunde"
@@ -40,8 +40,8 @@ WITH "params" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."zeitpunkt" IS NULL
-    AND "src"."zeitpunkt" <= "params"."as_of"
-    AND "src"."zeitpunkt" >= "params"."as_of_minus_1800s"
+    AND EPOCH_US("src"."zeitpunkt") <= "params"."as_of"
+    AND EPOCH_US("src"."zeitpunkt") >= "params"."as_of_minus_1800s"
     AND "src"."ereignis" COLLATE "binary" = 'seitenaufruf'
   GROUP BY
     "src"."kunden_id"
@@ -89,7 +89,8 @@ WITH "params" AS (
             THEN EPOCH_US("src"."geaendert_am") * 4 + CASE
               WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 2
-              WHEN NOT "src"."bestaetigt_am" IS NULL AND "src"."bestaetigt_am" <= "params"."as_of"
+              WHEN NOT "src"."bestaetigt_am" IS NULL
+              AND EPOCH_US("src"."bestaetigt_am") <= "params"."as_of"
               THEN 1
               ELSE 0
             END
@@ -107,7 +108,8 @@ WITH "params" AS (
             THEN EPOCH_US("src"."geaendert_am") * 4 + CASE
               WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
               THEN 2
-              WHEN NOT "src"."bestaetigt_am" IS NULL AND "src"."bestaetigt_am" <= "params"."as_of"
+              WHEN NOT "src"."bestaetigt_am" IS NULL
+              AND EPOCH_US("src"."bestaetigt_am") <= "params"."as_of"
               THEN 1
               ELSE 0
             END
@@ -122,7 +124,7 @@ WITH "params" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
-    AND "src"."geaendert_am" <= "params"."as_of"
+    AND EPOCH_US("src"."geaendert_am") <= "params"."as_of"
     AND "src"."zweck" COLLATE "binary" IN ('newsletter')
     AND "src"."status" COLLATE "binary" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY

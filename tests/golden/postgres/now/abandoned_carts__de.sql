@@ -2,12 +2,12 @@
 WITH "params" AS (
   SELECT
     "now"."as_of" AS "as_of",
-    "now"."as_of" - INTERVAL '86400 SECOND' AS "as_of_minus_86400s",
-    "now"."as_of" - INTERVAL '604800 SECOND' AS "as_of_minus_604800s",
-    "now"."as_of" - INTERVAL '31536000 SECOND' AS "as_of_minus_31536000s"
+    "now"."as_of" - 86400 AS "as_of_minus_86400s",
+    "now"."as_of" - 604800 AS "as_of_minus_604800s",
+    "now"."as_of" - 31536000 AS "as_of_minus_31536000s"
   FROM (
     SELECT
-      CURRENT_TIMESTAMP AT TIME ZONE 'UTC' AS "as_of"
+      EXTRACT(EPOCH FROM CURRENT_TIMESTAMP) AS "as_of"
   ) AS "now"
 ), "profiles" AS (
   SELECT
@@ -40,10 +40,10 @@ WITH "params" AS (
       WHERE
         NOT "src"."kunden_id" IS NULL
         AND NOT "src"."zeitpunkt" IS NULL
-        AND "src"."zeitpunkt" <= "params"."as_of"
+        AND EXTRACT(EPOCH FROM "src"."zeitpunkt") <= "params"."as_of"
         AND CAST("src"."ereignis" AS TEXT) COLLATE "C" = 'warenkorb'
-        AND "src"."zeitpunkt" >= "params"."as_of_minus_604800s"
-        AND "src"."zeitpunkt" <= "params"."as_of_minus_86400s"
+        AND EXTRACT(EPOCH FROM "src"."zeitpunkt") >= "params"."as_of_minus_604800s"
+        AND EXTRACT(EPOCH FROM "src"."zeitpunkt") <= "params"."as_of_minus_86400s"
       UNION ALL
       SELECT
         "src"."kunde" AS "member_id",
@@ -54,8 +54,8 @@ WITH "params" AS (
       WHERE
         NOT "src"."kunde" IS NULL
         AND NOT "src"."bestellt_am" IS NULL
-        AND "src"."bestellt_am" <= "params"."as_of"
-        AND "src"."bestellt_am" >= "params"."as_of_minus_604800s"
+        AND EXTRACT(EPOCH FROM "src"."bestellt_am") <= "params"."as_of"
+        AND EXTRACT(EPOCH FROM "src"."bestellt_am") >= "params"."as_of_minus_604800s"
     ) AS "lvl"
     WHERE
       "step" >= 1
@@ -73,14 +73,14 @@ WITH "params" AS (
       WHEN MAX(
         CASE
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-          AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+          AND EXTRACT(EPOCH FROM "src"."geaendert_am") >= "params"."as_of_minus_31536000s"
           AND CAST("src"."status" AS TEXT) COLLATE "C" = 'erteilt'
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-          AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+          AND EXTRACT(EPOCH FROM "src"."geaendert_am") >= "params"."as_of_minus_31536000s"
           THEN "src"."geaendert_am"
         END
       )
@@ -91,14 +91,14 @@ WITH "params" AS (
       WHEN MAX(
         CASE
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-          AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+          AND EXTRACT(EPOCH FROM "src"."geaendert_am") >= "params"."as_of_minus_31536000s"
           AND CAST("src"."status" AS TEXT) COLLATE "C" IN ('abgelehnt', 'widerrufen')
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-          AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+          AND EXTRACT(EPOCH FROM "src"."geaendert_am") >= "params"."as_of_minus_31536000s"
           THEN "src"."geaendert_am"
         END
       )
@@ -110,9 +110,9 @@ WITH "params" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
-    AND "src"."geaendert_am" <= "params"."as_of"
+    AND EXTRACT(EPOCH FROM "src"."geaendert_am") <= "params"."as_of"
     AND CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-    AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+    AND EXTRACT(EPOCH FROM "src"."geaendert_am") >= "params"."as_of_minus_31536000s"
     AND CAST("src"."status" AS TEXT) COLLATE "C" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"

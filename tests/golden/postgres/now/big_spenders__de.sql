@@ -2,11 +2,11 @@
 WITH "params" AS (
   SELECT
     "now"."as_of" AS "as_of",
-    "now"."as_of" - INTERVAL '7776000 SECOND' AS "as_of_minus_7776000s",
-    "now"."as_of" - INTERVAL '31536000 SECOND' AS "as_of_minus_31536000s"
+    "now"."as_of" - 7776000 AS "as_of_minus_7776000s",
+    "now"."as_of" - 31536000 AS "as_of_minus_31536000s"
   FROM (
     SELECT
-      CURRENT_TIMESTAMP AT TIME ZONE 'UTC' AS "as_of"
+      EXTRACT(EPOCH FROM CURRENT_TIMESTAMP) AS "as_of"
   ) AS "now"
 ), "profiles" AS (
   SELECT
@@ -21,7 +21,7 @@ WITH "params" AS (
     "src"."kunde" AS "member_id",
     SUM(
       CASE
-        WHEN "src"."bestellt_am" >= "params"."as_of_minus_7776000s"
+        WHEN EXTRACT(EPOCH FROM "src"."bestellt_am") >= "params"."as_of_minus_7776000s"
         THEN "src"."umsatz"
       END
     ) AS "sum_purchase_revenue_1",
@@ -34,7 +34,7 @@ WITH "params" AS (
     ) AS "n_purchase_revenue_4",
     MIN(
       CASE
-        WHEN "src"."bestellt_am" >= "params"."as_of_minus_31536000s"
+        WHEN EXTRACT(EPOCH FROM "src"."bestellt_am") >= "params"."as_of_minus_31536000s"
         THEN "src"."umsatz"
       END
     ) AS "min_purchase_revenue_5",
@@ -44,7 +44,7 @@ WITH "params" AS (
   WHERE
     NOT "src"."kunde" IS NULL
     AND NOT "src"."bestellt_am" IS NULL
-    AND "src"."bestellt_am" <= "params"."as_of"
+    AND EXTRACT(EPOCH FROM "src"."bestellt_am") <= "params"."as_of"
   GROUP BY
     "src"."kunde"
 ), "consent" AS (
@@ -54,14 +54,14 @@ WITH "params" AS (
       WHEN MAX(
         CASE
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-          AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+          AND EXTRACT(EPOCH FROM "src"."geaendert_am") >= "params"."as_of_minus_31536000s"
           AND CAST("src"."status" AS TEXT) COLLATE "C" = 'erteilt'
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-          AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+          AND EXTRACT(EPOCH FROM "src"."geaendert_am") >= "params"."as_of_minus_31536000s"
           THEN "src"."geaendert_am"
         END
       )
@@ -72,14 +72,14 @@ WITH "params" AS (
       WHEN MAX(
         CASE
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-          AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+          AND EXTRACT(EPOCH FROM "src"."geaendert_am") >= "params"."as_of_minus_31536000s"
           AND CAST("src"."status" AS TEXT) COLLATE "C" IN ('abgelehnt', 'widerrufen')
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-          AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+          AND EXTRACT(EPOCH FROM "src"."geaendert_am") >= "params"."as_of_minus_31536000s"
           THEN "src"."geaendert_am"
         END
       )
@@ -91,9 +91,9 @@ WITH "params" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
-    AND "src"."geaendert_am" <= "params"."as_of"
+    AND EXTRACT(EPOCH FROM "src"."geaendert_am") <= "params"."as_of"
     AND CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-    AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+    AND EXTRACT(EPOCH FROM "src"."geaendert_am") >= "params"."as_of_minus_31536000s"
     AND CAST("src"."status" AS TEXT) COLLATE "C" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"

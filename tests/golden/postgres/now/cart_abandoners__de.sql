@@ -2,11 +2,11 @@
 WITH "params" AS (
   SELECT
     "now"."as_of" AS "as_of",
-    "now"."as_of" - INTERVAL '604800 SECOND' AS "as_of_minus_604800s",
-    "now"."as_of" - INTERVAL '31536000 SECOND' AS "as_of_minus_31536000s"
+    "now"."as_of" - 604800 AS "as_of_minus_604800s",
+    "now"."as_of" - 31536000 AS "as_of_minus_31536000s"
   FROM (
     SELECT
-      CURRENT_TIMESTAMP AT TIME ZONE 'UTC' AS "as_of"
+      EXTRACT(EPOCH FROM CURRENT_TIMESTAMP) AS "as_of"
   ) AS "now"
 ), "profiles" AS (
   SELECT
@@ -24,22 +24,27 @@ WITH "params" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."zeitpunkt" IS NULL
-    AND "src"."zeitpunkt" <= "params"."as_of"
+    AND EXTRACT(EPOCH FROM "src"."zeitpunkt") <= "params"."as_of"
     AND CAST("src"."ereignis" AS TEXT) COLLATE "C" = 'warenkorb'
-    AND "src"."zeitpunkt" >= "params"."as_of_minus_604800s"
+    AND EXTRACT(EPOCH FROM "src"."zeitpunkt") >= "params"."as_of_minus_604800s"
   GROUP BY
     "src"."kunden_id"
 ), "events_shop_bestellungen" AS (
   SELECT
     "src"."kunde" AS "member_id",
-    COUNT(CASE WHEN "src"."bestellt_am" >= "params"."as_of_minus_604800s" THEN 1 END) AS "n_purchase_2",
+    COUNT(
+      CASE
+        WHEN EXTRACT(EPOCH FROM "src"."bestellt_am") >= "params"."as_of_minus_604800s"
+        THEN 1
+      END
+    ) AS "n_purchase_2",
     COUNT(*) AS "n_purchase_3"
   FROM "shop"."bestellungen" AS "src"
   CROSS JOIN "params"
   WHERE
     NOT "src"."kunde" IS NULL
     AND NOT "src"."bestellt_am" IS NULL
-    AND "src"."bestellt_am" <= "params"."as_of"
+    AND EXTRACT(EPOCH FROM "src"."bestellt_am") <= "params"."as_of"
   GROUP BY
     "src"."kunde"
 ), "consent" AS (
@@ -49,14 +54,14 @@ WITH "params" AS (
       WHEN MAX(
         CASE
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-          AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+          AND EXTRACT(EPOCH FROM "src"."geaendert_am") >= "params"."as_of_minus_31536000s"
           AND CAST("src"."status" AS TEXT) COLLATE "C" = 'erteilt'
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-          AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+          AND EXTRACT(EPOCH FROM "src"."geaendert_am") >= "params"."as_of_minus_31536000s"
           THEN "src"."geaendert_am"
         END
       )
@@ -67,14 +72,14 @@ WITH "params" AS (
       WHEN MAX(
         CASE
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-          AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+          AND EXTRACT(EPOCH FROM "src"."geaendert_am") >= "params"."as_of_minus_31536000s"
           AND CAST("src"."status" AS TEXT) COLLATE "C" IN ('abgelehnt', 'widerrufen')
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-          AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+          AND EXTRACT(EPOCH FROM "src"."geaendert_am") >= "params"."as_of_minus_31536000s"
           THEN "src"."geaendert_am"
         END
       )
@@ -87,7 +92,7 @@ WITH "params" AS (
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'newsletter'
           AND CAST("src"."status" AS TEXT) COLLATE "C" = 'erteilt'
           AND NOT "src"."bestaetigt_am" IS NULL
-          AND "src"."bestaetigt_am" <= "params"."as_of"
+          AND EXTRACT(EPOCH FROM "src"."bestaetigt_am") <= "params"."as_of"
           THEN "src"."geaendert_am"
         END
       ) = MAX(
@@ -120,11 +125,11 @@ WITH "params" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
-    AND "src"."geaendert_am" <= "params"."as_of"
+    AND EXTRACT(EPOCH FROM "src"."geaendert_am") <= "params"."as_of"
     AND (
       (
         CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-        AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+        AND EXTRACT(EPOCH FROM "src"."geaendert_am") >= "params"."as_of_minus_31536000s"
       )
       OR CAST("src"."zweck" AS TEXT) COLLATE "C" = 'newsletter'
     )

@@ -2,14 +2,14 @@
 WITH "params" AS (
   SELECT
     "now"."as_of" AS "as_of",
-    "now"."as_of" - INTERVAL '172800 SECOND' AS "as_of_minus_172800s",
-    "now"."as_of" - INTERVAL '604800 SECOND' AS "as_of_minus_604800s",
-    "now"."as_of" - INTERVAL '1209600 SECOND' AS "as_of_minus_1209600s",
-    "now"."as_of" - INTERVAL '2592000 SECOND' AS "as_of_minus_2592000s",
-    "now"."as_of" - INTERVAL '31536000 SECOND' AS "as_of_minus_31536000s"
+    "now"."as_of" - 172800 AS "as_of_minus_172800s",
+    "now"."as_of" - 604800 AS "as_of_minus_604800s",
+    "now"."as_of" - 1209600 AS "as_of_minus_1209600s",
+    "now"."as_of" - 2592000 AS "as_of_minus_2592000s",
+    "now"."as_of" - 31536000 AS "as_of_minus_31536000s"
   FROM (
     SELECT
-      CURRENT_TIMESTAMP AT TIME ZONE 'UTC' AS "as_of"
+      EXTRACT(EPOCH FROM CURRENT_TIMESTAMP) AS "as_of"
   ) AS "now"
 ), "profiles" AS (
   SELECT
@@ -23,14 +23,14 @@ WITH "params" AS (
     COUNT(
       CASE
         WHEN CAST("src"."ereignis" AS TEXT) COLLATE "C" = 'seitenaufruf'
-        AND "src"."zeitpunkt" >= "params"."as_of_minus_604800s"
+        AND EXTRACT(EPOCH FROM "src"."zeitpunkt") >= "params"."as_of_minus_604800s"
         THEN 1
       END
     ) AS "n_page_view_1",
     COUNT(
       CASE
         WHEN CAST("src"."ereignis" AS TEXT) COLLATE "C" = 'sitzung'
-        AND "src"."zeitpunkt" >= "params"."as_of_minus_2592000s"
+        AND EXTRACT(EPOCH FROM "src"."zeitpunkt") >= "params"."as_of_minus_2592000s"
         THEN 1
       END
     ) AS "n_session_2",
@@ -38,21 +38,21 @@ WITH "params" AS (
       CASE
         WHEN CAST("src"."ereignis" AS TEXT) COLLATE "C" = 'seitenaufruf'
         AND CAST(SUBSTRING("src"."pfad" FROM 1 FOR 5) AS TEXT) COLLATE "C" = '/sale'
-        AND "src"."zeitpunkt" >= "params"."as_of_minus_1209600s"
+        AND EXTRACT(EPOCH FROM "src"."zeitpunkt") >= "params"."as_of_minus_1209600s"
         THEN 1
       END
     ) AS "n_page_view_3",
     COUNT(
       CASE
         WHEN CAST("src"."ereignis" AS TEXT) COLLATE "C" = 'warenkorb'
-        AND "src"."zeitpunkt" >= "params"."as_of_minus_2592000s"
+        AND EXTRACT(EPOCH FROM "src"."zeitpunkt") >= "params"."as_of_minus_2592000s"
         THEN 1
       END
     ) AS "n_add_to_cart_4",
     COUNT(
       CASE
         WHEN CAST("src"."ereignis" AS TEXT) COLLATE "C" = 'warenkorb'
-        AND "src"."zeitpunkt" >= "params"."as_of_minus_172800s"
+        AND EXTRACT(EPOCH FROM "src"."zeitpunkt") >= "params"."as_of_minus_172800s"
         THEN 1
       END
     ) AS "n_add_to_cart_6"
@@ -61,8 +61,8 @@ WITH "params" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."zeitpunkt" IS NULL
-    AND "src"."zeitpunkt" <= "params"."as_of"
-    AND "src"."zeitpunkt" >= "params"."as_of_minus_2592000s"
+    AND EXTRACT(EPOCH FROM "src"."zeitpunkt") <= "params"."as_of"
+    AND EXTRACT(EPOCH FROM "src"."zeitpunkt") >= "params"."as_of_minus_2592000s"
     AND (
       CAST("src"."ereignis" AS TEXT) COLLATE "C" = 'seitenaufruf'
       OR CAST("src"."ereignis" AS TEXT) COLLATE "C" = 'sitzung'
@@ -79,8 +79,8 @@ WITH "params" AS (
   WHERE
     NOT "src"."kunde" IS NULL
     AND NOT "src"."bestellt_am" IS NULL
-    AND "src"."bestellt_am" <= "params"."as_of"
-    AND "src"."bestellt_am" >= "params"."as_of_minus_2592000s"
+    AND EXTRACT(EPOCH FROM "src"."bestellt_am") <= "params"."as_of"
+    AND EXTRACT(EPOCH FROM "src"."bestellt_am") >= "params"."as_of_minus_2592000s"
   GROUP BY
     "src"."kunde"
 ), "consent" AS (
@@ -90,14 +90,14 @@ WITH "params" AS (
       WHEN MAX(
         CASE
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-          AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+          AND EXTRACT(EPOCH FROM "src"."geaendert_am") >= "params"."as_of_minus_31536000s"
           AND CAST("src"."status" AS TEXT) COLLATE "C" = 'erteilt'
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-          AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+          AND EXTRACT(EPOCH FROM "src"."geaendert_am") >= "params"."as_of_minus_31536000s"
           THEN "src"."geaendert_am"
         END
       )
@@ -108,14 +108,14 @@ WITH "params" AS (
       WHEN MAX(
         CASE
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-          AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+          AND EXTRACT(EPOCH FROM "src"."geaendert_am") >= "params"."as_of_minus_31536000s"
           AND CAST("src"."status" AS TEXT) COLLATE "C" IN ('abgelehnt', 'widerrufen')
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-          AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+          AND EXTRACT(EPOCH FROM "src"."geaendert_am") >= "params"."as_of_minus_31536000s"
           THEN "src"."geaendert_am"
         END
       )
@@ -127,9 +127,9 @@ WITH "params" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
-    AND "src"."geaendert_am" <= "params"."as_of"
+    AND EXTRACT(EPOCH FROM "src"."geaendert_am") <= "params"."as_of"
     AND CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-    AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+    AND EXTRACT(EPOCH FROM "src"."geaendert_am") >= "params"."as_of_minus_31536000s"
     AND CAST("src"."status" AS TEXT) COLLATE "C" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"

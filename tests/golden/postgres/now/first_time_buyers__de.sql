@@ -2,10 +2,10 @@
 WITH "params" AS (
   SELECT
     "now"."as_of" AS "as_of",
-    "now"."as_of" - INTERVAL '2592000 SECOND' AS "as_of_minus_2592000s"
+    "now"."as_of" - 2592000 AS "as_of_minus_2592000s"
   FROM (
     SELECT
-      CURRENT_TIMESTAMP AT TIME ZONE 'UTC' AS "as_of"
+      EXTRACT(EPOCH FROM CURRENT_TIMESTAMP) AS "as_of"
   ) AS "now"
 ), "profiles" AS (
   SELECT
@@ -17,13 +17,18 @@ WITH "params" AS (
   SELECT
     "src"."kunde" AS "member_id",
     COUNT(*) AS "n_purchase_1",
-    COUNT(CASE WHEN "src"."bestellt_am" >= "params"."as_of_minus_2592000s" THEN 1 END) AS "n_purchase_2"
+    COUNT(
+      CASE
+        WHEN EXTRACT(EPOCH FROM "src"."bestellt_am") >= "params"."as_of_minus_2592000s"
+        THEN 1
+      END
+    ) AS "n_purchase_2"
   FROM "shop"."bestellungen" AS "src"
   CROSS JOIN "params"
   WHERE
     NOT "src"."kunde" IS NULL
     AND NOT "src"."bestellt_am" IS NULL
-    AND "src"."bestellt_am" <= "params"."as_of"
+    AND EXTRACT(EPOCH FROM "src"."bestellt_am") <= "params"."as_of"
   GROUP BY
     "src"."kunde"
 ), "consent" AS (
@@ -35,7 +40,7 @@ WITH "params" AS (
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'newsletter'
           AND CAST("src"."status" AS TEXT) COLLATE "C" = 'erteilt'
           AND NOT "src"."bestaetigt_am" IS NULL
-          AND "src"."bestaetigt_am" <= "params"."as_of"
+          AND EXTRACT(EPOCH FROM "src"."bestaetigt_am") <= "params"."as_of"
           THEN "src"."geaendert_am"
         END
       ) = MAX(
@@ -68,7 +73,7 @@ WITH "params" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
-    AND "src"."geaendert_am" <= "params"."as_of"
+    AND EXTRACT(EPOCH FROM "src"."geaendert_am") <= "params"."as_of"
     AND CAST("src"."zweck" AS TEXT) COLLATE "C" IN ('newsletter')
     AND CAST("src"."status" AS TEXT) COLLATE "C" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY

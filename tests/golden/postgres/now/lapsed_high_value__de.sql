@@ -2,12 +2,12 @@
 WITH "params" AS (
   SELECT
     "now"."as_of" AS "as_of",
-    "now"."as_of" - INTERVAL '1209600 SECOND' AS "as_of_minus_1209600s",
-    "now"."as_of" - INTERVAL '7776000 SECOND' AS "as_of_minus_7776000s",
-    "now"."as_of" - INTERVAL '31536000 SECOND' AS "as_of_minus_31536000s"
+    "now"."as_of" - 1209600 AS "as_of_minus_1209600s",
+    "now"."as_of" - 7776000 AS "as_of_minus_7776000s",
+    "now"."as_of" - 31536000 AS "as_of_minus_31536000s"
   FROM (
     SELECT
-      CURRENT_TIMESTAMP AT TIME ZONE 'UTC' AS "as_of"
+      EXTRACT(EPOCH FROM CURRENT_TIMESTAMP) AS "as_of"
   ) AS "now"
 ), "profiles" AS (
   SELECT
@@ -22,14 +22,19 @@ WITH "params" AS (
   SELECT
     "src"."kunde" AS "member_id",
     COUNT(*) AS "n_purchase_1",
-    COUNT(CASE WHEN "src"."bestellt_am" >= "params"."as_of_minus_7776000s" THEN 1 END) AS "n_purchase_2"
+    COUNT(
+      CASE
+        WHEN EXTRACT(EPOCH FROM "src"."bestellt_am") >= "params"."as_of_minus_7776000s"
+        THEN 1
+      END
+    ) AS "n_purchase_2"
   FROM "shop"."bestellungen" AS "src"
   CROSS JOIN "params"
   WHERE
     NOT "src"."kunde" IS NULL
     AND NOT "src"."bestellt_am" IS NULL
-    AND "src"."bestellt_am" <= "params"."as_of"
-    AND "src"."bestellt_am" >= "params"."as_of_minus_31536000s"
+    AND EXTRACT(EPOCH FROM "src"."bestellt_am") <= "params"."as_of"
+    AND EXTRACT(EPOCH FROM "src"."bestellt_am") >= "params"."as_of_minus_31536000s"
   GROUP BY
     "src"."kunde"
 ), "consent" AS (
@@ -39,14 +44,14 @@ WITH "params" AS (
       WHEN MAX(
         CASE
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-          AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+          AND EXTRACT(EPOCH FROM "src"."geaendert_am") >= "params"."as_of_minus_31536000s"
           AND CAST("src"."status" AS TEXT) COLLATE "C" = 'erteilt'
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-          AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+          AND EXTRACT(EPOCH FROM "src"."geaendert_am") >= "params"."as_of_minus_31536000s"
           THEN "src"."geaendert_am"
         END
       )
@@ -57,14 +62,14 @@ WITH "params" AS (
       WHEN MAX(
         CASE
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-          AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+          AND EXTRACT(EPOCH FROM "src"."geaendert_am") >= "params"."as_of_minus_31536000s"
           AND CAST("src"."status" AS TEXT) COLLATE "C" IN ('abgelehnt', 'widerrufen')
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-          AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+          AND EXTRACT(EPOCH FROM "src"."geaendert_am") >= "params"."as_of_minus_31536000s"
           THEN "src"."geaendert_am"
         END
       )
@@ -76,9 +81,9 @@ WITH "params" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
-    AND "src"."geaendert_am" <= "params"."as_of"
+    AND EXTRACT(EPOCH FROM "src"."geaendert_am") <= "params"."as_of"
     AND CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-    AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+    AND EXTRACT(EPOCH FROM "src"."geaendert_am") >= "params"."as_of_minus_31536000s"
     AND CAST("src"."status" AS TEXT) COLLATE "C" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
@@ -117,9 +122,9 @@ WITH "params" AS (
       )
       OR (
         NOT "t_last_login_at" IS NULL
-        AND "t_last_login_at" >= "as_of_minus_1209600s"
+        AND EXTRACT(EPOCH FROM "t_last_login_at") >= "as_of_minus_1209600s"
         AND NOT "t_last_login_at" IS NULL
-        AND "t_last_login_at" <= "as_of"
+        AND EXTRACT(EPOCH FROM "t_last_login_at") <= "as_of"
       )
     )
     AND "c_ads_personalization_granted" = 1

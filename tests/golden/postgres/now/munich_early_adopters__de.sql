@@ -2,12 +2,12 @@
 WITH "params" AS (
   SELECT
     "now"."as_of" AS "as_of",
-    "now"."as_of" - INTERVAL '43200 SECOND' AS "as_of_minus_43200s",
-    "now"."as_of" - INTERVAL '5184000 SECOND' AS "as_of_minus_5184000s",
-    "now"."as_of" - INTERVAL '31536000 SECOND' AS "as_of_minus_31536000s"
+    "now"."as_of" - 43200 AS "as_of_minus_43200s",
+    "now"."as_of" - 5184000 AS "as_of_minus_5184000s",
+    "now"."as_of" - 31536000 AS "as_of_minus_31536000s"
   FROM (
     SELECT
-      CURRENT_TIMESTAMP AT TIME ZONE 'UTC' AS "as_of"
+      EXTRACT(EPOCH FROM CURRENT_TIMESTAMP) AS "as_of"
   ) AS "now"
 ), "profiles" AS (
   SELECT
@@ -38,7 +38,7 @@ WITH "params" AS (
         WHEN CAST("src"."ereignis" AS TEXT) COLLATE "C" = 'warenkorb'
         AND CAST("src"."kategorie" AS TEXT) COLLATE "C" = 'shoes'
         AND "src"."preis" <= 200
-        AND "src"."zeitpunkt" >= "params"."as_of_minus_5184000s"
+        AND EXTRACT(EPOCH FROM "src"."zeitpunkt") >= "params"."as_of_minus_5184000s"
         THEN 1
       END
     ) AS "n_add_to_cart_3"
@@ -47,7 +47,7 @@ WITH "params" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."zeitpunkt" IS NULL
-    AND "src"."zeitpunkt" <= "params"."as_of"
+    AND EXTRACT(EPOCH FROM "src"."zeitpunkt") <= "params"."as_of"
     AND (
       CAST("src"."ereignis" AS TEXT) COLLATE "C" = 'sitzung'
       OR CAST("src"."ereignis" AS TEXT) COLLATE "C" = 'warenkorb'
@@ -63,8 +63,8 @@ WITH "params" AS (
   WHERE
     NOT "src"."kunde" IS NULL
     AND NOT "src"."bestellt_am" IS NULL
-    AND "src"."bestellt_am" <= "params"."as_of"
-    AND "src"."bestellt_am" >= "params"."as_of_minus_43200s"
+    AND EXTRACT(EPOCH FROM "src"."bestellt_am") <= "params"."as_of"
+    AND EXTRACT(EPOCH FROM "src"."bestellt_am") >= "params"."as_of_minus_43200s"
   GROUP BY
     "src"."kunde"
 ), "consent" AS (
@@ -74,14 +74,14 @@ WITH "params" AS (
       WHEN MAX(
         CASE
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-          AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+          AND EXTRACT(EPOCH FROM "src"."geaendert_am") >= "params"."as_of_minus_31536000s"
           AND CAST("src"."status" AS TEXT) COLLATE "C" = 'erteilt'
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-          AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+          AND EXTRACT(EPOCH FROM "src"."geaendert_am") >= "params"."as_of_minus_31536000s"
           THEN "src"."geaendert_am"
         END
       )
@@ -92,14 +92,14 @@ WITH "params" AS (
       WHEN MAX(
         CASE
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-          AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+          AND EXTRACT(EPOCH FROM "src"."geaendert_am") >= "params"."as_of_minus_31536000s"
           AND CAST("src"."status" AS TEXT) COLLATE "C" IN ('abgelehnt', 'widerrufen')
           THEN "src"."geaendert_am"
         END
       ) = MAX(
         CASE
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-          AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+          AND EXTRACT(EPOCH FROM "src"."geaendert_am") >= "params"."as_of_minus_31536000s"
           THEN "src"."geaendert_am"
         END
       )
@@ -112,7 +112,7 @@ WITH "params" AS (
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'newsletter'
           AND CAST("src"."status" AS TEXT) COLLATE "C" = 'erteilt'
           AND NOT "src"."bestaetigt_am" IS NULL
-          AND "src"."bestaetigt_am" <= "params"."as_of"
+          AND EXTRACT(EPOCH FROM "src"."bestaetigt_am") <= "params"."as_of"
           THEN "src"."geaendert_am"
         END
       ) = MAX(
@@ -145,11 +145,11 @@ WITH "params" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
-    AND "src"."geaendert_am" <= "params"."as_of"
+    AND EXTRACT(EPOCH FROM "src"."geaendert_am") <= "params"."as_of"
     AND (
       (
         CAST("src"."zweck" AS TEXT) COLLATE "C" = 'werbung'
-        AND "src"."geaendert_am" >= "params"."as_of_minus_31536000s"
+        AND EXTRACT(EPOCH FROM "src"."geaendert_am") >= "params"."as_of_minus_31536000s"
       )
       OR CAST("src"."zweck" AS TEXT) COLLATE "C" = 'newsletter'
     )

@@ -2,10 +2,10 @@
 WITH "params" AS (
   SELECT
     "now"."as_of" AS "as_of",
-    "now"."as_of" - INTERVAL '2592000 SECOND' AS "as_of_minus_2592000s"
+    "now"."as_of" - 2592000 AS "as_of_minus_2592000s"
   FROM (
     SELECT
-      CURRENT_TIMESTAMP AT TIME ZONE 'UTC' AS "as_of"
+      EXTRACT(EPOCH FROM CURRENT_TIMESTAMP) AS "as_of"
   ) AS "now"
 ), "profiles" AS (
   SELECT
@@ -22,7 +22,7 @@ WITH "params" AS (
   WHERE
     NOT "src"."kunde" IS NULL
     AND NOT "src"."bestellt_am" IS NULL
-    AND "src"."bestellt_am" <= "params"."as_of"
+    AND EXTRACT(EPOCH FROM "src"."bestellt_am") <= "params"."as_of"
   GROUP BY
     "src"."kunde"
 ), "consent" AS (
@@ -34,7 +34,7 @@ WITH "params" AS (
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'newsletter'
           AND CAST("src"."status" AS TEXT) COLLATE "C" = 'erteilt'
           AND NOT "src"."bestaetigt_am" IS NULL
-          AND "src"."bestaetigt_am" <= "params"."as_of"
+          AND EXTRACT(EPOCH FROM "src"."bestaetigt_am") <= "params"."as_of"
           THEN "src"."geaendert_am"
         END
       ) = MAX(
@@ -67,7 +67,7 @@ WITH "params" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
-    AND "src"."geaendert_am" <= "params"."as_of"
+    AND EXTRACT(EPOCH FROM "src"."geaendert_am") <= "params"."as_of"
     AND CAST("src"."zweck" AS TEXT) COLLATE "C" IN ('newsletter')
     AND CAST("src"."status" AS TEXT) COLLATE "C" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
@@ -93,7 +93,7 @@ WITH "params" AS (
   FROM "facts"
   WHERE
     NOT "first_purchase_1" IS NULL
-    AND "first_purchase_1" >= "as_of_minus_2592000s"
+    AND EXTRACT(EPOCH FROM "first_purchase_1") >= "as_of_minus_2592000s"
     AND "c_email_marketing_granted" = 1
     AND "c_email_marketing_refused" = 0
   GROUP BY

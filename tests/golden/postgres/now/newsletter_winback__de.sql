@@ -2,10 +2,10 @@
 WITH "params" AS (
   SELECT
     "now"."as_of" AS "as_of",
-    "now"."as_of" - INTERVAL '1800 SECOND' AS "as_of_minus_1800s"
+    "now"."as_of" - 1800 AS "as_of_minus_1800s"
   FROM (
     SELECT
-      CURRENT_TIMESTAMP AT TIME ZONE 'UTC' AS "as_of"
+      EXTRACT(EPOCH FROM CURRENT_TIMESTAMP) AS "as_of"
   ) AS "now"
 ), "profiles" AS (
   SELECT
@@ -25,7 +25,7 @@ WITH "params" AS (
   WHERE
     NOT "src"."kunde" IS NULL
     AND NOT "src"."bestellt_am" IS NULL
-    AND "src"."bestellt_am" <= "params"."as_of"
+    AND EXTRACT(EPOCH FROM "src"."bestellt_am") <= "params"."as_of"
     AND "src"."bestellt_am" >= '2026-06-01 00:00:00.000000+00:00'
   GROUP BY
     "src"."kunde"
@@ -38,9 +38,9 @@ WITH "params" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."zeitpunkt" IS NULL
-    AND "src"."zeitpunkt" <= "params"."as_of"
+    AND EXTRACT(EPOCH FROM "src"."zeitpunkt") <= "params"."as_of"
     AND CAST("src"."ereignis" AS TEXT) COLLATE "C" = 'seitenaufruf'
-    AND "src"."zeitpunkt" >= "params"."as_of_minus_1800s"
+    AND EXTRACT(EPOCH FROM "src"."zeitpunkt") >= "params"."as_of_minus_1800s"
   GROUP BY
     "src"."kunden_id"
 ), "consent" AS (
@@ -52,7 +52,7 @@ WITH "params" AS (
           WHEN CAST("src"."zweck" AS TEXT) COLLATE "C" = 'newsletter'
           AND CAST("src"."status" AS TEXT) COLLATE "C" = 'erteilt'
           AND NOT "src"."bestaetigt_am" IS NULL
-          AND "src"."bestaetigt_am" <= "params"."as_of"
+          AND EXTRACT(EPOCH FROM "src"."bestaetigt_am") <= "params"."as_of"
           THEN "src"."geaendert_am"
         END
       ) = MAX(
@@ -85,7 +85,7 @@ WITH "params" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."geaendert_am" IS NULL
-    AND "src"."geaendert_am" <= "params"."as_of"
+    AND EXTRACT(EPOCH FROM "src"."geaendert_am") <= "params"."as_of"
     AND CAST("src"."zweck" AS TEXT) COLLATE "C" IN ('newsletter')
     AND CAST("src"."status" AS TEXT) COLLATE "C" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY

@@ -2,18 +2,14 @@
 WITH `params` AS (
   SELECT
     `now`.`as_of` AS `as_of`,
-    `now`.`as_of` - INTERVAL 172800 SECOND AS `as_of_minus_172800s`,
-    `now`.`as_of` - INTERVAL 604800 SECOND AS `as_of_minus_604800s`,
-    `now`.`as_of` - INTERVAL 1209600 SECOND AS `as_of_minus_1209600s`,
-    `now`.`as_of` - INTERVAL 2592000 SECOND AS `as_of_minus_2592000s`,
-    `now`.`as_of` - INTERVAL 31536000 SECOND AS `as_of_minus_31536000s`
+    `now`.`as_of` - 172800000000 AS `as_of_minus_172800s`,
+    `now`.`as_of` - 604800000000 AS `as_of_minus_604800s`,
+    `now`.`as_of` - 1209600000000 AS `as_of_minus_1209600s`,
+    `now`.`as_of` - 2592000000000 AS `as_of_minus_2592000s`,
+    `now`.`as_of` - 31536000000000 AS `as_of_minus_31536000s`
   FROM (
     SELECT
-      DATE_ADD(
-        MICROSECOND,
-        UNIX_MICROS(CURRENT_TIMESTAMP()),
-        CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ)
-      ) AS `as_of`
+      UNIX_MICROS(CURRENT_TIMESTAMP()) AS `as_of`
   ) AS `now`
 ), `profiles` AS (
   SELECT
@@ -27,14 +23,22 @@ WITH `params` AS (
     COUNT(
       CASE
         WHEN `src`.`ereignis` = 'seitenaufruf'
-        AND `src`.`zeitpunkt` >= `params`.`as_of_minus_604800s`
+        AND CASE
+          WHEN TYPEOF(`src`.`zeitpunkt`) = 'timestamp'
+          THEN UNIX_MICROS(`src`.`zeitpunkt`)
+          ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`zeitpunkt`)
+        END >= `params`.`as_of_minus_604800s`
         THEN 1
       END
     ) AS `n_page_view_1`,
     COUNT(
       CASE
         WHEN `src`.`ereignis` = 'sitzung'
-        AND `src`.`zeitpunkt` >= `params`.`as_of_minus_2592000s`
+        AND CASE
+          WHEN TYPEOF(`src`.`zeitpunkt`) = 'timestamp'
+          THEN UNIX_MICROS(`src`.`zeitpunkt`)
+          ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`zeitpunkt`)
+        END >= `params`.`as_of_minus_2592000s`
         THEN 1
       END
     ) AS `n_session_2`,
@@ -42,21 +46,33 @@ WITH `params` AS (
       CASE
         WHEN `src`.`ereignis` = 'seitenaufruf'
         AND SUBSTRING(`src`.`pfad`, 1, 5) = '/sale'
-        AND `src`.`zeitpunkt` >= `params`.`as_of_minus_1209600s`
+        AND CASE
+          WHEN TYPEOF(`src`.`zeitpunkt`) = 'timestamp'
+          THEN UNIX_MICROS(`src`.`zeitpunkt`)
+          ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`zeitpunkt`)
+        END >= `params`.`as_of_minus_1209600s`
         THEN 1
       END
     ) AS `n_page_view_3`,
     COUNT(
       CASE
         WHEN `src`.`ereignis` = 'warenkorb'
-        AND `src`.`zeitpunkt` >= `params`.`as_of_minus_2592000s`
+        AND CASE
+          WHEN TYPEOF(`src`.`zeitpunkt`) = 'timestamp'
+          THEN UNIX_MICROS(`src`.`zeitpunkt`)
+          ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`zeitpunkt`)
+        END >= `params`.`as_of_minus_2592000s`
         THEN 1
       END
     ) AS `n_add_to_cart_4`,
     COUNT(
       CASE
         WHEN `src`.`ereignis` = 'warenkorb'
-        AND `src`.`zeitpunkt` >= `params`.`as_of_minus_172800s`
+        AND CASE
+          WHEN TYPEOF(`src`.`zeitpunkt`) = 'timestamp'
+          THEN UNIX_MICROS(`src`.`zeitpunkt`)
+          ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`zeitpunkt`)
+        END >= `params`.`as_of_minus_172800s`
         THEN 1
       END
     ) AS `n_add_to_cart_6`
@@ -65,8 +81,16 @@ WITH `params` AS (
   WHERE
     NOT `src`.`kunden_id` IS NULL
     AND NOT `src`.`zeitpunkt` IS NULL
-    AND `src`.`zeitpunkt` <= `params`.`as_of`
-    AND `src`.`zeitpunkt` >= `params`.`as_of_minus_2592000s`
+    AND CASE
+      WHEN TYPEOF(`src`.`zeitpunkt`) = 'timestamp'
+      THEN UNIX_MICROS(`src`.`zeitpunkt`)
+      ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`zeitpunkt`)
+    END <= `params`.`as_of`
+    AND CASE
+      WHEN TYPEOF(`src`.`zeitpunkt`) = 'timestamp'
+      THEN UNIX_MICROS(`src`.`zeitpunkt`)
+      ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`zeitpunkt`)
+    END >= `params`.`as_of_minus_2592000s`
     AND (
       `src`.`ereignis` = 'seitenaufruf'
       OR `src`.`ereignis` = 'sitzung'
@@ -83,8 +107,16 @@ WITH `params` AS (
   WHERE
     NOT `src`.`kunde` IS NULL
     AND NOT `src`.`bestellt_am` IS NULL
-    AND `src`.`bestellt_am` <= `params`.`as_of`
-    AND `src`.`bestellt_am` >= `params`.`as_of_minus_2592000s`
+    AND CASE
+      WHEN TYPEOF(`src`.`bestellt_am`) = 'timestamp'
+      THEN UNIX_MICROS(`src`.`bestellt_am`)
+      ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`bestellt_am`)
+    END <= `params`.`as_of`
+    AND CASE
+      WHEN TYPEOF(`src`.`bestellt_am`) = 'timestamp'
+      THEN UNIX_MICROS(`src`.`bestellt_am`)
+      ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`bestellt_am`)
+    END >= `params`.`as_of_minus_2592000s`
   GROUP BY
     `src`.`kunde`
 ), `consent` AS (
@@ -94,14 +126,22 @@ WITH `params` AS (
       WHEN MAX(
         CASE
           WHEN `src`.`zweck` = 'werbung'
-          AND `src`.`geaendert_am` >= `params`.`as_of_minus_31536000s`
+          AND CASE
+            WHEN TYPEOF(`src`.`geaendert_am`) = 'timestamp'
+            THEN UNIX_MICROS(`src`.`geaendert_am`)
+            ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`geaendert_am`)
+          END >= `params`.`as_of_minus_31536000s`
           AND `src`.`status` = 'erteilt'
           THEN `src`.`geaendert_am`
         END
       ) = MAX(
         CASE
           WHEN `src`.`zweck` = 'werbung'
-          AND `src`.`geaendert_am` >= `params`.`as_of_minus_31536000s`
+          AND CASE
+            WHEN TYPEOF(`src`.`geaendert_am`) = 'timestamp'
+            THEN UNIX_MICROS(`src`.`geaendert_am`)
+            ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`geaendert_am`)
+          END >= `params`.`as_of_minus_31536000s`
           THEN `src`.`geaendert_am`
         END
       )
@@ -112,14 +152,22 @@ WITH `params` AS (
       WHEN MAX(
         CASE
           WHEN `src`.`zweck` = 'werbung'
-          AND `src`.`geaendert_am` >= `params`.`as_of_minus_31536000s`
+          AND CASE
+            WHEN TYPEOF(`src`.`geaendert_am`) = 'timestamp'
+            THEN UNIX_MICROS(`src`.`geaendert_am`)
+            ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`geaendert_am`)
+          END >= `params`.`as_of_minus_31536000s`
           AND `src`.`status` IN ('abgelehnt', 'widerrufen')
           THEN `src`.`geaendert_am`
         END
       ) = MAX(
         CASE
           WHEN `src`.`zweck` = 'werbung'
-          AND `src`.`geaendert_am` >= `params`.`as_of_minus_31536000s`
+          AND CASE
+            WHEN TYPEOF(`src`.`geaendert_am`) = 'timestamp'
+            THEN UNIX_MICROS(`src`.`geaendert_am`)
+            ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`geaendert_am`)
+          END >= `params`.`as_of_minus_31536000s`
           THEN `src`.`geaendert_am`
         END
       )
@@ -131,9 +179,17 @@ WITH `params` AS (
   WHERE
     NOT `src`.`kunden_id` IS NULL
     AND NOT `src`.`geaendert_am` IS NULL
-    AND `src`.`geaendert_am` <= `params`.`as_of`
+    AND CASE
+      WHEN TYPEOF(`src`.`geaendert_am`) = 'timestamp'
+      THEN UNIX_MICROS(`src`.`geaendert_am`)
+      ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`geaendert_am`)
+    END <= `params`.`as_of`
     AND `src`.`zweck` = 'werbung'
-    AND `src`.`geaendert_am` >= `params`.`as_of_minus_31536000s`
+    AND CASE
+      WHEN TYPEOF(`src`.`geaendert_am`) = 'timestamp'
+      THEN UNIX_MICROS(`src`.`geaendert_am`)
+      ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`geaendert_am`)
+    END >= `params`.`as_of_minus_31536000s`
     AND `src`.`status` IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     `src`.`kunden_id`

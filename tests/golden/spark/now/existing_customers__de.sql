@@ -4,11 +4,7 @@ WITH `params` AS (
     `now`.`as_of` AS `as_of`
   FROM (
     SELECT
-      DATE_ADD(
-        MICROSECOND,
-        UNIX_MICROS(CURRENT_TIMESTAMP()),
-        CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ)
-      ) AS `as_of`
+      UNIX_MICROS(CURRENT_TIMESTAMP()) AS `as_of`
   ) AS `now`
 ), `profiles` AS (
   SELECT
@@ -25,7 +21,11 @@ WITH `params` AS (
   WHERE
     NOT `src`.`kunde` IS NULL
     AND NOT `src`.`bestellt_am` IS NULL
-    AND `src`.`bestellt_am` <= `params`.`as_of`
+    AND CASE
+      WHEN TYPEOF(`src`.`bestellt_am`) = 'timestamp'
+      THEN UNIX_MICROS(`src`.`bestellt_am`)
+      ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`bestellt_am`)
+    END <= `params`.`as_of`
   GROUP BY
     `src`.`kunde`
 ), `facts` AS (

@@ -2,14 +2,10 @@
 WITH `params` AS (
   SELECT
     `now`.`as_of` AS `as_of`,
-    `now`.`as_of` - INTERVAL 31536000 SECOND AS `as_of_minus_31536000s`
+    `now`.`as_of` - 31536000000000 AS `as_of_minus_31536000s`
   FROM (
     SELECT
-      DATE_ADD(
-        MICROSECOND,
-        UNIX_MICROS(CURRENT_TIMESTAMP()),
-        CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ)
-      ) AS `as_of`
+      UNIX_MICROS(CURRENT_TIMESTAMP()) AS `as_of`
   ) AS `now`
 ), `profiles` AS (
   SELECT
@@ -48,7 +44,11 @@ WITH `params` AS (
   WHERE
     NOT `src`.`kunde` IS NULL
     AND NOT `src`.`bestellt_am` IS NULL
-    AND `src`.`bestellt_am` <= `params`.`as_of`
+    AND CASE
+      WHEN TYPEOF(`src`.`bestellt_am`) = 'timestamp'
+      THEN UNIX_MICROS(`src`.`bestellt_am`)
+      ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`bestellt_am`)
+    END <= `params`.`as_of`
     AND `src`.`bestellt_am` >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP_NTZ)
   GROUP BY
     `src`.`kunde`
@@ -59,14 +59,22 @@ WITH `params` AS (
       WHEN MAX(
         CASE
           WHEN `src`.`zweck` = 'werbung'
-          AND `src`.`geaendert_am` >= `params`.`as_of_minus_31536000s`
+          AND CASE
+            WHEN TYPEOF(`src`.`geaendert_am`) = 'timestamp'
+            THEN UNIX_MICROS(`src`.`geaendert_am`)
+            ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`geaendert_am`)
+          END >= `params`.`as_of_minus_31536000s`
           AND `src`.`status` = 'erteilt'
           THEN `src`.`geaendert_am`
         END
       ) = MAX(
         CASE
           WHEN `src`.`zweck` = 'werbung'
-          AND `src`.`geaendert_am` >= `params`.`as_of_minus_31536000s`
+          AND CASE
+            WHEN TYPEOF(`src`.`geaendert_am`) = 'timestamp'
+            THEN UNIX_MICROS(`src`.`geaendert_am`)
+            ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`geaendert_am`)
+          END >= `params`.`as_of_minus_31536000s`
           THEN `src`.`geaendert_am`
         END
       )
@@ -77,14 +85,22 @@ WITH `params` AS (
       WHEN MAX(
         CASE
           WHEN `src`.`zweck` = 'werbung'
-          AND `src`.`geaendert_am` >= `params`.`as_of_minus_31536000s`
+          AND CASE
+            WHEN TYPEOF(`src`.`geaendert_am`) = 'timestamp'
+            THEN UNIX_MICROS(`src`.`geaendert_am`)
+            ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`geaendert_am`)
+          END >= `params`.`as_of_minus_31536000s`
           AND `src`.`status` IN ('abgelehnt', 'widerrufen')
           THEN `src`.`geaendert_am`
         END
       ) = MAX(
         CASE
           WHEN `src`.`zweck` = 'werbung'
-          AND `src`.`geaendert_am` >= `params`.`as_of_minus_31536000s`
+          AND CASE
+            WHEN TYPEOF(`src`.`geaendert_am`) = 'timestamp'
+            THEN UNIX_MICROS(`src`.`geaendert_am`)
+            ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`geaendert_am`)
+          END >= `params`.`as_of_minus_31536000s`
           THEN `src`.`geaendert_am`
         END
       )
@@ -96,9 +112,17 @@ WITH `params` AS (
   WHERE
     NOT `src`.`kunden_id` IS NULL
     AND NOT `src`.`geaendert_am` IS NULL
-    AND `src`.`geaendert_am` <= `params`.`as_of`
+    AND CASE
+      WHEN TYPEOF(`src`.`geaendert_am`) = 'timestamp'
+      THEN UNIX_MICROS(`src`.`geaendert_am`)
+      ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`geaendert_am`)
+    END <= `params`.`as_of`
     AND `src`.`zweck` = 'werbung'
-    AND `src`.`geaendert_am` >= `params`.`as_of_minus_31536000s`
+    AND CASE
+      WHEN TYPEOF(`src`.`geaendert_am`) = 'timestamp'
+      THEN UNIX_MICROS(`src`.`geaendert_am`)
+      ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`geaendert_am`)
+    END >= `params`.`as_of_minus_31536000s`
     AND `src`.`status` IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     `src`.`kunden_id`

@@ -2,16 +2,12 @@
 WITH `params` AS (
   SELECT
     `now`.`as_of` AS `as_of`,
-    `now`.`as_of` - INTERVAL 43200 SECOND AS `as_of_minus_43200s`,
-    `now`.`as_of` - INTERVAL 5184000 SECOND AS `as_of_minus_5184000s`,
-    `now`.`as_of` - INTERVAL 31536000 SECOND AS `as_of_minus_31536000s`
+    `now`.`as_of` - 43200000000 AS `as_of_minus_43200s`,
+    `now`.`as_of` - 5184000000000 AS `as_of_minus_5184000s`,
+    `now`.`as_of` - 31536000000000 AS `as_of_minus_31536000s`
   FROM (
     SELECT
-      DATE_ADD(
-        MICROSECOND,
-        UNIX_MICROS(CURRENT_TIMESTAMP()),
-        CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ)
-      ) AS `as_of`
+      UNIX_MICROS(CURRENT_TIMESTAMP()) AS `as_of`
   ) AS `now`
 ), `profiles` AS (
   SELECT
@@ -39,7 +35,11 @@ WITH `params` AS (
         WHEN `src`.`ereignis` = 'warenkorb'
         AND `src`.`kategorie` = 'shoes'
         AND `src`.`preis` <= 200
-        AND `src`.`zeitpunkt` >= `params`.`as_of_minus_5184000s`
+        AND CASE
+          WHEN TYPEOF(`src`.`zeitpunkt`) = 'timestamp'
+          THEN UNIX_MICROS(`src`.`zeitpunkt`)
+          ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`zeitpunkt`)
+        END >= `params`.`as_of_minus_5184000s`
         THEN 1
       END
     ) AS `n_add_to_cart_3`
@@ -48,7 +48,11 @@ WITH `params` AS (
   WHERE
     NOT `src`.`kunden_id` IS NULL
     AND NOT `src`.`zeitpunkt` IS NULL
-    AND `src`.`zeitpunkt` <= `params`.`as_of`
+    AND CASE
+      WHEN TYPEOF(`src`.`zeitpunkt`) = 'timestamp'
+      THEN UNIX_MICROS(`src`.`zeitpunkt`)
+      ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`zeitpunkt`)
+    END <= `params`.`as_of`
     AND (
       `src`.`ereignis` = 'sitzung' OR `src`.`ereignis` = 'warenkorb'
     )
@@ -63,8 +67,16 @@ WITH `params` AS (
   WHERE
     NOT `src`.`kunde` IS NULL
     AND NOT `src`.`bestellt_am` IS NULL
-    AND `src`.`bestellt_am` <= `params`.`as_of`
-    AND `src`.`bestellt_am` >= `params`.`as_of_minus_43200s`
+    AND CASE
+      WHEN TYPEOF(`src`.`bestellt_am`) = 'timestamp'
+      THEN UNIX_MICROS(`src`.`bestellt_am`)
+      ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`bestellt_am`)
+    END <= `params`.`as_of`
+    AND CASE
+      WHEN TYPEOF(`src`.`bestellt_am`) = 'timestamp'
+      THEN UNIX_MICROS(`src`.`bestellt_am`)
+      ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`bestellt_am`)
+    END >= `params`.`as_of_minus_43200s`
   GROUP BY
     `src`.`kunde`
 ), `consent` AS (
@@ -74,14 +86,22 @@ WITH `params` AS (
       WHEN MAX(
         CASE
           WHEN `src`.`zweck` = 'werbung'
-          AND `src`.`geaendert_am` >= `params`.`as_of_minus_31536000s`
+          AND CASE
+            WHEN TYPEOF(`src`.`geaendert_am`) = 'timestamp'
+            THEN UNIX_MICROS(`src`.`geaendert_am`)
+            ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`geaendert_am`)
+          END >= `params`.`as_of_minus_31536000s`
           AND `src`.`status` = 'erteilt'
           THEN `src`.`geaendert_am`
         END
       ) = MAX(
         CASE
           WHEN `src`.`zweck` = 'werbung'
-          AND `src`.`geaendert_am` >= `params`.`as_of_minus_31536000s`
+          AND CASE
+            WHEN TYPEOF(`src`.`geaendert_am`) = 'timestamp'
+            THEN UNIX_MICROS(`src`.`geaendert_am`)
+            ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`geaendert_am`)
+          END >= `params`.`as_of_minus_31536000s`
           THEN `src`.`geaendert_am`
         END
       )
@@ -92,14 +112,22 @@ WITH `params` AS (
       WHEN MAX(
         CASE
           WHEN `src`.`zweck` = 'werbung'
-          AND `src`.`geaendert_am` >= `params`.`as_of_minus_31536000s`
+          AND CASE
+            WHEN TYPEOF(`src`.`geaendert_am`) = 'timestamp'
+            THEN UNIX_MICROS(`src`.`geaendert_am`)
+            ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`geaendert_am`)
+          END >= `params`.`as_of_minus_31536000s`
           AND `src`.`status` IN ('abgelehnt', 'widerrufen')
           THEN `src`.`geaendert_am`
         END
       ) = MAX(
         CASE
           WHEN `src`.`zweck` = 'werbung'
-          AND `src`.`geaendert_am` >= `params`.`as_of_minus_31536000s`
+          AND CASE
+            WHEN TYPEOF(`src`.`geaendert_am`) = 'timestamp'
+            THEN UNIX_MICROS(`src`.`geaendert_am`)
+            ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`geaendert_am`)
+          END >= `params`.`as_of_minus_31536000s`
           THEN `src`.`geaendert_am`
         END
       )
@@ -112,7 +140,11 @@ WITH `params` AS (
           WHEN `src`.`zweck` = 'newsletter'
           AND `src`.`status` = 'erteilt'
           AND NOT `src`.`bestaetigt_am` IS NULL
-          AND `src`.`bestaetigt_am` <= `params`.`as_of`
+          AND CASE
+            WHEN TYPEOF(`src`.`bestaetigt_am`) = 'timestamp'
+            THEN UNIX_MICROS(`src`.`bestaetigt_am`)
+            ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`bestaetigt_am`)
+          END <= `params`.`as_of`
           THEN `src`.`geaendert_am`
         END
       ) = MAX(CASE WHEN `src`.`zweck` = 'newsletter' THEN `src`.`geaendert_am` END)
@@ -134,11 +166,19 @@ WITH `params` AS (
   WHERE
     NOT `src`.`kunden_id` IS NULL
     AND NOT `src`.`geaendert_am` IS NULL
-    AND `src`.`geaendert_am` <= `params`.`as_of`
+    AND CASE
+      WHEN TYPEOF(`src`.`geaendert_am`) = 'timestamp'
+      THEN UNIX_MICROS(`src`.`geaendert_am`)
+      ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`geaendert_am`)
+    END <= `params`.`as_of`
     AND (
       (
         `src`.`zweck` = 'werbung'
-        AND `src`.`geaendert_am` >= `params`.`as_of_minus_31536000s`
+        AND CASE
+          WHEN TYPEOF(`src`.`geaendert_am`) = 'timestamp'
+          THEN UNIX_MICROS(`src`.`geaendert_am`)
+          ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`geaendert_am`)
+        END >= `params`.`as_of_minus_31536000s`
       )
       OR `src`.`zweck` = 'newsletter'
     )

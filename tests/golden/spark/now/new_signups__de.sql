@@ -2,14 +2,10 @@
 WITH `params` AS (
   SELECT
     `now`.`as_of` AS `as_of`,
-    `now`.`as_of` - INTERVAL 2592000 SECOND AS `as_of_minus_2592000s`
+    `now`.`as_of` - 2592000000000 AS `as_of_minus_2592000s`
   FROM (
     SELECT
-      DATE_ADD(
-        MICROSECOND,
-        UNIX_MICROS(CURRENT_TIMESTAMP()),
-        CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ)
-      ) AS `as_of`
+      UNIX_MICROS(CURRENT_TIMESTAMP()) AS `as_of`
   ) AS `now`
 ), `profiles` AS (
   SELECT
@@ -29,7 +25,11 @@ WITH `params` AS (
   WHERE
     NOT `src`.`kunde` IS NULL
     AND NOT `src`.`bestellt_am` IS NULL
-    AND `src`.`bestellt_am` <= `params`.`as_of`
+    AND CASE
+      WHEN TYPEOF(`src`.`bestellt_am`) = 'timestamp'
+      THEN UNIX_MICROS(`src`.`bestellt_am`)
+      ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`bestellt_am`)
+    END <= `params`.`as_of`
   GROUP BY
     `src`.`kunde`
 ), `facts` AS (
@@ -55,8 +55,24 @@ WITH `params` AS (
     `member_id`
   FROM `aud_existing_customers`
   WHERE
-    CAST(`t_signup_date` AS TIMESTAMP_NTZ) >= `as_of_minus_2592000s`
-    AND CAST(`t_signup_date` AS TIMESTAMP_NTZ) <= `as_of`
+    CASE
+      WHEN TYPEOF(CAST(`t_signup_date` AS TIMESTAMP_NTZ)) = 'timestamp'
+      THEN UNIX_MICROS(CAST(`t_signup_date` AS TIMESTAMP_NTZ))
+      ELSE TIMESTAMPDIFF(
+        MICROSECOND,
+        CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ),
+        CAST(`t_signup_date` AS TIMESTAMP_NTZ)
+      )
+    END >= `as_of_minus_2592000s`
+    AND CASE
+      WHEN TYPEOF(CAST(`t_signup_date` AS TIMESTAMP_NTZ)) = 'timestamp'
+      THEN UNIX_MICROS(CAST(`t_signup_date` AS TIMESTAMP_NTZ))
+      ELSE TIMESTAMPDIFF(
+        MICROSECOND,
+        CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ),
+        CAST(`t_signup_date` AS TIMESTAMP_NTZ)
+      )
+    END <= `as_of`
     AND NOT `in_existing_customers` = 1
     AND NOT (
       NOT `t_is_employee` IS NULL AND `t_is_employee` = TRUE
