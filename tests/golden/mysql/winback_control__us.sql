@@ -1,7 +1,8 @@
 -- audience winback_control | market us | dialect mysql | as_of 2026-11-01T00:00:00Z | audiencelang 0.1.0
 WITH `profiles` AS (
   SELECT
-    `src`.`user_id` AS `member_id`,
+    CAST(`src`.`user_id` AS BINARY) AS `member_id`,
+    `src`.`user_id` AS `member_text`,
     `src`.`email_address` AS `t_email`,
     `src`.`rewards_tier` AS `t_loyalty_tier`,
     `src`.`employee_flag` AS `t_is_employee`
@@ -10,7 +11,7 @@ WITH `profiles` AS (
     NOT `src`.`user_id` IS NULL
 ), `events_events_orders` AS (
   SELECT
-    `src`.`customer_id` AS `member_id`,
+    CAST(`src`.`customer_id` AS BINARY) AS `member_id`,
     COUNT(*) AS `n_purchase_1`
   FROM `events`.`orders` AS `src`
   WHERE
@@ -19,10 +20,10 @@ WITH `profiles` AS (
     AND `src`.`ordered_at` <= CAST('2026-11-01 00:00:00.000000' AS DATETIME(6))
     AND `src`.`ordered_at` >= CAST('2026-06-01 00:00:00.000000' AS DATETIME(6))
   GROUP BY
-    `src`.`customer_id`
+    CAST(`src`.`customer_id` AS BINARY)
 ), `events_events_pageviews` AS (
   SELECT
-    `src`.`user_id` AS `member_id`,
+    CAST(`src`.`user_id` AS BINARY) AS `member_id`,
     COUNT(*) AS `n_page_view_2`
   FROM `events`.`pageviews` AS `src`
   WHERE
@@ -31,10 +32,10 @@ WITH `profiles` AS (
     AND `src`.`viewed_at` <= CAST('2026-11-01 00:00:00.000000' AS DATETIME(6))
     AND `src`.`viewed_at` >= CAST('2026-10-31 23:30:00.000000' AS DATETIME(6))
   GROUP BY
-    `src`.`user_id`
+    CAST(`src`.`user_id` AS BINARY)
 ), `consent` AS (
   SELECT
-    `src`.`user_id` AS `member_id`,
+    CAST(`src`.`user_id` AS BINARY) AS `member_id`,
     CASE
       WHEN MAX(
         CASE
@@ -75,10 +76,11 @@ WITH `profiles` AS (
     AND CAST(`src`.`purpose_code` AS BINARY) IN ('email')
     AND CAST(`src`.`state` AS BINARY) IN ('opt_in', 'opt_out', 'withdrawn')
   GROUP BY
-    `src`.`user_id`
+    CAST(`src`.`user_id` AS BINARY)
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
+    `profiles`.`member_text` AS `member_text`,
     `profiles`.`t_email` AS `t_email`,
     `profiles`.`t_loyalty_tier` AS `t_loyalty_tier`,
     `profiles`.`t_is_employee` AS `t_is_employee`,
@@ -124,55 +126,55 @@ WITH `profiles` AS (
   FROM `facts`
 ), `members` AS (
   SELECT
-    `member_id`
+    MIN(`member_text`) AS `member_id`
   FROM `aud_newsletter_winback`
   WHERE
     `in_newsletter_winback` = 1
     AND (
       (
         LOCATE(
-          SUBSTRING(MD5(CONCAT('winback_2026_q4:', CAST(`member_id` AS CHAR))), 1, 1),
+          SUBSTRING(MD5(CONCAT('winback_2026_q4:', CAST(`member_text` AS CHAR))), 1, 1),
           '0123456789abcdef'
         ) - 1
       ) * 5456 + (
         LOCATE(
-          SUBSTRING(MD5(CONCAT('winback_2026_q4:', CAST(`member_id` AS CHAR))), 2, 1),
+          SUBSTRING(MD5(CONCAT('winback_2026_q4:', CAST(`member_text` AS CHAR))), 2, 1),
           '0123456789abcdef'
         ) - 1
       ) * 7216 + (
         LOCATE(
-          SUBSTRING(MD5(CONCAT('winback_2026_q4:', CAST(`member_id` AS CHAR))), 3, 1),
+          SUBSTRING(MD5(CONCAT('winback_2026_q4:', CAST(`member_text` AS CHAR))), 3, 1),
           '0123456789abcdef'
         ) - 1
       ) * 8576 + (
         LOCATE(
-          SUBSTRING(MD5(CONCAT('winback_2026_q4:', CAST(`member_id` AS CHAR))), 4, 1),
+          SUBSTRING(MD5(CONCAT('winback_2026_q4:', CAST(`member_text` AS CHAR))), 4, 1),
           '0123456789abcdef'
         ) - 1
       ) * 5536 + (
         LOCATE(
-          SUBSTRING(MD5(CONCAT('winback_2026_q4:', CAST(`member_id` AS CHAR))), 5, 1),
+          SUBSTRING(MD5(CONCAT('winback_2026_q4:', CAST(`member_text` AS CHAR))), 5, 1),
           '0123456789abcdef'
         ) - 1
       ) * 4096 + (
         LOCATE(
-          SUBSTRING(MD5(CONCAT('winback_2026_q4:', CAST(`member_id` AS CHAR))), 6, 1),
+          SUBSTRING(MD5(CONCAT('winback_2026_q4:', CAST(`member_text` AS CHAR))), 6, 1),
           '0123456789abcdef'
         ) - 1
       ) * 256 + (
         LOCATE(
-          SUBSTRING(MD5(CONCAT('winback_2026_q4:', CAST(`member_id` AS CHAR))), 7, 1),
+          SUBSTRING(MD5(CONCAT('winback_2026_q4:', CAST(`member_text` AS CHAR))), 7, 1),
           '0123456789abcdef'
         ) - 1
       ) * 16 + (
         LOCATE(
-          SUBSTRING(MD5(CONCAT('winback_2026_q4:', CAST(`member_id` AS CHAR))), 8, 1),
+          SUBSTRING(MD5(CONCAT('winback_2026_q4:', CAST(`member_text` AS CHAR))), 8, 1),
           '0123456789abcdef'
         ) - 1
       ) * 1
     ) % 10000 < 1000
   GROUP BY
-    `member_id`
+    `aud_newsletter_winback`.`member_id`
 )
 SELECT
   `member_id`

@@ -1,7 +1,8 @@
 -- audience winback_treatment | market fr | dialect mysql | as_of 2026-11-01T00:00:00Z | audiencelang 0.1.0
 WITH `profiles` AS (
   SELECT
-    `src`.`client_id` AS `member_id`,
+    CAST(`src`.`client_id` AS BINARY) AS `member_id`,
+    `src`.`client_id` AS `member_text`,
     `src`.`courriel` AS `t_email`,
     `src`.`niveau_fidelite` AS `t_loyalty_tier`,
     `src`.`est_salarie` AS `t_is_employee`
@@ -10,7 +11,7 @@ WITH `profiles` AS (
     NOT `src`.`client_id` IS NULL
 ), `events_suivi_evenements` AS (
   SELECT
-    `src`.`client_id` AS `member_id`,
+    CAST(`src`.`client_id` AS BINARY) AS `member_id`,
     COUNT(
       CASE
         WHEN CAST(`src`.`type_evenement` AS BINARY) = 'achat'
@@ -36,10 +37,10 @@ WITH `profiles` AS (
       OR CAST(`src`.`type_evenement` AS BINARY) = 'vue_page'
     )
   GROUP BY
-    `src`.`client_id`
+    CAST(`src`.`client_id` AS BINARY)
 ), `consent` AS (
   SELECT
-    `src`.`client_id` AS `member_id`,
+    CAST(`src`.`client_id` AS BINARY) AS `member_id`,
     CASE
       WHEN MAX(
         CASE
@@ -82,10 +83,11 @@ WITH `profiles` AS (
     AND CAST(`src`.`finalite` AS BINARY) IN ('lettre_info')
     AND CAST(`src`.`statut` AS BINARY) IN ('accepte', 'refuse', 'retire')
   GROUP BY
-    `src`.`client_id`
+    CAST(`src`.`client_id` AS BINARY)
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
+    `profiles`.`member_text` AS `member_text`,
     `profiles`.`t_email` AS `t_email`,
     `profiles`.`t_loyalty_tier` AS `t_loyalty_tier`,
     `profiles`.`t_is_employee` AS `t_is_employee`,
@@ -129,51 +131,51 @@ WITH `profiles` AS (
   FROM `facts`
 ), `members` AS (
   SELECT
-    `member_id`
+    MIN(`member_text`) AS `member_id`
   FROM `aud_newsletter_winback`
   WHERE
     `in_newsletter_winback` = 1
     AND NOT (
-      NOT `member_id` IS NULL
+      NOT `member_text` IS NULL
       AND (
         (
           LOCATE(
-            SUBSTRING(MD5(CONCAT('winback_2026_q4:', CAST(`member_id` AS CHAR))), 1, 1),
+            SUBSTRING(MD5(CONCAT('winback_2026_q4:', CAST(`member_text` AS CHAR))), 1, 1),
             '0123456789abcdef'
           ) - 1
         ) * 5456 + (
           LOCATE(
-            SUBSTRING(MD5(CONCAT('winback_2026_q4:', CAST(`member_id` AS CHAR))), 2, 1),
+            SUBSTRING(MD5(CONCAT('winback_2026_q4:', CAST(`member_text` AS CHAR))), 2, 1),
             '0123456789abcdef'
           ) - 1
         ) * 7216 + (
           LOCATE(
-            SUBSTRING(MD5(CONCAT('winback_2026_q4:', CAST(`member_id` AS CHAR))), 3, 1),
+            SUBSTRING(MD5(CONCAT('winback_2026_q4:', CAST(`member_text` AS CHAR))), 3, 1),
             '0123456789abcdef'
           ) - 1
         ) * 8576 + (
           LOCATE(
-            SUBSTRING(MD5(CONCAT('winback_2026_q4:', CAST(`member_id` AS CHAR))), 4, 1),
+            SUBSTRING(MD5(CONCAT('winback_2026_q4:', CAST(`member_text` AS CHAR))), 4, 1),
             '0123456789abcdef'
           ) - 1
         ) * 5536 + (
           LOCATE(
-            SUBSTRING(MD5(CONCAT('winback_2026_q4:', CAST(`member_id` AS CHAR))), 5, 1),
+            SUBSTRING(MD5(CONCAT('winback_2026_q4:', CAST(`member_text` AS CHAR))), 5, 1),
             '0123456789abcdef'
           ) - 1
         ) * 4096 + (
           LOCATE(
-            SUBSTRING(MD5(CONCAT('winback_2026_q4:', CAST(`member_id` AS CHAR))), 6, 1),
+            SUBSTRING(MD5(CONCAT('winback_2026_q4:', CAST(`member_text` AS CHAR))), 6, 1),
             '0123456789abcdef'
           ) - 1
         ) * 256 + (
           LOCATE(
-            SUBSTRING(MD5(CONCAT('winback_2026_q4:', CAST(`member_id` AS CHAR))), 7, 1),
+            SUBSTRING(MD5(CONCAT('winback_2026_q4:', CAST(`member_text` AS CHAR))), 7, 1),
             '0123456789abcdef'
           ) - 1
         ) * 16 + (
           LOCATE(
-            SUBSTRING(MD5(CONCAT('winback_2026_q4:', CAST(`member_id` AS CHAR))), 8, 1),
+            SUBSTRING(MD5(CONCAT('winback_2026_q4:', CAST(`member_text` AS CHAR))), 8, 1),
             '0123456789abcdef'
           ) - 1
         ) * 1
@@ -182,7 +184,7 @@ WITH `profiles` AS (
     AND `c_email_marketing_granted` = 1
     AND `c_email_marketing_refused` = 0
   GROUP BY
-    `member_id`
+    `aud_newsletter_winback`.`member_id`
 )
 SELECT
   `member_id`

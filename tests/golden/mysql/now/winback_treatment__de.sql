@@ -9,7 +9,8 @@ WITH `params` AS (
   ) AS `now`
 ), `profiles` AS (
   SELECT
-    `src`.`kunden_id` AS `member_id`,
+    CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
+    `src`.`kunden_id` AS `member_text`,
     `src`.`email` AS `t_email`,
     `src`.`treuestufe` AS `t_loyalty_tier`,
     `src`.`ist_mitarbeiter` AS `t_is_employee`
@@ -18,7 +19,7 @@ WITH `params` AS (
     NOT `src`.`kunden_id` IS NULL
 ), `events_shop_bestellungen` AS (
   SELECT
-    `src`.`kunde` AS `member_id`,
+    CAST(`src`.`kunde` AS BINARY) AS `member_id`,
     COUNT(*) AS `n_purchase_1`
   FROM `shop`.`bestellungen` AS `src`
   CROSS JOIN `params`
@@ -28,10 +29,10 @@ WITH `params` AS (
     AND `src`.`bestellt_am` <= `params`.`as_of`
     AND `src`.`bestellt_am` >= CAST('2026-06-01 00:00:00.000000' AS DATETIME(6))
   GROUP BY
-    `src`.`kunde`
+    CAST(`src`.`kunde` AS BINARY)
 ), `events_web_ereignisse` AS (
   SELECT
-    `src`.`kunden_id` AS `member_id`,
+    CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
     COUNT(*) AS `n_page_view_2`
   FROM `web`.`ereignisse` AS `src`
   CROSS JOIN `params`
@@ -42,10 +43,10 @@ WITH `params` AS (
     AND CAST(`src`.`ereignis` AS BINARY) = 'seitenaufruf'
     AND `src`.`zeitpunkt` >= `params`.`as_of_minus_1800s`
   GROUP BY
-    `src`.`kunden_id`
+    CAST(`src`.`kunden_id` AS BINARY)
 ), `consent` AS (
   SELECT
-    `src`.`kunden_id` AS `member_id`,
+    CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
     CASE
       WHEN MAX(
         CASE
@@ -89,10 +90,11 @@ WITH `params` AS (
     AND CAST(`src`.`zweck` AS BINARY) IN ('newsletter')
     AND CAST(`src`.`status` AS BINARY) IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
-    `src`.`kunden_id`
+    CAST(`src`.`kunden_id` AS BINARY)
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
+    `profiles`.`member_text` AS `member_text`,
     `profiles`.`t_email` AS `t_email`,
     `profiles`.`t_loyalty_tier` AS `t_loyalty_tier`,
     `profiles`.`t_is_employee` AS `t_is_employee`,
@@ -141,51 +143,51 @@ WITH `params` AS (
   FROM `facts`
 ), `members` AS (
   SELECT
-    `member_id`
+    MIN(`member_text`) AS `member_id`
   FROM `aud_newsletter_winback`
   WHERE
     `in_newsletter_winback` = 1
     AND NOT (
-      NOT `member_id` IS NULL
+      NOT `member_text` IS NULL
       AND (
         (
           LOCATE(
-            SUBSTRING(MD5(CONCAT('winback_2026_q4:', CAST(`member_id` AS CHAR))), 1, 1),
+            SUBSTRING(MD5(CONCAT('winback_2026_q4:', CAST(`member_text` AS CHAR))), 1, 1),
             '0123456789abcdef'
           ) - 1
         ) * 5456 + (
           LOCATE(
-            SUBSTRING(MD5(CONCAT('winback_2026_q4:', CAST(`member_id` AS CHAR))), 2, 1),
+            SUBSTRING(MD5(CONCAT('winback_2026_q4:', CAST(`member_text` AS CHAR))), 2, 1),
             '0123456789abcdef'
           ) - 1
         ) * 7216 + (
           LOCATE(
-            SUBSTRING(MD5(CONCAT('winback_2026_q4:', CAST(`member_id` AS CHAR))), 3, 1),
+            SUBSTRING(MD5(CONCAT('winback_2026_q4:', CAST(`member_text` AS CHAR))), 3, 1),
             '0123456789abcdef'
           ) - 1
         ) * 8576 + (
           LOCATE(
-            SUBSTRING(MD5(CONCAT('winback_2026_q4:', CAST(`member_id` AS CHAR))), 4, 1),
+            SUBSTRING(MD5(CONCAT('winback_2026_q4:', CAST(`member_text` AS CHAR))), 4, 1),
             '0123456789abcdef'
           ) - 1
         ) * 5536 + (
           LOCATE(
-            SUBSTRING(MD5(CONCAT('winback_2026_q4:', CAST(`member_id` AS CHAR))), 5, 1),
+            SUBSTRING(MD5(CONCAT('winback_2026_q4:', CAST(`member_text` AS CHAR))), 5, 1),
             '0123456789abcdef'
           ) - 1
         ) * 4096 + (
           LOCATE(
-            SUBSTRING(MD5(CONCAT('winback_2026_q4:', CAST(`member_id` AS CHAR))), 6, 1),
+            SUBSTRING(MD5(CONCAT('winback_2026_q4:', CAST(`member_text` AS CHAR))), 6, 1),
             '0123456789abcdef'
           ) - 1
         ) * 256 + (
           LOCATE(
-            SUBSTRING(MD5(CONCAT('winback_2026_q4:', CAST(`member_id` AS CHAR))), 7, 1),
+            SUBSTRING(MD5(CONCAT('winback_2026_q4:', CAST(`member_text` AS CHAR))), 7, 1),
             '0123456789abcdef'
           ) - 1
         ) * 16 + (
           LOCATE(
-            SUBSTRING(MD5(CONCAT('winback_2026_q4:', CAST(`member_id` AS CHAR))), 8, 1),
+            SUBSTRING(MD5(CONCAT('winback_2026_q4:', CAST(`member_text` AS CHAR))), 8, 1),
             '0123456789abcdef'
           ) - 1
         ) * 1
@@ -194,7 +196,7 @@ WITH `params` AS (
     AND `c_email_marketing_granted` = 1
     AND `c_email_marketing_refused` = 0
   GROUP BY
-    `member_id`
+    `aud_newsletter_winback`.`member_id`
 )
 SELECT
   `member_id`
