@@ -958,6 +958,11 @@ class Builder:
             )
         else:
             final = exp.Select(expressions=[col(c) for c in final_cols], **self._from(cte_ref(source)))
+        return self.with_ctes(final, ctes)
+
+    def with_ctes(self, final: exp.Select, ctes: list[tuple[str, exp.Expr]]) -> exp.Select:
+        """``WITH ctes final``, the CTEs renamed where one would hide a table the statement
+        reads (:func:`free_names`)."""
         final.set("with_", exp.With(expressions=[
             exp.CTE(this=body, alias=exp.TableAlias(this=ident(name))) for name, body in ctes
         ]))
@@ -971,13 +976,14 @@ class Builder:
 
 
 def plan_tables(plan: P.Plan) -> set[str]:
-    """The (unqualified) names of the physical tables ``plan`` reads."""
+    """The names of the physical tables ``plan`` reads without a schema: only such a
+    reference can resolve to a CTE of the same name (``legal.consent`` never does)."""
     tables = [plan.profiles.table]
     for s in plan.scans:
         tables += [st.table for st in s.steps] if isinstance(s, P.SequenceScan) else [s.table]
     if plan.consent is not None:
         tables.append(plan.consent.table)
-    return {t[-1] for t in tables}
+    return {t[-1] for t in tables if len(t) == 1}
 
 
 def _folds(name: str) -> set[str]:

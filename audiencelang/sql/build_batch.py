@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from sqlglot import exp
 
 from audiencelang.sql import plan as P
-from audiencelang.sql.build import Builder, alias, col, cte_ref, ident, num, or_
+from audiencelang.sql.build import Builder, alias, col, cte_ref, num, or_
 from audiencelang.sql.dialects import DialectProfile
 from audiencelang.sql.physical import WORD_BITS, Decisions
 
@@ -67,10 +67,7 @@ class BatchBuilder(Builder):
             )))
             final = exp.Select(expressions=[col("member_id"), *(col(n) for n in names)],
                                **self._from(cte_ref("batch_members")))
-            final.set("with_", exp.With(expressions=[
-                exp.CTE(this=body, alias=exp.TableAlias(this=ident(name))) for name, body in ctes
-            ]))
-            return final
+            return self.with_ctes(final, ctes)
         member_id, group = self.per_member(prev)
         ctes.append(("batch_members", exp.Select(
             expressions=[member_id, *(alias(w, word_name(i)) for i, w in enumerate(words))],
@@ -83,10 +80,7 @@ class BatchBuilder(Builder):
             where=exp.Where(this=or_([exp.NEQ(this=col(n), expression=num(0)) for n in names])),
             **self._from(cte_ref("batch_members")),
         )
-        final.set("with_", exp.With(expressions=[
-            exp.CTE(this=body, alias=exp.TableAlias(this=ident(name))) for name, body in ctes
-        ]))
-        return final
+        return self.with_ctes(final, ctes)
 
 
 def build_batch(plan: P.Plan, memberships: Sequence[P.Cond], profile: DialectProfile,
