@@ -42,12 +42,19 @@ def _checked(project: Project, market: str, names: Sequence[str] | None = None) 
 
 
 def assert_batch_is_singles(engine: engines.Engine, checked: Sequence[CheckedAudience],
-                            as_of: dt.datetime | None = AS_OF, *, statements: int | None = None) -> int:
+                            as_of: dt.datetime | None = AS_OF, *, statements: int | None = None,
+                            e741: bool = False) -> int:
     """Run the batch of ``checked`` and each audience's own statement on ``engine``; the
-    member sets must be equal. Returns the number of audiences compared."""
+    member sets must be equal. Returns the number of audiences compared. ``e741``: an
+    audience may be left out of the batch with E741 (it then runs its own statement:
+    generated references sometimes lower differently inside two audiences' plans)."""
     batch = compile_batch(checked, engine.dialect, as_of=as_of)
-    assert not batch.diagnostics and not batch.left_out, (batch.diagnostics, batch.left_out)
-    assert sorted(batch.audiences) == sorted(c.name for c in checked)
+    assert not batch.diagnostics, batch.diagnostics
+    if e741:
+        assert all(d.code == "E741" for ds in batch.left_out.values() for d in ds), batch.left_out
+    else:
+        assert not batch.left_out, batch.left_out
+    assert sorted([*batch.audiences, *batch.left_out]) == sorted(c.name for c in checked)
     if statements is not None:
         assert len(batch.statements) == statements
     compared = 0
@@ -172,7 +179,7 @@ def _scenario_batch(scn: Scenario, engine: engines.Engine) -> int:
     checked += [scn.checked(a) for n, a in scn.refs.items() if n not in names
                 and not (engine.dialect in SAMPLE_UNSUPPORTED and _sample_refused(scn.checked(a), engine.dialect,
                                                                                   scn.as_of))]
-    return assert_batch_is_singles(engine, checked, scn.as_of)
+    return assert_batch_is_singles(engine, checked, scn.as_of, e741=True)
 
 
 def test_generated_on_duckdb() -> None:
