@@ -23,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from audiencelang.sql.build import free_names
+from audiencelang.sql.names import free_names
 from tests import engines
 from tests.datagen import Scenario, check_scenario, scenarios
 from tests.test_deliver import pg_database  # noqa: F401  (a fixture)

@@ -33,8 +33,9 @@ def _tree(project: Project | None, name: str, market: str, dialect: str,
         return None, None, None, set()
     from audiencelang.check import check_audience
     from audiencelang.sql import compile_audience
-    from audiencelang.sql.build import BuildError, build_explained, plan_tables
+    from audiencelang.sql.build import BuildError, build_explained
     from audiencelang.sql.dialects import DIALECTS
+    from audiencelang.sql.names import plan_tables
 
     checked, _ = check_audience(project, name, market)
     if checked is None:
@@ -57,8 +58,8 @@ def impact_statement(before: exp.Expression | None, after: exp.Expression | None
 
     A missing side is an empty set of the other side's shape (``WHERE FALSE``). ``tables``:
     the tables the two statements read; a ``before`` or ``after`` among them (ignoring case)
-    makes the two CTEs ``al_before``, ``al_after`` (:func:`audiencelang.sql.build.free_names`)."""
-    from audiencelang.sql.build import free_names
+    makes the two CTEs ``al_before``, ``al_after`` (:func:`audiencelang.sql.names.free_names`)."""
+    from audiencelang.sql.names import free_names
 
     names = free_names(["before", "after"], tables)
     assert before is not None or after is not None

@@ -14,12 +14,12 @@ bits), so ``NOT``/``AND``/``OR`` over leaves never see NULL.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from sqlglot import exp
 
-from audiencelang.sql import calendar, literals, sample
+from audiencelang.sql import calendar, literals, names, sample
 from audiencelang.sql import plan as P
 from audiencelang.sql.build_seq import sequence_cte
 from audiencelang.sql.clock import epoch_minus_seconds, epoch_now, epoch_of, minus_seconds, now_expr
@@ -28,8 +28,7 @@ from audiencelang.sql.instants import zoned_text
 from audiencelang.sql.lower import format_instant
 from audiencelang.sql.physical import Decisions, conjuncts_of, decide
 
-__all__ = ["build_explained", "build_statement", "build_with_functions", "free_names", "param_name",
-           "plan_tables"]
+__all__ = ["build_explained", "build_statement", "build_with_functions", "param_name"]
 
 _F = TypeVar("_F", bound=exp.Func)
 
@@ -61,7 +60,7 @@ def col(name: str, table: str | None = None) -> exp.Column:
 
 def table_ref(parts: Sequence[str], alias: str | None = None) -> exp.Table:
     """A physical table. Every one the builder writes has an alias (:data:`SRC`) and no
-    reference to a CTE has one (:func:`cte_ref`): :func:`_rename_ctes` tells them apart so."""
+    reference to a CTE has one (:func:`cte_ref`): :func:`audiencelang.sql.names.unhidden` tells them apart so."""
     args: dict[str, object] = {"this": ident(parts[-1])}
     if len(parts) >= 2:
         args["db"] = ident(parts[-2])
@@ -962,82 +961,11 @@ class Builder:
 
     def with_ctes(self, final: exp.Select, ctes: list[tuple[str, exp.Expr]]) -> exp.Select:
         """``WITH ctes final``, the CTEs renamed where one would hide a table the statement
-        reads (:func:`free_names`)."""
+        reads (:func:`audiencelang.sql.names.free_names`)."""
         final.set("with_", exp.With(expressions=[
             exp.CTE(this=body, alias=exp.TableAlias(this=ident(name))) for name, body in ctes
         ]))
-        names = free_names([name for name, _ in ctes], plan_tables(self.plan))
-        if any(k != v for k, v in names.items()):
-            _rename_ctes(final, names)
-        return final
-
-
-# ---------------------------------------------------------------------------- CTE names
-
-
-def plan_tables(plan: P.Plan) -> set[str]:
-    """The names of the physical tables ``plan`` reads without a schema: only such a
-    reference can resolve to a CTE of the same name (``legal.consent`` never does)."""
-    tables = [plan.profiles.table]
-    for s in plan.scans:
-        tables += [st.table for st in s.steps] if isinstance(s, P.SequenceScan) else [s.table]
-    if plan.consent is not None:
-        tables.append(plan.consent.table)
-    return {t[-1] for t in tables if len(t) == 1}
-
-
-def _folds(name: str) -> set[str]:
-    return {name.lower(), name.casefold()}
-
-
-def free_names(names: Sequence[str], tables: Iterable[str]) -> dict[str, str]:
-    """The name to write for each of ``names`` (a statement's own CTEs): the name itself
-    when none of them equals, ignoring case, one of ``tables`` (the tables the statement
-    reads: a CTE of that name would hide the table from the CTEs after it, and SQLite
-    refuses a CTE that reads a table of its own name); otherwise every name with the first
-    prefix of ``al_``, ``al2_``, ``al3_`` ... under which none does. Same input, same names."""
-    taken: set[str] = set()
-    for t in tables:
-        taken |= _folds(t)
-
-    def clash(candidates: Iterable[str]) -> bool:
-        return any(_folds(n) & taken for n in candidates)
-
-    if not clash(names):
-        return {n: n for n in names}
-    k = 1
-    while True:
-        prefix = "al_" if k == 1 else f"al{k}_"
-        renamed = {n: prefix + n for n in names}
-        if not clash(renamed.values()):
-            return renamed
-        k += 1
-
-
-def _rename_ctes(tree: exp.Expr, names: dict[str, str]) -> None:
-    """Rename the CTEs ``names`` maps in ``tree``: their definitions, every reference to
-    them (a table without alias nor schema: :func:`cte_ref`) and every column qualified
-    with them. Physical tables (always aliased: :func:`table_ref`) keep their names."""
-
-    def rename(node: exp.Expr, key: str) -> None:
-        old = node.args.get(key)
-        if isinstance(old, exp.Identifier) and old.this in names:
-            node.set(key, ident(names[old.this]))
-
-    stack: list[exp.Expr] = [tree]
-    while stack:
-        node = stack.pop()
-        for value in node.args.values():
-            if isinstance(value, exp.Expr):
-                stack.append(value)
-            elif isinstance(value, list):
-                stack.extend(v for v in value if isinstance(v, exp.Expr))
-        if isinstance(node, exp.CTE):
-            rename(node.args["alias"], "this")
-        elif isinstance(node, exp.Table) and node.args.get("alias") is None and node.args.get("db") is None:
-            rename(node, "this")
-        elif isinstance(node, exp.Column):
-            rename(node, "table")
+        return names.unhidden(final, [name for name, _ in ctes], self.plan)
 
 
 PACKED = "packed"
