@@ -233,7 +233,10 @@ def markets(draw: st.DrawFn, identifiers: str = "hostile", zones: Sequence[str] 
             "p_plain": {"value": "plain", "mode": "opt_in"},
         },
     }
-    doc = {"market": "m", "profiles": {"table": ptable, "id": pcols[0], "traits": traits},
+    # half the markets declare one row per id (their generated ids are unique): the statements
+    # then skip de-duplicating members, held to the evaluator like the rest
+    doc = {"market": "m", "profiles": {"table": ptable, "id": pcols[0], "unique_id": draw(st.booleans()),
+                                       "traits": traits},
            "events": events, "consent": consent}
     zone = draw(st.sampled_from(list(zones)))
     if zone != "UTC":

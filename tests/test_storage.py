@@ -106,6 +106,44 @@ def test_repeated_profile_ids_are_one_member_and_the_gate_counts_people(
     assert engine.query(compiled(project, "adults", engine.dialect, destination="d4")) == []
 
 
+def test_check_db_counts_the_repeated_ids_of_a_market_declaring_unique_ids(
+        engine: engines.Engine, tmp_path: Path) -> None:
+    """``unique_id: true`` lets the statements skip de-duplicating members; the claim is
+    verified by ``check --db`` with this query, which must count the repeated ids exactly as
+    the statements compare ids (byte for byte: on MySQL ``a1`` and ``A1`` are two ids)."""
+    from audiencelang.run.drift import repeated_ids_sql
+
+    project = make_project(tmp_path, {"adults": "include age >= 18"})
+    engine.load("people", PEOPLE, [{"pid": 1, "age": 30}, {"pid": 1, "age": 31}, {"pid": 2, "age": 40},
+                                   {"pid": 3, "age": 10}, {"pid": 3, "age": 11}, {"pid": None, "age": 9},
+                                   {"pid": None, "age": 8}])
+    assert engine.query(repeated_ids_sql(project.markets["m"], engine.dialect)) == [(2,)]
+    engine.load("people_s", {**PEOPLE, "pid": "string"},
+                [{"pid": "a1"}, {"pid": "A1"}, {"pid": "a1 "}, {"pid": "b"}])
+    m = project.markets["m"]
+    strings = m.model_copy(update={"profiles": m.profiles.model_copy(update={"table": "people_s"})})
+    assert engine.query(repeated_ids_sql(strings, engine.dialect)) == [(0,)]
+
+
+def test_a_market_declaring_unique_ids_gets_the_same_members_without_de_duplication(
+        engine: engines.Engine, tmp_path: Path) -> None:
+    """With ``unique_id: true`` (and ids that are unique) the statement has no per-member
+    GROUP BY and returns the same members, identifiers and gate."""
+    project = make_project(tmp_path / "plain", {"adults": "include age >= 18\nactivate d"})
+    make_project(tmp_path / "declared", {"adults": "include age >= 18\nactivate d"})
+    (tmp_path / "declared" / "markets" / "m.yaml").write_text(
+        MARKET.replace("  id: pid\n", "  id: pid\n  unique_id: true\n"))
+    declared = load_project(tmp_path / "declared")
+    engine.load("people", PEOPLE, [{"pid": i, "age": 10 * i, "email": f"{i}@x" if i != 4 else None}
+                                   for i in range(1, 7)])
+    engine.load("visits", VISITS, [])
+    for destination in (None, "d"):
+        plain = compiled(project, "adults", engine.dialect, destination=destination)
+        fast = compiled(declared, "adults", engine.dialect, destination=destination)
+        assert "GROUP BY" in plain and "GROUP BY" not in fast
+        assert sorted(engine.query(fast)) == sorted(engine.query(plain)) != []
+
+
 # --------------------------------------------------------------------------- 5. time columns
 
 #: UTC+14 and UTC-12: the two ends of the session time zones a warehouse can be set to

@@ -175,6 +175,20 @@ def test_check_db_finds_a_renamed_column_a_changed_type_and_a_dropped_table(proj
     assert "declared decimal but is DOUBLE" in text
 
 
+def test_check_db_finds_a_repeated_id_in_a_market_declaring_unique_ids(project: Path, tmp_path: Path) -> None:
+    """de.yaml says ``unique_id: true``: one repeated profile row is E735 at that line, and
+    the message counts ids (never prints one)."""
+    db = tmp_path / "dup.duckdb"
+    shutil.copy(project / "de.duckdb", db)
+    with duckdb.connect(str(db)) as con:
+        con.execute("INSERT INTO crm.kunden SELECT * FROM crm.kunden ORDER BY kunden_id LIMIT 2")
+    r = _invoke("check", "--project", project, "-m", "de", "--db", db, "--format", "json", env=_env(project))
+    assert r.exit_code == 1, r.output
+    (d,) = json.loads(r.stdout)["diagnostics"]
+    assert (d["code"], d["line"]) == ("E735", _line_of(project / "markets/de.yaml", "unique_id: true"))
+    assert "2 ids are in more than one row" in d["message"]
+
+
 def test_check_warehouses_checks_every_market_on_its_own(project: Path) -> None:
     r = _invoke("check", "--project", project, "--warehouses", "--format", "json", env=_env(project))
     assert r.exit_code == 0, r.output

@@ -8,7 +8,9 @@ introspects each market's warehouse (``audiencelang check --db URL`` or
 * E654 a mapped table that does not exist (at its ``table:``),
 * E655 a mapped column that the table lacks (at its ``column:`` / ``id:`` / ``user:`` ...),
 * E616 a column whose physical type does not hold its declared type exactly (the
-  same check ``run`` does before it executes a statement, :mod:`audiencelang.run.columns`).
+  same check ``run`` does before it executes a statement, :mod:`audiencelang.run.columns`),
+* E735 a profile table declared ``unique_id: true`` that holds an id in more than one row
+  (at its ``unique_id:``; one grouped pass over the ids, only when the market declares it).
 
 One metadata query per table (plus, on SQLite, one pass over the table for the
 stored values). Nothing is written.
@@ -115,9 +117,51 @@ def _market_drift(engine: Engine, market: Market) -> list[Diagnostic]:
         for item in present:
             where.setdefault(item.column, market.value_span_of(item.path))
         diags += check_columns(engine, market, [i.column for i in present], where)
+        if market.profiles.unique_id and split_table(market.profiles.table) not in missing_tables:
+            diags += _unique_ids(engine, market)
     except RunError as exc:
         diags += [d.model_copy(update={"market": m}) for d in exc.diagnostics]
     return diags
+
+
+def repeated_ids_sql(market: Market, dialect: str) -> str:
+    """How many ids of ``market``'s profile table are in more than one row (ids compared
+    byte for byte, as the compiled statements compare them)."""
+    from sqlglot import exp
+
+    from audiencelang.sql.build import col, table_ref
+    from audiencelang.sql.dialects import get_profile
+
+    p = market.profiles
+    key: exp.Expr = col(p.id, "src")
+    profile = get_profile(dialect)
+    if profile is not None and profile.exact == "binary":
+        key = exp.Cast(this=key, to=exp.DataType(this=exp.DataType.Type.BINARY))
+    repeated = exp.Select(
+        expressions=[exp.alias_(key, "k")],
+        where=exp.Where(this=exp.Not(this=exp.Is(this=col(p.id, "src"), expression=exp.Null()))),
+        group=exp.Group(expressions=[key]),
+        having=exp.Having(this=exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(1))),
+    ).from_(table_ref(split_table(p.table), "src"))
+    query = exp.Select(expressions=[exp.Count(this=exp.Star())]).from_(
+        exp.Subquery(this=repeated, alias=exp.TableAlias(this=exp.to_identifier("r"))))
+    return query.sql(dialect=dialect)
+
+
+def _unique_ids(engine: Engine, market: Market) -> list[Diagnostic]:
+    _, rows = engine.fetch_all(repeated_ids_sql(market, engine.dialect), market=market.market)
+    repeated = int(rows[0][0]) if rows and rows[0][0] is not None else 0
+    if not repeated:
+        return []
+    p = market.profiles
+    return [error(
+        "E735", f"market {market.market}: profiles.unique_id says {p.table} holds one row per "
+        f"{p.id}, but {repeated} id{'s are' if repeated != 1 else ' is'} in more than one row in "
+        f"{engine.kind} database {engine.target}",
+        market.value_span_of(("profiles", "unique_id")),
+        "remove `unique_id: true` (every statement then de-duplicates members), or make the ids "
+        "unique: with it, a repeated id comes back as two members and counts twice toward a gate",
+        market=market.market)]
 
 
 def _no_drift(d: Diagnostic, _: dict[str, object]) -> list[Diagnostic]:

@@ -172,6 +172,11 @@ class Profiles(_Model):
 
     table: Table
     id: Column
+    unique_id: StrictBool = False
+    """The table holds one row per id (a primary key or a unique constraint the warehouse
+    keeps): members then need no de-duplication, which makes every statement cheaper. Without
+    it, a repeated id is still one member (docs/semantics.md); ``check --db`` verifies the
+    claim (E735)."""
     traits: dict[Name, Field] = PydanticField(default_factory=dict)
 
     @property

@@ -891,19 +891,30 @@ class Builder:
         # One row per member id, also when profile ids repeat (docs/semantics.md): an id is a
         # member when any of its rows qualifies, with the smallest identifier of those rows; so
         # the gate's COUNT(*) counts people, not rows
-        member_id, group = self.per_member(prev)
+        # ... unless the market declares one row per id (``unique_id``): then every row is
+        # one member already, and the statement saves a hash aggregate over all members
+        unique = self.plan.profiles.unique
+        if unique:
+            member_id: exp.Expr = alias(col("member_text"), "member_id") if self.dec.binary_ids else col("member_id")
+            group = None
+        else:
+            member_id, group = self.per_member(prev)
+
+        def per_id(agg: type[exp.Func], e: exp.Expr) -> exp.Expr:
+            return e if unique else self.f(agg, this=e)
+
         member_items: list[exp.Expr] = [member_id]
         if out.identifier is not None:
-            member_items.append(alias(self.f(exp.Min, this=col(out.identifier)), "identifier"))
+            member_items.append(alias(per_id(exp.Min, col(out.identifier)), "identifier"))
         if out.suppress:
             # spec §11: 1 when a qualifying row of the id is in a suppression audience
-            member_items.append(alias(self.f(exp.Max, this=self.case01(or_(
+            member_items.append(alias(per_id(exp.Max, self.case01(or_(
                 [self.cond(c, None, None) for c in out.suppress]))), "suppressed"))
         everyone = isinstance(self.rest, P.Const) and self.rest.value  # all said in joins and profiles
         ctes.append(("members", exp.Select(
             expressions=member_items,
             **({} if everyone else {"where": exp.Where(this=self.cond(self.rest, None, None))}),
-            group=group,
+            **({} if unique else {"group": group}),
             **self._from(cte_ref(prev)),
         )))
         final_cols = ["member_id"] + (["identifier"] if out.identifier is not None else [])

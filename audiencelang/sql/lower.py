@@ -876,7 +876,7 @@ def lower(
         as_of=as_of_text,
         bounds=tuple(sorted(lw.bounds)),
         profiles=P.Profiles(checked.market.profiles.table_parts, checked.market.profiles.id,
-                            tuple(lw.traits[k] for k in lw.traits)),
+                            tuple(lw.traits[k] for k in lw.traits), checked.market.profiles.unique_id),
         scans=lw.scans(),
         consent=lw.consent_scan(),
         audiences=tuple(lw.subs[k] for k in lw.subs),

@@ -243,6 +243,7 @@ class Profiles:
     table: tuple[str, ...]
     id: str
     traits: tuple[Trait, ...]
+    unique: bool = False  # the market declares one row per id (``unique_id``): no de-duplication
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,6 @@ WITH `profiles` AS (
   FROM `facts`
   WHERE
     `n_purchase_1` >= 1
-  GROUP BY
-    `member_id`
 )
 SELECT
   `member_id`

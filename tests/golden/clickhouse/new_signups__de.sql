@@ -54,8 +54,6 @@ WITH "profiles" AS (
         "t_is_employee" IS NULL
       ) AND "t_is_employee" = TRUE
     )
-  GROUP BY
-    "member_id"
 )
 SELECT
   "member_id"

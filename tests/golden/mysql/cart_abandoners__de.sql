@@ -152,7 +152,7 @@ WITH `profiles` AS (
   FROM `facts`
 ), `members` AS (
   SELECT
-    MIN(`member_text`) AS `member_id`
+    `member_text` AS `member_id`
   FROM `aud_existing_customers`
   WHERE
     `n_add_to_cart_1` >= 1
@@ -163,8 +163,6 @@ WITH `profiles` AS (
     AND `c_ads_personalization_refused` = 0
     AND `c_email_marketing_granted` = 1
     AND `c_email_marketing_refused` = 0
-  GROUP BY
-    `aud_existing_customers`.`member_id`
 )
 SELECT
   `member_id`

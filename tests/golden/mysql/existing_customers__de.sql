@@ -27,12 +27,10 @@ WITH `profiles` AS (
     ON `events_shop_bestellungen`.`member_id` = `profiles`.`member_id`
 ), `members` AS (
   SELECT
-    MIN(`member_text`) AS `member_id`
+    `member_text` AS `member_id`
   FROM `facts`
   WHERE
     `n_purchase_1` >= 1
-  GROUP BY
-    `facts`.`member_id`
 )
 SELECT
   `member_id`

@@ -107,7 +107,7 @@ WITH `profiles` AS (
     ON `consent`.`member_id` = `profiles`.`member_id`
 ), `members` AS (
   SELECT
-    MIN(`member_text`) AS `member_id`
+    `member_text` AS `member_id`
   FROM `facts`
   WHERE
     `n_purchase_1` >= 1
@@ -125,8 +125,6 @@ WITH `profiles` AS (
     )
     AND `c_ads_personalization_granted` = 1
     AND `c_ads_personalization_refused` = 0
-  GROUP BY
-    `facts`.`member_id`
 )
 SELECT
   `member_id`

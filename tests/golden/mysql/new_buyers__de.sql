@@ -77,15 +77,13 @@ WITH `profiles` AS (
     ON `consent`.`member_id` = `profiles`.`member_id`
 ), `members` AS (
   SELECT
-    MIN(`member_text`) AS `member_id`
+    `member_text` AS `member_id`
   FROM `facts`
   WHERE
     NOT `first_purchase_1` IS NULL
     AND `first_purchase_1` >= CAST('2026-10-02 00:00:00.000000' AS DATETIME(6))
     AND `c_email_marketing_granted` = 1
     AND `c_email_marketing_refused` = 0
-  GROUP BY
-    `facts`.`member_id`
 )
 SELECT
   `member_id`

@@ -41,15 +41,13 @@ WITH `profiles` AS (
   FROM `facts`
 ), `members` AS (
   SELECT
-    MIN(`member_text`) AS `member_id`
+    `member_text` AS `member_id`
   FROM `aud_existing_customers`
   WHERE
     NOT `in_existing_customers` = 1
     AND NOT (
       NOT `t_is_employee` IS NULL AND `t_is_employee` = TRUE
     )
-  GROUP BY
-    `aud_existing_customers`.`member_id`
 )
 SELECT
   `member_id`

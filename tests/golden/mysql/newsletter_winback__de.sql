@@ -102,7 +102,7 @@ WITH `profiles` AS (
     ON `consent`.`member_id` = `profiles`.`member_id`
 ), `members` AS (
   SELECT
-    MIN(`member_text`) AS `member_id`
+    `member_text` AS `member_id`
   FROM `facts`
   WHERE
     `c_email_marketing_granted` = 1
@@ -124,8 +124,6 @@ WITH `profiles` AS (
     )
     AND `c_email_marketing_granted` = 1
     AND `c_email_marketing_refused` = 0
-  GROUP BY
-    `facts`.`member_id`
 )
 SELECT
   `member_id`

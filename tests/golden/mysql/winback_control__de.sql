@@ -129,7 +129,7 @@ WITH `profiles` AS (
   FROM `facts`
 ), `members` AS (
   SELECT
-    MIN(`member_text`) AS `member_id`
+    `member_text` AS `member_id`
   FROM `aud_newsletter_winback`
   WHERE
     `in_newsletter_winback` = 1
@@ -176,8 +176,6 @@ WITH `profiles` AS (
         ) - 1
       ) * 1
     ) % 10000 < 1000
-  GROUP BY
-    `aud_newsletter_winback`.`member_id`
 )
 SELECT
   `member_id`

@@ -129,7 +129,7 @@ WITH `profiles` AS (
   FROM `facts`
 ), `members` AS (
   SELECT
-    MIN(`member_text`) AS `member_id`
+    `member_text` AS `member_id`
   FROM `aud_newsletter_winback`
   WHERE
     `in_newsletter_winback` = 1
@@ -181,8 +181,6 @@ WITH `profiles` AS (
     )
     AND `c_email_marketing_granted` = 1
     AND `c_email_marketing_refused` = 0
-  GROUP BY
-    `aud_newsletter_winback`.`member_id`
 )
 SELECT
   `member_id`

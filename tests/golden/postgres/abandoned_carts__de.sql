@@ -125,8 +125,6 @@ WITH "profiles" AS (
     AND CAST("t_country" AS TEXT) COLLATE "C" IN ('DE', 'AT', 'CH')
     AND "c_ads_personalization_granted" = 1
     AND "c_ads_personalization_refused" = 0
-  GROUP BY
-    "member_id"
 )
 SELECT
   "member_id"

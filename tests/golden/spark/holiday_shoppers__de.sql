@@ -123,8 +123,6 @@ WITH `profiles` AS (
     )
     AND `c_ads_personalization_granted` = 1
     AND `c_ads_personalization_refused` = 0
-  GROUP BY
-    `member_id`
 )
 SELECT
   `member_id`

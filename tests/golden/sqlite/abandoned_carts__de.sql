@@ -128,8 +128,6 @@ WITH "profiles" AS (
     AND "t_country" COLLATE "BINARY" IN ('DE', 'AT', 'CH')
     AND "c_ads_personalization_granted" = 1
     AND "c_ads_personalization_refused" = 0
-  GROUP BY
-    "member_id"
 )
 SELECT
   "member_id"

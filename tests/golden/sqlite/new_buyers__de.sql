@@ -84,8 +84,6 @@ WITH "profiles" AS (
     AND "first_purchase_1" >= '2026-10-02 00:00:00'
     AND "c_email_marketing_granted" = 1
     AND "c_email_marketing_refused" = 0
-  GROUP BY
-    "member_id"
 )
 SELECT
   "member_id"

@@ -65,8 +65,6 @@ WITH "params" AS (
         "t_is_employee" IS NULL
       ) AND "t_is_employee" = TRUE
     )
-  GROUP BY
-    "member_id"
 )
 SELECT
   "member_id"

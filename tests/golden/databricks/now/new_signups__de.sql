@@ -77,8 +77,6 @@ WITH `params` AS (
     AND NOT (
       NOT `t_is_employee` IS NULL AND `t_is_employee` = TRUE
     )
-  GROUP BY
-    `member_id`
 )
 SELECT
   `member_id`

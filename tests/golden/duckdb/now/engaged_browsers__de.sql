@@ -222,8 +222,6 @@ WITH "params" AS (
     ) <> 0
     AND "c_ads_personalization_granted" = 1
     AND "c_ads_personalization_refused" = 0
-  GROUP BY
-    "member_id"
 )
 SELECT
   "member_id"

@@ -99,8 +99,6 @@ WITH "params" AS (
     AND EPOCH_US("first_purchase_1") >= "as_of_minus_2592000s"
     AND "c_email_marketing_granted" = 1
     AND "c_email_marketing_refused" = 0
-  GROUP BY
-    "member_id"
 )
 SELECT
   "member_id"

@@ -138,14 +138,12 @@ WITH `params` AS (
   CROSS JOIN `params`
 ), `members` AS (
   SELECT
-    MIN(`member_text`) AS `member_id`
+    `member_text` AS `member_id`
   FROM `facts`
   WHERE
     `n_seq_add_to_cart_1` >= 1
     AND `c_ads_personalization_granted` = 1
     AND `c_ads_personalization_refused` = 0
-  GROUP BY
-    `facts`.`member_id`
 )
 SELECT
   `member_id`

@@ -120,7 +120,7 @@ WITH `params` AS (
   CROSS JOIN `params`
 ), `members` AS (
   SELECT
-    MIN(`member_text`) AS `member_id`
+    `member_text` AS `member_id`
   FROM `facts`
   WHERE
     (
@@ -140,8 +140,6 @@ WITH `params` AS (
     )
     AND `c_ads_personalization_granted` = 1
     AND `c_ads_personalization_refused` = 0
-  GROUP BY
-    `facts`.`member_id`
 )
 SELECT
   `member_id`

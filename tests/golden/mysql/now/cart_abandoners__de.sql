@@ -163,7 +163,7 @@ WITH `params` AS (
   FROM `facts`
 ), `members` AS (
   SELECT
-    MIN(`member_text`) AS `member_id`
+    `member_text` AS `member_id`
   FROM `aud_existing_customers`
   WHERE
     `n_add_to_cart_1` >= 1
@@ -174,8 +174,6 @@ WITH `params` AS (
     AND `c_ads_personalization_refused` = 0
     AND `c_email_marketing_granted` = 1
     AND `c_email_marketing_refused` = 0
-  GROUP BY
-    `aud_existing_customers`.`member_id`
 )
 SELECT
   `member_id`

@@ -162,7 +162,7 @@ WITH `params` AS (
   CROSS JOIN `params`
 ), `members` AS (
   SELECT
-    MIN(`member_text`) AS `member_id`
+    `member_text` AS `member_id`
   FROM `facts`
   WHERE
     `n_page_view_1` >= 5
@@ -174,8 +174,6 @@ WITH `params` AS (
     )
     AND `c_ads_personalization_granted` = 1
     AND `c_ads_personalization_refused` = 0
-  GROUP BY
-    `facts`.`member_id`
 )
 SELECT
   `member_id`

@@ -37,12 +37,10 @@ WITH `params` AS (
   CROSS JOIN `params`
 ), `members` AS (
   SELECT
-    MIN(`member_text`) AS `member_id`
+    `member_text` AS `member_id`
   FROM `facts`
   WHERE
     `n_purchase_1` >= 1
-  GROUP BY
-    `facts`.`member_id`
 )
 SELECT
   `member_id`

@@ -120,7 +120,7 @@ WITH `params` AS (
   CROSS JOIN `params`
 ), `members` AS (
   SELECT
-    MIN(`member_text`) AS `member_id`
+    `member_text` AS `member_id`
   FROM `facts`
   WHERE
     `n_purchase_1` >= 1
@@ -138,8 +138,6 @@ WITH `params` AS (
     )
     AND `c_ads_personalization_granted` = 1
     AND `c_ads_personalization_refused` = 0
-  GROUP BY
-    `facts`.`member_id`
 )
 SELECT
   `member_id`

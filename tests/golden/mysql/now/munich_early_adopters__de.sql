@@ -184,7 +184,7 @@ WITH `params` AS (
   CROSS JOIN `params`
 ), `members` AS (
   SELECT
-    MIN(`member_text`) AS `member_id`
+    `member_text` AS `member_id`
   FROM `facts`
   WHERE
     NOT `min_session_started_at_1` IS NULL
@@ -201,8 +201,6 @@ WITH `params` AS (
     AND `c_ads_personalization_refused` = 0
     AND `c_email_marketing_granted` = 1
     AND `c_email_marketing_refused` = 0
-  GROUP BY
-    `facts`.`member_id`
 )
 SELECT
   `member_id`

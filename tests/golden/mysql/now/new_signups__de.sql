@@ -50,7 +50,7 @@ WITH `params` AS (
   FROM `facts`
 ), `members` AS (
   SELECT
-    MIN(`member_text`) AS `member_id`
+    `member_text` AS `member_id`
   FROM `aud_existing_customers`
   WHERE
     CAST(`t_signup_date` AS DATETIME(6)) >= `as_of_minus_2592000s`
@@ -59,8 +59,6 @@ WITH `params` AS (
     AND NOT (
       NOT `t_is_employee` IS NULL AND `t_is_employee` = TRUE
     )
-  GROUP BY
-    `aud_existing_customers`.`member_id`
 )
 SELECT
   `member_id`

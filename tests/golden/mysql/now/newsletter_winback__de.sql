@@ -116,7 +116,7 @@ WITH `params` AS (
   CROSS JOIN `params`
 ), `members` AS (
   SELECT
-    MIN(`member_text`) AS `member_id`
+    `member_text` AS `member_id`
   FROM `facts`
   WHERE
     `c_email_marketing_granted` = 1
@@ -138,8 +138,6 @@ WITH `params` AS (
     )
     AND `c_email_marketing_granted` = 1
     AND `c_email_marketing_refused` = 0
-  GROUP BY
-    `facts`.`member_id`
 )
 SELECT
   `member_id`

@@ -143,7 +143,7 @@ WITH `params` AS (
   FROM `facts`
 ), `members` AS (
   SELECT
-    MIN(`member_text`) AS `member_id`
+    `member_text` AS `member_id`
   FROM `aud_newsletter_winback`
   WHERE
     `in_newsletter_winback` = 1
@@ -190,8 +190,6 @@ WITH `params` AS (
         ) - 1
       ) * 1
     ) % 10000 < 1000
-  GROUP BY
-    `aud_newsletter_winback`.`member_id`
 )
 SELECT
   `member_id`

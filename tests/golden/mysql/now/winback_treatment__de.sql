@@ -143,7 +143,7 @@ WITH `params` AS (
   FROM `facts`
 ), `members` AS (
   SELECT
-    MIN(`member_text`) AS `member_id`
+    `member_text` AS `member_id`
   FROM `aud_newsletter_winback`
   WHERE
     `in_newsletter_winback` = 1
@@ -195,8 +195,6 @@ WITH `params` AS (
     )
     AND `c_email_marketing_granted` = 1
     AND `c_email_marketing_refused` = 0
-  GROUP BY
-    `aud_newsletter_winback`.`member_id`
 )
 SELECT
   `member_id`

@@ -185,8 +185,6 @@ WITH "params" AS (
     AND "c_ads_personalization_refused" = 0
     AND "c_email_marketing_granted" = 1
     AND "c_email_marketing_refused" = 0
-  GROUP BY
-    "member_id"
 )
 SELECT
   "member_id"

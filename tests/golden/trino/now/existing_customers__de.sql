@@ -39,8 +39,6 @@ WITH "params" AS (
   FROM "facts"
   WHERE
     "n_purchase_1" >= 1
-  GROUP BY
-    "member_id"
 )
 SELECT
   "member_id"

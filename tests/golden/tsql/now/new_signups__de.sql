@@ -57,8 +57,6 @@ WITH [params] AS (
     AND NOT (
       NOT [t_is_employee] IS NULL AND [t_is_employee] = 1
     )
-  GROUP BY
-    [member_id]
 )
 SELECT
   [member_id]
