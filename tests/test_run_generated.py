@@ -220,11 +220,25 @@ def test_clickhouse(hostile: list[GeneratedProject], tmp_path: Path) -> None:
 def test_spark_local(tame: list[GeneratedProject], spark_session: Any, tmp_path: Path) -> None:
     from tests.test_run_more_engines import write_spark_warehouse
 
+    def forget(before: set[str]) -> None:
+        """`run` registers a market's tables in the session's catalog and keeps a table it
+        finds there: the next project's tables of the same name must not be the last one's."""
+        for (db,) in spark_session.sql("SHOW DATABASES").collect():
+            if db not in before:
+                spark_session.sql(f"DROP DATABASE IF EXISTS {test_engines._bq(db)} CASCADE")
+        for row in spark_session.sql("SHOW TABLES IN default").collect():
+            if not row.isTemporary:
+                spark_session.sql(f"DROP TABLE IF EXISTS default.{test_engines._bq(row.tableName)}")
+
+    before = {r[0] for r in spark_session.sql("SHOW DATABASES").collect()}
     compared = 0
     for i, gp in enumerate(tame):
         folder = tmp_path / f"warehouse{i}"
         write_spark_warehouse(spark_session, gp.source, folder)
-        compared += run_project(gp, f"spark+local:///{folder}", tmp_path / str(i))
+        try:
+            compared += run_project(gp, f"spark+local:///{folder}", tmp_path / str(i))
+        finally:
+            forget(before)
         shutil.rmtree(folder)
     assert compared >= AT_LEAST
 
