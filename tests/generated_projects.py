@@ -121,10 +121,20 @@ class GeneratedProject:
         return self.scenario.as_of.isoformat().replace("+00:00", "Z")
 
     def read_members(self, path: Path) -> set[Any]:
-        """The ``member_id`` column of a member file written by ``run --output FILE.csv``."""
-        with path.open(newline="", encoding="utf-8") as f:
-            rows = list(csv.DictReader(f))
-        ids = [int(r["member_id"]) if self.integer_ids else r["member_id"] for r in rows]
+        """The ``member_id`` column of a member file written by ``run --output FILE`` (CSV:
+        text, an integer id is converted; Parquet: the id column's own type)."""
+        if path.suffix == ".parquet":
+            import duckdb
+
+            con = duckdb.connect()
+            try:
+                ids = [r[0] for r in con.execute("SELECT member_id FROM read_parquet(?)", [str(path)]).fetchall()]
+            finally:
+                con.close()
+        else:
+            with path.open(newline="", encoding="utf-8") as f:
+                rows = list(csv.DictReader(f))
+            ids = [int(r["member_id"]) if self.integer_ids else r["member_id"] for r in rows]
         assert len(ids) == len(set(ids)), f"a member twice in {path}"
         return set(ids)
 

@@ -31,6 +31,8 @@ from tests.test_run_more_engines import spark_connect_server  # noqa: F401  (a f
 
 #: Scenarios per engine: each holds 10 generated audiences and the one they may reference.
 PROJECTS = 3
+#: Member files of the projects in turn: both writers of `run --output`.
+FILES = (".csv", ".parquet")
 #: Audiences compared per engine at least (33 when every generated one checks).
 AT_LEAST = 25
 
@@ -41,10 +43,11 @@ def run_cli(*args: str | Path, env: dict[str, str] | None = None) -> Any:
     return result
 
 
-def run_project(gp: GeneratedProject, target: str, out: Path, *, ascii_case: bool = False) -> int:
-    """Run every audience of ``gp`` on ``target`` with the CLI; returns how many were compared.
-    Raises with the audience's text and both member sets on a difference."""
-    scn = gp.scenario
+def run_project(gp: GeneratedProject, target: str, out: Path, *, ascii_case: bool = False,
+                member_file: str = ".csv") -> int:
+    """Run every audience of ``gp`` on ``target`` with the CLI, member files of type
+    ``member_file``; returns how many were compared. Raises with the audiences' text, the
+    market file and the numbers on a difference."""
     result = run_cli("run", "--all", "--db", target, "--as-of", gp.as_of, "--project", gp.root,
                      "--format", "json")
     assert result.exit_code == 0, result.output
@@ -52,23 +55,28 @@ def run_project(gp: GeneratedProject, target: str, out: Path, *, ascii_case: boo
     runs = doc["runs"] if isinstance(doc, dict) else doc
     sizes = {r["audience"]: r["size"] for r in runs}
     expected = {name: gp.expected(name, ascii_case=ascii_case) for name in gp.names}
-    assert sizes == {n: len(m) for n, m in expected.items()}, _show(gp, "run --all")
+    wrong = {n: (sizes.get(n), len(m)) for n, m in expected.items() if sizes.get(n) != len(m)}
+    assert not wrong and set(sizes) == set(expected), _show(
+        gp, target, f"run --all sizes (run, evaluator): {wrong or sizes}", [*wrong] or gp.names)
     out.mkdir(parents=True, exist_ok=True)
     for name in gp.names:
-        path = out / f"{name}.csv"
+        path = out / f"{name}{member_file}"
         result = run_cli("run", name, "-m", MARKET, "--db", target, "--as-of", gp.as_of,
                          "--project", gp.root, "--output", path)
         assert result.exit_code == 0, result.output
         got = gp.read_members(path)
-        assert got == expected[name], _show(gp, name, got, expected[name])
-    assert scn.audiences
+        assert got == expected[name], _show(
+            gp, target, f"run {name} --output: {sorted(map(repr, got))}\n"
+            f"evaluator: {sorted(map(repr, expected[name]))}", [name])
     return len(gp.names)
 
 
-def _show(gp: GeneratedProject, what: str, got: object = None, expected: object = None) -> str:
-    texts = "".join((gp.root / "audiences" / f"{n}.aud").read_text(encoding="utf-8") for n in gp.names)
-    return (f"{what}: members differ (project {gp.root}, as_of {gp.as_of})\n{texts}\n"
-            f"run: {sorted(map(repr, got or ()))}\nevaluator: {sorted(map(repr, expected or ()))}")
+def _show(gp: GeneratedProject, target: str, what: str, names: list[str]) -> str:
+    """A reproducer: the project folder stays under pytest's tmp folder."""
+    texts = "".join((gp.root / "audiences" / f"{n}.aud").read_text(encoding="utf-8")
+                    for n in [*names, *sorted(gp.scenario.refs)] if n in gp.names)
+    return (f"{target}: members differ from the evaluator's (project {gp.root}, --as-of {gp.as_of})\n"
+            f"{what}\n--- audiences\n{texts}")
 
 
 def projects(tmp_path_factory: pytest.TempPathFactory, name: str, **kw: Any) -> list[GeneratedProject]:
@@ -106,7 +114,9 @@ def test_the_projects_are_the_same_on_every_run(hostile: list[GeneratedProject])
 
 
 def test_duckdb(hostile: list[GeneratedProject], tmp_path: Path) -> None:
-    assert sum(run_project(gp, str(gp.source), tmp_path / str(i)) for i, gp in enumerate(hostile)) >= AT_LEAST
+    compared = sum(run_project(gp, str(gp.source), tmp_path / str(i), member_file=FILES[i % 2])
+                   for i, gp in enumerate(hostile))
+    assert compared >= AT_LEAST
 
 
 def test_sqlite(no_samples: list[GeneratedProject], tmp_path: Path) -> None:
@@ -120,7 +130,8 @@ def test_sqlite(no_samples: list[GeneratedProject], tmp_path: Path) -> None:
                 test_engines.sqlite_load(con, table.split(".")[-1], columns, rows)
         finally:
             con.close()
-        compared += run_project(gp, str(db), tmp_path / str(i), ascii_case=True)
+        compared += run_project(gp, str(db), tmp_path / str(i), ascii_case=True,
+                                member_file=FILES[i % 2])
     assert compared >= AT_LEAST
 
 
@@ -137,7 +148,8 @@ def test_postgres(hostile: list[GeneratedProject], postgres_cluster: Any, tmp_pa
             with psycopg.connect(postgres_cluster.url(name)) as conn:
                 for table, (columns, rows) in duckdb_tables(gp.source).items():
                     test_engines.postgres_load(conn, table, columns, rows)
-            compared += run_project(gp, postgres_cluster.url(name), tmp_path / str(i))
+            compared += run_project(gp, postgres_cluster.url(name), tmp_path / str(i),
+                            member_file=FILES[i % 2])
     assert compared >= AT_LEAST
 
 
@@ -152,7 +164,8 @@ def test_mysql(hostile: list[GeneratedProject], mysql_connection: Any, mariadb_s
         mysql_reset(mysql_connection)
         for table, (columns, rows) in duckdb_tables(gp.source).items():
             test_engines.mysql_load(mysql_connection, table, columns, rows)
-        compared += run_project(gp, mysql_url(mariadb_server, "main"), tmp_path / str(i))
+        compared += run_project(gp, mysql_url(mariadb_server, "main"), tmp_path / str(i),
+                            member_file=FILES[i % 2])
     assert compared >= AT_LEAST
 
 
@@ -206,7 +219,8 @@ def test_clickhouse(hostile: list[GeneratedProject], tmp_path: Path) -> None:
         script = _CHDB_PROJECT + (
             "import pickle\n"
             f"gp = pickle.loads(Path({str(state)!r}).read_bytes())\n"
-            "print(json.dumps({'compared': run_project(gp, f'chdb:///{folder}', out)}))\n")
+            f"print(json.dumps({{'compared': run_project(gp, f'chdb:///{{folder}}', out, "
+            f"member_file={FILES[i % 2]!r})}}))\n")
         done = _python("-c", script, gp.source, tmp_path / f"ch{i}", gp.root, tmp_path / str(i))
         assert done.returncode == 0, (done.stdout + done.stderr)[-6000:]
         compared += json.loads(done.stdout.strip().splitlines()[-1])["compared"]
@@ -236,7 +250,8 @@ def test_spark_local(tame: list[GeneratedProject], spark_session: Any, tmp_path:
         folder = tmp_path / f"warehouse{i}"
         write_spark_warehouse(spark_session, gp.source, folder)
         try:
-            compared += run_project(gp, f"spark+local:///{folder}", tmp_path / str(i))
+            compared += run_project(gp, f"spark+local:///{folder}", tmp_path / str(i),
+                            member_file=FILES[i % 2])
         finally:
             forget(before)
         shutil.rmtree(folder)
@@ -265,5 +280,6 @@ def test_spark_connect(tame: list[GeneratedProject], tmp_path: Path, request: py
         finally:
             client.stop()
             os.environ.pop("SPARK_CONNECT_MODE_ENABLED", None)  # see _open_spark_connect
-        compared += run_project(gp, server, tmp_path / str(i))
+        compared += run_project(gp, server, tmp_path / str(i),
+                            member_file=FILES[i % 2])
     assert compared >= AT_LEAST
