@@ -147,3 +147,13 @@ def test_the_example_data_is_not_committed() -> None:
     done = subprocess.run(["git", "check-ignore", "-q", str(EXAMPLE / "warehouses" / "de.duckdb")],
                           cwd=REPO, capture_output=True, check=False)
     assert done.returncode == 0
+
+
+@pytest.mark.parametrize("market", sorted(DIALECTS))
+def test_the_market_files_are_the_main_examples_plus_a_warehouse(market: str) -> None:
+    """The README says the schemas are those of examples/markets/: a change there is made here too."""
+    main_text = (REPO / "examples" / "markets" / f"{market}.yaml").read_text(encoding="utf-8")
+    text = (EXAMPLE / "markets" / f"{market}.yaml").read_text(encoding="utf-8")
+    assert text.startswith(main_text)
+    assert text[len(main_text):].strip().splitlines()[-3:] == [
+        "warehouse:", f"  dialect: {DIALECTS[market]}", f"  url_env: {market.upper()}_WAREHOUSE_URL"]
