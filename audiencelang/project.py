@@ -339,17 +339,33 @@ class Project:
         """Audience files named by ``paths`` (folders searched recursively), by key."""
         found: dict[str, Path] = {}
         diags: list[Diagnostic] = []
+        nested: dict[Path, bool] = {}
         for p in self._paths or []:
             a = self._absolute(p)
             if a.is_dir():
                 for f in a.rglob("*"):
-                    if f.suffix in AUDIENCE_SUFFIXES and f.is_file() and not _hidden(f, a):
+                    if (f.suffix in AUDIENCE_SUFFIXES and f.is_file() and not _hidden(f, a)
+                            and not self._in_nested_project(f, a, nested)):
                         found.setdefault(self.key_of(f), f)
             elif a.exists():  # a file, or a FIFO/device: reading refuses those without blocking (E901)
                 found.setdefault(self.key_of(a), a)
             else:
                 diags.append(error("E201", f"file not found: {p}", Span(path=str(p))))
         return found, diags
+
+    def _in_nested_project(self, path: Path, base: Path, seen: dict[Path, bool]) -> bool:
+        """Whether ``path``, found in folder ``base``, lies in a folder below ``base`` that is
+        another project (holds its own config; not this project's root): its files belong to
+        that project (``check examples`` leaves out ``examples/multiwarehouse/``, a project of
+        its own). ``seen`` remembers each folder's answer."""
+        folder = base
+        for part in path.parent.relative_to(base).parts:
+            folder = folder / part
+            if folder not in seen:
+                seen[folder] = _config_in(folder) is not None and folder.absolute() != self.root.absolute()
+            if seen[folder]:
+                return True
+        return False
 
     @cached_property
     def _audience_files(self) -> tuple[list[Path], list[str]]:

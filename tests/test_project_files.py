@@ -245,3 +245,30 @@ def test_check_routes_market_and_config_paths_and_skips_other_files(tmp_path: Pa
     code, out, err = check(root, "--format", "json", "markets/de.yaml")
     assert code == 1 and [f[:3] for f in findings(out)] == [("E205", "markets/de.yaml", 7)], out + err
     assert "E101" not in out
+
+
+def test_a_folder_path_leaves_out_a_nested_project(tmp_path: Path) -> None:
+    """`check FOLDER` reports the audience files under FOLDER, but a subfolder holding its own
+    audiencelang.toml is another project (examples/multiwarehouse in examples/): its files
+    belong to it, and checking them against this project's markets would report its
+    audiences as duplicates (E306)."""
+    root = project(tmp_path)
+    nested = root / "team_b"
+    shutil.copytree(root / "markets", nested / "markets")
+    (nested / "audiences").mkdir()
+    shutil.copy(root / "audiences" / "big_spenders.aud", nested / "audiences")  # same name, own project
+    (nested / "audiencelang.toml").write_text('audiences = ["audiences"]\nmarkets = ["markets"]\n'
+                                             '[destinations.meta_ads]\nconsent = ["ads_personalization"]\n')
+    code, out, err = check(root, "--format", "json", ".")
+    doc = json.loads(out)
+    assert code == 0 and doc["diagnostics"] == [], out + err
+    assert doc["summary"]["audiences"] == EXAMPLE_AUDIENCES
+    code, out, err = check(nested, "--format", "json", ".")
+    assert code == 0 and json.loads(out)["summary"]["audiences"] == 1, out + err
+    # named as a file, it is checked in its own project (found walking up from the file)
+    code, out, err = check(root, "--format", "json", "team_b/audiences/big_spenders.aud")
+    assert code == 0 and json.loads(out)["summary"]["files"] == 1, out + err
+    # only folders below a given one are left out: `--project . team_b` asks for team_b's
+    # files in this project, where its audience is a duplicate
+    code, out, err = check(root, "--format", "json", "--project", ".", "team_b")
+    assert code == 1 and "E306" in out, out + err
