@@ -350,7 +350,7 @@ class _Lowerer:
         op, negated = ("!=", True) if conj else ("=", False)
         merged: dict[str, list[ast.Compare | ast.InList]] = {}
         slots: list[ast.Expr | str] = []
-        for item in expr.items:
+        for item in (self.without_implied(expr.items) if conj else expr.items):
             target = getattr(item, "target", None)
             listed = (isinstance(item, ast.Compare) and item.op == op) or (
                 isinstance(item, ast.InList) and item.negated == negated)
@@ -380,6 +380,26 @@ class _Lowerer:
         if len(out) == 1:
             return out[0]
         return P.And(tuple(out)) if conj else P.Or(tuple(out))
+
+    def without_implied(self, items: tuple[ast.Expr, ...]) -> list[ast.Expr]:
+        """The items of an ``and`` without each ``in audience R`` that another item implies:
+        R is ``performed E [where W] [WINDOW]`` alone (no ``exclude``, no consent), and a
+        sibling ``performed E where W ... WINDOW`` that needs at least one occurrence (plain,
+        ``at least N``/``exactly N`` with N >= 1, also of distinct days), with the same ``W``
+        (or R has none) and the same window (or R has none): every occurrence the sibling
+        counts is one of R's, so ``R and X`` is ``X`` — in any context, the same members.
+        The statement then neither computes R nor reads the rows only R needs (all history,
+        say, where X reads 90 days)."""
+        implying = [i for i in items if isinstance(i, ast.Performed) and _needs_one(i.count)]
+        if not implying:
+            return list(items)
+        out: list[ast.Expr] = []
+        for item in items:
+            target = self.checked.audiences.get(item.audience.value) if isinstance(item, ast.InAudience) else None
+            if target is not None and any(_implies(x, target) for x in implying):
+                continue
+            out.append(item)
+        return out
 
     def event_expr(self, expr: ast.Expr, ev: Event, event_name: str) -> P.Cond:
         """A ``where`` filter over an event's properties."""
@@ -745,6 +765,31 @@ class _Occ:
     @property
     def window(self) -> P.Cond | None:
         return _all(self.window_parts)
+
+
+def _needs_one(count: ast.Count | None) -> bool:
+    """Whether ``performed ... COUNT`` is false without a passing occurrence."""
+    return count is None or (count.op in ("at_least", "exactly") and count.n >= 1)
+
+
+def _implies(x: ast.Performed, target: ast.Audience) -> bool:
+    """``x`` (which needs an occurrence) implies membership of ``target`` (see
+    :meth:`_Lowerer.without_implied`); compared in canonical text, so spans and layout do
+    not matter."""
+    r = target.include
+    if (not isinstance(r, ast.Performed) or target.exclude is not None or target.require_consent
+            or not (r.count is None or (r.count.op == "at_least" and r.count.n <= 1))
+            or r.event.value != x.event.value):
+        return False
+    from audiencelang.syntax.formatter import format_expr
+
+    def same(a: ast.Node | None, b: ast.Node | None) -> bool:
+        return a is None or (b is not None and format_expr(a) == format_expr(b))
+
+    def window(w: ast.Window | None) -> ast.Node | None:
+        return None if w is None else ast.Performed(event=x.event, window=w)
+
+    return same(r.where, x.where) and same(window(r.window), window(x.window))
 
 
 def _type(field: object) -> str | None:
