@@ -641,10 +641,30 @@ class Builder:
             items.append(alias(self.f(fn, this=arg), a.name))
         where = self.scan_where(s, shared)
         where += self.of_profiles(s)
+        having = {}
+        if self.dec.having_of(s.name):
+            # the membership's tests on this scan, over the aggregates themselves
+            # (physical._having): only users passing them are joined
+            aggs: dict[str, exp.Expr] = {i.alias: i.this for i in items if isinstance(i, exp.Alias)}
+
+            def over_aggs(node: exp.Expr) -> exp.Expr:
+                if isinstance(node, exp.Column) and not node.table and node.name in aggs:
+                    return aggs[node.name].copy()
+                return node
+
+            def trivial(t: P.AggTest) -> bool:  # COUNT(*) >= 1 holds for every group
+                agg = aggs.get(t.column)
+                return (t.func == "count" and t.op == ">=" and t.value is not None and t.value.text == "1"
+                        and isinstance(agg, exp.Count) and isinstance(agg.this, exp.Star))
+
+            tests = [self.agg_test(t).transform(over_aggs) for t in self.dec.having_of(s.name) if not trivial(t)]
+            if tests:
+                having = {"having": exp.Having(this=and_(tests))}
         return exp.Select(
             expressions=items,
             where=exp.Where(this=and_(where)),
             group=exp.Group(expressions=[self.key(col(s.user, SRC))]),
+            **having,
             **self._from(table_ref(s.table, SRC), self._params_join()),
         )
 

@@ -77,6 +77,12 @@ class Decisions:
     consent_packed: bool
     sequences: Literal["window passes", "asof joins"] = "window passes"
     binary_ids: bool = False
+    having: tuple[tuple[str, tuple[P.AggTest, ...]], ...] = ()
+
+    def having_of(self, scan: str) -> tuple[P.AggTest, ...]:
+        """The membership's top-level tests on ``scan``'s aggregates that its ``GROUP BY``
+        applies itself (``HAVING``): only the users who pass them reach the join."""
+        return dict(self.having).get(scan, ())
 
     def atom_map(self) -> dict[P.AggTest, Atom]:
         return dict(self.atoms)
@@ -143,13 +149,19 @@ def decide(plan: P.Plan, profile: DialectProfile) -> Decisions:
             continue
         rest.append(c)
     semi: list[str] = []
-    if d.semi_join_exists and _selectivity(pushed) <= SEMI_JOIN_SELECTIVITY:
+    if d.semi_join_exists:
+        selective = _selectivity(pushed) <= SEMI_JOIN_SELECTIVITY
         uses = Counter(n for t in agg_tests(plan) for n in (t.column, t.count) if n is not None)
         scans = {s.name: s for s in plan.scans}
         for c in list(rest):
             if not (isinstance(c, P.AggTest) and c.column in scan_of and _is_exists(c)):
                 continue
             s = scans[scan_of[c.column]]
+            # a semi-join pays when the profiles it probes are few: the trait tests keep
+            # few, or another INNER join (a scan, the consent pass) already keeps only
+            # the profiles that have its rows (which one join must still do)
+            if not (selective or consent_inner or inner - {s.name}):
+                continue
             # only a plain row count of an event scan is a semi-join (not a sequence's count
             # of completions, not a count of distinct days)
             if (isinstance(s, P.Scan) and len(s.aggregates) == 1 and s.aggregates[0].func == "count"
@@ -158,6 +170,7 @@ def decide(plan: P.Plan, profile: DialectProfile) -> Decisions:
                     semi.append(s.name)
                 inner.discard(s.name)
                 rest.remove(c)
+    having = _having(plan, d, scan_of, inner, rest)
     if not rest:
         rest.append(P.Const(True))
     packed, atoms, words = _packing(plan, d, scan_of, inner, semi)
@@ -181,7 +194,32 @@ def decide(plan: P.Plan, profile: DialectProfile) -> Decisions:
         consent_packed=d.epoch_us is not None,
         sequences="asof joins" if d.asof_sequences else "window passes",
         binary_ids=d.exact == "binary",
+        having=having,
     )
+
+
+def _having(plan: P.Plan, d: DialectProfile, scan_of: dict[str, str], inner: set[str],
+            rest: list[P.Cond]) -> tuple[tuple[str, tuple[P.AggTest, ...]], ...]:
+    """The top-level aggregate tests an INNER-joined event scan applies in its own ``GROUP
+    BY ... HAVING`` (removed from ``rest``): a user failing one is no member, so dropping
+    it before the join is exact, and the join reads fewer rows (``at least 2 times``: the
+    users with one row never reach it). Not with ``fence_joins`` (every test after the
+    joins), not for tests against the warehouse clock (``params`` is joined later), not
+    for sequences (their pass is written differently)."""
+    if not d.inner_joins or d.fence_joins:
+        return ()
+    event_scans = {s.name for s in plan.scans if isinstance(s, P.Scan)}
+    out: dict[str, list[P.AggTest]] = {}
+    for c in list(rest):
+        if not isinstance(c, P.AggTest) or c.column not in scan_of:
+            continue
+        scan = scan_of[c.column]
+        if (scan not in inner or scan not in event_scans or (c.count is not None and scan_of.get(c.count) != scan)
+                or (c.value is not None and c.value.kind in ("as_of", "clock"))):
+            continue
+        out.setdefault(scan, []).append(c)
+        rest.remove(c)
+    return tuple((s.name, tuple(out[s.name])) for s in plan.scans if s.name in out)
 
 
 def _packing(plan: P.Plan, d: DialectProfile, scan_of: dict[str, str], inner: set[str],

@@ -26,6 +26,15 @@ WITH `profiles` AS (
     AND `src`.`session_start` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
   GROUP BY
     `src`.`user_id`
+  HAVING
+    NOT MIN(`src`.`session_start`) IS NULL
+    AND MIN(`src`.`session_start`) < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
+    AND COUNT(
+      CASE
+        WHEN `src`.`session_start` >= CAST('2026-09-01 00:00:00.000000' AS TIMESTAMP)
+        THEN 1
+      END
+    ) >= 1
 ), `events_events_cart_adds` AS (
   SELECT
     `src`.`user_id` AS `member_id`,
@@ -123,11 +132,7 @@ WITH `profiles` AS (
     `member_id`
   FROM `facts`
   WHERE
-    NOT `min_session_started_at_1` IS NULL
-    AND `min_session_started_at_1` < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
-    AND `n_session_2` >= 1
-    AND `n_add_to_cart_3` >= 1
-    AND NOT (
+    NOT (
       (
         NOT `t_signup_date` IS NULL AND `t_signup_date` >= CAST('2026-10-02' AS DATE)
       )

@@ -40,6 +40,14 @@ WITH "profiles" AS (
     )
   GROUP BY
     "src"."client_id"
+  HAVING
+    COUNT(
+      CASE
+        WHEN "src"."type_evenement" = 'ajout_panier'
+        AND "src"."horodatage" >= CAST('2026-10-25 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
+        THEN 1
+      END
+    ) >= 1
 ), "consent" AS (
   SELECT
     "src"."client_id" AS "member_id",
@@ -149,8 +157,7 @@ WITH "profiles" AS (
     "member_id"
   FROM "aud_existing_customers"
   WHERE
-    "n_add_to_cart_1" >= 1
-    AND NOT (
+    NOT (
       "n_purchase_2" >= 1 OR "in_existing_customers" = 1
     )
     AND "c_ads_personalization_granted" = 1

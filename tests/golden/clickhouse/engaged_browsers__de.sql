@@ -63,6 +63,36 @@ WITH "profiles" AS (
     )
   GROUP BY
     "src"."kunden_id"
+  HAVING
+    COUNT(
+      CASE
+        WHEN "src"."ereignis" = 'seitenaufruf'
+        AND "src"."zeitpunkt" >= CAST('2026-10-25 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
+        THEN 1
+      END
+    ) >= 5
+    AND COUNT(
+      CASE
+        WHEN "src"."ereignis" = 'sitzung'
+        AND "src"."zeitpunkt" >= CAST('2026-10-02 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
+        THEN 1
+      END
+    ) >= 5
+    AND COUNT(
+      CASE
+        WHEN "src"."ereignis" = 'seitenaufruf'
+        AND startsWith("src"."pfad", '/sale')
+        AND "src"."zeitpunkt" >= CAST('2026-10-18 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
+        THEN 1
+      END
+    ) >= 3
+    AND COUNT(
+      CASE
+        WHEN "src"."ereignis" = 'warenkorb'
+        AND "src"."zeitpunkt" >= CAST('2026-10-02 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
+        THEN 1
+      END
+    ) <= 2
 ), "events_shop_bestellungen" AS (
   SELECT
     "src"."kunde" AS "member_id",
@@ -155,11 +185,7 @@ WITH "profiles" AS (
     "member_id"
   FROM "facts"
   WHERE
-    "n_page_view_1" >= 5
-    AND "n_session_2" >= 5
-    AND "n_page_view_3" >= 3
-    AND "n_add_to_cart_4" <= 2
-    AND NOT (
+    NOT (
       "n_purchase_5" >= 1 OR "n_add_to_cart_6" >= 5
     )
     AND "c_ads_personalization_granted" = 1

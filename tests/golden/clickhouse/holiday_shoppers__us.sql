@@ -45,6 +45,18 @@ WITH "profiles" AS (
     AND "src"."ordered_at" >= CAST('2025-11-24 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
   GROUP BY
     "src"."customer_id"
+  HAVING
+    COUNT(
+      CASE
+        WHEN (
+          POSITION(lowerUTF8("src"."promo_code"), 'blackfriday') > 0
+          OR "src"."promo_code" = '50%_off'
+        )
+        AND "src"."ordered_at" >= CAST('2025-11-24 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
+        AND "src"."ordered_at" < CAST('2026-01-01 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
+        THEN 1
+      END
+    ) >= 1
 ), "consent" AS (
   SELECT
     "src"."user_id" AS "member_id",
@@ -93,8 +105,7 @@ WITH "profiles" AS (
     "member_id"
   FROM "facts"
   WHERE
-    "n_purchase_1" >= 1
-    AND (
+    (
       (
         "t_age" >= 25 AND "t_age" <= 54
       ) OR "t_age" IS NULL

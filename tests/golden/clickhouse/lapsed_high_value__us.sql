@@ -32,6 +32,8 @@ WITH "profiles" AS (
     AND "src"."ordered_at" >= CAST('2025-11-01 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
   GROUP BY
     "src"."customer_id"
+  HAVING
+    COUNT(*) >= 3
 ), "consent" AS (
   SELECT
     "src"."user_id" AS "member_id",
@@ -80,8 +82,7 @@ WITH "profiles" AS (
     "member_id"
   FROM "facts"
   WHERE
-    "n_purchase_1" >= 3
-    AND NOT "n_purchase_2" >= 1
+    NOT "n_purchase_2" >= 1
     AND NOT (
       (
         NOT (

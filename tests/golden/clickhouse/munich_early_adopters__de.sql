@@ -45,6 +45,27 @@ WITH "profiles" AS (
     )
   GROUP BY
     "src"."kunden_id"
+  HAVING
+    NOT (
+      MIN(CASE WHEN "src"."ereignis" = 'sitzung' THEN "src"."zeitpunkt" END) IS NULL
+    )
+    AND MIN(CASE WHEN "src"."ereignis" = 'sitzung' THEN "src"."zeitpunkt" END) < CAST('2026-01-01 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
+    AND COUNT(
+      CASE
+        WHEN "src"."ereignis" = 'sitzung'
+        AND "src"."zeitpunkt" >= CAST('2026-09-01 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
+        THEN 1
+      END
+    ) >= 1
+    AND COUNT(
+      CASE
+        WHEN "src"."ereignis" = 'warenkorb'
+        AND "src"."kategorie" = 'shoes'
+        AND "src"."preis" <= 200
+        AND "src"."zeitpunkt" >= CAST('2026-09-02 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
+        THEN 1
+      END
+    ) >= 1
 ), "events_shop_bestellungen" AS (
   SELECT
     "src"."kunde" AS "member_id",
@@ -170,12 +191,6 @@ WITH "profiles" AS (
   FROM "facts"
   WHERE
     NOT (
-      "min_session_started_at_1" IS NULL
-    )
-    AND "min_session_started_at_1" < CAST('2026-01-01 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
-    AND "n_session_2" >= 1
-    AND "n_add_to_cart_3" >= 1
-    AND NOT (
       (
         NOT (
           "t_signup_date" IS NULL

@@ -54,6 +54,27 @@ WITH "profiles" AS (
     )
   GROUP BY
     "src"."client_id"
+  HAVING
+    NOT (
+      MIN(CASE WHEN "src"."type_evenement" = 'session' THEN "src"."horodatage" END) IS NULL
+    )
+    AND MIN(CASE WHEN "src"."type_evenement" = 'session' THEN "src"."horodatage" END) < CAST('2026-01-01 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
+    AND COUNT(
+      CASE
+        WHEN "src"."type_evenement" = 'session'
+        AND "src"."horodatage" >= CAST('2026-09-01 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
+        THEN 1
+      END
+    ) >= 1
+    AND COUNT(
+      CASE
+        WHEN "src"."type_evenement" = 'ajout_panier'
+        AND "src"."categorie" = 'shoes'
+        AND "src"."prix" <= 200
+        AND "src"."horodatage" >= CAST('2026-09-02 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
+        THEN 1
+      END
+    ) >= 1
 ), "consent" AS (
   SELECT
     "src"."client_id" AS "member_id",
@@ -161,12 +182,6 @@ WITH "profiles" AS (
   FROM "facts"
   WHERE
     NOT (
-      "min_session_started_at_1" IS NULL
-    )
-    AND "min_session_started_at_1" < CAST('2026-01-01 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
-    AND "n_session_2" >= 1
-    AND "n_add_to_cart_3" >= 1
-    AND NOT (
       (
         NOT (
           "t_signup_date" IS NULL

@@ -22,6 +22,11 @@ WITH "profiles" AS (
     AND "src"."ordered_at" <= CAST('2026-11-01 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
   GROUP BY
     "src"."customer_id"
+  HAVING
+    NOT (
+      MIN("src"."ordered_at") IS NULL
+    )
+    AND MIN("src"."ordered_at") >= CAST('2026-10-02 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
 ), "consent" AS (
   SELECT
     "src"."user_id" AS "member_id",
@@ -74,12 +79,7 @@ WITH "profiles" AS (
     "member_id"
   FROM "facts"
   WHERE
-    NOT (
-      "first_purchase_1" IS NULL
-    )
-    AND "first_purchase_1" >= CAST('2026-10-02 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
-    AND "c_email_marketing_granted" = 1
-    AND "c_email_marketing_refused" = 0
+    "c_email_marketing_granted" = 1 AND "c_email_marketing_refused" = 0
   GROUP BY
     "member_id"
 )

@@ -28,8 +28,6 @@ WITH `profiles` AS (
   SELECT
     `member_id`
   FROM `facts`
-  WHERE
-    `n_purchase_1` >= 1
   GROUP BY
     `member_id`
 )

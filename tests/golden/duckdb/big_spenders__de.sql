@@ -28,6 +28,18 @@ WITH "profiles" AS (
     AND "src"."bestellt_am" <= '2026-11-01 00:00:00.000000+00:00'
   GROUP BY
     "src"."kunde"
+  HAVING
+    COUNT("src"."umsatz") FILTER(WHERE
+      "src"."kanal" COLLATE "binary" = 'web') > 0
+    AND SUM("src"."umsatz") FILTER(WHERE
+      "src"."kanal" COLLATE "binary" = 'web') > 40 * COUNT("src"."umsatz") FILTER(WHERE
+      "src"."kanal" COLLATE "binary" = 'web')
+    AND NOT MIN("src"."umsatz") FILTER(WHERE
+      "src"."bestellt_am" >= '2025-11-01 00:00:00.000000+00:00') IS NULL
+    AND MIN("src"."umsatz") FILTER(WHERE
+      "src"."bestellt_am" >= '2025-11-01 00:00:00.000000+00:00') >= 10
+    AND COUNT(*) >= 2
+    AND COUNT(*) <= 50
 ), "consent" AS (
   SELECT
     "src"."kunden_id" AS "member_id",
@@ -104,12 +116,6 @@ WITH "profiles" AS (
         NOT "max_purchase_revenue_2" IS NULL AND "max_purchase_revenue_2" > 1000
       )
     )
-    AND "n_purchase_revenue_4" > 0
-    AND "sum_purchase_revenue_3" > 40 * "n_purchase_revenue_4"
-    AND NOT "min_purchase_revenue_5" IS NULL
-    AND "min_purchase_revenue_5" >= 10
-    AND "n_purchase_6" >= 2
-    AND "n_purchase_6" <= 50
     AND NOT (
       NOT "t_is_employee" IS NULL AND "t_is_employee" = TRUE
     )

@@ -25,6 +25,13 @@ WITH "profiles" AS (
     AND "src"."type_evenement" COLLATE "binary" = 'achat'
   GROUP BY
     "src"."client_id"
+  HAVING
+    NOT MIN("src"."montant") FILTER(WHERE
+      "src"."horodatage" >= '2025-11-01 00:00:00.000000+00:00') IS NULL
+    AND MIN("src"."montant") FILTER(WHERE
+      "src"."horodatage" >= '2025-11-01 00:00:00.000000+00:00') >= 10
+    AND COUNT(*) >= 2
+    AND COUNT(*) <= 50
 ), "ev_purchase_2" AS (
   SELECT
     "src"."client_id" AS "member_id",
@@ -39,6 +46,8 @@ WITH "profiles" AS (
     AND "src"."canal" COLLATE "binary" = 'web'
   GROUP BY
     "src"."client_id"
+  HAVING
+    COUNT("src"."montant") > 0 AND SUM("src"."montant") > 40 * COUNT("src"."montant")
 ), "consent" AS (
   SELECT
     "src"."client_id" AS "member_id",
@@ -109,12 +118,6 @@ WITH "profiles" AS (
         NOT "max_purchase_revenue_2" IS NULL AND "max_purchase_revenue_2" > 1000
       )
     )
-    AND "n_purchase_revenue_4" > 0
-    AND "sum_purchase_revenue_3" > 40 * "n_purchase_revenue_4"
-    AND NOT "min_purchase_revenue_5" IS NULL
-    AND "min_purchase_revenue_5" >= 10
-    AND "n_purchase_6" >= 2
-    AND "n_purchase_6" <= 50
     AND NOT (
       NOT "t_is_employee" IS NULL AND "t_is_employee" = TRUE
     )

@@ -18,6 +18,8 @@ WITH "profiles" AS (
     AND "src"."ereignis" COLLATE "binary" = 'seitenaufruf'
   GROUP BY
     "src"."kunden_id"
+  HAVING
+    COUNT(*) >= 5
 ), "ev_session" AS (
   SELECT
     "src"."kunden_id" AS "member_id",
@@ -31,6 +33,8 @@ WITH "profiles" AS (
     AND "src"."ereignis" COLLATE "binary" = 'sitzung'
   GROUP BY
     "src"."kunden_id"
+  HAVING
+    COUNT(*) >= 5
 ), "ev_page_view_2" AS (
   SELECT
     "src"."kunden_id" AS "member_id",
@@ -45,6 +49,8 @@ WITH "profiles" AS (
     AND SUBSTRING("src"."pfad", 1, 5) COLLATE "binary" = '/sale'
   GROUP BY
     "src"."kunden_id"
+  HAVING
+    COUNT(*) >= 3
 ), "ev_add_to_cart" AS (
   SELECT
     "src"."kunden_id" AS "member_id",
@@ -172,10 +178,7 @@ WITH "profiles" AS (
     "member_id"
   FROM "facts"
   WHERE
-    "n_page_view_1" >= 5
-    AND "n_session_2" >= 5
-    AND "n_page_view_3" >= 3
-    AND (
+    (
       "packed_0" & 1
     ) = 0
     AND NOT (

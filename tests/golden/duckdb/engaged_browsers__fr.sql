@@ -18,6 +18,8 @@ WITH "profiles" AS (
     AND "src"."type_evenement" COLLATE "binary" = 'vue_page'
   GROUP BY
     "src"."client_id"
+  HAVING
+    COUNT(*) >= 5
 ), "ev_session" AS (
   SELECT
     "src"."client_id" AS "member_id",
@@ -31,6 +33,8 @@ WITH "profiles" AS (
     AND "src"."type_evenement" COLLATE "binary" = 'session'
   GROUP BY
     "src"."client_id"
+  HAVING
+    COUNT(*) >= 5
 ), "ev_page_view_2" AS (
   SELECT
     "src"."client_id" AS "member_id",
@@ -45,6 +49,8 @@ WITH "profiles" AS (
     AND SUBSTRING("src"."chemin", 1, 5) COLLATE "binary" = '/sale'
   GROUP BY
     "src"."client_id"
+  HAVING
+    COUNT(*) >= 3
 ), "ev_add_to_cart" AS (
   SELECT
     "src"."client_id" AS "member_id",
@@ -165,10 +171,7 @@ WITH "profiles" AS (
     "member_id"
   FROM "facts"
   WHERE
-    "n_page_view_1" >= 5
-    AND "n_session_2" >= 5
-    AND "n_page_view_3" >= 3
-    AND (
+    (
       "packed_0" & 1
     ) = 0
     AND NOT (

@@ -21,6 +21,12 @@ WITH "profiles" AS (
     AND "src"."viewed_at" >= '2026-10-18 00:00:00.000000+00:00'
   GROUP BY
     "src"."user_id"
+  HAVING
+    COUNT(*) FILTER(WHERE
+      "src"."viewed_at" >= '2026-10-25 00:00:00.000000+00:00') >= 5
+    AND COUNT(*) FILTER(WHERE
+      SUBSTRING("src"."url_path", 1, 5) COLLATE "binary" = '/sale'
+      AND "src"."viewed_at" >= '2026-10-18 00:00:00.000000+00:00') >= 3
 ), "ev_session" AS (
   SELECT
     "src"."user_id" AS "member_id",
@@ -33,6 +39,8 @@ WITH "profiles" AS (
     AND "src"."session_start" >= '2026-10-02 00:00:00.000000+00:00'
   GROUP BY
     "src"."user_id"
+  HAVING
+    COUNT(*) >= 5
 ), "ev_add_to_cart" AS (
   SELECT
     "src"."user_id" AS "member_id",
@@ -139,10 +147,7 @@ WITH "profiles" AS (
     "member_id"
   FROM "facts"
   WHERE
-    "n_page_view_1" >= 5
-    AND "n_session_2" >= 5
-    AND "n_page_view_3" >= 3
-    AND (
+    (
       "packed_0" & 1
     ) = 0
     AND NOT (

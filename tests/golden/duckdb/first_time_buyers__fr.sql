@@ -19,6 +19,10 @@ WITH "profiles" AS (
     AND "src"."type_evenement" COLLATE "binary" = 'achat'
   GROUP BY
     "src"."client_id"
+  HAVING
+    COUNT(*) = 1
+    AND COUNT(*) FILTER(WHERE
+      "src"."horodatage" >= '2026-10-02 00:00:00.000000+00:00') >= 1
 ), "consent" AS (
   SELECT
     "src"."client_id" AS "member_id",
@@ -86,10 +90,7 @@ WITH "profiles" AS (
     "member_id"
   FROM "facts"
   WHERE
-    "n_purchase_1" = 1
-    AND "n_purchase_2" >= 1
-    AND "c_email_marketing_granted" = 1
-    AND "c_email_marketing_refused" = 0
+    "c_email_marketing_granted" = 1 AND "c_email_marketing_refused" = 0
   GROUP BY
     "member_id"
 )

@@ -9,26 +9,6 @@ WITH "profiles" AS (
   WHERE
     NOT "src"."client_id" IS NULL
     AND "src"."date_inscription" < CAST('2025-11-01' AS DATE)
-), "ev_purchase" AS (
-  SELECT
-    "src"."client_id" AS "member_id",
-    COUNT(*) AS "n_purchase_1"
-  FROM "suivi"."evenements" AS "src"
-  WHERE
-    NOT "src"."client_id" IS NULL
-    AND NOT "src"."horodatage" IS NULL
-    AND "src"."horodatage" <= '2026-11-01 00:00:00.000000+00:00'
-    AND "src"."horodatage" >= '2025-11-24 00:00:00.000000+00:00'
-    AND "src"."horodatage" < '2026-01-01 00:00:00.000000+00:00'
-    AND "src"."type_evenement" COLLATE "binary" = 'achat'
-    AND (
-      STRPOS((
-        LOWER("src"."code_promo") COLLATE "binary"
-      ), 'blackfriday') > 0
-      OR "src"."code_promo" COLLATE "binary" = '50%_off'
-    )
-  GROUP BY
-    "src"."client_id"
 ), "ev_purchase_2" AS (
   SELECT
     "src"."client_id" AS "member_id",
@@ -89,24 +69,39 @@ WITH "profiles" AS (
     "profiles"."t_signup_date" AS "t_signup_date",
     "profiles"."t_age" AS "t_age",
     "profiles"."t_country" AS "t_country",
-    COALESCE("ev_purchase"."n_purchase_1", 0) AS "n_purchase_1",
     COALESCE("ev_purchase_2"."n_purchase_2", 0) AS "n_purchase_2",
     COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
     COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused"
   FROM "profiles"
-  INNER JOIN "ev_purchase"
-    ON "ev_purchase"."member_id" = "profiles"."member_id"
   LEFT JOIN "ev_purchase_2"
     ON "ev_purchase_2"."member_id" = "profiles"."member_id"
   INNER JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
+  WHERE
+    "profiles"."member_id" IN (
+      SELECT
+        "src"."client_id"
+      FROM "suivi"."evenements" AS "src"
+      WHERE
+        NOT "src"."client_id" IS NULL
+        AND NOT "src"."horodatage" IS NULL
+        AND "src"."horodatage" <= '2026-11-01 00:00:00.000000+00:00'
+        AND "src"."horodatage" >= '2025-11-24 00:00:00.000000+00:00'
+        AND "src"."horodatage" < '2026-01-01 00:00:00.000000+00:00'
+        AND "src"."type_evenement" COLLATE "binary" = 'achat'
+        AND (
+          STRPOS((
+            LOWER("src"."code_promo") COLLATE "binary"
+          ), 'blackfriday') > 0
+          OR "src"."code_promo" COLLATE "binary" = '50%_off'
+        )
+    )
 ), "members" AS (
   SELECT
     "member_id"
   FROM "facts"
   WHERE
-    "n_purchase_1" >= 1
-    AND (
+    (
       (
         "t_age" >= 25 AND "t_age" <= 54
       ) OR "t_age" IS NULL

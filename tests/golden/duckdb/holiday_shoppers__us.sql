@@ -92,8 +92,7 @@ WITH "profiles" AS (
     "member_id"
   FROM "facts"
   WHERE
-    "n_purchase_1" >= 1
-    AND (
+    (
       (
         "t_age" >= 25 AND "t_age" <= 54
       ) OR "t_age" IS NULL

@@ -22,6 +22,8 @@ WITH "profiles" AS (
     AND "src"."bestellt_am" >= '2025-11-01 00:00:00.000000+00:00'
   GROUP BY
     "src"."kunde"
+  HAVING
+    COUNT(*) >= 3
 ), "consent" AS (
   SELECT
     "src"."kunden_id" AS "member_id",
@@ -89,8 +91,7 @@ WITH "profiles" AS (
     "member_id"
   FROM "facts"
   WHERE
-    "n_purchase_1" >= 3
-    AND NOT "n_purchase_2" >= 1
+    NOT "n_purchase_2" >= 1
     AND NOT (
       (
         NOT "t_is_employee" IS NULL AND "t_is_employee" = TRUE

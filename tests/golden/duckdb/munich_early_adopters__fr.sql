@@ -23,6 +23,11 @@ WITH "profiles" AS (
     AND "src"."type_evenement" COLLATE "binary" = 'session'
   GROUP BY
     "src"."client_id"
+  HAVING
+    NOT MIN("src"."horodatage") IS NULL
+    AND MIN("src"."horodatage") < '2026-01-01 00:00:00.000000+00:00'
+    AND COUNT(*) FILTER(WHERE
+      "src"."horodatage" >= '2026-09-01 00:00:00.000000+00:00') >= 1
 ), "ev_purchase" AS (
   SELECT
     "src"."client_id" AS "member_id",
@@ -156,10 +161,7 @@ WITH "profiles" AS (
     "member_id"
   FROM "facts"
   WHERE
-    NOT "min_session_started_at_1" IS NULL
-    AND "min_session_started_at_1" < '2026-01-01 00:00:00.000000+00:00'
-    AND "n_session_2" >= 1
-    AND NOT (
+    NOT (
       (
         NOT "t_signup_date" IS NULL AND "t_signup_date" >= CAST('2026-10-02' AS DATE)
       )

@@ -22,6 +22,11 @@ WITH "profiles" AS (
     AND "src"."session_start" <= '2026-11-01 00:00:00.000000+00:00'
   GROUP BY
     "src"."user_id"
+  HAVING
+    NOT MIN("src"."session_start") IS NULL
+    AND MIN("src"."session_start") < '2026-01-01 00:00:00.000000+00:00'
+    AND COUNT(*) FILTER(WHERE
+      "src"."session_start" >= '2026-09-01 00:00:00.000000+00:00') >= 1
 ), "ev_purchase" AS (
   SELECT
     "src"."customer_id" AS "member_id",
@@ -132,10 +137,7 @@ WITH "profiles" AS (
     "member_id"
   FROM "facts"
   WHERE
-    NOT "min_session_started_at_1" IS NULL
-    AND "min_session_started_at_1" < '2026-01-01 00:00:00.000000+00:00'
-    AND "n_session_2" >= 1
-    AND NOT (
+    NOT (
       (
         NOT "t_signup_date" IS NULL AND "t_signup_date" >= CAST('2026-10-02' AS DATE)
       )

@@ -37,6 +37,14 @@ WITH `profiles` AS (
     )
   GROUP BY
     CAST(`src`.`client_id` AS BINARY)
+  HAVING
+    COUNT(
+      CASE
+        WHEN CAST(`src`.`type_evenement` AS BINARY) = 'ajout_panier'
+        AND `src`.`horodatage` >= CAST('2026-10-25 00:00:00.000000' AS DATETIME(6))
+        THEN 1
+      END
+    ) >= 1
 ), `consent` AS (
   SELECT
     CAST(`src`.`client_id` AS BINARY) AS `member_id`,
@@ -152,8 +160,7 @@ WITH `profiles` AS (
     MIN(`member_text`) AS `member_id`
   FROM `aud_existing_customers`
   WHERE
-    `n_add_to_cart_1` >= 1
-    AND NOT (
+    NOT (
       `n_purchase_2` >= 1 OR `in_existing_customers` = 1
     )
     AND `c_ads_personalization_granted` = 1

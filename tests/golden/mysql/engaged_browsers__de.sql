@@ -58,6 +58,36 @@ WITH `profiles` AS (
     )
   GROUP BY
     CAST(`src`.`kunden_id` AS BINARY)
+  HAVING
+    COUNT(
+      CASE
+        WHEN CAST(`src`.`ereignis` AS BINARY) = 'seitenaufruf'
+        AND `src`.`zeitpunkt` >= CAST('2026-10-25 00:00:00.000000' AS DATETIME(6))
+        THEN 1
+      END
+    ) >= 5
+    AND COUNT(
+      CASE
+        WHEN CAST(`src`.`ereignis` AS BINARY) = 'sitzung'
+        AND `src`.`zeitpunkt` >= CAST('2026-10-02 00:00:00.000000' AS DATETIME(6))
+        THEN 1
+      END
+    ) >= 5
+    AND COUNT(
+      CASE
+        WHEN CAST(`src`.`ereignis` AS BINARY) = 'seitenaufruf'
+        AND CAST(SUBSTRING(`src`.`pfad`, 1, 5) AS BINARY) = '/sale'
+        AND `src`.`zeitpunkt` >= CAST('2026-10-18 00:00:00.000000' AS DATETIME(6))
+        THEN 1
+      END
+    ) >= 3
+    AND COUNT(
+      CASE
+        WHEN CAST(`src`.`ereignis` AS BINARY) = 'warenkorb'
+        AND `src`.`zeitpunkt` >= CAST('2026-10-02 00:00:00.000000' AS DATETIME(6))
+        THEN 1
+      END
+    ) <= 2
 ), `events_shop_bestellungen` AS (
   SELECT
     CAST(`src`.`kunde` AS BINARY) AS `member_id`,
@@ -143,11 +173,7 @@ WITH `profiles` AS (
     `member_text` AS `member_id`
   FROM `facts`
   WHERE
-    `n_page_view_1` >= 5
-    AND `n_session_2` >= 5
-    AND `n_page_view_3` >= 3
-    AND `n_add_to_cart_4` <= 2
-    AND NOT (
+    NOT (
       `n_purchase_5` >= 1 OR `n_add_to_cart_6` >= 5
     )
     AND `c_ads_personalization_granted` = 1

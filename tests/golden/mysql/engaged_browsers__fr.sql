@@ -66,6 +66,36 @@ WITH `profiles` AS (
     )
   GROUP BY
     CAST(`src`.`client_id` AS BINARY)
+  HAVING
+    COUNT(
+      CASE
+        WHEN CAST(`src`.`type_evenement` AS BINARY) = 'vue_page'
+        AND `src`.`horodatage` >= CAST('2026-10-25 00:00:00.000000' AS DATETIME(6))
+        THEN 1
+      END
+    ) >= 5
+    AND COUNT(
+      CASE
+        WHEN CAST(`src`.`type_evenement` AS BINARY) = 'session'
+        AND `src`.`horodatage` >= CAST('2026-10-02 00:00:00.000000' AS DATETIME(6))
+        THEN 1
+      END
+    ) >= 5
+    AND COUNT(
+      CASE
+        WHEN CAST(`src`.`type_evenement` AS BINARY) = 'vue_page'
+        AND CAST(SUBSTRING(`src`.`chemin`, 1, 5) AS BINARY) = '/sale'
+        AND `src`.`horodatage` >= CAST('2026-10-18 00:00:00.000000' AS DATETIME(6))
+        THEN 1
+      END
+    ) >= 3
+    AND COUNT(
+      CASE
+        WHEN CAST(`src`.`type_evenement` AS BINARY) = 'ajout_panier'
+        AND `src`.`horodatage` >= CAST('2026-10-02 00:00:00.000000' AS DATETIME(6))
+        THEN 1
+      END
+    ) <= 2
 ), `consent` AS (
   SELECT
     CAST(`src`.`client_id` AS BINARY) AS `member_id`,
@@ -137,11 +167,7 @@ WITH `profiles` AS (
     MIN(`member_text`) AS `member_id`
   FROM `facts`
   WHERE
-    `n_page_view_1` >= 5
-    AND `n_session_2` >= 5
-    AND `n_page_view_3` >= 3
-    AND `n_add_to_cart_4` <= 2
-    AND NOT (
+    NOT (
       `n_purchase_5` >= 1 OR `n_add_to_cart_6` >= 5
     )
     AND `c_ads_personalization_granted` = 1

@@ -30,8 +30,6 @@ WITH `profiles` AS (
   SELECT
     MIN(`member_text`) AS `member_id`
   FROM `facts`
-  WHERE
-    `n_purchase_1` >= 1
   GROUP BY
     `facts`.`member_id`
 )

@@ -23,6 +23,14 @@ WITH `profiles` AS (
     AND `src`.`ordered_at` <= CAST('2026-11-01 00:00:00.000000' AS DATETIME(6))
   GROUP BY
     CAST(`src`.`customer_id` AS BINARY)
+  HAVING
+    COUNT(*) = 1
+    AND COUNT(
+      CASE
+        WHEN `src`.`ordered_at` >= CAST('2026-10-02 00:00:00.000000' AS DATETIME(6))
+        THEN 1
+      END
+    ) >= 1
 ), `consent` AS (
   SELECT
     CAST(`src`.`user_id` AS BINARY) AS `member_id`,
@@ -85,10 +93,7 @@ WITH `profiles` AS (
     MIN(`member_text`) AS `member_id`
   FROM `facts`
   WHERE
-    `n_purchase_1` = 1
-    AND `n_purchase_2` >= 1
-    AND `c_email_marketing_granted` = 1
-    AND `c_email_marketing_refused` = 0
+    `c_email_marketing_granted` = 1 AND `c_email_marketing_refused` = 0
   GROUP BY
     `facts`.`member_id`
 )

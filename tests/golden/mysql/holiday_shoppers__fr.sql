@@ -43,6 +43,19 @@ WITH `profiles` AS (
     AND CAST(`src`.`type_evenement` AS BINARY) = 'achat'
   GROUP BY
     CAST(`src`.`client_id` AS BINARY)
+  HAVING
+    COUNT(
+      CASE
+        WHEN CAST(`src`.`type_evenement` AS BINARY) = 'achat'
+        AND (
+          LOCATE('blackfriday', CAST(LOWER(`src`.`code_promo`) AS BINARY)) > 0
+          OR CAST(`src`.`code_promo` AS BINARY) = '50%_off'
+        )
+        AND `src`.`horodatage` >= CAST('2025-11-24 00:00:00.000000' AS DATETIME(6))
+        AND `src`.`horodatage` < CAST('2026-01-01 00:00:00.000000' AS DATETIME(6))
+        THEN 1
+      END
+    ) >= 1
 ), `consent` AS (
   SELECT
     CAST(`src`.`client_id` AS BINARY) AS `member_id`,
@@ -113,8 +126,7 @@ WITH `profiles` AS (
     MIN(`member_text`) AS `member_id`
   FROM `facts`
   WHERE
-    `n_purchase_1` >= 1
-    AND (
+    (
       (
         `t_age` >= 25 AND `t_age` <= 54
       ) OR `t_age` IS NULL

@@ -39,6 +39,18 @@ WITH `profiles` AS (
     AND `src`.`ordered_at` >= CAST('2025-11-24 00:00:00.000000' AS DATETIME(6))
   GROUP BY
     CAST(`src`.`customer_id` AS BINARY)
+  HAVING
+    COUNT(
+      CASE
+        WHEN (
+          LOCATE('blackfriday', CAST(LOWER(`src`.`promo_code`) AS BINARY)) > 0
+          OR CAST(`src`.`promo_code` AS BINARY) = '50%_off'
+        )
+        AND `src`.`ordered_at` >= CAST('2025-11-24 00:00:00.000000' AS DATETIME(6))
+        AND `src`.`ordered_at` < CAST('2026-01-01 00:00:00.000000' AS DATETIME(6))
+        THEN 1
+      END
+    ) >= 1
 ), `consent` AS (
   SELECT
     CAST(`src`.`user_id` AS BINARY) AS `member_id`,
@@ -89,8 +101,7 @@ WITH `profiles` AS (
     MIN(`member_text`) AS `member_id`
   FROM `facts`
   WHERE
-    `n_purchase_1` >= 1
-    AND (
+    (
       (
         `t_age` >= 25 AND `t_age` <= 54
       ) OR `t_age` IS NULL

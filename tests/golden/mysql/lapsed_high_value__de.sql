@@ -27,6 +27,8 @@ WITH `profiles` AS (
     AND `src`.`bestellt_am` >= CAST('2025-11-01 00:00:00.000000' AS DATETIME(6))
   GROUP BY
     CAST(`src`.`kunde` AS BINARY)
+  HAVING
+    COUNT(*) >= 3
 ), `consent` AS (
   SELECT
     CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
@@ -97,8 +99,7 @@ WITH `profiles` AS (
     `member_text` AS `member_id`
   FROM `facts`
   WHERE
-    `n_purchase_1` >= 3
-    AND NOT `n_purchase_2` >= 1
+    NOT `n_purchase_2` >= 1
     AND NOT (
       (
         NOT `t_is_employee` IS NULL AND `t_is_employee` = TRUE

@@ -29,6 +29,8 @@ WITH `profiles` AS (
     AND CAST(`src`.`type_evenement` AS BINARY) = 'achat'
   GROUP BY
     CAST(`src`.`client_id` AS BINARY)
+  HAVING
+    COUNT(*) >= 3
 ), `consent` AS (
   SELECT
     CAST(`src`.`client_id` AS BINARY) AS `member_id`,
@@ -99,8 +101,7 @@ WITH `profiles` AS (
     MIN(`member_text`) AS `member_id`
   FROM `facts`
   WHERE
-    `n_purchase_1` >= 3
-    AND NOT `n_purchase_2` >= 1
+    NOT `n_purchase_2` >= 1
     AND NOT (
       (
         NOT `t_is_employee` IS NULL AND `t_is_employee` = TRUE

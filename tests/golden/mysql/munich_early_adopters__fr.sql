@@ -54,6 +54,35 @@ WITH `profiles` AS (
     )
   GROUP BY
     CAST(`src`.`client_id` AS BINARY)
+  HAVING
+    NOT MIN(
+      CASE
+        WHEN CAST(`src`.`type_evenement` AS BINARY) = 'session'
+        THEN `src`.`horodatage`
+      END
+    ) IS NULL
+    AND MIN(
+      CASE
+        WHEN CAST(`src`.`type_evenement` AS BINARY) = 'session'
+        THEN `src`.`horodatage`
+      END
+    ) < CAST('2026-01-01 00:00:00.000000' AS DATETIME(6))
+    AND COUNT(
+      CASE
+        WHEN CAST(`src`.`type_evenement` AS BINARY) = 'session'
+        AND `src`.`horodatage` >= CAST('2026-09-01 00:00:00.000000' AS DATETIME(6))
+        THEN 1
+      END
+    ) >= 1
+    AND COUNT(
+      CASE
+        WHEN CAST(`src`.`type_evenement` AS BINARY) = 'ajout_panier'
+        AND CAST(`src`.`categorie` AS BINARY) = 'shoes'
+        AND `src`.`prix` <= 200
+        AND `src`.`horodatage` >= CAST('2026-09-02 00:00:00.000000' AS DATETIME(6))
+        THEN 1
+      END
+    ) >= 1
 ), `consent` AS (
   SELECT
     CAST(`src`.`client_id` AS BINARY) AS `member_id`,
@@ -166,11 +195,7 @@ WITH `profiles` AS (
     MIN(`member_text`) AS `member_id`
   FROM `facts`
   WHERE
-    NOT `min_session_started_at_1` IS NULL
-    AND `min_session_started_at_1` < CAST('2026-01-01 00:00:00.000000' AS DATETIME(6))
-    AND `n_session_2` >= 1
-    AND `n_add_to_cart_3` >= 1
-    AND NOT (
+    NOT (
       (
         NOT `t_signup_date` IS NULL AND `t_signup_date` >= CAST('2026-10-02' AS DATE)
       )

@@ -27,6 +27,15 @@ WITH `profiles` AS (
     AND `src`.`session_start` <= CAST('2026-11-01 00:00:00.000000' AS DATETIME(6))
   GROUP BY
     CAST(`src`.`user_id` AS BINARY)
+  HAVING
+    NOT MIN(`src`.`session_start`) IS NULL
+    AND MIN(`src`.`session_start`) < CAST('2026-01-01 00:00:00.000000' AS DATETIME(6))
+    AND COUNT(
+      CASE
+        WHEN `src`.`session_start` >= CAST('2026-09-01 00:00:00.000000' AS DATETIME(6))
+        THEN 1
+      END
+    ) >= 1
 ), `events_events_cart_adds` AS (
   SELECT
     CAST(`src`.`user_id` AS BINARY) AS `member_id`,
@@ -142,11 +151,7 @@ WITH `profiles` AS (
     MIN(`member_text`) AS `member_id`
   FROM `facts`
   WHERE
-    NOT `min_session_started_at_1` IS NULL
-    AND `min_session_started_at_1` < CAST('2026-01-01 00:00:00.000000' AS DATETIME(6))
-    AND `n_session_2` >= 1
-    AND `n_add_to_cart_3` >= 1
-    AND NOT (
+    NOT (
       (
         NOT `t_signup_date` IS NULL AND `t_signup_date` >= CAST('2026-10-02' AS DATE)
       )

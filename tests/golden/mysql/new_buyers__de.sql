@@ -17,6 +17,9 @@ WITH `profiles` AS (
     AND `src`.`bestellt_am` <= CAST('2026-11-01 00:00:00.000000' AS DATETIME(6))
   GROUP BY
     CAST(`src`.`kunde` AS BINARY)
+  HAVING
+    NOT MIN(`src`.`bestellt_am`) IS NULL
+    AND MIN(`src`.`bestellt_am`) >= CAST('2026-10-02 00:00:00.000000' AS DATETIME(6))
 ), `consent` AS (
   SELECT
     CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
@@ -80,10 +83,7 @@ WITH `profiles` AS (
     `member_text` AS `member_id`
   FROM `facts`
   WHERE
-    NOT `first_purchase_1` IS NULL
-    AND `first_purchase_1` >= CAST('2026-10-02 00:00:00.000000' AS DATETIME(6))
-    AND `c_email_marketing_granted` = 1
-    AND `c_email_marketing_refused` = 0
+    `c_email_marketing_granted` = 1 AND `c_email_marketing_refused` = 0
 )
 SELECT
   `member_id`

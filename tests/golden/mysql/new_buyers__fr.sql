@@ -18,6 +18,9 @@ WITH `profiles` AS (
     AND CAST(`src`.`type_evenement` AS BINARY) = 'achat'
   GROUP BY
     CAST(`src`.`client_id` AS BINARY)
+  HAVING
+    NOT MIN(`src`.`horodatage`) IS NULL
+    AND MIN(`src`.`horodatage`) >= CAST('2026-10-02 00:00:00.000000' AS DATETIME(6))
 ), `consent` AS (
   SELECT
     CAST(`src`.`client_id` AS BINARY) AS `member_id`,
@@ -81,10 +84,7 @@ WITH `profiles` AS (
     MIN(`member_text`) AS `member_id`
   FROM `facts`
   WHERE
-    NOT `first_purchase_1` IS NULL
-    AND `first_purchase_1` >= CAST('2026-10-02 00:00:00.000000' AS DATETIME(6))
-    AND `c_email_marketing_granted` = 1
-    AND `c_email_marketing_refused` = 0
+    `c_email_marketing_granted` = 1 AND `c_email_marketing_refused` = 0
   GROUP BY
     `facts`.`member_id`
 )

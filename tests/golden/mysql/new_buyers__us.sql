@@ -17,6 +17,9 @@ WITH `profiles` AS (
     AND `src`.`ordered_at` <= CAST('2026-11-01 00:00:00.000000' AS DATETIME(6))
   GROUP BY
     CAST(`src`.`customer_id` AS BINARY)
+  HAVING
+    NOT MIN(`src`.`ordered_at`) IS NULL
+    AND MIN(`src`.`ordered_at`) >= CAST('2026-10-02 00:00:00.000000' AS DATETIME(6))
 ), `consent` AS (
   SELECT
     CAST(`src`.`user_id` AS BINARY) AS `member_id`,
@@ -78,10 +81,7 @@ WITH `profiles` AS (
     MIN(`member_text`) AS `member_id`
   FROM `facts`
   WHERE
-    NOT `first_purchase_1` IS NULL
-    AND `first_purchase_1` >= CAST('2026-10-02 00:00:00.000000' AS DATETIME(6))
-    AND `c_email_marketing_granted` = 1
-    AND `c_email_marketing_refused` = 0
+    `c_email_marketing_granted` = 1 AND `c_email_marketing_refused` = 0
   GROUP BY
     `facts`.`member_id`
 )

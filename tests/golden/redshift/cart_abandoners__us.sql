@@ -107,8 +107,7 @@ WITH "profiles" AS (
     "member_id"
   FROM "aud_existing_customers"
   WHERE
-    "n_add_to_cart_1" >= 1
-    AND NOT (
+    NOT (
       "n_purchase_2" >= 1 OR "in_existing_customers" = 1
     )
     AND "c_ads_personalization_refused" = 0

@@ -29,6 +29,20 @@ WITH "profiles" AS (
     AND "src"."viewed_at" >= CAST('2026-10-18 00:00:00.000000' AS TIMESTAMP)
   GROUP BY
     "src"."user_id"
+  HAVING
+    COUNT(
+      CASE
+        WHEN "src"."viewed_at" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)
+        THEN 1
+      END
+    ) >= 5
+    AND COUNT(
+      CASE
+        WHEN SUBSTRING("src"."url_path" FROM 1 FOR 5) = '/sale'
+        AND "src"."viewed_at" >= CAST('2026-10-18 00:00:00.000000' AS TIMESTAMP)
+        THEN 1
+      END
+    ) >= 3
 ), "events_events_sessions" AS (
   SELECT
     "src"."user_id" AS "member_id",
@@ -41,6 +55,8 @@ WITH "profiles" AS (
     AND "src"."session_start" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
   GROUP BY
     "src"."user_id"
+  HAVING
+    COUNT(*) >= 5
 ), "events_events_cart_adds" AS (
   SELECT
     "src"."user_id" AS "member_id",
@@ -122,10 +138,7 @@ WITH "profiles" AS (
     "member_id"
   FROM "facts"
   WHERE
-    "n_page_view_1" >= 5
-    AND "n_session_2" >= 5
-    AND "n_page_view_3" >= 3
-    AND "n_add_to_cart_4" <= 2
+    "n_add_to_cart_4" <= 2
     AND NOT (
       "n_purchase_5" >= 1 OR "n_add_to_cart_6" >= 5
     )

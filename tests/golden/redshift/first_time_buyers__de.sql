@@ -22,6 +22,14 @@ WITH "profiles" AS (
     AND "src"."bestellt_am" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP)
   GROUP BY
     "src"."kunde"
+  HAVING
+    COUNT(*) = 1
+    AND COUNT(
+      CASE
+        WHEN "src"."bestellt_am" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
+        THEN 1
+      END
+    ) >= 1
 ), "consent" AS (
   SELECT
     "src"."kunden_id" AS "member_id",
@@ -74,10 +82,7 @@ WITH "profiles" AS (
     "member_id"
   FROM "facts"
   WHERE
-    "n_purchase_1" = 1
-    AND "n_purchase_2" >= 1
-    AND "c_email_marketing_granted" = 1
-    AND "c_email_marketing_refused" = 0
+    "c_email_marketing_granted" = 1 AND "c_email_marketing_refused" = 0
 )
 SELECT
   "member_id"

@@ -42,6 +42,19 @@ WITH "profiles" AS (
     AND "src"."type_evenement" = 'achat'
   GROUP BY
     "src"."client_id"
+  HAVING
+    COUNT(
+      CASE
+        WHEN "src"."type_evenement" = 'achat'
+        AND (
+          POSITION('blackfriday' IN LOWER("src"."code_promo")) > 0
+          OR "src"."code_promo" = '50%_off'
+        )
+        AND "src"."horodatage" >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."horodatage" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
+        THEN 1
+      END
+    ) >= 1
 ), "consent" AS (
   SELECT
     "src"."client_id" AS "member_id",
@@ -111,8 +124,7 @@ WITH "profiles" AS (
     "member_id"
   FROM "facts"
   WHERE
-    "n_purchase_1" >= 1
-    AND (
+    (
       (
         "t_age" >= 25 AND "t_age" <= 54
       ) OR "t_age" IS NULL

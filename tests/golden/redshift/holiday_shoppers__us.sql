@@ -38,6 +38,18 @@ WITH "profiles" AS (
     AND "src"."ordered_at" >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP)
   GROUP BY
     "src"."customer_id"
+  HAVING
+    COUNT(
+      CASE
+        WHEN (
+          POSITION('blackfriday' IN LOWER("src"."promo_code")) > 0
+          OR "src"."promo_code" = '50%_off'
+        )
+        AND "src"."ordered_at" >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP)
+        AND "src"."ordered_at" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
+        THEN 1
+      END
+    ) >= 1
 ), "consent" AS (
   SELECT
     "src"."user_id" AS "member_id",
@@ -82,8 +94,7 @@ WITH "profiles" AS (
     "member_id"
   FROM "facts"
   WHERE
-    "n_purchase_1" >= 1
-    AND (
+    (
       (
         "t_age" >= 25 AND "t_age" <= 54
       ) OR "t_age" IS NULL

@@ -22,6 +22,14 @@ WITH "profiles" AS (
     AND "src"."ordered_at" <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMPNTZ)
   GROUP BY
     "src"."customer_id"
+  HAVING
+    COUNT(*) = 1
+    AND COUNT(
+      CASE
+        WHEN "src"."ordered_at" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMPNTZ)
+        THEN 1
+      END
+    ) >= 1
 ), "consent" AS (
   SELECT
     "src"."user_id" AS "member_id",
@@ -71,10 +79,7 @@ WITH "profiles" AS (
     "member_id"
   FROM "facts"
   WHERE
-    "n_purchase_1" = 1
-    AND "n_purchase_2" >= 1
-    AND "c_email_marketing_granted" = 1
-    AND "c_email_marketing_refused" = 0
+    "c_email_marketing_granted" = 1 AND "c_email_marketing_refused" = 0
   GROUP BY
     "member_id"
 )

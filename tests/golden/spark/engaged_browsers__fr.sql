@@ -65,6 +65,36 @@ WITH `profiles` AS (
     )
   GROUP BY
     `src`.`client_id`
+  HAVING
+    COUNT(
+      CASE
+        WHEN `src`.`type_evenement` = 'vue_page'
+        AND `src`.`horodatage` >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP_NTZ)
+        THEN 1
+      END
+    ) >= 5
+    AND COUNT(
+      CASE
+        WHEN `src`.`type_evenement` = 'session'
+        AND `src`.`horodatage` >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+        THEN 1
+      END
+    ) >= 5
+    AND COUNT(
+      CASE
+        WHEN `src`.`type_evenement` = 'vue_page'
+        AND SUBSTRING(`src`.`chemin`, 1, 5) = '/sale'
+        AND `src`.`horodatage` >= CAST('2026-10-18 00:00:00.000000' AS TIMESTAMP_NTZ)
+        THEN 1
+      END
+    ) >= 3
+    AND COUNT(
+      CASE
+        WHEN `src`.`type_evenement` = 'ajout_panier'
+        AND `src`.`horodatage` >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+        THEN 1
+      END
+    ) <= 2
 ), `consent` AS (
   SELECT
     `src`.`client_id` AS `member_id`,
@@ -135,11 +165,7 @@ WITH `profiles` AS (
     `member_id`
   FROM `facts`
   WHERE
-    `n_page_view_1` >= 5
-    AND `n_session_2` >= 5
-    AND `n_page_view_3` >= 3
-    AND `n_add_to_cart_4` <= 2
-    AND NOT (
+    NOT (
       `n_purchase_5` >= 1 OR `n_add_to_cart_6` >= 5
     )
     AND `c_ads_personalization_granted` = 1

@@ -46,6 +46,40 @@ WITH "profiles" AS (
     AND "src"."type_evenement" = 'achat'
   GROUP BY
     "src"."client_id"
+  HAVING
+    COUNT(
+      CASE
+        WHEN "src"."type_evenement" = 'achat' AND "src"."canal" = 'web'
+        THEN "src"."montant"
+      END
+    ) > 0
+    AND SUM(
+      CASE
+        WHEN "src"."type_evenement" = 'achat' AND "src"."canal" = 'web'
+        THEN "src"."montant"
+      END
+    ) > 40 * COUNT(
+      CASE
+        WHEN "src"."type_evenement" = 'achat' AND "src"."canal" = 'web'
+        THEN "src"."montant"
+      END
+    )
+    AND NOT MIN(
+      CASE
+        WHEN "src"."type_evenement" = 'achat'
+        AND "src"."horodatage" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP(6))
+        THEN "src"."montant"
+      END
+    ) IS NULL
+    AND MIN(
+      CASE
+        WHEN "src"."type_evenement" = 'achat'
+        AND "src"."horodatage" >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP(6))
+        THEN "src"."montant"
+      END
+    ) >= 10
+    AND COUNT(*) >= 2
+    AND COUNT(*) <= 50
 ), "consent" AS (
   SELECT
     "src"."client_id" AS "member_id",
@@ -124,12 +158,6 @@ WITH "profiles" AS (
         NOT "max_purchase_revenue_2" IS NULL AND "max_purchase_revenue_2" > 1000
       )
     )
-    AND "n_purchase_revenue_4" > 0
-    AND "sum_purchase_revenue_3" > 40 * "n_purchase_revenue_4"
-    AND NOT "min_purchase_revenue_5" IS NULL
-    AND "min_purchase_revenue_5" >= 10
-    AND "n_purchase_6" >= 2
-    AND "n_purchase_6" <= 50
     AND NOT (
       NOT "t_is_employee" IS NULL AND "t_is_employee" = TRUE
     )

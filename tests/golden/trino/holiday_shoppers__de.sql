@@ -39,6 +39,18 @@ WITH "profiles" AS (
     AND "src"."bestellt_am" >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP(6))
   GROUP BY
     "src"."kunde"
+  HAVING
+    COUNT(
+      CASE
+        WHEN (
+          STRPOS(LOWER("src"."gutschein"), 'blackfriday') > 0
+          OR "src"."gutschein" = '50%_off'
+        )
+        AND "src"."bestellt_am" >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP(6))
+        AND "src"."bestellt_am" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP(6))
+        THEN 1
+      END
+    ) >= 1
 ), "consent" AS (
   SELECT
     "src"."kunden_id" AS "member_id",
@@ -108,8 +120,7 @@ WITH "profiles" AS (
     "member_id"
   FROM "facts"
   WHERE
-    "n_purchase_1" >= 1
-    AND (
+    (
       (
         "t_age" >= 25 AND "t_age" <= 54
       ) OR "t_age" IS NULL

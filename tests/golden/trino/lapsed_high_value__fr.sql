@@ -28,6 +28,8 @@ WITH "profiles" AS (
     AND "src"."type_evenement" = 'achat'
   GROUP BY
     "src"."client_id"
+  HAVING
+    COUNT(*) >= 3
 ), "consent" AS (
   SELECT
     "src"."client_id" AS "member_id",
@@ -97,8 +99,7 @@ WITH "profiles" AS (
     "member_id"
   FROM "facts"
   WHERE
-    "n_purchase_1" >= 3
-    AND NOT "n_purchase_2" >= 1
+    NOT "n_purchase_2" >= 1
     AND NOT (
       (
         NOT "t_is_employee" IS NULL AND "t_is_employee" = TRUE

@@ -44,6 +44,38 @@ WITH [profiles] AS (
     AND [src].[ordered_at] <= CAST('2026-11-01 00:00:00.000000' AS DATETIME2(7))
   GROUP BY
     [src].[customer_id]
+  HAVING
+    COUNT(
+      CASE
+        WHEN [src].[sales_channel] COLLATE Latin1_General_100_BIN2 = 'web'
+        THEN [src].[order_total]
+      END
+    ) > 0
+    AND SUM(
+      CASE
+        WHEN [src].[sales_channel] COLLATE Latin1_General_100_BIN2 = 'web'
+        THEN [src].[order_total]
+      END
+    ) > 40 * COUNT(
+      CASE
+        WHEN [src].[sales_channel] COLLATE Latin1_General_100_BIN2 = 'web'
+        THEN [src].[order_total]
+      END
+    )
+    AND NOT MIN(
+      CASE
+        WHEN [src].[ordered_at] >= CAST('2025-11-01 00:00:00.000000' AS DATETIME2(7))
+        THEN [src].[order_total]
+      END
+    ) IS NULL
+    AND MIN(
+      CASE
+        WHEN [src].[ordered_at] >= CAST('2025-11-01 00:00:00.000000' AS DATETIME2(7))
+        THEN [src].[order_total]
+      END
+    ) >= 10
+    AND COUNT(*) >= 2
+    AND COUNT(*) <= 50
 ), [consent] AS (
   SELECT
     [src].[user_id] AS [member_id],
@@ -102,12 +134,6 @@ WITH [profiles] AS (
         NOT [max_purchase_revenue_2] IS NULL AND [max_purchase_revenue_2] > 1000
       )
     )
-    AND [n_purchase_revenue_4] > 0
-    AND [sum_purchase_revenue_3] > 40 * [n_purchase_revenue_4]
-    AND NOT [min_purchase_revenue_5] IS NULL
-    AND [min_purchase_revenue_5] >= 10
-    AND [n_purchase_6] >= 2
-    AND [n_purchase_6] <= 50
     AND NOT (
       NOT [t_is_employee] IS NULL AND [t_is_employee] = 1
     )

@@ -38,6 +38,18 @@ WITH [profiles] AS (
     AND [src].[ordered_at] >= CAST('2025-11-24 00:00:00.000000' AS DATETIME2(7))
   GROUP BY
     [src].[customer_id]
+  HAVING
+    COUNT(
+      CASE
+        WHEN (
+          CHARINDEX('blackfriday', LOWER([src].[promo_code]) COLLATE Latin1_General_100_BIN2) > 0
+          OR [src].[promo_code] COLLATE Latin1_General_100_BIN2 = '50%_off'
+        )
+        AND [src].[ordered_at] >= CAST('2025-11-24 00:00:00.000000' AS DATETIME2(7))
+        AND [src].[ordered_at] < CAST('2026-01-01 00:00:00.000000' AS DATETIME2(7))
+        THEN 1
+      END
+    ) >= 1
 ), [consent] AS (
   SELECT
     [src].[user_id] AS [member_id],
@@ -87,8 +99,7 @@ WITH [profiles] AS (
     [member_id] AS [member_id]
   FROM [facts]
   WHERE
-    [n_purchase_1] >= 1
-    AND (
+    (
       (
         [t_age] >= 25 AND [t_age] <= 54
       ) OR [t_age] IS NULL

@@ -54,6 +54,18 @@ WITH "params" AS (
     AND "src"."bestellt_am" >= CAST('2025-11-24 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
   GROUP BY
     "src"."kunde"
+  HAVING
+    COUNT(
+      CASE
+        WHEN (
+          POSITION(lowerUTF8("src"."gutschein"), 'blackfriday') > 0
+          OR "src"."gutschein" = '50%_off'
+        )
+        AND "src"."bestellt_am" >= CAST('2025-11-24 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
+        AND "src"."bestellt_am" < CAST('2026-01-01 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
+        THEN 1
+      END
+    ) >= 1
 ), "consent" AS (
   SELECT
     "src"."kunden_id" AS "member_id",
@@ -131,8 +143,7 @@ WITH "params" AS (
     "member_id"
   FROM "facts"
   WHERE
-    "n_purchase_1" >= 1
-    AND (
+    (
       (
         "t_age" >= 25 AND "t_age" <= 54
       ) OR "t_age" IS NULL

@@ -38,6 +38,8 @@ WITH "params" AS (
     AND "src"."bestellt_am" >= "params"."as_of_minus_31536000s"
   GROUP BY
     "src"."kunde"
+  HAVING
+    COUNT(*) >= 3
 ), "consent" AS (
   SELECT
     "src"."kunden_id" AS "member_id",
@@ -117,8 +119,7 @@ WITH "params" AS (
     "member_id"
   FROM "facts"
   WHERE
-    "n_purchase_1" >= 3
-    AND NOT "n_purchase_2" >= 1
+    NOT "n_purchase_2" >= 1
     AND NOT (
       (
         NOT (

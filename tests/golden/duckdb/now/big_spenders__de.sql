@@ -38,6 +38,18 @@ WITH "params" AS (
     AND EPOCH_US("src"."bestellt_am") <= "params"."as_of"
   GROUP BY
     "src"."kunde"
+  HAVING
+    COUNT("src"."umsatz") FILTER(WHERE
+      "src"."kanal" COLLATE "binary" = 'web') > 0
+    AND SUM("src"."umsatz") FILTER(WHERE
+      "src"."kanal" COLLATE "binary" = 'web') > 40 * COUNT("src"."umsatz") FILTER(WHERE
+      "src"."kanal" COLLATE "binary" = 'web')
+    AND NOT MIN("src"."umsatz") FILTER(WHERE
+      EPOCH_US("src"."bestellt_am") >= "params"."as_of_minus_31536000s") IS NULL
+    AND MIN("src"."umsatz") FILTER(WHERE
+      EPOCH_US("src"."bestellt_am") >= "params"."as_of_minus_31536000s") >= 10
+    AND COUNT(*) >= 2
+    AND COUNT(*) <= 50
 ), "consent" AS (
   SELECT
     "src"."kunden_id" AS "member_id",
@@ -119,12 +131,6 @@ WITH "params" AS (
         NOT "max_purchase_revenue_2" IS NULL AND "max_purchase_revenue_2" > 1000
       )
     )
-    AND "n_purchase_revenue_4" > 0
-    AND "sum_purchase_revenue_3" > 40 * "n_purchase_revenue_4"
-    AND NOT "min_purchase_revenue_5" IS NULL
-    AND "min_purchase_revenue_5" >= 10
-    AND "n_purchase_6" >= 2
-    AND "n_purchase_6" <= 50
     AND NOT (
       NOT "t_is_employee" IS NULL AND "t_is_employee" = TRUE
     )

@@ -31,6 +31,8 @@ WITH "params" AS (
     AND "src"."ereignis" COLLATE "binary" = 'seitenaufruf'
   GROUP BY
     "src"."kunden_id"
+  HAVING
+    COUNT(*) >= 5
 ), "ev_session" AS (
   SELECT
     "src"."kunden_id" AS "member_id",
@@ -45,6 +47,8 @@ WITH "params" AS (
     AND "src"."ereignis" COLLATE "binary" = 'sitzung'
   GROUP BY
     "src"."kunden_id"
+  HAVING
+    COUNT(*) >= 5
 ), "ev_page_view_2" AS (
   SELECT
     "src"."kunden_id" AS "member_id",
@@ -60,6 +64,8 @@ WITH "params" AS (
     AND SUBSTRING("src"."pfad", 1, 5) COLLATE "binary" = '/sale'
   GROUP BY
     "src"."kunden_id"
+  HAVING
+    COUNT(*) >= 3
 ), "ev_add_to_cart" AS (
   SELECT
     "src"."kunden_id" AS "member_id",
@@ -211,10 +217,7 @@ WITH "params" AS (
     "member_id"
   FROM "facts"
   WHERE
-    "n_page_view_1" >= 5
-    AND "n_session_2" >= 5
-    AND "n_page_view_3" >= 3
-    AND (
+    (
       "packed_0" & 1
     ) = 0
     AND NOT (

@@ -27,6 +27,10 @@ WITH "params" AS (
     AND EPOCH_US("src"."bestellt_am") <= "params"."as_of"
   GROUP BY
     "src"."kunde"
+  HAVING
+    COUNT(*) = 1
+    AND COUNT(*) FILTER(WHERE
+      EPOCH_US("src"."bestellt_am") >= "params"."as_of_minus_2592000s") >= 1
 ), "consent" AS (
   SELECT
     "src"."kunden_id" AS "member_id",
@@ -98,10 +102,7 @@ WITH "params" AS (
     "member_id"
   FROM "facts"
   WHERE
-    "n_purchase_1" = 1
-    AND "n_purchase_2" >= 1
-    AND "c_email_marketing_granted" = 1
-    AND "c_email_marketing_refused" = 0
+    "c_email_marketing_granted" = 1 AND "c_email_marketing_refused" = 0
 )
 SELECT
   "member_id"

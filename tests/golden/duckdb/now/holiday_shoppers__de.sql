@@ -17,26 +17,6 @@ WITH "params" AS (
   WHERE
     NOT "src"."kunden_id" IS NULL
     AND "src"."angemeldet_am" < CAST('2025-11-01' AS DATE)
-), "ev_purchase" AS (
-  SELECT
-    "src"."kunde" AS "member_id",
-    COUNT(*) AS "n_purchase_1"
-  FROM "shop"."bestellungen" AS "src"
-  CROSS JOIN "params"
-  WHERE
-    NOT "src"."kunde" IS NULL
-    AND NOT "src"."bestellt_am" IS NULL
-    AND EPOCH_US("src"."bestellt_am") <= "params"."as_of"
-    AND "src"."bestellt_am" >= '2025-11-24 00:00:00.000000+00:00'
-    AND "src"."bestellt_am" < '2026-01-01 00:00:00.000000+00:00'
-    AND (
-      STRPOS((
-        LOWER("src"."gutschein") COLLATE "binary"
-      ), 'blackfriday') > 0
-      OR "src"."gutschein" COLLATE "binary" = '50%_off'
-    )
-  GROUP BY
-    "src"."kunde"
 ), "ev_purchase_2" AS (
   SELECT
     "src"."kunde" AS "member_id",
@@ -106,27 +86,42 @@ WITH "params" AS (
     "profiles"."t_signup_date" AS "t_signup_date",
     "profiles"."t_age" AS "t_age",
     "profiles"."t_country" AS "t_country",
-    COALESCE("ev_purchase"."n_purchase_1", 0) AS "n_purchase_1",
     COALESCE("ev_purchase_2"."n_purchase_2", 0) AS "n_purchase_2",
     COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
     COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused",
     "params"."as_of" AS "as_of",
     "params"."as_of_minus_31536000s" AS "as_of_minus_31536000s"
   FROM "profiles"
-  INNER JOIN "ev_purchase"
-    ON "ev_purchase"."member_id" = "profiles"."member_id"
   LEFT JOIN "ev_purchase_2"
     ON "ev_purchase_2"."member_id" = "profiles"."member_id"
   INNER JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
   CROSS JOIN "params"
+  WHERE
+    "profiles"."member_id" IN (
+      SELECT
+        "src"."kunde"
+      FROM "shop"."bestellungen" AS "src"
+      CROSS JOIN "params"
+      WHERE
+        NOT "src"."kunde" IS NULL
+        AND NOT "src"."bestellt_am" IS NULL
+        AND EPOCH_US("src"."bestellt_am") <= "params"."as_of"
+        AND "src"."bestellt_am" >= '2025-11-24 00:00:00.000000+00:00'
+        AND "src"."bestellt_am" < '2026-01-01 00:00:00.000000+00:00'
+        AND (
+          STRPOS((
+            LOWER("src"."gutschein") COLLATE "binary"
+          ), 'blackfriday') > 0
+          OR "src"."gutschein" COLLATE "binary" = '50%_off'
+        )
+    )
 ), "members" AS (
   SELECT
     "member_id"
   FROM "facts"
   WHERE
-    "n_purchase_1" >= 1
-    AND (
+    (
       (
         "t_age" >= 25 AND "t_age" <= 54
       ) OR "t_age" IS NULL

@@ -34,6 +34,11 @@ WITH "params" AS (
     AND "src"."ereignis" COLLATE "binary" = 'sitzung'
   GROUP BY
     "src"."kunden_id"
+  HAVING
+    NOT MIN("src"."zeitpunkt") IS NULL
+    AND MIN("src"."zeitpunkt") < '2026-01-01 00:00:00.000000+00:00'
+    AND COUNT(*) FILTER(WHERE
+      "src"."zeitpunkt" >= '2026-09-01 00:00:00.000000+00:00') >= 1
 ), "ev_purchase" AS (
   SELECT
     "src"."kunde" AS "member_id",
@@ -182,10 +187,7 @@ WITH "params" AS (
     "member_id"
   FROM "facts"
   WHERE
-    NOT "min_session_started_at_1" IS NULL
-    AND "min_session_started_at_1" < '2026-01-01 00:00:00.000000+00:00'
-    AND "n_session_2" >= 1
-    AND NOT (
+    NOT (
       (
         NOT "t_signup_date" IS NULL AND "t_signup_date" >= CAST('2026-10-02' AS DATE)
       )

@@ -49,6 +49,18 @@ WITH `params` AS (
     AND `src`.`bestellt_am` >= CAST('2025-11-24 00:00:00.000000' AS DATETIME(6))
   GROUP BY
     CAST(`src`.`kunde` AS BINARY)
+  HAVING
+    COUNT(
+      CASE
+        WHEN (
+          LOCATE('blackfriday', CAST(LOWER(`src`.`gutschein`) AS BINARY)) > 0
+          OR CAST(`src`.`gutschein` AS BINARY) = '50%_off'
+        )
+        AND `src`.`bestellt_am` >= CAST('2025-11-24 00:00:00.000000' AS DATETIME(6))
+        AND `src`.`bestellt_am` < CAST('2026-01-01 00:00:00.000000' AS DATETIME(6))
+        THEN 1
+      END
+    ) >= 1
 ), `consent` AS (
   SELECT
     CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
@@ -123,8 +135,7 @@ WITH `params` AS (
     `member_text` AS `member_id`
   FROM `facts`
   WHERE
-    `n_purchase_1` >= 1
-    AND (
+    (
       (
         `t_age` >= 25 AND `t_age` <= 54
       ) OR `t_age` IS NULL

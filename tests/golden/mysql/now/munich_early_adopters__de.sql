@@ -54,6 +54,29 @@ WITH `params` AS (
     )
   GROUP BY
     CAST(`src`.`kunden_id` AS BINARY)
+  HAVING
+    NOT MIN(
+      CASE WHEN CAST(`src`.`ereignis` AS BINARY) = 'sitzung' THEN `src`.`zeitpunkt` END
+    ) IS NULL
+    AND MIN(
+      CASE WHEN CAST(`src`.`ereignis` AS BINARY) = 'sitzung' THEN `src`.`zeitpunkt` END
+    ) < CAST('2026-01-01 00:00:00.000000' AS DATETIME(6))
+    AND COUNT(
+      CASE
+        WHEN CAST(`src`.`ereignis` AS BINARY) = 'sitzung'
+        AND `src`.`zeitpunkt` >= CAST('2026-09-01 00:00:00.000000' AS DATETIME(6))
+        THEN 1
+      END
+    ) >= 1
+    AND COUNT(
+      CASE
+        WHEN CAST(`src`.`ereignis` AS BINARY) = 'warenkorb'
+        AND CAST(`src`.`kategorie` AS BINARY) = 'shoes'
+        AND `src`.`preis` <= 200
+        AND `src`.`zeitpunkt` >= `params`.`as_of_minus_5184000s`
+        THEN 1
+      END
+    ) >= 1
 ), `events_shop_bestellungen` AS (
   SELECT
     CAST(`src`.`kunde` AS BINARY) AS `member_id`,
@@ -187,11 +210,7 @@ WITH `params` AS (
     `member_text` AS `member_id`
   FROM `facts`
   WHERE
-    NOT `min_session_started_at_1` IS NULL
-    AND `min_session_started_at_1` < CAST('2026-01-01 00:00:00.000000' AS DATETIME(6))
-    AND `n_session_2` >= 1
-    AND `n_add_to_cart_3` >= 1
-    AND NOT (
+    NOT (
       (
         NOT `t_signup_date` IS NULL AND `t_signup_date` >= CAST('2026-10-02' AS DATE)
       )

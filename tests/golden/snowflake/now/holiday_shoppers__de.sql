@@ -48,6 +48,18 @@ WITH "params" AS (
     AND "src"."bestellt_am" >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMPNTZ)
   GROUP BY
     "src"."kunde"
+  HAVING
+    COUNT(
+      CASE
+        WHEN (
+          CHARINDEX('blackfriday', LOWER("src"."gutschein")) > 0
+          OR "src"."gutschein" = '50%_off'
+        )
+        AND "src"."bestellt_am" >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMPNTZ)
+        AND "src"."bestellt_am" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMPNTZ)
+        THEN 1
+      END
+    ) >= 1
 ), "consent" AS (
   SELECT
     "src"."kunden_id" AS "member_id",
@@ -121,8 +133,7 @@ WITH "params" AS (
     "member_id"
   FROM "facts"
   WHERE
-    "n_purchase_1" >= 1
-    AND (
+    (
       (
         "t_age" >= 25 AND "t_age" <= 54
       ) OR "t_age" IS NULL

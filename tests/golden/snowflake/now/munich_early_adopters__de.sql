@@ -50,6 +50,25 @@ WITH "params" AS (
     )
   GROUP BY
     "src"."kunden_id"
+  HAVING
+    NOT MIN(CASE WHEN "src"."ereignis" = 'sitzung' THEN "src"."zeitpunkt" END) IS NULL
+    AND MIN(CASE WHEN "src"."ereignis" = 'sitzung' THEN "src"."zeitpunkt" END) < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMPNTZ)
+    AND COUNT(
+      CASE
+        WHEN "src"."ereignis" = 'sitzung'
+        AND "src"."zeitpunkt" >= CAST('2026-09-01 00:00:00.000000' AS TIMESTAMPNTZ)
+        THEN 1
+      END
+    ) >= 1
+    AND COUNT(
+      CASE
+        WHEN "src"."ereignis" = 'warenkorb'
+        AND "src"."kategorie" = 'shoes'
+        AND "src"."preis" <= 200
+        AND "src"."zeitpunkt" >= "params"."as_of_minus_5184000s"
+        THEN 1
+      END
+    ) >= 1
 ), "events_shop_bestellungen" AS (
   SELECT
     "src"."kunde" AS "member_id",
@@ -171,11 +190,7 @@ WITH "params" AS (
     "member_id"
   FROM "facts"
   WHERE
-    NOT "min_session_started_at_1" IS NULL
-    AND "min_session_started_at_1" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMPNTZ)
-    AND "n_session_2" >= 1
-    AND "n_add_to_cart_3" >= 1
-    AND NOT (
+    NOT (
       (
         NOT "t_signup_date" IS NULL AND "t_signup_date" >= CAST('2026-10-02' AS DATE)
       )

@@ -55,6 +55,31 @@ WITH `params` AS (
     END <= `params`.`as_of`
   GROUP BY
     `src`.`kunde`
+  HAVING
+    COUNT(CASE WHEN `src`.`kanal` = 'web' THEN `src`.`umsatz` END) > 0
+    AND SUM(CASE WHEN `src`.`kanal` = 'web' THEN `src`.`umsatz` END) > 40 * COUNT(CASE WHEN `src`.`kanal` = 'web' THEN `src`.`umsatz` END)
+    AND NOT MIN(
+      CASE
+        WHEN CASE
+          WHEN TYPEOF(`src`.`bestellt_am`) = 'timestamp'
+          THEN UNIX_MICROS(`src`.`bestellt_am`)
+          ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`bestellt_am`)
+        END >= `params`.`as_of_minus_31536000s`
+        THEN `src`.`umsatz`
+      END
+    ) IS NULL
+    AND MIN(
+      CASE
+        WHEN CASE
+          WHEN TYPEOF(`src`.`bestellt_am`) = 'timestamp'
+          THEN UNIX_MICROS(`src`.`bestellt_am`)
+          ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`bestellt_am`)
+        END >= `params`.`as_of_minus_31536000s`
+        THEN `src`.`umsatz`
+      END
+    ) >= 10
+    AND COUNT(*) >= 2
+    AND COUNT(*) <= 50
 ), `consent` AS (
   SELECT
     `src`.`kunden_id` AS `member_id`,
@@ -162,12 +187,6 @@ WITH `params` AS (
         NOT `max_purchase_revenue_2` IS NULL AND `max_purchase_revenue_2` > 1000
       )
     )
-    AND `n_purchase_revenue_4` > 0
-    AND `sum_purchase_revenue_3` > 40 * `n_purchase_revenue_4`
-    AND NOT `min_purchase_revenue_5` IS NULL
-    AND `min_purchase_revenue_5` >= 10
-    AND `n_purchase_6` >= 2
-    AND `n_purchase_6` <= 50
     AND NOT (
       NOT `t_is_employee` IS NULL AND `t_is_employee` = TRUE
     )

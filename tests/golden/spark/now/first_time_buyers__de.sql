@@ -39,6 +39,18 @@ WITH `params` AS (
     END <= `params`.`as_of`
   GROUP BY
     `src`.`kunde`
+  HAVING
+    COUNT(*) = 1
+    AND COUNT(
+      CASE
+        WHEN CASE
+          WHEN TYPEOF(`src`.`bestellt_am`) = 'timestamp'
+          THEN UNIX_MICROS(`src`.`bestellt_am`)
+          ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`bestellt_am`)
+        END >= `params`.`as_of_minus_2592000s`
+        THEN 1
+      END
+    ) >= 1
 ), `consent` AS (
   SELECT
     `src`.`kunden_id` AS `member_id`,
@@ -103,10 +115,7 @@ WITH `params` AS (
     `member_id`
   FROM `facts`
   WHERE
-    `n_purchase_1` = 1
-    AND `n_purchase_2` >= 1
-    AND `c_email_marketing_granted` = 1
-    AND `c_email_marketing_refused` = 0
+    `c_email_marketing_granted` = 1 AND `c_email_marketing_refused` = 0
 )
 SELECT
   `member_id`

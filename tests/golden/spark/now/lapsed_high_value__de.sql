@@ -49,6 +49,8 @@ WITH `params` AS (
     END >= `params`.`as_of_minus_31536000s`
   GROUP BY
     `src`.`kunde`
+  HAVING
+    COUNT(*) >= 3
 ), `consent` AS (
   SELECT
     `src`.`kunden_id` AS `member_id`,
@@ -148,8 +150,7 @@ WITH `params` AS (
     `member_id`
   FROM `facts`
   WHERE
-    `n_purchase_1` >= 3
-    AND NOT `n_purchase_2` >= 1
+    NOT `n_purchase_2` >= 1
     AND NOT (
       (
         NOT `t_is_employee` IS NULL AND `t_is_employee` = TRUE

@@ -37,8 +37,6 @@ WITH "params" AS (
   SELECT
     "member_id"
   FROM "facts"
-  WHERE
-    "n_purchase_1" >= 1
 )
 SELECT
   "member_id"

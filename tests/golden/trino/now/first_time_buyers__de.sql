@@ -26,6 +26,9 @@ WITH "params" AS (
     AND "src"."bestellt_am" <= "params"."as_of"
   GROUP BY
     "src"."kunde"
+  HAVING
+    COUNT(*) = 1
+    AND COUNT(CASE WHEN "src"."bestellt_am" >= "params"."as_of_minus_2592000s" THEN 1 END) >= 1
 ), "consent" AS (
   SELECT
     "src"."kunden_id" AS "member_id",
@@ -82,10 +85,7 @@ WITH "params" AS (
     "member_id"
   FROM "facts"
   WHERE
-    "n_purchase_1" = 1
-    AND "n_purchase_2" >= 1
-    AND "c_email_marketing_granted" = 1
-    AND "c_email_marketing_refused" = 0
+    "c_email_marketing_granted" = 1 AND "c_email_marketing_refused" = 0
 )
 SELECT
   "member_id"

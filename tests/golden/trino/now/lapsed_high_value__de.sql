@@ -32,6 +32,8 @@ WITH "params" AS (
     AND "src"."bestellt_am" >= "params"."as_of_minus_31536000s"
   GROUP BY
     "src"."kunde"
+  HAVING
+    COUNT(*) >= 3
 ), "consent" AS (
   SELECT
     "src"."kunden_id" AS "member_id",
@@ -107,8 +109,7 @@ WITH "params" AS (
     "member_id"
   FROM "facts"
   WHERE
-    "n_purchase_1" >= 3
-    AND NOT "n_purchase_2" >= 1
+    NOT "n_purchase_2" >= 1
     AND NOT (
       (
         NOT "t_is_employee" IS NULL AND "t_is_employee" = TRUE

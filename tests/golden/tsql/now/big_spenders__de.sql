@@ -54,6 +54,38 @@ WITH [params] AS (
     AND [src].[bestellt_am] <= [params].[as_of]
   GROUP BY
     [src].[kunde]
+  HAVING
+    COUNT(
+      CASE
+        WHEN [src].[kanal] COLLATE Latin1_General_100_BIN2 = 'web'
+        THEN [src].[umsatz]
+      END
+    ) > 0
+    AND SUM(
+      CASE
+        WHEN [src].[kanal] COLLATE Latin1_General_100_BIN2 = 'web'
+        THEN [src].[umsatz]
+      END
+    ) > 40 * COUNT(
+      CASE
+        WHEN [src].[kanal] COLLATE Latin1_General_100_BIN2 = 'web'
+        THEN [src].[umsatz]
+      END
+    )
+    AND NOT MIN(
+      CASE
+        WHEN [src].[bestellt_am] >= [params].[as_of_minus_31536000s]
+        THEN [src].[umsatz]
+      END
+    ) IS NULL
+    AND MIN(
+      CASE
+        WHEN [src].[bestellt_am] >= [params].[as_of_minus_31536000s]
+        THEN [src].[umsatz]
+      END
+    ) >= 10
+    AND COUNT(*) >= 2
+    AND COUNT(*) <= 50
 ), [consent] AS (
   SELECT
     [src].[kunden_id] AS [member_id],
@@ -137,12 +169,6 @@ WITH [params] AS (
         NOT [max_purchase_revenue_2] IS NULL AND [max_purchase_revenue_2] > 1000
       )
     )
-    AND [n_purchase_revenue_4] > 0
-    AND [sum_purchase_revenue_3] > 40 * [n_purchase_revenue_4]
-    AND NOT [min_purchase_revenue_5] IS NULL
-    AND [min_purchase_revenue_5] >= 10
-    AND [n_purchase_6] >= 2
-    AND [n_purchase_6] <= 50
     AND NOT (
       NOT [t_is_employee] IS NULL AND [t_is_employee] = 1
     )

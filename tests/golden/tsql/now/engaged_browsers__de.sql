@@ -70,6 +70,36 @@ WITH [params] AS (
     )
   GROUP BY
     [src].[kunden_id]
+  HAVING
+    COUNT(
+      CASE
+        WHEN [src].[ereignis] COLLATE Latin1_General_100_BIN2 = 'seitenaufruf'
+        AND [src].[zeitpunkt] >= [params].[as_of_minus_604800s]
+        THEN 1
+      END
+    ) >= 5
+    AND COUNT(
+      CASE
+        WHEN [src].[ereignis] COLLATE Latin1_General_100_BIN2 = 'sitzung'
+        AND [src].[zeitpunkt] >= [params].[as_of_minus_2592000s]
+        THEN 1
+      END
+    ) >= 5
+    AND COUNT(
+      CASE
+        WHEN [src].[ereignis] COLLATE Latin1_General_100_BIN2 = 'seitenaufruf'
+        AND SUBSTRING([src].[pfad], 1, 5) COLLATE Latin1_General_100_BIN2 = '/sale'
+        AND [src].[zeitpunkt] >= [params].[as_of_minus_1209600s]
+        THEN 1
+      END
+    ) >= 3
+    AND COUNT(
+      CASE
+        WHEN [src].[ereignis] COLLATE Latin1_General_100_BIN2 = 'warenkorb'
+        AND [src].[zeitpunkt] >= [params].[as_of_minus_2592000s]
+        THEN 1
+      END
+    ) <= 2
 ), [events_shop_bestellungen] AS (
   SELECT
     [src].[kunde] AS [member_id],
@@ -163,11 +193,7 @@ WITH [params] AS (
     [member_id] AS [member_id]
   FROM [facts]
   WHERE
-    [n_page_view_1] >= 5
-    AND [n_session_2] >= 5
-    AND [n_page_view_3] >= 3
-    AND [n_add_to_cart_4] <= 2
-    AND NOT (
+    NOT (
       [n_purchase_5] >= 1 OR [n_add_to_cart_6] >= 5
     )
     AND [c_ads_personalization_granted] = 1

@@ -56,6 +56,35 @@ WITH [params] AS (
     )
   GROUP BY
     [src].[kunden_id]
+  HAVING
+    NOT MIN(
+      CASE
+        WHEN [src].[ereignis] COLLATE Latin1_General_100_BIN2 = 'sitzung'
+        THEN [src].[zeitpunkt]
+      END
+    ) IS NULL
+    AND MIN(
+      CASE
+        WHEN [src].[ereignis] COLLATE Latin1_General_100_BIN2 = 'sitzung'
+        THEN [src].[zeitpunkt]
+      END
+    ) < CAST('2026-01-01 00:00:00.000000' AS DATETIME2(7))
+    AND COUNT(
+      CASE
+        WHEN [src].[ereignis] COLLATE Latin1_General_100_BIN2 = 'sitzung'
+        AND [src].[zeitpunkt] >= CAST('2026-09-01 00:00:00.000000' AS DATETIME2(7))
+        THEN 1
+      END
+    ) >= 1
+    AND COUNT(
+      CASE
+        WHEN [src].[ereignis] COLLATE Latin1_General_100_BIN2 = 'warenkorb'
+        AND [src].[kategorie] COLLATE Latin1_General_100_BIN2 = 'shoes'
+        AND [src].[preis] <= 200
+        AND [src].[zeitpunkt] >= [params].[as_of_minus_5184000s]
+        THEN 1
+      END
+    ) >= 1
 ), [events_shop_bestellungen] AS (
   SELECT
     [src].[kunde] AS [member_id],
@@ -188,11 +217,7 @@ WITH [params] AS (
     [member_id] AS [member_id]
   FROM [facts]
   WHERE
-    NOT [min_session_started_at_1] IS NULL
-    AND [min_session_started_at_1] < CAST('2026-01-01 00:00:00.000000' AS DATETIME2(7))
-    AND [n_session_2] >= 1
-    AND [n_add_to_cart_3] >= 1
-    AND NOT (
+    NOT (
       (
         NOT [t_signup_date] IS NULL AND [t_signup_date] >= CAST('2026-10-02' AS DATE)
       )
