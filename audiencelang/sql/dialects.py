@@ -166,7 +166,8 @@ DIALECTS: dict[str, DialectProfile] = {
                        functions=_fns("LOCATE", "CHAR_LENGTH", "IF", "UTC_TIMESTAMP", "MD5", "CONCAT")),
         DialectProfile("tsql", _dt(_T.DATETIME2, exp.Literal.number(7)), _DATE, "sysutcdatetime", exact="collate",
                        strings="national", functions=_fns("CHARINDEX", "LEN", "IIF", "SYSUTCDATETIME", "DATEADD",
-                                                          "DATEDIFF", "DATEFROMPARTS", "YEAR", "MONTH")),
+                                                          "DATEDIFF", "DATEFROMPARTS", "YEAR", "MONTH", "HASHBYTES",
+                                                          "CONVERT")),
     )
 }
 
