@@ -10,8 +10,10 @@ the tz database (Python's ``zoneinfo``) knows them.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import zoneinfo
 
-__all__ = ["calendar_bounds", "local_date", "local_midnight"]
+__all__ = ["MIDNIGHT_YEARS", "calendar_bounds", "local_date", "local_midnight", "midnight_change"]
 
 UTC = dt.UTC
 _US = dt.timedelta(microseconds=1)
@@ -70,3 +72,50 @@ def calendar_bounds(period: str, amount: int, unit: str, as_of: dt.datetime,
             raise OverflowError("before the year 1")
         first = dt.date(months // 12, months % 12 + 1, 1)
     return local_midnight(first, zone), as_of, True
+
+
+#: The years :func:`midnight_change` searches.
+MIDNIGHT_YEARS = (1970, 2100)
+
+
+@functools.lru_cache(maxsize=64)
+def midnight_change(zone_name: str) -> tuple[dt.date, str] | None:
+    """The first local day of the years :data:`MIDNIGHT_YEARS` on which zone ``zone_name``
+    skips its midnight (a daylight-saving gap contains 00:00: ``"skipped"``) or passes it
+    twice (an overlap contains it: ``"repeated"``), or None if no day of those years does.
+
+    On the other days, "00:00 local" names exactly one instant, so every engine that knows
+    the zone's offsets agrees on it; on these days an engine must also follow
+    :func:`local_midnight`'s rule (the gap's end, the first of two). The offsets are sampled
+    every 12 hours (two changes less than 12 hours apart would be missed: none in the tz
+    database of these years changes the offset at midnight that way) and each change is
+    located to the microsecond.
+    """
+    zone = zoneinfo.ZoneInfo(zone_name)
+    step = dt.timedelta(hours=12)
+    t = dt.datetime(MIDNIGHT_YEARS[0], 1, 1, tzinfo=UTC)
+    end = dt.datetime(MIDNIGHT_YEARS[1] + 1, 1, 1, tzinfo=UTC)
+    before = t.astimezone(zone).utcoffset()
+    while t < end:
+        nxt = t + step
+        after = nxt.astimezone(zone).utcoffset()
+        if after != before:
+            assert before is not None and after is not None
+            lo, hi = t, nxt  # the change is in (lo, hi]
+            while hi - lo > _US:
+                mid = lo + (hi - lo) // 2
+                if mid.astimezone(zone).utcoffset() == before:
+                    lo = mid
+                else:
+                    hi = mid
+            wall_before = (hi + before).replace(tzinfo=None)  # the wall clock's jump at the change
+            wall_after = (hi + after).replace(tzinfo=None)
+            first, last = min(wall_before, wall_after), max(wall_before, wall_after)
+            midnight = dt.datetime.combine(first.date(), dt.time())
+            if midnight < first:
+                midnight += dt.timedelta(days=1)
+            if midnight < last:  # the wall times [first, last) are skipped or repeated
+                return midnight.date(), ("skipped" if after > before else "repeated")
+            before = after
+        t = nxt
+    return None

@@ -61,6 +61,9 @@ MYSQL_TYPES = {"string": "TEXT", "integer": "BIGINT", "decimal": "DECIMAL(18, 2)
                "boolean": "BOOLEAN", "date": "DATE", "timestamp": "DATETIME(6)"}
 CLICKHOUSE_TYPES = {"string": "String", "integer": "Int64", "decimal": "Decimal(18, 2)",
                     "boolean": "Bool", "date": "Date32", "timestamp": "DateTime64(6, 'UTC')"}
+#: timestamps of a column declared in another zone (an instant all the same: the zone only
+#: changes how ClickHouse prints and parses it)
+CLICKHOUSE_ZONED_TYPES = {**CLICKHOUSE_TYPES, "timestamp": "DateTime64(6, 'America/Los_Angeles')"}
 
 
 def _check_columns(columns: Columns) -> None:
@@ -335,7 +338,8 @@ def spark_query(spark: Any, sql: str) -> list[tuple[Any, ...]]:
 # --------------------------------------------------------------------------- ClickHouse (chdb)
 
 
-def chdb_load(conn: Any, table: str, columns: Columns, rows: Iterable[Row]) -> None:
+def chdb_load(conn: Any, table: str, columns: Columns, rows: Iterable[Row],
+              types: Mapping[str, str] = CLICKHOUSE_TYPES) -> None:
     """Create ``table`` (a database for ``db.table``) and insert an Arrow table of ``rows``."""
     import pyarrow as pa
 
@@ -348,7 +352,7 @@ def chdb_load(conn: Any, table: str, columns: Columns, rows: Iterable[Row]) -> N
     if len(parts) == 2:
         conn.query(f"CREATE DATABASE IF NOT EXISTS {_bq(parts[0])}")
     name = ".".join(_bq(p) for p in parts)
-    ddl = ", ".join(f"{_bq(c)} Nullable({CLICKHOUSE_TYPES[k]})" for c, k in columns.items())
+    ddl = ", ".join(f"{_bq(c)} Nullable({types[k]})" for c, k in columns.items())
     conn.query(f"CREATE TABLE {name} ({ddl}) ENGINE = Memory")
     records = [
         {c: (utc_aware(v) if k == "timestamp" and v is not None else v)
@@ -416,7 +420,11 @@ def spark_engine(spark: Any) -> Engine:
     return Engine("spark", "spark", spark, spark_load, spark_query)
 
 
-def chdb_engine(conn: Any) -> Engine:
+def chdb_engine(conn: Any, *, zoned: bool = False) -> Engine:
+    """``zoned``: timestamps in columns declared in another zone (``CLICKHOUSE_ZONED_TYPES``)."""
+    if zoned:
+        return Engine("clickhouse", "clickhouse", conn, functools.partial(chdb_load, types=CLICKHOUSE_ZONED_TYPES),
+                      chdb_query)
     return Engine("clickhouse", "clickhouse", conn, chdb_load, chdb_query)
 
 

@@ -28,7 +28,7 @@ from audiencelang.eval import evaluate
 from audiencelang.localtime import calendar_bounds, local_date, local_midnight
 from audiencelang.schema.loader import load_market_text
 from audiencelang.sql import DIALECTS, compile_audience
-from audiencelang.sql.calendar import midnight_epoch
+from audiencelang.sql.calendar import midnight, midnight_epoch
 from audiencelang.syntax import parse
 from tests import engines
 
@@ -168,6 +168,28 @@ def test_spark_calendar_windows_at_the_warehouse_clock(spark_in_another_zone: en
     check_engine(spark_in_another_zone, "America/St_Johns")
 
 
+@pytest.fixture
+def clickhouse_in_another_zone(clickhouse_engine: engines.Engine) -> Iterator[engines.Engine]:
+    """chdb with the session's time zone set to :data:`SESSION` (``session_timezone``)."""
+    conn = clickhouse_engine.handle
+    conn.query(f"SET session_timezone = '{SESSION}'")
+    try:
+        assert engines.chdb_query(conn, "SELECT timezone()") == [(SESSION,)]
+        yield clickhouse_engine
+    finally:
+        conn.query("SET session_timezone = ''")
+
+
+@pytest.mark.clickhouse
+@pytest.mark.parametrize("zone", ZONES)
+@pytest.mark.parametrize("zoned", [False, True], ids=["utc_column", "other_zone_column"])
+def test_clickhouse_calendar_windows_at_the_warehouse_clock(clickhouse_in_another_zone: engines.Engine,
+                                                            zone: str, zoned: bool) -> None:
+    """``DateTime64(6, 'UTC')`` columns and columns declared in yet another zone, a session in a third."""
+    eng = clickhouse_in_another_zone
+    check_engine(engines.chdb_engine(eng.handle, zoned=zoned), zone)
+
+
 # --------------------------------------------------------------------------- distinct local days
 
 DAYS_AUDIENCES = ["performed buy on at least 2 distinct days",
@@ -231,6 +253,12 @@ def test_spark_distinct_local_days(spark_in_another_zone: engines.Engine) -> Non
     check_distinct_days(spark_in_another_zone, "Pacific/Kiritimati")
 
 
+@pytest.mark.clickhouse
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "America/St_Johns", "UTC"])
+def test_clickhouse_distinct_local_days(clickhouse_in_another_zone: engines.Engine, zone: str) -> None:
+    check_distinct_days(clickhouse_in_another_zone, zone)
+
+
 # --------------------------------------------------------------------------- local midnights on DST days
 
 DST_DAYS = [
@@ -242,6 +270,18 @@ DST_DAYS = [
     ("America/Havana", "2026-03-08"),  # likewise
     ("Pacific/Kiritimati", "1995-01-01"),  # the day the zone moved from UTC-10 to UTC+14 (skipped)
     ("Pacific/Kiritimati", "2026-12-06"),
+]
+
+
+# days around offset changes that skip or repeat midnight (audiencelang.localtime.midnight_change)
+MIDNIGHT_DAYS = [
+    ("America/Havana", "2025-11-02"),  # 01:00 -> 00:00: midnight twice, the first one counts
+    ("America/Havana", "2025-03-09"),
+    ("America/Santiago", "2025-04-06"), ("America/Santiago", "2025-09-07"),
+    ("America/Asuncion", "2024-10-06"), ("America/Asuncion", "2024-03-24"),
+    ("Asia/Beirut", "2025-03-30"), ("Asia/Beirut", "2025-10-26"),
+    ("America/Sao_Paulo", "2018-11-04"), ("America/Sao_Paulo", "2018-02-18"),
+    ("Asia/Tehran", "2021-03-22"), ("Asia/Tehran", "2021-09-22"),
 ]
 
 
@@ -284,6 +324,18 @@ def test_spark_local_midnight_matches_localtime(spark_in_another_zone: engines.E
         assert got == _expected_micros(zone, day), (zone, day, got)
 
 
+@pytest.mark.clickhouse
+def test_clickhouse_local_midnight_matches_localtime(clickhouse_in_another_zone: engines.Engine) -> None:
+    """The typed form (``DateTime64(6, 'UTC')``), counted in microseconds from the epoch."""
+    eng = clickhouse_in_another_zone
+    day = exp.Cast(this=exp.Literal.string("{day}"), to=exp.DataType.build("DATE32", dialect="clickhouse"))
+    e = midnight(DIALECTS["clickhouse"], day, "{zone}", lambda cls, **kw: cls(**kw))
+    sql = "SELECT toUnixTimestamp64Micro(" + e.sql("clickhouse") + "), toTypeName(" + e.sql("clickhouse") + ")"
+    for zone, d in DST_DAYS + MIDNIGHT_DAYS:
+        got = eng.query(sql.format(day=d, zone=zone))
+        assert got == [(_expected_micros(zone, d), "DateTime64(6, 'UTC')")], (zone, d, got)
+
+
 # --------------------------------------------------------------------------- dialects that cannot
 
 
@@ -291,7 +343,7 @@ def test_spark_local_midnight_matches_localtime(spark_in_another_zone: engines.E
 def test_every_dialect_computes_the_bounds_or_refuses_with_e509(dialect: str) -> None:
     for include in ("performed buy today", "signup in last 40 days"):
         res = compile_audience(checked("Asia/Tokyo", include), dialect)
-        if DIALECTS[dialect].epoch_clock is not None:
+        if dialect not in ("sqlite", "mysql"):
             assert res.query is not None and not res.diagnostics, res.diagnostics
             assert len([t for t in sqlglot.parse(res.query.sql, read=dialect) if t is not None]) == 1
         else:

@@ -28,10 +28,13 @@ SYNTAX = {"IN", "AS", "EXISTS", "VALUES", "OVER", "USING", "ON", "AND", "OR", "N
 def called_functions(sql: str, dialect: str) -> set[str]:
     tokens = sqlglot.tokenize(sql, read=dialect)
     out = set()
-    for (prev, tok), (_, nxt) in itertools.pairwise(itertools.pairwise([None, *tokens])):
+    for i, ((prev, tok), (_, nxt)) in enumerate(itertools.pairwise(itertools.pairwise([None, *tokens]))):
         if nxt is None or nxt.token_type != TokenType.L_PAREN:
             continue
         if prev is not None and prev.token_type == TokenType.ALIAS:  # CAST(x AS TIMESTAMP(6)): a type
+            continue
+        if (prev is not None and prev.token_type == TokenType.L_PAREN and i >= 2
+                and tokens[i - 2].text.upper() == "CONVERT"):  # T-SQL CONVERT(VARCHAR(32), x, 2): a type
             continue
         if tok.token_type in (TokenType.STRING, TokenType.IDENTIFIER, TokenType.NATIONAL_STRING,
                               TokenType.L_PAREN, TokenType.R_PAREN, TokenType.COMMA):

@@ -259,16 +259,16 @@ def test_calendar_windows_on_every_engine(engine: engines.Engine, zone: str, loc
 
 
 def test_calendar_windows_without_as_of_are_refused() -> None:
-    """... on the dialects that do not compute them from the warehouse clock (duckdb, postgres,
-    spark and databricks do: tests/test_calendar_now.py)."""
+    """... on the dialects that do not compute them from the warehouse clock (the others do:
+    tests/test_calendar_now.py, tests/test_calendar_dialects.py)."""
     for zone in ("UTC", "Asia/Tokyo"):
         checked = _checked("include performed purchase yesterday", _market(zone))
-        for dialect in ("sqlite", "mysql", "trino"):
+        for dialect in ("sqlite", "mysql"):
             res = compile_audience(checked, dialect, as_of=None)
             assert res.query is None and [d.code for d in res.diagnostics] == ["E509"], res.diagnostics
             assert f"dialect '{dialect}'" in res.diagnostics[0].message
             assert "--as-of" in res.diagnostics[0].hints[0]
-        for dialect in ("duckdb", "postgres", "spark"):
+        for dialect in ("duckdb", "postgres", "spark", "trino", "clickhouse", "tsql"):
             assert compile_audience(checked, dialect, as_of=None).query is not None
 
 

@@ -6,7 +6,8 @@ in an integer id column and 50,000 strings (ASCII, non-ASCII, emoji, ``042``, ``
 trailing blanks) in a text id column. Two checks per engine and column: the bucket expression
 of :mod:`audiencelang.sql.sample` returns every id's bucket exactly, and a compiled audience
 ``in sample 37.5% salt "…"`` (and its ``not``) selects exactly the ids the evaluator selects.
-SQLite and T-SQL are refused at compile time (E520).
+SQLite is refused at compile time (E520); T-SQL, which cannot run here, is checked as text
+(the UTF-8 collation and the plain-decimal NVARCHAR cast the bucket relies on).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+import sqlglot
 from sqlglot import exp
 
 from audiencelang import ast
@@ -140,7 +142,21 @@ def test_spark(spark_engine: engines.Engine, kind: str) -> None:
     check_engine(spark_engine, kind)
 
 
-@pytest.mark.parametrize("dialect", ["sqlite", "tsql"])
+def test_tsql_hashes_the_utf8_bytes_of_the_id_text() -> None:
+    """SQL Server 2019+: ``HASHBYTES`` over ``VARCHAR(MAX)`` under a ``_UTF8`` collation, of the
+    ``NVARCHAR`` text (integers in plain decimal); the salt as a literal, never pasted."""
+    salt = "q4:hold'out é"
+    expr = ast.InSample(percent=ast.NumberLit(value=Decimal("10")), salt=ast.StringLit(value=salt))
+    res = compile_audience(checked(expr), "tsql", as_of=AS_OF)
+    assert res.query is not None and not res.diagnostics, res.diagnostics
+    flat = " ".join(res.query.sql.split()).replace("( ", "(").replace(" )", ")")
+    assert "COLLATE Latin1_General_100_BIN2_UTF8 AS VARCHAR(MAX))" in flat, flat
+    assert "AS NVARCHAR(MAX))" in flat and "CONVERT(VARCHAR(32), HASHBYTES('MD5', CAST((" in flat, flat
+    tree = sqlglot.parse_one(res.query.sql, read="tsql")
+    assert any(lit.this == salt + ":" for lit in tree.find_all(exp.National)), "the salt is one N'...' literal"
+
+
+@pytest.mark.parametrize("dialect", ["sqlite"])
 def test_dialects_without_utf8_md5_refuse_at_compile_time(dialect: str) -> None:
     res = compile_audience(checked(sample("10")), dialect, as_of=AS_OF)
     assert res.query is None

@@ -48,7 +48,7 @@ def project() -> Project:
 
 def refused(res: sqlmod.CompileResult, dialect: str) -> bool:
     """Whether ``res`` is an example the dialect refuses on purpose: ``in sample`` on a dialect
-    without an exact MD5 of UTF-8 text (E520: sqlite, tsql; examples/audiences/winback_holdout.aud).
+    without an exact MD5 of UTF-8 text (E520: sqlite; examples/audiences/winback_holdout.aud).
     Its golden file ``<audience>__<market>.E520.txt`` holds the diagnostic instead of SQL."""
     if res.query is not None:
         return False

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from sqlglot import exp
 
-from audiencelang.sql import calendar, literals, names, sample
+from audiencelang.sql import calendar, calendar_typed, literals, names, sample
 from audiencelang.sql import plan as P
 from audiencelang.sql.build_seq import sequence_cte
 from audiencelang.sql.clock import epoch_minus_seconds, epoch_now, epoch_of, minus_seconds, now_expr
@@ -306,7 +306,7 @@ class Builder:
             return e
         if f.type == "date" and self.plan.zone != "UTC":  # the date's local midnight (spec §9)
             self.refuse_local_clock("a date column compared with a time relative to now")
-            return calendar.midnight_epoch(self.d, e, self.plan.zone, self.f)
+            return calendar.midnight(self.d, e, self.plan.zone, self.f)
         if f.type == "date":
             if self.d.instant_type is None:  # SQLite text
                 return exp.DPipe(this=e, expression=exp.Literal.string(" 00:00:00"), safe=True)
@@ -315,13 +315,13 @@ class Builder:
 
     def refuse_local_clock(self, what: str) -> None:
         """E509 where the dialect cannot compute local midnights from its clock."""
-        why = calendar.unsupported(self.d)
+        why = calendar.unsupported(self.d, self.plan.zone)
         if why is not None:
             raise BuildError(
                 "E509", f"{what} in time zone {self.plan.zone} needs local midnights computed from the "
                 f"warehouse clock, which dialect '{self.d.name}' cannot do here: {why}",
                 "compile with --as-of (the bounds are then computed exactly, in Python), or use a dialect "
-                "that computes them (duckdb, postgres, spark, databricks)")
+                "that computes them (docs/sql.md, \"Calendars from the warehouse clock\")")
 
     def clocked(self, e: exp.Expr) -> exp.Expr:
         """Time ``e`` as compared with a ``params`` bound: counted from the epoch on dialects
@@ -482,11 +482,17 @@ class Builder:
         inner_items = [alias(now, "as_of")]
         if self.plan.calendar:
             self.refuse_local_clock("a calendar window (today, yesterday, in last N calendar ...)")
-            inner_items.append(alias(calendar.local_today(self.d, self.plan.zone, self.f), "today"))
+            typed = calendar.typed(self.d)
+            if not typed:
+                inner_items.append(alias(calendar.local_today(self.d, self.plan.zone, self.f), "today"))
             for name in self.plan.calendar:
                 unit, k = calendar.parse_name(name)
-                first = calendar.start_date(self.d, col("today", "now"), unit, k, self.f)
-                items.append(alias(calendar.midnight_epoch(self.d, first, self.plan.zone, self.f), name))
+                # typed dialects: today read from the one clock reading, as_of (ClickHouse
+                # evaluates each now64() call on its own)
+                today = (calendar_typed.local_today(self.d, col("as_of", "now"), self.plan.zone, self.f) if typed
+                         else col("today", "now"))
+                first = calendar.start_date(self.d, today, unit, k, self.f)
+                items.append(alias(calendar.midnight(self.d, first, self.plan.zone, self.f), name))
         inner = exp.Select(expressions=inner_items)
         return exp.Select(
             expressions=items,
@@ -579,10 +585,14 @@ class Builder:
         if self.d.epoch_clock is not None:
             return calendar.local_day(self.d, e, self.plan.zone, self.f)
         if self.plan.zone != "UTC":
+            why = calendar.unsupported(self.d, self.plan.zone)
+            if why is None:
+                return calendar.local_day(self.d, e, self.plan.zone, self.f)
             raise BuildError(
                 "E509", f"'distinct days' counts the local days of time zone {self.plan.zone}, which dialect "
-                f"'{self.d.name}' cannot compute here: {calendar.unsupported(self.d)}",
-                "count them on duckdb, postgres, spark or databricks; the reference evaluator counts them too")
+                f"'{self.d.name}' cannot compute here: {why}",
+                "count them on a dialect that computes them (docs/sql.md, \"Calendars from the warehouse "
+                "clock\"); the reference evaluator counts them too")
         to = self.d.date_cast()
         if to is None:
             return self.substring(e, num(1), 10)

@@ -35,17 +35,23 @@ falls in a daylight-saving gap to the gap's end, as :func:`audiencelang.localtim
 does; where midnight happens twice (no zone of the tests; a few zones historically)
 PostgreSQL takes the later one, Python, DuckDB (ICU) and Spark (java.time) the first.
 
-Other dialects refuse with E509 (:data:`UNSUPPORTED`).
+ClickHouse, Snowflake, BigQuery, Redshift, Trino and T-SQL, whose clock is a typed instant,
+have their forms in :mod:`audiencelang.sql.calendar_typed` (this module dispatches to it).
+SQLite and MySQL/MariaDB refuse with E509 (:data:`UNSUPPORTED`); so do T-SQL in a zone
+without a Windows name and Snowflake, BigQuery, Redshift and Trino in a zone whose midnight
+is skipped or repeated (:func:`audiencelang.sql.calendar_typed.unsupported`).
 """
 
 from __future__ import annotations
 
 from sqlglot import exp
 
+from audiencelang.sql import calendar_typed
 from audiencelang.sql.clock import FuncMaker, epoch_of, now_utc_ntz
 from audiencelang.sql.dialects import DialectProfile
 
-__all__ = ["UNSUPPORTED", "local_day", "local_today", "midnight_epoch", "parse_name", "start_date", "unsupported"]
+__all__ = ["UNSUPPORTED", "local_day", "local_today", "midnight", "midnight_epoch", "parse_name", "start_date",
+           "typed", "unsupported"]
 
 #: Why a dialect without an epoch clock does not compute local calendars from its clock.
 UNSUPPORTED = {
@@ -55,12 +61,27 @@ UNSUPPORTED = {
 }
 
 
-def unsupported(d: DialectProfile) -> str | None:
-    """Why dialect ``d`` cannot compute calendar bounds from its clock, or None if it can."""
+def typed(d: DialectProfile) -> bool:
+    """Whether dialect ``d``'s calendar bounds are instants of its type
+    (:mod:`audiencelang.sql.calendar_typed`) rather than epoch counts."""
+    return d.epoch_clock is None and d.name in calendar_typed.DIALECTS
+
+
+def unsupported(d: DialectProfile, zone: str) -> str | None:
+    """Why dialect ``d`` cannot compute local midnights of ``zone`` from its clock, or None if it can."""
     if d.epoch_clock is not None:
         return None
-    return UNSUPPORTED.get(d.name, "not written for this dialect yet (written for duckdb, postgres, "
-                                   "spark and databricks)")
+    if typed(d):
+        return calendar_typed.unsupported(d, zone)
+    return UNSUPPORTED.get(d.name, "not written for this dialect")
+
+
+def midnight(d: DialectProfile, day: exp.Expr, zone: str, f: FuncMaker) -> exp.Expr:
+    """00:00 local in ``zone`` of the date ``day`` as the dialect's ``params`` bounds are
+    written: an epoch count (:func:`midnight_epoch`) or an instant (typed dialects)."""
+    if typed(d):
+        return calendar_typed.midnight(d, day, zone, f)
+    return midnight_epoch(d, day, zone, f)
 
 
 def parse_name(name: str) -> tuple[str, int]:
@@ -96,6 +117,8 @@ def local_today(d: DialectProfile, zone: str, f: FuncMaker) -> exp.Expr:
 def start_date(d: DialectProfile, today: exp.Expr, unit: str, k: int, f: FuncMaker) -> exp.Expr:
     """The first local date of a calendar window: ``k`` days, weeks (from Monday) or months
     (from the 1st) before ``today``'s."""
+    if typed(d):
+        return calendar_typed.start_date(d, today, unit, k, f)
     kind = d.epoch_clock
     n = int(k)
     if unit == "day":
@@ -150,7 +173,10 @@ def local_day(d: DialectProfile, e: exp.Expr, zone: str, f: FuncMaker) -> exp.Ex
     - postgres: ``CAST((CAST('1970-01-01 00:00:00+00' AS TIMESTAMPTZ) + CAST(EXTRACT(EPOCH FROM e) *
       1000000 AS BIGINT) * INTERVAL '1 MICROSECOND') AT TIME ZONE 'Z' AS DATE)``
     - spark: ``CAST(CONVERT_TIMEZONE('UTC', 'Z', DATE_ADD(MICROSECOND, <epoch_of(e)>, <NTZ epoch>)) AS DATE)``
+    - typed dialects: :func:`audiencelang.sql.calendar_typed.local_day`
     """
+    if typed(d):
+        return calendar_typed.local_day(d, e, zone, f)
     kind = d.epoch_clock
     micros = epoch_of(d, e, f)
     if kind == "epoch_us":

@@ -11,8 +11,14 @@ without any hex-parsing function, the same way on every dialect: digit ``i`` is
 
 The id is written as ``CAST(id AS <text type>)``: an integer column becomes plain decimal
 text on every supported engine (``-5``, ``0``, ``9223372036854775807``), a text column is
-itself. SQLite has no MD5, and T-SQL's ``HASHBYTES`` hashes the bytes of its (UTF-16 or
-code-page) text, not UTF-8: both are refused with E520 (docs/semantics.md, "Samples").
+itself. SQLite has no MD5: refused with E520 (docs/semantics.md, "Samples").
+
+T-SQL's ``HASHBYTES`` hashes the bytes of its argument as stored: UTF-16 for ``NVARCHAR``,
+the collation's code page for ``VARCHAR``. The statement builds the text as ``NVARCHAR``
+(``'S:' + CAST(id AS NVARCHAR(MAX))``: an integer in plain decimal, a string as stored,
+converted to Unicode), gives it the UTF-8 collation ``Latin1_General_100_BIN2_UTF8`` and
+casts it to ``VARCHAR(MAX)``, whose bytes under that collation are the text's UTF-8 (SQL
+Server 2019 and later, Azure SQL); the hex is ``LOWER(CONVERT(VARCHAR(32), <hash>, 2))``.
 """
 
 from __future__ import annotations
@@ -29,9 +35,9 @@ __all__ = ["UNSUPPORTED", "bucket", "bucket_below"]
 #: Dialects that cannot compute the bucket exactly, and why (E520).
 UNSUPPORTED = {
     "sqlite": "SQLite has no MD5 function",
-    "tsql": "T-SQL's HASHBYTES('MD5', …) hashes UTF-16 or code-page bytes, not the UTF-8 text the bucket is "
-            "defined on",
 }
+#: T-SQL: the collation whose VARCHAR bytes are UTF-8 (SQL Server 2019+).
+UTF8_COLLATION = "Latin1_General_100_BIN2_UTF8"
 
 _HEX = "0123456789abcdef"
 _WEIGHTS = tuple(16 ** (7 - i) % BUCKETS for i in range(8))
@@ -48,8 +54,11 @@ def bucket(member_id: exp.Expr, salt: str, d: DialectProfile, f: Fn) -> exp.Expr
     reason = UNSUPPORTED.get(d.name)
     if reason is not None:
         raise _error("E520", f"'in sample' cannot be compiled for dialect '{d.name}': {reason}")
-    text = f(exp.Cast, this=member_id, to=exp.DataType(this=exp.DataType.Type.TEXT))
-    hashed = f(exp.MD5, this=exp.DPipe(this=literals.string(salt + ":", d, f), expression=text, safe=True))
+    if d.name == "tsql":
+        hashed = _tsql_md5_hex(member_id, salt, d, f)
+    else:
+        text = f(exp.Cast, this=member_id, to=exp.DataType(this=exp.DataType.Type.TEXT))
+        hashed = f(exp.MD5, this=exp.DPipe(this=literals.string(salt + ":", d, f), expression=text, safe=True))
     terms: list[exp.Expr] = []
     for i, weight in enumerate(_WEIGHTS):
         digit = f(exp.Substring, this=hashed.copy() if i else hashed,
@@ -61,6 +70,19 @@ def bucket(member_id: exp.Expr, salt: str, d: DialectProfile, f: Fn) -> exp.Expr
     for t in terms[1:]:
         total = exp.Add(this=total, expression=t)
     return exp.Mod(this=exp.Paren(this=total), expression=exp.Literal.number(BUCKETS))
+
+
+def _tsql_md5_hex(member_id: exp.Expr, salt: str, d: DialectProfile, f: Fn) -> exp.Expr:
+    """``LOWER(CONVERT(VARCHAR(32), HASHBYTES('MD5', CAST(('S:' + CAST(id AS NVARCHAR(MAX)))
+    COLLATE Latin1_General_100_BIN2_UTF8 AS VARCHAR(MAX))), 2))``: the MD5 of the UTF-8 text."""
+    text = f(exp.Cast, this=member_id, to=exp.DataType.build("NVARCHAR(MAX)", dialect="tsql"))
+    unicode = exp.Paren(this=exp.Add(this=literals.string(salt + ":", d, f), expression=text))
+    utf8 = f(exp.Cast, this=exp.Collate(this=unicode, expression=exp.Var(this=UTF8_COLLATION)),
+             to=exp.DataType.build("VARCHAR(MAX)", dialect="tsql"))
+    digest = f(exp.Anonymous, this="HASHBYTES", expressions=[exp.Literal.string("MD5"), utf8])
+    hexed = f(exp.Anonymous, this="CONVERT",
+              expressions=[exp.DataType.build("VARCHAR(32)", dialect="tsql"), digest, exp.Literal.number(2)])
+    return f(exp.Lower, this=hexed)
 
 
 def bucket_below(member_id: exp.Expr, salt: str, below: int, d: DialectProfile, f: Fn, *,

@@ -1,0 +1,54 @@
+-- audience a | market m | dialect redshift | as_of warehouse current time (UTC) | audiencelang 0.1.0
+WITH "params" AS (
+  SELECT
+    "now"."as_of" AS "as_of",
+    CONVERT_TIMEZONE(
+      'Europe/Berlin',
+      'UTC',
+      CAST(CAST(CONVERT_TIMEZONE('UTC', 'Europe/Berlin', "now"."as_of") AS DATE) AS TIMESTAMP)
+    ) AS "cal_day_0"
+  FROM (
+    SELECT
+      SYSDATE AS "as_of"
+  ) AS "now"
+), "profiles" AS (
+  SELECT
+    "src"."id" AS "member_id"
+  FROM "people" AS "src"
+  WHERE
+    NOT "src"."id" IS NULL
+), "events_events" AS (
+  SELECT
+    "src"."uid" AS "member_id",
+    COUNT(*) AS "n_buy_1"
+  FROM "events" AS "src"
+  CROSS JOIN "params"
+  WHERE
+    NOT "src"."uid" IS NULL
+    AND NOT "src"."ts" IS NULL
+    AND "src"."ts" <= "params"."as_of"
+    AND "src"."ts" >= "params"."cal_day_0"
+  GROUP BY
+    "src"."uid"
+), "facts" AS (
+  SELECT
+    "profiles"."member_id" AS "member_id",
+    COALESCE("events_events"."n_buy_1", 0) AS "n_buy_1",
+    "params"."as_of" AS "as_of",
+    "params"."cal_day_0" AS "cal_day_0"
+  FROM "profiles"
+  INNER JOIN "events_events"
+    ON "events_events"."member_id" = "profiles"."member_id"
+  CROSS JOIN "params"
+), "members" AS (
+  SELECT
+    "member_id"
+  FROM "facts"
+  WHERE
+    "n_buy_1" >= 1
+  GROUP BY
+    "member_id"
+)
+SELECT
+  "member_id"
+FROM "members"

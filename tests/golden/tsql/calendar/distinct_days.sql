@@ -1,0 +1,64 @@
+-- audience a | market m | dialect tsql | as_of warehouse current time (UTC) | audiencelang 0.1.0
+WITH [params] AS (
+  SELECT
+    [now].[as_of] AS [as_of],
+    CAST(CAST(DATEADD(
+      DAY,
+      -(
+        (
+          DATEDIFF(
+            DAY,
+            CAST('1900-01-01' AS DATE),
+            CAST([now].[as_of] AT TIME ZONE 'UTC' AT TIME ZONE 'W. Europe Standard Time' AS DATE)
+          ) % 7
+        )
+      ),
+      CAST([now].[as_of] AT TIME ZONE 'UTC' AT TIME ZONE 'W. Europe Standard Time' AS DATE)
+    ) AS DATETIME2(7)) AT TIME ZONE 'W. Europe Standard Time' AT TIME ZONE 'UTC' AS DATETIME2(7)) AS [cal_week_0]
+  FROM (
+    SELECT
+      SYSUTCDATETIME() AS [as_of]
+  ) AS [now]
+), [profiles] AS (
+  SELECT
+    [src].[id] AS [member_id]
+  FROM [people] AS [src]
+  WHERE
+    NOT [src].[id] IS NULL
+), [events_events] AS (
+  SELECT
+    [src].[uid] AS [member_id],
+    COUNT(
+      DISTINCT CAST([src].[ts] AT TIME ZONE 'UTC' AT TIME ZONE 'W. Europe Standard Time' AS DATE)
+    ) AS [days_buy_1]
+  FROM [events] AS [src]
+  CROSS JOIN [params]
+  WHERE
+    NOT [src].[uid] IS NULL
+    AND NOT [src].[ts] IS NULL
+    AND [src].[ts] <= [params].[as_of]
+    AND [src].[ts] >= [params].[cal_week_0]
+  GROUP BY
+    [src].[uid]
+), [facts] AS (
+  SELECT
+    [profiles].[member_id] AS [member_id],
+    COALESCE([events_events].[days_buy_1], 0) AS [days_buy_1],
+    [params].[as_of] AS [as_of],
+    [params].[cal_week_0] AS [cal_week_0]
+  FROM [profiles]
+  INNER JOIN [events_events]
+    ON [events_events].[member_id] = [profiles].[member_id]
+  CROSS JOIN [params]
+), [members] AS (
+  SELECT
+    [member_id] AS [member_id]
+  FROM [facts]
+  WHERE
+    [days_buy_1] >= 2
+  GROUP BY
+    [member_id]
+)
+SELECT
+  [member_id]
+FROM [members]

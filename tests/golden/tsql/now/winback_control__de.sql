@@ -1,0 +1,317 @@
+-- audience winback_control | market de | dialect tsql | as_of warehouse current time (UTC) | audiencelang 0.1.0
+WITH [params] AS (
+  SELECT
+    [now].[as_of] AS [as_of],
+    DATEADD(SECOND, -1800, [now].[as_of]) AS [as_of_minus_1800s]
+  FROM (
+    SELECT
+      SYSUTCDATETIME() AS [as_of]
+  ) AS [now]
+), [profiles] AS (
+  SELECT
+    [src].[kunden_id] AS [member_id],
+    [src].[email] AS [t_email],
+    [src].[treuestufe] AS [t_loyalty_tier],
+    [src].[ist_mitarbeiter] AS [t_is_employee]
+  FROM [crm].[kunden] AS [src]
+  WHERE
+    NOT [src].[kunden_id] IS NULL
+), [events_shop_bestellungen] AS (
+  SELECT
+    [src].[kunde] AS [member_id],
+    COUNT(*) AS [n_purchase_1]
+  FROM [shop].[bestellungen] AS [src]
+  CROSS JOIN [params]
+  WHERE
+    NOT [src].[kunde] IS NULL
+    AND NOT [src].[bestellt_am] IS NULL
+    AND [src].[bestellt_am] <= [params].[as_of]
+    AND [src].[bestellt_am] >= CAST('2026-06-01 00:00:00.000000' AS DATETIME2(7))
+  GROUP BY
+    [src].[kunde]
+), [events_web_ereignisse] AS (
+  SELECT
+    [src].[kunden_id] AS [member_id],
+    COUNT(*) AS [n_page_view_2]
+  FROM [web].[ereignisse] AS [src]
+  CROSS JOIN [params]
+  WHERE
+    NOT [src].[kunden_id] IS NULL
+    AND NOT [src].[zeitpunkt] IS NULL
+    AND [src].[zeitpunkt] <= [params].[as_of]
+    AND [src].[ereignis] COLLATE Latin1_General_100_BIN2 = 'seitenaufruf'
+    AND [src].[zeitpunkt] >= [params].[as_of_minus_1800s]
+  GROUP BY
+    [src].[kunden_id]
+), [consent] AS (
+  SELECT
+    [src].[kunden_id] AS [member_id],
+    CASE
+      WHEN MAX(
+        CASE
+          WHEN [src].[zweck] COLLATE Latin1_General_100_BIN2 = 'newsletter'
+          AND [src].[status] COLLATE Latin1_General_100_BIN2 = 'erteilt'
+          AND NOT [src].[bestaetigt_am] IS NULL
+          AND [src].[bestaetigt_am] <= [params].[as_of]
+          THEN [src].[geaendert_am]
+        END
+      ) = MAX(
+        CASE
+          WHEN [src].[zweck] COLLATE Latin1_General_100_BIN2 = 'newsletter'
+          THEN [src].[geaendert_am]
+        END
+      )
+      THEN 1
+      ELSE 0
+    END AS [c_email_marketing_granted],
+    CASE
+      WHEN MAX(
+        CASE
+          WHEN [src].[zweck] COLLATE Latin1_General_100_BIN2 = 'newsletter'
+          AND [src].[status] COLLATE Latin1_General_100_BIN2 IN ('abgelehnt', 'widerrufen')
+          THEN [src].[geaendert_am]
+        END
+      ) = MAX(
+        CASE
+          WHEN [src].[zweck] COLLATE Latin1_General_100_BIN2 = 'newsletter'
+          THEN [src].[geaendert_am]
+        END
+      )
+      THEN 1
+      ELSE 0
+    END AS [c_email_marketing_refused]
+  FROM [legal].[einwilligungen] AS [src]
+  CROSS JOIN [params]
+  WHERE
+    NOT [src].[kunden_id] IS NULL
+    AND NOT [src].[geaendert_am] IS NULL
+    AND [src].[geaendert_am] <= [params].[as_of]
+    AND [src].[zweck] COLLATE Latin1_General_100_BIN2 IN ('newsletter')
+    AND [src].[status] COLLATE Latin1_General_100_BIN2 IN ('erteilt', 'abgelehnt', 'widerrufen')
+  GROUP BY
+    [src].[kunden_id]
+), [facts] AS (
+  SELECT
+    [profiles].[member_id] AS [member_id],
+    [profiles].[t_email] AS [t_email],
+    [profiles].[t_loyalty_tier] AS [t_loyalty_tier],
+    [profiles].[t_is_employee] AS [t_is_employee],
+    COALESCE([events_shop_bestellungen].[n_purchase_1], 0) AS [n_purchase_1],
+    COALESCE([events_web_ereignisse].[n_page_view_2], 0) AS [n_page_view_2],
+    COALESCE([consent].[c_email_marketing_granted], 0) AS [c_email_marketing_granted],
+    COALESCE([consent].[c_email_marketing_refused], 0) AS [c_email_marketing_refused],
+    [params].[as_of] AS [as_of],
+    [params].[as_of_minus_1800s] AS [as_of_minus_1800s]
+  FROM [profiles]
+  LEFT JOIN [events_shop_bestellungen]
+    ON [events_shop_bestellungen].[member_id] = [profiles].[member_id]
+  LEFT JOIN [events_web_ereignisse]
+    ON [events_web_ereignisse].[member_id] = [profiles].[member_id]
+  LEFT JOIN [consent]
+    ON [consent].[member_id] = [profiles].[member_id]
+  CROSS JOIN [params]
+), [aud_newsletter_winback] AS (
+  SELECT
+    [facts].*,
+    CASE
+      WHEN [c_email_marketing_granted] = 1
+      AND [c_email_marketing_refused] = 0
+      AND NOT [t_email] IS NULL
+      AND [t_loyalty_tier] IS NULL
+      AND NOT [n_purchase_1] >= 1
+      AND NOT (
+        (
+          NOT [t_email] IS NULL
+          AND LEN(LOWER([t_email])) >= 17
+          AND SUBSTRING(LOWER([t_email]), LEN(LOWER([t_email])) - 16, 17) COLLATE Latin1_General_100_BIN2 = '@example-corp.com'
+        )
+        OR (
+          NOT [t_email] IS NULL
+          AND CHARINDEX('+test', LOWER([t_email]) COLLATE Latin1_General_100_BIN2) > 0
+        )
+        OR (
+          NOT [t_is_employee] IS NULL AND [t_is_employee] <> 0
+        )
+        OR [n_page_view_2] >= 1
+      )
+      AND [c_email_marketing_granted] = 1
+      AND [c_email_marketing_refused] = 0
+      THEN 1
+      ELSE 0
+    END AS [in_newsletter_winback]
+  FROM [facts]
+), [members] AS (
+  SELECT
+    [member_id] AS [member_id]
+  FROM [aud_newsletter_winback]
+  WHERE
+    [in_newsletter_winback] = 1
+    AND (
+      (
+        CHARINDEX(
+          SUBSTRING(
+            LOWER(
+              CONVERT(
+                VARCHAR(32),
+                HASHBYTES(
+                  'MD5',
+                  CAST((
+                    'winback_2026_q4:' + CAST([member_id] AS NVARCHAR(MAX))
+                  ) COLLATE Latin1_General_100_BIN2_UTF8 AS VARCHAR(MAX))
+                ),
+                2
+              )
+            ),
+            1,
+            1
+          ),
+          '0123456789abcdef'
+        ) - 1
+      ) * 5456 + (
+        CHARINDEX(
+          SUBSTRING(
+            LOWER(
+              CONVERT(
+                VARCHAR(32),
+                HASHBYTES(
+                  'MD5',
+                  CAST((
+                    'winback_2026_q4:' + CAST([member_id] AS NVARCHAR(MAX))
+                  ) COLLATE Latin1_General_100_BIN2_UTF8 AS VARCHAR(MAX))
+                ),
+                2
+              )
+            ),
+            2,
+            1
+          ),
+          '0123456789abcdef'
+        ) - 1
+      ) * 7216 + (
+        CHARINDEX(
+          SUBSTRING(
+            LOWER(
+              CONVERT(
+                VARCHAR(32),
+                HASHBYTES(
+                  'MD5',
+                  CAST((
+                    'winback_2026_q4:' + CAST([member_id] AS NVARCHAR(MAX))
+                  ) COLLATE Latin1_General_100_BIN2_UTF8 AS VARCHAR(MAX))
+                ),
+                2
+              )
+            ),
+            3,
+            1
+          ),
+          '0123456789abcdef'
+        ) - 1
+      ) * 8576 + (
+        CHARINDEX(
+          SUBSTRING(
+            LOWER(
+              CONVERT(
+                VARCHAR(32),
+                HASHBYTES(
+                  'MD5',
+                  CAST((
+                    'winback_2026_q4:' + CAST([member_id] AS NVARCHAR(MAX))
+                  ) COLLATE Latin1_General_100_BIN2_UTF8 AS VARCHAR(MAX))
+                ),
+                2
+              )
+            ),
+            4,
+            1
+          ),
+          '0123456789abcdef'
+        ) - 1
+      ) * 5536 + (
+        CHARINDEX(
+          SUBSTRING(
+            LOWER(
+              CONVERT(
+                VARCHAR(32),
+                HASHBYTES(
+                  'MD5',
+                  CAST((
+                    'winback_2026_q4:' + CAST([member_id] AS NVARCHAR(MAX))
+                  ) COLLATE Latin1_General_100_BIN2_UTF8 AS VARCHAR(MAX))
+                ),
+                2
+              )
+            ),
+            5,
+            1
+          ),
+          '0123456789abcdef'
+        ) - 1
+      ) * 4096 + (
+        CHARINDEX(
+          SUBSTRING(
+            LOWER(
+              CONVERT(
+                VARCHAR(32),
+                HASHBYTES(
+                  'MD5',
+                  CAST((
+                    'winback_2026_q4:' + CAST([member_id] AS NVARCHAR(MAX))
+                  ) COLLATE Latin1_General_100_BIN2_UTF8 AS VARCHAR(MAX))
+                ),
+                2
+              )
+            ),
+            6,
+            1
+          ),
+          '0123456789abcdef'
+        ) - 1
+      ) * 256 + (
+        CHARINDEX(
+          SUBSTRING(
+            LOWER(
+              CONVERT(
+                VARCHAR(32),
+                HASHBYTES(
+                  'MD5',
+                  CAST((
+                    'winback_2026_q4:' + CAST([member_id] AS NVARCHAR(MAX))
+                  ) COLLATE Latin1_General_100_BIN2_UTF8 AS VARCHAR(MAX))
+                ),
+                2
+              )
+            ),
+            7,
+            1
+          ),
+          '0123456789abcdef'
+        ) - 1
+      ) * 16 + (
+        CHARINDEX(
+          SUBSTRING(
+            LOWER(
+              CONVERT(
+                VARCHAR(32),
+                HASHBYTES(
+                  'MD5',
+                  CAST((
+                    'winback_2026_q4:' + CAST([member_id] AS NVARCHAR(MAX))
+                  ) COLLATE Latin1_General_100_BIN2_UTF8 AS VARCHAR(MAX))
+                ),
+                2
+              )
+            ),
+            8,
+            1
+          ),
+          '0123456789abcdef'
+        ) - 1
+      ) * 1
+    ) % 10000 < 1000
+  GROUP BY
+    [member_id]
+)
+SELECT
+  [member_id]
+FROM [members]

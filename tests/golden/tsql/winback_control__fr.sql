@@ -1,0 +1,305 @@
+-- audience winback_control | market fr | dialect tsql | as_of 2026-11-01T00:00:00Z | audiencelang 0.1.0
+WITH [profiles] AS (
+  SELECT
+    [src].[client_id] AS [member_id],
+    [src].[courriel] AS [t_email],
+    [src].[niveau_fidelite] AS [t_loyalty_tier],
+    [src].[est_salarie] AS [t_is_employee]
+  FROM [crm].[clients] AS [src]
+  WHERE
+    NOT [src].[client_id] IS NULL
+), [events_suivi_evenements] AS (
+  SELECT
+    [src].[client_id] AS [member_id],
+    COUNT(
+      CASE
+        WHEN [src].[type_evenement] COLLATE Latin1_General_100_BIN2 = 'achat'
+        AND [src].[horodatage] >= CAST('2026-06-01 00:00:00.000000' AS DATETIME2(7))
+        THEN 1
+      END
+    ) AS [n_purchase_1],
+    COUNT(
+      CASE
+        WHEN [src].[type_evenement] COLLATE Latin1_General_100_BIN2 = 'vue_page'
+        AND [src].[horodatage] >= CAST('2026-10-31 23:30:00.000000' AS DATETIME2(7))
+        THEN 1
+      END
+    ) AS [n_page_view_2]
+  FROM [suivi].[evenements] AS [src]
+  WHERE
+    NOT [src].[client_id] IS NULL
+    AND NOT [src].[horodatage] IS NULL
+    AND [src].[horodatage] <= CAST('2026-11-01 00:00:00.000000' AS DATETIME2(7))
+    AND [src].[horodatage] >= CAST('2026-06-01 00:00:00.000000' AS DATETIME2(7))
+    AND (
+      [src].[type_evenement] COLLATE Latin1_General_100_BIN2 = 'achat'
+      OR [src].[type_evenement] COLLATE Latin1_General_100_BIN2 = 'vue_page'
+    )
+  GROUP BY
+    [src].[client_id]
+), [consent] AS (
+  SELECT
+    [src].[client_id] AS [member_id],
+    CASE
+      WHEN MAX(
+        CASE
+          WHEN [src].[finalite] COLLATE Latin1_General_100_BIN2 = 'lettre_info'
+          AND [src].[statut] COLLATE Latin1_General_100_BIN2 = 'accepte'
+          AND NOT [src].[confirme_le] IS NULL
+          AND [src].[confirme_le] <= CAST('2026-11-01 00:00:00.000000' AS DATETIME2(7))
+          THEN [src].[modifie_le]
+        END
+      ) = MAX(
+        CASE
+          WHEN [src].[finalite] COLLATE Latin1_General_100_BIN2 = 'lettre_info'
+          THEN [src].[modifie_le]
+        END
+      )
+      THEN 1
+      ELSE 0
+    END AS [c_email_marketing_granted],
+    CASE
+      WHEN MAX(
+        CASE
+          WHEN [src].[finalite] COLLATE Latin1_General_100_BIN2 = 'lettre_info'
+          AND [src].[statut] COLLATE Latin1_General_100_BIN2 IN ('refuse', 'retire')
+          THEN [src].[modifie_le]
+        END
+      ) = MAX(
+        CASE
+          WHEN [src].[finalite] COLLATE Latin1_General_100_BIN2 = 'lettre_info'
+          THEN [src].[modifie_le]
+        END
+      )
+      THEN 1
+      ELSE 0
+    END AS [c_email_marketing_refused]
+  FROM [rgpd].[consentements] AS [src]
+  WHERE
+    NOT [src].[client_id] IS NULL
+    AND NOT [src].[modifie_le] IS NULL
+    AND [src].[modifie_le] <= CAST('2026-11-01 00:00:00.000000' AS DATETIME2(7))
+    AND [src].[finalite] COLLATE Latin1_General_100_BIN2 IN ('lettre_info')
+    AND [src].[statut] COLLATE Latin1_General_100_BIN2 IN ('accepte', 'refuse', 'retire')
+  GROUP BY
+    [src].[client_id]
+), [facts] AS (
+  SELECT
+    [profiles].[member_id] AS [member_id],
+    [profiles].[t_email] AS [t_email],
+    [profiles].[t_loyalty_tier] AS [t_loyalty_tier],
+    [profiles].[t_is_employee] AS [t_is_employee],
+    COALESCE([events_suivi_evenements].[n_purchase_1], 0) AS [n_purchase_1],
+    COALESCE([events_suivi_evenements].[n_page_view_2], 0) AS [n_page_view_2],
+    COALESCE([consent].[c_email_marketing_granted], 0) AS [c_email_marketing_granted],
+    COALESCE([consent].[c_email_marketing_refused], 0) AS [c_email_marketing_refused]
+  FROM [profiles]
+  LEFT JOIN [events_suivi_evenements]
+    ON [events_suivi_evenements].[member_id] = [profiles].[member_id]
+  LEFT JOIN [consent]
+    ON [consent].[member_id] = [profiles].[member_id]
+), [aud_newsletter_winback] AS (
+  SELECT
+    [facts].*,
+    CASE
+      WHEN [c_email_marketing_granted] = 1
+      AND [c_email_marketing_refused] = 0
+      AND NOT [t_email] IS NULL
+      AND [t_loyalty_tier] IS NULL
+      AND NOT [n_purchase_1] >= 1
+      AND NOT (
+        (
+          NOT [t_email] IS NULL
+          AND LEN(LOWER([t_email])) >= 17
+          AND SUBSTRING(LOWER([t_email]), LEN(LOWER([t_email])) - 16, 17) COLLATE Latin1_General_100_BIN2 = '@example-corp.com'
+        )
+        OR (
+          NOT [t_email] IS NULL
+          AND CHARINDEX('+test', LOWER([t_email]) COLLATE Latin1_General_100_BIN2) > 0
+        )
+        OR (
+          NOT [t_is_employee] IS NULL AND [t_is_employee] <> 0
+        )
+        OR [n_page_view_2] >= 1
+      )
+      AND [c_email_marketing_granted] = 1
+      AND [c_email_marketing_refused] = 0
+      THEN 1
+      ELSE 0
+    END AS [in_newsletter_winback]
+  FROM [facts]
+), [members] AS (
+  SELECT
+    [member_id] AS [member_id]
+  FROM [aud_newsletter_winback]
+  WHERE
+    [in_newsletter_winback] = 1
+    AND (
+      (
+        CHARINDEX(
+          SUBSTRING(
+            LOWER(
+              CONVERT(
+                VARCHAR(32),
+                HASHBYTES(
+                  'MD5',
+                  CAST((
+                    'winback_2026_q4:' + CAST([member_id] AS NVARCHAR(MAX))
+                  ) COLLATE Latin1_General_100_BIN2_UTF8 AS VARCHAR(MAX))
+                ),
+                2
+              )
+            ),
+            1,
+            1
+          ),
+          '0123456789abcdef'
+        ) - 1
+      ) * 5456 + (
+        CHARINDEX(
+          SUBSTRING(
+            LOWER(
+              CONVERT(
+                VARCHAR(32),
+                HASHBYTES(
+                  'MD5',
+                  CAST((
+                    'winback_2026_q4:' + CAST([member_id] AS NVARCHAR(MAX))
+                  ) COLLATE Latin1_General_100_BIN2_UTF8 AS VARCHAR(MAX))
+                ),
+                2
+              )
+            ),
+            2,
+            1
+          ),
+          '0123456789abcdef'
+        ) - 1
+      ) * 7216 + (
+        CHARINDEX(
+          SUBSTRING(
+            LOWER(
+              CONVERT(
+                VARCHAR(32),
+                HASHBYTES(
+                  'MD5',
+                  CAST((
+                    'winback_2026_q4:' + CAST([member_id] AS NVARCHAR(MAX))
+                  ) COLLATE Latin1_General_100_BIN2_UTF8 AS VARCHAR(MAX))
+                ),
+                2
+              )
+            ),
+            3,
+            1
+          ),
+          '0123456789abcdef'
+        ) - 1
+      ) * 8576 + (
+        CHARINDEX(
+          SUBSTRING(
+            LOWER(
+              CONVERT(
+                VARCHAR(32),
+                HASHBYTES(
+                  'MD5',
+                  CAST((
+                    'winback_2026_q4:' + CAST([member_id] AS NVARCHAR(MAX))
+                  ) COLLATE Latin1_General_100_BIN2_UTF8 AS VARCHAR(MAX))
+                ),
+                2
+              )
+            ),
+            4,
+            1
+          ),
+          '0123456789abcdef'
+        ) - 1
+      ) * 5536 + (
+        CHARINDEX(
+          SUBSTRING(
+            LOWER(
+              CONVERT(
+                VARCHAR(32),
+                HASHBYTES(
+                  'MD5',
+                  CAST((
+                    'winback_2026_q4:' + CAST([member_id] AS NVARCHAR(MAX))
+                  ) COLLATE Latin1_General_100_BIN2_UTF8 AS VARCHAR(MAX))
+                ),
+                2
+              )
+            ),
+            5,
+            1
+          ),
+          '0123456789abcdef'
+        ) - 1
+      ) * 4096 + (
+        CHARINDEX(
+          SUBSTRING(
+            LOWER(
+              CONVERT(
+                VARCHAR(32),
+                HASHBYTES(
+                  'MD5',
+                  CAST((
+                    'winback_2026_q4:' + CAST([member_id] AS NVARCHAR(MAX))
+                  ) COLLATE Latin1_General_100_BIN2_UTF8 AS VARCHAR(MAX))
+                ),
+                2
+              )
+            ),
+            6,
+            1
+          ),
+          '0123456789abcdef'
+        ) - 1
+      ) * 256 + (
+        CHARINDEX(
+          SUBSTRING(
+            LOWER(
+              CONVERT(
+                VARCHAR(32),
+                HASHBYTES(
+                  'MD5',
+                  CAST((
+                    'winback_2026_q4:' + CAST([member_id] AS NVARCHAR(MAX))
+                  ) COLLATE Latin1_General_100_BIN2_UTF8 AS VARCHAR(MAX))
+                ),
+                2
+              )
+            ),
+            7,
+            1
+          ),
+          '0123456789abcdef'
+        ) - 1
+      ) * 16 + (
+        CHARINDEX(
+          SUBSTRING(
+            LOWER(
+              CONVERT(
+                VARCHAR(32),
+                HASHBYTES(
+                  'MD5',
+                  CAST((
+                    'winback_2026_q4:' + CAST([member_id] AS NVARCHAR(MAX))
+                  ) COLLATE Latin1_General_100_BIN2_UTF8 AS VARCHAR(MAX))
+                ),
+                2
+              )
+            ),
+            8,
+            1
+          ),
+          '0123456789abcdef'
+        ) - 1
+      ) * 1
+    ) % 10000 < 1000
+  GROUP BY
+    [member_id]
+)
+SELECT
+  [member_id]
+FROM [members]
