@@ -295,8 +295,6 @@ WITH [profiles] AS (
         ) - 1
       ) * 1
     ) % 10000 < 1000
-  GROUP BY
-    [member_id]
 )
 SELECT
   [member_id]

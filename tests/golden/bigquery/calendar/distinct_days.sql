@@ -26,6 +26,8 @@ WITH `params` AS (
     AND `src`.`ts` >= `params`.`cal_week_0`
   GROUP BY
     `src`.`uid`
+  HAVING
+    COUNT(DISTINCT DATE(`src`.`ts`, 'Europe/Berlin')) >= 2
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
@@ -40,8 +42,6 @@ WITH `params` AS (
   SELECT
     `member_id`
   FROM `facts`
-  WHERE
-    `days_buy_1` >= 2
   GROUP BY
     `member_id`
 )

@@ -39,6 +39,8 @@ WITH "params" AS (
     AND "src"."ts" >= "params"."cal_week_0"
   GROUP BY
     "src"."uid"
+  HAVING
+    COUNT(DISTINCT toDate32(toTimeZone("src"."ts", 'Europe/Berlin'))) >= 2
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
@@ -53,8 +55,6 @@ WITH "params" AS (
   SELECT
     "member_id"
   FROM "facts"
-  WHERE
-    "days_buy_1" >= 2
   GROUP BY
     "member_id"
 )

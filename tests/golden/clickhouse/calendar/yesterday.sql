@@ -59,8 +59,6 @@ WITH "params" AS (
   SELECT
     "member_id"
   FROM "facts"
-  WHERE
-    "n_buy_1" >= 1
   GROUP BY
     "member_id"
 )

@@ -36,6 +36,8 @@ WITH "params" AS (
     AND "src"."ts" >= "params"."cal_week_0"
   GROUP BY
     "src"."uid"
+  HAVING
+    COUNT(DISTINCT CAST(CONVERT_TIMEZONE('UTC', 'Europe/Berlin', "src"."ts") AS DATE)) >= 2
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
@@ -50,8 +52,6 @@ WITH "params" AS (
   SELECT
     "member_id"
   FROM "facts"
-  WHERE
-    "days_buy_1" >= 2
   GROUP BY
     "member_id"
 )

@@ -37,6 +37,10 @@ WITH "params" AS (
     AND "src"."ts" >= "params"."cal_week_0"
   GROUP BY
     "src"."uid"
+  HAVING
+    COUNT(
+      DISTINCT CAST(AT_TIMEZONE(WITH_TIMEZONE("src"."ts", 'UTC'), 'Europe/Berlin') AS DATE)
+    ) >= 2
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
@@ -51,8 +55,6 @@ WITH "params" AS (
   SELECT
     "member_id"
   FROM "facts"
-  WHERE
-    "days_buy_1" >= 2
   GROUP BY
     "member_id"
 )

@@ -40,6 +40,10 @@ WITH [params] AS (
     AND [src].[ts] >= [params].[cal_week_0]
   GROUP BY
     [src].[uid]
+  HAVING
+    COUNT(
+      DISTINCT CAST([src].[ts] AT TIME ZONE 'UTC' AT TIME ZONE 'W. Europe Standard Time' AS DATE)
+    ) >= 2
 ), [facts] AS (
   SELECT
     [profiles].[member_id] AS [member_id],
@@ -54,8 +58,6 @@ WITH [params] AS (
   SELECT
     [member_id] AS [member_id]
   FROM [facts]
-  WHERE
-    [days_buy_1] >= 2
   GROUP BY
     [member_id]
 )

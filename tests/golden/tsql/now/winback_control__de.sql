@@ -309,8 +309,6 @@ WITH [params] AS (
         ) - 1
       ) * 1
     ) % 10000 < 1000
-  GROUP BY
-    [member_id]
 )
 SELECT
   [member_id]
