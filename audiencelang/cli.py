@@ -33,8 +33,26 @@ def _closed_pipe() -> NoReturn:
     sys.exit(EXIT_CLOSED_PIPE)
 
 
+#: Commands imported when first asked for (their modules cost every other command's start-up).
+_LAZY_COMMANDS = {"demo": ("audiencelang.demo.cli", "demo_cli")}
+
+
 class _Group(click.Group):
     """Turns any escaping exception into a one-line internal error (exit 2), never a traceback."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *_LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        got = super().get_command(ctx, cmd_name)
+        if got is None and cmd_name in _LAZY_COMMANDS:
+            import importlib
+
+            module, attr = _LAZY_COMMANDS[cmd_name]
+            got = getattr(importlib.import_module(module), attr)
+            assert isinstance(got, click.Command)
+            self.add_command(got, cmd_name)
+        return got
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -814,10 +832,7 @@ def docs_cmd(out: Path, project_dir: Path | None, db: str | None) -> None:
 
 
 # --------------------------------------------------------------------------- demo (owner: demo)
-
-from audiencelang.demo import demo_cli  # noqa: E402  (imports duckdb only when run)
-
-main.add_command(demo_cli)
+# `audiencelang demo ...`: audiencelang.demo.cli.demo_cli, imported when asked for (_LAZY_COMMANDS)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -7,7 +7,8 @@ keeps it out of git) or in the folder ``AUDIENCELANG_CACHE_DIR`` names::
     .audiencelang_cache/
       .gitignore                 *
       CACHEDIR.TAG               (the cache-directory tag other tools skip)
-      v1/index.json              file key -> (mtime ns, size, content hash); content hash -> facts
+      v1/index.json              file key -> (mtime ns, size, content hash); content hash -> facts;
+                                 the name graph of the last check (who defines, refers to, means what)
       v1/diagnostics/NN.json     entry key -> a file's diagnostics (256 shards by key)
 
 An entry's key is a digest of everything its diagnostics depend on (the file's content,
@@ -89,6 +90,7 @@ class CheckCache:
         self._shards: dict[str, dict[str, Any]] = {}
         self._dirty: set[str] = set()
         self._index_dirty = False
+        self._graph: dict[str, Any] | None = None
         self._load_index()
 
     # ------------------------------------------------------------------ index
@@ -105,6 +107,8 @@ class CheckCache:
                 self.stats[str(k)] = (int(v[0]), int(v[1]), str(v[2]))
             self._raw_facts = facts  # read when asked for (most runs need few)
             self.written_at = int(doc.get("written_at", 0))
+            graph = doc.get("graph")
+            self._graph = graph if isinstance(graph, dict) else None
         except (OSError, ValueError, KeyError, TypeError, AssertionError, RecursionError):
             self.stats, self._raw_facts = {}, {}  # absent, corrupt or foreign: start afresh
             self._index_dirty = True
@@ -144,6 +148,36 @@ class CheckCache:
         if facts.exact and (old is None or not old.exact):
             self._facts[digest] = facts
             self._index_dirty = True
+
+    def graph(self, key: str) -> tuple[dict[str, list[str]], dict[str, set[str]], dict[str, list[str]],
+                                       set[str], dict[bool, set[str]]] | None:
+        """The name graph stored for ``key`` (a digest of every file's content, the config,
+        the markets and the tool): who defines, refers to and means what, the files known
+        only by a scan, the suspects found (:class:`audiencelang.check.incremental._Engine`);
+        ``None``: none, or it does not read back."""
+        g = self._graph
+        if g is None or g.get("key") != key:
+            return None
+        try:
+            definers, referrers, by_mkey = g["definers"], g["referrers"], g["by_mkey"]
+            inexact, suspects = g["inexact"], g["suspects"]
+            for m in (definers, referrers, by_mkey):
+                assert isinstance(m, dict)
+                assert all(isinstance(v, list) and all(isinstance(x, str) for x in v) for v in m.values())
+            assert isinstance(inexact, list) and all(isinstance(x, str) for x in inexact)
+            assert isinstance(suspects, dict) and set(suspects) <= {"history", "no_history"}
+            assert all(isinstance(v, list) and all(isinstance(x, str) for x in v) for v in suspects.values())
+        except (KeyError, AssertionError):
+            return None
+        return (definers, {k: set(v) for k, v in referrers.items()}, by_mkey, set(inexact),
+                {k == "history": set(v) for k, v in suspects.items()})
+
+    def put_graph(self, key: str, definers: dict[str, list[str]], referrers: dict[str, set[str]],
+                  by_mkey: dict[str, list[str]], inexact: set[str], suspects: dict[bool, set[str]]) -> None:
+        self._graph = {"key": key, "definers": definers, "referrers": {k: sorted(v) for k, v in referrers.items()},
+                       "by_mkey": by_mkey, "inexact": sorted(inexact),
+                       "suspects": {("history" if h else "no_history"): sorted(v) for h, v in suspects.items()}}
+        self._index_dirty = True
 
     # ------------------------------------------------------------------ diagnostics
 
@@ -204,7 +238,9 @@ class CheckCache:
             used = {v[2] for v in self.stats.values()}
             facts = {h: f for h, f in self._raw_facts.items() if h in used}
             facts.update({h: f.to_json() for h, f in self._facts.items() if h in used})
-            doc2 = {"tool": self.tool, "written_at": time.time_ns(), "files": stats, "facts": facts}
+            doc2: dict[str, Any] = {"tool": self.tool, "written_at": time.time_ns(), "files": stats, "facts": facts}
+            if self._graph is not None:
+                doc2["graph"] = self._graph
             _write(base / "index.json", json.dumps(doc2, separators=(",", ":")).encode())
         self._dirty.clear()
         self._index_dirty = False
