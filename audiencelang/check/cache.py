@@ -7,8 +7,9 @@ keeps it out of git) or in the folder ``AUDIENCELANG_CACHE_DIR`` names::
     .audiencelang_cache/
       .gitignore                 *
       CACHEDIR.TAG               (the cache-directory tag other tools skip)
-      v1/index.json              file key -> (mtime ns, size, content hash); content hash -> facts;
-                                 the name graph of the last check (who defines, refers to, means what)
+      v1/index.json              file key -> (mtime ns, size, content hash); the name graph of
+                                 the last check (who defines, refers to, means what)
+      v1/facts/NN.json           content hash -> a file's facts (256 shards by hash)
       v1/diagnostics/NN.json     entry key -> a file's diagnostics (256 shards by key)
 
 An entry's key is a digest of everything its diagnostics depend on (the file's content,
@@ -85,7 +86,8 @@ class CheckCache:
         self.tool = tool
         self.stats: dict[str, tuple[int, int, str]] = {}
         self._facts: dict[str, FileFacts] = {}
-        self._raw_facts: dict[str, object] = {}
+        self._fact_shards: dict[str, dict[str, Any]] = {}  # raw JSON, by the digest's first 2 characters
+        self._dirty_facts: set[str] = set()
         self.written_at = 0
         self._shards: dict[str, dict[str, Any]] = {}
         self._dirty: set[str] = set()
@@ -100,29 +102,48 @@ class CheckCache:
             doc = json.loads((self.folder / FORMAT / "index.json").read_bytes())
             if not isinstance(doc, dict) or doc.get("tool") != self.tool:
                 raise ValueError("another version's index")
-            stats, facts = doc["files"], doc["facts"]
-            assert isinstance(stats, dict) and isinstance(facts, dict)
+            stats = doc["files"]
+            assert isinstance(stats, dict)
             for k, v in stats.items():
                 assert isinstance(v, list) and len(v) == 3
                 self.stats[str(k)] = (int(v[0]), int(v[1]), str(v[2]))
-            self._raw_facts = facts  # read when asked for (most runs need few)
             self.written_at = int(doc.get("written_at", 0))
             graph = doc.get("graph")
             self._graph = graph if isinstance(graph, dict) else None
         except (OSError, ValueError, KeyError, TypeError, AssertionError, RecursionError):
-            self.stats, self._raw_facts = {}, {}  # absent, corrupt or foreign: start afresh
+            self.stats = {}  # absent, corrupt or foreign: start afresh
             self._index_dirty = True
 
     def facts(self, digest: str) -> FileFacts | None:
         """The facts stored for a content hash (``None``: none, or they do not read back)."""
         got = self._facts.get(digest)
-        if got is None and digest in self._raw_facts:
+        if got is None:
+            raw = self._fact_shard(digest[:2]).get(digest)
+            if raw is None:
+                return None
             try:
-                got = FileFacts.from_json(self._raw_facts.pop(digest))
+                got = FileFacts.from_json(raw)
             except (ValueError, KeyError, TypeError, AssertionError, RecursionError):
                 return None
             self._facts[digest] = got
         return got
+
+    def _fact_shard(self, name: str) -> dict[str, Any]:
+        """One shard of the facts (most runs read few: the index's name graph answers)."""
+        got = self._fact_shards.get(name)
+        if got is None:
+            got = self._fact_shards[name] = self._read_shard("facts", name)
+        return got
+
+    def _read_shard(self, folder: str, name: str) -> dict[str, Any]:
+        try:
+            doc = json.loads((self.folder / FORMAT / folder / f"{name}.json").read_bytes())
+            if not isinstance(doc, dict) or doc.get("tool") != self.tool or not isinstance(doc.get("entries"), dict):
+                raise ValueError("foreign shard")
+            entries: dict[str, Any] = doc["entries"]
+            return entries
+        except (OSError, ValueError, RecursionError):
+            return {}
 
     def known_hash(self, key: str, mtime_ns: int, size: int) -> str | None:
         """The content hash recorded for ``key`` when its size and modification time are
@@ -147,7 +168,8 @@ class CheckCache:
         old = self.facts(digest)
         if facts.exact and (old is None or not old.exact):
             self._facts[digest] = facts
-            self._index_dirty = True
+            self._fact_shard(digest[:2])[digest] = facts.to_json()
+            self._dirty_facts.add(digest[:2])
 
     def graph(self, key: str) -> tuple[dict[str, list[str]], dict[str, set[str]], dict[str, list[str]],
                                        set[str], dict[bool, set[str]]] | None:
@@ -185,14 +207,7 @@ class CheckCache:
         name = key[:2]
         got = self._shards.get(name)
         if got is None:
-            try:
-                doc = json.loads((self.folder / FORMAT / "diagnostics" / f"{name}.json").read_bytes())
-                if not isinstance(doc, dict) or doc.get("tool") != self.tool or not isinstance(doc.get("entries"), dict):
-                    raise ValueError("foreign shard")
-                got = doc["entries"]
-            except (OSError, ValueError, RecursionError):
-                got = {}
-            self._shards[name] = got
+            got = self._shards[name] = self._read_shard("diagnostics", name)
         return got
 
     def get(self, key: str) -> tuple[list[Diagnostic], list[str]] | None:
@@ -221,7 +236,7 @@ class CheckCache:
             self._save(live)
 
     def _save(self, live: set[str] | None) -> None:
-        if not self._dirty and not self._index_dirty:
+        if not self._dirty and not self._index_dirty and not self._dirty_facts:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
         if not (self.folder / ".gitignore").exists():
@@ -235,12 +250,16 @@ class CheckCache:
             import time
 
             stats = {k: list(v) for k, v in self.stats.items() if live is None or k in live}
-            used = {v[2] for v in self.stats.values()}
-            facts = {h: f for h, f in self._raw_facts.items() if h in used}
-            facts.update({h: f.to_json() for h, f in self._facts.items() if h in used})
-            doc2: dict[str, Any] = {"tool": self.tool, "written_at": time.time_ns(), "files": stats, "facts": facts}
+            doc2: dict[str, Any] = {"tool": self.tool, "written_at": time.time_ns(), "files": stats}
             if self._graph is not None:
                 doc2["graph"] = self._graph
             _write(base / "index.json", json.dumps(doc2, separators=(",", ":")).encode())
+        if self._dirty_facts:  # each written shard keeps the facts of the contents the index knows
+            used = {v[2] for v in self.stats.values()}
+            for name in sorted(self._dirty_facts):
+                kept = {h: f for h, f in self._fact_shards[name].items() if h in used}
+                _write(base / "facts" / f"{name}.json",
+                       json.dumps({"tool": self.tool, "entries": kept}, separators=(",", ":")).encode())
         self._dirty.clear()
+        self._dirty_facts.clear()
         self._index_dirty = False

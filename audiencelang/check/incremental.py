@@ -146,7 +146,8 @@ class _Engine:
                     digest = known[2]
             if digest is None:
                 try:
-                    from audiencelang.syntax.parser import MAX_FILE_BYTES  # (only to read: imports the parser)
+                    # (only to read a file: importing the parser costs every warm check)
+                    from audiencelang.syntax.parser import MAX_FILE_BYTES
 
                     data = read_bounded(f, MAX_FILE_BYTES)
                 except FileProblem:
