@@ -160,7 +160,16 @@ def _expand_keyed(root: Path, entries: Iterable[str], suffixes: tuple[str, ...],
     refused = outside if outside is not None else []
     roots = allowed_roots(root)
     real_dirs: dict[str, bool] = {}
-    links: dict[str, bool] = {}  # file -> whether it is a symbolic link, as the walk saw it
+    walked: dict[str, tuple[str, bool]] = {}  # key -> (path, whether a symbolic link), as the walk saw it
+    root_s = str(root) + os.sep
+
+    def add_below(folder: Path) -> None:
+        for s, f, link in _files_below(folder, suffixes):
+            k = s[len(root_s):].replace(os.sep, "/") if s.startswith(root_s) else _key(f, root)
+            if k not in found:
+                found[k] = f
+                walked[k] = (s, link)
+
     for entry in entries:
         if not entry_allowed(entry, root, roots):
             refused.append(entry)
@@ -171,8 +180,7 @@ def _expand_keyed(root: Path, entries: Iterable[str], suffixes: tuple[str, ...],
         if not any(c in _GLOB_CHARS for c in entry):
             matched = target.is_dir() or target.is_file()
             if target.is_dir():
-                for f in _files_below(target, suffixes, links):
-                    found.setdefault(_key(f, root), f)
+                add_below(target)
             elif target.is_file():
                 found.setdefault(_key(target, root), target)
         else:
@@ -188,9 +196,8 @@ def _expand_keyed(root: Path, entries: Iterable[str], suffixes: tuple[str, ...],
                     found.setdefault(_key(f, root), f)
                 elif f.is_dir() and not _hidden(f, base):
                     matched = True
-                    for g in _files_below(f, suffixes, links):
-                        found.setdefault(_key(g, root), g)
-        escaped = [k for k in list(found)[before:] if not _inside(found[k], roots, real_dirs, links)]
+                    add_below(f)
+        escaped = [k for k in list(found)[before:] if not _inside(found[k], roots, real_dirs, walked.get(k))]
         for k in escaped:
             del found[k]
         if escaped:
@@ -206,13 +213,13 @@ def _suffix(name: str) -> str:
     return name[i:] if 0 < i < len(name) - 1 else ""
 
 
-def _files_below(folder: Path, suffixes: tuple[str, ...], links: dict[str, bool]) -> list[Path]:
+def _files_below(folder: Path, suffixes: tuple[str, ...]) -> list[tuple[str, Path, bool]]:
     """The files with one of ``suffixes`` below ``folder`` (symbolic links to files
     included, links to folders not followed), skipping names that start with ``.`` and
     what is below them: ``folder.rglob("*")`` filtered by suffix, ``is_file`` and
     :func:`_hidden`, in one ``scandir`` per folder (no ``stat`` of a plain file: 10,000
-    files in a few milliseconds). ``links`` learns which files are symbolic links."""
-    out: list[Path] = []
+    files in a few milliseconds). Each as (path, ``Path``, whether a symbolic link)."""
+    out: list[tuple[str, Path, bool]] = []
     stack = [folder]
     while stack:
         here = stack.pop()
@@ -235,20 +242,18 @@ def _files_below(folder: Path, suffixes: tuple[str, ...], links: dict[str, bool]
                     continue
             except OSError:
                 continue
-            f = child(name)
-            links[str(f)] = link
-            out.append(f)
+            out.append((e.path, child(name), link))
     return out
 
 
-def _inside(path: Path, roots: list[Path], real_dirs: dict[str, bool], links: dict[str, bool] | None = None) -> bool:
+def _inside(path: Path, roots: list[Path], real_dirs: dict[str, bool], walked: tuple[str, bool] | None = None) -> bool:
     """:func:`is_inside`, resolving each folder once: a file that is not a symbolic link
-    is inside when its folder (resolved) is."""
-    s = str(path)
-    link = links.get(s) if links is not None else None
-    if link if link is not None else os.path.islink(s):
+    is inside when its folder (resolved) is. ``walked``: the path as a string and whether
+    it is a symbolic link, when the walk saw them."""
+    s, link = walked if walked is not None else (str(path), os.path.islink(path))
+    if link:
         return is_inside(path, roots)
-    folder = os.path.dirname(s)
+    folder = s[:s.rfind(os.sep)] if walked is not None else os.path.dirname(s)
     got = real_dirs.get(folder)
     if got is None:
         got = real_dirs[folder] = is_inside(Path(folder), roots)

@@ -31,6 +31,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +85,7 @@ class CheckCache:
     def __init__(self, folder: Path, tool: str) -> None:
         self.folder = folder
         self.tool = tool
-        self.stats: dict[str, tuple[int, int, str]] = {}
+        self.stats: dict[str, Any] = {}  # file key -> [mtime ns, size, content hash]
         self._facts: dict[str, FileFacts] = {}
         self._fact_shards: dict[str, dict[str, Any]] = {}  # raw JSON, by the digest's first 2 characters
         self._dirty_facts: set[str] = set()
@@ -104,9 +105,11 @@ class CheckCache:
                 raise ValueError("another version's index")
             stats = doc["files"]
             assert isinstance(stats, dict)
-            for k, v in stats.items():
-                assert isinstance(v, list) and len(v) == 3
-                self.stats[str(k)] = (int(v[0]), int(v[1]), str(v[2]))
+            # each [mtime ns, size, content hash]: checked in bulk (one pass in C), not one by one
+            assert all(type(v) is list and len(v) == 3 for v in stats.values())
+            assert {type(v[0]) for v in stats.values()} | {type(v[1]) for v in stats.values()} <= {int}
+            assert {type(v[2]) for v in stats.values()} <= {str}
+            self.stats = stats
             self.written_at = int(doc.get("written_at", 0))
             graph = doc.get("graph")
             self._graph = graph if isinstance(graph, dict) else None
@@ -153,16 +156,16 @@ class CheckCache:
             return None
         if mtime_ns >= self.written_at - 2_000_000_000:
             return None  # racy: could have changed again within the clock's resolution
-        return got[2]
+        return str(got[2])
 
     def record(self, key: str, mtime_ns: int, size: int, digest: str) -> None:
-        if self.stats.get(key) != (mtime_ns, size, digest):
-            self.stats[key] = (mtime_ns, size, digest)
+        if self.stats.get(key) != [mtime_ns, size, digest]:
+            self.stats[key] = [mtime_ns, size, digest]
             self._index_dirty = True
 
     def previous_hash(self, key: str) -> str | None:
         got = self.stats.get(key)
-        return got[2] if got is not None else None
+        return str(got[2]) if got is not None else None
 
     def put_facts(self, digest: str, facts: FileFacts) -> None:
         old = self.facts(digest)
@@ -171,25 +174,25 @@ class CheckCache:
             self._fact_shard(digest[:2])[digest] = facts.to_json()
             self._dirty_facts.add(digest[:2])
 
-    def graph(self, key: str) -> tuple[dict[str, list[str]], dict[str, set[str]], dict[str, list[str]],
+    def graph(self, key: str, files: AbstractSet[str]) -> tuple[dict[str, list[str]], dict[str, set[str]], dict[str, list[str]],
                                        set[str], dict[bool, set[str]]] | None:
         """The name graph stored for ``key`` (a digest of every file's content, the config,
         the markets and the tool): who defines, refers to and means what, the files known
         only by a scan, the suspects found (:class:`audiencelang.check.incremental._Engine`);
-        ``None``: none, or it does not read back."""
+        ``None``: none, or it does not read back (every file it names must be in ``files``)."""
         g = self._graph
         if g is None or g.get("key") != key:
             return None
         try:
             definers, referrers, by_mkey = g["definers"], g["referrers"], g["by_mkey"]
             inexact, suspects = g["inexact"], g["suspects"]
-            for m in (definers, referrers, by_mkey):
-                assert isinstance(m, dict)
-                assert all(isinstance(v, list) and all(isinstance(x, str) for x in v) for v in m.values())
-            assert isinstance(inexact, list) and all(isinstance(x, str) for x in inexact)
+            for m in (definers, referrers, by_mkey):  # lists of the project's files (in bulk: sets, in C)
+                assert isinstance(m, dict) and all(type(v) is list for v in m.values())
+                assert set().union(*m.values()) <= files
+            assert isinstance(inexact, list) and set(inexact) <= files
             assert isinstance(suspects, dict) and set(suspects) <= {"history", "no_history"}
-            assert all(isinstance(v, list) and all(isinstance(x, str) for x in v) for v in suspects.values())
-        except (KeyError, AssertionError):
+            assert all(type(v) is list and {type(x) for x in v} <= {str} for v in suspects.values())
+        except (KeyError, AssertionError, TypeError):
             return None
         return (definers, {k: set(v) for k, v in referrers.items()}, by_mkey, set(inexact),
                 {k == "history": set(v) for k, v in suspects.items()})
@@ -249,7 +252,7 @@ class CheckCache:
         if self._index_dirty:
             import time
 
-            stats = {k: list(v) for k, v in self.stats.items() if live is None or k in live}
+            stats = {k: v for k, v in self.stats.items() if live is None or k in live}
             doc2: dict[str, Any] = {"tool": self.tool, "written_at": time.time_ns(), "files": stats}
             if self._graph is not None:
                 doc2["graph"] = self._graph

@@ -143,7 +143,7 @@ class _Engine:
                 # unchanged size and modification time, not within the clock's resolution of
                 # the index's last write (CheckCache.known_hash)
                 if st is not None and known[0] == st.st_mtime_ns and known[1] == st.st_size and known[0] < fresh:
-                    digest = known[2]
+                    digest = str(known[2])
             if digest is None:
                 try:
                     # (only to read a file: importing the parser costs every warm check)
@@ -185,7 +185,7 @@ class _Engine:
         """The index of every file's facts (each file's own facts are read when asked for):
         the name graph the cache stored for exactly these file contents, config, markets
         and tool, else built from every file's facts."""
-        got = self.cache.graph(self.graph_key) if self.cache is not None else None
+        got = self.cache.graph(self.graph_key, self.paths.keys()) if self.cache is not None else None
         if got is not None:
             self.definers, self.referrers, self.by_mkey, inexact, suspects = got
             self.inexact = [k for k in self.keys if k in inexact]
