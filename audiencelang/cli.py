@@ -426,6 +426,13 @@ def check_cmd(paths: tuple[Path, ...], project_dir: Path | None, fmt: str, outpu
     start = project_dir if project_dir is not None else (paths[0] if paths else cwd)
     audience_paths = [p.absolute() for p in paths if is_audience_path(p)]
     project = load_project(start.absolute(), paths=audience_paths or None)
+    cache = None
+    if not no_cache and project.config_path is not None:
+        from audiencelang.check.cache import CheckCache, cache_folder
+        from audiencelang.check.incremental import tool_digest
+
+        cache = CheckCache(cache_folder(project.root), tool_digest())
+        project.market_documents = cache  # the market files' YAML as read before (validated as always)
     routed = route_paths(project, [p for p in paths if not is_audience_path(p)])
     for skipped, why in routed.skipped:
         click.echo(f"note: skipping {skipped}: {why}", err=True)
@@ -438,12 +445,6 @@ def check_cmd(paths: tuple[Path, ...], project_dir: Path | None, fmt: str, outpu
                                and not routed.config else [])
     if db is not None and warehouses:
         fail("give --db or --warehouses, not both", "E900")
-    cache = None
-    if not no_cache and project.config_path is not None:
-        from audiencelang.check.cache import CheckCache, cache_folder
-        from audiencelang.check.incremental import tool_digest
-
-        cache = CheckCache(cache_folder(project.root), tool_digest())
     report = check_incremental(project, paths=select, markets=chosen or None, cache=cache)
     if any(project.markets[m].warehouse is not None for m in report.markets if m in project.markets):
         from audiencelang.sql.warehouses import (

@@ -40,6 +40,7 @@ from audiencelang.schema.loader import (
 from audiencelang.schema.market import Market
 
 if TYPE_CHECKING:
+    from audiencelang.schema.loader import MarketDocuments
     from audiencelang.syntax.parser import ParseResult
 
 __all__ = [
@@ -286,6 +287,8 @@ class Project:
         self._lock = threading.RLock()  # loading happens once, also with threads sharing the project
         self._memory_markets: list[tuple[str, _MarketInput]] | None = None
         self._memory_audiences: list[tuple[str, AudienceSource | list[Diagnostic]]] | None = None
+        #: where market files read before are kept (``check`` sets its cache; ``None``: read each)
+        self.market_documents: MarketDocuments | None = None
 
     @classmethod
     def from_sources(
@@ -374,6 +377,8 @@ class Project:
         text, problems = read_text(path, key)
         if text is None:
             return None, problems
+        if self.market_documents is not None:
+            return load_market_text(text, path=key, documents=self.market_documents)
         return _load_market(text, key)
 
     @cached_property

@@ -10,6 +10,7 @@ keeps it out of git) or in the folder ``AUDIENCELANG_CACHE_DIR`` names::
       v1/index.json              file key -> (mtime ns, size, content hash); the name graph of
                                  the last check (who defines, refers to, means what)
       v1/facts/NN.json           content hash -> a file's facts (256 shards by hash)
+      v1/markets/documents.json  market file (path, text) hash -> its YAML read (data and spans)
       v1/diagnostics/NN.json     entry key -> a file's diagnostics (256 shards by key)
 
 An entry's key is a digest of everything its diagnostics depend on (the file's content,
@@ -94,6 +95,8 @@ class CheckCache:
         self._dirty: set[str] = set()
         self._index_dirty = False
         self._graph: dict[str, Any] | None = None
+        self._markets: dict[str, Any] | None = None
+        self._markets_dirty = False
         self._load_index()
 
     # ------------------------------------------------------------------ index
@@ -204,6 +207,26 @@ class CheckCache:
                        "suspects": {("history" if h else "no_history"): sorted(v) for h, v in suspects.items()}}
         self._index_dirty = True
 
+    # ------------------------------------------------------------------ market files
+
+    def _market_key(self, text: str, path: str | None) -> str:
+        import hashlib
+
+        return hashlib.blake2b(f"{path}\0{text}".encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+    def market_document(self, text: str, path: str | None) -> object | None:
+        """A market file's YAML as read before (its data and spans: it is validated as
+        always): :class:`audiencelang.schema.loader.MarketDocuments`."""
+        if self._markets is None:
+            self._markets = self._read_shard("markets", "documents")
+        return self._markets.get(self._market_key(text, path))
+
+    def put_market_document(self, text: str, path: str | None, document: object) -> None:
+        if self._markets is None:
+            self._markets = self._read_shard("markets", "documents")
+        self._markets[self._market_key(text, path)] = document
+        self._markets_dirty = True
+
     # ------------------------------------------------------------------ diagnostics
 
     def _shard(self, key: str) -> dict[str, Any]:
@@ -239,7 +262,7 @@ class CheckCache:
             self._save(live)
 
     def _save(self, live: set[str] | None) -> None:
-        if not self._dirty and not self._index_dirty and not self._dirty_facts:
+        if not self._dirty and not self._index_dirty and not self._dirty_facts and not self._markets_dirty:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
         if not (self.folder / ".gitignore").exists():
@@ -263,6 +286,11 @@ class CheckCache:
                 kept = {h: f for h, f in self._fact_shards[name].items() if h in used}
                 _write(base / "facts" / f"{name}.json",
                        json.dumps({"tool": self.tool, "entries": kept}, separators=(",", ":")).encode())
+        if self._markets_dirty and self._markets is not None:  # the last 64 market texts read
+            kept = dict(list(self._markets.items())[-64:])
+            _write(base / "markets" / "documents.json",
+                   json.dumps({"tool": self.tool, "entries": kept}, separators=(",", ":")).encode())
         self._dirty.clear()
         self._dirty_facts.clear()
         self._index_dirty = False
+        self._markets_dirty = False
