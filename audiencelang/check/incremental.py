@@ -132,11 +132,13 @@ class _Engine:
         stats = cache.stats if cache is not None else {}
         fresh = cache.written_at - 2_000_000_000 if cache is not None else 0
         stat = os.stat
+        # the files under the root by string (a Path formats its string on first use: 2 us a file)
+        under = str(project.root) + os.sep if os.sep == "/" else None
         for key, f in keyed.items():
             digest = None
             st = None
             with contextlib.suppress(OSError):
-                st = stat(f)
+                st = stat(under + key if under is not None and not key.startswith("../") else f)
             known = stats.get(key)
             if known is not None:
                 self.known_before.add(key)
