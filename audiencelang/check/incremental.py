@@ -82,8 +82,8 @@ class _Partial(Project):
         self.__dict__["_markets_loaded"] = base._loaded_markets
         self.__dict__["_outside"] = base._outside
         self.__dict__["_explicit"] = base._explicit
-        files, empty = base._audience_files
-        self.__dict__["_audience_files"] = ([f for f in files if base.key_of(f) in only], empty)
+        keyed, empty = base._audience_keyed
+        self.__dict__["_audience_files"] = ([f for k, f in keyed.items() if k in only], empty)
         self._engine = engine
 
     def _load_files(self) -> tuple[dict[str, ast.File], list[Diagnostic]]:
