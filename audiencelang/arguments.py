@@ -100,14 +100,19 @@ def _given(func: Callable[..., object], args: tuple[object, ...], kwargs: dict[s
         return {}
 
 
-def _public_names() -> dict[str, object]:
-    """Names the public signatures use under ``TYPE_CHECKING`` only, to resolve them."""
+def _public_names(func: Callable[..., object] | None = None) -> dict[str, object]:
+    """Names the public signatures use under ``TYPE_CHECKING`` only, to resolve them (those
+    ``func``'s annotations mention: no engine library is imported to check a call of
+    ``load_project``)."""
     import pathlib
 
     names: dict[str, object] = {"Path": pathlib.Path, "dt": dt}
+    said = " ".join(str(a) for a in getattr(func, "__annotations__", {}).values()) if func is not None else None
     for module, attrs in (("audiencelang.project", ("Project",)), ("audiencelang.check", ("CheckedAudience",)),
                           ("audiencelang.run.engines", ("Engine",)), ("audiencelang.schema.market", ("Market",)),
                           ("audiencelang.schema.config", ("ProjectConfig",))):
+        if said is not None and not any(a in said for a in attrs):
+            continue
         try:
             mod = __import__(module, fromlist=list(attrs))
         except ImportError:  # an optional engine library is missing: leave those unchecked
@@ -119,7 +124,7 @@ def _public_names() -> dict[str, object]:
 @functools.cache
 def _signature(func: Callable[..., object]) -> tuple[inspect.Signature, dict[str, object]]:
     try:
-        hints = typing.get_type_hints(func, localns=_public_names())
+        hints = typing.get_type_hints(func, localns=_public_names(func))
     except Exception:  # an annotation that cannot be resolved: check nothing
         hints = {}
     return inspect.signature(func), hints

@@ -20,7 +20,7 @@ from audiencelang.diagnostics import Span
 
 
 class Node(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     span: Span = Field(default_factory=Span)
 
@@ -412,9 +412,6 @@ class File(Node):
     comments: tuple[Comment, ...] = ()
 
 
-for _model in (Aggregate, Compare, InList, Between, StringMatch, IsNull, InLast, MoreThanAgo, TimeCompare,
-               Performed, Step, Sequence, FirstLastPerformed, Not, And, Or, Audience, File):
-    _model.model_rebuild()
 
 
 def walk(node: BaseModel) -> list[Node]:

@@ -33,8 +33,26 @@ def _closed_pipe() -> NoReturn:
     sys.exit(EXIT_CLOSED_PIPE)
 
 
+#: Commands imported when first asked for (their modules cost every other command's start-up).
+_LAZY_COMMANDS = {"demo": ("audiencelang.demo.cli", "demo_cli")}
+
+
 class _Group(click.Group):
     """Turns any escaping exception into a one-line internal error (exit 2), never a traceback."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *_LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        got = super().get_command(ctx, cmd_name)
+        if got is None and cmd_name in _LAZY_COMMANDS:
+            import importlib
+
+            module, attr = _LAZY_COMMANDS[cmd_name]
+            got = getattr(importlib.import_module(module), attr)
+            assert isinstance(got, click.Command)
+            self.add_command(got, cmd_name)
+        return got
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -408,6 +426,13 @@ def check_cmd(paths: tuple[Path, ...], project_dir: Path | None, fmt: str, outpu
     start = project_dir if project_dir is not None else (paths[0] if paths else cwd)
     audience_paths = [p.absolute() for p in paths if is_audience_path(p)]
     project = load_project(start.absolute(), paths=audience_paths or None)
+    cache = None
+    if not no_cache and project.config_path is not None:
+        from audiencelang.check.cache import CheckCache, cache_folder
+        from audiencelang.check.incremental import tool_digest
+
+        cache = CheckCache(cache_folder(project.root), tool_digest())
+        project.market_documents = cache  # the market files' YAML as read before (validated as always)
     routed = route_paths(project, [p for p in paths if not is_audience_path(p)])
     for skipped, why in routed.skipped:
         click.echo(f"note: skipping {skipped}: {why}", err=True)
@@ -420,12 +445,6 @@ def check_cmd(paths: tuple[Path, ...], project_dir: Path | None, fmt: str, outpu
                                and not routed.config else [])
     if db is not None and warehouses:
         fail("give --db or --warehouses, not both", "E900")
-    cache = None
-    if not no_cache and project.config_path is not None:
-        from audiencelang.check.cache import CheckCache, cache_folder
-        from audiencelang.check.incremental import tool_digest
-
-        cache = CheckCache(cache_folder(project.root), tool_digest())
     report = check_incremental(project, paths=select, markets=chosen or None, cache=cache)
     if any(project.markets[m].warehouse is not None for m in report.markets if m in project.markets):
         from audiencelang.sql.warehouses import (
@@ -814,10 +833,7 @@ def docs_cmd(out: Path, project_dir: Path | None, db: str | None) -> None:
 
 
 # --------------------------------------------------------------------------- demo (owner: demo)
-
-from audiencelang.demo import demo_cli  # noqa: E402  (imports duckdb only when run)
-
-main.add_command(demo_cli)
+# `audiencelang demo ...`: audiencelang.demo.cli.demo_cli, imported when asked for (_LAZY_COMMANDS)
 
 
 if __name__ == "__main__":  # pragma: no cover

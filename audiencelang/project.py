@@ -40,6 +40,7 @@ from audiencelang.schema.loader import (
 from audiencelang.schema.market import Market
 
 if TYPE_CHECKING:
+    from audiencelang.schema.loader import MarketDocuments
     from audiencelang.syntax.parser import ParseResult
 
 __all__ = [
@@ -140,9 +141,16 @@ def _hidden(path: Path, base: Path) -> bool:
 
 def _expand(root: Path, entries: Iterable[str], suffixes: tuple[str, ...],
             outside: list[str] | None = None) -> tuple[list[Path], list[str]]:
+    """:func:`_expand_keyed`, the files only."""
+    keyed, empty = _expand_keyed(root, entries, suffixes, outside)
+    return list(keyed.values()), empty
+
+
+def _expand_keyed(root: Path, entries: Iterable[str], suffixes: tuple[str, ...],
+                  outside: list[str] | None = None) -> tuple[dict[str, Path], list[str]]:
     """Files named by config entries (folders searched recursively, files, or globs).
 
-    Returns the files (deduplicated, sorted by key) and the entries that match nothing on
+    Returns the files by key (deduplicated, in key order) and the entries that match nothing on
     disk. An existing folder matches even when empty (a new project), and an entry whose
     files another entry already found still matches. Files and folders whose name starts
     with ``.`` below an entry are skipped. Entries that leave the root, and files that
@@ -153,6 +161,16 @@ def _expand(root: Path, entries: Iterable[str], suffixes: tuple[str, ...],
     refused = outside if outside is not None else []
     roots = allowed_roots(root)
     real_dirs: dict[str, bool] = {}
+    walked: dict[str, tuple[str, bool]] = {}  # key -> (path, whether a symbolic link), as the walk saw it
+    root_s = str(root) + os.sep
+
+    def add_below(folder: Path) -> None:
+        for s, f, link in _files_below(folder, suffixes):
+            k = s[len(root_s):].replace(os.sep, "/") if s.startswith(root_s) else _key(f, root)
+            if k not in found:
+                found[k] = f
+                walked[k] = (s, link)
+
     for entry in entries:
         if not entry_allowed(entry, root, roots):
             refused.append(entry)
@@ -163,9 +181,7 @@ def _expand(root: Path, entries: Iterable[str], suffixes: tuple[str, ...],
         if not any(c in _GLOB_CHARS for c in entry):
             matched = target.is_dir() or target.is_file()
             if target.is_dir():
-                for f in target.rglob("*"):
-                    if f.suffix in suffixes and f.is_file() and not _hidden(f, target):
-                        found.setdefault(_key(f, root), f)
+                add_below(target)
             elif target.is_file():
                 found.setdefault(_key(target, root), target)
         else:
@@ -181,25 +197,64 @@ def _expand(root: Path, entries: Iterable[str], suffixes: tuple[str, ...],
                     found.setdefault(_key(f, root), f)
                 elif f.is_dir() and not _hidden(f, base):
                     matched = True
-                    for g in f.rglob("*"):
-                        if g.suffix in suffixes and g.is_file() and not _hidden(g, f):
-                            found.setdefault(_key(g, root), g)
-        escaped = [k for k in list(found)[before:] if not _inside(found[k], roots, real_dirs)]
+                    add_below(f)
+        escaped = [k for k in list(found)[before:] if not _inside(found[k], roots, real_dirs, walked.get(k))]
         for k in escaped:
             del found[k]
         if escaped:
             refused.append(entry)
         elif not matched:
             empty.append(entry)
-    return [found[k] for k in sorted(found)], empty
+    return {k: found[k] for k in sorted(found)}, empty
 
 
-def _inside(path: Path, roots: list[Path], real_dirs: dict[str, bool]) -> bool:
+def _suffix(name: str) -> str:
+    """``Path(name).suffix``."""
+    i = name.rfind(".")
+    return name[i:] if 0 < i < len(name) - 1 else ""
+
+
+def _files_below(folder: Path, suffixes: tuple[str, ...]) -> list[tuple[str, Path, bool]]:
+    """The files with one of ``suffixes`` below ``folder`` (symbolic links to files
+    included, links to folders not followed), skipping names that start with ``.`` and
+    what is below them: ``folder.rglob("*")`` filtered by suffix, ``is_file`` and
+    :func:`_hidden`, in one ``scandir`` per folder (no ``stat`` of a plain file: 10,000
+    files in a few milliseconds). Each as (path, ``Path``, whether a symbolic link)."""
+    out: list[tuple[str, Path, bool]] = []
+    stack = [folder]
+    while stack:
+        here = stack.pop()
+        try:
+            with os.scandir(here) as it:
+                entries = list(it)
+        except OSError:  # as rglob: a folder that cannot be listed has no files
+            continue
+        child = getattr(here, "_make_child_relpath", here.joinpath)  # (no parse of the path: 3.11, 3.12)
+        for e in entries:
+            name = e.name
+            if name.startswith("."):
+                continue
+            try:
+                link = e.is_symlink()
+                if e.is_dir(follow_symlinks=False):
+                    stack.append(child(name))
+                    continue
+                if _suffix(name) not in suffixes or not (e.is_file() if link else e.is_file(follow_symlinks=False)):
+                    continue
+            except OSError:
+                continue
+            out.append((e.path, child(name), link))
+    return out
+
+
+def _inside(path: Path, roots: list[Path], real_dirs: dict[str, bool], walked: tuple[str, bool] | None = None) -> bool:
     """:func:`is_inside`, resolving each folder once: a file that is not a symbolic link
-    is inside when its folder (resolved) is."""
-    if os.path.islink(path):
+    is inside when its folder (resolved) is. ``walked``: the path as a string and whether
+    it is a symbolic link, when the walk saw them."""
+    s, link = walked if walked is not None else (str(path), os.path.islink(path))
+    if link:
         return is_inside(path, roots)
-    folder = os.path.dirname(path)
+    folder = s[:s.rfind(os.sep)] if walked is not None else os.path.dirname(s)
     got = real_dirs.get(folder)
     if got is None:
         got = real_dirs[folder] = is_inside(Path(folder), roots)
@@ -232,6 +287,8 @@ class Project:
         self._lock = threading.RLock()  # loading happens once, also with threads sharing the project
         self._memory_markets: list[tuple[str, _MarketInput]] | None = None
         self._memory_audiences: list[tuple[str, AudienceSource | list[Diagnostic]]] | None = None
+        #: where market files read before are kept (``check`` sets its cache; ``None``: read each)
+        self.market_documents: MarketDocuments | None = None
 
     @classmethod
     def from_sources(
@@ -320,6 +377,8 @@ class Project:
         text, problems = read_text(path, key)
         if text is None:
             return None, problems
+        if self.market_documents is not None:
+            return load_market_text(text, path=key, documents=self.market_documents)
         return _load_market(text, key)
 
     @cached_property
@@ -369,13 +428,20 @@ class Project:
 
     @cached_property
     def _audience_files(self) -> tuple[list[Path], list[str]]:
-        files, empty = _expand(self.root, self.config.audiences, AUDIENCE_SUFFIXES, self._outside["audiences"])
+        keyed, empty = self._audience_keyed
+        return list(keyed.values()), empty
+
+    @cached_property
+    def _audience_keyed(self) -> tuple[dict[str, Path], list[str]]:
+        """:attr:`_audience_files` by key."""
+        keyed, empty = _expand_keyed(self.root, self.config.audiences, AUDIENCE_SUFFIXES,
+                                     self._outside["audiences"])
         if self._paths is None:
-            return files, empty
-        merged = {_key(f, self.root) if f.is_absolute() else self.key_of(f): f for f in files}
+            return keyed, empty
+        merged = dict(keyed)
         for k, f in self._explicit[0].items():
             merged.setdefault(k, f)
-        return [merged[k] for k in sorted(merged)], empty
+        return {k: merged[k] for k in sorted(merged)}, empty
 
     @cached_property
     def targets(self) -> tuple[str, ...]:

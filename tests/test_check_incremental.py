@@ -23,6 +23,7 @@ from audiencelang.diagnostics import Diagnostic
 from audiencelang.project import load_project
 from tests.test_check_helpers import FIXTURES, aud
 
+REPO = Path(__file__).resolve().parent.parent
 NAMES = ("a", "b", "c", "d", "e")
 # conditions; some pairs mean the same (L010): 1 / 01 / 1.0 are not all equal, "DE" / "D\u0045" are
 CONDITIONS = (
@@ -114,6 +115,14 @@ def test_check_files_equals_the_whole_project_check_for_every_file_it_reports(fi
         cached = check_incremental(load_project(root), paths=given_keys,
                                    cache=CheckCache(cache_dir, tool_digest()))
         assert_exact(cached, whole)
+        # unchanged since: the name graph the cache stored answers (the 2nd time with its suspects),
+        # as the files' facts do without it
+        runs = [check_incremental(load_project(root), paths=given_keys, cache=CheckCache(cache_dir, tool_digest()))
+                for _ in range(2)]
+        no_graph = CheckCache(cache_dir, tool_digest())
+        no_graph._graph = None
+        assert runs[0] == runs[1] == check_incremental(load_project(root), paths=given_keys, cache=no_graph)
+        assert_exact(runs[1], whole)
         again = check_incremental(load_project(root), cache=CheckCache(cache_dir, tool_digest()))
         assert again == check_incremental(load_project(root))
         assert again.diagnostics == whole.diagnostics and again.files == whole.files
@@ -183,5 +192,32 @@ def test_cli_check_caches_and_clean_removes_the_cache(tmp_path: Path) -> None:
         cleaned = runner.invoke(main, ["clean"])
         assert cleaned.exit_code == 0 and not (tmp_path / ".audiencelang_cache").exists()
         assert runner.invoke(main, ["clean"]).exit_code == 0  # nothing to remove: fine
+    finally:
+        os.chdir(old)
+
+
+def test_market_files_read_from_the_cache_check_the_same(tmp_path: Path) -> None:
+    """`check` keeps each market file's YAML as read (data and spans) in its cache and
+    validates it as always: the same findings at the same places, from the cache as from
+    the YAML; a changed market file is read again."""
+    write_project(tmp_path, [aud("include age > 1", "a")], "")
+    shutil.copytree(REPO / "examples" / "markets", tmp_path / "markets", dirs_exist_ok=True)
+    bad = (REPO / "examples" / "markets" / "fr.yaml").read_text().replace("market: fr", "market: xx\nextra: 1.50", 1)
+    (tmp_path / "markets" / "xx.yaml").write_text(bad)
+    runner = CliRunner()
+    old = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        fresh = runner.invoke(main, ["check", "--no-cache", "--format", "json"])
+        assert '"E205"' in fresh.stdout  # the unknown key, at its line
+        runs = [runner.invoke(main, ["check", "--format", "json", "audiences/f0.aud"]) for _ in range(2)]
+        assert (tmp_path / ".audiencelang_cache" / "v1" / "markets" / "documents.json").is_file()
+        assert runs[0].stdout == runs[1].stdout == runner.invoke(
+            main, ["check", "--no-cache", "--format", "json", "audiences/f0.aud"]).stdout
+        assert '"E205"' in runs[1].stdout
+        (tmp_path / "markets" / "xx.yaml").write_text(bad.replace("extra: 1.50", "extra2: 1.50"))
+        edited = runner.invoke(main, ["check", "--format", "json", "audiences/f0.aud"])
+        assert "extra2" in edited.stdout and edited.stdout == runner.invoke(
+            main, ["check", "--no-cache", "--format", "json", "audiences/f0.aud"]).stdout
     finally:
         os.chdir(old)

@@ -57,7 +57,7 @@ def tool_digest() -> str:
     """The version, the grammar and the checker's own code: entries of another build
     are never used."""
     from audiencelang.__about__ import __version__
-    from audiencelang.syntax.parser import _grammar_text
+    from audiencelang.grammar_source import grammar_text
 
     pkg = Path(__file__).resolve().parent.parent
     stamp = []
@@ -69,7 +69,7 @@ def tool_digest() -> str:
             except OSError:
                 continue
             stamp.append((f.name, st.st_size, st.st_mtime_ns))
-    return _h("audiencelang-check", __version__, _grammar_text(), stamp)
+    return _h("audiencelang-check", __version__, grammar_text(), stamp)
 
 
 class _Partial(Project):
@@ -82,8 +82,8 @@ class _Partial(Project):
         self.__dict__["_markets_loaded"] = base._loaded_markets
         self.__dict__["_outside"] = base._outside
         self.__dict__["_explicit"] = base._explicit
-        files, empty = base._audience_files
-        self.__dict__["_audience_files"] = ([f for f in files if base.key_of(f) in only], empty)
+        keyed, empty = base._audience_keyed
+        self.__dict__["_audience_files"] = ([f for k, f in keyed.items() if k in only], empty)
         self._engine = engine
 
     def _load_files(self) -> tuple[dict[str, ast.File], list[Diagnostic]]:
@@ -108,35 +108,49 @@ class _Partial(Project):
 class _Engine:
     def __init__(self, project: Project, cache: CheckCache | None, markets_key: str) -> None:
         from audiencelang.files import FileProblem, read_bounded
-        from audiencelang.syntax.parser import MAX_FILE_BYTES
 
         self.project = project
         self.cache = cache
         self.parsed: dict[str, ParseResult] = {}
-        self.paths: dict[str, Path] = {}
         self.digest: dict[str, str] = {}
         self.texts: dict[str, str | None] = {}
-        self.facts: dict[str, FileFacts] = {}
+        self.facts: dict[str, FileFacts] = _LazyFacts(self)
+        self._suspects: dict[bool, set[str]] = {}
+        self._graph_stored = False  # the name graph is the cache's (nothing to write back)
+        self._indexed = False
+        self.definers: dict[str, list[str]] = {}
+        self.referrers: dict[str, set[str]] = {}
+        self.by_mkey: dict[str, list[str]] = {}
+        self.inexact: list[str] = []
+        self._merkle: dict[str, str] = {}
         self._tokens: dict[str, frozenset[str]] = {}
         self.mkeys: dict[int, str] = {}  # id(audience node) -> digest of its meaning
         self.previous: dict[str, str | None] = {}  # the content hash the cache knew before
         self.known_before: set[str] = set()  # files the cache had seen
-        files, empty = project._audience_files
-        root = str(project.root) + os.sep
-        for f in files:
-            fs = str(f)
-            key = fs[len(root):].replace(os.sep, "/") if fs.startswith(root) else project.key_of(f)
-            self.paths[key] = f
+        keyed, empty = project._audience_keyed
+        self.paths = keyed
+        stats = cache.stats if cache is not None else {}
+        fresh = cache.written_at - 2_000_000_000 if cache is not None else 0
+        stat = os.stat
+        # the files under the root by string (a Path formats its string on first use: 2 us a file)
+        under = str(project.root) + os.sep if os.sep == "/" else None
+        for key, f in keyed.items():
             digest = None
             st = None
             with contextlib.suppress(OSError):
-                st = os.stat(f)
-            if cache is not None and key in cache.stats:
+                st = stat(under + key if under is not None and not key.startswith("../") else f)
+            known = stats.get(key)
+            if known is not None:
                 self.known_before.add(key)
-            if cache is not None and st is not None:
-                digest = cache.known_hash(key, st.st_mtime_ns, st.st_size)
+                # unchanged size and modification time, not within the clock's resolution of
+                # the index's last write (CheckCache.known_hash)
+                if st is not None and known[0] == st.st_mtime_ns and known[1] == st.st_size and known[0] < fresh:
+                    digest = str(known[2])
             if digest is None:
                 try:
+                    # (only to read a file: importing the parser costs every warm check)
+                    from audiencelang.syntax.parser import MAX_FILE_BYTES
+
                     data = read_bounded(f, MAX_FILE_BYTES)
                 except FileProblem:
                     data = None
@@ -153,7 +167,7 @@ class _Engine:
                         self.previous[key] = cache.previous_hash(key)
                         cache.record(key, st.st_mtime_ns, st.st_size, digest)
             self.digest[key] = digest
-        self.keys = sorted(self.paths)
+        self.keys = list(self.paths)  # in key order (Project._audience_keyed)
         self.other_diagnostics: list[Diagnostic] = [
             *project._unmatched("audiences", empty, _default_audiences()),
             *project._escaping("audiences"), *project._explicit[1]]
@@ -161,16 +175,44 @@ class _Engine:
                        _read(project.config_path) if project.config_path else b"", markets_key,
                        *[(k, _read(project.path_of(k))) for k in sorted(project.market_file_keys)])
 
+    def read_facts(self, key: str) -> FileFacts:
+        """``key``'s facts: stored for its content, else read from its text."""
+        known = self.cache.facts(self.digest[key]) if self.cache is not None else None
+        if known is None:
+            text = self.text(key)
+            known = scan_text(text) if text is not None else FileFacts(False, ())
+        return known
+
     def load_facts(self) -> None:
-        """Every file's facts: stored for its content, else read from its text."""
-        for key in self.keys:
-            digest = self.digest[key]
-            known = self.cache.facts(digest) if self.cache is not None else None
-            if known is None:
-                text = self.text(key)
-                known = scan_text(text) if text is not None else FileFacts(False, ())
-            self.facts[key] = known
+        """The index of every file's facts (each file's own facts are read when asked for):
+        the name graph the cache stored for exactly these file contents, config, markets
+        and tool, else built from every file's facts."""
+        got = self.cache.graph(self.graph_key, self.paths.keys()) if self.cache is not None else None
+        if got is not None:
+            self.definers, self.referrers, self.by_mkey, inexact, suspects = got
+            self.inexact = [k for k in self.keys if k in inexact]
+            self._suspects = suspects
+            self._merkle = {}
+            self._graph_stored = self._indexed = True
+            return
+        self.read_all()
         self._reindex()
+
+    def read_all(self) -> None:
+        for key in self.keys:
+            if key not in self.facts:
+                self.facts[key] = self.read_facts(key)
+
+    @property
+    def graph_key(self) -> str:
+        return _h(self.base, self.all_digest, "graph")
+
+    def store_graph(self) -> None:
+        """Give the name graph to the cache (when it is not the one it gave)."""
+        if self.cache is not None and not self._graph_stored and self._indexed:
+            self.cache.put_graph(self.graph_key, self.definers, self.referrers, self.by_mkey,
+                                 set(self.inexact), self._suspects)
+            self._graph_stored = True
 
     # ------------------------------------------------------------------ the index
 
@@ -186,9 +228,9 @@ class _Engine:
         return got
 
     def _reindex(self) -> None:
-        self.definers: dict[str, list[str]] = {}
-        self.referrers: dict[str, set[str]] = {}
-        self.by_mkey: dict[str, list[str]] = {}
+        self.definers = {}
+        self.referrers = {}
+        self.by_mkey = {}
         for key in self.keys:
             facts = self.facts[key]
             for a in facts.audiences:
@@ -199,8 +241,10 @@ class _Engine:
                 if a.mkey is not None:
                     self.by_mkey.setdefault(a.mkey, []).append(key)
         self.inexact = [k for k in self.keys if not self.facts[k].exact]
-        self._merkle: dict[str, str] = {}
-        self.__dict__.pop("all_digest", None)
+        self._merkle = {}
+        self._suspects = {}
+        self._graph_stored = False
+        self._indexed = True
 
     def parse(self, keys: Iterable[str]) -> None:
         """Parse these files (those not parsed yet), and learn their exact facts."""
@@ -223,13 +267,16 @@ class _Engine:
             if self.cache is not None:
                 self.cache.put_facts(self.digest[key], facts)
         if changed or any(not self.facts[k].exact for k in todo):
+            self.read_all()
             self._reindex()
         else:
             self.inexact = [k for k in self.inexact if not self.facts[k].exact]
+            self._graph_stored = False
 
     @cached_property
     def all_digest(self) -> str:
-        return _h(*[(k, self.digest[k]) for k in self.keys])
+        digest = self.digest
+        return _h("\n".join([f"{k}\0{digest[k]}" for k in self.keys]))
 
     def refs_of(self, key: str) -> list[str]:
         out: set[str] = set()
@@ -340,6 +387,13 @@ class _Engine:
         twice, a cycle, too deep a chain: E306-E308), as far as the index tells; and, when
         lint L009 is on and the changed files' earlier contents are unknown, audiences
         nobody refers to or activates."""
+        got = self._suspects.get(history)
+        if got is None:
+            got = self._suspects[history] = self._find_suspects(history)
+            self._graph_stored = False
+        return set(got)
+
+    def _find_suspects(self, history: bool) -> set[str]:
         from audiencelang.check import MAX_REFERENCE_DEPTH, _sccs
         from audiencelang.check.lint import LintFilter
 
@@ -409,6 +463,18 @@ class _Engine:
                         seen.add(n)
                         stack.append(n)
         return {k for k in out if k in self.paths}
+
+
+class _LazyFacts(dict[str, FileFacts]):
+    """Each file's facts, read when first asked for (:meth:`_Engine.read_facts`)."""
+
+    def __init__(self, engine: _Engine) -> None:
+        super().__init__()
+        self.engine = engine
+
+    def __missing__(self, key: str) -> FileFacts:
+        got = self[key] = self.engine.read_facts(key)
+        return got
 
 
 def _read(path: Path) -> bytes:
@@ -491,8 +557,10 @@ def check_incremental(project: Project, *, paths: Iterable[str | Path] | None = 
         if not whole:  # every file with an audience reported: the project's findings come too (as check_project)
             wanted = set(reported)
             while True:
-                rest = [k for k in eng.keys if k not in wanted and any(eng.facts[k].names)]
-                unsure = [k for k in rest if not eng.facts[k].exact]
+                named = {k for ds in eng.definers.values() for k in ds}
+                rest = [k for k in eng.keys if k not in wanted and k in named]
+                inexact = set(eng.inexact)
+                unsure = [k for k in rest if k in inexact]
                 if len(rest) > len(unsure) or not unsure:
                     whole = not rest
                     break
@@ -559,6 +627,7 @@ def check_incremental(project: Project, *, paths: Iterable[str | Path] | None = 
             cache.put(whole_key, own, [f"{k}\0{n}" for k, n in checked])
         diags.sort(key=_sort_key)
         if cache is not None:
+            eng.store_graph()
             cache.save(set(eng.keys))
         return CheckReport(tuple(diags), tuple(reported), tuple(checked), tuple(chosen))
 

@@ -29,6 +29,7 @@ _STRIP = re.compile(r'"[^"\\\n\r]*(?:\\[^\n\r][^"\\\n\r]*)*"|#[^\n]*')
 _AUDIENCE = re.compile(r"audience\s+([a-z_][a-z0-9_]*)")
 _ACTIVATE = re.compile(r"(?<![a-z0-9_])activate\s+([a-z_][a-z0-9_]*)")
 _WORD = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
+_STR = {str}
 
 
 @dataclass(frozen=True)
@@ -50,14 +51,17 @@ class AudienceFacts:
     @classmethod
     def from_json(cls, v: list[object]) -> AudienceFacts:
         name, refs, acts, inc, mkey, atoms = v
-        assert isinstance(name, str) and isinstance(refs, list) and isinstance(acts, list)
-        assert isinstance(inc, bool) and (mkey is None or isinstance(mkey, str))
-        assert all(isinstance(x, str) for x in refs) and all(isinstance(x, str) for x in acts)
+        assert type(name) is str and type(refs) is list and type(acts) is list
+        assert type(inc) is bool and (mkey is None or type(mkey) is str)
+        # the types of the items in bulk (a set of types per list), not one call per item
+        assert {type(x) for x in refs} <= _STR and {type(x) for x in acts} <= _STR
         at = None
         if atoms is not None:
-            assert isinstance(atoms, list) and len(atoms) == 4
-            assert all(isinstance(a, list) and all(isinstance(x, str) for x in a) for a in atoms)
-            at = (tuple(atoms[0]), tuple(atoms[1]), tuple(atoms[2]), tuple(atoms[3]))
+            assert type(atoms) is list and len(atoms) == 4
+            a0, a1, a2, a3 = atoms
+            assert type(a0) is list and type(a1) is list and type(a2) is list and type(a3) is list
+            assert {type(x) for x in a0} | {type(x) for x in a1} | {type(x) for x in a2} | {type(x) for x in a3} <= _STR
+            at = (tuple(a0), tuple(a1), tuple(a2), tuple(a3))
         return cls(name, tuple(refs), tuple(acts), inc, mkey, at)
 
 
@@ -82,8 +86,8 @@ class FileFacts:
 
     @classmethod
     def from_json(cls, v: object) -> FileFacts:
-        assert isinstance(v, dict) and isinstance(v.get("exact"), bool) and isinstance(v.get("audiences"), list)
-        return cls(v["exact"], tuple(AudienceFacts.from_json(a) for a in v["audiences"]))
+        assert type(v) is dict and type(v.get("exact")) is bool and type(v.get("audiences")) is list
+        return cls(v["exact"], tuple([AudienceFacts.from_json(a) for a in v["audiences"]]))
 
 
 def scan_text(text: str) -> FileFacts:

@@ -15,13 +15,16 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from audiencelang import ast
 from audiencelang.check.exclusion import dead_exclusions
 from audiencelang.diagnostics import Diagnostic, Severity, Span, did_you_mean
 from audiencelang.safematch import Pattern
 from audiencelang.schema.config import LintConfig
-from audiencelang.syntax.formatter import CommentScope
+
+if TYPE_CHECKING:
+    from audiencelang.syntax.formatter import CommentScope
 
 __all__ = ["AudienceFacts", "LintFilter", "Suppression", "audience_facts", "parse_suppressions"]
 

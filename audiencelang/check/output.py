@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from xml.sax.saxutils import escape, quoteattr
 
 from audiencelang.__about__ import __version__
 from audiencelang.check import _SEVERITY_RANK, CheckReport
@@ -166,6 +165,8 @@ def render_junit(report: CheckReport, fail_on: Severity | str = Severity.WARNING
     count for every market) that fails ``check`` (severity at least ``fail_on``, as the exit
     code); the others are listed in the testcase's ``<system-out>``. Diagnostics tied to no
     audience (config, market files, syntax) go to a ``project`` testcase."""
+    from xml.sax.saxutils import escape, quoteattr  # (imports urllib, http, ssl: junit only)
+
     level = _SEVERITY_RANK[Severity(fail_on)]
     by_aud: dict[tuple[str, str], list[Diagnostic]] = {}
     loose: list[Diagnostic] = []

@@ -31,15 +31,11 @@ import tomllib
 import types
 import typing
 from collections.abc import Callable, Mapping
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.constructor import DuplicateKeyError
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from audiencelang.diagnostics import Diagnostic, Span, did_you_mean, error
 from audiencelang.files import FileProblem, read_bounded
@@ -47,6 +43,10 @@ from audiencelang.schema.config import ProjectConfig
 from audiencelang.schema.market import KeyPath, Market
 
 __all__ = ["decode_text", "load_config", "load_config_text", "load_market", "load_market_text", "read_text"]
+
+if TYPE_CHECKING:  # ruamel.yaml is imported when a YAML text is read (not for a cached document)
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -145,6 +145,8 @@ def decode_text(data: bytes, display: str) -> tuple[str | None, list[Diagnostic]
 
 
 def _yaml() -> YAML:
+    from ruamel.yaml import YAML
+
     y = YAML(typ="rt")
     y.allow_duplicate_keys = False
     return y
@@ -167,6 +169,8 @@ def _prescan_yaml(text: str, lines: _Lines) -> Diagnostic | None:
     explicit tags (``!!set``, ``!!python/tuple``: the round-trip loader builds internal
     classes for them) and over-long numbers at their place. Syntax errors are left to the
     loader, which reports them."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
     from ruamel.yaml.events import AliasEvent, NodeEvent
 
     # Fast path (a third of a small file's load time otherwise): a text has at most two nodes
@@ -244,6 +248,8 @@ def _index_yaml(
     values: dict[KeyPath, Span],
     budget: _Budget,
 ) -> None:
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
     budget.take()
     if isinstance(node, CommentedMap):
         for k, v in node.items():
@@ -283,28 +289,118 @@ def load_market(path: Path | str, *, display: str | None = None) -> tuple[Market
     return load_market_text(text, path=shown)
 
 
-def load_market_text(text: str, *, path: str | None = None) -> tuple[Market | None, list[Diagnostic]]:
-    """Load a market schema from YAML text (``path`` is used in spans only)."""
+class MarketDocuments(Protocol):
+    """Where read market documents are kept between processes (the check cache): the plain
+    data and the spans of a market text, as :func:`market_document_json` writes them."""
+
+    def market_document(self, text: str, path: str | None) -> object | None: ...
+
+    def put_market_document(self, text: str, path: str | None, document: object) -> None: ...
+
+
+def load_market_text(text: str, *, path: str | None = None,
+                     documents: MarketDocuments | None = None) -> tuple[Market | None, list[Diagnostic]]:
+    """Load a market schema from YAML text (``path`` is used in spans only). ``documents``:
+    the YAML read once before for the same text and path (then validated as always)."""
+    got = _document_from_json(documents.market_document(text, path)) if documents is not None else None
+    if got is None:
+        read = _market_document(text, path)
+        if isinstance(read, list):
+            return None, read
+        got = read
+        if documents is not None:
+            stored = market_document_json(*got)
+            if stored is not None:
+                documents.put_market_document(text, path, stored)
+    data, keys, values = got
+    market, diags = _validate(Market, data, keys, values, "market file")
+    if market is not None:
+        market._attach(path, keys, values)
+    return market, diags
+
+
+def market_document_json(data: object, keys: dict[KeyPath, Span], values: dict[KeyPath, Span]) -> object | None:
+    """A read market document as JSON (``None``: it holds a value JSON cannot keep exactly)."""
+    def enc(v: object) -> object:
+        if v is None or type(v) in (str, int, bool):
+            return v
+        if type(v) is Decimal:
+            return {"decimal": str(v)}
+        if type(v) is list:
+            return [enc(x) for x in v]
+        if type(v) is dict and all(type(k) is str for k in v):
+            return {"map": {k: enc(x) for k, x in v.items()}}
+        raise TypeError(type(v).__name__)
+
+    def spans(m: dict[KeyPath, Span]) -> list[object]:
+        return [[list(k), [s.path, s.line, s.column, s.end_line, s.end_column, s.start, s.end]] for k, s in m.items()]
+
+    try:
+        return {"data": enc(data), "keys": spans(keys), "values": spans(values)}
+    except TypeError:
+        return None
+
+
+def _document_from_json(doc: object) -> tuple[object, dict[KeyPath, Span], dict[KeyPath, Span]] | None:
+    def dec(v: object) -> object:
+        if v is None or type(v) in (str, int, bool):
+            return v
+        if type(v) is list:
+            return [dec(x) for x in v]
+        if type(v) is dict and len(v) == 1:
+            if type(v.get("decimal")) is str:
+                return Decimal(v["decimal"])
+            m = v.get("map")
+            if type(m) is dict:
+                return {k: dec(x) for k, x in m.items()}
+        raise ValueError("not a market document")
+
+    def spans(raw: object) -> dict[KeyPath, Span]:
+        out: dict[KeyPath, Span] = {}
+        assert type(raw) is list
+        for item in raw:
+            k, s = item
+            assert type(k) is list and all(type(x) in (str, int) for x in k) and type(s) is list and len(s) == 7
+            out[tuple(k)] = Span(path=s[0], line=s[1], column=s[2], end_line=s[3], end_column=s[4],
+                                 start=s[5], end=s[6])
+        return out
+
+    if doc is None:
+        return None
+    try:
+        assert isinstance(doc, dict)
+        return dec(doc["data"]), spans(doc["keys"]), spans(doc["values"])
+    except (AssertionError, KeyError, TypeError, ValueError, InvalidOperation, ValidationError, RecursionError):
+        return None
+
+
+def _market_document(text: str, path: str | None) -> (
+        tuple[object, dict[KeyPath, Span], dict[KeyPath, Span]] | list[Diagnostic]):
+    """The YAML of a market file read: its plain data and the spans of its keys and values."""
+    from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.constructor import DuplicateKeyError
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
     lines = _Lines(text, path)
     problem = _prescan_yaml(text, lines)
     if problem is not None:
-        return None, [problem]
+        return [problem]
     try:
         doc = _yaml().load(text)
     except DuplicateKeyError as exc:
-        return None, [_yaml_error(exc, lines, "E203")]
+        return [_yaml_error(exc, lines, "E203")]
     except MarkedYAMLError as exc:
-        return None, [_yaml_error(exc, lines, "E202")]
+        return [_yaml_error(exc, lines, "E202")]
     except YAMLError as exc:
-        return None, [error("E202", f"YAML error: {exc}", lines.span(0, 0, 0))]
+        return [error("E202", f"YAML error: {exc}", lines.span(0, 0, 0))]
     except RecursionError:
-        return None, [error("E202", "YAML document is nested too deeply", lines.span(0, 0, 0))]
+        return [error("E202", "YAML document is nested too deeply", lines.span(0, 0, 0))]
     if doc is None:
-        return None, [
+        return [
             error("E204", "the market file is empty; expected a mapping with 'market:', 'profiles:' ...", lines.span(0, 0, 0))
         ]
     if not isinstance(doc, CommentedMap):
-        return None, [
+        return [
             error(
                 "E204",
                 f"a market file must be a mapping (market:, profiles:, events:, consent:), not {_describe(doc)}",
@@ -318,14 +414,11 @@ def load_market_text(text: str, *, path: str | None = None) -> tuple[Market | No
         _index_yaml(doc, lines, (), keys, values, budget)
         data = _plain(doc, _Budget())
     except (_TooBig, RecursionError):
-        return None, [
+        return [
             error("E202", f"the YAML document is too large once its aliases are expanded (over {MAX_NODES:,} nodes)",
                   lines.span(0, 0, 0), "market files rarely need anchors (&) and aliases (*); expand them by hand")
         ]
-    market, diags = _validate(Market, data, keys, values, "market file")
-    if market is not None:
-        market._attach(path, keys, values)
-    return market, diags
+    return data, keys, values
 
 
 def _yaml_error(exc: MarkedYAMLError, lines: _Lines, code: str) -> Diagnostic:

@@ -163,23 +163,38 @@ class _Merger:
             self.lowers.append([])
             self.filters.append([])
             return
-        key = ("scan", s.table, s.user, s.time)
-        extra: tuple[P.Cond, ...] = ()
-        if self.split:
-            # one pass per event (the first conjunct of the row filter when it tests a column
-            # the market's events are told apart by: the event's own `where`; else one pass
-            # per table): the rest of the row filter moves into the aggregates' conditions,
-            # so the audiences' filters on one event share a pass
-            rest = _filter_of(s)
-            first = rest[0] if rest else None
+        base: tuple[Any, ...] = ("scan", s.table, s.user, s.time)
+        if not self.split:  # one pass per table: the plans' own conditions, their prunes or-ed
+            self.contribute(base, s, s.aggregates, (), renames)
+            return
+        # one pass per event: each aggregate goes by what it counts (the scan's row filter
+        # and its own condition, flattened, without what the condition implies), not by where
+        # its plan put the filter. A table one plan reads whole (lower._read_whole) holds
+        # conditional aggregates that another plan filters in a scan of their own: a
+        # referenced audience must land on the same aggregates from both (E741 otherwise)
+        lower = _lower_bound(s)
+        prune = conjuncts_of(s.prune) if s.prune is not None else []
+        groups: dict[tuple[Any, ...], list[P.Aggregate]] = {}
+        for a in s.aggregates:
+            own = conjuncts_of(a.condition)
+            full = list(dict.fromkeys(
+                c for c in (*(p for p in prune if not _implied(p, own, s.time)), *own)
+                if not (isinstance(c, P.Const) and c.value)))
+            first = full[0] if full else None
+            # the event's own `where` first: that event's pass (else one pass over the table)
             if (isinstance(first, P.Test) and first.op == "="
                     and (s.table, first.field.column) in self.event_columns):
-                key, extra = (*key, first), rest[1:]
-            else:  # no event filter first: one pass over the table for all of them
-                key, extra = (*key, None), rest
-            if extra:
-                s = replace(s, aggregates=tuple(
-                    replace(a, condition=_conj((*extra, *conjuncts_of(a.condition)))) for a in s.aggregates))
+                key, rest = (*base, first), full[1:]
+            else:
+                key, rest = (*base, None), full
+            groups.setdefault(key, []).append(replace(a, condition=_conj(rest)))
+        for key, aggs in groups.items():
+            self.contribute(key, s, aggs, _common_filter(aggs, s.time), renames, lower)
+
+    def contribute(self, key: tuple[Any, ...], s: P.Scan, aggregates: Sequence[P.Aggregate],
+                   extra: tuple[P.Cond, ...], renames: dict[str, str], lower: P.Test | None = None) -> None:
+        """Add ``aggregates`` (of the plan scan ``s``) to the shared scan ``key``; ``extra``
+        (split): a row filter each of them implies, ``lower``: a lower time bound each implies."""
         i = self.scan_keys.get(key)
         if i is None:
             i = self.scan_keys[key] = len(self.scans)
@@ -188,12 +203,12 @@ class _Merger:
             self.lowers.append([])
             self.filters.append([])
         self.prunes[i].append(s.prune)
-        self.lowers[i].append(_lower_bound(s))
+        self.lowers[i].append(lower)
         self.filters[i].append((key[4:], extra))
         current = self.scans[i]
         assert isinstance(current, P.Scan)
         added: list[P.Aggregate] = []
-        for a in s.aggregates:
+        for a in aggregates:
             akey = (key, a.func, a.column, a.condition)
             name = self.aggs.get(akey)
             if name is None:
@@ -240,10 +255,12 @@ class _Merger:
             if isinstance(s, P.Scan):
                 # every aggregate's condition implies its own plan's prune: the union of the
                 # prunes keeps every row some aggregate counts (none when one plan reads all)
+                # (split: each aggregate holds its whole condition but the event's filter,
+                # which the pass's key, and so its prune, holds)
                 distinct = list(dict.fromkeys(prunes))
-                prune: P.Cond | None = (None if any(p is None for p in distinct)
+                prune: P.Cond | None = (_widest(lowers, filters) if self.split
+                                        else None if any(p is None for p in distinct)
                                         else distinct[0] if len(distinct) == 1
-                                        else _widest(lowers, filters) if self.split
                                         else P.Or(tuple(p for p in distinct if p is not None)))
                 s = replace(s, prune=prune)
             scans.append(s)
@@ -292,12 +309,28 @@ def _lower_bound(s: P.Scan) -> P.Test | None:
     return first
 
 
-def _filter_of(s: P.Scan) -> tuple[P.Cond, ...]:
-    """The conjuncts of a split scan's prune but its lower time bound: its row filter."""
-    if s.prune is None:
-        return ()
-    parts = conjuncts_of(s.prune)
-    return tuple(parts[1:] if _lower_bound(s) is not None else parts)
+def _implied(c: P.Cond, conjuncts: Sequence[P.Cond], time: str) -> bool:
+    """Whether the conjunction of ``conjuncts`` (an aggregate's condition) implies ``c`` (a
+    conjunct of its scan's prune), as the lowering writes prunes: ``c`` itself, an ``or``
+    with an item among them (the events' own filters of a table read whole), or a lower
+    bound ``time >= v`` where they hold ``time >= v'``, ``v'`` at or after ``v``."""
+    if c in conjuncts:
+        return True
+    if isinstance(c, P.Or):
+        return any(all(x in conjuncts for x in conjuncts_of(item)) for item in c.items)
+    if isinstance(c, P.Test) and c.op == ">=" and c.field.column == time and len(c.values) == 1:
+        return any(isinstance(x, P.Test) and x.op == ">=" and x.field.column == time and len(x.values) == 1
+                   and _later_or_same(x.values[0], c.values[0]) for x in conjuncts)
+    return False
+
+
+def _common_filter(aggregates: Sequence[P.Aggregate], time: str) -> tuple[P.Cond, ...]:
+    """The conjuncts every one of ``aggregates``' conditions holds, but tests of the time
+    column (the windows, which the prune's lower bound covers): their shared row filter."""
+    first, *others = [conjuncts_of(a.condition) for a in aggregates]
+    return tuple(c for c in dict.fromkeys(first)
+                 if not (isinstance(c, P.Test) and c.field.column == time)
+                 and not isinstance(c, P.Const) and all(c in o for o in others))
 
 
 def _conj(parts: Sequence[P.Cond]) -> P.Cond:

@@ -14,7 +14,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -55,11 +54,9 @@ _CALENDAR_UNITS: dict[str, ast.CalendarUnit] = {"day": "day", "days": "day", "we
 
 
 def _grammar_text() -> str:
-    packaged = resources.files("audiencelang").joinpath("_grammar/audience.lark")
-    if packaged.is_file():
-        return packaged.read_text(encoding="utf-8")
-    source = Path(__file__).resolve().parent.parent.parent / "grammar" / "audience.lark"
-    return source.read_text(encoding="utf-8")
+    from audiencelang.grammar_source import grammar_text
+
+    return grammar_text()
 
 
 def _cache_file() -> str | bool:
