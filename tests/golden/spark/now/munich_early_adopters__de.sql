@@ -26,7 +26,7 @@ WITH `params` AS (
     COUNT(
       CASE
         WHEN `src`.`ereignis` = 'sitzung'
-        AND `src`.`zeitpunkt` >= CAST('2026-09-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`zeitpunkt` >= '2026-09-01 00:00:00.000000+00:00'
         THEN 1
       END
     ) AS `n_session_2`,
@@ -216,7 +216,7 @@ WITH `params` AS (
   FROM `facts`
   WHERE
     NOT `min_session_started_at_1` IS NULL
-    AND `min_session_started_at_1` < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `min_session_started_at_1` < '2026-01-01 00:00:00.000000+00:00'
     AND `n_session_2` >= 1
     AND `n_add_to_cart_3` >= 1
     AND NOT (
