@@ -19,7 +19,7 @@ import pytest
 
 from audiencelang.check import check_audience
 from audiencelang.eval import evaluate
-from audiencelang.project import Project
+from audiencelang.project import Project, load_project
 from audiencelang.run.engines import BATCH_SIZE, Engine, connect
 from audiencelang.run.execute import run_audience
 from audiencelang.sql import compile_audience
@@ -28,7 +28,16 @@ from tests.test_run_more_engines import spark_connect_server  # noqa: F401 (a fi
 from tests.test_storage import AS_OF, PEOPLE, VISITS, make_project
 
 N = 12_000
-AUDIENCES = {"adults": "include age >= 18\nactivate d"}
+AUDIENCES = {"adults": "include age >= 18\nactivate d\nactivate huge"}
+HUGE = '\n[destinations.huge]\nmin_size = 1000000\nidentifier = "email"\n'
+
+
+def project_at(root: Path) -> Project:
+    """tests/test_storage.py's project, plus a destination whose gate is always held."""
+    make_project(root, AUDIENCES)
+    with (root / "audiencelang.toml").open("a") as f:
+        f.write(HUGE)
+    return load_project(root)
 
 
 def people() -> list[dict[str, Any]]:
@@ -76,7 +85,7 @@ def check_spark_writes(engine: Engine, project: Project, tmp_path: Path, monkeyp
     assert r.sql not in streamed, "the members came through this process"
     assert r.size == r.output_rows == len(members)
     assert {row[0] for row in read_folder(out)} == members
-    assert [g.size for g in r.gates] == [len(deliverable)]  # the gate: the counts statement
+    assert [g.size for g in r.gates] == [len(deliverable)] * 2  # the gates: the counts statement
 
     r, streamed = run_spied(engine, project, out, monkeypatch, destination="d")
     checked, _ = check_audience(project, "adults", "m")
@@ -86,6 +95,10 @@ def check_spark_writes(engine: Engine, project: Project, tmp_path: Path, monkeyp
     assert r.size == len(members) and r.output_rows == len(deliverable)
     rows = read_folder(out)
     assert set(rows) == deliverable and len(rows) == len(deliverable)
+
+    r, streamed = run_spied(engine, project, out, monkeypatch, destination="huge")  # a held gate
+    assert r.output_rows == 0 and read_folder(out) == []
+    assert [g.status for g in r.gates if g.destination == "huge"] == ["held"]
     assert sorted(p.name for p in out.parent.iterdir()) == ["adults.parquet"]  # no temporary folder left
 
 
@@ -115,7 +128,7 @@ def spark_warehouse(spark_session: Any, tmp_path: Path) -> Iterator[str]:
 @pytest.mark.spark
 def test_spark_local_writes_member_parquet_itself(spark_warehouse: str, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    project = make_project(tmp_path / "p", AUDIENCES)
+    project = project_at(tmp_path / "p")
     with connect(spark_warehouse) as engine:
         check_spark_writes(engine, project, tmp_path, monkeypatch)
         # CSV is still streamed (and equal)
@@ -130,7 +143,7 @@ def test_spark_local_write_failure_leaves_nothing(spark_warehouse: str, tmp_path
     E605/E606, no temporary folder, the existing file untouched."""
     import shutil
 
-    project = make_project(tmp_path / "p", AUDIENCES)
+    project = project_at(tmp_path / "p")
     out = tmp_path / "out" / "adults.parquet"
     out.parent.mkdir()
     out.write_bytes(b"keep me")
@@ -158,7 +171,7 @@ def test_spark_connect_writes_member_parquet_itself(spark_connect_server: str, t
     finally:
         client.stop()
         os.environ.pop("SPARK_CONNECT_MODE_ENABLED", None)  # see _open_spark_connect
-    project = make_project(tmp_path / "p", AUDIENCES)
+    project = project_at(tmp_path / "p")
     with connect(spark_connect_server) as engine:
         assert getattr(engine, "shares_files", False)
         check_spark_writes(engine, project, tmp_path, monkeypatch)
