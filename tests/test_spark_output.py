@@ -175,3 +175,16 @@ def test_spark_connect_writes_member_parquet_itself(spark_connect_server: str, t
     with connect(spark_connect_server) as engine:
         assert getattr(engine, "shares_files", False)
         check_spark_writes(engine, project, tmp_path, monkeypatch)
+
+
+def test_a_killed_spark_write_is_removed_by_the_next_write(tmp_path: Path) -> None:
+    """The temporary folder of a run whose process is gone is removed (not the live ones)."""
+    from audiencelang.run.output import remove_stale_temp_files
+
+    dead = tmp_path / ".adults.parquet.999999999.x1.tmp"
+    live = tmp_path / f".adults.parquet.{os.getpid()}.x2.tmp"
+    for folder in (dead, live):
+        folder.mkdir()
+        (folder / "part-00000.parquet").write_bytes(b"half")
+    remove_stale_temp_files(tmp_path / "adults.parquet")
+    assert not dead.exists() and live.exists()
