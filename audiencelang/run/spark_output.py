@@ -104,7 +104,9 @@ def write_with_spark(engine: SparkEngine, sql: str, out_path: Path, columns: Seq
             out.write.mode("overwrite").parquet("file://" + str(tmp.absolute()))
         except Exception as exc:
             raise engine.translate(exc, audience, market) from None
-        if not (tmp / "_SUCCESS").exists():
+        # what Spark wrote is visible here (_SUCCESS may be turned off; Spark writes a part
+        # file even for no rows); a remote server's files are not, this folder stays empty
+        if not ((tmp / "_SUCCESS").exists() or any(tmp.glob("*.parquet"))):
             raise RunError(error(
                 "E730", f"the Spark Connect server {engine.target} wrote the members to a folder "
                 f"{tmp} this process cannot see (the server has its own filesystem)", None,
