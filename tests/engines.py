@@ -302,27 +302,31 @@ def mysql_query(conn: Any, sql: str) -> list[tuple[Any, ...]]:
 # --------------------------------------------------------------------------- Spark
 
 
-def spark_schema(columns: Columns) -> Any:
+def spark_schema(columns: Columns, *, ntz: bool = False) -> Any:
+    """``ntz``: timestamps in ``TIMESTAMP_NTZ`` columns (UTC wall clock) instead of Spark's
+    default ``TIMESTAMP`` (LTZ: instants)."""
     from pyspark.sql import types as T
 
     spark_types: dict[str, Callable[[], Any]] = {
         "string": T.StringType, "integer": T.LongType,
         "decimal": lambda: T.DecimalType(18, 2), "boolean": T.BooleanType,
-        "date": T.DateType, "timestamp": T.TimestampType,
+        "date": T.DateType, "timestamp": T.TimestampNTZType if ntz else T.TimestampType,
     }
     return T.StructType([T.StructField(c, spark_types[k](), True) for c, k in columns.items()])
 
 
-def spark_load(spark: Any, table: str, columns: Columns, rows: Iterable[Row]) -> None:
-    """Create ``table`` (a database is created for ``schema.table``) from a typed DataFrame."""
+def spark_load(spark: Any, table: str, columns: Columns, rows: Iterable[Row], *, ntz: bool = False) -> None:
+    """Create ``table`` (a database is created for ``schema.table``) from a typed DataFrame
+    (``ntz``: timestamps as ``TIMESTAMP_NTZ`` holding the UTC wall clock)."""
     _check_columns(columns)
     parts = _split(table)
+    stamp = utc_naive if ntz else utc_aware
     data = [
-        tuple(utc_aware(v) if k == "timestamp" and v is not None else v
+        tuple(stamp(v) if k == "timestamp" and v is not None else v
               for v, k in zip(_values(columns, r), columns.values(), strict=True))
         for r in rows
     ]
-    df = spark.createDataFrame(data, schema=spark_schema(columns))
+    df = spark.createDataFrame(data, schema=spark_schema(columns, ntz=ntz))
     if len(parts) == 2:
         spark.sql(f"CREATE DATABASE IF NOT EXISTS {_bq(parts[0])}")
     df.write.mode("overwrite").saveAsTable(".".join(_bq(p) for p in parts))
@@ -416,7 +420,10 @@ def mysql_engine(conn: Any) -> Engine:
     return Engine("mysql", "mysql", conn, mysql_load, mysql_query)
 
 
-def spark_engine(spark: Any) -> Engine:
+def spark_engine(spark: Any, *, ntz: bool = False) -> Engine:
+    """``ntz``: timestamps in ``TIMESTAMP_NTZ`` columns (default: ``TIMESTAMP``, LTZ)."""
+    if ntz:
+        return Engine("spark", "spark", spark, functools.partial(spark_load, ntz=True), spark_query)
     return Engine("spark", "spark", spark, spark_load, spark_query)
 
 

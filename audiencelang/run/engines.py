@@ -711,10 +711,14 @@ class SparkEngine(Engine):
     dialect = "spark"
     kind = "Spark"
 
-    def __init__(self, target: str, connection: Any, *, owned: bool, warehouse: Path | None = None) -> None:
+    def __init__(self, target: str, connection: Any, *, owned: bool, warehouse: Path | None = None,
+                 shares_files: bool = True) -> None:
         super().__init__(target, connection)
         self._owned = owned
         self.warehouse = warehouse
+        #: Spark writes files where this process sees them (local Spark, a Connect server on
+        #: a loopback host): ``run --output X.parquet`` lets Spark write (run/spark_output.py)
+        self.shares_files = shares_files
 
     def _is_missing_table(self, exc: BaseException) -> bool:
         text = str(exc)
@@ -877,7 +881,19 @@ def _open_spark_connect(url: str) -> SparkEngine:
         if mode is None:
             os.environ.pop("SPARK_CONNECT_MODE_ENABLED", None)
     _pin_spark(spark, shown)
-    return SparkEngine(shown, spark, owned=True)
+    return SparkEngine(shown, spark, owned=True, shares_files=_is_loopback(host))
+
+
+def _is_loopback(host: str) -> bool:
+    """``localhost`` or a loopback address (no name lookup)."""
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 # --------------------------------------------------------------------------- connect

@@ -43,9 +43,10 @@ from typing import TYPE_CHECKING, Any, Literal
 from audiencelang.arguments import returns_diagnostics
 from audiencelang.diagnostics import Diagnostic, Severity, did_you_mean, error
 from audiencelang.run.columns import check_columns, columns_read
-from audiencelang.run.engines import Engine, RunError
+from audiencelang.run.engines import Engine, RunError, SparkEngine
 from audiencelang.run.missing_column import explain_missing_column
 from audiencelang.run.output import LOGICAL_TYPES, duckdb_type, open_writer, output_format
+from audiencelang.run.spark_output import count_with_spark, spark_writes, write_with_spark
 
 if TYPE_CHECKING:
     from audiencelang.check.checked import CheckedAudience
@@ -443,10 +444,24 @@ def _run_audience(
     members: list[Any] | None = [] if collect_members else None
     out_path = Path(output) if output is not None else None
     written: int | None = None
+    # Spark writes a Parquet member file itself: no member passes through this process
+    # (run/spark_output.py; with collect_members the members are wanted here anyway)
+    spark_out = not collect_members and shared is None and spark_writes(engine, out_path)
     try:
-        types = _output_types(engine, checked, audience, market, out_path, output_destination)
-        if shared is not None and out_path is None:
+        types = None if spark_out else _output_types(engine, checked, audience, market, out_path,
+                                                     output_destination)
+        if spark_out:
+            assert out_path is not None and isinstance(engine, SparkEngine)
             columns: tuple[str, ...] = ("member_id",)
+            if dest_sql is None:
+                written = size = write_with_spark(engine, sql, out_path, ["member_id"],
+                                                  audience=audience, market=market)
+            else:
+                size = count_with_spark(engine, sql, audience=audience, market=market)
+                written = write_with_spark(engine, dest_sql, out_path, ["member_id", "identifier"],
+                                           audience=audience, market=market)
+        elif shared is not None and out_path is None:
+            columns = ("member_id",)
             size = len(shared.members)
             if members is not None:
                 members.extend(shared.members)
@@ -469,7 +484,7 @@ def _run_audience(
                     if writer is not None:
                         writer.abort()
                     raise
-        if dest_sql is not None and out_path is not None:
+        if dest_sql is not None and out_path is not None and not spark_out:
             with engine.execute(dest_sql, audience=audience, market=market) as rows, \
                     open_writer(out_path, ["member_id", "identifier"], types) as dest_writer:
                 for batch in rows.batches():

@@ -26,6 +26,7 @@ import contextlib
 import csv
 import datetime as dt
 import os
+import shutil
 import stat
 import tempfile
 from collections.abc import Sequence
@@ -117,7 +118,8 @@ def _temp_prefix(path: Path, pid: int) -> str:
 
 def remove_stale_temp_files(path: Path) -> None:
     """Delete temporary files of earlier writes of ``path`` whose process is gone (a run
-    killed mid-write): they are named ``.NAME.PID.XXXX.tmp`` next to ``path``."""
+    killed mid-write): they are named ``.NAME.PID.XXXX.tmp`` next to ``path`` (folders of
+    that name too: Spark's, :mod:`audiencelang.run.spark_output`)."""
     folder = path.parent if str(path.parent) else Path()
     prefix = f".{path.name}."
     try:
@@ -128,8 +130,12 @@ def remove_stale_temp_files(path: Path) -> None:
         pid_text = name[len(prefix):].split(".", 1)[0]
         if not pid_text.isdigit() or _alive(int(pid_text)):
             continue
+        stale = folder / name
+        if stale.is_dir() and not stale.is_symlink():  # a Spark-written folder (run/spark_output.py)
+            shutil.rmtree(stale, ignore_errors=True)
+            continue
         with contextlib.suppress(OSError):
-            (folder / name).unlink()
+            stale.unlink()
 
 
 def _alive(pid: int) -> bool:

@@ -89,7 +89,8 @@ class DialectProfile:
     # loop over one aggregate and scan another for each row: minutes on 100k profiles)
     inner_joins: bool = True
     # time literals as untyped strings with ``+00:00``, which take the compared column's type:
-    # exact for TIMESTAMP and TIMESTAMPTZ columns in any session time zone (sql/instants.py)
+    # exact for TIMESTAMP and TIMESTAMPTZ columns (Spark: TIMESTAMP_NTZ and LTZ TIMESTAMP)
+    # in any session time zone (sql/instants.py)
     zoned_literals: bool = False
     # a sequence (spec §8) as ASOF joins, step by step (each occurrence meets the latest
     # strictly earlier completing occurrence of the step before; an absent step the earliest
@@ -145,10 +146,12 @@ DIALECTS: dict[str, DialectProfile] = {
         DialectProfile("redshift", _TS, _DATE, "sysdate", functions=_fns("POSITION", "SYSDATE", "MD5", "CONVERT_TIMEZONE",
                                                                  "DATEADD", "DATEDIFF", "DATE_TRUNC")),
         DialectProfile("databricks", _dt(_T.TIMESTAMPNTZ), _DATE, "epoch_micros", strings="hex", epoch_clock="spark",
+                       zoned_literals=True,
                        functions=_fns("LOCATE", "IF", "DATE_ADD", "UNIX_MICROS", "CURRENT_TIMESTAMP", "MD5",
                                       "TYPEOF", "TIMESTAMPDIFF", "CONVERT_TIMEZONE", "DATE_SUB", "WEEKDAY",
                                       "TRUNC", "ADD_MONTHS")),
         DialectProfile("spark", _dt(_T.TIMESTAMPNTZ), _DATE, "epoch_micros", strings="hex", epoch_clock="spark",
+                       zoned_literals=True,
                        functions=_fns("LOCATE", "IF", "DATE_ADD", "UNIX_MICROS", "CURRENT_TIMESTAMP", "MD5",
                                       "TYPEOF", "TIMESTAMPDIFF", "CONVERT_TIMEZONE", "DATE_SUB", "WEEKDAY",
                                       "TRUNC", "ADD_MONTHS")),

@@ -1,7 +1,7 @@
 """Time literals that are exact whatever type the warehouse stores a time column in
 (docs/sql.md, "Time columns").
 
-**Zoned literals** (DuckDB, PostgreSQL: :attr:`DialectProfile.zoned_literals`). A bound
+**Zoned literals** (DuckDB, PostgreSQL, Spark, Databricks: :attr:`DialectProfile.zoned_literals`). A bound
 is written as an *untyped* string with an explicit UTC offset,
 ``'2026-11-01 00:00:00.000000+00:00'``. The engine gives an untyped literal the type of
 the column it meets: against a ``TIMESTAMP`` column it is that naive UTC time
@@ -11,6 +11,16 @@ zone enters the comparison (a typed ``TIMESTAMP`` literal against a ``TIMESTAMPT
 column was converted through the session's zone: 8 of 26 audiences differed at UTC+14
 and UTC-12). The literal is folded into the column's type when the statement is bound,
 so the filter still reaches the scan (DuckDB's zone maps) exactly as before.
+
+Spark and Databricks (since issue 11, item 5) too. Spark's ``TIMESTAMP`` is LTZ (an instant)
+and a typed ``TIMESTAMP_NTZ`` literal compared with it was converted through
+``spark.sql.session.timeZone`` (at UTC+14 a visit up to 14 hours after ``as_of`` counted).
+Spark casts the untyped string to the column's own type: against ``TIMESTAMP`` (LTZ) the
+instant the offset names, against ``TIMESTAMP_NTZ`` the wall clock (the offset is ignored),
+with ANSI mode on or off; the cast literal is folded into the scan's filter (Parquet
+pushdown). One legacy setting breaks this with ANSI off:
+``spark.sql.legacy.typeCoercion.datetimeToString.enabled = true`` compares the column as
+text; with ANSI on (which ``run`` pins) it has no effect (docs/sql.md, "Session settings").
 
 SQLite stores times as text, which compares character by character: the SQL assumes
 the one form it writes its literals in (``YYYY-MM-DD HH:MM:SS`` plus ``.ffffff`` when

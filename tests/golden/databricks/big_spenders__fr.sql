@@ -13,7 +13,7 @@ WITH `profiles` AS (
     SUM(
       CASE
         WHEN `src`.`type_evenement` = 'achat'
-        AND `src`.`horodatage` >= CAST('2026-08-03 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`horodatage` >= '2026-08-03 00:00:00.000000+00:00'
         THEN `src`.`montant`
       END
     ) AS `sum_purchase_revenue_1`,
@@ -33,7 +33,7 @@ WITH `profiles` AS (
     MIN(
       CASE
         WHEN `src`.`type_evenement` = 'achat'
-        AND `src`.`horodatage` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`horodatage` >= '2025-11-01 00:00:00.000000+00:00'
         THEN `src`.`montant`
       END
     ) AS `min_purchase_revenue_5`,
@@ -42,7 +42,7 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`client_id` IS NULL
     AND NOT `src`.`horodatage` IS NULL
-    AND `src`.`horodatage` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`horodatage` <= '2026-11-01 00:00:00.000000+00:00'
     AND `src`.`type_evenement` = 'achat'
   GROUP BY
     `src`.`client_id`
@@ -87,14 +87,14 @@ WITH `profiles` AS (
       WHEN MAX(
         CASE
           WHEN `src`.`finalite` = 'publicite_ciblee'
-          AND `src`.`modifie_le` >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`modifie_le` >= '2025-10-02 00:00:00.000000+00:00'
           AND `src`.`statut` = 'accepte'
           THEN `src`.`modifie_le`
         END
       ) = MAX(
         CASE
           WHEN `src`.`finalite` = 'publicite_ciblee'
-          AND `src`.`modifie_le` >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`modifie_le` >= '2025-10-02 00:00:00.000000+00:00'
           THEN `src`.`modifie_le`
         END
       )
@@ -105,14 +105,14 @@ WITH `profiles` AS (
       WHEN MAX(
         CASE
           WHEN `src`.`finalite` = 'publicite_ciblee'
-          AND `src`.`modifie_le` >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`modifie_le` >= '2025-10-02 00:00:00.000000+00:00'
           AND `src`.`statut` IN ('refuse', 'retire')
           THEN `src`.`modifie_le`
         END
       ) = MAX(
         CASE
           WHEN `src`.`finalite` = 'publicite_ciblee'
-          AND `src`.`modifie_le` >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`modifie_le` >= '2025-10-02 00:00:00.000000+00:00'
           THEN `src`.`modifie_le`
         END
       )
@@ -123,9 +123,9 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`client_id` IS NULL
     AND NOT `src`.`modifie_le` IS NULL
-    AND `src`.`modifie_le` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`modifie_le` <= '2026-11-01 00:00:00.000000+00:00'
     AND `src`.`finalite` = 'publicite_ciblee'
-    AND `src`.`modifie_le` >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`modifie_le` >= '2025-10-02 00:00:00.000000+00:00'
     AND `src`.`statut` IN ('accepte', 'refuse', 'retire')
   GROUP BY
     `src`.`client_id`

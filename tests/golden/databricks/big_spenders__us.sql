@@ -12,7 +12,7 @@ WITH `profiles` AS (
     `src`.`customer_id` AS `member_id`,
     SUM(
       CASE
-        WHEN `src`.`ordered_at` >= CAST('2026-08-03 00:00:00.000000' AS TIMESTAMP_NTZ)
+        WHEN `src`.`ordered_at` >= '2026-08-03 00:00:00.000000+00:00'
         THEN `src`.`order_total`
       END
     ) AS `sum_purchase_revenue_1`,
@@ -21,7 +21,7 @@ WITH `profiles` AS (
     COUNT(CASE WHEN `src`.`sales_channel` = 'web' THEN `src`.`order_total` END) AS `n_purchase_revenue_4`,
     MIN(
       CASE
-        WHEN `src`.`ordered_at` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+        WHEN `src`.`ordered_at` >= '2025-11-01 00:00:00.000000+00:00'
         THEN `src`.`order_total`
       END
     ) AS `min_purchase_revenue_5`,
@@ -30,7 +30,7 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`customer_id` IS NULL
     AND NOT `src`.`ordered_at` IS NULL
-    AND `src`.`ordered_at` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`ordered_at` <= '2026-11-01 00:00:00.000000+00:00'
   GROUP BY
     `src`.`customer_id`
   HAVING
@@ -69,7 +69,7 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`user_id` IS NULL
     AND NOT `src`.`changed_at` IS NULL
-    AND `src`.`changed_at` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`changed_at` <= '2026-11-01 00:00:00.000000+00:00'
     AND `src`.`purpose_code` IN ('targeted_ads')
     AND `src`.`state` IN ('opt_in', 'opt_out', 'withdrawn')
   GROUP BY

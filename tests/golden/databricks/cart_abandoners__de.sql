@@ -14,26 +14,21 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`kunden_id` IS NULL
     AND NOT `src`.`zeitpunkt` IS NULL
-    AND `src`.`zeitpunkt` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`zeitpunkt` <= '2026-11-01 00:00:00.000000+00:00'
     AND `src`.`ereignis` = 'warenkorb'
-    AND `src`.`zeitpunkt` >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`zeitpunkt` >= '2026-10-25 00:00:00.000000+00:00'
   GROUP BY
     `src`.`kunden_id`
 ), `events_shop_bestellungen` AS (
   SELECT
     `src`.`kunde` AS `member_id`,
-    COUNT(
-      CASE
-        WHEN `src`.`bestellt_am` >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP_NTZ)
-        THEN 1
-      END
-    ) AS `n_purchase_2`,
+    COUNT(CASE WHEN `src`.`bestellt_am` >= '2026-10-25 00:00:00.000000+00:00' THEN 1 END) AS `n_purchase_2`,
     COUNT(*) AS `n_purchase_3`
   FROM `shop`.`bestellungen` AS `src`
   WHERE
     NOT `src`.`kunde` IS NULL
     AND NOT `src`.`bestellt_am` IS NULL
-    AND `src`.`bestellt_am` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`bestellt_am` <= '2026-11-01 00:00:00.000000+00:00'
   GROUP BY
     `src`.`kunde`
 ), `consent` AS (
@@ -43,14 +38,14 @@ WITH `profiles` AS (
       WHEN MAX(
         CASE
           WHEN `src`.`zweck` = 'werbung'
-          AND `src`.`geaendert_am` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`geaendert_am` >= '2025-11-01 00:00:00.000000+00:00'
           AND `src`.`status` = 'erteilt'
           THEN `src`.`geaendert_am`
         END
       ) = MAX(
         CASE
           WHEN `src`.`zweck` = 'werbung'
-          AND `src`.`geaendert_am` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`geaendert_am` >= '2025-11-01 00:00:00.000000+00:00'
           THEN `src`.`geaendert_am`
         END
       )
@@ -61,14 +56,14 @@ WITH `profiles` AS (
       WHEN MAX(
         CASE
           WHEN `src`.`zweck` = 'werbung'
-          AND `src`.`geaendert_am` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`geaendert_am` >= '2025-11-01 00:00:00.000000+00:00'
           AND `src`.`status` IN ('abgelehnt', 'widerrufen')
           THEN `src`.`geaendert_am`
         END
       ) = MAX(
         CASE
           WHEN `src`.`zweck` = 'werbung'
-          AND `src`.`geaendert_am` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`geaendert_am` >= '2025-11-01 00:00:00.000000+00:00'
           THEN `src`.`geaendert_am`
         END
       )
@@ -81,7 +76,7 @@ WITH `profiles` AS (
           WHEN `src`.`zweck` = 'newsletter'
           AND `src`.`status` = 'erteilt'
           AND NOT `src`.`bestaetigt_am` IS NULL
-          AND `src`.`bestaetigt_am` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`bestaetigt_am` <= '2026-11-01 00:00:00.000000+00:00'
           THEN `src`.`geaendert_am`
         END
       ) = MAX(CASE WHEN `src`.`zweck` = 'newsletter' THEN `src`.`geaendert_am` END)
@@ -102,11 +97,11 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`kunden_id` IS NULL
     AND NOT `src`.`geaendert_am` IS NULL
-    AND `src`.`geaendert_am` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`geaendert_am` <= '2026-11-01 00:00:00.000000+00:00'
     AND (
       (
         `src`.`zweck` = 'werbung'
-        AND `src`.`geaendert_am` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`geaendert_am` >= '2025-11-01 00:00:00.000000+00:00'
       )
       OR `src`.`zweck` = 'newsletter'
     )

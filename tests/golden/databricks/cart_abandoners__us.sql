@@ -14,25 +14,20 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`user_id` IS NULL
     AND NOT `src`.`added_at` IS NULL
-    AND `src`.`added_at` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
-    AND `src`.`added_at` >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`added_at` <= '2026-11-01 00:00:00.000000+00:00'
+    AND `src`.`added_at` >= '2026-10-25 00:00:00.000000+00:00'
   GROUP BY
     `src`.`user_id`
 ), `events_events_orders` AS (
   SELECT
     `src`.`customer_id` AS `member_id`,
-    COUNT(
-      CASE
-        WHEN `src`.`ordered_at` >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP_NTZ)
-        THEN 1
-      END
-    ) AS `n_purchase_2`,
+    COUNT(CASE WHEN `src`.`ordered_at` >= '2026-10-25 00:00:00.000000+00:00' THEN 1 END) AS `n_purchase_2`,
     COUNT(*) AS `n_purchase_3`
   FROM `events`.`orders` AS `src`
   WHERE
     NOT `src`.`customer_id` IS NULL
     AND NOT `src`.`ordered_at` IS NULL
-    AND `src`.`ordered_at` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`ordered_at` <= '2026-11-01 00:00:00.000000+00:00'
   GROUP BY
     `src`.`customer_id`
 ), `consent` AS (
@@ -74,7 +69,7 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`user_id` IS NULL
     AND NOT `src`.`changed_at` IS NULL
-    AND `src`.`changed_at` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`changed_at` <= '2026-11-01 00:00:00.000000+00:00'
     AND `src`.`purpose_code` IN ('targeted_ads', 'email')
     AND `src`.`state` IN ('opt_in', 'opt_out', 'withdrawn')
   GROUP BY

@@ -11,14 +11,14 @@ WITH `profiles` AS (
     COUNT(
       CASE
         WHEN `src`.`type_evenement` = 'vue_page'
-        AND `src`.`horodatage` >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`horodatage` >= '2026-10-25 00:00:00.000000+00:00'
         THEN 1
       END
     ) AS `n_page_view_1`,
     COUNT(
       CASE
         WHEN `src`.`type_evenement` = 'session'
-        AND `src`.`horodatage` >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`horodatage` >= '2026-10-02 00:00:00.000000+00:00'
         THEN 1
       END
     ) AS `n_session_2`,
@@ -26,28 +26,28 @@ WITH `profiles` AS (
       CASE
         WHEN `src`.`type_evenement` = 'vue_page'
         AND SUBSTRING(`src`.`chemin`, 1, 5) = '/sale'
-        AND `src`.`horodatage` >= CAST('2026-10-18 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`horodatage` >= '2026-10-18 00:00:00.000000+00:00'
         THEN 1
       END
     ) AS `n_page_view_3`,
     COUNT(
       CASE
         WHEN `src`.`type_evenement` = 'ajout_panier'
-        AND `src`.`horodatage` >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`horodatage` >= '2026-10-02 00:00:00.000000+00:00'
         THEN 1
       END
     ) AS `n_add_to_cart_4`,
     COUNT(
       CASE
         WHEN `src`.`type_evenement` = 'achat'
-        AND `src`.`horodatage` >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`horodatage` >= '2026-10-02 00:00:00.000000+00:00'
         THEN 1
       END
     ) AS `n_purchase_5`,
     COUNT(
       CASE
         WHEN `src`.`type_evenement` = 'ajout_panier'
-        AND `src`.`horodatage` >= CAST('2026-10-30 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`horodatage` >= '2026-10-30 00:00:00.000000+00:00'
         THEN 1
       END
     ) AS `n_add_to_cart_6`
@@ -55,8 +55,8 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`client_id` IS NULL
     AND NOT `src`.`horodatage` IS NULL
-    AND `src`.`horodatage` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
-    AND `src`.`horodatage` >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`horodatage` <= '2026-11-01 00:00:00.000000+00:00'
+    AND `src`.`horodatage` >= '2026-10-02 00:00:00.000000+00:00'
     AND (
       `src`.`type_evenement` = 'vue_page'
       OR `src`.`type_evenement` = 'session'
@@ -102,14 +102,14 @@ WITH `profiles` AS (
       WHEN MAX(
         CASE
           WHEN `src`.`finalite` = 'publicite_ciblee'
-          AND `src`.`modifie_le` >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`modifie_le` >= '2025-10-02 00:00:00.000000+00:00'
           AND `src`.`statut` = 'accepte'
           THEN `src`.`modifie_le`
         END
       ) = MAX(
         CASE
           WHEN `src`.`finalite` = 'publicite_ciblee'
-          AND `src`.`modifie_le` >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`modifie_le` >= '2025-10-02 00:00:00.000000+00:00'
           THEN `src`.`modifie_le`
         END
       )
@@ -120,14 +120,14 @@ WITH `profiles` AS (
       WHEN MAX(
         CASE
           WHEN `src`.`finalite` = 'publicite_ciblee'
-          AND `src`.`modifie_le` >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`modifie_le` >= '2025-10-02 00:00:00.000000+00:00'
           AND `src`.`statut` IN ('refuse', 'retire')
           THEN `src`.`modifie_le`
         END
       ) = MAX(
         CASE
           WHEN `src`.`finalite` = 'publicite_ciblee'
-          AND `src`.`modifie_le` >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`modifie_le` >= '2025-10-02 00:00:00.000000+00:00'
           THEN `src`.`modifie_le`
         END
       )
@@ -138,9 +138,9 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`client_id` IS NULL
     AND NOT `src`.`modifie_le` IS NULL
-    AND `src`.`modifie_le` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`modifie_le` <= '2026-11-01 00:00:00.000000+00:00'
     AND `src`.`finalite` = 'publicite_ciblee'
-    AND `src`.`modifie_le` >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`modifie_le` >= '2025-10-02 00:00:00.000000+00:00'
     AND `src`.`statut` IN ('accepte', 'refuse', 'retire')
   GROUP BY
     `src`.`client_id`

@@ -18,8 +18,8 @@ WITH `profiles` AS (
           LOCATE('blackfriday', LOWER(`src`.`gutschein`)) > 0
           OR `src`.`gutschein` = '50%_off'
         )
-        AND `src`.`bestellt_am` >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP_NTZ)
-        AND `src`.`bestellt_am` < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`bestellt_am` >= '2025-11-24 00:00:00.000000+00:00'
+        AND `src`.`bestellt_am` < '2026-01-01 00:00:00.000000+00:00'
         THEN 1
       END
     ) AS `n_purchase_1`,
@@ -27,7 +27,7 @@ WITH `profiles` AS (
       CASE
         WHEN `src`.`umsatz` < 5
         AND `src`.`kanal` <> 'store'
-        AND `src`.`bestellt_am` >= CAST('2026-09-30 23:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`bestellt_am` >= '2026-09-30 23:00:00.000000+00:00'
         THEN 1
       END
     ) AS `n_purchase_2`
@@ -35,8 +35,8 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`kunde` IS NULL
     AND NOT `src`.`bestellt_am` IS NULL
-    AND `src`.`bestellt_am` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
-    AND `src`.`bestellt_am` >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`bestellt_am` <= '2026-11-01 00:00:00.000000+00:00'
+    AND `src`.`bestellt_am` >= '2025-11-24 00:00:00.000000+00:00'
   GROUP BY
     `src`.`kunde`
   HAVING
@@ -58,14 +58,14 @@ WITH `profiles` AS (
       WHEN MAX(
         CASE
           WHEN `src`.`zweck` = 'werbung'
-          AND `src`.`geaendert_am` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`geaendert_am` >= '2025-11-01 00:00:00.000000+00:00'
           AND `src`.`status` = 'erteilt'
           THEN `src`.`geaendert_am`
         END
       ) = MAX(
         CASE
           WHEN `src`.`zweck` = 'werbung'
-          AND `src`.`geaendert_am` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`geaendert_am` >= '2025-11-01 00:00:00.000000+00:00'
           THEN `src`.`geaendert_am`
         END
       )
@@ -76,14 +76,14 @@ WITH `profiles` AS (
       WHEN MAX(
         CASE
           WHEN `src`.`zweck` = 'werbung'
-          AND `src`.`geaendert_am` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`geaendert_am` >= '2025-11-01 00:00:00.000000+00:00'
           AND `src`.`status` IN ('abgelehnt', 'widerrufen')
           THEN `src`.`geaendert_am`
         END
       ) = MAX(
         CASE
           WHEN `src`.`zweck` = 'werbung'
-          AND `src`.`geaendert_am` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`geaendert_am` >= '2025-11-01 00:00:00.000000+00:00'
           THEN `src`.`geaendert_am`
         END
       )
@@ -94,9 +94,9 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`kunden_id` IS NULL
     AND NOT `src`.`geaendert_am` IS NULL
-    AND `src`.`geaendert_am` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`geaendert_am` <= '2026-11-01 00:00:00.000000+00:00'
     AND `src`.`zweck` = 'werbung'
-    AND `src`.`geaendert_am` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`geaendert_am` >= '2025-11-01 00:00:00.000000+00:00'
     AND `src`.`status` IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     `src`.`kunden_id`

@@ -12,18 +12,13 @@ WITH `profiles` AS (
   SELECT
     `src`.`kunde` AS `member_id`,
     COUNT(*) AS `n_purchase_1`,
-    COUNT(
-      CASE
-        WHEN `src`.`bestellt_am` >= CAST('2026-08-03 00:00:00.000000' AS TIMESTAMP_NTZ)
-        THEN 1
-      END
-    ) AS `n_purchase_2`
+    COUNT(CASE WHEN `src`.`bestellt_am` >= '2026-08-03 00:00:00.000000+00:00' THEN 1 END) AS `n_purchase_2`
   FROM `shop`.`bestellungen` AS `src`
   WHERE
     NOT `src`.`kunde` IS NULL
     AND NOT `src`.`bestellt_am` IS NULL
-    AND `src`.`bestellt_am` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
-    AND `src`.`bestellt_am` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`bestellt_am` <= '2026-11-01 00:00:00.000000+00:00'
+    AND `src`.`bestellt_am` >= '2025-11-01 00:00:00.000000+00:00'
   GROUP BY
     `src`.`kunde`
   HAVING
@@ -35,14 +30,14 @@ WITH `profiles` AS (
       WHEN MAX(
         CASE
           WHEN `src`.`zweck` = 'werbung'
-          AND `src`.`geaendert_am` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`geaendert_am` >= '2025-11-01 00:00:00.000000+00:00'
           AND `src`.`status` = 'erteilt'
           THEN `src`.`geaendert_am`
         END
       ) = MAX(
         CASE
           WHEN `src`.`zweck` = 'werbung'
-          AND `src`.`geaendert_am` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`geaendert_am` >= '2025-11-01 00:00:00.000000+00:00'
           THEN `src`.`geaendert_am`
         END
       )
@@ -53,14 +48,14 @@ WITH `profiles` AS (
       WHEN MAX(
         CASE
           WHEN `src`.`zweck` = 'werbung'
-          AND `src`.`geaendert_am` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`geaendert_am` >= '2025-11-01 00:00:00.000000+00:00'
           AND `src`.`status` IN ('abgelehnt', 'widerrufen')
           THEN `src`.`geaendert_am`
         END
       ) = MAX(
         CASE
           WHEN `src`.`zweck` = 'werbung'
-          AND `src`.`geaendert_am` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`geaendert_am` >= '2025-11-01 00:00:00.000000+00:00'
           THEN `src`.`geaendert_am`
         END
       )
@@ -71,9 +66,9 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`kunden_id` IS NULL
     AND NOT `src`.`geaendert_am` IS NULL
-    AND `src`.`geaendert_am` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`geaendert_am` <= '2026-11-01 00:00:00.000000+00:00'
     AND `src`.`zweck` = 'werbung'
-    AND `src`.`geaendert_am` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`geaendert_am` >= '2025-11-01 00:00:00.000000+00:00'
     AND `src`.`status` IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     `src`.`kunden_id`
@@ -104,9 +99,9 @@ WITH `profiles` AS (
       )
       OR (
         NOT `t_last_login_at` IS NULL
-        AND `t_last_login_at` >= CAST('2026-10-18 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `t_last_login_at` >= '2026-10-18 00:00:00.000000+00:00'
         AND NOT `t_last_login_at` IS NULL
-        AND `t_last_login_at` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `t_last_login_at` <= '2026-11-01 00:00:00.000000+00:00'
       )
     )
     AND `c_ads_personalization_granted` = 1

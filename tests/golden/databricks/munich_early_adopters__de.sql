@@ -16,7 +16,7 @@ WITH `profiles` AS (
     COUNT(
       CASE
         WHEN `src`.`ereignis` = 'sitzung'
-        AND `src`.`zeitpunkt` >= CAST('2026-09-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`zeitpunkt` >= '2026-09-01 00:00:00.000000+00:00'
         THEN 1
       END
     ) AS `n_session_2`,
@@ -25,7 +25,7 @@ WITH `profiles` AS (
         WHEN `src`.`ereignis` = 'warenkorb'
         AND `src`.`kategorie` = 'shoes'
         AND `src`.`preis` <= 200
-        AND `src`.`zeitpunkt` >= CAST('2026-09-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`zeitpunkt` >= '2026-09-02 00:00:00.000000+00:00'
         THEN 1
       END
     ) AS `n_add_to_cart_3`
@@ -33,31 +33,12 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`kunden_id` IS NULL
     AND NOT `src`.`zeitpunkt` IS NULL
-    AND `src`.`zeitpunkt` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`zeitpunkt` <= '2026-11-01 00:00:00.000000+00:00'
     AND (
       `src`.`ereignis` = 'sitzung' OR `src`.`ereignis` = 'warenkorb'
     )
   GROUP BY
     `src`.`kunden_id`
-  HAVING
-    NOT MIN(CASE WHEN `src`.`ereignis` = 'sitzung' THEN `src`.`zeitpunkt` END) IS NULL
-    AND MIN(CASE WHEN `src`.`ereignis` = 'sitzung' THEN `src`.`zeitpunkt` END) < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP_NTZ)
-    AND COUNT(
-      CASE
-        WHEN `src`.`ereignis` = 'sitzung'
-        AND `src`.`zeitpunkt` >= CAST('2026-09-01 00:00:00.000000' AS TIMESTAMP_NTZ)
-        THEN 1
-      END
-    ) >= 1
-    AND COUNT(
-      CASE
-        WHEN `src`.`ereignis` = 'warenkorb'
-        AND `src`.`kategorie` = 'shoes'
-        AND `src`.`preis` <= 200
-        AND `src`.`zeitpunkt` >= CAST('2026-09-02 00:00:00.000000' AS TIMESTAMP_NTZ)
-        THEN 1
-      END
-    ) >= 1
 ), `events_shop_bestellungen` AS (
   SELECT
     `src`.`kunde` AS `member_id`,
@@ -66,8 +47,8 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`kunde` IS NULL
     AND NOT `src`.`bestellt_am` IS NULL
-    AND `src`.`bestellt_am` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
-    AND `src`.`bestellt_am` >= CAST('2026-10-31 12:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`bestellt_am` <= '2026-11-01 00:00:00.000000+00:00'
+    AND `src`.`bestellt_am` >= '2026-10-31 12:00:00.000000+00:00'
   GROUP BY
     `src`.`kunde`
 ), `consent` AS (
@@ -77,14 +58,14 @@ WITH `profiles` AS (
       WHEN MAX(
         CASE
           WHEN `src`.`zweck` = 'werbung'
-          AND `src`.`geaendert_am` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`geaendert_am` >= '2025-11-01 00:00:00.000000+00:00'
           AND `src`.`status` = 'erteilt'
           THEN `src`.`geaendert_am`
         END
       ) = MAX(
         CASE
           WHEN `src`.`zweck` = 'werbung'
-          AND `src`.`geaendert_am` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`geaendert_am` >= '2025-11-01 00:00:00.000000+00:00'
           THEN `src`.`geaendert_am`
         END
       )
@@ -95,14 +76,14 @@ WITH `profiles` AS (
       WHEN MAX(
         CASE
           WHEN `src`.`zweck` = 'werbung'
-          AND `src`.`geaendert_am` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`geaendert_am` >= '2025-11-01 00:00:00.000000+00:00'
           AND `src`.`status` IN ('abgelehnt', 'widerrufen')
           THEN `src`.`geaendert_am`
         END
       ) = MAX(
         CASE
           WHEN `src`.`zweck` = 'werbung'
-          AND `src`.`geaendert_am` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`geaendert_am` >= '2025-11-01 00:00:00.000000+00:00'
           THEN `src`.`geaendert_am`
         END
       )
@@ -115,7 +96,7 @@ WITH `profiles` AS (
           WHEN `src`.`zweck` = 'newsletter'
           AND `src`.`status` = 'erteilt'
           AND NOT `src`.`bestaetigt_am` IS NULL
-          AND `src`.`bestaetigt_am` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`bestaetigt_am` <= '2026-11-01 00:00:00.000000+00:00'
           THEN `src`.`geaendert_am`
         END
       ) = MAX(CASE WHEN `src`.`zweck` = 'newsletter' THEN `src`.`geaendert_am` END)
@@ -136,11 +117,11 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`kunden_id` IS NULL
     AND NOT `src`.`geaendert_am` IS NULL
-    AND `src`.`geaendert_am` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`geaendert_am` <= '2026-11-01 00:00:00.000000+00:00'
     AND (
       (
         `src`.`zweck` = 'werbung'
-        AND `src`.`geaendert_am` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`geaendert_am` >= '2025-11-01 00:00:00.000000+00:00'
       )
       OR `src`.`zweck` = 'newsletter'
     )
@@ -172,7 +153,11 @@ WITH `profiles` AS (
     `member_id`
   FROM `facts`
   WHERE
-    NOT (
+    NOT `min_session_started_at_1` IS NULL
+    AND `min_session_started_at_1` < '2026-01-01 00:00:00.000000+00:00'
+    AND `n_session_2` >= 1
+    AND `n_add_to_cart_3` >= 1
+    AND NOT (
       (
         NOT `t_signup_date` IS NULL AND `t_signup_date` >= CAST('2026-10-02' AS DATE)
       )
@@ -182,6 +167,8 @@ WITH `profiles` AS (
     AND `c_ads_personalization_refused` = 0
     AND `c_email_marketing_granted` = 1
     AND `c_email_marketing_refused` = 0
+  GROUP BY
+    `member_id`
 )
 SELECT
   `member_id`

@@ -16,7 +16,7 @@ WITH `profiles` AS (
     COUNT(
       CASE
         WHEN `src`.`type_evenement` = 'session'
-        AND `src`.`horodatage` >= CAST('2026-09-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`horodatage` >= '2026-09-01 00:00:00.000000+00:00'
         THEN 1
       END
     ) AS `n_session_2`,
@@ -25,14 +25,14 @@ WITH `profiles` AS (
         WHEN `src`.`type_evenement` = 'ajout_panier'
         AND `src`.`categorie` = 'shoes'
         AND `src`.`prix` <= 200
-        AND `src`.`horodatage` >= CAST('2026-09-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`horodatage` >= '2026-09-02 00:00:00.000000+00:00'
         THEN 1
       END
     ) AS `n_add_to_cart_3`,
     COUNT(
       CASE
         WHEN `src`.`type_evenement` = 'achat'
-        AND `src`.`horodatage` >= CAST('2026-10-31 12:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`horodatage` >= '2026-10-31 12:00:00.000000+00:00'
         THEN 1
       END
     ) AS `n_purchase_4`
@@ -40,7 +40,7 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`client_id` IS NULL
     AND NOT `src`.`horodatage` IS NULL
-    AND `src`.`horodatage` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`horodatage` <= '2026-11-01 00:00:00.000000+00:00'
     AND (
       `src`.`type_evenement` = 'session'
       OR `src`.`type_evenement` = 'ajout_panier'
@@ -48,25 +48,6 @@ WITH `profiles` AS (
     )
   GROUP BY
     `src`.`client_id`
-  HAVING
-    NOT MIN(CASE WHEN `src`.`type_evenement` = 'session' THEN `src`.`horodatage` END) IS NULL
-    AND MIN(CASE WHEN `src`.`type_evenement` = 'session' THEN `src`.`horodatage` END) < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP_NTZ)
-    AND COUNT(
-      CASE
-        WHEN `src`.`type_evenement` = 'session'
-        AND `src`.`horodatage` >= CAST('2026-09-01 00:00:00.000000' AS TIMESTAMP_NTZ)
-        THEN 1
-      END
-    ) >= 1
-    AND COUNT(
-      CASE
-        WHEN `src`.`type_evenement` = 'ajout_panier'
-        AND `src`.`categorie` = 'shoes'
-        AND `src`.`prix` <= 200
-        AND `src`.`horodatage` >= CAST('2026-09-02 00:00:00.000000' AS TIMESTAMP_NTZ)
-        THEN 1
-      END
-    ) >= 1
 ), `consent` AS (
   SELECT
     `src`.`client_id` AS `member_id`,
@@ -74,14 +55,14 @@ WITH `profiles` AS (
       WHEN MAX(
         CASE
           WHEN `src`.`finalite` = 'publicite_ciblee'
-          AND `src`.`modifie_le` >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`modifie_le` >= '2025-10-02 00:00:00.000000+00:00'
           AND `src`.`statut` = 'accepte'
           THEN `src`.`modifie_le`
         END
       ) = MAX(
         CASE
           WHEN `src`.`finalite` = 'publicite_ciblee'
-          AND `src`.`modifie_le` >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`modifie_le` >= '2025-10-02 00:00:00.000000+00:00'
           THEN `src`.`modifie_le`
         END
       )
@@ -92,14 +73,14 @@ WITH `profiles` AS (
       WHEN MAX(
         CASE
           WHEN `src`.`finalite` = 'publicite_ciblee'
-          AND `src`.`modifie_le` >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`modifie_le` >= '2025-10-02 00:00:00.000000+00:00'
           AND `src`.`statut` IN ('refuse', 'retire')
           THEN `src`.`modifie_le`
         END
       ) = MAX(
         CASE
           WHEN `src`.`finalite` = 'publicite_ciblee'
-          AND `src`.`modifie_le` >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`modifie_le` >= '2025-10-02 00:00:00.000000+00:00'
           THEN `src`.`modifie_le`
         END
       )
@@ -112,7 +93,7 @@ WITH `profiles` AS (
           WHEN `src`.`finalite` = 'lettre_info'
           AND `src`.`statut` = 'accepte'
           AND NOT `src`.`confirme_le` IS NULL
-          AND `src`.`confirme_le` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`confirme_le` <= '2026-11-01 00:00:00.000000+00:00'
           THEN `src`.`modifie_le`
         END
       ) = MAX(CASE WHEN `src`.`finalite` = 'lettre_info' THEN `src`.`modifie_le` END)
@@ -133,11 +114,11 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`client_id` IS NULL
     AND NOT `src`.`modifie_le` IS NULL
-    AND `src`.`modifie_le` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`modifie_le` <= '2026-11-01 00:00:00.000000+00:00'
     AND (
       (
         `src`.`finalite` = 'publicite_ciblee'
-        AND `src`.`modifie_le` >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`modifie_le` >= '2025-10-02 00:00:00.000000+00:00'
       )
       OR `src`.`finalite` = 'lettre_info'
     )
@@ -167,7 +148,11 @@ WITH `profiles` AS (
     `member_id`
   FROM `facts`
   WHERE
-    NOT (
+    NOT `min_session_started_at_1` IS NULL
+    AND `min_session_started_at_1` < '2026-01-01 00:00:00.000000+00:00'
+    AND `n_session_2` >= 1
+    AND `n_add_to_cart_3` >= 1
+    AND NOT (
       (
         NOT `t_signup_date` IS NULL AND `t_signup_date` >= CAST('2026-10-02' AS DATE)
       )

@@ -13,28 +13,14 @@ WITH `profiles` AS (
   SELECT
     `src`.`user_id` AS `member_id`,
     MIN(`src`.`session_start`) AS `min_session_started_at_1`,
-    COUNT(
-      CASE
-        WHEN `src`.`session_start` >= CAST('2026-09-01 00:00:00.000000' AS TIMESTAMP_NTZ)
-        THEN 1
-      END
-    ) AS `n_session_2`
+    COUNT(CASE WHEN `src`.`session_start` >= '2026-09-01 00:00:00.000000+00:00' THEN 1 END) AS `n_session_2`
   FROM `events`.`sessions` AS `src`
   WHERE
     NOT `src`.`user_id` IS NULL
     AND NOT `src`.`session_start` IS NULL
-    AND `src`.`session_start` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`session_start` <= '2026-11-01 00:00:00.000000+00:00'
   GROUP BY
     `src`.`user_id`
-  HAVING
-    NOT MIN(`src`.`session_start`) IS NULL
-    AND MIN(`src`.`session_start`) < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP_NTZ)
-    AND COUNT(
-      CASE
-        WHEN `src`.`session_start` >= CAST('2026-09-01 00:00:00.000000' AS TIMESTAMP_NTZ)
-        THEN 1
-      END
-    ) >= 1
 ), `events_events_cart_adds` AS (
   SELECT
     `src`.`user_id` AS `member_id`,
@@ -43,10 +29,10 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`user_id` IS NULL
     AND NOT `src`.`added_at` IS NULL
-    AND `src`.`added_at` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`added_at` <= '2026-11-01 00:00:00.000000+00:00'
     AND `src`.`product_category` = 'shoes'
     AND `src`.`unit_price` <= 200
-    AND `src`.`added_at` >= CAST('2026-09-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`added_at` >= '2026-09-02 00:00:00.000000+00:00'
   GROUP BY
     `src`.`user_id`
 ), `events_events_orders` AS (
@@ -57,8 +43,8 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`customer_id` IS NULL
     AND NOT `src`.`ordered_at` IS NULL
-    AND `src`.`ordered_at` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
-    AND `src`.`ordered_at` >= CAST('2026-10-31 12:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`ordered_at` <= '2026-11-01 00:00:00.000000+00:00'
+    AND `src`.`ordered_at` >= '2026-10-31 12:00:00.000000+00:00'
   GROUP BY
     `src`.`customer_id`
 ), `consent` AS (
@@ -100,7 +86,7 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`user_id` IS NULL
     AND NOT `src`.`changed_at` IS NULL
-    AND `src`.`changed_at` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`changed_at` <= '2026-11-01 00:00:00.000000+00:00'
     AND `src`.`purpose_code` IN ('targeted_ads', 'email')
     AND `src`.`state` IN ('opt_in', 'opt_out', 'withdrawn')
   GROUP BY
@@ -132,7 +118,11 @@ WITH `profiles` AS (
     `member_id`
   FROM `facts`
   WHERE
-    NOT (
+    NOT `min_session_started_at_1` IS NULL
+    AND `min_session_started_at_1` < '2026-01-01 00:00:00.000000+00:00'
+    AND `n_session_2` >= 1
+    AND `n_add_to_cart_3` >= 1
+    AND NOT (
       (
         NOT `t_signup_date` IS NULL AND `t_signup_date` >= CAST('2026-10-02' AS DATE)
       )

@@ -13,13 +13,10 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`client_id` IS NULL
     AND NOT `src`.`horodatage` IS NULL
-    AND `src`.`horodatage` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`horodatage` <= '2026-11-01 00:00:00.000000+00:00'
     AND `src`.`type_evenement` = 'achat'
   GROUP BY
     `src`.`client_id`
-  HAVING
-    NOT MIN(`src`.`horodatage`) IS NULL
-    AND MIN(`src`.`horodatage`) >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
 ), `consent` AS (
   SELECT
     `src`.`client_id` AS `member_id`,
@@ -29,7 +26,7 @@ WITH `profiles` AS (
           WHEN `src`.`finalite` = 'lettre_info'
           AND `src`.`statut` = 'accepte'
           AND NOT `src`.`confirme_le` IS NULL
-          AND `src`.`confirme_le` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`confirme_le` <= '2026-11-01 00:00:00.000000+00:00'
           THEN `src`.`modifie_le`
         END
       ) = MAX(CASE WHEN `src`.`finalite` = 'lettre_info' THEN `src`.`modifie_le` END)
@@ -50,7 +47,7 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`client_id` IS NULL
     AND NOT `src`.`modifie_le` IS NULL
-    AND `src`.`modifie_le` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`modifie_le` <= '2026-11-01 00:00:00.000000+00:00'
     AND `src`.`finalite` IN ('lettre_info')
     AND `src`.`statut` IN ('accepte', 'refuse', 'retire')
   GROUP BY
@@ -71,7 +68,10 @@ WITH `profiles` AS (
     `member_id`
   FROM `facts`
   WHERE
-    `c_email_marketing_granted` = 1 AND `c_email_marketing_refused` = 0
+    NOT `first_purchase_1` IS NULL
+    AND `first_purchase_1` >= '2026-10-02 00:00:00.000000+00:00'
+    AND `c_email_marketing_granted` = 1
+    AND `c_email_marketing_refused` = 0
   GROUP BY
     `member_id`
 )

@@ -13,12 +13,9 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`customer_id` IS NULL
     AND NOT `src`.`ordered_at` IS NULL
-    AND `src`.`ordered_at` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`ordered_at` <= '2026-11-01 00:00:00.000000+00:00'
   GROUP BY
     `src`.`customer_id`
-  HAVING
-    NOT MIN(`src`.`ordered_at`) IS NULL
-    AND MIN(`src`.`ordered_at`) >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
 ), `consent` AS (
   SELECT
     `src`.`user_id` AS `member_id`,
@@ -46,7 +43,7 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`user_id` IS NULL
     AND NOT `src`.`changed_at` IS NULL
-    AND `src`.`changed_at` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`changed_at` <= '2026-11-01 00:00:00.000000+00:00'
     AND `src`.`purpose_code` IN ('email')
     AND `src`.`state` IN ('opt_in', 'opt_out', 'withdrawn')
   GROUP BY
@@ -67,7 +64,10 @@ WITH `profiles` AS (
     `member_id`
   FROM `facts`
   WHERE
-    `c_email_marketing_granted` = 1 AND `c_email_marketing_refused` = 0
+    NOT `first_purchase_1` IS NULL
+    AND `first_purchase_1` >= '2026-10-02 00:00:00.000000+00:00'
+    AND `c_email_marketing_granted` = 1
+    AND `c_email_marketing_refused` = 0
   GROUP BY
     `member_id`
 )

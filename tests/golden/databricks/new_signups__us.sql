@@ -19,7 +19,7 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`customer_id` IS NULL
     AND NOT `src`.`ordered_at` IS NULL
-    AND `src`.`ordered_at` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`ordered_at` <= '2026-11-01 00:00:00.000000+00:00'
   GROUP BY
     `src`.`customer_id`
 ), `facts` AS (

@@ -18,8 +18,8 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`kunde` IS NULL
     AND NOT `src`.`bestellt_am` IS NULL
-    AND `src`.`bestellt_am` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
-    AND `src`.`bestellt_am` >= CAST('2026-06-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`bestellt_am` <= '2026-11-01 00:00:00.000000+00:00'
+    AND `src`.`bestellt_am` >= '2026-06-01 00:00:00.000000+00:00'
   GROUP BY
     `src`.`kunde`
 ), `events_web_ereignisse` AS (
@@ -30,9 +30,9 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`kunden_id` IS NULL
     AND NOT `src`.`zeitpunkt` IS NULL
-    AND `src`.`zeitpunkt` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`zeitpunkt` <= '2026-11-01 00:00:00.000000+00:00'
     AND `src`.`ereignis` = 'seitenaufruf'
-    AND `src`.`zeitpunkt` >= CAST('2026-10-31 23:30:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`zeitpunkt` >= '2026-10-31 23:30:00.000000+00:00'
   GROUP BY
     `src`.`kunden_id`
 ), `consent` AS (
@@ -44,7 +44,7 @@ WITH `profiles` AS (
           WHEN `src`.`zweck` = 'newsletter'
           AND `src`.`status` = 'erteilt'
           AND NOT `src`.`bestaetigt_am` IS NULL
-          AND `src`.`bestaetigt_am` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`bestaetigt_am` <= '2026-11-01 00:00:00.000000+00:00'
           THEN `src`.`geaendert_am`
         END
       ) = MAX(CASE WHEN `src`.`zweck` = 'newsletter' THEN `src`.`geaendert_am` END)
@@ -65,7 +65,7 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`kunden_id` IS NULL
     AND NOT `src`.`geaendert_am` IS NULL
-    AND `src`.`geaendert_am` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`geaendert_am` <= '2026-11-01 00:00:00.000000+00:00'
     AND `src`.`zweck` IN ('newsletter')
     AND `src`.`status` IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY

@@ -29,10 +29,10 @@ WITH `profiles` AS (
       WHERE
         NOT `src`.`kunden_id` IS NULL
         AND NOT `src`.`zeitpunkt` IS NULL
-        AND `src`.`zeitpunkt` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`zeitpunkt` <= '2026-11-01 00:00:00.000000+00:00'
         AND `src`.`ereignis` = 'warenkorb'
-        AND `src`.`zeitpunkt` >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP_NTZ)
-        AND `src`.`zeitpunkt` <= CAST('2026-10-31 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`zeitpunkt` >= '2026-10-25 00:00:00.000000+00:00'
+        AND `src`.`zeitpunkt` <= '2026-10-31 00:00:00.000000+00:00'
       UNION ALL
       SELECT
         `src`.`kunde` AS `member_id`,
@@ -42,8 +42,8 @@ WITH `profiles` AS (
       WHERE
         NOT `src`.`kunde` IS NULL
         AND NOT `src`.`bestellt_am` IS NULL
-        AND `src`.`bestellt_am` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
-        AND `src`.`bestellt_am` >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`bestellt_am` <= '2026-11-01 00:00:00.000000+00:00'
+        AND `src`.`bestellt_am` >= '2026-10-25 00:00:00.000000+00:00'
     ) AS `lvl`
     WHERE
       `step` >= 1
@@ -61,14 +61,14 @@ WITH `profiles` AS (
       WHEN MAX(
         CASE
           WHEN `src`.`zweck` = 'werbung'
-          AND `src`.`geaendert_am` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`geaendert_am` >= '2025-11-01 00:00:00.000000+00:00'
           AND `src`.`status` = 'erteilt'
           THEN `src`.`geaendert_am`
         END
       ) = MAX(
         CASE
           WHEN `src`.`zweck` = 'werbung'
-          AND `src`.`geaendert_am` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`geaendert_am` >= '2025-11-01 00:00:00.000000+00:00'
           THEN `src`.`geaendert_am`
         END
       )
@@ -79,14 +79,14 @@ WITH `profiles` AS (
       WHEN MAX(
         CASE
           WHEN `src`.`zweck` = 'werbung'
-          AND `src`.`geaendert_am` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`geaendert_am` >= '2025-11-01 00:00:00.000000+00:00'
           AND `src`.`status` IN ('abgelehnt', 'widerrufen')
           THEN `src`.`geaendert_am`
         END
       ) = MAX(
         CASE
           WHEN `src`.`zweck` = 'werbung'
-          AND `src`.`geaendert_am` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`geaendert_am` >= '2025-11-01 00:00:00.000000+00:00'
           THEN `src`.`geaendert_am`
         END
       )
@@ -97,9 +97,9 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`kunden_id` IS NULL
     AND NOT `src`.`geaendert_am` IS NULL
-    AND `src`.`geaendert_am` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`geaendert_am` <= '2026-11-01 00:00:00.000000+00:00'
     AND `src`.`zweck` = 'werbung'
-    AND `src`.`geaendert_am` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`geaendert_am` >= '2025-11-01 00:00:00.000000+00:00'
     AND `src`.`status` IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     `src`.`kunden_id`

@@ -29,10 +29,10 @@ WITH `profiles` AS (
       WHERE
         NOT `src`.`client_id` IS NULL
         AND NOT `src`.`horodatage` IS NULL
-        AND `src`.`horodatage` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`horodatage` <= '2026-11-01 00:00:00.000000+00:00'
         AND `src`.`type_evenement` = 'ajout_panier'
-        AND `src`.`horodatage` >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP_NTZ)
-        AND `src`.`horodatage` <= CAST('2026-10-31 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`horodatage` >= '2026-10-25 00:00:00.000000+00:00'
+        AND `src`.`horodatage` <= '2026-10-31 00:00:00.000000+00:00'
       UNION ALL
       SELECT
         `src`.`client_id` AS `member_id`,
@@ -42,9 +42,9 @@ WITH `profiles` AS (
       WHERE
         NOT `src`.`client_id` IS NULL
         AND NOT `src`.`horodatage` IS NULL
-        AND `src`.`horodatage` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`horodatage` <= '2026-11-01 00:00:00.000000+00:00'
         AND `src`.`type_evenement` = 'achat'
-        AND `src`.`horodatage` >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`horodatage` >= '2026-10-25 00:00:00.000000+00:00'
     ) AS `lvl`
     WHERE
       `step` >= 1
@@ -62,14 +62,14 @@ WITH `profiles` AS (
       WHEN MAX(
         CASE
           WHEN `src`.`finalite` = 'publicite_ciblee'
-          AND `src`.`modifie_le` >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`modifie_le` >= '2025-10-02 00:00:00.000000+00:00'
           AND `src`.`statut` = 'accepte'
           THEN `src`.`modifie_le`
         END
       ) = MAX(
         CASE
           WHEN `src`.`finalite` = 'publicite_ciblee'
-          AND `src`.`modifie_le` >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`modifie_le` >= '2025-10-02 00:00:00.000000+00:00'
           THEN `src`.`modifie_le`
         END
       )
@@ -80,14 +80,14 @@ WITH `profiles` AS (
       WHEN MAX(
         CASE
           WHEN `src`.`finalite` = 'publicite_ciblee'
-          AND `src`.`modifie_le` >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`modifie_le` >= '2025-10-02 00:00:00.000000+00:00'
           AND `src`.`statut` IN ('refuse', 'retire')
           THEN `src`.`modifie_le`
         END
       ) = MAX(
         CASE
           WHEN `src`.`finalite` = 'publicite_ciblee'
-          AND `src`.`modifie_le` >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`modifie_le` >= '2025-10-02 00:00:00.000000+00:00'
           THEN `src`.`modifie_le`
         END
       )
@@ -98,9 +98,9 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`client_id` IS NULL
     AND NOT `src`.`modifie_le` IS NULL
-    AND `src`.`modifie_le` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`modifie_le` <= '2026-11-01 00:00:00.000000+00:00'
     AND `src`.`finalite` = 'publicite_ciblee'
-    AND `src`.`modifie_le` >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`modifie_le` >= '2025-10-02 00:00:00.000000+00:00'
     AND `src`.`statut` IN ('accepte', 'refuse', 'retire')
   GROUP BY
     `src`.`client_id`

@@ -29,9 +29,9 @@ WITH `profiles` AS (
       WHERE
         NOT `src`.`user_id` IS NULL
         AND NOT `src`.`added_at` IS NULL
-        AND `src`.`added_at` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
-        AND `src`.`added_at` >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP_NTZ)
-        AND `src`.`added_at` <= CAST('2026-10-31 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`added_at` <= '2026-11-01 00:00:00.000000+00:00'
+        AND `src`.`added_at` >= '2026-10-25 00:00:00.000000+00:00'
+        AND `src`.`added_at` <= '2026-10-31 00:00:00.000000+00:00'
       UNION ALL
       SELECT
         `src`.`customer_id` AS `member_id`,
@@ -41,8 +41,8 @@ WITH `profiles` AS (
       WHERE
         NOT `src`.`customer_id` IS NULL
         AND NOT `src`.`ordered_at` IS NULL
-        AND `src`.`ordered_at` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
-        AND `src`.`ordered_at` >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`ordered_at` <= '2026-11-01 00:00:00.000000+00:00'
+        AND `src`.`ordered_at` >= '2026-10-25 00:00:00.000000+00:00'
     ) AS `lvl`
     WHERE
       `step` >= 1
@@ -72,7 +72,7 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`user_id` IS NULL
     AND NOT `src`.`changed_at` IS NULL
-    AND `src`.`changed_at` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`changed_at` <= '2026-11-01 00:00:00.000000+00:00'
     AND `src`.`purpose_code` IN ('targeted_ads')
     AND `src`.`state` IN ('opt_in', 'opt_out', 'withdrawn')
   GROUP BY

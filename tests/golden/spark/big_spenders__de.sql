@@ -12,7 +12,7 @@ WITH `profiles` AS (
     `src`.`kunde` AS `member_id`,
     SUM(
       CASE
-        WHEN `src`.`bestellt_am` >= CAST('2026-08-03 00:00:00.000000' AS TIMESTAMP_NTZ)
+        WHEN `src`.`bestellt_am` >= '2026-08-03 00:00:00.000000+00:00'
         THEN `src`.`umsatz`
       END
     ) AS `sum_purchase_revenue_1`,
@@ -21,7 +21,7 @@ WITH `profiles` AS (
     COUNT(CASE WHEN `src`.`kanal` = 'web' THEN `src`.`umsatz` END) AS `n_purchase_revenue_4`,
     MIN(
       CASE
-        WHEN `src`.`bestellt_am` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+        WHEN `src`.`bestellt_am` >= '2025-11-01 00:00:00.000000+00:00'
         THEN `src`.`umsatz`
       END
     ) AS `min_purchase_revenue_5`,
@@ -30,7 +30,7 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`kunde` IS NULL
     AND NOT `src`.`bestellt_am` IS NULL
-    AND `src`.`bestellt_am` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`bestellt_am` <= '2026-11-01 00:00:00.000000+00:00'
   GROUP BY
     `src`.`kunde`
   HAVING
@@ -57,14 +57,14 @@ WITH `profiles` AS (
       WHEN MAX(
         CASE
           WHEN `src`.`zweck` = 'werbung'
-          AND `src`.`geaendert_am` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`geaendert_am` >= '2025-11-01 00:00:00.000000+00:00'
           AND `src`.`status` = 'erteilt'
           THEN `src`.`geaendert_am`
         END
       ) = MAX(
         CASE
           WHEN `src`.`zweck` = 'werbung'
-          AND `src`.`geaendert_am` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`geaendert_am` >= '2025-11-01 00:00:00.000000+00:00'
           THEN `src`.`geaendert_am`
         END
       )
@@ -75,14 +75,14 @@ WITH `profiles` AS (
       WHEN MAX(
         CASE
           WHEN `src`.`zweck` = 'werbung'
-          AND `src`.`geaendert_am` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`geaendert_am` >= '2025-11-01 00:00:00.000000+00:00'
           AND `src`.`status` IN ('abgelehnt', 'widerrufen')
           THEN `src`.`geaendert_am`
         END
       ) = MAX(
         CASE
           WHEN `src`.`zweck` = 'werbung'
-          AND `src`.`geaendert_am` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`geaendert_am` >= '2025-11-01 00:00:00.000000+00:00'
           THEN `src`.`geaendert_am`
         END
       )
@@ -93,9 +93,9 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`kunden_id` IS NULL
     AND NOT `src`.`geaendert_am` IS NULL
-    AND `src`.`geaendert_am` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`geaendert_am` <= '2026-11-01 00:00:00.000000+00:00'
     AND `src`.`zweck` = 'werbung'
-    AND `src`.`geaendert_am` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`geaendert_am` >= '2025-11-01 00:00:00.000000+00:00'
     AND `src`.`status` IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     `src`.`kunden_id`

@@ -12,14 +12,14 @@ WITH `profiles` AS (
     COUNT(
       CASE
         WHEN `src`.`type_evenement` = 'ajout_panier'
-        AND `src`.`horodatage` >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`horodatage` >= '2026-10-25 00:00:00.000000+00:00'
         THEN 1
       END
     ) AS `n_add_to_cart_1`,
     COUNT(
       CASE
         WHEN `src`.`type_evenement` = 'achat'
-        AND `src`.`horodatage` >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`horodatage` >= '2026-10-25 00:00:00.000000+00:00'
         THEN 1
       END
     ) AS `n_purchase_2`,
@@ -28,7 +28,7 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`client_id` IS NULL
     AND NOT `src`.`horodatage` IS NULL
-    AND `src`.`horodatage` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`horodatage` <= '2026-11-01 00:00:00.000000+00:00'
     AND (
       `src`.`type_evenement` = 'ajout_panier' OR `src`.`type_evenement` = 'achat'
     )
@@ -49,14 +49,14 @@ WITH `profiles` AS (
       WHEN MAX(
         CASE
           WHEN `src`.`finalite` = 'publicite_ciblee'
-          AND `src`.`modifie_le` >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`modifie_le` >= '2025-10-02 00:00:00.000000+00:00'
           AND `src`.`statut` = 'accepte'
           THEN `src`.`modifie_le`
         END
       ) = MAX(
         CASE
           WHEN `src`.`finalite` = 'publicite_ciblee'
-          AND `src`.`modifie_le` >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`modifie_le` >= '2025-10-02 00:00:00.000000+00:00'
           THEN `src`.`modifie_le`
         END
       )
@@ -67,14 +67,14 @@ WITH `profiles` AS (
       WHEN MAX(
         CASE
           WHEN `src`.`finalite` = 'publicite_ciblee'
-          AND `src`.`modifie_le` >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`modifie_le` >= '2025-10-02 00:00:00.000000+00:00'
           AND `src`.`statut` IN ('refuse', 'retire')
           THEN `src`.`modifie_le`
         END
       ) = MAX(
         CASE
           WHEN `src`.`finalite` = 'publicite_ciblee'
-          AND `src`.`modifie_le` >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`modifie_le` >= '2025-10-02 00:00:00.000000+00:00'
           THEN `src`.`modifie_le`
         END
       )
@@ -87,7 +87,7 @@ WITH `profiles` AS (
           WHEN `src`.`finalite` = 'lettre_info'
           AND `src`.`statut` = 'accepte'
           AND NOT `src`.`confirme_le` IS NULL
-          AND `src`.`confirme_le` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`confirme_le` <= '2026-11-01 00:00:00.000000+00:00'
           THEN `src`.`modifie_le`
         END
       ) = MAX(CASE WHEN `src`.`finalite` = 'lettre_info' THEN `src`.`modifie_le` END)
@@ -108,11 +108,11 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`client_id` IS NULL
     AND NOT `src`.`modifie_le` IS NULL
-    AND `src`.`modifie_le` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`modifie_le` <= '2026-11-01 00:00:00.000000+00:00'
     AND (
       (
         `src`.`finalite` = 'publicite_ciblee'
-        AND `src`.`modifie_le` >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`modifie_le` >= '2025-10-02 00:00:00.000000+00:00'
       )
       OR `src`.`finalite` = 'lettre_info'
     )

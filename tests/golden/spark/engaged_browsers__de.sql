@@ -11,14 +11,14 @@ WITH `profiles` AS (
     COUNT(
       CASE
         WHEN `src`.`ereignis` = 'seitenaufruf'
-        AND `src`.`zeitpunkt` >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`zeitpunkt` >= '2026-10-25 00:00:00.000000+00:00'
         THEN 1
       END
     ) AS `n_page_view_1`,
     COUNT(
       CASE
         WHEN `src`.`ereignis` = 'sitzung'
-        AND `src`.`zeitpunkt` >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`zeitpunkt` >= '2026-10-02 00:00:00.000000+00:00'
         THEN 1
       END
     ) AS `n_session_2`,
@@ -26,21 +26,21 @@ WITH `profiles` AS (
       CASE
         WHEN `src`.`ereignis` = 'seitenaufruf'
         AND SUBSTRING(`src`.`pfad`, 1, 5) = '/sale'
-        AND `src`.`zeitpunkt` >= CAST('2026-10-18 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`zeitpunkt` >= '2026-10-18 00:00:00.000000+00:00'
         THEN 1
       END
     ) AS `n_page_view_3`,
     COUNT(
       CASE
         WHEN `src`.`ereignis` = 'warenkorb'
-        AND `src`.`zeitpunkt` >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`zeitpunkt` >= '2026-10-02 00:00:00.000000+00:00'
         THEN 1
       END
     ) AS `n_add_to_cart_4`,
     COUNT(
       CASE
         WHEN `src`.`ereignis` = 'warenkorb'
-        AND `src`.`zeitpunkt` >= CAST('2026-10-30 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`zeitpunkt` >= '2026-10-30 00:00:00.000000+00:00'
         THEN 1
       END
     ) AS `n_add_to_cart_6`
@@ -48,8 +48,8 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`kunden_id` IS NULL
     AND NOT `src`.`zeitpunkt` IS NULL
-    AND `src`.`zeitpunkt` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
-    AND `src`.`zeitpunkt` >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`zeitpunkt` <= '2026-11-01 00:00:00.000000+00:00'
+    AND `src`.`zeitpunkt` >= '2026-10-02 00:00:00.000000+00:00'
     AND (
       `src`.`ereignis` = 'seitenaufruf'
       OR `src`.`ereignis` = 'sitzung'
@@ -95,8 +95,8 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`kunde` IS NULL
     AND NOT `src`.`bestellt_am` IS NULL
-    AND `src`.`bestellt_am` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
-    AND `src`.`bestellt_am` >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`bestellt_am` <= '2026-11-01 00:00:00.000000+00:00'
+    AND `src`.`bestellt_am` >= '2026-10-02 00:00:00.000000+00:00'
   GROUP BY
     `src`.`kunde`
 ), `consent` AS (
@@ -106,14 +106,14 @@ WITH `profiles` AS (
       WHEN MAX(
         CASE
           WHEN `src`.`zweck` = 'werbung'
-          AND `src`.`geaendert_am` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`geaendert_am` >= '2025-11-01 00:00:00.000000+00:00'
           AND `src`.`status` = 'erteilt'
           THEN `src`.`geaendert_am`
         END
       ) = MAX(
         CASE
           WHEN `src`.`zweck` = 'werbung'
-          AND `src`.`geaendert_am` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`geaendert_am` >= '2025-11-01 00:00:00.000000+00:00'
           THEN `src`.`geaendert_am`
         END
       )
@@ -124,14 +124,14 @@ WITH `profiles` AS (
       WHEN MAX(
         CASE
           WHEN `src`.`zweck` = 'werbung'
-          AND `src`.`geaendert_am` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`geaendert_am` >= '2025-11-01 00:00:00.000000+00:00'
           AND `src`.`status` IN ('abgelehnt', 'widerrufen')
           THEN `src`.`geaendert_am`
         END
       ) = MAX(
         CASE
           WHEN `src`.`zweck` = 'werbung'
-          AND `src`.`geaendert_am` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`geaendert_am` >= '2025-11-01 00:00:00.000000+00:00'
           THEN `src`.`geaendert_am`
         END
       )
@@ -142,9 +142,9 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`kunden_id` IS NULL
     AND NOT `src`.`geaendert_am` IS NULL
-    AND `src`.`geaendert_am` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`geaendert_am` <= '2026-11-01 00:00:00.000000+00:00'
     AND `src`.`zweck` = 'werbung'
-    AND `src`.`geaendert_am` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`geaendert_am` >= '2025-11-01 00:00:00.000000+00:00'
     AND `src`.`status` IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     `src`.`kunden_id`

@@ -8,16 +8,11 @@ WITH `profiles` AS (
 ), `events_events_pageviews` AS (
   SELECT
     `src`.`user_id` AS `member_id`,
-    COUNT(
-      CASE
-        WHEN `src`.`viewed_at` >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP_NTZ)
-        THEN 1
-      END
-    ) AS `n_page_view_1`,
+    COUNT(CASE WHEN `src`.`viewed_at` >= '2026-10-25 00:00:00.000000+00:00' THEN 1 END) AS `n_page_view_1`,
     COUNT(
       CASE
         WHEN SUBSTRING(`src`.`url_path`, 1, 5) = '/sale'
-        AND `src`.`viewed_at` >= CAST('2026-10-18 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`viewed_at` >= '2026-10-18 00:00:00.000000+00:00'
         THEN 1
       END
     ) AS `n_page_view_3`
@@ -25,8 +20,8 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`user_id` IS NULL
     AND NOT `src`.`viewed_at` IS NULL
-    AND `src`.`viewed_at` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
-    AND `src`.`viewed_at` >= CAST('2026-10-18 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`viewed_at` <= '2026-11-01 00:00:00.000000+00:00'
+    AND `src`.`viewed_at` >= '2026-10-18 00:00:00.000000+00:00'
   GROUP BY
     `src`.`user_id`
   HAVING
@@ -51,8 +46,8 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`user_id` IS NULL
     AND NOT `src`.`session_start` IS NULL
-    AND `src`.`session_start` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
-    AND `src`.`session_start` >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`session_start` <= '2026-11-01 00:00:00.000000+00:00'
+    AND `src`.`session_start` >= '2026-10-02 00:00:00.000000+00:00'
   GROUP BY
     `src`.`user_id`
   HAVING
@@ -61,18 +56,13 @@ WITH `profiles` AS (
   SELECT
     `src`.`user_id` AS `member_id`,
     COUNT(*) AS `n_add_to_cart_4`,
-    COUNT(
-      CASE
-        WHEN `src`.`added_at` >= CAST('2026-10-30 00:00:00.000000' AS TIMESTAMP_NTZ)
-        THEN 1
-      END
-    ) AS `n_add_to_cart_6`
+    COUNT(CASE WHEN `src`.`added_at` >= '2026-10-30 00:00:00.000000+00:00' THEN 1 END) AS `n_add_to_cart_6`
   FROM `events`.`cart_adds` AS `src`
   WHERE
     NOT `src`.`user_id` IS NULL
     AND NOT `src`.`added_at` IS NULL
-    AND `src`.`added_at` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
-    AND `src`.`added_at` >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`added_at` <= '2026-11-01 00:00:00.000000+00:00'
+    AND `src`.`added_at` >= '2026-10-02 00:00:00.000000+00:00'
   GROUP BY
     `src`.`user_id`
 ), `events_events_orders` AS (
@@ -83,8 +73,8 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`customer_id` IS NULL
     AND NOT `src`.`ordered_at` IS NULL
-    AND `src`.`ordered_at` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
-    AND `src`.`ordered_at` >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`ordered_at` <= '2026-11-01 00:00:00.000000+00:00'
+    AND `src`.`ordered_at` >= '2026-10-02 00:00:00.000000+00:00'
   GROUP BY
     `src`.`customer_id`
 ), `consent` AS (
@@ -106,7 +96,7 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`user_id` IS NULL
     AND NOT `src`.`changed_at` IS NULL
-    AND `src`.`changed_at` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`changed_at` <= '2026-11-01 00:00:00.000000+00:00'
     AND `src`.`purpose_code` IN ('targeted_ads')
     AND `src`.`state` IN ('opt_in', 'opt_out', 'withdrawn')
   GROUP BY

@@ -9,17 +9,12 @@ WITH `profiles` AS (
   SELECT
     `src`.`kunde` AS `member_id`,
     COUNT(*) AS `n_purchase_1`,
-    COUNT(
-      CASE
-        WHEN `src`.`bestellt_am` >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
-        THEN 1
-      END
-    ) AS `n_purchase_2`
+    COUNT(CASE WHEN `src`.`bestellt_am` >= '2026-10-02 00:00:00.000000+00:00' THEN 1 END) AS `n_purchase_2`
   FROM `shop`.`bestellungen` AS `src`
   WHERE
     NOT `src`.`kunde` IS NULL
     AND NOT `src`.`bestellt_am` IS NULL
-    AND `src`.`bestellt_am` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`bestellt_am` <= '2026-11-01 00:00:00.000000+00:00'
   GROUP BY
     `src`.`kunde`
   HAVING
@@ -39,7 +34,7 @@ WITH `profiles` AS (
           WHEN `src`.`zweck` = 'newsletter'
           AND `src`.`status` = 'erteilt'
           AND NOT `src`.`bestaetigt_am` IS NULL
-          AND `src`.`bestaetigt_am` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`bestaetigt_am` <= '2026-11-01 00:00:00.000000+00:00'
           THEN `src`.`geaendert_am`
         END
       ) = MAX(CASE WHEN `src`.`zweck` = 'newsletter' THEN `src`.`geaendert_am` END)
@@ -60,7 +55,7 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`kunden_id` IS NULL
     AND NOT `src`.`geaendert_am` IS NULL
-    AND `src`.`geaendert_am` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`geaendert_am` <= '2026-11-01 00:00:00.000000+00:00'
     AND `src`.`zweck` IN ('newsletter')
     AND `src`.`status` IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY

@@ -12,7 +12,7 @@ WITH `profiles` AS (
     COUNT(
       CASE
         WHEN `src`.`type_evenement` = 'achat'
-        AND `src`.`horodatage` >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`horodatage` >= '2026-10-02 00:00:00.000000+00:00'
         THEN 1
       END
     ) AS `n_purchase_2`
@@ -20,7 +20,7 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`client_id` IS NULL
     AND NOT `src`.`horodatage` IS NULL
-    AND `src`.`horodatage` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`horodatage` <= '2026-11-01 00:00:00.000000+00:00'
     AND `src`.`type_evenement` = 'achat'
   GROUP BY
     `src`.`client_id`
@@ -42,7 +42,7 @@ WITH `profiles` AS (
           WHEN `src`.`finalite` = 'lettre_info'
           AND `src`.`statut` = 'accepte'
           AND NOT `src`.`confirme_le` IS NULL
-          AND `src`.`confirme_le` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`confirme_le` <= '2026-11-01 00:00:00.000000+00:00'
           THEN `src`.`modifie_le`
         END
       ) = MAX(CASE WHEN `src`.`finalite` = 'lettre_info' THEN `src`.`modifie_le` END)
@@ -63,7 +63,7 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`client_id` IS NULL
     AND NOT `src`.`modifie_le` IS NULL
-    AND `src`.`modifie_le` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`modifie_le` <= '2026-11-01 00:00:00.000000+00:00'
     AND `src`.`finalite` IN ('lettre_info')
     AND `src`.`statut` IN ('accepte', 'refuse', 'retire')
   GROUP BY

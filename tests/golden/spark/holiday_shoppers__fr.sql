@@ -19,8 +19,8 @@ WITH `profiles` AS (
           LOCATE('blackfriday', LOWER(`src`.`code_promo`)) > 0
           OR `src`.`code_promo` = '50%_off'
         )
-        AND `src`.`horodatage` >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP_NTZ)
-        AND `src`.`horodatage` < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`horodatage` >= '2025-11-24 00:00:00.000000+00:00'
+        AND `src`.`horodatage` < '2026-01-01 00:00:00.000000+00:00'
         THEN 1
       END
     ) AS `n_purchase_1`,
@@ -29,7 +29,7 @@ WITH `profiles` AS (
         WHEN `src`.`type_evenement` = 'achat'
         AND `src`.`montant` < 5
         AND `src`.`canal` <> 'store'
-        AND `src`.`horodatage` >= CAST('2026-09-30 23:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`horodatage` >= '2026-09-30 23:00:00.000000+00:00'
         THEN 1
       END
     ) AS `n_purchase_2`
@@ -37,8 +37,8 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`client_id` IS NULL
     AND NOT `src`.`horodatage` IS NULL
-    AND `src`.`horodatage` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
-    AND `src`.`horodatage` >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`horodatage` <= '2026-11-01 00:00:00.000000+00:00'
+    AND `src`.`horodatage` >= '2025-11-24 00:00:00.000000+00:00'
     AND `src`.`type_evenement` = 'achat'
   GROUP BY
     `src`.`client_id`
@@ -62,14 +62,14 @@ WITH `profiles` AS (
       WHEN MAX(
         CASE
           WHEN `src`.`finalite` = 'publicite_ciblee'
-          AND `src`.`modifie_le` >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`modifie_le` >= '2025-10-02 00:00:00.000000+00:00'
           AND `src`.`statut` = 'accepte'
           THEN `src`.`modifie_le`
         END
       ) = MAX(
         CASE
           WHEN `src`.`finalite` = 'publicite_ciblee'
-          AND `src`.`modifie_le` >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`modifie_le` >= '2025-10-02 00:00:00.000000+00:00'
           THEN `src`.`modifie_le`
         END
       )
@@ -80,14 +80,14 @@ WITH `profiles` AS (
       WHEN MAX(
         CASE
           WHEN `src`.`finalite` = 'publicite_ciblee'
-          AND `src`.`modifie_le` >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`modifie_le` >= '2025-10-02 00:00:00.000000+00:00'
           AND `src`.`statut` IN ('refuse', 'retire')
           THEN `src`.`modifie_le`
         END
       ) = MAX(
         CASE
           WHEN `src`.`finalite` = 'publicite_ciblee'
-          AND `src`.`modifie_le` >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`modifie_le` >= '2025-10-02 00:00:00.000000+00:00'
           THEN `src`.`modifie_le`
         END
       )
@@ -98,9 +98,9 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`client_id` IS NULL
     AND NOT `src`.`modifie_le` IS NULL
-    AND `src`.`modifie_le` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`modifie_le` <= '2026-11-01 00:00:00.000000+00:00'
     AND `src`.`finalite` = 'publicite_ciblee'
-    AND `src`.`modifie_le` >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`modifie_le` >= '2025-10-02 00:00:00.000000+00:00'
     AND `src`.`statut` IN ('accepte', 'refuse', 'retire')
   GROUP BY
     `src`.`client_id`

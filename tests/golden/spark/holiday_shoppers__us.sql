@@ -17,8 +17,8 @@ WITH `profiles` AS (
           LOCATE('blackfriday', LOWER(`src`.`promo_code`)) > 0
           OR `src`.`promo_code` = '50%_off'
         )
-        AND `src`.`ordered_at` >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP_NTZ)
-        AND `src`.`ordered_at` < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`ordered_at` >= '2025-11-24 00:00:00.000000+00:00'
+        AND `src`.`ordered_at` < '2026-01-01 00:00:00.000000+00:00'
         THEN 1
       END
     ) AS `n_purchase_1`,
@@ -26,7 +26,7 @@ WITH `profiles` AS (
       CASE
         WHEN `src`.`order_total` < 5
         AND `src`.`sales_channel` <> 'store'
-        AND `src`.`ordered_at` >= CAST('2026-09-30 23:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`ordered_at` >= '2026-09-30 23:00:00.000000+00:00'
         THEN 1
       END
     ) AS `n_purchase_2`
@@ -34,8 +34,8 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`customer_id` IS NULL
     AND NOT `src`.`ordered_at` IS NULL
-    AND `src`.`ordered_at` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
-    AND `src`.`ordered_at` >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`ordered_at` <= '2026-11-01 00:00:00.000000+00:00'
+    AND `src`.`ordered_at` >= '2025-11-24 00:00:00.000000+00:00'
   GROUP BY
     `src`.`customer_id`
   HAVING
@@ -69,7 +69,7 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`user_id` IS NULL
     AND NOT `src`.`changed_at` IS NULL
-    AND `src`.`changed_at` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`changed_at` <= '2026-11-01 00:00:00.000000+00:00'
     AND `src`.`purpose_code` IN ('targeted_ads')
     AND `src`.`state` IN ('opt_in', 'opt_out', 'withdrawn')
   GROUP BY

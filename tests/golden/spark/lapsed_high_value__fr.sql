@@ -15,7 +15,7 @@ WITH `profiles` AS (
     COUNT(
       CASE
         WHEN `src`.`type_evenement` = 'achat'
-        AND `src`.`horodatage` >= CAST('2026-08-03 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`horodatage` >= '2026-08-03 00:00:00.000000+00:00'
         THEN 1
       END
     ) AS `n_purchase_2`
@@ -23,8 +23,8 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`client_id` IS NULL
     AND NOT `src`.`horodatage` IS NULL
-    AND `src`.`horodatage` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
-    AND `src`.`horodatage` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`horodatage` <= '2026-11-01 00:00:00.000000+00:00'
+    AND `src`.`horodatage` >= '2025-11-01 00:00:00.000000+00:00'
     AND `src`.`type_evenement` = 'achat'
   GROUP BY
     `src`.`client_id`
@@ -37,14 +37,14 @@ WITH `profiles` AS (
       WHEN MAX(
         CASE
           WHEN `src`.`finalite` = 'publicite_ciblee'
-          AND `src`.`modifie_le` >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`modifie_le` >= '2025-10-02 00:00:00.000000+00:00'
           AND `src`.`statut` = 'accepte'
           THEN `src`.`modifie_le`
         END
       ) = MAX(
         CASE
           WHEN `src`.`finalite` = 'publicite_ciblee'
-          AND `src`.`modifie_le` >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`modifie_le` >= '2025-10-02 00:00:00.000000+00:00'
           THEN `src`.`modifie_le`
         END
       )
@@ -55,14 +55,14 @@ WITH `profiles` AS (
       WHEN MAX(
         CASE
           WHEN `src`.`finalite` = 'publicite_ciblee'
-          AND `src`.`modifie_le` >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`modifie_le` >= '2025-10-02 00:00:00.000000+00:00'
           AND `src`.`statut` IN ('refuse', 'retire')
           THEN `src`.`modifie_le`
         END
       ) = MAX(
         CASE
           WHEN `src`.`finalite` = 'publicite_ciblee'
-          AND `src`.`modifie_le` >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`modifie_le` >= '2025-10-02 00:00:00.000000+00:00'
           THEN `src`.`modifie_le`
         END
       )
@@ -73,9 +73,9 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`client_id` IS NULL
     AND NOT `src`.`modifie_le` IS NULL
-    AND `src`.`modifie_le` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`modifie_le` <= '2026-11-01 00:00:00.000000+00:00'
     AND `src`.`finalite` = 'publicite_ciblee'
-    AND `src`.`modifie_le` >= CAST('2025-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`modifie_le` >= '2025-10-02 00:00:00.000000+00:00'
     AND `src`.`statut` IN ('accepte', 'refuse', 'retire')
   GROUP BY
     `src`.`client_id`
@@ -106,9 +106,9 @@ WITH `profiles` AS (
       )
       OR (
         NOT `t_last_login_at` IS NULL
-        AND `t_last_login_at` >= CAST('2026-10-18 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `t_last_login_at` >= '2026-10-18 00:00:00.000000+00:00'
         AND NOT `t_last_login_at` IS NULL
-        AND `t_last_login_at` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `t_last_login_at` <= '2026-11-01 00:00:00.000000+00:00'
       )
     )
     AND `c_ads_personalization_granted` = 1

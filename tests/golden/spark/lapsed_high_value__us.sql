@@ -12,18 +12,13 @@ WITH `profiles` AS (
   SELECT
     `src`.`customer_id` AS `member_id`,
     COUNT(*) AS `n_purchase_1`,
-    COUNT(
-      CASE
-        WHEN `src`.`ordered_at` >= CAST('2026-08-03 00:00:00.000000' AS TIMESTAMP_NTZ)
-        THEN 1
-      END
-    ) AS `n_purchase_2`
+    COUNT(CASE WHEN `src`.`ordered_at` >= '2026-08-03 00:00:00.000000+00:00' THEN 1 END) AS `n_purchase_2`
   FROM `events`.`orders` AS `src`
   WHERE
     NOT `src`.`customer_id` IS NULL
     AND NOT `src`.`ordered_at` IS NULL
-    AND `src`.`ordered_at` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
-    AND `src`.`ordered_at` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`ordered_at` <= '2026-11-01 00:00:00.000000+00:00'
+    AND `src`.`ordered_at` >= '2025-11-01 00:00:00.000000+00:00'
   GROUP BY
     `src`.`customer_id`
   HAVING
@@ -47,7 +42,7 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`user_id` IS NULL
     AND NOT `src`.`changed_at` IS NULL
-    AND `src`.`changed_at` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`changed_at` <= '2026-11-01 00:00:00.000000+00:00'
     AND `src`.`purpose_code` IN ('targeted_ads')
     AND `src`.`state` IN ('opt_in', 'opt_out', 'withdrawn')
   GROUP BY
@@ -79,9 +74,9 @@ WITH `profiles` AS (
       )
       OR (
         NOT `t_last_login_at` IS NULL
-        AND `t_last_login_at` >= CAST('2026-10-18 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `t_last_login_at` >= '2026-10-18 00:00:00.000000+00:00'
         AND NOT `t_last_login_at` IS NULL
-        AND `t_last_login_at` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `t_last_login_at` <= '2026-11-01 00:00:00.000000+00:00'
       )
     )
     AND `c_ads_personalization_refused` = 0

@@ -13,12 +13,9 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`kunde` IS NULL
     AND NOT `src`.`bestellt_am` IS NULL
-    AND `src`.`bestellt_am` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`bestellt_am` <= '2026-11-01 00:00:00.000000+00:00'
   GROUP BY
     `src`.`kunde`
-  HAVING
-    NOT MIN(`src`.`bestellt_am`) IS NULL
-    AND MIN(`src`.`bestellt_am`) >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
 ), `consent` AS (
   SELECT
     `src`.`kunden_id` AS `member_id`,
@@ -28,7 +25,7 @@ WITH `profiles` AS (
           WHEN `src`.`zweck` = 'newsletter'
           AND `src`.`status` = 'erteilt'
           AND NOT `src`.`bestaetigt_am` IS NULL
-          AND `src`.`bestaetigt_am` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`bestaetigt_am` <= '2026-11-01 00:00:00.000000+00:00'
           THEN `src`.`geaendert_am`
         END
       ) = MAX(CASE WHEN `src`.`zweck` = 'newsletter' THEN `src`.`geaendert_am` END)
@@ -49,7 +46,7 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`kunden_id` IS NULL
     AND NOT `src`.`geaendert_am` IS NULL
-    AND `src`.`geaendert_am` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`geaendert_am` <= '2026-11-01 00:00:00.000000+00:00'
     AND `src`.`zweck` IN ('newsletter')
     AND `src`.`status` IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
@@ -70,7 +67,12 @@ WITH `profiles` AS (
     `member_id`
   FROM `facts`
   WHERE
-    `c_email_marketing_granted` = 1 AND `c_email_marketing_refused` = 0
+    NOT `first_purchase_1` IS NULL
+    AND `first_purchase_1` >= '2026-10-02 00:00:00.000000+00:00'
+    AND `c_email_marketing_granted` = 1
+    AND `c_email_marketing_refused` = 0
+  GROUP BY
+    `member_id`
 )
 SELECT
   `member_id`

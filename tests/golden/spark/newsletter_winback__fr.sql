@@ -16,14 +16,14 @@ WITH `profiles` AS (
     COUNT(
       CASE
         WHEN `src`.`type_evenement` = 'achat'
-        AND `src`.`horodatage` >= CAST('2026-06-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`horodatage` >= '2026-06-01 00:00:00.000000+00:00'
         THEN 1
       END
     ) AS `n_purchase_1`,
     COUNT(
       CASE
         WHEN `src`.`type_evenement` = 'vue_page'
-        AND `src`.`horodatage` >= CAST('2026-10-31 23:30:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`horodatage` >= '2026-10-31 23:30:00.000000+00:00'
         THEN 1
       END
     ) AS `n_page_view_2`
@@ -31,8 +31,8 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`client_id` IS NULL
     AND NOT `src`.`horodatage` IS NULL
-    AND `src`.`horodatage` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
-    AND `src`.`horodatage` >= CAST('2026-06-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`horodatage` <= '2026-11-01 00:00:00.000000+00:00'
+    AND `src`.`horodatage` >= '2026-06-01 00:00:00.000000+00:00'
     AND (
       `src`.`type_evenement` = 'achat' OR `src`.`type_evenement` = 'vue_page'
     )
@@ -47,7 +47,7 @@ WITH `profiles` AS (
           WHEN `src`.`finalite` = 'lettre_info'
           AND `src`.`statut` = 'accepte'
           AND NOT `src`.`confirme_le` IS NULL
-          AND `src`.`confirme_le` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+          AND `src`.`confirme_le` <= '2026-11-01 00:00:00.000000+00:00'
           THEN `src`.`modifie_le`
         END
       ) = MAX(CASE WHEN `src`.`finalite` = 'lettre_info' THEN `src`.`modifie_le` END)
@@ -68,7 +68,7 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`client_id` IS NULL
     AND NOT `src`.`modifie_le` IS NULL
-    AND `src`.`modifie_le` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`modifie_le` <= '2026-11-01 00:00:00.000000+00:00'
     AND `src`.`finalite` IN ('lettre_info')
     AND `src`.`statut` IN ('accepte', 'refuse', 'retire')
   GROUP BY

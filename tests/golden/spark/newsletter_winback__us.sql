@@ -18,8 +18,8 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`customer_id` IS NULL
     AND NOT `src`.`ordered_at` IS NULL
-    AND `src`.`ordered_at` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
-    AND `src`.`ordered_at` >= CAST('2026-06-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`ordered_at` <= '2026-11-01 00:00:00.000000+00:00'
+    AND `src`.`ordered_at` >= '2026-06-01 00:00:00.000000+00:00'
   GROUP BY
     `src`.`customer_id`
 ), `events_events_pageviews` AS (
@@ -30,8 +30,8 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`user_id` IS NULL
     AND NOT `src`.`viewed_at` IS NULL
-    AND `src`.`viewed_at` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
-    AND `src`.`viewed_at` >= CAST('2026-10-31 23:30:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`viewed_at` <= '2026-11-01 00:00:00.000000+00:00'
+    AND `src`.`viewed_at` >= '2026-10-31 23:30:00.000000+00:00'
   GROUP BY
     `src`.`user_id`
 ), `consent` AS (
@@ -61,7 +61,7 @@ WITH `profiles` AS (
   WHERE
     NOT `src`.`user_id` IS NULL
     AND NOT `src`.`changed_at` IS NULL
-    AND `src`.`changed_at` <= CAST('2026-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`changed_at` <= '2026-11-01 00:00:00.000000+00:00'
     AND `src`.`purpose_code` IN ('email')
     AND `src`.`state` IN ('opt_in', 'opt_out', 'withdrawn')
   GROUP BY

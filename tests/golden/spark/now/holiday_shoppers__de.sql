@@ -26,8 +26,8 @@ WITH `params` AS (
           LOCATE('blackfriday', LOWER(`src`.`gutschein`)) > 0
           OR `src`.`gutschein` = '50%_off'
         )
-        AND `src`.`bestellt_am` >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP_NTZ)
-        AND `src`.`bestellt_am` < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`bestellt_am` >= '2025-11-24 00:00:00.000000+00:00'
+        AND `src`.`bestellt_am` < '2026-01-01 00:00:00.000000+00:00'
         THEN 1
       END
     ) AS `n_purchase_1`,
@@ -35,7 +35,7 @@ WITH `params` AS (
       CASE
         WHEN `src`.`umsatz` < 5
         AND `src`.`kanal` <> 'store'
-        AND `src`.`bestellt_am` >= CAST('2026-09-30 23:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`bestellt_am` >= '2026-09-30 23:00:00.000000+00:00'
         THEN 1
       END
     ) AS `n_purchase_2`
@@ -49,7 +49,7 @@ WITH `params` AS (
       THEN UNIX_MICROS(`src`.`bestellt_am`)
       ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`bestellt_am`)
     END <= `params`.`as_of`
-    AND `src`.`bestellt_am` >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`bestellt_am` >= '2025-11-24 00:00:00.000000+00:00'
   GROUP BY
     `src`.`kunde`
   HAVING

@@ -32,7 +32,7 @@ WITH `params` AS (
       THEN UNIX_MICROS(`src`.`bestellt_am`)
       ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`bestellt_am`)
     END <= `params`.`as_of`
-    AND `src`.`bestellt_am` >= CAST('2026-06-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+    AND `src`.`bestellt_am` >= '2026-06-01 00:00:00.000000+00:00'
   GROUP BY
     `src`.`kunde`
 ), `events_web_ereignisse` AS (
