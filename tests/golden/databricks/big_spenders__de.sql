@@ -38,13 +38,13 @@ WITH `profiles` AS (
     AND SUM(CASE WHEN `src`.`kanal` = 'web' THEN `src`.`umsatz` END) > 40 * COUNT(CASE WHEN `src`.`kanal` = 'web' THEN `src`.`umsatz` END)
     AND NOT MIN(
       CASE
-        WHEN `src`.`bestellt_am` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+        WHEN `src`.`bestellt_am` >= '2025-11-01 00:00:00.000000+00:00'
         THEN `src`.`umsatz`
       END
     ) IS NULL
     AND MIN(
       CASE
-        WHEN `src`.`bestellt_am` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+        WHEN `src`.`bestellt_am` >= '2025-11-01 00:00:00.000000+00:00'
         THEN `src`.`umsatz`
       END
     ) >= 10

@@ -67,14 +67,14 @@ WITH `profiles` AS (
     AND NOT MIN(
       CASE
         WHEN `src`.`type_evenement` = 'achat'
-        AND `src`.`horodatage` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`horodatage` >= '2025-11-01 00:00:00.000000+00:00'
         THEN `src`.`montant`
       END
     ) IS NULL
     AND MIN(
       CASE
         WHEN `src`.`type_evenement` = 'achat'
-        AND `src`.`horodatage` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`horodatage` >= '2025-11-01 00:00:00.000000+00:00'
         THEN `src`.`montant`
       END
     ) >= 10

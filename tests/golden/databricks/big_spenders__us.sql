@@ -38,13 +38,13 @@ WITH `profiles` AS (
     AND SUM(CASE WHEN `src`.`sales_channel` = 'web' THEN `src`.`order_total` END) > 40 * COUNT(CASE WHEN `src`.`sales_channel` = 'web' THEN `src`.`order_total` END)
     AND NOT MIN(
       CASE
-        WHEN `src`.`ordered_at` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+        WHEN `src`.`ordered_at` >= '2025-11-01 00:00:00.000000+00:00'
         THEN `src`.`order_total`
       END
     ) IS NULL
     AND MIN(
       CASE
-        WHEN `src`.`ordered_at` >= CAST('2025-11-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+        WHEN `src`.`ordered_at` >= '2025-11-01 00:00:00.000000+00:00'
         THEN `src`.`order_total`
       END
     ) >= 10

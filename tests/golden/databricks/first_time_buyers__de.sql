@@ -19,12 +19,7 @@ WITH `profiles` AS (
     `src`.`kunde`
   HAVING
     COUNT(*) = 1
-    AND COUNT(
-      CASE
-        WHEN `src`.`bestellt_am` >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
-        THEN 1
-      END
-    ) >= 1
+    AND COUNT(CASE WHEN `src`.`bestellt_am` >= '2026-10-02 00:00:00.000000+00:00' THEN 1 END) >= 1
 ), `consent` AS (
   SELECT
     `src`.`kunden_id` AS `member_id`,

@@ -29,7 +29,7 @@ WITH `profiles` AS (
     AND COUNT(
       CASE
         WHEN `src`.`type_evenement` = 'achat'
-        AND `src`.`horodatage` >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`horodatage` >= '2026-10-02 00:00:00.000000+00:00'
         THEN 1
       END
     ) >= 1

@@ -46,8 +46,8 @@ WITH `profiles` AS (
           LOCATE('blackfriday', LOWER(`src`.`gutschein`)) > 0
           OR `src`.`gutschein` = '50%_off'
         )
-        AND `src`.`bestellt_am` >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP_NTZ)
-        AND `src`.`bestellt_am` < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`bestellt_am` >= '2025-11-24 00:00:00.000000+00:00'
+        AND `src`.`bestellt_am` < '2026-01-01 00:00:00.000000+00:00'
         THEN 1
       END
     ) >= 1

@@ -50,8 +50,8 @@ WITH `profiles` AS (
           LOCATE('blackfriday', LOWER(`src`.`code_promo`)) > 0
           OR `src`.`code_promo` = '50%_off'
         )
-        AND `src`.`horodatage` >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP_NTZ)
-        AND `src`.`horodatage` < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`horodatage` >= '2025-11-24 00:00:00.000000+00:00'
+        AND `src`.`horodatage` < '2026-01-01 00:00:00.000000+00:00'
         THEN 1
       END
     ) >= 1

@@ -39,6 +39,25 @@ WITH `profiles` AS (
     )
   GROUP BY
     `src`.`kunden_id`
+  HAVING
+    NOT MIN(CASE WHEN `src`.`ereignis` = 'sitzung' THEN `src`.`zeitpunkt` END) IS NULL
+    AND MIN(CASE WHEN `src`.`ereignis` = 'sitzung' THEN `src`.`zeitpunkt` END) < '2026-01-01 00:00:00.000000+00:00'
+    AND COUNT(
+      CASE
+        WHEN `src`.`ereignis` = 'sitzung'
+        AND `src`.`zeitpunkt` >= '2026-09-01 00:00:00.000000+00:00'
+        THEN 1
+      END
+    ) >= 1
+    AND COUNT(
+      CASE
+        WHEN `src`.`ereignis` = 'warenkorb'
+        AND `src`.`kategorie` = 'shoes'
+        AND `src`.`preis` <= 200
+        AND `src`.`zeitpunkt` >= '2026-09-02 00:00:00.000000+00:00'
+        THEN 1
+      END
+    ) >= 1
 ), `events_shop_bestellungen` AS (
   SELECT
     `src`.`kunde` AS `member_id`,
@@ -153,11 +172,7 @@ WITH `profiles` AS (
     `member_id`
   FROM `facts`
   WHERE
-    NOT `min_session_started_at_1` IS NULL
-    AND `min_session_started_at_1` < '2026-01-01 00:00:00.000000+00:00'
-    AND `n_session_2` >= 1
-    AND `n_add_to_cart_3` >= 1
-    AND NOT (
+    NOT (
       (
         NOT `t_signup_date` IS NULL AND `t_signup_date` >= CAST('2026-10-02' AS DATE)
       )
@@ -167,8 +182,6 @@ WITH `profiles` AS (
     AND `c_ads_personalization_refused` = 0
     AND `c_email_marketing_granted` = 1
     AND `c_email_marketing_refused` = 0
-  GROUP BY
-    `member_id`
 )
 SELECT
   `member_id`

@@ -48,6 +48,25 @@ WITH `profiles` AS (
     )
   GROUP BY
     `src`.`client_id`
+  HAVING
+    NOT MIN(CASE WHEN `src`.`type_evenement` = 'session' THEN `src`.`horodatage` END) IS NULL
+    AND MIN(CASE WHEN `src`.`type_evenement` = 'session' THEN `src`.`horodatage` END) < '2026-01-01 00:00:00.000000+00:00'
+    AND COUNT(
+      CASE
+        WHEN `src`.`type_evenement` = 'session'
+        AND `src`.`horodatage` >= '2026-09-01 00:00:00.000000+00:00'
+        THEN 1
+      END
+    ) >= 1
+    AND COUNT(
+      CASE
+        WHEN `src`.`type_evenement` = 'ajout_panier'
+        AND `src`.`categorie` = 'shoes'
+        AND `src`.`prix` <= 200
+        AND `src`.`horodatage` >= '2026-09-02 00:00:00.000000+00:00'
+        THEN 1
+      END
+    ) >= 1
 ), `consent` AS (
   SELECT
     `src`.`client_id` AS `member_id`,
@@ -148,11 +167,7 @@ WITH `profiles` AS (
     `member_id`
   FROM `facts`
   WHERE
-    NOT `min_session_started_at_1` IS NULL
-    AND `min_session_started_at_1` < '2026-01-01 00:00:00.000000+00:00'
-    AND `n_session_2` >= 1
-    AND `n_add_to_cart_3` >= 1
-    AND NOT (
+    NOT (
       (
         NOT `t_signup_date` IS NULL AND `t_signup_date` >= CAST('2026-10-02' AS DATE)
       )

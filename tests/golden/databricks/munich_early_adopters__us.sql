@@ -21,6 +21,10 @@ WITH `profiles` AS (
     AND `src`.`session_start` <= '2026-11-01 00:00:00.000000+00:00'
   GROUP BY
     `src`.`user_id`
+  HAVING
+    NOT MIN(`src`.`session_start`) IS NULL
+    AND MIN(`src`.`session_start`) < '2026-01-01 00:00:00.000000+00:00'
+    AND COUNT(CASE WHEN `src`.`session_start` >= '2026-09-01 00:00:00.000000+00:00' THEN 1 END) >= 1
 ), `events_events_cart_adds` AS (
   SELECT
     `src`.`user_id` AS `member_id`,
@@ -118,11 +122,7 @@ WITH `profiles` AS (
     `member_id`
   FROM `facts`
   WHERE
-    NOT `min_session_started_at_1` IS NULL
-    AND `min_session_started_at_1` < '2026-01-01 00:00:00.000000+00:00'
-    AND `n_session_2` >= 1
-    AND `n_add_to_cart_3` >= 1
-    AND NOT (
+    NOT (
       (
         NOT `t_signup_date` IS NULL AND `t_signup_date` >= CAST('2026-10-02' AS DATE)
       )

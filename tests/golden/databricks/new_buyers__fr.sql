@@ -17,6 +17,9 @@ WITH `profiles` AS (
     AND `src`.`type_evenement` = 'achat'
   GROUP BY
     `src`.`client_id`
+  HAVING
+    NOT MIN(`src`.`horodatage`) IS NULL
+    AND MIN(`src`.`horodatage`) >= '2026-10-02 00:00:00.000000+00:00'
 ), `consent` AS (
   SELECT
     `src`.`client_id` AS `member_id`,
@@ -68,10 +71,7 @@ WITH `profiles` AS (
     `member_id`
   FROM `facts`
   WHERE
-    NOT `first_purchase_1` IS NULL
-    AND `first_purchase_1` >= '2026-10-02 00:00:00.000000+00:00'
-    AND `c_email_marketing_granted` = 1
-    AND `c_email_marketing_refused` = 0
+    `c_email_marketing_granted` = 1 AND `c_email_marketing_refused` = 0
   GROUP BY
     `member_id`
 )

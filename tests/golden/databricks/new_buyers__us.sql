@@ -16,6 +16,9 @@ WITH `profiles` AS (
     AND `src`.`ordered_at` <= '2026-11-01 00:00:00.000000+00:00'
   GROUP BY
     `src`.`customer_id`
+  HAVING
+    NOT MIN(`src`.`ordered_at`) IS NULL
+    AND MIN(`src`.`ordered_at`) >= '2026-10-02 00:00:00.000000+00:00'
 ), `consent` AS (
   SELECT
     `src`.`user_id` AS `member_id`,
@@ -64,10 +67,7 @@ WITH `profiles` AS (
     `member_id`
   FROM `facts`
   WHERE
-    NOT `first_purchase_1` IS NULL
-    AND `first_purchase_1` >= '2026-10-02 00:00:00.000000+00:00'
-    AND `c_email_marketing_granted` = 1
-    AND `c_email_marketing_refused` = 0
+    `c_email_marketing_granted` = 1 AND `c_email_marketing_refused` = 0
   GROUP BY
     `member_id`
 )

@@ -38,7 +38,7 @@ WITH `profiles` AS (
     COUNT(
       CASE
         WHEN `src`.`type_evenement` = 'ajout_panier'
-        AND `src`.`horodatage` >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`horodatage` >= '2026-10-25 00:00:00.000000+00:00'
         THEN 1
       END
     ) >= 1

@@ -61,14 +61,14 @@ WITH `profiles` AS (
     COUNT(
       CASE
         WHEN `src`.`ereignis` = 'seitenaufruf'
-        AND `src`.`zeitpunkt` >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`zeitpunkt` >= '2026-10-25 00:00:00.000000+00:00'
         THEN 1
       END
     ) >= 5
     AND COUNT(
       CASE
         WHEN `src`.`ereignis` = 'sitzung'
-        AND `src`.`zeitpunkt` >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`zeitpunkt` >= '2026-10-02 00:00:00.000000+00:00'
         THEN 1
       END
     ) >= 5
@@ -76,14 +76,14 @@ WITH `profiles` AS (
       CASE
         WHEN `src`.`ereignis` = 'seitenaufruf'
         AND SUBSTRING(`src`.`pfad`, 1, 5) = '/sale'
-        AND `src`.`zeitpunkt` >= CAST('2026-10-18 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`zeitpunkt` >= '2026-10-18 00:00:00.000000+00:00'
         THEN 1
       END
     ) >= 3
     AND COUNT(
       CASE
         WHEN `src`.`ereignis` = 'warenkorb'
-        AND `src`.`zeitpunkt` >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`zeitpunkt` >= '2026-10-02 00:00:00.000000+00:00'
         THEN 1
       END
     ) <= 2

@@ -69,14 +69,14 @@ WITH `profiles` AS (
     COUNT(
       CASE
         WHEN `src`.`type_evenement` = 'vue_page'
-        AND `src`.`horodatage` >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`horodatage` >= '2026-10-25 00:00:00.000000+00:00'
         THEN 1
       END
     ) >= 5
     AND COUNT(
       CASE
         WHEN `src`.`type_evenement` = 'session'
-        AND `src`.`horodatage` >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`horodatage` >= '2026-10-02 00:00:00.000000+00:00'
         THEN 1
       END
     ) >= 5
@@ -84,14 +84,14 @@ WITH `profiles` AS (
       CASE
         WHEN `src`.`type_evenement` = 'vue_page'
         AND SUBSTRING(`src`.`chemin`, 1, 5) = '/sale'
-        AND `src`.`horodatage` >= CAST('2026-10-18 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`horodatage` >= '2026-10-18 00:00:00.000000+00:00'
         THEN 1
       END
     ) >= 3
     AND COUNT(
       CASE
         WHEN `src`.`type_evenement` = 'ajout_panier'
-        AND `src`.`horodatage` >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`horodatage` >= '2026-10-02 00:00:00.000000+00:00'
         THEN 1
       END
     ) <= 2

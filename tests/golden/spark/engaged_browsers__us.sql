@@ -25,16 +25,11 @@ WITH `profiles` AS (
   GROUP BY
     `src`.`user_id`
   HAVING
-    COUNT(
-      CASE
-        WHEN `src`.`viewed_at` >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP_NTZ)
-        THEN 1
-      END
-    ) >= 5
+    COUNT(CASE WHEN `src`.`viewed_at` >= '2026-10-25 00:00:00.000000+00:00' THEN 1 END) >= 5
     AND COUNT(
       CASE
         WHEN SUBSTRING(`src`.`url_path`, 1, 5) = '/sale'
-        AND `src`.`viewed_at` >= CAST('2026-10-18 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`viewed_at` >= '2026-10-18 00:00:00.000000+00:00'
         THEN 1
       END
     ) >= 3

@@ -45,8 +45,8 @@ WITH `profiles` AS (
           LOCATE('blackfriday', LOWER(`src`.`promo_code`)) > 0
           OR `src`.`promo_code` = '50%_off'
         )
-        AND `src`.`ordered_at` >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP_NTZ)
-        AND `src`.`ordered_at` < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP_NTZ)
+        AND `src`.`ordered_at` >= '2025-11-24 00:00:00.000000+00:00'
+        AND `src`.`ordered_at` < '2026-01-01 00:00:00.000000+00:00'
         THEN 1
       END
     ) >= 1

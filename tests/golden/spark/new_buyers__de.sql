@@ -16,6 +16,9 @@ WITH `profiles` AS (
     AND `src`.`bestellt_am` <= '2026-11-01 00:00:00.000000+00:00'
   GROUP BY
     `src`.`kunde`
+  HAVING
+    NOT MIN(`src`.`bestellt_am`) IS NULL
+    AND MIN(`src`.`bestellt_am`) >= '2026-10-02 00:00:00.000000+00:00'
 ), `consent` AS (
   SELECT
     `src`.`kunden_id` AS `member_id`,
@@ -67,12 +70,7 @@ WITH `profiles` AS (
     `member_id`
   FROM `facts`
   WHERE
-    NOT `first_purchase_1` IS NULL
-    AND `first_purchase_1` >= '2026-10-02 00:00:00.000000+00:00'
-    AND `c_email_marketing_granted` = 1
-    AND `c_email_marketing_refused` = 0
-  GROUP BY
-    `member_id`
+    `c_email_marketing_granted` = 1 AND `c_email_marketing_refused` = 0
 )
 SELECT
   `member_id`

@@ -58,6 +58,29 @@ WITH `params` AS (
     )
   GROUP BY
     `src`.`kunden_id`
+  HAVING
+    NOT MIN(CASE WHEN `src`.`ereignis` = 'sitzung' THEN `src`.`zeitpunkt` END) IS NULL
+    AND MIN(CASE WHEN `src`.`ereignis` = 'sitzung' THEN `src`.`zeitpunkt` END) < '2026-01-01 00:00:00.000000+00:00'
+    AND COUNT(
+      CASE
+        WHEN `src`.`ereignis` = 'sitzung'
+        AND `src`.`zeitpunkt` >= '2026-09-01 00:00:00.000000+00:00'
+        THEN 1
+      END
+    ) >= 1
+    AND COUNT(
+      CASE
+        WHEN `src`.`ereignis` = 'warenkorb'
+        AND `src`.`kategorie` = 'shoes'
+        AND `src`.`preis` <= 200
+        AND CASE
+          WHEN TYPEOF(`src`.`zeitpunkt`) = 'timestamp'
+          THEN UNIX_MICROS(`src`.`zeitpunkt`)
+          ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`zeitpunkt`)
+        END >= `params`.`as_of_minus_5184000s`
+        THEN 1
+      END
+    ) >= 1
 ), `events_shop_bestellungen` AS (
   SELECT
     `src`.`kunde` AS `member_id`,
@@ -215,11 +238,7 @@ WITH `params` AS (
     `member_id`
   FROM `facts`
   WHERE
-    NOT `min_session_started_at_1` IS NULL
-    AND `min_session_started_at_1` < '2026-01-01 00:00:00.000000+00:00'
-    AND `n_session_2` >= 1
-    AND `n_add_to_cart_3` >= 1
-    AND NOT (
+    NOT (
       (
         NOT `t_signup_date` IS NULL AND `t_signup_date` >= CAST('2026-10-02' AS DATE)
       )
@@ -229,8 +248,6 @@ WITH `params` AS (
     AND `c_ads_personalization_refused` = 0
     AND `c_email_marketing_granted` = 1
     AND `c_email_marketing_refused` = 0
-  GROUP BY
-    `member_id`
 )
 SELECT
   `member_id`
