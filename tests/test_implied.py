@@ -6,6 +6,7 @@ least 2 times in last 90 days`` reads 90 days of app orders, not all history for
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -38,8 +39,8 @@ def _visits() -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     for uid, ages in ((1, [1, 2]), (2, [5]), (3, [100, 200]), (4, [10, 40, 95]), (5, [20, 50])):
         for days in ages:
-            rows.append({"uid": uid, "ts": AS_OF - days * DAY, "amount": 2 if uid != 5 else 9})
-    rows.append({"uid": 6, "ts": AS_OF + DAY, "amount": 2})  # after as_of: never counted
+            rows.append({"uid": uid, "ts": AS_OF - days * DAY, "amount": Decimal(2 if uid != 5 else 9)})
+    rows.append({"uid": 6, "ts": AS_OF + DAY, "amount": Decimal(2)})  # after as_of: never counted
     return rows
 
 
