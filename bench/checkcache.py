@@ -115,6 +115,8 @@ def render(res: dict[str, Any]) -> list[str]:
         verdict = "" if t is None else (f"  target {t} s: {'met' if s['meets_target'] else 'MISSED'}")
         out.append(f"{label:<40} {s['median']:.3f} [{s['q1']:.3f}-{s['q3']:.3f}]{verdict}")
     la = res.get("load_average")
+    if isinstance(la, dict):  # bench/run.py replaces it with the section's start and end
+        la = la.get("end")
     if la:
         out.append(f"load average at the end: {la[0]:.1f}/{la[1]:.1f}/{la[2]:.1f}")
     return out
