@@ -178,6 +178,26 @@ def test_a_reference_read_whole_by_one_plan_and_filtered_by_another(demo_file: P
         con.close()
 
 
+def test_a_batch_of_one_audience_tests_its_membership_itself(demo_file: Path) -> None:
+    """A batch holding one audience tests that membership over ``facts`` itself, so the own
+    statement's shortcuts that take a test out of ``facts`` (a top-level ``performed``
+    semi-joined on DuckDB when another INNER join restricts the profiles) must not reach
+    it: before, ``run --all`` of a market with only such an audience failed with a Binder
+    Error (no column for the semi-joined count)."""
+    texts = {"e.aud": "audience engaged {\n  include performed session at least 3 times in last 30 days\n"
+                      "    and performed purchase in last 180 days\n}\n"}
+    project = project_from_sources(markets={"de.yaml": (EXAMPLES / "markets" / "de.yaml").read_text()},
+                                   audiences=texts)
+    checked = _checked(project, "de")
+    own = compile_audience(checked[0], "duckdb", as_of=AS_OF).query
+    assert own is not None and own.strategy["semi_join"]  # the shortcut is taken alone
+    con = duckdb.connect(str(demo_file), read_only=True)
+    try:
+        assert assert_batch_is_singles(engines.duckdb_engine(con), checked, statements=1) == 1
+    finally:
+        con.close()
+
+
 def test_examples_and_bench_on_postgres(demo_file: Path, postgres_engine: engines.Engine) -> None:
     engines.load_duckdb_file(postgres_engine, demo_file)
     for project, market in _projects():

@@ -277,7 +277,10 @@ class _Merger:
             scans=tuple(scans),
             consent=consent,
             audiences=tuple(self.subs.values()),
-            membership=P.Or(tuple(memberships)) if len(memberships) > 1 else memberships[0],
+            # always a disjunction, also of one: the batch statement tests each membership
+            # itself over ``facts``, so physical planning must not take a test out of
+            # ``facts`` (a semi-joined scan has no column left to test)
+            membership=P.Or(tuple(memberships)),
             output=P.Output("members", None, None, None),
         )
 
