@@ -8,8 +8,6 @@ tsql dialect then refuses local calendars in it (E509, docs/sql.md).
 
 from __future__ import annotations
 
-from tzlocal.windows_tz import tz_win
-
 __all__ = ["windows_zone"]
 
 
@@ -17,4 +15,8 @@ def windows_zone(zone: str) -> str | None:
     """The Windows time zone name of IANA zone ``zone``, or None if CLDR maps it to none."""
     if zone == "UTC":
         return "UTC"
+    # imported here: only a T-SQL statement in a zoned market needs it (tzlocal's package
+    # import reads the system's zone setup, 4 ms of every compile's start-up otherwise)
+    from tzlocal.windows_tz import tz_win
+
     return tz_win.get(zone)
