@@ -657,9 +657,13 @@ class Builder:
             # (physical._having): only users passing them are joined
             aggs: dict[str, exp.Expr] = {i.alias: i.this for i in items if isinstance(i, exp.Alias)}
 
+            zero = {a.name for a in s.aggregates if a.func in ("count", "sum")}
+
             def over_aggs(node: exp.Expr) -> exp.Expr:
+                # the facts' value: a SUM over no selected row is 0 there (COALESCE), not NULL
                 if isinstance(node, exp.Column) and not node.table and node.name in aggs:
-                    return aggs[node.name].copy()
+                    agg = aggs[node.name].copy()
+                    return self.f(exp.Coalesce, this=agg, expressions=[num(0)]) if node.name in zero else agg
                 return node
 
             def trivial(t: P.AggTest) -> bool:  # COUNT(*) >= 1 holds for every group

@@ -27,7 +27,7 @@ WITH `profiles` AS (
   GROUP BY
     `src`.`customer_id`
   HAVING
-    COUNT(*) >= 3
+    COALESCE(COUNT(*), 0) >= 3
 ), `consent` AS (
   SELECT
     `src`.`user_id` AS `member_id`,

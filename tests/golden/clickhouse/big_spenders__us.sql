@@ -41,8 +41,8 @@ WITH "profiles" AS (
   GROUP BY
     "src"."customer_id"
   HAVING
-    COUNT(CASE WHEN "src"."sales_channel" = 'web' THEN "src"."order_total" END) > 0
-    AND SUM(CASE WHEN "src"."sales_channel" = 'web' THEN "src"."order_total" END) > 40 * COUNT(CASE WHEN "src"."sales_channel" = 'web' THEN "src"."order_total" END)
+    COALESCE(COUNT(CASE WHEN "src"."sales_channel" = 'web' THEN "src"."order_total" END), 0) > 0
+    AND COALESCE(SUM(CASE WHEN "src"."sales_channel" = 'web' THEN "src"."order_total" END), 0) > 40 * COALESCE(COUNT(CASE WHEN "src"."sales_channel" = 'web' THEN "src"."order_total" END), 0)
     AND NOT (
       MIN(
         CASE
@@ -57,8 +57,8 @@ WITH "profiles" AS (
         THEN "src"."order_total"
       END
     ) >= 10
-    AND COUNT(*) >= 2
-    AND COUNT(*) <= 50
+    AND COALESCE(COUNT(*), 0) >= 2
+    AND COALESCE(COUNT(*), 0) <= 50
 ), "consent" AS (
   SELECT
     "src"."user_id" AS "member_id",

@@ -41,12 +41,15 @@ WITH "profiles" AS (
   GROUP BY
     "src"."client_id"
   HAVING
-    COUNT(
-      CASE
-        WHEN "src"."type_evenement" = 'ajout_panier'
-        AND "src"."horodatage" >= CAST('2026-10-25 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
-        THEN 1
-      END
+    COALESCE(
+      COUNT(
+        CASE
+          WHEN "src"."type_evenement" = 'ajout_panier'
+          AND "src"."horodatage" >= CAST('2026-10-25 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
+          THEN 1
+        END
+      ),
+      0
     ) >= 1
 ), "consent" AS (
   SELECT

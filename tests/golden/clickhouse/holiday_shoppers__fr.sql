@@ -49,17 +49,20 @@ WITH "profiles" AS (
   GROUP BY
     "src"."client_id"
   HAVING
-    COUNT(
-      CASE
-        WHEN "src"."type_evenement" = 'achat'
-        AND (
-          POSITION(lowerUTF8("src"."code_promo"), 'blackfriday') > 0
-          OR "src"."code_promo" = '50%_off'
-        )
-        AND "src"."horodatage" >= CAST('2025-11-24 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
-        AND "src"."horodatage" < CAST('2026-01-01 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
-        THEN 1
-      END
+    COALESCE(
+      COUNT(
+        CASE
+          WHEN "src"."type_evenement" = 'achat'
+          AND (
+            POSITION(lowerUTF8("src"."code_promo"), 'blackfriday') > 0
+            OR "src"."code_promo" = '50%_off'
+          )
+          AND "src"."horodatage" >= CAST('2025-11-24 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
+          AND "src"."horodatage" < CAST('2026-01-01 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
+          THEN 1
+        END
+      ),
+      0
     ) >= 1
 ), "consent" AS (
   SELECT

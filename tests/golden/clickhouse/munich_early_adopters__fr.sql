@@ -59,21 +59,27 @@ WITH "profiles" AS (
       MIN(CASE WHEN "src"."type_evenement" = 'session' THEN "src"."horodatage" END) IS NULL
     )
     AND MIN(CASE WHEN "src"."type_evenement" = 'session' THEN "src"."horodatage" END) < CAST('2026-01-01 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
-    AND COUNT(
-      CASE
-        WHEN "src"."type_evenement" = 'session'
-        AND "src"."horodatage" >= CAST('2026-09-01 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
-        THEN 1
-      END
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN "src"."type_evenement" = 'session'
+          AND "src"."horodatage" >= CAST('2026-09-01 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
+          THEN 1
+        END
+      ),
+      0
     ) >= 1
-    AND COUNT(
-      CASE
-        WHEN "src"."type_evenement" = 'ajout_panier'
-        AND "src"."categorie" = 'shoes'
-        AND "src"."prix" <= 200
-        AND "src"."horodatage" >= CAST('2026-09-02 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
-        THEN 1
-      END
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN "src"."type_evenement" = 'ajout_panier'
+          AND "src"."categorie" = 'shoes'
+          AND "src"."prix" <= 200
+          AND "src"."horodatage" >= CAST('2026-09-02 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
+          THEN 1
+        END
+      ),
+      0
     ) >= 1
 ), "consent" AS (
   SELECT

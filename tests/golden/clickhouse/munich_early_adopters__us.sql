@@ -37,11 +37,14 @@ WITH "profiles" AS (
       MIN("src"."session_start") IS NULL
     )
     AND MIN("src"."session_start") < CAST('2026-01-01 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
-    AND COUNT(
-      CASE
-        WHEN "src"."session_start" >= CAST('2026-09-01 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
-        THEN 1
-      END
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN "src"."session_start" >= CAST('2026-09-01 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
+          THEN 1
+        END
+      ),
+      0
     ) >= 1
 ), "events_events_cart_adds" AS (
   SELECT

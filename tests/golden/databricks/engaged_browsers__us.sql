@@ -25,13 +25,19 @@ WITH `profiles` AS (
   GROUP BY
     `src`.`user_id`
   HAVING
-    COUNT(CASE WHEN `src`.`viewed_at` >= '2026-10-25 00:00:00.000000+00:00' THEN 1 END) >= 5
-    AND COUNT(
-      CASE
-        WHEN SUBSTRING(`src`.`url_path`, 1, 5) = '/sale'
-        AND `src`.`viewed_at` >= '2026-10-18 00:00:00.000000+00:00'
-        THEN 1
-      END
+    COALESCE(
+      COUNT(CASE WHEN `src`.`viewed_at` >= '2026-10-25 00:00:00.000000+00:00' THEN 1 END),
+      0
+    ) >= 5
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN SUBSTRING(`src`.`url_path`, 1, 5) = '/sale'
+          AND `src`.`viewed_at` >= '2026-10-18 00:00:00.000000+00:00'
+          THEN 1
+        END
+      ),
+      0
     ) >= 3
 ), `events_events_sessions` AS (
   SELECT
@@ -46,7 +52,7 @@ WITH `profiles` AS (
   GROUP BY
     `src`.`user_id`
   HAVING
-    COUNT(*) >= 5
+    COALESCE(COUNT(*), 0) >= 5
 ), `events_events_cart_adds` AS (
   SELECT
     `src`.`user_id` AS `member_id`,

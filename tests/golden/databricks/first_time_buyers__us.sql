@@ -18,8 +18,11 @@ WITH `profiles` AS (
   GROUP BY
     `src`.`customer_id`
   HAVING
-    COUNT(*) = 1
-    AND COUNT(CASE WHEN `src`.`ordered_at` >= '2026-10-02 00:00:00.000000+00:00' THEN 1 END) >= 1
+    COALESCE(COUNT(*), 0) = 1
+    AND COALESCE(
+      COUNT(CASE WHEN `src`.`ordered_at` >= '2026-10-02 00:00:00.000000+00:00' THEN 1 END),
+      0
+    ) >= 1
 ), `consent` AS (
   SELECT
     `src`.`user_id` AS `member_id`,

@@ -39,16 +39,19 @@ WITH `profiles` AS (
   GROUP BY
     `src`.`customer_id`
   HAVING
-    COUNT(
-      CASE
-        WHEN (
-          LOCATE('blackfriday', LOWER(`src`.`promo_code`)) > 0
-          OR `src`.`promo_code` = '50%_off'
-        )
-        AND `src`.`ordered_at` >= '2025-11-24 00:00:00.000000+00:00'
-        AND `src`.`ordered_at` < '2026-01-01 00:00:00.000000+00:00'
-        THEN 1
-      END
+    COALESCE(
+      COUNT(
+        CASE
+          WHEN (
+            LOCATE('blackfriday', LOWER(`src`.`promo_code`)) > 0
+            OR `src`.`promo_code` = '50%_off'
+          )
+          AND `src`.`ordered_at` >= '2025-11-24 00:00:00.000000+00:00'
+          AND `src`.`ordered_at` < '2026-01-01 00:00:00.000000+00:00'
+          THEN 1
+        END
+      ),
+      0
     ) >= 1
 ), `consent` AS (
   SELECT

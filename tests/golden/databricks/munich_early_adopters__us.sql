@@ -24,7 +24,10 @@ WITH `profiles` AS (
   HAVING
     NOT MIN(`src`.`session_start`) IS NULL
     AND MIN(`src`.`session_start`) < '2026-01-01 00:00:00.000000+00:00'
-    AND COUNT(CASE WHEN `src`.`session_start` >= '2026-09-01 00:00:00.000000+00:00' THEN 1 END) >= 1
+    AND COALESCE(
+      COUNT(CASE WHEN `src`.`session_start` >= '2026-09-01 00:00:00.000000+00:00' THEN 1 END),
+      0
+    ) >= 1
 ), `events_events_cart_adds` AS (
   SELECT
     `src`.`user_id` AS `member_id`,

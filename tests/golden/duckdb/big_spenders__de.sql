@@ -29,17 +29,17 @@ WITH "profiles" AS (
   GROUP BY
     "src"."kunde"
   HAVING
-    COUNT("src"."umsatz") FILTER(WHERE
-      "src"."kanal" COLLATE "binary" = 'web') > 0
-    AND SUM("src"."umsatz") FILTER(WHERE
-      "src"."kanal" COLLATE "binary" = 'web') > 40 * COUNT("src"."umsatz") FILTER(WHERE
-      "src"."kanal" COLLATE "binary" = 'web')
+    COALESCE(COUNT("src"."umsatz") FILTER(WHERE
+      "src"."kanal" COLLATE "binary" = 'web'), 0) > 0
+    AND COALESCE(SUM("src"."umsatz") FILTER(WHERE
+      "src"."kanal" COLLATE "binary" = 'web'), 0) > 40 * COALESCE(COUNT("src"."umsatz") FILTER(WHERE
+      "src"."kanal" COLLATE "binary" = 'web'), 0)
     AND NOT MIN("src"."umsatz") FILTER(WHERE
       "src"."bestellt_am" >= '2025-11-01 00:00:00.000000+00:00') IS NULL
     AND MIN("src"."umsatz") FILTER(WHERE
       "src"."bestellt_am" >= '2025-11-01 00:00:00.000000+00:00') >= 10
-    AND COUNT(*) >= 2
-    AND COUNT(*) <= 50
+    AND COALESCE(COUNT(*), 0) >= 2
+    AND COALESCE(COUNT(*), 0) <= 50
 ), "consent" AS (
   SELECT
     "src"."kunden_id" AS "member_id",

@@ -30,8 +30,8 @@ WITH "profiles" AS (
       "src"."horodatage" >= '2025-11-01 00:00:00.000000+00:00') IS NULL
     AND MIN("src"."montant") FILTER(WHERE
       "src"."horodatage" >= '2025-11-01 00:00:00.000000+00:00') >= 10
-    AND COUNT(*) >= 2
-    AND COUNT(*) <= 50
+    AND COALESCE(COUNT(*), 0) >= 2
+    AND COALESCE(COUNT(*), 0) <= 50
 ), "ev_purchase_2" AS (
   SELECT
     "src"."client_id" AS "member_id",
@@ -47,7 +47,8 @@ WITH "profiles" AS (
   GROUP BY
     "src"."client_id"
   HAVING
-    COUNT("src"."montant") > 0 AND SUM("src"."montant") > 40 * COUNT("src"."montant")
+    COALESCE(COUNT("src"."montant"), 0) > 0
+    AND COALESCE(SUM("src"."montant"), 0) > 40 * COALESCE(COUNT("src"."montant"), 0)
 ), "consent" AS (
   SELECT
     "src"."client_id" AS "member_id",

@@ -29,17 +29,26 @@ WITH "profiles" AS (
   GROUP BY
     "src"."customer_id"
   HAVING
-    COUNT("src"."order_total") FILTER(WHERE
-      "src"."sales_channel" COLLATE "binary" = 'web') > 0
-    AND SUM("src"."order_total") FILTER(WHERE
-      "src"."sales_channel" COLLATE "binary" = 'web') > 40 * COUNT("src"."order_total") FILTER(WHERE
-      "src"."sales_channel" COLLATE "binary" = 'web')
+    COALESCE(
+      COUNT("src"."order_total") FILTER(WHERE
+        "src"."sales_channel" COLLATE "binary" = 'web'),
+      0
+    ) > 0
+    AND COALESCE(
+      SUM("src"."order_total") FILTER(WHERE
+        "src"."sales_channel" COLLATE "binary" = 'web'),
+      0
+    ) > 40 * COALESCE(
+      COUNT("src"."order_total") FILTER(WHERE
+        "src"."sales_channel" COLLATE "binary" = 'web'),
+      0
+    )
     AND NOT MIN("src"."order_total") FILTER(WHERE
       "src"."ordered_at" >= '2025-11-01 00:00:00.000000+00:00') IS NULL
     AND MIN("src"."order_total") FILTER(WHERE
       "src"."ordered_at" >= '2025-11-01 00:00:00.000000+00:00') >= 10
-    AND COUNT(*) >= 2
-    AND COUNT(*) <= 50
+    AND COALESCE(COUNT(*), 0) >= 2
+    AND COALESCE(COUNT(*), 0) <= 50
 ), "consent" AS (
   SELECT
     "src"."user_id" AS "member_id",

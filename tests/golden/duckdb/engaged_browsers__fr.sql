@@ -19,7 +19,7 @@ WITH "profiles" AS (
   GROUP BY
     "src"."client_id"
   HAVING
-    COUNT(*) >= 5
+    COALESCE(COUNT(*), 0) >= 5
 ), "ev_session" AS (
   SELECT
     "src"."client_id" AS "member_id",
@@ -34,7 +34,7 @@ WITH "profiles" AS (
   GROUP BY
     "src"."client_id"
   HAVING
-    COUNT(*) >= 5
+    COALESCE(COUNT(*), 0) >= 5
 ), "ev_page_view_2" AS (
   SELECT
     "src"."client_id" AS "member_id",
@@ -50,7 +50,7 @@ WITH "profiles" AS (
   GROUP BY
     "src"."client_id"
   HAVING
-    COUNT(*) >= 3
+    COALESCE(COUNT(*), 0) >= 3
 ), "ev_add_to_cart" AS (
   SELECT
     "src"."client_id" AS "member_id",

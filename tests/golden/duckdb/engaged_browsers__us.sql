@@ -22,11 +22,17 @@ WITH "profiles" AS (
   GROUP BY
     "src"."user_id"
   HAVING
-    COUNT(*) FILTER(WHERE
-      "src"."viewed_at" >= '2026-10-25 00:00:00.000000+00:00') >= 5
-    AND COUNT(*) FILTER(WHERE
-      SUBSTRING("src"."url_path", 1, 5) COLLATE "binary" = '/sale'
-      AND "src"."viewed_at" >= '2026-10-18 00:00:00.000000+00:00') >= 3
+    COALESCE(
+      COUNT(*) FILTER(WHERE
+        "src"."viewed_at" >= '2026-10-25 00:00:00.000000+00:00'),
+      0
+    ) >= 5
+    AND COALESCE(
+      COUNT(*) FILTER(WHERE
+        SUBSTRING("src"."url_path", 1, 5) COLLATE "binary" = '/sale'
+        AND "src"."viewed_at" >= '2026-10-18 00:00:00.000000+00:00'),
+      0
+    ) >= 3
 ), "ev_session" AS (
   SELECT
     "src"."user_id" AS "member_id",
@@ -40,7 +46,7 @@ WITH "profiles" AS (
   GROUP BY
     "src"."user_id"
   HAVING
-    COUNT(*) >= 5
+    COALESCE(COUNT(*), 0) >= 5
 ), "ev_add_to_cart" AS (
   SELECT
     "src"."user_id" AS "member_id",

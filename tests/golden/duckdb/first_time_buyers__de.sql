@@ -19,9 +19,12 @@ WITH "profiles" AS (
   GROUP BY
     "src"."kunde"
   HAVING
-    COUNT(*) = 1
-    AND COUNT(*) FILTER(WHERE
-      "src"."bestellt_am" >= '2026-10-02 00:00:00.000000+00:00') >= 1
+    COALESCE(COUNT(*), 0) = 1
+    AND COALESCE(
+      COUNT(*) FILTER(WHERE
+        "src"."bestellt_am" >= '2026-10-02 00:00:00.000000+00:00'),
+      0
+    ) >= 1
 ), "consent" AS (
   SELECT
     "src"."kunden_id" AS "member_id",

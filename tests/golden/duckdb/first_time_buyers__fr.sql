@@ -20,9 +20,12 @@ WITH "profiles" AS (
   GROUP BY
     "src"."client_id"
   HAVING
-    COUNT(*) = 1
-    AND COUNT(*) FILTER(WHERE
-      "src"."horodatage" >= '2026-10-02 00:00:00.000000+00:00') >= 1
+    COALESCE(COUNT(*), 0) = 1
+    AND COALESCE(
+      COUNT(*) FILTER(WHERE
+        "src"."horodatage" >= '2026-10-02 00:00:00.000000+00:00'),
+      0
+    ) >= 1
 ), "consent" AS (
   SELECT
     "src"."client_id" AS "member_id",

@@ -19,9 +19,12 @@ WITH "profiles" AS (
   GROUP BY
     "src"."customer_id"
   HAVING
-    COUNT(*) = 1
-    AND COUNT(*) FILTER(WHERE
-      "src"."ordered_at" >= '2026-10-02 00:00:00.000000+00:00') >= 1
+    COALESCE(COUNT(*), 0) = 1
+    AND COALESCE(
+      COUNT(*) FILTER(WHERE
+        "src"."ordered_at" >= '2026-10-02 00:00:00.000000+00:00'),
+      0
+    ) >= 1
 ), "consent" AS (
   SELECT
     "src"."user_id" AS "member_id",

@@ -26,8 +26,11 @@ WITH "profiles" AS (
   HAVING
     NOT MIN("src"."zeitpunkt") IS NULL
     AND MIN("src"."zeitpunkt") < '2026-01-01 00:00:00.000000+00:00'
-    AND COUNT(*) FILTER(WHERE
-      "src"."zeitpunkt" >= '2026-09-01 00:00:00.000000+00:00') >= 1
+    AND COALESCE(
+      COUNT(*) FILTER(WHERE
+        "src"."zeitpunkt" >= '2026-09-01 00:00:00.000000+00:00'),
+      0
+    ) >= 1
 ), "ev_purchase" AS (
   SELECT
     "src"."kunde" AS "member_id",

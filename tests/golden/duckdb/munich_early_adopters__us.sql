@@ -25,8 +25,11 @@ WITH "profiles" AS (
   HAVING
     NOT MIN("src"."session_start") IS NULL
     AND MIN("src"."session_start") < '2026-01-01 00:00:00.000000+00:00'
-    AND COUNT(*) FILTER(WHERE
-      "src"."session_start" >= '2026-09-01 00:00:00.000000+00:00') >= 1
+    AND COALESCE(
+      COUNT(*) FILTER(WHERE
+        "src"."session_start" >= '2026-09-01 00:00:00.000000+00:00'),
+      0
+    ) >= 1
 ), "ev_purchase" AS (
   SELECT
     "src"."customer_id" AS "member_id",

@@ -36,8 +36,8 @@ WITH `profiles` AS (
   GROUP BY
     CAST(`src`.`kunde` AS BINARY)
   HAVING
-    COUNT(CASE WHEN CAST(`src`.`kanal` AS BINARY) = 'web' THEN `src`.`umsatz` END) > 0
-    AND SUM(CASE WHEN CAST(`src`.`kanal` AS BINARY) = 'web' THEN `src`.`umsatz` END) > 40 * COUNT(CASE WHEN CAST(`src`.`kanal` AS BINARY) = 'web' THEN `src`.`umsatz` END)
+    COALESCE(COUNT(CASE WHEN CAST(`src`.`kanal` AS BINARY) = 'web' THEN `src`.`umsatz` END), 0) > 0
+    AND COALESCE(SUM(CASE WHEN CAST(`src`.`kanal` AS BINARY) = 'web' THEN `src`.`umsatz` END), 0) > 40 * COALESCE(COUNT(CASE WHEN CAST(`src`.`kanal` AS BINARY) = 'web' THEN `src`.`umsatz` END), 0)
     AND NOT MIN(
       CASE
         WHEN `src`.`bestellt_am` >= CAST('2025-11-01 00:00:00.000000' AS DATETIME(6))
@@ -50,8 +50,8 @@ WITH `profiles` AS (
         THEN `src`.`umsatz`
       END
     ) >= 10
-    AND COUNT(*) >= 2
-    AND COUNT(*) <= 50
+    AND COALESCE(COUNT(*), 0) >= 2
+    AND COALESCE(COUNT(*), 0) <= 50
 ), `consent` AS (
   SELECT
     CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,

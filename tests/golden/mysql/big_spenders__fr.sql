@@ -51,25 +51,34 @@ WITH `profiles` AS (
   GROUP BY
     CAST(`src`.`client_id` AS BINARY)
   HAVING
-    COUNT(
-      CASE
-        WHEN CAST(`src`.`type_evenement` AS BINARY) = 'achat'
-        AND CAST(`src`.`canal` AS BINARY) = 'web'
-        THEN `src`.`montant`
-      END
+    COALESCE(
+      COUNT(
+        CASE
+          WHEN CAST(`src`.`type_evenement` AS BINARY) = 'achat'
+          AND CAST(`src`.`canal` AS BINARY) = 'web'
+          THEN `src`.`montant`
+        END
+      ),
+      0
     ) > 0
-    AND SUM(
-      CASE
-        WHEN CAST(`src`.`type_evenement` AS BINARY) = 'achat'
-        AND CAST(`src`.`canal` AS BINARY) = 'web'
-        THEN `src`.`montant`
-      END
-    ) > 40 * COUNT(
-      CASE
-        WHEN CAST(`src`.`type_evenement` AS BINARY) = 'achat'
-        AND CAST(`src`.`canal` AS BINARY) = 'web'
-        THEN `src`.`montant`
-      END
+    AND COALESCE(
+      SUM(
+        CASE
+          WHEN CAST(`src`.`type_evenement` AS BINARY) = 'achat'
+          AND CAST(`src`.`canal` AS BINARY) = 'web'
+          THEN `src`.`montant`
+        END
+      ),
+      0
+    ) > 40 * COALESCE(
+      COUNT(
+        CASE
+          WHEN CAST(`src`.`type_evenement` AS BINARY) = 'achat'
+          AND CAST(`src`.`canal` AS BINARY) = 'web'
+          THEN `src`.`montant`
+        END
+      ),
+      0
     )
     AND NOT MIN(
       CASE
@@ -85,8 +94,8 @@ WITH `profiles` AS (
         THEN `src`.`montant`
       END
     ) >= 10
-    AND COUNT(*) >= 2
-    AND COUNT(*) <= 50
+    AND COALESCE(COUNT(*), 0) >= 2
+    AND COALESCE(COUNT(*), 0) <= 50
 ), `consent` AS (
   SELECT
     CAST(`src`.`client_id` AS BINARY) AS `member_id`,

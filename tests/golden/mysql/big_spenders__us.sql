@@ -46,22 +46,31 @@ WITH `profiles` AS (
   GROUP BY
     CAST(`src`.`customer_id` AS BINARY)
   HAVING
-    COUNT(
-      CASE
-        WHEN CAST(`src`.`sales_channel` AS BINARY) = 'web'
-        THEN `src`.`order_total`
-      END
+    COALESCE(
+      COUNT(
+        CASE
+          WHEN CAST(`src`.`sales_channel` AS BINARY) = 'web'
+          THEN `src`.`order_total`
+        END
+      ),
+      0
     ) > 0
-    AND SUM(
-      CASE
-        WHEN CAST(`src`.`sales_channel` AS BINARY) = 'web'
-        THEN `src`.`order_total`
-      END
-    ) > 40 * COUNT(
-      CASE
-        WHEN CAST(`src`.`sales_channel` AS BINARY) = 'web'
-        THEN `src`.`order_total`
-      END
+    AND COALESCE(
+      SUM(
+        CASE
+          WHEN CAST(`src`.`sales_channel` AS BINARY) = 'web'
+          THEN `src`.`order_total`
+        END
+      ),
+      0
+    ) > 40 * COALESCE(
+      COUNT(
+        CASE
+          WHEN CAST(`src`.`sales_channel` AS BINARY) = 'web'
+          THEN `src`.`order_total`
+        END
+      ),
+      0
     )
     AND NOT MIN(
       CASE
@@ -75,8 +84,8 @@ WITH `profiles` AS (
         THEN `src`.`order_total`
       END
     ) >= 10
-    AND COUNT(*) >= 2
-    AND COUNT(*) <= 50
+    AND COALESCE(COUNT(*), 0) >= 2
+    AND COALESCE(COUNT(*), 0) <= 50
 ), `consent` AS (
   SELECT
     CAST(`src`.`user_id` AS BINARY) AS `member_id`,

@@ -38,12 +38,15 @@ WITH `profiles` AS (
   GROUP BY
     CAST(`src`.`client_id` AS BINARY)
   HAVING
-    COUNT(
-      CASE
-        WHEN CAST(`src`.`type_evenement` AS BINARY) = 'ajout_panier'
-        AND `src`.`horodatage` >= CAST('2026-10-25 00:00:00.000000' AS DATETIME(6))
-        THEN 1
-      END
+    COALESCE(
+      COUNT(
+        CASE
+          WHEN CAST(`src`.`type_evenement` AS BINARY) = 'ajout_panier'
+          AND `src`.`horodatage` >= CAST('2026-10-25 00:00:00.000000' AS DATETIME(6))
+          THEN 1
+        END
+      ),
+      0
     ) >= 1
 ), `consent` AS (
   SELECT

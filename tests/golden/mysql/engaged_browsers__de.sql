@@ -59,34 +59,46 @@ WITH `profiles` AS (
   GROUP BY
     CAST(`src`.`kunden_id` AS BINARY)
   HAVING
-    COUNT(
-      CASE
-        WHEN CAST(`src`.`ereignis` AS BINARY) = 'seitenaufruf'
-        AND `src`.`zeitpunkt` >= CAST('2026-10-25 00:00:00.000000' AS DATETIME(6))
-        THEN 1
-      END
+    COALESCE(
+      COUNT(
+        CASE
+          WHEN CAST(`src`.`ereignis` AS BINARY) = 'seitenaufruf'
+          AND `src`.`zeitpunkt` >= CAST('2026-10-25 00:00:00.000000' AS DATETIME(6))
+          THEN 1
+        END
+      ),
+      0
     ) >= 5
-    AND COUNT(
-      CASE
-        WHEN CAST(`src`.`ereignis` AS BINARY) = 'sitzung'
-        AND `src`.`zeitpunkt` >= CAST('2026-10-02 00:00:00.000000' AS DATETIME(6))
-        THEN 1
-      END
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN CAST(`src`.`ereignis` AS BINARY) = 'sitzung'
+          AND `src`.`zeitpunkt` >= CAST('2026-10-02 00:00:00.000000' AS DATETIME(6))
+          THEN 1
+        END
+      ),
+      0
     ) >= 5
-    AND COUNT(
-      CASE
-        WHEN CAST(`src`.`ereignis` AS BINARY) = 'seitenaufruf'
-        AND CAST(SUBSTRING(`src`.`pfad`, 1, 5) AS BINARY) = '/sale'
-        AND `src`.`zeitpunkt` >= CAST('2026-10-18 00:00:00.000000' AS DATETIME(6))
-        THEN 1
-      END
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN CAST(`src`.`ereignis` AS BINARY) = 'seitenaufruf'
+          AND CAST(SUBSTRING(`src`.`pfad`, 1, 5) AS BINARY) = '/sale'
+          AND `src`.`zeitpunkt` >= CAST('2026-10-18 00:00:00.000000' AS DATETIME(6))
+          THEN 1
+        END
+      ),
+      0
     ) >= 3
-    AND COUNT(
-      CASE
-        WHEN CAST(`src`.`ereignis` AS BINARY) = 'warenkorb'
-        AND `src`.`zeitpunkt` >= CAST('2026-10-02 00:00:00.000000' AS DATETIME(6))
-        THEN 1
-      END
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN CAST(`src`.`ereignis` AS BINARY) = 'warenkorb'
+          AND `src`.`zeitpunkt` >= CAST('2026-10-02 00:00:00.000000' AS DATETIME(6))
+          THEN 1
+        END
+      ),
+      0
     ) <= 2
 ), `events_shop_bestellungen` AS (
   SELECT

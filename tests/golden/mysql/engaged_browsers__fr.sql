@@ -67,34 +67,46 @@ WITH `profiles` AS (
   GROUP BY
     CAST(`src`.`client_id` AS BINARY)
   HAVING
-    COUNT(
-      CASE
-        WHEN CAST(`src`.`type_evenement` AS BINARY) = 'vue_page'
-        AND `src`.`horodatage` >= CAST('2026-10-25 00:00:00.000000' AS DATETIME(6))
-        THEN 1
-      END
+    COALESCE(
+      COUNT(
+        CASE
+          WHEN CAST(`src`.`type_evenement` AS BINARY) = 'vue_page'
+          AND `src`.`horodatage` >= CAST('2026-10-25 00:00:00.000000' AS DATETIME(6))
+          THEN 1
+        END
+      ),
+      0
     ) >= 5
-    AND COUNT(
-      CASE
-        WHEN CAST(`src`.`type_evenement` AS BINARY) = 'session'
-        AND `src`.`horodatage` >= CAST('2026-10-02 00:00:00.000000' AS DATETIME(6))
-        THEN 1
-      END
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN CAST(`src`.`type_evenement` AS BINARY) = 'session'
+          AND `src`.`horodatage` >= CAST('2026-10-02 00:00:00.000000' AS DATETIME(6))
+          THEN 1
+        END
+      ),
+      0
     ) >= 5
-    AND COUNT(
-      CASE
-        WHEN CAST(`src`.`type_evenement` AS BINARY) = 'vue_page'
-        AND CAST(SUBSTRING(`src`.`chemin`, 1, 5) AS BINARY) = '/sale'
-        AND `src`.`horodatage` >= CAST('2026-10-18 00:00:00.000000' AS DATETIME(6))
-        THEN 1
-      END
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN CAST(`src`.`type_evenement` AS BINARY) = 'vue_page'
+          AND CAST(SUBSTRING(`src`.`chemin`, 1, 5) AS BINARY) = '/sale'
+          AND `src`.`horodatage` >= CAST('2026-10-18 00:00:00.000000' AS DATETIME(6))
+          THEN 1
+        END
+      ),
+      0
     ) >= 3
-    AND COUNT(
-      CASE
-        WHEN CAST(`src`.`type_evenement` AS BINARY) = 'ajout_panier'
-        AND `src`.`horodatage` >= CAST('2026-10-02 00:00:00.000000' AS DATETIME(6))
-        THEN 1
-      END
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN CAST(`src`.`type_evenement` AS BINARY) = 'ajout_panier'
+          AND `src`.`horodatage` >= CAST('2026-10-02 00:00:00.000000' AS DATETIME(6))
+          THEN 1
+        END
+      ),
+      0
     ) <= 2
 ), `consent` AS (
   SELECT

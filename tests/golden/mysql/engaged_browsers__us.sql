@@ -31,18 +31,24 @@ WITH `profiles` AS (
   GROUP BY
     CAST(`src`.`user_id` AS BINARY)
   HAVING
-    COUNT(
-      CASE
-        WHEN `src`.`viewed_at` >= CAST('2026-10-25 00:00:00.000000' AS DATETIME(6))
-        THEN 1
-      END
+    COALESCE(
+      COUNT(
+        CASE
+          WHEN `src`.`viewed_at` >= CAST('2026-10-25 00:00:00.000000' AS DATETIME(6))
+          THEN 1
+        END
+      ),
+      0
     ) >= 5
-    AND COUNT(
-      CASE
-        WHEN CAST(SUBSTRING(`src`.`url_path`, 1, 5) AS BINARY) = '/sale'
-        AND `src`.`viewed_at` >= CAST('2026-10-18 00:00:00.000000' AS DATETIME(6))
-        THEN 1
-      END
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN CAST(SUBSTRING(`src`.`url_path`, 1, 5) AS BINARY) = '/sale'
+          AND `src`.`viewed_at` >= CAST('2026-10-18 00:00:00.000000' AS DATETIME(6))
+          THEN 1
+        END
+      ),
+      0
     ) >= 3
 ), `events_events_sessions` AS (
   SELECT
@@ -57,7 +63,7 @@ WITH `profiles` AS (
   GROUP BY
     CAST(`src`.`user_id` AS BINARY)
   HAVING
-    COUNT(*) >= 5
+    COALESCE(COUNT(*), 0) >= 5
 ), `events_events_cart_adds` AS (
   SELECT
     CAST(`src`.`user_id` AS BINARY) AS `member_id`,

@@ -24,12 +24,15 @@ WITH `profiles` AS (
   GROUP BY
     CAST(`src`.`kunde` AS BINARY)
   HAVING
-    COUNT(*) = 1
-    AND COUNT(
-      CASE
-        WHEN `src`.`bestellt_am` >= CAST('2026-10-02 00:00:00.000000' AS DATETIME(6))
-        THEN 1
-      END
+    COALESCE(COUNT(*), 0) = 1
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN `src`.`bestellt_am` >= CAST('2026-10-02 00:00:00.000000' AS DATETIME(6))
+          THEN 1
+        END
+      ),
+      0
     ) >= 1
 ), `consent` AS (
   SELECT

@@ -26,13 +26,16 @@ WITH `profiles` AS (
   GROUP BY
     CAST(`src`.`client_id` AS BINARY)
   HAVING
-    COUNT(*) = 1
-    AND COUNT(
-      CASE
-        WHEN CAST(`src`.`type_evenement` AS BINARY) = 'achat'
-        AND `src`.`horodatage` >= CAST('2026-10-02 00:00:00.000000' AS DATETIME(6))
-        THEN 1
-      END
+    COALESCE(COUNT(*), 0) = 1
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN CAST(`src`.`type_evenement` AS BINARY) = 'achat'
+          AND `src`.`horodatage` >= CAST('2026-10-02 00:00:00.000000' AS DATETIME(6))
+          THEN 1
+        END
+      ),
+      0
     ) >= 1
 ), `consent` AS (
   SELECT

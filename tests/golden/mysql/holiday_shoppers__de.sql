@@ -41,16 +41,19 @@ WITH `profiles` AS (
   GROUP BY
     CAST(`src`.`kunde` AS BINARY)
   HAVING
-    COUNT(
-      CASE
-        WHEN (
-          LOCATE('blackfriday', CAST(LOWER(`src`.`gutschein`) AS BINARY)) > 0
-          OR CAST(`src`.`gutschein` AS BINARY) = '50%_off'
-        )
-        AND `src`.`bestellt_am` >= CAST('2025-11-24 00:00:00.000000' AS DATETIME(6))
-        AND `src`.`bestellt_am` < CAST('2026-01-01 00:00:00.000000' AS DATETIME(6))
-        THEN 1
-      END
+    COALESCE(
+      COUNT(
+        CASE
+          WHEN (
+            LOCATE('blackfriday', CAST(LOWER(`src`.`gutschein`) AS BINARY)) > 0
+            OR CAST(`src`.`gutschein` AS BINARY) = '50%_off'
+          )
+          AND `src`.`bestellt_am` >= CAST('2025-11-24 00:00:00.000000' AS DATETIME(6))
+          AND `src`.`bestellt_am` < CAST('2026-01-01 00:00:00.000000' AS DATETIME(6))
+          THEN 1
+        END
+      ),
+      0
     ) >= 1
 ), `consent` AS (
   SELECT

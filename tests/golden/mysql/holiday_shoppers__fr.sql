@@ -44,17 +44,20 @@ WITH `profiles` AS (
   GROUP BY
     CAST(`src`.`client_id` AS BINARY)
   HAVING
-    COUNT(
-      CASE
-        WHEN CAST(`src`.`type_evenement` AS BINARY) = 'achat'
-        AND (
-          LOCATE('blackfriday', CAST(LOWER(`src`.`code_promo`) AS BINARY)) > 0
-          OR CAST(`src`.`code_promo` AS BINARY) = '50%_off'
-        )
-        AND `src`.`horodatage` >= CAST('2025-11-24 00:00:00.000000' AS DATETIME(6))
-        AND `src`.`horodatage` < CAST('2026-01-01 00:00:00.000000' AS DATETIME(6))
-        THEN 1
-      END
+    COALESCE(
+      COUNT(
+        CASE
+          WHEN CAST(`src`.`type_evenement` AS BINARY) = 'achat'
+          AND (
+            LOCATE('blackfriday', CAST(LOWER(`src`.`code_promo`) AS BINARY)) > 0
+            OR CAST(`src`.`code_promo` AS BINARY) = '50%_off'
+          )
+          AND `src`.`horodatage` >= CAST('2025-11-24 00:00:00.000000' AS DATETIME(6))
+          AND `src`.`horodatage` < CAST('2026-01-01 00:00:00.000000' AS DATETIME(6))
+          THEN 1
+        END
+      ),
+      0
     ) >= 1
 ), `consent` AS (
   SELECT

@@ -28,7 +28,7 @@ WITH `profiles` AS (
   GROUP BY
     CAST(`src`.`kunde` AS BINARY)
   HAVING
-    COUNT(*) >= 3
+    COALESCE(COUNT(*), 0) >= 3
 ), `consent` AS (
   SELECT
     CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,

@@ -30,7 +30,7 @@ WITH `profiles` AS (
   GROUP BY
     CAST(`src`.`client_id` AS BINARY)
   HAVING
-    COUNT(*) >= 3
+    COALESCE(COUNT(*), 0) >= 3
 ), `consent` AS (
   SELECT
     CAST(`src`.`client_id` AS BINARY) AS `member_id`,

@@ -50,21 +50,27 @@ WITH `profiles` AS (
     AND MIN(
       CASE WHEN CAST(`src`.`ereignis` AS BINARY) = 'sitzung' THEN `src`.`zeitpunkt` END
     ) < CAST('2026-01-01 00:00:00.000000' AS DATETIME(6))
-    AND COUNT(
-      CASE
-        WHEN CAST(`src`.`ereignis` AS BINARY) = 'sitzung'
-        AND `src`.`zeitpunkt` >= CAST('2026-09-01 00:00:00.000000' AS DATETIME(6))
-        THEN 1
-      END
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN CAST(`src`.`ereignis` AS BINARY) = 'sitzung'
+          AND `src`.`zeitpunkt` >= CAST('2026-09-01 00:00:00.000000' AS DATETIME(6))
+          THEN 1
+        END
+      ),
+      0
     ) >= 1
-    AND COUNT(
-      CASE
-        WHEN CAST(`src`.`ereignis` AS BINARY) = 'warenkorb'
-        AND CAST(`src`.`kategorie` AS BINARY) = 'shoes'
-        AND `src`.`preis` <= 200
-        AND `src`.`zeitpunkt` >= CAST('2026-09-02 00:00:00.000000' AS DATETIME(6))
-        THEN 1
-      END
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN CAST(`src`.`ereignis` AS BINARY) = 'warenkorb'
+          AND CAST(`src`.`kategorie` AS BINARY) = 'shoes'
+          AND `src`.`preis` <= 200
+          AND `src`.`zeitpunkt` >= CAST('2026-09-02 00:00:00.000000' AS DATETIME(6))
+          THEN 1
+        END
+      ),
+      0
     ) >= 1
 ), `events_shop_bestellungen` AS (
   SELECT

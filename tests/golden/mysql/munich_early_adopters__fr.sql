@@ -67,21 +67,27 @@ WITH `profiles` AS (
         THEN `src`.`horodatage`
       END
     ) < CAST('2026-01-01 00:00:00.000000' AS DATETIME(6))
-    AND COUNT(
-      CASE
-        WHEN CAST(`src`.`type_evenement` AS BINARY) = 'session'
-        AND `src`.`horodatage` >= CAST('2026-09-01 00:00:00.000000' AS DATETIME(6))
-        THEN 1
-      END
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN CAST(`src`.`type_evenement` AS BINARY) = 'session'
+          AND `src`.`horodatage` >= CAST('2026-09-01 00:00:00.000000' AS DATETIME(6))
+          THEN 1
+        END
+      ),
+      0
     ) >= 1
-    AND COUNT(
-      CASE
-        WHEN CAST(`src`.`type_evenement` AS BINARY) = 'ajout_panier'
-        AND CAST(`src`.`categorie` AS BINARY) = 'shoes'
-        AND `src`.`prix` <= 200
-        AND `src`.`horodatage` >= CAST('2026-09-02 00:00:00.000000' AS DATETIME(6))
-        THEN 1
-      END
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN CAST(`src`.`type_evenement` AS BINARY) = 'ajout_panier'
+          AND CAST(`src`.`categorie` AS BINARY) = 'shoes'
+          AND `src`.`prix` <= 200
+          AND `src`.`horodatage` >= CAST('2026-09-02 00:00:00.000000' AS DATETIME(6))
+          THEN 1
+        END
+      ),
+      0
     ) >= 1
 ), `consent` AS (
   SELECT

@@ -30,18 +30,24 @@ WITH "profiles" AS (
   GROUP BY
     "src"."user_id"
   HAVING
-    COUNT(
-      CASE
-        WHEN "src"."viewed_at" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
+    COALESCE(
+      COUNT(
+        CASE
+          WHEN "src"."viewed_at" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)
+          THEN 1
+        END
+      ),
+      0
     ) >= 5
-    AND COUNT(
-      CASE
-        WHEN SUBSTRING("src"."url_path" FROM 1 FOR 5) = '/sale'
-        AND "src"."viewed_at" >= CAST('2026-10-18 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN SUBSTRING("src"."url_path" FROM 1 FOR 5) = '/sale'
+          AND "src"."viewed_at" >= CAST('2026-10-18 00:00:00.000000' AS TIMESTAMP)
+          THEN 1
+        END
+      ),
+      0
     ) >= 3
 ), "events_events_sessions" AS (
   SELECT
@@ -56,7 +62,7 @@ WITH "profiles" AS (
   GROUP BY
     "src"."user_id"
   HAVING
-    COUNT(*) >= 5
+    COALESCE(COUNT(*), 0) >= 5
 ), "events_events_cart_adds" AS (
   SELECT
     "src"."user_id" AS "member_id",

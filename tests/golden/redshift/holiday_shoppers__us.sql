@@ -39,16 +39,19 @@ WITH "profiles" AS (
   GROUP BY
     "src"."customer_id"
   HAVING
-    COUNT(
-      CASE
-        WHEN (
-          POSITION('blackfriday' IN LOWER("src"."promo_code")) > 0
-          OR "src"."promo_code" = '50%_off'
-        )
-        AND "src"."ordered_at" >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP)
-        AND "src"."ordered_at" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
+    COALESCE(
+      COUNT(
+        CASE
+          WHEN (
+            POSITION('blackfriday' IN LOWER("src"."promo_code")) > 0
+            OR "src"."promo_code" = '50%_off'
+          )
+          AND "src"."ordered_at" >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP)
+          AND "src"."ordered_at" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP)
+          THEN 1
+        END
+      ),
+      0
     ) >= 1
 ), "consent" AS (
   SELECT

@@ -47,22 +47,31 @@ WITH "profiles" AS (
   GROUP BY
     "src"."client_id"
   HAVING
-    COUNT(
-      CASE
-        WHEN "src"."type_evenement" = 'achat' AND "src"."canal" = 'web'
-        THEN "src"."montant"
-      END
+    COALESCE(
+      COUNT(
+        CASE
+          WHEN "src"."type_evenement" = 'achat' AND "src"."canal" = 'web'
+          THEN "src"."montant"
+        END
+      ),
+      0
     ) > 0
-    AND SUM(
-      CASE
-        WHEN "src"."type_evenement" = 'achat' AND "src"."canal" = 'web'
-        THEN "src"."montant"
-      END
-    ) > 40 * COUNT(
-      CASE
-        WHEN "src"."type_evenement" = 'achat' AND "src"."canal" = 'web'
-        THEN "src"."montant"
-      END
+    AND COALESCE(
+      SUM(
+        CASE
+          WHEN "src"."type_evenement" = 'achat' AND "src"."canal" = 'web'
+          THEN "src"."montant"
+        END
+      ),
+      0
+    ) > 40 * COALESCE(
+      COUNT(
+        CASE
+          WHEN "src"."type_evenement" = 'achat' AND "src"."canal" = 'web'
+          THEN "src"."montant"
+        END
+      ),
+      0
     )
     AND NOT MIN(
       CASE
@@ -78,8 +87,8 @@ WITH "profiles" AS (
         THEN "src"."montant"
       END
     ) >= 10
-    AND COUNT(*) >= 2
-    AND COUNT(*) <= 50
+    AND COALESCE(COUNT(*), 0) >= 2
+    AND COALESCE(COUNT(*), 0) <= 50
 ), "consent" AS (
   SELECT
     "src"."client_id" AS "member_id",

@@ -66,34 +66,46 @@ WITH "profiles" AS (
   GROUP BY
     "src"."client_id"
   HAVING
-    COUNT(
-      CASE
-        WHEN "src"."type_evenement" = 'vue_page'
-        AND "src"."horodatage" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMPNTZ)
-        THEN 1
-      END
+    COALESCE(
+      COUNT(
+        CASE
+          WHEN "src"."type_evenement" = 'vue_page'
+          AND "src"."horodatage" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMPNTZ)
+          THEN 1
+        END
+      ),
+      0
     ) >= 5
-    AND COUNT(
-      CASE
-        WHEN "src"."type_evenement" = 'session'
-        AND "src"."horodatage" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMPNTZ)
-        THEN 1
-      END
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN "src"."type_evenement" = 'session'
+          AND "src"."horodatage" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMPNTZ)
+          THEN 1
+        END
+      ),
+      0
     ) >= 5
-    AND COUNT(
-      CASE
-        WHEN "src"."type_evenement" = 'vue_page'
-        AND SUBSTRING("src"."chemin", 1, 5) = '/sale'
-        AND "src"."horodatage" >= CAST('2026-10-18 00:00:00.000000' AS TIMESTAMPNTZ)
-        THEN 1
-      END
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN "src"."type_evenement" = 'vue_page'
+          AND SUBSTRING("src"."chemin", 1, 5) = '/sale'
+          AND "src"."horodatage" >= CAST('2026-10-18 00:00:00.000000' AS TIMESTAMPNTZ)
+          THEN 1
+        END
+      ),
+      0
     ) >= 3
-    AND COUNT(
-      CASE
-        WHEN "src"."type_evenement" = 'ajout_panier'
-        AND "src"."horodatage" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMPNTZ)
-        THEN 1
-      END
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN "src"."type_evenement" = 'ajout_panier'
+          AND "src"."horodatage" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMPNTZ)
+          THEN 1
+        END
+      ),
+      0
     ) <= 2
 ), "consent" AS (
   SELECT

@@ -43,17 +43,20 @@ WITH "profiles" AS (
   GROUP BY
     "src"."client_id"
   HAVING
-    COUNT(
-      CASE
-        WHEN "src"."type_evenement" = 'achat'
-        AND (
-          CHARINDEX('blackfriday', LOWER("src"."code_promo")) > 0
-          OR "src"."code_promo" = '50%_off'
-        )
-        AND "src"."horodatage" >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMPNTZ)
-        AND "src"."horodatage" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMPNTZ)
-        THEN 1
-      END
+    COALESCE(
+      COUNT(
+        CASE
+          WHEN "src"."type_evenement" = 'achat'
+          AND (
+            CHARINDEX('blackfriday', LOWER("src"."code_promo")) > 0
+            OR "src"."code_promo" = '50%_off'
+          )
+          AND "src"."horodatage" >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMPNTZ)
+          AND "src"."horodatage" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMPNTZ)
+          THEN 1
+        END
+      ),
+      0
     ) >= 1
 ), "consent" AS (
   SELECT

@@ -18,8 +18,11 @@ WITH `profiles` AS (
   GROUP BY
     `src`.`kunde`
   HAVING
-    COUNT(*) = 1
-    AND COUNT(CASE WHEN `src`.`bestellt_am` >= '2026-10-02 00:00:00.000000+00:00' THEN 1 END) >= 1
+    COALESCE(COUNT(*), 0) = 1
+    AND COALESCE(
+      COUNT(CASE WHEN `src`.`bestellt_am` >= '2026-10-02 00:00:00.000000+00:00' THEN 1 END),
+      0
+    ) >= 1
 ), `consent` AS (
   SELECT
     `src`.`kunden_id` AS `member_id`,

@@ -29,7 +29,7 @@ WITH `profiles` AS (
   GROUP BY
     `src`.`client_id`
   HAVING
-    COUNT(*) >= 3
+    COALESCE(COUNT(*), 0) >= 3
 ), `consent` AS (
   SELECT
     `src`.`client_id` AS `member_id`,

@@ -42,21 +42,27 @@ WITH `profiles` AS (
   HAVING
     NOT MIN(CASE WHEN `src`.`ereignis` = 'sitzung' THEN `src`.`zeitpunkt` END) IS NULL
     AND MIN(CASE WHEN `src`.`ereignis` = 'sitzung' THEN `src`.`zeitpunkt` END) < '2026-01-01 00:00:00.000000+00:00'
-    AND COUNT(
-      CASE
-        WHEN `src`.`ereignis` = 'sitzung'
-        AND `src`.`zeitpunkt` >= '2026-09-01 00:00:00.000000+00:00'
-        THEN 1
-      END
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN `src`.`ereignis` = 'sitzung'
+          AND `src`.`zeitpunkt` >= '2026-09-01 00:00:00.000000+00:00'
+          THEN 1
+        END
+      ),
+      0
     ) >= 1
-    AND COUNT(
-      CASE
-        WHEN `src`.`ereignis` = 'warenkorb'
-        AND `src`.`kategorie` = 'shoes'
-        AND `src`.`preis` <= 200
-        AND `src`.`zeitpunkt` >= '2026-09-02 00:00:00.000000+00:00'
-        THEN 1
-      END
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN `src`.`ereignis` = 'warenkorb'
+          AND `src`.`kategorie` = 'shoes'
+          AND `src`.`preis` <= 200
+          AND `src`.`zeitpunkt` >= '2026-09-02 00:00:00.000000+00:00'
+          THEN 1
+        END
+      ),
+      0
     ) >= 1
 ), `events_shop_bestellungen` AS (
   SELECT

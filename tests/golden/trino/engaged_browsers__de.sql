@@ -58,34 +58,46 @@ WITH "profiles" AS (
   GROUP BY
     "src"."kunden_id"
   HAVING
-    COUNT(
-      CASE
-        WHEN "src"."ereignis" = 'seitenaufruf'
-        AND "src"."zeitpunkt" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP(6))
-        THEN 1
-      END
+    COALESCE(
+      COUNT(
+        CASE
+          WHEN "src"."ereignis" = 'seitenaufruf'
+          AND "src"."zeitpunkt" >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP(6))
+          THEN 1
+        END
+      ),
+      0
     ) >= 5
-    AND COUNT(
-      CASE
-        WHEN "src"."ereignis" = 'sitzung'
-        AND "src"."zeitpunkt" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP(6))
-        THEN 1
-      END
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN "src"."ereignis" = 'sitzung'
+          AND "src"."zeitpunkt" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP(6))
+          THEN 1
+        END
+      ),
+      0
     ) >= 5
-    AND COUNT(
-      CASE
-        WHEN "src"."ereignis" = 'seitenaufruf'
-        AND SUBSTR("src"."pfad", 1, 5) = '/sale'
-        AND "src"."zeitpunkt" >= CAST('2026-10-18 00:00:00.000000' AS TIMESTAMP(6))
-        THEN 1
-      END
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN "src"."ereignis" = 'seitenaufruf'
+          AND SUBSTR("src"."pfad", 1, 5) = '/sale'
+          AND "src"."zeitpunkt" >= CAST('2026-10-18 00:00:00.000000' AS TIMESTAMP(6))
+          THEN 1
+        END
+      ),
+      0
     ) >= 3
-    AND COUNT(
-      CASE
-        WHEN "src"."ereignis" = 'warenkorb'
-        AND "src"."zeitpunkt" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP(6))
-        THEN 1
-      END
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN "src"."ereignis" = 'warenkorb'
+          AND "src"."zeitpunkt" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP(6))
+          THEN 1
+        END
+      ),
+      0
     ) <= 2
 ), "events_shop_bestellungen" AS (
   SELECT

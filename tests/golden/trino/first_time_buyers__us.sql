@@ -23,12 +23,15 @@ WITH "profiles" AS (
   GROUP BY
     "src"."customer_id"
   HAVING
-    COUNT(*) = 1
-    AND COUNT(
-      CASE
-        WHEN "src"."ordered_at" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP(6))
-        THEN 1
-      END
+    COALESCE(COUNT(*), 0) = 1
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN "src"."ordered_at" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP(6))
+          THEN 1
+        END
+      ),
+      0
     ) >= 1
 ), "consent" AS (
   SELECT

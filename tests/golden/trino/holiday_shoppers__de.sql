@@ -40,16 +40,19 @@ WITH "profiles" AS (
   GROUP BY
     "src"."kunde"
   HAVING
-    COUNT(
-      CASE
-        WHEN (
-          STRPOS(LOWER("src"."gutschein"), 'blackfriday') > 0
-          OR "src"."gutschein" = '50%_off'
-        )
-        AND "src"."bestellt_am" >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP(6))
-        AND "src"."bestellt_am" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP(6))
-        THEN 1
-      END
+    COALESCE(
+      COUNT(
+        CASE
+          WHEN (
+            STRPOS(LOWER("src"."gutschein"), 'blackfriday') > 0
+            OR "src"."gutschein" = '50%_off'
+          )
+          AND "src"."bestellt_am" >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP(6))
+          AND "src"."bestellt_am" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP(6))
+          THEN 1
+        END
+      ),
+      0
     ) >= 1
 ), "consent" AS (
   SELECT

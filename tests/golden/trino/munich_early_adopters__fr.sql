@@ -51,21 +51,27 @@ WITH "profiles" AS (
   HAVING
     NOT MIN(CASE WHEN "src"."type_evenement" = 'session' THEN "src"."horodatage" END) IS NULL
     AND MIN(CASE WHEN "src"."type_evenement" = 'session' THEN "src"."horodatage" END) < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP(6))
-    AND COUNT(
-      CASE
-        WHEN "src"."type_evenement" = 'session'
-        AND "src"."horodatage" >= CAST('2026-09-01 00:00:00.000000' AS TIMESTAMP(6))
-        THEN 1
-      END
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN "src"."type_evenement" = 'session'
+          AND "src"."horodatage" >= CAST('2026-09-01 00:00:00.000000' AS TIMESTAMP(6))
+          THEN 1
+        END
+      ),
+      0
     ) >= 1
-    AND COUNT(
-      CASE
-        WHEN "src"."type_evenement" = 'ajout_panier'
-        AND "src"."categorie" = 'shoes'
-        AND "src"."prix" <= 200
-        AND "src"."horodatage" >= CAST('2026-09-02 00:00:00.000000' AS TIMESTAMP(6))
-        THEN 1
-      END
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN "src"."type_evenement" = 'ajout_panier'
+          AND "src"."categorie" = 'shoes'
+          AND "src"."prix" <= 200
+          AND "src"."horodatage" >= CAST('2026-09-02 00:00:00.000000' AS TIMESTAMP(6))
+          THEN 1
+        END
+      ),
+      0
     ) >= 1
 ), "consent" AS (
   SELECT

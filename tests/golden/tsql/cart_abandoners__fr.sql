@@ -42,12 +42,15 @@ WITH [profiles] AS (
   GROUP BY
     [src].[client_id]
   HAVING
-    COUNT(
-      CASE
-        WHEN [src].[type_evenement] COLLATE Latin1_General_100_BIN2 = 'ajout_panier'
-        AND [src].[horodatage] >= CAST('2026-10-25 00:00:00.000000' AS DATETIME2(7))
-        THEN 1
-      END
+    COALESCE(
+      COUNT(
+        CASE
+          WHEN [src].[type_evenement] COLLATE Latin1_General_100_BIN2 = 'ajout_panier'
+          AND [src].[horodatage] >= CAST('2026-10-25 00:00:00.000000' AS DATETIME2(7))
+          THEN 1
+        END
+      ),
+      0
     ) >= 1
 ), [consent] AS (
   SELECT

@@ -25,13 +25,16 @@ WITH [profiles] AS (
   GROUP BY
     [src].[client_id]
   HAVING
-    COUNT(*) = 1
-    AND COUNT(
-      CASE
-        WHEN [src].[type_evenement] COLLATE Latin1_General_100_BIN2 = 'achat'
-        AND [src].[horodatage] >= CAST('2026-10-02 00:00:00.000000' AS DATETIME2(7))
-        THEN 1
-      END
+    COALESCE(COUNT(*), 0) = 1
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN [src].[type_evenement] COLLATE Latin1_General_100_BIN2 = 'achat'
+          AND [src].[horodatage] >= CAST('2026-10-02 00:00:00.000000' AS DATETIME2(7))
+          THEN 1
+        END
+      ),
+      0
     ) >= 1
 ), [consent] AS (
   SELECT

@@ -58,21 +58,27 @@ WITH [profiles] AS (
         THEN [src].[zeitpunkt]
       END
     ) < CAST('2026-01-01 00:00:00.000000' AS DATETIME2(7))
-    AND COUNT(
-      CASE
-        WHEN [src].[ereignis] COLLATE Latin1_General_100_BIN2 = 'sitzung'
-        AND [src].[zeitpunkt] >= CAST('2026-09-01 00:00:00.000000' AS DATETIME2(7))
-        THEN 1
-      END
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN [src].[ereignis] COLLATE Latin1_General_100_BIN2 = 'sitzung'
+          AND [src].[zeitpunkt] >= CAST('2026-09-01 00:00:00.000000' AS DATETIME2(7))
+          THEN 1
+        END
+      ),
+      0
     ) >= 1
-    AND COUNT(
-      CASE
-        WHEN [src].[ereignis] COLLATE Latin1_General_100_BIN2 = 'warenkorb'
-        AND [src].[kategorie] COLLATE Latin1_General_100_BIN2 = 'shoes'
-        AND [src].[preis] <= 200
-        AND [src].[zeitpunkt] >= CAST('2026-09-02 00:00:00.000000' AS DATETIME2(7))
-        THEN 1
-      END
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN [src].[ereignis] COLLATE Latin1_General_100_BIN2 = 'warenkorb'
+          AND [src].[kategorie] COLLATE Latin1_General_100_BIN2 = 'shoes'
+          AND [src].[preis] <= 200
+          AND [src].[zeitpunkt] >= CAST('2026-09-02 00:00:00.000000' AS DATETIME2(7))
+          THEN 1
+        END
+      ),
+      0
     ) >= 1
 ), [events_shop_bestellungen] AS (
   SELECT

@@ -66,21 +66,27 @@ WITH [profiles] AS (
         THEN [src].[horodatage]
       END
     ) < CAST('2026-01-01 00:00:00.000000' AS DATETIME2(7))
-    AND COUNT(
-      CASE
-        WHEN [src].[type_evenement] COLLATE Latin1_General_100_BIN2 = 'session'
-        AND [src].[horodatage] >= CAST('2026-09-01 00:00:00.000000' AS DATETIME2(7))
-        THEN 1
-      END
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN [src].[type_evenement] COLLATE Latin1_General_100_BIN2 = 'session'
+          AND [src].[horodatage] >= CAST('2026-09-01 00:00:00.000000' AS DATETIME2(7))
+          THEN 1
+        END
+      ),
+      0
     ) >= 1
-    AND COUNT(
-      CASE
-        WHEN [src].[type_evenement] COLLATE Latin1_General_100_BIN2 = 'ajout_panier'
-        AND [src].[categorie] COLLATE Latin1_General_100_BIN2 = 'shoes'
-        AND [src].[prix] <= 200
-        AND [src].[horodatage] >= CAST('2026-09-02 00:00:00.000000' AS DATETIME2(7))
-        THEN 1
-      END
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN [src].[type_evenement] COLLATE Latin1_General_100_BIN2 = 'ajout_panier'
+          AND [src].[categorie] COLLATE Latin1_General_100_BIN2 = 'shoes'
+          AND [src].[prix] <= 200
+          AND [src].[horodatage] >= CAST('2026-09-02 00:00:00.000000' AS DATETIME2(7))
+          THEN 1
+        END
+      ),
+      0
     ) >= 1
 ), [consent] AS (
   SELECT

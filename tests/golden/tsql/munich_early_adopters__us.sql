@@ -29,11 +29,14 @@ WITH [profiles] AS (
   HAVING
     NOT MIN([src].[session_start]) IS NULL
     AND MIN([src].[session_start]) < CAST('2026-01-01 00:00:00.000000' AS DATETIME2(7))
-    AND COUNT(
-      CASE
-        WHEN [src].[session_start] >= CAST('2026-09-01 00:00:00.000000' AS DATETIME2(7))
-        THEN 1
-      END
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN [src].[session_start] >= CAST('2026-09-01 00:00:00.000000' AS DATETIME2(7))
+          THEN 1
+        END
+      ),
+      0
     ) >= 1
 ), [events_events_cart_adds] AS (
   SELECT

@@ -61,21 +61,27 @@ WITH "params" AS (
       MIN(CASE WHEN "src"."ereignis" = 'sitzung' THEN "src"."zeitpunkt" END) IS NULL
     )
     AND MIN(CASE WHEN "src"."ereignis" = 'sitzung' THEN "src"."zeitpunkt" END) < CAST('2026-01-01 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
-    AND COUNT(
-      CASE
-        WHEN "src"."ereignis" = 'sitzung'
-        AND "src"."zeitpunkt" >= CAST('2026-09-01 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
-        THEN 1
-      END
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN "src"."ereignis" = 'sitzung'
+          AND "src"."zeitpunkt" >= CAST('2026-09-01 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
+          THEN 1
+        END
+      ),
+      0
     ) >= 1
-    AND COUNT(
-      CASE
-        WHEN "src"."ereignis" = 'warenkorb'
-        AND "src"."kategorie" = 'shoes'
-        AND "src"."preis" <= 200
-        AND "src"."zeitpunkt" >= "params"."as_of_minus_5184000s"
-        THEN 1
-      END
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN "src"."ereignis" = 'warenkorb'
+          AND "src"."kategorie" = 'shoes'
+          AND "src"."preis" <= 200
+          AND "src"."zeitpunkt" >= "params"."as_of_minus_5184000s"
+          THEN 1
+        END
+      ),
+      0
     ) >= 1
 ), "events_shop_bestellungen" AS (
   SELECT

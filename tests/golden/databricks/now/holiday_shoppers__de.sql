@@ -53,16 +53,19 @@ WITH `params` AS (
   GROUP BY
     `src`.`kunde`
   HAVING
-    COUNT(
-      CASE
-        WHEN (
-          LOCATE('blackfriday', LOWER(`src`.`gutschein`)) > 0
-          OR `src`.`gutschein` = '50%_off'
-        )
-        AND `src`.`bestellt_am` >= '2025-11-24 00:00:00.000000+00:00'
-        AND `src`.`bestellt_am` < '2026-01-01 00:00:00.000000+00:00'
-        THEN 1
-      END
+    COALESCE(
+      COUNT(
+        CASE
+          WHEN (
+            LOCATE('blackfriday', LOWER(`src`.`gutschein`)) > 0
+            OR `src`.`gutschein` = '50%_off'
+          )
+          AND `src`.`bestellt_am` >= '2025-11-24 00:00:00.000000+00:00'
+          AND `src`.`bestellt_am` < '2026-01-01 00:00:00.000000+00:00'
+          THEN 1
+        END
+      ),
+      0
     ) >= 1
 ), `consent` AS (
   SELECT

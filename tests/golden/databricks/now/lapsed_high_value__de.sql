@@ -50,7 +50,7 @@ WITH `params` AS (
   GROUP BY
     `src`.`kunde`
   HAVING
-    COUNT(*) >= 3
+    COALESCE(COUNT(*), 0) >= 3
 ), `consent` AS (
   SELECT
     `src`.`kunden_id` AS `member_id`,

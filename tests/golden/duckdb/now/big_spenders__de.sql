@@ -39,17 +39,17 @@ WITH "params" AS (
   GROUP BY
     "src"."kunde"
   HAVING
-    COUNT("src"."umsatz") FILTER(WHERE
-      "src"."kanal" COLLATE "binary" = 'web') > 0
-    AND SUM("src"."umsatz") FILTER(WHERE
-      "src"."kanal" COLLATE "binary" = 'web') > 40 * COUNT("src"."umsatz") FILTER(WHERE
-      "src"."kanal" COLLATE "binary" = 'web')
+    COALESCE(COUNT("src"."umsatz") FILTER(WHERE
+      "src"."kanal" COLLATE "binary" = 'web'), 0) > 0
+    AND COALESCE(SUM("src"."umsatz") FILTER(WHERE
+      "src"."kanal" COLLATE "binary" = 'web'), 0) > 40 * COALESCE(COUNT("src"."umsatz") FILTER(WHERE
+      "src"."kanal" COLLATE "binary" = 'web'), 0)
     AND NOT MIN("src"."umsatz") FILTER(WHERE
       EPOCH_US("src"."bestellt_am") >= "params"."as_of_minus_31536000s") IS NULL
     AND MIN("src"."umsatz") FILTER(WHERE
       EPOCH_US("src"."bestellt_am") >= "params"."as_of_minus_31536000s") >= 10
-    AND COUNT(*) >= 2
-    AND COUNT(*) <= 50
+    AND COALESCE(COUNT(*), 0) >= 2
+    AND COALESCE(COUNT(*), 0) <= 50
 ), "consent" AS (
   SELECT
     "src"."kunden_id" AS "member_id",

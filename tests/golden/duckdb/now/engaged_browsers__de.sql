@@ -32,7 +32,7 @@ WITH "params" AS (
   GROUP BY
     "src"."kunden_id"
   HAVING
-    COUNT(*) >= 5
+    COALESCE(COUNT(*), 0) >= 5
 ), "ev_session" AS (
   SELECT
     "src"."kunden_id" AS "member_id",
@@ -48,7 +48,7 @@ WITH "params" AS (
   GROUP BY
     "src"."kunden_id"
   HAVING
-    COUNT(*) >= 5
+    COALESCE(COUNT(*), 0) >= 5
 ), "ev_page_view_2" AS (
   SELECT
     "src"."kunden_id" AS "member_id",
@@ -65,7 +65,7 @@ WITH "params" AS (
   GROUP BY
     "src"."kunden_id"
   HAVING
-    COUNT(*) >= 3
+    COALESCE(COUNT(*), 0) >= 3
 ), "ev_add_to_cart" AS (
   SELECT
     "src"."kunden_id" AS "member_id",

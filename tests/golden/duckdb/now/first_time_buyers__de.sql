@@ -28,9 +28,12 @@ WITH "params" AS (
   GROUP BY
     "src"."kunde"
   HAVING
-    COUNT(*) = 1
-    AND COUNT(*) FILTER(WHERE
-      EPOCH_US("src"."bestellt_am") >= "params"."as_of_minus_2592000s") >= 1
+    COALESCE(COUNT(*), 0) = 1
+    AND COALESCE(
+      COUNT(*) FILTER(WHERE
+        EPOCH_US("src"."bestellt_am") >= "params"."as_of_minus_2592000s"),
+      0
+    ) >= 1
 ), "consent" AS (
   SELECT
     "src"."kunden_id" AS "member_id",

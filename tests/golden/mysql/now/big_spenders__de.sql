@@ -46,8 +46,8 @@ WITH `params` AS (
   GROUP BY
     CAST(`src`.`kunde` AS BINARY)
   HAVING
-    COUNT(CASE WHEN CAST(`src`.`kanal` AS BINARY) = 'web' THEN `src`.`umsatz` END) > 0
-    AND SUM(CASE WHEN CAST(`src`.`kanal` AS BINARY) = 'web' THEN `src`.`umsatz` END) > 40 * COUNT(CASE WHEN CAST(`src`.`kanal` AS BINARY) = 'web' THEN `src`.`umsatz` END)
+    COALESCE(COUNT(CASE WHEN CAST(`src`.`kanal` AS BINARY) = 'web' THEN `src`.`umsatz` END), 0) > 0
+    AND COALESCE(SUM(CASE WHEN CAST(`src`.`kanal` AS BINARY) = 'web' THEN `src`.`umsatz` END), 0) > 40 * COALESCE(COUNT(CASE WHEN CAST(`src`.`kanal` AS BINARY) = 'web' THEN `src`.`umsatz` END), 0)
     AND NOT MIN(
       CASE
         WHEN `src`.`bestellt_am` >= `params`.`as_of_minus_31536000s`
@@ -60,8 +60,8 @@ WITH `params` AS (
         THEN `src`.`umsatz`
       END
     ) >= 10
-    AND COUNT(*) >= 2
-    AND COUNT(*) <= 50
+    AND COALESCE(COUNT(*), 0) >= 2
+    AND COALESCE(COUNT(*), 0) <= 50
 ), `consent` AS (
   SELECT
     CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,

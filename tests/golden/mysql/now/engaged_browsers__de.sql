@@ -72,34 +72,46 @@ WITH `params` AS (
   GROUP BY
     CAST(`src`.`kunden_id` AS BINARY)
   HAVING
-    COUNT(
-      CASE
-        WHEN CAST(`src`.`ereignis` AS BINARY) = 'seitenaufruf'
-        AND `src`.`zeitpunkt` >= `params`.`as_of_minus_604800s`
-        THEN 1
-      END
+    COALESCE(
+      COUNT(
+        CASE
+          WHEN CAST(`src`.`ereignis` AS BINARY) = 'seitenaufruf'
+          AND `src`.`zeitpunkt` >= `params`.`as_of_minus_604800s`
+          THEN 1
+        END
+      ),
+      0
     ) >= 5
-    AND COUNT(
-      CASE
-        WHEN CAST(`src`.`ereignis` AS BINARY) = 'sitzung'
-        AND `src`.`zeitpunkt` >= `params`.`as_of_minus_2592000s`
-        THEN 1
-      END
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN CAST(`src`.`ereignis` AS BINARY) = 'sitzung'
+          AND `src`.`zeitpunkt` >= `params`.`as_of_minus_2592000s`
+          THEN 1
+        END
+      ),
+      0
     ) >= 5
-    AND COUNT(
-      CASE
-        WHEN CAST(`src`.`ereignis` AS BINARY) = 'seitenaufruf'
-        AND CAST(SUBSTRING(`src`.`pfad`, 1, 5) AS BINARY) = '/sale'
-        AND `src`.`zeitpunkt` >= `params`.`as_of_minus_1209600s`
-        THEN 1
-      END
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN CAST(`src`.`ereignis` AS BINARY) = 'seitenaufruf'
+          AND CAST(SUBSTRING(`src`.`pfad`, 1, 5) AS BINARY) = '/sale'
+          AND `src`.`zeitpunkt` >= `params`.`as_of_minus_1209600s`
+          THEN 1
+        END
+      ),
+      0
     ) >= 3
-    AND COUNT(
-      CASE
-        WHEN CAST(`src`.`ereignis` AS BINARY) = 'warenkorb'
-        AND `src`.`zeitpunkt` >= `params`.`as_of_minus_2592000s`
-        THEN 1
-      END
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN CAST(`src`.`ereignis` AS BINARY) = 'warenkorb'
+          AND `src`.`zeitpunkt` >= `params`.`as_of_minus_2592000s`
+          THEN 1
+        END
+      ),
+      0
     ) <= 2
 ), `events_shop_bestellungen` AS (
   SELECT

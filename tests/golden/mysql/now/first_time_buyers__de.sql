@@ -28,8 +28,11 @@ WITH `params` AS (
   GROUP BY
     CAST(`src`.`kunde` AS BINARY)
   HAVING
-    COUNT(*) = 1
-    AND COUNT(CASE WHEN `src`.`bestellt_am` >= `params`.`as_of_minus_2592000s` THEN 1 END) >= 1
+    COALESCE(COUNT(*), 0) = 1
+    AND COALESCE(
+      COUNT(CASE WHEN `src`.`bestellt_am` >= `params`.`as_of_minus_2592000s` THEN 1 END),
+      0
+    ) >= 1
 ), `consent` AS (
   SELECT
     CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,

@@ -34,7 +34,7 @@ WITH `params` AS (
   GROUP BY
     CAST(`src`.`kunde` AS BINARY)
   HAVING
-    COUNT(*) >= 3
+    COALESCE(COUNT(*), 0) >= 3
 ), `consent` AS (
   SELECT
     CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,

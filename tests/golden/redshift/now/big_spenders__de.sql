@@ -44,8 +44,8 @@ WITH "params" AS (
   GROUP BY
     "src"."kunde"
   HAVING
-    COUNT(CASE WHEN "src"."kanal" = 'web' THEN "src"."umsatz" END) > 0
-    AND SUM(CASE WHEN "src"."kanal" = 'web' THEN "src"."umsatz" END) > 40 * COUNT(CASE WHEN "src"."kanal" = 'web' THEN "src"."umsatz" END)
+    COALESCE(COUNT(CASE WHEN "src"."kanal" = 'web' THEN "src"."umsatz" END), 0) > 0
+    AND COALESCE(SUM(CASE WHEN "src"."kanal" = 'web' THEN "src"."umsatz" END), 0) > 40 * COALESCE(COUNT(CASE WHEN "src"."kanal" = 'web' THEN "src"."umsatz" END), 0)
     AND NOT MIN(
       CASE
         WHEN "src"."bestellt_am" >= "params"."as_of_minus_31536000s"
@@ -58,8 +58,8 @@ WITH "params" AS (
         THEN "src"."umsatz"
       END
     ) >= 10
-    AND COUNT(*) >= 2
-    AND COUNT(*) <= 50
+    AND COALESCE(COUNT(*), 0) >= 2
+    AND COALESCE(COUNT(*), 0) <= 50
 ), "consent" AS (
   SELECT
     "src"."kunden_id" AS "member_id",

@@ -71,34 +71,46 @@ WITH "params" AS (
   GROUP BY
     "src"."kunden_id"
   HAVING
-    COUNT(
-      CASE
-        WHEN "src"."ereignis" = 'seitenaufruf'
-        AND "src"."zeitpunkt" >= "params"."as_of_minus_604800s"
-        THEN 1
-      END
+    COALESCE(
+      COUNT(
+        CASE
+          WHEN "src"."ereignis" = 'seitenaufruf'
+          AND "src"."zeitpunkt" >= "params"."as_of_minus_604800s"
+          THEN 1
+        END
+      ),
+      0
     ) >= 5
-    AND COUNT(
-      CASE
-        WHEN "src"."ereignis" = 'sitzung'
-        AND "src"."zeitpunkt" >= "params"."as_of_minus_2592000s"
-        THEN 1
-      END
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN "src"."ereignis" = 'sitzung'
+          AND "src"."zeitpunkt" >= "params"."as_of_minus_2592000s"
+          THEN 1
+        END
+      ),
+      0
     ) >= 5
-    AND COUNT(
-      CASE
-        WHEN "src"."ereignis" = 'seitenaufruf'
-        AND SUBSTRING("src"."pfad", 1, 5) = '/sale'
-        AND "src"."zeitpunkt" >= "params"."as_of_minus_1209600s"
-        THEN 1
-      END
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN "src"."ereignis" = 'seitenaufruf'
+          AND SUBSTRING("src"."pfad", 1, 5) = '/sale'
+          AND "src"."zeitpunkt" >= "params"."as_of_minus_1209600s"
+          THEN 1
+        END
+      ),
+      0
     ) >= 3
-    AND COUNT(
-      CASE
-        WHEN "src"."ereignis" = 'warenkorb'
-        AND "src"."zeitpunkt" >= "params"."as_of_minus_2592000s"
-        THEN 1
-      END
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN "src"."ereignis" = 'warenkorb'
+          AND "src"."zeitpunkt" >= "params"."as_of_minus_2592000s"
+          THEN 1
+        END
+      ),
+      0
     ) <= 2
 ), "events_shop_bestellungen" AS (
   SELECT

@@ -99,50 +99,62 @@ WITH `params` AS (
   GROUP BY
     `src`.`kunden_id`
   HAVING
-    COUNT(
-      CASE
-        WHEN `src`.`ereignis` = 'seitenaufruf'
-        AND CASE
-          WHEN TYPEOF(`src`.`zeitpunkt`) = 'timestamp'
-          THEN UNIX_MICROS(`src`.`zeitpunkt`)
-          ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`zeitpunkt`)
-        END >= `params`.`as_of_minus_604800s`
-        THEN 1
-      END
+    COALESCE(
+      COUNT(
+        CASE
+          WHEN `src`.`ereignis` = 'seitenaufruf'
+          AND CASE
+            WHEN TYPEOF(`src`.`zeitpunkt`) = 'timestamp'
+            THEN UNIX_MICROS(`src`.`zeitpunkt`)
+            ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`zeitpunkt`)
+          END >= `params`.`as_of_minus_604800s`
+          THEN 1
+        END
+      ),
+      0
     ) >= 5
-    AND COUNT(
-      CASE
-        WHEN `src`.`ereignis` = 'sitzung'
-        AND CASE
-          WHEN TYPEOF(`src`.`zeitpunkt`) = 'timestamp'
-          THEN UNIX_MICROS(`src`.`zeitpunkt`)
-          ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`zeitpunkt`)
-        END >= `params`.`as_of_minus_2592000s`
-        THEN 1
-      END
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN `src`.`ereignis` = 'sitzung'
+          AND CASE
+            WHEN TYPEOF(`src`.`zeitpunkt`) = 'timestamp'
+            THEN UNIX_MICROS(`src`.`zeitpunkt`)
+            ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`zeitpunkt`)
+          END >= `params`.`as_of_minus_2592000s`
+          THEN 1
+        END
+      ),
+      0
     ) >= 5
-    AND COUNT(
-      CASE
-        WHEN `src`.`ereignis` = 'seitenaufruf'
-        AND SUBSTRING(`src`.`pfad`, 1, 5) = '/sale'
-        AND CASE
-          WHEN TYPEOF(`src`.`zeitpunkt`) = 'timestamp'
-          THEN UNIX_MICROS(`src`.`zeitpunkt`)
-          ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`zeitpunkt`)
-        END >= `params`.`as_of_minus_1209600s`
-        THEN 1
-      END
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN `src`.`ereignis` = 'seitenaufruf'
+          AND SUBSTRING(`src`.`pfad`, 1, 5) = '/sale'
+          AND CASE
+            WHEN TYPEOF(`src`.`zeitpunkt`) = 'timestamp'
+            THEN UNIX_MICROS(`src`.`zeitpunkt`)
+            ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`zeitpunkt`)
+          END >= `params`.`as_of_minus_1209600s`
+          THEN 1
+        END
+      ),
+      0
     ) >= 3
-    AND COUNT(
-      CASE
-        WHEN `src`.`ereignis` = 'warenkorb'
-        AND CASE
-          WHEN TYPEOF(`src`.`zeitpunkt`) = 'timestamp'
-          THEN UNIX_MICROS(`src`.`zeitpunkt`)
-          ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`zeitpunkt`)
-        END >= `params`.`as_of_minus_2592000s`
-        THEN 1
-      END
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN `src`.`ereignis` = 'warenkorb'
+          AND CASE
+            WHEN TYPEOF(`src`.`zeitpunkt`) = 'timestamp'
+            THEN UNIX_MICROS(`src`.`zeitpunkt`)
+            ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`zeitpunkt`)
+          END >= `params`.`as_of_minus_2592000s`
+          THEN 1
+        END
+      ),
+      0
     ) <= 2
 ), `events_shop_bestellungen` AS (
   SELECT

@@ -40,16 +40,19 @@ WITH `params` AS (
   GROUP BY
     `src`.`kunde`
   HAVING
-    COUNT(*) = 1
-    AND COUNT(
-      CASE
-        WHEN CASE
-          WHEN TYPEOF(`src`.`bestellt_am`) = 'timestamp'
-          THEN UNIX_MICROS(`src`.`bestellt_am`)
-          ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`bestellt_am`)
-        END >= `params`.`as_of_minus_2592000s`
-        THEN 1
-      END
+    COALESCE(COUNT(*), 0) = 1
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN CASE
+            WHEN TYPEOF(`src`.`bestellt_am`) = 'timestamp'
+            THEN UNIX_MICROS(`src`.`bestellt_am`)
+            ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`bestellt_am`)
+          END >= `params`.`as_of_minus_2592000s`
+          THEN 1
+        END
+      ),
+      0
     ) >= 1
 ), `consent` AS (
   SELECT

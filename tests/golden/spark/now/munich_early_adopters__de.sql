@@ -61,25 +61,31 @@ WITH `params` AS (
   HAVING
     NOT MIN(CASE WHEN `src`.`ereignis` = 'sitzung' THEN `src`.`zeitpunkt` END) IS NULL
     AND MIN(CASE WHEN `src`.`ereignis` = 'sitzung' THEN `src`.`zeitpunkt` END) < '2026-01-01 00:00:00.000000+00:00'
-    AND COUNT(
-      CASE
-        WHEN `src`.`ereignis` = 'sitzung'
-        AND `src`.`zeitpunkt` >= '2026-09-01 00:00:00.000000+00:00'
-        THEN 1
-      END
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN `src`.`ereignis` = 'sitzung'
+          AND `src`.`zeitpunkt` >= '2026-09-01 00:00:00.000000+00:00'
+          THEN 1
+        END
+      ),
+      0
     ) >= 1
-    AND COUNT(
-      CASE
-        WHEN `src`.`ereignis` = 'warenkorb'
-        AND `src`.`kategorie` = 'shoes'
-        AND `src`.`preis` <= 200
-        AND CASE
-          WHEN TYPEOF(`src`.`zeitpunkt`) = 'timestamp'
-          THEN UNIX_MICROS(`src`.`zeitpunkt`)
-          ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`zeitpunkt`)
-        END >= `params`.`as_of_minus_5184000s`
-        THEN 1
-      END
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN `src`.`ereignis` = 'warenkorb'
+          AND `src`.`kategorie` = 'shoes'
+          AND `src`.`preis` <= 200
+          AND CASE
+            WHEN TYPEOF(`src`.`zeitpunkt`) = 'timestamp'
+            THEN UNIX_MICROS(`src`.`zeitpunkt`)
+            ELSE TIMESTAMPDIFF(MICROSECOND, CAST('1970-01-01 00:00:00' AS TIMESTAMP_NTZ), `src`.`zeitpunkt`)
+          END >= `params`.`as_of_minus_5184000s`
+          THEN 1
+        END
+      ),
+      0
     ) >= 1
 ), `events_shop_bestellungen` AS (
   SELECT

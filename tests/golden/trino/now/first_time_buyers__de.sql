@@ -27,8 +27,11 @@ WITH "params" AS (
   GROUP BY
     "src"."kunde"
   HAVING
-    COUNT(*) = 1
-    AND COUNT(CASE WHEN "src"."bestellt_am" >= "params"."as_of_minus_2592000s" THEN 1 END) >= 1
+    COALESCE(COUNT(*), 0) = 1
+    AND COALESCE(
+      COUNT(CASE WHEN "src"."bestellt_am" >= "params"."as_of_minus_2592000s" THEN 1 END),
+      0
+    ) >= 1
 ), "consent" AS (
   SELECT
     "src"."kunden_id" AS "member_id",

@@ -71,34 +71,46 @@ WITH [params] AS (
   GROUP BY
     [src].[kunden_id]
   HAVING
-    COUNT(
-      CASE
-        WHEN [src].[ereignis] COLLATE Latin1_General_100_BIN2 = 'seitenaufruf'
-        AND [src].[zeitpunkt] >= [params].[as_of_minus_604800s]
-        THEN 1
-      END
+    COALESCE(
+      COUNT(
+        CASE
+          WHEN [src].[ereignis] COLLATE Latin1_General_100_BIN2 = 'seitenaufruf'
+          AND [src].[zeitpunkt] >= [params].[as_of_minus_604800s]
+          THEN 1
+        END
+      ),
+      0
     ) >= 5
-    AND COUNT(
-      CASE
-        WHEN [src].[ereignis] COLLATE Latin1_General_100_BIN2 = 'sitzung'
-        AND [src].[zeitpunkt] >= [params].[as_of_minus_2592000s]
-        THEN 1
-      END
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN [src].[ereignis] COLLATE Latin1_General_100_BIN2 = 'sitzung'
+          AND [src].[zeitpunkt] >= [params].[as_of_minus_2592000s]
+          THEN 1
+        END
+      ),
+      0
     ) >= 5
-    AND COUNT(
-      CASE
-        WHEN [src].[ereignis] COLLATE Latin1_General_100_BIN2 = 'seitenaufruf'
-        AND SUBSTRING([src].[pfad], 1, 5) COLLATE Latin1_General_100_BIN2 = '/sale'
-        AND [src].[zeitpunkt] >= [params].[as_of_minus_1209600s]
-        THEN 1
-      END
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN [src].[ereignis] COLLATE Latin1_General_100_BIN2 = 'seitenaufruf'
+          AND SUBSTRING([src].[pfad], 1, 5) COLLATE Latin1_General_100_BIN2 = '/sale'
+          AND [src].[zeitpunkt] >= [params].[as_of_minus_1209600s]
+          THEN 1
+        END
+      ),
+      0
     ) >= 3
-    AND COUNT(
-      CASE
-        WHEN [src].[ereignis] COLLATE Latin1_General_100_BIN2 = 'warenkorb'
-        AND [src].[zeitpunkt] >= [params].[as_of_minus_2592000s]
-        THEN 1
-      END
+    AND COALESCE(
+      COUNT(
+        CASE
+          WHEN [src].[ereignis] COLLATE Latin1_General_100_BIN2 = 'warenkorb'
+          AND [src].[zeitpunkt] >= [params].[as_of_minus_2592000s]
+          THEN 1
+        END
+      ),
+      0
     ) <= 2
 ), [events_shop_bestellungen] AS (
   SELECT
