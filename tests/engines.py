@@ -59,6 +59,9 @@ DUCKDB_ZONED_TYPES = {**DUCKDB_TYPES, "timestamp": "TIMESTAMPTZ"}
 POSTGRES_ZONED_TYPES = {**POSTGRES_TYPES, "timestamp": "TIMESTAMPTZ"}
 MYSQL_TYPES = {"string": "TEXT", "integer": "BIGINT", "decimal": "DECIMAL(18, 2)",
                "boolean": "BOOLEAN", "date": "DATE", "timestamp": "DATETIME(6)"}
+#: MariaDB's TIMESTAMP: stored as UTC, converted to the session's time zone when read or
+#: written (the loader writes in a '+00:00' session)
+MYSQL_ZONED_TYPES = {**MYSQL_TYPES, "timestamp": "TIMESTAMP(6) NULL"}
 CLICKHOUSE_TYPES = {"string": "String", "integer": "Int64", "decimal": "Decimal(18, 2)",
                     "boolean": "Bool", "date": "Date32", "timestamp": "DateTime64(6, 'UTC')"}
 #: timestamps of a column declared in another zone (an instant all the same: the zone only
@@ -276,20 +279,26 @@ def postgres_query(conn: Any, sql: str) -> list[tuple[Any, ...]]:
 # --------------------------------------------------------------------------- MySQL (MariaDB)
 
 
-def mysql_load(conn: Any, table: str, columns: Columns, rows: Iterable[Row]) -> None:
-    """Create ``table`` (a database for ``db.table``) and insert ``rows`` with bound parameters."""
+def mysql_load(conn: Any, table: str, columns: Columns, rows: Iterable[Row],
+               types: Mapping[str, str] = MYSQL_TYPES) -> None:
+    """Create ``table`` (a database for ``db.table``) and insert ``rows`` with bound parameters
+    (in a '+00:00' session, so TIMESTAMP columns store the UTC instants given)."""
     _check_columns(columns)
     parts = _split(table)
     name = ".".join(_bq(p) for p in parts)
     with conn.cursor() as cur:
+        cur.execute("SELECT @@session.time_zone")
+        (session_zone,) = cur.fetchone()
+        cur.execute("SET time_zone = '+00:00'")
         if len(parts) == 2:
             cur.execute(f"CREATE DATABASE IF NOT EXISTS {_bq(parts[0])}")
-        ddl = ", ".join(f"{_bq(c)} {MYSQL_TYPES[k]}" for c, k in columns.items())
+        ddl = ", ".join(f"{_bq(c)} {types[k]}" for c, k in columns.items())
         cur.execute(f"CREATE TABLE {name} ({ddl})")
         data = _utc_rows(columns, rows)
         if data:
             marks = ", ".join("%s" for _ in columns)
             cur.executemany(f"INSERT INTO {name} VALUES ({marks})", data)
+        cur.execute("SET time_zone = %s", (session_zone,))
     conn.commit()
 
 
@@ -416,7 +425,10 @@ def postgres_engine(conn: Any, *, zoned: bool = False) -> Engine:
     return Engine("postgres", "postgres", conn, postgres_load, postgres_query)
 
 
-def mysql_engine(conn: Any) -> Engine:
+def mysql_engine(conn: Any, *, zoned: bool = False) -> Engine:
+    """``zoned``: timestamps in ``TIMESTAMP(6)`` columns (MariaDB reads them in the session's zone)."""
+    if zoned:
+        return Engine("mysql", "mysql", conn, functools.partial(mysql_load, types=MYSQL_ZONED_TYPES), mysql_query)
     return Engine("mysql", "mysql", conn, mysql_load, mysql_query)
 
 

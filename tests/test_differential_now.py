@@ -495,6 +495,35 @@ def test_postgres_clock_on_timestamptz_columns_in_hostile_session_time_zones(pg:
     assert_meaningful(_generated(lambda: Hostile(pg, zoned=True), seed, 2), PER_EXAMPLE * 2)
 
 
+class _My:
+    """The MariaDB test database, emptied, in a session at ``zone``; timestamps in TIMESTAMP(6)
+    columns, which MariaDB converts to the session's zone when read."""
+
+    def __init__(self, conn: Any, zone: str) -> None:
+        self.conn = conn
+        self.zone = zone
+
+    def __enter__(self) -> engines.Engine:
+        from tests.conftest import mysql_reset
+
+        mysql_reset(self.conn)
+        with self.conn.cursor() as cur:
+            cur.execute("SET time_zone = %s", (self.zone,))
+        return engines.mysql_engine(self.conn, zoned=True)
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
+@pytest.mark.mysql
+@pytest.mark.parametrize("zone", ["+13:00", "-12:00"])
+def test_mysql_clock_on_timestamp_columns_in_far_session_time_zones(mysql_connection: Any, zone: str,
+                                                                    seed: Any) -> None:
+    """``UTC_TIMESTAMP(6)`` does not move with the session, and the statement reads TIMESTAMP
+    columns at '+00:00' (its own ``SET STATEMENT``), whatever the session's zone."""
+    assert_meaningful(_generated(lambda: _My(mysql_connection, zone), seed, 2), PER_EXAMPLE * 2)
+
+
 # --------------------------------------------------------------------------- hand-written: what a user expects
 
 DE_MARKET, _diags = load_market(Path(__file__).resolve().parents[1] / "examples" / "markets" / "de.yaml")

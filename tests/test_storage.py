@@ -314,6 +314,65 @@ def test_postgres_differential_with_timestamptz_columns_at_utc_plus_14_and_minus
     assert sum(compared) >= 2 * 64
 
 
+@pytest.mark.mysql
+@pytest.mark.parametrize("session_zone", ["+13:00", "-12:00"])
+def test_mysql_differential_with_timestamp_columns_in_far_session_time_zones(mysql_connection: Any,
+                                                                             session_zone: str) -> None:
+    """MariaDB TIMESTAMP(6) columns are converted to the session's zone when read: the SQL
+    runs itself at '+00:00' (``SET STATEMENT ... FOR``), so pasted into a session at UTC+13 or
+    UTC-12 it still returns the evaluator's members (it did not: docs/sql.md, "Time columns")."""
+    from tests.conftest import mysql_reset
+
+    compared = []
+    eng = engines.mysql_engine(mysql_connection, zoned=True)
+
+    @GENERATED
+    @given(scenarios())
+    def run(scn: Scenario) -> None:
+        mysql_reset(mysql_connection)
+        compared.append(check_scenario(scn, eng, session_sql=[f"SET time_zone = '{session_zone}'"]))
+        assert eng.query("SELECT @@session.time_zone") == [(session_zone,)]  # the session is left as it was
+
+    run()
+    assert sum(compared) >= 64
+
+
+@pytest.mark.mysql
+def test_mysql_timestamp_column_read_in_the_session_zone_is_exact_at_the_bounds(mysql_connection: Any) -> None:
+    """By hand: an event 1 µs after ``as_of`` and one exactly 7 days before, in a TIMESTAMP(6)
+    column, at UTC+13: only the second is in ``last 7 days``; compiled SQL run as pasted."""
+    from audiencelang.check.checked import CheckedAudience
+    from audiencelang.schema.market import Market
+    from audiencelang.syntax import parse
+    from tests.conftest import mysql_reset
+
+    mysql_reset(mysql_connection)
+    with mysql_connection.cursor() as cur:
+        cur.execute("SET time_zone = '+00:00'")
+        cur.execute("CREATE TABLE people (pid BIGINT)")
+        cur.execute("CREATE TABLE visits (uid BIGINT, ts TIMESTAMP(6) NULL)")
+        cur.execute("INSERT INTO people VALUES (1), (2), (3)")
+        cur.execute("INSERT INTO visits VALUES (1, '2026-11-01 00:00:00.000001'), (2, '2026-10-25 00:00:00'), "
+                    "(3, '2026-10-24 23:59:59.999999')")
+        cur.execute("SET time_zone = '+13:00'")
+    market = Market.model_validate({"market": "m", "profiles": {"table": "people", "id": "pid"},
+                                    "events": {"visit": {"table": "visits", "user": "uid", "time": "ts"}}})
+    parsed = parse("audience recent { include performed visit in last 7 days }").file
+    assert parsed is not None
+    aud = parsed.audiences[0]
+    checked = CheckedAudience("recent", aud, market, None, {"recent": aud}, {})
+    query = compile_audience(checked, "mysql", as_of=AS_OF).query
+    assert query is not None
+    with mysql_connection.cursor() as cur:
+        cur.execute(query.sql)
+        assert {r[0] for r in cur.fetchall()} == {2}
+        cur.execute("SELECT @@session.time_zone")
+        assert cur.fetchone() == ("+13:00",)
+        # without the statement's own time zone the same SQL reads the column at UTC+13
+        cur.execute(query.sql.replace("/*M! SET STATEMENT time_zone = '+00:00' FOR */", ""))
+        assert {r[0] for r in cur.fetchall()} != {2}
+
+
 # --------------------------------------------------------------------------- 4. column types
 
 TYPED_AUDIENCES = {

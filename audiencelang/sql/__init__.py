@@ -238,7 +238,7 @@ def _compile_audience(
         body = tree.sql(dialect=dialect, copy=False, pretty=True, unsupported_level=ErrorLevel.RAISE)
     except SqlglotError as exc:
         return diag("E501", f"this audience cannot be written exactly in dialect '{dialect}': {exc}")
-    sql = header(plan, dialect) + body + "\n"
+    sql = header(plan, dialect) + profile.prelude + body + "\n"
     out = plan.output
     if out.mode == "size":
         columns: tuple[str, ...] = ("size",)

@@ -500,7 +500,7 @@ def _statement(plans: list[P.Plan], profile: DialectProfile, as_of: dt.datetime 
         raise _GroupFailed(str(exc)) from exc
     words = (len(plans) + WORD_BITS - 1) // WORD_BITS
     sql = header(merged.plan, profile.name).replace(
-        "audience (batch)", f"batch of {len(plans)} audiences", 1) + body + "\n"
+        "audience (batch)", f"batch of {len(plans)} audiences", 1) + profile.prelude + body + "\n"
     as_of_aware = to_utc_naive(as_of).replace(tzinfo=dt.UTC) if as_of is not None else None
     return BatchStatement(sql=sql, audiences=merged.audiences, plan=merged.plan, dialect=profile.name,
                           market=merged.plan.market, as_of=as_of_aware,

@@ -101,6 +101,11 @@ class DialectProfile:
     # numeric) count from the epoch, so a TIMESTAMPTZ/LTZ column meets it as the instant it
     # holds and a naive column as UTC, whatever the session's time zone (see clock.py)
     epoch_clock: Literal["epoch_us", "extract", "spark"] | None = None
+    # text put before the statement (after the header comment): MariaDB runs the statement
+    # with ``time_zone = '+00:00'`` (``SET STATEMENT ... FOR``, in an executable comment MySQL
+    # ignores), so a TIMESTAMP column, which MariaDB converts to the session's zone when read,
+    # meets the UTC bounds as the instant it holds in any session (docs/sql.md, "Time columns")
+    prelude: str = ""
     functions: frozenset[str] = frozenset()
 
     def instant_cast(self) -> exp.DataType | None:
@@ -116,6 +121,9 @@ _COMMON = frozenset({"COUNT", "SUM", "MIN", "MAX", "COALESCE", "CAST", "CASE", "
 def _fns(*extra: str) -> frozenset[str]:
     return _COMMON | frozenset(extra)
 
+
+#: MariaDB (10.1.2+) executes the text of ``/*M! ... */``; MySQL reads it as a comment
+MARIADB_UTC_STATEMENT = "/*M! SET STATEMENT time_zone = '+00:00' FOR */\n"
 
 _TS = _dt(_T.TIMESTAMP)
 _DATE = _dt(_T.DATE)
@@ -166,6 +174,7 @@ DIALECTS: dict[str, DialectProfile] = {
                                       "toDate32", "toDateTime64", "subtractDays", "subtractWeeks",
                                       "subtractMonths", "toMonday", "toStartOfMonth")),
         DialectProfile("mysql", _dt(_T.DATETIME, exp.Literal.number(6)), _DATE, "utc_timestamp", exact="binary",
+                       prelude=MARIADB_UTC_STATEMENT,
                        functions=_fns("LOCATE", "CHAR_LENGTH", "IF", "UTC_TIMESTAMP", "MD5", "CONCAT")),
         DialectProfile("tsql", _dt(_T.DATETIME2, exp.Literal.number(7)), _DATE, "sysutcdatetime", exact="collate",
                        strings="national", functions=_fns("CHARINDEX", "LEN", "IIF", "SYSUTCDATETIME", "DATEADD",

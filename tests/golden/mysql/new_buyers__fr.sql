@@ -1,4 +1,5 @@
 -- audience new_buyers | market fr | dialect mysql | as_of 2026-11-01T00:00:00Z | audiencelang 0.1.0
+/*M! SET STATEMENT time_zone = '+00:00' FOR */
 WITH `profiles` AS (
   SELECT
     CAST(`src`.`client_id` AS BINARY) AS `member_id`,

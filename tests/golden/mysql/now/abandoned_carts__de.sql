@@ -1,4 +1,5 @@
 -- audience abandoned_carts | market de | dialect mysql | as_of warehouse current time (UTC) | audiencelang 0.1.0
+/*M! SET STATEMENT time_zone = '+00:00' FOR */
 WITH `params` AS (
   SELECT
     `now`.`as_of` AS `as_of`,
