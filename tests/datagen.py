@@ -556,7 +556,9 @@ def member_ids(rows: list[tuple[Any, ...]]) -> set[Any]:
 #: differential test can show it exercised them (counted per process).
 SHAPE_MARKERS = {"packed": re.compile(r'"(al\d*_)?packed" AS \('),
                  "semi_join": re.compile(r'"(al\d*_)?profiles"\."member_id" IN \('),
-                 "filter_aggregate": re.compile(r"FILTER\(WHERE"), "packed_inverted": re.compile("THEN 0 ELSE")}
+                 "filter_aggregate": re.compile(r"FILTER\(WHERE"), "packed_inverted": re.compile("THEN 0 ELSE"),
+                 "anti_join": re.compile(r"NOT EXISTS\("),
+                 "consent_having": re.compile(r'"(al\d*_)?consent" AS \((?:(?!\), ")[\s\S])*HAVING')}
 SHAPES: Counter[str] = Counter()
 
 

@@ -527,15 +527,45 @@ def test_trait_window_with_never_performed_and_performed_without_count(engine: E
 
 
 def test_scan_limited_to_trait_window_profiles_on_duckdb_only() -> None:
-    never = checked_from(aud("signup in last 60 days and not performed buy"))
+    # (``not performed buy`` alone is an anti-join on DuckDB: test_not_performed_is_an_anti_join)
+    never = checked_from(aud("signup in last 60 days and performed buy at most 1 times"))
     required = checked_from(aud("signup in last 60 days and performed buy"))
-    loose = checked_from(aud("age >= 18 and not performed buy"))
+    loose = checked_from(aud("age >= 18 and performed buy at most 1 times"))
     for dialect in ("duckdb", "postgres", "spark", "clickhouse", "sqlite"):
         a, b, c = (compile_audience(x, dialect, as_of=AS_OF).query for x in (never, required, loose))
         assert a is not None and b is not None and c is not None
         assert ('"uid" IN (' in a.sql) == (dialect == "duckdb"), dialect
         assert '"uid" IN (' not in b.sql  # INNER JOIN: already limited by the join
         assert '"uid" IN (' not in c.sql  # no window on a trait: the scan is not limited
+
+
+def test_not_performed_is_an_anti_join_on_duckdb_only(engine: Engine) -> None:
+    """A top-level ``not performed`` / ``exactly 0 times`` whose scan nothing else reads is a
+    ``NOT EXISTS`` on DuckDB (no count per user); the members are the same everywhere,
+    with the absent rows at the window's edges, other rows of the table, null users."""
+    d = AS_OF - DAY
+    data = {
+        "crm.people": [{"id": i, "city": "Köln"} for i in range(1, 8)],
+        "ev.events": [ev(1, d, "view", path="/a"), ev(2, d, "view", path="/a"), ev(3, d, "view", path="/a"),
+                      ev(4, d, "view", path="/a"), ev(5, d, "view", path="/a"), ev(6, d, "view", path="/a"),
+                      ev(2, AS_OF - 7 * DAY, amount=Decimal("1")),           # at the window's start: counts
+                      ev(3, AS_OF - 7 * DAY - US, amount=Decimal("1")),      # 1 µs before it: does not
+                      ev(4, AS_OF + US, amount=Decimal("1")),                # after as_of: does not
+                      ev(5, d, "view", path="/b"),                           # another event of the table
+                      {"uid": None, "ts": d, "kind": "buy", "amount": Decimal("1")}],
+        "ev.orders": [],
+    }
+    for i, text in enumerate(("performed view and not performed buy in last 7 days",
+                              "performed view and performed buy exactly 0 times in last 7 days")):
+        a = aud(text)
+        sql = compile_audience(checked_from(a), "duckdb", as_of=AS_OF).query
+        assert sql is not None and "NOT EXISTS(" in sql.sql, text
+        got = members(engine, a, data) if i == 0 else members_again(engine, a, data)
+        assert got == {1, 3, 4, 5, 6}, (engine.name, text)
+    # read by another test too: a grouped scan, no anti-join
+    both = checked_from(aud("not performed buy in last 7 days and not (performed buy at least 2 times)"))
+    q = compile_audience(both, "duckdb", as_of=AS_OF).query
+    assert q is not None and "NOT EXISTS(" not in q.sql
 
 
 def test_existence_tests_filtered_scans_and_empty_min_max(engine: Engine) -> None:

@@ -173,6 +173,7 @@ class Builder:
         self.consent_required = self.dec.consent_inner
         self.pushed = self.dec.pushed
         self.semi_scans = frozenset(self.dec.semi)
+        self.anti_scans = frozenset(self.dec.anti)
         self.rest = self.dec.rest
         self.packed = [s for s in plan.scans if s.name in self.dec.packed]
         self.atoms = self.dec.atom_map()
@@ -560,21 +561,37 @@ class Builder:
         where = [not_null(col(s.user, SRC)), not_null(col(s.time, SRC)), self.upto_as_of(s.time, SRC)]
         return where + [self.cond(c, SRC, PARAMS) for c in shared]
 
-    def semi_join(self, s: P.Scan | P.SequenceScan) -> exp.Expr:
-        """``profiles.member_id IN (SELECT user FROM events WHERE ...)`` for a scan read by one
-        top-level ``count >= 1``: no grouping, and the engine can filter the event rows by the
-        (selective) profiles while it reads them."""
-        assert isinstance(s, P.Scan)  # physical.decide makes semi-joins of event scans only
+    def _rows_of(self, s: P.Scan | P.SequenceScan) -> list[exp.Expr]:
+        """The conditions of the rows a scan read by one plain row count counts."""
+        assert isinstance(s, P.Scan)  # physical.decide makes semi- and anti-joins of event scans only
         (a,) = s.aggregates
-        assert a.func == "count"  # _is_exists admits count tests only
+        assert a.func == "count"  # _is_exists / _absence admit count tests only
         shared = list(dict.fromkeys(conjuncts_of(a.condition) + (conjuncts_of(s.prune) if s.prune else [])))
         shared = [c for c in shared if not (isinstance(c, P.Const) and c.value)]
         where = self.scan_where(s, shared)
         if a.column is not None:  # count(E.p) counts the rows whose p is not null
             where.append(not_null(col(a.column.column, SRC)))
-        sub = exp.Select(expressions=[self.key(col(s.user, SRC))], where=exp.Where(this=and_(where)),
+        return where
+
+    def semi_join(self, s: P.Scan | P.SequenceScan) -> exp.Expr:
+        """``profiles.member_id IN (SELECT user FROM events WHERE ...)`` for a scan read by one
+        top-level ``count >= 1``: no grouping, and the engine can filter the event rows by the
+        (selective) profiles while it reads them."""
+        assert isinstance(s, P.Scan)
+        sub = exp.Select(expressions=[self.key(col(s.user, SRC))], where=exp.Where(this=and_(self._rows_of(s))),
                          **self._from(table_ref(s.table, SRC), self._params_join()))
         return exp.In(this=col("member_id", "profiles"), query=exp.Subquery(this=sub))
+
+    def anti_join(self, s: P.Scan | P.SequenceScan) -> exp.Expr:
+        """``NOT EXISTS (SELECT 1 FROM events WHERE user = profiles.member_id AND ...)`` for a
+        scan read by one top-level ``not performed`` (``count = 0``): the engine's anti-join
+        keeps the profiles without such a row, with no count per user and no join of counts."""
+        assert isinstance(s, P.Scan)
+        where = [exp.EQ(this=self.key(col(s.user, SRC)), expression=col("member_id", "profiles")),
+                 *self._rows_of(s)]
+        sub = exp.Select(expressions=[num(1)], where=exp.Where(this=and_(where)),
+                         **self._from(table_ref(s.table, SRC), self._params_join()))
+        return exp.Not(this=self.f(exp.Exists, this=sub))
 
     def day(self, e: exp.Expr) -> exp.Expr:
         """The calendar day of time ``e`` in the market's zone, as a value only compared with
@@ -750,7 +767,15 @@ class Builder:
                                       expression=num(value)))
 
         items: list[exp.Expr] = [alias(self.key(col(c.user, SRC)), "member_id")]
+        having: list[exp.Expr] = []
         for p in c.purposes:
+            if p.name in self.dec.consent_having:
+                # granted (its low bits) is the latest state: the user holds the purpose
+                doi = p.mode == "opt_in" and p.double_opt_in
+                mask = 3 if doi else 1
+                having.append(exp.EQ(this=exp.Paren(this=exp.BitwiseAnd(this=packed(p), expression=num(mask))),
+                                     expression=num(1 if doi else 0)))
+                continue
             if self.dec.consent_packed:
                 doi = p.mode == "opt_in" and p.double_opt_in
                 granted_col: exp.Expr = (low_bits(p, 1 if doi else 0) if p.mode == "opt_in"
@@ -789,6 +814,7 @@ class Builder:
             expressions=items,
             where=exp.Where(this=and_(where)),
             group=exp.Group(expressions=[self.key(col(c.user, SRC))]),
+            **({"having": exp.Having(this=and_(having))} if having else {}),
             **self._from(table_ref(c.table, SRC), self._params_join()),
         )
         return [("consent", consent)]
@@ -855,6 +881,9 @@ class Builder:
             if s.name in self.semi_scans:
                 semi.append(self.semi_join(s))
                 continue
+            if s.name in self.anti_scans:
+                semi.append(self.anti_join(s))
+                continue
             if s in self.packed:
                 continue
             items += self.scan_facts(s)
@@ -871,6 +900,8 @@ class Builder:
             ))
         if self.plan.consent is not None:
             for p in self.plan.consent.purposes:
+                if p.name in self.dec.consent_having:
+                    continue  # tested in the consent pass's HAVING
                 for name in (p.granted_column, p.refused_column):
                     items.append(alias(self.f(exp.Coalesce, this=col(name, "consent"), expressions=[num(0)]), name))
             joins.append(exp.Join(
@@ -893,7 +924,7 @@ class Builder:
             ctes.append((PARAMS, self.params_cte()))
         ctes.append(("profiles", self.profiles_cte()))
         for s in self.plan.scans:
-            if s.name not in self.semi_scans:
+            if s.name not in self.semi_scans and s.name not in self.anti_scans:
                 ctes.append((s.name, self.scan_cte(s)))
         if self.packed:
             ctes.append((PACKED, self.packed_cte()))

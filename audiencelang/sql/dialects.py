@@ -115,7 +115,8 @@ class DialectProfile:
         return self.date_type.copy() if self.date_type is not None else None
 
 
-_COMMON = frozenset({"COUNT", "SUM", "MIN", "MAX", "COALESCE", "CAST", "CASE", "LOWER", "LENGTH", "SUBSTRING"})
+_COMMON = frozenset({"COUNT", "SUM", "MIN", "MAX", "COALESCE", "CAST", "CASE", "LOWER", "LENGTH", "SUBSTRING",
+                     "EXISTS"})
 
 
 def _fns(*extra: str) -> frozenset[str]:

@@ -14,7 +14,8 @@ What is decided, exactly (none of it changes an answer, only how it is computed)
 - whether the consent scan is INNER-joined (an opt-in purpose is required);
 - which top-level trait tests filter ``profiles`` before any join (``pushed``), and what
   of the membership remains to test after the joins (``rest``);
-- which scans become a semi-join (``member_id IN (SELECT user ...)``) instead of a join;
+- which scans become a semi-join (``member_id IN (SELECT user ...)``) instead of a join,
+  and which an anti-join (``NOT EXISTS (SELECT 1 FROM events WHERE user = member_id ...)``);
 - which LEFT-joined scans pack their tests into bit words, and each test's bit;
 - which scans keep only the rows of the filtered profiles (``user IN (SELECT ...)``);
 - conditional aggregates written with ``FILTER``; every test after the joins (a fence);
@@ -78,6 +79,12 @@ class Decisions:
     sequences: Literal["window passes", "asof joins"] = "window passes"
     binary_ids: bool = False
     having: tuple[tuple[str, tuple[P.AggTest, ...]], ...] = ()
+    #: scans read only by one top-level ``not performed`` (``count = 0``): written as
+    #: ``NOT EXISTS`` in ``facts`` instead of a grouped scan LEFT-joined and tested
+    anti: tuple[str, ...] = ()
+    #: opt-in purposes whose top-level ``has consent`` the consent pass applies in its own
+    #: ``HAVING`` (packed consent, INNER-joined): only users holding it reach the join
+    consent_having: tuple[str, ...] = ()
 
     def having_of(self, scan: str) -> tuple[P.AggTest, ...]:
         """The membership's top-level tests on ``scan``'s aggregates that its ``GROUP BY``
@@ -97,9 +104,10 @@ class Decisions:
             "scans": "one per row filter" if self.split else "one per event table",
             "inner_join": [s.name for s in plan.scans if s.name in self.inner],
             "semi_join": [s.name for s in plan.scans if s.name in self.semi],
+            "anti_join": [s.name for s in plan.scans if s.name in self.anti],
             "left_join": [s.name for s in plan.scans
                           if s.name not in self.inner and s.name not in self.semi
-                          and s.name not in self.packed],
+                          and s.name not in self.anti and s.name not in self.packed],
             "packed": {"scans": list(self.packed), "tests": len(self.atoms), "words": self.words},
             "filter_aggregates": self.filter_clause,
             "profiles_filtered_by": sorted({t.field.column.removeprefix("t_") for t in self.pushed}),
@@ -149,6 +157,7 @@ def decide(plan: P.Plan, profile: DialectProfile) -> Decisions:
             continue
         rest.append(c)
     semi: list[str] = []
+    anti: list[str] = []
     if d.semi_join_exists:
         selective = _selectivity(pushed) <= SEMI_JOIN_SELECTIVITY
         uses = Counter(n for t in agg_tests(plan) for n in (t.column, t.count) if n is not None)
@@ -170,10 +179,22 @@ def decide(plan: P.Plan, profile: DialectProfile) -> Decisions:
                     semi.append(s.name)
                 inner.discard(s.name)
                 rest.remove(c)
+        for c in list(rest):
+            t = _absence(c)
+            if t is None or t.column not in scan_of:
+                continue
+            s = scans[scan_of[t.column]]
+            # the profile has no row: an anti-join, which reads the rows once into a hash
+            # table of users instead of counting them per user and joining the counts
+            if (isinstance(s, P.Scan) and len(s.aggregates) == 1 and s.aggregates[0].func == "count"
+                    and uses.get(t.column, 0) == 1 and s.name not in semi and s.name not in anti):
+                anti.append(s.name)
+                rest.remove(c)
     having = _having(plan, d, scan_of, inner, rest)
+    consent_having = _consent_having(plan, d, consent_inner, purposes, rest)
     if not rest:
         rest.append(P.Const(True))
-    packed, atoms, words = _packing(plan, d, scan_of, inner, semi)
+    packed, atoms, words = _packing(plan, d, scan_of, inner, [*semi, *anti])
     profile_filtered = frozenset(
         s.name for s in plan.scans
         if isinstance(s, P.Scan) and d.semi_join_scans and s.name not in inner and _window_on_trait(pushed)
@@ -195,7 +216,41 @@ def decide(plan: P.Plan, profile: DialectProfile) -> Decisions:
         sequences="asof joins" if d.asof_sequences else "window passes",
         binary_ids=d.exact == "binary",
         having=having,
+        anti=tuple(anti),
+        consent_having=consent_having,
     )
+
+
+def _consent_having(plan: P.Plan, d: DialectProfile, consent_inner: bool, purposes: dict[str, P.ConsentPurpose],
+                    rest: list[P.Cond]) -> tuple[str, ...]:
+    """The opt-in purposes of top-level ``has consent`` tests the INNER-joined consent pass
+    applies in its ``HAVING`` (removed from ``rest``; its columns are then not written):
+    a user whose latest state is not a grant is no member. Only with packed consent (one
+    ``MAX`` per purpose decides it) and for a purpose no other test reads."""
+    if not consent_inner or d.epoch_us is None or d.fence_joins or not d.inner_joins:
+        return ()
+    uses = Counter(c.purpose for c in _all_conds(plan) if isinstance(c, P.ConsentHolds))
+    out: list[str] = []
+    for c in list(rest):
+        if (isinstance(c, P.ConsentHolds) and c.purpose in purposes and purposes[c.purpose].mode == "opt_in"
+                and uses[c.purpose] == 1 and c.purpose not in out):
+            out.append(c.purpose)
+            rest.remove(c)
+    return tuple(out)
+
+
+def _all_conds(plan: P.Plan) -> list[P.Cond]:
+    """Every condition node of the statement: membership, referenced audiences, suppressions."""
+    out: list[P.Cond] = []
+    stack: list[P.Cond] = [plan.membership, *(sub.membership for sub in plan.audiences), *plan.output.suppress]
+    while stack:
+        c = stack.pop()
+        out.append(c)
+        if isinstance(c, (P.And, P.Or)):
+            stack.extend(c.items)
+        elif isinstance(c, P.Not):
+            stack.append(c.operand)
+    return out
 
 
 def _having(plan: P.Plan, d: DialectProfile, scan_of: dict[str, str], inner: set[str],
@@ -335,6 +390,19 @@ def _is_exists(t: P.AggTest) -> bool:
         return False
     v = Decimal(t.value.text)
     return (t.op == ">=" and v == 1) or (t.op == ">" and v == 0)
+
+
+def _absence(c: P.Cond) -> P.AggTest | None:
+    """The count test of a conjunct saying the profile has no row: ``not (count >= 1)``,
+    ``not (count > 0)``, ``count = 0``, ``count <= 0``, ``count < 1``."""
+    if isinstance(c, P.Not) and isinstance(c.operand, P.AggTest) and _is_exists(c.operand):
+        return c.operand
+    if (isinstance(c, P.AggTest) and c.func == "count" and c.value is not None and c.value.kind == "number"
+            and c.count is None):
+        v = Decimal(c.value.text)
+        if (c.op in ("=", "<=") and v == 0) or (c.op == "<" and v == 1):
+            return c
+    return None
 
 
 _ZERO_CMP: dict[str, Callable[[Decimal, Decimal], bool]] = {

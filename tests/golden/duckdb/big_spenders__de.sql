@@ -42,41 +42,7 @@ WITH "profiles" AS (
     AND COALESCE(COUNT(*), 0) <= 50
 ), "consent" AS (
   SELECT
-    "src"."kunden_id" AS "member_id",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."zweck" COLLATE "binary" = 'werbung'
-            AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
-            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
-              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
-              THEN 1
-              ELSE 0
-            END
-          END
-        ) & 1
-      ) = 0
-      THEN 1
-      ELSE 0
-    END AS "c_ads_personalization_granted",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."zweck" COLLATE "binary" = 'werbung'
-            AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
-            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
-              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
-              THEN 1
-              ELSE 0
-            END
-          END
-        ) & 1
-      ) = 1
-      THEN 1
-      ELSE 0
-    END AS "c_ads_personalization_refused"
+    "src"."kunden_id" AS "member_id"
   FROM "legal"."einwilligungen" AS "src"
   WHERE
     NOT "src"."kunden_id" IS NULL
@@ -87,6 +53,20 @@ WITH "profiles" AS (
     AND "src"."status" COLLATE "binary" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
+  HAVING
+    (
+      MAX(
+        CASE
+          WHEN "src"."zweck" COLLATE "binary" = 'werbung'
+          AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
+          THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
+            WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
+            THEN 1
+            ELSE 0
+          END
+        END
+      ) & 1
+    ) = 0
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
@@ -97,9 +77,7 @@ WITH "profiles" AS (
     COALESCE("ev_purchase"."sum_purchase_revenue_3", 0) AS "sum_purchase_revenue_3",
     COALESCE("ev_purchase"."n_purchase_revenue_4", 0) AS "n_purchase_revenue_4",
     "ev_purchase"."min_purchase_revenue_5" AS "min_purchase_revenue_5",
-    COALESCE("ev_purchase"."n_purchase_6", 0) AS "n_purchase_6",
-    COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
-    COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused"
+    COALESCE("ev_purchase"."n_purchase_6", 0) AS "n_purchase_6"
   FROM "profiles"
   INNER JOIN "ev_purchase"
     ON "ev_purchase"."member_id" = "profiles"."member_id"
@@ -119,8 +97,6 @@ WITH "profiles" AS (
     AND NOT (
       NOT "t_is_employee" IS NULL AND "t_is_employee" = TRUE
     )
-    AND "c_ads_personalization_granted" = 1
-    AND "c_ads_personalization_refused" = 0
 )
 SELECT
   "member_id"

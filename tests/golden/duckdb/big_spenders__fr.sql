@@ -51,33 +51,7 @@ WITH "profiles" AS (
     AND COALESCE(SUM("src"."montant"), 0) > 40 * COALESCE(COUNT("src"."montant"), 0)
 ), "consent" AS (
   SELECT
-    "src"."client_id" AS "member_id",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
-            AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
-            THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire') THEN 1 ELSE 0 END
-          END
-        ) & 1
-      ) = 0
-      THEN 1
-      ELSE 0
-    END AS "c_ads_personalization_granted",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
-            AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
-            THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire') THEN 1 ELSE 0 END
-          END
-        ) & 1
-      ) = 1
-      THEN 1
-      ELSE 0
-    END AS "c_ads_personalization_refused"
+    "src"."client_id" AS "member_id"
   FROM "rgpd"."consentements" AS "src"
   WHERE
     NOT "src"."client_id" IS NULL
@@ -88,6 +62,16 @@ WITH "profiles" AS (
     AND "src"."statut" COLLATE "binary" IN ('accepte', 'refuse', 'retire')
   GROUP BY
     "src"."client_id"
+  HAVING
+    (
+      MAX(
+        CASE
+          WHEN "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
+          AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
+          THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire') THEN 1 ELSE 0 END
+        END
+      ) & 1
+    ) = 0
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
@@ -98,9 +82,7 @@ WITH "profiles" AS (
     "ev_purchase"."min_purchase_revenue_5" AS "min_purchase_revenue_5",
     COALESCE("ev_purchase"."n_purchase_6", 0) AS "n_purchase_6",
     COALESCE("ev_purchase_2"."sum_purchase_revenue_3", 0) AS "sum_purchase_revenue_3",
-    COALESCE("ev_purchase_2"."n_purchase_revenue_4", 0) AS "n_purchase_revenue_4",
-    COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
-    COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused"
+    COALESCE("ev_purchase_2"."n_purchase_revenue_4", 0) AS "n_purchase_revenue_4"
   FROM "profiles"
   INNER JOIN "ev_purchase"
     ON "ev_purchase"."member_id" = "profiles"."member_id"
@@ -122,8 +104,6 @@ WITH "profiles" AS (
     AND NOT (
       NOT "t_is_employee" IS NULL AND "t_is_employee" = TRUE
     )
-    AND "c_ads_personalization_granted" = 1
-    AND "c_ads_personalization_refused" = 0
   GROUP BY
     "member_id"
 )

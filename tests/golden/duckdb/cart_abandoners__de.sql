@@ -22,79 +22,7 @@ WITH "profiles" AS (
     "src"."kunde"
 ), "consent" AS (
   SELECT
-    "src"."kunden_id" AS "member_id",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."zweck" COLLATE "binary" = 'werbung'
-            AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
-            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
-              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
-              THEN 1
-              ELSE 0
-            END
-          END
-        ) & 1
-      ) = 0
-      THEN 1
-      ELSE 0
-    END AS "c_ads_personalization_granted",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."zweck" COLLATE "binary" = 'werbung'
-            AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
-            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
-              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
-              THEN 1
-              ELSE 0
-            END
-          END
-        ) & 1
-      ) = 1
-      THEN 1
-      ELSE 0
-    END AS "c_ads_personalization_refused",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."zweck" COLLATE "binary" = 'newsletter'
-            THEN EPOCH_US("src"."geaendert_am") * 4 + CASE
-              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
-              THEN 2
-              WHEN NOT "src"."bestaetigt_am" IS NULL
-              AND "src"."bestaetigt_am" <= '2026-11-01 00:00:00.000000+00:00'
-              THEN 1
-              ELSE 0
-            END
-          END
-        ) & 3
-      ) = 1
-      THEN 1
-      ELSE 0
-    END AS "c_email_marketing_granted",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."zweck" COLLATE "binary" = 'newsletter'
-            THEN EPOCH_US("src"."geaendert_am") * 4 + CASE
-              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
-              THEN 2
-              WHEN NOT "src"."bestaetigt_am" IS NULL
-              AND "src"."bestaetigt_am" <= '2026-11-01 00:00:00.000000+00:00'
-              THEN 1
-              ELSE 0
-            END
-          END
-        ) & 3
-      ) = 2
-      THEN 1
-      ELSE 0
-    END AS "c_email_marketing_refused"
+    "src"."kunden_id" AS "member_id"
   FROM "legal"."einwilligungen" AS "src"
   WHERE
     NOT "src"."kunden_id" IS NULL
@@ -110,16 +38,41 @@ WITH "profiles" AS (
     AND "src"."status" COLLATE "binary" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
+  HAVING
+    (
+      MAX(
+        CASE
+          WHEN "src"."zweck" COLLATE "binary" = 'werbung'
+          AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
+          THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
+            WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
+            THEN 1
+            ELSE 0
+          END
+        END
+      ) & 1
+    ) = 0
+    AND (
+      MAX(
+        CASE
+          WHEN "src"."zweck" COLLATE "binary" = 'newsletter'
+          THEN EPOCH_US("src"."geaendert_am") * 4 + CASE
+            WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
+            THEN 2
+            WHEN NOT "src"."bestaetigt_am" IS NULL
+            AND "src"."bestaetigt_am" <= '2026-11-01 00:00:00.000000+00:00'
+            THEN 1
+            ELSE 0
+          END
+        END
+      ) & 3
+    ) = 1
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
     "profiles"."t_country" AS "t_country",
     COALESCE("ev_purchase"."n_purchase_2", 0) AS "n_purchase_2",
-    COALESCE("ev_purchase"."n_purchase_3", 0) AS "n_purchase_3",
-    COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
-    COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused",
-    COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
-    COALESCE("consent"."c_email_marketing_refused", 0) AS "c_email_marketing_refused"
+    COALESCE("ev_purchase"."n_purchase_3", 0) AS "n_purchase_3"
   FROM "profiles"
   LEFT JOIN "ev_purchase"
     ON "ev_purchase"."member_id" = "profiles"."member_id"
@@ -150,10 +103,6 @@ WITH "profiles" AS (
     NOT (
       "n_purchase_2" >= 1 OR "in_existing_customers" = 1
     )
-    AND "c_ads_personalization_granted" = 1
-    AND "c_ads_personalization_refused" = 0
-    AND "c_email_marketing_granted" = 1
-    AND "c_email_marketing_refused" = 0
 )
 SELECT
   "member_id"

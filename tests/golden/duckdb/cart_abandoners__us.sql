@@ -39,39 +39,7 @@ WITH "profiles" AS (
       ) = 1
       THEN 1
       ELSE 0
-    END AS "c_ads_personalization_refused",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."purpose_code" COLLATE "binary" = 'email'
-            THEN EPOCH_US("src"."changed_at") * 2 + CASE
-              WHEN "src"."state" COLLATE "binary" IN ('opt_out', 'withdrawn')
-              THEN 1
-              ELSE 0
-            END
-          END
-        ) & 1
-      ) = 0
-      THEN 1
-      ELSE 0
-    END AS "c_email_marketing_granted",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."purpose_code" COLLATE "binary" = 'email'
-            THEN EPOCH_US("src"."changed_at") * 2 + CASE
-              WHEN "src"."state" COLLATE "binary" IN ('opt_out', 'withdrawn')
-              THEN 1
-              ELSE 0
-            END
-          END
-        ) & 1
-      ) = 1
-      THEN 1
-      ELSE 0
-    END AS "c_email_marketing_refused"
+    END AS "c_ads_personalization_refused"
   FROM "privacy"."consent_log" AS "src"
   WHERE
     NOT "src"."user_id" IS NULL
@@ -81,6 +49,19 @@ WITH "profiles" AS (
     AND "src"."state" COLLATE "binary" IN ('opt_in', 'opt_out', 'withdrawn')
   GROUP BY
     "src"."user_id"
+  HAVING
+    (
+      MAX(
+        CASE
+          WHEN "src"."purpose_code" COLLATE "binary" = 'email'
+          THEN EPOCH_US("src"."changed_at") * 2 + CASE
+            WHEN "src"."state" COLLATE "binary" IN ('opt_out', 'withdrawn')
+            THEN 1
+            ELSE 0
+          END
+        END
+      ) & 1
+    ) = 0
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
@@ -88,9 +69,7 @@ WITH "profiles" AS (
     COALESCE("ev_purchase"."n_purchase_2", 0) AS "n_purchase_2",
     COALESCE("ev_purchase"."n_purchase_3", 0) AS "n_purchase_3",
     COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
-    COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused",
-    COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
-    COALESCE("consent"."c_email_marketing_refused", 0) AS "c_email_marketing_refused"
+    COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused"
   FROM "profiles"
   LEFT JOIN "ev_purchase"
     ON "ev_purchase"."member_id" = "profiles"."member_id"
@@ -121,8 +100,6 @@ WITH "profiles" AS (
       "n_purchase_2" >= 1 OR "in_existing_customers" = 1
     )
     AND "c_ads_personalization_refused" = 0
-    AND "c_email_marketing_granted" = 1
-    AND "c_email_marketing_refused" = 0
   GROUP BY
     "member_id"
 )

@@ -108,41 +108,7 @@ WITH "profiles" AS (
     "member_id"
 ), "consent" AS (
   SELECT
-    "src"."kunden_id" AS "member_id",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."zweck" COLLATE "binary" = 'werbung'
-            AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
-            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
-              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
-              THEN 1
-              ELSE 0
-            END
-          END
-        ) & 1
-      ) = 0
-      THEN 1
-      ELSE 0
-    END AS "c_ads_personalization_granted",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."zweck" COLLATE "binary" = 'werbung'
-            AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
-            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
-              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
-              THEN 1
-              ELSE 0
-            END
-          END
-        ) & 1
-      ) = 1
-      THEN 1
-      ELSE 0
-    END AS "c_ads_personalization_refused"
+    "src"."kunden_id" AS "member_id"
   FROM "legal"."einwilligungen" AS "src"
   WHERE
     NOT "src"."kunden_id" IS NULL
@@ -153,15 +119,27 @@ WITH "profiles" AS (
     AND "src"."status" COLLATE "binary" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
+  HAVING
+    (
+      MAX(
+        CASE
+          WHEN "src"."zweck" COLLATE "binary" = 'werbung'
+          AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
+          THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
+            WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
+            THEN 1
+            ELSE 0
+          END
+        END
+      ) & 1
+    ) = 0
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
     COALESCE("ev_page_view"."n_page_view_1", 0) AS "n_page_view_1",
     COALESCE("ev_session"."n_session_2", 0) AS "n_session_2",
     COALESCE("ev_page_view_2"."n_page_view_3", 0) AS "n_page_view_3",
-    COALESCE("packed"."packed_0", 0) AS "packed_0",
-    COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
-    COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused"
+    COALESCE("packed"."packed_0", 0) AS "packed_0"
   FROM "profiles"
   INNER JOIN "ev_page_view"
     ON "ev_page_view"."member_id" = "profiles"."member_id"
@@ -180,12 +158,9 @@ WITH "profiles" AS (
   WHERE
     (
       "packed_0" & 1
-    ) = 0
-    AND NOT (
+    ) = 0 AND NOT (
       "packed_0" & 6
     ) <> 0
-    AND "c_ads_personalization_granted" = 1
-    AND "c_ads_personalization_refused" = 0
 )
 SELECT
   "member_id"

@@ -109,33 +109,7 @@ WITH "profiles" AS (
     "member_id"
 ), "consent" AS (
   SELECT
-    "src"."client_id" AS "member_id",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
-            AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
-            THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire') THEN 1 ELSE 0 END
-          END
-        ) & 1
-      ) = 0
-      THEN 1
-      ELSE 0
-    END AS "c_ads_personalization_granted",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
-            AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
-            THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire') THEN 1 ELSE 0 END
-          END
-        ) & 1
-      ) = 1
-      THEN 1
-      ELSE 0
-    END AS "c_ads_personalization_refused"
+    "src"."client_id" AS "member_id"
   FROM "rgpd"."consentements" AS "src"
   WHERE
     NOT "src"."client_id" IS NULL
@@ -146,15 +120,23 @@ WITH "profiles" AS (
     AND "src"."statut" COLLATE "binary" IN ('accepte', 'refuse', 'retire')
   GROUP BY
     "src"."client_id"
+  HAVING
+    (
+      MAX(
+        CASE
+          WHEN "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
+          AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
+          THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire') THEN 1 ELSE 0 END
+        END
+      ) & 1
+    ) = 0
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
     COALESCE("ev_page_view"."n_page_view_1", 0) AS "n_page_view_1",
     COALESCE("ev_session"."n_session_2", 0) AS "n_session_2",
     COALESCE("ev_page_view_2"."n_page_view_3", 0) AS "n_page_view_3",
-    COALESCE("packed"."packed_0", 0) AS "packed_0",
-    COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
-    COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused"
+    COALESCE("packed"."packed_0", 0) AS "packed_0"
   FROM "profiles"
   INNER JOIN "ev_page_view"
     ON "ev_page_view"."member_id" = "profiles"."member_id"
@@ -173,12 +155,9 @@ WITH "profiles" AS (
   WHERE
     (
       "packed_0" & 1
-    ) = 0
-    AND NOT (
+    ) = 0 AND NOT (
       "packed_0" & 6
     ) <> 0
-    AND "c_ads_personalization_granted" = 1
-    AND "c_ads_personalization_refused" = 0
   GROUP BY
     "member_id"
 )

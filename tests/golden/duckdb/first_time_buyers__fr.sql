@@ -28,45 +28,7 @@ WITH "profiles" AS (
     ) >= 1
 ), "consent" AS (
   SELECT
-    "src"."client_id" AS "member_id",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."finalite" COLLATE "binary" = 'lettre_info'
-            THEN EPOCH_US("src"."modifie_le") * 4 + CASE
-              WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire')
-              THEN 2
-              WHEN NOT "src"."confirme_le" IS NULL
-              AND "src"."confirme_le" <= '2026-11-01 00:00:00.000000+00:00'
-              THEN 1
-              ELSE 0
-            END
-          END
-        ) & 3
-      ) = 1
-      THEN 1
-      ELSE 0
-    END AS "c_email_marketing_granted",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."finalite" COLLATE "binary" = 'lettre_info'
-            THEN EPOCH_US("src"."modifie_le") * 4 + CASE
-              WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire')
-              THEN 2
-              WHEN NOT "src"."confirme_le" IS NULL
-              AND "src"."confirme_le" <= '2026-11-01 00:00:00.000000+00:00'
-              THEN 1
-              ELSE 0
-            END
-          END
-        ) & 3
-      ) = 2
-      THEN 1
-      ELSE 0
-    END AS "c_email_marketing_refused"
+    "src"."client_id" AS "member_id"
   FROM "rgpd"."consentements" AS "src"
   WHERE
     NOT "src"."client_id" IS NULL
@@ -76,13 +38,27 @@ WITH "profiles" AS (
     AND "src"."statut" COLLATE "binary" IN ('accepte', 'refuse', 'retire')
   GROUP BY
     "src"."client_id"
+  HAVING
+    (
+      MAX(
+        CASE
+          WHEN "src"."finalite" COLLATE "binary" = 'lettre_info'
+          THEN EPOCH_US("src"."modifie_le") * 4 + CASE
+            WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire')
+            THEN 2
+            WHEN NOT "src"."confirme_le" IS NULL
+            AND "src"."confirme_le" <= '2026-11-01 00:00:00.000000+00:00'
+            THEN 1
+            ELSE 0
+          END
+        END
+      ) & 3
+    ) = 1
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
     COALESCE("ev_purchase"."n_purchase_1", 0) AS "n_purchase_1",
-    COALESCE("ev_purchase"."n_purchase_2", 0) AS "n_purchase_2",
-    COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
-    COALESCE("consent"."c_email_marketing_refused", 0) AS "c_email_marketing_refused"
+    COALESCE("ev_purchase"."n_purchase_2", 0) AS "n_purchase_2"
   FROM "profiles"
   INNER JOIN "ev_purchase"
     ON "ev_purchase"."member_id" = "profiles"."member_id"
@@ -92,8 +68,6 @@ WITH "profiles" AS (
   SELECT
     "member_id"
   FROM "facts"
-  WHERE
-    "c_email_marketing_granted" = 1 AND "c_email_marketing_refused" = 0
   GROUP BY
     "member_id"
 )

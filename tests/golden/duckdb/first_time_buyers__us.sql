@@ -27,39 +27,7 @@ WITH "profiles" AS (
     ) >= 1
 ), "consent" AS (
   SELECT
-    "src"."user_id" AS "member_id",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."purpose_code" COLLATE "binary" = 'email'
-            THEN EPOCH_US("src"."changed_at") * 2 + CASE
-              WHEN "src"."state" COLLATE "binary" IN ('opt_out', 'withdrawn')
-              THEN 1
-              ELSE 0
-            END
-          END
-        ) & 1
-      ) = 0
-      THEN 1
-      ELSE 0
-    END AS "c_email_marketing_granted",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."purpose_code" COLLATE "binary" = 'email'
-            THEN EPOCH_US("src"."changed_at") * 2 + CASE
-              WHEN "src"."state" COLLATE "binary" IN ('opt_out', 'withdrawn')
-              THEN 1
-              ELSE 0
-            END
-          END
-        ) & 1
-      ) = 1
-      THEN 1
-      ELSE 0
-    END AS "c_email_marketing_refused"
+    "src"."user_id" AS "member_id"
   FROM "privacy"."consent_log" AS "src"
   WHERE
     NOT "src"."user_id" IS NULL
@@ -69,13 +37,24 @@ WITH "profiles" AS (
     AND "src"."state" COLLATE "binary" IN ('opt_in', 'opt_out', 'withdrawn')
   GROUP BY
     "src"."user_id"
+  HAVING
+    (
+      MAX(
+        CASE
+          WHEN "src"."purpose_code" COLLATE "binary" = 'email'
+          THEN EPOCH_US("src"."changed_at") * 2 + CASE
+            WHEN "src"."state" COLLATE "binary" IN ('opt_out', 'withdrawn')
+            THEN 1
+            ELSE 0
+          END
+        END
+      ) & 1
+    ) = 0
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
     COALESCE("ev_purchase"."n_purchase_1", 0) AS "n_purchase_1",
-    COALESCE("ev_purchase"."n_purchase_2", 0) AS "n_purchase_2",
-    COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
-    COALESCE("consent"."c_email_marketing_refused", 0) AS "c_email_marketing_refused"
+    COALESCE("ev_purchase"."n_purchase_2", 0) AS "n_purchase_2"
   FROM "profiles"
   INNER JOIN "ev_purchase"
     ON "ev_purchase"."member_id" = "profiles"."member_id"
@@ -85,8 +64,6 @@ WITH "profiles" AS (
   SELECT
     "member_id"
   FROM "facts"
-  WHERE
-    "c_email_marketing_granted" = 1 AND "c_email_marketing_refused" = 0
   GROUP BY
     "member_id"
 )

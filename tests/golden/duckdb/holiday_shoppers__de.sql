@@ -25,41 +25,7 @@ WITH "profiles" AS (
     "src"."kunde"
 ), "consent" AS (
   SELECT
-    "src"."kunden_id" AS "member_id",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."zweck" COLLATE "binary" = 'werbung'
-            AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
-            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
-              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
-              THEN 1
-              ELSE 0
-            END
-          END
-        ) & 1
-      ) = 0
-      THEN 1
-      ELSE 0
-    END AS "c_ads_personalization_granted",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."zweck" COLLATE "binary" = 'werbung'
-            AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
-            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
-              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
-              THEN 1
-              ELSE 0
-            END
-          END
-        ) & 1
-      ) = 1
-      THEN 1
-      ELSE 0
-    END AS "c_ads_personalization_refused"
+    "src"."kunden_id" AS "member_id"
   FROM "legal"."einwilligungen" AS "src"
   WHERE
     NOT "src"."kunden_id" IS NULL
@@ -70,15 +36,27 @@ WITH "profiles" AS (
     AND "src"."status" COLLATE "binary" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
+  HAVING
+    (
+      MAX(
+        CASE
+          WHEN "src"."zweck" COLLATE "binary" = 'werbung'
+          AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
+          THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
+            WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
+            THEN 1
+            ELSE 0
+          END
+        END
+      ) & 1
+    ) = 0
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
     "profiles"."t_signup_date" AS "t_signup_date",
     "profiles"."t_age" AS "t_age",
     "profiles"."t_country" AS "t_country",
-    COALESCE("ev_purchase_2"."n_purchase_2", 0) AS "n_purchase_2",
-    COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
-    COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused"
+    COALESCE("ev_purchase_2"."n_purchase_2", 0) AS "n_purchase_2"
   FROM "profiles"
   LEFT JOIN "ev_purchase_2"
     ON "ev_purchase_2"."member_id" = "profiles"."member_id"
@@ -119,8 +97,6 @@ WITH "profiles" AS (
       )
       OR "n_purchase_2" >= 1
     )
-    AND "c_ads_personalization_granted" = 1
-    AND "c_ads_personalization_refused" = 0
 )
 SELECT
   "member_id"

@@ -26,33 +26,7 @@ WITH "profiles" AS (
     "src"."client_id"
 ), "consent" AS (
   SELECT
-    "src"."client_id" AS "member_id",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
-            AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
-            THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire') THEN 1 ELSE 0 END
-          END
-        ) & 1
-      ) = 0
-      THEN 1
-      ELSE 0
-    END AS "c_ads_personalization_granted",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
-            AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
-            THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire') THEN 1 ELSE 0 END
-          END
-        ) & 1
-      ) = 1
-      THEN 1
-      ELSE 0
-    END AS "c_ads_personalization_refused"
+    "src"."client_id" AS "member_id"
   FROM "rgpd"."consentements" AS "src"
   WHERE
     NOT "src"."client_id" IS NULL
@@ -63,15 +37,23 @@ WITH "profiles" AS (
     AND "src"."statut" COLLATE "binary" IN ('accepte', 'refuse', 'retire')
   GROUP BY
     "src"."client_id"
+  HAVING
+    (
+      MAX(
+        CASE
+          WHEN "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
+          AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
+          THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire') THEN 1 ELSE 0 END
+        END
+      ) & 1
+    ) = 0
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
     "profiles"."t_signup_date" AS "t_signup_date",
     "profiles"."t_age" AS "t_age",
     "profiles"."t_country" AS "t_country",
-    COALESCE("ev_purchase_2"."n_purchase_2", 0) AS "n_purchase_2",
-    COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
-    COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused"
+    COALESCE("ev_purchase_2"."n_purchase_2", 0) AS "n_purchase_2"
   FROM "profiles"
   LEFT JOIN "ev_purchase_2"
     ON "ev_purchase_2"."member_id" = "profiles"."member_id"
@@ -113,8 +95,6 @@ WITH "profiles" AS (
       )
       OR "n_purchase_2" >= 1
     )
-    AND "c_ads_personalization_granted" = 1
-    AND "c_ads_personalization_refused" = 0
   GROUP BY
     "member_id"
 )

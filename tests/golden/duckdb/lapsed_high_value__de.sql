@@ -26,41 +26,7 @@ WITH "profiles" AS (
     COALESCE(COUNT(*), 0) >= 3
 ), "consent" AS (
   SELECT
-    "src"."kunden_id" AS "member_id",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."zweck" COLLATE "binary" = 'werbung'
-            AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
-            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
-              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
-              THEN 1
-              ELSE 0
-            END
-          END
-        ) & 1
-      ) = 0
-      THEN 1
-      ELSE 0
-    END AS "c_ads_personalization_granted",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."zweck" COLLATE "binary" = 'werbung'
-            AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
-            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
-              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
-              THEN 1
-              ELSE 0
-            END
-          END
-        ) & 1
-      ) = 1
-      THEN 1
-      ELSE 0
-    END AS "c_ads_personalization_refused"
+    "src"."kunden_id" AS "member_id"
   FROM "legal"."einwilligungen" AS "src"
   WHERE
     NOT "src"."kunden_id" IS NULL
@@ -71,6 +37,20 @@ WITH "profiles" AS (
     AND "src"."status" COLLATE "binary" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
+  HAVING
+    (
+      MAX(
+        CASE
+          WHEN "src"."zweck" COLLATE "binary" = 'werbung'
+          AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
+          THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
+            WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
+            THEN 1
+            ELSE 0
+          END
+        END
+      ) & 1
+    ) = 0
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
@@ -78,9 +58,7 @@ WITH "profiles" AS (
     "profiles"."t_is_employee" AS "t_is_employee",
     "profiles"."t_last_login_at" AS "t_last_login_at",
     COALESCE("ev_purchase"."n_purchase_1", 0) AS "n_purchase_1",
-    COALESCE("ev_purchase"."n_purchase_2", 0) AS "n_purchase_2",
-    COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
-    COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused"
+    COALESCE("ev_purchase"."n_purchase_2", 0) AS "n_purchase_2"
   FROM "profiles"
   INNER JOIN "ev_purchase"
     ON "ev_purchase"."member_id" = "profiles"."member_id"
@@ -103,8 +81,6 @@ WITH "profiles" AS (
         AND "t_last_login_at" <= '2026-11-01 00:00:00.000000+00:00'
       )
     )
-    AND "c_ads_personalization_granted" = 1
-    AND "c_ads_personalization_refused" = 0
 )
 SELECT
   "member_id"

@@ -27,33 +27,7 @@ WITH "profiles" AS (
     COALESCE(COUNT(*), 0) >= 3
 ), "consent" AS (
   SELECT
-    "src"."client_id" AS "member_id",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
-            AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
-            THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire') THEN 1 ELSE 0 END
-          END
-        ) & 1
-      ) = 0
-      THEN 1
-      ELSE 0
-    END AS "c_ads_personalization_granted",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
-            AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
-            THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire') THEN 1 ELSE 0 END
-          END
-        ) & 1
-      ) = 1
-      THEN 1
-      ELSE 0
-    END AS "c_ads_personalization_refused"
+    "src"."client_id" AS "member_id"
   FROM "rgpd"."consentements" AS "src"
   WHERE
     NOT "src"."client_id" IS NULL
@@ -64,6 +38,16 @@ WITH "profiles" AS (
     AND "src"."statut" COLLATE "binary" IN ('accepte', 'refuse', 'retire')
   GROUP BY
     "src"."client_id"
+  HAVING
+    (
+      MAX(
+        CASE
+          WHEN "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
+          AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
+          THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire') THEN 1 ELSE 0 END
+        END
+      ) & 1
+    ) = 0
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
@@ -71,9 +55,7 @@ WITH "profiles" AS (
     "profiles"."t_is_employee" AS "t_is_employee",
     "profiles"."t_last_login_at" AS "t_last_login_at",
     COALESCE("ev_purchase"."n_purchase_1", 0) AS "n_purchase_1",
-    COALESCE("ev_purchase"."n_purchase_2", 0) AS "n_purchase_2",
-    COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
-    COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused"
+    COALESCE("ev_purchase"."n_purchase_2", 0) AS "n_purchase_2"
   FROM "profiles"
   INNER JOIN "ev_purchase"
     ON "ev_purchase"."member_id" = "profiles"."member_id"
@@ -96,8 +78,6 @@ WITH "profiles" AS (
         AND "t_last_login_at" <= '2026-11-01 00:00:00.000000+00:00'
       )
     )
-    AND "c_ads_personalization_granted" = 1
-    AND "c_ads_personalization_refused" = 0
   GROUP BY
     "member_id"
 )

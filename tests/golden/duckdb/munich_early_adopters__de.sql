@@ -45,79 +45,7 @@ WITH "profiles" AS (
     "src"."kunde"
 ), "consent" AS (
   SELECT
-    "src"."kunden_id" AS "member_id",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."zweck" COLLATE "binary" = 'werbung'
-            AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
-            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
-              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
-              THEN 1
-              ELSE 0
-            END
-          END
-        ) & 1
-      ) = 0
-      THEN 1
-      ELSE 0
-    END AS "c_ads_personalization_granted",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."zweck" COLLATE "binary" = 'werbung'
-            AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
-            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
-              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
-              THEN 1
-              ELSE 0
-            END
-          END
-        ) & 1
-      ) = 1
-      THEN 1
-      ELSE 0
-    END AS "c_ads_personalization_refused",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."zweck" COLLATE "binary" = 'newsletter'
-            THEN EPOCH_US("src"."geaendert_am") * 4 + CASE
-              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
-              THEN 2
-              WHEN NOT "src"."bestaetigt_am" IS NULL
-              AND "src"."bestaetigt_am" <= '2026-11-01 00:00:00.000000+00:00'
-              THEN 1
-              ELSE 0
-            END
-          END
-        ) & 3
-      ) = 1
-      THEN 1
-      ELSE 0
-    END AS "c_email_marketing_granted",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."zweck" COLLATE "binary" = 'newsletter'
-            THEN EPOCH_US("src"."geaendert_am") * 4 + CASE
-              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
-              THEN 2
-              WHEN NOT "src"."bestaetigt_am" IS NULL
-              AND "src"."bestaetigt_am" <= '2026-11-01 00:00:00.000000+00:00'
-              THEN 1
-              ELSE 0
-            END
-          END
-        ) & 3
-      ) = 2
-      THEN 1
-      ELSE 0
-    END AS "c_email_marketing_refused"
+    "src"."kunden_id" AS "member_id"
   FROM "legal"."einwilligungen" AS "src"
   WHERE
     NOT "src"."kunden_id" IS NULL
@@ -133,6 +61,35 @@ WITH "profiles" AS (
     AND "src"."status" COLLATE "binary" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
+  HAVING
+    (
+      MAX(
+        CASE
+          WHEN "src"."zweck" COLLATE "binary" = 'werbung'
+          AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
+          THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
+            WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
+            THEN 1
+            ELSE 0
+          END
+        END
+      ) & 1
+    ) = 0
+    AND (
+      MAX(
+        CASE
+          WHEN "src"."zweck" COLLATE "binary" = 'newsletter'
+          THEN EPOCH_US("src"."geaendert_am") * 4 + CASE
+            WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
+            THEN 2
+            WHEN NOT "src"."bestaetigt_am" IS NULL
+            AND "src"."bestaetigt_am" <= '2026-11-01 00:00:00.000000+00:00'
+            THEN 1
+            ELSE 0
+          END
+        END
+      ) & 3
+    ) = 1
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
@@ -140,11 +97,7 @@ WITH "profiles" AS (
     "profiles"."t_signup_date" AS "t_signup_date",
     "ev_session"."min_session_started_at_1" AS "min_session_started_at_1",
     COALESCE("ev_session"."n_session_2", 0) AS "n_session_2",
-    COALESCE("ev_purchase"."n_purchase_4", 0) AS "n_purchase_4",
-    COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
-    COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused",
-    COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
-    COALESCE("consent"."c_email_marketing_refused", 0) AS "c_email_marketing_refused"
+    COALESCE("ev_purchase"."n_purchase_4", 0) AS "n_purchase_4"
   FROM "profiles"
   INNER JOIN "ev_session"
     ON "ev_session"."member_id" = "profiles"."member_id"
@@ -177,10 +130,6 @@ WITH "profiles" AS (
       )
       OR "n_purchase_4" >= 1
     )
-    AND "c_ads_personalization_granted" = 1
-    AND "c_ads_personalization_refused" = 0
-    AND "c_email_marketing_granted" = 1
-    AND "c_email_marketing_refused" = 0
 )
 SELECT
   "member_id"

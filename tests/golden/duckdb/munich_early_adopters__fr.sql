@@ -46,71 +46,7 @@ WITH "profiles" AS (
     "src"."client_id"
 ), "consent" AS (
   SELECT
-    "src"."client_id" AS "member_id",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
-            AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
-            THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire') THEN 1 ELSE 0 END
-          END
-        ) & 1
-      ) = 0
-      THEN 1
-      ELSE 0
-    END AS "c_ads_personalization_granted",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
-            AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
-            THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire') THEN 1 ELSE 0 END
-          END
-        ) & 1
-      ) = 1
-      THEN 1
-      ELSE 0
-    END AS "c_ads_personalization_refused",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."finalite" COLLATE "binary" = 'lettre_info'
-            THEN EPOCH_US("src"."modifie_le") * 4 + CASE
-              WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire')
-              THEN 2
-              WHEN NOT "src"."confirme_le" IS NULL
-              AND "src"."confirme_le" <= '2026-11-01 00:00:00.000000+00:00'
-              THEN 1
-              ELSE 0
-            END
-          END
-        ) & 3
-      ) = 1
-      THEN 1
-      ELSE 0
-    END AS "c_email_marketing_granted",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."finalite" COLLATE "binary" = 'lettre_info'
-            THEN EPOCH_US("src"."modifie_le") * 4 + CASE
-              WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire')
-              THEN 2
-              WHEN NOT "src"."confirme_le" IS NULL
-              AND "src"."confirme_le" <= '2026-11-01 00:00:00.000000+00:00'
-              THEN 1
-              ELSE 0
-            END
-          END
-        ) & 3
-      ) = 2
-      THEN 1
-      ELSE 0
-    END AS "c_email_marketing_refused"
+    "src"."client_id" AS "member_id"
   FROM "rgpd"."consentements" AS "src"
   WHERE
     NOT "src"."client_id" IS NULL
@@ -126,6 +62,31 @@ WITH "profiles" AS (
     AND "src"."statut" COLLATE "binary" IN ('accepte', 'refuse', 'retire')
   GROUP BY
     "src"."client_id"
+  HAVING
+    (
+      MAX(
+        CASE
+          WHEN "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
+          AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
+          THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire') THEN 1 ELSE 0 END
+        END
+      ) & 1
+    ) = 0
+    AND (
+      MAX(
+        CASE
+          WHEN "src"."finalite" COLLATE "binary" = 'lettre_info'
+          THEN EPOCH_US("src"."modifie_le") * 4 + CASE
+            WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire')
+            THEN 2
+            WHEN NOT "src"."confirme_le" IS NULL
+            AND "src"."confirme_le" <= '2026-11-01 00:00:00.000000+00:00'
+            THEN 1
+            ELSE 0
+          END
+        END
+      ) & 3
+    ) = 1
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
@@ -133,11 +94,7 @@ WITH "profiles" AS (
     "profiles"."t_signup_date" AS "t_signup_date",
     "ev_session"."min_session_started_at_1" AS "min_session_started_at_1",
     COALESCE("ev_session"."n_session_2", 0) AS "n_session_2",
-    COALESCE("ev_purchase"."n_purchase_4", 0) AS "n_purchase_4",
-    COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
-    COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused",
-    COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
-    COALESCE("consent"."c_email_marketing_refused", 0) AS "c_email_marketing_refused"
+    COALESCE("ev_purchase"."n_purchase_4", 0) AS "n_purchase_4"
   FROM "profiles"
   INNER JOIN "ev_session"
     ON "ev_session"."member_id" = "profiles"."member_id"
@@ -170,10 +127,6 @@ WITH "profiles" AS (
       )
       OR "n_purchase_4" >= 1
     )
-    AND "c_ads_personalization_granted" = 1
-    AND "c_ads_personalization_refused" = 0
-    AND "c_email_marketing_granted" = 1
-    AND "c_email_marketing_refused" = 0
   GROUP BY
     "member_id"
 )

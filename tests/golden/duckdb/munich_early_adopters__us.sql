@@ -61,39 +61,7 @@ WITH "profiles" AS (
       ) = 1
       THEN 1
       ELSE 0
-    END AS "c_ads_personalization_refused",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."purpose_code" COLLATE "binary" = 'email'
-            THEN EPOCH_US("src"."changed_at") * 2 + CASE
-              WHEN "src"."state" COLLATE "binary" IN ('opt_out', 'withdrawn')
-              THEN 1
-              ELSE 0
-            END
-          END
-        ) & 1
-      ) = 0
-      THEN 1
-      ELSE 0
-    END AS "c_email_marketing_granted",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."purpose_code" COLLATE "binary" = 'email'
-            THEN EPOCH_US("src"."changed_at") * 2 + CASE
-              WHEN "src"."state" COLLATE "binary" IN ('opt_out', 'withdrawn')
-              THEN 1
-              ELSE 0
-            END
-          END
-        ) & 1
-      ) = 1
-      THEN 1
-      ELSE 0
-    END AS "c_email_marketing_refused"
+    END AS "c_ads_personalization_refused"
   FROM "privacy"."consent_log" AS "src"
   WHERE
     NOT "src"."user_id" IS NULL
@@ -103,6 +71,19 @@ WITH "profiles" AS (
     AND "src"."state" COLLATE "binary" IN ('opt_in', 'opt_out', 'withdrawn')
   GROUP BY
     "src"."user_id"
+  HAVING
+    (
+      MAX(
+        CASE
+          WHEN "src"."purpose_code" COLLATE "binary" = 'email'
+          THEN EPOCH_US("src"."changed_at") * 2 + CASE
+            WHEN "src"."state" COLLATE "binary" IN ('opt_out', 'withdrawn')
+            THEN 1
+            ELSE 0
+          END
+        END
+      ) & 1
+    ) = 0
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
@@ -112,9 +93,7 @@ WITH "profiles" AS (
     COALESCE("ev_session"."n_session_2", 0) AS "n_session_2",
     COALESCE("ev_purchase"."n_purchase_4", 0) AS "n_purchase_4",
     COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
-    COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused",
-    COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
-    COALESCE("consent"."c_email_marketing_refused", 0) AS "c_email_marketing_refused"
+    COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused"
   FROM "profiles"
   INNER JOIN "ev_session"
     ON "ev_session"."member_id" = "profiles"."member_id"
@@ -147,8 +126,6 @@ WITH "profiles" AS (
       OR "n_purchase_4" >= 1
     )
     AND "c_ads_personalization_refused" = 0
-    AND "c_email_marketing_granted" = 1
-    AND "c_email_marketing_refused" = 0
   GROUP BY
     "member_id"
 )

@@ -21,45 +21,7 @@ WITH "profiles" AS (
     AND MIN("src"."bestellt_am") >= '2026-10-02 00:00:00.000000+00:00'
 ), "consent" AS (
   SELECT
-    "src"."kunden_id" AS "member_id",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."zweck" COLLATE "binary" = 'newsletter'
-            THEN EPOCH_US("src"."geaendert_am") * 4 + CASE
-              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
-              THEN 2
-              WHEN NOT "src"."bestaetigt_am" IS NULL
-              AND "src"."bestaetigt_am" <= '2026-11-01 00:00:00.000000+00:00'
-              THEN 1
-              ELSE 0
-            END
-          END
-        ) & 3
-      ) = 1
-      THEN 1
-      ELSE 0
-    END AS "c_email_marketing_granted",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."zweck" COLLATE "binary" = 'newsletter'
-            THEN EPOCH_US("src"."geaendert_am") * 4 + CASE
-              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
-              THEN 2
-              WHEN NOT "src"."bestaetigt_am" IS NULL
-              AND "src"."bestaetigt_am" <= '2026-11-01 00:00:00.000000+00:00'
-              THEN 1
-              ELSE 0
-            END
-          END
-        ) & 3
-      ) = 2
-      THEN 1
-      ELSE 0
-    END AS "c_email_marketing_refused"
+    "src"."kunden_id" AS "member_id"
   FROM "legal"."einwilligungen" AS "src"
   WHERE
     NOT "src"."kunden_id" IS NULL
@@ -69,12 +31,26 @@ WITH "profiles" AS (
     AND "src"."status" COLLATE "binary" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
+  HAVING
+    (
+      MAX(
+        CASE
+          WHEN "src"."zweck" COLLATE "binary" = 'newsletter'
+          THEN EPOCH_US("src"."geaendert_am") * 4 + CASE
+            WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
+            THEN 2
+            WHEN NOT "src"."bestaetigt_am" IS NULL
+            AND "src"."bestaetigt_am" <= '2026-11-01 00:00:00.000000+00:00'
+            THEN 1
+            ELSE 0
+          END
+        END
+      ) & 3
+    ) = 1
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
-    "ev_purchase"."first_purchase_1" AS "first_purchase_1",
-    COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
-    COALESCE("consent"."c_email_marketing_refused", 0) AS "c_email_marketing_refused"
+    "ev_purchase"."first_purchase_1" AS "first_purchase_1"
   FROM "profiles"
   INNER JOIN "ev_purchase"
     ON "ev_purchase"."member_id" = "profiles"."member_id"
@@ -84,8 +60,6 @@ WITH "profiles" AS (
   SELECT
     "member_id"
   FROM "facts"
-  WHERE
-    "c_email_marketing_granted" = 1 AND "c_email_marketing_refused" = 0
 )
 SELECT
   "member_id"

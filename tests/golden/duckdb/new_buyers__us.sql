@@ -21,39 +21,7 @@ WITH "profiles" AS (
     AND MIN("src"."ordered_at") >= '2026-10-02 00:00:00.000000+00:00'
 ), "consent" AS (
   SELECT
-    "src"."user_id" AS "member_id",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."purpose_code" COLLATE "binary" = 'email'
-            THEN EPOCH_US("src"."changed_at") * 2 + CASE
-              WHEN "src"."state" COLLATE "binary" IN ('opt_out', 'withdrawn')
-              THEN 1
-              ELSE 0
-            END
-          END
-        ) & 1
-      ) = 0
-      THEN 1
-      ELSE 0
-    END AS "c_email_marketing_granted",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."purpose_code" COLLATE "binary" = 'email'
-            THEN EPOCH_US("src"."changed_at") * 2 + CASE
-              WHEN "src"."state" COLLATE "binary" IN ('opt_out', 'withdrawn')
-              THEN 1
-              ELSE 0
-            END
-          END
-        ) & 1
-      ) = 1
-      THEN 1
-      ELSE 0
-    END AS "c_email_marketing_refused"
+    "src"."user_id" AS "member_id"
   FROM "privacy"."consent_log" AS "src"
   WHERE
     NOT "src"."user_id" IS NULL
@@ -63,12 +31,23 @@ WITH "profiles" AS (
     AND "src"."state" COLLATE "binary" IN ('opt_in', 'opt_out', 'withdrawn')
   GROUP BY
     "src"."user_id"
+  HAVING
+    (
+      MAX(
+        CASE
+          WHEN "src"."purpose_code" COLLATE "binary" = 'email'
+          THEN EPOCH_US("src"."changed_at") * 2 + CASE
+            WHEN "src"."state" COLLATE "binary" IN ('opt_out', 'withdrawn')
+            THEN 1
+            ELSE 0
+          END
+        END
+      ) & 1
+    ) = 0
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
-    "ev_purchase"."first_purchase_1" AS "first_purchase_1",
-    COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
-    COALESCE("consent"."c_email_marketing_refused", 0) AS "c_email_marketing_refused"
+    "ev_purchase"."first_purchase_1" AS "first_purchase_1"
   FROM "profiles"
   INNER JOIN "ev_purchase"
     ON "ev_purchase"."member_id" = "profiles"."member_id"
@@ -78,8 +57,6 @@ WITH "profiles" AS (
   SELECT
     "member_id"
   FROM "facts"
-  WHERE
-    "c_email_marketing_granted" = 1 AND "c_email_marketing_refused" = 0
   GROUP BY
     "member_id"
 )

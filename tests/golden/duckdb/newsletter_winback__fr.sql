@@ -10,19 +10,6 @@ WITH "profiles" AS (
     NOT "src"."client_id" IS NULL
     AND NOT "src"."courriel" IS NULL
     AND "src"."niveau_fidelite" IS NULL
-), "ev_purchase" AS (
-  SELECT
-    "src"."client_id" AS "member_id",
-    COUNT(*) AS "n_purchase_1"
-  FROM "suivi"."evenements" AS "src"
-  WHERE
-    NOT "src"."client_id" IS NULL
-    AND NOT "src"."horodatage" IS NULL
-    AND "src"."horodatage" <= '2026-11-01 00:00:00.000000+00:00'
-    AND "src"."horodatage" >= '2026-06-01 00:00:00.000000+00:00'
-    AND "src"."type_evenement" COLLATE "binary" = 'achat'
-  GROUP BY
-    "src"."client_id"
 ), "ev_page_view" AS (
   SELECT
     "src"."client_id" AS "member_id",
@@ -36,33 +23,6 @@ WITH "profiles" AS (
     AND "src"."type_evenement" COLLATE "binary" = 'vue_page'
   GROUP BY
     "src"."client_id"
-), "packed" AS (
-  SELECT
-    "member_id",
-    BIT_OR("packed_0") AS "packed_0"
-  FROM (
-    SELECT
-      "member_id",
-      CASE WHEN "n_purchase_1" >= 1 THEN 1 ELSE 0 END AS "packed_0"
-    FROM (
-      SELECT
-        "ev_purchase"."member_id" AS "member_id",
-        COALESCE("ev_purchase"."n_purchase_1", 0) AS "n_purchase_1"
-      FROM "ev_purchase"
-    ) AS "scan"
-    UNION ALL
-    SELECT
-      "member_id",
-      CASE WHEN "n_page_view_2" >= 1 THEN 2 ELSE 0 END AS "packed_0"
-    FROM (
-      SELECT
-        "ev_page_view"."member_id" AS "member_id",
-        COALESCE("ev_page_view"."n_page_view_2", 0) AS "n_page_view_2"
-      FROM "ev_page_view"
-    ) AS "scan"
-  ) AS "bits"
-  GROUP BY
-    "member_id"
 ), "consent" AS (
   SELECT
     "src"."client_id" AS "member_id",
@@ -119,14 +79,27 @@ WITH "profiles" AS (
     "profiles"."t_email" AS "t_email",
     "profiles"."t_loyalty_tier" AS "t_loyalty_tier",
     "profiles"."t_is_employee" AS "t_is_employee",
-    COALESCE("packed"."packed_0", 0) AS "packed_0",
+    COALESCE("ev_page_view"."n_page_view_2", 0) AS "n_page_view_2",
     COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
     COALESCE("consent"."c_email_marketing_refused", 0) AS "c_email_marketing_refused"
   FROM "profiles"
-  LEFT JOIN "packed"
-    ON "packed"."member_id" = "profiles"."member_id"
+  LEFT JOIN "ev_page_view"
+    ON "ev_page_view"."member_id" = "profiles"."member_id"
   INNER JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
+  WHERE
+    NOT EXISTS(
+      SELECT
+        1
+      FROM "suivi"."evenements" AS "src"
+      WHERE
+        "src"."client_id" = "profiles"."member_id"
+        AND NOT "src"."client_id" IS NULL
+        AND NOT "src"."horodatage" IS NULL
+        AND "src"."horodatage" <= '2026-11-01 00:00:00.000000+00:00'
+        AND "src"."horodatage" >= '2026-06-01 00:00:00.000000+00:00'
+        AND "src"."type_evenement" COLLATE "binary" = 'achat'
+    )
 ), "members" AS (
   SELECT
     "member_id"
@@ -134,9 +107,6 @@ WITH "profiles" AS (
   WHERE
     "c_email_marketing_granted" = 1
     AND "c_email_marketing_refused" = 0
-    AND NOT (
-      "packed_0" & 1
-    ) <> 0
     AND NOT (
       (
         NOT "t_email" IS NULL
@@ -152,9 +122,7 @@ WITH "profiles" AS (
       OR (
         NOT "t_is_employee" IS NULL AND "t_is_employee" <> FALSE
       )
-      OR (
-        "packed_0" & 2
-      ) <> 0
+      OR "n_page_view_2" >= 1
     )
     AND "c_email_marketing_granted" = 1
     AND "c_email_marketing_refused" = 0

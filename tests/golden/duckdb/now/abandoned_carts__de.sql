@@ -54,41 +54,7 @@ WITH "params" AS (
     "y"."member_id"
 ), "consent" AS (
   SELECT
-    "src"."kunden_id" AS "member_id",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."zweck" COLLATE "binary" = 'werbung'
-            AND EPOCH_US("src"."geaendert_am") >= "params"."as_of_minus_31536000s"
-            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
-              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
-              THEN 1
-              ELSE 0
-            END
-          END
-        ) & 1
-      ) = 0
-      THEN 1
-      ELSE 0
-    END AS "c_ads_personalization_granted",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."zweck" COLLATE "binary" = 'werbung'
-            AND EPOCH_US("src"."geaendert_am") >= "params"."as_of_minus_31536000s"
-            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
-              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
-              THEN 1
-              ELSE 0
-            END
-          END
-        ) & 1
-      ) = 1
-      THEN 1
-      ELSE 0
-    END AS "c_ads_personalization_refused"
+    "src"."kunden_id" AS "member_id"
   FROM "legal"."einwilligungen" AS "src"
   CROSS JOIN "params"
   WHERE
@@ -100,13 +66,25 @@ WITH "params" AS (
     AND "src"."status" COLLATE "binary" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
+  HAVING
+    (
+      MAX(
+        CASE
+          WHEN "src"."zweck" COLLATE "binary" = 'werbung'
+          AND EPOCH_US("src"."geaendert_am") >= "params"."as_of_minus_31536000s"
+          THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
+            WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
+            THEN 1
+            ELSE 0
+          END
+        END
+      ) & 1
+    ) = 0
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
     "profiles"."t_country" AS "t_country",
     COALESCE("seq_add_to_cart_1"."n_seq_add_to_cart_1", 0) AS "n_seq_add_to_cart_1",
-    COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
-    COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused",
     "params"."as_of" AS "as_of",
     "params"."as_of_minus_86400s" AS "as_of_minus_86400s",
     "params"."as_of_minus_604800s" AS "as_of_minus_604800s",
@@ -123,8 +101,6 @@ WITH "params" AS (
   FROM "facts"
   WHERE
     "n_seq_add_to_cart_1" >= 1
-    AND "c_ads_personalization_granted" = 1
-    AND "c_ads_personalization_refused" = 0
 )
 SELECT
   "member_id"

@@ -52,41 +52,7 @@ WITH "params" AS (
     AND COALESCE(COUNT(*), 0) <= 50
 ), "consent" AS (
   SELECT
-    "src"."kunden_id" AS "member_id",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."zweck" COLLATE "binary" = 'werbung'
-            AND EPOCH_US("src"."geaendert_am") >= "params"."as_of_minus_31536000s"
-            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
-              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
-              THEN 1
-              ELSE 0
-            END
-          END
-        ) & 1
-      ) = 0
-      THEN 1
-      ELSE 0
-    END AS "c_ads_personalization_granted",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."zweck" COLLATE "binary" = 'werbung'
-            AND EPOCH_US("src"."geaendert_am") >= "params"."as_of_minus_31536000s"
-            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
-              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
-              THEN 1
-              ELSE 0
-            END
-          END
-        ) & 1
-      ) = 1
-      THEN 1
-      ELSE 0
-    END AS "c_ads_personalization_refused"
+    "src"."kunden_id" AS "member_id"
   FROM "legal"."einwilligungen" AS "src"
   CROSS JOIN "params"
   WHERE
@@ -98,6 +64,20 @@ WITH "params" AS (
     AND "src"."status" COLLATE "binary" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
+  HAVING
+    (
+      MAX(
+        CASE
+          WHEN "src"."zweck" COLLATE "binary" = 'werbung'
+          AND EPOCH_US("src"."geaendert_am") >= "params"."as_of_minus_31536000s"
+          THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
+            WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
+            THEN 1
+            ELSE 0
+          END
+        END
+      ) & 1
+    ) = 0
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
@@ -109,8 +89,6 @@ WITH "params" AS (
     COALESCE("ev_purchase"."n_purchase_revenue_4", 0) AS "n_purchase_revenue_4",
     "ev_purchase"."min_purchase_revenue_5" AS "min_purchase_revenue_5",
     COALESCE("ev_purchase"."n_purchase_6", 0) AS "n_purchase_6",
-    COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
-    COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused",
     "params"."as_of" AS "as_of",
     "params"."as_of_minus_7776000s" AS "as_of_minus_7776000s",
     "params"."as_of_minus_31536000s" AS "as_of_minus_31536000s"
@@ -134,8 +112,6 @@ WITH "params" AS (
     AND NOT (
       NOT "t_is_employee" IS NULL AND "t_is_employee" = TRUE
     )
-    AND "c_ads_personalization_granted" = 1
-    AND "c_ads_personalization_refused" = 0
 )
 SELECT
   "member_id"

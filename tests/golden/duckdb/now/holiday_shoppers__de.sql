@@ -34,41 +34,7 @@ WITH "params" AS (
     "src"."kunde"
 ), "consent" AS (
   SELECT
-    "src"."kunden_id" AS "member_id",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."zweck" COLLATE "binary" = 'werbung'
-            AND EPOCH_US("src"."geaendert_am") >= "params"."as_of_minus_31536000s"
-            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
-              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
-              THEN 1
-              ELSE 0
-            END
-          END
-        ) & 1
-      ) = 0
-      THEN 1
-      ELSE 0
-    END AS "c_ads_personalization_granted",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."zweck" COLLATE "binary" = 'werbung'
-            AND EPOCH_US("src"."geaendert_am") >= "params"."as_of_minus_31536000s"
-            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
-              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
-              THEN 1
-              ELSE 0
-            END
-          END
-        ) & 1
-      ) = 1
-      THEN 1
-      ELSE 0
-    END AS "c_ads_personalization_refused"
+    "src"."kunden_id" AS "member_id"
   FROM "legal"."einwilligungen" AS "src"
   CROSS JOIN "params"
   WHERE
@@ -80,6 +46,20 @@ WITH "params" AS (
     AND "src"."status" COLLATE "binary" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
+  HAVING
+    (
+      MAX(
+        CASE
+          WHEN "src"."zweck" COLLATE "binary" = 'werbung'
+          AND EPOCH_US("src"."geaendert_am") >= "params"."as_of_minus_31536000s"
+          THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
+            WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
+            THEN 1
+            ELSE 0
+          END
+        END
+      ) & 1
+    ) = 0
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
@@ -87,8 +67,6 @@ WITH "params" AS (
     "profiles"."t_age" AS "t_age",
     "profiles"."t_country" AS "t_country",
     COALESCE("ev_purchase_2"."n_purchase_2", 0) AS "n_purchase_2",
-    COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
-    COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused",
     "params"."as_of" AS "as_of",
     "params"."as_of_minus_31536000s" AS "as_of_minus_31536000s"
   FROM "profiles"
@@ -133,8 +111,6 @@ WITH "params" AS (
       )
       OR "n_purchase_2" >= 1
     )
-    AND "c_ads_personalization_granted" = 1
-    AND "c_ads_personalization_refused" = 0
 )
 SELECT
   "member_id"

@@ -37,41 +37,7 @@ WITH "params" AS (
     COALESCE(COUNT(*), 0) >= 3
 ), "consent" AS (
   SELECT
-    "src"."kunden_id" AS "member_id",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."zweck" COLLATE "binary" = 'werbung'
-            AND EPOCH_US("src"."geaendert_am") >= "params"."as_of_minus_31536000s"
-            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
-              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
-              THEN 1
-              ELSE 0
-            END
-          END
-        ) & 1
-      ) = 0
-      THEN 1
-      ELSE 0
-    END AS "c_ads_personalization_granted",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."zweck" COLLATE "binary" = 'werbung'
-            AND EPOCH_US("src"."geaendert_am") >= "params"."as_of_minus_31536000s"
-            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
-              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
-              THEN 1
-              ELSE 0
-            END
-          END
-        ) & 1
-      ) = 1
-      THEN 1
-      ELSE 0
-    END AS "c_ads_personalization_refused"
+    "src"."kunden_id" AS "member_id"
   FROM "legal"."einwilligungen" AS "src"
   CROSS JOIN "params"
   WHERE
@@ -83,6 +49,20 @@ WITH "params" AS (
     AND "src"."status" COLLATE "binary" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
+  HAVING
+    (
+      MAX(
+        CASE
+          WHEN "src"."zweck" COLLATE "binary" = 'werbung'
+          AND EPOCH_US("src"."geaendert_am") >= "params"."as_of_minus_31536000s"
+          THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
+            WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
+            THEN 1
+            ELSE 0
+          END
+        END
+      ) & 1
+    ) = 0
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
@@ -91,8 +71,6 @@ WITH "params" AS (
     "profiles"."t_last_login_at" AS "t_last_login_at",
     COALESCE("ev_purchase"."n_purchase_1", 0) AS "n_purchase_1",
     COALESCE("ev_purchase"."n_purchase_2", 0) AS "n_purchase_2",
-    COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
-    COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused",
     "params"."as_of" AS "as_of",
     "params"."as_of_minus_1209600s" AS "as_of_minus_1209600s",
     "params"."as_of_minus_7776000s" AS "as_of_minus_7776000s",
@@ -120,8 +98,6 @@ WITH "params" AS (
         AND EPOCH_US("t_last_login_at") <= "as_of"
       )
     )
-    AND "c_ads_personalization_granted" = 1
-    AND "c_ads_personalization_refused" = 0
 )
 SELECT
   "member_id"

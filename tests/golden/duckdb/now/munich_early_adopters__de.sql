@@ -57,79 +57,7 @@ WITH "params" AS (
     "src"."kunde"
 ), "consent" AS (
   SELECT
-    "src"."kunden_id" AS "member_id",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."zweck" COLLATE "binary" = 'werbung'
-            AND EPOCH_US("src"."geaendert_am") >= "params"."as_of_minus_31536000s"
-            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
-              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
-              THEN 1
-              ELSE 0
-            END
-          END
-        ) & 1
-      ) = 0
-      THEN 1
-      ELSE 0
-    END AS "c_ads_personalization_granted",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."zweck" COLLATE "binary" = 'werbung'
-            AND EPOCH_US("src"."geaendert_am") >= "params"."as_of_minus_31536000s"
-            THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
-              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
-              THEN 1
-              ELSE 0
-            END
-          END
-        ) & 1
-      ) = 1
-      THEN 1
-      ELSE 0
-    END AS "c_ads_personalization_refused",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."zweck" COLLATE "binary" = 'newsletter'
-            THEN EPOCH_US("src"."geaendert_am") * 4 + CASE
-              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
-              THEN 2
-              WHEN NOT "src"."bestaetigt_am" IS NULL
-              AND EPOCH_US("src"."bestaetigt_am") <= "params"."as_of"
-              THEN 1
-              ELSE 0
-            END
-          END
-        ) & 3
-      ) = 1
-      THEN 1
-      ELSE 0
-    END AS "c_email_marketing_granted",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."zweck" COLLATE "binary" = 'newsletter'
-            THEN EPOCH_US("src"."geaendert_am") * 4 + CASE
-              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
-              THEN 2
-              WHEN NOT "src"."bestaetigt_am" IS NULL
-              AND EPOCH_US("src"."bestaetigt_am") <= "params"."as_of"
-              THEN 1
-              ELSE 0
-            END
-          END
-        ) & 3
-      ) = 2
-      THEN 1
-      ELSE 0
-    END AS "c_email_marketing_refused"
+    "src"."kunden_id" AS "member_id"
   FROM "legal"."einwilligungen" AS "src"
   CROSS JOIN "params"
   WHERE
@@ -146,6 +74,35 @@ WITH "params" AS (
     AND "src"."status" COLLATE "binary" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
+  HAVING
+    (
+      MAX(
+        CASE
+          WHEN "src"."zweck" COLLATE "binary" = 'werbung'
+          AND EPOCH_US("src"."geaendert_am") >= "params"."as_of_minus_31536000s"
+          THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
+            WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
+            THEN 1
+            ELSE 0
+          END
+        END
+      ) & 1
+    ) = 0
+    AND (
+      MAX(
+        CASE
+          WHEN "src"."zweck" COLLATE "binary" = 'newsletter'
+          THEN EPOCH_US("src"."geaendert_am") * 4 + CASE
+            WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
+            THEN 2
+            WHEN NOT "src"."bestaetigt_am" IS NULL
+            AND EPOCH_US("src"."bestaetigt_am") <= "params"."as_of"
+            THEN 1
+            ELSE 0
+          END
+        END
+      ) & 3
+    ) = 1
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
@@ -154,10 +111,6 @@ WITH "params" AS (
     "ev_session"."min_session_started_at_1" AS "min_session_started_at_1",
     COALESCE("ev_session"."n_session_2", 0) AS "n_session_2",
     COALESCE("ev_purchase"."n_purchase_4", 0) AS "n_purchase_4",
-    COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
-    COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused",
-    COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
-    COALESCE("consent"."c_email_marketing_refused", 0) AS "c_email_marketing_refused",
     "params"."as_of" AS "as_of",
     "params"."as_of_minus_43200s" AS "as_of_minus_43200s",
     "params"."as_of_minus_5184000s" AS "as_of_minus_5184000s",
@@ -196,10 +149,6 @@ WITH "params" AS (
       )
       OR "n_purchase_4" >= 1
     )
-    AND "c_ads_personalization_granted" = 1
-    AND "c_ads_personalization_refused" = 0
-    AND "c_email_marketing_granted" = 1
-    AND "c_email_marketing_refused" = 0
 )
 SELECT
   "member_id"

@@ -27,45 +27,7 @@ WITH "params" AS (
     "src"."kunde"
 ), "consent" AS (
   SELECT
-    "src"."kunden_id" AS "member_id",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."zweck" COLLATE "binary" = 'newsletter'
-            THEN EPOCH_US("src"."geaendert_am") * 4 + CASE
-              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
-              THEN 2
-              WHEN NOT "src"."bestaetigt_am" IS NULL
-              AND EPOCH_US("src"."bestaetigt_am") <= "params"."as_of"
-              THEN 1
-              ELSE 0
-            END
-          END
-        ) & 3
-      ) = 1
-      THEN 1
-      ELSE 0
-    END AS "c_email_marketing_granted",
-    CASE
-      WHEN (
-        MAX(
-          CASE
-            WHEN "src"."zweck" COLLATE "binary" = 'newsletter'
-            THEN EPOCH_US("src"."geaendert_am") * 4 + CASE
-              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
-              THEN 2
-              WHEN NOT "src"."bestaetigt_am" IS NULL
-              AND EPOCH_US("src"."bestaetigt_am") <= "params"."as_of"
-              THEN 1
-              ELSE 0
-            END
-          END
-        ) & 3
-      ) = 2
-      THEN 1
-      ELSE 0
-    END AS "c_email_marketing_refused"
+    "src"."kunden_id" AS "member_id"
   FROM "legal"."einwilligungen" AS "src"
   CROSS JOIN "params"
   WHERE
@@ -76,12 +38,26 @@ WITH "params" AS (
     AND "src"."status" COLLATE "binary" IN ('erteilt', 'abgelehnt', 'widerrufen')
   GROUP BY
     "src"."kunden_id"
+  HAVING
+    (
+      MAX(
+        CASE
+          WHEN "src"."zweck" COLLATE "binary" = 'newsletter'
+          THEN EPOCH_US("src"."geaendert_am") * 4 + CASE
+            WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
+            THEN 2
+            WHEN NOT "src"."bestaetigt_am" IS NULL
+            AND EPOCH_US("src"."bestaetigt_am") <= "params"."as_of"
+            THEN 1
+            ELSE 0
+          END
+        END
+      ) & 3
+    ) = 1
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
     "ev_purchase"."first_purchase_1" AS "first_purchase_1",
-    COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
-    COALESCE("consent"."c_email_marketing_refused", 0) AS "c_email_marketing_refused",
     "params"."as_of" AS "as_of",
     "params"."as_of_minus_2592000s" AS "as_of_minus_2592000s"
   FROM "profiles"
@@ -97,8 +73,6 @@ WITH "params" AS (
   WHERE
     NOT "first_purchase_1" IS NULL
     AND EPOCH_US("first_purchase_1") >= "as_of_minus_2592000s"
-    AND "c_email_marketing_granted" = 1
-    AND "c_email_marketing_refused" = 0
 )
 SELECT
   "member_id"

@@ -18,19 +18,6 @@ WITH "params" AS (
     NOT "src"."kunden_id" IS NULL
     AND NOT "src"."email" IS NULL
     AND "src"."treuestufe" IS NULL
-), "ev_purchase" AS (
-  SELECT
-    "src"."kunde" AS "member_id",
-    COUNT(*) AS "n_purchase_1"
-  FROM "shop"."bestellungen" AS "src"
-  CROSS JOIN "params"
-  WHERE
-    NOT "src"."kunde" IS NULL
-    AND NOT "src"."bestellt_am" IS NULL
-    AND EPOCH_US("src"."bestellt_am") <= "params"."as_of"
-    AND "src"."bestellt_am" >= '2026-06-01 00:00:00.000000+00:00'
-  GROUP BY
-    "src"."kunde"
 ), "ev_page_view" AS (
   SELECT
     "src"."kunden_id" AS "member_id",
@@ -45,39 +32,6 @@ WITH "params" AS (
     AND "src"."ereignis" COLLATE "binary" = 'seitenaufruf'
   GROUP BY
     "src"."kunden_id"
-), "packed" AS (
-  SELECT
-    "member_id",
-    BIT_OR("packed_0") AS "packed_0"
-  FROM (
-    SELECT
-      "member_id",
-      CASE WHEN "n_purchase_1" >= 1 THEN 1 ELSE 0 END AS "packed_0"
-    FROM (
-      SELECT
-        "ev_purchase"."member_id" AS "member_id",
-        COALESCE("ev_purchase"."n_purchase_1", 0) AS "n_purchase_1",
-        "params"."as_of" AS "as_of",
-        "params"."as_of_minus_1800s" AS "as_of_minus_1800s"
-      FROM "ev_purchase"
-      CROSS JOIN "params"
-    ) AS "scan"
-    UNION ALL
-    SELECT
-      "member_id",
-      CASE WHEN "n_page_view_2" >= 1 THEN 2 ELSE 0 END AS "packed_0"
-    FROM (
-      SELECT
-        "ev_page_view"."member_id" AS "member_id",
-        COALESCE("ev_page_view"."n_page_view_2", 0) AS "n_page_view_2",
-        "params"."as_of" AS "as_of",
-        "params"."as_of_minus_1800s" AS "as_of_minus_1800s"
-      FROM "ev_page_view"
-      CROSS JOIN "params"
-    ) AS "scan"
-  ) AS "bits"
-  GROUP BY
-    "member_id"
 ), "consent" AS (
   SELECT
     "src"."kunden_id" AS "member_id",
@@ -135,17 +89,30 @@ WITH "params" AS (
     "profiles"."t_email" AS "t_email",
     "profiles"."t_loyalty_tier" AS "t_loyalty_tier",
     "profiles"."t_is_employee" AS "t_is_employee",
-    COALESCE("packed"."packed_0", 0) AS "packed_0",
+    COALESCE("ev_page_view"."n_page_view_2", 0) AS "n_page_view_2",
     COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
     COALESCE("consent"."c_email_marketing_refused", 0) AS "c_email_marketing_refused",
     "params"."as_of" AS "as_of",
     "params"."as_of_minus_1800s" AS "as_of_minus_1800s"
   FROM "profiles"
-  LEFT JOIN "packed"
-    ON "packed"."member_id" = "profiles"."member_id"
+  LEFT JOIN "ev_page_view"
+    ON "ev_page_view"."member_id" = "profiles"."member_id"
   INNER JOIN "consent"
     ON "consent"."member_id" = "profiles"."member_id"
   CROSS JOIN "params"
+  WHERE
+    NOT EXISTS(
+      SELECT
+        1
+      FROM "shop"."bestellungen" AS "src"
+      CROSS JOIN "params"
+      WHERE
+        "src"."kunde" = "profiles"."member_id"
+        AND NOT "src"."kunde" IS NULL
+        AND NOT "src"."bestellt_am" IS NULL
+        AND EPOCH_US("src"."bestellt_am") <= "params"."as_of"
+        AND "src"."bestellt_am" >= '2026-06-01 00:00:00.000000+00:00'
+    )
 ), "members" AS (
   SELECT
     "member_id"
@@ -153,9 +120,6 @@ WITH "params" AS (
   WHERE
     "c_email_marketing_granted" = 1
     AND "c_email_marketing_refused" = 0
-    AND NOT (
-      "packed_0" & 1
-    ) <> 0
     AND NOT (
       (
         NOT "t_email" IS NULL
@@ -171,9 +135,7 @@ WITH "params" AS (
       OR (
         NOT "t_is_employee" IS NULL AND "t_is_employee" <> FALSE
       )
-      OR (
-        "packed_0" & 2
-      ) <> 0
+      OR "n_page_view_2" >= 1
     )
     AND "c_email_marketing_granted" = 1
     AND "c_email_marketing_refused" = 0
