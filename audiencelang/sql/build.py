@@ -19,16 +19,42 @@ from typing import Any, TypeVar
 
 from sqlglot import exp
 
-from audiencelang.sql import calendar, calendar_typed, literals, names, sample
+from audiencelang.sql import (
+    build_consent,
+    build_scans,
+    calendar,
+    calendar_typed,
+    literals,
+    names,
+    sample,
+)
 from audiencelang.sql import plan as P
-from audiencelang.sql.build_seq import sequence_cte
 from audiencelang.sql.clock import epoch_minus_seconds, epoch_now, epoch_of, minus_seconds, now_expr
 from audiencelang.sql.dialects import DialectProfile
 from audiencelang.sql.instants import zoned_text
 from audiencelang.sql.lower import format_instant
-from audiencelang.sql.physical import Decisions, conjuncts_of, decide
+from audiencelang.sql.nodes import (
+    FLAT_CHAIN,
+    BuildError,
+    alias,
+    and_,
+    col,
+    const,
+    cte_ref,
+    ident,
+    is_null,
+    not_,
+    not_null,
+    num,
+    or_,
+    param_name,
+    table_ref,
+)
+from audiencelang.sql.physical import Decisions, decide
 
-__all__ = ["build_explained", "build_statement", "build_with_functions", "param_name"]
+__all__ = ["FLAT_CHAIN", "BuildError", "Builder", "alias", "and_", "build_explained", "build_statement",
+           "build_with_functions", "col", "const", "cte_ref", "ident", "is_null", "not_", "not_null", "num", "or_",
+           "param_name", "table_ref"]
 
 _F = TypeVar("_F", bound=exp.Func)
 
@@ -36,122 +62,9 @@ SRC = "src"
 PARAMS = "params"
 
 
-class BuildError(Exception):
-    """A plan the dialect cannot express exactly (reported as E501/E505)."""
-
-    def __init__(self, code: str, message: str, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.hint = hint
-
-
-# ---------------------------------------------------------------------------- small builders
-
-
-def ident(name: str) -> exp.Identifier:
-    return exp.Identifier(this=name, quoted=True)
-
-
-def col(name: str, table: str | None = None) -> exp.Column:
-    if table is None:
-        return exp.Column(this=ident(name))
-    return exp.Column(this=ident(name), table=ident(table))
-
-
-def table_ref(parts: Sequence[str], alias: str | None = None) -> exp.Table:
-    """A physical table. Every one the builder writes has an alias (:data:`SRC`) and no
-    reference to a CTE has one (:func:`cte_ref`): :func:`audiencelang.sql.names.unhidden` tells them apart so."""
-    args: dict[str, object] = {"this": ident(parts[-1])}
-    if len(parts) >= 2:
-        args["db"] = ident(parts[-2])
-    if len(parts) == 3:
-        args["catalog"] = ident(parts[0])
-    if alias is not None:
-        args["alias"] = exp.TableAlias(this=ident(alias))
-    return exp.Table(**args)
-
-
-def cte_ref(name: str) -> exp.Table:
-    return exp.Table(this=ident(name))
-
-
-def alias(e: exp.Expr, name: str) -> exp.Alias:
-    return exp.Alias(this=e, alias=ident(name))
-
-
-def num(n: int | str) -> exp.Expr:
-    text = str(n)
-    if text.startswith("-"):
-        return exp.Neg(this=exp.Literal.number(text[1:]))
-    return exp.Literal.number(text)
-
-
-def _wrap(e: exp.Expr) -> exp.Expr:
-    return exp.Paren(this=e) if isinstance(e, (exp.And, exp.Or)) else e
-
-
-FLAT_CHAIN = 64
-"""Longest ``AND``/``OR`` chain written flat (``a OR b OR c``). A longer one is written as
-a balanced tree of parenthesised halves, so that its depth grows with log2 of its
-length: engines parse a flat chain into a tree as deep as it is long, and SQLite
-refuses a depth over 1,000 ("Expression tree is too large"); others recurse on it."""
-
-
-def _balanced(items: Sequence[exp.Expr], join: Callable[[Sequence[exp.Expr]], exp.Expr]) -> exp.Expr:
-    if len(items) <= FLAT_CHAIN:
-        return join(items)
-    half = len(items) // 2
-    return join([exp.Paren(this=_balanced(items[:half], join)), exp.Paren(this=_balanced(items[half:], join))])
-
-
-def _and_flat(items: Sequence[exp.Expr]) -> exp.Expr:
-    def w(e: exp.Expr) -> exp.Expr:
-        return exp.Paren(this=e) if isinstance(e, exp.Or) else e
-
-    out = w(items[0]) if len(items) > 1 else items[0]
-    for it in items[1:]:
-        out = exp.And(this=out, expression=w(it))
-    return out
-
-
-def _or_flat(items: Sequence[exp.Expr]) -> exp.Expr:
-    out = _wrap(items[0]) if len(items) > 1 else items[0]
-    for it in items[1:]:
-        out = exp.Or(this=out, expression=_wrap(it))
-    return out
-
-
-def and_(items: Sequence[exp.Expr]) -> exp.Expr:
-    return _balanced(items, _and_flat)
-
-
-def or_(items: Sequence[exp.Expr]) -> exp.Expr:
-    return _balanced(items, _or_flat)
-
-
-def not_(e: exp.Expr) -> exp.Expr:
-    return exp.Not(this=exp.Paren(this=e) if isinstance(e, (exp.And, exp.Or, exp.Not)) else e)
-
-
-def is_null(e: exp.Expr) -> exp.Expr:
-    return exp.Is(this=e, expression=exp.Null())
-
-
-def not_null(e: exp.Expr) -> exp.Expr:
-    return exp.Not(this=is_null(e))
-
-
-def const(value: bool) -> exp.Expr:
-    return exp.EQ(this=exp.Literal.number("1"), expression=exp.Literal.number("1" if value else "0"))
-
-
 _CMP: dict[str, type[exp.Binary]] = {
     "=": exp.EQ, "!=": exp.NEQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE,
 }
-
-
-def param_name(seconds: int) -> str:
-    return "as_of" if seconds == 0 else f"as_of_minus_{seconds}s"
 
 
 def _parse_instant(text: str) -> dt.datetime:
@@ -542,17 +455,6 @@ class Builder:
         return exp.Select(expressions=items, where=exp.Where(this=and_(where)),
                           **self._from(table_ref(pr.table, SRC)))
 
-    def of_profiles(self, s: P.Scan) -> list[exp.Expr]:
-        """``user IN (SELECT member_id FROM profiles)``: a hash semi-join that keeps only the
-        rows of profiles passing the top-level trait tests, before grouping, for the scans
-        :func:`audiencelang.sql.physical.decide` chose (``profile_filtered``). Exact: a
-        scan's rows only ever reach the statement through the join with ``profiles`` on
-        that id."""
-        if s.name not in self.dec.profile_filtered:
-            return []
-        sub = exp.Select(expressions=[col("member_id")], **self._from(cte_ref("profiles")))
-        return [exp.In(this=self.key(col(s.user, SRC)), query=exp.Subquery(this=sub))]
-
     def upto_as_of(self, column: str, scope: str) -> exp.Expr:
         pscope = None if self.plan.as_of is not None else PARAMS
         return exp.LTE(this=self.clocked(col(column, scope)), expression=self.value(self.as_of_value, pscope))
@@ -561,263 +463,19 @@ class Builder:
         where = [not_null(col(s.user, SRC)), not_null(col(s.time, SRC)), self.upto_as_of(s.time, SRC)]
         return where + [self.cond(c, SRC, PARAMS) for c in shared]
 
-    def _rows_of(self, s: P.Scan | P.SequenceScan) -> list[exp.Expr]:
-        """The conditions of the rows a scan read by one plain row count counts."""
-        assert isinstance(s, P.Scan)  # physical.decide makes semi- and anti-joins of event scans only
-        (a,) = s.aggregates
-        assert a.func == "count"  # _is_exists / _absence admit count tests only
-        shared = list(dict.fromkeys(conjuncts_of(a.condition) + (conjuncts_of(s.prune) if s.prune else [])))
-        shared = [c for c in shared if not (isinstance(c, P.Const) and c.value)]
-        where = self.scan_where(s, shared)
-        if a.column is not None:  # count(E.p) counts the rows whose p is not null
-            where.append(not_null(col(a.column.column, SRC)))
-        return where
-
-    def semi_join(self, s: P.Scan | P.SequenceScan) -> exp.Expr:
-        """``profiles.member_id IN (SELECT user FROM events WHERE ...)`` for a scan read by one
-        top-level ``count >= 1``: no grouping, and the engine can filter the event rows by the
-        (selective) profiles while it reads them."""
-        assert isinstance(s, P.Scan)
-        sub = exp.Select(expressions=[self.key(col(s.user, SRC))], where=exp.Where(this=and_(self._rows_of(s))),
-                         **self._from(table_ref(s.table, SRC), self._params_join()))
-        return exp.In(this=col("member_id", "profiles"), query=exp.Subquery(this=sub))
-
-    def anti_join(self, s: P.Scan | P.SequenceScan) -> exp.Expr:
-        """``NOT EXISTS (SELECT 1 FROM events WHERE user = profiles.member_id AND ...)`` for a
-        scan read by one top-level ``not performed`` (``count = 0``): the engine's anti-join
-        keeps the profiles without such a row, with no count per user and no join of counts."""
-        assert isinstance(s, P.Scan)
-        where = [exp.EQ(this=self.key(col(s.user, SRC)), expression=col("member_id", "profiles")),
-                 *self._rows_of(s)]
-        sub = exp.Select(expressions=[num(1)], where=exp.Where(this=and_(where)),
-                         **self._from(table_ref(s.table, SRC), self._params_join()))
-        return exp.Not(this=self.f(exp.Exists, this=sub))
-
-    def day(self, e: exp.Expr) -> exp.Expr:
-        """The calendar day of time ``e`` in the market's zone, as a value only compared with
-        other days (``distinct days``). Dialects with an epoch clock: exact for naive and zoned
-        columns in any session time zone (:func:`audiencelang.sql.calendar.local_day`). Else,
-        in a UTC market only: SQLite's text timestamps, the date part (``YYYY-MM-DD``);
-        elsewhere a cast to the date type (a naive UTC column's UTC day)."""
-        if self.d.epoch_clock is not None:
-            return calendar.local_day(self.d, e, self.plan.zone, self.f)
-        if self.plan.zone != "UTC":
-            why = calendar.unsupported(self.d, self.plan.zone)
-            if why is None:
-                return calendar.local_day(self.d, e, self.plan.zone, self.f)
-            raise BuildError(
-                "E509", f"'distinct days' counts the local days of time zone {self.plan.zone}, which dialect "
-                f"'{self.d.name}' cannot compute here: {why}",
-                "count them on a dialect that computes them (docs/sql.md, \"Calendars from the warehouse "
-                "clock\"); the reference evaluator counts them too")
-        to = self.d.date_cast()
-        if to is None:
-            return self.substring(e, num(1), 10)
-        return self.f(exp.Cast, this=e, to=to)
+    # ------------------------------------------------------------------ the CTEs (sql/build_scans.py, build_consent.py)
 
     def scan_cte(self, s: P.Scan | P.SequenceScan) -> exp.Select:
-        if isinstance(s, P.SequenceScan):
-            return sequence_cte(self, s)
-        pscope = PARAMS
-        items: list[exp.Expr] = [alias(self.key(col(s.user, SRC)), "member_id")]
-        conditions = {a.condition for a in s.aggregates}
-        # one condition shared by every aggregate: filter the rows by it (WHERE) instead of a
-        # CASE per aggregate, so only the rows that count are grouped. Exact: a profile left
-        # without rows reads 0 for count/sum (COALESCE) and no value for avg (guarded by a
-        # count of the same rows, also 0) or min/max (NULL)
-        only = next(iter(conditions)) if len(conditions) == 1 else None
-        if isinstance(only, P.Const):
-            only = None
-        # what every row satisfies: the shared condition, then what of prune it does not
-        # already say (one pass per table: nothing, prune is the union of what the aggregates
-        # read; split scans: the row filter, the aggregates hold only windows)
-        shared = conjuncts_of(only) if only is not None else []
-        shared += [c for c in (conjuncts_of(s.prune) if s.prune is not None else []) if c not in shared]
-        for a in s.aggregates:
-            # an aggregate whose condition every row satisfies needs no CASE (split scans: the
-            # widest window is the scan's lower bound)
-            always = (only is not None or (isinstance(a.condition, P.Const) and a.condition.value)
-                      or all(c in shared for c in conjuncts_of(a.condition)))
-            cond = None if always else self.cond(a.condition, SRC, pscope)
-            fn = {"count": exp.Count, "sum": exp.Sum, "min": exp.Min, "max": exp.Max,
-                  "count_days": exp.Count}[a.func]
-            if a.func == "count_days":  # COUNT(DISTINCT day [FILTER | CASE]) of the time column
-                assert a.column is not None
-                day = self.day(col(a.column.column, SRC))
-                if cond is not None and not self.dec.filter_clause:
-                    day = self.f(exp.Case, ifs=[self.f(exp.If, this=cond, true=day)])
-                agg: exp.Expr = self.f(exp.Count, this=exp.Distinct(expressions=[day]))
-                if cond is not None and self.dec.filter_clause:
-                    agg = exp.Filter(this=agg, expression=exp.Where(this=cond))
-                items.append(alias(agg, a.name))
-                continue
-            if cond is not None and self.dec.filter_clause:
-                # AGG(column) FILTER (WHERE cond): the engine sees the column itself (DuckDB
-                # keeps its statistics: an overflow-free SUM) and evaluates a filter shared by
-                # several aggregates once
-                target: exp.Expr = exp.Star() if a.column is None else col(a.column.column, SRC)
-                items.append(alias(exp.Filter(this=self.f(fn, this=target),
-                                              expression=exp.Where(this=cond)), a.name))
-                continue
-            if a.column is None:
-                arg: exp.Expr = exp.Star() if cond is None else self.f(exp.Case,
-                    ifs=[self.f(exp.If, this=cond, true=num(1))])
-            else:
-                value = col(a.column.column, SRC)
-                arg = value if cond is None else self.f(exp.Case, ifs=[self.f(exp.If, this=cond, true=value)])
-            items.append(alias(self.f(fn, this=arg), a.name))
-        where = self.scan_where(s, shared)
-        where += self.of_profiles(s)
-        having = {}
-        if self.dec.having_of(s.name):
-            # the membership's tests on this scan, over the aggregates themselves
-            # (physical._having): only users passing them are joined
-            aggs: dict[str, exp.Expr] = {i.alias: i.this for i in items if isinstance(i, exp.Alias)}
+        return build_scans.scan_cte(self, s)
 
-            zero = {a.name for a in s.aggregates if a.func in ("count", "sum")}
+    def semi_join(self, s: P.Scan | P.SequenceScan) -> exp.Expr:
+        return build_scans.semi_join(self, s)
 
-            def over_aggs(node: exp.Expr) -> exp.Expr:
-                # the facts' value: a SUM over no selected row is 0 there (COALESCE), not NULL
-                if isinstance(node, exp.Column) and not node.table and node.name in aggs:
-                    agg = aggs[node.name].copy()
-                    return self.f(exp.Coalesce, this=agg, expressions=[num(0)]) if node.name in zero else agg
-                return node
-
-            def trivial(t: P.AggTest) -> bool:  # COUNT(*) >= 1 holds for every group
-                agg = aggs.get(t.column)
-                return (t.func == "count" and t.op == ">=" and t.value is not None and t.value.text == "1"
-                        and isinstance(agg, exp.Count) and isinstance(agg.this, exp.Star))
-
-            tests = [self.agg_test(t).transform(over_aggs) for t in self.dec.having_of(s.name) if not trivial(t)]
-            if tests:
-                having = {"having": exp.Having(this=and_(tests))}
-        return exp.Select(
-            expressions=items,
-            where=exp.Where(this=and_(where)),
-            group=exp.Group(expressions=[self.key(col(s.user, SRC))]),
-            **having,
-            **self._from(table_ref(s.table, SRC), self._params_join()),
-        )
+    def anti_join(self, s: P.Scan | P.SequenceScan) -> exp.Expr:
+        return build_scans.anti_join(self, s)
 
     def consent_ctes(self, c: P.ConsentScan) -> list[tuple[str, exp.Expr]]:
-        """One grouped pass over the consent table, no window: per user and purpose the
-        latest time (``MAX``), the latest refused time and the latest granted (and, for
-        double opt-in, confirmed) time. Refused iff the latest refused time is the latest
-        time (a refusal wins a tie); granted iff the latest granted time is. An opt-in
-        purpose with ``max_age_days`` only reads rows inside that age: an older latest
-        row never grants, so dropping older rows gives the same answer."""
-        pscope = PARAMS
-
-        def s(text: str) -> exp.Expr:
-            return self.string(text)
-
-        def t() -> exp.Expr:
-            return col(c.time, SRC)
-
-        def latest(cond: exp.Expr) -> exp.Expr:
-            return self.f(exp.Max, this=self.f(exp.Case, ifs=[self.f(exp.If, this=cond, true=t())]))
-
-        def flag(cond: exp.Expr, latest_of_p: exp.Expr) -> exp.Expr:
-            return self.case01(exp.EQ(this=latest(cond), expression=latest_of_p))
-
-        def status_in(*values: str) -> exp.Expr:
-            if len(values) == 1:
-                return exp.EQ(this=self.exact(col(c.status, SRC)), expression=s(values[0]))
-            return exp.In(this=self.exact(col(c.status, SRC)), expressions=[s(v) for v in values])
-
-        def of_purpose(p: P.ConsentPurpose) -> list[exp.Expr]:
-            out: list[exp.Expr] = [exp.EQ(this=self.exact(col(c.purpose, SRC)), expression=s(p.value))]
-            if p.mode == "opt_in" and p.max_age_days is not None:
-                if self.plan.as_of is not None:
-                    bound = _parse_instant(self.as_of_value.text) - dt.timedelta(days=p.max_age_days)
-                    bv = P.Value("instant", format_instant(bound))
-                else:
-                    bv = P.Value("as_of", str(p.max_age_days * 86400))
-                out.append(exp.GTE(this=self.clocked(t()), expression=self.value(bv, pscope)))
-            return out
-
-        def packed(p: P.ConsentPurpose) -> exp.Expr:
-            """MAX(epoch_us(time) * 2^k + state): the latest time's strongest state in the low
-            bits (1 bit: refused 1, granted 0; double opt-in, 2 bits: refused 2, granted and
-            confirmed 1, granted 0), so a refusal wins a tie, then a confirmed grant."""
-            assert self.d.epoch_us is not None
-            refused = status_in(c.denied, c.revoked)
-            doi = p.mode == "opt_in" and p.double_opt_in
-            if doi:
-                assert c.confirmed is not None  # the market schema requires it for double opt-in
-                state: exp.Expr = self.f(exp.Case, ifs=[
-                    self.f(exp.If, this=refused, true=num(2)),
-                    self.f(exp.If, this=and_([
-                        not_null(col(c.confirmed, SRC)),
-                        exp.LTE(this=self.clocked(col(c.confirmed, SRC)), expression=self.value(self.as_of_value, pscope)),
-                    ]), true=num(1)),
-                ], default=num(0))
-            else:
-                state = self.case01(refused)
-            key = exp.Add(this=exp.Mul(this=self.f(exp.Anonymous, this=self.d.epoch_us, expressions=[t()]),
-                                       expression=num(4 if doi else 2)),
-                          expression=state)
-            return self.f(exp.Max, this=self.f(exp.Case, ifs=[
-                self.f(exp.If, this=and_(of_purpose(p)), true=key)]))
-
-        def low_bits(p: P.ConsentPurpose, value: int) -> exp.Expr:
-            # & (not %): the low bits stay right for negative epochs (before 1970)
-            mask = 3 if p.mode == "opt_in" and p.double_opt_in else 1
-            return self.case01(exp.EQ(this=exp.Paren(this=exp.BitwiseAnd(this=packed(p), expression=num(mask))),
-                                      expression=num(value)))
-
-        items: list[exp.Expr] = [alias(self.key(col(c.user, SRC)), "member_id")]
-        having: list[exp.Expr] = []
-        for p in c.purposes:
-            if p.name in self.dec.consent_having:
-                # granted (its low bits) is the latest state: the user holds the purpose
-                doi = p.mode == "opt_in" and p.double_opt_in
-                mask = 3 if doi else 1
-                having.append(exp.EQ(this=exp.Paren(this=exp.BitwiseAnd(this=packed(p), expression=num(mask))),
-                                     expression=num(1 if doi else 0)))
-                continue
-            if self.dec.consent_packed:
-                doi = p.mode == "opt_in" and p.double_opt_in
-                granted_col: exp.Expr = (low_bits(p, 1 if doi else 0) if p.mode == "opt_in"
-                                         else exp.Literal.number("0"))
-                items.append(alias(granted_col, p.granted_column))
-                items.append(alias(low_bits(p, 2 if doi else 1), p.refused_column))
-                continue
-            latest_of_p = latest(and_(of_purpose(p)))
-            if p.mode == "opt_in":
-                granted = [*of_purpose(p), status_in(c.granted)]
-                if p.double_opt_in:
-                    assert c.confirmed is not None  # the market schema requires it for double opt-in
-                    granted.append(not_null(col(c.confirmed, SRC)))
-                    granted.append(exp.LTE(this=self.clocked(col(c.confirmed, SRC)),
-                                           expression=self.value(self.as_of_value, pscope)))
-                items.append(alias(flag(and_(granted), latest_of_p), p.granted_column))
-                latest_of_p = latest(and_(of_purpose(p)))
-            else:  # opt-out ignores max age and double opt-in: only a refusal counts
-                items.append(alias(exp.Literal.number("0"), p.granted_column))
-            refused = [*of_purpose(p), status_in(c.denied, c.revoked)]
-            items.append(alias(flag(and_(refused), latest_of_p), p.refused_column))
-
-        pruned = any(p.mode == "opt_in" and p.max_age_days is not None for p in c.purposes)
-        if pruned:
-            which: exp.Expr = or_([and_(of_purpose(p)) for p in c.purposes])
-        else:
-            which = exp.In(this=self.exact(col(c.purpose, SRC)), expressions=[s(p.value) for p in c.purposes])
-        where = [
-            not_null(col(c.user, SRC)),
-            not_null(t()),
-            self.upto_as_of(c.time, SRC),
-            which,
-            status_in(c.granted, c.denied, c.revoked),
-        ]
-        consent = exp.Select(
-            expressions=items,
-            where=exp.Where(this=and_(where)),
-            group=exp.Group(expressions=[self.key(col(c.user, SRC))]),
-            **({"having": exp.Having(this=and_(having))} if having else {}),
-            **self._from(table_ref(c.table, SRC), self._params_join()),
-        )
-        return [("consent", consent)]
+        return build_consent.consent_ctes(self, c)
 
     def scan_facts(self, s: P.Scan | P.SequenceScan, only: set[str] | None = None) -> list[exp.Expr]:
         """The scan's aggregate columns as ``facts`` reads them (count/sum 0 without rows);

@@ -46,6 +46,11 @@ from sqlglot import exp
 
 from audiencelang.sql import plan as P
 from audiencelang.sql.clock import minus_seconds
+from audiencelang.sql.nodes import alias as _alias
+from audiencelang.sql.nodes import col as _col
+from audiencelang.sql.nodes import ident as _ident
+from audiencelang.sql.nodes import num as _num
+from audiencelang.sql.nodes import table_ref
 
 if TYPE_CHECKING:
     from audiencelang.sql.build import Builder
@@ -55,33 +60,6 @@ __all__ = ["sequence_cte"]
 _SRC = "src"
 _LVL = "lvl"
 PARAMS = "params"  # the CTE of the warehouse's current time (audiencelang.sql.build.PARAMS)
-
-
-def _ident(name: str) -> exp.Identifier:
-    return exp.Identifier(this=name, quoted=True)
-
-
-def _col(name: str, table: str | None = None) -> exp.Column:
-    if table is None:
-        return exp.Column(this=_ident(name))
-    return exp.Column(this=_ident(name), table=_ident(table))
-
-
-def _alias(e: exp.Expr, name: str) -> exp.Alias:
-    return exp.Alias(this=e, alias=_ident(name))
-
-
-def _num(n: int) -> exp.Expr:
-    return exp.Literal.number(str(n))
-
-
-def _table(parts: tuple[str, ...]) -> exp.Table:
-    args: dict[str, object] = {"this": _ident(parts[-1]), "alias": exp.TableAlias(this=_ident(_SRC))}
-    if len(parts) >= 2:
-        args["db"] = _ident(parts[-2])
-    if len(parts) == 3:
-        args["catalog"] = _ident(parts[0])
-    return exp.Table(**args)
 
 
 def _sub(select: exp.Select) -> exp.Subquery:
@@ -165,7 +143,7 @@ class _Seq:
             expressions=[_alias(self.b.key(_col(st.user, _SRC)), "member_id"), _alias(_col(st.time, _SRC), "t"),
                          *([_alias(_num(i), "step")] if with_step else [])],
             where=exp.Where(this=cond),
-            **b._from(_table(st.table), b._params_join()),
+            **b._from(table_ref(st.table, _SRC), b._params_join()),
         )
 
     def asof(self) -> exp.Select:
