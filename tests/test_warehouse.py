@@ -8,6 +8,7 @@ compares every market file with the warehouse and reports drift at the market fi
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -123,6 +124,11 @@ def test_an_unset_variable_is_e652_at_url_env(project: Path) -> None:
     assert {r["status"] for r in results if r["market"] == "de"} == {"not_run"}
     assert {r["status"] for r in results if r["market"] != "de"} == {"ok"}
     assert all(r["diagnostics"][0]["code"] == "E652" for r in results if r["market"] == "de")
+    # the text report says it once, and calls de's runs "not run", not a compile problem
+    text = _invoke("run", "--all", "--project", project, "--as-of", AS_OF, env=env)
+    assert text.exit_code == 1 and text.stderr.count("error[E652]") == 1, text.stderr
+    de_rows = [line for line in text.stdout.splitlines() if re.search(r"\sde\s", line)]
+    assert de_rows and all("not run (E652)" in line for line in de_rows), text.stdout
     # --db overrides the warehouse
     r = _invoke("run", "cart_abandoners", "-m", "de", "--project", project, "--db", project / "de.duckdb",
                 "--as-of", AS_OF, env=env)

@@ -137,7 +137,9 @@ def _summary_table(results: Sequence[Any]) -> Any:
                 dests += "; " + ", ".join(f"{g.destination} {g.status_text}" for g in r.gates)
         else:
             codes = sorted({d.code for d in r.diagnostics if d.is_error})
-            label = "database error" if r.status == "failed" else "does not compile"
+            # not_run because the market's warehouse cannot be opened (E6xx): not a compile problem
+            label = ("database error" if r.status == "failed"
+                     else "not run" if codes and all(c.startswith("E6") for c in codes) else "does not compile")
             dests = f"[red]{label}[/] ({', '.join(codes)})"
         table.add_row(r.audience, r.market, _n(r.size), str(r.min_size), f"{r.seconds:.2f}", dests)
     return table
@@ -249,8 +251,13 @@ def run_command(*, audience: str | None, market: str | None, db: str | None, as_
 
             results = run_all(project, engine=engine, markets=markets, as_of=pinned, progress=advance,
                               batch=batch)
+        # one finding shared by many runs (a market's warehouse URL not set: E652 for each of
+        # its audiences) is printed once; the JSON keeps it on every run
+        shown: set[tuple[str, str, str]] = set()
         for r in results:
-            _print_diagnostics(r.diagnostics)
+            fresh = [d for d in r.diagnostics if (d.code, d.message, str(d.span)) not in shown]
+            shown.update((d.code, d.message, str(d.span)) for d in r.diagnostics)
+            _print_diagnostics(fresh)
         if fmt == "json":
             sys.stdout.write(json.dumps([_result_json(r) for r in results], indent=2,
                                         ensure_ascii=False) + "\n")
