@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,7 +38,7 @@ from audiencelang.diagnostics import Diagnostic, did_you_mean, nearest
 from audiencelang.project import Project
 
 if TYPE_CHECKING:
-    from audiencelang.check import CheckReport
+    from audiencelang.check import Alone, CheckContext, CheckReport
     from audiencelang.check.cache import CheckCache
     from audiencelang.syntax.parser import ParseResult
 
@@ -104,6 +104,12 @@ class _Partial(Project):
     def membership_keys(self) -> dict[int, str] | None:
         return self._engine.mkeys
 
+    def check_context(self) -> CheckContext | None:
+        return self._engine.context
+
+    def checked_alone(self) -> dict[int, Alone] | None:
+        return self._engine.alone
+
 
 class _Engine:
     def __init__(self, project: Project, cache: CheckCache | None, markets_key: str) -> None:
@@ -125,6 +131,12 @@ class _Engine:
         self._merkle: dict[str, str] = {}
         self._tokens: dict[str, frozenset[str]] = {}
         self.mkeys: dict[int, str] = {}  # id(audience node) -> digest of its meaning
+        #: the markets checked; with ``check_alone`` on, the parse workers also check each
+        #: audience on its own (:func:`audiencelang.check.check_alone`) in those markets
+        self.chosen: list[str] = []
+        self.check_alone = False
+        self.context: CheckContext | None = None
+        self.alone: dict[int, Alone] = {}  # id(audience node) -> checked on its own
         self.previous: dict[str, str | None] = {}  # the content hash the cache knew before
         self.known_before: set[str] = set()  # files the cache had seen
         keyed, empty = project._audience_keyed
@@ -248,20 +260,35 @@ class _Engine:
 
     def parse(self, keys: Iterable[str]) -> None:
         """Parse these files (those not parsed yet), and learn their exact facts."""
-        from audiencelang.syntax import parse_files
+        from audiencelang.syntax import parse_files_with
 
         todo = [k for k in keys if k not in self.parsed]
         if not todo:
             return
-        results = parse_files([(self.paths[k], k) for k in todo])
+        extra: Callable[[ParseResult], _Extra] = facts_of_result
+        if self.check_alone:
+            from audiencelang.check import CheckContext, check_alone
+
+            if self.context is None:
+                self.context = CheckContext(self.project)
+            ctx, chosen = self.context, self.chosen
+
+            def extra(r: ParseResult) -> _Extra:  # in a parse worker (a forked copy of this process)
+                return (facts_of_file(r.file),
+                        [check_alone(a, ctx, chosen) for a in r.file.audiences] if r.file is not None else None)
+
+        results = parse_files_with([(self.paths[k], k) for k in todo], extra)
         changed = False
-        for key, result in zip(todo, results, strict=True):
+        for key, (result, more) in zip(todo, results, strict=True):
             self.parsed[key] = result
-            facts = facts_of_file(result.file)
+            facts, alone = more if more is not None else (facts_of_file(result.file), None)
             if result.file is not None:
                 for a, f in zip(result.file.audiences, facts.audiences, strict=True):
                     if f.mkey is not None:
                         self.mkeys[id(a)] = f.mkey
+                if alone is not None:
+                    for a, x in zip(result.file.audiences, alone, strict=True):
+                        self.alone[id(a)] = x
             changed = changed or facts != self.facts[key]
             self.facts[key] = facts
             if self.cache is not None:
@@ -465,6 +492,15 @@ class _Engine:
         return {k for k in out if k in self.paths}
 
 
+#: What a parse worker computes besides the tree: the file's facts and, when asked, each
+#: audience checked on its own.
+_Extra = tuple[FileFacts, "list[Alone] | None"]
+
+
+def facts_of_result(r: ParseResult) -> _Extra:
+    return facts_of_file(r.file), None
+
+
 class _LazyFacts(dict[str, FileFacts]):
     """Each file's facts, read when first asked for (:meth:`_Engine.read_facts`)."""
 
@@ -532,6 +568,8 @@ def check_incremental(project: Project, *, paths: Iterable[str | Path] | None = 
         eng = _Engine(project, cache, _h(*chosen, len(chosen) == len(known)))
         targets = _select(eng.keys, project, paths)
         whole = set(targets) >= set(eng.keys)
+        eng.chosen = chosen
+        eng.check_alone = whole  # every file parsed is checked (those of `check FILE` only may not be)
         base_diags = [*project._config_diagnostics, *project._loaded_markets[2], *eng.other_diagnostics]
         whole_key = _h(eng.base, eng.all_digest, "whole") if whole else None
         if whole_key is not None and cache is not None:  # nothing changed since the last whole check
