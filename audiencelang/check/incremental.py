@@ -124,6 +124,7 @@ class _Engine:
         self._suspects: dict[bool, set[str]] = {}
         self._graph_stored = False  # the name graph is the cache's (nothing to write back)
         self._indexed = False
+        self._lazy = False  # load_facts(scan=False): the index is built after the parse
         self.definers: dict[str, list[str]] = {}
         self.referrers: dict[str, set[str]] = {}
         self.by_mkey: dict[str, list[str]] = {}
@@ -195,10 +196,12 @@ class _Engine:
             known = scan_text(text) if text is not None else FileFacts(False, ())
         return known
 
-    def load_facts(self) -> None:
+    def load_facts(self, *, scan: bool = True) -> None:
         """The index of every file's facts (each file's own facts are read when asked for):
         the name graph the cache stored for exactly these file contents, config, markets
-        and tool, else built from every file's facts."""
+        and tool, else built from every file's facts. ``scan=False`` (every file is about
+        to be parsed): no file's text is scanned; the index is built once they are parsed
+        (:meth:`known_exact`, :meth:`index`)."""
         got = self.cache.graph(self.graph_key, self.paths.keys()) if self.cache is not None else None
         if got is not None:
             self.definers, self.referrers, self.by_mkey, inexact, suspects = got
@@ -207,8 +210,29 @@ class _Engine:
             self._merkle = {}
             self._graph_stored = self._indexed = True
             return
+        if not scan:
+            self._lazy = True
+            return
         self.read_all()
         self._reindex()
+
+    def known_exact(self, key: str) -> bool:
+        """Whether ``key``'s exact facts are known (parsed, or stored for its content),
+        without scanning its text when they are not (after ``load_facts(scan=False)``)."""
+        if not self._lazy:
+            return self.facts[key].exact
+        got = self.facts.get(key)  # (dict.get: no scan)
+        if got is None and self.cache is not None:
+            got = self.cache.facts(self.digest[key])
+            if got is not None:
+                self.facts[key] = got
+        return got is not None and got.exact
+
+    def index(self) -> None:
+        """Build the index if ``load_facts(scan=False)`` left it for later."""
+        if not self._indexed:
+            self.read_all()
+            self._reindex()
 
     def read_all(self) -> None:
         for key in self.keys:
@@ -257,6 +281,7 @@ class _Engine:
         self._suspects = {}
         self._graph_stored = False
         self._indexed = True
+        self._lazy = False
 
     def parse(self, keys: Iterable[str]) -> None:
         """Parse these files (those not parsed yet), and learn their exact facts."""
@@ -289,7 +314,8 @@ class _Engine:
                 if alone is not None:
                     for a, x in zip(result.file.audiences, alone, strict=True):
                         self.alone[id(a)] = x
-            changed = changed or facts != self.facts[key]
+            old = self.facts.get(key) if self._lazy else self.facts[key]  # (lazy: not scanned for nothing)
+            changed = changed or old is None or facts != old
             self.facts[key] = facts
             if self.cache is not None:
                 self.cache.put_facts(self.digest[key], facts)
@@ -583,15 +609,16 @@ def check_incremental(project: Project, *, paths: Iterable[str | Path] | None = 
                     cache.save(set(eng.keys))
                     return CheckReport(tuple(diags), tuple(eng.keys), tuple((a, b) for a, b in pairs),
                                        tuple(chosen))
-        eng.load_facts()
+        eng.load_facts(scan=not whole)  # (the whole project: every file is parsed, none scanned)
         reported = list(eng.keys) if whole else sorted(eng.dependents(targets))
         while True:  # parsed, a file is known exactly: the dependents may shrink (or grow)
-            todo = [k for k in reported if not eng.facts[k].exact]
+            todo = [k for k in reported if not eng.known_exact(k)]
             if not todo:
                 break
             eng.parse(todo)
             if not whole:
                 reported = sorted(eng.dependents(targets))
+        eng.index()
         if not whole:  # every file with an audience reported: the project's findings come too (as check_project)
             wanted = set(reported)
             while True:
