@@ -203,7 +203,7 @@ def parse_files_with(files: Sequence[tuple[str | Path, str]], extra: Callable[[P
         ctx = multiprocessing.get_context("fork")
     except ValueError:  # pragma: no cover - platforms without fork
         return [(parse_file(path, display), None) for path, display in files]
-    chunk = max(16, len(files) // (n * 8))
+    chunk = max(16, len(files) // (n * 16))  # small batches: the last ones keep every core busy
     batches = [list(files[i:i + chunk]) for i in range(0, len(files), chunk)]
     out: list[tuple[ParseResult, _T | None]] = []
     global _EXTRA
