@@ -8,7 +8,9 @@ their fields with spans removed.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from decimal import Decimal
 
 from audiencelang import ast
 
@@ -21,8 +23,14 @@ def expr_key(e: ast.Node | None) -> str:
     return json.dumps(_norm(e), sort_keys=True, separators=(",", ":"), default=str)
 
 
+#: Values that are their own normal form (most leaves of a tree: looked up before any isinstance).
+_PLAIN = frozenset({str, int, float, bool, type(None), Decimal, dt.date, dt.datetime})
+
+
 def _norm(e: object) -> object:
     # iterative enough: expressions are bounded by the parser's depth limit
+    if type(e) in _PLAIN:
+        return e
     if isinstance(e, ast.Not) and isinstance(e.operand, ast.Not):
         return _norm(e.operand.operand)
     if isinstance(e, ast.And | ast.Or):
