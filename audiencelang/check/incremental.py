@@ -285,7 +285,7 @@ class _Engine:
 
     def parse(self, keys: Iterable[str]) -> None:
         """Parse these files (those not parsed yet), and learn their exact facts."""
-        from audiencelang.syntax import parse_files_with
+        from audiencelang.syntax.parser import parse_files_with
 
         todo = [k for k in keys if k not in self.parsed]
         if not todo:

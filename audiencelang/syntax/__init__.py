@@ -12,7 +12,6 @@ from audiencelang.syntax.parser import (
     parse_bytes,
     parse_file,
     parse_files,
-    parse_files_with,
 )
 
-__all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "ParseResult", "build_parser", "parse", "parse_bytes", "parse_file", "parse_files", "parse_files_with"]
+__all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "ParseResult", "build_parser", "parse", "parse_bytes", "parse_file", "parse_files"]
