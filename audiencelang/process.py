@@ -12,7 +12,8 @@ speed (:func:`opt_in` in ``audiencelang.cli.main``)::
   (:mod:`audiencelang.gcpause`; linear time on very large audiences). Process-wide:
   other threads run without the collector meanwhile.
 * ``worker_processes``: projects of 200+ audience files are parsed in forked worker
-  processes (:func:`audiencelang.syntax.parse_files`).
+  processes (:func:`audiencelang.syntax.parse_files`); a whole-project ``check`` also
+  checks each audience on its own there (:func:`audiencelang.check.check_alone`).
 * ``grammar_cache``: the analysed grammar is kept in ``$XDG_CACHE_HOME/audiencelang``
   (default ``~/.cache/audiencelang``) and loaded from there by later processes (saves
   0.2-0.6 s on the first parse of a process).

@@ -40,6 +40,7 @@ from audiencelang.schema.loader import (
 from audiencelang.schema.market import Market
 
 if TYPE_CHECKING:
+    from audiencelang.check import Alone, CheckContext
     from audiencelang.schema.loader import MarketDocuments
     from audiencelang.syntax.parser import ParseResult
 
@@ -617,6 +618,16 @@ class Project:
     def membership_keys(self) -> dict[int, str] | None:
         """Digests of the audiences' meanings (lint L010) known from elsewhere, by ``id`` of
         the audience node (the incremental check computed them while indexing); ``None``."""
+        return None
+
+    def check_context(self) -> CheckContext | None:
+        """The checker's view of the config and markets when built already (the incremental
+        check builds it before parsing); ``None``: the checker builds it."""
+        return None
+
+    def checked_alone(self) -> dict[int, Alone] | None:
+        """Audiences already checked on their own (by the parse workers, with
+        :meth:`check_context`), by ``id`` of the audience node; ``None``: none."""
         return None
 
     def audience_hints(self, name: str) -> tuple[str, ...]:

@@ -10,7 +10,9 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
+import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -221,3 +223,66 @@ def test_market_files_read_from_the_cache_check_the_same(tmp_path: Path) -> None
             main, ["check", "--no-cache", "--format", "json", "audiences/f0.aud"]).stdout
     finally:
         os.chdir(old)
+
+
+def _many_files() -> list[str]:
+    """Every kind of finding, also ones a file's parse worker computes (lint walk, market
+    findings) next to ones that need every file (duplicates, cycles, unknown references, L009, L010)."""
+    files = []
+    for i in range(48):
+        cond = CONDITIONS[i % len(CONDITIONS)]
+        name = f"a{i}"
+        if i % 6 == 1:
+            files.append(aud(f"include {cond} and in audience a{i - 1}", name))
+        elif i % 6 == 2:
+            files.append(aud('include region = "x"\n  activate meta_ads', name))  # E401; region: aa only
+        elif i % 6 == 3:
+            files.append(aud(f"include {cond}\n  require consent sms\n  activate sms_push", name)
+                         + "# audiencelang: ignore[L009]\n" + aud("include in audience gone", f"b{i}"))
+        elif i % 6 == 4:
+            files.append(aud("include age > 1 and in audience c" + str(i), f"c{i}")
+                         + aud(f"include {cond} and in audience c{i}", f"c{i}"))  # a cycle, a duplicate
+        elif i % 12 == 5:
+            files.append("audience broken {\n  include age >\n}\n")
+        else:
+            files.append(aud(f"include {cond}\n  activate nowhere", "a0" if i == 11 else name, meta=i % 4 != 0))
+    return files
+
+
+def test_a_check_in_worker_processes_reports_what_one_process_reports(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command line parses a large project in worker processes, which also check each
+    audience on its own and send back its facts: the report is that of a check in one process
+    (`check_project`), cold, warm and without a cache, for every lint selection."""
+    from audiencelang.process import options
+    from audiencelang.syntax import parser
+
+    monkeypatch.setattr(parser, "PARALLEL_MIN_FILES", 2)
+    monkeypatch.setattr(options, "worker_processes", True)
+    extras: list[object] = []
+    real = parser.parse_files_with
+
+    def spy(files: Any, extra: Any, **kw: Any) -> Any:
+        got = real(files, extra, **kw)
+        if extra is not None:
+            extras.extend(more for _, more in got)
+        return got
+
+    monkeypatch.setattr(parser, "parse_files_with", spy)
+    for lint in LINTS:
+        root = tmp_path / f"p{len(lint)}"
+        write_project(root, _many_files(), lint)
+        monkeypatch.setattr(options, "worker_processes", False)
+        want = check_project(load_project(root))
+        monkeypatch.setattr(options, "worker_processes", True)
+        assert {"E305", "E306", "E307", "E401", "E402", "E101"} <= {d.code for d in want.diagnostics}
+        assert any(d.market is not None for d in want.diagnostics)
+        for cache in (None, CheckCache(root / "c", tool_digest()), CheckCache(root / "c", tool_digest())):
+            extras.clear()
+            got = check_incremental(load_project(root), cache=cache)
+            assert got.diagnostics == want.diagnostics
+            assert (got.files, got.audiences, got.markets) == (want.files, want.audiences, want.markets)
+            if cache is None:  # the workers did check every file
+                assert len(extras) == len(got.files) and all(x is not None for x in extras)
+        assert check_incremental(load_project(root), markets=["bb"]).diagnostics == \
+            check_project(load_project(root), markets=["bb"]).diagnostics

@@ -104,11 +104,14 @@ class _Def:
     own: list[Diagnostic] = field(default_factory=list)  # market-independent, before config
 
 
-class _Checker:
-    """Everything derived from one project, computed once and cached."""
+class CheckContext:
+    """What checking one audience on its own needs of the project: the lint settings and
+    patterns, each market's index and the destinations' identifiers (no audience file).
+
+    Built before the files are parsed, it lets the parse workers check each audience they
+    parse (:func:`check_alone`) so the whole-project pass only adds what needs every file."""
 
     def __init__(self, project: Project) -> None:
-        self.project = project
         self.config = project.config
         self.config_broken = project.config_failed
         self.lint = project.config.lint
@@ -125,6 +128,35 @@ class _Checker:
                 compile_regex(self.lint.owner_pattern) if self.lint.owner_pattern is not None else None)
         except PatternError:
             self.owner_re = None
+
+
+#: One audience checked on its own: its market-independent walk and its findings in each
+#: market checked (:func:`check_alone`).
+Alone = tuple[AudienceFacts, dict[str, list[Finding]]]
+
+
+def check_alone(aud: ast.Audience, ctx: CheckContext, markets: Iterable[str]) -> Alone:
+    """What :class:`_Checker` computes for one audience without looking at other files."""
+    return (audience_facts(aud, ctx.lint, ctx.naming, ctx.owner_re),
+            {m: check_in_market(aud, ctx.indexes[m], ctx.dest_ident) for m in markets})
+
+
+class _Checker:
+    """Everything derived from one project, computed once and cached."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        ctx = project.check_context()
+        if ctx is None:
+            ctx = CheckContext(project)
+        self.config = ctx.config
+        self.config_broken = ctx.config_broken
+        self.lint = ctx.lint
+        self.indexes = ctx.indexes
+        self.dest_ident = ctx.dest_ident
+        self.naming = ctx.naming
+        self.owner_re = ctx.owner_re
+        alone = project.checked_alone()
         self.defs: dict[str, _Def] = {}
         self.all: list[_Def] = []
         self.by_file: dict[str, list[_Def]] = {}
@@ -145,6 +177,14 @@ class _Checker:
         self._analysed = False
         self._lock = threading.Lock()
         self._market_cache: dict[tuple[int, str], list[Finding]] = {}
+        self._alone: dict[int, AudienceFacts] = {}
+        if alone:  # checked by the parse workers (check_alone, with this context)
+            for d in self.all:
+                got = alone.get(id(d.aud))
+                if got is not None:
+                    self._alone[id(d.aud)] = got[0]
+                    for m, found in got[1].items():
+                        self._market_cache[(id(d.aud), m)] = found
         self._suppressions: dict[str, list[Suppression]] = {}
 
     # ------------------------------------------------------------------ market-independent
@@ -161,7 +201,8 @@ class _Checker:
     def _analyse(self) -> None:
         unknown: dict[str, tuple[str, ...]] = {}
         for d in self.all:
-            d.facts = audience_facts(d.aud, self.lint, self.naming, self.owner_re)
+            got = self._alone.get(id(d.aud))
+            d.facts = got if got is not None else audience_facts(d.aud, self.lint, self.naming, self.owner_re)
             d.own.extend(d.facts.diagnostics)
             self._activation(d)
             for ref in d.facts.refs:

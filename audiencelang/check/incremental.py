@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,7 +38,7 @@ from audiencelang.diagnostics import Diagnostic, did_you_mean, nearest
 from audiencelang.project import Project
 
 if TYPE_CHECKING:
-    from audiencelang.check import CheckReport
+    from audiencelang.check import Alone, CheckContext, CheckReport
     from audiencelang.check.cache import CheckCache
     from audiencelang.syntax.parser import ParseResult
 
@@ -104,6 +104,12 @@ class _Partial(Project):
     def membership_keys(self) -> dict[int, str] | None:
         return self._engine.mkeys
 
+    def check_context(self) -> CheckContext | None:
+        return self._engine.context
+
+    def checked_alone(self) -> dict[int, Alone] | None:
+        return self._engine.alone
+
 
 class _Engine:
     def __init__(self, project: Project, cache: CheckCache | None, markets_key: str) -> None:
@@ -118,6 +124,7 @@ class _Engine:
         self._suspects: dict[bool, set[str]] = {}
         self._graph_stored = False  # the name graph is the cache's (nothing to write back)
         self._indexed = False
+        self._lazy = False  # load_facts(scan=False): the index is built after the parse
         self.definers: dict[str, list[str]] = {}
         self.referrers: dict[str, set[str]] = {}
         self.by_mkey: dict[str, list[str]] = {}
@@ -125,6 +132,12 @@ class _Engine:
         self._merkle: dict[str, str] = {}
         self._tokens: dict[str, frozenset[str]] = {}
         self.mkeys: dict[int, str] = {}  # id(audience node) -> digest of its meaning
+        #: the markets checked; with ``check_alone`` on, the parse workers also check each
+        #: audience on its own (:func:`audiencelang.check.check_alone`) in those markets
+        self.chosen: list[str] = []
+        self.check_alone = False
+        self.context: CheckContext | None = None
+        self.alone: dict[int, Alone] = {}  # id(audience node) -> checked on its own
         self.previous: dict[str, str | None] = {}  # the content hash the cache knew before
         self.known_before: set[str] = set()  # files the cache had seen
         keyed, empty = project._audience_keyed
@@ -183,10 +196,12 @@ class _Engine:
             known = scan_text(text) if text is not None else FileFacts(False, ())
         return known
 
-    def load_facts(self) -> None:
+    def load_facts(self, *, scan: bool = True) -> None:
         """The index of every file's facts (each file's own facts are read when asked for):
         the name graph the cache stored for exactly these file contents, config, markets
-        and tool, else built from every file's facts."""
+        and tool, else built from every file's facts. ``scan=False`` (every file is about
+        to be parsed): no file's text is scanned; the index is built once they are parsed
+        (:meth:`known_exact`, :meth:`index`)."""
         got = self.cache.graph(self.graph_key, self.paths.keys()) if self.cache is not None else None
         if got is not None:
             self.definers, self.referrers, self.by_mkey, inexact, suspects = got
@@ -195,8 +210,29 @@ class _Engine:
             self._merkle = {}
             self._graph_stored = self._indexed = True
             return
+        if not scan:
+            self._lazy = True
+            return
         self.read_all()
         self._reindex()
+
+    def known_exact(self, key: str) -> bool:
+        """Whether ``key``'s exact facts are known (parsed, or stored for its content),
+        without scanning its text when they are not (after ``load_facts(scan=False)``)."""
+        if not self._lazy:
+            return self.facts[key].exact
+        got = self.facts.get(key)  # (dict.get: no scan)
+        if got is None and self.cache is not None:
+            got = self.cache.facts(self.digest[key])
+            if got is not None:
+                self.facts[key] = got
+        return got is not None and got.exact
+
+    def index(self) -> None:
+        """Build the index if ``load_facts(scan=False)`` left it for later."""
+        if not self._indexed:
+            self.read_all()
+            self._reindex()
 
     def read_all(self) -> None:
         for key in self.keys:
@@ -245,24 +281,41 @@ class _Engine:
         self._suspects = {}
         self._graph_stored = False
         self._indexed = True
+        self._lazy = False
 
     def parse(self, keys: Iterable[str]) -> None:
         """Parse these files (those not parsed yet), and learn their exact facts."""
-        from audiencelang.syntax import parse_files
+        from audiencelang.syntax.parser import parse_files_with
 
         todo = [k for k in keys if k not in self.parsed]
         if not todo:
             return
-        results = parse_files([(self.paths[k], k) for k in todo])
+        extra: Callable[[ParseResult], _Extra] = facts_of_result
+        if self.check_alone:
+            from audiencelang.check import CheckContext, check_alone
+
+            if self.context is None:
+                self.context = CheckContext(self.project)
+            ctx, chosen = self.context, self.chosen
+
+            def extra(r: ParseResult) -> _Extra:  # in a parse worker (a forked copy of this process)
+                return (facts_of_file(r.file),
+                        [check_alone(a, ctx, chosen) for a in r.file.audiences] if r.file is not None else None)
+
+        results = parse_files_with([(self.paths[k], k) for k in todo], extra)
         changed = False
-        for key, result in zip(todo, results, strict=True):
+        for key, (result, more) in zip(todo, results, strict=True):
             self.parsed[key] = result
-            facts = facts_of_file(result.file)
+            facts, alone = more if more is not None else (facts_of_file(result.file), None)
             if result.file is not None:
                 for a, f in zip(result.file.audiences, facts.audiences, strict=True):
                     if f.mkey is not None:
                         self.mkeys[id(a)] = f.mkey
-            changed = changed or facts != self.facts[key]
+                if alone is not None:
+                    for a, x in zip(result.file.audiences, alone, strict=True):
+                        self.alone[id(a)] = x
+            old = self.facts.get(key) if self._lazy else self.facts[key]  # (lazy: not scanned for nothing)
+            changed = changed or old is None or facts != old
             self.facts[key] = facts
             if self.cache is not None:
                 self.cache.put_facts(self.digest[key], facts)
@@ -465,6 +518,15 @@ class _Engine:
         return {k for k in out if k in self.paths}
 
 
+#: What a parse worker computes besides the tree: the file's facts and, when asked, each
+#: audience checked on its own.
+_Extra = tuple[FileFacts, "list[Alone] | None"]
+
+
+def facts_of_result(r: ParseResult) -> _Extra:
+    return facts_of_file(r.file), None
+
+
 class _LazyFacts(dict[str, FileFacts]):
     """Each file's facts, read when first asked for (:meth:`_Engine.read_facts`)."""
 
@@ -532,6 +594,8 @@ def check_incremental(project: Project, *, paths: Iterable[str | Path] | None = 
         eng = _Engine(project, cache, _h(*chosen, len(chosen) == len(known)))
         targets = _select(eng.keys, project, paths)
         whole = set(targets) >= set(eng.keys)
+        eng.chosen = chosen
+        eng.check_alone = whole  # every file parsed is checked (those of `check FILE` only may not be)
         base_diags = [*project._config_diagnostics, *project._loaded_markets[2], *eng.other_diagnostics]
         whole_key = _h(eng.base, eng.all_digest, "whole") if whole else None
         if whole_key is not None and cache is not None:  # nothing changed since the last whole check
@@ -545,15 +609,16 @@ def check_incremental(project: Project, *, paths: Iterable[str | Path] | None = 
                     cache.save(set(eng.keys))
                     return CheckReport(tuple(diags), tuple(eng.keys), tuple((a, b) for a, b in pairs),
                                        tuple(chosen))
-        eng.load_facts()
+        eng.load_facts(scan=not whole)  # (the whole project: every file is parsed, none scanned)
         reported = list(eng.keys) if whole else sorted(eng.dependents(targets))
         while True:  # parsed, a file is known exactly: the dependents may shrink (or grow)
-            todo = [k for k in reported if not eng.facts[k].exact]
+            todo = [k for k in reported if not eng.known_exact(k)]
             if not todo:
                 break
             eng.parse(todo)
             if not whole:
                 reported = sorted(eng.dependents(targets))
+        eng.index()
         if not whole:  # every file with an audience reported: the project's findings come too (as check_project)
             wanted = set(reported)
             while True:

@@ -8,7 +8,9 @@ their fields with spans removed.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from decimal import Decimal
 
 from audiencelang import ast
 
@@ -21,8 +23,14 @@ def expr_key(e: ast.Node | None) -> str:
     return json.dumps(_norm(e), sort_keys=True, separators=(",", ":"), default=str)
 
 
+#: Values that are their own normal form (most leaves of a tree: looked up before any isinstance).
+_PLAIN = frozenset({str, int, float, bool, type(None), Decimal, dt.date, dt.datetime})
+
+
 def _norm(e: object) -> object:
     # iterative enough: expressions are bounded by the parser's depth limit
+    if type(e) in _PLAIN:
+        return e
     if isinstance(e, ast.Not) and isinstance(e.operand, ast.Not):
         return _norm(e.operand.operand)
     if isinstance(e, ast.And | ast.Or):
@@ -39,22 +47,29 @@ def _norm(e: object) -> object:
             return uniq[0][1]
         return {"kind": e.kind, "items": [v for _, v in uniq]}
     if isinstance(e, ast.Node):
-        out: dict[str, object] = {}
-        for name in type(e).model_fields:
-            if name in ("span", "tags_span", "path"):
-                continue
-            out[name] = _norm(getattr(e, name))
-        return out
+        return {name: _norm(getattr(e, name)) for name in _fields(type(e))}
     if isinstance(e, tuple | list):
         return [_norm(x) for x in e]
     return ast.strip_spans(e) if hasattr(e, "model_dump") else e
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _fields(cls: type[ast.Node]) -> tuple[str, ...]:
+    """A node class's fields without spans, in declaration order (looked up once per class:
+    pydantic's ``model_fields`` is a property that builds its answer on every access)."""
+    got = _FIELDS.get(cls)
+    if got is None:
+        got = _FIELDS[cls] = tuple(n for n in cls.model_fields if n not in ("span", "tags_span", "path"))
+    return got
 
 
 def plain(e: object) -> object:
     """A node as nested dicts and lists without spans, field by field (no pydantic
     serialisation, so node kinds the AST unions do not list yet work too)."""
     if isinstance(e, ast.Node):
-        return {k: plain(getattr(e, k)) for k in type(e).model_fields if k not in ("span", "tags_span", "path")}
+        return {k: plain(getattr(e, k)) for k in _fields(type(e))}
     if isinstance(e, tuple | list):
         return [plain(x) for x in e]
     return e

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
@@ -171,6 +171,20 @@ def parse_files(files: Sequence[tuple[str | Path, str]], *, jobs: int | None = N
     which pydantic validates in native code about ten times faster than parsing,
     so the hand-over costs little. The results are the same as :func:`parse_file`'s.
     """
+    return [r for r, _ in parse_files_with(files, None, jobs=jobs)]
+
+
+def parse_files_with(files: Sequence[tuple[str | Path, str]], extra: Callable[[ParseResult], _T] | None,
+                     *, jobs: int | None = None) -> list[tuple[ParseResult, _T | None]]:
+    """:func:`parse_files`, and ``extra`` of each result computed where the file was
+    parsed: in a worker process when the files are parsed in workers (``None`` when the
+    files are parsed here: the caller computes what it needs when it needs it).
+
+    ``extra`` runs in a forked copy of this process (it is not pickled: it may close over
+    anything this process holds, e.g. the loaded markets); its value is pickled back, so
+    it should be small (facts, findings: not the tree, which comes back as JSON anyway).
+    The results come back batch by batch and are validated here while the workers parse
+    the next batches."""
     import os
     import threading
 
@@ -182,38 +196,53 @@ def parse_files(files: Sequence[tuple[str | Path, str]], *, jobs: int | None = N
     # Forking a process that runs other threads can deadlock the child (a lock held
     # by a thread that does not exist there): embedders with threads parse serially.
     if n <= 1 or len(files) < PARALLEL_MIN_FILES or threading.active_count() > 1:
-        return [parse_file(path, display) for path, display in files]
+        return [(parse_file(path, display), None) for path, display in files]
     import multiprocessing
 
     try:
         ctx = multiprocessing.get_context("fork")
     except ValueError:  # pragma: no cover - platforms without fork
-        return [parse_file(path, display) for path, display in files]
-    chunk = max(16, len(files) // (n * 8))
+        return [(parse_file(path, display), None) for path, display in files]
+    chunk = max(16, len(files) // (n * 16))  # small batches: the last ones keep every core busy
     batches = [list(files[i:i + chunk]) for i in range(0, len(files), chunk)]
+    out: list[tuple[ParseResult, _T | None]] = []
+    global _EXTRA
+    _EXTRA = extra  # inherited by the forked workers (never pickled)
     try:
         with ctx.Pool(n) as pool:
-            encoded = pool.map(_parse_batch_json, batches)
+            for batch in pool.imap(_parse_batch_json, batches):  # in order, as each batch is done
+                for file_json, diags_json, more in batch:
+                    file = ast.File.model_validate_json(file_json) if file_json is not None else None
+                    diags = _DIAGNOSTICS.validate_json(diags_json)
+                    out.append((ParseResult(file, diags, list(file.comments) if file is not None else []), more))
     except (OSError, RuntimeError):  # no processes to be had: do it here
-        return [parse_file(path, display) for path, display in files]
-    out: list[ParseResult] = []
-    for batch in encoded:
-        for file_json, diags_json in batch:
-            file = ast.File.model_validate_json(file_json) if file_json is not None else None
-            diags = _DIAGNOSTICS.validate_json(diags_json)
-            out.append(ParseResult(file, diags, list(file.comments) if file is not None else []))
+        return [(parse_file(path, display), None) for path, display in files]
+    finally:
+        _EXTRA = None
     return out
 
 
-def _parse_batch_json(batch: list[tuple[str | Path, str]]) -> list[tuple[str | None, bytes]]:
+_T = TypeVar("_T")
+#: What a worker computes besides the parse (:func:`parse_files_with`; set while a pool runs).
+_EXTRA: Callable[[ParseResult], Any] | None = None
+
+
+def _parse_batch_json(batch: list[tuple[str | Path, str]]) -> list[tuple[str | None, bytes, Any]]:
     import gc
 
     gc.disable()  # a short-lived worker building acyclic trees
-    out: list[tuple[str | None, bytes]] = []
+    out: list[tuple[str | None, bytes, Any]] = []
+    extra = _EXTRA
     for path, display in batch:
         r = parse_file(path, display)
+        more = None
+        if extra is not None:
+            try:
+                more = extra(r)
+            except Exception:  # an extra is an optimisation: the caller computes it then
+                more = None
         out.append((r.file.model_dump_json() if r.file is not None else None,
-                    _DIAGNOSTICS.dump_json(r.diagnostics)))
+                    _DIAGNOSTICS.dump_json(r.diagnostics), more))
     return out
 
 
