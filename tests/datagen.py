@@ -558,6 +558,7 @@ SHAPE_MARKERS = {"packed": re.compile(r'"(al\d*_)?packed" AS \('),
                  "semi_join": re.compile(r'"(al\d*_)?profiles"\."member_id" IN \('),
                  "filter_aggregate": re.compile(r"FILTER\(WHERE"), "packed_inverted": re.compile("THEN 0 ELSE"),
                  "anti_join": re.compile(r"NOT EXISTS\("),
+                 "excluding": re.compile(r'NOT "(al\d*_)?profiles"\."member_id" IN \('),
                  "consent_having": re.compile(r'"(al\d*_)?consent" AS \((?:(?!\), ")[\s\S])*HAVING')}
 SHAPES: Counter[str] = Counter()
 

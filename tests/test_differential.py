@@ -53,6 +53,8 @@ def test_duckdb_matches_the_evaluator(seed: Any) -> None:
     assert shapes["packed"] >= 5 and shapes["packed_inverted"] >= 5, shapes
     # a top-level `not performed` as NOT EXISTS; a top-level opt-in in the consent pass's HAVING
     assert shapes["anti_join"] >= 3 and shapes["consent_having"] >= 3, shapes
+    # a top-level `at most` (true without rows) as the listed users failing it
+    assert shapes["excluding"] >= 3, shapes
 
 
 def test_sqlite_matches_the_evaluator(seed: Any) -> None:

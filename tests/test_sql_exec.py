@@ -527,7 +527,7 @@ def test_trait_window_with_never_performed_and_performed_without_count(engine: E
 
 
 def test_scan_limited_to_trait_window_profiles_on_duckdb_only() -> None:
-    # (``not performed buy`` alone is an anti-join on DuckDB: test_not_performed_is_an_anti_join)
+    # (`not performed buy` alone is an anti-join on DuckDB: test_not_performed_and_at_most_are_anti_joins)
     never = checked_from(aud("signup in last 60 days and performed buy at most 1 times"))
     required = checked_from(aud("signup in last 60 days and performed buy"))
     loose = checked_from(aud("age >= 18 and performed buy at most 1 times"))
@@ -539,14 +539,16 @@ def test_scan_limited_to_trait_window_profiles_on_duckdb_only() -> None:
         assert '"uid" IN (' not in c.sql  # no window on a trait: the scan is not limited
 
 
-def test_not_performed_is_an_anti_join_on_duckdb_only(engine: Engine) -> None:
+def test_not_performed_and_at_most_are_anti_joins_on_duckdb_only(engine: Engine) -> None:
     """A top-level ``not performed`` / ``exactly 0 times`` whose scan nothing else reads is a
     ``NOT EXISTS`` on DuckDB (no count per user); the members are the same everywhere,
     with the absent rows at the window's edges, other rows of the table, null users."""
     d = AS_OF - DAY
     data = {
-        "crm.people": [{"id": i, "city": "Köln"} for i in range(1, 8)],
-        "ev.events": [ev(1, d, "view", path="/a"), ev(2, d, "view", path="/a"), ev(3, d, "view", path="/a"),
+        "crm.people": [{"id": i, "city": "Köln"} for i in range(1, 9)],
+        "ev.events": [ev(8, d, "view", path="/a"), ev(8, d, amount=Decimal("1")),
+                      ev(8, AS_OF - US, amount=Decimal("1")),
+                      ev(1, d, "view", path="/a"), ev(2, d, "view", path="/a"), ev(3, d, "view", path="/a"),
                       ev(4, d, "view", path="/a"), ev(5, d, "view", path="/a"), ev(6, d, "view", path="/a"),
                       ev(2, AS_OF - 7 * DAY, amount=Decimal("1")),           # at the window's start: counts
                       ev(3, AS_OF - 7 * DAY - US, amount=Decimal("1")),      # 1 µs before it: does not
@@ -562,6 +564,12 @@ def test_not_performed_is_an_anti_join_on_duckdb_only(engine: Engine) -> None:
         assert sql is not None and "NOT EXISTS(" in sql.sql, text
         got = members(engine, a, data) if i == 0 else members_again(engine, a, data)
         assert got == {1, 3, 4, 5, 6}, (engine.name, text)
+    # `at most 1 times` (true without rows): the scan lists the users with 2 or more, and
+    # facts keeps the others: 2 has one in the window (at its start), 8 two (one 1 µs before as_of)
+    capped = aud("performed view and performed buy at most 1 times in last 7 days")
+    q = compile_audience(checked_from(capped), "duckdb", as_of=AS_OF).query
+    assert q is not None and 'NOT "profiles"."member_id" IN (' in q.sql
+    assert members_again(engine, capped, data) == {1, 2, 3, 4, 5, 6}, engine.name
     # read by another test too: a grouped scan, no anti-join
     both = checked_from(aud("not performed buy in last 7 days and not (performed buy at least 2 times)"))
     q = compile_audience(both, "duckdb", as_of=AS_OF).query

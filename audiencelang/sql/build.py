@@ -542,6 +542,10 @@ class Builder:
             if s.name in self.anti_scans:
                 semi.append(self.anti_join(s))
                 continue
+            if self.dec.excluding_test(s.name) is not None:
+                listed = exp.Select(expressions=[col("member_id")], **self._from(cte_ref(s.name)))
+                semi.append(exp.Not(this=exp.In(this=col("member_id", pr), query=exp.Subquery(this=listed))))
+                continue
             if s in self.packed:
                 continue
             items += self.scan_facts(s)

@@ -14,7 +14,17 @@ from sqlglot import exp
 from audiencelang.sql import calendar
 from audiencelang.sql import plan as P
 from audiencelang.sql.build_seq import sequence_cte
-from audiencelang.sql.nodes import BuildError, alias, and_, col, cte_ref, not_null, num, table_ref
+from audiencelang.sql.nodes import (
+    BuildError,
+    alias,
+    and_,
+    col,
+    cte_ref,
+    not_,
+    not_null,
+    num,
+    table_ref,
+)
 from audiencelang.sql.physical import conjuncts_of
 
 if TYPE_CHECKING:
@@ -150,7 +160,8 @@ def scan_cte(b: Builder, s: P.Scan | P.SequenceScan) -> exp.Select:
     where = b.scan_where(s, shared)
     where += of_profiles(b, s)
     having = {}
-    if b.dec.having_of(s.name):
+    excluding = b.dec.excluding_test(s.name)
+    if b.dec.having_of(s.name) or excluding is not None:
         # the membership's tests on this scan, over the aggregates themselves
         # (physical._having): only users passing them are joined
         aggs: dict[str, exp.Expr] = {i.alias: i.this for i in items if isinstance(i, exp.Alias)}
@@ -170,6 +181,8 @@ def scan_cte(b: Builder, s: P.Scan | P.SequenceScan) -> exp.Select:
                     and isinstance(agg, exp.Count) and isinstance(agg.this, exp.Star))
 
         tests = [b.agg_test(t).transform(over_aggs) for t in b.dec.having_of(s.name) if not trivial(t)]
+        if excluding is not None:  # the users failing it: facts keeps the profiles not listed
+            tests.append(not_(b.agg_test(excluding).transform(over_aggs)))
         if tests:
             having = {"having": exp.Having(this=and_(tests))}
     return exp.Select(

@@ -85,11 +85,19 @@ class Decisions:
     #: opt-in purposes whose top-level ``has consent`` the consent pass applies in its own
     #: ``HAVING`` (packed consent, INNER-joined): only users holding it reach the join
     consent_having: tuple[str, ...] = ()
+    #: scans read only by one top-level test that holds without rows (``at most 20 times``):
+    #: the scan keeps, in its ``HAVING``, the users failing it, and ``facts`` keeps the
+    #: profiles not among them (``member_id NOT IN (SELECT member_id FROM scan)``)
+    excluding: tuple[tuple[str, P.AggTest], ...] = ()
 
     def having_of(self, scan: str) -> tuple[P.AggTest, ...]:
         """The membership's top-level tests on ``scan``'s aggregates that its ``GROUP BY``
         applies itself (``HAVING``): only the users who pass them reach the join."""
         return dict(self.having).get(scan, ())
+
+    def excluding_test(self, scan: str) -> P.AggTest | None:
+        """The top-level test whose failures ``scan`` lists (see ``excluding``), if any."""
+        return dict(self.excluding).get(scan)
 
     def atom_map(self) -> dict[P.AggTest, Atom]:
         return dict(self.atoms)
@@ -104,10 +112,11 @@ class Decisions:
             "scans": "one per row filter" if self.split else "one per event table",
             "inner_join": [s.name for s in plan.scans if s.name in self.inner],
             "semi_join": [s.name for s in plan.scans if s.name in self.semi],
-            "anti_join": [s.name for s in plan.scans if s.name in self.anti],
+            "anti_join": [s.name for s in plan.scans if s.name in self.anti or s.name in dict(self.excluding)],
             "left_join": [s.name for s in plan.scans
                           if s.name not in self.inner and s.name not in self.semi
-                          and s.name not in self.anti and s.name not in self.packed],
+                          and s.name not in self.anti and s.name not in dict(self.excluding)
+                          and s.name not in self.packed],
             "packed": {"scans": list(self.packed), "tests": len(self.atoms), "words": self.words},
             "filter_aggregates": self.filter_clause,
             "profiles_filtered_by": sorted({t.field.column.removeprefix("t_") for t in self.pushed}),
@@ -158,6 +167,7 @@ def decide(plan: P.Plan, profile: DialectProfile) -> Decisions:
         rest.append(c)
     semi: list[str] = []
     anti: list[str] = []
+    excluding: list[tuple[str, P.AggTest]] = []
     if d.semi_join_exists:
         selective = _selectivity(pushed) <= SEMI_JOIN_SELECTIVITY
         uses = Counter(n for t in agg_tests(plan) for n in (t.column, t.count) if n is not None)
@@ -190,11 +200,23 @@ def decide(plan: P.Plan, profile: DialectProfile) -> Decisions:
                     and uses.get(t.column, 0) == 1 and s.name not in semi and s.name not in anti):
                 anti.append(s.name)
                 rest.remove(c)
+        for c in list(rest):
+            # a test true without rows whose scan nothing else reads: the users failing it
+            # are few (``at most 20 times``: the heavy ones), so list them and keep the rest
+            if not (isinstance(c, P.AggTest) and c.column in scan_of and c.func in ("count", "sum")
+                    and without_rows(c) and (c.value is None or c.value.kind == "number")):
+                continue
+            s = scans[scan_of[c.column]]
+            if (isinstance(s, P.Scan) and s.name not in inner and s.name not in semi and s.name not in anti
+                    and {a.name for a in s.aggregates} == {c.column} and uses.get(c.column, 0) == 1
+                    and s.name not in dict(excluding)):
+                excluding.append((s.name, c))
+                rest.remove(c)
     having = _having(plan, d, scan_of, inner, rest)
     consent_having = _consent_having(plan, d, consent_inner, purposes, rest)
     if not rest:
         rest.append(P.Const(True))
-    packed, atoms, words = _packing(plan, d, scan_of, inner, [*semi, *anti])
+    packed, atoms, words = _packing(plan, d, scan_of, inner, [*semi, *anti, *(n for n, _ in excluding)])
     profile_filtered = frozenset(
         s.name for s in plan.scans
         if isinstance(s, P.Scan) and d.semi_join_scans and s.name not in inner and _window_on_trait(pushed)
@@ -218,6 +240,7 @@ def decide(plan: P.Plan, profile: DialectProfile) -> Decisions:
         having=having,
         anti=tuple(anti),
         consent_having=consent_having,
+        excluding=tuple(excluding),
     )
 
 
