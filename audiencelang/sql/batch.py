@@ -37,6 +37,7 @@ from audiencelang.arguments import returns_diagnostics
 from audiencelang.diagnostics import Diagnostic, error
 from audiencelang.gcpause import paused_gc
 from audiencelang.sql import plan as P
+from audiencelang.sql.batch_passes import split_by_window
 from audiencelang.sql.build import BuildError
 from audiencelang.sql.build_batch import build_batch, word_name
 from audiencelang.sql.dialects import DIALECTS, DialectProfile
@@ -46,6 +47,7 @@ from audiencelang.sql.physical import (
     WORD_BITS,
     batch_bit_or,
     batch_groups,
+    batch_window_passes,
     conjuncts_of,
     decide,
     split_scans,
@@ -482,6 +484,8 @@ def _statement(plans: list[P.Plan], profile: DialectProfile, as_of: dt.datetime 
     from audiencelang.sql import _unlisted_function, header
 
     merged = merge(plans, split_scans(profile), event_columns)
+    if batch_window_passes(profile):
+        merged = replace(merged, plan=split_by_window(merged.plan))
     try:
         decisions = decide(merged.plan, profile)
         tree, functions = build_batch(merged.plan, merged.memberships, profile, decisions,
