@@ -3,6 +3,11 @@ shrinking, stops at the first batch that differs from its audiences' own stateme
 prints it. Not collected by pytest (the test suite runs 12 scenarios per run).
 
     PYTHONPATH=. .venv/bin/python tests/stress_batch.py 500
+    PYTHONPATH=. .venv/bin/python tests/stress_batch.py 500 --split-windows
+
+``--split-windows``: every distinct window width of a shared pass in a pass of its own
+(audiencelang.sql.batch_passes with its cost model made free), the strategy at its most
+split.
 """
 
 from __future__ import annotations
@@ -43,4 +48,9 @@ def main(n: int) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(int(sys.argv[1]) if len(sys.argv) > 1 else 200))
+    if "--split-windows" in sys.argv:
+        from audiencelang.sql import batch_passes
+
+        batch_passes._FIXED = batch_passes._READ = 0.0
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    raise SystemExit(main(int(args[0]) if args else 200))

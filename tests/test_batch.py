@@ -52,10 +52,12 @@ def assert_batch_is_singles(engine: engines.Engine, checked: Sequence[CheckedAud
         assert len(batch.statements) == statements
     compared = 0
     for st in batch.statements:
-        # shared scans: one pass per event table (DuckDB: per event of a table)
+        # shared scans: one pass per event table (DuckDB: per event of a table, split by
+        # window widths into a few passes named <pass>_w1, _w2...)
         tables = [s.table for s in st.plan.scans if isinstance(s, P.Scan)]
         if engine.dialect == "duckdb":
-            assert len(tables) <= len(checked[0].market.events) + len(set(tables)), tables
+            passes = {re.sub(r"_w\d+$", "", s.name) for s in st.plan.scans if isinstance(s, P.Scan)}
+            assert len(passes) <= len(checked[0].market.events) + len(set(tables)), passes
         else:
             assert len(tables) == len(set(tables)), tables
         got = st.members(engine.query(st.sql))
@@ -243,6 +245,79 @@ def test_generated_on_duckdb() -> None:
 
     run()
     assert sum(compared) >= 80
+
+
+@pytest.fixture
+def every_window_its_own_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The window-pass cost model made free: every distinct window width of a shared pass
+    gets a pass of its own (the strategy at its most split, on small batches too)."""
+    from audiencelang.sql import batch_passes
+
+    monkeypatch.setattr(batch_passes, "_FIXED", 0.0)
+    monkeypatch.setattr(batch_passes, "_READ", 0.0)
+
+
+def _window_passes(st: Any) -> int:
+    return sum(1 for s in st.plan.scans if isinstance(s, P.Scan) and re.search(r"_w\d+$", s.name))
+
+
+def test_window_passes_on_the_bench_and_examples(demo_file: Path) -> None:
+    """DuckDB splits a shared event pass by its aggregates' window widths where the cost
+    model says it pays (100 generated bench audiences: every page-view, session, cart and
+    purchase pass); each audience's members stay its own statement's."""
+    from bench.batchbench import project
+
+    checked = _checked(project(100), "de")
+    (st,) = compile_batch(checked, "duckdb", as_of=AS_OF).statements
+    assert _window_passes(st) >= 8
+    assert _window_passes(compile_batch(checked, "postgres", as_of=AS_OF).statements[0]) == 0
+    con = duckdb.connect(str(demo_file), read_only=True)
+    try:
+        engine = engines.duckdb_engine(con)
+        assert assert_batch_is_singles(engine, checked) >= 100
+        assert assert_batch_is_singles(engine, checked, as_of=None) >= 100
+    finally:
+        con.close()
+
+
+@pytest.mark.usefixtures("every_window_its_own_pass")
+def test_every_window_its_own_pass_on_duckdb(demo_file: Path) -> None:
+    """The most split form of the window passes on the examples and bench audiences (fixed
+    and warehouse as_of) and on generated scenarios (edges one microsecond off)."""
+    con = duckdb.connect(str(demo_file), read_only=True)
+    try:
+        engine = engines.duckdb_engine(con)
+        for project, market in _projects():
+            checked = _checked(project, market)
+            assert assert_batch_is_singles(engine, checked) >= 10
+            assert assert_batch_is_singles(engine, checked, as_of=None) >= 10
+        (st,) = compile_batch(_checked(_bench_project(), "de"), "duckdb", as_of=AS_OF).statements
+        assert _window_passes(st) >= 2
+    finally:
+        con.close()
+    compared: list[int] = []
+
+    @SETTINGS
+    @given(scenarios())
+    def run(scn: Scenario) -> None:
+        con = duckdb.connect(":memory:")
+        try:
+            compared.append(_scenario_batch(scn, engines.duckdb_engine(con)))
+        finally:
+            con.close()
+
+    run()
+    assert sum(compared) >= 80
+
+
+def test_window_passes_give_the_same_sql_bytes() -> None:
+    from bench.batchbench import project
+
+    def sql() -> list[str]:
+        checked = _checked(project(30), "de")
+        return [st.sql for st in compile_batch(checked, "duckdb", as_of=AS_OF).statements]
+
+    assert sql() == sql()
 
 
 def test_generated_on_postgres(pg_connection: Any) -> None:

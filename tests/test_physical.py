@@ -17,7 +17,7 @@ from tests.engines import samples
 REPO = Path(__file__).resolve().parent.parent
 AS_OF = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 STRATEGY_FLAGS = {"split_scans", "inner_joins", "fence_joins", "semi_join_exists", "semi_join_scans",
-                  "packed_facts", "filter_aggregates", "asof_sequences"}
+                  "packed_facts", "filter_aggregates", "asof_sequences", "window_passes"}
 
 
 def test_only_physical_reads_strategy_flags() -> None:

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from sqlglot import exp
 
 from audiencelang.sql import plan as P
-from audiencelang.sql.build import Builder, alias, col, cte_ref, num, or_
+from audiencelang.sql.build import Builder, _word, alias, col, cte_ref, num, or_
 from audiencelang.sql.dialects import DialectProfile
 from audiencelang.sql.physical import WORD_BITS, Decisions
 
@@ -33,6 +33,16 @@ def word_name(i: int) -> str:
 
 
 class BatchBuilder(Builder):
+    def packed_cte(self) -> exp.Select:
+        """The single statement's ``packed`` (every packed test of a scan's row as one bit),
+        but only the rows with a bit set: a member without rows in a scan reads every word
+        as 0 (each bit is stored so that a profile without rows has it clear), so a row of
+        zero words changes no OR-ed word and no member. A batch's narrow window passes
+        (audiencelang.sql.batch_passes) return many such rows."""
+        select = super().packed_cte()
+        return select.where(or_([exp.NEQ(this=col(_word(i)), expression=num(0)) for i in range(self.words)]),
+                            copy=False)
+
     def build_batch(self, memberships: Sequence[P.Cond], bit_or: bool) -> exp.Select:
         ctes, prev = self.fact_ctes()
         words: list[exp.Expr] = []

@@ -75,6 +75,10 @@ class DialectProfile:
     # the tests of LEFT-joined scans packed into BIGINT bit words gathered by one BIT_OR
     # (one join instead of one per scan): see audiencelang.sql.physical
     packed_facts: bool = False
+    # a batch statement's shared event pass is split into passes by its aggregates' window
+    # widths (audiencelang.sql.batch_passes), each reading only its widest window's rows:
+    # where a grouped pass's cost grows with its FILTER aggregates and scans are cheap (DuckDB)
+    window_passes: bool = False
     # every membership test applied after all joins: trait tests stay out of ``profiles`` and
     # ``facts`` ends in ``OFFSET 0``, through which PostgreSQL pushes no filter. Its planner
     # estimates a filtered aggregate or a string test at a row or two, then joins with nested
@@ -134,7 +138,7 @@ DIALECTS: dict[str, DialectProfile] = {
     for p in (
         DialectProfile("duckdb", _TS, _DATE, "at_time_zone", exact="collation", collation="binary",
                        epoch_us="EPOCH_US", semi_join_scans=True, zoned_literals=True, epoch_clock="epoch_us",
-                       split_scans=True,
+                       split_scans=True, window_passes=True,
                        filter_aggregates=True, semi_join_exists=True, packed_facts=True, asof_sequences=True,
                        functions=_fns("STRPOS", "CURRENT_TIMESTAMP", "EPOCH_US", "BIT_OR", "MD5",
                                       "TIMEZONE", "EXTRACT", "DATE_TRUNC", "MAKE_TIMESTAMP")),

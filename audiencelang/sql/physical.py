@@ -34,7 +34,7 @@ from typing import Any, Literal
 from audiencelang.sql import plan as P
 from audiencelang.sql.dialects import DialectProfile
 
-__all__ = ["SEMI_JOIN_SELECTIVITY", "Decisions", "batch_bit_or", "batch_groups", "decide", "split_scans"]
+__all__ = ["SEMI_JOIN_SELECTIVITY", "Decisions", "batch_bit_or", "batch_groups", "batch_window_passes", "decide", "split_scans"]
 
 #: Use a semi-join for an existence test only when the top-level trait tests are estimated
 #: to keep at most this share of the profiles (see :func:`_selectivity`).
@@ -473,3 +473,10 @@ def batch_bit_or(profile: DialectProfile) -> bool:
     facts, whose allow-list has it), instead of one ``MAX`` per audience: on DuckDB the
     per-audience aggregates over every profile cost more than all the scans."""
     return profile.packed_facts
+
+
+def batch_window_passes(profile: DialectProfile) -> bool:
+    """Whether a batch statement splits each shared event pass by its aggregates' window
+    widths (:func:`audiencelang.sql.batch_passes.split_by_window`): where a pass's cost grows
+    with its ``FILTER`` aggregates per row read and reading a table again is cheap."""
+    return profile.window_passes
