@@ -249,16 +249,31 @@ def _many_files() -> list[str]:
     return files
 
 
-def test_a_check_in_worker_processes_reports_what_one_process_reports(tmp_path: Path,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_check_in_worker_processes_reports_what_one_process_reports(tmp_path: Path) -> None:
     """The command line parses a large project in worker processes, which also check each
     audience on its own and send back its facts: the report is that of a check in one process
-    (`check_project`), cold, warm and without a cache, for every lint selection."""
+    (`check_project`), cold, warm and without a cache, for every lint selection.
+
+    It runs in a fresh interpreter: a process that already runs other threads (a test
+    session that started Spark's gateway, a server) parses serially, by design."""
+    import multiprocessing
+
+    proc = multiprocessing.get_context("spawn").Process(target=_worker_check_equals_one_process,
+                                                         args=(str(tmp_path),))
+    proc.start()
+    proc.join(600)
+    assert proc.exitcode == 0, "the worker check differs from the one-process check (traceback above)"
+
+
+def _worker_check_equals_one_process(where: str) -> None:
+    import threading
+
     from audiencelang.process import options
     from audiencelang.syntax import parser
 
-    monkeypatch.setattr(parser, "PARALLEL_MIN_FILES", 2)
-    monkeypatch.setattr(options, "worker_processes", True)
+    assert threading.active_count() == 1
+    tmp_path = Path(where)
+    parser.PARALLEL_MIN_FILES = 2
     extras: list[object] = []
     real = parser.parse_files_with
 
@@ -268,13 +283,13 @@ def test_a_check_in_worker_processes_reports_what_one_process_reports(tmp_path: 
             extras.extend(more for _, more in got)
         return got
 
-    monkeypatch.setattr(parser, "parse_files_with", spy)
+    parser.parse_files_with = spy  # type: ignore[assignment]
     for lint in LINTS:
         root = tmp_path / f"p{len(lint)}"
         write_project(root, _many_files(), lint)
-        monkeypatch.setattr(options, "worker_processes", False)
+        options.worker_processes = False
         want = check_project(load_project(root))
-        monkeypatch.setattr(options, "worker_processes", True)
+        options.worker_processes = True
         assert {"E305", "E306", "E307", "E401", "E402", "E101"} <= {d.code for d in want.diagnostics}
         assert any(d.market is not None for d in want.diagnostics)
         for cache in (None, CheckCache(root / "c", tool_digest()), CheckCache(root / "c", tool_digest())):
