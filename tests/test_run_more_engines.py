@@ -402,7 +402,8 @@ def spark_connect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[s
     log = (root / "server.log").open("wb")
     proc = subprocess.Popen(
         [str(home / "bin" / "spark-submit"), "--class", "org.apache.spark.sql.connect.service.SparkConnectServer",
-         "--master", "local[1]", "--conf", f"spark.connect.grpc.binding.port={port}",
+         "--master", "local[1]", "--driver-memory", "2g",
+         "--conf", f"spark.connect.grpc.binding.port={port}",
          "--conf", "spark.connect.grpc.binding.address=127.0.0.1", "--conf", "spark.ui.enabled=false",
          "--conf", "spark.sql.shuffle.partitions=1", "--conf", f"spark.sql.warehouse.dir={root / 'warehouse'}",
          "--conf", f"spark.driver.extraJavaOptions=-Dderby.system.home={root}"],
