@@ -455,3 +455,56 @@ def test_random_audiences_over_every_shape(db_factory: Any, as_of_none: bool) ->
         seen.update(k for k, m in (("packed", PACKED), ("inverted", INVERTED), ("semi", SEMI),
                                    ("inner", "INNER JOIN"), ("of_profiles", OF_PROFILES)) if m in sql)
     assert seen >= {"packed", "inverted", "semi", "inner"} | (set() if as_of_none else {"of_profiles"}), seen
+
+
+# --------------------------------------------------------------------------- absences folded into a required scan
+
+FOLDED = [
+    'performed buy where channel = "app" at least 2 times in last 30 days '
+    'and not (performed buy where channel = "web" in last 7 days)',
+    'performed buy where channel = "app" at least 2 times and performed buy where channel = "web" exactly 0 times',
+    'sum(buy.amount) in last 30 days >= 20 and not (performed view)',
+    'performed buy at least 2 times and not (performed buy where channel = "web" in last 7 days)',
+    'performed buy where channel = "app" at least 2 times in last 7 days and not (performed buy where channel = "web" '
+    'in last 30 days) and count(order) >= 1 and not (performed view in last 3 days)',
+]
+NOT_FOLDED = [
+    'performed buy and not (performed view)',  # an existence test: a semi-join's candidate
+    'performed buy at least 2 times or not (performed view)',  # not top-level
+    'performed buy where channel = "app" at least 2 times and not (performed order)',  # another table
+]
+
+
+def test_an_absence_is_folded_into_a_required_scan_of_the_same_table(db_factory: Any) -> None:
+    """``performed E where W1 at least 2 times and not (performed E where W2)``: one pass of
+    the event table whose HAVING tests both counts (``FILTER``), no anti-join reading the
+    table again; the members are the evaluator's, on window edges (+-1 us), after
+    ``as_of``, null users and null columns, and on random data."""
+    lower = AS_OF - 7 * DAY
+    app = {"channel": "app", "amount": Decimal("15")}
+    data = {
+        "crm.people": people(1, 2, 3, 4, 5, 6, 7),
+        "ev.events": [
+            *(ev(u, AS_OF - DAY, **app) for u in (1, 2, 3, 4, 5, 6) for _ in range(2)),
+            ev(1, lower, channel="web"),  # exactly at the bound: counts, 1 is out
+            ev(2, lower - dt.timedelta(microseconds=1), channel="web"),  # 1 us before: 2 stays
+            ev(3, AS_OF + dt.timedelta(microseconds=1), channel="web"),  # after as_of: 3 stays
+            ev(4, AS_OF - DAY, channel=None),  # no channel: not a web buy
+            ev(5, AS_OF - DAY, kind="view", channel="app"),
+            ev(6, AS_OF, channel="web"),  # at as_of: counts
+            {"uid": None, "ts": AS_OF - DAY, "kind": "buy", "channel": "web"},
+            ev(7, AS_OF - DAY, channel="web"),
+        ],
+        "ev.orders": [order(u, AS_OF - DAY) for u in (1, 2, 4, 6)],
+    }
+    for d in (data, rich(0), rich(1), rich(2)):
+        db = db_factory(d)
+        for t in FOLDED:
+            _, sql = db.check(aud(t))
+            assert ANTI not in sql and sql.count('FROM "ev"."events"') == 1, t
+            assert "FILTER(WHERE" in sql, t
+        for t in NOT_FOLDED:
+            _, sql = db.check(aud(t))
+            assert sql.count('FROM "ev"."events"') == 2 or ANTI in sql, t
+    got, _ = db_factory(data).check(aud(FOLDED[0]))
+    assert got == {2, 3, 4, 5}

@@ -31,7 +31,7 @@ from audiencelang.sql.build import BuildError, build_explained
 from audiencelang.sql.dialects import DIALECTS, DialectProfile
 from audiencelang.sql.literals import substitution_free
 from audiencelang.sql.lower import LoweringError, lower, to_utc_naive
-from audiencelang.sql.physical import decide, split_scans
+from audiencelang.sql.physical import decide, fold_absences, split_scans
 from audiencelang.sql.plan import Plan
 
 if TYPE_CHECKING:
@@ -216,7 +216,8 @@ def _compile_audience(
     if mode in ("counts", "deliverable") and destination is None:
         return diag("E900", f"mode '{mode}' needs a destination")
     try:
-        plan = lower(checked, as_of=as_of, destination=destination, mode=mode, split=split_scans(profile))
+        plan = fold_absences(lower(checked, as_of=as_of, destination=destination, mode=mode,
+                                   split=split_scans(profile)), profile)
     except LoweringError as exc:
         return CompileResult(None, (exc.diagnostic,))
     try:

@@ -24,6 +24,7 @@ What is decided, exactly (none of it changes an answer, only how it is computed)
 
 from __future__ import annotations
 
+import dataclasses
 import operator
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -34,7 +35,8 @@ from typing import Any, Literal
 from audiencelang.sql import plan as P
 from audiencelang.sql.dialects import DialectProfile
 
-__all__ = ["SEMI_JOIN_SELECTIVITY", "Decisions", "batch_bit_or", "batch_groups", "batch_window_passes", "decide", "split_scans"]
+__all__ = ["SEMI_JOIN_SELECTIVITY", "Decisions", "batch_bit_or", "batch_groups", "batch_window_passes", "decide",
+           "fold_absences", "split_scans"]
 
 #: Use a semi-join for an existence test only when the top-level trait tests are estimated
 #: to keep at most this share of the profiles (see :func:`_selectivity`).
@@ -242,6 +244,83 @@ def decide(plan: P.Plan, profile: DialectProfile) -> Decisions:
         consent_having=consent_having,
         excluding=tuple(excluding),
     )
+
+
+def fold_absences(plan: P.Plan, profile: DialectProfile) -> P.Plan:
+    """The plan with each top-level absence (``performed E where W2 exactly 0 times``, ``not
+    performed E where W2``) folded into a required scan of the same event table (``performed
+    E where W1 at least 3 times``): one pass reads the rows of either filter and its ``HAVING``
+    tests both counts (``COUNT(*) FILTER (WHERE W1) >= 3 AND COUNT(*) FILTER (WHERE W2) = 0``),
+    instead of a grouped pass for W1 and an anti-join that reads the table again.
+
+    Only where scans are split by row filter, joins are INNER and aggregates take ``FILTER``
+    (DuckDB). Exact: the required scan's members are those with a row passing W1, and the
+    folded pass keeps, of those, the users without a row passing W2, which is what the
+    anti-join kept. Not when the required test is a plain existence test (which may become
+    a semi-join), nor for a count read by another test, nor for sequences."""
+    d = profile
+    if not (d.split_scans and d.semi_join_exists and d.inner_joins and d.filter_aggregates and not d.fence_joins):
+        return plan
+    conjuncts = conjuncts_of(plan.membership)
+    scans = {s.name: s for s in plan.scans if isinstance(s, P.Scan)}
+    scan_of = {a.name: s.name for s in scans.values() for a in s.aggregates}
+    uses = Counter(n for t in agg_tests(plan) for n in (t.column, t.count) if n is not None)
+    required = [scan_of[c.column] for c in conjuncts
+                if isinstance(c, P.AggTest) and c.column in scan_of and not without_rows(c) and not _is_exists(c)
+                and (c.count is None or scan_of.get(c.count) == scan_of[c.column])]
+    merged: dict[str, P.Scan] = {}
+    gone: set[str] = set()
+    out: list[P.Cond] = []
+    for c in conjuncts:
+        t = _absence(c)
+        a = scans.get(scan_of.get(t.column, "")) if t is not None else None
+        partner = None
+        if t is not None and a is not None and a.name not in gone and uses.get(t.column, 0) == 1:
+            (agg,) = a.aggregates if len(a.aggregates) == 1 else (None,)
+            if agg is not None and agg.func == "count" and agg.column is None:
+                partner = next((n for n in required if n != a.name and n not in gone
+                                and (scans[n].table, scans[n].user, scans[n].time) == (a.table, a.user, a.time)),
+                               None)
+        if t is None or a is None or partner is None:
+            out.append(c)
+            continue
+        s = merged.get(partner, scans[partner])
+        merged[partner] = _fold(s, a)
+        gone.add(a.name)
+        zero = P.Value("number", "0")
+        out.append(P.AggTest("count", t.column, "=", zero, t.type))
+    if not merged:
+        return plan
+    new_scans = tuple(merged.get(s.name, s) for s in plan.scans if s.name not in gone)
+    membership = out[0] if len(out) == 1 else P.And(tuple(out))
+    return dataclasses.replace(plan, scans=new_scans, membership=membership)
+
+
+def _fold(s: P.Scan, a: P.Scan) -> P.Scan:
+    """One pass over the rows of ``s`` or ``a`` (same table): what both prunes say stays
+    in the ``WHERE``, the rest of each prune moves into its own aggregates' conditions."""
+    ps = conjuncts_of(s.prune) if s.prune is not None else []
+    pa = conjuncts_of(a.prune) if a.prune is not None else []
+    common = [c for c in ps if c in pa]
+    only_s = [c for c in ps if c not in common]
+    only_a = [c for c in pa if c not in common]
+
+    def within(only: list[P.Cond], agg: P.Aggregate) -> P.Aggregate:
+        # what the WHERE already says (the common part) is not said again
+        parts = [*only, *(c for c in conjuncts_of(agg.condition)
+                          if c not in only and c not in common and not (isinstance(c, P.Const) and c.value))]
+        cond = (parts[0] if len(parts) == 1 else P.And(tuple(parts))) if parts else P.Const(True)
+        return dataclasses.replace(agg, condition=cond)
+
+    either: list[P.Cond] = []
+    if only_s and only_a:
+        sides = [x[0] if len(x) == 1 else P.And(tuple(x)) for x in (only_s, only_a)]
+        either = [P.Or(tuple(sides))]
+    # a side with nothing beyond the common part reads every row the WHERE keeps
+    prune_parts = [*common, *either]
+    prune = (prune_parts[0] if len(prune_parts) == 1 else P.And(tuple(prune_parts))) if prune_parts else None
+    return P.Scan(s.name, s.table, s.user, s.time, prune,
+                  tuple(within(only_s, g) for g in s.aggregates) + tuple(within(only_a, g) for g in a.aggregates))
 
 
 def _consent_having(plan: P.Plan, d: DialectProfile, consent_inner: bool, purposes: dict[str, P.ConsentPurpose],
