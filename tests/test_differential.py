@@ -35,7 +35,10 @@ def seed(request: pytest.FixtureRequest) -> Any:
 def test_duckdb_matches_the_evaluator(seed: Any) -> None:
     compared = []
 
-    @SETTINGS
+    # derandomized: the shape counts asserted below are of a fixed set of 200 audiences
+    # (a random set gave `excluding` 2 to 6 times: an assertion that failed by chance);
+    # the other engines' differentials stay random and explore
+    @settings(SETTINGS, derandomize=True)
     @given(scenarios())
     def run(scn: Scenario) -> None:
         con = duckdb.connect(":memory:")
