@@ -77,17 +77,30 @@ def repeat(fn: Callable[[], Any], runs: int, warmup: int = 0) -> dict[str, Any]:
 
 def interleaved(fns: dict[str, Callable[[], Any]], runs: int, warmup: int = 1) -> dict[str, dict[str, Any]]:
     """Run each function ``runs`` times, interleaved: round i runs them in a rotated order
-    (ABC, BCA, CAB, ...), so drift in machine load hits every contender alike."""
+    (ABC, BCA, CAB, ...), so drift in machine load hits every contender alike. Each
+    summary also holds ``cpu_median``, the median CPU seconds of this process per call."""
     names = list(fns)
     for _ in range(warmup):
         for name in names:
             fns[name]()
     samples: dict[str, list[float]] = {name: [] for name in names}
+    cpu: dict[str, list[float]] = {name: [] for name in names}
     for i in range(runs):
         k = i % len(names)
         for name in names[k:] + names[:k]:
+            c0 = _cpu()
             samples[name].append(timed(fns[name])[0])
-    return {name: summarize(s) for name, s in samples.items()}
+            cpu[name].append(_cpu() - c0)
+    # the CPU of this process (an in-process engine's threads included): what the work
+    # costs, less moved by other jobs on the machine than the wall time
+    return {name: {**summarize(s), "cpu_median": statistics.median(cpu[name])} for name, s in samples.items()}
+
+
+def _cpu() -> float:
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 class NotReady(Exception):
