@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import resource
 import statistics
 import time
 from collections.abc import Callable, Sequence
@@ -97,8 +98,6 @@ def interleaved(fns: dict[str, Callable[[], Any]], runs: int, warmup: int = 1) -
 
 
 def _cpu() -> float:
-    import resource
-
     r = resource.getrusage(resource.RUSAGE_SELF)
     return r.ru_utime + r.ru_stime
 

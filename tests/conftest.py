@@ -285,8 +285,8 @@ def spark_session() -> Iterator[Any]:
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.sql.warehouse.dir", str(warehouse / "warehouse"))
-        # one long-lived driver serves every Spark test of a worker: 1 GB (the default) ran
-        # out of heap in CI once the wide batch statements came
+        # one long-lived driver serves every Spark test of a worker: with 1 GB (the default)
+        # it ran out of heap in CI, which stopped the context under every later Spark test
         .config("spark.driver.memory", os.environ.get("AUDIENCELANG_SPARK_MEMORY", "3g"))
         .config("spark.driver.extraJavaOptions",
                 f"-Dderby.system.home={warehouse} -Dlog4j2.level=ERROR")

@@ -261,6 +261,9 @@ def test_a_check_in_worker_processes_reports_what_one_process_reports(tmp_path: 
                                                          args=(str(tmp_path),))
     proc.start()
     proc.join(600)
+    if proc.is_alive():  # a hang is a failure, and leaves no process behind
+        proc.kill()
+        proc.join()
     assert proc.exitcode == 0, "the worker check differs from the one-process check (traceback above)"
 
 

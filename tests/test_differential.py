@@ -36,7 +36,7 @@ def test_duckdb_matches_the_evaluator(seed: Any) -> None:
     compared = []
 
     # derandomized: the shape counts asserted below are of a fixed set of 200 audiences
-    # (a random set gave `excluding` 2 to 6 times: an assertion that failed by chance);
+    # (a random set once gave `excluding` 2 times, under the 3 asserted: a failure by chance);
     # the other engines' differentials stay random and explore
     @settings(SETTINGS, derandomize=True)
     @given(scenarios())

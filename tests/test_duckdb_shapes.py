@@ -508,3 +508,10 @@ def test_an_absence_is_folded_into_a_required_scan_of_the_same_table(db_factory:
             assert sql.count('FROM "ev"."events"') == 2 or ANTI in sql, t
     got, _ = db_factory(data).check(aud(FOLDED[0]))
     assert got == {2, 3, 4, 5}
+    # without `as_of`: the windows' bounds come from the params CTE, in the WHERE and FILTERs
+    now = _now_away_from_midnight()
+    for seed in range(2):
+        db = db_factory(rich(seed, base=now))
+        for t in FOLDED:  # every edge in the data is a whole hour from now: 2 s later decides the same
+            _, sql = db.check(aud(t), as_of=None, eval_as_of=now + dt.timedelta(seconds=2))
+            assert '"params" AS (' in sql and ANTI not in sql and sql.count('FROM "ev"."events"') == 1, t

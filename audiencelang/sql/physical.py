@@ -20,6 +20,9 @@ What is decided, exactly (none of it changes an answer, only how it is computed)
 - which scans keep only the rows of the filtered profiles (``user IN (SELECT ...)``);
 - conditional aggregates written with ``FILTER``; every test after the joins (a fence);
   consent's latest state packed with the time into one integer.
+
+One rewrite of the plan comes before the decisions, :func:`fold_absences`: a top-level
+absence on an event table that a required scan also reads is counted in that scan.
 """
 
 from __future__ import annotations
@@ -172,7 +175,7 @@ def decide(plan: P.Plan, profile: DialectProfile) -> Decisions:
     excluding: list[tuple[str, P.AggTest]] = []
     if d.semi_join_exists:
         selective = _selectivity(pushed) <= SEMI_JOIN_SELECTIVITY
-        uses = Counter(n for t in agg_tests(plan) for n in (t.column, t.count) if n is not None)
+        uses = _uses(plan)
         scans = {s.name: s for s in plan.scans}
         for c in list(rest):
             if not (isinstance(c, P.AggTest) and c.column in scan_of and _is_exists(c)):
@@ -264,7 +267,7 @@ def fold_absences(plan: P.Plan, profile: DialectProfile) -> P.Plan:
     conjuncts = conjuncts_of(plan.membership)
     scans = {s.name: s for s in plan.scans if isinstance(s, P.Scan)}
     scan_of = {a.name: s.name for s in scans.values() for a in s.aggregates}
-    uses = Counter(n for t in agg_tests(plan) for n in (t.column, t.count) if n is not None)
+    uses = _uses(plan)
     required = [scan_of[c.column] for c in conjuncts
                 if isinstance(c, P.AggTest) and c.column in scan_of and not without_rows(c) and not _is_exists(c)
                 and (c.count is None or scan_of.get(c.count) == scan_of[c.column])]
@@ -275,20 +278,18 @@ def fold_absences(plan: P.Plan, profile: DialectProfile) -> P.Plan:
         t = _absence(c)
         a = scans.get(scan_of.get(t.column, "")) if t is not None else None
         partner = None
-        if t is not None and a is not None and a.name not in gone and uses.get(t.column, 0) == 1:
-            (agg,) = a.aggregates if len(a.aggregates) == 1 else (None,)
-            if agg is not None and agg.func == "count" and agg.column is None:
-                partner = next((n for n in required if n != a.name and n not in gone
-                                and (scans[n].table, scans[n].user, scans[n].time) == (a.table, a.user, a.time)),
-                               None)
+        if (t is not None and a is not None and a.name not in gone and uses.get(t.column, 0) == 1
+                and len(a.aggregates) == 1 and a.aggregates[0].func == "count" and a.aggregates[0].column is None):
+            partner = next((n for n in required if n != a.name and n not in gone
+                            and (scans[n].table, scans[n].user, scans[n].time) == (a.table, a.user, a.time)),
+                           None)
         if t is None or a is None or partner is None:
             out.append(c)
             continue
         s = merged.get(partner, scans[partner])
         merged[partner] = _fold(s, a)
         gone.add(a.name)
-        zero = P.Value("number", "0")
-        out.append(P.AggTest("count", t.column, "=", zero, t.type))
+        out.append(P.AggTest("count", t.column, "=", P.Value("number", "0"), t.type))
     if not merged:
         return plan
     new_scans = tuple(merged.get(s.name, s) for s in plan.scans if s.name not in gone)
@@ -454,6 +455,11 @@ _OP_SELECTIVITY = {
     "=": 0.005, "starts_with": 0.005, "ends_with": 0.005, "contains": 0.005, "is_null": 0.005,
     "!=": 0.995, "not_in": 0.995, "is_not_null": 0.995,
 }
+
+
+def _uses(plan: P.Plan) -> Counter[str]:
+    """How many aggregate tests read each aggregate column (as its value or its count)."""
+    return Counter(n for t in agg_tests(plan) for n in (t.column, t.count) if n is not None)
 
 
 def agg_tests(plan: P.Plan) -> list[P.AggTest]:
