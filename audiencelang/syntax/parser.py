@@ -123,6 +123,13 @@ class ParseResult:
 @returns_diagnostics(lambda d, _: ParseResult(None, [d]))
 def parse_bytes(data: bytes, path: str | None = None) -> ParseResult:
     """Decode and parse. Non-UTF-8 input, NUL bytes and oversize files are diagnostics."""
+    return _parse_bytes(data, path)
+
+
+# The public entry points check their arguments and turn an escaping exception into a
+# diagnostic (returns_diagnostics); they call each other through these unguarded bodies,
+# so a file read from disk pays for one check, not three.
+def _parse_bytes(data: bytes, path: str | None) -> ParseResult:
     if len(data) > MAX_FILE_BYTES:
         return ParseResult(None, [error(
             "E115", f"file is {len(data):,} bytes; audience files may be at most {MAX_FILE_BYTES:,} bytes",
@@ -139,7 +146,7 @@ def parse_bytes(data: bytes, path: str | None = None) -> ParseResult:
                  start=exc.start, end=exc.start + 1),
             "save the file as UTF-8",
         )])
-    return parse(text, path=path)
+    return _parse(text, path)
 
 
 @returns_diagnostics(lambda d, _: ParseResult(None, [d]))
@@ -155,7 +162,7 @@ def parse_file(path: str | Path, display_path: str | None = None) -> ParseResult
                 "E115", f"file is larger than {MAX_FILE_BYTES:,} bytes; audience files may be at most "
                 f"{MAX_FILE_BYTES:,} bytes", Span(path=shown), "split it into several files")])
         return ParseResult(None, [error("E901", f"cannot read {shown}: {exc.reason}", Span(path=shown))])
-    return parse_bytes(data, shown)
+    return _parse_bytes(data, shown)
 
 
 #: Below this many files, parsing in worker processes costs more than it saves.
@@ -252,6 +259,10 @@ _DIAGNOSTICS: TypeAdapter[list[Diagnostic]] = TypeAdapter(list[Diagnostic])
 @returns_diagnostics(lambda d, _: ParseResult(None, [d]))
 def parse(text: str, path: str | None = None) -> ParseResult:
     """Parse the text of one ``.aud`` file into an :class:`ast.File` plus diagnostics."""
+    return _parse(text, path)
+
+
+def _parse(text: str, path: str | None) -> ParseResult:
     if text.startswith("\ufeff"):
         text = text[1:]  # a BOM is not content; columns count from after it
     if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
