@@ -91,17 +91,20 @@ def build_parser(strict: bool = False) -> Lark:
 
     ``strict=True`` (used by a test) also rejects grammar conflicts and regex
     collisions; it always analyses the grammar afresh."""
+    from audiencelang.syntax.positions import fast_positions
+
     cache = False if strict else _cache_file()
-    return Lark(
-        _grammar_text(),
-        parser="lalr",
-        lexer="contextual",
-        propagate_positions=True,
-        maybe_placeholders=True,
-        strict=strict,
-        cache=cache,
-        cache_grammar=bool(cache),
-    )
+    with fast_positions():  # Lark's positions, computed more cheaply (audiencelang.syntax.positions)
+        return Lark(
+            _grammar_text(),
+            parser="lalr",
+            lexer="contextual",
+            propagate_positions=True,
+            maybe_placeholders=True,
+            strict=strict,
+            cache=cache,
+            cache_grammar=bool(cache),
+        )
 
 
 @dataclass
