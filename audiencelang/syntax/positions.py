@@ -41,7 +41,7 @@ class FastPropagatePositions:
         res = self.node_builder(children)
         if not isinstance(res, Tree):
             return res
-        first = None
+        first: Any = None  # a Token or a Meta (lark's Meta declares no container_* fields)
         for c in children:
             if isinstance(c, Token):
                 first = c
@@ -53,7 +53,7 @@ class FastPropagatePositions:
                     break
         if first is None:  # no child with a position: neither has the last (same children)
             return res
-        last = None
+        last: Any = None
         for c in reversed(children):
             if isinstance(c, Token):
                 last = c
@@ -63,7 +63,7 @@ class FastPropagatePositions:
                 if not m.empty:
                     last = m
                     break
-        meta = res.meta
+        meta: Any = res.meta
         d = meta.__dict__
         if isinstance(first, Token):
             line, column, start = first.line, first.column, first.start_pos
