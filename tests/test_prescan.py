@@ -82,3 +82,13 @@ def test_the_cheap_count_never_exceeds_the_builders(text: str) -> None:
 def test_the_limits_themselves_still_parse() -> None:
     terms = " or ".join(f"age = {i}" for i in range(MAX_CONDITIONS))
     assert parse(f"audience big {{\n  include {terms}\n}}\n").ok
+
+
+@pytest.mark.parametrize("text", ["=" * 50, "in [" + "1," * 24 + "1", "(performed " * 5])
+def test_a_text_no_longer_than_the_limits_is_never_over_them(text: str) -> None:
+    """Every item counted sits at its own character, so a text of at most as many characters
+    as the limits is passed without a scan; one item fewer allowed, the densest texts are over."""
+    assert first_excess(text, len(text), len(text)) is None
+    counted = text.count("=") + text.count(",") + text.count("[") + text.count("performed")
+    if counted:
+        assert first_excess(text, counted - 1, counted - 1) is not None

@@ -54,6 +54,8 @@ class Excess:
 
 def first_excess(text: str, max_conditions: int, max_list_values: int) -> Excess | None:
     """The first condition or list value over its limit, by the lower-bound count above."""
+    if len(text) <= max_conditions and len(text) <= max_list_values:
+        return None  # every item counted is at its own character of the text: none can be over
     conditions = 0
     values = 0
     in_list = False
