@@ -515,3 +515,57 @@ def test_an_absence_is_folded_into_a_required_scan_of_the_same_table(db_factory:
         for t in FOLDED:  # every edge in the data is a whole hour from now: 2 s later decides the same
             _, sql = db.check(aud(t), as_of=None, eval_as_of=now + dt.timedelta(seconds=2))
             assert '"params" AS (' in sql and ANTI not in sql and sql.count('FROM "ev"."events"') == 1, t
+
+
+#: top-level tests on INNER-joined scans whose aggregates nothing else reads
+ONLY_IN_HAVING = [
+    # a plain existence test (not selective: no semi-join): the join is the test
+    ('performed buy where channel = "app" in last 30 days and age >= 18', 0),
+    # counts and a sum, each read by its own test only
+    ('performed buy at least 2 times in last 30 days and sum(buy.amount) in last 7 days >= 10', 0),
+    # an average: its sum and count live in the HAVING only
+    ('avg(buy.amount) where channel = "app" > 5 and performed order', 0),
+]
+#: the same aggregates also read after the join: they stay in the scan and in facts
+STILL_READ = [
+    'performed buy at least 2 times in last 30 days and (performed buy at least 5 times in last 30 days or age >= 40)',
+    'sum(buy.amount) in last 30 days >= 10 and in audience rich',
+]
+
+
+def test_an_aggregate_only_its_scans_having_reads_is_not_returned(db_factory: Any) -> None:
+    """A top-level test on an INNER-joined scan is applied in the scan's HAVING; the
+    aggregate it reads, read by nothing else, is computed there alone: not selected by the
+    scan, not carried by facts (a plain `performed` computes no aggregate at all). The
+    members are the evaluator's on window edges, nulls and random data."""
+    lower = AS_OF - 30 * DAY
+    data = {
+        "crm.people": [*people(1, 2, 3, 4, 5, 6, age=30), *people(7, 8, age=50), {"id": 9, "age": None}],
+        "ev.events": [
+            ev(1, lower, channel="app", amount=Decimal("6")),  # exactly at the bound: counts
+            ev(2, lower - dt.timedelta(microseconds=1), channel="app", amount=Decimal("9")),  # 1 us before
+            ev(3, AS_OF + dt.timedelta(microseconds=1), channel="app"),  # after as_of
+            ev(4, AS_OF, channel="app", amount=None),  # at as_of, no amount
+            *(ev(u, AS_OF - DAY, amount=Decimal("5")) for u in (5, 6, 7, 8) for _ in range(u - 3)),
+            ev(9, AS_OF - DAY, channel="app", amount=Decimal("12")),
+            {"uid": None, "ts": AS_OF - DAY, "kind": "buy", "channel": "app", "amount": Decimal("1")},
+        ],
+        "ev.orders": [order(u, AS_OF - DAY) for u in (1, 4, 5, 9)],
+    }
+    # the referenced audience reads the same sum after the join (its own aud_ CTE)
+    rich_def = "\naudience rich {\n include sum(buy.amount) in last 30 days >= 10 or age >= 40\n}\n"
+    for d in (data, rich(0), rich(1), rich(2)):
+        db = db_factory(d)
+        for t, _ in ONLY_IN_HAVING:
+            _, sql = db.check(aud(t))
+            facts = sql[sql.index('"facts" AS ('):sql.index('"members" AS (')]
+            assert 'INNER JOIN "ev_buy' in facts or 'INNER JOIN "events_ev_events' in facts, (t, sql)
+            assert not re.search(r'"(n|s|sum|avg)_buy', facts), (t, facts)
+        plain = db.sql(aud(ONLY_IN_HAVING[0][0]))
+        scan = plain[plain.index('"ev_buy'):plain.index('"facts" AS (')]
+        assert "COUNT(" not in scan and "GROUP BY" in scan, scan
+        for t in STILL_READ:
+            text = aud(t) + rich_def if "in audience" in t else aud(t)
+            _, sql = db.check(text, "a")
+            facts = sql[sql.index('"facts" AS ('):sql.index('"members" AS (')]
+            assert re.search(r'COALESCE\("[a-z_]+"\."(n|s|sum)_', facts), (t, facts)

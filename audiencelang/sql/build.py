@@ -481,8 +481,9 @@ class Builder:
         """The scan's aggregate columns as ``facts`` reads them (count/sum 0 without rows);
         ``only``: just these columns."""
         items: list[exp.Expr] = []
+        unread = self.dec.unread
         for a in s.aggregates:
-            if only is not None and a.name not in only:
+            if (only is not None and a.name not in only) or a.name in unread:
                 continue
             if a.func in ("count", "sum", "count_days"):
                 value: exp.Expr = self.f(exp.Coalesce, this=col(a.name, s.name), expressions=[num(0)])

@@ -124,12 +124,29 @@ def scan_cte(b: Builder, s: P.Scan | P.SequenceScan) -> exp.Select:
     # read; split scans: the row filter, the aggregates hold only windows)
     shared = conjuncts_of(only) if only is not None else []
     shared += [c for c in (conjuncts_of(s.prune) if s.prune is not None else []) if c not in shared]
-    for a in s.aggregates:
+
+    def always(a: P.Aggregate) -> bool:
         # an aggregate whose condition every row satisfies needs no CASE (split scans: the
         # widest window is the scan's lower bound)
-        always = (only is not None or (isinstance(a.condition, P.Const) and a.condition.value)
-                  or all(c in shared for c in conjuncts_of(a.condition)))
-        cond = None if always else b.cond(a.condition, SRC, pscope)
+        return (only is not None or (isinstance(a.condition, P.Const) and bool(a.condition.value))
+                or all(c in shared for c in conjuncts_of(a.condition)))
+
+    by_name = {a.name: a for a in s.aggregates}
+
+    def trivial(t: P.AggTest) -> bool:  # COUNT(*) >= 1 holds for every group
+        a = by_name.get(t.column)
+        return (t.func == "count" and t.op == ">=" and t.value is not None and t.value.text == "1"
+                and a is not None and a.func == "count" and a.column is None and always(a))
+
+    excluding = b.dec.excluding_test(s.name)
+    having_tests = [t for t in b.dec.having_of(s.name) if not trivial(t)]
+    # what the HAVING reads: an aggregate nothing else reads is not even computed without it
+    in_having = {n for t in [*having_tests, *([excluding] if excluding is not None else [])]
+                 for n in (t.column, t.count) if n is not None}
+    for a in s.aggregates:
+        if a.name in b.dec.unread and a.name not in in_having:
+            continue
+        cond = None if always(a) else b.cond(a.condition, SRC, pscope)
         fn = {"count": exp.Count, "sum": exp.Sum, "min": exp.Min, "max": exp.Max,
               "count_days": exp.Count}[a.func]
         if a.func == "count_days":  # COUNT(DISTINCT day [FILTER | CASE]) of the time column
@@ -160,8 +177,7 @@ def scan_cte(b: Builder, s: P.Scan | P.SequenceScan) -> exp.Select:
     where = b.scan_where(s, shared)
     where += of_profiles(b, s)
     having = {}
-    excluding = b.dec.excluding_test(s.name)
-    if b.dec.having_of(s.name) or excluding is not None:
+    if having_tests or excluding is not None:
         # the membership's tests on this scan, over the aggregates themselves
         # (physical._having): only users passing them are joined
         aggs: dict[str, exp.Expr] = {i.alias: i.this for i in items if isinstance(i, exp.Alias)}
@@ -175,16 +191,14 @@ def scan_cte(b: Builder, s: P.Scan | P.SequenceScan) -> exp.Select:
                 return b.f(exp.Coalesce, this=agg, expressions=[num(0)]) if node.name in zero else agg
             return node
 
-        def trivial(t: P.AggTest) -> bool:  # COUNT(*) >= 1 holds for every group
-            agg = aggs.get(t.column)
-            return (t.func == "count" and t.op == ">=" and t.value is not None and t.value.text == "1"
-                    and isinstance(agg, exp.Count) and isinstance(agg.this, exp.Star))
-
-        tests = [b.agg_test(t).transform(over_aggs) for t in b.dec.having_of(s.name) if not trivial(t)]
+        tests = [b.agg_test(t).transform(over_aggs) for t in having_tests]
         if excluding is not None:  # the users failing it: facts keeps the profiles not listed
             tests.append(not_(b.agg_test(excluding).transform(over_aggs)))
         if tests:
             having = {"having": exp.Having(this=and_(tests))}
+    unread = b.dec.unread
+    if unread:  # computed for the HAVING above, read by nothing after it (physical._unread)
+        items = [i for i in items if not (isinstance(i, exp.Alias) and i.alias in unread)]
     return exp.Select(
         expressions=items,
         where=exp.Where(this=and_(where)),

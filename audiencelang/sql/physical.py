@@ -95,6 +95,12 @@ class Decisions:
     #: profiles not among them (``member_id NOT IN (SELECT member_id FROM scan)``)
     excluding: tuple[tuple[str, P.AggTest], ...] = ()
 
+    #: aggregate columns that only their own scan's ``HAVING`` reads (see ``having``): the
+    #: scan computes them there and neither returns them nor passes them on to ``facts``
+    #: (an existence test of an INNER-joined scan reads nothing at all: the join is the
+    #: test, and the scan groups its rows by user without an aggregate)
+    unread: frozenset[str] = frozenset()
+
     def having_of(self, scan: str) -> tuple[P.AggTest, ...]:
         """The membership's top-level tests on ``scan``'s aggregates that its ``GROUP BY``
         applies itself (``HAVING``): only the users who pass them reach the join."""
@@ -218,6 +224,7 @@ def decide(plan: P.Plan, profile: DialectProfile) -> Decisions:
                 excluding.append((s.name, c))
                 rest.remove(c)
     having = _having(plan, d, scan_of, inner, rest)
+    unread = _unread(plan, having)
     consent_having = _consent_having(plan, d, consent_inner, purposes, rest)
     if not rest:
         rest.append(P.Const(True))
@@ -246,6 +253,7 @@ def decide(plan: P.Plan, profile: DialectProfile) -> Decisions:
         anti=tuple(anti),
         consent_having=consent_having,
         excluding=tuple(excluding),
+        unread=unread,
     )
 
 
@@ -378,6 +386,23 @@ def _having(plan: P.Plan, d: DialectProfile, scan_of: dict[str, str], inner: set
         out.setdefault(scan, []).append(c)
         rest.remove(c)
     return tuple((s.name, tuple(out[s.name])) for s in plan.scans if s.name in out)
+
+
+def _unread(plan: P.Plan, having: tuple[tuple[str, tuple[P.AggTest, ...]], ...]) -> frozenset[str]:
+    """The aggregate columns every test of which is in its own scan's ``HAVING``: read
+    nowhere after the scan (not by ``facts``, the membership or a referenced audience)."""
+    if not having:
+        return frozenset()
+    uses = _uses(plan)
+    tested = dict(having)
+    out: set[str] = set()
+    for s in plan.scans:
+        tests = tested.get(s.name)
+        if tests is None:
+            continue
+        in_having = Counter(n for t in tests for n in (t.column, t.count) if n is not None)
+        out.update(a.name for a in s.aggregates if uses.get(a.name, 0) == in_having.get(a.name, 0))
+    return frozenset(out)
 
 
 def _packing(plan: P.Plan, d: DialectProfile, scan_of: dict[str, str], inner: set[str],

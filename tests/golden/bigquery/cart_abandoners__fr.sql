@@ -11,13 +11,6 @@ WITH `profiles` AS (
     `src`.`client_id` AS `member_id`,
     COUNT(
       CASE
-        WHEN `src`.`type_evenement` = 'ajout_panier'
-        AND `src`.`horodatage` >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS `n_add_to_cart_1`,
-    COUNT(
-      CASE
         WHEN `src`.`type_evenement` = 'achat'
         AND `src`.`horodatage` >= CAST('2026-10-25 00:00:00.000000' AS TIMESTAMP)
         THEN 1
@@ -126,7 +119,6 @@ WITH `profiles` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
     `profiles`.`t_country` AS `t_country`,
-    COALESCE(`events_suivi_evenements`.`n_add_to_cart_1`, 0) AS `n_add_to_cart_1`,
     COALESCE(`events_suivi_evenements`.`n_purchase_2`, 0) AS `n_purchase_2`,
     COALESCE(`events_suivi_evenements`.`n_purchase_3`, 0) AS `n_purchase_3`,
     COALESCE(`consent`.`c_ads_personalization_granted`, 0) AS `c_ads_personalization_granted`,

@@ -7,8 +7,7 @@ WITH `profiles` AS (
     NOT `src`.`kunden_id` IS NULL
 ), `events_shop_bestellungen` AS (
   SELECT
-    `src`.`kunde` AS `member_id`,
-    COUNT(*) AS `n_purchase_1`
+    `src`.`kunde` AS `member_id`
   FROM `shop`.`bestellungen` AS `src`
   WHERE
     NOT `src`.`kunde` IS NULL
@@ -18,8 +17,7 @@ WITH `profiles` AS (
     `src`.`kunde`
 ), `facts` AS (
   SELECT
-    `profiles`.`member_id` AS `member_id`,
-    COALESCE(`events_shop_bestellungen`.`n_purchase_1`, 0) AS `n_purchase_1`
+    `profiles`.`member_id` AS `member_id`
   FROM `profiles`
   INNER JOIN `events_shop_bestellungen`
     ON `events_shop_bestellungen`.`member_id` = `profiles`.`member_id`

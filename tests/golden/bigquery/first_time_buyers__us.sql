@@ -7,14 +7,7 @@ WITH `profiles` AS (
     NOT `src`.`user_id` IS NULL
 ), `events_events_orders` AS (
   SELECT
-    `src`.`customer_id` AS `member_id`,
-    COUNT(*) AS `n_purchase_1`,
-    COUNT(
-      CASE
-        WHEN `src`.`ordered_at` >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS `n_purchase_2`
+    `src`.`customer_id` AS `member_id`
   FROM `events`.`orders` AS `src`
   WHERE
     NOT `src`.`customer_id` IS NULL
@@ -68,8 +61,6 @@ WITH `profiles` AS (
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
-    COALESCE(`events_events_orders`.`n_purchase_1`, 0) AS `n_purchase_1`,
-    COALESCE(`events_events_orders`.`n_purchase_2`, 0) AS `n_purchase_2`,
     COALESCE(`consent`.`c_email_marketing_granted`, 0) AS `c_email_marketing_granted`,
     COALESCE(`consent`.`c_email_marketing_refused`, 0) AS `c_email_marketing_refused`
   FROM `profiles`

@@ -12,23 +12,6 @@ WITH `profiles` AS (
 ), `events_suivi_evenements` AS (
   SELECT
     `src`.`client_id` AS `member_id`,
-    MIN(CASE WHEN `src`.`type_evenement` = 'session' THEN `src`.`horodatage` END) AS `min_session_started_at_1`,
-    COUNT(
-      CASE
-        WHEN `src`.`type_evenement` = 'session'
-        AND `src`.`horodatage` >= CAST('2026-09-01 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS `n_session_2`,
-    COUNT(
-      CASE
-        WHEN `src`.`type_evenement` = 'ajout_panier'
-        AND `src`.`categorie` = 'shoes'
-        AND `src`.`prix` <= 200
-        AND `src`.`horodatage` >= CAST('2026-09-02 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS `n_add_to_cart_3`,
     COUNT(
       CASE
         WHEN `src`.`type_evenement` = 'achat'
@@ -155,9 +138,6 @@ WITH `profiles` AS (
     `profiles`.`member_id` AS `member_id`,
     `profiles`.`t_city` AS `t_city`,
     `profiles`.`t_signup_date` AS `t_signup_date`,
-    `events_suivi_evenements`.`min_session_started_at_1` AS `min_session_started_at_1`,
-    COALESCE(`events_suivi_evenements`.`n_session_2`, 0) AS `n_session_2`,
-    COALESCE(`events_suivi_evenements`.`n_add_to_cart_3`, 0) AS `n_add_to_cart_3`,
     COALESCE(`events_suivi_evenements`.`n_purchase_4`, 0) AS `n_purchase_4`,
     COALESCE(`consent`.`c_ads_personalization_granted`, 0) AS `c_ads_personalization_granted`,
     COALESCE(`consent`.`c_ads_personalization_refused`, 0) AS `c_ads_personalization_refused`,

@@ -7,8 +7,7 @@ WITH `profiles` AS (
     NOT `src`.`user_id` IS NULL
 ), `events_events_orders` AS (
   SELECT
-    `src`.`customer_id` AS `member_id`,
-    MIN(`src`.`ordered_at`) AS `first_purchase_1`
+    `src`.`customer_id` AS `member_id`
   FROM `events`.`orders` AS `src`
   WHERE
     NOT `src`.`customer_id` IS NULL
@@ -54,7 +53,6 @@ WITH `profiles` AS (
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
-    `events_events_orders`.`first_purchase_1` AS `first_purchase_1`,
     COALESCE(`consent`.`c_email_marketing_granted`, 0) AS `c_email_marketing_granted`,
     COALESCE(`consent`.`c_email_marketing_refused`, 0) AS `c_email_marketing_refused`
   FROM `profiles`

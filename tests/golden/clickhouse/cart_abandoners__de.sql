@@ -10,8 +10,7 @@ WITH "profiles" AS (
     ) AND "src"."land" IN ('DE', 'AT', 'CH')
 ), "events_web_ereignisse" AS (
   SELECT
-    "src"."kunden_id" AS "member_id",
-    COUNT(*) AS "n_add_to_cart_1"
+    "src"."kunden_id" AS "member_id"
   FROM "web"."ereignisse" AS "src"
   WHERE
     NOT (
@@ -133,7 +132,6 @@ WITH "profiles" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
     "profiles"."t_country" AS "t_country",
-    COALESCE("events_web_ereignisse"."n_add_to_cart_1", 0) AS "n_add_to_cart_1",
     COALESCE("events_shop_bestellungen"."n_purchase_2", 0) AS "n_purchase_2",
     COALESCE("events_shop_bestellungen"."n_purchase_3", 0) AS "n_purchase_3",
     COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",

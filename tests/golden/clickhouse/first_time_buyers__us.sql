@@ -9,14 +9,7 @@ WITH "profiles" AS (
     )
 ), "events_events_orders" AS (
   SELECT
-    "src"."customer_id" AS "member_id",
-    COUNT(*) AS "n_purchase_1",
-    COUNT(
-      CASE
-        WHEN "src"."ordered_at" >= CAST('2026-10-02 00:00:00.000000' AS Nullable(DateTime64(6, 'UTC')))
-        THEN 1
-      END
-    ) AS "n_purchase_2"
+    "src"."customer_id" AS "member_id"
   FROM "events"."orders" AS "src"
   WHERE
     NOT (
@@ -78,8 +71,6 @@ WITH "profiles" AS (
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
-    COALESCE("events_events_orders"."n_purchase_1", 0) AS "n_purchase_1",
-    COALESCE("events_events_orders"."n_purchase_2", 0) AS "n_purchase_2",
     COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
     COALESCE("consent"."c_email_marketing_refused", 0) AS "c_email_marketing_refused"
   FROM "profiles"

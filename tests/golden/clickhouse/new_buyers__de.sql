@@ -9,8 +9,7 @@ WITH "profiles" AS (
     )
 ), "events_shop_bestellungen" AS (
   SELECT
-    "src"."kunde" AS "member_id",
-    MIN("src"."bestellt_am") AS "first_purchase_1"
+    "src"."kunde" AS "member_id"
   FROM "shop"."bestellungen" AS "src"
   WHERE
     NOT (
@@ -71,7 +70,6 @@ WITH "profiles" AS (
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
-    "events_shop_bestellungen"."first_purchase_1" AS "first_purchase_1",
     COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
     COALESCE("consent"."c_email_marketing_refused", 0) AS "c_email_marketing_refused"
   FROM "profiles"

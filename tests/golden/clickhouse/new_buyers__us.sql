@@ -9,8 +9,7 @@ WITH "profiles" AS (
     )
 ), "events_events_orders" AS (
   SELECT
-    "src"."customer_id" AS "member_id",
-    MIN("src"."ordered_at") AS "first_purchase_1"
+    "src"."customer_id" AS "member_id"
   FROM "events"."orders" AS "src"
   WHERE
     NOT (
@@ -66,7 +65,6 @@ WITH "profiles" AS (
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
-    "events_events_orders"."first_purchase_1" AS "first_purchase_1",
     COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
     COALESCE("consent"."c_email_marketing_refused", 0) AS "c_email_marketing_refused"
   FROM "profiles"

@@ -17,27 +17,7 @@ WITH `profiles` AS (
         THEN `src`.`montant`
       END
     ) AS `sum_purchase_revenue_1`,
-    MAX(`src`.`montant`) AS `max_purchase_revenue_2`,
-    SUM(
-      CASE
-        WHEN `src`.`type_evenement` = 'achat' AND `src`.`canal` = 'web'
-        THEN `src`.`montant`
-      END
-    ) AS `sum_purchase_revenue_3`,
-    COUNT(
-      CASE
-        WHEN `src`.`type_evenement` = 'achat' AND `src`.`canal` = 'web'
-        THEN `src`.`montant`
-      END
-    ) AS `n_purchase_revenue_4`,
-    MIN(
-      CASE
-        WHEN `src`.`type_evenement` = 'achat'
-        AND `src`.`horodatage` >= '2025-11-01 00:00:00.000000+00:00'
-        THEN `src`.`montant`
-      END
-    ) AS `min_purchase_revenue_5`,
-    COUNT(*) AS `n_purchase_6`
+    MAX(`src`.`montant`) AS `max_purchase_revenue_2`
   FROM `suivi`.`evenements` AS `src`
   WHERE
     NOT `src`.`client_id` IS NULL
@@ -145,10 +125,6 @@ WITH `profiles` AS (
     `profiles`.`t_is_employee` AS `t_is_employee`,
     COALESCE(`events_suivi_evenements`.`sum_purchase_revenue_1`, 0) AS `sum_purchase_revenue_1`,
     `events_suivi_evenements`.`max_purchase_revenue_2` AS `max_purchase_revenue_2`,
-    COALESCE(`events_suivi_evenements`.`sum_purchase_revenue_3`, 0) AS `sum_purchase_revenue_3`,
-    COALESCE(`events_suivi_evenements`.`n_purchase_revenue_4`, 0) AS `n_purchase_revenue_4`,
-    `events_suivi_evenements`.`min_purchase_revenue_5` AS `min_purchase_revenue_5`,
-    COALESCE(`events_suivi_evenements`.`n_purchase_6`, 0) AS `n_purchase_6`,
     COALESCE(`consent`.`c_ads_personalization_granted`, 0) AS `c_ads_personalization_granted`,
     COALESCE(`consent`.`c_ads_personalization_refused`, 0) AS `c_ads_personalization_refused`
   FROM `profiles`

@@ -7,8 +7,7 @@ WITH `profiles` AS (
     NOT `src`.`client_id` IS NULL
 ), `events_suivi_evenements` AS (
   SELECT
-    `src`.`client_id` AS `member_id`,
-    COUNT(*) AS `n_purchase_1`
+    `src`.`client_id` AS `member_id`
   FROM `suivi`.`evenements` AS `src`
   WHERE
     NOT `src`.`client_id` IS NULL
@@ -19,8 +18,7 @@ WITH `profiles` AS (
     `src`.`client_id`
 ), `facts` AS (
   SELECT
-    `profiles`.`member_id` AS `member_id`,
-    COALESCE(`events_suivi_evenements`.`n_purchase_1`, 0) AS `n_purchase_1`
+    `profiles`.`member_id` AS `member_id`
   FROM `profiles`
   INNER JOIN `events_suivi_evenements`
     ON `events_suivi_evenements`.`member_id` = `profiles`.`member_id`

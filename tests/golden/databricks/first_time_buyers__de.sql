@@ -7,9 +7,7 @@ WITH `profiles` AS (
     NOT `src`.`kunden_id` IS NULL
 ), `events_shop_bestellungen` AS (
   SELECT
-    `src`.`kunde` AS `member_id`,
-    COUNT(*) AS `n_purchase_1`,
-    COUNT(CASE WHEN `src`.`bestellt_am` >= '2026-10-02 00:00:00.000000+00:00' THEN 1 END) AS `n_purchase_2`
+    `src`.`kunde` AS `member_id`
   FROM `shop`.`bestellungen` AS `src`
   WHERE
     NOT `src`.`kunde` IS NULL
@@ -61,8 +59,6 @@ WITH `profiles` AS (
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
-    COALESCE(`events_shop_bestellungen`.`n_purchase_1`, 0) AS `n_purchase_1`,
-    COALESCE(`events_shop_bestellungen`.`n_purchase_2`, 0) AS `n_purchase_2`,
     COALESCE(`consent`.`c_email_marketing_granted`, 0) AS `c_email_marketing_granted`,
     COALESCE(`consent`.`c_email_marketing_refused`, 0) AS `c_email_marketing_refused`
   FROM `profiles`

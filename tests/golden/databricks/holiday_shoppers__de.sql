@@ -14,17 +14,6 @@ WITH `profiles` AS (
     `src`.`kunde` AS `member_id`,
     COUNT(
       CASE
-        WHEN (
-          LOCATE('blackfriday', LOWER(`src`.`gutschein`)) > 0
-          OR `src`.`gutschein` = '50%_off'
-        )
-        AND `src`.`bestellt_am` >= '2025-11-24 00:00:00.000000+00:00'
-        AND `src`.`bestellt_am` < '2026-01-01 00:00:00.000000+00:00'
-        THEN 1
-      END
-    ) AS `n_purchase_1`,
-    COUNT(
-      CASE
         WHEN `src`.`umsatz` < 5
         AND `src`.`kanal` <> 'store'
         AND `src`.`bestellt_am` >= '2026-09-30 23:00:00.000000+00:00'
@@ -109,7 +98,6 @@ WITH `profiles` AS (
     `profiles`.`t_signup_date` AS `t_signup_date`,
     `profiles`.`t_age` AS `t_age`,
     `profiles`.`t_country` AS `t_country`,
-    COALESCE(`events_shop_bestellungen`.`n_purchase_1`, 0) AS `n_purchase_1`,
     COALESCE(`events_shop_bestellungen`.`n_purchase_2`, 0) AS `n_purchase_2`,
     COALESCE(`consent`.`c_ads_personalization_granted`, 0) AS `c_ads_personalization_granted`,
     COALESCE(`consent`.`c_ads_personalization_refused`, 0) AS `c_ads_personalization_refused`

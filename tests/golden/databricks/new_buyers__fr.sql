@@ -7,8 +7,7 @@ WITH `profiles` AS (
     NOT `src`.`client_id` IS NULL
 ), `events_suivi_evenements` AS (
   SELECT
-    `src`.`client_id` AS `member_id`,
-    MIN(`src`.`horodatage`) AS `first_purchase_1`
+    `src`.`client_id` AS `member_id`
   FROM `suivi`.`evenements` AS `src`
   WHERE
     NOT `src`.`client_id` IS NULL
@@ -58,7 +57,6 @@ WITH `profiles` AS (
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
-    `events_suivi_evenements`.`first_purchase_1` AS `first_purchase_1`,
     COALESCE(`consent`.`c_email_marketing_granted`, 0) AS `c_email_marketing_granted`,
     COALESCE(`consent`.`c_email_marketing_refused`, 0) AS `c_email_marketing_refused`
   FROM `profiles`

@@ -13,14 +13,7 @@ WITH "profiles" AS (
     "src"."kunde" AS "member_id",
     SUM("src"."umsatz") FILTER(WHERE
       "src"."bestellt_am" >= '2026-08-03 00:00:00.000000+00:00') AS "sum_purchase_revenue_1",
-    MAX("src"."umsatz") AS "max_purchase_revenue_2",
-    SUM("src"."umsatz") FILTER(WHERE
-      "src"."kanal" COLLATE "binary" = 'web') AS "sum_purchase_revenue_3",
-    COUNT("src"."umsatz") FILTER(WHERE
-      "src"."kanal" COLLATE "binary" = 'web') AS "n_purchase_revenue_4",
-    MIN("src"."umsatz") FILTER(WHERE
-      "src"."bestellt_am" >= '2025-11-01 00:00:00.000000+00:00') AS "min_purchase_revenue_5",
-    COUNT(*) AS "n_purchase_6"
+    MAX("src"."umsatz") AS "max_purchase_revenue_2"
   FROM "shop"."bestellungen" AS "src"
   WHERE
     NOT "src"."kunde" IS NULL
@@ -73,11 +66,7 @@ WITH "profiles" AS (
     "profiles"."t_loyalty_tier" AS "t_loyalty_tier",
     "profiles"."t_is_employee" AS "t_is_employee",
     COALESCE("ev_purchase"."sum_purchase_revenue_1", 0) AS "sum_purchase_revenue_1",
-    "ev_purchase"."max_purchase_revenue_2" AS "max_purchase_revenue_2",
-    COALESCE("ev_purchase"."sum_purchase_revenue_3", 0) AS "sum_purchase_revenue_3",
-    COALESCE("ev_purchase"."n_purchase_revenue_4", 0) AS "n_purchase_revenue_4",
-    "ev_purchase"."min_purchase_revenue_5" AS "min_purchase_revenue_5",
-    COALESCE("ev_purchase"."n_purchase_6", 0) AS "n_purchase_6"
+    "ev_purchase"."max_purchase_revenue_2" AS "max_purchase_revenue_2"
   FROM "profiles"
   INNER JOIN "ev_purchase"
     ON "ev_purchase"."member_id" = "profiles"."member_id"

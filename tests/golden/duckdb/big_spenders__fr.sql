@@ -13,10 +13,7 @@ WITH "profiles" AS (
     "src"."client_id" AS "member_id",
     SUM("src"."montant") FILTER(WHERE
       "src"."horodatage" >= '2026-08-03 00:00:00.000000+00:00') AS "sum_purchase_revenue_1",
-    MAX("src"."montant") AS "max_purchase_revenue_2",
-    MIN("src"."montant") FILTER(WHERE
-      "src"."horodatage" >= '2025-11-01 00:00:00.000000+00:00') AS "min_purchase_revenue_5",
-    COUNT(*) AS "n_purchase_6"
+    MAX("src"."montant") AS "max_purchase_revenue_2"
   FROM "suivi"."evenements" AS "src"
   WHERE
     NOT "src"."client_id" IS NULL
@@ -34,9 +31,7 @@ WITH "profiles" AS (
     AND COALESCE(COUNT(*), 0) <= 50
 ), "ev_purchase_2" AS (
   SELECT
-    "src"."client_id" AS "member_id",
-    SUM("src"."montant") AS "sum_purchase_revenue_3",
-    COUNT("src"."montant") AS "n_purchase_revenue_4"
+    "src"."client_id" AS "member_id"
   FROM "suivi"."evenements" AS "src"
   WHERE
     NOT "src"."client_id" IS NULL
@@ -78,11 +73,7 @@ WITH "profiles" AS (
     "profiles"."t_loyalty_tier" AS "t_loyalty_tier",
     "profiles"."t_is_employee" AS "t_is_employee",
     COALESCE("ev_purchase"."sum_purchase_revenue_1", 0) AS "sum_purchase_revenue_1",
-    "ev_purchase"."max_purchase_revenue_2" AS "max_purchase_revenue_2",
-    "ev_purchase"."min_purchase_revenue_5" AS "min_purchase_revenue_5",
-    COALESCE("ev_purchase"."n_purchase_6", 0) AS "n_purchase_6",
-    COALESCE("ev_purchase_2"."sum_purchase_revenue_3", 0) AS "sum_purchase_revenue_3",
-    COALESCE("ev_purchase_2"."n_purchase_revenue_4", 0) AS "n_purchase_revenue_4"
+    "ev_purchase"."max_purchase_revenue_2" AS "max_purchase_revenue_2"
   FROM "profiles"
   INNER JOIN "ev_purchase"
     ON "ev_purchase"."member_id" = "profiles"."member_id"

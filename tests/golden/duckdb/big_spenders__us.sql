@@ -13,14 +13,7 @@ WITH "profiles" AS (
     "src"."customer_id" AS "member_id",
     SUM("src"."order_total") FILTER(WHERE
       "src"."ordered_at" >= '2026-08-03 00:00:00.000000+00:00') AS "sum_purchase_revenue_1",
-    MAX("src"."order_total") AS "max_purchase_revenue_2",
-    SUM("src"."order_total") FILTER(WHERE
-      "src"."sales_channel" COLLATE "binary" = 'web') AS "sum_purchase_revenue_3",
-    COUNT("src"."order_total") FILTER(WHERE
-      "src"."sales_channel" COLLATE "binary" = 'web') AS "n_purchase_revenue_4",
-    MIN("src"."order_total") FILTER(WHERE
-      "src"."ordered_at" >= '2025-11-01 00:00:00.000000+00:00') AS "min_purchase_revenue_5",
-    COUNT(*) AS "n_purchase_6"
+    MAX("src"."order_total") AS "max_purchase_revenue_2"
   FROM "events"."orders" AS "src"
   WHERE
     NOT "src"."customer_id" IS NULL
@@ -85,10 +78,6 @@ WITH "profiles" AS (
     "profiles"."t_is_employee" AS "t_is_employee",
     COALESCE("ev_purchase"."sum_purchase_revenue_1", 0) AS "sum_purchase_revenue_1",
     "ev_purchase"."max_purchase_revenue_2" AS "max_purchase_revenue_2",
-    COALESCE("ev_purchase"."sum_purchase_revenue_3", 0) AS "sum_purchase_revenue_3",
-    COALESCE("ev_purchase"."n_purchase_revenue_4", 0) AS "n_purchase_revenue_4",
-    "ev_purchase"."min_purchase_revenue_5" AS "min_purchase_revenue_5",
-    COALESCE("ev_purchase"."n_purchase_6", 0) AS "n_purchase_6",
     COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
     COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused"
   FROM "profiles"

@@ -7,8 +7,7 @@ WITH "profiles" AS (
     NOT "src"."kunden_id" IS NULL
 ), "ev_page_view" AS (
   SELECT
-    "src"."kunden_id" AS "member_id",
-    COUNT(*) AS "n_page_view_1"
+    "src"."kunden_id" AS "member_id"
   FROM "web"."ereignisse" AS "src"
   WHERE
     NOT "src"."kunden_id" IS NULL
@@ -22,8 +21,7 @@ WITH "profiles" AS (
     COALESCE(COUNT(*), 0) >= 5
 ), "ev_session" AS (
   SELECT
-    "src"."kunden_id" AS "member_id",
-    COUNT(*) AS "n_session_2"
+    "src"."kunden_id" AS "member_id"
   FROM "web"."ereignisse" AS "src"
   WHERE
     NOT "src"."kunden_id" IS NULL
@@ -37,8 +35,7 @@ WITH "profiles" AS (
     COALESCE(COUNT(*), 0) >= 5
 ), "ev_page_view_2" AS (
   SELECT
-    "src"."kunden_id" AS "member_id",
-    COUNT(*) AS "n_page_view_3"
+    "src"."kunden_id" AS "member_id"
   FROM "web"."ereignisse" AS "src"
   WHERE
     NOT "src"."kunden_id" IS NULL
@@ -136,9 +133,6 @@ WITH "profiles" AS (
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
-    COALESCE("ev_page_view"."n_page_view_1", 0) AS "n_page_view_1",
-    COALESCE("ev_session"."n_session_2", 0) AS "n_session_2",
-    COALESCE("ev_page_view_2"."n_page_view_3", 0) AS "n_page_view_3",
     COALESCE("packed"."packed_0", 0) AS "packed_0"
   FROM "profiles"
   INNER JOIN "ev_page_view"

@@ -7,12 +7,7 @@ WITH "profiles" AS (
     NOT "src"."user_id" IS NULL
 ), "ev_page_view" AS (
   SELECT
-    "src"."user_id" AS "member_id",
-    COUNT(*) FILTER(WHERE
-      "src"."viewed_at" >= '2026-10-25 00:00:00.000000+00:00') AS "n_page_view_1",
-    COUNT(*) FILTER(WHERE
-      SUBSTRING("src"."url_path", 1, 5) COLLATE "binary" = '/sale'
-      AND "src"."viewed_at" >= '2026-10-18 00:00:00.000000+00:00') AS "n_page_view_3"
+    "src"."user_id" AS "member_id"
   FROM "events"."pageviews" AS "src"
   WHERE
     NOT "src"."user_id" IS NULL
@@ -35,8 +30,7 @@ WITH "profiles" AS (
     ) >= 3
 ), "ev_session" AS (
   SELECT
-    "src"."user_id" AS "member_id",
-    COUNT(*) AS "n_session_2"
+    "src"."user_id" AS "member_id"
   FROM "events"."sessions" AS "src"
   WHERE
     NOT "src"."user_id" IS NULL
@@ -133,9 +127,6 @@ WITH "profiles" AS (
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
-    COALESCE("ev_page_view"."n_page_view_1", 0) AS "n_page_view_1",
-    COALESCE("ev_page_view"."n_page_view_3", 0) AS "n_page_view_3",
-    COALESCE("ev_session"."n_session_2", 0) AS "n_session_2",
     COALESCE("packed"."packed_0", 0) AS "packed_0",
     COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
     COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused"

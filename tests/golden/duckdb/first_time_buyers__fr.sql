@@ -7,10 +7,7 @@ WITH "profiles" AS (
     NOT "src"."client_id" IS NULL
 ), "ev_purchase" AS (
   SELECT
-    "src"."client_id" AS "member_id",
-    COUNT(*) AS "n_purchase_1",
-    COUNT(*) FILTER(WHERE
-      "src"."horodatage" >= '2026-10-02 00:00:00.000000+00:00') AS "n_purchase_2"
+    "src"."client_id" AS "member_id"
   FROM "suivi"."evenements" AS "src"
   WHERE
     NOT "src"."client_id" IS NULL
@@ -56,9 +53,7 @@ WITH "profiles" AS (
     ) = 1
 ), "facts" AS (
   SELECT
-    "profiles"."member_id" AS "member_id",
-    COALESCE("ev_purchase"."n_purchase_1", 0) AS "n_purchase_1",
-    COALESCE("ev_purchase"."n_purchase_2", 0) AS "n_purchase_2"
+    "profiles"."member_id" AS "member_id"
   FROM "profiles"
   INNER JOIN "ev_purchase"
     ON "ev_purchase"."member_id" = "profiles"."member_id"

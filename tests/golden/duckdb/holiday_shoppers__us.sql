@@ -10,8 +10,7 @@ WITH "profiles" AS (
     NOT "src"."user_id" IS NULL AND "src"."created_on" < CAST('2025-11-01' AS DATE)
 ), "ev_purchase" AS (
   SELECT
-    "src"."customer_id" AS "member_id",
-    COUNT(*) AS "n_purchase_1"
+    "src"."customer_id" AS "member_id"
   FROM "events"."orders" AS "src"
   WHERE
     NOT "src"."customer_id" IS NULL
@@ -76,7 +75,6 @@ WITH "profiles" AS (
     "profiles"."t_signup_date" AS "t_signup_date",
     "profiles"."t_age" AS "t_age",
     "profiles"."t_country" AS "t_country",
-    COALESCE("ev_purchase"."n_purchase_1", 0) AS "n_purchase_1",
     COALESCE("ev_purchase_2"."n_purchase_2", 0) AS "n_purchase_2",
     COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
     COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused"

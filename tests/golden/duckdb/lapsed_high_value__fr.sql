@@ -11,7 +11,6 @@ WITH "profiles" AS (
 ), "ev_purchase" AS (
   SELECT
     "src"."client_id" AS "member_id",
-    COUNT(*) AS "n_purchase_1",
     COUNT(*) FILTER(WHERE
       "src"."horodatage" >= '2026-08-03 00:00:00.000000+00:00') AS "n_purchase_2"
   FROM "suivi"."evenements" AS "src"
@@ -54,7 +53,6 @@ WITH "profiles" AS (
     "profiles"."t_lifetime_value" AS "t_lifetime_value",
     "profiles"."t_is_employee" AS "t_is_employee",
     "profiles"."t_last_login_at" AS "t_last_login_at",
-    COALESCE("ev_purchase"."n_purchase_1", 0) AS "n_purchase_1",
     COALESCE("ev_purchase"."n_purchase_2", 0) AS "n_purchase_2"
   FROM "profiles"
   INNER JOIN "ev_purchase"

@@ -11,10 +11,7 @@ WITH "profiles" AS (
     AND "src"."date_inscription" < CAST('2025-01-01' AS DATE)
 ), "ev_session" AS (
   SELECT
-    "src"."client_id" AS "member_id",
-    MIN("src"."horodatage") AS "min_session_started_at_1",
-    COUNT(*) FILTER(WHERE
-      "src"."horodatage" >= '2026-09-01 00:00:00.000000+00:00') AS "n_session_2"
+    "src"."client_id" AS "member_id"
   FROM "suivi"."evenements" AS "src"
   WHERE
     NOT "src"."client_id" IS NULL
@@ -92,8 +89,6 @@ WITH "profiles" AS (
     "profiles"."member_id" AS "member_id",
     "profiles"."t_city" AS "t_city",
     "profiles"."t_signup_date" AS "t_signup_date",
-    "ev_session"."min_session_started_at_1" AS "min_session_started_at_1",
-    COALESCE("ev_session"."n_session_2", 0) AS "n_session_2",
     COALESCE("ev_purchase"."n_purchase_4", 0) AS "n_purchase_4"
   FROM "profiles"
   INNER JOIN "ev_session"

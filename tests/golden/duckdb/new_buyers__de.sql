@@ -7,8 +7,7 @@ WITH "profiles" AS (
     NOT "src"."kunden_id" IS NULL
 ), "ev_purchase" AS (
   SELECT
-    "src"."kunde" AS "member_id",
-    MIN("src"."bestellt_am") AS "first_purchase_1"
+    "src"."kunde" AS "member_id"
   FROM "shop"."bestellungen" AS "src"
   WHERE
     NOT "src"."kunde" IS NULL
@@ -49,8 +48,7 @@ WITH "profiles" AS (
     ) = 1
 ), "facts" AS (
   SELECT
-    "profiles"."member_id" AS "member_id",
-    "ev_purchase"."first_purchase_1" AS "first_purchase_1"
+    "profiles"."member_id" AS "member_id"
   FROM "profiles"
   INNER JOIN "ev_purchase"
     ON "ev_purchase"."member_id" = "profiles"."member_id"

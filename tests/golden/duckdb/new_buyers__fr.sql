@@ -7,8 +7,7 @@ WITH "profiles" AS (
     NOT "src"."client_id" IS NULL
 ), "ev_purchase" AS (
   SELECT
-    "src"."client_id" AS "member_id",
-    MIN("src"."horodatage") AS "first_purchase_1"
+    "src"."client_id" AS "member_id"
   FROM "suivi"."evenements" AS "src"
   WHERE
     NOT "src"."client_id" IS NULL
@@ -50,8 +49,7 @@ WITH "profiles" AS (
     ) = 1
 ), "facts" AS (
   SELECT
-    "profiles"."member_id" AS "member_id",
-    "ev_purchase"."first_purchase_1" AS "first_purchase_1"
+    "profiles"."member_id" AS "member_id"
   FROM "profiles"
   INNER JOIN "ev_purchase"
     ON "ev_purchase"."member_id" = "profiles"."member_id"

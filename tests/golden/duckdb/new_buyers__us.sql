@@ -7,8 +7,7 @@ WITH "profiles" AS (
     NOT "src"."user_id" IS NULL
 ), "ev_purchase" AS (
   SELECT
-    "src"."customer_id" AS "member_id",
-    MIN("src"."ordered_at") AS "first_purchase_1"
+    "src"."customer_id" AS "member_id"
   FROM "events"."orders" AS "src"
   WHERE
     NOT "src"."customer_id" IS NULL
@@ -46,8 +45,7 @@ WITH "profiles" AS (
     ) = 0
 ), "facts" AS (
   SELECT
-    "profiles"."member_id" AS "member_id",
-    "ev_purchase"."first_purchase_1" AS "first_purchase_1"
+    "profiles"."member_id" AS "member_id"
   FROM "profiles"
   INNER JOIN "ev_purchase"
     ON "ev_purchase"."member_id" = "profiles"."member_id"

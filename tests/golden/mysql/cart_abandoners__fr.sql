@@ -14,13 +14,6 @@ WITH `profiles` AS (
     CAST(`src`.`client_id` AS BINARY) AS `member_id`,
     COUNT(
       CASE
-        WHEN CAST(`src`.`type_evenement` AS BINARY) = 'ajout_panier'
-        AND `src`.`horodatage` >= CAST('2026-10-25 00:00:00.000000' AS DATETIME(6))
-        THEN 1
-      END
-    ) AS `n_add_to_cart_1`,
-    COUNT(
-      CASE
         WHEN CAST(`src`.`type_evenement` AS BINARY) = 'achat'
         AND `src`.`horodatage` >= CAST('2026-10-25 00:00:00.000000' AS DATETIME(6))
         THEN 1
@@ -142,7 +135,6 @@ WITH `profiles` AS (
     `profiles`.`member_id` AS `member_id`,
     `profiles`.`member_text` AS `member_text`,
     `profiles`.`t_country` AS `t_country`,
-    COALESCE(`events_suivi_evenements`.`n_add_to_cart_1`, 0) AS `n_add_to_cart_1`,
     COALESCE(`events_suivi_evenements`.`n_purchase_2`, 0) AS `n_purchase_2`,
     COALESCE(`events_suivi_evenements`.`n_purchase_3`, 0) AS `n_purchase_3`,
     COALESCE(`consent`.`c_ads_personalization_granted`, 0) AS `c_ads_personalization_granted`,

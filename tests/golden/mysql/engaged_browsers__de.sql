@@ -12,35 +12,6 @@ WITH `profiles` AS (
     CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
     COUNT(
       CASE
-        WHEN CAST(`src`.`ereignis` AS BINARY) = 'seitenaufruf'
-        AND `src`.`zeitpunkt` >= CAST('2026-10-25 00:00:00.000000' AS DATETIME(6))
-        THEN 1
-      END
-    ) AS `n_page_view_1`,
-    COUNT(
-      CASE
-        WHEN CAST(`src`.`ereignis` AS BINARY) = 'sitzung'
-        AND `src`.`zeitpunkt` >= CAST('2026-10-02 00:00:00.000000' AS DATETIME(6))
-        THEN 1
-      END
-    ) AS `n_session_2`,
-    COUNT(
-      CASE
-        WHEN CAST(`src`.`ereignis` AS BINARY) = 'seitenaufruf'
-        AND CAST(SUBSTRING(`src`.`pfad`, 1, 5) AS BINARY) = '/sale'
-        AND `src`.`zeitpunkt` >= CAST('2026-10-18 00:00:00.000000' AS DATETIME(6))
-        THEN 1
-      END
-    ) AS `n_page_view_3`,
-    COUNT(
-      CASE
-        WHEN CAST(`src`.`ereignis` AS BINARY) = 'warenkorb'
-        AND `src`.`zeitpunkt` >= CAST('2026-10-02 00:00:00.000000' AS DATETIME(6))
-        THEN 1
-      END
-    ) AS `n_add_to_cart_4`,
-    COUNT(
-      CASE
         WHEN CAST(`src`.`ereignis` AS BINARY) = 'warenkorb'
         AND `src`.`zeitpunkt` >= CAST('2026-10-30 00:00:00.000000' AS DATETIME(6))
         THEN 1
@@ -166,10 +137,6 @@ WITH `profiles` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
     `profiles`.`member_text` AS `member_text`,
-    COALESCE(`events_web_ereignisse`.`n_page_view_1`, 0) AS `n_page_view_1`,
-    COALESCE(`events_web_ereignisse`.`n_session_2`, 0) AS `n_session_2`,
-    COALESCE(`events_web_ereignisse`.`n_page_view_3`, 0) AS `n_page_view_3`,
-    COALESCE(`events_web_ereignisse`.`n_add_to_cart_4`, 0) AS `n_add_to_cart_4`,
     COALESCE(`events_web_ereignisse`.`n_add_to_cart_6`, 0) AS `n_add_to_cart_6`,
     COALESCE(`events_shop_bestellungen`.`n_purchase_5`, 0) AS `n_purchase_5`,
     COALESCE(`consent`.`c_ads_personalization_granted`, 0) AS `c_ads_personalization_granted`,

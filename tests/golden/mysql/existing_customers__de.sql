@@ -9,8 +9,7 @@ WITH `profiles` AS (
     NOT `src`.`kunden_id` IS NULL
 ), `events_shop_bestellungen` AS (
   SELECT
-    CAST(`src`.`kunde` AS BINARY) AS `member_id`,
-    COUNT(*) AS `n_purchase_1`
+    CAST(`src`.`kunde` AS BINARY) AS `member_id`
   FROM `shop`.`bestellungen` AS `src`
   WHERE
     NOT `src`.`kunde` IS NULL
@@ -21,8 +20,7 @@ WITH `profiles` AS (
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
-    `profiles`.`member_text` AS `member_text`,
-    COALESCE(`events_shop_bestellungen`.`n_purchase_1`, 0) AS `n_purchase_1`
+    `profiles`.`member_text` AS `member_text`
   FROM `profiles`
   INNER JOIN `events_shop_bestellungen`
     ON `events_shop_bestellungen`.`member_id` = `profiles`.`member_id`

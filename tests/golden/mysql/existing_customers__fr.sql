@@ -9,8 +9,7 @@ WITH `profiles` AS (
     NOT `src`.`client_id` IS NULL
 ), `events_suivi_evenements` AS (
   SELECT
-    CAST(`src`.`client_id` AS BINARY) AS `member_id`,
-    COUNT(*) AS `n_purchase_1`
+    CAST(`src`.`client_id` AS BINARY) AS `member_id`
   FROM `suivi`.`evenements` AS `src`
   WHERE
     NOT `src`.`client_id` IS NULL
@@ -22,8 +21,7 @@ WITH `profiles` AS (
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
-    `profiles`.`member_text` AS `member_text`,
-    COALESCE(`events_suivi_evenements`.`n_purchase_1`, 0) AS `n_purchase_1`
+    `profiles`.`member_text` AS `member_text`
   FROM `profiles`
   INNER JOIN `events_suivi_evenements`
     ON `events_suivi_evenements`.`member_id` = `profiles`.`member_id`

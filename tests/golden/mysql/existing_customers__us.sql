@@ -9,8 +9,7 @@ WITH `profiles` AS (
     NOT `src`.`user_id` IS NULL
 ), `events_events_orders` AS (
   SELECT
-    CAST(`src`.`customer_id` AS BINARY) AS `member_id`,
-    COUNT(*) AS `n_purchase_1`
+    CAST(`src`.`customer_id` AS BINARY) AS `member_id`
   FROM `events`.`orders` AS `src`
   WHERE
     NOT `src`.`customer_id` IS NULL
@@ -21,8 +20,7 @@ WITH `profiles` AS (
 ), `facts` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
-    `profiles`.`member_text` AS `member_text`,
-    COALESCE(`events_events_orders`.`n_purchase_1`, 0) AS `n_purchase_1`
+    `profiles`.`member_text` AS `member_text`
   FROM `profiles`
   INNER JOIN `events_events_orders`
     ON `events_events_orders`.`member_id` = `profiles`.`member_id`

@@ -17,18 +17,6 @@ WITH `profiles` AS (
     COUNT(
       CASE
         WHEN CAST(`src`.`type_evenement` AS BINARY) = 'achat'
-        AND (
-          LOCATE('blackfriday', CAST(LOWER(`src`.`code_promo`) AS BINARY)) > 0
-          OR CAST(`src`.`code_promo` AS BINARY) = '50%_off'
-        )
-        AND `src`.`horodatage` >= CAST('2025-11-24 00:00:00.000000' AS DATETIME(6))
-        AND `src`.`horodatage` < CAST('2026-01-01 00:00:00.000000' AS DATETIME(6))
-        THEN 1
-      END
-    ) AS `n_purchase_1`,
-    COUNT(
-      CASE
-        WHEN CAST(`src`.`type_evenement` AS BINARY) = 'achat'
         AND `src`.`montant` < 5
         AND CAST(`src`.`canal` AS BINARY) <> 'store'
         AND `src`.`horodatage` >= CAST('2026-09-30 23:00:00.000000' AS DATETIME(6))
@@ -116,7 +104,6 @@ WITH `profiles` AS (
     `profiles`.`t_signup_date` AS `t_signup_date`,
     `profiles`.`t_age` AS `t_age`,
     `profiles`.`t_country` AS `t_country`,
-    COALESCE(`events_suivi_evenements`.`n_purchase_1`, 0) AS `n_purchase_1`,
     COALESCE(`events_suivi_evenements`.`n_purchase_2`, 0) AS `n_purchase_2`,
     COALESCE(`consent`.`c_ads_personalization_granted`, 0) AS `c_ads_personalization_granted`,
     COALESCE(`consent`.`c_ads_personalization_refused`, 0) AS `c_ads_personalization_refused`

@@ -14,28 +14,6 @@ WITH `profiles` AS (
 ), `events_suivi_evenements` AS (
   SELECT
     CAST(`src`.`client_id` AS BINARY) AS `member_id`,
-    MIN(
-      CASE
-        WHEN CAST(`src`.`type_evenement` AS BINARY) = 'session'
-        THEN `src`.`horodatage`
-      END
-    ) AS `min_session_started_at_1`,
-    COUNT(
-      CASE
-        WHEN CAST(`src`.`type_evenement` AS BINARY) = 'session'
-        AND `src`.`horodatage` >= CAST('2026-09-01 00:00:00.000000' AS DATETIME(6))
-        THEN 1
-      END
-    ) AS `n_session_2`,
-    COUNT(
-      CASE
-        WHEN CAST(`src`.`type_evenement` AS BINARY) = 'ajout_panier'
-        AND CAST(`src`.`categorie` AS BINARY) = 'shoes'
-        AND `src`.`prix` <= 200
-        AND `src`.`horodatage` >= CAST('2026-09-02 00:00:00.000000' AS DATETIME(6))
-        THEN 1
-      END
-    ) AS `n_add_to_cart_3`,
     COUNT(
       CASE
         WHEN CAST(`src`.`type_evenement` AS BINARY) = 'achat'
@@ -184,9 +162,6 @@ WITH `profiles` AS (
     `profiles`.`member_text` AS `member_text`,
     `profiles`.`t_city` AS `t_city`,
     `profiles`.`t_signup_date` AS `t_signup_date`,
-    `events_suivi_evenements`.`min_session_started_at_1` AS `min_session_started_at_1`,
-    COALESCE(`events_suivi_evenements`.`n_session_2`, 0) AS `n_session_2`,
-    COALESCE(`events_suivi_evenements`.`n_add_to_cart_3`, 0) AS `n_add_to_cart_3`,
     COALESCE(`events_suivi_evenements`.`n_purchase_4`, 0) AS `n_purchase_4`,
     COALESCE(`consent`.`c_ads_personalization_granted`, 0) AS `c_ads_personalization_granted`,
     COALESCE(`consent`.`c_ads_personalization_refused`, 0) AS `c_ads_personalization_refused`,

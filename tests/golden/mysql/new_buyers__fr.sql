@@ -9,8 +9,7 @@ WITH `profiles` AS (
     NOT `src`.`client_id` IS NULL
 ), `events_suivi_evenements` AS (
   SELECT
-    CAST(`src`.`client_id` AS BINARY) AS `member_id`,
-    MIN(`src`.`horodatage`) AS `first_purchase_1`
+    CAST(`src`.`client_id` AS BINARY) AS `member_id`
   FROM `suivi`.`evenements` AS `src`
   WHERE
     NOT `src`.`client_id` IS NULL
@@ -72,7 +71,6 @@ WITH `profiles` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
     `profiles`.`member_text` AS `member_text`,
-    `events_suivi_evenements`.`first_purchase_1` AS `first_purchase_1`,
     COALESCE(`consent`.`c_email_marketing_granted`, 0) AS `c_email_marketing_granted`,
     COALESCE(`consent`.`c_email_marketing_refused`, 0) AS `c_email_marketing_refused`
   FROM `profiles`

@@ -9,8 +9,7 @@ WITH `profiles` AS (
     NOT `src`.`user_id` IS NULL
 ), `events_events_orders` AS (
   SELECT
-    CAST(`src`.`customer_id` AS BINARY) AS `member_id`,
-    MIN(`src`.`ordered_at`) AS `first_purchase_1`
+    CAST(`src`.`customer_id` AS BINARY) AS `member_id`
   FROM `events`.`orders` AS `src`
   WHERE
     NOT `src`.`customer_id` IS NULL
@@ -69,7 +68,6 @@ WITH `profiles` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
     `profiles`.`member_text` AS `member_text`,
-    `events_events_orders`.`first_purchase_1` AS `first_purchase_1`,
     COALESCE(`consent`.`c_email_marketing_granted`, 0) AS `c_email_marketing_granted`,
     COALESCE(`consent`.`c_email_marketing_refused`, 0) AS `c_email_marketing_refused`
   FROM `profiles`

@@ -11,24 +11,7 @@ WITH "profiles" AS (
     AND "src"."angemeldet_am" < CAST('2025-01-01' AS DATE)
 ), "events_web_ereignisse" AS (
   SELECT
-    "src"."kunden_id" AS "member_id",
-    MIN(CASE WHEN "src"."ereignis" = 'sitzung' THEN "src"."zeitpunkt" END) AS "min_session_started_at_1",
-    COUNT(
-      CASE
-        WHEN "src"."ereignis" = 'sitzung'
-        AND "src"."zeitpunkt" >= CAST('2026-09-01 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS "n_session_2",
-    COUNT(
-      CASE
-        WHEN "src"."ereignis" = 'warenkorb'
-        AND "src"."kategorie" = 'shoes'
-        AND "src"."preis" <= 200
-        AND "src"."zeitpunkt" >= CAST('2026-09-02 00:00:00.000000' AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS "n_add_to_cart_3"
+    "src"."kunden_id" AS "member_id"
   FROM "web"."ereignisse" AS "src"
   WHERE
     NOT "src"."kunden_id" IS NULL
@@ -158,9 +141,6 @@ WITH "profiles" AS (
     "profiles"."member_id" AS "member_id",
     "profiles"."t_city" AS "t_city",
     "profiles"."t_signup_date" AS "t_signup_date",
-    "events_web_ereignisse"."min_session_started_at_1" AS "min_session_started_at_1",
-    COALESCE("events_web_ereignisse"."n_session_2", 0) AS "n_session_2",
-    COALESCE("events_web_ereignisse"."n_add_to_cart_3", 0) AS "n_add_to_cart_3",
     COALESCE("events_shop_bestellungen"."n_purchase_4", 0) AS "n_purchase_4",
     COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
     COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused",

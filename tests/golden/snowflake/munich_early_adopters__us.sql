@@ -11,14 +11,7 @@ WITH "profiles" AS (
     AND "src"."created_on" < CAST('2025-01-01' AS DATE)
 ), "events_events_sessions" AS (
   SELECT
-    "src"."user_id" AS "member_id",
-    MIN("src"."session_start") AS "min_session_started_at_1",
-    COUNT(
-      CASE
-        WHEN "src"."session_start" >= CAST('2026-09-01 00:00:00.000000' AS TIMESTAMPNTZ)
-        THEN 1
-      END
-    ) AS "n_session_2"
+    "src"."user_id" AS "member_id"
   FROM "events"."sessions" AS "src"
   WHERE
     NOT "src"."user_id" IS NULL
@@ -40,8 +33,7 @@ WITH "profiles" AS (
     ) >= 1
 ), "events_events_cart_adds" AS (
   SELECT
-    "src"."user_id" AS "member_id",
-    COUNT(*) AS "n_add_to_cart_3"
+    "src"."user_id" AS "member_id"
   FROM "events"."cart_adds" AS "src"
   WHERE
     NOT "src"."user_id" IS NULL
@@ -113,9 +105,6 @@ WITH "profiles" AS (
     "profiles"."member_id" AS "member_id",
     "profiles"."t_city" AS "t_city",
     "profiles"."t_signup_date" AS "t_signup_date",
-    "events_events_sessions"."min_session_started_at_1" AS "min_session_started_at_1",
-    COALESCE("events_events_sessions"."n_session_2", 0) AS "n_session_2",
-    COALESCE("events_events_cart_adds"."n_add_to_cart_3", 0) AS "n_add_to_cart_3",
     COALESCE("events_events_orders"."n_purchase_4", 0) AS "n_purchase_4",
     COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
     COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused",

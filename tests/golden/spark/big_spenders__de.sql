@@ -16,16 +16,7 @@ WITH `profiles` AS (
         THEN `src`.`umsatz`
       END
     ) AS `sum_purchase_revenue_1`,
-    MAX(`src`.`umsatz`) AS `max_purchase_revenue_2`,
-    SUM(CASE WHEN `src`.`kanal` = 'web' THEN `src`.`umsatz` END) AS `sum_purchase_revenue_3`,
-    COUNT(CASE WHEN `src`.`kanal` = 'web' THEN `src`.`umsatz` END) AS `n_purchase_revenue_4`,
-    MIN(
-      CASE
-        WHEN `src`.`bestellt_am` >= '2025-11-01 00:00:00.000000+00:00'
-        THEN `src`.`umsatz`
-      END
-    ) AS `min_purchase_revenue_5`,
-    COUNT(*) AS `n_purchase_6`
+    MAX(`src`.`umsatz`) AS `max_purchase_revenue_2`
   FROM `shop`.`bestellungen` AS `src`
   WHERE
     NOT `src`.`kunde` IS NULL
@@ -106,10 +97,6 @@ WITH `profiles` AS (
     `profiles`.`t_is_employee` AS `t_is_employee`,
     COALESCE(`events_shop_bestellungen`.`sum_purchase_revenue_1`, 0) AS `sum_purchase_revenue_1`,
     `events_shop_bestellungen`.`max_purchase_revenue_2` AS `max_purchase_revenue_2`,
-    COALESCE(`events_shop_bestellungen`.`sum_purchase_revenue_3`, 0) AS `sum_purchase_revenue_3`,
-    COALESCE(`events_shop_bestellungen`.`n_purchase_revenue_4`, 0) AS `n_purchase_revenue_4`,
-    `events_shop_bestellungen`.`min_purchase_revenue_5` AS `min_purchase_revenue_5`,
-    COALESCE(`events_shop_bestellungen`.`n_purchase_6`, 0) AS `n_purchase_6`,
     COALESCE(`consent`.`c_ads_personalization_granted`, 0) AS `c_ads_personalization_granted`,
     COALESCE(`consent`.`c_ads_personalization_refused`, 0) AS `c_ads_personalization_refused`
   FROM `profiles`

@@ -11,7 +11,6 @@ WITH `profiles` AS (
 ), `events_events_orders` AS (
   SELECT
     `src`.`customer_id` AS `member_id`,
-    COUNT(*) AS `n_purchase_1`,
     COUNT(CASE WHEN `src`.`ordered_at` >= '2026-08-03 00:00:00.000000+00:00' THEN 1 END) AS `n_purchase_2`
   FROM `events`.`orders` AS `src`
   WHERE
@@ -53,7 +52,6 @@ WITH `profiles` AS (
     `profiles`.`t_lifetime_value` AS `t_lifetime_value`,
     `profiles`.`t_is_employee` AS `t_is_employee`,
     `profiles`.`t_last_login_at` AS `t_last_login_at`,
-    COALESCE(`events_events_orders`.`n_purchase_1`, 0) AS `n_purchase_1`,
     COALESCE(`events_events_orders`.`n_purchase_2`, 0) AS `n_purchase_2`,
     COALESCE(`consent`.`c_ads_personalization_granted`, 0) AS `c_ads_personalization_granted`,
     COALESCE(`consent`.`c_ads_personalization_refused`, 0) AS `c_ads_personalization_refused`

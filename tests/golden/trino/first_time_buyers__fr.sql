@@ -7,15 +7,7 @@ WITH "profiles" AS (
     NOT "src"."client_id" IS NULL
 ), "events_suivi_evenements" AS (
   SELECT
-    "src"."client_id" AS "member_id",
-    COUNT(*) AS "n_purchase_1",
-    COUNT(
-      CASE
-        WHEN "src"."type_evenement" = 'achat'
-        AND "src"."horodatage" >= CAST('2026-10-02 00:00:00.000000' AS TIMESTAMP(6))
-        THEN 1
-      END
-    ) AS "n_purchase_2"
+    "src"."client_id" AS "member_id"
   FROM "suivi"."evenements" AS "src"
   WHERE
     NOT "src"."client_id" IS NULL
@@ -74,8 +66,6 @@ WITH "profiles" AS (
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
-    COALESCE("events_suivi_evenements"."n_purchase_1", 0) AS "n_purchase_1",
-    COALESCE("events_suivi_evenements"."n_purchase_2", 0) AS "n_purchase_2",
     COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
     COALESCE("consent"."c_email_marketing_refused", 0) AS "c_email_marketing_refused"
   FROM "profiles"

@@ -15,18 +15,6 @@ WITH "profiles" AS (
     COUNT(
       CASE
         WHEN "src"."type_evenement" = 'achat'
-        AND (
-          STRPOS(LOWER("src"."code_promo"), 'blackfriday') > 0
-          OR "src"."code_promo" = '50%_off'
-        )
-        AND "src"."horodatage" >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP(6))
-        AND "src"."horodatage" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP(6))
-        THEN 1
-      END
-    ) AS "n_purchase_1",
-    COUNT(
-      CASE
-        WHEN "src"."type_evenement" = 'achat'
         AND "src"."montant" < 5
         AND "src"."canal" <> 'store'
         AND "src"."horodatage" >= CAST('2026-09-30 23:00:00.000000' AS TIMESTAMP(6))
@@ -113,7 +101,6 @@ WITH "profiles" AS (
     "profiles"."t_signup_date" AS "t_signup_date",
     "profiles"."t_age" AS "t_age",
     "profiles"."t_country" AS "t_country",
-    COALESCE("events_suivi_evenements"."n_purchase_1", 0) AS "n_purchase_1",
     COALESCE("events_suivi_evenements"."n_purchase_2", 0) AS "n_purchase_2",
     COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
     COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused"

@@ -13,17 +13,6 @@ WITH "profiles" AS (
     "src"."customer_id" AS "member_id",
     COUNT(
       CASE
-        WHEN (
-          STRPOS(LOWER("src"."promo_code"), 'blackfriday') > 0
-          OR "src"."promo_code" = '50%_off'
-        )
-        AND "src"."ordered_at" >= CAST('2025-11-24 00:00:00.000000' AS TIMESTAMP(6))
-        AND "src"."ordered_at" < CAST('2026-01-01 00:00:00.000000' AS TIMESTAMP(6))
-        THEN 1
-      END
-    ) AS "n_purchase_1",
-    COUNT(
-      CASE
         WHEN "src"."order_total" < 5
         AND "src"."sales_channel" <> 'store'
         AND "src"."ordered_at" >= CAST('2026-09-30 23:00:00.000000' AS TIMESTAMP(6))
@@ -83,7 +72,6 @@ WITH "profiles" AS (
     "profiles"."t_signup_date" AS "t_signup_date",
     "profiles"."t_age" AS "t_age",
     "profiles"."t_country" AS "t_country",
-    COALESCE("events_events_orders"."n_purchase_1", 0) AS "n_purchase_1",
     COALESCE("events_events_orders"."n_purchase_2", 0) AS "n_purchase_2",
     COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
     COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused"

@@ -11,7 +11,6 @@ WITH "profiles" AS (
 ), "events_suivi_evenements" AS (
   SELECT
     "src"."client_id" AS "member_id",
-    COUNT(*) AS "n_purchase_1",
     COUNT(
       CASE
         WHEN "src"."type_evenement" = 'achat'
@@ -85,7 +84,6 @@ WITH "profiles" AS (
     "profiles"."t_lifetime_value" AS "t_lifetime_value",
     "profiles"."t_is_employee" AS "t_is_employee",
     "profiles"."t_last_login_at" AS "t_last_login_at",
-    COALESCE("events_suivi_evenements"."n_purchase_1", 0) AS "n_purchase_1",
     COALESCE("events_suivi_evenements"."n_purchase_2", 0) AS "n_purchase_2",
     COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",
     COALESCE("consent"."c_ads_personalization_refused", 0) AS "c_ads_personalization_refused"

@@ -9,8 +9,7 @@ WITH [profiles] AS (
     AND [src].[country_code] COLLATE Latin1_General_100_BIN2 IN ('DE', 'AT', 'CH')
 ), [events_events_cart_adds] AS (
   SELECT
-    [src].[user_id] AS [member_id],
-    COUNT(*) AS [n_add_to_cart_1]
+    [src].[user_id] AS [member_id]
   FROM [events].[cart_adds] AS [src]
   WHERE
     NOT [src].[user_id] IS NULL
@@ -101,7 +100,6 @@ WITH [profiles] AS (
   SELECT
     [profiles].[member_id] AS [member_id],
     [profiles].[t_country] AS [t_country],
-    COALESCE([events_events_cart_adds].[n_add_to_cart_1], 0) AS [n_add_to_cart_1],
     COALESCE([events_events_orders].[n_purchase_2], 0) AS [n_purchase_2],
     COALESCE([events_events_orders].[n_purchase_3], 0) AS [n_purchase_3],
     COALESCE([consent].[c_ads_personalization_granted], 0) AS [c_ads_personalization_granted],

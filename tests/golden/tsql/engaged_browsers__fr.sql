@@ -10,35 +10,6 @@ WITH [profiles] AS (
     [src].[client_id] AS [member_id],
     COUNT(
       CASE
-        WHEN [src].[type_evenement] COLLATE Latin1_General_100_BIN2 = 'vue_page'
-        AND [src].[horodatage] >= CAST('2026-10-25 00:00:00.000000' AS DATETIME2(7))
-        THEN 1
-      END
-    ) AS [n_page_view_1],
-    COUNT(
-      CASE
-        WHEN [src].[type_evenement] COLLATE Latin1_General_100_BIN2 = 'session'
-        AND [src].[horodatage] >= CAST('2026-10-02 00:00:00.000000' AS DATETIME2(7))
-        THEN 1
-      END
-    ) AS [n_session_2],
-    COUNT(
-      CASE
-        WHEN [src].[type_evenement] COLLATE Latin1_General_100_BIN2 = 'vue_page'
-        AND SUBSTRING([src].[chemin], 1, 5) COLLATE Latin1_General_100_BIN2 = '/sale'
-        AND [src].[horodatage] >= CAST('2026-10-18 00:00:00.000000' AS DATETIME2(7))
-        THEN 1
-      END
-    ) AS [n_page_view_3],
-    COUNT(
-      CASE
-        WHEN [src].[type_evenement] COLLATE Latin1_General_100_BIN2 = 'ajout_panier'
-        AND [src].[horodatage] >= CAST('2026-10-02 00:00:00.000000' AS DATETIME2(7))
-        THEN 1
-      END
-    ) AS [n_add_to_cart_4],
-    COUNT(
-      CASE
         WHEN [src].[type_evenement] COLLATE Latin1_General_100_BIN2 = 'achat'
         AND [src].[horodatage] >= CAST('2026-10-02 00:00:00.000000' AS DATETIME2(7))
         THEN 1
@@ -159,10 +130,6 @@ WITH [profiles] AS (
 ), [facts] AS (
   SELECT
     [profiles].[member_id] AS [member_id],
-    COALESCE([events_suivi_evenements].[n_page_view_1], 0) AS [n_page_view_1],
-    COALESCE([events_suivi_evenements].[n_session_2], 0) AS [n_session_2],
-    COALESCE([events_suivi_evenements].[n_page_view_3], 0) AS [n_page_view_3],
-    COALESCE([events_suivi_evenements].[n_add_to_cart_4], 0) AS [n_add_to_cart_4],
     COALESCE([events_suivi_evenements].[n_purchase_5], 0) AS [n_purchase_5],
     COALESCE([events_suivi_evenements].[n_add_to_cart_6], 0) AS [n_add_to_cart_6],
     COALESCE([consent].[c_ads_personalization_granted], 0) AS [c_ads_personalization_granted],

@@ -7,20 +7,7 @@ WITH [profiles] AS (
     NOT [src].[user_id] IS NULL
 ), [events_events_pageviews] AS (
   SELECT
-    [src].[user_id] AS [member_id],
-    COUNT(
-      CASE
-        WHEN [src].[viewed_at] >= CAST('2026-10-25 00:00:00.000000' AS DATETIME2(7))
-        THEN 1
-      END
-    ) AS [n_page_view_1],
-    COUNT(
-      CASE
-        WHEN SUBSTRING([src].[url_path], 1, 5) COLLATE Latin1_General_100_BIN2 = '/sale'
-        AND [src].[viewed_at] >= CAST('2026-10-18 00:00:00.000000' AS DATETIME2(7))
-        THEN 1
-      END
-    ) AS [n_page_view_3]
+    [src].[user_id] AS [member_id]
   FROM [events].[pageviews] AS [src]
   WHERE
     NOT [src].[user_id] IS NULL
@@ -51,8 +38,7 @@ WITH [profiles] AS (
     ) >= 3
 ), [events_events_sessions] AS (
   SELECT
-    [src].[user_id] AS [member_id],
-    COUNT(*) AS [n_session_2]
+    [src].[user_id] AS [member_id]
   FROM [events].[sessions] AS [src]
   WHERE
     NOT [src].[user_id] IS NULL
@@ -125,9 +111,6 @@ WITH [profiles] AS (
 ), [facts] AS (
   SELECT
     [profiles].[member_id] AS [member_id],
-    COALESCE([events_events_pageviews].[n_page_view_1], 0) AS [n_page_view_1],
-    COALESCE([events_events_pageviews].[n_page_view_3], 0) AS [n_page_view_3],
-    COALESCE([events_events_sessions].[n_session_2], 0) AS [n_session_2],
     COALESCE([events_events_cart_adds].[n_add_to_cart_4], 0) AS [n_add_to_cart_4],
     COALESCE([events_events_cart_adds].[n_add_to_cart_6], 0) AS [n_add_to_cart_6],
     COALESCE([events_events_orders].[n_purchase_5], 0) AS [n_purchase_5],

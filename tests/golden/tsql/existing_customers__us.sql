@@ -7,8 +7,7 @@ WITH [profiles] AS (
     NOT [src].[user_id] IS NULL
 ), [events_events_orders] AS (
   SELECT
-    [src].[customer_id] AS [member_id],
-    COUNT(*) AS [n_purchase_1]
+    [src].[customer_id] AS [member_id]
   FROM [events].[orders] AS [src]
   WHERE
     NOT [src].[customer_id] IS NULL
@@ -18,8 +17,7 @@ WITH [profiles] AS (
     [src].[customer_id]
 ), [facts] AS (
   SELECT
-    [profiles].[member_id] AS [member_id],
-    COALESCE([events_events_orders].[n_purchase_1], 0) AS [n_purchase_1]
+    [profiles].[member_id] AS [member_id]
   FROM [profiles]
   INNER JOIN [events_events_orders]
     ON [events_events_orders].[member_id] = [profiles].[member_id]

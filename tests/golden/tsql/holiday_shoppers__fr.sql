@@ -15,18 +15,6 @@ WITH [profiles] AS (
     COUNT(
       CASE
         WHEN [src].[type_evenement] COLLATE Latin1_General_100_BIN2 = 'achat'
-        AND (
-          CHARINDEX('blackfriday', LOWER([src].[code_promo]) COLLATE Latin1_General_100_BIN2) > 0
-          OR [src].[code_promo] COLLATE Latin1_General_100_BIN2 = '50%_off'
-        )
-        AND [src].[horodatage] >= CAST('2025-11-24 00:00:00.000000' AS DATETIME2(7))
-        AND [src].[horodatage] < CAST('2026-01-01 00:00:00.000000' AS DATETIME2(7))
-        THEN 1
-      END
-    ) AS [n_purchase_1],
-    COUNT(
-      CASE
-        WHEN [src].[type_evenement] COLLATE Latin1_General_100_BIN2 = 'achat'
         AND [src].[montant] < 5
         AND [src].[canal] COLLATE Latin1_General_100_BIN2 <> 'store'
         AND [src].[horodatage] >= CAST('2026-09-30 23:00:00.000000' AS DATETIME2(7))
@@ -113,7 +101,6 @@ WITH [profiles] AS (
     [profiles].[t_signup_date] AS [t_signup_date],
     [profiles].[t_age] AS [t_age],
     [profiles].[t_country] AS [t_country],
-    COALESCE([events_suivi_evenements].[n_purchase_1], 0) AS [n_purchase_1],
     COALESCE([events_suivi_evenements].[n_purchase_2], 0) AS [n_purchase_2],
     COALESCE([consent].[c_ads_personalization_granted], 0) AS [c_ads_personalization_granted],
     COALESCE([consent].[c_ads_personalization_refused], 0) AS [c_ads_personalization_refused]

@@ -17,8 +17,7 @@ WITH `params` AS (
     NOT `src`.`kunden_id` IS NULL AND `src`.`land` IN ('DE', 'AT', 'CH')
 ), `events_web_ereignisse` AS (
   SELECT
-    `src`.`kunden_id` AS `member_id`,
-    COUNT(*) AS `n_add_to_cart_1`
+    `src`.`kunden_id` AS `member_id`
   FROM `web`.`ereignisse` AS `src`
   CROSS JOIN `params`
   WHERE
@@ -124,7 +123,6 @@ WITH `params` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
     `profiles`.`t_country` AS `t_country`,
-    COALESCE(`events_web_ereignisse`.`n_add_to_cart_1`, 0) AS `n_add_to_cart_1`,
     COALESCE(`events_shop_bestellungen`.`n_purchase_2`, 0) AS `n_purchase_2`,
     COALESCE(`events_shop_bestellungen`.`n_purchase_3`, 0) AS `n_purchase_3`,
     COALESCE(`consent`.`c_ads_personalization_granted`, 0) AS `c_ads_personalization_granted`,

@@ -24,8 +24,7 @@ WITH "params" AS (
     )
 ), "events_events" AS (
   SELECT
-    "src"."uid" AS "member_id",
-    COUNT(DISTINCT toDate32(toTimeZone("src"."ts", 'Europe/Berlin'))) AS "days_buy_1"
+    "src"."uid" AS "member_id"
   FROM "events" AS "src"
   CROSS JOIN "params"
   WHERE
@@ -44,7 +43,6 @@ WITH "params" AS (
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
-    COALESCE("events_events"."days_buy_1", 0) AS "days_buy_1",
     "params"."as_of" AS "as_of",
     "params"."cal_week_0" AS "cal_week_0"
   FROM "profiles"

@@ -21,7 +21,6 @@ WITH `params` AS (
 ), `events_shop_bestellungen` AS (
   SELECT
     `src`.`kunde` AS `member_id`,
-    COUNT(*) AS `n_purchase_1`,
     COUNT(
       CASE
         WHEN CASE
@@ -131,7 +130,6 @@ WITH `params` AS (
     `profiles`.`t_lifetime_value` AS `t_lifetime_value`,
     `profiles`.`t_is_employee` AS `t_is_employee`,
     `profiles`.`t_last_login_at` AS `t_last_login_at`,
-    COALESCE(`events_shop_bestellungen`.`n_purchase_1`, 0) AS `n_purchase_1`,
     COALESCE(`events_shop_bestellungen`.`n_purchase_2`, 0) AS `n_purchase_2`,
     COALESCE(`consent`.`c_ads_personalization_granted`, 0) AS `c_ads_personalization_granted`,
     COALESCE(`consent`.`c_ads_personalization_refused`, 0) AS `c_ads_personalization_refused`,

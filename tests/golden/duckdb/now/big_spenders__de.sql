@@ -22,14 +22,7 @@ WITH "params" AS (
     "src"."kunde" AS "member_id",
     SUM("src"."umsatz") FILTER(WHERE
       EPOCH_US("src"."bestellt_am") >= "params"."as_of_minus_7776000s") AS "sum_purchase_revenue_1",
-    MAX("src"."umsatz") AS "max_purchase_revenue_2",
-    SUM("src"."umsatz") FILTER(WHERE
-      "src"."kanal" COLLATE "binary" = 'web') AS "sum_purchase_revenue_3",
-    COUNT("src"."umsatz") FILTER(WHERE
-      "src"."kanal" COLLATE "binary" = 'web') AS "n_purchase_revenue_4",
-    MIN("src"."umsatz") FILTER(WHERE
-      EPOCH_US("src"."bestellt_am") >= "params"."as_of_minus_31536000s") AS "min_purchase_revenue_5",
-    COUNT(*) AS "n_purchase_6"
+    MAX("src"."umsatz") AS "max_purchase_revenue_2"
   FROM "shop"."bestellungen" AS "src"
   CROSS JOIN "params"
   WHERE
@@ -85,10 +78,6 @@ WITH "params" AS (
     "profiles"."t_is_employee" AS "t_is_employee",
     COALESCE("ev_purchase"."sum_purchase_revenue_1", 0) AS "sum_purchase_revenue_1",
     "ev_purchase"."max_purchase_revenue_2" AS "max_purchase_revenue_2",
-    COALESCE("ev_purchase"."sum_purchase_revenue_3", 0) AS "sum_purchase_revenue_3",
-    COALESCE("ev_purchase"."n_purchase_revenue_4", 0) AS "n_purchase_revenue_4",
-    "ev_purchase"."min_purchase_revenue_5" AS "min_purchase_revenue_5",
-    COALESCE("ev_purchase"."n_purchase_6", 0) AS "n_purchase_6",
     "params"."as_of" AS "as_of",
     "params"."as_of_minus_7776000s" AS "as_of_minus_7776000s",
     "params"."as_of_minus_31536000s" AS "as_of_minus_31536000s"

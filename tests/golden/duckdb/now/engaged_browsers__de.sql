@@ -19,8 +19,7 @@ WITH "params" AS (
     NOT "src"."kunden_id" IS NULL
 ), "ev_page_view" AS (
   SELECT
-    "src"."kunden_id" AS "member_id",
-    COUNT(*) AS "n_page_view_1"
+    "src"."kunden_id" AS "member_id"
   FROM "web"."ereignisse" AS "src"
   CROSS JOIN "params"
   WHERE
@@ -35,8 +34,7 @@ WITH "params" AS (
     COALESCE(COUNT(*), 0) >= 5
 ), "ev_session" AS (
   SELECT
-    "src"."kunden_id" AS "member_id",
-    COUNT(*) AS "n_session_2"
+    "src"."kunden_id" AS "member_id"
   FROM "web"."ereignisse" AS "src"
   CROSS JOIN "params"
   WHERE
@@ -51,8 +49,7 @@ WITH "params" AS (
     COALESCE(COUNT(*), 0) >= 5
 ), "ev_page_view_2" AS (
   SELECT
-    "src"."kunden_id" AS "member_id",
-    COUNT(*) AS "n_page_view_3"
+    "src"."kunden_id" AS "member_id"
   FROM "web"."ereignisse" AS "src"
   CROSS JOIN "params"
   WHERE
@@ -168,9 +165,6 @@ WITH "params" AS (
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
-    COALESCE("ev_page_view"."n_page_view_1", 0) AS "n_page_view_1",
-    COALESCE("ev_session"."n_session_2", 0) AS "n_session_2",
-    COALESCE("ev_page_view_2"."n_page_view_3", 0) AS "n_page_view_3",
     COALESCE("packed"."packed_0", 0) AS "packed_0",
     "params"."as_of" AS "as_of",
     "params"."as_of_minus_172800s" AS "as_of_minus_172800s",

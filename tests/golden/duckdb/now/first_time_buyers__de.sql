@@ -15,10 +15,7 @@ WITH "params" AS (
     NOT "src"."kunden_id" IS NULL
 ), "ev_purchase" AS (
   SELECT
-    "src"."kunde" AS "member_id",
-    COUNT(*) AS "n_purchase_1",
-    COUNT(*) FILTER(WHERE
-      EPOCH_US("src"."bestellt_am") >= "params"."as_of_minus_2592000s") AS "n_purchase_2"
+    "src"."kunde" AS "member_id"
   FROM "shop"."bestellungen" AS "src"
   CROSS JOIN "params"
   WHERE
@@ -66,8 +63,6 @@ WITH "params" AS (
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
-    COALESCE("ev_purchase"."n_purchase_1", 0) AS "n_purchase_1",
-    COALESCE("ev_purchase"."n_purchase_2", 0) AS "n_purchase_2",
     "params"."as_of" AS "as_of",
     "params"."as_of_minus_2592000s" AS "as_of_minus_2592000s"
   FROM "profiles"

@@ -21,7 +21,6 @@ WITH "params" AS (
 ), "ev_purchase" AS (
   SELECT
     "src"."kunde" AS "member_id",
-    COUNT(*) AS "n_purchase_1",
     COUNT(*) FILTER(WHERE
       EPOCH_US("src"."bestellt_am") >= "params"."as_of_minus_7776000s") AS "n_purchase_2"
   FROM "shop"."bestellungen" AS "src"
@@ -69,7 +68,6 @@ WITH "params" AS (
     "profiles"."t_lifetime_value" AS "t_lifetime_value",
     "profiles"."t_is_employee" AS "t_is_employee",
     "profiles"."t_last_login_at" AS "t_last_login_at",
-    COALESCE("ev_purchase"."n_purchase_1", 0) AS "n_purchase_1",
     COALESCE("ev_purchase"."n_purchase_2", 0) AS "n_purchase_2",
     "params"."as_of" AS "as_of",
     "params"."as_of_minus_1209600s" AS "as_of_minus_1209600s",

@@ -21,10 +21,7 @@ WITH "params" AS (
     AND "src"."angemeldet_am" < CAST('2025-01-01' AS DATE)
 ), "ev_session" AS (
   SELECT
-    "src"."kunden_id" AS "member_id",
-    MIN("src"."zeitpunkt") AS "min_session_started_at_1",
-    COUNT(*) FILTER(WHERE
-      "src"."zeitpunkt" >= '2026-09-01 00:00:00.000000+00:00') AS "n_session_2"
+    "src"."kunden_id" AS "member_id"
   FROM "web"."ereignisse" AS "src"
   CROSS JOIN "params"
   WHERE
@@ -108,8 +105,6 @@ WITH "params" AS (
     "profiles"."member_id" AS "member_id",
     "profiles"."t_city" AS "t_city",
     "profiles"."t_signup_date" AS "t_signup_date",
-    "ev_session"."min_session_started_at_1" AS "min_session_started_at_1",
-    COALESCE("ev_session"."n_session_2", 0) AS "n_session_2",
     COALESCE("ev_purchase"."n_purchase_4", 0) AS "n_purchase_4",
     "params"."as_of" AS "as_of",
     "params"."as_of_minus_43200s" AS "as_of_minus_43200s",

@@ -28,16 +28,7 @@ WITH `params` AS (
         THEN `src`.`umsatz`
       END
     ) AS `sum_purchase_revenue_1`,
-    MAX(`src`.`umsatz`) AS `max_purchase_revenue_2`,
-    SUM(CASE WHEN CAST(`src`.`kanal` AS BINARY) = 'web' THEN `src`.`umsatz` END) AS `sum_purchase_revenue_3`,
-    COUNT(CASE WHEN CAST(`src`.`kanal` AS BINARY) = 'web' THEN `src`.`umsatz` END) AS `n_purchase_revenue_4`,
-    MIN(
-      CASE
-        WHEN `src`.`bestellt_am` >= `params`.`as_of_minus_31536000s`
-        THEN `src`.`umsatz`
-      END
-    ) AS `min_purchase_revenue_5`,
-    COUNT(*) AS `n_purchase_6`
+    MAX(`src`.`umsatz`) AS `max_purchase_revenue_2`
   FROM `shop`.`bestellungen` AS `src`
   CROSS JOIN `params`
   WHERE
@@ -121,10 +112,6 @@ WITH `params` AS (
     `profiles`.`t_is_employee` AS `t_is_employee`,
     COALESCE(`events_shop_bestellungen`.`sum_purchase_revenue_1`, 0) AS `sum_purchase_revenue_1`,
     `events_shop_bestellungen`.`max_purchase_revenue_2` AS `max_purchase_revenue_2`,
-    COALESCE(`events_shop_bestellungen`.`sum_purchase_revenue_3`, 0) AS `sum_purchase_revenue_3`,
-    COALESCE(`events_shop_bestellungen`.`n_purchase_revenue_4`, 0) AS `n_purchase_revenue_4`,
-    `events_shop_bestellungen`.`min_purchase_revenue_5` AS `min_purchase_revenue_5`,
-    COALESCE(`events_shop_bestellungen`.`n_purchase_6`, 0) AS `n_purchase_6`,
     COALESCE(`consent`.`c_ads_personalization_granted`, 0) AS `c_ads_personalization_granted`,
     COALESCE(`consent`.`c_ads_personalization_refused`, 0) AS `c_ads_personalization_refused`,
     `params`.`as_of` AS `as_of`,

@@ -16,8 +16,7 @@ WITH `params` AS (
     NOT `src`.`kunden_id` IS NULL
 ), `events_shop_bestellungen` AS (
   SELECT
-    CAST(`src`.`kunde` AS BINARY) AS `member_id`,
-    COUNT(*) AS `n_purchase_1`
+    CAST(`src`.`kunde` AS BINARY) AS `member_id`
   FROM `shop`.`bestellungen` AS `src`
   CROSS JOIN `params`
   WHERE
@@ -30,7 +29,6 @@ WITH `params` AS (
   SELECT
     `profiles`.`member_id` AS `member_id`,
     `profiles`.`member_text` AS `member_text`,
-    COALESCE(`events_shop_bestellungen`.`n_purchase_1`, 0) AS `n_purchase_1`,
     `params`.`as_of` AS `as_of`
   FROM `profiles`
   INNER JOIN `events_shop_bestellungen`

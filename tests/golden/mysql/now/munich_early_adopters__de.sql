@@ -23,26 +23,7 @@ WITH `params` AS (
     AND `src`.`angemeldet_am` < CAST('2025-01-01' AS DATE)
 ), `events_web_ereignisse` AS (
   SELECT
-    CAST(`src`.`kunden_id` AS BINARY) AS `member_id`,
-    MIN(
-      CASE WHEN CAST(`src`.`ereignis` AS BINARY) = 'sitzung' THEN `src`.`zeitpunkt` END
-    ) AS `min_session_started_at_1`,
-    COUNT(
-      CASE
-        WHEN CAST(`src`.`ereignis` AS BINARY) = 'sitzung'
-        AND `src`.`zeitpunkt` >= CAST('2026-09-01 00:00:00.000000' AS DATETIME(6))
-        THEN 1
-      END
-    ) AS `n_session_2`,
-    COUNT(
-      CASE
-        WHEN CAST(`src`.`ereignis` AS BINARY) = 'warenkorb'
-        AND CAST(`src`.`kategorie` AS BINARY) = 'shoes'
-        AND `src`.`preis` <= 200
-        AND `src`.`zeitpunkt` >= `params`.`as_of_minus_5184000s`
-        THEN 1
-      END
-    ) AS `n_add_to_cart_3`
+    CAST(`src`.`kunden_id` AS BINARY) AS `member_id`
   FROM `web`.`ereignisse` AS `src`
   CROSS JOIN `params`
   WHERE
@@ -192,9 +173,6 @@ WITH `params` AS (
     `profiles`.`member_text` AS `member_text`,
     `profiles`.`t_city` AS `t_city`,
     `profiles`.`t_signup_date` AS `t_signup_date`,
-    `events_web_ereignisse`.`min_session_started_at_1` AS `min_session_started_at_1`,
-    COALESCE(`events_web_ereignisse`.`n_session_2`, 0) AS `n_session_2`,
-    COALESCE(`events_web_ereignisse`.`n_add_to_cart_3`, 0) AS `n_add_to_cart_3`,
     COALESCE(`events_shop_bestellungen`.`n_purchase_4`, 0) AS `n_purchase_4`,
     COALESCE(`consent`.`c_ads_personalization_granted`, 0) AS `c_ads_personalization_granted`,
     COALESCE(`consent`.`c_ads_personalization_refused`, 0) AS `c_ads_personalization_refused`,

@@ -14,8 +14,7 @@ WITH "params" AS (
     NOT "src"."kunden_id" IS NULL
 ), "events_shop_bestellungen" AS (
   SELECT
-    "src"."kunde" AS "member_id",
-    COUNT(*) AS "n_purchase_1"
+    "src"."kunde" AS "member_id"
   FROM "shop"."bestellungen" AS "src"
   CROSS JOIN "params"
   WHERE
@@ -27,7 +26,6 @@ WITH "params" AS (
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
-    COALESCE("events_shop_bestellungen"."n_purchase_1", 0) AS "n_purchase_1",
     "params"."as_of" AS "as_of"
   FROM "profiles"
   INNER JOIN "events_shop_bestellungen"

@@ -24,10 +24,7 @@ WITH "params" AS (
     NOT "src"."id" IS NULL
 ), "events_events" AS (
   SELECT
-    "src"."uid" AS "member_id",
-    COUNT(
-      DISTINCT CAST(AT_TIMEZONE(WITH_TIMEZONE("src"."ts", 'UTC'), 'Europe/Berlin') AS DATE)
-    ) AS "days_buy_1"
+    "src"."uid" AS "member_id"
   FROM "events" AS "src"
   CROSS JOIN "params"
   WHERE
@@ -44,7 +41,6 @@ WITH "params" AS (
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
-    COALESCE("events_events"."days_buy_1", 0) AS "days_buy_1",
     "params"."as_of" AS "as_of",
     "params"."cal_week_0" AS "cal_week_0"
   FROM "profiles"

@@ -21,8 +21,7 @@ WITH "params" AS (
     NOT "src"."id" IS NULL
 ), "events_events" AS (
   SELECT
-    "src"."uid" AS "member_id",
-    COUNT(*) AS "n_buy_1"
+    "src"."uid" AS "member_id"
   FROM "events" AS "src"
   CROSS JOIN "params"
   WHERE
@@ -35,7 +34,6 @@ WITH "params" AS (
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
-    COALESCE("events_events"."n_buy_1", 0) AS "n_buy_1",
     "params"."as_of" AS "as_of",
     "params"."cal_day_0" AS "cal_day_0"
   FROM "profiles"

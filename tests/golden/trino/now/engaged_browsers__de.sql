@@ -22,35 +22,6 @@ WITH "params" AS (
     "src"."kunden_id" AS "member_id",
     COUNT(
       CASE
-        WHEN "src"."ereignis" = 'seitenaufruf'
-        AND "src"."zeitpunkt" >= "params"."as_of_minus_604800s"
-        THEN 1
-      END
-    ) AS "n_page_view_1",
-    COUNT(
-      CASE
-        WHEN "src"."ereignis" = 'sitzung'
-        AND "src"."zeitpunkt" >= "params"."as_of_minus_2592000s"
-        THEN 1
-      END
-    ) AS "n_session_2",
-    COUNT(
-      CASE
-        WHEN "src"."ereignis" = 'seitenaufruf'
-        AND SUBSTR("src"."pfad", 1, 5) = '/sale'
-        AND "src"."zeitpunkt" >= "params"."as_of_minus_1209600s"
-        THEN 1
-      END
-    ) AS "n_page_view_3",
-    COUNT(
-      CASE
-        WHEN "src"."ereignis" = 'warenkorb'
-        AND "src"."zeitpunkt" >= "params"."as_of_minus_2592000s"
-        THEN 1
-      END
-    ) AS "n_add_to_cart_4",
-    COUNT(
-      CASE
         WHEN "src"."ereignis" = 'warenkorb'
         AND "src"."zeitpunkt" >= "params"."as_of_minus_172800s"
         THEN 1
@@ -178,10 +149,6 @@ WITH "params" AS (
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
-    COALESCE("events_web_ereignisse"."n_page_view_1", 0) AS "n_page_view_1",
-    COALESCE("events_web_ereignisse"."n_session_2", 0) AS "n_session_2",
-    COALESCE("events_web_ereignisse"."n_page_view_3", 0) AS "n_page_view_3",
-    COALESCE("events_web_ereignisse"."n_add_to_cart_4", 0) AS "n_add_to_cart_4",
     COALESCE("events_web_ereignisse"."n_add_to_cart_6", 0) AS "n_add_to_cart_6",
     COALESCE("events_shop_bestellungen"."n_purchase_5", 0) AS "n_purchase_5",
     COALESCE("consent"."c_ads_personalization_granted", 0) AS "c_ads_personalization_granted",

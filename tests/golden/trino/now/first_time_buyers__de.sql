@@ -15,9 +15,7 @@ WITH "params" AS (
     NOT "src"."kunden_id" IS NULL
 ), "events_shop_bestellungen" AS (
   SELECT
-    "src"."kunde" AS "member_id",
-    COUNT(*) AS "n_purchase_1",
-    COUNT(CASE WHEN "src"."bestellt_am" >= "params"."as_of_minus_2592000s" THEN 1 END) AS "n_purchase_2"
+    "src"."kunde" AS "member_id"
   FROM "shop"."bestellungen" AS "src"
   CROSS JOIN "params"
   WHERE
@@ -71,8 +69,6 @@ WITH "params" AS (
 ), "facts" AS (
   SELECT
     "profiles"."member_id" AS "member_id",
-    COALESCE("events_shop_bestellungen"."n_purchase_1", 0) AS "n_purchase_1",
-    COALESCE("events_shop_bestellungen"."n_purchase_2", 0) AS "n_purchase_2",
     COALESCE("consent"."c_email_marketing_granted", 0) AS "c_email_marketing_granted",
     COALESCE("consent"."c_email_marketing_refused", 0) AS "c_email_marketing_refused",
     "params"."as_of" AS "as_of",

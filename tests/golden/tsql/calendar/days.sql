@@ -19,8 +19,7 @@ WITH [params] AS (
     NOT [src].[id] IS NULL
 ), [events_events] AS (
   SELECT
-    [src].[uid] AS [member_id],
-    COUNT(*) AS [n_buy_1]
+    [src].[uid] AS [member_id]
   FROM [events] AS [src]
   CROSS JOIN [params]
   WHERE
@@ -33,7 +32,6 @@ WITH [params] AS (
 ), [facts] AS (
   SELECT
     [profiles].[member_id] AS [member_id],
-    COALESCE([events_events].[n_buy_1], 0) AS [n_buy_1],
     [params].[as_of] AS [as_of],
     [params].[cal_day_2] AS [cal_day_2]
   FROM [profiles]

@@ -27,8 +27,7 @@ WITH [params] AS (
     NOT [src].[id] IS NULL
 ), [events_events] AS (
   SELECT
-    [src].[uid] AS [member_id],
-    COUNT(*) AS [n_buy_1]
+    [src].[uid] AS [member_id]
   FROM [events] AS [src]
   CROSS JOIN [params]
   WHERE
@@ -41,7 +40,6 @@ WITH [params] AS (
 ), [facts] AS (
   SELECT
     [profiles].[member_id] AS [member_id],
-    COALESCE([events_events].[n_buy_1], 0) AS [n_buy_1],
     [params].[as_of] AS [as_of],
     [params].[cal_week_1] AS [cal_week_1]
   FROM [profiles]
