@@ -68,6 +68,10 @@ def consent_ctes(b: Builder, c: P.ConsentScan) -> list[tuple[str, exp.Expr]]:
         confirmed 1, granted 0), so a refusal wins a tie, then a confirmed grant."""
         assert b.d.epoch_us is not None
         refused = status_in(c.denied, c.revoked)
+        if c.granted not in (c.denied, c.revoked):
+            # every row of the pass has one of the three states (its WHERE): refused is
+            # "not granted", one comparison instead of two
+            refused = exp.NEQ(this=b.exact(col(c.status, SRC)), expression=s(c.granted))
         doi = p.mode == "opt_in" and p.double_opt_in
         if doi:
             assert c.confirmed is not None  # the market schema requires it for double opt-in
@@ -83,6 +87,8 @@ def consent_ctes(b: Builder, c: P.ConsentScan) -> list[tuple[str, exp.Expr]]:
         key = exp.Add(this=exp.Mul(this=b.f(exp.Anonymous, this=b.d.epoch_us, expressions=[t()]),
                                    expression=num(4 if doi else 2)),
                       expression=state)
+        if len(c.purposes) == 1:  # the WHERE keeps only this purpose's rows (`which` below)
+            return b.f(exp.Max, this=key)
         return b.f(exp.Max, this=b.f(exp.Case, ifs=[
             b.f(exp.If, this=and_(of_purpose(p)), true=key)]))
 

@@ -44,11 +44,7 @@ WITH "profiles" AS (
         CASE
           WHEN "src"."zweck" COLLATE "binary" = 'werbung'
           AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
-          THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
-            WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
-            THEN 1
-            ELSE 0
-          END
+          THEN EPOCH_US("src"."geaendert_am") * 2 + CASE WHEN "src"."status" COLLATE "binary" <> 'erteilt' THEN 1 ELSE 0 END
         END
       ) & 1
     ) = 0
@@ -57,7 +53,7 @@ WITH "profiles" AS (
         CASE
           WHEN "src"."zweck" COLLATE "binary" = 'newsletter'
           THEN EPOCH_US("src"."geaendert_am") * 4 + CASE
-            WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
+            WHEN "src"."status" COLLATE "binary" <> 'erteilt'
             THEN 2
             WHEN NOT "src"."bestaetigt_am" IS NULL
             AND "src"."bestaetigt_am" <= '2026-11-01 00:00:00.000000+00:00'

@@ -29,11 +29,7 @@ WITH "profiles" AS (
         MAX(
           CASE
             WHEN "src"."purpose_code" COLLATE "binary" = 'targeted_ads'
-            THEN EPOCH_US("src"."changed_at") * 2 + CASE
-              WHEN "src"."state" COLLATE "binary" IN ('opt_out', 'withdrawn')
-              THEN 1
-              ELSE 0
-            END
+            THEN EPOCH_US("src"."changed_at") * 2 + CASE WHEN "src"."state" COLLATE "binary" <> 'opt_in' THEN 1 ELSE 0 END
           END
         ) & 1
       ) = 1
@@ -54,11 +50,7 @@ WITH "profiles" AS (
       MAX(
         CASE
           WHEN "src"."purpose_code" COLLATE "binary" = 'email'
-          THEN EPOCH_US("src"."changed_at") * 2 + CASE
-            WHEN "src"."state" COLLATE "binary" IN ('opt_out', 'withdrawn')
-            THEN 1
-            ELSE 0
-          END
+          THEN EPOCH_US("src"."changed_at") * 2 + CASE WHEN "src"."state" COLLATE "binary" <> 'opt_in' THEN 1 ELSE 0 END
         END
       ) & 1
     ) = 0

@@ -40,11 +40,7 @@ WITH "profiles" AS (
   HAVING
     (
       MAX(
-        CASE
-          WHEN "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
-          AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
-          THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire') THEN 1 ELSE 0 END
-        END
+        EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" COLLATE "binary" <> 'accepte' THEN 1 ELSE 0 END
       ) & 1
     ) = 0
 ), "facts" AS (

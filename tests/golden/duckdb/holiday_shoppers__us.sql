@@ -47,14 +47,7 @@ WITH "profiles" AS (
     CASE
       WHEN (
         MAX(
-          CASE
-            WHEN "src"."purpose_code" COLLATE "binary" = 'targeted_ads'
-            THEN EPOCH_US("src"."changed_at") * 2 + CASE
-              WHEN "src"."state" COLLATE "binary" IN ('opt_out', 'withdrawn')
-              THEN 1
-              ELSE 0
-            END
-          END
+          EPOCH_US("src"."changed_at") * 2 + CASE WHEN "src"."state" COLLATE "binary" <> 'opt_in' THEN 1 ELSE 0 END
         ) & 1
       ) = 1
       THEN 1

@@ -39,15 +39,7 @@ WITH "profiles" AS (
   HAVING
     (
       MAX(
-        CASE
-          WHEN "src"."zweck" COLLATE "binary" = 'werbung'
-          AND "src"."geaendert_am" >= '2025-11-01 00:00:00.000000+00:00'
-          THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
-            WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
-            THEN 1
-            ELSE 0
-          END
-        END
+        EPOCH_US("src"."geaendert_am") * 2 + CASE WHEN "src"."status" COLLATE "binary" <> 'erteilt' THEN 1 ELSE 0 END
       ) & 1
     ) = 0
 ), "facts" AS (

@@ -65,7 +65,7 @@ WITH "profiles" AS (
         CASE
           WHEN "src"."finalite" COLLATE "binary" = 'publicite_ciblee'
           AND "src"."modifie_le" >= '2025-10-02 00:00:00.000000+00:00'
-          THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire') THEN 1 ELSE 0 END
+          THEN EPOCH_US("src"."modifie_le") * 2 + CASE WHEN "src"."statut" COLLATE "binary" <> 'accepte' THEN 1 ELSE 0 END
         END
       ) & 1
     ) = 0
@@ -74,7 +74,7 @@ WITH "profiles" AS (
         CASE
           WHEN "src"."finalite" COLLATE "binary" = 'lettre_info'
           THEN EPOCH_US("src"."modifie_le") * 4 + CASE
-            WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire')
+            WHEN "src"."statut" COLLATE "binary" <> 'accepte'
             THEN 2
             WHEN NOT "src"."confirme_le" IS NULL
             AND "src"."confirme_le" <= '2026-11-01 00:00:00.000000+00:00'

@@ -34,16 +34,13 @@ WITH "profiles" AS (
   HAVING
     (
       MAX(
-        CASE
-          WHEN "src"."finalite" COLLATE "binary" = 'lettre_info'
-          THEN EPOCH_US("src"."modifie_le") * 4 + CASE
-            WHEN "src"."statut" COLLATE "binary" IN ('refuse', 'retire')
-            THEN 2
-            WHEN NOT "src"."confirme_le" IS NULL
-            AND "src"."confirme_le" <= '2026-11-01 00:00:00.000000+00:00'
-            THEN 1
-            ELSE 0
-          END
+        EPOCH_US("src"."modifie_le") * 4 + CASE
+          WHEN "src"."statut" COLLATE "binary" <> 'accepte'
+          THEN 2
+          WHEN NOT "src"."confirme_le" IS NULL
+          AND "src"."confirme_le" <= '2026-11-01 00:00:00.000000+00:00'
+          THEN 1
+          ELSE 0
         END
       ) & 3
     ) = 1

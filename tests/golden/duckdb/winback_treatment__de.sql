@@ -66,16 +66,13 @@ WITH "profiles" AS (
     CASE
       WHEN (
         MAX(
-          CASE
-            WHEN "src"."zweck" COLLATE "binary" = 'newsletter'
-            THEN EPOCH_US("src"."geaendert_am") * 4 + CASE
-              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
-              THEN 2
-              WHEN NOT "src"."bestaetigt_am" IS NULL
-              AND "src"."bestaetigt_am" <= '2026-11-01 00:00:00.000000+00:00'
-              THEN 1
-              ELSE 0
-            END
+          EPOCH_US("src"."geaendert_am") * 4 + CASE
+            WHEN "src"."status" COLLATE "binary" <> 'erteilt'
+            THEN 2
+            WHEN NOT "src"."bestaetigt_am" IS NULL
+            AND "src"."bestaetigt_am" <= '2026-11-01 00:00:00.000000+00:00'
+            THEN 1
+            ELSE 0
           END
         ) & 3
       ) = 1
@@ -85,16 +82,13 @@ WITH "profiles" AS (
     CASE
       WHEN (
         MAX(
-          CASE
-            WHEN "src"."zweck" COLLATE "binary" = 'newsletter'
-            THEN EPOCH_US("src"."geaendert_am") * 4 + CASE
-              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
-              THEN 2
-              WHEN NOT "src"."bestaetigt_am" IS NULL
-              AND "src"."bestaetigt_am" <= '2026-11-01 00:00:00.000000+00:00'
-              THEN 1
-              ELSE 0
-            END
+          EPOCH_US("src"."geaendert_am") * 4 + CASE
+            WHEN "src"."status" COLLATE "binary" <> 'erteilt'
+            THEN 2
+            WHEN NOT "src"."bestaetigt_am" IS NULL
+            AND "src"."bestaetigt_am" <= '2026-11-01 00:00:00.000000+00:00'
+            THEN 1
+            ELSE 0
           END
         ) & 3
       ) = 2

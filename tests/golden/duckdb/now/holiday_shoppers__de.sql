@@ -49,15 +49,7 @@ WITH "params" AS (
   HAVING
     (
       MAX(
-        CASE
-          WHEN "src"."zweck" COLLATE "binary" = 'werbung'
-          AND EPOCH_US("src"."geaendert_am") >= "params"."as_of_minus_31536000s"
-          THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
-            WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
-            THEN 1
-            ELSE 0
-          END
-        END
+        EPOCH_US("src"."geaendert_am") * 2 + CASE WHEN "src"."status" COLLATE "binary" <> 'erteilt' THEN 1 ELSE 0 END
       ) & 1
     ) = 0
 ), "facts" AS (

@@ -77,11 +77,7 @@ WITH "params" AS (
         CASE
           WHEN "src"."zweck" COLLATE "binary" = 'werbung'
           AND EPOCH_US("src"."geaendert_am") >= "params"."as_of_minus_31536000s"
-          THEN EPOCH_US("src"."geaendert_am") * 2 + CASE
-            WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
-            THEN 1
-            ELSE 0
-          END
+          THEN EPOCH_US("src"."geaendert_am") * 2 + CASE WHEN "src"."status" COLLATE "binary" <> 'erteilt' THEN 1 ELSE 0 END
         END
       ) & 1
     ) = 0
@@ -90,7 +86,7 @@ WITH "params" AS (
         CASE
           WHEN "src"."zweck" COLLATE "binary" = 'newsletter'
           THEN EPOCH_US("src"."geaendert_am") * 4 + CASE
-            WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
+            WHEN "src"."status" COLLATE "binary" <> 'erteilt'
             THEN 2
             WHEN NOT "src"."bestaetigt_am" IS NULL
             AND EPOCH_US("src"."bestaetigt_am") <= "params"."as_of"

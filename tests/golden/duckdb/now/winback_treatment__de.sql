@@ -82,16 +82,13 @@ WITH "params" AS (
     CASE
       WHEN (
         MAX(
-          CASE
-            WHEN "src"."zweck" COLLATE "binary" = 'newsletter'
-            THEN EPOCH_US("src"."geaendert_am") * 4 + CASE
-              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
-              THEN 2
-              WHEN NOT "src"."bestaetigt_am" IS NULL
-              AND EPOCH_US("src"."bestaetigt_am") <= "params"."as_of"
-              THEN 1
-              ELSE 0
-            END
+          EPOCH_US("src"."geaendert_am") * 4 + CASE
+            WHEN "src"."status" COLLATE "binary" <> 'erteilt'
+            THEN 2
+            WHEN NOT "src"."bestaetigt_am" IS NULL
+            AND EPOCH_US("src"."bestaetigt_am") <= "params"."as_of"
+            THEN 1
+            ELSE 0
           END
         ) & 3
       ) = 1
@@ -101,16 +98,13 @@ WITH "params" AS (
     CASE
       WHEN (
         MAX(
-          CASE
-            WHEN "src"."zweck" COLLATE "binary" = 'newsletter'
-            THEN EPOCH_US("src"."geaendert_am") * 4 + CASE
-              WHEN "src"."status" COLLATE "binary" IN ('abgelehnt', 'widerrufen')
-              THEN 2
-              WHEN NOT "src"."bestaetigt_am" IS NULL
-              AND EPOCH_US("src"."bestaetigt_am") <= "params"."as_of"
-              THEN 1
-              ELSE 0
-            END
+          EPOCH_US("src"."geaendert_am") * 4 + CASE
+            WHEN "src"."status" COLLATE "binary" <> 'erteilt'
+            THEN 2
+            WHEN NOT "src"."bestaetigt_am" IS NULL
+            AND EPOCH_US("src"."bestaetigt_am") <= "params"."as_of"
+            THEN 1
+            ELSE 0
           END
         ) & 3
       ) = 2
