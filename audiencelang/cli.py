@@ -99,11 +99,18 @@ def _fast_exit() -> None:
     _FAST_EXIT = True
 
 
+#: Set by :func:`entry` (the console script), whose process ends with the command; not
+#: when :func:`main` is called by a test runner or an embedder, whose process goes on.
+_OWN_PROCESS = False
+
+
 def _no_collection() -> None:
     """For a command that is one bounded pass over the project, all of whose data lives
     until the process ends (it ends by :func:`_fast_exit`): the cyclic collector stays off
     to the end. Re-enabled after the pass, it would scan every tree built (about 1 s after
-    a cold check of 10,000 files) only to exit."""
+    a cold check of 10,000 files) only to exit. Only in the console script's own process."""
+    if not _OWN_PROCESS:
+        return
     import gc
 
     gc.disable()
@@ -111,6 +118,8 @@ def _no_collection() -> None:
 
 def entry() -> None:
     """The console script: :func:`main`, then a quick exit where it is safe."""
+    global _OWN_PROCESS
+    _OWN_PROCESS = True
     try:
         main()
         code: object = 0

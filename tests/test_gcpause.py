@@ -76,3 +76,20 @@ def test_compile_runs_with_the_collector_paused_and_restores_it(monkeypatch: pyt
     assert seen == [False] and gc.isenabled()
     assert sql.compile(project, "cart_abandoners", "de", "no_such_dialect").query is None
     assert gc.isenabled()
+
+
+def test_check_through_main_leaves_the_collector_as_it_was() -> None:
+    """`audiencelang check` keeps the collector off to the end only in the console script's
+    own process (it exits right after); called through `main` (a test runner, an embedder's
+    click group) the process goes on, and the collector is on again after it."""
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from audiencelang.cli import main
+
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    assert gc.isenabled()
+    result = CliRunner().invoke(main, ["check", "--no-cache", "--project", str(examples), str(examples)])
+    assert result.exit_code in (0, 1), result.output
+    assert gc.isenabled()
