@@ -336,14 +336,22 @@ def run_scenario(scn: Scenario, engine: engines.Engine, tally: Tally, *, seed: o
             tally.clock_sensitive += 1
 
 
+#: The least share (1 in CLOCK_SHARE) of compared audiences the clock must decide. What
+#: share of the generated audiences it decides depends on the instant of the run as well as
+#: on the seed (the data is built around now): on 2026-12-07 16:00 UTC, over 12 seeds and
+#: all retries, 9.7-16 % of the hostile-zone audiences were decided, so 1 in 6 failed one
+#: run in five, 1 in 8 one in twelve. A run in which time never mattered has none.
+CLOCK_SHARE = 16
+
+
 def _meaningful(tally: Tally) -> bool:
-    return tally.clock_sensitive >= tally.audiences // 6 and tally.non_empty >= tally.audiences // 5
+    return tally.clock_sensitive >= tally.audiences // CLOCK_SHARE and tally.non_empty >= tally.audiences // 5
 
 
 def assert_meaningful(tally: Tally, at_least: int) -> None:
     assert tally.audiences >= at_least, tally.audiences
     # the clock must decide a good share of them, and some must have members
-    assert tally.clock_sensitive >= tally.audiences // 6, (tally.clock_sensitive, tally.audiences)
+    assert tally.clock_sensitive >= tally.audiences // CLOCK_SHARE, (tally.clock_sensitive, tally.audiences)
     assert tally.non_empty >= tally.audiences // 5, (tally.non_empty, tally.audiences)
 
 
@@ -368,7 +376,7 @@ def _generated(make_engine: Any, seed: Any, examples: int, *, ascii_case: bool =
     # A small run can draw too few audiences the clock decides (about 1 seed in 25 did):
     # rather than pass a weak run or fail a correct one, draw more, reproducibly from the
     # run's seed, until assert_meaningful's shares hold (it still asserts them).
-    for extra in range(1, 4):
+    for extra in range(1, 6):
         if _meaningful(tally):
             break
         hypothesis.seed(int(seed or 0) * 31 + extra)(run)()
