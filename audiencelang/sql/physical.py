@@ -179,9 +179,9 @@ def decide(plan: P.Plan, profile: DialectProfile) -> Decisions:
     semi: list[str] = []
     anti: list[str] = []
     excluding: list[tuple[str, P.AggTest]] = []
+    uses = _uses(plan)  # how often each aggregate column is tested, once for every rule below
     if d.semi_join_exists:
         selective = _selectivity(pushed) <= SEMI_JOIN_SELECTIVITY
-        uses = _uses(plan)
         scans = {s.name: s for s in plan.scans}
         for c in list(rest):
             if not (isinstance(c, P.AggTest) and c.column in scan_of and _is_exists(c)):
@@ -224,7 +224,7 @@ def decide(plan: P.Plan, profile: DialectProfile) -> Decisions:
                 excluding.append((s.name, c))
                 rest.remove(c)
     having = _having(plan, d, scan_of, inner, rest)
-    unread = _unread(plan, having)
+    unread = _unread(plan, having, uses)
     consent_having = _consent_having(plan, d, consent_inner, purposes, rest)
     if not rest:
         rest.append(P.Const(True))
@@ -388,12 +388,13 @@ def _having(plan: P.Plan, d: DialectProfile, scan_of: dict[str, str], inner: set
     return tuple((s.name, tuple(out[s.name])) for s in plan.scans if s.name in out)
 
 
-def _unread(plan: P.Plan, having: tuple[tuple[str, tuple[P.AggTest, ...]], ...]) -> frozenset[str]:
+def _unread(plan: P.Plan, having: tuple[tuple[str, tuple[P.AggTest, ...]], ...],
+            uses: Counter[str]) -> frozenset[str]:
     """The aggregate columns every test of which is in its own scan's ``HAVING``: read
-    nowhere after the scan (not by ``facts``, the membership or a referenced audience)."""
+    nowhere after the scan (not by ``facts``, the membership or a referenced audience).
+    ``uses``: :func:`_uses` of the plan."""
     if not having:
         return frozenset()
-    uses = _uses(plan)
     tested = dict(having)
     out: set[str] = set()
     for s in plan.scans:

@@ -1,16 +1,17 @@
-"""Lark's position propagation, the same result at about half the cost.
+"""Lark's position propagation, the same result more cheaply.
 
 With ``propagate_positions=True`` Lark wraps every rule's tree builder in
 ``lark.parse_tree_builder.PropagatePositions``, which sets each tree's ``meta`` (line,
 column, offsets of its first and last token, counting the tokens the tree filters out,
-such as braces and keywords) while the tree is built. It is a third of Lark's time on a
-typical audience file: per reduction it looks up attributes with ``getattr`` defaults
-and walks the children twice through a generic helper.
+such as braces and keywords) while the tree is built. It is about a third of Lark's time
+on a typical audience file (0.49 against 0.32 ms without it): per reduction it looks up
+attributes with ``getattr`` defaults and walks the children through a generic helper.
 
 :class:`FastPropagatePositions` computes exactly the same ``meta`` fields (tested
 against Lark's class on the example and generated corpora: tests/test_parse_positions.py)
 with direct attribute reads: a token carries its own positions, and a tree's non-empty
 ``meta`` always has its ``container_*`` fields (both are set by this wrapper alone).
+Measured: Lark's parse of a generated file 0.49 -> 0.44 ms (about 10 %).
 :func:`fast_positions` installs it while a parser is built (Lark looks the class up when
 it makes its callbacks, on a fresh build and on a load from its cache).
 """
